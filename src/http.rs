@@ -1,0 +1,217 @@
+//! The `/metrics` endpoint: a minimal HTTP/1.1 responder run by the same
+//! poll loop as the chat.
+//!
+//! One request per connection, parsed with `httparse`; the answer is written
+//! and the connection closed. Each metrics connection has a deadline and the
+//! number open at once is capped, so a scraper that sends or reads nothing
+//! costs a slot for a few seconds and never holds up the chat.
+
+use mio::net::TcpStream;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::time::{Duration, Instant};
+
+/// Metrics connections open at once; more are answered 503 and closed.
+pub const MAX_METRICS_CLIENTS: usize = 8;
+
+/// Largest request accepted (request line plus headers).
+pub const MAX_REQUEST: usize = 8 * 1024;
+
+/// How long a metrics connection may take from accept to the last byte.
+pub const METRICS_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Answer to a metrics connection beyond [`MAX_METRICS_CLIENTS`].
+pub const BUSY: &str =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+/// Headers accepted in a request.
+const MAX_HEADERS: usize = 32;
+
+/// One `/metrics` HTTP connection.
+#[derive(Debug)]
+pub struct MetricsConn {
+    socket: TcpStream,
+    peer: SocketAddr,
+    /// Request bytes so far (at most [`MAX_REQUEST`] + one read).
+    request: Vec<u8>,
+    /// The full response once decided, and how much of it is written.
+    response: Option<(Vec<u8>, usize)>,
+    /// When the connection must be finished.
+    deadline: Instant,
+}
+
+/// What a request asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Not all of the head has arrived.
+    Partial,
+    /// `GET /metrics`.
+    Metrics,
+    /// A well-formed request for anything else.
+    NotFound,
+    /// A request method other than GET or HEAD.
+    BadMethod,
+    /// Not HTTP, or over the size limit.
+    Malformed,
+}
+
+/// Classifies the request bytes received so far.
+pub fn parse_request(bytes: &[u8]) -> Request {
+    if bytes.len() > MAX_REQUEST {
+        return Request::Malformed;
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    match request.parse(bytes) {
+        Ok(httparse::Status::Partial) => Request::Partial,
+        Err(_) => Request::Malformed,
+        Ok(httparse::Status::Complete(_)) => {
+            if !matches!(request.method, Some("GET" | "HEAD")) {
+                return Request::BadMethod;
+            }
+            let path = request.path.unwrap_or("");
+            let path = path.split('?').next().unwrap_or(path);
+            if path == "/metrics" {
+                Request::Metrics
+            } else {
+                Request::NotFound
+            }
+        }
+    }
+}
+
+/// A complete HTTP/1.1 response that closes the connection.
+fn response(status: &str, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+impl MetricsConn {
+    /// A freshly accepted metrics connection.
+    pub fn new(socket: TcpStream, peer: SocketAddr, now: Instant) -> MetricsConn {
+        MetricsConn {
+            socket,
+            peer,
+            request: Vec::new(),
+            response: None,
+            deadline: now + METRICS_DEADLINE,
+        }
+    }
+
+    /// The socket, to deregister it.
+    pub fn socket_mut(&mut self) -> &mut TcpStream {
+        &mut self.socket
+    }
+
+    /// When this connection is closed whatever its state.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Reads the request and writes the response as far as the socket
+    /// allows; `render` produces the metrics text when it is asked for.
+    /// Returns `true` when the connection is finished and should be dropped.
+    pub fn advance(
+        &mut self,
+        scratch: &mut [u8],
+        now: Instant,
+        render: impl FnOnce() -> String,
+    ) -> bool {
+        if now >= self.deadline {
+            return true;
+        }
+        if self.response.is_none() {
+            match self.read_request(scratch) {
+                Ok(Request::Partial) => return false,
+                Ok(request) => {
+                    let bytes = match request {
+                        Request::Metrics => {
+                            response("200 OK", "text/plain; version=0.0.4", &render())
+                        }
+                        Request::NotFound => response("404 Not Found", "text/plain", "not found\n"),
+                        Request::BadMethod => {
+                            response("405 Method Not Allowed", "text/plain", "use GET\n")
+                        }
+                        Request::Malformed | Request::Partial => {
+                            response("400 Bad Request", "text/plain", "bad request\n")
+                        }
+                    };
+                    self.request = Vec::new();
+                    self.response = Some((bytes, 0));
+                }
+                Err(_) => return true,
+            }
+        }
+        let Some((bytes, written)) = &mut self.response else {
+            return false;
+        };
+        while *written < bytes.len() {
+            match self.socket.write(&bytes[*written..]) {
+                Ok(0) => return true,
+                Ok(n) => *written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return true,
+            }
+        }
+        let _ = self.socket.shutdown(Shutdown::Write);
+        log::debug!("metrics served to {}", self.peer);
+        true
+    }
+
+    /// Reads until `WouldBlock` and classifies what has arrived. A client
+    /// that closes before a whole request is an error.
+    fn read_request(&mut self, scratch: &mut [u8]) -> io::Result<Request> {
+        loop {
+            match self.socket.read(scratch) {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => {
+                    self.request.extend_from_slice(&scratch[..n]);
+                    if self.request.len() > MAX_REQUEST {
+                        return Ok(Request::Malformed);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(parse_request(&self.request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_classified() {
+        assert_eq!(
+            parse_request(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Request::Metrics
+        );
+        assert_eq!(
+            parse_request(b"GET /metrics?x=1 HTTP/1.0\r\n\r\n"),
+            Request::Metrics
+        );
+        assert_eq!(parse_request(b"GET / HTTP/1.1\r\n\r\n"), Request::NotFound);
+        assert_eq!(
+            parse_request(b"POST /metrics HTTP/1.1\r\n\r\n"),
+            Request::BadMethod
+        );
+        assert_eq!(
+            parse_request(b"GET /metrics HTTP/1.1\r\nHost"),
+            Request::Partial
+        );
+        assert_eq!(
+            parse_request(b"\x16\x03\x01garbage\r\n\r\n"),
+            Request::Malformed
+        );
+        let mut huge = b"GET /metrics HTTP/1.1\r\nX: ".to_vec();
+        huge.resize(MAX_REQUEST + 1, b'a');
+        assert_eq!(parse_request(&huge), Request::Malformed);
+    }
+}

@@ -1,0 +1,199 @@
+//! Counters the server keeps about itself, and their Prometheus text form.
+//!
+//! Every counter is a plain integer field bumped in place on the hot path:
+//! no allocation, no locking (the loop is single-threaded). The text is
+//! rendered only when `/metrics` is scraped.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Upper bounds, in seconds, of the poll-iteration duration histogram.
+const ITERATION_BUCKETS: [f64; 10] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05, 0.25,
+];
+
+/// Everything `/metrics` reports that the server counts as it goes.
+#[derive(Debug, Default, Clone)]
+pub struct Metrics {
+    /// Connections accepted (including those then rejected).
+    pub accepted: u64,
+    /// Names accepted: users who entered the room.
+    pub logins: u64,
+    /// Chat lines, actions and private messages received from users.
+    pub messages: u64,
+    /// Lines queued for a recipient (one broadcast to N users counts N).
+    pub deliveries: u64,
+    /// Bytes written to chat sockets.
+    pub bytes_written: u64,
+    /// Readers disconnected for letting their output queue pass `--max-outbuf`.
+    pub slow_drops: u64,
+    /// Times a connection ran out of flood tokens and was paused.
+    pub flood_pauses: u64,
+    /// Connections turned away because the server was full.
+    pub rejected_full: u64,
+    /// Connections turned away by `--max-per-ip`.
+    pub rejected_per_ip: u64,
+    /// Connections closed for not picking a name in time.
+    pub login_timeouts: u64,
+    /// Users closed by `--idle-timeout`.
+    pub idle_timeouts: u64,
+    /// Poll iterations per duration bucket (the last one is +Inf).
+    iteration_buckets: [u64; ITERATION_BUCKETS.len() + 1],
+    /// Total time spent in iterations, for the histogram's `_sum`.
+    iteration_seconds: f64,
+}
+
+/// Connection counts that are state, not counters; the server computes them.
+#[derive(Debug, Clone, Copy)]
+pub struct Gauges {
+    /// Connections at the name prompt.
+    pub awaiting_name: usize,
+    /// Users in the room.
+    pub chatting: usize,
+    /// Open `/metrics` connections.
+    pub metrics_clients: usize,
+}
+
+impl Metrics {
+    /// Records how long one loop iteration took (excluding the wait in poll).
+    pub fn observe_iteration(&mut self, took: Duration) {
+        let secs = took.as_secs_f64();
+        let bucket = ITERATION_BUCKETS
+            .iter()
+            .position(|&le| secs <= le)
+            .unwrap_or(ITERATION_BUCKETS.len());
+        self.iteration_buckets[bucket] += 1;
+        self.iteration_seconds += secs;
+    }
+
+    /// The Prometheus text exposition (version 0.0.4) of every metric.
+    pub fn render(&self, gauges: Gauges) -> String {
+        let mut out = String::with_capacity(4096);
+        let gauge = |out: &mut String, name: &str, help: &str| {
+            let _ = writeln!(
+                out,
+                "# HELP linechat_{name} {help}\n# TYPE linechat_{name} gauge"
+            );
+        };
+        gauge(&mut out, "connections", "Open chat connections by state.");
+        let _ = writeln!(
+            out,
+            "linechat_connections{{state=\"awaiting_name\"}} {}",
+            gauges.awaiting_name
+        );
+        let _ = writeln!(
+            out,
+            "linechat_connections{{state=\"chatting\"}} {}",
+            gauges.chatting
+        );
+        gauge(
+            &mut out,
+            "metrics_connections",
+            "Open /metrics connections.",
+        );
+        let _ = writeln!(
+            out,
+            "linechat_metrics_connections {}",
+            gauges.metrics_clients
+        );
+
+        let counters: [(&str, &str, u64); 11] = [
+            ("accepted_total", "Connections accepted.", self.accepted),
+            (
+                "logins_total",
+                "Users who picked a name and joined.",
+                self.logins,
+            ),
+            (
+                "messages_total",
+                "Chat lines, actions and private messages received.",
+                self.messages,
+            ),
+            (
+                "deliveries_total",
+                "Lines queued for a recipient.",
+                self.deliveries,
+            ),
+            (
+                "bytes_written_total",
+                "Bytes written to chat sockets.",
+                self.bytes_written,
+            ),
+            (
+                "slow_consumer_drops_total",
+                "Readers dropped for a full output queue.",
+                self.slow_drops,
+            ),
+            (
+                "flood_pauses_total",
+                "Times a connection was paused by flood control.",
+                self.flood_pauses,
+            ),
+            (
+                "rejected_full_total",
+                "Connections refused because the server was full.",
+                self.rejected_full,
+            ),
+            (
+                "rejected_per_ip_total",
+                "Connections refused by the per-address limit.",
+                self.rejected_per_ip,
+            ),
+            (
+                "login_timeouts_total",
+                "Connections closed at the name prompt by the login timeout.",
+                self.login_timeouts,
+            ),
+            (
+                "idle_timeouts_total",
+                "Users closed by the idle timeout.",
+                self.idle_timeouts,
+            ),
+        ];
+        for (name, help, value) in counters {
+            let _ = writeln!(
+                out,
+                "# HELP linechat_{name} {help}\n# TYPE linechat_{name} counter\nlinechat_{name} {value}"
+            );
+        }
+
+        let name = "linechat_poll_iteration_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time spent handling one poll iteration's events.\n# TYPE {name} histogram"
+        );
+        let mut cumulative = 0;
+        for (le, count) in ITERATION_BUCKETS.iter().zip(self.iteration_buckets) {
+            cumulative += count;
+            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {cumulative}");
+        }
+        cumulative += self.iteration_buckets[ITERATION_BUCKETS.len()];
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(out, "{name}_sum {}", self.iteration_seconds);
+        let _ = writeln!(out, "{name}_count {cumulative}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative() {
+        let mut m = Metrics::default();
+        m.observe_iteration(Duration::from_micros(30));
+        m.observe_iteration(Duration::from_millis(3));
+        m.observe_iteration(Duration::from_secs(1));
+        let text = m.render(Gauges {
+            awaiting_name: 1,
+            chatting: 2,
+            metrics_clients: 0,
+        });
+        assert!(text.contains("linechat_poll_iteration_seconds_bucket{le=\"0.00005\"} 1\n"));
+        assert!(text.contains("linechat_poll_iteration_seconds_bucket{le=\"0.005\"} 2\n"));
+        assert!(text.contains("linechat_poll_iteration_seconds_bucket{le=\"+Inf\"} 3\n"));
+        assert!(text.contains("linechat_poll_iteration_seconds_count 3\n"));
+        assert!(text.contains("linechat_connections{state=\"chatting\"} 2\n"));
+    }
+}

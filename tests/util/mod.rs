@@ -1,0 +1,236 @@
+//! Shared helpers: start a server on port 0 and talk to it over real TCP
+//! with bounded timeouts, asserting exact bytes.
+#![allow(dead_code)]
+
+use linechat::{Config, Server, ShutdownHandle};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long any single expected read may take before the test fails.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The bytes every connection receives first.
+pub const GREETING: &str = "Welcome to linechat!\r\nEnter your name: ";
+
+/// A server running on its own thread for one test.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub metrics_addr: Option<SocketAddr>,
+    handle: ShutdownHandle,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestServer {
+    /// Starts a server with `config` (its address is replaced by 127.0.0.1:0).
+    pub fn start(mut config: Config) -> TestServer {
+        config.addr = "127.0.0.1:0".parse().unwrap();
+        let mut server = Server::bind(config).expect("bind");
+        let addr = server.local_addr().unwrap();
+        let metrics_addr = server.metrics_addr();
+        let handle = server.shutdown_handle().unwrap();
+        let thread = std::thread::spawn(move || server.run());
+        TestServer {
+            addr,
+            metrics_addr,
+            handle,
+            thread: Some(thread),
+        }
+    }
+
+    /// Default settings with flood control off, as most tests want.
+    pub fn start_default() -> TestServer {
+        TestServer::start(unlimited())
+    }
+
+    pub fn connect(&self) -> Client {
+        Client::connect(self.addr)
+    }
+
+    /// Connects and logs in as `name`, checking the welcome line's start.
+    pub fn login(&self, name: &str) -> Client {
+        let mut c = self.connect();
+        c.login(name);
+        c
+    }
+
+    /// Shuts the server down and waits for `run` to return.
+    pub fn stop(mut self) {
+        self.handle.shutdown().unwrap();
+        let result = self.thread.take().unwrap().join().unwrap();
+        result.expect("server run failed");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.handle.shutdown();
+    }
+}
+
+/// The default config with flood control off.
+pub fn unlimited() -> Config {
+    Config {
+        rate: 0,
+        ..Config::default()
+    }
+}
+
+/// One test client: a blocking socket with a read timeout.
+pub struct Client {
+    pub stream: TcpStream,
+    /// Bytes read but not yet consumed by an expectation.
+    pending: Vec<u8>,
+}
+
+impl Client {
+    pub fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        stream.set_nodelay(true).unwrap();
+        Client {
+            stream,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Logs in: expects the greeting, sends the name, expects the welcome.
+    #[track_caller]
+    pub fn login(&mut self, name: &str) -> String {
+        self.expect(GREETING);
+        self.send(&format!("{name}\n"));
+        let welcome = self.line();
+        assert!(
+            welcome.starts_with(&format!("*** Welcome, {name}! ")),
+            "unexpected welcome: {welcome:?}"
+        );
+        welcome
+    }
+
+    pub fn send(&mut self, text: &str) {
+        self.send_bytes(text.as_bytes());
+    }
+
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Reads more bytes into `pending`; fails the test on timeout or EOF.
+    #[track_caller]
+    fn fill(&mut self) {
+        let mut buf = [0u8; 16 * 1024];
+        match self.stream.read(&mut buf) {
+            Ok(0) => panic!(
+                "connection closed; unconsumed: {:?}",
+                String::from_utf8_lossy(&self.pending)
+            ),
+            Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+            Err(e) => panic!(
+                "read failed ({e}); unconsumed: {:?}",
+                String::from_utf8_lossy(&self.pending)
+            ),
+        }
+    }
+
+    /// Expects exactly `text` next.
+    #[track_caller]
+    pub fn expect(&mut self, text: &str) {
+        self.expect_bytes(text.as_bytes());
+    }
+
+    #[track_caller]
+    pub fn expect_bytes(&mut self, want: &[u8]) {
+        while self.pending.len() < want.len() && want.starts_with(&self.pending) {
+            self.fill();
+        }
+        let got: Vec<u8> = self
+            .pending
+            .drain(..want.len().min(self.pending.len()))
+            .collect();
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(want),
+            "unexpected bytes"
+        );
+    }
+
+    /// Reads one line and returns it without its CRLF.
+    #[track_caller]
+    pub fn line(&mut self) -> String {
+        loop {
+            if let Some(end) = self.pending.windows(2).position(|w| w == b"\r\n") {
+                let line: Vec<u8> = self.pending.drain(..end + 2).collect();
+                return String::from_utf8_lossy(&line[..end]).into_owned();
+            }
+            self.fill();
+        }
+    }
+
+    /// Expects the next line to be exactly `want` (without CRLF).
+    #[track_caller]
+    pub fn expect_line(&mut self, want: &str) {
+        let got = self.line();
+        assert_eq!(got, want);
+    }
+
+    /// Reads lines until one equals `want`; returns the lines before it.
+    #[track_caller]
+    pub fn skip_until(&mut self, want: &str) -> Vec<String> {
+        let mut skipped = Vec::new();
+        loop {
+            let line = self.line();
+            if line == want {
+                return skipped;
+            }
+            skipped.push(line);
+        }
+    }
+
+    /// Expects the server to close the connection cleanly (read returns 0)
+    /// with nothing more sent.
+    #[track_caller]
+    pub fn expect_eof(&mut self) {
+        assert!(
+            self.pending.is_empty(),
+            "unconsumed before EOF: {:?}",
+            String::from_utf8_lossy(&self.pending)
+        );
+        let mut buf = [0u8; 1024];
+        match self.stream.read(&mut buf) {
+            Ok(0) => {}
+            Ok(n) => panic!("expected EOF, got {:?}", String::from_utf8_lossy(&buf[..n])),
+            Err(e) => panic!("expected EOF, got error {e}"),
+        }
+    }
+
+    /// Reads everything up to EOF (or a reset), within the read timeout.
+    pub fn read_to_end(&mut self) -> Vec<u8> {
+        let mut all = std::mem::take(&mut self.pending);
+        let mut buf = [0u8; 64 * 1024];
+        let deadline = Instant::now() + READ_TIMEOUT;
+        while Instant::now() < deadline {
+            match self.stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => all.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        all
+    }
+
+    pub fn close(self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+/// A round trip through the server: `from` says a unique line and `to`
+/// reads until it arrives. Everything `from` sent before is then handled.
+#[track_caller]
+pub fn sync(from: &mut Client, from_name: &str, to: &mut Client) {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    from.send(&format!("sync-{n}\n"));
+    to.skip_until(&format!("{from_name}: sync-{n}"));
+}
