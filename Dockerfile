@@ -1,0 +1,47 @@
+# Two stages: `build` has the Rust toolchain and the sources (docker-compose's
+# `test` service runs `make tests` in it); the final image is `scratch` with
+# one static binary, so there is no shell, libc or package to patch.
+
+FROM rust:1-bookworm AS build
+
+# The test service runs `make tests`, which checks the YAML with PyYAML and
+# may run the chroot smoke test; the rust image has make, file and binutils.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 python3-yaml \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY . .
+
+# Every crate, dev-dependencies included, goes into the image, so the test
+# service runs without network.
+RUN cargo fetch --locked
+
+# scripts/static.sh builds with crt-static, fails unless the result has no
+# dynamic loader, and prints only the binary's path on stdout.
+RUN bin="$(sh scripts/static.sh)" && cp "$bin" /linechat
+
+
+FROM scratch
+
+# Set by the builder, e.g. `docker build --build-arg VERSION=$(git describe)`.
+ARG VERSION=0.1.0
+ARG SOURCE=""
+LABEL org.opencontainers.image.title="linechat" \
+      org.opencontainers.image.description="Telnet line-chat server: one room, one process" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="${SOURCE}"
+
+COPY --from=build /linechat /linechat
+
+# Any non-root UID works: the binary needs no file but itself and writes
+# only to stderr. The Kubernetes manifest and the smoke test use the same
+# numbers.
+USER 10001:10001
+EXPOSE 8080
+
+# SIGTERM (Docker's default stop signal) makes the server tell everyone
+# `*** Server shutting down`, flush for at most 2 s and exit 0; PID 1 is
+# fine here because the server installs its own handler.
+ENTRYPOINT ["/linechat"]
+CMD ["--addr", "0.0.0.0:8080"]
