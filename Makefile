@@ -37,6 +37,18 @@ fmt:
 lint:
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
+# The load table (README "Performance"): release binaries, then the matrix in
+# benches/load.rs through linechat-load; also against `ncat --chat` when
+# installed. LINECHAT_BENCH_CASES=F1,L1 picks cases, LINECHAT_BENCH_QUICK=1
+# shortens them.
+bench:
+	$(CARGO) build --release --locked --bins
+	$(CARGO) bench --locked --bench load
+
+# The 30 s soak: 300 clients of every bad kind against the release binary.
+soak:
+	$(CARGO) test --release --locked --test soak -- --ignored --nocapture
+
 # Statically linked release binary, the one the image ships; fails if it
 # still has a dynamic loader or needs shared libraries.
 static:

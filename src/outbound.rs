@@ -14,11 +14,12 @@ use std::io::{self, IoSlice, Write};
 /// are already several kilobytes, and the array lives on the stack.
 const MAX_IOV: usize = 128;
 
-/// Queue capacity a drained queue keeps. Beyond it the queue is freed when it
-/// empties, so a burst does not leave every idle user holding a large array,
-/// while the usual one-or-few-lines traffic reuses its slots without
-/// allocating per recipient.
-const KEEP_CAPACITY: usize = 16;
+/// Queue capacity a drained queue keeps: the smallest allocation a
+/// `VecDeque` makes (4 entries, 128 bytes). A queue that grew past it in a
+/// burst is freed when it empties, so idle users hold 128 bytes of queue,
+/// while one-line-at-a-time traffic reuses its slots without allocating per
+/// recipient.
+const KEEP_CAPACITY: usize = 4;
 
 /// Outgoing bytes for one connection, and how many there are.
 #[derive(Debug, Default)]

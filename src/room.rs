@@ -160,14 +160,20 @@ impl Room {
     pub fn line(&self, parts: &[&str]) -> Bytes {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         let mut buf = Vec::with_capacity(len + 2 + if self.timestamps { 11 } else { 0 });
+        self.push_line(&mut buf, parts);
+        Bytes::from(buf)
+    }
+
+    /// Appends one rendered line to `buf`, as [`line`](Self::line) renders it,
+    /// so several lines can share one buffer.
+    pub fn push_line(&self, buf: &mut Vec<u8>, parts: &[&str]) {
         if self.timestamps {
-            push_timestamp(&mut buf, SystemTime::now());
+            push_timestamp(buf, SystemTime::now());
         }
         for part in parts {
             buf.extend_from_slice(part.as_bytes());
         }
         buf.extend_from_slice(b"\r\n");
-        Bytes::from(buf)
     }
 
     /// A server notice: `*** <parts>` as one line.

@@ -53,6 +53,12 @@ const SHUTDOWN_DRAIN: Duration = Duration::from_secs(2);
 /// so a flood of bad connections cannot flood the log.
 const LOG_LINES_PER_SEC: u32 = 50;
 
+/// Work (deliveries, plus a share per closed connection) after which freed
+/// memory is handed back to the OS the next time the loop goes idle. A join
+/// storm or a burst of traffic frees many small queues and lines; without
+/// this the allocator would keep those pages resident.
+const TRIM_AFTER: u64 = 20_000;
+
 /// Greeting sent on connect: a line, then the prompt with no line end.
 const GREETING: &str = "Welcome to linechat!";
 
@@ -240,6 +246,17 @@ pub struct Server {
     /// Open `/metrics` connections.
     metrics_clients: usize,
     log_limit: LogLimit,
+    /// Work done since freed memory was last returned (see [`TRIM_AFTER`]).
+    trim_debt: u64,
+    /// Chat lines and actions from the connection being served, rendered
+    /// back to back. They go out as one shared buffer when its turn ends (or
+    /// before anything that must follow them), so a recipient's queue gets
+    /// one entry per sender per iteration rather than one per line.
+    batch: Vec<u8>,
+    /// Lines in `batch`.
+    batch_lines: u64,
+    /// Who the lines in `batch` are from (they are not sent back to them).
+    batch_from: usize,
 }
 
 impl Server {
@@ -295,6 +312,10 @@ impl Server {
                 lines: 0,
                 suppressed: 0,
             },
+            trim_debt: 0,
+            batch: Vec::new(),
+            batch_lines: 0,
+            batch_from: 0,
             config,
         })
     }
@@ -373,6 +394,10 @@ impl Server {
                 return Ok(());
             }
             self.metrics.observe_iteration(self.now.elapsed());
+            if self.trim_debt >= TRIM_AFTER && self.poll_timeout() != Some(Duration::ZERO) {
+                return_free_memory();
+                self.trim_debt = 0;
+            }
         }
     }
 
@@ -549,6 +574,7 @@ impl Server {
         self.read_lines(key, &mut scratch, &mut line);
         self.scratch = scratch;
         self.line = line;
+        self.send_batch();
     }
 
     fn read_lines(&mut self, key: usize, scratch: &mut [u8], line: &mut String) {
@@ -666,6 +692,11 @@ impl Server {
     /// Carries out what the session decided.
     fn apply(&mut self, key: usize, outcome: Outcome<'_>) {
         let now = self.now;
+        let batched = matches!(outcome, Outcome::Say(_) | Outcome::Me(_));
+        if !batched || self.batch_from != key {
+            // Whatever this line causes comes after the lines before it.
+            self.send_batch();
+        }
         match outcome {
             Outcome::Ignore => {}
             Outcome::Notice(text) => {
@@ -702,17 +733,20 @@ impl Server {
                     return;
                 };
                 log::debug!("{name}: {text}");
-                let line = self.room.line(&[name, ": ", text]);
+                self.room.push_line(&mut self.batch, &[name, ": ", text]);
+                self.batch_lines += 1;
+                self.batch_from = key;
                 self.spoke(key);
-                self.broadcast(Some(key), line);
             }
             Outcome::Me(text) => {
                 let Some(name) = self.room.name_of(key) else {
                     return;
                 };
-                let line = self.room.line(&["* ", name, " ", text]);
+                self.room
+                    .push_line(&mut self.batch, &["* ", name, " ", text]);
+                self.batch_lines += 1;
+                self.batch_from = key;
                 self.spoke(key);
-                self.broadcast(Some(key), line);
             }
             Outcome::Msg { to, text } => {
                 let (Some(from), Some(to_name)) = (self.room.name_of(key), self.room.name_of(to))
@@ -744,11 +778,20 @@ impl Server {
             Outcome::Help => {
                 let mut text = Vec::new();
                 for line in HELP {
-                    text.extend_from_slice(&self.room.notice(&[line]));
+                    self.room.push_line(&mut text, &["*** ", line]);
                 }
                 self.send(key, Bytes::from(text));
             }
             Outcome::Quit => self.mark_close(key, Farewell::Quit),
+        }
+    }
+
+    /// Broadcasts the batched lines of the connection just served.
+    fn send_batch(&mut self) {
+        if self.batch_lines > 0 {
+            let lines = std::mem::take(&mut self.batch_lines);
+            let batch = Bytes::from(std::mem::take(&mut self.batch));
+            self.broadcast_lines(Some(self.batch_from), batch, lines);
         }
     }
 
@@ -783,9 +826,14 @@ impl Server {
     }
 
     /// Queues one shared line for every chatting user except `except`.
-    /// This is the hot path: per recipient it is one refcount increment and
-    /// one queue push, and no allocation.
     fn broadcast(&mut self, except: Option<usize>, line: Bytes) {
+        self.broadcast_lines(except, line, 1);
+    }
+
+    /// Queues `bytes` (holding `lines` lines) for every chatting user except
+    /// `except`. This is the hot path: per recipient it is one refcount
+    /// increment and one queue push, and no allocation.
+    fn broadcast_lines(&mut self, except: Option<usize>, bytes: Bytes, lines: u64) {
         let mut queues = Queues {
             flush_list: &mut self.flush_list,
             close_list: &mut self.close_list,
@@ -797,10 +845,11 @@ impl Server {
                 continue;
             }
             if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
-                queues.metrics.deliveries += 1;
-                queue(conn, key, line.clone(), &mut queues);
+                queues.metrics.deliveries += lines;
+                queue(conn, key, bytes.clone(), &mut queues);
             }
         }
+        self.trim_debt += self.room.len() as u64;
     }
 
     /// Marks a connection to be closed at the end of this iteration.
@@ -936,6 +985,7 @@ impl Server {
         let peer = conn.peer;
         self.slots.remove(key);
         self.clients -= 1;
+        self.trim_debt += 64;
         if self.config.max_per_ip > 0 {
             self.release_ip(peer.ip());
         }
@@ -1118,6 +1168,17 @@ fn render_greeting(room: &Room) -> Bytes {
     let mut greeting = room.line(&[GREETING]).to_vec();
     greeting.extend_from_slice(PROMPT.as_bytes());
     Bytes::from(greeting)
+}
+
+/// Hands freed heap pages back to the OS (glibc keeps them otherwise), so
+/// resident memory falls back after a burst. Called only when the loop is
+/// about to sleep, after enough work to be worth a walk of the heap.
+fn return_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Errors that mean the process or system is out of descriptors or memory:

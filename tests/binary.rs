@@ -2,49 +2,9 @@
 
 mod util;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use util::Client;
-
-/// Starts the binary on port 0 and reads the real address from its log.
-fn spawn(extra: &[&str]) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
-        .args(["--addr", "127.0.0.1:0"])
-        .args(extra)
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn linechat");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                let addr = rest.split_whitespace().next().unwrap().to_string();
-                let _ = tx.send(addr);
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("no 'listening on' line");
-    (child, addr.parse().unwrap())
-}
-
-/// Waits for the process to exit, at most `limit`.
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "did not exit in {limit:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use std::process::Command;
+use std::time::Duration;
+use util::{Client, spawn_binary as spawn};
 
 /// SIGTERM: everyone gets the shutdown notice, connections close, exit 0.
 #[test]
@@ -60,13 +20,12 @@ fn sigterm_notifies_everyone_and_exits_zero() {
     let mut lurker = Client::connect(addr);
     lurker.expect(util::GREETING);
 
-    // SAFETY: kill only sends a signal to our own child process.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    child.signal(libc::SIGTERM);
     for c in [&mut alice, &mut bob, &mut lurker] {
         c.expect("*** Server shutting down\r\n");
         c.expect_eof();
     }
-    let status = wait_exit(&mut child, Duration::from_secs(5));
+    let status = child.wait_exit(Duration::from_secs(5));
     assert_eq!(status.code(), Some(0));
 }
 
@@ -76,14 +35,10 @@ fn sigint_exits_zero() {
     let (mut child, addr) = spawn(&["--max-clients", "5"]);
     let mut alice = Client::connect(addr);
     alice.login("alice");
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    child.signal(libc::SIGINT);
     alice.expect("*** Server shutting down\r\n");
     alice.expect_eof();
-    assert_eq!(
-        wait_exit(&mut child, Duration::from_secs(5)).code(),
-        Some(0)
-    );
+    assert_eq!(child.wait_exit(Duration::from_secs(5)).code(), Some(0));
 }
 
 /// Runs the binary with `args` and returns its exit code and stderr.

@@ -3,8 +3,9 @@
 #![allow(dead_code)]
 
 use linechat::{Config, Server, ShutdownHandle};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -233,4 +234,72 @@ pub fn sync(from: &mut Client, from_name: &str, to: &mut Client) {
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     from.send(&format!("sync-{n}\n"));
     to.skip_until(&format!("{from_name}: sync-{n}"));
+}
+
+/// Starts the `linechat` binary on port 0 with `extra` flags and reads the
+/// real address from its `listening on` log line. Its log is drained on a
+/// thread so the server never blocks on a full pipe.
+pub fn spawn_binary(extra: &[&str]) -> (ServerProcess, SocketAddr) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
+        .args(["--addr", "127.0.0.1:0"])
+        .args(extra)
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn linechat");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if std::env::var_os("LINECHAT_TEST_LOG").is_some() {
+                eprintln!("server: {line}");
+            }
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let addr = rest.split_whitespace().next().unwrap().to_string();
+                let _ = tx.send(addr);
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("no 'listening on' line");
+    (ServerProcess { child }, addr.parse().unwrap())
+}
+
+/// A spawned server that is killed if the test ends without stopping it,
+/// so a failing test never leaves a server behind.
+pub struct ServerProcess {
+    pub child: Child,
+}
+
+impl ServerProcess {
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` to the server.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill only sends a signal to our own child process.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, signal) }, 0);
+    }
+
+    /// Waits for the process to exit, failing the test after `limit`.
+    #[track_caller]
+    pub fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "did not exit in {limit:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,510 @@
+//! `cargo bench --bench load`: the linechat load table.
+//!
+//! Runs a fixed matrix of `linechat-load` cases, each against a fresh
+//! `linechat --addr 127.0.0.1:0 --rate 0` (fresh so RSS per connection is
+//! clean; `--rate 0` so flood control does not cap the senders), and prints
+//! one table. When `ncat` is installed, F1 and F2 also run against
+//! `ncat -l --chat` for comparison.
+//!
+//! It builds nothing: it runs the release binaries, found through
+//! `LINECHAT_BIN` and `LINECHAT_LOAD_BIN` or in `target/release` (run
+//! `cargo build --release --bins` first; `make bench` does).
+//!
+//! Environment:
+//! - `LINECHAT_BENCH_CASES=F1,L1`: run only these cases.
+//! - `LINECHAT_BENCH_QUICK=1`: 3-second fanout runs and smaller idle rooms.
+//!
+//! Everything listens and connects on 127.0.0.1 only, and every run is
+//! bounded by the generator's own deadline. Exits non-zero if any case
+//! failed (loss, reordering, failed clients, a server that did not start).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// One row of the matrix.
+struct Case {
+    id: &'static str,
+    what: String,
+    /// Generator arguments (mode first), without address and output flags.
+    args: Vec<String>,
+    /// Also run against `ncat --chat`.
+    vs_ncat: bool,
+}
+
+/// The matrix. Quick mode shortens the fanout runs and shrinks the idle
+/// rooms, whose login time is dominated by N²/2 join notices.
+fn cases(quick: bool) -> Vec<Case> {
+    let secs = if quick { "3" } else { "10" };
+    let (i1, i2) = if quick {
+        (2_000, 5_000)
+    } else {
+        (10_000, 19_000)
+    };
+    let args = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+    vec![
+        Case {
+            id: "F1",
+            what: format!("fanout C=100 S=100 max {secs}s"),
+            args: args(&format!(
+                "fanout --clients 100 --senders 100 --duration {secs}"
+            )),
+            vs_ncat: true,
+        },
+        Case {
+            id: "F2",
+            what: format!("fanout C=1000 S=10 max {secs}s"),
+            args: args(&format!(
+                "fanout --clients 1000 --senders 10 --duration {secs}"
+            )),
+            vs_ncat: true,
+        },
+        Case {
+            id: "L1",
+            what: format!("fanout C=100 S=10 500/s {secs}s"),
+            args: args(&format!(
+                "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"
+            )),
+            vs_ncat: false,
+        },
+        Case {
+            id: "I1",
+            what: format!("idle N={i1}"),
+            args: args(&format!("idle --clients {i1} --timeout 300")),
+            vs_ncat: false,
+        },
+        Case {
+            id: "I2",
+            what: format!("idle N={i2}"),
+            args: args(&format!("idle --clients {i2} --timeout 600")),
+            vs_ncat: false,
+        },
+        Case {
+            id: "C1",
+            what: "churn 5000 logins".into(),
+            args: args("churn --count 5000"),
+            vs_ncat: false,
+        },
+    ]
+}
+
+/// What one run produced: the generator's JSON fields plus our own sample.
+struct Outcome {
+    json: String,
+    /// Server CPU share over the generator's whole run, from /proc.
+    server_cpu_whole: Option<f64>,
+    ok: bool,
+    note: Option<String>,
+}
+
+impl Outcome {
+    fn failed(why: String) -> Outcome {
+        Outcome {
+            json: String::new(),
+            server_cpu_whole: None,
+            ok: false,
+            note: Some(why),
+        }
+    }
+
+    fn num(&self, key: &str) -> Option<f64> {
+        field(&self.json, key)?.parse().ok()
+    }
+}
+
+fn main() -> ExitCode {
+    let quick = std::env::var("LINECHAT_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let wanted: Option<Vec<String>> = std::env::var("LINECHAT_BENCH_CASES").ok().map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    });
+    let server_bin = binary("LINECHAT_BIN", "linechat");
+    let load_bin = binary("LINECHAT_LOAD_BIN", "linechat-load");
+    for bin in [&server_bin, &load_bin] {
+        if !bin.is_file() {
+            eprintln!(
+                "load bench: {} not found; build it first: cargo build --release --bins",
+                bin.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    let ncat = Command::new("sh")
+        .args(["-c", "command -v ncat"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+
+    let mut rows: Vec<(String, String, String, Outcome)> = Vec::new();
+    for case in cases(quick) {
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.iter().any(|id| id == case.id))
+        {
+            continue;
+        }
+        eprintln!("load bench: {} {} (linechat) ...", case.id, case.what);
+        let out = run_linechat(&server_bin, &load_bin, &case);
+        rows.push((case.id.into(), "linechat".into(), case.what.clone(), out));
+        if case.vs_ncat && ncat {
+            eprintln!("load bench: {} {} (ncat --chat) ...", case.id, case.what);
+            let out = run_ncat(&load_bin, &case);
+            rows.push((case.id.into(), "ncat".into(), case.what.clone(), out));
+        }
+    }
+
+    print_table(&rows);
+    if !ncat {
+        println!("(ncat not installed: no comparison with `ncat -l --chat`)");
+    }
+    let failed: Vec<String> = rows
+        .iter()
+        .filter(|(.., o)| !o.ok)
+        .map(|(id, server, _, o)| {
+            format!("{id} ({server}): {}", o.note.as_deref().unwrap_or("failed"))
+        })
+        .collect();
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        println!("\nFAILED:\n  {}", failed.join("\n  "));
+        ExitCode::FAILURE
+    }
+}
+
+/// The binary `name`: from env var `var`, else `$CARGO_TARGET_DIR/release`,
+/// else this crate's `target/release`.
+fn binary(var: &str, name: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(var) {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("release").join(name)
+}
+
+/// One case against a fresh linechat.
+fn run_linechat(server_bin: &PathBuf, load_bin: &PathBuf, case: &Case) -> Outcome {
+    let mut server = match Server::start(server_bin) {
+        Ok(s) => s,
+        Err(e) => return Outcome::failed(e),
+    };
+    let out = run_generator(
+        load_bin,
+        case,
+        &format!("127.0.0.1:{}", server.port),
+        server.pid(),
+        &[],
+    );
+    server.stop();
+    out
+}
+
+/// One case against a fresh `ncat -l --chat`.
+fn run_ncat(load_bin: &PathBuf, case: &Case) -> Outcome {
+    let port = match TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a.port(),
+        Err(e) => return Outcome::failed(format!("no free port: {e}")),
+    };
+    let child = Command::new("ncat")
+        .args([
+            "-l",
+            "--chat",
+            "--max-conns",
+            "5000",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => return Outcome::failed(format!("ncat: {e}")),
+    };
+    let up = Instant::now() + Duration::from_secs(5);
+    while !is_listening(port) && Instant::now() < up {
+        thread::sleep(Duration::from_millis(20));
+    }
+    // ncat has no prompt and no names, but greets each client on accept.
+    // It listens with a backlog of 10; a burst of connects overflows that
+    // (the kernel completes handshakes it then drops, so ncat never hears of
+    // those clients, and it quits if one is reset while queued). So each
+    // client waits for its greeting, and only 8 wait at once.
+    let extra = ["--no-name", "--concurrency", "8"];
+    let out = run_generator(
+        load_bin,
+        case,
+        &format!("127.0.0.1:{port}"),
+        child.id(),
+        &extra,
+    );
+    stop(&mut child);
+    out
+}
+
+/// Runs the generator with `--json` against `addr` and collects its result
+/// and the server's CPU time over the run.
+fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &[&str]) -> Outcome {
+    let cpu_before = proc_cpu(pid);
+    let started = Instant::now();
+    let output = Command::new(load_bin)
+        .args(&case.args)
+        .args(extra)
+        .args([
+            "--addr",
+            addr,
+            "--json",
+            "--quiet",
+            "--pid",
+            &pid.to_string(),
+        ])
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output();
+    let wall = started.elapsed().as_secs_f64();
+    let output = match output {
+        Ok(o) => o,
+        Err(e) => return Outcome::failed(format!("linechat-load: {e}")),
+    };
+    let server_cpu_whole = cpu_before
+        .zip(proc_cpu(pid))
+        .map(|(b, a)| (a - b) / wall.max(1e-9));
+    let json = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let ok = output.status.success();
+    let note = (!ok).then(|| {
+        field(&json, "problems")
+            .or_else(|| field(&json, "first_error"))
+            .map_or_else(
+                || format!("linechat-load exited with {}", output.status),
+                str::to_string,
+            )
+    });
+    Outcome {
+        json,
+        server_cpu_whole,
+        ok,
+        note,
+    }
+}
+
+/// A linechat server on a free port, with its log drained.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    /// Starts linechat on port 0 and learns the port from its
+    /// `listening on 127.0.0.1:PORT` log line. A thread keeps reading its
+    /// stderr so the pipe never fills and blocks the server.
+    fn start(bin: &PathBuf) -> Result<Server, String> {
+        let mut child = Command::new(bin)
+            .args(["--addr", "127.0.0.1:0", "--rate", "0"])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", bin.display()))?;
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, rx) = mpsc::channel::<Result<u16, String>>();
+        thread::spawn(move || {
+            let mut head = Vec::new();
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if !sent {
+                    if let Some(port) = listening_port(&line) {
+                        let _ = tx.send(Ok(port));
+                        sent = true;
+                    } else if head.len() < 20 {
+                        head.push(line);
+                    }
+                }
+            }
+            if !sent {
+                let _ = tx.send(Err(format!(
+                    "linechat exited before listening: {}",
+                    head.join(" | ")
+                )));
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(port)) => Ok(Server { child, port }),
+            Ok(Err(e)) => {
+                stop(&mut child);
+                Err(e)
+            }
+            Err(_) => {
+                stop(&mut child);
+                Err("linechat did not log `listening on` within 10 s".into())
+            }
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn stop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// The port in a `... listening on 127.0.0.1:PORT ...` log line.
+fn listening_port(line: &str) -> Option<u16> {
+    let rest = &line[line.find("listening on ")? + "listening on ".len()..];
+    let addr = rest.split_whitespace().next()?;
+    addr.parse::<std::net::SocketAddr>().ok().map(|a| a.port())
+}
+
+/// Asks `child` to stop with SIGTERM, then kills it if it is still there
+/// after three seconds.
+fn stop(child: &mut Child) {
+    // SAFETY: kill(2) on the id of a child we have not yet reaped.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Whether something listens on 127.0.0.1:`port`, from /proc/net/tcp
+/// (asking by connecting would itself join the chat).
+fn is_listening(port: u16) -> bool {
+    let want = format!("0100007F:{port:04X}");
+    std::fs::read_to_string("/proc/net/tcp").is_ok_and(|t| {
+        t.lines().skip(1).any(|l| {
+            let mut f = l.split_whitespace().skip(1);
+            f.next() == Some(want.as_str()) && f.nth(1) == Some("0A")
+        })
+    })
+}
+
+/// CPU seconds (user + system) process `pid` has used, from /proc/PID/stat.
+fn proc_cpu(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut f = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    let ticks = f.next()?.parse::<u64>().ok()? + f.next()?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1);
+    Some(ticks as f64 / hz as f64)
+}
+
+/// The raw value of `key` in a flat JSON object (strings unquoted, not
+/// unescaped: enough for numbers and for showing an error).
+fn field<'a>(json: &'a str, key: &str) -> Option<&'a str> {
+    let pat = format!("\"{key}\":");
+    let rest = &json[json.find(&pat)? + pat.len()..];
+    if let Some(s) = rest.strip_prefix('"') {
+        let mut escaped = false;
+        for (i, c) in s.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '"' if !escaped => return Some(&s[..i]),
+                _ => escaped = false,
+            }
+        }
+        None
+    } else {
+        rest.split([',', '}']).next()
+    }
+}
+
+/// Prints the table and the linechat/ncat ratios.
+fn print_table(rows: &[(String, String, String, Outcome)]) {
+    let fmt_int = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
+    let fmt_rate = |v: Option<f64>| {
+        v.map_or("-".into(), |v| match v {
+            v if v >= 1e6 => format!("{:.2}M", v / 1e6),
+            v if v >= 1e3 => format!("{:.1}k", v / 1e3),
+            v => format!("{v:.0}"),
+        })
+    };
+    let fmt_pct = |v: Option<f64>| v.map_or("-".into(), |v| format!("{:.0}%", v * 100.0));
+    let header = [
+        "case", "server", "what", "deliv/s", "p50 µs", "p99 µs", "RSS/conn", "login s", "logins/s",
+        "gen CPU", "srv CPU", "ok",
+    ];
+    let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for (id, server, what, o) in rows {
+        table.push(vec![
+            id.clone(),
+            server.clone(),
+            what.clone(),
+            fmt_rate(o.num("deliveries_per_sec")),
+            fmt_int(o.num("p50_us")),
+            fmt_int(o.num("p99_us")),
+            o.num("rss_per_conn_bytes")
+                .map_or("-".into(), |b| format!("{:.1} KiB", b / 1024.0)),
+            o.num("login_secs")
+                .map_or("-".into(), |s| format!("{s:.2}")),
+            fmt_int(o.num("logins_per_sec")),
+            fmt_pct(o.num("gen_cpu")),
+            fmt_pct(o.num("server_cpu").or(o.server_cpu_whole)),
+            if o.ok { "ok".into() } else { "FAIL".into() },
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    println!();
+    for (i, row) in table.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, &w))| {
+                if c < 3 {
+                    format!("{cell:<w$}")
+                } else {
+                    format!("{cell:>w$}")
+                }
+            })
+            .collect();
+        println!("| {} |", cells.join(" | "));
+        if i == 0 {
+            let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
+            println!("|-{}-|", rule.join("-|-"));
+        }
+    }
+    println!();
+    println!("deliv/s: deliveries per second in the measurement window; p50/p99: delivery latency");
+    println!("(idle: of the one broadcast to everyone); login s: connect + log in + join notices");
+    println!("drained; CPU: share of one core over the measurement (fanout) or the whole run.");
+    for (id, server, _, o) in rows {
+        if server != "ncat" {
+            continue;
+        }
+        let ours = rows.iter().find(|(i, s, ..)| i == id && s == "linechat");
+        if let Some((.., mine)) = ours
+            && let (Some(a), Some(b)) =
+                (mine.num("deliveries_per_sec"), o.num("deliveries_per_sec"))
+            && b > 0.0
+        {
+            println!("{id}: linechat/ncat deliveries/s = {:.2}x", a / b);
+        }
+    }
+}

@@ -1,0 +1,770 @@
+//! The poll loop and the clients in it: connecting, logging in, reading and
+//! writing. The modes (`modes.rs`) decide what to send and when to stop; the
+//! engine does the I/O and feeds every marker it reads into the [`Tally`].
+//!
+//! Login is text-agnostic: a client waits for any bytes (the prompt), sends
+//! `<prefix><n>`, and counts as logged in at the next bytes it receives (the
+//! server's answer). With `--no-name` it is logged in at the server's first
+//! bytes, sending no name; with `--no-login`, as soon as it is connected.
+//! Whether the server really accepted everyone is then proven by the
+//! readiness barrier ([`Engine::barrier`]), which only logged-in users see.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+use mio::event::Event;
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+
+use crate::os;
+use crate::tally::Tally;
+use crate::wire::{self, Mark};
+
+/// Bytes asked for per read. Large, so that a busy receiver empties its
+/// socket in one system call and the scan runs over many lines at once.
+const READ_SIZE: usize = 256 * 1024;
+
+/// Longest partial line kept from one read to the next. Our marker lines are
+/// short; a longer partial line is someone else's (linechat's welcome lists
+/// every user), so it is dropped up to its end rather than buffered.
+const MAX_CARRY: usize = 64 * 1024;
+
+/// How often login deadlines are checked and the progress clock is looked at.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Where to connect and how to log in; fixed for a run.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The server.
+    pub addr: SocketAddrV4,
+    /// Names are `<prefix><n>`, `n` counting clients from 0.
+    pub prefix: String,
+    /// How a client logs in.
+    pub login: Login,
+    /// Spread clients over 127.0.0.1..=127.0.0.<sources> (1: kernel's choice).
+    pub sources: u32,
+    /// Longest a client may take from connect to logged in (and, in churn,
+    /// from its last line to the server's close).
+    pub login_timeout: Duration,
+    /// Most new connections per second (`None`: as fast as `concurrency`
+    /// allows). For servers with a short listen backlog, such as ncat's 10:
+    /// a connect completes in the kernel before the server accepts it, so
+    /// `concurrency` alone does not pace them.
+    pub connect_rate: Option<f64>,
+    /// No progress line on stderr.
+    pub quiet: bool,
+    /// Mode name, for the progress line.
+    pub mode: &'static str,
+}
+
+/// How a client logs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// Wait for any bytes (the prompt), send `<prefix><n>`, wait for any
+    /// bytes (the answer).
+    Name,
+    /// Wait for any bytes (a greeting) and send nothing: for servers without
+    /// names that greet on accept, such as `ncat --chat`. Waiting for the
+    /// greeting is what lets `--concurrency` pace connects to the server's
+    /// accepts rather than to the kernel's handshakes.
+    Greeting,
+    /// Logged in once connected: for servers that send nothing.
+    Connected,
+}
+
+/// Where one client is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Non-blocking connect in progress.
+    Connecting,
+    /// Connected, waiting for the prompt.
+    AwaitPrompt,
+    /// Name sent, waiting for the server's answer.
+    NameSent,
+    /// Logged in: reads and counts.
+    Ready,
+    /// Churn: said its line and shut down its side; waiting for the close.
+    Leaving,
+    /// Closed; removed from the slab after the current batch of events.
+    Closed,
+}
+
+/// One client connection.
+#[derive(Debug)]
+struct Client {
+    stream: TcpStream,
+    phase: Phase,
+    /// The `n` of its name and of its source address.
+    number: u64,
+    /// When the current phase began, for the login deadline.
+    since: Instant,
+    /// The partial last line of the previous read.
+    carry: Vec<u8>,
+    /// Dropping an over-long line: skip input up to the next newline.
+    skipping: bool,
+    /// Bytes written but not yet accepted by the socket.
+    out: Vec<u8>,
+    /// Churn: the write side has been shut down.
+    shut: bool,
+    /// Has seen the current barrier token.
+    seen_barrier: bool,
+}
+
+/// How a connection ended.
+#[derive(Debug)]
+enum End {
+    /// The server closed it (read returned 0).
+    Closed,
+    /// Anything else, with what happened.
+    Failed(String),
+}
+
+/// How many clients reached each point of their life.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    /// Connects attempted.
+    pub started: u64,
+    /// Clients that logged in (ever).
+    pub logins: u64,
+    /// Clients logged in now.
+    pub ready: u64,
+    /// Clients that failed before logging in (or, in churn, before the
+    /// server closed after their line).
+    pub failed: u64,
+    /// Logged-in clients the server closed or reset.
+    pub dropped: u64,
+    /// Churn: clients that completed connect, login, line and close.
+    pub left: u64,
+}
+
+/// The current readiness barrier.
+#[derive(Debug, Default)]
+struct Barrier {
+    /// Unique to this run (0: no barrier running).
+    token: u64,
+    /// The client that sends it; it never receives its own line.
+    sender: usize,
+    /// Clients other than the sender that have seen it.
+    seen: u64,
+}
+
+/// Progress-line state.
+#[derive(Debug)]
+struct Progress {
+    start: Instant,
+    next: Instant,
+    last: Instant,
+    last_received: u64,
+    last_left: u64,
+    stage: &'static str,
+    tty: bool,
+}
+
+/// The poll loop, every client, and what they have seen.
+#[derive(Debug)]
+pub struct Engine {
+    target: Target,
+    poll: Poll,
+    /// `Option` only so the loop can hold the events while handling them.
+    events: Option<Events>,
+    clients: Slab<Client>,
+    /// The one read buffer, shared by all clients: a client's partial line
+    /// is copied to its front before each read.
+    buf: Vec<u8>,
+    /// Time zero for the timestamps in marker lines.
+    epoch: Instant,
+    /// Accounting for measured lines; replaced by each mode once it knows
+    /// how many clients logged in.
+    pub tally: Tally,
+    barrier: Barrier,
+    /// Churn: once logged in, say one line, shut down and wait for the close.
+    pub leave_after_login: bool,
+    /// Clients marked closed during this batch, removed after it, so a slab
+    /// key is never reused while events for it may still be pending.
+    to_close: Vec<usize>,
+    /// How many clients reached each point.
+    pub counts: Counts,
+    /// The first thing that went wrong, for the report.
+    pub first_error: Option<String>,
+    next_tick: Instant,
+    progress: Progress,
+}
+
+impl Engine {
+    /// An engine with no clients yet.
+    pub fn new(target: Target) -> io::Result<Engine> {
+        let now = Instant::now();
+        Ok(Engine {
+            target,
+            poll: Poll::new()?,
+            events: Some(Events::with_capacity(4096)),
+            clients: Slab::new(),
+            buf: vec![0; MAX_CARRY + READ_SIZE],
+            epoch: now,
+            tally: Tally::new(0, 0, 0),
+            barrier: Barrier::default(),
+            leave_after_login: false,
+            to_close: Vec::new(),
+            counts: Counts::default(),
+            first_error: None,
+            next_tick: now + TICK,
+            progress: Progress {
+                start: now,
+                next: now + Duration::from_secs(1),
+                last: now,
+                last_received: 0,
+                last_left: 0,
+                stage: "start",
+                tty: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            },
+        })
+    }
+
+    /// Microseconds since the engine started: the clock of marker lines.
+    pub fn now_us(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64
+    }
+
+    /// Names the current stage in the progress line.
+    pub fn set_stage(&mut self, stage: &'static str) {
+        self.progress.stage = stage;
+    }
+
+    /// Clients connecting or logging in.
+    pub fn in_progress(&self) -> u64 {
+        self.counts.started - self.counts.logins - self.counts.failed
+    }
+
+    /// Clients with a socket, whatever their phase.
+    pub fn live(&self) -> usize {
+        self.clients.len()
+    }
+
+    /// Keys of the logged-in clients, in key order.
+    pub fn ready_keys(&self) -> Vec<usize> {
+        self.clients
+            .iter()
+            .filter(|(_, c)| c.phase == Phase::Ready)
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// Starts one more client connecting.
+    pub fn start_client(&mut self) {
+        let number = self.counts.started;
+        self.counts.started += 1;
+        let src = os::source_for(number, self.target.sources);
+        let mut stream = match os::connect(self.target.addr, src) {
+            Ok(s) => s,
+            Err(e) => return self.note_failure(format!("connect: {e}")),
+        };
+        let entry = self.clients.vacant_entry();
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        // Both interests, once: mio is edge-triggered, so WRITABLE costs
+        // nothing while the socket stays writable, and no re-registration is
+        // ever needed when output backs up.
+        if let Err(e) = self
+            .poll
+            .registry()
+            .register(&mut stream, Token(entry.key()), interest)
+        {
+            return self.note_failure(format!("register: {e}"));
+        }
+        entry.insert(Client {
+            stream,
+            phase: Phase::Connecting,
+            number,
+            since: Instant::now(),
+            carry: Vec::new(),
+            skipping: false,
+            out: Vec::new(),
+            shut: false,
+            seen_barrier: false,
+        });
+    }
+
+    /// When the next connect may start under the connect rate.
+    pub fn next_start(&self) -> Instant {
+        match self.target.connect_rate {
+            Some(rate) => self.epoch + Duration::from_secs_f64(self.counts.started as f64 / rate),
+            None => self.epoch,
+        }
+    }
+
+    /// When to wake from polling: at `deadline`, or earlier for the next
+    /// paced connect if one is `wanted` (and only blocked by the rate).
+    pub fn wake_for_start(&self, wanted: bool, deadline: Instant) -> Instant {
+        if wanted && self.target.connect_rate.is_some() {
+            deadline.min(self.next_start())
+        } else {
+            deadline
+        }
+    }
+
+    /// Whether another connect may start now under the connect rate.
+    pub fn may_start(&self) -> bool {
+        Instant::now() >= self.next_start()
+    }
+
+    /// Connects and logs in clients until `n` are logged in, keeping at most
+    /// `concurrency` in progress so the server's listen backlog never
+    /// overflows (an overflowed SYN is retried only after a second). True if
+    /// all `n` logged in before `deadline`.
+    pub fn open(&mut self, n: u64, concurrency: u64, deadline: Instant) -> io::Result<bool> {
+        loop {
+            while self.counts.started < n && self.in_progress() < concurrency && self.may_start() {
+                self.start_client();
+            }
+            if self.counts.logins + self.counts.failed >= n {
+                return Ok(self.counts.failed == 0);
+            }
+            if Instant::now() >= deadline {
+                self.note_error("deadline passed while logging in".into());
+                return Ok(false);
+            }
+            let more = self.counts.started < n && self.in_progress() < concurrency;
+            self.pump(self.wake_for_start(more, deadline))?;
+        }
+    }
+
+    /// Runs the readiness barrier: the first logged-in client sends a token
+    /// line until every other logged-in client has seen it, resending with
+    /// backoff because a server such as `ncat --chat` may still be accepting
+    /// some clients when it is first sent. Afterwards every client is known
+    /// to receive chat, and everything queued for it before (join notices)
+    /// has been read. True if done before `deadline`.
+    pub fn barrier(&mut self, deadline: Instant) -> io::Result<bool> {
+        let Some(&sender) = self.ready_keys().first() else {
+            return Ok(false);
+        };
+        for (_, c) in self.clients.iter_mut() {
+            c.seen_barrier = false;
+        }
+        let token = (u64::from(std::process::id()) << 32) ^ self.now_us() ^ 0x5eed;
+        self.barrier = Barrier {
+            token: token.max(1),
+            sender,
+            seen: 0,
+        };
+        let mut backoff = Duration::from_millis(100);
+        let mut resend = Instant::now();
+        loop {
+            if self.barrier.seen + 1 >= self.counts.ready {
+                self.barrier.token = 0;
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                self.note_error(format!(
+                    "deadline passed at the barrier: {} of {} clients saw it",
+                    self.barrier.seen,
+                    self.counts.ready.saturating_sub(1)
+                ));
+                return Ok(false);
+            }
+            if now >= resend {
+                if let Some(c) = self.clients.get_mut(sender) {
+                    wire::put_barrier(&mut c.out, self.barrier.token);
+                }
+                self.flush(sender);
+                resend = now + backoff;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+            self.pump(resend.min(deadline))?;
+        }
+    }
+
+    /// Queues one measured line from sender number `sender` (client `key`),
+    /// stamped now; [`Engine::flush`] writes it.
+    pub fn queue_line(&mut self, key: usize, sender: u32, pad: usize) {
+        let now = self.now_us();
+        if let Some(c) = self
+            .clients
+            .get_mut(key)
+            .filter(|c| c.phase == Phase::Ready)
+        {
+            let seq = self.tally.sent(sender);
+            wire::put_data(&mut c.out, sender, seq, now, pad);
+        }
+    }
+
+    /// Writes lines from sender `sender` (client `key`) until it has
+    /// `window` lines not yet seen by every receiver, in one write.
+    pub fn fill_window(&mut self, key: usize, sender: u32, window: u64, pad: usize) {
+        let now = self.now_us();
+        let Some(c) = self
+            .clients
+            .get_mut(key)
+            .filter(|c| c.phase == Phase::Ready)
+        else {
+            return;
+        };
+        while self.tally.in_flight(sender) < window {
+            let seq = self.tally.sent(sender);
+            wire::put_data(&mut c.out, sender, seq, now, pad);
+        }
+        self.flush(key);
+    }
+
+    /// Waits for events until `until` (or the next tick) and handles them:
+    /// connect outcomes, prompts, replies, markers, writes, closes.
+    pub fn pump(&mut self, until: Instant) -> io::Result<()> {
+        let now = Instant::now();
+        let timeout = until.min(self.next_tick).saturating_duration_since(now);
+        let mut events = self
+            .events
+            .take()
+            .expect("events are put back after every pump");
+        let polled = self.poll.poll(&mut events, Some(timeout));
+        if let Err(e) = polled {
+            self.events = Some(events);
+            return if e.kind() == io::ErrorKind::Interrupted {
+                Ok(())
+            } else {
+                Err(e)
+            };
+        }
+        for ev in events.iter() {
+            self.handle(ev.token().0, ev);
+        }
+        self.events = Some(events);
+        self.close_marked();
+        let now = Instant::now();
+        if now >= self.next_tick {
+            self.next_tick = now + TICK;
+            self.expire(now);
+            self.close_marked();
+            self.print_progress(now);
+        }
+        Ok(())
+    }
+
+    /// Handles one readiness event. Events may be spurious and for clients
+    /// already closed; both are ignored.
+    fn handle(&mut self, key: usize, ev: &Event) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        match c.phase {
+            Phase::Closed => return,
+            Phase::Connecting => {
+                // The OS reports a finished non-blocking connect as writable
+                // (or error) readiness: the socket error says whether it
+                // worked, and `peer_addr` whether it is done at all.
+                match c.stream.take_error() {
+                    Ok(None) => {}
+                    Ok(Some(e)) | Err(e) => {
+                        return self.lose(key, End::Failed(format!("connect: {e}")));
+                    }
+                }
+                match c.stream.peer_addr() {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => return,
+                    Err(e) => return self.lose(key, End::Failed(format!("connect: {e}"))),
+                }
+                if self.target.login == Login::Connected {
+                    self.logged_in(key);
+                } else {
+                    c.phase = Phase::AwaitPrompt;
+                    c.since = Instant::now();
+                }
+            }
+            _ => {}
+        }
+        if ev.is_writable() {
+            self.flush(key);
+        }
+        if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+            // A short read means the socket is empty for now: epoll reports
+            // every later arrival as a new edge. Only when the peer's FIN (or
+            // an error) is already pending must we read on to see it.
+            self.read(key, ev.is_read_closed() || ev.is_error());
+        }
+    }
+
+    /// Reads what client `key` has, scans it for markers, and moves the
+    /// client along its login on any bytes.
+    fn read(&mut self, key: usize, to_the_end: bool) {
+        let Engine {
+            clients,
+            buf,
+            tally,
+            barrier,
+            epoch,
+            ..
+        } = self;
+        let Some(c) = clients.get_mut(key) else {
+            return;
+        };
+        if c.phase == Phase::Closed {
+            return;
+        }
+        let mut got = 0;
+        let mut ended: Option<End> = None;
+        loop {
+            let keep = c.carry.len();
+            buf[..keep].copy_from_slice(&c.carry);
+            let n = match c.stream.read(&mut buf[keep..]) {
+                Ok(0) => {
+                    ended = Some(End::Closed);
+                    break;
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    ended = Some(End::Failed(format!("read: {e}")));
+                    break;
+                }
+            };
+            // One timestamp per read: every line in it arrived together.
+            let now = epoch.elapsed().as_micros() as u64;
+            got += n;
+            c.carry.clear();
+            let data = &buf[..keep + n];
+            let mut from = 0;
+            if c.skipping {
+                match memchr::memchr(b'\n', data) {
+                    Some(i) => {
+                        from = i + 1;
+                        c.skipping = false;
+                    }
+                    None => from = data.len(),
+                }
+            }
+            let end = memchr::memrchr(b'\n', &data[from..]).map_or(from, |i| from + i + 1);
+            let seen = &mut c.seen_barrier;
+            wire::scan(&data[from..end], |mark| match mark {
+                Mark::Data { sender, seq, ts_us } => tally.delivered(key, sender, seq, ts_us, now),
+                Mark::Barrier(token) => {
+                    if token == barrier.token && key != barrier.sender && !*seen {
+                        *seen = true;
+                        barrier.seen += 1;
+                    }
+                }
+            });
+            let tail = &data[end..];
+            if tail.len() > MAX_CARRY {
+                c.skipping = true;
+            } else {
+                c.carry.extend_from_slice(tail);
+            }
+            if !to_the_end && keep + n < buf.len() {
+                break;
+            }
+        }
+        if got > 0 {
+            match c.phase {
+                Phase::AwaitPrompt if self.target.login == Login::Greeting => self.logged_in(key),
+                Phase::AwaitPrompt => {
+                    c.out.extend_from_slice(self.target.prefix.as_bytes());
+                    wire::put_u64(&mut c.out, c.number);
+                    c.out.extend_from_slice(b"\r\n");
+                    c.phase = Phase::NameSent;
+                    c.since = Instant::now();
+                    self.flush(key);
+                }
+                Phase::NameSent => self.logged_in(key),
+                _ => {}
+            }
+        }
+        if let Some(end) = ended {
+            self.lose(key, end);
+        }
+    }
+
+    /// Client `key` has logged in.
+    fn logged_in(&mut self, key: usize) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        self.counts.logins += 1;
+        if self.leave_after_login {
+            c.out.extend_from_slice(b"churn line from ");
+            c.out.extend_from_slice(self.target.prefix.as_bytes());
+            wire::put_u64(&mut c.out, c.number);
+            c.out.extend_from_slice(b"\r\n");
+            c.phase = Phase::Leaving;
+            c.since = Instant::now();
+            self.flush(key);
+        } else {
+            c.phase = Phase::Ready;
+            self.counts.ready += 1;
+        }
+    }
+
+    /// Writes client `key`'s pending output until done or the socket is
+    /// full; the WRITABLE edge brings us back for the rest.
+    pub fn flush(&mut self, key: usize) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        if c.phase == Phase::Closed {
+            return;
+        }
+        let mut written = 0;
+        let mut failure = None;
+        while written < c.out.len() {
+            match c.stream.write(&c.out[written..]) {
+                Ok(0) => {
+                    failure = Some("write: wrote nothing".to_string());
+                    break;
+                }
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failure = Some(format!("write: {e}"));
+                    break;
+                }
+            }
+        }
+        c.out.drain(..written);
+        if let Some(why) = failure {
+            return self.lose(key, End::Failed(why));
+        }
+        if c.out.is_empty() && c.phase == Phase::Leaving && !c.shut {
+            // Our FIN tells the server we are done; its close, seen as EOF,
+            // completes the cycle.
+            c.shut = true;
+            if let Err(e) = c.stream.shutdown(Shutdown::Write) {
+                self.lose(key, End::Failed(format!("shutdown: {e}")));
+            }
+        }
+    }
+
+    /// Client `key`'s connection ended: a completed churn cycle if it was
+    /// leaving, otherwise a failure or a drop. Marks it for removal.
+    fn lose(&mut self, key: usize, end: End) {
+        let Some(c) = self
+            .clients
+            .get_mut(key)
+            .filter(|c| c.phase != Phase::Closed)
+        else {
+            return;
+        };
+        let phase = c.phase;
+        c.phase = Phase::Closed;
+        self.to_close.push(key);
+        let why = match end {
+            End::Closed if phase == Phase::Leaving && c.shut => {
+                self.counts.left += 1;
+                return;
+            }
+            End::Closed => "server closed the connection".to_string(),
+            End::Failed(why) => why,
+        };
+        match phase {
+            Phase::Ready => {
+                self.counts.ready -= 1;
+                self.counts.dropped += 1;
+                self.note_error(format!("client {key} dropped: {why}"));
+            }
+            _ => self.note_failure(why),
+        }
+    }
+
+    /// Deregisters and frees the clients marked closed.
+    fn close_marked(&mut self) {
+        for key in self.to_close.drain(..) {
+            if self.clients.contains(key) {
+                let mut c = self.clients.remove(key);
+                let _ = self.poll.registry().deregister(&mut c.stream);
+            }
+        }
+    }
+
+    /// Fails clients that took longer than the login timeout.
+    fn expire(&mut self, now: Instant) {
+        let limit = self.target.login_timeout;
+        let late: Vec<usize> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| {
+                !matches!(c.phase, Phase::Ready | Phase::Closed)
+                    && now.duration_since(c.since) > limit
+            })
+            .map(|(k, _)| k)
+            .collect();
+        for key in late {
+            self.lose(key, End::Failed(format!("no answer within {limit:?}")));
+        }
+    }
+
+    fn note_failure(&mut self, why: String) {
+        self.counts.failed += 1;
+        self.note_error(why);
+    }
+
+    /// Keeps the first error for the report.
+    pub fn note_error(&mut self, why: String) {
+        self.first_error.get_or_insert(why);
+    }
+
+    /// Prints the once-a-second progress line to stderr.
+    fn print_progress(&mut self, now: Instant) {
+        let p = &mut self.progress;
+        if self.target.quiet || now < p.next {
+            return;
+        }
+        let dt = now.duration_since(p.last).as_secs_f64().max(1e-9);
+        let received = self.tally.received;
+        let c = self.counts;
+        let mut line = format!(
+            "{:>6.1}s {} {:<8} clients {} logged in {} failed {} dropped {}",
+            now.duration_since(p.start).as_secs_f64(),
+            self.target.mode,
+            p.stage,
+            self.clients.len(),
+            c.ready,
+            c.failed,
+            c.dropped
+        );
+        if self.leave_after_login {
+            let rate = (c.left - p.last_left) as f64 / dt;
+            line += &format!(" | cycles {} ({}/s)", c.left, si(rate));
+        } else {
+            let rate = (received - p.last_received) as f64 / dt;
+            line += &format!(
+                " | sent {} delivered {} ({}/s)",
+                si(self.tally.total_sent() as f64),
+                si(received as f64),
+                si(rate)
+            );
+        }
+        if p.tty {
+            eprint!("\r\x1b[K{line}");
+        } else {
+            eprintln!("{line}");
+        }
+        p.next = now + Duration::from_secs(1);
+        p.last = now;
+        p.last_received = received;
+        p.last_left = c.left;
+    }
+
+    /// Ends the progress line so the summary starts on a fresh one.
+    pub fn end_progress(&self) {
+        if !self.target.quiet && self.progress.tty {
+            eprintln!();
+        }
+    }
+}
+
+/// `v` with a k/M/G suffix, three significant digits.
+pub fn si(v: f64) -> String {
+    let (v, unit) = match v {
+        v if v >= 1e9 => (v / 1e9, "G"),
+        v if v >= 1e6 => (v / 1e6, "M"),
+        v if v >= 1e3 => (v / 1e3, "k"),
+        v => (v, ""),
+    };
+    match v {
+        v if unit.is_empty() => format!("{v:.0}"),
+        v if v >= 100.0 => format!("{v:.0}{unit}"),
+        v if v >= 10.0 => format!("{v:.1}{unit}"),
+        v => format!("{v:.2}{unit}"),
+    }
+}

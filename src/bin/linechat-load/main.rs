@@ -1,0 +1,382 @@
+//! `linechat-load`: a load generator for line-based chat servers.
+//!
+//! It speaks to any server where a line sent by one user reaches the others:
+//! linechat, `ncat -l --chat`, and the like. It needs nothing from the
+//! server's wording: login is "wait for any bytes, send a name", and the
+//! measured lines carry a marker that is found wherever the server puts it.
+//! One thread and one mio poll loop drive every client, so the generator's
+//! own CPU share (reported) stays far below a server's.
+//!
+//! # Layout
+//!
+//! - `main.rs`: command line into [`Options`], the dispatch, the exit code.
+//! - `modes.rs`: the three load shapes (fanout, idle, churn) as stages.
+//! - `engine.rs`: the poll loop and the clients: connect, log in, read,
+//!   write, the readiness barrier, the progress line.
+//! - `wire.rs`: the marker lines, written and found (pure).
+//! - `tally.rs`: counts, order checks, latency histogram, in-flight windows
+//!   (pure).
+//! - `report.rs`: the summary and the JSON object.
+//! - `os.rs`: libc and `/proc`: bound sockets, rlimit, CPU time, RSS.
+
+mod engine;
+mod modes;
+mod os;
+mod report;
+mod tally;
+mod wire;
+
+use std::net::{SocketAddr, SocketAddrV4, ToSocketAddrs};
+use std::process::ExitCode;
+use std::time::Duration;
+
+const HELP: &str = "\
+linechat-load: load generator for line-based chat servers
+
+USAGE:
+  linechat-load <MODE> [OPTIONS]
+
+MODES:
+  fanout   --clients clients log in; --senders of them write measured lines
+           for --duration seconds while every client reads and counts them.
+  idle     --clients clients log in and stay idle; after all join notices
+           have drained, one line is broadcast to everyone and timed.
+  churn    connect, log in, say one line, close; --concurrency at a time,
+           until --count cycles are done. Reports logins per second.
+
+OPTIONS:
+  --addr HOST:PORT       server address, IPv4 [default: 127.0.0.1:8080]
+  --clients N            clients that log in [default: fanout 100, idle 1000]
+  --senders N            fanout: clients that send [default: all]
+  --rate max|N           fanout: `max` = closed loop, each sender keeps at
+                         most --window lines not yet seen by every other
+                         client; N = N lines/s in total, spread evenly over
+                         the senders, whatever the server does [default: max]
+  --window N             fanout at max rate: lines in flight per sender
+                         [default: 16]
+  --duration SECS        fanout: length of the measurement [default: 10]
+  --grace SECS           time allowed after sending for the last lines to
+                         arrive (fanout, idle broadcast) [default: 5]
+  --pad BYTES            add BYTES bytes to every measured line [default: 0]
+  --count N              churn: cycles to complete [default: 1000]
+  --concurrency N        clients connecting or logging in at once; in churn,
+                         clients cycling at once [default: 256, churn 50]
+  --connect-rate N       start at most N connections per second [default: no
+                         limit]; for servers with a short listen backlog
+                         (ncat's is 10), where a burst of connects overflows
+                         it and costs seconds of SYN retries
+  --prefix STR           clients are named <STR><n>, n from 0 [default: u]
+  --no-name              wait for the server's first bytes (a greeting) but
+                         send no name; for servers without names that greet
+                         on accept, such as `ncat -l --chat` (best there:
+                         --concurrency then paces connects to its accepts)
+  --no-login             do not wait for anything or send a name: a client
+                         is logged in once connected; for servers that send
+                         nothing
+  --sources N            spread clients over source addresses 127.0.0.1 to
+                         127.0.0.N when one address would run out of ports
+                         [default: as many as the connection count needs]
+  --login-timeout SECS   longest from connect to logged in, and in churn from
+                         our close to the server's [default: 30]
+  --timeout SECS         global deadline; the run reports what it has and
+                         fails when it passes [default: fanout duration +
+                         grace + 120, idle and churn 120]
+  --pid PID              the server's process id: report its CPU share, and
+                         in idle mode its RSS per connection (/proc/PID)
+  --json                 print one JSON object on stdout instead of the
+                         summary
+  --quiet                no progress line on stderr
+  -h, --help             print this help
+
+PROTOCOL:
+  A client logs in by waiting for any bytes (the prompt) and sending
+  <prefix><n>; the next bytes it receives mean it is in. Measured lines are
+  `#L <sender> <seq> <ts_us>`; they are found anywhere in a received line,
+  whatever the server puts in front. Other lines are ignored. Each line is
+  expected at every logged-in client but its sender (no echo). Before
+  measuring, one client sends a `#R <token>` line until every other client
+  has seen it (resent with backoff), which proves every client receives
+  chat and has read everything queued before it, such as join notices.
+  Lines are sent with CRLF, as telnet does. Every client sets TCP_NODELAY.
+
+OUTPUT:
+  Deliveries per second, expected vs received (loss), out-of-order count,
+  latency p50/p90/p99/p99.9/max in microseconds, and gen_cpu: this process's
+  CPU time over wall time (1.0 = one core; over the measurement window in
+  fanout, the whole run otherwise). Idle adds login_secs, broadcast_p99_us
+  and rss_per_conn_bytes; churn adds logins_per_sec.
+
+EXIT STATUS:
+  0 clean run; 1 on loss, reordering, failed or dropped clients, or a missed
+  deadline; 2 on a usage error.
+";
+
+/// Which load shape to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Fanout,
+    Idle,
+    Churn,
+}
+
+/// Everything the command line sets; see `HELP` for each.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub mode: Mode,
+    pub addr: SocketAddrV4,
+    pub clients: u64,
+    pub senders: u64,
+    /// Total lines per second; `None` for max (closed loop).
+    pub rate: Option<f64>,
+    pub window: u64,
+    pub duration: Duration,
+    pub grace: Duration,
+    pub pad: usize,
+    pub count: u64,
+    pub concurrency: u64,
+    /// Most connects started per second; `None` for no limit.
+    pub connect_rate: Option<f64>,
+    pub prefix: String,
+    pub login: engine::Login,
+    pub sources: Option<u32>,
+    pub login_timeout: Duration,
+    pub timeout: Option<Duration>,
+    pub pid: Option<u32>,
+    pub json: bool,
+    pub quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let opts = match parse(pico_args::Arguments::from_env()) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("linechat-load: {e} (try --help)");
+            return ExitCode::from(2);
+        }
+    };
+    let nofile = os::raise_nofile();
+    let needed = match opts.mode {
+        Mode::Churn => opts.concurrency,
+        _ => opts.clients,
+    };
+    if needed + 16 > nofile {
+        eprintln!("linechat-load: warning: {needed} clients but the open-file limit is {nofile}");
+    }
+    let run = match opts.mode {
+        Mode::Fanout => modes::fanout(&opts),
+        Mode::Idle => modes::idle(&opts),
+        Mode::Churn => modes::churn(&opts),
+    };
+    let report = match run {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("linechat-load: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if opts.json {
+        println!("{}", report.json());
+    } else {
+        print!("{}", report.text());
+    }
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The options, `None` for `--help`, or a one-line error.
+fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
+    if args.contains(["-h", "--help"]) {
+        return Ok(None);
+    }
+    let mode = match args.subcommand().map_err(|e| e.to_string())?.as_deref() {
+        Some("fanout") => Mode::Fanout,
+        Some("idle") => Mode::Idle,
+        Some("churn") => Mode::Churn,
+        Some(other) => {
+            return Err(format!(
+                "unknown mode `{other}`: expected fanout, idle or churn"
+            ));
+        }
+        None => return Err("missing mode: fanout, idle or churn".into()),
+    };
+    let addr: String = opt(&mut args, "--addr")?.unwrap_or_else(|| "127.0.0.1:8080".into());
+    let addr = resolve_v4(&addr)?;
+    let clients: u64 =
+        opt(&mut args, "--clients")?.unwrap_or(if mode == Mode::Idle { 1000 } else { 100 });
+    let senders: Option<u64> = opt(&mut args, "--senders")?;
+    let rate = match opt::<String>(&mut args, "--rate")?.as_deref() {
+        None | Some("max") => None,
+        Some(s) => match s.parse::<f64>() {
+            Ok(r) if r > 0.0 && r.is_finite() => Some(r),
+            _ => {
+                return Err(format!(
+                    "--rate: expected `max` or a positive number, got `{s}`"
+                ));
+            }
+        },
+    };
+    let secs =
+        |args: &mut pico_args::Arguments, key: &'static str| -> Result<Option<Duration>, String> {
+            match args
+                .opt_value_from_str::<_, f64>(key)
+                .map_err(|e| e.to_string())?
+            {
+                None => Ok(None),
+                Some(s) if s >= 0.0 && s.is_finite() => Ok(Some(Duration::from_secs_f64(s))),
+                Some(s) => Err(format!("{key}: expected seconds, got {s}")),
+            }
+        };
+    let opts = Options {
+        mode,
+        addr,
+        clients,
+        senders: senders.unwrap_or(clients),
+        rate,
+        window: opt(&mut args, "--window")?.unwrap_or(16),
+        duration: secs(&mut args, "--duration")?.unwrap_or(Duration::from_secs(10)),
+        grace: secs(&mut args, "--grace")?.unwrap_or(Duration::from_secs(5)),
+        pad: opt(&mut args, "--pad")?.unwrap_or(0),
+        count: opt(&mut args, "--count")?.unwrap_or(1000),
+        concurrency: opt(&mut args, "--concurrency")?.unwrap_or(if mode == Mode::Churn {
+            50
+        } else {
+            256
+        }),
+        connect_rate: match opt::<f64>(&mut args, "--connect-rate")? {
+            Some(r) if r > 0.0 && r.is_finite() => Some(r),
+            Some(r) => {
+                return Err(format!(
+                    "--connect-rate: expected a positive number, got {r}"
+                ));
+            }
+            None => None,
+        },
+        prefix: opt(&mut args, "--prefix")?.unwrap_or_else(|| "u".into()),
+        login: match (args.contains("--no-name"), args.contains("--no-login")) {
+            (_, true) => engine::Login::Connected,
+            (true, false) => engine::Login::Greeting,
+            (false, false) => engine::Login::Name,
+        },
+        sources: opt(&mut args, "--sources")?,
+        login_timeout: secs(&mut args, "--login-timeout")?.unwrap_or(Duration::from_secs(30)),
+        timeout: secs(&mut args, "--timeout")?,
+        pid: opt(&mut args, "--pid")?,
+        json: args.contains("--json"),
+        quiet: args.contains("--quiet"),
+    };
+    let rest = args.finish();
+    if let Some(extra) = rest.first() {
+        return Err(format!("unexpected argument `{}`", extra.to_string_lossy()));
+    }
+    check(&opts)?;
+    Ok(Some(opts))
+}
+
+/// The value of option `key`, if given; errors name the option.
+fn opt<T: std::str::FromStr>(
+    args: &mut pico_args::Arguments,
+    key: &'static str,
+) -> Result<Option<T>, String>
+where
+    T::Err: std::fmt::Display,
+{
+    args.opt_value_from_str(key).map_err(|e| match e {
+        pico_args::Error::Utf8ArgumentParsingFailed { value, cause } => {
+            format!("{key}: bad value `{value}`: {cause}")
+        }
+        e => format!("{key}: {e}"),
+    })
+}
+
+/// Rejects combinations that cannot run.
+fn check(o: &Options) -> Result<(), String> {
+    if o.clients < 2 && o.mode != Mode::Churn {
+        return Err("--clients: need at least 2 (a sender and a receiver)".into());
+    }
+    if o.mode == Mode::Fanout && (o.senders == 0 || o.senders > o.clients) {
+        return Err(format!("--senders: must be 1 to --clients ({})", o.clients));
+    }
+    if o.mode == Mode::Fanout && o.clients.saturating_mul(o.senders) > 100_000_000 {
+        return Err("--clients × --senders over 100 million: order tracking would not fit".into());
+    }
+    if o.window == 0 || o.concurrency == 0 || o.count == 0 {
+        return Err("--window, --concurrency and --count must be at least 1".into());
+    }
+    if o.mode == Mode::Fanout && o.duration.is_zero() {
+        return Err("--duration must be above 0".into());
+    }
+    if o.sources.is_some_and(|n| !(1..=254).contains(&n)) {
+        return Err("--sources: 1 to 254".into());
+    }
+    if o.pad > 900 {
+        return Err("--pad: at most 900, so a line stays under the usual 1024-byte cap".into());
+    }
+    Ok(())
+}
+
+/// The first IPv4 address `s` names.
+fn resolve_v4(s: &str) -> Result<SocketAddrV4, String> {
+    let addrs = s
+        .to_socket_addrs()
+        .map_err(|e| format!("--addr `{s}`: {e}"))?;
+    addrs
+        .filter_map(|a| match a {
+            SocketAddr::V4(v4) => Some(v4),
+            SocketAddr::V6(_) => None,
+        })
+        .next()
+        .ok_or_else(|| format!("--addr `{s}`: no IPv4 address"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(s: &str) -> Result<Option<Options>, String> {
+        parse(pico_args::Arguments::from_vec(
+            s.split_whitespace().map(Into::into).collect(),
+        ))
+    }
+
+    #[test]
+    fn defaults_and_flags_parse() {
+        let o = parse_str("fanout --clients 10 --senders 3 --rate 500 --no-login --json")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (o.mode, o.clients, o.senders, o.rate),
+            (Mode::Fanout, 10, 3, Some(500.0))
+        );
+        assert!(o.login == engine::Login::Connected && o.json && !o.quiet);
+        assert_eq!(o.addr.port(), 8080);
+        let o = parse_str("idle").unwrap().unwrap();
+        assert_eq!((o.clients, o.senders, o.concurrency), (1000, 1000, 256));
+        assert!(parse_str("churn --help").unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_input_is_one_line_errors() {
+        for bad in [
+            "",
+            "storm",
+            "fanout --bogus",
+            "fanout --clients x",
+            "fanout --rate fast",
+            "fanout --senders 200",
+            "idle --addr nowhere",
+            "churn --count 0",
+        ] {
+            let err = parse_str(bad)
+                .err()
+                .unwrap_or_else(|| panic!("`{bad}` should fail"));
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Everything that asks the operating system directly: sockets bound to a
+//! chosen source address, the open-file limit, CPU time and memory figures.
+//! This is the only module with `unsafe`.
+
+use std::io;
+use std::mem;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::os::fd::FromRawFd;
+use std::time::Duration;
+
+/// Starts a non-blocking connect to `dst`, with `TCP_NODELAY` set, from
+/// `src` when given (any local address otherwise).
+///
+/// `std` cannot bind before connecting, and binding is what spreads clients
+/// over 127.0.0.x when one source address runs out of ephemeral ports, so
+/// the socket is made with libc and handed to mio. The connect completes in
+/// the background; the poll loop learns the outcome from writable readiness.
+pub fn connect(dst: SocketAddrV4, src: Option<Ipv4Addr>) -> io::Result<mio::net::TcpStream> {
+    // SAFETY: plain socket calls on a descriptor we own; `sockaddr_in` is
+    // fully initialised before its pointer is passed.
+    unsafe {
+        let fd = libc::socket(
+            libc::AF_INET,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        );
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // From here on the std stream owns the descriptor and closes it on
+        // every early return.
+        let stream = std::net::TcpStream::from_raw_fd(fd);
+        // A chat client writes small lines and waits for replies: with Nagle
+        // on, each one would wait for the previous ACK, which loopback
+        // delays, and the measured latency would be the kernel's.
+        set_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
+        if let Some(src) = src {
+            // Without this, bind(port 0) reserves a port for every
+            // destination at once and the range runs out twice as fast; with
+            // it the port is chosen at connect time, per 4-tuple.
+            set_int(fd, libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT, 1)?;
+            let addr = sockaddr(SocketAddrV4::new(src, 0));
+            if libc::bind(fd, (&raw const addr).cast(), socklen::<libc::sockaddr_in>()) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        let addr = sockaddr(dst);
+        if libc::connect(fd, (&raw const addr).cast(), socklen::<libc::sockaddr_in>()) != 0 {
+            let err = io::Error::last_os_error();
+            if err.raw_os_error() != Some(libc::EINPROGRESS) {
+                return Err(err);
+            }
+        }
+        Ok(mio::net::TcpStream::from_std(stream))
+    }
+}
+
+fn sockaddr(a: SocketAddrV4) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: a.port().to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(*a.ip()).to_be(),
+        },
+        sin_zero: [0; 8],
+    }
+}
+
+fn socklen<T>() -> libc::socklen_t {
+    mem::size_of::<T>() as libc::socklen_t
+}
+
+unsafe fn set_int(
+    fd: libc::c_int,
+    level: libc::c_int,
+    name: libc::c_int,
+    v: libc::c_int,
+) -> io::Result<()> {
+    // SAFETY: the caller owns `fd`; the option value is a live c_int.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&raw const v).cast(),
+            socklen::<libc::c_int>(),
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Raises the soft open-file limit to the hard limit and returns it. Every
+/// client is a descriptor; the default soft limit (often 1024) would stop a
+/// run long before the machine does.
+pub fn raise_nofile() -> u64 {
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 1024;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+        lim.rlim_cur
+    }
+}
+
+/// CPU time (user + system) this process has used so far.
+pub fn own_cpu() -> Duration {
+    // SAFETY: getrusage fills the zeroed struct we pass.
+    let ru = unsafe {
+        let mut ru: libc::rusage = mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// CPU time (user + system) process `pid` has used, from `/proc/PID/stat`.
+pub fn proc_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after its
+    // closing parenthesis start at field 3, so utime (14) is the 12th.
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_nanos(ticks * 1_000_000_000 / hz))
+}
+
+/// Resident memory of process `pid` in bytes (`VmRSS` in `/proc/PID/status`).
+pub fn proc_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line["VmRSS:".len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+/// How many source addresses (127.0.0.1, .2, ...) `connections` sockets to
+/// one server address should spread over: one unless they would use more
+/// than three quarters of the ephemeral port range (TIME_WAIT keeps closed
+/// ones busy for a minute, which matters for churn). Only loopback targets
+/// can be reached from every 127.0.0.x.
+pub fn sources_needed(dst: SocketAddrV4, connections: u64) -> u32 {
+    if !dst.ip().is_loopback() {
+        return 1;
+    }
+    let ports = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| {
+            let mut it = s.split_whitespace().map(|n| n.parse::<u64>().ok());
+            let (lo, hi) = (it.next()??, it.next()??);
+            hi.checked_sub(lo).map(|d| d + 1)
+        })
+        .unwrap_or(28_232);
+    let per_source = (ports * 3 / 4).max(1);
+    connections.div_ceil(per_source).clamp(1, 254) as u32
+}
+
+/// The source address for client number `n` when spreading over `sources`
+/// addresses, or `None` to let the kernel choose (a single source).
+pub fn source_for(n: u64, sources: u32) -> Option<Ipv4Addr> {
+    (sources > 1).then(|| Ipv4Addr::new(127, 0, 0, 1 + (n % u64::from(sources)) as u8))
+}

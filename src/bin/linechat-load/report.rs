@@ -1,0 +1,342 @@
+//! The result of a run, as a readable summary or one flat JSON object.
+//!
+//! JSON is written by hand: the object is flat, its keys are fixed, and the
+//! only strings (mode, errors) are escaped below.
+
+use std::fmt::Write as _;
+
+use hdrhistogram::Histogram;
+
+use crate::engine::si;
+
+/// Delivery latency percentiles, in µs.
+#[derive(Debug, Clone, Copy)]
+pub struct Latency {
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p999: u64,
+    pub max: u64,
+}
+
+impl Latency {
+    /// The percentiles of `h`, or `None` if it holds nothing.
+    pub fn of(h: &Histogram<u64>) -> Option<Latency> {
+        (!h.is_empty()).then(|| Latency {
+            p50: h.value_at_quantile(0.50),
+            p90: h.value_at_quantile(0.90),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+        })
+    }
+}
+
+/// Everything a run measured. Fields that do not apply to a mode stay
+/// `None` and are left out of the output.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// `fanout`, `idle` or `churn`.
+    pub mode: &'static str,
+    /// Clients asked for (fanout, idle) or concurrent connections (churn).
+    pub clients: u64,
+    /// Fanout: clients that send.
+    pub senders: Option<u64>,
+    /// Fanout: total lines per second, `None` for as fast as the window allows.
+    pub rate: Option<f64>,
+    /// Fanout at max rate: lines per sender not yet seen by every receiver.
+    pub window: Option<u64>,
+    /// Fanout: length of the measurement window.
+    pub duration_secs: Option<f64>,
+    /// Clients that logged in.
+    pub logged_in: u64,
+    /// From the first connect until every client had seen the barrier.
+    pub login_secs: Option<f64>,
+    /// Measured lines written.
+    pub sent: u64,
+    /// Deliveries those lines should have made.
+    pub expected: u64,
+    /// Deliveries seen (each line once per receiver, in order).
+    pub received: u64,
+    /// Deliveries that came after a later line of the same sender.
+    pub out_of_order: u64,
+    /// Fanout: deliveries inside the measurement window per second of it.
+    pub deliveries_per_sec: Option<f64>,
+    /// Delivery latency of the measured lines.
+    pub latency: Option<Latency>,
+    /// This generator's CPU time over wall time (1.0 = one core), over the
+    /// measurement window in fanout and over the whole run otherwise.
+    pub gen_cpu: f64,
+    /// With `--pid`: the server's CPU share over the same span.
+    pub server_cpu: Option<f64>,
+    /// Idle with `--pid`: server RSS growth per logged-in connection.
+    pub rss_per_conn_bytes: Option<u64>,
+    /// Idle with `--pid`: server RSS before connecting and after login.
+    pub rss_before_bytes: Option<u64>,
+    pub rss_after_bytes: Option<u64>,
+    /// Idle: p99 delivery latency of the one broadcast to everyone.
+    pub broadcast_p99_us: Option<u64>,
+    /// Churn: completed connect-login-line-close cycles.
+    pub logins: Option<u64>,
+    /// Churn: completed cycles per second.
+    pub logins_per_sec: Option<f64>,
+    /// Clients that never logged in (or whose churn cycle failed).
+    pub failed: u64,
+    /// Logged-in clients the server disconnected.
+    pub dropped: u64,
+    /// Wall time of the whole run.
+    pub wall_secs: f64,
+    /// The first thing that went wrong.
+    pub first_error: Option<String>,
+    /// Why the run does not count as clean; empty if it does.
+    pub problems: Vec<String>,
+}
+
+impl Report {
+    /// Deliveries expected but not seen.
+    pub fn lost(&self) -> u64 {
+        self.expected.saturating_sub(self.received)
+    }
+
+    /// Adds the standard problems (failures, drops, loss, reordering) to
+    /// any the mode already found.
+    pub fn judge(&mut self) {
+        if self.failed > 0 {
+            self.problems
+                .push(format!("{} clients failed", self.failed));
+        }
+        if self.dropped > 0 {
+            self.problems
+                .push(format!("{} clients were disconnected", self.dropped));
+        }
+        if self.lost() > 0 {
+            self.problems
+                .push(format!("{} deliveries lost", self.lost()));
+        }
+        if self.out_of_order > 0 {
+            self.problems
+                .push(format!("{} deliveries out of order", self.out_of_order));
+        }
+    }
+
+    /// True if nothing went wrong.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The readable summary.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(s, "{}: {} clients", self.mode, self.clients);
+        if let Some(n) = self.senders {
+            let _ = write!(s, ", {n} senders");
+        }
+        match (self.rate, self.window) {
+            (Some(r), _) => {
+                let _ = write!(s, ", {} lines/s", si(r));
+            }
+            (None, Some(w)) => {
+                let _ = write!(s, ", max rate (window {w})");
+            }
+            (None, None) => {}
+        }
+        if let Some(d) = self.duration_secs {
+            let _ = write!(s, ", {d:.1} s");
+        }
+        s.push('\n');
+        let _ = writeln!(s, "  logged in      {}", self.logged_in);
+        if let Some(t) = self.login_secs {
+            let _ = writeln!(s, "  login time     {t:.3} s");
+        }
+        if let Some(n) = self.logins {
+            let _ = writeln!(s, "  cycles         {n}");
+        }
+        if let Some(r) = self.logins_per_sec {
+            let _ = writeln!(s, "  logins/s       {r:.0}");
+        }
+        if let Some(r) = self.deliveries_per_sec {
+            let _ = writeln!(s, "  deliveries/s   {} ({r:.0})", si(r));
+        }
+        if self.sent > 0 {
+            let _ = writeln!(
+                s,
+                "  deliveries     sent {} lines, expected {}, received {}, lost {}, out of order {}",
+                self.sent,
+                self.expected,
+                self.received,
+                self.lost(),
+                self.out_of_order
+            );
+        }
+        if let Some(l) = self.latency {
+            let _ = writeln!(
+                s,
+                "  latency µs     p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+                l.p50, l.p90, l.p99, l.p999, l.max
+            );
+        }
+        if let Some(p) = self.broadcast_p99_us {
+            let _ = writeln!(s, "  broadcast p99  {p} µs");
+        }
+        if let (Some(b), Some(a)) = (self.rss_before_bytes, self.rss_after_bytes) {
+            let _ = writeln!(
+                s,
+                "  server RSS     {} KiB before, {} KiB after",
+                b / 1024,
+                a / 1024
+            );
+        }
+        if let Some(r) = self.rss_per_conn_bytes {
+            let _ = writeln!(s, "  RSS/conn       {r} bytes");
+        }
+        let _ = write!(s, "  CPU            generator {:.0}%", self.gen_cpu * 100.0);
+        if let Some(c) = self.server_cpu {
+            let _ = write!(s, ", server {:.0}%", c * 100.0);
+        }
+        let _ = writeln!(s, " (of one core)");
+        let _ = writeln!(s, "  wall time      {:.2} s", self.wall_secs);
+        if self.failed > 0 || self.dropped > 0 {
+            let _ = writeln!(s, "  failed {}, disconnected {}", self.failed, self.dropped);
+        }
+        if let Some(e) = &self.first_error {
+            let _ = writeln!(s, "  first error    {e}");
+        }
+        if self.ok() {
+            let _ = writeln!(s, "  result         ok");
+        } else {
+            let _ = writeln!(s, "  result         FAILED: {}", self.problems.join("; "));
+        }
+        s
+    }
+
+    /// One flat JSON object on one line.
+    pub fn json(&self) -> String {
+        let mut o = Obj(String::from("{"));
+        o.str("mode", self.mode);
+        o.bool("ok", self.ok());
+        o.uint("clients", self.clients);
+        o.opt_uint("senders", self.senders);
+        match self.rate {
+            Some(r) => o.float("rate", r),
+            None if self.mode == "fanout" => o.str("rate", "max"),
+            None => {}
+        }
+        o.opt_uint("window", self.window);
+        o.opt_float("duration_secs", self.duration_secs);
+        o.uint("logged_in", self.logged_in);
+        o.opt_float("login_secs", self.login_secs);
+        o.opt_float("deliveries_per_sec", self.deliveries_per_sec);
+        o.uint("sent", self.sent);
+        o.uint("expected", self.expected);
+        o.uint("received", self.received);
+        o.uint("lost", self.lost());
+        o.uint("out_of_order", self.out_of_order);
+        if let Some(l) = self.latency {
+            o.uint("p50_us", l.p50);
+            o.uint("p90_us", l.p90);
+            o.uint("p99_us", l.p99);
+            o.uint("p999_us", l.p999);
+            o.uint("max_us", l.max);
+        }
+        o.float("gen_cpu", self.gen_cpu);
+        o.opt_float("server_cpu", self.server_cpu);
+        o.opt_uint("rss_before_bytes", self.rss_before_bytes);
+        o.opt_uint("rss_after_bytes", self.rss_after_bytes);
+        o.opt_uint("rss_per_conn_bytes", self.rss_per_conn_bytes);
+        o.opt_uint("broadcast_p99_us", self.broadcast_p99_us);
+        o.opt_uint("logins", self.logins);
+        o.opt_float("logins_per_sec", self.logins_per_sec);
+        o.uint("failed", self.failed);
+        o.uint("dropped", self.dropped);
+        o.float("wall_secs", self.wall_secs);
+        if let Some(e) = &self.first_error {
+            o.str("first_error", e);
+        }
+        if !self.problems.is_empty() {
+            o.str("problems", &self.problems.join("; "));
+        }
+        o.0.push('}');
+        o.0
+    }
+}
+
+/// A JSON object being written.
+struct Obj(String);
+
+impl Obj {
+    fn key(&mut self, k: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        let _ = write!(self.0, "\"{k}\":");
+    }
+    fn uint(&mut self, k: &str, v: u64) {
+        self.key(k);
+        let _ = write!(self.0, "{v}");
+    }
+    fn opt_uint(&mut self, k: &str, v: Option<u64>) {
+        if let Some(v) = v {
+            self.uint(k, v);
+        }
+    }
+    fn float(&mut self, k: &str, v: f64) {
+        self.key(k);
+        // JSON has no NaN or infinity.
+        let v = if v.is_finite() { v } else { 0.0 };
+        let _ = write!(self.0, "{v:.3}");
+    }
+    fn opt_float(&mut self, k: &str, v: Option<f64>) {
+        if let Some(v) = v {
+            self.float(k, v);
+        }
+    }
+    fn bool(&mut self, k: &str, v: bool) {
+        self.key(k);
+        self.0.push_str(if v { "true" } else { "false" });
+    }
+    fn str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.0.push('"');
+        for ch in v.chars() {
+            match ch {
+                '"' => self.0.push_str("\\\""),
+                '\\' => self.0.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(self.0, "\\u{:04x}", c as u32);
+                }
+                c => self.0.push(c),
+            }
+        }
+        self.0.push('"');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_flat_and_escaped() {
+        let mut r = Report {
+            mode: "churn",
+            clients: 5,
+            logins: Some(10),
+            logins_per_sec: Some(f64::NAN),
+            first_error: Some("say \"hi\"\n".into()),
+            ..Report::default()
+        };
+        r.problems.push("x".into());
+        let j = r.json();
+        assert!(
+            j.starts_with("{\"mode\":\"churn\",\"ok\":false,\"clients\":5,"),
+            "{j}"
+        );
+        assert!(j.contains("\"logins\":10,\"logins_per_sec\":0.000,"), "{j}");
+        assert!(
+            j.contains("\"first_error\":\"say \\\"hi\\\"\\u000a\""),
+            "{j}"
+        );
+        assert!(!j.contains("senders"), "{j}");
+        assert!(j.ends_with("\"problems\":\"x\"}"), "{j}");
+    }
+}
