@@ -106,3 +106,59 @@ fn help_and_version() {
         format!("linechat {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// Out of file descriptors, the server neither spins nor dies: it pauses
+/// accepting, keeps serving its users, and takes the waiting connections
+/// once descriptors free up.
+#[test]
+fn running_out_of_descriptors_does_not_spin() {
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
+    command
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--max-clients",
+            "1000",
+            "--rate",
+            "0",
+        ])
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        command.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: 48,
+                rlim_max: 48,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let (mut server, addr) = util::spawn_command(command);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    // Far more connections than descriptors: the kernel completes them all,
+    // the server can accept only some.
+    let extra: Vec<std::net::TcpStream> = (0..80)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    let before = util::cpu_time(server.id());
+    std::thread::sleep(Duration::from_secs(1));
+    let spent = util::cpu_time(server.id()) - before;
+    assert!(
+        spent < Duration::from_millis(300),
+        "spun for {spent:?} in 1 s"
+    );
+    // Still serving the room.
+    let mut bob = Client::connect(addr);
+    drop(extra);
+    bob.login("bob");
+    alice.expect("*** bob has joined\r\n");
+    server.signal(libc::SIGTERM);
+    assert_eq!(server.wait_exit(Duration::from_secs(5)).code(), Some(0));
+}

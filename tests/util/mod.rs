@@ -240,13 +240,18 @@ pub fn sync(from: &mut Client, from_name: &str, to: &mut Client) {
 /// real address from its `listening on` log line. Its log is drained on a
 /// thread so the server never blocks on a full pipe.
 pub fn spawn_binary(extra: &[&str]) -> (ServerProcess, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
+    command
         .args(["--addr", "127.0.0.1:0"])
         .args(extra)
         .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn linechat");
+        .stderr(Stdio::piped());
+    spawn_command(command)
+}
+
+/// Spawns a prepared server command (stderr piped) and reads its address.
+pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
+    let mut child = command.spawn().expect("spawn linechat");
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -302,4 +307,16 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// User plus system CPU time a process has used, from /proc.
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which is in parentheses).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // SAFETY: sysconf has no preconditions.
+    let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    Duration::from_millis(ticks * 1000 / per_sec)
 }
