@@ -4,22 +4,13 @@
 mod util;
 
 use linechat::Config;
-use util::{Client, TestServer, sync, unlimited};
-
-/// alice and bob in the room, each having seen the other arrive.
-fn pair(server: &TestServer) -> (Client, Client) {
-    let alice = server.login("alice");
-    let bob = server.login("bob");
-    let mut alice = alice;
-    alice.expect("*** bob has joined\r\n");
-    (alice, bob)
-}
+use util::{TestServer, sync, unlimited};
 
 /// A line over --max-line is refused to its sender alone, and the next line works.
 #[test]
 fn over_long_line_is_refused_and_dropped() {
     let server = TestServer::start_default();
-    let (mut alice, mut bob) = pair(&server);
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
     let mut long = "x".repeat(1025);
     long.push('\n');
     alice.send(&long);
@@ -45,7 +36,7 @@ fn max_line_is_configurable() {
         max_line: 10,
         ..unlimited()
     });
-    let (mut alice, mut bob) = pair(&server);
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
     alice.send("0123456789\n01234567890\n");
     bob.expect("alice: 0123456789\r\n");
     alice.expect("*** Line too long (max 10 bytes), not sent\r\n");
@@ -55,7 +46,7 @@ fn max_line_is_configurable() {
 #[test]
 fn endless_line_is_discarded_without_buffering() {
     let server = TestServer::start_default();
-    let (mut alice, mut bob) = pair(&server);
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
     let chunk = vec![b'a'; 64 * 1024];
     for _ in 0..16 {
         alice.send_bytes(&chunk);
@@ -69,7 +60,7 @@ fn endless_line_is_discarded_without_buffering() {
 #[test]
 fn control_characters_and_escapes_are_cleaned() {
     let server = TestServer::start_default();
-    let (mut alice, mut bob) = pair(&server);
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
     alice.send_bytes(b"\x1b[2J\x1b[H\x1b[31mred\x1b[0m text\x07\x00\n");
     bob.expect("alice: red text\r\n");
     alice.send_bytes(b"\x1b]0;pwned\x07title\n");
@@ -88,7 +79,7 @@ fn control_characters_and_escapes_are_cleaned() {
 #[test]
 fn lines_cannot_impersonate_the_server() {
     let server = TestServer::start_default();
-    let (mut alice, mut bob) = pair(&server);
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
     alice.send("*** bob has left\n");
     bob.expect("alice: *** bob has left\r\n");
     alice.send_bytes(b"x\rbob: hi\n");
@@ -100,7 +91,7 @@ fn lines_cannot_impersonate_the_server() {
 #[test]
 fn invalid_utf8_is_replaced() {
     let server = TestServer::start_default();
-    let (mut alice, mut bob) = pair(&server);
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
     alice.send_bytes(b"caf\xe9 \xc0\xfe ok\n");
     bob.expect("alice: caf\u{fffd} \u{fffd}\u{fffd} ok\r\n");
     alice.send("caf\u{e9}\n");
@@ -112,7 +103,7 @@ fn invalid_utf8_is_replaced() {
 #[test]
 fn telnet_commands_are_refused_and_stripped() {
     let server = TestServer::start_default();
-    let (mut alice, mut bob) = pair(&server);
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
     // Ctrl-C in telnet: IAC IP, IAC DO TIMING-MARK.
     alice.send_bytes(b"\xff\xf4\xff\xfd\x06");
     alice.expect_bytes(b"\xff\xfc\x06");
@@ -148,7 +139,7 @@ fn telnet_client_can_log_in() {
 #[test]
 fn garbage_does_not_hurt_anyone_else() {
     let server = TestServer::start_default();
-    let (mut alice, mut bob) = pair(&server);
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
     let mut garbage = server.login("garbage");
     alice.expect("*** garbage has joined\r\n");
     bob.expect("*** garbage has joined\r\n");

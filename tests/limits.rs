@@ -16,12 +16,7 @@ fn never_reading_client_is_dropped_and_others_lose_nothing() {
         max_outbuf: 256 * 1024,
         ..unlimited()
     });
-    let mut reader = server.login("reader");
-    let mut sender = server.login("sender");
-    reader.expect("*** sender has joined\r\n");
-    let mut stuck = server.login("stuck");
-    reader.expect("*** stuck has joined\r\n");
-    sender.expect("*** stuck has joined\r\n");
+    let [mut reader, mut sender, mut stuck] = server.room(["reader", "sender", "stuck"]);
 
     // Far more than the kernel's socket buffers and the 256 KiB cap. The
     // sender stays at most two batches (about 100 KB) ahead of the reader,
@@ -230,12 +225,7 @@ fn flood_control_delays_but_never_drops() {
 #[test]
 fn a_flooder_does_not_starve_others() {
     let server = TestServer::start_default();
-    let mut reader = server.login("reader");
-    let mut flooder = server.login("flooder");
-    reader.expect("*** flooder has joined\r\n");
-    let mut talker = server.login("talker");
-    reader.expect("*** talker has joined\r\n");
-    flooder.expect("*** talker has joined\r\n");
+    let [mut reader, flooder, mut talker] = server.room(["reader", "flooder", "talker"]);
 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flood = {

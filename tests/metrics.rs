@@ -57,12 +57,7 @@ fn metrics_count_what_happens() {
     assert_eq!(status, 200);
     assert_eq!(sample(&before, "linechat_logins_total", None), 0.0);
 
-    let mut alice = server.login("alice");
-    let mut bob = server.login("bob");
-    alice.expect("*** bob has joined\r\n");
-    let mut carol = server.login("carol");
-    alice.expect("*** carol has joined\r\n");
-    bob.expect("*** carol has joined\r\n");
+    let [mut alice, mut bob, mut carol] = server.room(["alice", "bob", "carol"]);
     let mut lurker = server.connect();
     lurker.expect(util::GREETING);
     alice.send("one\n");

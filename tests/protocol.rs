@@ -92,12 +92,7 @@ fn the_prompt_is_outside_the_room() {
 #[test]
 fn chat_reaches_all_others_but_not_the_sender() {
     let server = TestServer::start_default();
-    let mut alice = server.login("alice");
-    let mut bob = server.login("bob");
-    alice.expect("*** bob has joined\r\n");
-    let mut carol = server.login("carol");
-    alice.expect("*** carol has joined\r\n");
-    bob.expect("*** carol has joined\r\n");
+    let [mut alice, mut bob, mut carol] = server.room(["alice", "bob", "carol"]);
 
     alice.send("hi all\n");
     bob.expect("alice: hi all\r\n");
@@ -193,12 +188,7 @@ fn who_help_and_unknown_commands() {
 #[test]
 fn me_msg_and_nick() {
     let server = TestServer::start_default();
-    let mut alice = server.login("alice");
-    let mut bob = server.login("bob");
-    alice.expect("*** bob has joined\r\n");
-    let mut carol = server.login("carol");
-    alice.expect("*** carol has joined\r\n");
-    bob.expect("*** carol has joined\r\n");
+    let [mut alice, mut bob, mut carol] = server.room(["alice", "bob", "carol"]);
 
     alice.send("/me waves\n");
     bob.expect("* alice waves\r\n");

@@ -56,6 +56,20 @@ impl TestServer {
         c
     }
 
+    /// Logs in each name in turn; everyone already in reads the joins of
+    /// those after them, so all clients start with nothing pending.
+    pub fn room<const N: usize>(&self, names: [&str; N]) -> [Client; N] {
+        let mut clients: Vec<Client> = Vec::with_capacity(N);
+        for name in names {
+            let newcomer = self.login(name);
+            for c in clients.iter_mut() {
+                c.expect(&format!("*** {name} has joined\r\n"));
+            }
+            clients.push(newcomer);
+        }
+        clients.try_into().unwrap_or_else(|_| unreachable!())
+    }
+
     /// Shuts the server down and waits for `run` to return.
     pub fn stop(mut self) {
         self.handle.shutdown().unwrap();
