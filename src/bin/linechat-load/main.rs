@@ -4,8 +4,9 @@
 //! linechat, `ncat -l --chat`, and the like. It needs nothing from the
 //! server's wording: login is "wait for any bytes, send a name", and the
 //! measured lines carry a marker that is found wherever the server puts it.
-//! One thread and one mio poll loop drive every client, so the generator's
-//! own CPU share (reported) stays far below a server's.
+//! One thread and one mio poll loop drive every client. The generator's own
+//! CPU share is reported beside the server's, so a run limited by the
+//! generator rather than by the server shows as such.
 //!
 //! # Layout
 //!
@@ -158,12 +159,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let nofile = os::raise_nofile();
+    // Every client is a descriptor; the usual soft limit (1024) would stop a
+    // run long before the machine does.
+    let nofile = linechat::config::raise_fd_limit();
     let needed = match opts.mode {
         Mode::Churn => opts.concurrency,
         _ => opts.clients,
     };
-    if needed + 16 > nofile {
+    if needed + 16 > nofile as u64 {
         eprintln!("linechat-load: warning: {needed} clients but the open-file limit is {nofile}");
     }
     let run = match opts.mode {

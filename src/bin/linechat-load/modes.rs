@@ -180,7 +180,7 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
     r.received = e.tally.received;
     r.out_of_order = e.tally.out_of_order;
     r.deliveries_per_sec = Some(e.tally.received_in_window as f64 / o.duration.as_secs_f64());
-    r.latency = Latency::of(&e.tally.latency);
+    r.latency = Latency::of(e.tally.latency());
     Ok(finish(&e, r, start))
 }
 
@@ -233,7 +233,7 @@ pub fn idle(o: &Options) -> io::Result<Report> {
         r.expected = e.tally.expected();
         r.received = e.tally.received;
         r.out_of_order = e.tally.out_of_order;
-        r.latency = Latency::of(&e.tally.latency);
+        r.latency = Latency::of(e.tally.latency());
         r.broadcast_p99_us = r.latency.map(|l| l.p99);
     }
     (r.gen_cpu, r.server_cpu) = cpu.shares();

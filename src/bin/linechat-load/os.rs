@@ -93,32 +93,6 @@ unsafe fn set_int(
     }
 }
 
-/// Raises the soft open-file limit to the hard limit and returns it. Every
-/// client is a descriptor; the default soft limit (often 1024) would stop a
-/// run long before the machine does.
-pub fn raise_nofile() -> u64 {
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 1024;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                lim.rlim_cur = lim.rlim_max;
-            }
-        }
-        lim.rlim_cur
-    }
-}
-
 /// CPU time (user + system) this process has used so far.
 pub fn own_cpu() -> Duration {
     // SAFETY: getrusage fills the zeroed struct we pass.

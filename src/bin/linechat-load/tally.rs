@@ -21,10 +21,12 @@ pub struct Tally {
     /// Next sequence number each receiver expects from each sender, indexed
     /// `receiver * senders + sender`. `u32` keeps clients × senders small.
     next_seq: Vec<u32>,
-    /// In-flight window per sender; 0 when the send rate is fixed instead.
-    window: usize,
-    /// Receivers still to see each in-flight message, a ring of `window`
-    /// slots per sender indexed by `seq % window`.
+    /// Slots per sender in `remaining`: the in-flight window rounded up to a
+    /// power of two, so a line's slot is `seq & (ring - 1)` rather than a
+    /// division on every delivery; 0 when the send rate is fixed instead.
+    ring: usize,
+    /// Receivers still to see each in-flight message, a ring of `ring` slots
+    /// per sender indexed by `seq % ring`.
     remaining: Vec<u32>,
     /// Lines written per sender.
     sent: Vec<u64>,
@@ -34,8 +36,15 @@ pub struct Tally {
     woken: Vec<u32>,
     /// Whether a sender is already in `woken`.
     is_woken: Vec<bool>,
-    /// Latency of every delivery, in µs.
-    pub latency: Histogram<u64>,
+    /// Latency of every delivery, in µs, except the current run below; read
+    /// it through [`Tally::latency`], which adds that run first.
+    latency: Histogram<u64>,
+    /// A run of deliveries with the same latency, not yet in `latency`:
+    /// (latency in µs, count). A read's lines share one arrival time, and a
+    /// sender's window refill shares one send time, so consecutive
+    /// deliveries often have equal latency; recording a run in one call
+    /// keeps every delivery in the histogram at a fraction of the cost.
+    run: (u64, u64),
     /// Deliveries of lines not seen before by that receiver (in order or after
     /// a gap). Late and duplicate ones count in `out_of_order` instead.
     pub received: u64,
@@ -54,18 +63,24 @@ impl Tally {
     /// clients (receiver indexes `0..receivers`); `window` 0 means no
     /// in-flight tracking.
     pub fn new(receivers: usize, senders: usize, window: usize) -> Tally {
+        let ring = if window == 0 {
+            0
+        } else {
+            window.next_power_of_two()
+        };
         Tally {
             senders,
             per_msg: u32::try_from(receivers.saturating_sub(1)).unwrap_or(u32::MAX),
             next_seq: vec![0; receivers * senders],
-            window,
-            remaining: vec![0; senders * window],
+            ring,
+            remaining: vec![0; senders * ring],
             sent: vec![0; senders],
             completed: vec![0; senders],
             woken: Vec::with_capacity(senders),
             is_woken: vec![false; senders],
             latency: Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
                 .expect("constant histogram bounds are valid"),
+            run: (0, 0),
             received: 0,
             received_in_window: 0,
             out_of_order: 0,
@@ -78,8 +93,8 @@ impl Tally {
     pub fn sent(&mut self, sender: u32) -> u64 {
         let s = sender as usize;
         let seq = self.sent[s];
-        if self.window > 0 {
-            self.remaining[s * self.window + (seq % self.window as u64) as usize] = self.per_msg;
+        if self.ring > 0 {
+            self.remaining[s * self.ring + (seq as usize & (self.ring - 1))] = self.per_msg;
         }
         self.sent[s] += 1;
         seq
@@ -87,18 +102,26 @@ impl Tally {
 
     /// Records that `receiver` found line `seq` of `sender`, written at
     /// `ts_us`, at time `now_us`.
+    #[inline]
     pub fn delivered(&mut self, receiver: usize, sender: u32, seq: u64, ts_us: u64, now_us: u64) {
         let s = sender as usize;
         if s >= self.senders || seq >= self.sent[s] {
             self.foreign += 1;
             return;
         }
-        let Some(next) = self.next_seq.get_mut(receiver * self.senders + s) else {
+        let slot = receiver * self.senders + s;
+        if slot >= self.next_seq.len() {
             self.foreign += 1;
             return;
-        };
-        self.latency
-            .saturating_record(now_us.saturating_sub(ts_us).max(1));
+        }
+        let latency = now_us.saturating_sub(ts_us).max(1);
+        if latency == self.run.0 {
+            self.run.1 += 1;
+        } else {
+            self.end_run();
+            self.run = (latency, 1);
+        }
+        let next = &mut self.next_seq[slot];
         if seq < u64::from(*next) {
             self.out_of_order += 1;
             return;
@@ -109,10 +132,11 @@ impl Tally {
             self.received_in_window += 1;
         }
         // In-flight tracking. The slot is only this line's if no later line
-        // has reused it, which holds while every sender keeps to its window.
-        let w = self.window as u64;
-        if w > 0 && seq + w >= self.sent[s] {
-            let left = &mut self.remaining[s * self.window + (seq % w) as usize];
+        // has reused it, which holds while every sender keeps to its window
+        // (at most `ring` lines in flight).
+        let ring = self.ring;
+        if ring > 0 && seq + ring as u64 >= self.sent[s] {
+            let left = &mut self.remaining[s * ring + (seq as usize & (ring - 1))];
             if *left > 0 {
                 *left -= 1;
                 if *left == 0 {
@@ -124,6 +148,20 @@ impl Tally {
                 }
             }
         }
+    }
+
+    /// Moves the current run of equal latencies into the histogram.
+    fn end_run(&mut self) {
+        let (latency, count) = std::mem::take(&mut self.run);
+        if count > 0 {
+            self.latency.saturating_record_n(latency, count);
+        }
+    }
+
+    /// The latency of every delivery so far, in µs.
+    pub fn latency(&mut self) -> &Histogram<u64> {
+        self.end_run();
+        &self.latency
     }
 
     /// Lines of `sender` not yet seen by every receiver.
@@ -167,7 +205,42 @@ mod tests {
         let mut woken = Vec::new();
         t.take_woken(&mut woken);
         assert_eq!(woken, [0]);
-        assert_eq!(t.latency.max(), t.latency.highest_equivalent(300));
+        let h = t.latency();
+        assert_eq!((h.len(), h.max()), (2, h.highest_equivalent(300)));
+    }
+
+    #[test]
+    fn runs_of_equal_latency_all_reach_the_histogram() {
+        let mut t = Tally::new(2, 1, 0);
+        for _ in 0..6 {
+            t.sent(0);
+        }
+        for seq in 0..3 {
+            t.delivered(1, 0, seq, 100, 150);
+        }
+        t.delivered(1, 0, 3, 100, 400);
+        assert_eq!(t.latency().len(), 4);
+        // Reading the histogram ends the run; later ones still count.
+        t.delivered(1, 0, 4, 100, 400);
+        t.delivered(1, 0, 5, 100, 400);
+        let h = t.latency();
+        assert_eq!((h.len(), h.count_at(50), h.count_at(300)), (6, 3, 3));
+    }
+
+    #[test]
+    fn a_window_that_is_no_power_of_two_still_completes_every_line() {
+        // Window 3 rings over 4 slots; the sender keeps 3 lines in flight.
+        let mut t = Tally::new(2, 1, 3);
+        let mut woken = Vec::new();
+        for seq in 0..20 {
+            while t.in_flight(0) < 3 {
+                t.sent(0);
+            }
+            t.delivered(1, 0, seq, 0, 1);
+            t.take_woken(&mut woken);
+        }
+        assert_eq!((t.in_flight(0), t.received), (2, 20));
+        assert_eq!(woken.len(), 20);
     }
 
     #[test]
