@@ -395,8 +395,10 @@ impl Server {
             }
             self.metrics.observe_iteration(self.now.elapsed());
             if self.trim_debt >= TRIM_AFTER && self.poll_timeout() != Some(Duration::ZERO) {
+                let started = Instant::now();
                 return_free_memory();
                 self.trim_debt = 0;
+                debug!("returned free memory in {:?}", started.elapsed());
             }
         }
     }

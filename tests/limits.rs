@@ -176,15 +176,15 @@ fn login_timeout_closes_the_prompt() {
 #[test]
 fn idle_timeout_closes_silent_users() {
     let server = TestServer::start(Config {
-        idle_timeout: Some(Duration::from_millis(600)),
+        idle_timeout: Some(Duration::from_millis(1000)),
         ..unlimited()
     });
     let mut talker = server.login("talker");
     let mut silent = server.login("silent");
     talker.expect("*** silent has joined\r\n");
     let start = Instant::now();
-    // The talker speaks every 100 ms for 1.2 s, longer than the timeout.
-    while start.elapsed() < Duration::from_millis(1200) {
+    // The talker speaks every 100 ms for 2 s, twice the timeout.
+    while start.elapsed() < Duration::from_millis(2000) {
         talker.send("tick\n");
         std::thread::sleep(Duration::from_millis(100));
     }
