@@ -393,7 +393,14 @@ impl Server {
                 info!("shut down");
                 return Ok(());
             }
-            self.metrics.observe_iteration(self.now.elapsed());
+            let took = self.now.elapsed();
+            self.metrics.observe_iteration(took);
+            if took > Duration::from_millis(20) {
+                debug!(
+                    "slow iteration: {took:?} for {} events",
+                    events.iter().count()
+                );
+            }
             if self.trim_debt >= TRIM_AFTER && self.poll_timeout() != Some(Duration::ZERO) {
                 let started = Instant::now();
                 return_free_memory();
