@@ -567,7 +567,7 @@ impl Server {
                 }
             }
         }
-        // Keep whichever list has the larger allocation for reuse.
+        // Reuse the list's allocation unless serving queued new entries.
         if self.backlog.is_empty() {
             self.backlog = backlog;
             self.backlog.clear();
