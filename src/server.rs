@@ -336,11 +336,6 @@ impl Server {
         })
     }
 
-    /// The resolved `--max-clients`.
-    pub fn max_clients(&self) -> usize {
-        self.max_clients
-    }
-
     /// Makes SIGINT and SIGTERM start a graceful shutdown.
     pub fn handle_signals(&mut self) -> io::Result<()> {
         use signal_hook::consts::{SIGINT, SIGTERM};
@@ -718,6 +713,9 @@ impl Server {
                 self.send(key, Bytes::from_static(PROMPT.as_bytes()));
             }
             Outcome::Join(name) => {
+                let Some((id, peer)) = self.client(key).map(|c| (c.id, c.peer)) else {
+                    return;
+                };
                 self.room.join(key, name, now);
                 self.metrics.logins += 1;
                 let list = self.room.online_list(None);
@@ -726,7 +724,6 @@ impl Server {
                 let joined = self.room.notice(&[name, " has joined"]);
                 self.broadcast(Some(key), joined);
                 if let Some(idle) = self.config.idle_timeout {
-                    let id = self.client(key).map_or(0, |c| c.id);
                     self.timers.push(Reverse(Timer {
                         at: now + idle,
                         kind: TimerKind::Idle,
@@ -734,8 +731,7 @@ impl Server {
                         id,
                     }));
                 }
-                let peer = self.client(key).map(|c| c.peer);
-                conn_log!(self, Info, "{name} joined from {}", DisplayPeer(peer));
+                conn_log!(self, Info, "{name} joined from {peer}");
             }
             Outcome::Say(text) => {
                 let Some(name) = self.room.name_of(key) else {
@@ -1197,16 +1193,4 @@ fn is_resource_exhaustion(e: &io::Error) -> bool {
         e.raw_os_error(),
         Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
     )
-}
-
-/// Formats an optional peer address for logs.
-struct DisplayPeer(Option<SocketAddr>);
-
-impl std::fmt::Display for DisplayPeer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(addr) => write!(f, "{addr}"),
-            None => f.write_str("?"),
-        }
-    }
 }

@@ -146,7 +146,7 @@ fn soak(plan: Plan) {
         total_sent - total_sent / plan.normal as u64,
     );
     println!(
-        "soak: {k} each of flooders ({} bytes), never-readers ({} closed as too slow), garbage senders ({} bytes), \
+        "soak: {k} each of flooders ({} bytes written before flood control held them), never-readers ({} closed as too slow), garbage senders ({} bytes), \
          vanishers ({} resets), reconnect loops ({} logins), squatters ({} timed out)",
         tally.flood_bytes.load(Ordering::Relaxed),
         tally.slow_closed.load(Ordering::Relaxed),
