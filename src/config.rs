@@ -1,9 +1,10 @@
 //! Every limit the server enforces, with its default and the reason for it.
 //!
 //! `Config` is plain data: the CLI (`main.rs`) fills it in, tests build it
-//! directly, and the server reads it. Nothing here touches a socket.
+//! directly, and the server reads it. Nothing here touches a socket; the
+//! addresses to listen on are bound by `main` (or a test) and handed over
+//! as listeners.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Descriptors kept back from `--max-clients` when it is derived from the
@@ -14,8 +15,6 @@ pub const FD_RESERVE: usize = 32;
 /// Runtime settings for one server.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Address the chat listener binds to (`--addr`).
-    pub addr: SocketAddr,
     /// Most connections (logged in or at the prompt) held at once
     /// (`--max-clients`). One more is told the server is full and closed.
     /// `None` means "as many as the open-file limit allows".
@@ -35,20 +34,19 @@ pub struct Config {
     pub rate: u32,
     /// Lines a connection may send at once before `rate` applies (`--burst`).
     pub burst: u32,
-    /// Close chatting users silent for this long (`--idle-timeout`); off if `None`.
+    /// Close chatting users who sent no chat line, `/me` or `/msg` for this
+    /// long (`--idle-timeout`); off if `None`. Other commands such as `/who`
+    /// are not activity: a script polling `/who` should not hold a name.
     pub idle_timeout: Option<Duration>,
     /// Most connections from one source address (`--max-per-ip`); 0 is off.
     pub max_per_ip: usize,
     /// Prefix every line a user receives with `[HH:MM:SS] ` in UTC (`--timestamps`).
     pub timestamps: bool,
-    /// Address for the Prometheus `/metrics` endpoint (`--metrics-addr`); off if `None`.
-    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_clients: None,
             max_line: 1024,
             max_outbuf: 1024 * 1024,
@@ -58,33 +56,7 @@ impl Default for Config {
             idle_timeout: None,
             max_per_ip: 0,
             timestamps: false,
-            metrics_addr: None,
         }
-    }
-}
-
-/// Raises the soft open-file limit to the hard limit and returns the new soft
-/// limit. Each client costs one descriptor, so this is what bounds the room.
-pub fn raise_fd_limit() -> usize {
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 1024;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                lim.rlim_cur = lim.rlim_max;
-            }
-        }
-        usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
     }
 }
 

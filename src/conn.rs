@@ -45,6 +45,10 @@ pub struct Conn {
     /// Marked to be closed at the end of this iteration; nothing more is
     /// queued for it and its input is ignored.
     pub closing: bool,
+    /// The prompt was the last thing sent and no line has come back since:
+    /// the client's cursor sits after `Enter your name: `, so a notice must
+    /// start with a line end of its own.
+    pub prompt_pending: bool,
     /// Line budget for flood control.
     pub bucket: TokenBucket,
 }
@@ -66,6 +70,7 @@ impl Conn {
             in_backlog: false,
             paused: false,
             closing: false,
+            prompt_pending: true,
             bucket: TokenBucket::new(burst, now),
         }
     }

@@ -37,6 +37,7 @@ pub mod outbound;
 pub mod room;
 pub mod server;
 pub mod session;
+pub mod sys;
 
 pub use config::Config;
 pub use server::{Server, ShutdownHandle};

@@ -1,6 +1,9 @@
 //! The `linechat` command: parse flags into a `Config`, start logging, bind, run.
 
-use linechat::{Config, Server};
+use linechat::{Config, Server, sys};
+use log::{error, info};
+use std::io;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,26 +15,39 @@ USAGE:
     linechat [OPTIONS]
 
 OPTIONS:
-    --addr ADDR            listen address [default: 127.0.0.1:8080]
+    --addr HOST:PORT       listen address; a host name is resolved once at start
+                           [default: 127.0.0.1:8080]
     --max-clients N        most connections at once [default: open-file limit - 32]
     --max-line BYTES       longest input line [default: 1024]
     --max-outbuf BYTES     output queued for one reader before it is dropped [default: 1048576]
     --login-timeout SECS   time allowed at the name prompt [default: 60]
     --rate N               lines per second per connection, 0 = no flood control [default: 10]
     --burst N              lines a connection may send at once [default: 20]
-    --idle-timeout SECS    close users silent this long [default: off]
+    --idle-timeout SECS    close users who send no chat line, /me or /msg for this
+                           long (other commands do not count) [default: off]
     --max-per-ip N         connections per source address, 0 = no limit [default: 0]
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
-    --metrics-addr ADDR    serve Prometheus metrics at http://ADDR/metrics [default: off]
+    --metrics-addr HOST:PORT
+                           serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
     -h, --help             print this help
     -V, --version          print the version
 
-Logging is set with RUST_LOG (default: info).
+Values may also be given as --flag=value. Logging is set with RUST_LOG
+(default: info).
 ";
 
+/// What the command line asks for: where to listen, and the limits.
+struct Args {
+    /// `--addr`, resolved once at start; bound in order until one works.
+    addr: Vec<SocketAddr>,
+    /// `--metrics-addr`, resolved likewise.
+    metrics_addr: Option<Vec<SocketAddr>>,
+    config: Config,
+}
+
 fn main() -> ExitCode {
-    let config = match parse_args() {
-        Ok(Some(config)) => config,
+    let args = match parse_args() {
+        Ok(Some(args)) => args,
         Ok(None) => return ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("linechat: {message}");
@@ -39,28 +55,60 @@ fn main() -> ExitCode {
         }
     };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    let server = Server::bind(config.clone()).and_then(|mut server| {
-        server.handle_signals()?;
-        Ok(server)
-    });
-    let result = match server {
-        Ok(server) => server.run(),
+    let fd_limit = sys::raise_fd_limit();
+    info!(
+        "open-file limit {} (was {})",
+        fd_limit.after, fd_limit.before
+    );
+    let listener = match bind(&args.addr) {
+        Ok(listener) => listener,
         Err(e) => {
-            log::error!("cannot start on {}: {e}", config.addr);
+            error!("cannot listen on {}: {e}", show(&args.addr));
             return ExitCode::FAILURE;
         }
     };
-    match result {
+    let metrics = match args.metrics_addr.as_deref().map(bind).transpose() {
+        Ok(metrics) => metrics,
+        Err(e) => {
+            let addr = args.metrics_addr.as_deref().map(show).unwrap_or_default();
+            error!("cannot serve metrics on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let server = Server::new(listener, metrics, args.config).and_then(|mut server| {
+        server.handle_signals()?;
+        Ok(server)
+    });
+    match server.and_then(Server::run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            log::error!("server failed: {e}");
+            error!("server failed: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
+/// Binds the first of `addrs` that can be bound (a host name may resolve
+/// to several); the error is the last one seen.
+fn bind(addrs: &[SocketAddr]) -> io::Result<TcpListener> {
+    let mut last = io::Error::new(io::ErrorKind::AddrNotAvailable, "no address");
+    for addr in addrs {
+        match TcpListener::bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// The addresses a flag resolved to, for an error message.
+fn show(addrs: &[SocketAddr]) -> String {
+    let all: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
+    all.join(" or ")
+}
+
 /// Reads the command line. `Ok(None)` means help or version was printed.
-fn parse_args() -> Result<Option<Config>, String> {
+fn parse_args() -> Result<Option<Args>, String> {
     let mut args = pico_args::Arguments::from_env();
     if args.contains(["-h", "--help"]) {
         print!("{HELP}");
@@ -71,9 +119,8 @@ fn parse_args() -> Result<Option<Config>, String> {
         return Ok(None);
     }
     let mut config = Config::default();
-    if let Some(addr) = value(&mut args, "--addr", "an address such as 127.0.0.1:8080")? {
-        config.addr = addr;
-    }
+    let addr = address(&mut args, "--addr")?.unwrap_or_else(|| vec![DEFAULT_ADDR.into()]);
+    let metrics_addr = address(&mut args, "--metrics-addr")?;
     config.max_clients = value(&mut args, "--max-clients", "a whole number of at least 1")?
         .map(|n| at_least(n, 1, "--max-clients"))
         .transpose()?;
@@ -111,11 +158,6 @@ fn parse_args() -> Result<Option<Config>, String> {
         config.max_per_ip = n;
     }
     config.timestamps = args.contains("--timestamps");
-    config.metrics_addr = value(
-        &mut args,
-        "--metrics-addr",
-        "an address such as 127.0.0.1:9100",
-    )?;
     let rest = args.finish();
     if let Some(first) = rest.first() {
         return Err(format!(
@@ -123,7 +165,36 @@ fn parse_args() -> Result<Option<Config>, String> {
             first.to_string_lossy()
         ));
     }
-    Ok(Some(config))
+    Ok(Some(Args {
+        addr,
+        metrics_addr,
+        config,
+    }))
+}
+
+/// `--addr` when none is given.
+const DEFAULT_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 8080);
+
+/// A `HOST:PORT` flag resolved to its addresses (a host name is looked up
+/// once, here). The error names the flag.
+fn address(
+    args: &mut pico_args::Arguments,
+    flag: &'static str,
+) -> Result<Option<Vec<SocketAddr>>, String> {
+    let Some(text) = value::<String>(args, flag, "HOST:PORT")? else {
+        return Ok(None);
+    };
+    let expected = "HOST:PORT, such as 127.0.0.1:8080 or localhost:8080";
+    let addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| format!("invalid value '{text}' for {flag}: expected {expected} ({e})"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!(
+            "invalid value '{text}' for {flag}: no address found"
+        ));
+    }
+    Ok(Some(addrs))
 }
 
 /// The value of `--flag`, parsed; the error names the flag and what it takes.

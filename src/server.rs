@@ -260,24 +260,28 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the chat listener (and the metrics listener if configured) and
-    /// prepares the loop. `--max-clients` defaults to what the open-file
-    /// limit allows, after raising the soft limit to the hard one.
-    pub fn bind(config: Config) -> io::Result<Server> {
-        let listener = TcpListener::bind(config.addr)?;
-        let fd_limit = config::raise_fd_limit();
+    /// Prepares the loop around an already bound chat listener (and the
+    /// metrics listener, if any). `--max-clients` defaults to what the
+    /// current open-file limit allows (`main` raises it first).
+    pub fn new(
+        listener: std::net::TcpListener,
+        metrics: Option<std::net::TcpListener>,
+        config: Config,
+    ) -> io::Result<Server> {
         let max_clients = config
             .max_clients
-            .unwrap_or_else(|| config::max_clients_for(fd_limit));
+            .unwrap_or_else(|| config::max_clients_for(crate::sys::fd_limit()));
         let poll = Poll::new()?;
         let mut slots = Slab::with_capacity(max_clients.min(1 << 16) + 8);
-        let listener_key = slots.insert(Slot::Listener(listener));
-        if let Some(Slot::Listener(l)) = slots.get_mut(listener_key) {
-            poll.registry()
-                .register(l, Token(listener_key), Interest::READABLE)?;
-        }
-        if let Some(addr) = config.metrics_addr {
-            let mut metrics = TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let mut listener = TcpListener::from_std(listener);
+        let listener_key = slots.vacant_entry().key();
+        poll.registry()
+            .register(&mut listener, Token(listener_key), Interest::READABLE)?;
+        slots.insert(Slot::Listener(listener));
+        if let Some(metrics) = metrics {
+            metrics.set_nonblocking(true)?;
+            let mut metrics = TcpListener::from_std(metrics);
             let entry = slots.vacant_entry();
             poll.registry()
                 .register(&mut metrics, Token(entry.key()), Interest::READABLE)?;
@@ -398,7 +402,7 @@ impl Server {
             }
             if self.trim_debt >= TRIM_AFTER && self.poll_timeout() != Some(Duration::ZERO) {
                 let started = Instant::now();
-                return_free_memory();
+                crate::sys::return_free_memory();
                 self.trim_debt = 0;
                 debug!("returned free memory in {:?}", started.elapsed());
             }
@@ -463,7 +467,7 @@ impl Server {
                 Ok((socket, peer)) => self.admit(socket, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_resource_exhaustion(&e) => {
+                Err(e) if crate::sys::is_resource_exhaustion(&e) => {
                     conn_log!(self, Warn, "accept failed ({e}); pausing accepts briefly");
                     self.timers.push(Reverse(Timer {
                         at: self.now + ACCEPT_PAUSE,
@@ -485,7 +489,10 @@ impl Server {
         if self.clients >= self.max_clients {
             self.metrics.rejected_full += 1;
             conn_log!(self, Warn, "server full, refusing {peer}");
-            refuse(socket, "*** Server is full, try again later\r\n");
+            refuse(
+                socket,
+                &self.room.notice(&["Server is full, try again later"]),
+            );
             return;
         }
         if self.config.max_per_ip > 0 {
@@ -498,7 +505,12 @@ impl Server {
                     "too many connections from {}, refusing",
                     peer.ip()
                 );
-                refuse(socket, "*** Too many connections from your address\r\n");
+                refuse(
+                    socket,
+                    &self
+                        .room
+                        .notice(&["Too many connections from your address"]),
+                );
                 return;
             }
             self.per_ip.insert(peer.ip(), count + 1);
@@ -677,6 +689,10 @@ impl Server {
 
     /// Applies one framed line from the connection at `key`.
     fn handle_frame(&mut self, key: usize, frame: Frame, line: &str) {
+        if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
+            // The user pressed Enter: the cursor is on a fresh line.
+            conn.prompt_pending = false;
+        }
         if frame == Frame::TooLong {
             let text = format!(
                 "Line too long (max {} bytes), not sent",
@@ -711,6 +727,9 @@ impl Server {
                 let notice = self.room.notice(&[&text]);
                 self.send(key, notice);
                 self.send(key, Bytes::from_static(PROMPT.as_bytes()));
+                if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
+                    conn.prompt_pending = true;
+                }
             }
             Outcome::Join(name) => {
                 let Some((id, peer)) = self.client(key).map(|c| (c.id, c.peer)) else {
@@ -983,6 +1002,9 @@ impl Server {
                 // notice begins on a line of its own.
                 conn.out.drop_unstarted();
             }
+            if conn.prompt_pending {
+                conn.out.push(Bytes::from_static(b"\r\n"));
+            }
             conn.out.push(self.room.notice(&[text]));
         }
         conn.finish(&mut self.scratch);
@@ -1037,6 +1059,11 @@ impl Server {
             .map(|(k, _)| k)
             .collect();
         for key in keys {
+            if let Some(Slot::Client(conn)) = self.slots.get_mut(key)
+                && conn.prompt_pending
+            {
+                conn.out.push(Bytes::from_static(b"\r\n"));
+            }
             self.send(key, notice.clone());
         }
     }
@@ -1074,7 +1101,7 @@ impl Server {
             match listener.accept() {
                 Ok((mut socket, peer)) => {
                     if self.metrics_clients >= crate::http::MAX_METRICS_CLIENTS {
-                        refuse(socket, crate::http::BUSY);
+                        refuse(socket, crate::http::BUSY.as_bytes());
                         continue;
                     }
                     let entry = self.slots.vacant_entry();
@@ -1163,8 +1190,8 @@ fn mark_flush(flush_list: &mut Vec<usize>, key: usize, conn: &mut Conn) {
 }
 
 /// Writes a one-line refusal to a socket we will not keep, then drops it.
-fn refuse(socket: TcpStream, text: &str) {
-    let _ = (&socket).write(text.as_bytes());
+fn refuse(socket: TcpStream, text: &[u8]) {
+    let _ = (&socket).write(text);
     let _ = socket.shutdown(Shutdown::Write);
 }
 
@@ -1173,24 +1200,4 @@ fn render_greeting(room: &Room) -> Bytes {
     let mut greeting = room.line(&[GREETING]).to_vec();
     greeting.extend_from_slice(PROMPT.as_bytes());
     Bytes::from(greeting)
-}
-
-/// Hands freed heap pages back to the OS (glibc keeps them otherwise), so
-/// resident memory falls back after a burst. Called only when the loop is
-/// about to sleep, after enough work to be worth a walk of the heap.
-fn return_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// Errors that mean the process or system is out of descriptors or memory:
-/// retrying at once would fail again.
-fn is_resource_exhaustion(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-    )
 }

@@ -125,6 +125,7 @@ fn chat_line<'a>(line: &'a str, key: usize, room: &Room) -> Outcome<'a> {
         }
         "msg" => match rest.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => match room.key_of(to) {
+                Some(to) if to == key => Outcome::Notice("You cannot /msg yourself".into()),
                 Some(to) => Outcome::Msg {
                     to,
                     text: text.trim_start(),
@@ -235,6 +236,10 @@ mod tests {
         assert_eq!(
             s.on_line("/msg carol hi", 0, &room),
             Outcome::Notice("No such user 'carol'".into())
+        );
+        assert_eq!(
+            s.on_line("/msg Alice hi", 0, &room),
+            Outcome::Notice("You cannot /msg yourself".into())
         );
         assert_eq!(
             s.on_line("/msg bob", 0, &room),

@@ -21,6 +21,8 @@ fn sigterm_notifies_everyone_and_exits_zero() {
     lurker.expect(util::GREETING);
 
     child.signal(libc::SIGTERM);
+    // The lurker's cursor is after the prompt: its notice starts a new line.
+    lurker.expect("\r\n");
     for c in [&mut alice, &mut bob, &mut lurker] {
         c.expect("*** Server shutting down\r\n");
         c.expect_eof();
@@ -65,6 +67,7 @@ fn bad_flags_exit_2_with_one_line() {
         (&["--login-timeout", "0"][..], "--login-timeout"),
         (&["--max-clients", "many"][..], "--max-clients"),
         (&["--addr", "nowhere"][..], "--addr"),
+        (&["--addr", "no-such-host.invalid:80"][..], "--addr"),
         (&["--rate", "fast"][..], "--rate"),
         (&["--burst", "0"][..], "--burst"),
         (&["--idle-timeout", "x"][..], "--idle-timeout"),
@@ -77,6 +80,43 @@ fn bad_flags_exit_2_with_one_line() {
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.contains(names), "{args:?}: {stderr}");
     }
+}
+
+/// A host name and the --flag=value form are accepted; the log names the
+/// address that was bound.
+#[test]
+fn host_names_and_equals_form() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
+    command
+        .args(["--max-clients=5", "--addr=localhost:0"])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped());
+    let (mut child, addr) = util::spawn_command(command);
+    assert!(addr.ip().is_loopback(), "{addr}");
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    child.signal(libc::SIGTERM);
+    assert_eq!(child.wait_exit(Duration::from_secs(5)).code(), Some(0));
+}
+
+/// A metrics port that is taken is reported as the metrics address, not
+/// the chat address.
+#[test]
+fn busy_metrics_port_names_the_metrics_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let metrics = taken.local_addr().unwrap().to_string();
+    let (code, _, stderr) = run(&["--addr", "127.0.0.1:0", "--metrics-addr", &metrics]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot serve metrics on {metrics}")),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["--addr", &metrics]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {metrics}")),
+        "{stderr}"
+    );
 }
 
 /// --help documents every flag; --version prints the version.

@@ -164,7 +164,8 @@ fn login_timeout_closes_the_prompt() {
     idle.expect(GREETING);
     idle.send("bad name\n");
     idle.expect("*** Invalid name: use only letters, digits, _ and -\r\nEnter your name: ");
-    idle.expect("*** Login timed out\r\n");
+    // The notice starts on a line of its own, not after the prompt.
+    idle.expect("\r\n*** Login timed out\r\n");
     idle.expect_eof();
     // A user who logged in in time is not affected.
     let mut bob = server.login("bob");

@@ -2,17 +2,13 @@
 
 mod util;
 
-use linechat::Config;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 use util::{TestServer, unlimited};
 
 fn with_metrics() -> TestServer {
-    TestServer::start(Config {
-        metrics_addr: Some("127.0.0.1:0".parse().unwrap()),
-        ..unlimited()
-    })
+    TestServer::start_with_metrics(unlimited())
 }
 
 /// Fetches a URL with a real HTTP client; returns status and body.

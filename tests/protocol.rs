@@ -206,6 +206,10 @@ fn me_msg_and_nick() {
     alice.expect("*** No such user 'dave'\r\n");
     alice.send("/msg bob\n");
     alice.expect("*** Usage: /msg NAME TEXT\r\n");
+    alice.send("/msg ALICE note to self\n");
+    alice.expect("*** You cannot /msg yourself\r\n");
+    alice.send("/nick alice\n");
+    alice.expect("*** You are already alice\r\n");
 
     bob.send("/nick Carol\n");
     bob.expect("*** The name 'Carol' is taken\r\n");
@@ -264,6 +268,33 @@ fn timestamps_prefix_every_line() {
         &alice.line(),
         "*** 2 online: alice (idle 0s), bob (idle 0s)",
     );
+}
+
+/// With --timestamps, the refusals sent before a connection is even kept
+/// (server full, too many from one address) are stamped too.
+#[test]
+fn timestamps_prefix_refusals() {
+    let server = TestServer::start(Config {
+        timestamps: true,
+        max_clients: Some(1),
+        ..unlimited()
+    });
+    let mut alice = server.connect();
+    alice.line();
+    let mut full = server.connect();
+    assert_stamped(&full.line(), "*** Server is full, try again later");
+    full.expect_eof();
+
+    let server = TestServer::start(Config {
+        timestamps: true,
+        max_per_ip: 1,
+        ..unlimited()
+    });
+    let mut alice = server.connect();
+    alice.line();
+    let mut extra = server.connect();
+    assert_stamped(&extra.line(), "*** Too many connections from your address");
+    extra.expect_eof();
 }
 
 #[track_caller]

@@ -24,10 +24,18 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server with `config` (its address is replaced by 127.0.0.1:0).
-    pub fn start(mut config: Config) -> TestServer {
-        config.addr = "127.0.0.1:0".parse().unwrap();
-        let mut server = Server::bind(config).expect("bind");
+    /// Starts a server with `config` on 127.0.0.1, port 0.
+    pub fn start(config: Config) -> TestServer {
+        TestServer::start_on(config, None)
+    }
+
+    /// Starts a server with `config` and `/metrics` on 127.0.0.1, port 0.
+    pub fn start_with_metrics(config: Config) -> TestServer {
+        TestServer::start_on(config, Some(local_listener()))
+    }
+
+    fn start_on(config: Config, metrics: Option<std::net::TcpListener>) -> TestServer {
+        let mut server = Server::new(local_listener(), metrics, config).expect("start");
         let addr = server.local_addr().unwrap();
         let metrics_addr = server.metrics_addr();
         let handle = server.shutdown_handle().unwrap();
@@ -82,6 +90,11 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.handle.shutdown();
     }
+}
+
+/// A listener on 127.0.0.1 on a port the kernel picks.
+pub fn local_listener() -> std::net::TcpListener {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind")
 }
 
 /// The default config with flood control off.

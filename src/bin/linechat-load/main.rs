@@ -161,7 +161,7 @@ fn main() -> ExitCode {
     };
     // Every client is a descriptor; the usual soft limit (1024) would stop a
     // run long before the machine does.
-    let nofile = linechat::config::raise_fd_limit();
+    let nofile = linechat::sys::raise_fd_limit().after;
     let needed = match opts.mode {
         Mode::Churn => opts.concurrency,
         _ => opts.clients,

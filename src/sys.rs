@@ -1,0 +1,133 @@
+//! The operating-system calls the server makes outside its sockets: the
+//! open-file limit, returning freed heap pages, recognising resource
+//! exhaustion, and reading a process's CPU time and resident memory from
+//! `/proc` (for `/metrics`, and shared with the tests, the bench and the
+//! load generator so it is parsed in one place).
+
+use std::io;
+use std::time::Duration;
+
+/// The open-file limit before and after [`raise_fd_limit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FdLimit {
+    /// The soft limit the process started with.
+    pub before: usize,
+    /// The soft limit now (the hard limit, if raising it worked).
+    pub after: usize,
+}
+
+/// Raises the soft open-file limit to the hard limit. Each client costs one
+/// descriptor, so this is what bounds the room.
+pub fn raise_fd_limit() -> FdLimit {
+    let as_usize = |n: libc::rlim_t| usize::try_from(n).unwrap_or(usize::MAX);
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return FdLimit {
+                before: 1024,
+                after: 1024,
+            };
+        }
+        let before = as_usize(lim.rlim_cur);
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+        FdLimit {
+            before,
+            after: as_usize(lim.rlim_cur),
+        }
+    }
+}
+
+/// The current soft open-file limit.
+pub fn fd_limit() -> usize {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return 1024;
+    }
+    usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
+}
+
+/// Hands freed heap pages back to the OS (glibc keeps them otherwise), so
+/// resident memory falls back after a burst.
+pub fn return_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Errors that mean the process or system is out of descriptors or memory:
+/// retrying at once would fail again.
+pub fn is_resource_exhaustion(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
+/// CPU time (user + system) process `pid` has used, from `/proc/PID/stat`.
+pub fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after its
+    // closing parenthesis start at field 3, so utime (14) is the 12th.
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_nanos(ticks * 1_000_000_000 / hz))
+}
+
+/// Resident memory of process `pid` in bytes (`VmRSS` in `/proc/PID/status`).
+pub fn process_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_has_cpu_time_and_memory() {
+        let pid = std::process::id();
+        // Spin a little so the CPU time is not zero ticks.
+        let start = std::time::Instant::now();
+        while process_cpu(pid).unwrap_or_default() < Duration::from_millis(20)
+            && start.elapsed() < Duration::from_secs(5)
+        {
+            std::hint::black_box((0..10_000u64).sum::<u64>());
+        }
+        assert!(process_cpu(pid).unwrap() >= Duration::from_millis(10));
+        assert!(process_rss(pid).unwrap() > 1024 * 1024);
+        assert_eq!(process_cpu(u32::MAX), None);
+    }
+
+    #[test]
+    fn raising_the_fd_limit_never_lowers_it() {
+        let limit = raise_fd_limit();
+        assert!(limit.after >= limit.before);
+    }
+}
