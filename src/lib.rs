@@ -28,15 +28,14 @@
 
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod chat;
 pub mod config;
 pub mod conn;
 pub mod framing;
 pub mod http;
 pub mod metrics;
 pub mod outbound;
-pub mod room;
 pub mod server;
-pub mod session;
 pub mod sys;
 
 pub use config::Config;

@@ -1,0 +1,174 @@
+//! The values that cross the seam between the chat core and the reactor:
+//! identities, the time, room events, deliveries.
+
+use super::Local;
+use bytes::Bytes;
+use std::time::{Instant, SystemTime};
+
+/// A user, unique for the server's lifetime. Not a slab key: slab keys are
+/// reused, and an event naming a member may one day come from another node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberId(pub u64);
+
+/// A room. There is one today, [`LOBBY`]; events carry it already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RoomId(pub u32);
+
+/// The room everyone is in.
+pub const LOBBY: RoomId = RoomId(0);
+
+/// The current time, passed into every call: monotonic for timeouts and
+/// idle times, wall-clock for timestamps. The core never reads a clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Now {
+    /// For deadlines and idle times.
+    pub instant: Instant,
+    /// For `[HH:MM:SS]` stamps.
+    pub wall: SystemTime,
+}
+
+/// Why a connection is being closed, and what it is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Farewell {
+    /// The client sent `/quit`.
+    Quit,
+    /// The client closed its side.
+    Eof,
+    /// Reading or writing the socket failed.
+    Error,
+    /// Its output queue passed `--max-outbuf`.
+    TooSlow,
+    /// It sat at the name prompt too long.
+    LoginTimeout,
+    /// It said nothing for `--idle-timeout`.
+    IdleTimeout,
+}
+
+impl Farewell {
+    /// The last notice the client is sent, if any.
+    pub(super) fn notice(self) -> Option<&'static str> {
+        match self {
+            Farewell::Quit => Some("Bye!"),
+            Farewell::TooSlow => Some("Disconnected: too slow"),
+            Farewell::LoginTimeout => Some("Login timed out"),
+            Farewell::IdleTimeout => Some("Disconnected: idle for too long"),
+            Farewell::Eof | Farewell::Error => None,
+        }
+    }
+
+    /// A word or two for the log.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Farewell::Quit => "quit",
+            Farewell::Eof => "closed",
+            Farewell::Error => "connection error",
+            Farewell::TooSlow => "too slow",
+            Farewell::LoginTimeout => "login timeout",
+            Farewell::IdleTimeout => "idle timeout",
+        }
+    }
+}
+
+/// Why a new connection is turned away before it is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `--max-clients` connections are open.
+    Full,
+    /// `--max-per-ip` connections are open from its address.
+    PerAddress,
+}
+
+/// What happened in a room. Applying one updates the room and renders what
+/// local members see; the same value could be published to other nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomEvent {
+    /// `member` entered `room` as `name`.
+    Joined {
+        /// Where.
+        room: RoomId,
+        /// Who.
+        member: MemberId,
+        /// Under which name.
+        name: Box<str>,
+    },
+    /// `member` sent `count` chat lines or actions in one turn, rendered
+    /// back to back into `lines` (shared by every recipient).
+    Said {
+        /// Where.
+        room: RoomId,
+        /// Who (they do not get their own lines back).
+        member: MemberId,
+        /// The rendered lines.
+        lines: Bytes,
+        /// How many lines `lines` holds.
+        count: u64,
+    },
+    /// `member` changed their name.
+    Renamed {
+        /// Where.
+        room: RoomId,
+        /// Who.
+        member: MemberId,
+        /// The name before.
+        old: Box<str>,
+        /// The name now.
+        new: Box<str>,
+    },
+    /// `member` is gone.
+    Left {
+        /// From where.
+        room: RoomId,
+        /// Who.
+        member: MemberId,
+        /// The name they had.
+        name: Box<str>,
+        /// Why they went.
+        why: Farewell,
+    },
+    /// A private message from `from` to `to`, rendered for the recipient.
+    Private {
+        /// The sender.
+        from: MemberId,
+        /// The recipient.
+        to: MemberId,
+        /// `[pm] <from>: <text>` as the recipient sees it.
+        line: Bytes,
+    },
+}
+
+/// Bytes the reactor must queue, or a connection it must close.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// For one local connection.
+    To(Local, Bytes),
+    /// For every local member of `room` except `except`.
+    Room {
+        /// The room.
+        room: RoomId,
+        /// Who does not get it (the sender of a chat line).
+        except: Option<Local>,
+        /// The shared bytes.
+        bytes: Bytes,
+        /// Chat lines in `bytes`, for counting deliveries.
+        lines: u64,
+    },
+    /// Close this connection (late, after the batch); the reactor then calls
+    /// [`Chat::close`] for its last words.
+    Close(Local, Farewell),
+}
+
+/// What the core produced since the reactor last took it.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// In the order they must be applied.
+    pub deliveries: Vec<Delivery>,
+    /// Every room event applied, for logs and counters.
+    pub events: Vec<RoomEvent>,
+}
+
+impl Output {
+    /// Whether there is nothing to take.
+    pub fn is_empty(&self) -> bool {
+        self.deliveries.is_empty() && self.events.is_empty()
+    }
+}

@@ -1,0 +1,374 @@
+//! The chat core: everything linechat says and decides, with no sockets.
+//!
+//! The reactor tells the core what happened on a connection — it opened, a
+//! line arrived, a line was too long, its turn ended, it closed, a timer
+//! fired — and passes the current time in. The core answers with values in
+//! its [`Output`]:
+//!
+//! - [`Delivery`]: bytes for one local connection, bytes for every local
+//!   member of a room but one, or "close this connection";
+//! - [`RoomEvent`]: what happened in a room (`Joined`, `Said`, `Renamed`,
+//!   `Left`, `Private`), carrying a [`RoomId`] and [`MemberId`]s, never a
+//!   connection handle.
+//!
+//! A user's line becomes a room event, and the core applies the event
+//! ([`Chat::apply`]) to the room and renders its deliveries. An event that
+//! comes from elsewhere (another node, later) is applied the same way.
+//!
+//! Every protocol text lives in this module and its children:
+//! - [`command`]: what a line means (a name, chat text, a command). Pure.
+//! - [`room`]: who is in a room, their names, who is local.
+//! - [`render`]: a line for the wire, with the optional timestamp.
+//! - `event`: the values that cross the seam (events, deliveries, time).
+//! - `session`: what a local user's line does: name prompt, chat, commands.
+
+pub mod command;
+mod event;
+pub mod render;
+pub mod room;
+mod session;
+
+pub use event::{Delivery, Farewell, LOBBY, MemberId, Now, Output, Refusal, RoomEvent, RoomId};
+pub use session::{GREETING, HELP, PROMPT};
+
+#[cfg(test)]
+mod tests;
+
+use crate::config::Config;
+use bytes::Bytes;
+use render::Render;
+use room::Room;
+use session::greeting;
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
+
+/// The reactor's handle for a connection on this node (its slab key). The
+/// core only hands it back in deliveries; room events never carry it.
+pub type Local = usize;
+
+/// Where one local connection is in the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// At the name prompt: sees no chat traffic, is not counted or announced.
+    /// `prompt_pending`: the prompt was the last thing sent and no line has
+    /// come back, so the cursor sits after it and a notice needs a line end.
+    AwaitingName { prompt_pending: bool },
+    /// In the room.
+    Chatting,
+}
+
+/// One local connection.
+#[derive(Debug)]
+struct Client {
+    member: MemberId,
+    state: State,
+}
+
+/// Chat lines and actions from one sender in the current turn, rendered
+/// back to back. They become one `Said` event when the turn ends, or before
+/// anything that must follow them, so a recipient's queue gets one entry
+/// per sender per turn rather than one per line.
+#[derive(Debug, Default)]
+struct Batch {
+    buf: Vec<u8>,
+    count: u64,
+    /// The sender, once the batch holds a line.
+    from: Option<MemberId>,
+}
+
+/// The chat: local connections, the room, and the output not yet taken.
+#[derive(Debug)]
+pub struct Chat {
+    /// Local connections by handle (handles are dense slab keys).
+    clients: Vec<Option<Client>>,
+    /// The handle of each local member.
+    locals: HashMap<MemberId, Local>,
+    room: Room,
+    render: Render,
+    /// `--max-line`, named in the too-long notice.
+    max_line: usize,
+    /// `--idle-timeout`.
+    idle_timeout: Option<Duration>,
+    /// The greeting and prompt, rendered once when lines carry no stamp.
+    greeting: Option<Bytes>,
+    batch: Batch,
+    out: Output,
+}
+
+impl Chat {
+    /// An empty room with the texts and limits of `config`.
+    pub fn new(config: &Config) -> Chat {
+        let render = Render {
+            timestamps: config.timestamps,
+        };
+        let greeting = (!config.timestamps).then(|| greeting(render, SystemTime::UNIX_EPOCH));
+        Chat {
+            clients: Vec::new(),
+            locals: HashMap::new(),
+            room: Room::default(),
+            render,
+            max_line: config.max_line,
+            idle_timeout: config.idle_timeout,
+            greeting,
+            batch: Batch::default(),
+            out: Output::default(),
+        }
+    }
+
+    /// Swaps the output produced so far with `out` (which should be empty),
+    /// so both sides keep reusing their vectors' allocations.
+    pub fn take_output(&mut self, out: &mut Output) {
+        std::mem::swap(&mut self.out, out);
+    }
+
+    /// Whether output is waiting to be taken.
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Local connections of the members of `room`: the fan-out list.
+    pub fn locals(&self, _room: RoomId) -> &[Local] {
+        self.room.locals()
+    }
+
+    /// The local connection of `member`, if it is on this node.
+    pub fn local_of(&self, member: MemberId) -> Option<Local> {
+        self.locals.get(&member).copied()
+    }
+
+    /// Users in the room.
+    pub fn members(&self) -> usize {
+        self.room.len()
+    }
+
+    /// A connection opened: greet it and prompt for a name.
+    pub fn open(&mut self, local: Local, member: MemberId, now: &Now) {
+        self.end_turn(now);
+        if self.clients.len() <= local {
+            self.clients.resize_with(local + 1, || None);
+        }
+        self.clients[local] = Some(Client {
+            member,
+            state: State::AwaitingName {
+                prompt_pending: true,
+            },
+        });
+        self.locals.insert(member, local);
+        let greeting = match &self.greeting {
+            Some(greeting) => greeting.clone(),
+            None => greeting(self.render, now.wall),
+        };
+        self.to(local, greeting);
+    }
+
+    /// A cleaned line arrived from `local`.
+    pub fn line(&mut self, local: Local, text: &str, now: &Now) {
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        let member = client.member;
+        match client.state {
+            State::AwaitingName { .. } => {
+                client.state = State::AwaitingName {
+                    prompt_pending: false,
+                };
+                self.end_turn(now);
+                self.at_prompt(local, member, text, now);
+            }
+            State::Chatting => self.command(local, member, text, now),
+        }
+    }
+
+    /// A line from `local` was over `--max-line` and was dropped.
+    pub fn too_long(&mut self, local: Local, now: &Now) {
+        self.end_turn(now);
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        if let State::AwaitingName { .. } = client.state {
+            client.state = State::AwaitingName {
+                prompt_pending: false,
+            };
+        }
+        let text = format!("Line too long (max {} bytes), not sent", self.max_line);
+        self.notice_to(local, now, &[&text]);
+    }
+
+    /// The turn of the connection being served is over: its batched lines
+    /// go out as one `Said` event.
+    pub fn end_turn(&mut self, now: &Now) {
+        if let Some(member) = self.batch.from.take() {
+            let lines = Bytes::from(std::mem::take(&mut self.batch.buf));
+            let count = std::mem::take(&mut self.batch.count);
+            self.apply(
+                RoomEvent::Said {
+                    room: LOBBY,
+                    member,
+                    lines,
+                    count,
+                },
+                now,
+            );
+        }
+    }
+
+    /// The login deadline of `local` passed: close it if it is still at the
+    /// prompt.
+    pub fn login_expired(&mut self, local: Local, now: &Now) {
+        self.end_turn(now);
+        if let Some(Client {
+            state: State::AwaitingName { .. },
+            ..
+        }) = self.client(local)
+        {
+            self.close_with(local, Farewell::LoginTimeout);
+        }
+    }
+
+    /// The idle deadline of `local` may have passed: close it if it has
+    /// been silent for `--idle-timeout`, else return when to look again.
+    pub fn idle_check(&mut self, local: Local, now: &Now) -> Option<Instant> {
+        let idle = self.idle_timeout?;
+        let last = self.room.last_active(self.client(local)?.member)?;
+        if now.instant < last + idle {
+            return Some(last + idle);
+        }
+        self.end_turn(now);
+        self.close_with(local, Farewell::IdleTimeout);
+        None
+    }
+
+    /// `local` is being closed for `why`: it leaves the room (everyone
+    /// else is told) and the returned bytes are its last words, if any.
+    pub fn close(&mut self, local: Local, why: Farewell, now: &Now) -> Option<Bytes> {
+        self.end_turn(now);
+        let client = self.clients.get_mut(local)?.take()?;
+        self.locals.remove(&client.member);
+        if client.state == State::Chatting
+            && let Some(name) = self.room.name_of(client.member)
+        {
+            let name = name.into();
+            let left = RoomEvent::Left {
+                room: LOBBY,
+                member: client.member,
+                name,
+                why,
+            };
+            self.apply(left, now);
+        }
+        let text = why.notice()?;
+        let notice = self.render.notice(now.wall, &[text]);
+        Some(match client.state {
+            State::AwaitingName {
+                prompt_pending: true,
+            } => [&b"\r\n"[..], &notice].concat().into(),
+            _ => notice,
+        })
+    }
+
+    /// The server is stopping: everyone is told.
+    pub fn shutdown(&mut self, now: &Now) {
+        self.end_turn(now);
+        let notice = self.render.notice(now.wall, &["Server shutting down"]);
+        for (local, client) in self.clients.iter().enumerate() {
+            let Some(client) = client else { continue };
+            if client.state
+                == (State::AwaitingName {
+                    prompt_pending: true,
+                })
+            {
+                self.out
+                    .deliveries
+                    .push(Delivery::To(local, Bytes::from_static(b"\r\n")));
+            }
+            self.out
+                .deliveries
+                .push(Delivery::To(local, notice.clone()));
+        }
+    }
+
+    /// The one line sent to a connection that is turned away.
+    pub fn refusal(&self, why: Refusal, now: &Now) -> Bytes {
+        let text = match why {
+            Refusal::Full => "Server is full, try again later",
+            Refusal::PerAddress => "Too many connections from your address",
+        };
+        self.render.notice(now.wall, &[text])
+    }
+
+    /// Applies a room event: updates the room, renders what local members
+    /// see, and records the event in the output.
+    pub fn apply(&mut self, event: RoomEvent, now: &Now) {
+        match &event {
+            RoomEvent::Joined { room, member, name } => {
+                let local = self.locals.get(member).copied();
+                self.room.join(*member, name, local, now.instant);
+                let joined = self.render.notice(now.wall, &[name, " has joined"]);
+                self.broadcast(*room, local, joined, 1);
+            }
+            RoomEvent::Said {
+                room,
+                member,
+                lines,
+                count,
+            } => {
+                self.room.touch(*member, now.instant);
+                let except = self.room.local_of(*member);
+                self.broadcast(*room, except, lines.clone(), *count);
+            }
+            RoomEvent::Renamed {
+                room,
+                member,
+                old,
+                new,
+            } => {
+                self.room.rename(*member, new);
+                let told = self
+                    .render
+                    .notice(now.wall, &[old, " is now known as ", new]);
+                let except = self.room.local_of(*member);
+                self.broadcast(*room, except, told, 1);
+            }
+            RoomEvent::Left {
+                room, member, name, ..
+            } => {
+                self.room.leave(*member);
+                let left = self.render.notice(now.wall, &[name, " has left"]);
+                self.broadcast(*room, None, left, 1);
+            }
+            RoomEvent::Private { from, to, line } => {
+                self.room.touch(*from, now.instant);
+                if let Some(local) = self.room.local_of(*to) {
+                    self.to(local, line.clone());
+                }
+            }
+        }
+        self.out.events.push(event);
+    }
+
+    fn client(&self, local: Local) -> Option<&Client> {
+        self.clients.get(local)?.as_ref()
+    }
+
+    pub(super) fn close_with(&mut self, local: Local, why: Farewell) {
+        self.out.deliveries.push(Delivery::Close(local, why));
+    }
+
+    pub(super) fn to(&mut self, local: Local, bytes: Bytes) {
+        self.out.deliveries.push(Delivery::To(local, bytes));
+    }
+
+    pub(super) fn notice_to(&mut self, local: Local, now: &Now, parts: &[&str]) {
+        let notice = self.render.notice(now.wall, parts);
+        self.to(local, notice);
+    }
+
+    fn broadcast(&mut self, room: RoomId, except: Option<Local>, bytes: Bytes, lines: u64) {
+        self.out.deliveries.push(Delivery::Room {
+            room,
+            except,
+            bytes,
+            lines,
+        });
+    }
+}

@@ -1,0 +1,249 @@
+//! Who is in a room: members by id, their names (unique ignoring ASCII
+//! case), when each last spoke, and the dense list of local connections a
+//! broadcast walks. No rendering, no sockets.
+
+use super::{Local, MemberId};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+/// Names listed by the welcome line and `/who` before "and N more".
+const LISTED_NAMES: usize = 20;
+
+/// One chatting user.
+#[derive(Debug)]
+struct Member {
+    /// The name as the user typed it.
+    name: Box<str>,
+    /// The connection on this node, if the member is local; with it, the
+    /// member's position in `Room::fanout`, for O(1) removal.
+    local: Option<(Local, usize)>,
+    /// When the user last sent something, for `/who` and the idle timeout.
+    last_active: Instant,
+}
+
+/// The members of one room.
+#[derive(Debug, Default)]
+pub struct Room {
+    members: HashMap<MemberId, Member>,
+    /// Local connections of members, in no particular order: the fan-out
+    /// list, kept dense so a broadcast walks one contiguous array.
+    fanout: Vec<Local>,
+    /// Who owns each `fanout` entry, to fix the index of the entry moved by
+    /// a `swap_remove`.
+    fanout_owner: Vec<MemberId>,
+    /// Lower-cased name to member: uniqueness ignoring case, `/msg` lookup
+    /// and a sorted listing.
+    by_name: BTreeMap<Box<str>, MemberId>,
+}
+
+impl Room {
+    /// Local connections of every member on this node.
+    pub fn locals(&self) -> &[Local] {
+        &self.fanout
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether nobody is in.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// The member called `name` (ignoring ASCII case).
+    pub fn find(&self, name: &str) -> Option<MemberId> {
+        self.by_name
+            .get(name.to_ascii_lowercase().as_str())
+            .copied()
+    }
+
+    /// The name of `member`.
+    pub fn name_of(&self, member: MemberId) -> Option<&str> {
+        self.members.get(&member).map(|m| &*m.name)
+    }
+
+    /// The local connection of `member`, if it is on this node.
+    pub fn local_of(&self, member: MemberId) -> Option<Local> {
+        self.members.get(&member)?.local.map(|(local, _)| local)
+    }
+
+    /// Adds a member; the caller has checked that the name is free.
+    pub fn join(&mut self, member: MemberId, name: &str, local: Option<Local>, now: Instant) {
+        let local = local.map(|l| {
+            self.fanout.push(l);
+            self.fanout_owner.push(member);
+            (l, self.fanout.len() - 1)
+        });
+        self.by_name
+            .insert(name.to_ascii_lowercase().into(), member);
+        let joined = Member {
+            name: name.into(),
+            local,
+            last_active: now,
+        };
+        if let Some(old) = self.members.insert(member, joined) {
+            // An id joins once; if it ever came twice, keep the indexes true.
+            self.forget(old);
+        }
+    }
+
+    /// Removes a member and returns their name, or `None` if not a member.
+    pub fn leave(&mut self, member: MemberId) -> Option<Box<str>> {
+        let gone = self.members.remove(&member)?;
+        let name = gone.name.clone();
+        self.forget(gone);
+        Some(name)
+    }
+
+    /// Drops a removed member's name and fan-out entry.
+    fn forget(&mut self, gone: Member) {
+        self.by_name.remove(gone.name.to_ascii_lowercase().as_str());
+        if let Some((_, index)) = gone.local {
+            self.fanout.swap_remove(index);
+            self.fanout_owner.swap_remove(index);
+            if let Some(&moved) = self.fanout_owner.get(index)
+                && let Some(Member {
+                    local: Some((_, at)),
+                    ..
+                }) = self.members.get_mut(&moved)
+            {
+                *at = index;
+            }
+        }
+    }
+
+    /// Renames a member; the caller has checked that `new` is free (or the
+    /// same name in another case). Returns the old name.
+    pub fn rename(&mut self, member: MemberId, new: &str) -> Option<Box<str>> {
+        let m = self.members.get_mut(&member)?;
+        let old = std::mem::replace(&mut m.name, new.into());
+        self.by_name.remove(old.to_ascii_lowercase().as_str());
+        self.by_name.insert(new.to_ascii_lowercase().into(), member);
+        Some(old)
+    }
+
+    /// Records that `member` just sent something.
+    pub fn touch(&mut self, member: MemberId, now: Instant) {
+        if let Some(m) = self.members.get_mut(&member) {
+            m.last_active = now;
+        }
+    }
+
+    /// When `member` last sent something.
+    pub fn last_active(&self, member: MemberId) -> Option<Instant> {
+        self.members.get(&member).map(|m| m.last_active)
+    }
+
+    /// `<k> online: a, b, c` with at most 20 names, sorted ignoring case, then
+    /// `and <n> more`. With `idle_at`, each name carries its idle time.
+    pub fn online_list(&self, idle_at: Option<Instant>) -> String {
+        let mut out = format!("{} online: ", self.len());
+        for (i, id) in self.by_name.values().take(LISTED_NAMES).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if let Some(m) = self.members.get(id) {
+                out.push_str(&m.name);
+                if let Some(now) = idle_at {
+                    let idle = now.saturating_duration_since(m.last_active);
+                    let _ = write!(out, " (idle {})", short_duration(idle));
+                }
+            }
+        }
+        if self.len() > LISTED_NAMES {
+            let _ = write!(out, " and {} more", self.len() - LISTED_NAMES);
+        }
+        out
+    }
+}
+
+/// `12s`, `3m`, `5h`, `2d`: the largest whole unit.
+fn short_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u64) -> MemberId {
+        MemberId(n)
+    }
+
+    #[test]
+    fn names_are_unique_ignoring_case() {
+        let mut room = Room::default();
+        room.join(id(3), "Alice", Some(7), Instant::now());
+        assert_eq!(room.find("aLiCe"), Some(id(3)));
+        assert_eq!(room.find("bob"), None);
+        assert_eq!(room.local_of(id(3)), Some(7));
+    }
+
+    #[test]
+    fn leaving_keeps_the_fan_out_list_consistent() {
+        let now = Instant::now();
+        let mut room = Room::default();
+        for (n, name) in [(1, "a"), (5, "b"), (9, "c")] {
+            room.join(id(n), name, Some(n as usize * 10), now);
+        }
+        room.join(id(20), "remote", None, now);
+        assert_eq!(room.leave(id(1)).as_deref(), Some("a"));
+        assert_eq!(room.leave(id(1)), None);
+        let mut locals = room.locals().to_vec();
+        locals.sort();
+        assert_eq!(locals, [50, 90]);
+        assert_eq!(room.leave(id(9)).as_deref(), Some("c"));
+        assert_eq!(room.locals(), [50]);
+        assert_eq!(room.find("a"), None);
+        assert_eq!(room.len(), 2);
+        assert_eq!(room.leave(id(20)).as_deref(), Some("remote"));
+        assert_eq!(room.locals(), [50]);
+    }
+
+    #[test]
+    fn online_list_is_sorted_and_capped() {
+        let now = Instant::now();
+        let mut room = Room::default();
+        room.join(id(0), "bob", None, now);
+        room.join(id(1), "Alice", None, now);
+        assert_eq!(room.online_list(None), "2 online: Alice, bob");
+        for i in 0..25 {
+            room.join(id(10 + i), &format!("u{i:02}"), None, now);
+        }
+        let list = room.online_list(None);
+        assert!(list.starts_with("27 online: Alice, bob, u00, "), "{list}");
+        assert!(list.ends_with("u17 and 7 more"), "{list}");
+        let later = now + Duration::from_secs(185);
+        room.touch(id(1), later);
+        assert!(
+            room.online_list(Some(later))
+                .starts_with("27 online: Alice (idle 0s), bob (idle 3m), ")
+        );
+    }
+
+    #[test]
+    fn rename_moves_the_name() {
+        let mut room = Room::default();
+        room.join(id(0), "bob", None, Instant::now());
+        assert_eq!(room.rename(id(0), "Rob").as_deref(), Some("bob"));
+        assert_eq!(room.find("bob"), None);
+        assert_eq!(room.name_of(id(0)), Some("Rob"));
+    }
+
+    #[test]
+    fn idle_times_use_the_largest_unit() {
+        assert_eq!(short_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(short_duration(Duration::from_secs(185)), "3m");
+        assert_eq!(short_duration(Duration::from_secs(7300)), "2h");
+        assert_eq!(short_duration(Duration::from_secs(200_000)), "2d");
+    }
+}

@@ -1,0 +1,156 @@
+//! Reading: each ready connection is read into the shared scratch buffer,
+//! framed into lines within its per-turn budget and its flood bucket, and
+//! each line is handed to the chat core. What is not handled this turn
+//! stays in the connection's reader.
+
+use super::timers::TimerKind;
+use super::{Server, Slot};
+use crate::chat::Farewell;
+use crate::conn::Received;
+use crate::framing::Frame;
+use log::debug;
+
+/// Lines one connection may have handled per turn, so a flooder cannot
+/// starve the others; the rest waits in its reader for the next iteration.
+const LINES_PER_TURN: usize = 64;
+
+/// Reads (of up to the scratch buffer's size) one connection may do per turn.
+const READS_PER_TURN: usize = 4;
+
+/// Where one connection's turn stands.
+#[derive(Debug)]
+enum Turn {
+    /// Go on.
+    More,
+    /// The turn is over (budget spent, paused, drained, or closing).
+    Over,
+}
+
+impl Server {
+    /// Serves connections whose input was left over last time.
+    pub(super) fn serve_backlog(&mut self) {
+        if self.shutdown_deadline.is_some() {
+            self.backlog.take();
+            return;
+        }
+        let backlog = self.backlog.take();
+        for &key in &backlog {
+            if let Some(Slot::Client(conn)) = self.slots.get(key)
+                && !conn.paused
+            {
+                self.serve_input(key);
+            }
+        }
+        self.backlog.recycle(backlog);
+    }
+
+    /// One turn of a connection: lines already held first, then fresh reads
+    /// until `WouldBlock`, within the turn's budget and the flood bucket.
+    /// The core hears the end of the turn, which sends the batched lines.
+    pub(super) fn serve_input(&mut self, key: usize) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut line = std::mem::take(&mut self.line);
+        self.read_lines(key, &mut scratch, &mut line);
+        self.scratch = scratch;
+        self.line = line;
+        self.chat.end_turn(&self.now);
+        self.deliver();
+    }
+
+    fn read_lines(&mut self, key: usize, scratch: &mut [u8], line: &mut String) {
+        let mut lines_left = LINES_PER_TURN;
+        let mut reads_left = READS_PER_TURN;
+        let mut filled = 0;
+        loop {
+            let mut input = &scratch[..filled];
+            while let Turn::More = self.next_frame(key, &mut input, &mut lines_left, line) {}
+            if !input.is_empty() {
+                return; // Stashed: the turn ended inside the input.
+            }
+            let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+                return;
+            };
+            if !conn.readable || conn.closing.is_some() || conn.paused {
+                return;
+            }
+            if lines_left == 0 || reads_left == 0 {
+                self.backlog.insert(key);
+                return;
+            }
+            reads_left -= 1;
+            filled = match conn.receive(scratch) {
+                Ok(Received::Data { len, replied }) => {
+                    if replied {
+                        self.flush.insert(key);
+                    }
+                    len
+                }
+                Ok(Received::Drained) => return,
+                Ok(Received::Eof) => {
+                    // The client is gone: a last unterminated line still counts.
+                    let mut end: &[u8] = b"\n";
+                    if let Some(frame) = conn.next_line(&mut end, self.config.max_line, line) {
+                        self.handle_frame(key, frame, line);
+                    }
+                    self.mark_close(key, Farewell::Eof);
+                    return;
+                }
+                Err(e) => {
+                    debug!("read from {} failed: {e}", conn.peer);
+                    self.mark_close(key, Farewell::Error);
+                    return;
+                }
+            };
+        }
+    }
+
+    /// Frames and handles the next line of `input` (held bytes first). When
+    /// the turn ends inside the input, what is left is stashed in the reader.
+    fn next_frame(
+        &mut self,
+        key: usize,
+        input: &mut &[u8],
+        lines_left: &mut usize,
+        line: &mut String,
+    ) -> Turn {
+        let (rate, burst, max_line) = (self.config.rate, self.config.burst, self.config.max_line);
+        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+            return Turn::Over;
+        };
+        if conn.closing.is_some() {
+            *input = &[];
+            return Turn::Over;
+        }
+        if *lines_left == 0 {
+            conn.stash(input);
+            self.backlog.insert(key);
+            return Turn::Over;
+        }
+        if rate > 0
+            && let Err(refill) = conn.bucket.check(rate, burst, self.now.instant)
+        {
+            conn.stash(input);
+            conn.paused = true;
+            self.metrics.flood_pauses += 1;
+            self.timers
+                .schedule(refill, TimerKind::Refill, key, conn.id);
+            return Turn::Over;
+        }
+        let Some(frame) = conn.next_line(input, max_line, line) else {
+            return Turn::Over; // Held: an unfinished line, `input` is empty.
+        };
+        conn.bucket.take();
+        *lines_left -= 1;
+        self.handle_frame(key, frame, line);
+        Turn::More
+    }
+
+    /// Hands one framed line from the connection at `key` to the core.
+    fn handle_frame(&mut self, key: usize, frame: Frame, line: &str) {
+        match frame {
+            Frame::TooLong => self.chat.too_long(key, &self.now),
+            Frame::Line => self.chat.line(key, line, &self.now),
+        }
+        self.deliver();
+    }
+}

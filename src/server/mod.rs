@@ -1,0 +1,375 @@
+//! The reactor: one `mio` poll loop that owns the listeners, every
+//! connection and the lists of work left for later in the iteration. It
+//! turns socket readiness into calls on the chat core and applies what the
+//! core returns; it decides nothing about the chat itself.
+//!
+//! One iteration:
+//! 1. wait in `poll` (no longer than the next timer, not at all if work is left);
+//! 2. route events: accept until `WouldBlock` ([`admit`]), read ready
+//!    connections and hand their lines to the core ([`input`]), note
+//!    writable ones;
+//! 3. serve connections with input left over from their per-turn budget;
+//! 4. fire due timers ([`timers`]: login and idle timeouts, flood refills);
+//! 5. close marked connections, announcing leaves, then flush every
+//!    connection with pending output once, asking for WRITABLE only where
+//!    bytes remain ([`close`], [`output`]).
+//!
+//! `/metrics` connections are served by the same loop ([`scrape`]).
+
+/// Logs one per-connection line at `level`, subject to the log limit, so a
+/// flood of bad connections cannot flood the log.
+macro_rules! conn_log {
+    ($server:expr, $level:ident, $($arg:tt)+) => {
+        if log::log_enabled!(log::Level::$level) && $server.log_limit.allow($server.now.instant) {
+            log::log!(log::Level::$level, $($arg)+);
+        }
+    };
+}
+
+mod admit;
+mod close;
+mod input;
+mod output;
+mod scrape;
+mod timers;
+
+use crate::chat::{Chat, Now, Output};
+use crate::config::{self, Config};
+use crate::conn::Conn;
+use crate::http::MetricsConn;
+use crate::metrics::Metrics;
+use admit::Admission;
+use log::{debug, info, warn};
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token, Waker};
+use output::KeySet;
+use slab::Slab;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use timers::Timers;
+
+/// The shared read buffer. Every connection is read into it in turn; only an
+/// unfinished line is copied out and kept by its connection.
+const SCRATCH_SIZE: usize = 64 * 1024;
+
+/// Per-connection log lines allowed per second before they are summarised.
+const LOG_LINES_PER_SEC: u32 = 50;
+
+/// Work (deliveries, plus a share per closed connection) after which freed
+/// memory is handed back to the OS the next time the loop goes idle. A join
+/// storm or a burst of traffic frees many small queues and lines; without
+/// this the allocator would keep those pages resident.
+const TRIM_AFTER: u64 = 20_000;
+
+/// Everything the slab holds: the mio `Token` of a source is its slab key.
+#[derive(Debug)]
+enum Slot {
+    /// The chat listener.
+    Listener(TcpListener),
+    /// The `/metrics` listener.
+    MetricsListener(TcpListener),
+    /// SIGINT/SIGTERM delivered through a self-pipe.
+    Signals(SignalSource),
+    /// The waker behind [`ShutdownHandle`].
+    Waker,
+    /// A chat connection.
+    Client(Conn),
+    /// A `/metrics` HTTP connection.
+    Metrics(MetricsConn),
+}
+
+/// The signal pipe (a newtype only to give it a `Debug`).
+struct SignalSource(signal_hook_mio::v1_0::Signals);
+
+impl std::fmt::Debug for SignalSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignalSource")
+    }
+}
+
+/// Lets another thread ask a running server to shut down as on SIGTERM.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    waker: Arc<Waker>,
+}
+
+impl ShutdownHandle {
+    /// Starts the shutdown: notice to everyone, drain, `run` returns.
+    pub fn shutdown(&self) -> io::Result<()> {
+        self.waker.wake()
+    }
+}
+
+/// Summarises per-connection log lines beyond [`LOG_LINES_PER_SEC`].
+#[derive(Debug)]
+struct LogLimit {
+    window: Instant,
+    lines: u32,
+    suppressed: u64,
+}
+
+impl LogLimit {
+    /// Whether one more line may be logged now.
+    fn allow(&mut self, now: Instant) -> bool {
+        if now.duration_since(self.window) >= Duration::from_secs(1) {
+            if self.suppressed > 0 {
+                warn!(
+                    "{} more connection log lines suppressed in the last second",
+                    self.suppressed
+                );
+            }
+            self.window = now;
+            self.lines = 0;
+            self.suppressed = 0;
+        }
+        self.lines += 1;
+        let allowed = self.lines <= LOG_LINES_PER_SEC;
+        if !allowed {
+            self.suppressed += 1;
+        }
+        allowed
+    }
+}
+
+/// The chat server: one thread, one poll, one chat core.
+#[derive(Debug)]
+pub struct Server {
+    poll: Poll,
+    /// The listeners, signal source, waker and every connection.
+    slots: Slab<Slot>,
+    listener_key: usize,
+    /// Everything about the chat: names, the room, every text.
+    chat: Chat,
+    /// The core's output being applied; kept to reuse its vectors.
+    chat_out: Output,
+    config: Config,
+    /// Connection counts and limits.
+    admission: Admission,
+    /// The time at the start of this iteration's work.
+    now: Now,
+    /// The shared read buffer (see [`SCRATCH_SIZE`]).
+    scratch: Vec<u8>,
+    /// The line being handled, cleaned; reused for every line.
+    line: String,
+    /// Connections with output queued this iteration, flushed once at its end.
+    flush: KeySet,
+    /// Connections with input left over from their per-turn budget.
+    backlog: KeySet,
+    /// Slots to close or remove at the end of this iteration.
+    closing: KeySet,
+    timers: Timers,
+    /// Set once shutdown starts: the time to stop waiting for output to drain.
+    shutdown_deadline: Option<Instant>,
+    metrics: Metrics,
+    /// Open `/metrics` connections.
+    metrics_clients: usize,
+    log_limit: LogLimit,
+    /// Work done since freed memory was last returned (see [`TRIM_AFTER`]).
+    trim_debt: u64,
+}
+
+impl Server {
+    /// Prepares the loop around an already bound chat listener (and the
+    /// metrics listener, if any). `--max-clients` defaults to what the
+    /// current open-file limit allows (`main` raises it first).
+    pub fn new(
+        listener: std::net::TcpListener,
+        metrics: Option<std::net::TcpListener>,
+        config: Config,
+    ) -> io::Result<Server> {
+        let max_clients = config
+            .max_clients
+            .unwrap_or_else(|| config::max_clients_for(crate::sys::fd_limit()));
+        let poll = Poll::new()?;
+        let mut slots = Slab::with_capacity(max_clients.min(1 << 16) + 8);
+        let listener_key = register_listener(&poll, &mut slots, listener, Slot::Listener)?;
+        if let Some(metrics) = metrics {
+            register_listener(&poll, &mut slots, metrics, Slot::MetricsListener)?;
+        }
+        let now = Now {
+            instant: Instant::now(),
+            wall: SystemTime::now(),
+        };
+        Ok(Server {
+            poll,
+            slots,
+            listener_key,
+            chat: Chat::new(&config),
+            chat_out: Output::default(),
+            admission: Admission::new(max_clients, config.max_per_ip),
+            now,
+            scratch: vec![0; SCRATCH_SIZE],
+            line: String::new(),
+            flush: KeySet::default(),
+            backlog: KeySet::default(),
+            closing: KeySet::default(),
+            timers: Timers::default(),
+            shutdown_deadline: None,
+            metrics: Metrics::default(),
+            metrics_clients: 0,
+            log_limit: LogLimit {
+                window: now.instant,
+                lines: 0,
+                suppressed: 0,
+            },
+            trim_debt: 0,
+            config,
+        })
+    }
+
+    /// The chat listener's address (useful with port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        match self.slots.get(self.listener_key) {
+            Some(Slot::Listener(l)) => l.local_addr(),
+            _ => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    /// The metrics listener's address, if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.slots.iter().find_map(|(_, slot)| match slot {
+            Slot::MetricsListener(l) => l.local_addr().ok(),
+            _ => None,
+        })
+    }
+
+    /// Makes SIGINT and SIGTERM start a graceful shutdown.
+    pub fn handle_signals(&mut self) -> io::Result<()> {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let mut signals = signal_hook_mio::v1_0::Signals::new([SIGINT, SIGTERM])?;
+        let entry = self.slots.vacant_entry();
+        self.poll
+            .registry()
+            .register(&mut signals, Token(entry.key()), Interest::READABLE)?;
+        entry.insert(Slot::Signals(SignalSource(signals)));
+        Ok(())
+    }
+
+    /// A handle another thread can use to shut the server down.
+    pub fn shutdown_handle(&mut self) -> io::Result<ShutdownHandle> {
+        let key = self.slots.insert(Slot::Waker);
+        let waker = Arc::new(Waker::new(self.poll.registry(), Token(key))?);
+        Ok(ShutdownHandle { waker })
+    }
+
+    /// Runs until shut down by a signal or a [`ShutdownHandle`]. Errors of
+    /// single connections never end the loop; only a failing `poll` does.
+    pub fn run(mut self) -> io::Result<()> {
+        info!(
+            "listening on {} (max clients {})",
+            self.local_addr()?,
+            self.admission.max_clients()
+        );
+        if let Some(addr) = self.metrics_addr() {
+            info!("metrics on http://{addr}/metrics");
+        }
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let timeout = self.poll_timeout();
+            if let Err(e) = self.poll.poll(&mut events, timeout)
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                return Err(e);
+            }
+            self.now = Now {
+                instant: Instant::now(),
+                wall: SystemTime::now(),
+            };
+            for event in events.iter() {
+                self.dispatch(event);
+            }
+            self.serve_backlog();
+            self.fire_timers();
+            self.settle();
+            if let Some(deadline) = self.shutdown_deadline
+                && (self.now.instant >= deadline || self.all_output_drained())
+            {
+                self.close_all();
+                info!("shut down");
+                return Ok(());
+            }
+            let took = self.now.instant.elapsed();
+            self.metrics.observe_iteration(took);
+            if took > Duration::from_millis(20) {
+                debug!(
+                    "slow iteration: {took:?} for {} events",
+                    events.iter().count()
+                );
+            }
+            if self.trim_debt >= TRIM_AFTER && self.poll_timeout() != Some(Duration::ZERO) {
+                let started = Instant::now();
+                crate::sys::return_free_memory();
+                self.trim_debt = 0;
+                debug!("returned free memory in {:?}", started.elapsed());
+            }
+        }
+    }
+
+    /// How long `poll` may sleep: not at all if work is left over, else
+    /// until the next timer, else indefinitely.
+    fn poll_timeout(&self) -> Option<Duration> {
+        if !self.backlog.is_empty() || !self.flush.is_empty() || !self.closing.is_empty() {
+            return Some(Duration::ZERO);
+        }
+        let now = Instant::now();
+        [self.timers.next_at(), self.shutdown_deadline]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|at| at.saturating_duration_since(now))
+    }
+
+    /// Routes one readiness event by its token. Slots are removed only
+    /// after the batch, so a token never names a newer slot; unknown tokens
+    /// are ignored, as spurious events may happen.
+    fn dispatch(&mut self, event: &mio::event::Event) {
+        let key = event.token().0;
+        if self.closing.contains(key) {
+            return;
+        }
+        match self.slots.get_mut(key) {
+            Some(Slot::Listener(_)) => self.accept_all(),
+            Some(Slot::MetricsListener(_)) => self.accept_metrics(key),
+            Some(Slot::Signals(signals)) => {
+                // Reading the pipe empty is what re-arms its readiness.
+                let signalled = signals.0.pending().count() > 0;
+                if signalled {
+                    self.begin_shutdown();
+                }
+            }
+            Some(Slot::Waker) => self.begin_shutdown(),
+            Some(Slot::Client(conn)) => {
+                if event.is_writable() {
+                    self.flush.insert(key);
+                }
+                if event.is_readable() || event.is_read_closed() || event.is_error() {
+                    conn.readable = true;
+                    if !conn.paused && self.shutdown_deadline.is_none() {
+                        self.serve_input(key);
+                    }
+                }
+            }
+            Some(Slot::Metrics(_)) => self.serve_metrics(key),
+            None => {}
+        }
+    }
+}
+
+/// Registers a listener under a new slab key and returns the key.
+fn register_listener(
+    poll: &Poll,
+    slots: &mut Slab<Slot>,
+    listener: std::net::TcpListener,
+    slot: fn(TcpListener) -> Slot,
+) -> io::Result<usize> {
+    listener.set_nonblocking(true)?;
+    let mut listener = TcpListener::from_std(listener);
+    let entry = slots.vacant_entry();
+    let key = entry.key();
+    poll.registry()
+        .register(&mut listener, Token(key), Interest::READABLE)?;
+    entry.insert(slot(listener));
+    Ok(key)
+}

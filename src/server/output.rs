@@ -1,0 +1,253 @@
+//! Writing: applying what the chat core returns (queue bytes for one
+//! connection or a whole room, mark closes, count and log room events),
+//! and flushing every connection with pending output once per iteration.
+
+use super::timers::TimerKind;
+use super::{Server, Slot};
+use crate::chat::{Delivery, Farewell, RoomEvent, RoomId};
+use crate::conn::Conn;
+use crate::metrics::Metrics;
+use bytes::Bytes;
+use log::debug;
+use mio::Token;
+
+/// Slab keys to visit once, later in this iteration: the pending-flush,
+/// backlog and closing lists. Membership is a flag per key, so inserting
+/// twice is free and the list holds each key once.
+#[derive(Debug, Default)]
+pub(super) struct KeySet {
+    keys: Vec<usize>,
+    marked: Vec<bool>,
+}
+
+impl KeySet {
+    /// Adds `key` unless it is already in.
+    pub(super) fn insert(&mut self, key: usize) {
+        if self.marked.len() <= key {
+            self.marked.resize(key + 1, false);
+        }
+        if !self.marked[key] {
+            self.marked[key] = true;
+            self.keys.push(key);
+        }
+    }
+
+    /// Whether `key` is in.
+    pub(super) fn contains(&self, key: usize) -> bool {
+        self.marked.get(key).copied().unwrap_or(false)
+    }
+
+    /// Whether nothing is in.
+    pub(super) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Empties the set and returns its keys in insertion order.
+    pub(super) fn take(&mut self) -> Vec<usize> {
+        for &key in &self.keys {
+            self.marked[key] = false;
+        }
+        std::mem::take(&mut self.keys)
+    }
+
+    /// Gives a taken list's allocation back, unless new keys came meanwhile.
+    pub(super) fn recycle(&mut self, mut list: Vec<usize>) {
+        if self.keys.is_empty() {
+            list.clear();
+            self.keys = list;
+        }
+    }
+}
+
+/// The output side of the server, borrowed apart from the slab so that a
+/// broadcast can walk the room while queueing into connections.
+struct Queues<'a> {
+    flush: &'a mut KeySet,
+    closing: &'a mut KeySet,
+    metrics: &'a mut Metrics,
+    max_outbuf: usize,
+}
+
+impl Server {
+    /// Applies everything the chat core has produced, in order. Called after
+    /// every call on the core, so a room delivery reaches exactly the
+    /// members in the room when it was made.
+    pub(super) fn deliver(&mut self) {
+        if !self.chat.has_output() {
+            return;
+        }
+        let mut out = std::mem::take(&mut self.chat_out);
+        self.chat.take_output(&mut out);
+        for delivery in out.deliveries.drain(..) {
+            match delivery {
+                Delivery::To(key, bytes) => self.send(key, bytes),
+                Delivery::Room {
+                    room,
+                    except,
+                    bytes,
+                    lines,
+                } => self.broadcast(room, except, bytes, lines),
+                Delivery::Close(key, why) => self.mark_close(key, why),
+            }
+        }
+        for event in out.events.drain(..) {
+            self.note(event);
+        }
+        self.chat_out = out;
+    }
+
+    /// Counts and logs one room event; starts a local joiner's idle timer.
+    fn note(&mut self, event: RoomEvent) {
+        match event {
+            RoomEvent::Joined { member, name, .. } => {
+                self.metrics.logins += 1;
+                let Some(key) = self.chat.local_of(member) else {
+                    return;
+                };
+                if let Some(idle) = self.config.idle_timeout {
+                    let at = self.now.instant + idle;
+                    self.timers.schedule(at, TimerKind::Idle, key, member.0);
+                }
+                if let Some(Slot::Client(conn)) = self.slots.get(key) {
+                    let peer = conn.peer;
+                    conn_log!(self, Info, "{name} joined from {peer}");
+                }
+            }
+            RoomEvent::Said { count, .. } => self.metrics.messages += count,
+            RoomEvent::Private { to, .. } => {
+                self.metrics.messages += 1;
+                if self.chat.local_of(to).is_some() {
+                    self.metrics.deliveries += 1;
+                }
+            }
+            RoomEvent::Renamed { old, new, .. } => {
+                conn_log!(self, Info, "{old} is now known as {new}");
+            }
+            RoomEvent::Left { name, why, .. } => {
+                if why == Farewell::TooSlow {
+                    conn_log!(self, Warn, "{name} dropped: too slow");
+                } else {
+                    conn_log!(self, Info, "{name} left ({})", why.describe());
+                }
+            }
+        }
+    }
+
+    /// Queues `bytes` for one connection.
+    pub(super) fn send(&mut self, key: usize, bytes: Bytes) {
+        if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
+            queue(
+                conn,
+                key,
+                bytes,
+                &mut Queues {
+                    flush: &mut self.flush,
+                    closing: &mut self.closing,
+                    metrics: &mut self.metrics,
+                    max_outbuf: self.config.max_outbuf,
+                },
+            );
+        }
+    }
+
+    /// Queues `bytes` (holding `lines` lines) for every local member of
+    /// `room` except `except`. This is the hot path: per recipient it is one
+    /// refcount increment and one queue push, and no allocation.
+    fn broadcast(&mut self, room: RoomId, except: Option<usize>, bytes: Bytes, lines: u64) {
+        let mut queues = Queues {
+            flush: &mut self.flush,
+            closing: &mut self.closing,
+            metrics: &mut self.metrics,
+            max_outbuf: self.config.max_outbuf,
+        };
+        let members = self.chat.locals(room);
+        for &key in members {
+            if Some(key) == except {
+                continue;
+            }
+            if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
+                queues.metrics.deliveries += lines;
+                queue(conn, key, bytes.clone(), &mut queues);
+            }
+        }
+        self.trim_debt += members.len() as u64;
+    }
+
+    /// Marks a connection to be closed at the end of this iteration.
+    pub(super) fn mark_close(&mut self, key: usize, why: Farewell) {
+        if let Some(Slot::Client(conn)) = self.slots.get_mut(key)
+            && conn.closing.is_none()
+        {
+            conn.closing = Some(why);
+            self.closing.insert(key);
+        }
+    }
+
+    /// Flushes every connection with pending output once.
+    pub(super) fn flush_all(&mut self) {
+        let list = self.flush.take();
+        for &key in &list {
+            let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+                continue;
+            };
+            if conn.closing.is_some() {
+                continue; // Its last words are written by `close`.
+            }
+            match conn.flush(self.poll.registry(), Token(key)) {
+                Ok(written) => self.metrics.bytes_written += written as u64,
+                Err(e) => {
+                    debug!("write to {} failed: {e}", conn.peer);
+                    conn.closing = Some(Farewell::Error);
+                    self.closing.insert(key);
+                }
+            }
+        }
+        self.flush.recycle(list);
+    }
+}
+
+/// Queues `bytes` for `conn` and schedules its flush. A queue that grows past
+/// `--max-outbuf` is first written out right away (the reader may be fast,
+/// only this iteration busy); if it still holds too much, the reader is
+/// marked to be dropped as too slow.
+fn queue(conn: &mut Conn, key: usize, bytes: Bytes, queues: &mut Queues<'_>) {
+    if conn.closing.is_some() {
+        return;
+    }
+    conn.queue(bytes);
+    queues.flush.insert(key);
+    if conn.queued() > queues.max_outbuf {
+        let why = match conn.write_queued() {
+            Err(_) => Farewell::Error,
+            Ok(written) => {
+                queues.metrics.bytes_written += written as u64;
+                if conn.queued() <= queues.max_outbuf {
+                    return;
+                }
+                Farewell::TooSlow
+            }
+        };
+        conn.closing = Some(why);
+        queues.closing.insert(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_set_holds_each_key_once_and_empties_on_take() {
+        let mut set = KeySet::default();
+        set.insert(5);
+        set.insert(2);
+        set.insert(5);
+        assert!(set.contains(5) && set.contains(2) && !set.contains(3));
+        let keys = set.take();
+        assert_eq!(keys, [5, 2]);
+        assert!(set.is_empty() && !set.contains(5));
+        set.recycle(keys);
+        set.insert(5);
+        assert_eq!(set.take(), [5]);
+    }
+}

@@ -1,0 +1,73 @@
+//! The `/metrics` endpoint inside the loop: accept up to a small limit,
+//! advance each HTTP connection, retire it (late) when it is done.
+
+use super::admit::refuse;
+use super::timers::TimerKind;
+use super::{Server, Slot};
+use crate::http::{BUSY, MAX_METRICS_CLIENTS, MetricsConn};
+use crate::metrics::Gauges;
+use mio::{Interest, Token};
+use std::io;
+
+impl Server {
+    /// Connection counts by state, for `/metrics`.
+    fn gauges(&self) -> Gauges {
+        let chatting = self.chat.members();
+        Gauges {
+            awaiting_name: self.admission.clients() - chatting,
+            chatting,
+            metrics_clients: self.metrics_clients,
+        }
+    }
+
+    /// Accepts `/metrics` connections up to their own small limit.
+    pub(super) fn accept_metrics(&mut self, key: usize) {
+        loop {
+            let Some(Slot::MetricsListener(listener)) = self.slots.get(key) else {
+                return;
+            };
+            match listener.accept() {
+                Ok((mut socket, peer)) => {
+                    if self.metrics_clients >= MAX_METRICS_CLIENTS {
+                        refuse(socket, BUSY.as_bytes());
+                        continue;
+                    }
+                    let entry = self.slots.vacant_entry();
+                    let token = Token(entry.key());
+                    let interest = Interest::READABLE | Interest::WRITABLE;
+                    if self
+                        .poll
+                        .registry()
+                        .register(&mut socket, token, interest)
+                        .is_ok()
+                    {
+                        let conn = MetricsConn::new(socket, peer, self.now.instant);
+                        let deadline = conn.deadline();
+                        self.timers
+                            .schedule(deadline, TimerKind::Metrics, token.0, 0);
+                        entry.insert(Slot::Metrics(conn));
+                        self.metrics_clients += 1;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Advances one `/metrics` connection; retires it when it is done.
+    pub(super) fn serve_metrics(&mut self, key: usize) {
+        if self.closing.contains(key) {
+            return;
+        }
+        let gauges = self.gauges();
+        let Some(Slot::Metrics(conn)) = self.slots.get_mut(key) else {
+            return;
+        };
+        let metrics = &self.metrics;
+        let now = self.now.instant;
+        if conn.advance(&mut self.scratch, now, || metrics.render(gauges)) {
+            self.closing.insert(key);
+        }
+    }
+}
