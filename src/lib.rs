@@ -7,24 +7,30 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: every limit, with its default and why it exists.
+//! - [`config`]: every limit, with its default and why it exists. Plain data.
+//! - [`chat`]: the chat core, with no sockets: names, the room, commands and
+//!   every protocol text. Connection events in (opened, line, closed, timer),
+//!   values out: deliveries and room events (`Joined`, `Said`, `Left`, ...).
 //! - [`framing`]: bytes to clean lines: telnet stripping, newline framing
 //!   with a length cap and a resumable scan, control-character cleaning. Pure.
-//! - [`session`]: the per-connection protocol (name prompt, then chat and
-//!   commands): a line in, an [`session::Outcome`] out. Pure.
-//! - [`room`]: who is in the room, their names, and rendering every line once.
 //! - [`outbound`]: a connection's queue of shared `Bytes` and its vectored flush.
-//! - [`conn`]: one chat socket with its reader, queue, session and flood bucket.
+//! - [`conn`]: one chat connection: its transport (plain TCP with telnet
+//!   today), reader, queue, flood bucket and the interest its state asks for.
+//! - [`server`]: the reactor: the poll loop, admission, input, output,
+//!   timers, late closing and shutdown; it applies what the core returns.
 //! - [`metrics`] and [`http`]: counters and the `/metrics` endpoint.
-//! - [`server`]: the poll loop; applies outcomes, fans out, flushes, closes.
+//! - [`sys`]: the OS calls: open-file limit, returning freed memory,
+//!   resource exhaustion, a process's CPU time and memory from `/proc`.
 //!
 //! # Data flow
 //!
-//! socket → shared scratch buffer → [`framing`] (only an unfinished line is
-//! kept per connection) → [`session`] → [`server`] applies the outcome:
-//! [`room`] renders the line once, each recipient's [`outbound`] queue gets a
-//! reference → after all events of the iteration, each pending connection is
-//! flushed once; WRITABLE interest is held only while bytes remain.
+//! socket → shared scratch buffer → [`conn`] strips telnet → [`framing`]
+//! (only an unfinished line is kept per connection) → [`chat`] turns the line
+//! into a room event, applies it and returns deliveries → [`server`] queues
+//! each delivery: one rendered `Bytes` per room event, and a reference to it
+//! in every recipient's [`outbound`] queue → after all events of the
+//! iteration, each pending connection is flushed once; WRITABLE interest is
+//! held only while bytes remain.
 
 #![deny(missing_docs, missing_debug_implementations)]
 

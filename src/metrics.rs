@@ -69,35 +69,20 @@ impl Metrics {
     /// The Prometheus text exposition (version 0.0.4) of every metric.
     pub fn render(&self, gauges: Gauges) -> String {
         let mut out = String::with_capacity(4096);
-        let gauge = |out: &mut String, name: &str, help: &str| {
+        render_gauges(&mut out, gauges);
+        for (name, help, value) in self.counters() {
             let _ = writeln!(
                 out,
-                "# HELP linechat_{name} {help}\n# TYPE linechat_{name} gauge"
+                "# HELP linechat_{name} {help}\n# TYPE linechat_{name} counter\nlinechat_{name} {value}"
             );
-        };
-        gauge(&mut out, "connections", "Open chat connections by state.");
-        let _ = writeln!(
-            out,
-            "linechat_connections{{state=\"awaiting_name\"}} {}",
-            gauges.awaiting_name
-        );
-        let _ = writeln!(
-            out,
-            "linechat_connections{{state=\"chatting\"}} {}",
-            gauges.chatting
-        );
-        gauge(
-            &mut out,
-            "metrics_connections",
-            "Open /metrics connections.",
-        );
-        let _ = writeln!(
-            out,
-            "linechat_metrics_connections {}",
-            gauges.metrics_clients
-        );
+        }
+        self.render_histogram(&mut out);
+        out
+    }
 
-        let counters: [(&str, &str, u64); 11] = [
+    /// Every counter: its name without prefix, its help, its value.
+    fn counters(&self) -> [(&'static str, &'static str, u64); 11] {
+        [
             ("accepted_total", "Connections accepted.", self.accepted),
             (
                 "logins_total",
@@ -149,14 +134,11 @@ impl Metrics {
                 "Users closed by the idle timeout.",
                 self.idle_timeouts,
             ),
-        ];
-        for (name, help, value) in counters {
-            let _ = writeln!(
-                out,
-                "# HELP linechat_{name} {help}\n# TYPE linechat_{name} counter\nlinechat_{name} {value}"
-            );
-        }
+        ]
+    }
 
+    /// The poll-iteration histogram.
+    fn render_histogram(&self, out: &mut String) {
         let name = "linechat_poll_iteration_seconds";
         let _ = writeln!(
             out,
@@ -171,8 +153,34 @@ impl Metrics {
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
         let _ = writeln!(out, "{name}_sum {}", self.iteration_seconds);
         let _ = writeln!(out, "{name}_count {cumulative}");
-        out
     }
+}
+
+/// The connection gauges.
+fn render_gauges(out: &mut String, gauges: Gauges) {
+    let gauge = |out: &mut String, name: &str, help: &str| {
+        let _ = writeln!(
+            out,
+            "# HELP linechat_{name} {help}\n# TYPE linechat_{name} gauge"
+        );
+    };
+    gauge(out, "connections", "Open chat connections by state.");
+    let _ = writeln!(
+        out,
+        "linechat_connections{{state=\"awaiting_name\"}} {}",
+        gauges.awaiting_name
+    );
+    let _ = writeln!(
+        out,
+        "linechat_connections{{state=\"chatting\"}} {}",
+        gauges.chatting
+    );
+    gauge(out, "metrics_connections", "Open /metrics connections.");
+    let _ = writeln!(
+        out,
+        "linechat_metrics_connections {}",
+        gauges.metrics_clients
+    );
 }
 
 #[cfg(test)]

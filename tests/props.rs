@@ -1,13 +1,14 @@
 //! Property tests for the pure input path: telnet stripping, framing and
 //! cleaning, over arbitrary bytes cut into arbitrary chunks.
 
-use linechat::framing::{Frame, LineReader};
+use linechat::framing::{Frame, LineReader, Telnet};
 use proptest::prelude::*;
 
 /// Runs `stream` through the input path in the given chunk sizes and returns
 /// the frames, checking the reader's memory bound after every chunk.
 fn run(stream: &[u8], cuts: &[usize], max_line: usize) -> Vec<Result<String, Frame>> {
     let mut reader = LineReader::default();
+    let mut telnet = Telnet::default();
     let mut replies = Vec::new();
     let mut line = String::new();
     let mut frames = Vec::new();
@@ -17,7 +18,7 @@ fn run(stream: &[u8], cuts: &[usize], max_line: usize) -> Vec<Result<String, Fra
         let take = (*cuts.next().unwrap()).clamp(1, rest.len());
         let mut chunk = rest[..take].to_vec();
         rest = &rest[take..];
-        let kept = reader.telnet.strip(&mut chunk, &mut replies);
+        let kept = telnet.strip(&mut chunk, &mut replies);
         let mut input = &chunk[..kept];
         while let Some(frame) = reader.next_line(&mut input, max_line, &mut line) {
             frames.push(match frame {

@@ -153,7 +153,7 @@ pub enum Delivery {
         lines: u64,
     },
     /// Close this connection (late, after the batch); the reactor then calls
-    /// [`Chat::close`] for its last words.
+    /// [`Chat::close`](super::Chat::close) for its last words.
     Close(Local, Farewell),
 }
 

@@ -5,16 +5,16 @@
 //!
 //! One iteration:
 //! 1. wait in `poll` (no longer than the next timer, not at all if work is left);
-//! 2. route events: accept until `WouldBlock` ([`admit`]), read ready
-//!    connections and hand their lines to the core ([`input`]), note
+//! 2. route events: accept until `WouldBlock` (`admit`), read ready
+//!    connections and hand their lines to the core (`input`), note
 //!    writable ones;
 //! 3. serve connections with input left over from their per-turn budget;
-//! 4. fire due timers ([`timers`]: login and idle timeouts, flood refills);
+//! 4. fire due timers (`timers`: login and idle timeouts, flood refills);
 //! 5. close marked connections, announcing leaves, then flush every
 //!    connection with pending output once, asking for WRITABLE only where
-//!    bytes remain ([`close`], [`output`]).
+//!    bytes remain (`close`, `output`).
 //!
-//! `/metrics` connections are served by the same loop ([`scrape`]).
+//! `/metrics` connections are served by the same loop (`scrape`).
 
 /// Logs one per-connection line at `level`, subject to the log limit, so a
 /// flood of bad connections cannot flood the log.

@@ -7,111 +7,22 @@
 //!    enforcing the line-length cap. It keeps only bytes that do not yet form a
 //!    whole line (or lines left over when the server stops early), and resumes
 //!    its newline scan where it stopped, so a slow long line costs linear time.
-//! 3. [`clean`] makes a line safe to show on other people's terminals.
+//! 3. [`clean()`] makes a line safe to show on other people's terminals.
+//!
+//! Submodules:
+//! - this module: [`LineReader`], [`Frame`] and the resumable line-end scanner.
+//! - `telnet`: [`Telnet`], its parser state and the telnet command bytes.
+//! - `clean`: [`clean()`], the length re-check after cleaning, and skipping
+//!   escape sequences (CSI, OSC/DCS strings, nF/Fp/Fe/Fs forms).
 
-use memchr::{memchr, memchr2};
-use std::str::Chars;
+mod clean;
+mod telnet;
 
-/// Telnet "interpret as command": starts every telnet command.
-const IAC: u8 = 255;
-const DONT: u8 = 254;
-const DO: u8 = 253;
-const WONT: u8 = 252;
-const WILL: u8 = 251;
-/// Subnegotiation begin; everything up to IAC SE belongs to it.
-const SB: u8 = 250;
-const SE: u8 = 240;
+pub use clean::clean;
+pub use telnet::Telnet;
 
-/// Where the telnet parser is inside a command; survives across reads so a
-/// command split between two packets is still recognised.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum TelnetState {
-    #[default]
-    Data,
-    /// Seen IAC.
-    Iac,
-    /// Seen IAC and one of WILL/WONT/DO/DONT; the option byte comes next.
-    Option(u8),
-    /// Inside IAC SB ... (ignored until IAC SE).
-    Sub,
-    /// Seen IAC inside a subnegotiation.
-    SubIac,
-}
-
-/// Strips telnet commands out of the byte stream of one connection.
-#[derive(Debug, Default)]
-pub struct Telnet {
-    state: TelnetState,
-}
-
-impl Telnet {
-    /// Removes telnet commands from `buf` in place and returns how many data
-    /// bytes remain at its front. IAC IAC stands for a literal 0xFF byte.
-    ///
-    /// Every option the client offers (WILL) or asks for (DO) is refused by
-    /// appending DONT or WONT to `replies`; refusals are never answered, so no
-    /// negotiation loop can start, and a client that waits for an answer (as
-    /// telnet does after Ctrl-C sends IAC DO TIMING-MARK) is not left hanging.
-    pub fn strip(&mut self, buf: &mut [u8], replies: &mut Vec<u8>) -> usize {
-        if self.state == TelnetState::Data && memchr(IAC, buf).is_none() {
-            return buf.len(); // The usual case: no telnet commands at all.
-        }
-        let mut kept = 0;
-        let mut i = 0;
-        while i < buf.len() {
-            let byte = buf[i];
-            match self.state {
-                TelnetState::Data => {
-                    // Copy the run of plain data up to the next IAC in one go.
-                    let run = memchr(IAC, &buf[i..]).unwrap_or(buf.len() - i);
-                    buf.copy_within(i..i + run, kept);
-                    kept += run;
-                    i += run;
-                    if i < buf.len() {
-                        self.state = TelnetState::Iac;
-                        i += 1;
-                    }
-                    continue;
-                }
-                TelnetState::Iac => {
-                    self.state = match byte {
-                        IAC => {
-                            buf[kept] = IAC;
-                            kept += 1;
-                            TelnetState::Data
-                        }
-                        WILL | WONT | DO | DONT => TelnetState::Option(byte),
-                        SB => TelnetState::Sub,
-                        // Any other command (IP, AYT, NOP, GA, ...) is two bytes.
-                        _ => TelnetState::Data,
-                    };
-                }
-                TelnetState::Option(verb) => {
-                    match verb {
-                        DO => replies.extend_from_slice(&[IAC, WONT, byte]),
-                        WILL => replies.extend_from_slice(&[IAC, DONT, byte]),
-                        _ => {}
-                    }
-                    self.state = TelnetState::Data;
-                }
-                TelnetState::Sub => {
-                    if byte == IAC {
-                        self.state = TelnetState::SubIac;
-                    }
-                }
-                TelnetState::SubIac => {
-                    self.state = if byte == SE {
-                        TelnetState::Data
-                    } else {
-                        TelnetState::Sub
-                    };
-                }
-            }
-            i += 1;
-        }
-        kept
-    }
-}
+use clean::clean_checked;
+use memchr::memchr2;
 
 /// What [`LineReader::next_line`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,8 +48,6 @@ pub struct LineReader {
     start: usize,
     /// Where the line-end scan stands.
     scanner: Scanner,
-    /// Telnet command parser for this connection.
-    pub telnet: Telnet,
 }
 
 /// The line-end scan's memory between calls.
@@ -303,127 +212,20 @@ impl Scanner {
     }
 }
 
-/// Cleans `raw` into `line`, reporting [`Frame::TooLong`] if cleaning made it
-/// longer than the cap (each invalid UTF-8 byte becomes a 3-byte U+FFFD).
-fn clean_checked(raw: &[u8], max_line: usize, line: &mut String) -> Frame {
-    clean(raw, line);
-    if line.len() > max_line {
-        line.clear();
-        Frame::TooLong
-    } else {
-        Frame::Line
-    }
-}
-
-/// Makes one line of user input safe to show on other terminals, writing the
-/// result into `out` (which is cleared first).
-///
-/// Invalid UTF-8 becomes U+FFFD. Backspace and DEL erase the character before
-/// them, as character-mode telnet clients send them for corrections. TAB
-/// becomes a space. Every other control character is removed, and ESC (or the
-/// one-character CSI, U+009B) takes the whole escape sequence it starts with
-/// it, so nobody can move the cursor, clear or recolour anyone's screen.
-pub fn clean(raw: &[u8], out: &mut String) {
-    out.clear();
-    if raw.iter().all(|b| (0x20..0x7f).contains(b)) {
-        // Printable ASCII, by far the common case: nothing to change.
-        out.push_str(std::str::from_utf8(raw).unwrap_or_default());
-        return;
-    }
-    let text = String::from_utf8_lossy(raw);
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\t' => out.push(' '),
-            '\u{8}' | '\u{7f}' => {
-                out.pop();
-            }
-            '\u{1b}' => skip_escape(&mut chars),
-            '\u{9b}' => skip_csi(&mut chars),
-            // C1 string introducers (DCS, SOS, OSC, PM, APC) run up to a terminator.
-            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-}
-
-/// Skips the rest of an escape sequence after ESC.
-fn skip_escape(chars: &mut Chars<'_>) {
-    let mut ahead = chars.clone();
-    match ahead.next() {
-        Some('[') => {
-            *chars = ahead;
-            skip_csi(chars);
-        }
-        Some(']' | 'P' | 'X' | '^' | '_') => {
-            *chars = ahead;
-            skip_string(chars);
-        }
-        Some(_) => {
-            // nF / Fp / Fe / Fs forms: intermediates 0x20-0x2f, then one final byte.
-            while let Some('\u{20}'..='\u{2f}') = ahead.clone().next() {
-                ahead.next();
-            }
-            let mut after_final = ahead.clone();
-            if let Some('\u{30}'..='\u{7e}') = after_final.next() {
-                ahead = after_final;
-            }
-            *chars = ahead;
-        }
-        None => {}
-    }
-}
-
-/// Skips a control sequence's parameters, intermediates and final byte.
-fn skip_csi(chars: &mut Chars<'_>) {
-    let mut ahead = chars.clone();
-    while let Some('\u{20}'..='\u{3f}') = ahead.clone().next() {
-        ahead.next();
-    }
-    let mut after_final = ahead.clone();
-    if let Some('\u{40}'..='\u{7e}') = after_final.next() {
-        ahead = after_final;
-    }
-    *chars = ahead;
-}
-
-/// Skips an OSC/DCS-style string up to BEL, ST (U+009C) or ESC \.
-fn skip_string(chars: &mut Chars<'_>) {
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{7}' | '\u{9c}' => return,
-            '\u{1b}' => {
-                let mut ahead = chars.clone();
-                if ahead.next() == Some('\\') {
-                    *chars = ahead;
-                }
-                return;
-            }
-            _ => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn cleaned(raw: &[u8]) -> String {
-        let mut out = String::new();
-        clean(raw, &mut out);
-        out
-    }
-
     /// Feeds `chunks` one after another and collects every frame.
     fn frames(chunks: &[&[u8]], max_line: usize) -> Vec<Result<String, Frame>> {
         let mut reader = LineReader::default();
+        let mut telnet = Telnet::default();
         let mut replies = Vec::new();
         let mut line = String::new();
         let mut got = Vec::new();
         for chunk in chunks {
             let mut owned = chunk.to_vec();
-            let kept = reader.telnet.strip(&mut owned, &mut replies);
+            let kept = telnet.strip(&mut owned, &mut replies);
             let mut input = &owned[..kept];
             while let Some(frame) = reader.next_line(&mut input, max_line, &mut line) {
                 got.push(match frame {
@@ -524,19 +326,8 @@ mod tests {
         assert_eq!(got, ["two", "three"]);
     }
 
-    #[test]
-    fn telnet_commands_are_removed_and_options_refused() {
-        let mut telnet = Telnet::default();
-        let mut replies = Vec::new();
-        // IAC DO ECHO, IAC WILL SGA, IAC WONT x, IAC IP, IAC SB ... IAC SE, IAC IAC.
-        let mut buf =
-            b"a\xff\xfd\x01b\xff\xfb\x03c\xff\xfc\x05\xff\xf4d\xff\xfa\x18\x01\xff\xf0e\xff\xff"
-                .to_vec();
-        let kept = telnet.strip(&mut buf, &mut replies);
-        assert_eq!(&buf[..kept], b"abcde\xff");
-        assert_eq!(replies, b"\xff\xfc\x01\xff\xfe\x03");
-    }
-
+    // Telnet state surviving a split read, checked through the whole
+    // strip-then-frame path (as `conn` drives it), so it lives beside `frames`.
     #[test]
     fn telnet_commands_split_across_reads_are_removed() {
         let stream = b"hi\xff\xfd\x06there\xff\xfa\x18\x00xterm\xff\xf0!\n";
@@ -544,38 +335,5 @@ mod tests {
             let got = frames(&[&stream[..cut], &stream[cut..]], 100);
             assert_eq!(got, lines(&["hithere!"]), "cut at {cut}");
         }
-    }
-
-    #[test]
-    fn control_characters_and_escapes_are_removed() {
-        assert_eq!(cleaned(b"a\x07b\x00c"), "abc");
-        assert_eq!(cleaned(b"\x1b[2J\x1b[31mred\x1b[0m"), "red");
-        assert_eq!(cleaned(b"\x1b]0;title\x07x"), "x");
-        assert_eq!(cleaned(b"\x1b]0;title\x1b\\y"), "y");
-        assert_eq!(cleaned(b"\x1b(Bz"), "z");
-        assert_eq!(cleaned("\u{9b}1;2Hq".as_bytes()), "q");
-        assert_eq!(cleaned("a\u{85}b".as_bytes()), "ab");
-    }
-
-    #[test]
-    fn tab_backspace_and_del_are_interpreted() {
-        assert_eq!(cleaned(b"a\tb"), "a b");
-        assert_eq!(cleaned(b"helo\x08lo"), "hello");
-        assert_eq!(cleaned(b"ab\x7f\x7f\x7fc"), "c");
-        assert_eq!(cleaned("h\u{e9}\x08e".as_bytes()), "he");
-    }
-
-    #[test]
-    fn invalid_utf8_becomes_replacement_characters() {
-        assert_eq!(cleaned(b"a\xffb"), "a\u{fffd}b");
-        assert_eq!(cleaned("caf\u{e9}".as_bytes()), "caf\u{e9}");
-    }
-
-    #[test]
-    fn cleaning_that_grows_a_line_past_the_cap_is_too_long() {
-        let raw = [0xfe_u8; 10]; // ten invalid bytes become 30 bytes of U+FFFD
-        let mut line = String::new();
-        assert_eq!(clean_checked(&raw, 20, &mut line), Frame::TooLong);
-        assert_eq!(clean_checked(&raw, 30, &mut line), Frame::Line);
     }
 }
