@@ -4,6 +4,10 @@
 
 FROM rust:1-bookworm AS build
 
+# The image's rustup profile is minimal: no rustfmt or clippy, and `make
+# tests` starts with `cargo fmt --check` and `cargo clippy`.
+RUN rustup component add rustfmt clippy
+
 # The test service runs `make tests`, which checks the YAML with PyYAML and
 # may run the chroot smoke test; the rust image has make, file and binutils.
 RUN apt-get update \
@@ -11,14 +15,34 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
+
+# Dependencies first, from the manifests alone, so that this layer is reused
+# until Cargo.toml, load/Cargo.toml, Cargo.lock or scripts/static.sh
+# change, and an edit to a source file rebuilds only linechat. Stub sources
+# let Cargo read the workspace. `cargo fetch` brings every crate of every
+# member, dev-dependencies included, so the test service runs without
+# network; scripts/static.sh then compiles the image's dependencies with the
+# very flags of the real build below. The stubs' own output is cleaned away
+# (the real sources may be older than it, and mtimes alone would call it
+# fresh), and the stubs removed.
+COPY Cargo.toml Cargo.lock ./
+COPY load/Cargo.toml load/
+COPY scripts/static.sh scripts/
+RUN mkdir -p src load/src benches \
+    && echo 'fn main() {}' > src/main.rs \
+    && cp src/main.rs load/src/main.rs \
+    && cp src/main.rs benches/load.rs \
+    && touch src/lib.rs \
+    && cargo fetch --locked \
+    && sh scripts/static.sh >/dev/null \
+    && cargo clean --release --target "$(rustc -vV | sed -n 's/^host: //p')" -p linechat \
+    && rm -rf src load/src benches
+
 COPY . .
 
-# Every crate, dev-dependencies included, goes into the image, so the test
-# service runs without network.
-RUN cargo fetch --locked
-
-# scripts/static.sh builds with crt-static, fails unless the result has no
-# dynamic loader, and prints only the binary's path on stdout.
+# scripts/static.sh builds with crt-static and stripped, fails unless the
+# result has no dynamic loader and no symbols, and prints only the binary's
+# path on stdout.
 RUN bin="$(sh scripts/static.sh)" && cp "$bin" /linechat
 
 

@@ -1,21 +1,35 @@
-# linechat: every target a user or CI needs. Only the Rust toolchain is assumed;
-# anything else a target needs it installs itself.
+# linechat: every target a user or CI needs, over the whole Cargo workspace
+# (the server at the root, the load generator in load/).
+#
+# Assumed: the Rust toolchain with rustfmt and clippy (`rustup component add
+# rustfmt clippy`; rustup's minimal profile lacks them) and the C linker it
+# uses (with readelf, for `static`), make, and python3 (check-yaml,
+# container-smoke). Beyond that a target gets what it needs or skips:
+# check-yaml installs PyYAML if python3 lacks it (apt-get as root, else a
+# virtualenv in target/pyenv from PyPI; scripts/yaml-python.sh);
+# container-smoke needs root for chroot and skips otherwise; bench compares
+# with ncat only when it is installed.
 
 CARGO ?= cargo
 
+# `make run ADDR=0.0.0.0:8080 ARGS='--timestamps --max-clients 100'`
+ADDR ?= 127.0.0.1:8080
+ARGS ?=
+
 .PHONY: run build release tests test fmt fmt-check lint bench soak static container-smoke check-yaml clean
 
-# Start the server on 127.0.0.1:8080 (logs at info; set RUST_LOG to change).
+# Start the server on $(ADDR), 127.0.0.1:8080 unless set, with any other
+# server flags in ARGS (logs at info; set RUST_LOG to change).
 run:
-	$(CARGO) run --release --locked --bin linechat -- --addr 127.0.0.1:8080
+	$(CARGO) run --release --locked -p linechat --bin linechat -- --addr $(ADDR) $(ARGS)
 
 # Debug build of everything.
 build:
-	$(CARGO) build --locked --all-targets
+	$(CARGO) build --locked --workspace --all-targets
 
 # Optimised binaries: target/release/linechat and target/release/linechat-load.
 release:
-	$(CARGO) build --release --locked --bins
+	$(CARGO) build --release --locked --workspace --bins
 
 # Everything CI checks: formatting, lints, unit, property and socket tests,
 # the deployment files, and the static binary run alone as in its image.
@@ -23,34 +37,33 @@ tests: fmt-check lint test check-yaml container-smoke
 
 # Unit, property and integration tests (long soaks are `make soak`).
 test:
-	$(CARGO) test --locked
+	$(CARGO) test --locked --workspace
 
 # Check formatting without changing files.
 fmt-check:
-	$(CARGO) fmt --check
+	$(CARGO) fmt --all --check
 
 # Format the code in place.
 fmt:
-	$(CARGO) fmt
+	$(CARGO) fmt --all
 
 # Clippy on every target, warnings as errors.
 lint:
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 # The load table (README "Performance"): release binaries, then the matrix in
 # benches/load.rs through linechat-load; also against `ncat --chat` when
 # installed. LINECHAT_BENCH_CASES=F1,L1 picks cases, LINECHAT_BENCH_QUICK=1
 # shortens them.
-bench:
-	$(CARGO) build --release --locked --bins
-	$(CARGO) bench --locked --bench load
+bench: release
+	$(CARGO) bench --locked -p linechat --bench load
 
 # The 30 s soak: 300 clients of every bad kind against the release binary.
 soak:
-	$(CARGO) test --release --locked --test soak -- --ignored --nocapture
+	$(CARGO) test --release --locked -p linechat --test soak -- --ignored --nocapture
 
-# Statically linked release binary, the one the image ships; fails if it
-# still has a dynamic loader or needs shared libraries.
+# Statically linked, stripped release binary, the one the image ships; fails
+# if it still has a dynamic loader, needs shared libraries or has symbols.
 static:
 	sh scripts/static.sh
 
@@ -60,10 +73,10 @@ container-smoke:
 	bash scripts/container-smoke.sh
 
 # Parse every YAML file and check the deployment's promises: one replica,
-# Recreate, probes on 8080, grace periods above the 2 s drain.
+# Recreate, probes on 8080, grace periods above the 2 s drain. PyYAML comes
+# from python3, apt or a virtualenv in target/pyenv (scripts/yaml-python.sh).
 check-yaml:
-	python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
-	python3 scripts/check-yaml.py
+	py="$$(sh scripts/yaml-python.sh)" && "$$py" scripts/check-yaml.py
 
 # Remove build output.
 clean:

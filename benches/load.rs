@@ -1,18 +1,21 @@
 //! `cargo bench --bench load`: the linechat load table.
 //!
 //! Runs a fixed matrix of `linechat-load` cases, each against a fresh
-//! `linechat --addr 127.0.0.1:0 --rate 0` (fresh so RSS per connection is
-//! clean; `--rate 0` so flood control does not cap the senders), and prints
-//! one table. When `ncat` is installed, F1 and F2 also run against
+//! `linechat --addr 127.0.0.1:0` with flood control and the per-address
+//! limits off (fresh so RSS per connection is clean; limits off so they do
+//! not cap the senders, who all come from 127.0.0.1), and prints one table. When `ncat` is installed, F1 and F2 also run against
 //! `ncat -l --chat` for comparison.
 //!
 //! It builds nothing: it runs the release binaries, found through
-//! `LINECHAT_BIN` and `LINECHAT_LOAD_BIN` or in `target/release` (run
-//! `cargo build --release --bins` first; `make bench` does).
+//! `LINECHAT_BIN` and `LINECHAT_LOAD_BIN` or in the workspace's
+//! `target/release` (run `cargo build --release --workspace --bins` first;
+//! `make bench` does). `linechat-load` is the workspace's `load/` crate.
 //!
 //! Environment:
 //! - `LINECHAT_BENCH_CASES=F1,L1`: run only these cases.
 //! - `LINECHAT_BENCH_QUICK=1`: 3-second fanout runs and smaller idle rooms.
+//! - `LINECHAT_SERVER_ARGS="--rate 0"`: the server's flags instead of the
+//!   limits-off set (for builds that predate some of those flags).
 //!
 //! Everything listens and connects on 127.0.0.1 only, and every run is
 //! bounded by the generator's own deadline. Exits non-zero if any case
@@ -129,7 +132,7 @@ fn main() -> ExitCode {
     for bin in [&server_bin, &load_bin] {
         if !bin.is_file() {
             eprintln!(
-                "load bench: {} not found; build it first: cargo build --release --bins",
+                "load bench: {} not found; build it first: cargo build --release --workspace --bins",
                 bin.display()
             );
             return ExitCode::FAILURE;
@@ -179,7 +182,8 @@ fn main() -> ExitCode {
 }
 
 /// The binary `name`: from env var `var`, else `$CARGO_TARGET_DIR/release`,
-/// else this crate's `target/release`.
+/// else `target/release` here, which is the workspace's target directory
+/// (this package is the workspace root; `load/` builds into it too).
 fn binary(var: &str, name: &str) -> PathBuf {
     if let Some(p) = std::env::var_os(var) {
         return PathBuf::from(p);
@@ -254,7 +258,7 @@ fn run_ncat(load_bin: &PathBuf, case: &Case) -> Outcome {
 /// Runs the generator with `--json` against `addr` and collects its result
 /// and the server's CPU time over the run.
 fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &[&str]) -> Outcome {
-    let cpu_before = proc_cpu(pid);
+    let cpu_before = linechat::sys::process_cpu(pid);
     let started = Instant::now();
     let output = Command::new(load_bin)
         .args(&case.args)
@@ -276,8 +280,8 @@ fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &
         Err(e) => return Outcome::failed(format!("linechat-load: {e}")),
     };
     let server_cpu_whole = cpu_before
-        .zip(proc_cpu(pid))
-        .map(|(b, a)| (a - b) / wall.max(1e-9));
+        .zip(linechat::sys::process_cpu(pid))
+        .map(|(b, a)| a.saturating_sub(b).as_secs_f64() / wall.max(1e-9));
     let json = String::from_utf8_lossy(&output.stdout).trim().to_string();
     let ok = output.status.success();
     let note = (!ok).then(|| {
@@ -296,6 +300,31 @@ fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &
     }
 }
 
+/// The server's flags besides its address: every per-connection and
+/// per-address limit off, as a load run comes from one address and sends as
+/// fast as it can. `LINECHAT_SERVER_ARGS` replaces them (for example with
+/// `--rate 0` alone, to measure a build that predates the other flags).
+fn server_args() -> Vec<String> {
+    match std::env::var("LINECHAT_SERVER_ARGS") {
+        Ok(args) => args.split_whitespace().map(String::from).collect(),
+        Err(_) => UNLIMITED.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// The limits a load run turns off.
+const UNLIMITED: &[&str] = &[
+    "--rate",
+    "0",
+    "--ip-rate",
+    "0",
+    "--max-per-ip",
+    "0",
+    "--max-pending",
+    "0",
+    "--login-rate",
+    "0",
+];
+
 /// A linechat server on a free port, with its log drained.
 struct Server {
     child: Child,
@@ -308,7 +337,8 @@ impl Server {
     /// stderr so the pipe never fills and blocks the server.
     fn start(bin: &PathBuf) -> Result<Server, String> {
         let mut child = Command::new(bin)
-            .args(["--addr", "127.0.0.1:0", "--rate", "0"])
+            .args(["--addr", "127.0.0.1:0"])
+            .args(server_args())
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -395,16 +425,6 @@ fn is_listening(port: u16) -> bool {
             f.next() == Some(want.as_str()) && f.nth(1) == Some("0A")
         })
     })
-}
-
-/// CPU seconds (user + system) process `pid` has used, from /proc/PID/stat.
-fn proc_cpu(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let mut f = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
-    let ticks = f.next()?.parse::<u64>().ok()? + f.next()?.parse::<u64>().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1);
-    Some(ticks as f64 / hz as f64)
 }
 
 /// The raw value of `key` in a flat JSON object (strings unquoted, not

@@ -1,6 +1,9 @@
 #!/bin/sh
-# Build a statically linked release binary and prove it needs no dynamic
-# loader, so it can run alone in a `scratch` image (no libc, no ld.so there).
+# Build a statically linked, stripped release binary and prove it needs no
+# dynamic loader, so it can run alone in a `scratch` image (no libc, no ld.so
+# there). Stripping drops the symbol table and debug info (the image has no
+# debugger, and a panic message needs neither); `make release` binaries
+# keep their symbols for `perf`.
 #
 # Prints only the binary's path on stdout; cargo's output and the checks
 # go to stderr. TARGET defaults to the host triple (x86_64-unknown-linux-gnu
@@ -13,8 +16,11 @@ TARGET="${TARGET:-$(rustc -vV | sed -n 's/^host: //p')}"
 # An explicit --target keeps RUSTFLAGS away from build scripts and proc
 # macros, which must stay dynamic, and keeps these artifacts apart from the
 # normal `cargo build` ones so neither build invalidates the other.
+# CARGO_PROFILE_RELEASE_STRIP has rustc strip at link time (no binutils
+# `strip` needed) for this build only.
 RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-    cargo build --release --locked --target "$TARGET" --bin linechat >&2
+    CARGO_PROFILE_RELEASE_STRIP=symbols \
+    cargo build --release --locked --target "$TARGET" -p linechat --bin linechat >&2
 
 # An absolute path, so callers may use it from any directory.
 dir="${CARGO_TARGET_DIR:-target}"
@@ -38,8 +44,12 @@ if readelf -dW "$bin" | grep -q '(NEEDED)'; then
     readelf -dW "$bin" | grep '(NEEDED)' >&2
     exit 1
 fi
+if readelf -SW "$bin" | grep -q '\.symtab'; then
+    echo "static: $bin is not stripped (it has a .symtab)" >&2
+    exit 1
+fi
 if command -v file >/dev/null 2>&1; then
     file -b "$bin" >&2
 fi
-echo "static: ok, no dynamic loader or shared libraries" >&2
+echo "static: ok, no dynamic loader, shared libraries or symbols" >&2
 echo "$bin"

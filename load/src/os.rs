@@ -1,6 +1,8 @@
 //! Everything that asks the operating system directly: sockets bound to a
-//! chosen source address, the open-file limit, CPU time and memory figures.
-//! This is the only module with `unsafe`.
+//! chosen source address, our own CPU time, the ephemeral port range. This
+//! is the only module with `unsafe`. Another process's CPU time and memory,
+//! and the open-file limit, come from the server crate's `linechat::sys`,
+//! so `/proc` is parsed in one place.
 
 use std::io;
 use std::mem;
@@ -103,31 +105,6 @@ pub fn own_cpu() -> Duration {
     };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
     tv(ru.ru_utime) + tv(ru.ru_stime)
-}
-
-/// CPU time (user + system) process `pid` has used, from `/proc/PID/stat`.
-pub fn proc_cpu(pid: u32) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces; the fields after its
-    // closing parenthesis start at field 3, so utime (14) is the 12th.
-    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
-    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
-    Some(Duration::from_nanos(ticks * 1_000_000_000 / hz))
-}
-
-/// Resident memory of process `pid` in bytes (`VmRSS` in `/proc/PID/status`).
-pub fn proc_rss(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: u64 = line["VmRSS:".len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
 }
 
 /// How many source addresses (127.0.0.1, .2, ...) `connections` sockets to

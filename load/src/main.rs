@@ -14,13 +14,16 @@
 //! - `modes.rs`: the three load shapes (fanout, idle, churn) as stages.
 //! - `engine.rs`: the poll loop and the clients: connect, log in, read,
 //!   write, the readiness barrier, the progress line.
+//! - `login.rs`: whether the server's answer to a name refuses it (pure).
 //! - `wire.rs`: the marker lines, written and found (pure).
 //! - `tally.rs`: counts, order checks, latency histogram, in-flight windows
 //!   (pure).
 //! - `report.rs`: the summary and the JSON object.
-//! - `os.rs`: libc and `/proc`: bound sockets, rlimit, CPU time, RSS.
+//! - `os.rs`: libc: bound sockets, our own CPU time, the port range. The
+//!   server's CPU time and RSS and the open-file limit are `linechat::sys`.
 
 mod engine;
+mod login;
 mod modes;
 mod os;
 mod report;
@@ -36,6 +39,15 @@ linechat-load: load generator for line-based chat servers
 
 USAGE:
   linechat-load <MODE> [OPTIONS]
+
+  Against linechat, start the server with flood control and the
+  per-address limits off: its default of 10 lines/s per connection paces
+  the senders, and a run then reports that pacing (seconds of latency) as
+  a clean run; its default of 10 connections per address refuses the
+  clients past the tenth. For example:
+    linechat --addr 127.0.0.1:8080 --rate 0 --ip-rate 0 --max-per-ip 0 \
+             --max-pending 0 --login-rate 0 &
+    linechat-load fanout --clients 100 --duration 10
 
 MODES:
   fanout   --clients clients log in; --senders of them write measured lines
@@ -66,7 +78,10 @@ OPTIONS:
                          limit]; for servers with a short listen backlog
                          (ncat's is 10), where a burst of connects overflows
                          it and costs seconds of SYN retries
-  --prefix STR           clients are named <STR><n>, n from 0 [default: u]
+  --prefix STR           clients are named <STR><n>, n from 0 [default: u];
+                         pick another prefix when users with such names
+                         are already in the room (the run stops at the
+                         first refused name)
   --no-name              wait for the server's first bytes (a greeting) but
                          send no name; for servers without names that greet
                          on accept, such as `ncat -l --chat` (best there:
@@ -91,7 +106,11 @@ OPTIONS:
 
 PROTOCOL:
   A client logs in by waiting for any bytes (the prompt) and sending
-  <prefix><n>; the next bytes it receives mean it is in. Measured lines are
+  <prefix><n>; the next bytes it receives mean it is in, unless they refuse
+  the name: they have the word `taken` or the words `in use` (any case), or
+  they end with the prompt's text again (the last line of the first bytes,
+  if it has a letter). A refused name fails the run at once, with exit
+  status 1 and a message suggesting --prefix. Measured lines are
   `#L <sender> <seq> <ts_us>`; they are found anywhere in a received line,
   whatever the server puts in front. Other lines are ignored. Each line is
   expected at every logged-in client but its sender (no echo). Before
@@ -108,8 +127,8 @@ OUTPUT:
   and rss_per_conn_bytes; churn adds logins_per_sec.
 
 EXIT STATUS:
-  0 clean run; 1 on loss, reordering, failed or dropped clients, or a missed
-  deadline; 2 on a usage error.
+  0 clean run; 1 on loss, reordering, failed or dropped clients, a refused
+  name, or a missed deadline; 2 on a usage error.
 ";
 
 /// Which load shape to run.

@@ -4,10 +4,14 @@
 //!
 //! Login is text-agnostic: a client waits for any bytes (the prompt), sends
 //! `<prefix><n>`, and counts as logged in at the next bytes it receives (the
-//! server's answer). With `--no-name` it is logged in at the server's first
-//! bytes, sending no name; with `--no-login`, as soon as it is connected.
-//! Whether the server really accepted everyone is then proven by the
-//! readiness barrier ([`Engine::barrier`]), which only logged-in users see.
+//! server's answer), unless that answer refuses the name (`login.rs`: it
+//! says `taken` or `in use`, or asks again). A refused name ends the whole
+//! run at once: a run needs every client in, a retry of the same name would
+//! be refused again, and only another `--prefix` helps. With `--no-name`
+//! a client is logged in at the server's first bytes, sending no name; with
+//! `--no-login`, as soon as it is connected. Whether the server really
+//! accepted everyone is then proven by the readiness barrier
+//! ([`Engine::barrier`]), which only logged-in users see.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddrV4};
@@ -18,6 +22,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
+use crate::login::{self, Heard};
 use crate::os;
 use crate::tally::Tally;
 use crate::wire::{self, Mark};
@@ -110,6 +115,10 @@ struct Client {
     shut: bool,
     /// Has seen the current barrier token.
     seen_barrier: bool,
+    /// What the server sent in the current login phase (prompt, answer).
+    heard: Heard,
+    /// The prompt that asked for the name, to recognise it asked again.
+    prompt: Option<Vec<u8>>,
 }
 
 /// How a connection ended.
@@ -117,6 +126,8 @@ struct Client {
 enum End {
     /// The server closed it (read returned 0).
     Closed,
+    /// We close it: the server refused its name (already counted as failed).
+    Refused,
     /// Anything else, with what happened.
     Failed(String),
 }
@@ -188,6 +199,9 @@ pub struct Engine {
     pub counts: Counts,
     /// The first thing that went wrong, for the report.
     pub first_error: Option<String>,
+    /// A refused name: the run cannot succeed; [`Engine::pump`] returns it
+    /// as an error.
+    refusal: Option<String>,
     next_tick: Instant,
     progress: Progress,
 }
@@ -209,6 +223,7 @@ impl Engine {
             to_close: Vec::new(),
             counts: Counts::default(),
             first_error: None,
+            refusal: None,
             next_tick: now + TICK,
             progress: Progress {
                 start: now,
@@ -282,6 +297,8 @@ impl Engine {
             out: Vec::new(),
             shut: false,
             seen_barrier: false,
+            heard: Heard::default(),
+            prompt: None,
         });
     }
 
@@ -409,7 +426,8 @@ impl Engine {
     }
 
     /// Waits for events until `until` (or the next tick) and handles them:
-    /// connect outcomes, prompts, replies, markers, writes, closes.
+    /// connect outcomes, prompts, replies, markers, writes, closes. Fails
+    /// when the server refused a name.
     pub fn pump(&mut self, until: Instant) -> io::Result<()> {
         let now = Instant::now();
         let timeout = until.min(self.next_tick).saturating_duration_since(now);
@@ -431,6 +449,10 @@ impl Engine {
         }
         self.events = Some(events);
         self.close_marked();
+        if let Some(why) = self.refusal.take() {
+            self.end_progress();
+            return Err(io::Error::other(why));
+        }
         let now = Instant::now();
         if now >= self.next_tick {
             self.next_tick = now + TICK;
@@ -488,6 +510,7 @@ impl Engine {
     /// client along its login on any bytes.
     fn read(&mut self, key: usize, to_the_end: bool) {
         let Engine {
+            target,
             clients,
             buf,
             tally,
@@ -501,6 +524,10 @@ impl Engine {
         if c.phase == Phase::Closed {
             return;
         }
+        // Before and right after the name, what the server says is kept to
+        // judge the answer (bounded; see `login.rs`).
+        let hearing =
+            target.login == Login::Name && matches!(c.phase, Phase::AwaitPrompt | Phase::NameSent);
         let mut got = 0;
         let mut ended: Option<End> = None;
         loop {
@@ -522,6 +549,9 @@ impl Engine {
             // One timestamp per read: every line in it arrived together.
             let now = epoch.elapsed().as_micros() as u64;
             got += n;
+            if hearing {
+                c.heard.push(&buf[keep..keep + n]);
+            }
             c.carry.clear();
             let data = &buf[..keep + n];
             let mut from = 0;
@@ -559,6 +589,7 @@ impl Engine {
             match c.phase {
                 Phase::AwaitPrompt if self.target.login == Login::Greeting => self.logged_in(key),
                 Phase::AwaitPrompt => {
+                    c.prompt = login::prompt(&std::mem::take(&mut c.heard));
                     c.out.extend_from_slice(self.target.prefix.as_bytes());
                     wire::put_u64(&mut c.out, c.number);
                     c.out.extend_from_slice(b"\r\n");
@@ -566,7 +597,24 @@ impl Engine {
                     c.since = Instant::now();
                     self.flush(key);
                 }
-                Phase::NameSent => self.logged_in(key),
+                Phase::NameSent => {
+                    let answer = std::mem::take(&mut c.heard);
+                    let prompt = c.prompt.take();
+                    if login::refused(prompt.as_deref(), &answer) {
+                        let name = format!("{}{}", self.target.prefix, c.number);
+                        let why = format!(
+                            "the server refused the name `{name}`: it answered `{}`. \
+                             Another user has that name, or the server does not accept it; \
+                             run again with names no one uses, e.g. --prefix load{}-",
+                            answer.first_line(),
+                            std::process::id() % 1000,
+                        );
+                        self.note_failure(why.clone());
+                        self.refusal.get_or_insert(why);
+                        return self.lose(key, End::Refused);
+                    }
+                    self.logged_in(key);
+                }
                 _ => {}
             }
         }
@@ -655,6 +703,7 @@ impl Engine {
             }
             End::Closed => "server closed the connection".to_string(),
             End::Failed(why) => why,
+            End::Refused => return,
         };
         match phase {
             Phase::Ready => {

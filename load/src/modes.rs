@@ -43,7 +43,7 @@ impl CpuClock {
         CpuClock {
             wall: Instant::now(),
             own: os::own_cpu(),
-            server: pid.and_then(os::proc_cpu),
+            server: pid.and_then(linechat::sys::process_cpu),
             pid,
         }
     }
@@ -54,7 +54,7 @@ impl CpuClock {
         let own = (os::own_cpu() - self.own).as_secs_f64() / wall;
         let server = self
             .server
-            .zip(self.pid.and_then(os::proc_cpu))
+            .zip(self.pid.and_then(linechat::sys::process_cpu))
             .map(|(before, after)| after.saturating_sub(before).as_secs_f64() / wall);
         (own, server)
     }
@@ -192,7 +192,7 @@ pub fn idle(o: &Options) -> io::Result<Report> {
     let start = Instant::now();
     let deadline = start + o.timeout.unwrap_or(SLACK);
     let n = o.clients;
-    let rss_before = o.pid.and_then(os::proc_rss);
+    let rss_before = o.pid.and_then(linechat::sys::process_rss);
     let cpu = CpuClock::start(o.pid);
     let mut e = Engine::new(target(o, "idle", n))?;
     let mut r = Report {
@@ -213,7 +213,7 @@ pub fn idle(o: &Options) -> io::Result<Report> {
             .push("not every client saw the readiness barrier".into());
     } else {
         r.login_secs = Some(start.elapsed().as_secs_f64());
-        r.rss_after_bytes = o.pid.and_then(os::proc_rss);
+        r.rss_after_bytes = o.pid.and_then(linechat::sys::process_rss);
         if let (Some(b), Some(a)) = (rss_before, r.rss_after_bytes) {
             r.rss_per_conn_bytes = Some(a.saturating_sub(b) / n.max(1));
         }
