@@ -12,6 +12,24 @@ use std::time::Duration;
 /// metrics listener and a few for the logger and for `accept` to fail cleanly.
 pub const FD_RESERVE: usize = 32;
 
+/// Connections one address may open at once before `--login-rate` applies.
+pub const LOGIN_BURST: u32 = 10;
+
+/// Kernel send and receive buffer of each chat socket, in bytes (the kernel
+/// doubles it). Enough for a whole iteration of fan-out to a fast reader;
+/// small enough that a never-reader or a flooder pins little kernel memory.
+pub const SOCKET_BUFFER: usize = 128 * 1024;
+
+/// Unanswered keepalive probes after which the kernel drops the connection.
+pub const KEEPALIVE_PROBES: u32 = 6;
+
+/// Time between TCP keepalive probes once a peer has been silent for `idle`
+/// (`--keepalive`): a sixth of it, between 1 and 10 s, so the default of
+/// 60 s probes every 10 s and drops a vanished peer after 2 minutes.
+pub fn keepalive_interval(idle: Duration) -> Duration {
+    (idle / KEEPALIVE_PROBES).clamp(Duration::from_secs(1), Duration::from_secs(10))
+}
+
 /// Runtime settings for one server.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -39,7 +57,33 @@ pub struct Config {
     /// are not activity: a script polling `/who` should not hold a name.
     pub idle_timeout: Option<Duration>,
     /// Most connections from one source address (`--max-per-ip`); 0 is off.
+    /// On by default: without it one address can take every slot.
     pub max_per_ip: usize,
+    /// Most connections still at the name prompt (`--max-pending`); 0 is
+    /// off. Like sshd's `MaxStartups`: prompt squatters cannot starve logins.
+    pub max_pending: usize,
+    /// New connections one address may open per minute, with a burst of
+    /// [`LOGIN_BURST`] (`--login-rate`); 0 is off. Stops reconnect loops.
+    pub login_rate: u32,
+    /// Lines per second one address may send over all its connections
+    /// (`--ip-rate`), with a burst of twice that; 0 is off. Without it, N
+    /// connections from one address send N times `--rate`.
+    pub ip_rate: u32,
+    /// TCP keepalive idle time (`--keepalive`); `None` is off. Probes follow
+    /// every [`keepalive_interval`], [`KEEPALIVE_PROBES`] times, and
+    /// unacknowledged output may wait as long, so a vanished peer is gone
+    /// within idle + interval × probes.
+    pub keepalive: Option<Duration>,
+    /// Output queued for all readers together (`--max-output-memory`), in
+    /// bytes of memory it costs; past it the largest queues are dropped.
+    pub max_output_memory: usize,
+    /// Room size above which joins and leaves are announced as one digest
+    /// line per `digest_interval` instead of one line each
+    /// (`--quiet-joins`); 0 is never. Also removes the O(N²) cost of
+    /// announcing every join of a big room to everyone.
+    pub quiet_joins: usize,
+    /// How often the digest of joins and leaves is told (10 s; no flag).
+    pub digest_interval: Duration,
     /// Prefix every line a user receives with `[HH:MM:SS] ` in UTC (`--timestamps`).
     pub timestamps: bool,
 }
@@ -54,8 +98,31 @@ impl Default for Config {
             rate: 10,
             burst: 20,
             idle_timeout: None,
-            max_per_ip: 0,
+            max_per_ip: 10,
+            max_pending: 256,
+            login_rate: 60,
+            ip_rate: 30,
+            keepalive: Some(Duration::from_secs(60)),
+            max_output_memory: 256 * 1024 * 1024,
+            quiet_joins: 500,
+            digest_interval: Duration::from_secs(10),
             timestamps: false,
+        }
+    }
+}
+
+impl Config {
+    /// No limits on addresses, prompts or lines: for load runs and for tests
+    /// that open many connections from 127.0.0.1.
+    pub fn unlimited() -> Config {
+        Config {
+            rate: 0,
+            max_per_ip: 0,
+            max_pending: 0,
+            login_rate: 0,
+            ip_rate: 0,
+            quiet_joins: 0,
+            ..Config::default()
         }
     }
 }

@@ -7,6 +7,7 @@
 //! anything about the chat; the server moves bytes between connections and
 //! decides when each one is serviced.
 
+use crate::bucket::{Rate, TokenBucket};
 use crate::chat::Farewell;
 use crate::framing::{Frame, LineReader, Telnet};
 use crate::outbound::Outbound;
@@ -15,7 +16,7 @@ use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How a connection's bytes travel. One kind today; a TLS or WebSocket
 /// connection would be another variant with the same contract (read clean
@@ -123,7 +124,7 @@ impl Conn {
         mut socket: TcpStream,
         peer: SocketAddr,
         id: u64,
-        burst: u32,
+        rate: Rate,
         now: Instant,
         registry: &Registry,
         token: Token,
@@ -143,7 +144,7 @@ impl Conn {
             readable: true,
             paused: false,
             closing: None,
-            bucket: TokenBucket::new(burst, now),
+            bucket: TokenBucket::full(rate, now),
         })
     }
 
@@ -156,7 +157,7 @@ impl Conn {
                 Ok(Some(len)) => {
                     let replied = !self.replies.is_empty();
                     if replied {
-                        self.out.push(Bytes::copy_from_slice(&self.replies));
+                        self.out.push_own(&self.replies);
                         self.replies.clear();
                     }
                     return Ok(Received::Data { len, replied });
@@ -187,14 +188,24 @@ impl Conn {
         self.reader.stash(input);
     }
 
-    /// Queues `bytes` behind everything already queued.
+    /// Queues a shared buffer (a broadcast) behind everything queued.
     pub fn queue(&mut self, bytes: Bytes) {
         self.out.push(bytes);
+    }
+
+    /// Queues bytes for this connection alone (see [`Outbound::push_own`]).
+    pub fn queue_own(&mut self, bytes: &[u8]) {
+        self.out.push_own(bytes);
     }
 
     /// Bytes queued and not yet written.
     pub fn queued(&self) -> usize {
         self.out.len()
+    }
+
+    /// Memory the output queue holds (see [`Outbound::cost`]).
+    pub fn queued_cost(&self) -> usize {
+        self.out.cost()
     }
 
     /// Drops queued output not yet begun (before a last notice to a reader
@@ -246,66 +257,5 @@ impl Conn {
         }
         let _ = socket.shutdown(Shutdown::Write);
         let _ = registry.deregister(socket);
-    }
-}
-
-/// A token bucket counting lines: `burst` at most, refilled at `rate` a second.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenBucket {
-    tokens: f32,
-    updated: Instant,
-}
-
-impl TokenBucket {
-    /// A full bucket.
-    pub fn new(burst: u32, now: Instant) -> TokenBucket {
-        TokenBucket {
-            tokens: burst as f32,
-            updated: now,
-        }
-    }
-
-    /// Whether a line may be taken now; if not, when the next token arrives.
-    pub fn check(&mut self, rate: u32, burst: u32, now: Instant) -> Result<(), Instant> {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f32();
-        self.tokens = (self.tokens + elapsed * rate as f32).min(burst as f32);
-        self.updated = now;
-        if self.tokens >= 1.0 {
-            Ok(())
-        } else {
-            let wait = (1.0 - self.tokens) / rate as f32;
-            Err(now + Duration::from_secs_f32(wait))
-        }
-    }
-
-    /// Spends one token (after [`check`](Self::check) allowed it).
-    pub fn take(&mut self) {
-        self.tokens -= 1.0;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bucket_allows_a_burst_then_the_rate() {
-        let start = Instant::now();
-        let mut bucket = TokenBucket::new(3, start);
-        for _ in 0..3 {
-            assert!(bucket.check(10, 3, start).is_ok());
-            bucket.take();
-        }
-        let next = bucket.check(10, 3, start).unwrap_err();
-        let wait = next - start;
-        assert!(wait > Duration::from_millis(90) && wait <= Duration::from_millis(101));
-        assert!(bucket.check(10, 3, next).is_ok());
-        // Long idleness refills only up to the burst.
-        let later = start + Duration::from_secs(60);
-        for _ in 0..3 {
-            assert!(bucket.check(10, 3, later).is_ok());
-            bucket.take();
-        }
-        assert!(bucket.check(10, 3, later).is_err());
     }
 }

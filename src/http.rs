@@ -14,11 +14,15 @@ use std::time::{Duration, Instant};
 /// Metrics connections open at once; more are answered 503 and closed.
 pub const MAX_METRICS_CLIENTS: usize = 8;
 
+/// Metrics connections open at once from one address, so a few slow
+/// connections from one place cannot lock a scraper out.
+pub const MAX_METRICS_PER_ADDRESS: usize = 2;
+
 /// Largest request accepted (request line plus headers).
 pub const MAX_REQUEST: usize = 8 * 1024;
 
 /// How long a metrics connection may take from accept to the last byte.
-pub const METRICS_DEADLINE: Duration = Duration::from_secs(5);
+pub const METRICS_DEADLINE: Duration = Duration::from_secs(2);
 
 /// Answer to a metrics connection beyond [`MAX_METRICS_CLIENTS`].
 pub const BUSY: &str =
@@ -99,6 +103,11 @@ impl MetricsConn {
             response: None,
             deadline: now + METRICS_DEADLINE,
         }
+    }
+
+    /// Where the connection comes from.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
     }
 
     /// The socket, to deregister it.

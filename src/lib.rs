@@ -8,6 +8,7 @@
 //! # Layout
 //!
 //! - [`config`]: every limit, with its default and why it exists. Plain data.
+//! - [`bucket`]: the token bucket behind every rate limit. Pure.
 //! - [`chat`]: the chat core, with no sockets: names, the room, commands and
 //!   every protocol text. Connection events in (opened, line, closed, timer),
 //!   values out: deliveries and room events (`Joined`, `Said`, `Left`, ...).
@@ -34,6 +35,7 @@
 
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod bucket;
 pub mod chat;
 pub mod config;
 pub mod conn;

@@ -25,7 +25,20 @@ OPTIONS:
     --burst N              lines a connection may send at once [default: 20]
     --idle-timeout SECS    close users who send no chat line, /me or /msg for this
                            long (other commands do not count) [default: off]
-    --max-per-ip N         connections per source address, 0 = no limit [default: 0]
+    --max-per-ip N         connections per source address, 0 = no limit [default: 10]
+    --max-pending N        connections at the name prompt at once, 0 = no limit [default: 256]
+    --login-rate N         new connections per address per minute (burst 10), 0 = off
+                           [default: 60]
+    --ip-rate N            lines per second per address over all its connections
+                           (burst twice that), 0 = off [default: 30]
+    --keepalive SECS       TCP keepalive: probe a peer silent this long 6 times, every
+                           SECS/6 (1 to 10 s), then drop it; 0 = off [default: 60,
+                           so a vanished peer is gone within 2 minutes]
+    --max-output-memory BYTES
+                           output queued for all readers together; past it the
+                           largest queues are dropped [default: 268435456]
+    --quiet-joins N        above N users, joins and leaves are announced as one
+                           line every 10 s; 0 = never [default: 500]
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
@@ -156,6 +169,32 @@ fn parse_args() -> Result<Option<Args>, String> {
     .transpose()?;
     if let Some(n) = value(&mut args, "--max-per-ip", "a whole number (0 = no limit)")? {
         config.max_per_ip = n;
+    }
+    if let Some(n) = value(&mut args, "--max-pending", "a whole number (0 = no limit)")? {
+        config.max_pending = n;
+    }
+    if let Some(n) = value(
+        &mut args,
+        "--login-rate",
+        "connections per minute (0 = off)",
+    )? {
+        config.login_rate = n;
+    }
+    if let Some(n) = value(&mut args, "--ip-rate", "lines per second (0 = off)")? {
+        config.ip_rate = n;
+    }
+    if let Some(secs) = value::<u64>(&mut args, "--keepalive", "seconds (0 = off)")? {
+        config.keepalive = (secs > 0).then(|| Duration::from_secs(secs));
+    }
+    if let Some(n) = value(
+        &mut args,
+        "--max-output-memory",
+        "a whole number of bytes, at least 1",
+    )? {
+        config.max_output_memory = at_least(n, 1, "--max-output-memory")?;
+    }
+    if let Some(n) = value(&mut args, "--quiet-joins", "a whole number (0 = never)")? {
+        config.quiet_joins = n;
     }
     config.timestamps = args.contains("--timestamps");
     let rest = args.finish();

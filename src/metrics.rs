@@ -33,6 +33,15 @@ pub struct Metrics {
     pub rejected_full: u64,
     /// Connections turned away by `--max-per-ip`.
     pub rejected_per_ip: u64,
+    /// Readers dropped because all output queues together passed
+    /// `--max-output-memory` and theirs were the largest.
+    pub budget_drops: u64,
+    /// Private messages refused because their recipient was not keeping up.
+    pub private_refused: u64,
+    /// Connections turned away by `--max-pending`.
+    pub rejected_pending: u64,
+    /// Connections turned away by `--login-rate`.
+    pub rejected_rate: u64,
     /// Connections closed for not picking a name in time.
     pub login_timeouts: u64,
     /// Users closed by `--idle-timeout`.
@@ -52,6 +61,10 @@ pub struct Gauges {
     pub chatting: usize,
     /// Open `/metrics` connections.
     pub metrics_clients: usize,
+    /// Memory held by all output queues together, in bytes.
+    pub output_memory: usize,
+    /// `--max-output-memory`.
+    pub output_budget: usize,
 }
 
 impl Metrics {
@@ -81,7 +94,7 @@ impl Metrics {
     }
 
     /// Every counter: its name without prefix, its help, its value.
-    fn counters(&self) -> [(&'static str, &'static str, u64); 11] {
+    fn counters(&self) -> [(&'static str, &'static str, u64); 15] {
         [
             ("accepted_total", "Connections accepted.", self.accepted),
             (
@@ -123,6 +136,26 @@ impl Metrics {
                 "rejected_per_ip_total",
                 "Connections refused by the per-address limit.",
                 self.rejected_per_ip,
+            ),
+            (
+                "output_budget_drops_total",
+                "Readers dropped because all output queues together passed the output memory budget.",
+                self.budget_drops,
+            ),
+            (
+                "private_refused_total",
+                "Private messages refused because the recipient was not keeping up.",
+                self.private_refused,
+            ),
+            (
+                "rejected_pending_total",
+                "Connections refused because too many were at the name prompt.",
+                self.rejected_pending,
+            ),
+            (
+                "rejected_rate_total",
+                "Connections refused because their address connected too often.",
+                self.rejected_rate,
             ),
             (
                 "login_timeouts_total",
@@ -181,6 +214,22 @@ fn render_gauges(out: &mut String, gauges: Gauges) {
         "linechat_metrics_connections {}",
         gauges.metrics_clients
     );
+    gauge(
+        out,
+        "output_memory_bytes",
+        "Memory held by all output queues together.",
+    );
+    let _ = writeln!(out, "linechat_output_memory_bytes {}", gauges.output_memory);
+    gauge(
+        out,
+        "output_memory_budget_bytes",
+        "The limit on output_memory_bytes (--max-output-memory).",
+    );
+    let _ = writeln!(
+        out,
+        "linechat_output_memory_budget_bytes {}",
+        gauges.output_budget
+    );
 }
 
 #[cfg(test)]
@@ -197,6 +246,8 @@ mod tests {
             awaiting_name: 1,
             chatting: 2,
             metrics_clients: 0,
+            output_memory: 0,
+            output_budget: 1,
         });
         assert!(text.contains("linechat_poll_iteration_seconds_bucket{le=\"0.00005\"} 1\n"));
         assert!(text.contains("linechat_poll_iteration_seconds_bucket{le=\"0.005\"} 2\n"));

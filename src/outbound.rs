@@ -1,10 +1,13 @@
-//! One connection's queue of outgoing bytes.
+//! One connection's queue of outgoing bytes, and the memory it costs.
 //!
-//! Entries are shared [`Bytes`]: a broadcast line is rendered once and every
+//! Broadcast entries are shared [`Bytes`]: a line is rendered once and every
 //! recipient's queue holds a reference to it, so queueing costs a refcount
-//! increment, not a copy. Flushing hands as many entries as fit to one
-//! `writev`, so everything queued for a peer in one poll iteration goes out in
-//! as few syscalls as possible.
+//! increment, not a copy. Small writes meant for this connection alone
+//! (telnet replies, notices, private messages) are appended to one owned
+//! tail buffer instead of becoming an entry each, so a flood of them costs
+//! its bytes, not a queue slot and an allocation per 3-byte reply. Flushing
+//! hands as many entries as fit to one `writev`, so everything queued for a
+//! peer in one poll iteration goes out in as few syscalls as possible.
 
 use bytes::{Buf, Bytes};
 use std::collections::VecDeque;
@@ -21,11 +24,24 @@ const MAX_IOV: usize = 128;
 /// recipient.
 const KEEP_CAPACITY: usize = 4;
 
+/// Writes up to this size are copied into the tail buffer rather than
+/// queued as an entry of their own.
+pub const SMALL_WRITE: usize = 256;
+
+/// What an entry costs besides its bytes: the allocator's header and the
+/// shared-buffer bookkeeping behind a `Bytes` (its slot in the queue is
+/// counted with the queue's capacity).
+const ENTRY_OVERHEAD: usize = 32;
+
 /// Outgoing bytes for one connection, and how many there are.
 #[derive(Debug, Default)]
 pub struct Outbound {
     queue: VecDeque<Bytes>,
-    /// Total unsent bytes in `queue`, checked against `--max-outbuf`.
+    /// Small writes for this connection alone, behind every entry.
+    tail: Vec<u8>,
+    /// Bytes at the front of `tail` already written.
+    tail_written: usize,
+    /// Total unsent bytes (entries and tail).
     bytes: usize,
     /// The first entry has been partly written.
     front_started: bool,
@@ -41,12 +57,40 @@ pub enum Flushed {
 }
 
 impl Outbound {
-    /// Queues `bytes` behind everything already queued.
+    /// Queues a shared buffer (a broadcast) behind everything already
+    /// queued: a reference, never a copy.
     pub fn push(&mut self, bytes: Bytes) {
-        if !bytes.is_empty() {
-            self.bytes += bytes.len();
-            self.queue.push_back(bytes);
+        if bytes.is_empty() {
+            return;
         }
+        self.seal_tail();
+        self.bytes += bytes.len();
+        self.queue.push_back(bytes);
+    }
+
+    /// Queues bytes meant for this connection alone: copied into the tail
+    /// if small, otherwise queued as an entry of their own.
+    pub fn push_own(&mut self, bytes: &[u8]) {
+        if bytes.len() > SMALL_WRITE {
+            return self.push(Bytes::copy_from_slice(bytes));
+        }
+        self.tail.extend_from_slice(bytes);
+        self.bytes += bytes.len();
+    }
+
+    /// Moves the tail into the queue as an entry, so that what comes next
+    /// is sent after it.
+    fn seal_tail(&mut self) {
+        if self.tail.len() > self.tail_written {
+            let mut tail = std::mem::take(&mut self.tail);
+            if self.tail_written > 0 {
+                tail.drain(..self.tail_written);
+                self.front_started = true;
+            }
+            self.queue.push_back(Bytes::from(tail));
+        }
+        self.tail.clear();
+        self.tail_written = 0;
     }
 
     /// Unsent bytes.
@@ -59,21 +103,42 @@ impl Outbound {
         self.bytes == 0
     }
 
-    /// Drops every entry not yet begun, keeping a partly written first one
-    /// so the peer still receives whole lines (used before a last notice).
-    pub fn drop_unstarted(&mut self) {
-        self.queue.truncate(usize::from(self.front_started));
-        self.bytes = self.queue.iter().map(Bytes::len).sum();
+    /// The memory this queue holds: unsent bytes (a shared line counts in
+    /// full for every queue that holds it), queue slots, a header per
+    /// entry, and the tail buffer's spare capacity. This, not the payload,
+    /// is what `--max-outbuf` and `--max-output-memory` limit.
+    pub fn cost(&self) -> usize {
+        self.bytes
+            + self.queue.capacity() * std::mem::size_of::<Bytes>()
+            + self.queue.len() * ENTRY_OVERHEAD
+            + (self.tail.capacity() - (self.tail.len() - self.tail_written))
     }
 
-    /// Writes until the queue is empty or `out` would block. Interrupted
+    /// Drops everything not yet begun, keeping a partly written entry so
+    /// the peer still receives whole lines (used before a last notice).
+    pub fn drop_unstarted(&mut self) {
+        let tail_started = self.queue.is_empty() && self.tail_written > 0;
+        self.queue.truncate(usize::from(self.front_started));
+        if !tail_started {
+            self.tail = Vec::new();
+            self.tail_written = 0;
+        }
+        self.bytes = self.queue.iter().map(Bytes::len).sum::<usize>()
+            + (self.tail.len() - self.tail_written);
+    }
+
+    /// Writes until everything is sent or `out` would block. Interrupted
     /// writes are retried; other errors are returned and end the connection.
     pub fn flush<W: Write>(&mut self, out: &mut W) -> io::Result<Flushed> {
-        while !self.queue.is_empty() {
+        while self.bytes > 0 {
             let mut slices = [IoSlice::new(&[]); MAX_IOV];
             let mut count = 0;
             for (slot, entry) in slices.iter_mut().zip(self.queue.iter()) {
                 *slot = IoSlice::new(entry);
+                count += 1;
+            }
+            if count < MAX_IOV && self.tail.len() > self.tail_written {
+                slices[count] = IoSlice::new(&self.tail[self.tail_written..]);
                 count += 1;
             }
             match out.write_vectored(&slices[..count]) {
@@ -87,14 +152,22 @@ impl Outbound {
         if self.queue.capacity() > KEEP_CAPACITY {
             self.queue = VecDeque::new();
         }
+        if self.tail.capacity() > SMALL_WRITE {
+            self.tail = Vec::new();
+        }
         Ok(Flushed::Drained)
     }
 
-    /// Removes `written` bytes from the front of the queue.
+    /// Removes `written` bytes from the front: entries first, then the tail.
     fn consume(&mut self, mut written: usize) {
         self.bytes -= written;
         while written > 0 {
             let Some(front) = self.queue.front_mut() else {
+                self.tail_written += written;
+                if self.tail_written == self.tail.len() {
+                    self.tail.clear();
+                    self.tail_written = 0;
+                }
                 return;
             };
             if front.len() <= written {
@@ -147,7 +220,7 @@ mod tests {
     fn partial_writes_resume_where_they_stopped() {
         let mut q = Outbound::default();
         for line in ["one\r\n", "two\r\n", "three\r\n"] {
-            q.push(Bytes::from_static(line.as_bytes()));
+            q.push_own(line.as_bytes());
         }
         let mut w = Trickle {
             taken: Vec::new(),
@@ -156,7 +229,7 @@ mod tests {
         };
         assert_eq!(q.flush(&mut w).unwrap(), Flushed::Blocked);
         assert_eq!(q.len(), 17 - 7);
-        assert!(q.front_started);
+        assert_eq!(q.tail_written, 7, "small lines went into the tail");
         w.calls_left = 10;
         assert_eq!(q.flush(&mut w).unwrap(), Flushed::Drained);
         assert_eq!(w.taken, b"one\r\ntwo\r\nthree\r\n");
@@ -165,15 +238,60 @@ mod tests {
 
     #[test]
     fn truncating_keeps_only_a_started_entry() {
+        let big = |c: u8| Bytes::from(vec![c; SMALL_WRITE + 1]);
         let mut q = Outbound::default();
-        q.push(Bytes::from_static(b"abc\r\n"));
-        q.push(Bytes::from_static(b"def\r\n"));
+        q.push(big(b'a'));
+        q.push(big(b'b'));
         q.consume(2);
         q.drop_unstarted();
-        assert_eq!(q.len(), 3);
-        q.consume(3);
-        q.push(Bytes::from_static(b"ghi\r\n"));
+        assert_eq!(q.len(), SMALL_WRITE - 1);
+        q.consume(SMALL_WRITE - 1);
+        q.push_own(b"ghi\r\n");
         q.drop_unstarted();
         assert!(q.is_empty());
+        // A partly written tail is kept too.
+        q.push_own(b"jkl\r\n");
+        q.consume(1);
+        q.drop_unstarted();
+        assert_eq!(q.len(), 4);
+    }
+
+    #[test]
+    fn small_writes_share_one_tail_and_keep_their_order() {
+        let mut q = Outbound::default();
+        for _ in 0..1000 {
+            q.push_own(b"\xff\xfc\x01");
+        }
+        assert_eq!(q.queue.len(), 0, "no entry per small write");
+        assert!(q.cost() < 3000 * 2 + 256, "cost {}", q.cost());
+        let big = Bytes::from(vec![b'x'; 1000]);
+        q.push(big.clone());
+        q.push_own(b"end");
+        let mut w = Trickle {
+            taken: Vec::new(),
+            limit: 700,
+            calls_left: 100,
+        };
+        assert_eq!(q.flush(&mut w).unwrap(), Flushed::Drained);
+        let mut want = b"\xff\xfc\x01".repeat(1000);
+        want.extend_from_slice(&big);
+        want.extend_from_slice(b"end");
+        assert_eq!(w.taken, want);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn cost_counts_entries_not_just_bytes() {
+        let mut q = Outbound::default();
+        let line = Bytes::from(vec![b'x'; 30]);
+        for _ in 0..100 {
+            q.push(line.clone());
+        }
+        assert_eq!(q.len(), 3_000);
+        assert!(
+            q.cost() >= 3_000 + 100 * (32 + ENTRY_OVERHEAD),
+            "{}",
+            q.cost()
+        );
     }
 }

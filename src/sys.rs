@@ -5,6 +5,7 @@
 //! load generator so it is parsed in one place).
 
 use std::io;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Duration;
 
 /// The open-file limit before and after [`raise_fd_limit`].
@@ -60,6 +61,74 @@ pub fn fd_limit() -> usize {
         return 1024;
     }
     usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
+}
+
+/// Turns on TCP keepalive for `socket`: after `idle` without traffic the
+/// kernel probes every [`keepalive_interval`], and drops the connection after
+/// [`KEEPALIVE_PROBES`] unanswered probes. `TCP_USER_TIMEOUT` bounds how
+/// long written data may stay unacknowledged by the same total, so a peer
+/// that vanished while we were sending is dropped as fast as a silent one.
+///
+/// [`keepalive_interval`]: crate::config::keepalive_interval
+/// [`KEEPALIVE_PROBES`]: crate::config::KEEPALIVE_PROBES
+pub fn set_keepalive(socket: &impl AsRawFd, idle: Duration) -> io::Result<()> {
+    use crate::config::{KEEPALIVE_PROBES, keepalive_interval};
+    let fd = socket.as_raw_fd();
+    let secs = |d: Duration| d.as_secs().clamp(1, i32::MAX as u64) as libc::c_int;
+    let interval = keepalive_interval(idle);
+    let total = idle + interval * KEEPALIVE_PROBES;
+    let user_timeout_ms = total.as_millis().min(u32::MAX as u128) as libc::c_uint;
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1 as libc::c_int)?;
+    setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs(idle))?;
+    setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, secs(interval))?;
+    setsockopt(
+        fd,
+        libc::IPPROTO_TCP,
+        libc::TCP_KEEPCNT,
+        KEEPALIVE_PROBES as libc::c_int,
+    )?;
+    setsockopt(
+        fd,
+        libc::IPPROTO_TCP,
+        libc::TCP_USER_TIMEOUT,
+        user_timeout_ms,
+    )
+}
+
+/// Caps the kernel's send and receive buffers of `socket` at `bytes` each
+/// (Linux doubles the value for its own bookkeeping and stops growing them
+/// automatically). Without a cap a reader that never reads pins megabytes
+/// of kernel memory, and a flooder parks megabytes of input, on top of what
+/// the server itself holds for them.
+pub fn set_socket_buffers(socket: &impl AsRawFd, bytes: usize) -> io::Result<()> {
+    let fd = socket.as_raw_fd();
+    let bytes = bytes.min(i32::MAX as usize) as libc::c_int;
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, bytes)?;
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, bytes)
+}
+
+/// One `setsockopt` with a plain integer value.
+fn setsockopt<T: Copy>(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: T,
+) -> io::Result<()> {
+    // SAFETY: `value` lives across the call and its size is passed with it.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&value as *const T).cast(),
+            std::mem::size_of::<T>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// Hands freed heap pages back to the OS (glibc keeps them otherwise), so
@@ -123,6 +192,34 @@ mod tests {
         assert!(process_cpu(pid).unwrap() >= Duration::from_millis(10));
         assert!(process_rss(pid).unwrap() > 1024 * 1024);
         assert_eq!(process_cpu(u32::MAX), None);
+    }
+
+    #[test]
+    fn keepalive_options_are_set() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let socket = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        set_keepalive(&socket, Duration::from_secs(60)).unwrap();
+        let get = |level, name| {
+            let mut value: libc::c_int = 0;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: value and len are valid for the call.
+            let rc = unsafe {
+                libc::getsockopt(
+                    socket.as_raw_fd(),
+                    level,
+                    name,
+                    (&mut value as *mut libc::c_int).cast(),
+                    &mut len,
+                )
+            };
+            assert_eq!(rc, 0);
+            value
+        };
+        assert_eq!(get(libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 60);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 10);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 6);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT), 120_000);
     }
 
     #[test]

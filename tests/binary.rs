@@ -134,6 +134,12 @@ fn help_and_version() {
         "--burst",
         "--idle-timeout",
         "--max-per-ip",
+        "--max-pending",
+        "--login-rate",
+        "--ip-rate",
+        "--keepalive",
+        "--max-output-memory",
+        "--quiet-joins",
         "--timestamps",
         "--metrics-addr",
     ] {
@@ -162,6 +168,10 @@ fn running_out_of_descriptors_does_not_spin() {
             "--max-clients",
             "1000",
             "--rate",
+            "0",
+            "--max-per-ip",
+            "0",
+            "--login-rate",
             "0",
         ])
         .env("RUST_LOG", "info")

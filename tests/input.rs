@@ -171,3 +171,59 @@ fn garbage_does_not_hurt_anyone_else() {
     assert!(tail.ends_with(b"*** Bye!\r\n"));
     sync(&mut bob, "bob", &mut alice);
 }
+
+/// LINE SEPARATOR, which some clients show as a line break, becomes a space,
+/// so a line cannot seem to end and a fake notice start on its own line.
+#[test]
+fn line_separator_cannot_fake_a_notice() {
+    let server = TestServer::start_default();
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
+    alice.send("hi\u{2028}*** alice has left\n");
+    bob.expect("alice: hi *** alice has left\r\n");
+    alice.send("a\u{2029}b\n");
+    bob.expect("alice: a b\r\n");
+}
+
+/// Bidi controls and zero-width characters are removed from chat, /me, /msg
+/// and names alike; joiners inside an emoji sequence or a word stay.
+#[test]
+fn bidi_and_invisible_characters_are_removed_everywhere() {
+    let server = TestServer::start_default();
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
+    alice.send("doc\u{202e}txt.exe\u{202c} \u{2066}ok\u{2069}\u{200b}\n");
+    bob.expect("alice: doctxt.exe ok\r\n");
+    alice.send("/me \u{202e}waves\u{feff}\u{2060}\n");
+    bob.expect("* alice waves\r\n");
+    alice.send("/msg bob \u{202d}ps\u{200b}st\u{2067}\n");
+    alice.expect("[pm -> bob] psst\r\n");
+    bob.expect("[pm] alice: psst\r\n");
+    let family = "\u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}";
+    alice.send(&format!(
+        "\u{200d}{family}\u{200d} \u{645}\u{6cc}\u{200c}\u{62e}\n"
+    ));
+    bob.expect(&format!(
+        "alice: {family} \u{645}\u{6cc}\u{200c}\u{62e}\r\n"
+    ));
+    // The name prompt goes through the same cleaning.
+    let mut carol = server.connect();
+    carol.expect(util::GREETING);
+    carol.send("\u{202e}car\u{200b}ol\n");
+    let welcome = carol.line();
+    assert!(welcome.starts_with("*** Welcome, carol! "), "{welcome:?}");
+    bob.expect("*** carol has joined\r\n");
+}
+
+/// A line of nothing but bidi controls and zero-width characters is empty
+/// once cleaned, so nobody receives it; the next line arrives as usual.
+#[test]
+fn all_invisible_line_is_ignored() {
+    let server = TestServer::start_default();
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
+    alice.send("\u{202e}\u{200b}\u{200d}\u{2066}\u{feff}\u{2069}\u{200c}\u{2060}\u{ad}\n");
+    alice.send("\u{3164}\u{2028}\u{200d} \u{200d}\n");
+    alice.send("/me \u{200b}\u{202e}\n");
+    alice.expect("*** Usage: /me TEXT\r\n");
+    alice.send("next\n");
+    bob.expect("alice: next\r\n");
+    sync(&mut bob, "bob", &mut alice);
+}

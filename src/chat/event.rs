@@ -76,6 +76,10 @@ pub enum Refusal {
     Full,
     /// `--max-per-ip` connections are open from its address.
     PerAddress,
+    /// `--max-pending` connections are at the name prompt.
+    Pending,
+    /// Its address opened connections faster than `--login-rate`.
+    TooFast,
 }
 
 /// What happened in a room. Applying one updates the room and renders what
@@ -126,6 +130,8 @@ pub enum RoomEvent {
         why: Farewell,
     },
     /// A private message from `from` to `to`, rendered for the recipient.
+    /// Between local users it is delivered as [`Delivery::Private`]; applied
+    /// from elsewhere, it goes to `to` if `to` is local.
     Private {
         /// The sender.
         from: MemberId,
@@ -152,6 +158,25 @@ pub enum Delivery {
         /// Chat lines in `bytes`, for counting deliveries.
         lines: u64,
     },
+    /// A private message between two local connections. The reactor
+    /// delivers `line` to `to` and `echo` to `sender`, unless `to` has so
+    /// much output queued that it is not keeping up; then `sender` gets
+    /// `refused` instead, so nobody can push another user past
+    /// `--max-outbuf` with private messages.
+    Private {
+        /// The recipient.
+        to: Local,
+        /// What the recipient sees.
+        line: Bytes,
+        /// The sender.
+        sender: Local,
+        /// What the sender sees when it is delivered.
+        echo: Bytes,
+        /// What the sender sees when it is not.
+        refused: Bytes,
+    },
+    /// Call [`Chat::digest_due`](super::Chat::digest_due) at this time.
+    WakeAt(Instant),
     /// Close this connection (late, after the batch); the reactor then calls
     /// [`Chat::close`](super::Chat::close) for its last words.
     Close(Local, Farewell),

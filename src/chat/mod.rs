@@ -34,6 +34,7 @@ pub use session::{GREETING, HELP, PROMPT};
 #[cfg(test)]
 mod tests;
 
+use crate::bucket::{Rate, TokenBucket};
 use crate::config::Config;
 use bytes::Bytes;
 use render::Render;
@@ -62,6 +63,25 @@ enum State {
 struct Client {
     member: MemberId,
     state: State,
+    /// Name changes left (see [`NICK_RATE`]).
+    nicks: TokenBucket,
+}
+
+/// Name changes a user may make: 3 at once, then one per 20 s, so `/nick`
+/// cannot be used to flood everyone with rename notices.
+const NICK_RATE: Rate = Rate {
+    per_sec: 1.0 / 20.0,
+    burst: 3.0,
+};
+
+/// Joins and leaves counted while a room is above `--quiet-joins`, told as
+/// one line when the digest interval has passed since the first of them.
+#[derive(Debug, Default)]
+struct Digest {
+    joined: u32,
+    left: u32,
+    /// When the line is due; `None` while nothing is counted.
+    due: Option<Instant>,
 }
 
 /// Chat lines and actions from one sender in the current turn, rendered
@@ -92,6 +112,11 @@ pub struct Chat {
     /// The greeting and prompt, rendered once when lines carry no stamp.
     greeting: Option<Bytes>,
     batch: Batch,
+    /// `--quiet-joins`; 0 is never.
+    quiet_joins: usize,
+    /// How often the digest is told.
+    digest_interval: Duration,
+    digest: Digest,
     out: Output,
 }
 
@@ -111,6 +136,9 @@ impl Chat {
             idle_timeout: config.idle_timeout,
             greeting,
             batch: Batch::default(),
+            quiet_joins: config.quiet_joins,
+            digest_interval: config.digest_interval,
+            digest: Digest::default(),
             out: Output::default(),
         }
     }
@@ -152,6 +180,7 @@ impl Chat {
             state: State::AwaitingName {
                 prompt_pending: true,
             },
+            nicks: TokenBucket::full(NICK_RATE, now.instant),
         });
         self.locals.insert(member, local);
         let greeting = match &self.greeting {
@@ -287,11 +316,37 @@ impl Chat {
         }
     }
 
+    /// The digest of joins and leaves is due: tell the room.
+    pub fn digest_due(&mut self, now: &Now) {
+        let Some(due) = self.digest.due else {
+            return;
+        };
+        if now.instant < due {
+            self.out.deliveries.push(Delivery::WakeAt(due));
+            return;
+        }
+        self.end_turn(now);
+        let Digest { joined, left, .. } = std::mem::take(&mut self.digest);
+        let secs = self.digest_interval.as_secs().to_string();
+        let (joined, left) = (joined.to_string(), left.to_string());
+        let counts: &[&str] = match (joined.as_str(), left.as_str()) {
+            (j, "0") => &[j, " joined"],
+            ("0", l) => &[l, " left"],
+            (j, l) => &[j, " joined, ", l, " left"],
+        };
+        let mut parts = counts.to_vec();
+        parts.extend_from_slice(&[" in the last ", &secs, " s"]);
+        let line = self.render.notice(now.wall, &parts);
+        self.broadcast(LOBBY, None, line, 1);
+    }
+
     /// The one line sent to a connection that is turned away.
     pub fn refusal(&self, why: Refusal, now: &Now) -> Bytes {
         let text = match why {
             Refusal::Full => "Server is full, try again later",
             Refusal::PerAddress => "Too many connections from your address",
+            Refusal::Pending => "Too many connections waiting to log in, try again later",
+            Refusal::TooFast => "Connecting too often from your address, try again later",
         };
         self.render.notice(now.wall, &[text])
     }
@@ -303,8 +358,13 @@ impl Chat {
             RoomEvent::Joined { room, member, name } => {
                 let local = self.locals.get(member).copied();
                 self.room.join(*member, name, local, now.instant);
-                let joined = self.render.notice(now.wall, &[name, " has joined"]);
-                self.broadcast(*room, local, joined, 1);
+                if self.is_quiet() {
+                    self.digest.joined += 1;
+                    self.start_digest(now);
+                } else {
+                    let joined = self.render.notice(now.wall, &[name, " has joined"]);
+                    self.broadcast(*room, local, joined, 1);
+                }
             }
             RoomEvent::Said {
                 room,
@@ -332,9 +392,15 @@ impl Chat {
             RoomEvent::Left {
                 room, member, name, ..
             } => {
+                let quiet = self.is_quiet();
                 self.room.leave(*member);
-                let left = self.render.notice(now.wall, &[name, " has left"]);
-                self.broadcast(*room, None, left, 1);
+                if quiet {
+                    self.digest.left += 1;
+                    self.start_digest(now);
+                } else {
+                    let left = self.render.notice(now.wall, &[name, " has left"]);
+                    self.broadcast(*room, None, left, 1);
+                }
             }
             RoomEvent::Private { from, to, line } => {
                 self.room.touch(*from, now.instant);
@@ -348,6 +414,20 @@ impl Chat {
 
     fn client(&self, local: Local) -> Option<&Client> {
         self.clients.get(local)?.as_ref()
+    }
+
+    /// Whether the room is big enough that joins and leaves are digested.
+    fn is_quiet(&self) -> bool {
+        self.quiet_joins > 0 && self.room.len() > self.quiet_joins
+    }
+
+    /// Starts the digest's interval unless it is running.
+    fn start_digest(&mut self, now: &Now) {
+        if self.digest.due.is_none() {
+            let due = now.instant + self.digest_interval;
+            self.digest.due = Some(due);
+            self.out.deliveries.push(Delivery::WakeAt(due));
+        }
     }
 
     pub(super) fn close_with(&mut self, local: Local, why: Farewell) {

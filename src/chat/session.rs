@@ -4,7 +4,7 @@
 
 use super::command::{self, AtPrompt, Command};
 use super::render::Render;
-use super::{Chat, Farewell, LOBBY, Local, MemberId, Now, RoomEvent, State};
+use super::{Chat, Delivery, Farewell, LOBBY, Local, MemberId, NICK_RATE, Now, RoomEvent, State};
 use bytes::Bytes;
 use std::time::SystemTime;
 
@@ -124,13 +124,25 @@ impl Chat {
         let echo = self
             .render
             .line(now.wall, &["[pm -> ", to_name, "] ", text]);
-        let event = RoomEvent::Private {
+        if let Some(to) = self.room.local_of(recipient) {
+            let refused = self.render.notice(
+                now.wall,
+                &[to_name, " is not reading fast enough; message not sent"],
+            );
+            self.out.deliveries.push(Delivery::Private {
+                to,
+                line: line.clone(),
+                sender: local,
+                echo,
+                refused,
+            });
+        }
+        self.room.touch(member, now.instant);
+        self.out.events.push(RoomEvent::Private {
             from: member,
             to: recipient,
             line,
-        };
-        self.apply(event, now);
-        self.to(local, echo);
+        });
     }
 
     /// `/nick new` from `member`.
@@ -146,6 +158,17 @@ impl Chat {
         }
         if self.room.find(new).is_some_and(|id| id != member) {
             return self.notice_to(local, now, &["The name '", new, "' is taken"]);
+        }
+        if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut)
+            && let Err(next) = client.nicks.try_take(NICK_RATE, now.instant)
+        {
+            let wait = next
+                .saturating_duration_since(now.instant)
+                .as_millis()
+                .div_ceil(1000);
+            let wait = wait.to_string();
+            let parts = ["Too many name changes; try again in ", &wait, "s"];
+            return self.notice_to(local, now, &parts);
         }
         let event = RoomEvent::Renamed {
             room: LOBBY,

@@ -50,6 +50,17 @@ impl Harness {
                         }
                     }
                 }
+                Delivery::Private {
+                    to,
+                    line,
+                    sender,
+                    echo,
+                    ..
+                } => {
+                    taken.add(to, &line);
+                    taken.add(sender, &echo);
+                }
+                Delivery::WakeAt(at) => taken.wake.push(at),
                 Delivery::Close(local, why) => taken.closed.push((local, why)),
             }
         }
@@ -80,6 +91,7 @@ impl Harness {
 struct Taken {
     by_local: Vec<(Local, String)>,
     closed: Vec<(Local, Farewell)>,
+    wake: Vec<Instant>,
     events: Vec<RoomEvent>,
 }
 
@@ -390,4 +402,66 @@ fn timestamps_stamp_every_line_but_the_prompt() {
         &h.chat.refusal(Refusal::Full, &h.now)[..],
         b"[01:02:04] *** Server is full, try again later\r\n"
     );
+}
+
+#[test]
+fn name_changes_are_throttled() {
+    let mut h = Harness::plain();
+    h.login(1, "alice");
+    h.login(2, "bob");
+    h.take();
+    for name in ["b1", "b2", "b3"] {
+        assert!(!h.line(2, &format!("/nick {name}")).text(1).is_empty());
+    }
+    let refused = h.line(2, "/nick b4");
+    assert_eq!(
+        refused.text(2),
+        "*** Too many name changes; try again in 20s\r\n"
+    );
+    assert_eq!(refused.text(1), "", "nobody else hears of it");
+    h.now.instant += Duration::from_secs(20);
+    assert_eq!(
+        h.line(2, "/nick b4").text(1),
+        "*** b3 is now known as b4\r\n"
+    );
+}
+
+#[test]
+fn big_rooms_hear_joins_and_leaves_as_a_digest() {
+    let mut h = Harness::new(Config {
+        quiet_joins: 2,
+        ..Config::default()
+    });
+    h.login(1, "a");
+    h.login(2, "b");
+    h.take();
+    // The third member makes the room bigger than 2: no notice, a digest.
+    let third = h.login(3, "c");
+    assert_eq!(third.text(1), "");
+    assert_eq!(third.text(3), "*** Welcome, c! 3 online: a, b, c\r\n");
+    let due = h.now.instant + Duration::from_secs(10);
+    assert_eq!(third.wake, [due]);
+    h.login(4, "d");
+    assert!(h.take().wake.is_empty(), "one wake-up per interval");
+    h.chat.close(4, Farewell::Eof, &h.now);
+    h.take();
+    h.chat.digest_due(&h.now);
+    assert_eq!(
+        h.take().wake,
+        [due],
+        "not yet: asks again for the same time"
+    );
+    h.now.instant = due;
+    h.chat.digest_due(&h.now);
+    let digest = h.take();
+    assert_eq!(digest.text(1), "*** 2 joined, 1 left in the last 10 s\r\n");
+    assert_eq!(digest.text(3), "*** 2 joined, 1 left in the last 10 s\r\n");
+    h.chat.digest_due(&h.now);
+    assert!(h.take().by_local.is_empty(), "nothing more to tell");
+    // Back at the threshold, leaves are told one by one again.
+    h.chat.close(3, Farewell::Eof, &h.now);
+    let out = h.take();
+    assert_eq!(out.text(1), "", "the room had 3 when c left");
+    h.chat.close(2, Farewell::Eof, &h.now);
+    assert_eq!(h.take().text(1), "*** b has left\r\n");
 }

@@ -4,7 +4,9 @@
 
 use super::timers::TimerKind;
 use super::{Server, Slot};
+use crate::bucket::{Rate, TokenBucket};
 use crate::chat::{MemberId, Refusal};
+use crate::config::{Config, LOGIN_BURST, SOCKET_BUFFER};
 use crate::conn::Conn;
 use crate::sys;
 use log::{debug, warn};
@@ -13,34 +15,69 @@ use mio::net::TcpStream;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the server stops accepting after the process runs out of file
 /// descriptors, instead of spinning on a listener that stays readable.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// Connection counts against their limits.
+/// Addresses remembered (beyond twice the open connections) before those
+/// with nothing open and every budget full again are forgotten.
+const SWEEP_ABOVE: usize = 1024;
+
+/// What is remembered about one source address.
+#[derive(Debug)]
+struct Address {
+    /// Connections open from it.
+    open: u32,
+    /// New connections it may still open (`--login-rate`).
+    connects: TokenBucket,
+    /// Lines its connections may still send together (`--ip-rate`).
+    lines: TokenBucket,
+}
+
+/// Connection counts against their limits, and per-address budgets.
 #[derive(Debug)]
 pub(super) struct Admission {
     /// `--max-clients`, resolved.
     max_clients: usize,
     /// `--max-per-ip`; 0 is off.
     max_per_ip: usize,
+    /// `--max-pending`; 0 is off.
+    max_pending: usize,
+    /// `--login-rate`, if on.
+    connect_rate: Option<Rate>,
+    /// `--ip-rate`, if on.
+    line_rate: Option<Rate>,
     /// Chat connections open (at the prompt or chatting).
     clients: usize,
-    /// Open connections per source address, kept only with `--max-per-ip`.
-    per_ip: HashMap<IpAddr, u32>,
+    /// Addresses with connections open, or with a budget not yet refilled
+    /// (forgetting those would reset a reconnect loop's rate).
+    addresses: HashMap<IpAddr, Address>,
+    /// Size of `addresses` that triggers the next sweep.
+    sweep_above: usize,
     /// Id for the next connection (its chat member id too).
     next_id: u64,
 }
 
 impl Admission {
-    pub(super) fn new(max_clients: usize, max_per_ip: usize) -> Admission {
+    pub(super) fn new(max_clients: usize, config: &Config) -> Admission {
+        let on = |n: u32, rate: Rate| (n > 0).then_some(rate);
         Admission {
             max_clients,
-            max_per_ip,
+            max_per_ip: config.max_per_ip,
+            max_pending: config.max_pending,
+            connect_rate: on(
+                config.login_rate,
+                Rate::per_minute(config.login_rate, LOGIN_BURST),
+            ),
+            line_rate: on(
+                config.ip_rate,
+                Rate::per_sec(config.ip_rate, config.ip_rate.saturating_mul(2)),
+            ),
             clients: 0,
-            per_ip: HashMap::new(),
+            addresses: HashMap::new(),
+            sweep_above: SWEEP_ABOVE,
             next_id: 0,
         }
     }
@@ -55,17 +92,35 @@ impl Admission {
     }
 
     /// Counts a connection from `ip` in and returns its id, or says why not.
-    fn admit(&mut self, ip: IpAddr) -> Result<u64, Refusal> {
+    /// `chatting` is how many connections are past the name prompt.
+    fn admit(&mut self, ip: IpAddr, chatting: usize, now: Instant) -> Result<u64, Refusal> {
         if self.clients >= self.max_clients {
             return Err(Refusal::Full);
         }
-        if self.max_per_ip > 0 {
-            let count = self.per_ip.entry(ip).or_insert(0);
-            if *count as usize >= self.max_per_ip {
-                return Err(Refusal::PerAddress);
-            }
-            *count += 1;
+        if self.max_pending > 0 && self.clients.saturating_sub(chatting) >= self.max_pending {
+            return Err(Refusal::Pending);
         }
+        if self.addresses.len() > self.sweep_above {
+            // Amortised O(1): the next sweep waits until the map doubles.
+            self.sweep(now);
+            self.sweep_above = (2 * self.addresses.len()).max(2 * self.clients + SWEEP_ABOVE);
+        }
+        let ip = source(ip);
+        let (connect_rate, line_rate) = (self.connect_rate, self.line_rate);
+        let address = self.addresses.entry(ip).or_insert_with(|| Address {
+            open: 0,
+            connects: TokenBucket::full(connect_rate.unwrap_or(UNUSED), now),
+            lines: TokenBucket::full(line_rate.unwrap_or(UNUSED), now),
+        });
+        if self.max_per_ip > 0 && address.open as usize >= self.max_per_ip {
+            return Err(Refusal::PerAddress);
+        }
+        if let Some(rate) = connect_rate
+            && address.connects.try_take(rate, now).is_err()
+        {
+            return Err(Refusal::TooFast);
+        }
+        address.open += 1;
         self.clients += 1;
         self.next_id += 1;
         Ok(self.next_id)
@@ -74,14 +129,58 @@ impl Admission {
     /// Counts a connection from `ip` out.
     pub(super) fn release(&mut self, ip: IpAddr) {
         self.clients -= 1;
-        if let Some(count) = self.per_ip.get_mut(&ip) {
-            *count -= 1;
-            if *count == 0 {
-                self.per_ip.remove(&ip);
-            }
+        if let Some(address) = self.addresses.get_mut(&source(ip)) {
+            address.open = address.open.saturating_sub(1);
+        }
+    }
+
+    /// Whether `ip` may send one more line now; if not, when it may.
+    pub(super) fn check_line(&mut self, ip: IpAddr, now: Instant) -> Result<(), Instant> {
+        let (Some(rate), Some(address)) = (self.line_rate, self.addresses.get_mut(&source(ip)))
+        else {
+            return Ok(());
+        };
+        address.lines.check(rate, now)
+    }
+
+    /// Spends one line of `ip`'s budget (after [`check_line`](Self::check_line)).
+    pub(super) fn spend_line(&mut self, ip: IpAddr) {
+        if self.line_rate.is_some()
+            && let Some(address) = self.addresses.get_mut(&source(ip))
+        {
+            address.lines.take();
+        }
+    }
+
+    /// Forgets addresses with nothing open and every budget full again.
+    fn sweep(&mut self, now: Instant) {
+        let (connect, line) = (
+            self.connect_rate.unwrap_or(UNUSED),
+            self.line_rate.unwrap_or(UNUSED),
+        );
+        self.addresses.retain(|_, a| {
+            a.open > 0 || !a.connects.is_full_at(connect, now) || !a.lines.is_full_at(line, now)
+        });
+    }
+}
+
+/// The source a connection is counted under: its IPv4 address, or the /64
+/// of its IPv6 address (one host or home usually has a whole /64).
+fn source(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(prefix.into())
         }
     }
 }
+
+/// The rate of a budget that is off: never consulted, always full.
+const UNUSED: Rate = Rate {
+    per_sec: 1.0,
+    burst: 0.0,
+};
 
 impl Server {
     /// Accepts until `WouldBlock`. Running out of descriptors pauses accepting
@@ -114,7 +213,8 @@ impl Server {
     /// Takes in one accepted socket, or turns it away with a reason.
     fn admit(&mut self, socket: TcpStream, peer: SocketAddr) {
         self.metrics.accepted += 1;
-        let id = match self.admission.admit(peer.ip()) {
+        let chatting = self.chat.members();
+        let id = match self.admission.admit(peer.ip(), chatting, self.now.instant) {
             Ok(id) => id,
             Err(why) => {
                 match why {
@@ -131,6 +231,14 @@ impl Server {
                             peer.ip()
                         );
                     }
+                    Refusal::Pending => {
+                        self.metrics.rejected_pending += 1;
+                        conn_log!(self, Warn, "too many at the prompt, refusing {peer}");
+                    }
+                    Refusal::TooFast => {
+                        self.metrics.rejected_rate += 1;
+                        conn_log!(self, Warn, "{} connects too often, refusing", peer.ip());
+                    }
                 }
                 refuse(socket, &self.chat.refusal(why, &self.now));
                 return;
@@ -142,12 +250,20 @@ impl Server {
         let entry = self.slots.vacant_entry();
         let key = entry.key();
         let registry = self.poll.registry();
-        let burst = self.config.burst;
+        if let Err(e) = sys::set_socket_buffers(&socket, SOCKET_BUFFER) {
+            debug!("cannot size buffers for {peer}: {e}");
+        }
+        if let Some(idle) = self.config.keepalive
+            && let Err(e) = sys::set_keepalive(&socket, idle)
+        {
+            debug!("cannot set keepalive for {peer}: {e}");
+        }
+        let rate = Rate::per_sec(self.config.rate, self.config.burst);
         match Conn::register(
             socket,
             peer,
             id,
-            burst,
+            rate,
             self.now.instant,
             registry,
             Token(key),

@@ -23,6 +23,7 @@ impl Server {
                 self.closing.recycle(list);
             }
             self.flush_all();
+            self.enforce_output_budget();
             if self.closing.is_empty() {
                 return;
             }
@@ -35,13 +36,15 @@ impl Server {
         match self.slots.get_mut(key) {
             Some(Slot::Client(conn)) => {
                 let why = conn.closing.unwrap_or(Farewell::Error);
+                // Whatever it holds is freed below.
+                self.output_cost -= conn.queued_cost();
                 if let Some(last) = self.chat.close(key, why, &self.now) {
                     if why == Farewell::TooSlow {
                         // It cannot take what it has; keep only a started
                         // line so the notice begins on a line of its own.
                         conn.drop_unstarted();
                     }
-                    conn.queue(last);
+                    conn.queue_own(&last);
                 }
                 conn.finish(&mut self.scratch, self.poll.registry());
                 let peer = conn.peer;
@@ -59,8 +62,11 @@ impl Server {
             }
             Some(Slot::Metrics(conn)) => {
                 let _ = self.poll.registry().deregister(conn.socket_mut());
+                let ip = conn.peer().ip();
                 self.slots.remove(key);
-                self.metrics_clients -= 1;
+                if let Some(at) = self.metrics_peers.iter().position(|&p| p == ip) {
+                    self.metrics_peers.swap_remove(at);
+                }
             }
             Some(Slot::Listener(_) | Slot::MetricsListener(_)) => {
                 // Deregistered when shutdown began.

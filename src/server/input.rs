@@ -5,6 +5,7 @@
 
 use super::timers::TimerKind;
 use super::{Server, Slot};
+use crate::bucket::Rate;
 use crate::chat::Farewell;
 use crate::conn::Received;
 use crate::framing::Frame;
@@ -16,6 +17,11 @@ const LINES_PER_TURN: usize = 64;
 
 /// Reads (of up to the scratch buffer's size) one connection may do per turn.
 const READS_PER_TURN: usize = 4;
+
+/// Bytes read at once from a connection under flood control. What a read
+/// brings beyond the lines its budget allows is held until tokens return,
+/// so this (plus one unfinished line) bounds the input held per connection.
+const LIMITED_READ: usize = 4096;
 
 /// Where one connection's turn stands.
 #[derive(Debug)]
@@ -58,6 +64,11 @@ impl Server {
     }
 
     fn read_lines(&mut self, key: usize, scratch: &mut [u8], line: &mut String) {
+        let read_size = if self.config.rate > 0 || self.config.ip_rate > 0 {
+            LIMITED_READ
+        } else {
+            scratch.len()
+        };
         let mut lines_left = LINES_PER_TURN;
         let mut reads_left = READS_PER_TURN;
         let mut filled = 0;
@@ -78,7 +89,7 @@ impl Server {
                 return;
             }
             reads_left -= 1;
-            filled = match conn.receive(scratch) {
+            filled = match conn.receive(&mut scratch[..read_size]) {
                 Ok(Received::Data { len, replied }) => {
                     if replied {
                         self.flush.insert(key);
@@ -113,7 +124,8 @@ impl Server {
         lines_left: &mut usize,
         line: &mut String,
     ) -> Turn {
-        let (rate, burst, max_line) = (self.config.rate, self.config.burst, self.config.max_line);
+        let max_line = self.config.max_line;
+        let now = self.now.instant;
         let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
             return Turn::Over;
         };
@@ -126,9 +138,16 @@ impl Server {
             self.backlog.insert(key);
             return Turn::Over;
         }
-        if rate > 0
-            && let Err(refill) = conn.bucket.check(rate, burst, self.now.instant)
-        {
+        // Out of tokens (its own, or its address's) means not reading: what
+        // the client sends next waits in the kernel, which pushes back.
+        let rate = Rate::per_sec(self.config.rate, self.config.burst);
+        let allowed = if self.config.rate > 0 {
+            conn.bucket.check(rate, now)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| self.admission.check_line(conn.peer.ip(), now));
+        if let Err(refill) = allowed {
             conn.stash(input);
             conn.paused = true;
             self.metrics.flood_pauses += 1;
@@ -139,7 +158,10 @@ impl Server {
         let Some(frame) = conn.next_line(input, max_line, line) else {
             return Turn::Over; // Held: an unfinished line, `input` is empty.
         };
-        conn.bucket.take();
+        if self.config.rate > 0 {
+            conn.bucket.take();
+        }
+        self.admission.spend_line(conn.peer.ip());
         *lines_left -= 1;
         self.handle_frame(key, frame, line);
         Turn::More

@@ -45,14 +45,18 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use output::KeySet;
 use slab::Slab;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use timers::Timers;
+use timers::{TimerKind, Timers};
 
 /// The shared read buffer. Every connection is read into it in turn; only an
 /// unfinished line is copied out and kept by its connection.
 const SCRATCH_SIZE: usize = 64 * 1024;
+
+/// How long a client that closed while flood control held its input keeps
+/// being served at its rate before it is closed and announced as left.
+const HANGUP_GRACE: Duration = Duration::from_millis(1500);
 
 /// Per-connection log lines allowed per second before they are summarised.
 const LOG_LINES_PER_SEC: u32 = 50;
@@ -159,12 +163,15 @@ pub struct Server {
     backlog: KeySet,
     /// Slots to close or remove at the end of this iteration.
     closing: KeySet,
+    /// Memory held by every chat connection's output queue together,
+    /// checked against `--max-output-memory`.
+    output_cost: usize,
     timers: Timers,
     /// Set once shutdown starts: the time to stop waiting for output to drain.
     shutdown_deadline: Option<Instant>,
     metrics: Metrics,
-    /// Open `/metrics` connections.
-    metrics_clients: usize,
+    /// Source addresses of open `/metrics` connections, one entry each.
+    metrics_peers: Vec<IpAddr>,
     log_limit: LogLimit,
     /// Work done since freed memory was last returned (see [`TRIM_AFTER`]).
     trim_debt: u64,
@@ -198,17 +205,18 @@ impl Server {
             listener_key,
             chat: Chat::new(&config),
             chat_out: Output::default(),
-            admission: Admission::new(max_clients, config.max_per_ip),
+            admission: Admission::new(max_clients, &config),
             now,
             scratch: vec![0; SCRATCH_SIZE],
             line: String::new(),
             flush: KeySet::default(),
             backlog: KeySet::default(),
             closing: KeySet::default(),
+            output_cost: 0,
             timers: Timers::default(),
             shutdown_deadline: None,
             metrics: Metrics::default(),
-            metrics_clients: 0,
+            metrics_peers: Vec::new(),
             log_limit: LogLimit {
                 window: now.instant,
                 lines: 0,
@@ -235,10 +243,11 @@ impl Server {
         })
     }
 
-    /// Makes SIGINT and SIGTERM start a graceful shutdown.
+    /// Makes SIGINT and SIGTERM start a graceful shutdown; SIGHUP, which
+    /// would otherwise kill the process, is logged and ignored.
     pub fn handle_signals(&mut self) -> io::Result<()> {
-        use signal_hook::consts::{SIGINT, SIGTERM};
-        let mut signals = signal_hook_mio::v1_0::Signals::new([SIGINT, SIGTERM])?;
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let mut signals = signal_hook_mio::v1_0::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
         let entry = self.slots.vacant_entry();
         self.poll
             .registry()
@@ -334,8 +343,15 @@ impl Server {
             Some(Slot::MetricsListener(_)) => self.accept_metrics(key),
             Some(Slot::Signals(signals)) => {
                 // Reading the pipe empty is what re-arms its readiness.
-                let signalled = signals.0.pending().count() > 0;
-                if signalled {
+                let mut stop = false;
+                for signal in signals.0.pending() {
+                    if signal == signal_hook::consts::SIGHUP {
+                        info!("SIGHUP received: nothing to reload, still running");
+                    } else {
+                        stop = true;
+                    }
+                }
+                if stop {
                     self.begin_shutdown();
                 }
             }
@@ -346,7 +362,19 @@ impl Server {
                 }
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
                     conn.readable = true;
-                    if !conn.paused && self.shutdown_deadline.is_none() {
+                    if self.shutdown_deadline.is_some() {
+                        return;
+                    }
+                    if event.is_read_closed() || event.is_error() {
+                        // The client is gone. If flood control holds its
+                        // input, it may send at its rate a little longer,
+                        // then it leaves; what it was not allowed to send
+                        // by then is dropped. (Usually the end of stream is
+                        // read at once and the timer finds it closed.)
+                        let at = self.now.instant + HANGUP_GRACE;
+                        self.timers.schedule(at, TimerKind::Hangup, key, conn.id);
+                    }
+                    if !conn.paused {
                         self.serve_input(key);
                     }
                 }

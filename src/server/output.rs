@@ -11,6 +11,10 @@ use bytes::Bytes;
 use log::debug;
 use mio::Token;
 
+/// A private message is refused once its recipient has more than
+/// `--max-outbuf` / this queued.
+const PRIVATE_SOFT_LIMIT: usize = 4;
+
 /// Slab keys to visit once, later in this iteration: the pending-flush,
 /// backlog and closing lists. Membership is a flag per key, so inserting
 /// twice is free and the list holds each key once.
@@ -65,7 +69,15 @@ struct Queues<'a> {
     flush: &'a mut KeySet,
     closing: &'a mut KeySet,
     metrics: &'a mut Metrics,
+    /// Memory held by every output queue together.
+    output_cost: &'a mut usize,
     max_outbuf: usize,
+}
+
+/// What is queued: a shared broadcast, or bytes for one connection alone.
+enum Payload<'a> {
+    Shared(Bytes),
+    Own(&'a [u8]),
 }
 
 impl Server {
@@ -87,6 +99,14 @@ impl Server {
                     bytes,
                     lines,
                 } => self.broadcast(room, except, bytes, lines),
+                Delivery::Private {
+                    to,
+                    line,
+                    sender,
+                    echo,
+                    refused,
+                } => self.send_private(to, line, sender, echo, refused),
+                Delivery::WakeAt(at) => self.timers.schedule(at, TimerKind::Digest, 0, 0),
                 Delivery::Close(key, why) => self.mark_close(key, why),
             }
         }
@@ -114,12 +134,7 @@ impl Server {
                 }
             }
             RoomEvent::Said { count, .. } => self.metrics.messages += count,
-            RoomEvent::Private { to, .. } => {
-                self.metrics.messages += 1;
-                if self.chat.local_of(to).is_some() {
-                    self.metrics.deliveries += 1;
-                }
-            }
+            RoomEvent::Private { .. } => self.metrics.messages += 1,
             RoomEvent::Renamed { old, new, .. } => {
                 conn_log!(self, Info, "{old} is now known as {new}");
             }
@@ -139,14 +154,33 @@ impl Server {
             queue(
                 conn,
                 key,
-                bytes,
+                Payload::Own(&bytes),
                 &mut Queues {
                     flush: &mut self.flush,
                     closing: &mut self.closing,
                     metrics: &mut self.metrics,
+                    output_cost: &mut self.output_cost,
                     max_outbuf: self.config.max_outbuf,
                 },
             );
+        }
+    }
+
+    /// Delivers a private message, unless its recipient's queue is past
+    /// [`PRIVATE_SOFT_LIMIT`] of `--max-outbuf`: then its sender is told.
+    fn send_private(&mut self, to: usize, line: Bytes, sender: usize, echo: Bytes, refused: Bytes) {
+        let soft_limit = self.config.max_outbuf / PRIVATE_SOFT_LIMIT;
+        let congested = match self.slots.get(to) {
+            Some(Slot::Client(conn)) => conn.queued_cost() > soft_limit,
+            _ => return,
+        };
+        if congested {
+            self.metrics.private_refused += 1;
+            self.send(sender, refused);
+        } else {
+            self.metrics.deliveries += 1;
+            self.send(to, line);
+            self.send(sender, echo);
         }
     }
 
@@ -158,6 +192,7 @@ impl Server {
             flush: &mut self.flush,
             closing: &mut self.closing,
             metrics: &mut self.metrics,
+            output_cost: &mut self.output_cost,
             max_outbuf: self.config.max_outbuf,
         };
         let members = self.chat.locals(room);
@@ -167,7 +202,7 @@ impl Server {
             }
             if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
                 queues.metrics.deliveries += lines;
-                queue(conn, key, bytes.clone(), &mut queues);
+                queue(conn, key, Payload::Shared(bytes.clone()), &mut queues);
             }
         }
         self.trim_debt += members.len() as u64;
@@ -193,7 +228,10 @@ impl Server {
             if conn.closing.is_some() {
                 continue; // Its last words are written by `close`.
             }
-            match conn.flush(self.poll.registry(), Token(key)) {
+            let before = conn.queued_cost();
+            let result = conn.flush(self.poll.registry(), Token(key));
+            self.output_cost = self.output_cost - before + conn.queued_cost();
+            match result {
                 Ok(written) => self.metrics.bytes_written += written as u64,
                 Err(e) => {
                     debug!("write to {} failed: {e}", conn.peer);
@@ -206,29 +244,65 @@ impl Server {
     }
 }
 
-/// Queues `bytes` for `conn` and schedules its flush. A queue that grows past
-/// `--max-outbuf` is first written out right away (the reader may be fast,
-/// only this iteration busy); if it still holds too much, the reader is
-/// marked to be dropped as too slow.
-fn queue(conn: &mut Conn, key: usize, bytes: Bytes, queues: &mut Queues<'_>) {
+/// Queues `payload` for `conn` and schedules its flush. A queue whose memory
+/// grows past `--max-outbuf` is first written out right away (the reader
+/// may be fast, only this iteration busy); if it still holds too much, the
+/// reader is marked to be dropped as too slow.
+fn queue(conn: &mut Conn, key: usize, payload: Payload<'_>, queues: &mut Queues<'_>) {
     if conn.closing.is_some() {
         return;
     }
-    conn.queue(bytes);
+    let before = conn.queued_cost();
+    match payload {
+        Payload::Shared(bytes) => conn.queue(bytes),
+        Payload::Own(bytes) => conn.queue_own(bytes),
+    }
     queues.flush.insert(key);
-    if conn.queued() > queues.max_outbuf {
-        let why = match conn.write_queued() {
-            Err(_) => Farewell::Error,
+    let mut why = None;
+    if conn.queued_cost() > queues.max_outbuf {
+        why = match conn.write_queued() {
+            Err(_) => Some(Farewell::Error),
             Ok(written) => {
                 queues.metrics.bytes_written += written as u64;
-                if conn.queued() <= queues.max_outbuf {
-                    return;
-                }
-                Farewell::TooSlow
+                (conn.queued_cost() > queues.max_outbuf).then_some(Farewell::TooSlow)
             }
         };
+    }
+    *queues.output_cost = *queues.output_cost - before + conn.queued_cost();
+    if let Some(why) = why {
         conn.closing = Some(why);
         queues.closing.insert(key);
+    }
+}
+
+impl Server {
+    /// Past `--max-output-memory`, drops the readers with the largest
+    /// queues until the rest fits: the memory of all queues together is
+    /// bounded whatever mix of slow readers the server has.
+    pub(super) fn enforce_output_budget(&mut self) {
+        if self.output_cost <= self.config.max_output_memory {
+            return;
+        }
+        let mut largest: Vec<(usize, usize)> = self
+            .slots
+            .iter()
+            .filter_map(|(key, slot)| match slot {
+                Slot::Client(conn) if conn.closing.is_none() && conn.queued_cost() > 0 => {
+                    Some((conn.queued_cost(), key))
+                }
+                _ => None,
+            })
+            .collect();
+        largest.sort_unstable_by(|a, b| b.cmp(a));
+        let mut held = self.output_cost;
+        for (cost, key) in largest {
+            if held <= self.config.max_output_memory {
+                break;
+            }
+            held -= cost;
+            self.metrics.budget_drops += 1;
+            self.mark_close(key, Farewell::TooSlow);
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use super::admit::refuse;
 use super::timers::TimerKind;
 use super::{Server, Slot};
-use crate::http::{BUSY, MAX_METRICS_CLIENTS, MetricsConn};
+use crate::http::{BUSY, MAX_METRICS_CLIENTS, MAX_METRICS_PER_ADDRESS, MetricsConn};
 use crate::metrics::Gauges;
 use mio::{Interest, Token};
 use std::io;
@@ -16,7 +16,9 @@ impl Server {
         Gauges {
             awaiting_name: self.admission.clients() - chatting,
             chatting,
-            metrics_clients: self.metrics_clients,
+            metrics_clients: self.metrics_peers.len(),
+            output_memory: self.output_cost,
+            output_budget: self.config.max_output_memory,
         }
     }
 
@@ -28,7 +30,10 @@ impl Server {
             };
             match listener.accept() {
                 Ok((mut socket, peer)) => {
-                    if self.metrics_clients >= MAX_METRICS_CLIENTS {
+                    let from_peer = self.metrics_peers.iter().filter(|&&p| p == peer.ip());
+                    if self.metrics_peers.len() >= MAX_METRICS_CLIENTS
+                        || from_peer.count() >= MAX_METRICS_PER_ADDRESS
+                    {
                         refuse(socket, BUSY.as_bytes());
                         continue;
                     }
@@ -46,7 +51,7 @@ impl Server {
                         self.timers
                             .schedule(deadline, TimerKind::Metrics, token.0, 0);
                         entry.insert(Slot::Metrics(conn));
-                        self.metrics_clients += 1;
+                        self.metrics_peers.push(peer.ip());
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -17,10 +17,14 @@ pub(super) enum TimerKind {
     Idle,
     /// The connection's flood bucket has a token again.
     Refill,
+    /// The client closed while flood control held its input; close it now.
+    Hangup,
     /// Try accepting again after running out of descriptors.
     Accept,
     /// A `/metrics` connection's deadline.
     Metrics,
+    /// The room's digest of joins and leaves is due.
+    Digest,
 }
 
 /// Something to do at a given time.
@@ -68,6 +72,11 @@ impl Server {
                     self.accept_all();
                     continue;
                 }
+                TimerKind::Digest => {
+                    self.chat.digest_due(&self.now);
+                    self.deliver();
+                    continue;
+                }
                 TimerKind::Metrics => {
                     // A later metrics connection on the same key has a later
                     // deadline, which `serve_metrics` checks.
@@ -93,6 +102,10 @@ impl Server {
                             .schedule(at, TimerKind::Idle, timer.key, timer.id);
                     }
                     self.deliver();
+                }
+                TimerKind::Hangup => {
+                    use crate::chat::Farewell;
+                    self.mark_close(timer.key, Farewell::Eof);
                 }
                 TimerKind::Refill if conn.paused => {
                     conn.paused = false;

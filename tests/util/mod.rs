@@ -34,8 +34,21 @@ impl TestServer {
         TestServer::start_on(config, Some(local_listener()))
     }
 
+    /// Starts a server with `config` on an already bound listener.
+    pub fn start_on_listener(config: Config, listener: std::net::TcpListener) -> TestServer {
+        TestServer::start_with(config, listener, None)
+    }
+
     fn start_on(config: Config, metrics: Option<std::net::TcpListener>) -> TestServer {
-        let mut server = Server::new(local_listener(), metrics, config).expect("start");
+        TestServer::start_with(config, local_listener(), metrics)
+    }
+
+    fn start_with(
+        config: Config,
+        listener: std::net::TcpListener,
+        metrics: Option<std::net::TcpListener>,
+    ) -> TestServer {
+        let mut server = Server::new(listener, metrics, config).expect("start");
         let addr = server.local_addr().unwrap();
         let metrics_addr = server.metrics_addr();
         let handle = server.shutdown_handle().unwrap();
@@ -97,12 +110,10 @@ pub fn local_listener() -> std::net::TcpListener {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind")
 }
 
-/// The default config with flood control off.
+/// No flood control and no per-address limits: most tests open several
+/// connections from 127.0.0.1 and send as fast as they can.
 pub fn unlimited() -> Config {
-    Config {
-        rate: 0,
-        ..Config::default()
-    }
+    Config::unlimited()
 }
 
 /// One test client: a blocking socket with a read timeout.
@@ -114,7 +125,11 @@ pub struct Client {
 
 impl Client {
     pub fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect");
+        Client::from_stream(TcpStream::connect(addr).expect("connect"))
+    }
+
+    /// Wraps a connected stream.
+    pub fn from_stream(stream: TcpStream) -> Client {
         stream.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
         stream.set_nodelay(true).unwrap();
         Client {
@@ -336,14 +351,8 @@ impl Drop for ServerProcess {
     }
 }
 
-/// User plus system CPU time a process has used, from /proc.
+/// User plus system CPU time a process has used (`linechat::sys`).
+#[track_caller]
 pub fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name (which is in parentheses).
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    // SAFETY: sysconf has no preconditions.
-    let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
-    Duration::from_millis(ticks * 1000 / per_sec)
+    linechat::sys::process_cpu(pid).expect("CPU time from /proc/PID/stat")
 }
