@@ -105,13 +105,14 @@ fn bad_requests_get_clear_statuses() {
     assert!(raw(&huge).starts_with("HTTP/1.1 400 "));
 }
 
-/// Metrics clients that send nothing cannot stall the chat, and have their own cap.
+/// Metrics clients that send nothing cannot stall the chat, and have their
+/// own caps: 2 per address, 8 in all.
 #[test]
 fn silent_metrics_clients_do_not_block_chat() {
     let server = with_metrics();
     let maddr = server.metrics_addr.unwrap();
     let silent: Vec<TcpStream> = (0..linechat::http::MAX_METRICS_CLIENTS)
-        .map(|_| TcpStream::connect(maddr).unwrap())
+        .map(|i| connect_from([127, 0, 0, 10 + i as u8 / 2], maddr))
         .collect();
     let mut alice = server.login("alice");
     let mut bob = server.login("bob");
@@ -119,12 +120,65 @@ fn silent_metrics_clients_do_not_block_chat() {
     bob.send("still chatting\n");
     alice.expect("bob: still chatting\r\n");
     // One more metrics connection is over the cap and is turned away.
-    let mut extra = TcpStream::connect(maddr).unwrap();
-    extra
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut out = String::new();
-    let _ = extra.read_to_string(&mut out);
-    assert!(out.starts_with("HTTP/1.1 503 "), "{out:?}");
+    assert!(read_all(connect_from([127, 0, 0, 30], maddr)).starts_with("HTTP/1.1 503 "));
     drop(silent);
+}
+
+/// Slow connections from one address cannot lock a scraper elsewhere out:
+/// the third from that address is refused, and a scrape from another
+/// address still gets through.
+#[test]
+fn one_address_cannot_take_every_metrics_slot() {
+    let server = with_metrics();
+    let maddr = server.metrics_addr.unwrap();
+    let slow: Vec<TcpStream> = (0..2)
+        .map(|_| connect_from([127, 0, 0, 40], maddr))
+        .collect();
+    assert!(read_all(connect_from([127, 0, 0, 40], maddr)).starts_with("HTTP/1.1 503 "));
+    let mut scrape = connect_from([127, 0, 0, 41], maddr);
+    scrape.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+    assert!(read_all(scrape).starts_with("HTTP/1.1 200 "));
+    drop(slow);
+}
+
+/// Everything the server sends until it closes.
+fn read_all(mut s: TcpStream) -> String {
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+/// A connection to `to` from the loopback address `from` (any 127.x.y.z
+/// is this machine), so a test can be several clients at once.
+fn connect_from(from: [u8; 4], to: SocketAddr) -> TcpStream {
+    use std::os::fd::FromRawFd;
+    let SocketAddr::V4(to) = to else {
+        panic!("IPv4 only")
+    };
+    let sockaddr = |ip: [u8; 4], port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(ip),
+        },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: plain socket calls on a descriptor owned by the returned
+    // stream; the addresses live across the calls.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0);
+        let stream = TcpStream::from_raw_fd(fd);
+        let local = sockaddr(from, 0);
+        assert_eq!(
+            libc::bind(fd, (&local as *const libc::sockaddr_in).cast(), len),
+            0
+        );
+        let remote = sockaddr(to.ip().octets(), to.port());
+        let rc = libc::connect(fd, (&remote as *const libc::sockaddr_in).cast(), len);
+        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
+        stream
+    }
 }
