@@ -65,6 +65,12 @@ impl TokenBucket {
         self.tokens -= 1.0;
     }
 
+    /// Spends `n` tokens whatever is left: the bucket may go below zero,
+    /// and [`check`](Self::check) then waits until it has one again.
+    pub fn take_n(&mut self, n: u32) {
+        self.tokens -= n as f32;
+    }
+
     /// Checks and, if allowed, takes one token.
     pub fn try_take(&mut self, rate: Rate, now: Instant) -> Result<(), Instant> {
         self.check(rate, now)?;

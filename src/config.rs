@@ -15,11 +15,6 @@ pub const FD_RESERVE: usize = 32;
 /// Connections one address may open at once before `--login-rate` applies.
 pub const LOGIN_BURST: u32 = 10;
 
-/// Kernel send and receive buffer of each chat socket, in bytes (the kernel
-/// doubles it). Enough for a whole iteration of fan-out to a fast reader;
-/// small enough that a never-reader or a flooder pins little kernel memory.
-pub const SOCKET_BUFFER: usize = 128 * 1024;
-
 /// Unanswered keepalive probes after which the kernel drops the connection.
 pub const KEEPALIVE_PROBES: u32 = 6;
 
@@ -84,6 +79,15 @@ pub struct Config {
     pub quiet_joins: usize,
     /// How often the digest of joins and leaves is told (10 s; no flag).
     pub digest_interval: Duration,
+    /// The memory the whole process may use (`--memory-budget`, or the
+    /// cgroup's limit); `None` is no budget. `main` derives the limits
+    /// above from it (see `budget`), and near it the server sheds load.
+    pub memory_budget: Option<usize>,
+    /// Kernel send and receive buffer of each chat socket, in bytes (Linux
+    /// doubles it). 128 KiB by default: enough for a whole iteration of
+    /// fan-out to a fast reader, and a never-reader or a held flooder pins
+    /// little kernel memory. A memory budget sets it smaller.
+    pub socket_buffer: usize,
     /// Prefix every line a user receives with `[HH:MM:SS] ` in UTC (`--timestamps`).
     pub timestamps: bool,
 }
@@ -106,6 +110,8 @@ impl Default for Config {
             max_output_memory: 256 * 1024 * 1024,
             quiet_joins: 500,
             digest_interval: Duration::from_secs(10),
+            memory_budget: None,
+            socket_buffer: 128 * 1024,
             timestamps: false,
         }
     }

@@ -47,6 +47,14 @@ impl Transport {
         }
     }
 
+    /// Transport commands (telnet negotiation) read since the last call:
+    /// they cost the sender flood budget like lines do.
+    fn take_commands(&mut self) -> u32 {
+        match self {
+            Transport::Telnet { telnet, .. } => telnet.take_commands(),
+        }
+    }
+
     fn socket(&mut self) -> &mut TcpStream {
         match self {
             Transport::Telnet { socket, .. } => socket,
@@ -78,6 +86,8 @@ pub enum Received {
         len: usize,
         /// Output was queued.
         replied: bool,
+        /// Transport commands (telnet negotiation) in the read.
+        commands: u32,
     },
     /// The client closed its side.
     Eof,
@@ -160,7 +170,12 @@ impl Conn {
                         self.out.push_own(&self.replies);
                         self.replies.clear();
                     }
-                    return Ok(Received::Data { len, replied });
+                    let commands = self.transport.take_commands();
+                    return Ok(Received::Data {
+                        len,
+                        replied,
+                        commands,
+                    });
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.readable = false;
@@ -181,6 +196,11 @@ impl Conn {
         line: &mut String,
     ) -> Option<Frame> {
         self.reader.next_line(input, max_line, line)
+    }
+
+    /// Input held in the server: an unfinished line, and lines left over.
+    pub fn held_input(&self) -> usize {
+        self.reader.buffered()
     }
 
     /// Keeps input that will be handled on a later turn.

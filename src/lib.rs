@@ -9,6 +9,8 @@
 //!
 //! - [`config`]: every limit, with its default and why it exists. Plain data.
 //! - [`bucket`]: the token bucket behind every rate limit. Pure.
+//! - [`budget`]: a memory budget split into the limits that keep the worst
+//!   case inside it. Pure.
 //! - [`chat`]: the chat core, with no sockets: names, the room, commands and
 //!   every protocol text. Connection events in (opened, line, closed, timer),
 //!   values out: deliveries and room events (`Joined`, `Said`, `Left`, ...).
@@ -36,6 +38,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod bucket;
+pub mod budget;
 pub mod chat;
 pub mod config;
 pub mod conn;

@@ -1,7 +1,7 @@
 //! The `linechat` command: parse flags into a `Config`, start logging, bind, run.
 
-use linechat::{Config, Server, sys};
-use log::{error, info};
+use linechat::{Config, Server, budget, sys};
+use log::{error, info, warn};
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::process::ExitCode;
@@ -39,6 +39,11 @@ OPTIONS:
                            largest queues are dropped [default: 268435456]
     --quiet-joins N        above N users, joins and leaves are announced as one
                            line every 10 s; 0 = never [default: 500]
+    --memory-budget BYTES  memory the whole process may use; sets --max-output-memory,
+                           --max-outbuf, --max-clients and socket buffer sizes so every
+                           connection at its worst fits, and sheds load near it
+                           [default: the cgroup's memory limit, if any]
+    --print-limits         print the limits the memory budget gives, then exit
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
@@ -51,6 +56,10 @@ Values may also be given as --flag=value. Logging is set with RUST_LOG
 
 /// What the command line asks for: where to listen, and the limits.
 struct Args {
+    /// `--print-limits`: print the limits a budget gives, then exit.
+    print_limits: bool,
+    /// Which budget-derived limits were given as flags.
+    given: budget::Given,
     /// `--addr`, resolved once at start; bound in order until one works.
     addr: Vec<SocketAddr>,
     /// `--metrics-addr`, resolved likewise.
@@ -69,10 +78,19 @@ fn main() -> ExitCode {
     };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let fd_limit = sys::raise_fd_limit();
+    let mut config = args.config;
+    let budget = apply_budget(&mut config, args.given, fd_limit.after);
+    if args.print_limits {
+        print!("{}", limits(&config));
+        return ExitCode::SUCCESS;
+    }
     info!(
         "open-file limit {} (was {})",
         fd_limit.after, fd_limit.before
     );
+    if let Some(line) = budget {
+        info!("{line}");
+    }
     let listener = match bind(&args.addr) {
         Ok(listener) => listener,
         Err(e) => {
@@ -88,7 +106,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = Server::new(listener, metrics, args.config).and_then(|mut server| {
+    let server = Server::new(listener, metrics, config).and_then(|mut server| {
         server.handle_signals()?;
         Ok(server)
     });
@@ -99,6 +117,48 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Applies the memory budget (`--memory-budget`, else the cgroup's limit)
+/// to the limits not given as flags, logs a warning for each given one that
+/// exceeds it, and returns the line that says how the budget was split.
+fn apply_budget(config: &mut Config, given: budget::Given, fd_limit: usize) -> Option<String> {
+    let (bytes, source) = match config.memory_budget {
+        Some(bytes) => (bytes, "--memory-budget"),
+        None => (sys::cgroup_memory_limit()?, "cgroup"),
+    };
+    let split = budget::split(bytes, config.max_line);
+    let fd_clients = linechat::config::max_clients_for(fd_limit);
+    for warning in budget::apply(&split, config, given, fd_clients) {
+        warn!("{warning}");
+    }
+    Some(format!(
+        "memory budget {} ({source}): output queues {} together, {} per reader; \
+         socket buffers {}; {} clients at most (worst case {} each); \
+         shedding above 85%",
+        budget::human(bytes),
+        budget::human(config.max_output_memory),
+        budget::human(config.max_outbuf),
+        budget::human(config.socket_buffer),
+        config.max_clients.unwrap_or(fd_clients),
+        budget::human(split.per_connection),
+    ))
+}
+
+/// The `key value` lines of `--print-limits`.
+fn limits(config: &Config) -> String {
+    format!(
+        "memory_budget {}\nmax_output_memory {}\nsocket_buffer {}\nmax_clients {}\nmax_outbuf {}\n",
+        config
+            .memory_budget
+            .map_or_else(|| "none".to_string(), |b| b.to_string()),
+        config.max_output_memory,
+        config.socket_buffer,
+        config
+            .max_clients
+            .map_or_else(|| "fd-limit".to_string(), |n| n.to_string()),
+        config.max_outbuf,
+    )
 }
 
 /// Binds the first of `addrs` that can be bound (a host name may resolve
@@ -134,13 +194,23 @@ fn parse_args() -> Result<Option<Args>, String> {
     let mut config = Config::default();
     let addr = address(&mut args, "--addr")?.unwrap_or_else(|| vec![DEFAULT_ADDR.into()]);
     let metrics_addr = address(&mut args, "--metrics-addr")?;
+    let print_limits = args.contains("--print-limits");
+    config.memory_budget = value(
+        &mut args,
+        "--memory-budget",
+        "a whole number of bytes, at least 16777216",
+    )?
+    .map(|n| at_least(n, 16 << 20, "--memory-budget"))
+    .transpose()?;
     config.max_clients = value(&mut args, "--max-clients", "a whole number of at least 1")?
         .map(|n| at_least(n, 1, "--max-clients"))
         .transpose()?;
     if let Some(n) = value(&mut args, "--max-line", "a whole number of at least 1")? {
         config.max_line = at_least(n, 1, "--max-line")?;
     }
-    if let Some(n) = value(&mut args, "--max-outbuf", "a whole number of at least 1")? {
+    let outbuf = value(&mut args, "--max-outbuf", "a whole number of at least 1")?;
+    let given_outbuf = outbuf.is_some();
+    if let Some(n) = outbuf {
         config.max_outbuf = at_least(n, 1, "--max-outbuf")?;
     }
     if let Some(secs) = value(
@@ -186,11 +256,13 @@ fn parse_args() -> Result<Option<Args>, String> {
     if let Some(secs) = value::<u64>(&mut args, "--keepalive", "seconds (0 = off)")? {
         config.keepalive = (secs > 0).then(|| Duration::from_secs(secs));
     }
-    if let Some(n) = value(
+    let output_memory = value(
         &mut args,
         "--max-output-memory",
         "a whole number of bytes, at least 1",
-    )? {
+    )?;
+    let given_output_memory = output_memory.is_some();
+    if let Some(n) = output_memory {
         config.max_output_memory = at_least(n, 1, "--max-output-memory")?;
     }
     if let Some(n) = value(&mut args, "--quiet-joins", "a whole number (0 = never)")? {
@@ -204,7 +276,14 @@ fn parse_args() -> Result<Option<Args>, String> {
             first.to_string_lossy()
         ));
     }
+    let given = budget::Given {
+        max_clients: config.max_clients.is_some(),
+        max_outbuf: given_outbuf,
+        max_output_memory: given_output_memory,
+    };
     Ok(Some(Args {
+        print_limits,
+        given,
         addr,
         metrics_addr,
         config,

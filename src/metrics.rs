@@ -36,6 +36,12 @@ pub struct Metrics {
     /// Readers dropped because all output queues together passed
     /// `--max-output-memory` and theirs were the largest.
     pub budget_drops: u64,
+    /// Connections refused near the memory budget.
+    pub shed_refused: u64,
+    /// Readers dropped near the memory budget, largest queue first.
+    pub shed_output_drops: u64,
+    /// Times a connection holding input stopped being read near the budget.
+    pub shed_read_pauses: u64,
     /// Private messages refused because their recipient was not keeping up.
     pub private_refused: u64,
     /// Connections turned away by `--max-pending`.
@@ -65,6 +71,10 @@ pub struct Gauges {
     pub output_memory: usize,
     /// `--max-output-memory`.
     pub output_budget: usize,
+    /// The memory budget (0 when there is none).
+    pub memory_budget: usize,
+    /// Memory in use at the last sample (0 without a budget).
+    pub memory_used: usize,
 }
 
 impl Metrics {
@@ -94,7 +104,7 @@ impl Metrics {
     }
 
     /// Every counter: its name without prefix, its help, its value.
-    fn counters(&self) -> [(&'static str, &'static str, u64); 15] {
+    fn counters(&self) -> [(&'static str, &'static str, u64); 18] {
         [
             ("accepted_total", "Connections accepted.", self.accepted),
             (
@@ -141,6 +151,21 @@ impl Metrics {
                 "output_budget_drops_total",
                 "Readers dropped because all output queues together passed the output memory budget.",
                 self.budget_drops,
+            ),
+            (
+                "shed_refused_total",
+                "Connections refused near the memory budget.",
+                self.shed_refused,
+            ),
+            (
+                "shed_output_drops_total",
+                "Readers dropped near the memory budget, largest output queue first.",
+                self.shed_output_drops,
+            ),
+            (
+                "shed_read_pauses_total",
+                "Times a connection holding input stopped being read near the memory budget.",
+                self.shed_read_pauses,
             ),
             (
                 "private_refused_total",
@@ -230,6 +255,18 @@ fn render_gauges(out: &mut String, gauges: Gauges) {
         "linechat_output_memory_budget_bytes {}",
         gauges.output_budget
     );
+    gauge(
+        out,
+        "memory_budget_bytes",
+        "The process's memory budget; 0 is none.",
+    );
+    let _ = writeln!(out, "linechat_memory_budget_bytes {}", gauges.memory_budget);
+    gauge(
+        out,
+        "memory_used_bytes",
+        "Resident memory plus kernel TCP buffers at the last sample (with a budget).",
+    );
+    let _ = writeln!(out, "linechat_memory_used_bytes {}", gauges.memory_used);
 }
 
 #[cfg(test)]
@@ -248,6 +285,8 @@ mod tests {
             metrics_clients: 0,
             output_memory: 0,
             output_budget: 1,
+            memory_budget: 0,
+            memory_used: 0,
         });
         assert!(text.contains("linechat_poll_iteration_seconds_bucket{le=\"0.00005\"} 1\n"));
         assert!(text.contains("linechat_poll_iteration_seconds_bucket{le=\"0.005\"} 2\n"));

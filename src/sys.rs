@@ -1,7 +1,8 @@
 //! The operating-system calls the server makes outside its sockets: the
-//! open-file limit, returning freed heap pages, recognising resource
-//! exhaustion, and reading a process's CPU time and resident memory from
-//! `/proc` (for `/metrics`, and shared with the tests, the bench and the
+//! open-file limit, socket options (keepalive, buffer sizes), returning
+//! freed heap pages, recognising resource exhaustion, the cgroup memory
+//! limit and the memory in use, and reading a process's CPU time and
+//! resident memory from `/proc` (shared with the tests, the bench and the
 //! load generator so it is parsed in one place).
 
 use std::io;
@@ -175,6 +176,58 @@ pub fn process_rss(pid: u32) -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// The memory limit of this process's cgroup, if it has a real one: v2's
+/// `memory.max`, else v1's `memory.limit_in_bytes`, at the path
+/// `/proc/self/cgroup` names (a container sees its own cgroup at the root).
+pub fn cgroup_memory_limit() -> Option<usize> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    for line in own.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let candidates: Vec<String> = if controllers.is_empty() {
+            ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
+                .iter()
+                .map(|root| format!("{root}{path}/memory.max"))
+                .collect()
+        } else if controllers.split(',').any(|c| c == "memory") {
+            vec![format!("/sys/fs/cgroup/memory{path}/memory.limit_in_bytes")]
+        } else {
+            continue;
+        };
+        for file in candidates {
+            if let Some(limit) = read_limit(&file) {
+                return Some(limit);
+            }
+        }
+    }
+    None
+}
+
+/// A cgroup limit file's value; `max` or a near-`u64::MAX` value is no limit.
+fn read_limit(file: &str) -> Option<usize> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let value: u64 = text.trim().parse().ok()?;
+    (value < 1 << 60).then(|| usize::try_from(value).unwrap_or(usize::MAX))
+}
+
+/// Memory this process is charged for: its resident memory plus the
+/// kernel's TCP buffer memory (`/proc/net/sockstat`; in a container with
+/// its own network namespace, that is this server's sockets), which cgroup
+/// v2 charges to the process's cgroup too.
+pub fn memory_in_use() -> Option<usize> {
+    let rss = process_rss(std::process::id())? as usize;
+    let sockstat = std::fs::read_to_string("/proc/net/sockstat").ok()?;
+    let pages: usize = sockstat
+        .lines()
+        .find_map(|l| l.strip_prefix("TCP:"))
+        .and_then(|l| l.split_whitespace().skip_while(|w| *w != "mem").nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
+    Some(rss + pages * page)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +273,15 @@ mod tests {
         assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 10);
         assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 6);
         assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT), 120_000);
+    }
+
+    #[test]
+    fn memory_in_use_is_at_least_resident_memory() {
+        let rss = process_rss(std::process::id()).unwrap() as usize;
+        assert!(memory_in_use().unwrap() >= rss / 2);
+        // A limit here may or may not exist; reading it must not fail hard.
+        let _ = cgroup_memory_limit();
+        assert_eq!(read_limit("/nonexistent"), None);
     }
 
     #[test]

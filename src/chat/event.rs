@@ -80,6 +80,8 @@ pub enum Refusal {
     Pending,
     /// Its address opened connections faster than `--login-rate`.
     TooFast,
+    /// The server is near its memory budget.
+    Busy,
 }
 
 /// What happened in a room. Applying one updates the room and renders what

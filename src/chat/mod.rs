@@ -347,6 +347,7 @@ impl Chat {
             Refusal::PerAddress => "Too many connections from your address",
             Refusal::Pending => "Too many connections waiting to log in, try again later",
             Refusal::TooFast => "Connecting too often from your address, try again later",
+            Refusal::Busy => "Server is busy, try again later",
         };
         self.render.notice(now.wall, &[text])
     }

@@ -67,9 +67,14 @@ pub(super) fn clean_checked(raw: &[u8], max_line: usize, line: &mut String) -> F
 /// are removed; so is every default-ignorable character, except a ZWJ or ZWNJ
 /// between two joinable characters (the last one kept and the next one):
 /// letters, combining marks or emoji parts, as `joinable` decides.
+///
+/// A run of more than [`MAX_SPACES`] spaces (tabs and separators count) is
+/// cut to that many, so nobody can push text to the next row of a
+/// terminal, where it would seem to start a line of its own.
 pub fn clean(raw: &[u8], out: &mut String) {
     out.clear();
-    if raw.iter().all(|b| (0x20..0x7f).contains(b)) {
+    if raw.iter().all(|b| (0x20..0x7f).contains(b)) && memchr::memmem::find(raw, LONG_RUN).is_none()
+    {
         // Printable ASCII, by far the common case: nothing to change.
         out.push_str(std::str::from_utf8(raw).unwrap_or_default());
         return;
@@ -78,7 +83,7 @@ pub fn clean(raw: &[u8], out: &mut String) {
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\t' => out.push(' '),
+            '\t' | ' ' | '\u{2028}' | '\u{2029}' => push_space(out),
             '\u{8}' | '\u{7f}' => {
                 out.pop();
                 // A joiner was kept for the character just erased: drop it too.
@@ -93,7 +98,6 @@ pub fn clean(raw: &[u8], out: &mut String) {
             c if c.is_control() => {}
             // No ASCII character is a separator, bidi control or ignorable.
             c if c.is_ascii() => out.push(c),
-            '\u{2028}' | '\u{2029}' => out.push(' '),
             c if BIDI_CONTROL.contains(c) => {}
             ZWNJ | ZWJ
                 if out.chars().next_back().is_some_and(joinable)
@@ -113,6 +117,19 @@ pub fn clean(raw: &[u8], out: &mut String) {
             c if DEFAULT_IGNORABLE.contains(c) => {}
             c => out.push(c),
         }
+    }
+}
+
+/// Longest run of spaces kept: enough for indentation and alignment.
+const MAX_SPACES: usize = 4;
+
+/// One space more than [`MAX_SPACES`]: a run that must be cut.
+const LONG_RUN: &[u8] = b"     ";
+
+/// Appends a space unless the line already ends in [`MAX_SPACES`] of them.
+fn push_space(out: &mut String) {
+    if !out.as_bytes().ends_with(&LONG_RUN[..MAX_SPACES]) {
+        out.push(' ');
     }
 }
 
@@ -142,8 +159,10 @@ fn skip_escape(chars: &mut Chars<'_>) {
             *chars = ahead;
             skip_string(chars);
         }
-        Some(_) => {
-            // nF / Fp / Fe / Fs forms: intermediates 0x20-0x2f, then one final byte.
+        // Fp / Fe / Fs: ESC and one final character (ESC 7, ESC c, ...).
+        Some('\u{30}'..='\u{7e}') => *chars = ahead,
+        // nF: ESC, intermediates 0x20-0x2f, then one final character.
+        Some('\u{20}'..='\u{2f}') => {
             while let Some('\u{20}'..='\u{2f}') = ahead.clone().next() {
                 ahead.next();
             }
@@ -153,6 +172,9 @@ fn skip_escape(chars: &mut Chars<'_>) {
             }
             *chars = ahead;
         }
+        // Not an escape sequence: only the ESC goes, and what follows it
+        // (a letter of any script, say) stays.
+        Some(_) => {}
         None => {}
     }
 }
@@ -267,6 +289,29 @@ mod tests {
                 c as u32
             );
         }
+    }
+
+    #[test]
+    fn long_runs_of_spaces_are_cut() {
+        let spoof = format!("hi{}*** alice has left", " ".repeat(75));
+        assert_eq!(cleaned(spoof.as_bytes()), "hi    *** alice has left");
+        assert_eq!(cleaned(b"a\t\t\t\t\t\tb"), "a    b");
+        assert_eq!(cleaned(b"  indented    twice"), "  indented    twice");
+        assert_eq!(
+            cleaned("a \u{2028}\u{2029}   \u{e9}".as_bytes()),
+            "a    \u{e9}"
+        );
+    }
+
+    #[test]
+    fn an_escape_takes_only_what_belongs_to_it() {
+        assert_eq!(cleaned("a\x1b\u{e9}b".as_bytes()), "a\u{e9}b");
+        assert_eq!(cleaned(b"\x1b7hello"), "hello");
+        assert_eq!(cleaned(b"\x1b(Bok"), "ok");
+        assert_eq!(
+            cleaned("\x1b\u{65e5}\u{672c}".as_bytes()),
+            "\u{65e5}\u{672c}"
+        );
     }
 
     #[test]

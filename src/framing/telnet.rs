@@ -29,20 +29,46 @@ enum TelnetState {
     SubIac,
 }
 
+/// TIMING-MARK: telnet sends `IAC DO TIMING-MARK` on Ctrl-C and discards
+/// output until it is answered, so it is answered every time.
+const TIMING_MARK: u8 = 6;
+
 /// Strips telnet commands out of the byte stream of one connection.
 #[derive(Debug, Default)]
 pub struct Telnet {
     state: TelnetState,
+    /// Options already refused, as bits: DO requests in the first 256, WILL
+    /// offers in the next 256. Allocated at the first negotiation (plain
+    /// `nc` clients never pay for it).
+    refused: Option<Box<[u64; 8]>>,
+    /// Commands seen since [`take_commands`](Self::take_commands).
+    commands: u32,
 }
 
 impl Telnet {
+    /// Telnet commands seen since the last call, for the flood budget.
+    pub fn take_commands(&mut self) -> u32 {
+        std::mem::take(&mut self.commands)
+    }
+
+    /// Marks refusal `bit` as sent; whether it had not been before.
+    fn first_time(&mut self, bit: usize) -> bool {
+        let refused = self.refused.get_or_insert_with(|| Box::new([0; 8]));
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let first = refused[word] & mask == 0;
+        refused[word] |= mask;
+        first
+    }
+
     /// Removes telnet commands from `buf` in place and returns how many data
     /// bytes remain at its front. IAC IAC stands for a literal 0xFF byte.
     ///
     /// Every option the client offers (WILL) or asks for (DO) is refused by
-    /// appending DONT or WONT to `replies`; refusals are never answered, so no
-    /// negotiation loop can start, and a client that waits for an answer (as
-    /// telnet does after Ctrl-C sends IAC DO TIMING-MARK) is not left hanging.
+    /// appending DONT or WONT to `replies`, once per option (RFC 1143: a
+    /// request that changes nothing is not answered), so repeats queue
+    /// nothing; refusals are never answered, so no negotiation loop can
+    /// start. TIMING-MARK is answered every time, so telnet is never left
+    /// waiting after Ctrl-C.
     pub fn strip(&mut self, buf: &mut [u8], replies: &mut Vec<u8>) -> usize {
         if self.state == TelnetState::Data && memchr(IAC, buf).is_none() {
             return buf.len(); // The usual case: no telnet commands at all.
@@ -72,16 +98,28 @@ impl Telnet {
                             TelnetState::Data
                         }
                         WILL | WONT | DO | DONT => TelnetState::Option(byte),
-                        SB => TelnetState::Sub,
+                        SB => {
+                            self.commands += 1;
+                            TelnetState::Sub
+                        }
                         // Any other command (IP, AYT, NOP, GA, ...) is two bytes.
-                        _ => TelnetState::Data,
+                        _ => {
+                            self.commands += 1;
+                            TelnetState::Data
+                        }
                     };
                 }
                 TelnetState::Option(verb) => {
-                    match verb {
-                        DO => replies.extend_from_slice(&[IAC, WONT, byte]),
-                        WILL => replies.extend_from_slice(&[IAC, DONT, byte]),
-                        _ => {}
+                    self.commands += 1;
+                    let answer = match verb {
+                        DO => Some((WONT, 0)),
+                        WILL => Some((DONT, 256)),
+                        _ => None,
+                    };
+                    if let Some((reply, base)) = answer
+                        && (byte == TIMING_MARK || self.first_time(base + usize::from(byte)))
+                    {
+                        replies.extend_from_slice(&[IAC, reply, byte]);
                     }
                     self.state = TelnetState::Data;
                 }
@@ -119,5 +157,25 @@ mod tests {
         let kept = telnet.strip(&mut buf, &mut replies);
         assert_eq!(&buf[..kept], b"abcde\xff");
         assert_eq!(replies, b"\xff\xfc\x01\xff\xfe\x03");
+        assert_eq!(telnet.take_commands(), 5);
+        assert_eq!(telnet.take_commands(), 0);
+    }
+
+    #[test]
+    fn each_option_is_refused_once_but_timing_mark_always() {
+        let mut telnet = Telnet::default();
+        let mut replies = Vec::new();
+        let mut flood = b"\xff\xfd\x01".repeat(1000);
+        flood.extend_from_slice(&b"\xff\xfb\x01".repeat(10));
+        assert_eq!(telnet.strip(&mut flood, &mut replies), 0);
+        assert_eq!(
+            replies, b"\xff\xfc\x01\xff\xfe\x01",
+            "DO and WILL refused once each"
+        );
+        assert_eq!(telnet.take_commands(), 1010);
+        replies.clear();
+        let mut ctrl_c = b"\xff\xf4\xff\xfd\x06".repeat(3);
+        telnet.strip(&mut ctrl_c, &mut replies);
+        assert_eq!(replies, b"\xff\xfc\x06".repeat(3));
     }
 }

@@ -6,7 +6,7 @@ use super::timers::TimerKind;
 use super::{Server, Slot};
 use crate::bucket::{Rate, TokenBucket};
 use crate::chat::{MemberId, Refusal};
-use crate::config::{Config, LOGIN_BURST, SOCKET_BUFFER};
+use crate::config::{Config, LOGIN_BURST};
 use crate::conn::Conn;
 use crate::sys;
 use log::{debug, warn};
@@ -214,7 +214,12 @@ impl Server {
     fn admit(&mut self, socket: TcpStream, peer: SocketAddr) {
         self.metrics.accepted += 1;
         let chatting = self.chat.members();
-        let id = match self.admission.admit(peer.ip(), chatting, self.now.instant) {
+        let admitted = if self.shed.refusing {
+            Err(Refusal::Busy)
+        } else {
+            self.admission.admit(peer.ip(), chatting, self.now.instant)
+        };
+        let id = match admitted {
             Ok(id) => id,
             Err(why) => {
                 match why {
@@ -235,6 +240,10 @@ impl Server {
                         self.metrics.rejected_pending += 1;
                         conn_log!(self, Warn, "too many at the prompt, refusing {peer}");
                     }
+                    Refusal::Busy => {
+                        self.metrics.shed_refused += 1;
+                        conn_log!(self, Warn, "near the memory budget, refusing {peer}");
+                    }
                     Refusal::TooFast => {
                         self.metrics.rejected_rate += 1;
                         conn_log!(self, Warn, "{} connects too often, refusing", peer.ip());
@@ -250,7 +259,7 @@ impl Server {
         let entry = self.slots.vacant_entry();
         let key = entry.key();
         let registry = self.poll.registry();
-        if let Err(e) = sys::set_socket_buffers(&socket, SOCKET_BUFFER) {
+        if let Err(e) = sys::set_socket_buffers(&socket, self.config.socket_buffer) {
             debug!("cannot size buffers for {peer}: {e}");
         }
         if let Some(idle) = self.config.keepalive

@@ -90,9 +90,18 @@ impl Server {
             }
             reads_left -= 1;
             filled = match conn.receive(&mut scratch[..read_size]) {
-                Ok(Received::Data { len, replied }) => {
+                Ok(Received::Data {
+                    len,
+                    replied,
+                    commands,
+                }) => {
                     if replied {
                         self.flush.insert(key);
+                    }
+                    if self.config.rate > 0 {
+                        // Telnet commands are not lines, but they cost the
+                        // same: a negotiation flood is paced like a line flood.
+                        conn.bucket.take_n(commands);
                     }
                     len
                 }

@@ -31,6 +31,7 @@ mod close;
 mod input;
 mod output;
 mod scrape;
+mod shed;
 mod timers;
 
 use crate::chat::{Chat, Now, Output};
@@ -166,6 +167,8 @@ pub struct Server {
     /// Memory held by every chat connection's output queue together,
     /// checked against `--max-output-memory`.
     output_cost: usize,
+    /// Memory in use against the budget, and what is being shed.
+    shed: shed::Shedding,
     timers: Timers,
     /// Set once shutdown starts: the time to stop waiting for output to drain.
     shutdown_deadline: Option<Instant>,
@@ -213,6 +216,7 @@ impl Server {
             backlog: KeySet::default(),
             closing: KeySet::default(),
             output_cost: 0,
+            shed: shed::Shedding::default(),
             timers: Timers::default(),
             shutdown_deadline: None,
             metrics: Metrics::default(),
@@ -273,6 +277,9 @@ impl Server {
         );
         if let Some(addr) = self.metrics_addr() {
             info!("metrics on http://{addr}/metrics");
+        }
+        if self.config.memory_budget.is_some() {
+            self.check_memory();
         }
         let mut events = Events::with_capacity(1024);
         loop {

@@ -19,6 +19,8 @@ impl Server {
             metrics_clients: self.metrics_peers.len(),
             output_memory: self.output_cost,
             output_budget: self.config.max_output_memory,
+            memory_budget: self.config.memory_budget.unwrap_or(0),
+            memory_used: self.shed.used,
         }
     }
 

@@ -25,6 +25,8 @@ pub(super) enum TimerKind {
     Metrics,
     /// The room's digest of joins and leaves is due.
     Digest,
+    /// Measure the memory in use against the budget.
+    Memory,
 }
 
 /// Something to do at a given time.
@@ -70,6 +72,10 @@ impl Server {
             match timer.kind {
                 TimerKind::Accept => {
                     self.accept_all();
+                    continue;
+                }
+                TimerKind::Memory => {
+                    self.check_memory();
                     continue;
                 }
                 TimerKind::Digest => {
