@@ -117,9 +117,24 @@ impl Default for Config {
     }
 }
 
+/// The flags that turn the per-address limits off: for load runs and
+/// tests whose clients all come from 127.0.0.1. With `--rate 0` as well
+/// they give [`Config::unlimited`].
+pub const NO_ADDRESS_LIMITS: &[&str] = &[
+    "--ip-rate",
+    "0",
+    "--max-per-ip",
+    "0",
+    "--max-pending",
+    "0",
+    "--login-rate",
+    "0",
+];
+
 impl Config {
     /// No limits on addresses, prompts or lines: for load runs and for tests
-    /// that open many connections from 127.0.0.1.
+    /// that open many connections from 127.0.0.1 (the flags: `--rate 0`
+    /// and [`NO_ADDRESS_LIMITS`]).
     pub fn unlimited() -> Config {
         Config {
             rate: 0,

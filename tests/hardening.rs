@@ -292,16 +292,7 @@ fn sighup_is_survived() {
 /// tokens is not read, so the kernel keeps what it sent, not the server.
 #[test]
 fn flooders_park_little_input_in_the_server() {
-    let (child, addr) = spawn_binary(&[
-        "--max-per-ip",
-        "0",
-        "--login-rate",
-        "0",
-        "--ip-rate",
-        "0",
-        "--max-pending",
-        "0",
-    ]);
+    let (child, addr) = spawn_binary(linechat::config::NO_ADDRESS_LIMITS);
     let rss = || linechat::sys::process_rss(child.id()).unwrap();
     let mut flooders: Vec<Client> = Vec::new();
     for i in 0..200 {

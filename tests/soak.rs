@@ -11,6 +11,7 @@
 
 mod util;
 
+use linechat::config::NO_ADDRESS_LIMITS;
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -66,7 +67,9 @@ struct Tally {
 }
 
 fn soak(plan: Plan) {
-    let (mut child, addr) = spawn_binary(&[
+    // Every client comes from 127.0.0.1: the per-address limits would turn
+    // most of them away before they could attack anything.
+    let flags = [
         "--max-outbuf",
         "32768",
         "--login-timeout",
@@ -75,17 +78,8 @@ fn soak(plan: Plan) {
         "10",
         "--burst",
         "20",
-        // Every client comes from 127.0.0.1: the per-address limits would
-        // turn most of them away before they could attack anything.
-        "--max-per-ip",
-        "0",
-        "--max-pending",
-        "0",
-        "--login-rate",
-        "0",
-        "--ip-rate",
-        "0",
-    ]);
+    ];
+    let (mut child, addr) = spawn_binary(&[&flags[..], NO_ADDRESS_LIMITS].concat());
     let pid = child.id();
     let idle_rss = rss_kib(pid);
 

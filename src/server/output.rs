@@ -280,9 +280,15 @@ impl Server {
     /// queues until the rest fits: the memory of all queues together is
     /// bounded whatever mix of slow readers the server has.
     pub(super) fn enforce_output_budget(&mut self) {
-        if self.output_cost <= self.config.max_output_memory {
-            return;
+        if self.output_cost > self.config.max_output_memory {
+            let dropped = self.drop_largest_queues(self.config.max_output_memory);
+            self.metrics.budget_drops += dropped;
         }
+    }
+
+    /// Marks readers to be dropped as too slow, largest queue first, until
+    /// the queues left hold at most `down_to` bytes; returns how many.
+    pub(super) fn drop_largest_queues(&mut self, down_to: usize) -> u64 {
         let mut largest: Vec<(usize, usize)> = self
             .slots
             .iter()
@@ -295,14 +301,16 @@ impl Server {
             .collect();
         largest.sort_unstable_by(|a, b| b.cmp(a));
         let mut held = self.output_cost;
+        let mut dropped = 0;
         for (cost, key) in largest {
-            if held <= self.config.max_output_memory {
+            if held <= down_to {
                 break;
             }
             held -= cost;
-            self.metrics.budget_drops += 1;
+            dropped += 1;
             self.mark_close(key, Farewell::TooSlow);
         }
+        dropped
     }
 }
 

@@ -7,7 +7,6 @@
 
 use super::timers::TimerKind;
 use super::{Server, Slot};
-use crate::chat::Farewell;
 use std::time::Duration;
 
 /// How often memory in use is measured (two small `/proc` reads).
@@ -47,36 +46,13 @@ impl Server {
         let percent = used.saturating_mul(100) / budget.max(1);
         self.shed.refusing = percent > REFUSE_ABOVE;
         if percent > DROP_OUTPUT_ABOVE {
-            self.drop_largest_queues();
+            // Half of what the queues hold: enough to come back under the
+            // mark, not everyone.
+            let dropped = self.drop_largest_queues(self.output_cost / 2);
+            self.metrics.shed_output_drops += dropped;
         }
         if percent > STOP_READING_ABOVE {
             self.stop_reading_held_input(at);
-        }
-    }
-
-    /// Drops readers, largest queue first, until the queues hold half of
-    /// what they held: enough to come back under the mark, not everyone.
-    fn drop_largest_queues(&mut self) {
-        let mut largest: Vec<(usize, usize)> = self
-            .slots
-            .iter()
-            .filter_map(|(key, slot)| match slot {
-                Slot::Client(conn) if conn.closing.is_none() && conn.queued_cost() > 0 => {
-                    Some((conn.queued_cost(), key))
-                }
-                _ => None,
-            })
-            .collect();
-        largest.sort_unstable_by(|a, b| b.cmp(a));
-        let target = self.output_cost / 2;
-        let mut held = self.output_cost;
-        for (cost, key) in largest {
-            if held <= target {
-                break;
-            }
-            held -= cost;
-            self.metrics.shed_output_drops += 1;
-            self.mark_close(key, Farewell::TooSlow);
         }
     }
 
