@@ -195,79 +195,8 @@ fn parse_args() -> Result<Option<Args>, String> {
     let addr = address(&mut args, "--addr")?.unwrap_or_else(|| vec![DEFAULT_ADDR.into()]);
     let metrics_addr = address(&mut args, "--metrics-addr")?;
     let print_limits = args.contains("--print-limits");
-    config.memory_budget = value(
-        &mut args,
-        "--memory-budget",
-        "a whole number of bytes, at least 16777216",
-    )?
-    .map(|n| at_least(n, 16 << 20, "--memory-budget"))
-    .transpose()?;
-    config.max_clients = value(&mut args, "--max-clients", "a whole number of at least 1")?
-        .map(|n| at_least(n, 1, "--max-clients"))
-        .transpose()?;
-    if let Some(n) = value(&mut args, "--max-line", "a whole number of at least 1")? {
-        config.max_line = at_least(n, 1, "--max-line")?;
-    }
-    let outbuf = value(&mut args, "--max-outbuf", "a whole number of at least 1")?;
-    let given_outbuf = outbuf.is_some();
-    if let Some(n) = outbuf {
-        config.max_outbuf = at_least(n, 1, "--max-outbuf")?;
-    }
-    if let Some(secs) = value(
-        &mut args,
-        "--login-timeout",
-        "a whole number of seconds, at least 1",
-    )? {
-        config.login_timeout = Duration::from_secs(at_least(secs, 1, "--login-timeout")?);
-    }
-    if let Some(rate) = value(
-        &mut args,
-        "--rate",
-        "a whole number of lines per second (0 = off)",
-    )? {
-        config.rate = rate;
-    }
-    if let Some(burst) = value(&mut args, "--burst", "a whole number of at least 1")? {
-        config.burst = at_least(burst, 1, "--burst")?;
-    }
-    config.idle_timeout = value(
-        &mut args,
-        "--idle-timeout",
-        "a whole number of seconds, at least 1",
-    )?
-    .map(|secs| at_least(secs, 1, "--idle-timeout").map(Duration::from_secs))
-    .transpose()?;
-    if let Some(n) = value(&mut args, "--max-per-ip", "a whole number (0 = no limit)")? {
-        config.max_per_ip = n;
-    }
-    if let Some(n) = value(&mut args, "--max-pending", "a whole number (0 = no limit)")? {
-        config.max_pending = n;
-    }
-    if let Some(n) = value(
-        &mut args,
-        "--login-rate",
-        "connections per minute (0 = off)",
-    )? {
-        config.login_rate = n;
-    }
-    if let Some(n) = value(&mut args, "--ip-rate", "lines per second (0 = off)")? {
-        config.ip_rate = n;
-    }
-    if let Some(secs) = value::<u64>(&mut args, "--keepalive", "seconds (0 = off)")? {
-        config.keepalive = (secs > 0).then(|| Duration::from_secs(secs));
-    }
-    let output_memory = value(
-        &mut args,
-        "--max-output-memory",
-        "a whole number of bytes, at least 1",
-    )?;
-    let given_output_memory = output_memory.is_some();
-    if let Some(n) = output_memory {
-        config.max_output_memory = at_least(n, 1, "--max-output-memory")?;
-    }
-    if let Some(n) = value(&mut args, "--quiet-joins", "a whole number (0 = never)")? {
-        config.quiet_joins = n;
-    }
+    let given = parse_memory_flags(&mut args, &mut config)?;
+    parse_client_flags(&mut args, &mut config)?;
     config.timestamps = args.contains("--timestamps");
     let rest = args.finish();
     if let Some(first) = rest.first() {
@@ -276,11 +205,6 @@ fn parse_args() -> Result<Option<Args>, String> {
             first.to_string_lossy()
         ));
     }
-    let given = budget::Given {
-        max_clients: config.max_clients.is_some(),
-        max_outbuf: given_outbuf,
-        max_output_memory: given_output_memory,
-    };
     Ok(Some(Args {
         print_limits,
         given,
@@ -288,6 +212,93 @@ fn parse_args() -> Result<Option<Args>, String> {
         metrics_addr,
         config,
     }))
+}
+
+/// The flags a memory budget may set, and the budget; returns which of
+/// them were given.
+fn parse_memory_flags(
+    args: &mut pico_args::Arguments,
+    config: &mut Config,
+) -> Result<budget::Given, String> {
+    config.memory_budget = value(
+        args,
+        "--memory-budget",
+        "a whole number of bytes, at least 16777216",
+    )?
+    .map(|n| at_least(n, 16 << 20, "--memory-budget"))
+    .transpose()?;
+    config.max_clients = value(args, "--max-clients", "a whole number of at least 1")?
+        .map(|n| at_least(n, 1, "--max-clients"))
+        .transpose()?;
+    if let Some(n) = value(args, "--max-line", "a whole number of at least 1")? {
+        config.max_line = at_least(n, 1, "--max-line")?;
+    }
+    let outbuf = value(args, "--max-outbuf", "a whole number of at least 1")?;
+    let given_outbuf = outbuf.is_some();
+    if let Some(n) = outbuf {
+        config.max_outbuf = at_least(n, 1, "--max-outbuf")?;
+    }
+    let output_memory = value(
+        args,
+        "--max-output-memory",
+        "a whole number of bytes, at least 1",
+    )?;
+    let given_output_memory = output_memory.is_some();
+    if let Some(n) = output_memory {
+        config.max_output_memory = at_least(n, 1, "--max-output-memory")?;
+    }
+    Ok(budget::Given {
+        max_clients: config.max_clients.is_some(),
+        max_outbuf: given_outbuf,
+        max_output_memory: given_output_memory,
+    })
+}
+
+/// The flags that limit what each client and each address may do.
+fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> Result<(), String> {
+    if let Some(secs) = value(
+        args,
+        "--login-timeout",
+        "a whole number of seconds, at least 1",
+    )? {
+        config.login_timeout = Duration::from_secs(at_least(secs, 1, "--login-timeout")?);
+    }
+    if let Some(rate) = value(
+        args,
+        "--rate",
+        "a whole number of lines per second (0 = off)",
+    )? {
+        config.rate = rate;
+    }
+    if let Some(burst) = value(args, "--burst", "a whole number of at least 1")? {
+        config.burst = at_least(burst, 1, "--burst")?;
+    }
+    config.idle_timeout = value(
+        args,
+        "--idle-timeout",
+        "a whole number of seconds, at least 1",
+    )?
+    .map(|secs| at_least(secs, 1, "--idle-timeout").map(Duration::from_secs))
+    .transpose()?;
+    if let Some(n) = value(args, "--max-per-ip", "a whole number (0 = no limit)")? {
+        config.max_per_ip = n;
+    }
+    if let Some(n) = value(args, "--max-pending", "a whole number (0 = no limit)")? {
+        config.max_pending = n;
+    }
+    if let Some(n) = value(args, "--login-rate", "connections per minute (0 = off)")? {
+        config.login_rate = n;
+    }
+    if let Some(n) = value(args, "--ip-rate", "lines per second (0 = off)")? {
+        config.ip_rate = n;
+    }
+    if let Some(secs) = value::<u64>(args, "--keepalive", "seconds (0 = off)")? {
+        config.keepalive = (secs > 0).then(|| Duration::from_secs(secs));
+    }
+    if let Some(n) = value(args, "--quiet-joins", "a whole number (0 = never)")? {
+        config.quiet_joins = n;
+    }
+    Ok(())
 }
 
 /// `--addr` when none is given.

@@ -21,7 +21,9 @@
 //! - [`render`]: a line for the wire, with the optional timestamp.
 //! - `event`: the values that cross the seam (events, deliveries, time).
 //! - `session`: what a local user's line does: name prompt, chat, commands.
+//! - `apply`: applying a room event, and the digest of joins in big rooms.
 
+mod apply;
 pub mod command;
 mod event;
 pub mod render;
@@ -36,6 +38,7 @@ mod tests;
 
 use crate::bucket::{Rate, TokenBucket};
 use crate::config::Config;
+use apply::Digest;
 use bytes::Bytes;
 use render::Render;
 use room::Room;
@@ -73,16 +76,6 @@ const NICK_RATE: Rate = Rate {
     per_sec: 1.0 / 20.0,
     burst: 3.0,
 };
-
-/// Joins and leaves counted while a room is above `--quiet-joins`, told as
-/// one line when the digest interval has passed since the first of them.
-#[derive(Debug, Default)]
-struct Digest {
-    joined: u32,
-    left: u32,
-    /// When the line is due; `None` while nothing is counted.
-    due: Option<Instant>,
-}
 
 /// Chat lines and actions from one sender in the current turn, rendered
 /// back to back. They become one `Said` event when the turn ends, or before
@@ -316,30 +309,6 @@ impl Chat {
         }
     }
 
-    /// The digest of joins and leaves is due: tell the room.
-    pub fn digest_due(&mut self, now: &Now) {
-        let Some(due) = self.digest.due else {
-            return;
-        };
-        if now.instant < due {
-            self.out.deliveries.push(Delivery::WakeAt(due));
-            return;
-        }
-        self.end_turn(now);
-        let Digest { joined, left, .. } = std::mem::take(&mut self.digest);
-        let secs = self.digest_interval.as_secs().to_string();
-        let (joined, left) = (joined.to_string(), left.to_string());
-        let counts: &[&str] = match (joined.as_str(), left.as_str()) {
-            (j, "0") => &[j, " joined"],
-            ("0", l) => &[l, " left"],
-            (j, l) => &[j, " joined, ", l, " left"],
-        };
-        let mut parts = counts.to_vec();
-        parts.extend_from_slice(&[" in the last ", &secs, " s"]);
-        let line = self.render.notice(now.wall, &parts);
-        self.broadcast(LOBBY, None, line, 1);
-    }
-
     /// The one line sent to a connection that is turned away.
     pub fn refusal(&self, why: Refusal, now: &Now) -> Bytes {
         let text = match why {
@@ -352,83 +321,8 @@ impl Chat {
         self.render.notice(now.wall, &[text])
     }
 
-    /// Applies a room event: updates the room, renders what local members
-    /// see, and records the event in the output.
-    pub fn apply(&mut self, event: RoomEvent, now: &Now) {
-        match &event {
-            RoomEvent::Joined { room, member, name } => {
-                let local = self.locals.get(member).copied();
-                self.room.join(*member, name, local, now.instant);
-                if self.is_quiet() {
-                    self.digest.joined += 1;
-                    self.start_digest(now);
-                } else {
-                    let joined = self.render.notice(now.wall, &[name, " has joined"]);
-                    self.broadcast(*room, local, joined, 1);
-                }
-            }
-            RoomEvent::Said {
-                room,
-                member,
-                lines,
-                count,
-            } => {
-                self.room.touch(*member, now.instant);
-                let except = self.room.local_of(*member);
-                self.broadcast(*room, except, lines.clone(), *count);
-            }
-            RoomEvent::Renamed {
-                room,
-                member,
-                old,
-                new,
-            } => {
-                self.room.rename(*member, new);
-                let told = self
-                    .render
-                    .notice(now.wall, &[old, " is now known as ", new]);
-                let except = self.room.local_of(*member);
-                self.broadcast(*room, except, told, 1);
-            }
-            RoomEvent::Left {
-                room, member, name, ..
-            } => {
-                let quiet = self.is_quiet();
-                self.room.leave(*member);
-                if quiet {
-                    self.digest.left += 1;
-                    self.start_digest(now);
-                } else {
-                    let left = self.render.notice(now.wall, &[name, " has left"]);
-                    self.broadcast(*room, None, left, 1);
-                }
-            }
-            RoomEvent::Private { from, to, line } => {
-                self.room.touch(*from, now.instant);
-                if let Some(local) = self.room.local_of(*to) {
-                    self.to(local, line.clone());
-                }
-            }
-        }
-        self.out.events.push(event);
-    }
-
     fn client(&self, local: Local) -> Option<&Client> {
         self.clients.get(local)?.as_ref()
-    }
-
-    /// Whether the room is big enough that joins and leaves are digested.
-    fn is_quiet(&self) -> bool {
-        self.quiet_joins > 0 && self.room.len() > self.quiet_joins
-    }
-
-    /// Starts the digest's interval unless it is running.
-    fn start_digest(&mut self, now: &Now) {
-        if self.digest.due.is_none() {
-            let due = now.instant + self.digest_interval;
-            self.digest.due = Some(due);
-            self.out.deliveries.push(Delivery::WakeAt(due));
-        }
     }
 
     pub(super) fn close_with(&mut self, local: Local, why: Farewell) {

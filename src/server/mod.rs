@@ -29,6 +29,7 @@ macro_rules! conn_log {
 mod admit;
 mod close;
 mod input;
+mod log_limit;
 mod output;
 mod scrape;
 mod shed;
@@ -40,7 +41,8 @@ use crate::conn::Conn;
 use crate::http::MetricsConn;
 use crate::metrics::Metrics;
 use admit::Admission;
-use log::{debug, info, warn};
+use log::{debug, info};
+use log_limit::LogLimit;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
 use output::KeySet;
@@ -58,9 +60,6 @@ const SCRATCH_SIZE: usize = 64 * 1024;
 /// How long a client that closed while flood control held its input keeps
 /// being served at its rate before it is closed and announced as left.
 const HANGUP_GRACE: Duration = Duration::from_millis(1500);
-
-/// Per-connection log lines allowed per second before they are summarised.
-const LOG_LINES_PER_SEC: u32 = 50;
 
 /// Work (deliveries, plus a share per closed connection) after which freed
 /// memory is handed back to the OS the next time the loop goes idle. A join
@@ -104,37 +103,6 @@ impl ShutdownHandle {
     /// Starts the shutdown: notice to everyone, drain, `run` returns.
     pub fn shutdown(&self) -> io::Result<()> {
         self.waker.wake()
-    }
-}
-
-/// Summarises per-connection log lines beyond [`LOG_LINES_PER_SEC`].
-#[derive(Debug)]
-struct LogLimit {
-    window: Instant,
-    lines: u32,
-    suppressed: u64,
-}
-
-impl LogLimit {
-    /// Whether one more line may be logged now.
-    fn allow(&mut self, now: Instant) -> bool {
-        if now.duration_since(self.window) >= Duration::from_secs(1) {
-            if self.suppressed > 0 {
-                warn!(
-                    "{} more connection log lines suppressed in the last second",
-                    self.suppressed
-                );
-            }
-            self.window = now;
-            self.lines = 0;
-            self.suppressed = 0;
-        }
-        self.lines += 1;
-        let allowed = self.lines <= LOG_LINES_PER_SEC;
-        if !allowed {
-            self.suppressed += 1;
-        }
-        allowed
     }
 }
 
@@ -221,11 +189,7 @@ impl Server {
             shutdown_deadline: None,
             metrics: Metrics::default(),
             metrics_peers: Vec::new(),
-            log_limit: LogLimit {
-                window: now.instant,
-                lines: 0,
-                suppressed: 0,
-            },
+            log_limit: LogLimit::new(now.instant),
             trim_debt: 0,
             config,
         })

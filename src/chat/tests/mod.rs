@@ -1,0 +1,120 @@
+//! The protocol spoken to the core directly: connections are plain numbers,
+//! the clock is fixed, and every text a user can receive is checked.
+//! `texts`: the name prompt, chat and commands; `lifecycle`: leaving,
+//! timeouts, shutdown, timestamps, throttles and digests.
+
+mod lifecycle;
+mod texts;
+
+use super::*;
+use std::time::UNIX_EPOCH;
+
+/// A core and the clock it is told.
+pub(super) struct Harness {
+    pub(super) chat: Chat,
+    pub(super) now: Now,
+    /// Connection handle to member id, as the reactor would keep.
+    pub(super) next_id: u64,
+}
+
+impl Harness {
+    pub(super) fn new(config: Config) -> Harness {
+        Harness {
+            chat: Chat::new(&config),
+            now: Now {
+                instant: Instant::now(),
+                wall: UNIX_EPOCH + Duration::from_secs(86_400 + 3723),
+            },
+            next_id: 100,
+        }
+    }
+
+    pub(super) fn plain() -> Harness {
+        Harness::new(Config::default())
+    }
+
+    /// Takes the output and renders what each local connection received,
+    /// resolving room deliveries against the room as it is now (the reactor
+    /// applies each call's output before the next call).
+    pub(super) fn take(&mut self) -> Taken {
+        let mut out = Output::default();
+        self.chat.take_output(&mut out);
+        let mut taken = Taken::default();
+        for delivery in out.deliveries {
+            match delivery {
+                Delivery::To(local, bytes) => taken.add(local, &bytes),
+                Delivery::Room {
+                    except,
+                    bytes,
+                    room,
+                    ..
+                } => {
+                    for &local in self.chat.locals(room) {
+                        if Some(local) != except {
+                            taken.add(local, &bytes);
+                        }
+                    }
+                }
+                Delivery::Private {
+                    to,
+                    line,
+                    sender,
+                    echo,
+                    ..
+                } => {
+                    taken.add(to, &line);
+                    taken.add(sender, &echo);
+                }
+                Delivery::WakeAt(at) => taken.wake.push(at),
+                Delivery::Close(local, why) => taken.closed.push((local, why)),
+            }
+        }
+        taken.events = out.events;
+        taken
+    }
+
+    pub(super) fn open(&mut self, local: Local) -> String {
+        self.next_id += 1;
+        self.chat.open(local, MemberId(self.next_id), &self.now);
+        self.take().text(local)
+    }
+
+    pub(super) fn line(&mut self, local: Local, text: &str) -> Taken {
+        self.chat.line(local, text, &self.now);
+        self.chat.end_turn(&self.now);
+        self.take()
+    }
+
+    /// Opens `local` and logs it in as `name`.
+    pub(super) fn login(&mut self, local: Local, name: &str) -> Taken {
+        self.open(local);
+        self.line(local, name)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Taken {
+    pub(super) by_local: Vec<(Local, String)>,
+    pub(super) closed: Vec<(Local, Farewell)>,
+    pub(super) wake: Vec<Instant>,
+    pub(super) events: Vec<RoomEvent>,
+}
+
+impl Taken {
+    pub(super) fn add(&mut self, local: Local, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        match self.by_local.iter_mut().find(|(l, _)| *l == local) {
+            Some((_, all)) => all.push_str(&text),
+            None => self.by_local.push((local, text.into_owned())),
+        }
+    }
+
+    /// Everything `local` received.
+    pub(super) fn text(&self, local: Local) -> String {
+        self.by_local
+            .iter()
+            .find(|(l, _)| *l == local)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    }
+}
