@@ -79,6 +79,14 @@ pub struct Config {
     pub quiet_joins: usize,
     /// How often the digest of joins and leaves is told (10 s; no flag).
     pub digest_interval: Duration,
+    /// The room every user starts in (`--default-room`), canonical form
+    /// (`#` and lower case).
+    pub default_room: String,
+    /// Most rooms at once (`--max-rooms`): each costs memory for its
+    /// history, and `/rooms` must stay readable.
+    pub max_rooms: usize,
+    /// Chat lines kept per room for `/history` (`--history`); 0 is off.
+    pub history: usize,
     /// The memory the whole process may use (`--memory-budget`, or the
     /// cgroup's limit); `None` is no budget. `main` derives the limits
     /// above from it (see `budget`), and near it the server sheds load.
@@ -110,6 +118,9 @@ impl Default for Config {
             max_output_memory: 256 * 1024 * 1024,
             quiet_joins: 500,
             digest_interval: Duration::from_secs(10),
+            default_room: "#lobby".into(),
+            max_rooms: 1000,
+            history: 100,
             memory_budget: None,
             socket_buffer: 128 * 1024,
             timestamps: false,

@@ -44,6 +44,9 @@ OPTIONS:
                            connection at its worst fits, and sheds load near it
                            [default: the cgroup's memory limit, if any]
     --print-limits         print the limits the memory budget gives, then exit
+    --default-room ROOM    the room users start in [default: #lobby]
+    --max-rooms N          most rooms at once [default: 1000]
+    --history N            chat lines kept per room for /history, 0 = off [default: 100]
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
@@ -297,6 +300,16 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
     }
     if let Some(n) = value(args, "--quiet-joins", "a whole number (0 = never)")? {
         config.quiet_joins = n;
+    }
+    if let Some(name) = value::<String>(args, "--default-room", "a room name such as #lobby")? {
+        config.default_room = linechat::chat::command::room_name(&name)
+            .map_err(|why| format!("invalid value '{name}' for --default-room: {why}"))?;
+    }
+    if let Some(n) = value(args, "--max-rooms", "a whole number of at least 1")? {
+        config.max_rooms = at_least(n, 1, "--max-rooms")?;
+    }
+    if let Some(n) = value(args, "--history", "a whole number of lines (0 = off)")? {
+        config.history = n;
     }
     Ok(())
 }

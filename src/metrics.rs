@@ -67,6 +67,8 @@ pub struct Gauges {
     pub chatting: usize,
     /// Open `/metrics` connections.
     pub metrics_clients: usize,
+    /// Rooms that exist.
+    pub rooms: usize,
     /// Memory held by all output queues together, in bytes.
     pub output_memory: usize,
     /// `--max-output-memory`.
@@ -239,6 +241,8 @@ fn render_gauges(out: &mut String, gauges: Gauges) {
         "linechat_metrics_connections {}",
         gauges.metrics_clients
     );
+    gauge(out, "rooms", "Rooms that exist.");
+    let _ = writeln!(out, "linechat_rooms {}", gauges.rooms);
     gauge(
         out,
         "output_memory_bytes",
@@ -283,6 +287,7 @@ mod tests {
             awaiting_name: 1,
             chatting: 2,
             metrics_clients: 0,
+            rooms: 1,
             output_memory: 0,
             output_budget: 1,
             memory_budget: 0,

@@ -132,7 +132,7 @@ fn telnet_client_can_log_in() {
     c.expect(util::GREETING);
     c.send_bytes(b"\xff\xfd\x03\xff\xfb\x18carol\r\n");
     c.expect_bytes(b"\xff\xfc\x03\xff\xfe\x18");
-    c.expect("*** Welcome, carol! 1 online: carol\r\n");
+    c.expect("*** Welcome, carol! #lobby: 1 online: carol\r\n");
 }
 
 /// Random garbage from one client never hurts the server or the others.

@@ -13,7 +13,7 @@ fn greets_and_prompts() {
     let mut c = server.connect();
     c.expect(GREETING);
     c.send("alice\n");
-    c.expect("*** Welcome, alice! 1 online: alice\r\n");
+    c.expect("*** Welcome, alice! #lobby: 1 online: alice\r\n");
 }
 
 /// Bad names are refused with a reason and the prompt again, unlimited times.
@@ -31,7 +31,7 @@ fn invalid_names_are_refused_with_a_reason() {
     c.send("caf\u{e9}\n");
     c.expect("*** Invalid name: use only letters, digits, _ and -\r\nEnter your name: ");
     c.send("Ok_name-24\n");
-    c.expect("*** Welcome, Ok_name-24! 1 online: Ok_name-24\r\n");
+    c.expect("*** Welcome, Ok_name-24! #lobby: 1 online: Ok_name-24\r\n");
 }
 
 /// A name in use is refused, also when it differs only in case.
@@ -46,7 +46,7 @@ fn taken_names_are_refused_ignoring_case() {
     c.send("ALICE\n");
     c.expect("*** The name 'ALICE' is taken\r\nEnter your name: ");
     c.send("bob\n");
-    c.expect("*** Welcome, bob! 2 online: alice, bob\r\n");
+    c.expect("*** Welcome, bob! #lobby: 2 online: alice, bob\r\n");
 }
 
 /// Others hear of a join and a leave; the joiner sees who is online.
@@ -57,7 +57,7 @@ fn joins_and_leaves_are_announced() {
     let mut bob = server.connect();
     bob.expect(GREETING);
     bob.send("bob\n");
-    bob.expect("*** Welcome, bob! 2 online: alice, bob\r\n");
+    bob.expect("*** Welcome, bob! #lobby: 2 online: alice, bob\r\n");
     alice.expect("*** bob has joined\r\n");
     bob.send("/quit\n");
     bob.expect("*** Bye!\r\n");
@@ -82,7 +82,7 @@ fn the_prompt_is_outside_the_room() {
     alice.send("secret\n");
     bob.expect("alice: secret\r\n");
     lurker.send("carol\n");
-    lurker.expect("*** Welcome, carol! 3 online: alice, bob, carol\r\n");
+    lurker.expect("*** Welcome, carol! #lobby: 3 online: alice, bob, carol\r\n");
     // The first thing carol sees after logging in is what is said next.
     bob.send("hello carol\n");
     lurker.expect("bob: hello carol\r\n");
@@ -139,7 +139,7 @@ fn lf_crlf_and_cr_nul_end_lines() {
     let mut bob = server.connect();
     bob.expect(GREETING);
     bob.send("bob\r\n");
-    bob.expect("*** Welcome, bob! 2 online: alice, bob\r\n");
+    bob.expect("*** Welcome, bob! #lobby: 2 online: alice, bob\r\n");
     alice.expect("*** bob has joined\r\n");
     bob.send_bytes(b"one\ntwo\r\nthree\r\0four\r");
     bob.send_bytes(b"\nfive\n");
@@ -170,9 +170,14 @@ fn who_help_and_unknown_commands() {
     alice.expect("*** 2 online: alice (idle 0s), Bob (idle 0s)\r\n");
     alice.send("/HELP\n");
     let first = alice.line();
-    assert_eq!(first, "*** Commands (names are case-insensitive):");
+    assert_eq!(
+        first,
+        "*** Commands (names and rooms are case-insensitive):"
+    );
     let rest = alice.skip_until("*** Start a line with // to send a line that begins with /");
-    for cmd in ["/who", "/msg", "/me", "/nick", "/help", "/quit"] {
+    for cmd in [
+        "/who", "/join", "/rooms", "/topic", "/history", "/msg", "/me", "/nick", "/help", "/quit",
+    ] {
         assert!(
             rest.iter().any(|l| l.starts_with(&format!("*** {cmd} "))),
             "/help misses {cmd}: {rest:?}"
@@ -236,7 +241,7 @@ fn online_list_is_capped_at_twenty_names() {
     assert_eq!(
         welcome,
         format!(
-            "*** Welcome, zz! 23 online: {} and 3 more",
+            "*** Welcome, zz! #lobby: 23 online: {} and 3 more",
             names.join(", ")
         )
     );
@@ -254,7 +259,7 @@ fn timestamps_prefix_every_line() {
     assert_stamped(&greeting, "Welcome to linechat!");
     alice.expect("Enter your name: ");
     alice.send("alice\n");
-    assert_stamped(&alice.line(), "*** Welcome, alice! 1 online: alice");
+    assert_stamped(&alice.line(), "*** Welcome, alice! #lobby: 1 online: alice");
     let mut bob = server.connect();
     bob.line();
     bob.expect("Enter your name: ");

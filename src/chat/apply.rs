@@ -1,36 +1,32 @@
-//! Applying a room event: the room changes, and what local members see is
-//! rendered once. Local events and (later) events from elsewhere take the
-//! same path. Above `--quiet-joins`, joins and leaves are counted into a
-//! digest instead of being told one by one.
+//! Applying a room event: the rooms change, and what local members see is
+//! rendered once per room. Local events and (later) events from elsewhere
+//! take the same path. Above `--quiet-joins`, joins and leaves are counted
+//! into the room's digest instead of being told one by one.
 
-use super::{Chat, Delivery, LOBBY, Now, RoomEvent};
-use std::time::Instant;
-
-/// Joins and leaves counted while a room is above `--quiet-joins`, told as
-/// one line when the digest interval has passed since the first of them.
-#[derive(Debug, Default)]
-pub(super) struct Digest {
-    joined: u32,
-    left: u32,
-    /// When the line is due; `None` while nothing is counted.
-    due: Option<Instant>,
-}
+use super::rooms::Digest;
+use super::{Chat, Delivery, MemberId, Now, RoomEvent, RoomId};
 
 impl Chat {
-    /// Applies a room event: updates the room, renders what local members
+    /// Applies a room event: updates the rooms, renders what local members
     /// see, and records the event in the output.
     pub fn apply(&mut self, event: RoomEvent, now: &Now) {
         match &event {
             RoomEvent::Joined { room, member, name } => {
-                let local = self.locals.get(member).copied();
-                self.room.join(*member, name, local, now.instant);
-                if self.is_quiet() {
-                    self.digest.joined += 1;
-                    self.start_digest(now);
-                } else {
-                    let joined = self.render.notice(now.wall, &[name, " has joined"]);
-                    self.broadcast(*room, local, joined, 1);
-                }
+                self.names.insert(name.to_ascii_lowercase().into(), *member);
+                self.enter(*room, *member, name, now.instant, now);
+            }
+            RoomEvent::Moved {
+                from,
+                to,
+                member,
+                name,
+            } => {
+                let last = self
+                    .room_of(*member)
+                    .and_then(|r| r.members.last_active(*member));
+                let to_name = self.rooms.get(*to).map(|r| r.name.clone());
+                self.depart(*from, *member, name, to_name.as_deref(), now);
+                self.enter(*to, *member, name, last.unwrap_or(now.instant), now);
             }
             RoomEvent::Said {
                 room,
@@ -38,8 +34,13 @@ impl Chat {
                 lines,
                 count,
             } => {
-                self.room.touch(*member, now.instant);
-                let except = self.room.local_of(*member);
+                let history_len = self.history_len;
+                let Some(r) = self.rooms.get_mut(*room) else {
+                    return;
+                };
+                r.members.touch(*member, now.instant);
+                r.history.push(now.wall, lines, history_len);
+                let except = r.members.local_of(*member);
                 self.broadcast(*room, except, lines.clone(), *count);
             }
             RoomEvent::Renamed {
@@ -48,29 +49,51 @@ impl Chat {
                 old,
                 new,
             } => {
-                self.room.rename(*member, new);
+                self.names.remove(old.to_ascii_lowercase().as_str());
+                self.names.insert(new.to_ascii_lowercase().into(), *member);
+                let Some(r) = self.rooms.get_mut(*room) else {
+                    return;
+                };
+                r.members.rename(*member, new);
+                let except = r.members.local_of(*member);
                 let told = self
                     .render
                     .notice(now.wall, &[old, " is now known as ", new]);
-                let except = self.room.local_of(*member);
                 self.broadcast(*room, except, told, 1);
+            }
+            RoomEvent::Topic {
+                room,
+                member,
+                topic,
+            } => {
+                let setter = self.name_of(*member).unwrap_or("someone").to_string();
+                let Some(r) = self.rooms.get_mut(*room) else {
+                    return;
+                };
+                r.topic = topic.clone();
+                let told = match topic {
+                    Some(topic) => self
+                        .render
+                        .notice(now.wall, &[&setter, " set the topic: ", topic]),
+                    None => self
+                        .render
+                        .notice(now.wall, &[&setter, " cleared the topic"]),
+                };
+                self.broadcast(*room, None, told, 1);
             }
             RoomEvent::Left {
                 room, member, name, ..
             } => {
-                let quiet = self.is_quiet();
-                self.room.leave(*member);
-                if quiet {
-                    self.digest.left += 1;
-                    self.start_digest(now);
-                } else {
-                    let left = self.render.notice(now.wall, &[name, " has left"]);
-                    self.broadcast(*room, None, left, 1);
-                }
+                self.names.remove(name.to_ascii_lowercase().as_str());
+                self.depart(*room, *member, name, None, now);
             }
             RoomEvent::Private { from, to, line } => {
-                self.room.touch(*from, now.instant);
-                if let Some(local) = self.room.local_of(*to) {
+                if let Some(&room) = self.member_room.get(from)
+                    && let Some(r) = self.rooms.get_mut(room)
+                {
+                    r.members.touch(*from, now.instant);
+                }
+                if let Some(local) = self.room_of(*to).and_then(|r| r.members.local_of(*to)) {
                     self.to(local, line.clone());
                 }
             }
@@ -78,40 +101,97 @@ impl Chat {
         self.out.events.push(event);
     }
 
-    /// The digest of joins and leaves is due: tell the room.
-    pub fn digest_due(&mut self, now: &Now) {
-        let Some(due) = self.digest.due else {
+    /// `member` comes into `room`; the room hears of it (or counts it).
+    fn enter(
+        &mut self,
+        room: RoomId,
+        member: MemberId,
+        name: &str,
+        last: std::time::Instant,
+        now: &Now,
+    ) {
+        let local = self.locals.get(&member).copied();
+        let quiet_joins = self.quiet_joins;
+        let Some(r) = self.rooms.get_mut(room) else {
             return;
         };
-        if now.instant < due {
-            self.out.deliveries.push(Delivery::WakeAt(due));
+        r.members.join(member, name, local, last);
+        self.member_room.insert(member, room);
+        if quiet_joins > 0 && r.members.len() > quiet_joins {
+            r.digest.joined += 1;
+            self.start_digest(room, now);
+        } else {
+            let joined = self.render.notice(now.wall, &[name, " has joined"]);
+            self.broadcast(room, local, joined, 1);
+        }
+    }
+
+    /// `member` goes out of `room`, to the room called `to` if it moves;
+    /// the room hears of it (or counts it), and goes if nothing keeps it.
+    fn depart(&mut self, room: RoomId, member: MemberId, name: &str, to: Option<&str>, now: &Now) {
+        self.member_room.remove(&member);
+        let quiet_joins = self.quiet_joins;
+        let Some(r) = self.rooms.get_mut(room) else {
+            return;
+        };
+        let quiet = quiet_joins > 0 && r.members.len() > quiet_joins;
+        r.members.leave(member);
+        if quiet {
+            r.digest.left += 1;
+            self.start_digest(room, now);
+        } else {
+            let left = match to {
+                Some(to) => self.render.notice(now.wall, &[name, " has left for ", to]),
+                None => self.render.notice(now.wall, &[name, " has left"]),
+            };
+            self.broadcast(room, None, left, 1);
+        }
+        self.rooms.remove_if_unused(room);
+    }
+
+    /// Digests whose interval is over are told to their rooms.
+    pub fn digest_due(&mut self, now: &Now) {
+        let secs = self.digest_interval.as_secs().to_string();
+        let mut told = Vec::new();
+        let mut next = None;
+        for (id, r) in self.rooms.iter_mut() {
+            match r.digest.due {
+                Some(due) if due <= now.instant => {
+                    told.push((id, std::mem::take(&mut r.digest)));
+                }
+                Some(due) => next = Some(next.map_or(due, |n: std::time::Instant| n.min(due))),
+                None => {}
+            }
+        }
+        if let Some(next) = next {
+            self.out.deliveries.push(Delivery::WakeAt(next));
+        }
+        if told.is_empty() {
             return;
         }
         self.end_turn(now);
-        let Digest { joined, left, .. } = std::mem::take(&mut self.digest);
-        let secs = self.digest_interval.as_secs().to_string();
-        let (joined, left) = (joined.to_string(), left.to_string());
-        let counts: &[&str] = match (joined.as_str(), left.as_str()) {
-            (j, "0") => &[j, " joined"],
-            ("0", l) => &[l, " left"],
-            (j, l) => &[j, " joined, ", l, " left"],
-        };
-        let mut parts = counts.to_vec();
-        parts.extend_from_slice(&[" in the last ", &secs, " s"]);
-        let line = self.render.notice(now.wall, &parts);
-        self.broadcast(LOBBY, None, line, 1);
+        for (room, Digest { joined, left, .. }) in told {
+            let (joined, left) = (joined.to_string(), left.to_string());
+            let counts: &[&str] = match (joined.as_str(), left.as_str()) {
+                (j, "0") => &[j, " joined"],
+                ("0", l) => &[l, " left"],
+                (j, l) => &[j, " joined, ", l, " left"],
+            };
+            let mut parts = counts.to_vec();
+            parts.extend_from_slice(&[" in the last ", &secs, " s"]);
+            let line = self.render.notice(now.wall, &parts);
+            self.broadcast(room, None, line, 1);
+        }
     }
 
-    /// Whether the room is big enough that joins and leaves are digested.
-    fn is_quiet(&self) -> bool {
-        self.quiet_joins > 0 && self.room.len() > self.quiet_joins
-    }
-
-    /// Starts the digest's interval unless it is running.
-    fn start_digest(&mut self, now: &Now) {
-        if self.digest.due.is_none() {
-            let due = now.instant + self.digest_interval;
-            self.digest.due = Some(due);
+    /// Starts `room`'s digest interval unless it is running.
+    fn start_digest(&mut self, room: RoomId, now: &Now) {
+        let interval = self.digest_interval;
+        if let Some(r) = self.rooms.get_mut(room)
+            && r.digest.due.is_none()
+        {
+            let due = now.instant + interval;
+            r.digest.due = Some(due);
             self.out.deliveries.push(Delivery::WakeAt(due));
         }
     }

@@ -23,6 +23,14 @@ pub enum Command<'a> {
     },
     /// Rename to this name (its form and freedom not yet checked).
     Nick(&'a str),
+    /// Move to this room (its name not yet checked).
+    Join(&'a str),
+    /// List the rooms.
+    Rooms,
+    /// Show the room's topic (`None`), or set it (`Some`).
+    Topic(Option<&'a str>),
+    /// Show the last lines of the room: how many, as typed (`None`: the default).
+    History(Option<&'a str>),
     /// List who is online.
     Who,
     /// Show the command list.
@@ -81,6 +89,11 @@ pub fn parse_command(line: &str) -> Command<'_> {
         "me" => Command::Me(rest),
         "nick" if rest.is_empty() => Command::Usage("/nick NAME"),
         "nick" => Command::Nick(rest),
+        "join" if rest.is_empty() => Command::Usage("/join ROOM"),
+        "join" => Command::Join(rest),
+        "rooms" => Command::Rooms,
+        "topic" => Command::Topic((!rest.is_empty()).then_some(rest)),
+        "history" => Command::History((!rest.is_empty()).then_some(rest)),
         "msg" => match rest.split_once(char::is_whitespace) {
             Some((to, text)) if !text.trim().is_empty() => Command::Msg {
                 to,
@@ -90,6 +103,25 @@ pub fn parse_command(line: &str) -> Command<'_> {
         },
         _ => Command::Unknown(verb),
     }
+}
+
+/// Longest room name, without its `#`.
+pub const MAX_ROOM_NAME: usize = 32;
+
+/// A room name as typed, with or without `#`, in its canonical form: `#`
+/// and the name in lower case (names compare ignoring ASCII case).
+pub fn room_name(typed: &str) -> Result<String, &'static str> {
+    let bare = typed.strip_prefix('#').unwrap_or(typed);
+    if bare.is_empty() || bare.len() > MAX_ROOM_NAME {
+        return Err("use # and 1 to 32 characters");
+    }
+    if !bare
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err("use only a-z, 0-9, _ and -");
+    }
+    Ok(format!("#{}", bare.to_ascii_lowercase()))
 }
 
 /// Names are 1 to 24 characters from `A-Z a-z 0-9 _ -`.
@@ -150,5 +182,30 @@ mod tests {
         assert_eq!(parse_command("/nick  carol "), Command::Nick("carol"));
         assert_eq!(parse_command("/nick"), Command::Usage("/nick NAME"));
         assert_eq!(parse_command("/dance now"), Command::Unknown("dance"));
+        assert_eq!(parse_command("/JOIN #Rust"), Command::Join("#Rust"));
+        assert_eq!(parse_command("/join"), Command::Usage("/join ROOM"));
+        assert_eq!(parse_command("/rooms"), Command::Rooms);
+        assert_eq!(parse_command("/topic"), Command::Topic(None));
+        assert_eq!(
+            parse_command("/topic  Rust talk "),
+            Command::Topic(Some("Rust talk"))
+        );
+        assert_eq!(parse_command("/history"), Command::History(None));
+        assert_eq!(parse_command("/history 5"), Command::History(Some("5")));
+    }
+
+    #[test]
+    fn room_names() {
+        assert_eq!(room_name("#Rust").as_deref(), Ok("#rust"));
+        assert_eq!(room_name("lobby").as_deref(), Ok("#lobby"));
+        assert_eq!(room_name("a-b_9").as_deref(), Ok("#a-b_9"));
+        assert_eq!(room_name("#"), Err("use # and 1 to 32 characters"));
+        assert_eq!(
+            room_name(&"x".repeat(33)),
+            Err("use # and 1 to 32 characters")
+        );
+        assert!(room_name(&"x".repeat(32)).is_ok());
+        assert_eq!(room_name("#a b"), Err("use only a-z, 0-9, _ and -"));
+        assert_eq!(room_name("##x"), Err("use only a-z, 0-9, _ and -"));
     }
 }

@@ -10,12 +10,10 @@ use std::time::{Instant, SystemTime};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MemberId(pub u64);
 
-/// A room. There is one today, [`LOBBY`]; events carry it already.
+/// A room on this node (a slab key of the rooms; a room's name is what
+/// other nodes would know it by).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RoomId(pub u32);
-
-/// The room everyone is in.
-pub const LOBBY: RoomId = RoomId(0);
 
 /// The current time, passed into every call: monotonic for timeouts and
 /// idle times, wall-clock for timestamps. The core never reads a clock.
@@ -108,6 +106,26 @@ pub enum RoomEvent {
         lines: Bytes,
         /// How many lines `lines` holds.
         count: u64,
+    },
+    /// `member` went from room `from` to room `to`.
+    Moved {
+        /// The room left.
+        from: RoomId,
+        /// The room entered.
+        to: RoomId,
+        /// Who.
+        member: MemberId,
+        /// Their name.
+        name: Box<str>,
+    },
+    /// `member` set (`Some`) or cleared (`None`) the topic of `room`.
+    Topic {
+        /// Where.
+        room: RoomId,
+        /// Who.
+        member: MemberId,
+        /// The topic now.
+        topic: Option<Box<str>>,
     },
     /// `member` changed their name.
     Renamed {

@@ -18,6 +18,7 @@
 //! Every protocol text lives in this module and its children:
 //! - [`command`]: what a line means (a name, chat text, a command). Pure.
 //! - [`room`]: who is in a room, their names, who is local.
+//! - [`rooms`]: every room: name, topic, members, history, digest.
 //! - [`render`]: a line for the wire, with the optional timestamp.
 //! - `event`: the values that cross the seam (events, deliveries, time).
 //! - `session`: what a local user's line does: name prompt, chat, commands.
@@ -28,9 +29,10 @@ pub mod command;
 mod event;
 pub mod render;
 pub mod room;
+pub mod rooms;
 mod session;
 
-pub use event::{Delivery, Farewell, LOBBY, MemberId, Now, Output, Refusal, RoomEvent, RoomId};
+pub use event::{Delivery, Farewell, MemberId, Now, Output, Refusal, RoomEvent, RoomId};
 pub use session::{GREETING, HELP, PROMPT};
 
 #[cfg(test)]
@@ -38,10 +40,9 @@ mod tests;
 
 use crate::bucket::{Rate, TokenBucket};
 use crate::config::Config;
-use apply::Digest;
 use bytes::Bytes;
 use render::Render;
-use room::Room;
+use rooms::Rooms;
 use session::greeting;
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -96,7 +97,15 @@ pub struct Chat {
     clients: Vec<Option<Client>>,
     /// The handle of each local member.
     locals: HashMap<MemberId, Local>,
-    room: Room,
+    /// Every room.
+    rooms: Rooms,
+    /// Every chatting user's name, lower-cased, server-wide: names are
+    /// unique across rooms, and `/msg` reaches any room.
+    names: HashMap<Box<str>, MemberId>,
+    /// The room each chatting user is in.
+    member_room: HashMap<MemberId, RoomId>,
+    /// `--history`: lines kept per room.
+    history_len: usize,
     render: Render,
     /// `--max-line`, named in the too-long notice.
     max_line: usize,
@@ -109,7 +118,6 @@ pub struct Chat {
     quiet_joins: usize,
     /// How often the digest is told.
     digest_interval: Duration,
-    digest: Digest,
     out: Output,
 }
 
@@ -123,7 +131,10 @@ impl Chat {
         Chat {
             clients: Vec::new(),
             locals: HashMap::new(),
-            room: Room::default(),
+            rooms: Rooms::new(&config.default_room, config.max_rooms),
+            names: HashMap::new(),
+            member_room: HashMap::new(),
+            history_len: config.history,
             render,
             max_line: config.max_line,
             idle_timeout: config.idle_timeout,
@@ -131,7 +142,6 @@ impl Chat {
             batch: Batch::default(),
             quiet_joins: config.quiet_joins,
             digest_interval: config.digest_interval,
-            digest: Digest::default(),
             out: Output::default(),
         }
     }
@@ -148,8 +158,8 @@ impl Chat {
     }
 
     /// Local connections of the members of `room`: the fan-out list.
-    pub fn locals(&self, _room: RoomId) -> &[Local] {
-        self.room.locals()
+    pub fn locals(&self, room: RoomId) -> &[Local] {
+        self.rooms.get(room).map_or(&[], |r| r.members.locals())
     }
 
     /// The local connection of `member`, if it is on this node.
@@ -157,9 +167,14 @@ impl Chat {
         self.locals.get(&member).copied()
     }
 
-    /// Users in the room.
+    /// Users chatting, in every room.
     pub fn members(&self) -> usize {
-        self.room.len()
+        self.member_room.len()
+    }
+
+    /// Rooms that exist.
+    pub fn rooms(&self) -> usize {
+        self.rooms.len()
     }
 
     /// A connection opened: greet it and prompt for a name.
@@ -222,15 +237,16 @@ impl Chat {
         if let Some(member) = self.batch.from.take() {
             let lines = Bytes::from(std::mem::take(&mut self.batch.buf));
             let count = std::mem::take(&mut self.batch.count);
-            self.apply(
-                RoomEvent::Said {
-                    room: LOBBY,
-                    member,
-                    lines,
-                    count,
-                },
-                now,
-            );
+            let Some(&room) = self.member_room.get(&member) else {
+                return;
+            };
+            let said = RoomEvent::Said {
+                room,
+                member,
+                lines,
+                count,
+            };
+            self.apply(said, now);
         }
     }
 
@@ -251,7 +267,8 @@ impl Chat {
     /// been silent for `--idle-timeout`, else return when to look again.
     pub fn idle_check(&mut self, local: Local, now: &Now) -> Option<Instant> {
         let idle = self.idle_timeout?;
-        let last = self.room.last_active(self.client(local)?.member)?;
+        let member = self.client(local)?.member;
+        let last = self.room_of(member)?.members.last_active(member)?;
         if now.instant < last + idle {
             return Some(last + idle);
         }
@@ -267,13 +284,13 @@ impl Chat {
         let client = self.clients.get_mut(local)?.take()?;
         self.locals.remove(&client.member);
         if client.state == State::Chatting
-            && let Some(name) = self.room.name_of(client.member)
+            && let Some(&room) = self.member_room.get(&client.member)
+            && let Some(name) = self.name_of(client.member)
         {
-            let name = name.into();
             let left = RoomEvent::Left {
-                room: LOBBY,
+                room,
                 member: client.member,
-                name,
+                name: name.into(),
                 why,
             };
             self.apply(left, now);
@@ -325,6 +342,21 @@ impl Chat {
         self.clients.get(local)?.as_ref()
     }
 
+    /// The room `member` is chatting in.
+    pub(super) fn room_of(&self, member: MemberId) -> Option<&rooms::RoomState> {
+        self.rooms.get(*self.member_room.get(&member)?)
+    }
+
+    /// The name of chatting user `member`.
+    pub(super) fn name_of(&self, member: MemberId) -> Option<&str> {
+        self.room_of(member)?.members.name_of(member)
+    }
+
+    /// The chatting user called `name` (ignoring ASCII case), in any room.
+    pub(super) fn find(&self, name: &str) -> Option<MemberId> {
+        self.names.get(name.to_ascii_lowercase().as_str()).copied()
+    }
+
     pub(super) fn close_with(&mut self, local: Local, why: Farewell) {
         self.out.deliveries.push(Delivery::Close(local, why));
     }
@@ -338,7 +370,13 @@ impl Chat {
         self.to(local, notice);
     }
 
-    fn broadcast(&mut self, room: RoomId, except: Option<Local>, bytes: Bytes, lines: u64) {
+    pub(super) fn broadcast(
+        &mut self,
+        room: RoomId,
+        except: Option<Local>,
+        bytes: Bytes,
+        lines: u64,
+    ) {
         self.out.deliveries.push(Delivery::Room {
             room,
             except,

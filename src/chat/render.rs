@@ -42,7 +42,7 @@ impl Render {
 }
 
 /// Appends `[HH:MM:SS] ` for `at` in UTC.
-fn push_timestamp(buf: &mut Vec<u8>, at: SystemTime) {
+pub(super) fn push_timestamp(buf: &mut Vec<u8>, at: SystemTime) {
     let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) % 86_400;
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     let digits = |n: u64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];

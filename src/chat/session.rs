@@ -4,7 +4,8 @@
 
 use super::command::{self, AtPrompt, Command};
 use super::render::Render;
-use super::{Chat, Delivery, Farewell, LOBBY, Local, MemberId, NICK_RATE, Now, RoomEvent, State};
+use super::rooms::Full;
+use super::{Chat, Delivery, Farewell, Local, MemberId, NICK_RATE, Now, RoomEvent, State};
 use bytes::Bytes;
 use std::time::SystemTime;
 
@@ -16,9 +17,13 @@ pub const PROMPT: &str = "Enter your name: ";
 
 /// One line per command, shown by `/help`.
 pub const HELP: &[&str] = &[
-    "Commands (names are case-insensitive):",
-    "/who - list who is online and how long they have been idle",
-    "/msg NAME TEXT - send TEXT to NAME only",
+    "Commands (names and rooms are case-insensitive):",
+    "/who - list who is in this room and how long they have been idle",
+    "/join ROOM - go to ROOM (#name), making it if it does not exist",
+    "/rooms - list the rooms, busiest first",
+    "/topic [TEXT] - show this room's topic, or set it (/topic - clears it)",
+    "/history [N] - show the last N lines said in this room (default 20)",
+    "/msg NAME TEXT - send TEXT to NAME only, in any room",
     "/me TEXT - describe an action: * yourname TEXT",
     "/nick NAME - change your name",
     "/help - this list",
@@ -26,13 +31,19 @@ pub const HELP: &[&str] = &[
     "Start a line with // to send a line that begins with /",
 ];
 
+/// Longest topic, in bytes.
+pub const MAX_TOPIC: usize = 200;
+
+/// Lines `/history` shows when no count is given.
+const HISTORY_DEFAULT: usize = 20;
+
 impl Chat {
     /// A line typed at the name prompt.
     pub(super) fn at_prompt(&mut self, local: Local, member: MemberId, text: &str, now: &Now) {
         let name = match command::parse_name(text) {
             AtPrompt::Quit => return self.close_with(local, Farewell::Quit),
             AtPrompt::Invalid(why) => return self.retry(local, now, &["Invalid name: ", why]),
-            AtPrompt::Name(name) if self.room.find(name).is_some() => {
+            AtPrompt::Name(name) if self.find(name).is_some() => {
                 return self.retry(local, now, &["The name '", name, "' is taken"]);
             }
             AtPrompt::Name(name) => name,
@@ -40,14 +51,30 @@ impl Chat {
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
             client.state = State::Chatting;
         }
+        let room = self.rooms.default_room();
         let joined = RoomEvent::Joined {
-            room: LOBBY,
+            room,
             member,
             name: name.into(),
         };
         self.apply(joined, now);
-        let list = self.room.online_list(None);
-        self.notice_to(local, now, &["Welcome, ", name, "! ", &list]);
+        self.welcome(local, member, now);
+    }
+
+    /// The welcome line (name, room, who is there) and the room's topic.
+    fn welcome(&mut self, local: Local, member: MemberId, now: &Now) {
+        let (Some(name), Some(room)) = (self.name_of(member), self.room_of(member)) else {
+            return;
+        };
+        let list = room.members.online_list(None);
+        let mut text = Vec::new();
+        let parts = ["*** Welcome, ", name, "! ", &room.name, ": ", &list];
+        self.render.push_line(&mut text, now.wall, &parts);
+        if let Some(topic) = &room.topic {
+            self.render
+                .push_line(&mut text, now.wall, &["*** Topic: ", topic]);
+        }
+        self.to(local, Bytes::from(text));
     }
 
     /// Refuses a name: the reason, then the prompt again.
@@ -69,28 +96,24 @@ impl Chat {
             // Whatever this line causes comes after the lines before it.
             self.end_turn(now);
         }
-        let Some(name) = self.room.name_of(member) else {
-            return;
-        };
         match command {
             Command::Ignore => {}
-            Command::Say(text) => {
-                let parts = [name, ": ", text];
-                self.render.push_line(&mut self.batch.buf, now.wall, &parts);
-                self.batch.count += 1;
-                self.batch.from = Some(member);
-            }
-            Command::Me(text) => {
-                let parts = ["* ", name, " ", text];
-                self.render.push_line(&mut self.batch.buf, now.wall, &parts);
-                self.batch.count += 1;
-                self.batch.from = Some(member);
-            }
+            Command::Say(text) => self.batch_line(member, &[": ", text], now),
+            Command::Me(text) => self.batch_line(member, &[" ", text], now),
             Command::Msg { to, text } => self.private(local, member, to, text, now),
             Command::Nick(new) => self.nick(local, member, new, now),
-            Command::Who => {
-                let list = self.room.online_list(Some(now.instant));
+            Command::Join(room) => self.join(local, member, room, now),
+            Command::Rooms => {
+                let list = self.rooms.listing();
                 self.notice_to(local, now, &[&list]);
+            }
+            Command::Topic(topic) => self.topic(local, member, topic, now),
+            Command::History(count) => self.history(local, member, count, now),
+            Command::Who => {
+                let list = self
+                    .room_of(member)
+                    .map(|r| r.members.online_list(Some(now.instant)));
+                self.notice_to(local, now, &[&list.unwrap_or_default()]);
             }
             Command::Help => {
                 let mut text = Vec::new();
@@ -107,24 +130,154 @@ impl Chat {
         }
     }
 
+    /// Renders a chat line (`name` then `rest`) or, when `rest` starts with
+    /// a space, an action (`* name` then `rest`) into the turn's batch.
+    fn batch_line(&mut self, member: MemberId, rest: &[&str; 2], now: &Now) {
+        let name = self
+            .member_room
+            .get(&member)
+            .and_then(|&room| self.rooms.get(room))
+            .and_then(|room| room.members.name_of(member));
+        let Some(name) = name else {
+            return;
+        };
+        let action = rest[0] == " ";
+        let parts = [if action { "* " } else { "" }, name, rest[0], rest[1]];
+        self.render.push_line(&mut self.batch.buf, now.wall, &parts);
+        self.batch.count += 1;
+        self.batch.from = Some(member);
+    }
+
+    /// `/join room` from `member`.
+    fn join(&mut self, local: Local, member: MemberId, typed: &str, now: &Now) {
+        let name = match command::room_name(typed) {
+            Ok(name) => name,
+            Err(why) => return self.notice_to(local, now, &["Invalid room name: ", why]),
+        };
+        let Some(&from) = self.member_room.get(&member) else {
+            return;
+        };
+        if self.rooms.get(from).is_some_and(|r| *r.name == *name) {
+            return self.notice_to(local, now, &["You are already in ", &name]);
+        }
+        let to = match self.rooms.open(&name) {
+            Ok(to) => to,
+            Err(Full::TooManyRooms) => {
+                let max = self.rooms.max_rooms().to_string();
+                let parts = [
+                    "Too many rooms (max ",
+                    &max,
+                    "); join one that exists, see /rooms",
+                ];
+                return self.notice_to(local, now, &parts);
+            }
+        };
+        let Some(user) = self.name_of(member) else {
+            return;
+        };
+        let moved = RoomEvent::Moved {
+            from,
+            to,
+            member,
+            name: user.into(),
+        };
+        self.apply(moved, now);
+        self.welcome(local, member, now);
+    }
+
+    /// `/topic [text]` from `member`: show, set, or with `-` clear it.
+    fn topic(&mut self, local: Local, member: MemberId, text: Option<&str>, now: &Now) {
+        let Some(&room) = self.member_room.get(&member) else {
+            return;
+        };
+        let Some(text) = text else {
+            let shown = match self.rooms.get(room) {
+                Some(r) => match &r.topic {
+                    Some(topic) => format!("Topic of {}: {topic}", r.name),
+                    None => format!("{} has no topic; set one with /topic TEXT", r.name),
+                },
+                None => return,
+            };
+            return self.notice_to(local, now, &[&shown]);
+        };
+        if text.len() > MAX_TOPIC {
+            let max = MAX_TOPIC.to_string();
+            return self.notice_to(
+                local,
+                now,
+                &["Topic too long (max ", &max, " bytes), not set"],
+            );
+        }
+        let topic = (text != "-").then(|| text.into());
+        self.apply(
+            RoomEvent::Topic {
+                room,
+                member,
+                topic,
+            },
+            now,
+        );
+    }
+
+    /// `/history [n]` from `member`: the room's last lines, to them alone.
+    fn history(&mut self, local: Local, member: MemberId, count: Option<&str>, now: &Now) {
+        if self.history_len == 0 {
+            return self.notice_to(local, now, &["History is off on this server"]);
+        }
+        let max = self.history_len;
+        let n = match count.map(str::parse::<usize>) {
+            None => HISTORY_DEFAULT.min(max),
+            Some(Ok(n)) if (1..=max).contains(&n) => n,
+            Some(_) => {
+                let form = format!("Usage: /history [N], N from 1 to {max}");
+                return self.notice_to(local, now, &[&form]);
+            }
+        };
+        let Some(room) = self.room_of(member) else {
+            return;
+        };
+        let mut text = Vec::new();
+        let shown = room.history.len().min(n);
+        let head = if shown == 0 {
+            format!("No history in {}", room.name)
+        } else {
+            format!(
+                "Last {shown} line{} of {}:",
+                if shown == 1 { "" } else { "s" },
+                room.name
+            )
+        };
+        self.render.push_line(&mut text, now.wall, &["*** ", &head]);
+        for (at, line) in room.history.last(n) {
+            // Lines already carry a stamp when every line does.
+            if !self.render.timestamps {
+                super::render::push_timestamp(&mut text, *at);
+            }
+            text.extend_from_slice(line);
+        }
+        self.to(local, Bytes::from(text));
+    }
+
     /// `/msg to text` from `member`.
     fn private(&mut self, local: Local, member: MemberId, to: &str, text: &str, now: &Now) {
-        let recipient = match self.room.find(to) {
+        let recipient = match self.find(to) {
             None => return self.notice_to(local, now, &["No such user '", to, "'"]),
             Some(id) if id == member => {
                 return self.notice_to(local, now, &["You cannot /msg yourself"]);
             }
             Some(id) => id,
         };
-        let (Some(from), Some(to_name)) = (self.room.name_of(member), self.room.name_of(recipient))
-        else {
+        let (Some(from), Some(to_name)) = (self.name_of(member), self.name_of(recipient)) else {
             return;
         };
         let line = self.render.line(now.wall, &["[pm] ", from, ": ", text]);
         let echo = self
             .render
             .line(now.wall, &["[pm -> ", to_name, "] ", text]);
-        if let Some(to) = self.room.local_of(recipient) {
+        if let Some(to) = self
+            .room_of(recipient)
+            .and_then(|r| r.members.local_of(recipient))
+        {
             let refused = self.render.notice(
                 now.wall,
                 &[to_name, " is not reading fast enough; message not sent"],
@@ -137,7 +290,11 @@ impl Chat {
                 refused,
             });
         }
-        self.room.touch(member, now.instant);
+        if let Some(&room) = self.member_room.get(&member)
+            && let Some(r) = self.rooms.get_mut(room)
+        {
+            r.members.touch(member, now.instant);
+        }
         self.out.events.push(RoomEvent::Private {
             from: member,
             to: recipient,
@@ -147,7 +304,7 @@ impl Chat {
 
     /// `/nick new` from `member`.
     fn nick(&mut self, local: Local, member: MemberId, new: &str, now: &Now) {
-        let Some(old) = self.room.name_of(member) else {
+        let Some(old) = self.name_of(member) else {
             return;
         };
         if old == new {
@@ -156,9 +313,10 @@ impl Chat {
         if let Err(why) = command::valid_name(new) {
             return self.notice_to(local, now, &["Invalid name: ", why]);
         }
-        if self.room.find(new).is_some_and(|id| id != member) {
+        if self.find(new).is_some_and(|id| id != member) {
             return self.notice_to(local, now, &["The name '", new, "' is taken"]);
         }
+        let old: Box<str> = old.into();
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut)
             && let Err(next) = client.nicks.try_take(NICK_RATE, now.instant)
         {
@@ -170,10 +328,13 @@ impl Chat {
             let parts = ["Too many name changes; try again in ", &wait, "s"];
             return self.notice_to(local, now, &parts);
         }
+        let Some(&room) = self.member_room.get(&member) else {
+            return;
+        };
         let event = RoomEvent::Renamed {
-            room: LOBBY,
+            room,
             member,
-            old: old.into(),
+            old,
             new: new.into(),
         };
         self.apply(event, now);

@@ -135,6 +135,10 @@ impl Server {
             }
             RoomEvent::Said { count, .. } => self.metrics.messages += count,
             RoomEvent::Private { .. } => self.metrics.messages += 1,
+            RoomEvent::Moved { name, .. } => {
+                conn_log!(self, Debug, "{name} moved rooms");
+            }
+            RoomEvent::Topic { .. } => {}
             RoomEvent::Renamed { old, new, .. } => {
                 conn_log!(self, Info, "{old} is now known as {new}");
             }

@@ -17,6 +17,7 @@ impl Server {
             awaiting_name: self.admission.clients() - chatting,
             chatting,
             metrics_clients: self.metrics_peers.len(),
+            rooms: self.chat.rooms(),
             output_memory: self.output_cost,
             output_budget: self.config.max_output_memory,
             memory_budget: self.config.memory_budget.unwrap_or(0),

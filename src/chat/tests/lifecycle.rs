@@ -80,7 +80,7 @@ fn timestamps_stamp_every_line_but_the_prompt() {
     );
     assert_eq!(
         h.line(1, "alice").text(1),
-        "[01:02:03] *** Welcome, alice! 1 online: alice\r\n"
+        "[01:02:03] *** Welcome, alice! #lobby: 1 online: alice\r\n"
     );
     h.login(2, "bob");
     h.now.wall += Duration::from_secs(1);
@@ -125,7 +125,10 @@ fn big_rooms_hear_joins_and_leaves_as_a_digest() {
     // The third member makes the room bigger than 2: no notice, a digest.
     let third = h.login(3, "c");
     assert_eq!(third.text(1), "");
-    assert_eq!(third.text(3), "*** Welcome, c! 3 online: a, b, c\r\n");
+    assert_eq!(
+        third.text(3),
+        "*** Welcome, c! #lobby: 3 online: a, b, c\r\n"
+    );
     let due = h.now.instant + Duration::from_secs(10);
     assert_eq!(third.wake, [due]);
     h.login(4, "d");

@@ -1,9 +1,11 @@
 //! The protocol spoken to the core directly: connections are plain numbers,
 //! the clock is fixed, and every text a user can receive is checked.
 //! `texts`: the name prompt, chat and commands; `lifecycle`: leaving,
-//! timeouts, shutdown, timestamps, throttles and digests.
+//! timeouts, shutdown, timestamps, throttles and digests; `rooms`: moving,
+//! listing, topics, history.
 
 mod lifecycle;
+mod rooms;
 mod texts;
 
 use super::*;

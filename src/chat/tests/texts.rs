@@ -21,7 +21,10 @@ fn greeting_prompt_and_name_rules() {
         prompt_again("Invalid name: use only letters, digits, _ and -")
     );
     let joined = h.line(1, "  alice ");
-    assert_eq!(joined.text(1), "*** Welcome, alice! 1 online: alice\r\n");
+    assert_eq!(
+        joined.text(1),
+        "*** Welcome, alice! #lobby: 1 online: alice\r\n"
+    );
     assert!(
         matches!(&joined.events[..], [RoomEvent::Joined { name, room: LOBBY, .. }] if &**name == "alice")
     );
@@ -32,7 +35,10 @@ fn greeting_prompt_and_name_rules() {
         prompt_again("The name 'ALICE' is taken")
     );
     let bob = h.line(2, "bob");
-    assert_eq!(bob.text(2), "*** Welcome, bob! 2 online: alice, bob\r\n");
+    assert_eq!(
+        bob.text(2),
+        "*** Welcome, bob! #lobby: 2 online: alice, bob\r\n"
+    );
     assert_eq!(bob.text(1), "*** bob has joined\r\n");
 }
 

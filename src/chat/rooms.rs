@@ -1,0 +1,270 @@
+//! Every room: its name, topic, members, history of chat lines and pending
+//! digest of joins, and the lookups by name. Rooms are made on demand and
+//! go when they are empty and have no topic (the default room stays).
+//!
+//! The state is plain values keyed by [`RoomId`], so another store (Redis,
+//! later) can hold the names, topics and history instead of memory.
+
+use super::RoomId;
+use super::room::Room;
+use bytes::Bytes;
+use slab::Slab;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Instant, SystemTime};
+
+/// Rooms listed by `/rooms` before "and N more".
+const LISTED_ROOMS: usize = 20;
+
+/// One room.
+#[derive(Debug)]
+pub struct RoomState {
+    /// `#` and the name in lower case.
+    pub name: Box<str>,
+    /// Set by `/topic`, shown on join.
+    pub topic: Option<Box<str>>,
+    /// Who is in.
+    pub members: Room,
+    /// The last chat lines and actions.
+    pub history: History,
+    /// Joins and leaves not yet told (rooms above `--quiet-joins`).
+    pub digest: Digest,
+}
+
+/// Joins and leaves counted while a room is above `--quiet-joins`, told as
+/// one line when the digest interval has passed since the first of them.
+#[derive(Debug, Default)]
+pub struct Digest {
+    /// Joins counted.
+    pub joined: u32,
+    /// Leaves counted.
+    pub left: u32,
+    /// When the line is due; `None` while nothing is counted.
+    pub due: Option<Instant>,
+}
+
+/// A ring of the last lines said in a room, each a slice of the shared
+/// buffer the line was broadcast in (no copy), with the time it was said.
+#[derive(Debug, Default)]
+pub struct History {
+    lines: VecDeque<(SystemTime, Bytes)>,
+}
+
+impl History {
+    /// Adds every line of `batch` (CRLF-terminated lines), keeping at most
+    /// `cap` lines in all.
+    pub fn push(&mut self, at: SystemTime, batch: &Bytes, cap: usize) {
+        if cap == 0 {
+            return;
+        }
+        let mut start = 0;
+        while let Some(end) = memchr::memchr(b'\n', &batch[start..]) {
+            let end = start + end + 1;
+            self.lines.push_back((at, batch.slice(start..end)));
+            start = end;
+        }
+        while self.lines.len() > cap {
+            self.lines.pop_front();
+        }
+    }
+
+    /// The last `n` lines, oldest first.
+    pub fn last(&self, n: usize) -> impl Iterator<Item = &(SystemTime, Bytes)> {
+        self.lines.iter().skip(self.lines.len().saturating_sub(n))
+    }
+
+    /// Lines held.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Why a room could not be entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Full {
+    /// `--max-rooms` rooms exist and this one does not.
+    TooManyRooms,
+}
+
+/// Every room, by id and by name.
+#[derive(Debug)]
+pub struct Rooms {
+    rooms: Slab<RoomState>,
+    by_name: HashMap<Box<str>, RoomId>,
+    /// The room users start in; never removed.
+    default: RoomId,
+    /// `--max-rooms`.
+    max_rooms: usize,
+}
+
+impl Rooms {
+    /// Just the default room, named `default` (canonical form).
+    pub fn new(default: &str, max_rooms: usize) -> Rooms {
+        let mut rooms = Rooms {
+            rooms: Slab::new(),
+            by_name: HashMap::new(),
+            default: RoomId(0),
+            max_rooms: max_rooms.max(1),
+        };
+        rooms.default = rooms.create(default);
+        rooms
+    }
+
+    /// The room users start in.
+    pub fn default_room(&self) -> RoomId {
+        self.default
+    }
+
+    fn create(&mut self, name: &str) -> RoomId {
+        let id = RoomId(self.rooms.insert(RoomState {
+            name: name.into(),
+            topic: None,
+            members: Room::default(),
+            history: History::default(),
+            digest: Digest::default(),
+        }) as u32);
+        self.by_name.insert(name.into(), id);
+        id
+    }
+
+    /// The room called `name` (canonical form), made if it does not exist.
+    pub fn open(&mut self, name: &str) -> Result<RoomId, Full> {
+        if let Some(&id) = self.by_name.get(name) {
+            return Ok(id);
+        }
+        if self.rooms.len() >= self.max_rooms {
+            return Err(Full::TooManyRooms);
+        }
+        Ok(self.create(name))
+    }
+
+    /// `--max-rooms`.
+    pub fn max_rooms(&self) -> usize {
+        self.max_rooms
+    }
+
+    /// Forgets `id` if it is empty, has no topic and is not the default.
+    pub fn remove_if_unused(&mut self, id: RoomId) {
+        let unused = self
+            .get(id)
+            .is_some_and(|r| r.members.is_empty() && r.topic.is_none());
+        if unused && id != self.default {
+            let room = self.rooms.remove(id.0 as usize);
+            self.by_name.remove(&room.name);
+        }
+    }
+
+    /// The room `id`.
+    pub fn get(&self, id: RoomId) -> Option<&RoomState> {
+        self.rooms.get(id.0 as usize)
+    }
+
+    /// The room `id`, to change.
+    pub fn get_mut(&mut self, id: RoomId) -> Option<&mut RoomState> {
+        self.rooms.get_mut(id.0 as usize)
+    }
+
+    /// Rooms that exist.
+    pub fn len(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// Whether there are none (never: the default room stays).
+    pub fn is_empty(&self) -> bool {
+        self.rooms.is_empty()
+    }
+
+    /// Every room, to look for due digests.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (RoomId, &mut RoomState)> {
+        self.rooms.iter_mut().map(|(k, r)| (RoomId(k as u32), r))
+    }
+
+    /// `<k> rooms: #a (12), #b (3)`, busiest first (then by name), at most
+    /// 20, then `and <n> more`.
+    pub fn listing(&self) -> String {
+        let mut all: Vec<(&str, usize)> = self
+            .rooms
+            .iter()
+            .map(|(_, r)| (&*r.name, r.members.len()))
+            .collect();
+        all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = all
+            .iter()
+            .take(LISTED_ROOMS)
+            .map(|(name, n)| format!("{name} ({n})"))
+            .collect();
+        let mut out = format!(
+            "{} room{}: {}",
+            all.len(),
+            if all.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        );
+        if all.len() > LISTED_ROOMS {
+            out.push_str(&format!(" and {} more", all.len() - LISTED_ROOMS));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::MemberId;
+    use std::time::UNIX_EPOCH;
+
+    #[test]
+    fn rooms_are_made_on_demand_and_bounded() {
+        let mut rooms = Rooms::new("#lobby", 2);
+        let lobby = rooms.default_room();
+        assert_eq!(rooms.open("#lobby"), Ok(lobby));
+        let rust = rooms.open("#rust").unwrap();
+        assert_ne!(rust, lobby);
+        assert_eq!(rooms.open("#more"), Err(Full::TooManyRooms));
+        rooms.remove_if_unused(rust);
+        assert_eq!(rooms.len(), 1);
+        rooms.remove_if_unused(lobby);
+        assert_eq!(rooms.len(), 1, "the default room stays");
+        let kept = rooms.open("#kept").unwrap();
+        rooms.get_mut(kept).unwrap().topic = Some("t".into());
+        rooms.remove_if_unused(kept);
+        assert_eq!(rooms.len(), 2, "a room with a topic stays");
+    }
+
+    #[test]
+    fn listing_is_busiest_first_and_capped() {
+        let mut rooms = Rooms::new("#lobby", 100);
+        let now = Instant::now();
+        for i in 0..25u64 {
+            let id = rooms.open(&format!("#r{i:02}")).unwrap();
+            for m in 0..(i % 3) {
+                let member = MemberId(i * 10 + m);
+                rooms
+                    .get_mut(id)
+                    .unwrap()
+                    .members
+                    .join(member, &format!("u{i}-{m}"), None, now);
+            }
+        }
+        let list = rooms.listing();
+        assert!(list.starts_with("26 rooms: #r02 (2), #r05 (2), "), "{list}");
+        assert!(list.ends_with(" and 6 more"), "{list}");
+    }
+
+    #[test]
+    fn history_keeps_the_last_lines() {
+        let mut h = History::default();
+        let at = UNIX_EPOCH;
+        h.push(at, &Bytes::from_static(b"a: 1\r\na: 2\r\n"), 3);
+        h.push(at, &Bytes::from_static(b"b: 3\r\nb: 4\r\n"), 3);
+        let lines: Vec<&[u8]> = h.last(10).map(|(_, l)| &l[..]).collect();
+        assert_eq!(lines, [&b"a: 2\r\n"[..], b"b: 3\r\n", b"b: 4\r\n"]);
+        let last: Vec<&[u8]> = h.last(1).map(|(_, l)| &l[..]).collect();
+        assert_eq!(last, [&b"b: 4\r\n"[..]]);
+        h.push(at, &Bytes::from_static(b"c\r\n"), 0);
+        assert_eq!(h.len(), 3, "a cap of 0 keeps nothing new");
+    }
+}
