@@ -26,7 +26,7 @@ fn greeting_prompt_and_name_rules() {
         "*** Welcome, alice! #lobby: 1 online: alice\r\n"
     );
     assert!(
-        matches!(&joined.events[..], [RoomEvent::Joined { name, room: LOBBY, .. }] if &**name == "alice")
+        matches!(&joined.events[..], [RoomEvent::Joined { name, room: RoomId(0), .. }] if &**name == "alice")
     );
 
     assert_eq!(h.open(2), "Welcome to linechat!\r\nEnter your name: ");
