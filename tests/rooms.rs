@@ -64,7 +64,10 @@ fn rooms_are_isolated_under_load() {
             for _ in 0..100 {
                 let line = c.line();
                 let (who, rest) = line.split_once(": ").expect("a chat line");
-                assert!(who.starts_with(&format!("r{r}m")), "{line:?} reached room {r}");
+                assert!(
+                    who.starts_with(&format!("r{r}m")),
+                    "{line:?} reached room {r}"
+                );
                 let from: usize = who[who.len() - 1..].parse().unwrap();
                 assert_ne!(from, m, "own line echoed");
                 assert_eq!(rest, format!("{who} line {}", next[from]));
