@@ -6,8 +6,9 @@
 //! kernel buffers (a reader that never reads fills its send buffer, a
 //! flooder held by flood control fills its receive buffer; Linux charges
 //! twice the size set, for bookkeeping) and of its held input, all output
-//! queues together at `--max-output-memory`, plus a fixed reserve for the
-//! binary, the heap's base and the shared scratch buffer, and headroom.
+//! queues together at `--max-output-memory`, every room's history full,
+//! plus a fixed reserve for the binary, the heap's base and the shared
+//! scratch buffer, and headroom.
 
 use crate::config::Config;
 
@@ -25,6 +26,16 @@ const OUTPUT_PERCENT: usize = 30;
 /// What one connection costs besides buffers: its slot, reader, queue
 /// slots, name and the room's indexes (measured 0.6–0.7 KiB idle), rounded up.
 const CONNECTION_FIXED: usize = 2 * 1024;
+
+/// Share of what remains (after the reserve) that room histories may use.
+const HISTORY_PERCENT: usize = 10;
+
+/// What one room costs besides its history: its name, indexes, digest.
+const ROOM_FIXED: usize = 1024;
+
+/// What one history line costs besides its bytes: its ring slot and time,
+/// and its share of the buffer it was broadcast in.
+const HISTORY_LINE_OVERHEAD: usize = 64;
 
 /// Input a connection may hold beyond one unfinished line: one bounded read.
 pub const HELD_READ: usize = 4096;
@@ -44,18 +55,23 @@ pub struct Split {
     pub max_clients: usize,
     /// `--max-outbuf`: one reader's share of the output budget, at most 1 MiB.
     pub max_outbuf: usize,
+    /// `--max-rooms`: as many rooms with full histories as fit their share.
+    pub max_rooms: usize,
 }
 
-/// Splits `budget` bytes for connections with lines up to `max_line`.
-pub fn split(budget: usize, max_line: usize) -> Split {
+/// Splits `budget` bytes for connections with lines up to `max_line` and
+/// rooms keeping `history` lines each.
+pub fn split(budget: usize, max_line: usize, history: usize) -> Split {
     let planned = budget - budget * HEADROOM_PERCENT / 100;
     let after_reserve = planned.saturating_sub(RESERVE);
     let max_output_memory = (after_reserve * OUTPUT_PERCENT / 100).max(64 * 1024);
+    let for_history = after_reserve * HISTORY_PERCENT / 100;
+    let per_room = ROOM_FIXED + history * (max_line + 2 + HISTORY_LINE_OVERHEAD);
     // Big enough for a whole iteration of fan-out to a fast reader, small
     // enough that thousands of stalled sockets fit: 16 KiB at 256 MiB.
     let socket_buffer = (budget / 16384).clamp(4096, 128 * 1024) / 1024 * 1024;
     let per_connection = 4 * socket_buffer + max_line + HELD_READ + CONNECTION_FIXED;
-    let for_connections = after_reserve.saturating_sub(max_output_memory);
+    let for_connections = after_reserve.saturating_sub(max_output_memory + for_history);
     Split {
         budget,
         max_output_memory,
@@ -63,6 +79,7 @@ pub fn split(budget: usize, max_line: usize) -> Split {
         per_connection,
         max_clients: (for_connections / per_connection).max(1),
         max_outbuf: (max_output_memory / 4).clamp(4096, 1024 * 1024),
+        max_rooms: (for_history / per_room).max(1),
     }
 }
 
@@ -75,6 +92,8 @@ pub struct Given {
     pub max_outbuf: bool,
     /// `--max-output-memory` was given.
     pub max_output_memory: bool,
+    /// `--max-rooms` was given.
+    pub max_rooms: bool,
 }
 
 /// Applies `split` to `config` for every limit not `given`, capping the
@@ -106,6 +125,11 @@ pub fn apply(split: &Split, config: &mut Config, given: Given, fd_clients: usize
     } else {
         config.max_outbuf = split.max_outbuf;
     }
+    if given.max_rooms {
+        check("--max-rooms", config.max_rooms, split.max_rooms);
+    } else {
+        config.max_rooms = config.max_rooms.min(split.max_rooms);
+    }
     match config.max_clients {
         Some(n) if given.max_clients => check("--max-clients", n, split.max_clients),
         _ => config.max_clients = Some(split.max_clients.min(fd_clients)),
@@ -129,7 +153,7 @@ mod tests {
 
     #[test]
     fn flags_win_with_a_warning() {
-        let split = split(256 << 20, 1024);
+        let split = split(256 << 20, 1024, 100);
         let mut config = Config::default();
         let warnings = apply(&split, &mut config, Given::default(), 19_968);
         assert!(warnings.is_empty());
@@ -155,8 +179,9 @@ mod tests {
     #[test]
     fn the_worst_case_fits_the_budget() {
         for budget in [64 << 20, 256 << 20, 1 << 30, 8 << 30] {
-            let s = split(budget, 1024);
-            let worst = RESERVE + s.max_output_memory + s.max_clients * s.per_connection;
+            let s = split(budget, 1024, 100);
+            let history = s.max_rooms * (ROOM_FIXED + 100 * (1024 + 2 + HISTORY_LINE_OVERHEAD));
+            let worst = RESERVE + s.max_output_memory + history + s.max_clients * s.per_connection;
             assert!(worst <= budget * 9 / 10, "{budget}: {worst}");
             assert!(s.max_outbuf <= s.max_output_memory);
         }
@@ -164,8 +189,9 @@ mod tests {
 
     #[test]
     fn the_deployment_budget() {
-        let s = split(256 << 20, 1024);
+        let s = split(256 << 20, 1024, 100);
         assert_eq!(s.socket_buffer, 16 * 1024);
+        assert!(s.max_rooms > 100 && s.max_rooms < 1000, "{}", s.max_rooms);
         assert_eq!(s.max_outbuf, 1024 * 1024);
         assert!(
             s.max_clients > 1500 && s.max_clients < 3000,

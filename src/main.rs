@@ -130,7 +130,7 @@ fn apply_budget(config: &mut Config, given: budget::Given, fd_limit: usize) -> O
         Some(bytes) => (bytes, "--memory-budget"),
         None => (sys::cgroup_memory_limit()?, "cgroup"),
     };
-    let split = budget::split(bytes, config.max_line);
+    let split = budget::split(bytes, config.max_line, config.history);
     let fd_clients = linechat::config::max_clients_for(fd_limit);
     for warning in budget::apply(&split, config, given, fd_clients) {
         warn!("{warning}");
@@ -138,20 +138,21 @@ fn apply_budget(config: &mut Config, given: budget::Given, fd_limit: usize) -> O
     Some(format!(
         "memory budget {} ({source}): output queues {} together, {} per reader; \
          socket buffers {}; {} clients at most (worst case {} each); \
-         shedding above 85%",
+         {} rooms at most; shedding above 85%",
         budget::human(bytes),
         budget::human(config.max_output_memory),
         budget::human(config.max_outbuf),
         budget::human(config.socket_buffer),
         config.max_clients.unwrap_or(fd_clients),
         budget::human(split.per_connection),
+        config.max_rooms,
     ))
 }
 
 /// The `key value` lines of `--print-limits`.
 fn limits(config: &Config) -> String {
     format!(
-        "memory_budget {}\nmax_output_memory {}\nsocket_buffer {}\nmax_clients {}\nmax_outbuf {}\n",
+        "memory_budget {}\nmax_output_memory {}\nsocket_buffer {}\nmax_clients {}\nmax_outbuf {}\nmax_rooms {}\n",
         config
             .memory_budget
             .map_or_else(|| "none".to_string(), |b| b.to_string()),
@@ -161,6 +162,7 @@ fn limits(config: &Config) -> String {
             .max_clients
             .map_or_else(|| "fd-limit".to_string(), |n| n.to_string()),
         config.max_outbuf,
+        config.max_rooms,
     )
 }
 
@@ -250,7 +252,12 @@ fn parse_memory_flags(
     if let Some(n) = output_memory {
         config.max_output_memory = at_least(n, 1, "--max-output-memory")?;
     }
+    let rooms = value(args, "--max-rooms", "a whole number of at least 1")?;
+    if let Some(n) = rooms {
+        config.max_rooms = at_least(n, 1, "--max-rooms")?;
+    }
     Ok(budget::Given {
+        max_rooms: rooms.is_some(),
         max_clients: config.max_clients.is_some(),
         max_outbuf: given_outbuf,
         max_output_memory: given_output_memory,
@@ -304,9 +311,6 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
     if let Some(name) = value::<String>(args, "--default-room", "a room name such as #lobby")? {
         config.default_room = linechat::chat::command::room_name(&name)
             .map_err(|why| format!("invalid value '{name}' for --default-room: {why}"))?;
-    }
-    if let Some(n) = value(args, "--max-rooms", "a whole number of at least 1")? {
-        config.max_rooms = at_least(n, 1, "--max-rooms")?;
     }
     if let Some(n) = value(args, "--history", "a whole number of lines (0 = off)")? {
         config.history = n;
