@@ -241,6 +241,43 @@ fn small_receive_buffer(stream: &TcpStream) {
     assert_eq!(rc, 0);
 }
 
+/// Telnet answers count as output like everything else: a client asking
+/// for every option while never reading leaves the memory accounting
+/// exact, and the users around it keep chatting.
+#[test]
+fn telnet_answers_are_counted_as_output() {
+    let server = TestServer::start_with_metrics(unlimited());
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
+    let mut asker = server.connect();
+    asker.expect(util::GREETING);
+    let mut requests = Vec::new();
+    for option in 0..=255u8 {
+        requests.extend_from_slice(&[255, 253, option, 255, 251, option]);
+    }
+    for _ in 0..20 {
+        asker.send_bytes(&requests);
+    }
+    sync(&mut alice, "alice", &mut bob);
+    let text = metrics_text(server.metrics_addr.unwrap());
+    let memory: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("linechat_output_memory_bytes "))
+        .and_then(|v| v.parse().ok())
+        .expect("output memory gauge");
+    assert!(memory < 1 << 20, "output memory {memory}");
+    sync(&mut bob, "bob", &mut alice);
+}
+
+/// The text of one `/metrics` scrape.
+fn metrics_text(addr: std::net::SocketAddr) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(util::READ_TIMEOUT)).unwrap();
+    std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
 /// Renames are throttled: three at once, then the user is told to wait and
 /// nobody else hears of it.
 #[test]

@@ -37,7 +37,7 @@ impl Server {
             Some(Slot::Client(conn)) => {
                 let why = conn.closing.unwrap_or(Farewell::Error);
                 // Whatever it holds is freed below.
-                self.output_cost -= conn.queued_cost();
+                super::output::recount(&mut self.output_cost, conn.queued_cost(), 0);
                 if let Some(last) = self.chat.close(key, why, &self.now) {
                     if why == Farewell::TooSlow {
                         // It cannot take what it has; keep only a started

@@ -89,7 +89,11 @@ impl Server {
                 return;
             }
             reads_left -= 1;
-            filled = match conn.receive(&mut scratch[..read_size]) {
+            let cost_before = conn.queued_cost();
+            let received = conn.receive(&mut scratch[..read_size]);
+            // A read can queue telnet replies: they count like any output.
+            super::output::recount(&mut self.output_cost, cost_before, conn.queued_cost());
+            filled = match received {
                 Ok(Received::Data {
                     len,
                     replied,

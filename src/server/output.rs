@@ -11,6 +11,15 @@ use bytes::Bytes;
 use log::debug;
 use mio::Token;
 
+/// Moves the total memory of all output queues by one queue's change from
+/// `before` to `after`. Every change to a queue goes through here, so the
+/// total stays exact. Debug builds (the tests) check that; release builds
+/// saturate, so a mistake there could never wrap or stop the loop.
+pub(super) fn recount(total: &mut usize, before: usize, after: usize) {
+    debug_assert!(*total >= before, "output accounting: {total} < {before}");
+    *total = total.saturating_sub(before).saturating_add(after);
+}
+
 /// A private message is refused once its recipient has more than
 /// `--max-outbuf` / this queued.
 const PRIVATE_SOFT_LIMIT: usize = 4;
@@ -234,7 +243,7 @@ impl Server {
             }
             let before = conn.queued_cost();
             let result = conn.flush(self.poll.registry(), Token(key));
-            self.output_cost = self.output_cost - before + conn.queued_cost();
+            recount(&mut self.output_cost, before, conn.queued_cost());
             match result {
                 Ok(written) => self.metrics.bytes_written += written as u64,
                 Err(e) => {
@@ -272,7 +281,7 @@ fn queue(conn: &mut Conn, key: usize, payload: Payload<'_>, queues: &mut Queues<
             }
         };
     }
-    *queues.output_cost = *queues.output_cost - before + conn.queued_cost();
+    recount(queues.output_cost, before, conn.queued_cost());
     if let Some(why) = why {
         conn.closing = Some(why);
         queues.closing.insert(key);
