@@ -2,9 +2,12 @@
 //!
 //! Runs a fixed matrix of `linechat-load` cases, each against a fresh
 //! `linechat --addr 127.0.0.1:0` with flood control and the per-address
-//! limits off (fresh so RSS per connection is clean; limits off so they do
-//! not cap the senders, who all come from 127.0.0.1), and prints one table. When `ncat` is installed, F1 and F2 also run against
-//! `ncat -l --chat` for comparison.
+//! limits off (fresh so RSS per connection and peak RSS are clean; limits
+//! off so they do not cap the senders, who all come from 127.0.0.1), and
+//! prints two tables: throughput and latency (F, L, I, C), and abuse (A:
+//! attackers of one shape against a well-behaved pair, with flood control
+//! on; S: a join storm). When `ncat` is installed, F1 and F2 also run
+//! against `ncat -l --chat` for comparison.
 //!
 //! It builds nothing: it runs the release binaries, found through
 //! `LINECHAT_BIN` and `LINECHAT_LOAD_BIN` or in the workspace's
@@ -13,9 +16,13 @@
 //!
 //! Environment:
 //! - `LINECHAT_BENCH_CASES=F1,L1`: run only these cases.
-//! - `LINECHAT_BENCH_QUICK=1`: 3-second fanout runs and smaller idle rooms.
+//! - `LINECHAT_BENCH_QUICK=1`: 3-second fanout runs, smaller idle rooms,
+//!   5-second abuse and storm runs with fewer clients.
+//! - `LINECHAT_BIN=/path/to/linechat`: another build, e.g. a baseline. Flags
+//!   its `--help` does not list are left out (and said so), so a build that
+//!   predates some flags runs with the rest.
 //! - `LINECHAT_SERVER_ARGS="--rate 0"`: the server's flags instead of the
-//!   limits-off set (for builds that predate some of those flags).
+//!   limits-off set, for the cases that use that set (A cases set their own).
 //!
 //! Everything listens and connects on 127.0.0.1 only, and every run is
 //! bounded by the generator's own deadline. Exits non-zero if any case
@@ -37,6 +44,33 @@ struct Case {
     args: Vec<String>,
     /// Also run against `ncat --chat`.
     vs_ncat: bool,
+    /// The server's flags besides `--addr`; `None` for [`server_args`].
+    server: Option<Vec<String>>,
+    /// Which table the row goes in.
+    table: Table,
+}
+
+/// The two tables.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Table {
+    /// Throughput, latency, idle memory, logins.
+    Load,
+    /// Peak memory under attack, and a join storm.
+    Abuse,
+}
+
+/// The server's `--max-outbuf` in the abuse cases: small, so queues fill
+/// and attackers are dropped within the run.
+const ABUSE_OUTBUF: u64 = 262_144;
+
+/// The abuse cases' server flags: the per-address limits off (every
+/// attacker comes from 127.0.0.1) but flood control at its default, as
+/// deployed, and a small `--max-outbuf`.
+fn abuse_server() -> Vec<String> {
+    let mut flags: Vec<String> = UNLIMITED.iter().map(|s| s.to_string()).collect();
+    flags[1] = "10".into(); // --rate
+    flags.extend(["--max-outbuf".into(), ABUSE_OUTBUF.to_string()]);
+    flags
 }
 
 /// The matrix. Quick mode shortens the fanout runs and shrinks the idle
@@ -49,7 +83,41 @@ fn cases(quick: bool) -> Vec<Case> {
         (10_000, 19_000)
     };
     let args = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
-    vec![
+    // Abuse: (attackers, seconds) per shape, and the mixed shape's
+    // flooders and the msg shape's senders. Long enough in full runs for
+    // every never-reader's queue to reach --max-outbuf on the current tree.
+    let (a1, a2, a3, a4) = if quick {
+        ((300, 5), (300, 5), (30, 5), (30, 5))
+    } else {
+        ((1000, 15), (1000, 30), (100, 30), (30, 10))
+    };
+    let (flooders, msg_senders) = (a2.0 / 5, a3.0 * 2);
+    let (room, storm_secs) = if quick { (500, 3) } else { (2000, 10) };
+    let abuse = |id, what: String, gen_args: String| Case {
+        id,
+        what,
+        args: args(&format!(
+            "{gen_args} --max-outbuf {ABUSE_OUTBUF} --grace 10"
+        )),
+        vs_ncat: false,
+        server: Some(abuse_server()),
+        table: Table::Abuse,
+    };
+    let quiet_off = || {
+        let mut flags = server_args();
+        flags.extend(["--quiet-joins".into(), "0".into()]);
+        Some(flags)
+    };
+    let load = |id, what: String, gen_args: String| Case {
+        id,
+        what,
+        args: args(&gen_args),
+        vs_ncat: false,
+        server: None,
+        table: Table::Load,
+    };
+    let outbuf = ABUSE_OUTBUF / 1024;
+    let mut all = vec![
         Case {
             id: "F1",
             what: format!("fanout C=100 S=100 max {secs}s"),
@@ -57,6 +125,8 @@ fn cases(quick: bool) -> Vec<Case> {
                 "fanout --clients 100 --senders 100 --duration {secs}"
             )),
             vs_ncat: true,
+            server: None,
+            table: Table::Load,
         },
         Case {
             id: "F2",
@@ -65,6 +135,8 @@ fn cases(quick: bool) -> Vec<Case> {
                 "fanout --clients 1000 --senders 10 --duration {secs}"
             )),
             vs_ncat: true,
+            server: None,
+            table: Table::Load,
         },
         Case {
             id: "L1",
@@ -73,26 +145,107 @@ fn cases(quick: bool) -> Vec<Case> {
                 "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"
             )),
             vs_ncat: false,
+            server: None,
+            table: Table::Load,
         },
         Case {
             id: "I1",
             what: format!("idle N={i1}"),
             args: args(&format!("idle --clients {i1} --timeout 300")),
             vs_ncat: false,
+            server: None,
+            table: Table::Load,
         },
         Case {
             id: "I2",
             what: format!("idle N={i2}"),
             args: args(&format!("idle --clients {i2} --timeout 600")),
             vs_ncat: false,
+            server: None,
+            table: Table::Load,
         },
         Case {
             id: "C1",
             what: "churn 5000 logins".into(),
             args: args("churn --count 5000"),
             vs_ncat: false,
+            server: None,
+            table: Table::Load,
         },
-    ]
+    ];
+    all.extend([
+        Case {
+            server: quiet_off(),
+            ..load(
+                "I3",
+                format!("idle N={i2} quiet-joins 0"),
+                format!("idle --clients {i2} --timeout 600"),
+            )
+        },
+        abuse(
+            "A1",
+            format!("flood N={} outbuf={outbuf}K {}s", a1.0, a1.1),
+            format!("abuse --shape flood --clients {} --duration {}", a1.0, a1.1),
+        ),
+        abuse(
+            "A2",
+            format!(
+                "{flooders} flood+{} mute outbuf={outbuf}K {}s",
+                a2.0 - flooders,
+                a2.1
+            ),
+            format!(
+                "abuse --shape mixed --clients {} --flooders {flooders} --duration {}",
+                a2.0, a2.1
+            ),
+        ),
+        abuse(
+            "A3",
+            format!("/msg N={} S={msg_senders} outbuf={outbuf}K {}s", a3.0, a3.1),
+            format!(
+                "abuse --shape msg --clients {} --senders {msg_senders} --duration {}",
+                a3.0, a3.1
+            ),
+        ),
+        abuse(
+            "A4",
+            format!("IAC DO N={} outbuf={outbuf}K {}s", a4.0, a4.1),
+            format!(
+                "abuse --shape telnet --clients {} --duration {}",
+                a4.0, a4.1
+            ),
+        ),
+        Case {
+            table: Table::Abuse,
+            ..load(
+                "S1",
+                format!("join storm room={room} {storm_secs}s"),
+                format!("storm --clients {room} --duration {storm_secs}"),
+            )
+        },
+        Case {
+            table: Table::Abuse,
+            server: quiet_off(),
+            ..load(
+                "S2",
+                format!("join storm room={room} {storm_secs}s quiet-joins 0"),
+                format!("storm --clients {room} --duration {storm_secs}"),
+            )
+        },
+    ]);
+    all
+}
+
+/// One run of one case, for the tables.
+struct Row {
+    id: &'static str,
+    /// `linechat`, another build's path, or `ncat`.
+    server: String,
+    what: String,
+    table: Table,
+    /// The flags the server ran with, besides `--addr`.
+    flags: Vec<String>,
+    out: Outcome,
 }
 
 /// What one run produced: the generator's JSON fields plus our own sample.
@@ -144,7 +297,14 @@ fn main() -> ExitCode {
         .status()
         .is_ok_and(|s| s.success());
 
-    let mut rows: Vec<(String, String, String, Outcome)> = Vec::new();
+    // Another build is named by its path in the tables.
+    let label = match std::env::var_os("LINECHAT_BIN") {
+        Some(_) => server_bin.display().to_string(),
+        None => "linechat".to_string(),
+    };
+    let known = known_flags(&server_bin);
+
+    let mut rows: Vec<Row> = Vec::new();
     for case in cases(quick) {
         if wanted
             .as_ref()
@@ -152,25 +312,62 @@ fn main() -> ExitCode {
         {
             continue;
         }
-        eprintln!("load bench: {} {} (linechat) ...", case.id, case.what);
-        let out = run_linechat(&server_bin, &load_bin, &case);
-        rows.push((case.id.into(), "linechat".into(), case.what.clone(), out));
+        let wanted_flags = case.server.clone().unwrap_or_else(server_args);
+        let (flags, unknown) = split_known(&wanted_flags, &known);
+        eprintln!("load bench: {} {} ({label}) ...", case.id, case.what);
+        if !unknown.is_empty() {
+            eprintln!(
+                "load bench: {label} does not know {}; left out",
+                unknown.join(" ")
+            );
+        }
+        let out = run_linechat(&server_bin, &flags, &load_bin, &case);
+        rows.push(Row {
+            id: case.id,
+            server: label.clone(),
+            what: case.what.clone(),
+            table: case.table,
+            flags,
+            out,
+        });
         if case.vs_ncat && ncat {
             eprintln!("load bench: {} {} (ncat --chat) ...", case.id, case.what);
             let out = run_ncat(&load_bin, &case);
-            rows.push((case.id.into(), "ncat".into(), case.what.clone(), out));
+            rows.push(Row {
+                id: case.id,
+                server: "ncat".into(),
+                what: case.what.clone(),
+                table: case.table,
+                flags: Vec::new(),
+                out,
+            });
         }
     }
 
-    print_table(&rows);
-    if !ncat {
-        println!("(ncat not installed: no comparison with `ncat -l --chat`)");
+    let (load, abuse): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.table == Table::Load);
+    if !load.is_empty() {
+        print_table(&load);
+        if !ncat {
+            println!("(ncat not installed: no comparison with `ncat -l --chat`)");
+        }
+    }
+    if !abuse.is_empty() {
+        print_abuse_table(&abuse);
+    }
+    println!("\nserver flags besides --addr:");
+    for r in rows.iter().filter(|r| r.server != "ncat") {
+        println!("  {} {}: {}", r.id, r.server, r.flags.join(" "));
     }
     let failed: Vec<String> = rows
         .iter()
-        .filter(|(.., o)| !o.ok)
-        .map(|(id, server, _, o)| {
-            format!("{id} ({server}): {}", o.note.as_deref().unwrap_or("failed"))
+        .filter(|r| !r.out.ok)
+        .map(|r| {
+            format!(
+                "{} ({}): {}",
+                r.id,
+                r.server,
+                r.out.note.as_deref().unwrap_or("failed")
+            )
         })
         .collect();
     if failed.is_empty() {
@@ -194,9 +391,14 @@ fn binary(var: &str, name: &str) -> PathBuf {
     target.join("release").join(name)
 }
 
-/// One case against a fresh linechat.
-fn run_linechat(server_bin: &PathBuf, load_bin: &PathBuf, case: &Case) -> Outcome {
-    let mut server = match Server::start(server_bin) {
+/// One case against a fresh linechat started with `flags`.
+fn run_linechat(
+    server_bin: &PathBuf,
+    flags: &[String],
+    load_bin: &PathBuf,
+    case: &Case,
+) -> Outcome {
+    let mut server = match Server::start(server_bin, flags) {
         Ok(s) => s,
         Err(e) => return Outcome::failed(e),
     };
@@ -311,6 +513,42 @@ fn server_args() -> Vec<String> {
     }
 }
 
+/// The flags `bin --help` lists (every `--word` in it); empty if it
+/// cannot be run, and then every flag is passed.
+fn known_flags(bin: &PathBuf) -> Vec<String> {
+    let Ok(out) = Command::new(bin)
+        .arg("--help")
+        .stdin(Stdio::null())
+        .output()
+    else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|w| w.len() > 2 && w.starts_with("--"))
+        .map(String::from)
+        .collect()
+}
+
+/// `flags` split into those `known` lists, each with its value, and the
+/// names of the others (with `known` empty, all are kept). A flag's value
+/// is the next word unless that starts with `--`.
+fn split_known(flags: &[String], known: &[String]) -> (Vec<String>, Vec<String>) {
+    let (mut kept, mut unknown) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < flags.len() {
+        let has_value = flags.get(i + 1).is_some_and(|v| !v.starts_with("--"));
+        let end = i + 1 + usize::from(has_value);
+        if known.is_empty() || known.contains(&flags[i]) {
+            kept.extend_from_slice(&flags[i..end]);
+        } else {
+            unknown.push(flags[i].clone());
+        }
+        i = end;
+    }
+    (kept, unknown)
+}
+
 /// The limits a load run turns off.
 const UNLIMITED: &[&str] = &[
     "--rate",
@@ -335,10 +573,10 @@ impl Server {
     /// Starts linechat on port 0 and learns the port from its
     /// `listening on 127.0.0.1:PORT` log line. A thread keeps reading its
     /// stderr so the pipe never fills and blocks the server.
-    fn start(bin: &PathBuf) -> Result<Server, String> {
+    fn start(bin: &PathBuf, flags: &[String]) -> Result<Server, String> {
         let mut child = Command::new(bin)
             .args(["--addr", "127.0.0.1:0"])
-            .args(server_args())
+            .args(flags)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -447,9 +685,21 @@ fn field<'a>(json: &'a str, key: &str) -> Option<&'a str> {
     }
 }
 
-/// Prints the table and the linechat/ncat ratios.
-fn print_table(rows: &[(String, String, String, Outcome)]) {
-    let fmt_int = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
+/// Formats for table cells; `-` for a missing value.
+fn fmt_int(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.0}"))
+}
+
+fn fmt_pct(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{:.0}%", v * 100.0))
+}
+
+fn fmt_mib(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{:.1}", v / (1024.0 * 1024.0)))
+}
+
+/// Prints the throughput table and the linechat/ncat ratios.
+fn print_table(rows: &[&Row]) {
     let fmt_rate = |v: Option<f64>| {
         v.map_or("-".into(), |v| match v {
             v if v >= 1e6 => format!("{:.2}M", v / 1e6),
@@ -457,30 +707,120 @@ fn print_table(rows: &[(String, String, String, Outcome)]) {
             v => format!("{v:.0}"),
         })
     };
-    let fmt_pct = |v: Option<f64>| v.map_or("-".into(), |v| format!("{:.0}%", v * 100.0));
     let header = [
         "case", "server", "what", "deliv/s", "p50 µs", "p99 µs", "RSS/conn", "login s", "logins/s",
         "gen CPU", "srv CPU", "ok",
     ];
-    let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    for (id, server, what, o) in rows {
-        table.push(vec![
-            id.clone(),
-            server.clone(),
-            what.clone(),
-            fmt_rate(o.num("deliveries_per_sec")),
-            fmt_int(o.num("p50_us")),
-            fmt_int(o.num("p99_us")),
-            o.num("rss_per_conn_bytes")
-                .map_or("-".into(), |b| format!("{:.1} KiB", b / 1024.0)),
-            o.num("login_secs")
-                .map_or("-".into(), |s| format!("{s:.2}")),
-            fmt_int(o.num("logins_per_sec")),
-            fmt_pct(o.num("gen_cpu")),
-            fmt_pct(o.num("server_cpu").or(o.server_cpu_whole)),
-            if o.ok { "ok".into() } else { "FAIL".into() },
-        ]);
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let o = &r.out;
+            vec![
+                r.id.to_string(),
+                r.server.clone(),
+                r.what.clone(),
+                fmt_rate(o.num("deliveries_per_sec")),
+                fmt_int(o.num("p50_us")),
+                fmt_int(o.num("p99_us")),
+                o.num("rss_per_conn_bytes")
+                    .map_or("-".into(), |b| format!("{:.1} KiB", b / 1024.0)),
+                o.num("login_secs")
+                    .map_or("-".into(), |s| format!("{s:.2}")),
+                fmt_int(o.num("logins_per_sec")),
+                fmt_pct(o.num("gen_cpu")),
+                fmt_pct(o.num("server_cpu").or(o.server_cpu_whole)),
+                if o.ok { "ok".into() } else { "FAIL".into() },
+            ]
+        })
+        .collect();
+    render(&header, cells);
+    println!("deliv/s: deliveries per second in the measurement window; p50/p99: delivery latency");
+    println!("(idle: of the one broadcast to everyone); login s: connect + log in + join notices");
+    println!("drained; CPU: share of one core over the measurement (fanout) or the whole run.");
+    for r in rows.iter().filter(|r| r.server == "ncat") {
+        let ours = rows.iter().find(|m| m.id == r.id && m.server != "ncat");
+        if let Some(mine) = ours
+            && let (Some(a), Some(b)) = (
+                mine.out.num("deliveries_per_sec"),
+                r.out.num("deliveries_per_sec"),
+            )
+            && b > 0.0
+        {
+            println!("{}: linechat/ncat deliveries/s = {:.2}x", r.id, a / b);
+        }
     }
+}
+
+/// What the abuse table's columns mean.
+const ABUSE_NOTES: &str = "\
+peak RSS: the server's VmHWM at the end (A: at most bar = 1.25 x never-readers x
+--max-outbuf + 20 MiB); TCP mem: /proc/net/sockstat at its highest sample, both
+ends of every connection (attackers keep theirs at 16 KiB); atk dropped: attackers
+the server disconnected; pair: the well-behaved pair got every line in order
+(DROPPED: the server disconnected one of them); p50/p99: its latency; cycles/s:
+join-storm connect-login-close cycles; CPU: over the attack or the storm.
+";
+
+/// Prints the abuse and storm table.
+fn print_abuse_table(rows: &[&Row]) {
+    let header = [
+        "case",
+        "server",
+        "what",
+        "peak RSS MiB",
+        "bar MiB",
+        "TCP mem MiB",
+        "atk dropped",
+        "alive",
+        "pair",
+        "p50 µs",
+        "p99 µs",
+        "cycles/s",
+        "srv CPU",
+        "ok",
+    ];
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let o = &r.out;
+            let alive = match field(&o.json, "server_alive") {
+                Some("true") => "yes",
+                Some(_) => "NO",
+                None => "-",
+            };
+            let pair = match (o.num("expected"), o.num("received"), o.num("out_of_order")) {
+                _ if o.num("dropped").is_some_and(|d| d > 0.0) => "DROPPED".to_string(),
+                (Some(e), Some(r), Some(0.0)) if e > 0.0 && r == e => "ok".to_string(),
+                (Some(e), Some(r), Some(ooo)) => format!("{r:.0}/{e:.0} ooo {ooo:.0}"),
+                _ => "-".into(),
+            };
+            vec![
+                r.id.to_string(),
+                r.server.clone(),
+                r.what.clone(),
+                fmt_mib(o.num("peak_rss_bytes")),
+                fmt_mib(o.num("rss_bar_bytes")),
+                fmt_mib(o.num("tcp_mem_peak_bytes")),
+                fmt_int(o.num("attackers_dropped")),
+                alive.into(),
+                pair,
+                fmt_int(o.num("p50_us")),
+                fmt_int(o.num("p99_us")),
+                fmt_int(o.num("logins_per_sec")),
+                fmt_pct(o.num("server_cpu").or(o.server_cpu_whole)),
+                if o.ok { "ok".into() } else { "FAIL".into() },
+            ]
+        })
+        .collect();
+    render(&header, cells);
+    print!("{ABUSE_NOTES}");
+}
+
+/// Prints `header` and `rows` as a Markdown table, columns padded, text
+/// columns (the first three) left-aligned and numbers right-aligned.
+fn render(header: &[&str], rows: Vec<Vec<String>>) {
+    let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    table.extend(rows);
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             table
@@ -511,20 +851,4 @@ fn print_table(rows: &[(String, String, String, Outcome)]) {
         }
     }
     println!();
-    println!("deliv/s: deliveries per second in the measurement window; p50/p99: delivery latency");
-    println!("(idle: of the one broadcast to everyone); login s: connect + log in + join notices");
-    println!("drained; CPU: share of one core over the measurement (fanout) or the whole run.");
-    for (id, server, _, o) in rows {
-        if server != "ncat" {
-            continue;
-        }
-        let ours = rows.iter().find(|(i, s, ..)| i == id && s == "linechat");
-        if let Some((.., mine)) = ours
-            && let (Some(a), Some(b)) =
-                (mine.num("deliveries_per_sec"), o.num("deliveries_per_sec"))
-            && b > 0.0
-        {
-            println!("{id}: linechat/ncat deliveries/s = {:.2}x", a / b);
-        }
-    }
 }

@@ -12,9 +12,16 @@
 //! `--no-login`, as soon as it is connected. Whether the server really
 //! accepted everyone is then proven by the readiness barrier
 //! ([`Engine::barrier`]), which only logged-in users see.
+//!
+//! In abuse runs some clients are attackers, given a [`Role`] by their
+//! number: once logged in they stop reading (the server's output piles up
+//! for them) or write a pattern over and over as fast as the socket takes
+//! it, or both. The engine only does what the role says and counts the
+//! attackers the server disconnects; the shapes are `modes.rs`'s.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddrV4};
+use std::net::{Shutdown, SocketAddr, SocketAddrV4};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use mio::event::Event;
@@ -38,6 +45,18 @@ const MAX_CARRY: usize = 64 * 1024;
 
 /// How often login deadlines are checked and the progress clock is looked at.
 const TICK: Duration = Duration::from_millis(100);
+
+/// Cap on an attacker's own socket buffers (send, and receive for one that
+/// never reads), in bytes; the kernel doubles it. The server cannot bound
+/// the memory of the client's end, which on a real network sits on another
+/// machine, so the generator keeps its end small: then the system-wide TCP
+/// memory it samples is mostly the server's end.
+const ATTACKER_BUFFER: libc::c_int = 16 * 1024;
+
+/// Writes of a flood pattern per client per visit. A server that reads as
+/// fast as we write would otherwise keep one client writing forever; past
+/// this the client is revisited after the next poll.
+const FLOOD_WRITES: usize = 16;
 
 /// Where to connect and how to log in; fixed for a run.
 #[derive(Debug, Clone)]
@@ -77,6 +96,25 @@ pub enum Login {
     Greeting,
     /// Logged in once connected: for servers that send nothing.
     Connected,
+}
+
+/// What a client does once logged in, beyond what every client does
+/// (read, count markers). The default is an ordinary chat client.
+#[derive(Debug, Clone, Default)]
+pub struct Role {
+    /// Stops reading once logged in, so everything the server sends it
+    /// piles up in the kernel and then in the server's queue for it.
+    pub mute: bool,
+    /// Bytes written over and over, as fast as the socket takes them,
+    /// while the engine floods ([`Engine::start_flood`]).
+    pub pattern: Option<Rc<[u8]>>,
+}
+
+impl Role {
+    /// Whether this is an attacker rather than an ordinary client.
+    pub fn is_attacker(&self) -> bool {
+        self.mute || self.pattern.is_some()
+    }
 }
 
 /// Where one client is in its life.
@@ -119,6 +157,12 @@ struct Client {
     heard: Heard,
     /// The prompt that asked for the name, to recognise it asked again.
     prompt: Option<Vec<u8>>,
+    /// What it does once logged in.
+    role: Role,
+    /// Logged in with a mute role: reads nothing any more.
+    muted: bool,
+    /// Where in its role's pattern the next write starts.
+    pattern_at: usize,
 }
 
 /// How a connection ended.
@@ -148,6 +192,8 @@ pub struct Counts {
     pub dropped: u64,
     /// Churn: clients that completed connect, login, line and close.
     pub left: u64,
+    /// Logged-in attackers the server closed or reset (not in `dropped`).
+    pub attackers_dropped: u64,
 }
 
 /// The current readiness barrier.
@@ -192,6 +238,15 @@ pub struct Engine {
     barrier: Barrier,
     /// Churn: once logged in, say one line, shut down and wait for the close.
     pub leave_after_login: bool,
+    /// Churn: say the line before leaving (else just leave: a join storm).
+    pub churn_line: bool,
+    /// Roles by client number; clients numbered past the end are ordinary.
+    pub roles: Vec<Role>,
+    /// Attackers with a pattern write it while this is on.
+    flooding: bool,
+    /// Flooders that used up [`FLOOD_WRITES`] without filling their socket:
+    /// written again after the next (non-waiting) poll.
+    flood_again: Vec<usize>,
     /// Clients marked closed during this batch, removed after it, so a slab
     /// key is never reused while events for it may still be pending.
     to_close: Vec<usize>,
@@ -220,6 +275,10 @@ impl Engine {
             tally: Tally::new(0, 0, 0),
             barrier: Barrier::default(),
             leave_after_login: false,
+            churn_line: true,
+            roles: Vec::new(),
+            flooding: false,
+            flood_again: Vec::new(),
             to_close: Vec::new(),
             counts: Counts::default(),
             first_error: None,
@@ -271,7 +330,12 @@ impl Engine {
         let number = self.counts.started;
         self.counts.started += 1;
         let src = os::source_for(number, self.target.sources);
-        let mut stream = match os::connect(self.target.addr, src) {
+        let role = self.roles.get(number as usize).cloned().unwrap_or_default();
+        let small = role.is_attacker().then_some(os::Buffers {
+            bytes: ATTACKER_BUFFER,
+            rcvbuf_too: role.mute,
+        });
+        let mut stream = match os::connect(self.target.addr, src, small) {
             Ok(s) => s,
             Err(e) => return self.note_failure(format!("connect: {e}")),
         };
@@ -299,6 +363,9 @@ impl Engine {
             seen_barrier: false,
             heard: Heard::default(),
             prompt: None,
+            role,
+            muted: false,
+            pattern_at: 0,
         });
     }
 
@@ -430,7 +497,11 @@ impl Engine {
     /// when the server refused a name.
     pub fn pump(&mut self, until: Instant) -> io::Result<()> {
         let now = Instant::now();
-        let timeout = until.min(self.next_tick).saturating_duration_since(now);
+        let timeout = if self.flood_again.is_empty() {
+            until.min(self.next_tick).saturating_duration_since(now)
+        } else {
+            Duration::ZERO
+        };
         let mut events = self
             .events
             .take()
@@ -448,6 +519,9 @@ impl Engine {
             self.handle(ev.token().0, ev);
         }
         self.events = Some(events);
+        for key in std::mem::take(&mut self.flood_again) {
+            self.flush(key);
+        }
         self.close_marked();
         if let Some(why) = self.refusal.take() {
             self.end_progress();
@@ -498,7 +572,18 @@ impl Engine {
         if ev.is_writable() {
             self.flush(key);
         }
-        if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+        let muted = self.clients.get(key).is_some_and(|c| c.muted);
+        if muted {
+            // It reads nothing, so it only learns of a reset, or of a close
+            // whose FIN got past everything it left unread.
+            if ev.is_error() || ev.is_read_closed() {
+                let end = match self.clients.get(key).map(|c| c.stream.take_error()) {
+                    Some(Ok(Some(e)) | Err(e)) => End::Failed(e.to_string()),
+                    _ => End::Closed,
+                };
+                self.lose(key, end);
+            }
+        } else if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
             // A short read means the socket is empty for now: epoll reports
             // every later arrival as a new edge. Only when the peer's FIN (or
             // an error) is already pending must we read on to see it.
@@ -630,17 +715,56 @@ impl Engine {
         };
         self.counts.logins += 1;
         if self.leave_after_login {
-            c.out.extend_from_slice(b"churn line from ");
-            c.out.extend_from_slice(self.target.prefix.as_bytes());
-            wire::put_u64(&mut c.out, c.number);
-            c.out.extend_from_slice(b"\r\n");
+            if self.churn_line {
+                c.out.extend_from_slice(b"churn line from ");
+                c.out.extend_from_slice(self.target.prefix.as_bytes());
+                wire::put_u64(&mut c.out, c.number);
+                c.out.extend_from_slice(b"\r\n");
+            }
             c.phase = Phase::Leaving;
             c.since = Instant::now();
             self.flush(key);
         } else {
             c.phase = Phase::Ready;
+            c.muted = c.role.mute;
             self.counts.ready += 1;
+            if self.flooding {
+                self.flush(key);
+            }
         }
+    }
+
+    /// Turns the flood on: every logged-in attacker with a pattern starts
+    /// writing it, and keeps writing whenever its socket has room.
+    pub fn start_flood(&mut self) {
+        self.flooding = true;
+        let keys: Vec<usize> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.phase == Phase::Ready && c.role.pattern.is_some())
+            .map(|(k, _)| k)
+            .collect();
+        for key in keys {
+            self.flush(key);
+        }
+    }
+
+    /// Turns the flood off; what the sockets hold still reaches the server.
+    pub fn stop_flood(&mut self) {
+        self.flooding = false;
+        self.flood_again.clear();
+    }
+
+    /// The local addresses of the logged-in attackers we still hold.
+    pub fn live_attackers(&self) -> Vec<SocketAddrV4> {
+        self.clients
+            .iter()
+            .filter(|(_, c)| c.phase == Phase::Ready && c.role.is_attacker())
+            .filter_map(|(_, c)| match c.stream.local_addr() {
+                Ok(SocketAddr::V4(a)) => Some(a),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Writes client `key`'s pending output until done or the socket is
@@ -670,6 +794,34 @@ impl Engine {
             }
         }
         c.out.drain(..written);
+        if failure.is_none()
+            && self.flooding
+            && c.out.is_empty()
+            && c.phase == Phase::Ready
+            && let Some(pattern) = &c.role.pattern
+        {
+            let mut writes = 0;
+            loop {
+                if writes == FLOOD_WRITES {
+                    self.flood_again.push(key);
+                    break;
+                }
+                writes += 1;
+                match c.stream.write(&pattern[c.pattern_at..]) {
+                    Ok(0) => {
+                        failure = Some("write: wrote nothing".to_string());
+                        break;
+                    }
+                    Ok(n) => c.pattern_at = (c.pattern_at + n) % pattern.len(),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        failure = Some(format!("write: {e}"));
+                        break;
+                    }
+                }
+            }
+        }
         if let Some(why) = failure {
             return self.lose(key, End::Failed(why));
         }
@@ -706,6 +858,10 @@ impl Engine {
             End::Refused => return,
         };
         match phase {
+            Phase::Ready if c.role.is_attacker() => {
+                self.counts.ready -= 1;
+                self.counts.attackers_dropped += 1;
+            }
             Phase::Ready => {
                 self.counts.ready -= 1;
                 self.counts.dropped += 1;
@@ -782,6 +938,9 @@ impl Engine {
                 si(received as f64),
                 si(rate)
             );
+        }
+        if !self.roles.is_empty() {
+            line += &format!(" | attackers dropped {}", c.attackers_dropped);
         }
         if p.tty {
             eprint!("\r\x1b[K{line}");

@@ -11,7 +11,8 @@
 //! # Layout
 //!
 //! - `main.rs`: command line into [`Options`], the dispatch, the exit code.
-//! - `modes.rs`: the three load shapes (fanout, idle, churn) as stages.
+//! - `modes.rs`: the load shapes (fanout, idle, churn, abuse, storm) as
+//!   stages; abuse's attacker shapes and the well-behaved pair.
 //! - `engine.rs`: the poll loop and the clients: connect, log in, read,
 //!   write, the readiness barrier, the progress line.
 //! - `login.rs`: whether the server's answer to a name refuses it (pure).
@@ -19,6 +20,8 @@
 //! - `tally.rs`: counts, order checks, latency histogram, in-flight windows
 //!   (pure).
 //! - `report.rs`: the summary and the JSON object.
+//! - `procfs.rs`: the server's peak RSS and liveness, the kernel's TCP
+//!   memory and table, from `/proc` (pure parsers).
 //! - `os.rs`: libc: bound sockets, our own CPU time, the port range. The
 //!   server's CPU time and RSS and the open-file limit are `linechat::sys`.
 
@@ -26,6 +29,7 @@ mod engine;
 mod login;
 mod modes;
 mod os;
+mod procfs;
 mod report;
 mod tally;
 mod wire;
@@ -56,6 +60,31 @@ MODES:
            have drained, one line is broadcast to everyone and timed.
   churn    connect, log in, say one line, close; --concurrency at a time,
            until --count cycles are done. Reports logins per second.
+  abuse    --shape SHAPE: a well-behaved pair logs in (each sends a line
+           every 100 ms and reads everything), then --clients attackers;
+           for --duration seconds they attack while the pair chats. Reports
+           the server's peak RSS (VmHWM; needs --pid), the kernel's TCP
+           memory at its peak (/proc/net/sockstat, the whole system),
+           whether the server survived, how many attackers it disconnected,
+           and whether the pair got every line in order (else the run
+           fails). Shapes [default clients]:
+             flood   send `x\n` as fast as the server takes it, never
+                     read [1000]
+             mixed   --flooders of them flood as above [default: a fifth],
+                     the rest log in and never read [1000]
+             msg     log in and never read, while --senders more clients
+                     [default: as many] send them `/msg <name> <1000
+                     bytes>` round-robin as fast as the server takes it,
+                     and read [100]
+             telnet  log in, never read, send only telnet option requests
+                     (IAC DO <opt>) as fast as the server takes them [30]
+           Against linechat with its flood control on (--rate 10) and the
+           per-address limits off. Attackers cap their own socket buffers
+           at 16 KiB, so the TCP memory is mostly the server's end.
+  storm    the pair and --clients idle users [default: 2000] log in; for
+           --duration seconds one client at a time connects, logs in and
+           closes, again and again. Reports the pair's latency, the
+           server's CPU and the cycles per second.
 
 OPTIONS:
   --addr HOST:PORT       server address, IPv4 [default: 127.0.0.1:8080]
@@ -67,7 +96,8 @@ OPTIONS:
                          the senders, whatever the server does [default: max]
   --window N             fanout at max rate: lines in flight per sender
                          [default: 16]
-  --duration SECS        fanout: length of the measurement [default: 10]
+  --duration SECS        fanout, abuse, storm: length of the measurement
+                         [default: 10]
   --grace SECS           time allowed after sending for the last lines to
                          arrive (fanout, idle broadcast) [default: 5]
   --pad BYTES            add BYTES bytes to every measured line [default: 0]
@@ -95,10 +125,15 @@ OPTIONS:
   --login-timeout SECS   longest from connect to logged in, and in churn from
                          our close to the server's [default: 30]
   --timeout SECS         global deadline; the run reports what it has and
-                         fails when it passes [default: fanout duration +
-                         grace + 120, idle and churn 120]
-  --pid PID              the server's process id: report its CPU share, and
-                         in idle mode its RSS per connection (/proc/PID)
+                         fails when it passes [default: fanout, abuse and
+                         storm duration + grace + 120, idle and churn 120]
+  --pid PID              the server's process id (also --server-pid): report
+                         its CPU share, in idle mode its RSS per connection,
+                         in abuse its peak RSS and survival (/proc/PID)
+  --shape SHAPE          abuse: flood, mixed, msg or telnet (see MODES)
+  --flooders N           abuse mixed: attackers that flood
+  --max-outbuf BYTES     abuse: the server's --max-outbuf; fails the run if
+                         peak RSS passes 1.25 x never-readers x BYTES + 20 MiB
   --json                 print one JSON object on stdout instead of the
                          summary
   --quiet                no progress line on stderr
@@ -123,12 +158,17 @@ OUTPUT:
   Deliveries per second, expected vs received (loss), out-of-order count,
   latency p50/p90/p99/p99.9/max in microseconds, and gen_cpu: this process's
   CPU time over wall time (1.0 = one core; over the measurement window in
-  fanout, the whole run otherwise). Idle adds login_secs, broadcast_p99_us
-  and rss_per_conn_bytes; churn adds logins_per_sec.
+  fanout, abuse and storm, the whole run otherwise). Idle adds login_secs,
+  broadcast_p99_us and rss_per_conn_bytes; churn adds logins_per_sec.
+  Abuse: latency and loss are the pair's; adds peak_rss_bytes,
+  rss_max_sampled_bytes, rss_bar_bytes, tcp_mem_before_bytes,
+  tcp_mem_peak_bytes, attackers_dropped, server_alive. Storm: latency and
+  loss are the pair's; adds logins (cycles), logins_per_sec, peak_rss_bytes.
 
 EXIT STATUS:
-  0 clean run; 1 on loss, reordering, failed or dropped clients, a refused
-  name, or a missed deadline; 2 on a usage error.
+  0 clean run; 1 on loss, reordering, failed or dropped clients (not
+  attackers the server disconnects), a refused name, a missed deadline, a
+  server that died, or peak RSS over the bar; 2 on a usage error.
 ";
 
 /// Which load shape to run.
@@ -137,6 +177,8 @@ pub enum Mode {
     Fanout,
     Idle,
     Churn,
+    Abuse,
+    Storm,
 }
 
 /// Everything the command line sets; see `HELP` for each.
@@ -162,6 +204,12 @@ pub struct Options {
     pub login_timeout: Duration,
     pub timeout: Option<Duration>,
     pub pid: Option<u32>,
+    /// Abuse: the attackers' shape.
+    pub shape: Option<modes::Shape>,
+    /// Abuse (mixed): attackers that flood.
+    pub flooders: u64,
+    /// Abuse: the server's `--max-outbuf`, for the RSS bar.
+    pub max_outbuf: Option<u64>,
     pub json: bool,
     pub quiet: bool,
 }
@@ -183,6 +231,8 @@ fn main() -> ExitCode {
     let nofile = linechat::sys::raise_fd_limit().after;
     let needed = match opts.mode {
         Mode::Churn => opts.concurrency,
+        Mode::Abuse => opts.clients + opts.senders + 2,
+        Mode::Storm => opts.clients + 3,
         _ => opts.clients,
     };
     if needed + 16 > nofile as u64 {
@@ -192,6 +242,8 @@ fn main() -> ExitCode {
         Mode::Fanout => modes::fanout(&opts),
         Mode::Idle => modes::idle(&opts),
         Mode::Churn => modes::churn(&opts),
+        Mode::Abuse => modes::abuse(&opts),
+        Mode::Storm => modes::storm(&opts),
     };
     let report = match run {
         Ok(r) => r,
@@ -212,6 +264,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// The modes, for messages.
+const MODES: &str = "fanout, idle, churn, abuse or storm";
+
 /// The options, `None` for `--help`, or a one-line error.
 fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
     if args.contains(["-h", "--help"]) {
@@ -221,17 +276,31 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
         Some("fanout") => Mode::Fanout,
         Some("idle") => Mode::Idle,
         Some("churn") => Mode::Churn,
+        Some("abuse") => Mode::Abuse,
+        Some("storm") => Mode::Storm,
         Some(other) => {
-            return Err(format!(
-                "unknown mode `{other}`: expected fanout, idle or churn"
-            ));
+            return Err(format!("unknown mode `{other}`: expected {MODES}"));
         }
-        None => return Err("missing mode: fanout, idle or churn".into()),
+        None => return Err(format!("missing mode: {MODES}")),
     };
+    let shape =
+        match opt::<String>(&mut args, "--shape")? {
+            None => None,
+            Some(s) => Some(modes::Shape::parse(&s).ok_or_else(|| {
+                format!("--shape: expected flood, mixed, msg or telnet, got `{s}`")
+            })?),
+        };
+    if (mode == Mode::Abuse) != shape.is_some() {
+        return Err("--shape: needed by abuse, and only there".into());
+    }
     let addr: String = opt(&mut args, "--addr")?.unwrap_or_else(|| "127.0.0.1:8080".into());
     let addr = resolve_v4(&addr)?;
-    let clients: u64 =
-        opt(&mut args, "--clients")?.unwrap_or(if mode == Mode::Idle { 1000 } else { 100 });
+    let clients: u64 = opt(&mut args, "--clients")?.unwrap_or(match (mode, shape) {
+        (Mode::Idle, _) => 1000,
+        (Mode::Storm, _) => 2000,
+        (_, Some(shape)) => shape.default_clients(),
+        _ => 100,
+    });
     let senders: Option<u64> = opt(&mut args, "--senders")?;
     let rate = match opt::<String>(&mut args, "--rate")?.as_deref() {
         None | Some("max") => None,
@@ -289,7 +358,13 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
         sources: opt(&mut args, "--sources")?,
         login_timeout: secs(&mut args, "--login-timeout")?.unwrap_or(Duration::from_secs(30)),
         timeout: secs(&mut args, "--timeout")?,
-        pid: opt(&mut args, "--pid")?,
+        pid: match opt(&mut args, "--pid")? {
+            Some(pid) => Some(pid),
+            None => opt(&mut args, "--server-pid")?,
+        },
+        shape,
+        flooders: opt(&mut args, "--flooders")?.unwrap_or(clients / 5),
+        max_outbuf: opt(&mut args, "--max-outbuf")?,
         json: args.contains("--json"),
         quiet: args.contains("--quiet"),
     };
@@ -319,8 +394,23 @@ where
 
 /// Rejects combinations that cannot run.
 fn check(o: &Options) -> Result<(), String> {
-    if o.clients < 2 && o.mode != Mode::Churn {
+    if o.clients < 2 && matches!(o.mode, Mode::Fanout | Mode::Idle) {
         return Err("--clients: need at least 2 (a sender and a receiver)".into());
+    }
+    if o.mode == Mode::Abuse && o.clients == 0 {
+        return Err("--clients: need at least 1 attacker".into());
+    }
+    if o.shape == Some(modes::Shape::Mixed) && !(1..=o.clients).contains(&o.flooders) {
+        return Err(format!(
+            "--flooders: must be 1 to --clients ({})",
+            o.clients
+        ));
+    }
+    if o.shape == Some(modes::Shape::Msg) && o.senders == 0 {
+        return Err("--senders: need at least 1 to send /msg".into());
+    }
+    if matches!(o.mode, Mode::Abuse | Mode::Storm) && o.duration.is_zero() {
+        return Err("--duration must be above 0".into());
     }
     if o.mode == Mode::Fanout && (o.senders == 0 || o.senders > o.clients) {
         return Err(format!("--senders: must be 1 to --clients ({})", o.clients));
@@ -381,19 +471,37 @@ mod tests {
         let o = parse_str("idle").unwrap().unwrap();
         assert_eq!((o.clients, o.senders, o.concurrency), (1000, 1000, 256));
         assert!(parse_str("churn --help").unwrap().is_none());
+        let o = parse_str("abuse --shape mixed --server-pid 7 --max-outbuf 262144")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (o.mode, o.shape, o.clients, o.flooders),
+            (Mode::Abuse, Some(modes::Shape::Mixed), 1000, 200)
+        );
+        assert_eq!((o.pid, o.max_outbuf), (Some(7), Some(262_144)));
+        let o = parse_str("abuse --shape msg").unwrap().unwrap();
+        assert_eq!((o.clients, o.senders), (100, 100));
+        let o = parse_str("storm --duration 3").unwrap().unwrap();
+        assert_eq!((o.mode, o.clients), (Mode::Storm, 2000));
     }
 
     #[test]
     fn bad_input_is_one_line_errors() {
         for bad in [
             "",
-            "storm",
+            "hurricane",
             "fanout --bogus",
             "fanout --clients x",
             "fanout --rate fast",
             "fanout --senders 200",
             "idle --addr nowhere",
             "churn --count 0",
+            "abuse",
+            "abuse --shape bogus",
+            "fanout --shape flood",
+            "abuse --shape mixed --clients 10 --flooders 11",
+            "abuse --shape msg --senders 0",
+            "storm --duration 0",
         ] {
             let err = parse_str(bad)
                 .err()

@@ -1,8 +1,9 @@
 //! Everything that asks the operating system directly: sockets bound to a
-//! chosen source address, our own CPU time, the ephemeral port range. This
-//! is the only module with `unsafe`. Another process's CPU time and memory,
-//! and the open-file limit, come from the server crate's `linechat::sys`,
-//! so `/proc` is parsed in one place.
+//! chosen source address (with small buffers for attackers), our own CPU
+//! time, the page size, the ephemeral port range. This is the only module
+//! with `unsafe`. Another process's CPU time and RSS, and the open-file
+//! limit, come from the server crate's `linechat::sys`; what `linechat::sys`
+//! does not read (peak RSS, kernel TCP memory and tables) is in `procfs.rs`.
 
 use std::io;
 use std::mem;
@@ -11,13 +12,20 @@ use std::os::fd::FromRawFd;
 use std::time::Duration;
 
 /// Starts a non-blocking connect to `dst`, with `TCP_NODELAY` set, from
-/// `src` when given (any local address otherwise).
+/// `src` when given (any local address otherwise), and with the socket's
+/// send buffer, and receive buffer if `small_rcvbuf`, capped at `small`
+/// bytes when given (set before connecting, as the receive window's scale
+/// is fixed at the handshake).
 ///
 /// `std` cannot bind before connecting, and binding is what spreads clients
 /// over 127.0.0.x when one source address runs out of ephemeral ports, so
 /// the socket is made with libc and handed to mio. The connect completes in
 /// the background; the poll loop learns the outcome from writable readiness.
-pub fn connect(dst: SocketAddrV4, src: Option<Ipv4Addr>) -> io::Result<mio::net::TcpStream> {
+pub fn connect(
+    dst: SocketAddrV4,
+    src: Option<Ipv4Addr>,
+    small: Option<Buffers>,
+) -> io::Result<mio::net::TcpStream> {
     // SAFETY: plain socket calls on a descriptor we own; `sockaddr_in` is
     // fully initialised before its pointer is passed.
     unsafe {
@@ -36,6 +44,12 @@ pub fn connect(dst: SocketAddrV4, src: Option<Ipv4Addr>) -> io::Result<mio::net:
         // on, each one would wait for the previous ACK, which loopback
         // delays, and the measured latency would be the kernel's.
         set_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
+        if let Some(b) = small {
+            set_int(fd, libc::SOL_SOCKET, libc::SO_SNDBUF, b.bytes)?;
+            if b.rcvbuf_too {
+                set_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, b.bytes)?;
+            }
+        }
         if let Some(src) = src {
             // Without this, bind(port 0) reserves a port for every
             // destination at once and the range runs out twice as fast; with
@@ -55,6 +69,15 @@ pub fn connect(dst: SocketAddrV4, src: Option<Ipv4Addr>) -> io::Result<mio::net:
         }
         Ok(mio::net::TcpStream::from_std(stream))
     }
+}
+
+/// Kernel buffers capped for one socket (see [`connect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buffers {
+    /// The cap in bytes (the kernel doubles it for its bookkeeping).
+    pub bytes: libc::c_int,
+    /// Cap the receive buffer as well as the send buffer.
+    pub rcvbuf_too: bool,
 }
 
 fn sockaddr(a: SocketAddrV4) -> libc::sockaddr_in {
@@ -105,6 +128,14 @@ pub fn own_cpu() -> Duration {
     };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
     tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// The size of a memory page, in bytes (`/proc/net/sockstat` counts TCP
+/// memory in pages).
+pub fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(n).ok().filter(|&n| n > 0).unwrap_or(4096)
 }
 
 /// How many source addresses (127.0.0.1, .2, ...) `connections` sockets to

@@ -36,12 +36,17 @@ impl Latency {
 /// `None` and are left out of the output.
 #[derive(Debug, Default)]
 pub struct Report {
-    /// `fanout`, `idle` or `churn`.
+    /// `fanout`, `idle`, `churn`, `abuse` or `storm`.
     pub mode: &'static str,
-    /// Clients asked for (fanout, idle) or concurrent connections (churn).
+    /// Abuse: the kind of attacker.
+    pub shape: Option<&'static str>,
+    /// Clients asked for (fanout, idle), concurrent connections (churn),
+    /// attackers (abuse) or idle users (storm).
     pub clients: u64,
-    /// Fanout: clients that send.
+    /// Fanout: clients that send; abuse (msg): clients sending /msg.
     pub senders: Option<u64>,
+    /// Abuse: attackers that never read.
+    pub nonreaders: Option<u64>,
     /// Fanout: total lines per second, `None` for as fast as the window allows.
     pub rate: Option<f64>,
     /// Fanout at max rate: lines per sender not yet seen by every receiver.
@@ -76,10 +81,24 @@ pub struct Report {
     pub rss_after_bytes: Option<u64>,
     /// Idle: p99 delivery latency of the one broadcast to everyone.
     pub broadcast_p99_us: Option<u64>,
-    /// Churn: completed connect-login-line-close cycles.
+    /// Churn, storm: completed connect-login-(line-)close cycles.
     pub logins: Option<u64>,
-    /// Churn: completed cycles per second.
+    /// Churn, storm: completed cycles per second.
     pub logins_per_sec: Option<f64>,
+    /// Abuse, storm with `--pid`: the server's peak RSS (`VmHWM`) at the end.
+    pub peak_rss_bytes: Option<u64>,
+    /// Abuse with `--pid`: the highest server RSS sampled every 100 ms.
+    pub rss_max_sampled_bytes: Option<u64>,
+    /// Abuse with `--max-outbuf`: the most peak RSS may be.
+    pub rss_bar_bytes: Option<u64>,
+    /// Abuse: the system's kernel TCP memory before the run and at its
+    /// highest sample (both ends of every loopback connection count).
+    pub tcp_mem_before_bytes: Option<u64>,
+    pub tcp_mem_peak_bytes: Option<u64>,
+    /// Abuse: attackers the server disconnected.
+    pub attackers_dropped: Option<u64>,
+    /// Abuse with `--pid`: the server still ran at the end.
+    pub server_alive: Option<bool>,
     /// Clients that never logged in (or whose churn cycle failed).
     pub failed: u64,
     /// Logged-in clients the server disconnected.
@@ -127,7 +146,14 @@ impl Report {
     /// The readable summary.
     pub fn text(&self) -> String {
         let mut s = String::new();
-        let _ = write!(s, "{}: {} clients", self.mode, self.clients);
+        let _ = write!(s, "{}", self.mode);
+        if let Some(shape) = self.shape {
+            let _ = write!(s, " {shape}");
+        }
+        let _ = write!(s, ": {} clients", self.clients);
+        if let Some(n) = self.nonreaders {
+            let _ = write!(s, " ({n} never read)");
+        }
         if let Some(n) = self.senders {
             let _ = write!(s, ", {n} senders");
         }
@@ -189,6 +215,34 @@ impl Report {
         if let Some(r) = self.rss_per_conn_bytes {
             let _ = writeln!(s, "  RSS/conn       {r} bytes");
         }
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        if let Some(p) = self.peak_rss_bytes {
+            let _ = write!(s, "  peak RSS       {:.1} MiB", mib(p));
+            if let Some(m) = self.rss_max_sampled_bytes {
+                let _ = write!(s, " (sampled max {:.1} MiB)", mib(m));
+            }
+            if let Some(b) = self.rss_bar_bytes {
+                let _ = write!(s, ", bar {:.1} MiB", mib(b));
+            }
+            s.push('\n');
+        }
+        if let Some(p) = self.tcp_mem_peak_bytes {
+            let _ = write!(s, "  kernel TCP mem peak {:.1} MiB", mib(p));
+            if let Some(b) = self.tcp_mem_before_bytes {
+                let _ = write!(s, " (before {:.1} MiB)", mib(b));
+            }
+            s.push('\n');
+        }
+        if let Some(d) = self.attackers_dropped {
+            let _ = writeln!(s, "  attackers disconnected by the server {d}");
+        }
+        if let Some(alive) = self.server_alive {
+            let _ = writeln!(
+                s,
+                "  server         {}",
+                if alive { "running" } else { "DEAD" }
+            );
+        }
         let _ = write!(s, "  CPU            generator {:.0}%", self.gen_cpu * 100.0);
         if let Some(c) = self.server_cpu {
             let _ = write!(s, ", server {:.0}%", c * 100.0);
@@ -213,9 +267,13 @@ impl Report {
     pub fn json(&self) -> String {
         let mut o = Obj(String::from("{"));
         o.str("mode", self.mode);
+        if let Some(shape) = self.shape {
+            o.str("shape", shape);
+        }
         o.bool("ok", self.ok());
         o.uint("clients", self.clients);
         o.opt_uint("senders", self.senders);
+        o.opt_uint("nonreaders", self.nonreaders);
         match self.rate {
             Some(r) => o.float("rate", r),
             None if self.mode == "fanout" => o.str("rate", "max"),
@@ -246,6 +304,15 @@ impl Report {
         o.opt_uint("broadcast_p99_us", self.broadcast_p99_us);
         o.opt_uint("logins", self.logins);
         o.opt_float("logins_per_sec", self.logins_per_sec);
+        o.opt_uint("peak_rss_bytes", self.peak_rss_bytes);
+        o.opt_uint("rss_max_sampled_bytes", self.rss_max_sampled_bytes);
+        o.opt_uint("rss_bar_bytes", self.rss_bar_bytes);
+        o.opt_uint("tcp_mem_before_bytes", self.tcp_mem_before_bytes);
+        o.opt_uint("tcp_mem_peak_bytes", self.tcp_mem_peak_bytes);
+        o.opt_uint("attackers_dropped", self.attackers_dropped);
+        if let Some(alive) = self.server_alive {
+            o.bool("server_alive", alive);
+        }
         o.uint("failed", self.failed);
         o.uint("dropped", self.dropped);
         o.float("wall_secs", self.wall_secs);
