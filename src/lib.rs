@@ -22,6 +22,7 @@
 //! - [`server`]: the reactor: the poll loop, admission, input, output,
 //!   timers, late closing and shutdown; it applies what the core returns.
 //! - [`metrics`] and [`http`]: counters and the `/metrics` endpoint.
+//! - [`redis`]: links to Redis the loop drives like any socket, RESP2 by `redis-protocol`.
 //! - [`sys`]: the OS calls: open-file limit, returning freed memory,
 //!   resource exhaustion, a process's CPU time and memory from `/proc`.
 //!
@@ -46,6 +47,7 @@ pub mod framing;
 pub mod http;
 pub mod metrics;
 pub mod outbound;
+pub mod redis;
 pub mod server;
 pub mod sys;
 
