@@ -4,10 +4,11 @@
 //! `linechat --addr 127.0.0.1:0` with flood control and the per-address
 //! limits off (fresh so RSS per connection and peak RSS are clean; limits
 //! off so they do not cap the senders, who all come from 127.0.0.1), and
-//! prints two tables: throughput and latency (F, L, I, C), and abuse (A:
+//! prints two tables: throughput and latency (F, R, L, I, C), and abuse (A:
 //! attackers of one shape against a well-behaved pair, with flood control
 //! on; S: a join storm). When `ncat` is installed, F1 and F2 also run
-//! against `ncat -l --chat` for comparison.
+//! against `ncat -l --chat` for comparison. Below the first table, each
+//! fanout row's server CPU per delivery, and R1's (rooms) against F1's.
 //!
 //! It builds nothing: it runs the release binaries, found through
 //! `LINECHAT_BIN` and `LINECHAT_LOAD_BIN` or in the workspace's
@@ -17,7 +18,8 @@
 //! Environment:
 //! - `LINECHAT_BENCH_CASES=F1,L1`: run only these cases.
 //! - `LINECHAT_BENCH_QUICK=1`: 3-second fanout runs, smaller idle rooms,
-//!   5-second abuse and storm runs with fewer clients.
+//!   R1 with 20 rooms of 100 instead of 100, 5-second abuse and storm runs
+//!   with fewer clients.
 //! - `LINECHAT_BIN=/path/to/linechat`: another build, e.g. a baseline. Flags
 //!   its `--help` does not list are left out (and said so), so a build that
 //!   predates some flags runs with the rest.
@@ -93,6 +95,8 @@ fn cases(quick: bool) -> Vec<Case> {
     };
     let (flooders, msg_senders) = (a2.0 / 5, a3.0 * 2);
     let (room, storm_secs) = if quick { (500, 3) } else { (2000, 10) };
+    // R1: rooms of 100 users, one sender in each.
+    let r1_rooms = if quick { 20 } else { 100 };
     let abuse = |id, what: String, gen_args: String| Case {
         id,
         what,
@@ -135,6 +139,19 @@ fn cases(quick: bool) -> Vec<Case> {
                 "fanout --clients 1000 --senders 10 --duration {secs}"
             )),
             vs_ncat: true,
+            server: None,
+            table: Table::Load,
+        },
+        Case {
+            id: "R1",
+            // Rooms of 100 users: `rooms 100x100` is 10,000 clients.
+            what: format!("rooms {r1_rooms}x100 S={r1_rooms} max {secs}s"),
+            args: args(&format!(
+                "fanout --clients {} --rooms {r1_rooms} --senders {r1_rooms} --duration {secs} \
+                 --timeout 300",
+                r1_rooms * 100
+            )),
+            vs_ncat: false,
             server: None,
             table: Table::Load,
         },
@@ -749,6 +766,52 @@ fn print_table(rows: &[&Row]) {
             println!("{}: linechat/ncat deliveries/s = {:.2}x", r.id, a / b);
         }
     }
+    let costs: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            let ns = server_ns_per_delivery(&r.out)?;
+            let gen_ns = r
+                .out
+                .num("gen_ns_per_delivery")
+                .map_or(String::new(), |g| format!(" (gen {g:.1})"));
+            Some(format!("{} {} {ns:.1}{gen_ns}", r.id, r.server))
+        })
+        .collect();
+    if !costs.is_empty() {
+        println!(
+            "server ns per delivery (server CPU s / deliveries in the window; generator's in \
+             brackets): {}",
+            costs.join(", ")
+        );
+    }
+    let cost_of = |id: &str| {
+        rows.iter()
+            .find(|r| r.id == id && r.server != "ncat")
+            .and_then(|r| server_ns_per_delivery(&r.out))
+    };
+    if let (Some(f1), Some(r1)) = (cost_of("F1"), cost_of("R1"))
+        && f1 > 0.0
+    {
+        let ratio = r1 / f1;
+        println!(
+            "R1/F1 server cost per delivery = {ratio:.2}x ({} 10% of F1's)",
+            if ratio <= 1.10 {
+                "within"
+            } else {
+                "NOT within"
+            }
+        );
+    }
+}
+
+/// The server's CPU time per delivery of a fanout run in ns: the
+/// generator's figure, else its CPU share over its deliveries per second
+/// (for a generator that predates the figure).
+fn server_ns_per_delivery(o: &Outcome) -> Option<f64> {
+    o.num("server_ns_per_delivery").or_else(|| {
+        let rate = o.num("deliveries_per_sec").filter(|&r| r > 0.0)?;
+        Some(o.num("server_cpu")? * 1e9 / rate)
+    })
 }
 
 /// What the abuse table's columns mean.

@@ -13,6 +13,12 @@
 //! accepted everyone is then proven by the readiness barrier
 //! ([`Engine::barrier`]), which only logged-in users see.
 //!
+//! With rooms (`fanout --rooms K`, K > 1) a client that has logged in sends
+//! `/join #load<n mod K>` and counts as logged in only once the server's
+//! answer says it is in that room (`rooms.rs`); the barrier then runs in
+//! every room at once, and a line found in a room other than its sender's
+//! is counted as an error.
+//!
 //! In abuse runs some clients are attackers, given a [`Role`] by their
 //! number: once logged in they stop reading (the server's output piles up
 //! for them) or write a pattern over and over as fast as the socket takes
@@ -31,7 +37,8 @@ use slab::Slab;
 
 use crate::login::{self, Heard};
 use crate::os;
-use crate::tally::Tally;
+use crate::rooms::{self, Answer};
+use crate::tally::{NO_ROOM, Tally};
 use crate::wire::{self, Mark};
 
 /// Bytes asked for per read. Large, so that a busy receiver empties its
@@ -77,6 +84,9 @@ pub struct Target {
     /// a connect completes in the kernel before the server accepts it, so
     /// `concurrency` alone does not pace them.
     pub connect_rate: Option<f64>,
+    /// Rooms the clients spread over: client `n` joins `#load<n mod rooms>`
+    /// once logged in. 1: nobody joins anything.
+    pub rooms: u32,
     /// No progress line on stderr.
     pub quiet: bool,
     /// Mode name, for the progress line.
@@ -126,6 +136,8 @@ enum Phase {
     AwaitPrompt,
     /// Name sent, waiting for the server's answer.
     NameSent,
+    /// Logged in, `/join` sent, waiting for the answer naming the room.
+    Joining,
     /// Logged in: reads and counts.
     Ready,
     /// Churn: said its line and shut down its side; waiting for the close.
@@ -141,6 +153,8 @@ struct Client {
     phase: Phase,
     /// The `n` of its name and of its source address.
     number: u64,
+    /// Its room, `n mod rooms` (0 with one room).
+    room: u32,
     /// When the current phase began, for the login deadline.
     since: Instant,
     /// The partial last line of the previous read.
@@ -196,16 +210,24 @@ pub struct Counts {
     pub attackers_dropped: u64,
 }
 
-/// The current readiness barrier.
+/// The current readiness barrier: one sender per room, each sending the
+/// run's token plus its room number.
 #[derive(Debug, Default)]
 struct Barrier {
-    /// Unique to this run (0: no barrier running).
+    /// Unique to this run, a multiple of [`BARRIER_ROOMS`] (0: none yet).
     token: u64,
-    /// The client that sends it; it never receives its own line.
-    sender: usize,
-    /// Clients other than the sender that have seen it.
+    /// Still waiting for clients to see it.
+    running: bool,
+    /// The clients that send it, one per room with members; they never
+    /// receive their own line.
+    senders: Vec<usize>,
+    /// Clients other than the senders that have seen their room's token.
     seen: u64,
 }
+
+/// Room numbers a barrier token leaves room for: the token of room `r` is
+/// the run's token plus `r`.
+const BARRIER_ROOMS: u64 = 1 << 24;
 
 /// Progress-line state.
 #[derive(Debug)]
@@ -252,6 +274,8 @@ pub struct Engine {
     to_close: Vec<usize>,
     /// How many clients reached each point.
     pub counts: Counts,
+    /// Barrier lines found in another room than their sender's.
+    pub cross_room: u64,
     /// The first thing that went wrong, for the report.
     pub first_error: Option<String>,
     /// A refused name: the run cannot succeed; [`Engine::pump`] returns it
@@ -281,6 +305,7 @@ impl Engine {
             flood_again: Vec::new(),
             to_close: Vec::new(),
             counts: Counts::default(),
+            cross_room: 0,
             first_error: None,
             refusal: None,
             next_tick: now + TICK,
@@ -325,6 +350,27 @@ impl Engine {
             .collect()
     }
 
+    /// The logged-in clients as (key, number, room), in key order.
+    pub fn ready_clients(&self) -> Vec<(usize, u64, u32)> {
+        self.clients
+            .iter()
+            .filter(|(_, c)| c.phase == Phase::Ready)
+            .map(|(k, c)| (k, c.number, c.room))
+            .collect()
+    }
+
+    /// The room of every key below `len`: [`NO_ROOM`] for a key that is
+    /// no logged-in client.
+    pub fn receiver_rooms(&self, len: usize) -> Vec<u32> {
+        let mut rooms = vec![NO_ROOM; len];
+        for (k, c) in self.clients.iter() {
+            if c.phase == Phase::Ready && k < len {
+                rooms[k] = c.room;
+            }
+        }
+        rooms
+    }
+
     /// Starts one more client connecting.
     pub fn start_client(&mut self) {
         let number = self.counts.started;
@@ -355,6 +401,7 @@ impl Engine {
             stream,
             phase: Phase::Connecting,
             number,
+            room: rooms::room_of(number, self.target.rooms),
             since: Instant::now(),
             carry: Vec::new(),
             skipping: false,
@@ -413,30 +460,43 @@ impl Engine {
         }
     }
 
-    /// Runs the readiness barrier: the first logged-in client sends a token
-    /// line until every other logged-in client has seen it, resending with
-    /// backoff because a server such as `ncat --chat` may still be accepting
-    /// some clients when it is first sent. Afterwards every client is known
-    /// to receive chat, and everything queued for it before (join notices)
-    /// has been read. True if done before `deadline`.
+    /// Runs the readiness barrier: in each room, the first logged-in client
+    /// sends a token line until every other logged-in client of the room
+    /// has seen it, resending with backoff because a server such as `ncat
+    /// --chat` may still be accepting some clients when it is first sent.
+    /// Afterwards every client is known to receive chat, and everything
+    /// queued for it before (join notices) has been read. Each room has its
+    /// own token, so one seen in another room counts in `cross_room`. True
+    /// if done before `deadline`.
     pub fn barrier(&mut self, deadline: Instant) -> io::Result<bool> {
-        let Some(&sender) = self.ready_keys().first() else {
-            return Ok(false);
-        };
-        for (_, c) in self.clients.iter_mut() {
+        let mut senders: Vec<Option<usize>> = vec![None; self.target.rooms.max(1) as usize];
+        for (key, c) in self.clients.iter_mut() {
             c.seen_barrier = false;
+            if c.phase == Phase::Ready {
+                // A sender is done from the start: it never hears itself.
+                let first = &mut senders[c.room as usize];
+                if first.is_none() {
+                    *first = Some(key);
+                    c.seen_barrier = true;
+                }
+            }
         }
-        let token = (u64::from(std::process::id()) << 32) ^ self.now_us() ^ 0x5eed;
+        let senders: Vec<usize> = senders.into_iter().flatten().collect();
+        if senders.is_empty() {
+            return Ok(false);
+        }
+        let seed = (u64::from(std::process::id()) << 20) ^ self.now_us() ^ 0x5eed;
         self.barrier = Barrier {
-            token: token.max(1),
-            sender,
+            token: (seed % (u64::MAX / BARRIER_ROOMS)).max(1) * BARRIER_ROOMS,
+            running: true,
+            senders,
             seen: 0,
         };
         let mut backoff = Duration::from_millis(100);
         let mut resend = Instant::now();
         loop {
-            if self.barrier.seen + 1 >= self.counts.ready {
-                self.barrier.token = 0;
+            if self.barrier.seen + self.barrier.senders.len() as u64 >= self.counts.ready {
+                self.barrier.running = false;
                 return Ok(true);
             }
             let now = Instant::now();
@@ -444,15 +504,21 @@ impl Engine {
                 self.note_error(format!(
                     "deadline passed at the barrier: {} of {} clients saw it",
                     self.barrier.seen,
-                    self.counts.ready.saturating_sub(1)
+                    self.counts
+                        .ready
+                        .saturating_sub(self.barrier.senders.len() as u64)
                 ));
                 return Ok(false);
             }
             if now >= resend {
-                if let Some(c) = self.clients.get_mut(sender) {
-                    wire::put_barrier(&mut c.out, self.barrier.token);
+                for i in 0..self.barrier.senders.len() {
+                    let sender = self.barrier.senders[i];
+                    if let Some(c) = self.clients.get_mut(sender) {
+                        let token = self.barrier.token + u64::from(c.room);
+                        wire::put_barrier(&mut c.out, token);
+                    }
+                    self.flush(sender);
                 }
-                self.flush(sender);
                 resend = now + backoff;
                 backoff = (backoff * 2).min(Duration::from_secs(2));
             }
@@ -601,6 +667,7 @@ impl Engine {
             tally,
             barrier,
             epoch,
+            cross_room,
             ..
         } = self;
         let Some(c) = clients.get_mut(key) else {
@@ -615,6 +682,7 @@ impl Engine {
             target.login == Login::Name && matches!(c.phase, Phase::AwaitPrompt | Phase::NameSent);
         let mut got = 0;
         let mut ended: Option<End> = None;
+        let mut joined: Option<Answer> = None;
         loop {
             let keep = c.carry.len();
             buf[..keep].copy_from_slice(&c.carry);
@@ -650,11 +718,21 @@ impl Engine {
                 }
             }
             let end = memchr::memrchr(b'\n', &data[from..]).map_or(from, |i| from + i + 1);
+            if c.phase == Phase::Joining && joined.is_none() {
+                joined = rooms::answer(&data[from..end], c.room);
+            }
             let seen = &mut c.seen_barrier;
+            let room = c.room;
             wire::scan(&data[from..end], |mark| match mark {
-                Mark::Data { sender, seq, ts_us } => tally.delivered(key, sender, seq, ts_us, now),
+                Mark::Data { sender, seq, ts_us } => {
+                    tally.delivered(key, room, sender, seq, ts_us, now)
+                }
                 Mark::Barrier(token) => {
-                    if token == barrier.token && key != barrier.sender && !*seen {
+                    if barrier.token == 0 || token.wrapping_sub(barrier.token) >= BARRIER_ROOMS {
+                        // Not this run's.
+                    } else if token != barrier.token + u64::from(room) {
+                        *cross_room += 1;
+                    } else if barrier.running && !*seen {
                         *seen = true;
                         barrier.seen += 1;
                     }
@@ -700,6 +778,19 @@ impl Engine {
                     }
                     self.logged_in(key);
                 }
+                Phase::Joining => match joined {
+                    Some(Answer::Joined) => self.in_room(key),
+                    Some(Answer::Refused(line)) => {
+                        let why = format!(
+                            "the server refused `/join #load{}`: it answered `{line}`",
+                            c.room
+                        );
+                        self.note_failure(why.clone());
+                        self.refusal.get_or_insert(why);
+                        return self.lose(key, End::Refused);
+                    }
+                    None => {}
+                },
                 _ => {}
             }
         }
@@ -708,8 +799,23 @@ impl Engine {
         }
     }
 
-    /// Client `key` has logged in.
+    /// Client `key` has logged in: it joins its room if there are rooms,
+    /// else it is in.
     fn logged_in(&mut self, key: usize) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        if self.target.rooms > 1 && !self.leave_after_login {
+            rooms::put_join(&mut c.out, c.room);
+            c.phase = Phase::Joining;
+            c.since = Instant::now();
+            return self.flush(key);
+        }
+        self.in_room(key);
+    }
+
+    /// Client `key` has logged in and, with rooms, is in its room.
+    fn in_room(&mut self, key: usize) {
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };

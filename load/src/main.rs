@@ -16,6 +16,8 @@
 //! - `engine.rs`: the poll loop and the clients: connect, log in, read,
 //!   write, the readiness barrier, the progress line.
 //! - `login.rs`: whether the server's answer to a name refuses it (pure).
+//! - `rooms.rs`: fanout's rooms: who goes where, the `/join`, its answer
+//!   (pure).
 //! - `wire.rs`: the marker lines, written and found (pure).
 //! - `tally.rs`: counts, order checks, latency histogram, in-flight windows
 //!   (pure).
@@ -31,6 +33,7 @@ mod modes;
 mod os;
 mod procfs;
 mod report;
+mod rooms;
 mod tally;
 mod wire;
 
@@ -90,6 +93,14 @@ OPTIONS:
   --addr HOST:PORT       server address, IPv4 [default: 127.0.0.1:8080]
   --clients N            clients that log in [default: fanout 100, idle 1000]
   --senders N            fanout: clients that send [default: all]
+  --rooms K              fanout: spread the clients over K rooms: once
+                         logged in, client n sends `/join #load<n mod K>`
+                         and waits for the answer naming that room; the
+                         senders are the first --senders clients, so
+                         spread evenly over the rooms. K = 1 sends no
+                         /join (any server) [default: 1]. Against
+                         linechat, K is at most its --max-rooms (1000)
+                         and each room needs 2 clients
   --rate max|N           fanout: `max` = closed loop, each sender keeps at
                          most --window lines not yet seen by every other
                          client; N = N lines/s in total, spread evenly over
@@ -154,11 +165,22 @@ PROTOCOL:
   chat and has read everything queued before it, such as join notices.
   Lines are sent with CRLF, as telnet does. Every client sets TCP_NODELAY.
 
+  With --rooms K > 1 (linechat's rooms): after its name is answered, client
+  n sends `/join #load<n mod K>` and is logged in once a line names the room
+  followed by a colon (the welcome, `*** Welcome, u5! #load5: ...`) or says
+  `already in #load<j>`; a line with `Invalid room name`, `Too many rooms`
+  or `Unknown command` stops the run with exit status 1. A line is then
+  expected at every other client of its sender's room only; one found in
+  another room (measured or barrier) is an error and fails the run. The
+  barrier runs in every room at once, its first client sending.
+
 OUTPUT:
   Deliveries per second, expected vs received (loss), out-of-order count,
   latency p50/p90/p99/p99.9/max in microseconds, and gen_cpu: this process's
   CPU time over wall time (1.0 = one core; over the measurement window in
-  fanout, abuse and storm, the whole run otherwise). Idle adds login_secs,
+  fanout, abuse and storm, the whole run otherwise). Fanout adds
+  gen_ns_per_delivery and, with --pid, server_ns_per_delivery: CPU time
+  over the measurement per delivery in the window; and rooms, cross_room. Idle adds login_secs,
   broadcast_p99_us and rss_per_conn_bytes; churn adds logins_per_sec.
   Abuse: latency and loss are the pair's; adds peak_rss_bytes,
   rss_max_sampled_bytes, rss_bar_bytes, tcp_mem_before_bytes,
@@ -166,7 +188,8 @@ OUTPUT:
   loss are the pair's; adds logins (cycles), logins_per_sec, peak_rss_bytes.
 
 EXIT STATUS:
-  0 clean run; 1 on loss, reordering, failed or dropped clients (not
+  0 clean run; 1 on loss, reordering, a line in another room, failed or
+  dropped clients (not
   attackers the server disconnects), a refused name, a missed deadline, a
   server that died, or peak RSS over the bar; 2 on a usage error.
 ";
@@ -188,6 +211,8 @@ pub struct Options {
     pub addr: SocketAddrV4,
     pub clients: u64,
     pub senders: u64,
+    /// Fanout: rooms the clients spread over (1: no `/join`).
+    pub rooms: u32,
     /// Total lines per second; `None` for max (closed loop).
     pub rate: Option<f64>,
     pub window: u64,
@@ -329,6 +354,7 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
         addr,
         clients,
         senders: senders.unwrap_or(clients),
+        rooms: opt(&mut args, "--rooms")?.unwrap_or(1),
         rate,
         window: opt(&mut args, "--window")?.unwrap_or(16),
         duration: secs(&mut args, "--duration")?.unwrap_or(Duration::from_secs(10)),
@@ -392,6 +418,9 @@ where
     })
 }
 
+/// Most `--rooms`: their numbers must fit in the barrier token's low bits.
+const MAX_ROOMS: u32 = 1 << 20;
+
 /// Rejects combinations that cannot run.
 fn check(o: &Options) -> Result<(), String> {
     if o.clients < 2 && matches!(o.mode, Mode::Fanout | Mode::Idle) {
@@ -415,8 +444,23 @@ fn check(o: &Options) -> Result<(), String> {
     if o.mode == Mode::Fanout && (o.senders == 0 || o.senders > o.clients) {
         return Err(format!("--senders: must be 1 to --clients ({})", o.clients));
     }
-    if o.mode == Mode::Fanout && o.clients.saturating_mul(o.senders) > 100_000_000 {
-        return Err("--clients × --senders over 100 million: order tracking would not fit".into());
+    if o.rooms == 0 || o.rooms > MAX_ROOMS {
+        return Err(format!("--rooms: 1 to {MAX_ROOMS}"));
+    }
+    if o.rooms > 1 && o.mode != Mode::Fanout {
+        return Err("--rooms: fanout only".into());
+    }
+    if o.rooms > 1 && o.clients < 2 * u64::from(o.rooms) {
+        return Err(format!(
+            "--rooms: each room needs 2 clients, so --clients at least {}",
+            2 * u64::from(o.rooms)
+        ));
+    }
+    let per_room = rooms::senders_per_room(o.senders, o.rooms);
+    if o.mode == Mode::Fanout && o.clients.saturating_mul(per_room) > 100_000_000 {
+        return Err(
+            "--clients × senders per room over 100 million: order tracking would not fit".into(),
+        );
     }
     if o.window == 0 || o.concurrency == 0 || o.count == 0 {
         return Err("--window, --concurrency and --count must be at least 1".into());
@@ -483,6 +527,12 @@ mod tests {
         assert_eq!((o.clients, o.senders), (100, 100));
         let o = parse_str("storm --duration 3").unwrap().unwrap();
         assert_eq!((o.mode, o.clients), (Mode::Storm, 2000));
+        let o = parse_str("fanout").unwrap().unwrap();
+        assert_eq!(o.rooms, 1);
+        let o = parse_str("fanout --clients 10000 --rooms 100 --senders 100")
+            .unwrap()
+            .unwrap();
+        assert_eq!((o.clients, o.rooms, o.senders), (10_000, 100, 100));
     }
 
     #[test]
@@ -502,6 +552,10 @@ mod tests {
             "abuse --shape mixed --clients 10 --flooders 11",
             "abuse --shape msg --senders 0",
             "storm --duration 0",
+            "fanout --rooms 0",
+            "fanout --clients 10 --rooms 6",
+            "idle --rooms 2",
+            "fanout --clients 100000 --senders 2000 --rooms 1",
         ] {
             let err = parse_str(bad)
                 .err()

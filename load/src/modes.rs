@@ -29,6 +29,7 @@ fn target(o: &Options, mode: &'static str, connections: u64) -> Target {
             .unwrap_or_else(|| os::sources_needed(o.addr, connections)),
         login_timeout: o.login_timeout,
         connect_rate: o.connect_rate,
+        rooms: if mode == "fanout" { o.rooms } else { 1 },
         quiet: o.quiet,
         mode,
     }
@@ -54,13 +55,20 @@ impl CpuClock {
 
     /// (our share, server's share) of one core since `start`.
     fn shares(&self) -> (f64, Option<f64>) {
-        let wall = self.wall.elapsed().as_secs_f64().max(1e-9);
-        let own = (os::own_cpu() - self.own).as_secs_f64() / wall;
+        let (wall, own, server) = self.seconds();
+        let wall = wall.max(1e-9);
+        (own / wall, server.map(|s| s / wall))
+    }
+
+    /// Seconds since `start`: (wall, our CPU, the server's CPU).
+    fn seconds(&self) -> (f64, f64, Option<f64>) {
+        let wall = self.wall.elapsed().as_secs_f64();
+        let own = (os::own_cpu() - self.own).as_secs_f64();
         let server = self
             .server
             .zip(self.pid.and_then(linechat::sys::process_cpu))
-            .map(|(before, after)| after.saturating_sub(before).as_secs_f64() / wall);
-        (own, server)
+            .map(|(before, after)| after.saturating_sub(before).as_secs_f64());
+        (wall, own, server)
     }
 }
 
@@ -77,13 +85,18 @@ fn finish(e: &Engine, mut r: Report, start: Instant) -> Report {
     r
 }
 
-/// Fanout: `clients` log in; `senders` of them write measured lines, either
-/// as fast as a per-sender window allows or at a fixed total rate; every
-/// client reads and counts for `duration`, then the rest drains.
+/// Fanout: `clients` log in (with `rooms` > 1, each then joins room
+/// `n mod rooms`); `senders` of them (the first by number, so spread
+/// evenly over the rooms) write measured lines, either as fast as a
+/// per-sender window allows or at a fixed total rate; every client reads
+/// and counts for `duration`, then the rest drains. A line is expected at
+/// every other client of its sender's room; one found in another room
+/// fails the run.
 ///
 /// The window: a sender may have at most `window` of its own lines not yet
-/// seen by every other client. That keeps the load closed-loop without
-/// letting a slow receiver fall a megabyte behind and be disconnected.
+/// seen by every other client of its room. That keeps the load closed-loop
+/// without letting a slow receiver fall a megabyte behind and be
+/// disconnected.
 pub fn fanout(o: &Options) -> io::Result<Report> {
     let start = Instant::now();
     let deadline = start + o.timeout.unwrap_or(o.duration + o.grace + SLACK);
@@ -93,6 +106,7 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
         mode: "fanout",
         clients: n,
         senders: Some(o.senders),
+        rooms: Some(u64::from(o.rooms)),
         rate: o.rate,
         window: o.rate.is_none().then_some(o.window),
         duration_secs: Some(o.duration.as_secs_f64()),
@@ -105,17 +119,19 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
             .push(format!("only {} of {n} clients logged in", e.counts.logins));
         return Ok(finish(&e, r, start));
     }
-    let senders: Vec<usize> = e
-        .ready_keys()
-        .into_iter()
-        .take(o.senders as usize)
-        .collect();
+    // The first clients by number: client n is in room n mod rooms.
+    let mut ready = e.ready_clients();
+    ready.sort_unstable_by_key(|&(_, number, _)| number);
+    ready.truncate(o.senders as usize);
+    let senders: Vec<usize> = ready.iter().map(|&(key, _, _)| key).collect();
+    let sender_rooms: Vec<u32> = ready.iter().map(|&(_, _, room)| room).collect();
     let window = if o.rate.is_none() {
         o.window as usize
     } else {
         0
     };
-    e.tally = Tally::new(n as usize, senders.len(), window);
+    let keys = e.ready_keys().last().map_or(0, |&k| k + 1).max(n as usize);
+    e.tally = Tally::with_rooms(&e.receiver_rooms(keys), &sender_rooms, window);
     e.set_stage("barrier");
     if !e.barrier(deadline)? {
         r.problems
@@ -171,7 +187,9 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
             }
         }
     }
-    (r.gen_cpu, r.server_cpu) = cpu.shares();
+    let (wall, gen_secs, server_secs) = cpu.seconds();
+    r.gen_cpu = gen_secs / wall.max(1e-9);
+    r.server_cpu = server_secs.map(|s| s / wall.max(1e-9));
 
     e.set_stage("drain");
     let drain_end = (Instant::now() + o.grace).min(deadline);
@@ -183,7 +201,14 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
     r.expected = e.tally.expected();
     r.received = e.tally.received;
     r.out_of_order = e.tally.out_of_order;
-    r.deliveries_per_sec = Some(e.tally.received_in_window as f64 / o.duration.as_secs_f64());
+    r.cross_room = e.tally.cross_room + e.cross_room;
+    let in_window = e.tally.received_in_window;
+    r.deliveries_per_sec = Some(in_window as f64 / o.duration.as_secs_f64());
+    if in_window > 0 {
+        let ns = |secs: f64| secs * 1e9 / in_window as f64;
+        r.gen_ns_per_delivery = Some(ns(gen_secs));
+        r.server_ns_per_delivery = server_secs.map(ns);
+    }
     r.latency = Latency::of(e.tally.latency());
     Ok(finish(&e, r, start))
 }

@@ -47,6 +47,8 @@ pub struct Report {
     pub senders: Option<u64>,
     /// Abuse: attackers that never read.
     pub nonreaders: Option<u64>,
+    /// Fanout: rooms the clients are spread over (1: no `/join`).
+    pub rooms: Option<u64>,
     /// Fanout: total lines per second, `None` for as fast as the window allows.
     pub rate: Option<f64>,
     /// Fanout at max rate: lines per sender not yet seen by every receiver.
@@ -65,6 +67,9 @@ pub struct Report {
     pub received: u64,
     /// Deliveries that came after a later line of the same sender.
     pub out_of_order: u64,
+    /// Fanout: lines (measured or barrier) found in another room than
+    /// their sender's.
+    pub cross_room: u64,
     /// Fanout: deliveries inside the measurement window per second of it.
     pub deliveries_per_sec: Option<f64>,
     /// Delivery latency of the measured lines.
@@ -74,6 +79,12 @@ pub struct Report {
     pub gen_cpu: f64,
     /// With `--pid`: the server's CPU share over the same span.
     pub server_cpu: Option<f64>,
+    /// Fanout: this generator's CPU time over the measurement per delivery
+    /// in the window, in ns.
+    pub gen_ns_per_delivery: Option<f64>,
+    /// Fanout with `--pid`: the server's CPU time over the measurement per
+    /// delivery in the window, in ns.
+    pub server_ns_per_delivery: Option<f64>,
     /// Idle with `--pid`: server RSS growth per logged-in connection.
     pub rss_per_conn_bytes: Option<u64>,
     /// Idle with `--pid`: server RSS before connecting and after login.
@@ -136,6 +147,12 @@ impl Report {
             self.problems
                 .push(format!("{} deliveries out of order", self.out_of_order));
         }
+        if self.cross_room > 0 {
+            self.problems.push(format!(
+                "{} lines delivered in another room than their sender's",
+                self.cross_room
+            ));
+        }
     }
 
     /// True if nothing went wrong.
@@ -151,6 +168,9 @@ impl Report {
             let _ = write!(s, " {shape}");
         }
         let _ = write!(s, ": {} clients", self.clients);
+        if let Some(k) = self.rooms.filter(|&k| k > 1) {
+            let _ = write!(s, " in {k} rooms");
+        }
         if let Some(n) = self.nonreaders {
             let _ = write!(s, " ({n} never read)");
         }
@@ -193,6 +213,9 @@ impl Report {
                 self.lost(),
                 self.out_of_order
             );
+        }
+        if self.cross_room > 0 {
+            let _ = writeln!(s, "  cross-room     {} lines", self.cross_room);
         }
         if let Some(l) = self.latency {
             let _ = writeln!(
@@ -248,6 +271,13 @@ impl Report {
             let _ = write!(s, ", server {:.0}%", c * 100.0);
         }
         let _ = writeln!(s, " (of one core)");
+        if let Some(g) = self.gen_ns_per_delivery {
+            let _ = write!(s, "  CPU/delivery   generator {g:.1} ns");
+            if let Some(c) = self.server_ns_per_delivery {
+                let _ = write!(s, ", server {c:.1} ns");
+            }
+            s.push('\n');
+        }
         let _ = writeln!(s, "  wall time      {:.2} s", self.wall_secs);
         if self.failed > 0 || self.dropped > 0 {
             let _ = writeln!(s, "  failed {}, disconnected {}", self.failed, self.dropped);
@@ -274,6 +304,7 @@ impl Report {
         o.uint("clients", self.clients);
         o.opt_uint("senders", self.senders);
         o.opt_uint("nonreaders", self.nonreaders);
+        o.opt_uint("rooms", self.rooms);
         match self.rate {
             Some(r) => o.float("rate", r),
             None if self.mode == "fanout" => o.str("rate", "max"),
@@ -289,6 +320,9 @@ impl Report {
         o.uint("received", self.received);
         o.uint("lost", self.lost());
         o.uint("out_of_order", self.out_of_order);
+        if self.rooms.is_some() {
+            o.uint("cross_room", self.cross_room);
+        }
         if let Some(l) = self.latency {
             o.uint("p50_us", l.p50);
             o.uint("p90_us", l.p90);
@@ -298,6 +332,8 @@ impl Report {
         }
         o.float("gen_cpu", self.gen_cpu);
         o.opt_float("server_cpu", self.server_cpu);
+        o.opt_float("gen_ns_per_delivery", self.gen_ns_per_delivery);
+        o.opt_float("server_ns_per_delivery", self.server_ns_per_delivery);
         o.opt_uint("rss_before_bytes", self.rss_before_bytes);
         o.opt_uint("rss_after_bytes", self.rss_after_bytes);
         o.opt_uint("rss_per_conn_bytes", self.rss_per_conn_bytes);
@@ -405,5 +441,23 @@ mod tests {
         );
         assert!(!j.contains("senders"), "{j}");
         assert!(j.ends_with("\"problems\":\"x\"}"), "{j}");
+    }
+
+    #[test]
+    fn lines_from_another_room_fail_the_run() {
+        let mut r = Report {
+            mode: "fanout",
+            rooms: Some(3),
+            cross_room: 2,
+            server_ns_per_delivery: Some(21.5),
+            ..Report::default()
+        };
+        r.judge();
+        assert!(!r.ok());
+        let j = r.json();
+        assert!(j.contains("\"rooms\":3,"), "{j}");
+        assert!(j.contains("\"cross_room\":2,"), "{j}");
+        assert!(j.contains("\"server_ns_per_delivery\":21.500,"), "{j}");
+        assert!(r.text().contains("in 3 rooms"));
     }
 }

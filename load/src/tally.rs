@@ -3,6 +3,11 @@
 //!
 //! Pure bookkeeping: the engine calls [`Tally::sent`] when it writes a line
 //! and [`Tally::delivered`] when a receiver finds one; no sockets here.
+//!
+//! Receivers and senders each belong to a room (with `fanout --rooms 1`,
+//! all to room 0): a line is expected at every other receiver of its
+//! sender's room, and one found in another room is counted apart
+//! ([`Tally::cross_room`]), never as received.
 
 use hdrhistogram::Histogram;
 
@@ -13,13 +18,20 @@ const MAX_LATENCY_US: u64 = 600_000_000;
 /// Everything known about the measured lines of one run.
 #[derive(Debug)]
 pub struct Tally {
-    /// Number of senders; marks naming a higher sender index are foreign.
-    senders: usize,
-    /// Deliveries each message should get: every logged-in client but its
-    /// sender, since neither linechat nor `ncat --chat` echoes a line back.
-    per_msg: u32,
-    /// Next sequence number each receiver expects from each sender, indexed
-    /// `receiver * senders + sender`. `u32` keeps clients × senders small.
+    /// Each sender's lines written, room, and index among the senders of
+    /// its room: one entry, so a delivery checks all three with one load.
+    /// Marks naming a higher sender index are foreign.
+    senders: Vec<Sender>,
+    /// Deliveries each message of each sender should get: every other
+    /// receiver in its room, since neither linechat nor `ncat --chat`
+    /// echoes a line back.
+    per_msg: Vec<u32>,
+    /// Columns per receiver in `next_seq`: the most senders any room has.
+    width: usize,
+    /// Next sequence number each receiver expects from each sender of its
+    /// room, indexed `receiver * width + sender's index in the room`: with
+    /// rooms, a receiver keeps no column for senders it never hears. `u32`
+    /// keeps clients × senders small.
     next_seq: Vec<u32>,
     /// Slots per sender in `remaining`: the in-flight window rounded up to a
     /// power of two, so a line's slot is `seq & (ring - 1)` rather than a
@@ -28,8 +40,6 @@ pub struct Tally {
     /// Receivers still to see each in-flight message, a ring of `ring` slots
     /// per sender indexed by `seq % ring`.
     remaining: Vec<u32>,
-    /// Lines written per sender.
-    sent: Vec<u64>,
     /// Lines seen by every receiver, per sender.
     completed: Vec<u64>,
     /// Senders whose window has room again, to be refilled after this batch.
@@ -54,30 +64,83 @@ pub struct Tally {
     pub out_of_order: u64,
     /// Marks naming a sender or receiver this run does not have.
     pub foreign: u64,
+    /// Marks of a sender in another room than the receiver's: the server
+    /// delivered a line outside its room.
+    pub cross_room: u64,
     /// End of the measurement window, in µs since the run's start.
     pub window_end_us: u64,
 }
 
+/// The room of an index that is no receiver (a client not logged in).
+pub const NO_ROOM: u32 = u32::MAX;
+
+/// One sender: lines written, its room, its index among that room's
+/// senders.
+#[derive(Debug, Clone, Copy)]
+struct Sender {
+    sent: u64,
+    room: u32,
+    local: u32,
+}
+
 impl Tally {
     /// Bookkeeping for `senders` senders, each line expected at `receivers - 1`
-    /// clients (receiver indexes `0..receivers`); `window` 0 means no
-    /// in-flight tracking.
+    /// clients (receiver indexes `0..receivers`, all in one room); `window`
+    /// 0 means no in-flight tracking.
     pub fn new(receivers: usize, senders: usize, window: usize) -> Tally {
+        Tally::with_rooms(&vec![0; receivers], &vec![0; senders], window)
+    }
+
+    /// Bookkeeping for receivers in the rooms `receiver_room` gives (by
+    /// receiver index; [`NO_ROOM`] for none) and senders in the rooms
+    /// `sender_room` gives (by sender index): each line is expected at
+    /// every receiver of its sender's room but one, the sender itself,
+    /// which must be among the receivers. `window` 0 means no in-flight
+    /// tracking. [`Tally::delivered`] is then told each receiver's room.
+    pub fn with_rooms(receiver_room: &[u32], sender_room: &[u32], window: usize) -> Tally {
         let ring = if window == 0 {
             0
         } else {
             window.next_power_of_two()
         };
+        let rooms = receiver_room
+            .iter()
+            .chain(sender_room)
+            .filter(|&&r| r != NO_ROOM)
+            .max()
+            .map_or(0, |&r| r as usize + 1);
+        let mut members = vec![0u32; rooms];
+        for &r in receiver_room.iter().filter(|&&r| r != NO_ROOM) {
+            members[r as usize] += 1;
+        }
+        let mut in_room = vec![0u32; rooms];
+        let senders: Vec<Sender> = sender_room
+            .iter()
+            .map(|&room| {
+                let local = in_room[room as usize];
+                in_room[room as usize] += 1;
+                Sender {
+                    sent: 0,
+                    room,
+                    local,
+                }
+            })
+            .collect();
+        let width = in_room.iter().copied().max().unwrap_or(0) as usize;
+        let n = senders.len();
         Tally {
             senders,
-            per_msg: u32::try_from(receivers.saturating_sub(1)).unwrap_or(u32::MAX),
-            next_seq: vec![0; receivers * senders],
+            per_msg: sender_room
+                .iter()
+                .map(|&r| members[r as usize].saturating_sub(1))
+                .collect(),
+            width,
+            next_seq: vec![0; receiver_room.len() * width],
             ring,
-            remaining: vec![0; senders * ring],
-            sent: vec![0; senders],
-            completed: vec![0; senders],
-            woken: Vec::with_capacity(senders),
-            is_woken: vec![false; senders],
+            remaining: vec![0; n * ring],
+            completed: vec![0; n],
+            woken: Vec::with_capacity(n),
+            is_woken: vec![false; n],
             latency: Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
                 .expect("constant histogram bounds are valid"),
             run: (0, 0),
@@ -85,6 +148,7 @@ impl Tally {
             received_in_window: 0,
             out_of_order: 0,
             foreign: 0,
+            cross_room: 0,
             window_end_us: u64::MAX,
         }
     }
@@ -92,26 +156,52 @@ impl Tally {
     /// Records that `sender` writes its next line; returns the line's `seq`.
     pub fn sent(&mut self, sender: u32) -> u64 {
         let s = sender as usize;
-        let seq = self.sent[s];
+        let seq = self.senders[s].sent;
         if self.ring > 0 {
-            self.remaining[s * self.ring + (seq as usize & (self.ring - 1))] = self.per_msg;
+            self.remaining[s * self.ring + (seq as usize & (self.ring - 1))] = self.per_msg[s];
         }
-        self.sent[s] += 1;
+        self.senders[s].sent += 1;
         seq
     }
 
-    /// Records that `receiver` found line `seq` of `sender`, written at
-    /// `ts_us`, at time `now_us`.
+    /// Records that `receiver`, in room `room` (the room [`Tally::with_rooms`]
+    /// was given for it; 0 from [`Tally::new`]), found line `seq` of
+    /// `sender`, written at `ts_us`, at time `now_us`.
+    ///
+    /// The receiver's room comes from the caller rather than a table here:
+    /// the caller has it at hand for a whole read, and this runs for every
+    /// delivery.
     #[inline]
-    pub fn delivered(&mut self, receiver: usize, sender: u32, seq: u64, ts_us: u64, now_us: u64) {
+    pub fn delivered(
+        &mut self,
+        receiver: usize,
+        room: u32,
+        sender: u32,
+        seq: u64,
+        ts_us: u64,
+        now_us: u64,
+    ) {
         let s = sender as usize;
-        if s >= self.senders || seq >= self.sent[s] {
+        let Some(&Sender {
+            sent,
+            room: sender_room,
+            local,
+        }) = self.senders.get(s)
+        else {
+            self.foreign += 1;
+            return;
+        };
+        let slot = receiver * self.width + local as usize;
+        if seq >= sent || slot >= self.next_seq.len() {
             self.foreign += 1;
             return;
         }
-        let slot = receiver * self.senders + s;
-        if slot >= self.next_seq.len() {
-            self.foreign += 1;
+        if room != sender_room {
+            if room == NO_ROOM {
+                self.foreign += 1;
+            } else {
+                self.cross_room += 1;
+            }
             return;
         }
         let latency = now_us.saturating_sub(ts_us).max(1);
@@ -135,7 +225,7 @@ impl Tally {
         // has reused it, which holds while every sender keeps to its window
         // (at most `ring` lines in flight).
         let ring = self.ring;
-        if ring > 0 && seq + ring as u64 >= self.sent[s] {
+        if ring > 0 && seq + ring as u64 >= sent {
             let left = &mut self.remaining[s * ring + (seq as usize & (ring - 1))];
             if *left > 0 {
                 *left -= 1;
@@ -166,7 +256,7 @@ impl Tally {
 
     /// Lines of `sender` not yet seen by every receiver.
     pub fn in_flight(&self, sender: u32) -> u64 {
-        self.sent[sender as usize] - self.completed[sender as usize]
+        self.senders[sender as usize].sent - self.completed[sender as usize]
     }
 
     /// Takes the senders whose window gained room since the last call.
@@ -179,12 +269,16 @@ impl Tally {
 
     /// Lines written by all senders.
     pub fn total_sent(&self) -> u64 {
-        self.sent.iter().sum()
+        self.senders.iter().map(|s| s.sent).sum()
     }
 
     /// Deliveries expected for everything sent so far.
     pub fn expected(&self) -> u64 {
-        self.total_sent() * u64::from(self.per_msg)
+        self.senders
+            .iter()
+            .zip(&self.per_msg)
+            .map(|(s, &per_msg)| s.sent * u64::from(per_msg))
+            .sum()
     }
 }
 
@@ -198,9 +292,9 @@ mod tests {
         let mut t = Tally::new(3, 1, 4);
         let seq = t.sent(0);
         assert_eq!((seq, t.in_flight(0), t.expected()), (0, 1, 2));
-        t.delivered(1, 0, seq, 100, 150);
+        t.delivered(1, 0, 0, seq, 100, 150);
         assert_eq!(t.in_flight(0), 1);
-        t.delivered(2, 0, seq, 100, 400);
+        t.delivered(2, 0, 0, seq, 100, 400);
         assert_eq!((t.in_flight(0), t.received), (0, 2));
         let mut woken = Vec::new();
         t.take_woken(&mut woken);
@@ -216,13 +310,13 @@ mod tests {
             t.sent(0);
         }
         for seq in 0..3 {
-            t.delivered(1, 0, seq, 100, 150);
+            t.delivered(1, 0, 0, seq, 100, 150);
         }
-        t.delivered(1, 0, 3, 100, 400);
+        t.delivered(1, 0, 0, 3, 100, 400);
         assert_eq!(t.latency().len(), 4);
         // Reading the histogram ends the run; later ones still count.
-        t.delivered(1, 0, 4, 100, 400);
-        t.delivered(1, 0, 5, 100, 400);
+        t.delivered(1, 0, 0, 4, 100, 400);
+        t.delivered(1, 0, 0, 5, 100, 400);
         let h = t.latency();
         assert_eq!((h.len(), h.count_at(50), h.count_at(300)), (6, 3, 3));
     }
@@ -236,7 +330,7 @@ mod tests {
             while t.in_flight(0) < 3 {
                 t.sent(0);
             }
-            t.delivered(1, 0, seq, 0, 1);
+            t.delivered(1, 0, 0, seq, 0, 1);
             t.take_woken(&mut woken);
         }
         assert_eq!((t.in_flight(0), t.received), (2, 20));
@@ -249,10 +343,10 @@ mod tests {
         for _ in 0..3 {
             t.sent(0);
         }
-        t.delivered(1, 0, 0, 0, 1);
-        t.delivered(1, 0, 2, 0, 1);
-        t.delivered(1, 0, 1, 0, 1);
-        t.delivered(1, 0, 2, 0, 1);
+        t.delivered(1, 0, 0, 0, 0, 1);
+        t.delivered(1, 0, 0, 2, 0, 1);
+        t.delivered(1, 0, 0, 1, 0, 1);
+        t.delivered(1, 0, 0, 2, 0, 1);
         assert_eq!((t.received, t.out_of_order), (2, 2));
         assert_eq!(t.expected() - t.received, 1);
     }
@@ -260,10 +354,60 @@ mod tests {
     #[test]
     fn lines_never_sent_or_from_unknown_senders_are_foreign() {
         let mut t = Tally::new(2, 1, 0);
-        t.delivered(1, 0, 0, 0, 1);
-        t.delivered(1, 5, 0, 0, 1);
-        t.delivered(9, 0, 0, 0, 1);
+        t.delivered(1, 0, 0, 0, 0, 1);
+        t.delivered(1, 0, 5, 0, 0, 1);
+        t.delivered(9, 0, 0, 0, 0, 1);
         assert_eq!((t.foreign, t.received), (3, 0));
+    }
+
+    #[test]
+    fn with_rooms_a_line_is_expected_only_in_its_room() {
+        // Receivers 0..6 in rooms 0,1,2,0,1,2; senders 0 and 1 are clients
+        // 0 and 1 (rooms 0 and 1), sender 2 is client 3 (room 0 again).
+        let rooms = [0, 1, 2, 0, 1, 2];
+        let mut t = Tally::with_rooms(&rooms, &[0, 1, 0], 4);
+        let at = |t: &mut Tally, receiver: usize, sender, seq| {
+            t.delivered(receiver, rooms[receiver], sender, seq, 0, 1);
+        };
+        assert_eq!((t.senders.len(), t.width), (3, 2));
+        let (a, b, c) = (t.sent(0), t.sent(1), t.sent(2));
+        // Each line is expected at the one other member of its room.
+        assert_eq!(t.expected(), 3);
+        at(&mut t, 3, 0, a);
+        at(&mut t, 4, 1, b);
+        at(&mut t, 0, 2, c);
+        assert_eq!((t.received, t.cross_room, t.foreign), (3, 0, 0));
+        assert_eq!((t.in_flight(0), t.in_flight(1), t.in_flight(2)), (0, 0, 0));
+        // A line reaching another room is counted apart, not received, and
+        // leaves that room's order untouched.
+        let a = t.sent(0);
+        at(&mut t, 1, 0, a);
+        at(&mut t, 2, 0, a);
+        assert_eq!((t.received, t.cross_room, t.out_of_order), (3, 2, 0));
+        assert_eq!(t.in_flight(0), 1);
+        at(&mut t, 3, 0, a);
+        assert_eq!((t.received, t.in_flight(0), t.expected()), (4, 0, 4));
+    }
+
+    #[test]
+    fn senders_of_one_room_keep_separate_order() {
+        // Two senders (clients 0 and 1) in room 0 with receiver 2; client 3
+        // is in room 1 and hears nobody; index 4 is no receiver.
+        let mut t = Tally::with_rooms(&[0, 0, 0, 1, NO_ROOM], &[0, 0], 0);
+        for _ in 0..2 {
+            t.sent(0);
+            t.sent(1);
+        }
+        for (sender, seq) in [(1, 0), (0, 0), (0, 1), (1, 1), (1, 0)] {
+            t.delivered(2, 0, sender, seq, 0, 1);
+        }
+        assert_eq!((t.received, t.out_of_order), (4, 1));
+        t.delivered(4, NO_ROOM, 0, 0, 0, 1);
+        t.delivered(5, 0, 0, 0, 0, 1);
+        t.delivered(3, 1, 0, 0, 0, 1);
+        assert_eq!((t.foreign, t.cross_room), (2, 1));
+        // Each line is expected at the other sender and at receiver 2.
+        assert_eq!(t.expected(), 8);
     }
 
     #[test]
@@ -272,8 +416,8 @@ mod tests {
         t.window_end_us = 1_000;
         t.sent(0);
         t.sent(0);
-        t.delivered(1, 0, 0, 0, 999);
-        t.delivered(1, 0, 1, 0, 1_001);
+        t.delivered(1, 0, 0, 0, 0, 999);
+        t.delivered(1, 0, 0, 1, 0, 1_001);
         assert_eq!((t.received, t.received_in_window), (2, 1));
     }
 }
