@@ -30,6 +30,7 @@
 //! bounded by the generator's own deadline. Exits non-zero if any case
 //! failed (loss, reordering, failed clients, a server that did not start).
 
+use linechat::config::NO_ADDRESS_LIMITS;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -69,8 +70,8 @@ const ABUSE_OUTBUF: u64 = 262_144;
 /// attacker comes from 127.0.0.1) but flood control at its default, as
 /// deployed, and a small `--max-outbuf`.
 fn abuse_server() -> Vec<String> {
-    let mut flags: Vec<String> = UNLIMITED.iter().map(|s| s.to_string()).collect();
-    flags[1] = "10".into(); // --rate
+    let mut flags = strings(&["--rate", "10"]);
+    flags.extend(strings(NO_ADDRESS_LIMITS));
     flags.extend(["--max-outbuf".into(), ABUSE_OUTBUF.to_string()]);
     flags
 }
@@ -526,8 +527,13 @@ fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &
 fn server_args() -> Vec<String> {
     match std::env::var("LINECHAT_SERVER_ARGS") {
         Ok(args) => args.split_whitespace().map(String::from).collect(),
-        Err(_) => UNLIMITED.iter().map(|s| s.to_string()).collect(),
+        Err(_) => [strings(&["--rate", "0"]), strings(NO_ADDRESS_LIMITS)].concat(),
     }
+}
+
+/// Owned copies of flags.
+fn strings(flags: &[&str]) -> Vec<String> {
+    flags.iter().map(|s| s.to_string()).collect()
 }
 
 /// The flags `bin --help` lists (every `--word` in it); empty if it
@@ -565,20 +571,6 @@ fn split_known(flags: &[String], known: &[String]) -> (Vec<String>, Vec<String>)
     }
     (kept, unknown)
 }
-
-/// The limits a load run turns off.
-const UNLIMITED: &[&str] = &[
-    "--rate",
-    "0",
-    "--ip-rate",
-    "0",
-    "--max-per-ip",
-    "0",
-    "--max-pending",
-    "0",
-    "--login-rate",
-    "0",
-];
 
 /// A linechat server on a free port, with its log drained.
 struct Server {

@@ -62,15 +62,8 @@ impl Server {
     /// thread so the pipe never fills).
     fn start() -> Server {
         let mut child = Command::new(server_binary())
-            .args(["--addr", "127.0.0.1:0", "--rate", "0", "--ip-rate", "0"])
-            .args([
-                "--max-per-ip",
-                "0",
-                "--max-pending",
-                "0",
-                "--login-rate",
-                "0",
-            ])
+            .args(["--addr", "127.0.0.1:0", "--rate", "0"])
+            .args(linechat::config::NO_ADDRESS_LIMITS)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
