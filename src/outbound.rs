@@ -152,9 +152,9 @@ impl Outbound {
         if self.queue.capacity() > KEEP_CAPACITY {
             self.queue = VecDeque::new();
         }
-        if self.tail.capacity() > SMALL_WRITE {
-            self.tail = Vec::new();
-        }
+        // Small writes are rare (notices, telnet answers): an idle reader
+        // keeps no tail buffer.
+        self.tail = Vec::new();
         Ok(Flushed::Drained)
     }
 

@@ -108,6 +108,16 @@ pub fn set_socket_buffers(socket: &impl AsRawFd, bytes: usize) -> io::Result<()>
     setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, bytes)
 }
 
+/// Turns off Nagle's algorithm for `socket`.
+pub fn set_nodelay(socket: &impl AsRawFd) -> io::Result<()> {
+    setsockopt(
+        socket.as_raw_fd(),
+        libc::IPPROTO_TCP,
+        libc::TCP_NODELAY,
+        1 as libc::c_int,
+    )
+}
+
 /// One `setsockopt` with a plain integer value.
 fn setsockopt<T: Copy>(
     fd: RawFd,
@@ -282,6 +292,40 @@ mod tests {
         // A limit here may or may not exist; reading it must not fail hard.
         let _ = cgroup_memory_limit();
         assert_eq!(read_limit("/nonexistent"), None);
+    }
+
+    #[test]
+    fn accepted_sockets_inherit_the_listeners_options() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        set_keepalive(&listener, Duration::from_secs(60)).unwrap();
+        set_socket_buffers(&listener, 16 * 1024).unwrap();
+        set_nodelay(&listener).unwrap();
+        let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        let get = |level, name| {
+            let mut value: libc::c_int = 0;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: value and len are valid for the call.
+            let rc = unsafe {
+                libc::getsockopt(
+                    accepted.as_raw_fd(),
+                    level,
+                    name,
+                    (&mut value as *mut libc::c_int).cast(),
+                    &mut len,
+                )
+            };
+            assert_eq!(rc, 0);
+            value
+        };
+        assert_eq!(get(libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 60);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 10);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPCNT), 6);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT), 120_000);
+        assert_eq!(get(libc::SOL_SOCKET, libc::SO_SNDBUF), 32 * 1024);
+        assert_eq!(get(libc::SOL_SOCKET, libc::SO_RCVBUF), 32 * 1024);
+        assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_NODELAY), 1);
     }
 
     #[test]

@@ -253,20 +253,11 @@ impl Server {
                 return;
             }
         };
-        // The loop already sends one write per peer per iteration; Nagle would
-        // only hold those back waiting for ACKs.
-        let _ = socket.set_nodelay(true);
+        // TCP_NODELAY, keepalive and buffer sizes come from the listener
+        // (see `configure_listener`): Linux copies them to accepted sockets.
         let entry = self.slots.vacant_entry();
         let key = entry.key();
         let registry = self.poll.registry();
-        if let Err(e) = sys::set_socket_buffers(&socket, self.config.socket_buffer) {
-            debug!("cannot size buffers for {peer}: {e}");
-        }
-        if let Some(idle) = self.config.keepalive
-            && let Err(e) = sys::set_keepalive(&socket, idle)
-        {
-            debug!("cannot set keepalive for {peer}: {e}");
-        }
         let rate = Rate::per_sec(self.config.rate, self.config.burst);
         match Conn::register(
             socket,

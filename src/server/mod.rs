@@ -162,6 +162,7 @@ impl Server {
             .unwrap_or_else(|| config::max_clients_for(crate::sys::fd_limit()));
         let poll = Poll::new()?;
         let mut slots = Slab::with_capacity(max_clients.min(1 << 16) + 8);
+        configure_listener(&listener, &config)?;
         let listener_key = register_listener(&poll, &mut slots, listener, Slot::Listener)?;
         if let Some(metrics) = metrics {
             register_listener(&poll, &mut slots, metrics, Slot::MetricsListener)?;
@@ -354,6 +355,22 @@ impl Server {
             None => {}
         }
     }
+}
+
+/// Sets the socket options every chat connection gets on the listener, which
+/// Linux copies to each accepted socket (a test in `sys` checks that), so
+/// an accept costs no further system calls for them:
+/// - `TCP_NODELAY`: the loop already sends one write per peer per
+///   iteration; Nagle would only hold those back waiting for ACKs;
+/// - the kernel buffer sizes (`Config::socket_buffer`);
+/// - keepalive and `TCP_USER_TIMEOUT` (`--keepalive`).
+fn configure_listener(listener: &std::net::TcpListener, config: &Config) -> io::Result<()> {
+    crate::sys::set_nodelay(listener)?;
+    crate::sys::set_socket_buffers(listener, config.socket_buffer)?;
+    if let Some(idle) = config.keepalive {
+        crate::sys::set_keepalive(listener, idle)?;
+    }
+    Ok(())
 }
 
 /// Registers a listener under a new slab key and returns the key.
