@@ -98,6 +98,10 @@ pub struct Config {
     pub socket_buffer: usize,
     /// Prefix every line a user receives with `[HH:MM:SS] ` in UTC (`--timestamps`).
     pub timestamps: bool,
+    /// `redis://HOST:PORT[/DB]` (`--redis`, or `LINECHAT_REDIS`): share the
+    /// rooms with every other node using this Redis. `None` (the default)
+    /// is a node on its own, with no Redis at all.
+    pub redis: Option<String>,
 }
 
 impl Default for Config {
@@ -124,6 +128,7 @@ impl Default for Config {
             memory_budget: None,
             socket_buffer: 128 * 1024,
             timestamps: false,
+            redis: None,
         }
     }
 }

@@ -50,6 +50,9 @@ OPTIONS:
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
+    --redis redis://HOST:PORT[/DB]
+                           share the rooms with the other nodes using this Redis (first
+                           slice: see the README); also env LINECHAT_REDIS [default: off]
     -h, --help             print this help
     -V, --version          print the version
 
@@ -203,6 +206,7 @@ fn parse_args() -> Result<Option<Args>, String> {
     let given = parse_memory_flags(&mut args, &mut config)?;
     parse_client_flags(&mut args, &mut config)?;
     config.timestamps = args.contains("--timestamps");
+    config.redis = redis_url(&mut args)?;
     let rest = args.finish();
     if let Some(first) = rest.first() {
         return Err(format!(
@@ -316,6 +320,21 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
         config.history = n;
     }
     Ok(())
+}
+
+/// `--redis URL`, else `LINECHAT_REDIS` if set and not empty; checked here
+/// so a bad URL is a usage error.
+fn redis_url(args: &mut pico_args::Arguments) -> Result<Option<String>, String> {
+    let (url, from) = match value::<String>(args, "--redis", "redis://HOST:PORT[/DB]")? {
+        Some(url) => (url, "--redis"),
+        None => match std::env::var("LINECHAT_REDIS") {
+            Ok(url) if !url.is_empty() => (url, "LINECHAT_REDIS"),
+            _ => return Ok(None),
+        },
+    };
+    linechat::redis::parse_url(&url)
+        .map_err(|e| format!("invalid value '{url}' for {from}: {e}"))?;
+    Ok(Some(url))
 }
 
 /// `--addr` when none is given.

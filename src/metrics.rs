@@ -52,10 +52,27 @@ pub struct Metrics {
     pub login_timeouts: u64,
     /// Users closed by `--idle-timeout`.
     pub idle_timeouts: u64,
+    /// The Redis engine's counts; `None` without `--redis`, and then none
+    /// of its metrics is shown.
+    pub redis: Option<RedisCounts>,
     /// Poll iterations per duration bucket (the last one is +Inf).
     iteration_buckets: [u64; ITERATION_BUCKETS.len() + 1],
     /// Total time spent in iterations, for the histogram's `_sum`.
     iteration_seconds: f64,
+}
+
+/// What the Redis engine counts (`--redis`).
+#[derive(Debug, Default, Clone)]
+pub struct RedisCounts {
+    /// Room events of local users written to the stream.
+    pub published: u64,
+    /// Room events of other nodes applied here.
+    pub applied: u64,
+    /// Room events not published (Redis down, refused or too large) and
+    /// entries of other nodes skipped (malformed, or not fitting here).
+    pub dropped: u64,
+    /// Whether both links to Redis are connected.
+    pub up: bool,
 }
 
 /// Connection counts that are state, not counters; the server computes them.
@@ -99,6 +116,36 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "# HELP linechat_{name} {help}\n# TYPE linechat_{name} counter\nlinechat_{name} {value}"
+            );
+        }
+        if let Some(redis) = &self.redis {
+            let counters = [
+                (
+                    "published",
+                    "Room events of local users written to Redis.",
+                    redis.published,
+                ),
+                (
+                    "applied",
+                    "Room events of other nodes applied here.",
+                    redis.applied,
+                ),
+                (
+                    "dropped",
+                    "Room events not published and entries of other nodes skipped.",
+                    redis.dropped,
+                ),
+            ];
+            for (name, help, value) in counters {
+                let _ = writeln!(
+                    out,
+                    "# HELP linechat_redis_{name}_total {help}\n# TYPE linechat_redis_{name}_total counter\nlinechat_redis_{name}_total {value}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "# HELP linechat_redis_up Whether both links to Redis are connected.\n# TYPE linechat_redis_up gauge\nlinechat_redis_up {}",
+                u8::from(redis.up)
             );
         }
         self.render_histogram(&mut out);

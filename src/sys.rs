@@ -142,6 +142,21 @@ fn setsockopt<T: Copy>(
     }
 }
 
+/// 16 random bits from `/dev/urandom` (or, failing that, the clock and
+/// the process id): a node's id among the nodes sharing a Redis.
+pub fn random_u16() -> u16 {
+    let mut bytes = [0u8; 2];
+    let read = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
+    if read.is_ok() {
+        return u16::from_le_bytes(bytes);
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    (nanos ^ std::process::id().rotate_left(16) ^ (nanos >> 16)) as u16
+}
+
 /// Hands freed heap pages back to the OS (glibc keeps them otherwise), so
 /// resident memory falls back after a burst.
 pub fn return_free_memory() {

@@ -4,13 +4,50 @@
 //! into the room's digest instead of being told one by one.
 
 use super::rooms::Digest;
-use super::{Chat, Delivery, MemberId, Now, RoomEvent, RoomId};
+use super::{Chat, Delivery, MemberId, Now, RoomEvent, RoomId, RoomNames};
 
 impl Chat {
     /// Applies a room event: updates the rooms, renders what local members
     /// see, and records the event in the output.
     pub fn apply(&mut self, event: RoomEvent, now: &Now) {
-        match &event {
+        // Named before the change: a room left by its last member is gone after.
+        let names = self.naming.then(|| self.room_names(&event));
+        if self.effects(&event, now) {
+            self.record(event, names);
+        }
+    }
+
+    /// Records an applied event in the output, with its rooms' names when
+    /// naming is on.
+    pub(super) fn record(&mut self, event: RoomEvent, names: Option<RoomNames>) {
+        self.out.events.push(event);
+        if let Some(names) = names {
+            self.out.rooms.push(names);
+        }
+    }
+
+    /// The names of the rooms `event` names, as they are now.
+    pub(super) fn room_names(&self, event: &RoomEvent) -> RoomNames {
+        let name = |id: &RoomId| self.rooms.get(*id).map(|r| r.name.clone());
+        let (room, to) = match event {
+            RoomEvent::Joined { room, .. }
+            | RoomEvent::Said { room, .. }
+            | RoomEvent::Topic { room, .. }
+            | RoomEvent::Renamed { room, .. }
+            | RoomEvent::Left { room, .. } => (name(room), None),
+            RoomEvent::Moved { from, to, .. } => (name(from), name(to)),
+            RoomEvent::Private { .. } => (None, None),
+        };
+        RoomNames {
+            room: room.unwrap_or_default(),
+            to: to.unwrap_or_default(),
+        }
+    }
+
+    /// What applying `event` does to the rooms and local members; false if
+    /// its room does not exist (then nothing happened).
+    pub(super) fn effects(&mut self, event: &RoomEvent, now: &Now) -> bool {
+        match event {
             RoomEvent::Joined { room, member, name } => {
                 self.names.insert(name.to_ascii_lowercase().into(), *member);
                 self.enter(*room, *member, name, now.instant, now);
@@ -36,7 +73,7 @@ impl Chat {
             } => {
                 let history_len = self.history_len;
                 let Some(r) = self.rooms.get_mut(*room) else {
-                    return;
+                    return false;
                 };
                 r.members.touch(*member, now.instant);
                 r.history.push(now.wall, lines, history_len);
@@ -52,7 +89,7 @@ impl Chat {
                 self.names.remove(old.to_ascii_lowercase().as_str());
                 self.names.insert(new.to_ascii_lowercase().into(), *member);
                 let Some(r) = self.rooms.get_mut(*room) else {
-                    return;
+                    return false;
                 };
                 r.members.rename(*member, new);
                 let except = r.members.local_of(*member);
@@ -68,7 +105,7 @@ impl Chat {
             } => {
                 let setter = self.name_of(*member).unwrap_or("someone").to_string();
                 let Some(r) = self.rooms.get_mut(*room) else {
-                    return;
+                    return false;
                 };
                 r.topic = topic.clone();
                 let told = match topic {
@@ -98,7 +135,7 @@ impl Chat {
                 }
             }
         }
-        self.out.events.push(event);
+        true
     }
 
     /// `member` comes into `room`; the room hears of it (or counts it).

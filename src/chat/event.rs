@@ -202,6 +202,17 @@ pub enum Delivery {
     Close(Local, Farewell),
 }
 
+/// The names of the rooms one room event names, taken when it was applied:
+/// by the time the reactor sees the event its room may be gone (the last
+/// member left), and another node knows a room only by its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomNames {
+    /// The event's room (`from` for `Moved`); empty for `Private`.
+    pub room: Box<str>,
+    /// The room entered by a `Moved`; empty otherwise.
+    pub to: Box<str>,
+}
+
 /// What the core produced since the reactor last took it.
 #[derive(Debug, Default)]
 pub struct Output {
@@ -209,6 +220,9 @@ pub struct Output {
     pub deliveries: Vec<Delivery>,
     /// Every room event applied, for logs and counters.
     pub events: Vec<RoomEvent>,
+    /// With [`Chat::name_rooms`](super::Chat::name_rooms) on, one entry per
+    /// entry of `events`, for publishing them; empty otherwise.
+    pub rooms: Vec<RoomNames>,
 }
 
 impl Output {

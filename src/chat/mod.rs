@@ -23,16 +23,18 @@
 //! - `event`: the values that cross the seam (events, deliveries, time).
 //! - `session`: what a local user's line does: name prompt, chat, commands.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
+//! - `remote`: checking and applying an event from another node.
 
 mod apply;
 pub mod command;
 mod event;
+mod remote;
 pub mod render;
 pub mod room;
 pub mod rooms;
 mod session;
 
-pub use event::{Delivery, Farewell, MemberId, Now, Output, Refusal, RoomEvent, RoomId};
+pub use event::{Delivery, Farewell, MemberId, Now, Output, Refusal, RoomEvent, RoomId, RoomNames};
 pub use session::{GREETING, HELP, PROMPT};
 
 #[cfg(test)]
@@ -118,6 +120,9 @@ pub struct Chat {
     quiet_joins: usize,
     /// How often the digest is told.
     digest_interval: Duration,
+    /// Whether each recorded event gets its [`RoomNames`] (for publishing
+    /// to other nodes; off without `--redis`).
+    naming: bool,
     out: Output,
 }
 
@@ -142,6 +147,7 @@ impl Chat {
             batch: Batch::default(),
             quiet_joins: config.quiet_joins,
             digest_interval: config.digest_interval,
+            naming: false,
             out: Output::default(),
         }
     }
@@ -155,6 +161,12 @@ impl Chat {
     /// Whether output is waiting to be taken.
     pub fn has_output(&self) -> bool {
         !self.out.is_empty()
+    }
+
+    /// Makes every recorded room event carry the names of its rooms in
+    /// [`Output::rooms`], for publishing it to other nodes.
+    pub fn name_rooms(&mut self, on: bool) {
+        self.naming = on;
     }
 
     /// Local connections of the members of `room`: the fan-out list.

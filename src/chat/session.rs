@@ -5,7 +5,9 @@
 use super::command::{self, AtPrompt, Command};
 use super::render::Render;
 use super::rooms::Full;
-use super::{Chat, Delivery, Farewell, Local, MemberId, NICK_RATE, Now, RoomEvent, State};
+use super::{
+    Chat, Delivery, Farewell, Local, MemberId, NICK_RATE, Now, RoomEvent, RoomNames, State,
+};
 use bytes::Bytes;
 use std::time::SystemTime;
 
@@ -289,17 +291,22 @@ impl Chat {
                 echo,
                 refused,
             });
+        } else {
+            // On another node: the event, published, takes it there.
+            self.to(local, echo);
         }
         if let Some(&room) = self.member_room.get(&member)
             && let Some(r) = self.rooms.get_mut(room)
         {
             r.members.touch(member, now.instant);
         }
-        self.out.events.push(RoomEvent::Private {
+        let private = RoomEvent::Private {
             from: member,
             to: recipient,
             line,
-        });
+        };
+        let names = self.naming.then(RoomNames::default);
+        self.record(private, names);
     }
 
     /// `/nick new` from `member`.

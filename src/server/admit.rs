@@ -56,12 +56,14 @@ pub(super) struct Admission {
     addresses: HashMap<IpAddr, Address>,
     /// Size of `addresses` that triggers the next sweep.
     sweep_above: usize,
-    /// Id for the next connection (its chat member id too).
+    /// Id of the last connection (its chat member id too), counted from
+    /// `node << 48` so that ids are unique across nodes sharing a Redis
+    /// (the node id is 0 without one).
     next_id: u64,
 }
 
 impl Admission {
-    pub(super) fn new(max_clients: usize, config: &Config) -> Admission {
+    pub(super) fn new(max_clients: usize, config: &Config, node: u16) -> Admission {
         let on = |n: u32, rate: Rate| (n > 0).then_some(rate);
         Admission {
             max_clients,
@@ -78,7 +80,7 @@ impl Admission {
             clients: 0,
             addresses: HashMap::new(),
             sweep_above: SWEEP_ABOVE,
-            next_id: 0,
+            next_id: u64::from(node) << 48,
         }
     }
 

@@ -14,7 +14,9 @@
 //!    connection with pending output once, asking for WRITABLE only where
 //!    bytes remain (`close`, `output`).
 //!
-//! `/metrics` connections are served by the same loop (`scrape`).
+//! `/metrics` connections are served by the same loop (`scrape`), and with
+//! `--redis` the two links of the engine (`engine`): their timers count
+//! in the poll timeout, and their output is flushed after step 5.
 
 /// Logs one per-connection line at `level`, subject to the log limit, so a
 /// flood of bad connections cannot flood the log.
@@ -28,6 +30,7 @@ macro_rules! conn_log {
 
 mod admit;
 mod close;
+mod engine;
 mod input;
 mod log_limit;
 mod output;
@@ -82,6 +85,9 @@ enum Slot {
     Client(Conn),
     /// A `/metrics` HTTP connection.
     Metrics(MetricsConn),
+    /// One of the engine's links to Redis (the link itself is in
+    /// [`Server::engine`]).
+    Redis(engine::Role),
 }
 
 /// The signal pipe (a newtype only to give it a `Debug`).
@@ -146,6 +152,8 @@ pub struct Server {
     log_limit: LogLimit,
     /// Work done since freed memory was last returned (see [`TRIM_AFTER`]).
     trim_debt: u64,
+    /// The links to Redis with `--redis`; `None` is a node on its own.
+    engine: Option<engine::Engine>,
 }
 
 impl Server {
@@ -171,13 +179,22 @@ impl Server {
             instant: Instant::now(),
             wall: SystemTime::now(),
         };
-        Ok(Server {
+        // Member ids start at `node << 48`: unique across nodes (0 alone).
+        let node = match config.redis {
+            Some(_) => crate::sys::random_u16(),
+            None => 0,
+        };
+        let engine = match &config.redis {
+            Some(url) => Some(engine::Engine::new(url, node, now.instant)?),
+            None => None,
+        };
+        let mut server = Server {
             poll,
             slots,
             listener_key,
             chat: Chat::new(&config),
             chat_out: Output::default(),
-            admission: Admission::new(max_clients, &config),
+            admission: Admission::new(max_clients, &config, node),
             now,
             scratch: vec![0; SCRATCH_SIZE],
             line: String::new(),
@@ -192,8 +209,13 @@ impl Server {
             metrics_peers: Vec::new(),
             log_limit: LogLimit::new(now.instant),
             trim_debt: 0,
+            engine: None,
             config,
-        })
+        };
+        if let Some(engine) = engine {
+            server.start_engine(engine)?;
+        }
+        Ok(server)
     }
 
     /// The chat listener's address (useful with port 0).
@@ -263,7 +285,9 @@ impl Server {
             }
             self.serve_backlog();
             self.fire_timers();
+            self.redis_timers();
             self.settle();
+            self.redis_flush();
             if let Some(deadline) = self.shutdown_deadline
                 && (self.now.instant >= deadline || self.all_output_drained())
             {
@@ -295,7 +319,8 @@ impl Server {
             return Some(Duration::ZERO);
         }
         let now = Instant::now();
-        [self.timers.next_at(), self.shutdown_deadline]
+        let redis = self.engine.as_ref().and_then(engine::Engine::next_deadline);
+        [self.timers.next_at(), self.shutdown_deadline, redis]
             .into_iter()
             .flatten()
             .min()
@@ -352,6 +377,7 @@ impl Server {
                 }
             }
             Some(Slot::Metrics(_)) => self.serve_metrics(key),
+            Some(&mut Slot::Redis(role)) => self.redis_ready(role, event),
             None => {}
         }
     }

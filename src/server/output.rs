@@ -4,7 +4,7 @@
 
 use super::timers::TimerKind;
 use super::{Server, Slot};
-use crate::chat::{Delivery, Farewell, RoomEvent, RoomId};
+use crate::chat::{Delivery, Farewell, RoomEvent, RoomId, RoomNames};
 use crate::conn::Conn;
 use crate::metrics::Metrics;
 use bytes::Bytes;
@@ -119,14 +119,21 @@ impl Server {
                 Delivery::Close(key, why) => self.mark_close(key, why),
             }
         }
+        // With `--redis` each event has its rooms' names, for publishing.
+        let mut names = out.rooms.drain(..);
         for event in out.events.drain(..) {
-            self.note(event);
+            self.note(event, names.next());
         }
+        drop(names);
         self.chat_out = out;
     }
 
-    /// Counts and logs one room event; starts a local joiner's idle timer.
-    fn note(&mut self, event: RoomEvent) {
+    /// Publishes one room event to other nodes (with `--redis`), counts and
+    /// logs it; starts a local joiner's idle timer.
+    fn note(&mut self, event: RoomEvent, names: Option<RoomNames>) {
+        if let Some(names) = names {
+            self.publish(&event, &names);
+        }
         match event {
             RoomEvent::Joined { member, name, .. } => {
                 self.metrics.logins += 1;

@@ -1,0 +1,138 @@
+//! Room events from other nodes: checked against what this node knows,
+//! then applied like local ones but not recorded, so the reactor does not
+//! publish them again. Remote members join rooms with no local connection:
+//! `/who`, the welcome list, `/rooms` counts and name checks see them.
+
+use super::{Chat, Now, RoomEvent, RoomId, command};
+
+impl Chat {
+    /// The room called `name` (canonical form, as another node sent it),
+    /// made if it does not exist; `None` if the name is not a valid room
+    /// name or `--max-rooms` rooms exist.
+    pub fn room_named(&mut self, name: &str) -> Option<RoomId> {
+        if command::room_name(name).ok()? != name {
+            return None;
+        }
+        self.rooms.open(name).ok()
+    }
+
+    /// Applies an event from another node exactly as [`Chat::apply`] does,
+    /// without recording it in the output's events. Returns false, changing
+    /// nothing, when it does not fit what this node knows: a member it has
+    /// not seen join (or a local one), a room or name that does not match,
+    /// a name that is invalid or taken here, a private message for someone
+    /// not on this node.
+    pub fn apply_remote(&mut self, event: RoomEvent, now: &Now) -> bool {
+        if !self.fits(&event) {
+            // A room opened only for this event goes again.
+            let rooms = match event {
+                RoomEvent::Moved { from, to, .. } => [Some(from), Some(to)],
+                RoomEvent::Joined { room, .. }
+                | RoomEvent::Said { room, .. }
+                | RoomEvent::Topic { room, .. }
+                | RoomEvent::Renamed { room, .. }
+                | RoomEvent::Left { room, .. } => [Some(room), None],
+                RoomEvent::Private { .. } => [None, None],
+            };
+            for room in rooms.into_iter().flatten() {
+                self.rooms.remove_if_unused(room);
+            }
+            return false;
+        }
+        self.effects(&event, now)
+    }
+
+    /// Whether a remote `event` is consistent with this node's state.
+    fn fits(&self, event: &RoomEvent) -> bool {
+        // A remote member is in `room` under `name`, and is not local.
+        let is_in = |member, room: &RoomId, name: Option<&str>| {
+            !self.locals.contains_key(&member)
+                && self.member_room.get(&member) == Some(room)
+                && name.is_none_or(|name| self.name_of(member) == Some(name))
+        };
+        let free = |name: &str, member| {
+            command::valid_name(name).is_ok() && self.find(name).is_none_or(|id| id == member)
+        };
+        match event {
+            RoomEvent::Joined { member, name, .. } => {
+                !self.locals.contains_key(member)
+                    && !self.member_room.contains_key(member)
+                    && free(name, *member)
+            }
+            RoomEvent::Moved {
+                from, member, name, ..
+            } => is_in(*member, from, Some(name)),
+            RoomEvent::Said { room, member, .. } | RoomEvent::Topic { room, member, .. } => {
+                is_in(*member, room, None)
+            }
+            RoomEvent::Renamed {
+                room,
+                member,
+                old,
+                new,
+            } => is_in(*member, room, Some(old)) && free(new, *member),
+            RoomEvent::Left {
+                room, member, name, ..
+            } => is_in(*member, room, Some(name)),
+            RoomEvent::Private { from, to, .. } => {
+                !self.locals.contains_key(from) && self.locals.contains_key(to)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::Harness;
+    use super::super::{MemberId, RoomEvent};
+    use bytes::Bytes;
+
+    #[test]
+    fn remote_events_are_applied_unrecorded_and_checked() {
+        let mut h = Harness::plain();
+        h.login(1, "alice");
+        let lobby = h.chat.room_named("#lobby").unwrap();
+        let bob = MemberId(7 << 48 | 1);
+        let joined = RoomEvent::Joined {
+            room: lobby,
+            member: bob,
+            name: "bob".into(),
+        };
+        assert!(h.chat.apply_remote(joined.clone(), &h.now));
+        let out = h.take();
+        assert_eq!(out.text(1), "*** bob has joined\r\n");
+        assert!(out.events.is_empty(), "a remote event is not recorded");
+        assert!(!h.chat.apply_remote(joined, &h.now), "joins once");
+        let said = |member| RoomEvent::Said {
+            room: lobby,
+            member,
+            lines: Bytes::from_static(b"bob: hi\r\n"),
+            count: 1,
+        };
+        assert!(!h.chat.apply_remote(said(MemberId(99)), &h.now), "unknown");
+        assert!(h.chat.apply_remote(said(bob), &h.now));
+        assert_eq!(h.take().text(1), "bob: hi\r\n");
+        assert_eq!(h.chat.room_named("#Bad name"), None);
+        let x = h.chat.room_named("#x").unwrap();
+        let moved_wrongly = RoomEvent::Moved {
+            from: x,
+            to: lobby,
+            member: bob,
+            name: "bob".into(),
+        };
+        assert!(!h.chat.apply_remote(moved_wrongly, &h.now));
+        assert_eq!(h.chat.rooms(), 1, "a room opened for a refused event goes");
+
+        // A /msg to a remote user is echoed here and recorded to publish.
+        let out = h.line(1, "/msg bob psst");
+        assert_eq!(out.text(1), "[pm -> bob] psst\r\n");
+        assert!(matches!(&out.events[..], [RoomEvent::Private { to, .. }] if *to == bob));
+        let private = RoomEvent::Private {
+            from: bob,
+            to: MemberId(101),
+            line: Bytes::from_static(b"[pm] bob: yo\r\n"),
+        };
+        assert!(h.chat.apply_remote(private, &h.now));
+        assert_eq!(h.take().text(1), "[pm] bob: yo\r\n");
+    }
+}

@@ -1,0 +1,267 @@
+//! The Redis engine (`--redis`): several nodes share the rooms through one
+//! stream, `linechat:events`. Every room event the core applies for a
+//! local user is added to it (one `XADD` per event, see `wire.rs` for the
+//! fields); every entry another node added is read back, turned into a room
+//! event and applied with [`Chat::apply_remote`](crate::chat::Chat::apply_remote),
+//! which does not record it, so it is never published twice.
+//!
+//! Two [`Link`]s, as the `redis` module doc explains: one for `XADD`s, and
+//! one that only ever has one `XREAD BLOCK` out. The reader first asks for
+//! the stream's last id (`XREVRANGE ... COUNT 1`), so no entry added after
+//! it is missed, then reads from the last id it saw, also across
+//! reconnects. While a link is down, local chat goes on; events not
+//! published are counted as dropped.
+
+mod read;
+mod wire;
+
+use super::{Server, Slot};
+use crate::chat::{RoomEvent, RoomNames};
+use crate::metrics::RedisCounts;
+use crate::redis::{BytesFrame, Event, Link, LinkConfig, State, Tag};
+use bytes::Bytes;
+use log::info;
+use mio::Token;
+use std::io;
+use std::time::Instant;
+
+/// The one stream every node writes to and reads.
+const STREAM: &[u8] = b"linechat:events";
+
+/// Entries the stream keeps, roughly (`MAXLEN ~`): Redis trims whole
+/// nodes of its radix tree, which is cheap, so it may keep a few more.
+const MAXLEN: &[u8] = b"100000";
+
+/// How long one `XREAD` blocks, in ms: short, so a reply (even an empty
+/// one) comes back often and a stalled link is noticed by its reply timeout.
+const BLOCK_MS: &[u8] = b"200";
+
+/// Most entries one `XREAD` returns: bounds a reply to
+/// `READ_COUNT` × `wire::MAX_FIELD` × a few, under the link's input cap.
+const READ_COUNT: &[u8] = b"32";
+
+/// What each command is sent with: a reply says which one it answers.
+const TAG_XADD: Tag = 1;
+const TAG_LAST_ID: Tag = 2;
+const TAG_XREAD: Tag = 3;
+
+/// Which link a slab slot stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// `XADD`s.
+    Commands,
+    /// The blocking `XREAD`.
+    Reader,
+}
+
+/// The two links and where the reader is in the stream.
+#[derive(Debug)]
+pub(super) struct Engine {
+    /// This node's id, in every entry it adds and in its member ids.
+    node: u16,
+    commands: Link,
+    reader: Link,
+    /// The id of the last entry read; `None` until the first `XREVRANGE`
+    /// answered.
+    last_id: Option<Bytes>,
+    /// Whether a command is out on the reader.
+    reading: bool,
+    /// Events of a link, reused.
+    events: Vec<Event>,
+}
+
+impl Engine {
+    /// Starts both links to `url` (resolving its host, which may block:
+    /// at start-up only).
+    pub(super) fn new(url: &str, node: u16, now: Instant) -> io::Result<Engine> {
+        let invalid = |e| io::Error::new(io::ErrorKind::InvalidInput, format!("--redis: {e}"));
+        let commands = Link::new(url, LinkConfig::default(), now).map_err(invalid)?;
+        let reader = Link::new(url, LinkConfig::default(), now).map_err(invalid)?;
+        Ok(Engine {
+            node,
+            commands,
+            reader,
+            last_id: None,
+            reading: false,
+            events: Vec::new(),
+        })
+    }
+
+    /// When the links next need [`Link::on_timer`].
+    pub(super) fn next_deadline(&self) -> Option<Instant> {
+        [self.commands.next_deadline(), self.reader.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    fn link(&mut self, role: Role) -> &mut Link {
+        match role {
+            Role::Commands => &mut self.commands,
+            Role::Reader => &mut self.reader,
+        }
+    }
+
+    /// Whether both links are connected and the reader knows where it is.
+    fn up(&self) -> bool {
+        self.commands.state() == State::Ready
+            && self.reader.state() == State::Ready
+            && self.last_id.is_some()
+    }
+}
+
+impl Server {
+    /// Registers the engine's links in the slab and the poll.
+    pub(super) fn start_engine(&mut self, mut engine: Engine) -> io::Result<()> {
+        for role in [Role::Commands, Role::Reader] {
+            let key = self.slots.insert(Slot::Redis(role));
+            engine
+                .link(role)
+                .register(self.poll.registry(), Token(key))?;
+        }
+        info!("node {:04x}: sharing rooms through Redis", engine.node);
+        self.chat.name_rooms(true);
+        self.metrics.redis = Some(RedisCounts::default());
+        self.engine = Some(engine);
+        Ok(())
+    }
+
+    fn redis_counts(&mut self) -> &mut RedisCounts {
+        self.metrics.redis.get_or_insert_default()
+    }
+
+    /// Readiness of one of the links.
+    pub(super) fn redis_ready(&mut self, role: Role, event: &mio::event::Event) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let readable = event.is_readable() || event.is_read_closed() || event.is_error();
+        let mut events = std::mem::take(&mut engine.events);
+        engine
+            .link(role)
+            .on_ready(readable, event.is_writable(), self.now.instant, &mut events);
+        self.redis_events(role, &mut events);
+    }
+
+    /// Timeouts and reconnects of the links that are due.
+    pub(super) fn redis_timers(&mut self) {
+        for role in [Role::Commands, Role::Reader] {
+            let Some(engine) = self.engine.as_mut() else {
+                return;
+            };
+            let link = engine.link(role);
+            if link
+                .next_deadline()
+                .is_some_and(|at| at <= self.now.instant)
+            {
+                let mut events = std::mem::take(&mut engine.events);
+                engine.link(role).on_timer(self.now.instant, &mut events);
+                self.redis_events(role, &mut events);
+            }
+        }
+    }
+
+    /// At the end of the iteration: keeps one read out, writes what was
+    /// queued, and brings the poll in line with the links.
+    pub(super) fn redis_flush(&mut self) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        if !engine.reading && !matches!(engine.reader.state(), State::Down { .. }) {
+            let now = self.now.instant;
+            let sent = match &engine.last_id {
+                None => engine.reader.send(
+                    TAG_LAST_ID,
+                    &[b"XREVRANGE", STREAM, b"+", b"-", b"COUNT", b"1"],
+                    now,
+                ),
+                Some(id) => engine.reader.send(
+                    TAG_XREAD,
+                    &[
+                        b"XREAD", b"COUNT", READ_COUNT, b"BLOCK", BLOCK_MS, b"STREAMS", STREAM, id,
+                    ],
+                    now,
+                ),
+            };
+            engine.reading = sent.is_ok();
+        }
+        for role in [Role::Commands, Role::Reader] {
+            let Some(engine) = self.engine.as_mut() else {
+                return;
+            };
+            let mut events = std::mem::take(&mut engine.events);
+            engine.link(role).flush(self.now.instant, &mut events);
+            if let Err(e) = engine.link(role).reregister(self.poll.registry()) {
+                conn_log!(self, Warn, "redis: cannot register a link: {e}");
+            }
+            self.redis_events(role, &mut events);
+        }
+    }
+
+    /// Handles what a link reported, then gives the vector back.
+    fn redis_events(&mut self, role: Role, events: &mut Vec<Event>) {
+        for event in events.drain(..) {
+            match (event, role) {
+                (Event::Up, _) => info!("redis: {role:?} link up"),
+                (Event::Down { why, .. }, _) => {
+                    conn_log!(self, Warn, "redis: {role:?} link down: {why}");
+                    if role == Role::Reader
+                        && let Some(engine) = self.engine.as_mut()
+                    {
+                        engine.reading = false;
+                    }
+                }
+                (Event::Lost { .. }, Role::Commands) => self.redis_counts().dropped += 1,
+                (Event::Lost { .. }, Role::Reader) => {}
+                (Event::Reply { frame, .. }, Role::Commands) => {
+                    if let BytesFrame::Error(e) = frame {
+                        conn_log!(self, Warn, "redis: XADD refused: {e}");
+                        self.redis_counts().dropped += 1;
+                    } else {
+                        self.redis_counts().published += 1;
+                    }
+                }
+                (Event::Reply { tag, frame }, Role::Reader) => self.read_reply(tag, frame),
+            }
+        }
+        let up = self.engine.as_ref().is_some_and(Engine::up);
+        self.redis_counts().up = up;
+        if let Some(engine) = self.engine.as_mut() {
+            engine.events = std::mem::take(events);
+        }
+    }
+
+    /// Publishes one room event of a local user (called from `note`).
+    pub(super) fn publish(&mut self, event: &RoomEvent, names: &RoomNames) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        if let RoomEvent::Private { to, .. } = event
+            && self.chat.local_of(*to).is_some()
+        {
+            return; // Delivered here; no other node has the recipient.
+        }
+        let mut args = vec![
+            Bytes::from_static(b"XADD"),
+            Bytes::from_static(STREAM),
+            Bytes::from_static(b"MAXLEN"),
+            Bytes::from_static(b"~"),
+            Bytes::from_static(MAXLEN),
+            Bytes::from_static(b"*"),
+        ];
+        let fits = wire::encode(engine.node, event, names, &mut args);
+        let sent = if fits {
+            let command: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+            engine
+                .commands
+                .send(TAG_XADD, &command, self.now.instant)
+                .map_err(|e| format!("{e:?}"))
+        } else {
+            Err("too large".into())
+        };
+        if let Err(why) = sent {
+            self.redis_counts().dropped += 1;
+            conn_log!(self, Warn, "redis: event not published ({why})");
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Room events as stream entries, and back. Pure: no link, no socket.
+//!
+//! Every entry of `linechat:events` is `node <id> kind <kind> member <id>`
+//! and then, by kind (rooms go by name, since a `RoomId` means nothing on
+//! another node; ids and counts are decimal):
+//!
+//! | kind | fields |
+//! | --- | --- |
+//! | `joined` | `room`, `name` |
+//! | `moved` | `room` (left), `to` (entered), `name` |
+//! | `said` | `room`, `lines` (rendered, CRLF-ended), `count` |
+//! | `topic` | `room`, `topic` (absent: cleared) |
+//! | `renamed` | `room`, `old`, `new` |
+//! | `left` | `room`, `name`, `why` |
+//! | `private` | `to` (member id), `line` (as the recipient sees it) |
+
+use crate::chat::{Farewell, MemberId, RoomEvent, RoomId, RoomNames};
+use crate::redis::BytesFrame;
+use bytes::Bytes;
+
+/// The longest field accepted from the stream or written to it. A `Said`
+/// holds one sender's turn: at most 64 lines of `--max-line` (1024 by
+/// default) each, about 68 KiB; anything larger is a mistake or an attack.
+pub(super) const MAX_FIELD: usize = 256 * 1024;
+
+/// Most fields (names and values) in one entry we read.
+const MAX_FIELDS: usize = 32;
+
+/// Appends the fields of `event` (named by `names`) to `args`; false if
+/// it has nothing to publish or a field is over [`MAX_FIELD`].
+pub(super) fn encode(
+    node: u16,
+    event: &RoomEvent,
+    names: &RoomNames,
+    args: &mut Vec<Bytes>,
+) -> bool {
+    let text = |s: &str| Bytes::copy_from_slice(s.as_bytes());
+    let number = |n: u64| Bytes::from(n.to_string());
+    let (kind, member) = match event {
+        RoomEvent::Joined { member, .. } => ("joined", member),
+        RoomEvent::Moved { member, .. } => ("moved", member),
+        RoomEvent::Said { member, .. } => ("said", member),
+        RoomEvent::Topic { member, .. } => ("topic", member),
+        RoomEvent::Renamed { member, .. } => ("renamed", member),
+        RoomEvent::Left { member, .. } => ("left", member),
+        RoomEvent::Private { from, .. } => ("private", from),
+    };
+    let mut push = |name: &'static str, value: Bytes| {
+        args.push(Bytes::from_static(name.as_bytes()));
+        args.push(value);
+    };
+    push("node", number(u64::from(node)));
+    push("kind", Bytes::from_static(kind.as_bytes()));
+    push("member", number(member.0));
+    if !matches!(event, RoomEvent::Private { .. }) {
+        push("room", text(&names.room));
+    }
+    match event {
+        RoomEvent::Joined { name, .. } => push("name", text(name)),
+        RoomEvent::Moved { name, .. } => {
+            push("to", text(&names.to));
+            push("name", text(name));
+        }
+        RoomEvent::Said { lines, count, .. } => {
+            push("lines", lines.clone());
+            push("count", number(*count));
+        }
+        RoomEvent::Topic { topic, .. } => {
+            if let Some(topic) = topic {
+                push("topic", text(topic));
+            }
+        }
+        RoomEvent::Renamed { old, new, .. } => {
+            push("old", text(old));
+            push("new", text(new));
+        }
+        RoomEvent::Left { name, why, .. } => {
+            push("name", text(name));
+            push("why", Bytes::from_static(why.describe().as_bytes()));
+        }
+        RoomEvent::Private { to, line, .. } => {
+            push("to", number(to.0));
+            push("line", line.clone());
+        }
+    }
+    args.iter().all(|a| a.len() <= MAX_FIELD)
+}
+
+/// One entry's fields, looked up by name.
+struct Fields<'a>(&'a [BytesFrame]);
+
+impl Fields<'_> {
+    fn bytes(&self, name: &str) -> Option<&Bytes> {
+        self.0.chunks_exact(2).find_map(|pair| match pair {
+            [BytesFrame::BulkString(k), BytesFrame::BulkString(v)] if k == name.as_bytes() => {
+                Some(v)
+            }
+            _ => None,
+        })
+    }
+
+    fn text(&self, name: &str) -> Result<&str, &'static str> {
+        let bytes = self.bytes(name).ok_or("a field is missing")?;
+        std::str::from_utf8(bytes).map_err(|_| "a field is not UTF-8")
+    }
+
+    fn number(&self, name: &str) -> Result<u64, &'static str> {
+        self.text(name)?
+            .parse()
+            .map_err(|_| "a number is malformed")
+    }
+}
+
+/// Turns one entry's fields back into a room event. `Ok(None)` is an entry
+/// of this node (`own`). `room` resolves a room name to a local room
+/// (opening it if needed). The error says why the entry is skipped.
+pub(super) fn decode(
+    fields: &[BytesFrame],
+    own: u16,
+    mut room: impl FnMut(&str) -> Option<RoomId>,
+) -> Result<Option<RoomEvent>, &'static str> {
+    if fields.len() > MAX_FIELDS || !fields.len().is_multiple_of(2) {
+        return Err("wrong number of fields");
+    }
+    let too_long = |f: &BytesFrame| matches!(f, BytesFrame::BulkString(b) if b.len() > MAX_FIELD);
+    if fields.iter().any(too_long) {
+        return Err("a field is too long");
+    }
+    let f = Fields(fields);
+    let node = u16::try_from(f.number("node")?).map_err(|_| "bad node id")?;
+    if node == own {
+        return Ok(None);
+    }
+    let member = MemberId(f.number("member")?);
+    let kind = f.text("kind")?;
+    let mut in_room = |field: &str| -> Result<RoomId, &'static str> {
+        room(f.text(field)?).ok_or("no such room here")
+    };
+    let boxed = |field: &str| f.text(field).map(Box::<str>::from);
+    let event = match kind {
+        "joined" => RoomEvent::Joined {
+            room: in_room("room")?,
+            member,
+            name: boxed("name")?,
+        },
+        "moved" => RoomEvent::Moved {
+            from: in_room("room")?,
+            to: in_room("to")?,
+            member,
+            name: boxed("name")?,
+        },
+        "said" => RoomEvent::Said {
+            room: in_room("room")?,
+            member,
+            lines: f.bytes("lines").ok_or("a field is missing")?.clone(),
+            count: f.number("count")?,
+        },
+        "topic" => RoomEvent::Topic {
+            room: in_room("room")?,
+            member,
+            topic: f.bytes("topic").map(|_| boxed("topic")).transpose()?,
+        },
+        "renamed" => RoomEvent::Renamed {
+            room: in_room("room")?,
+            member,
+            old: boxed("old")?,
+            new: boxed("new")?,
+        },
+        "left" => RoomEvent::Left {
+            room: in_room("room")?,
+            member,
+            name: boxed("name")?,
+            why: farewell(f.text("why")?),
+        },
+        "private" => RoomEvent::Private {
+            from: member,
+            to: MemberId(f.number("to")?),
+            line: f.bytes("line").ok_or("a field is missing")?.clone(),
+        },
+        _ => return Err("unknown kind"),
+    };
+    Ok(Some(event))
+}
+
+/// The farewell `describe` gave; an unknown word is a plain close.
+fn farewell(word: &str) -> Farewell {
+    use Farewell::*;
+    [Quit, Eof, Error, TooSlow, LoginTimeout, IdleTimeout]
+        .into_iter()
+        .find(|f| f.describe() == word)
+        .unwrap_or(Eof)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(args: &[Bytes]) -> Vec<BytesFrame> {
+        args.iter().cloned().map(BytesFrame::BulkString).collect()
+    }
+
+    #[test]
+    fn every_kind_goes_there_and_back() {
+        let events = [
+            RoomEvent::Joined {
+                room: RoomId(0),
+                member: MemberId(7),
+                name: "bob".into(),
+            },
+            RoomEvent::Moved {
+                from: RoomId(0),
+                to: RoomId(1),
+                member: MemberId(7),
+                name: "bob".into(),
+            },
+            RoomEvent::Said {
+                room: RoomId(0),
+                member: MemberId(7),
+                lines: Bytes::from_static(b"bob: hi\r\n"),
+                count: 1,
+            },
+            RoomEvent::Topic {
+                room: RoomId(0),
+                member: MemberId(7),
+                topic: None,
+            },
+            RoomEvent::Topic {
+                room: RoomId(0),
+                member: MemberId(7),
+                topic: Some("t".into()),
+            },
+            RoomEvent::Renamed {
+                room: RoomId(0),
+                member: MemberId(7),
+                old: "bob".into(),
+                new: "rob".into(),
+            },
+            RoomEvent::Left {
+                room: RoomId(0),
+                member: MemberId(7),
+                name: "rob".into(),
+                why: Farewell::Quit,
+            },
+            RoomEvent::Private {
+                from: MemberId(7),
+                to: MemberId(9),
+                line: Bytes::from_static(b"[pm] rob: x\r\n"),
+            },
+        ];
+        for event in events {
+            let names = RoomNames {
+                room: "#a".into(),
+                to: "#b".into(),
+            };
+            let mut args = Vec::new();
+            assert!(encode(3, &event, &names, &mut args));
+            let resolve = |name: &str| Some(RoomId(u32::from(name == "#b")));
+            let back = decode(&frames(&args), 4, resolve).unwrap().unwrap();
+            assert_eq!(back, event);
+            assert_eq!(
+                decode(&frames(&args), 3, resolve),
+                Ok(None),
+                "own entries are skipped"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_entries_are_refused() {
+        let b = |s: &'static str| Bytes::from_static(s.as_bytes());
+        let any = |_: &str| Some(RoomId(0));
+        let cases: [(&[Bytes], &str); 5] = [
+            (&[b("node")], "wrong number of fields"),
+            (
+                &[b("node"), b("x"), b("kind"), b("said")],
+                "a number is malformed",
+            ),
+            (
+                &[
+                    b("node"),
+                    b("1"),
+                    b("member"),
+                    b("2"),
+                    b("kind"),
+                    b("shout"),
+                ],
+                "unknown kind",
+            ),
+            (
+                &[
+                    b("node"),
+                    b("1"),
+                    b("member"),
+                    b("2"),
+                    b("kind"),
+                    b("joined"),
+                ],
+                "a field is missing",
+            ),
+            (&[b("node"), b("70000"), b("member"), b("2")], "bad node id"),
+        ];
+        for (args, why) in cases {
+            assert_eq!(decode(&frames(args), 0, any), Err(why));
+        }
+        let long = Bytes::from(vec![b'a'; MAX_FIELD + 1]);
+        assert_eq!(
+            decode(&frames(&[b("node"), long]), 0, any),
+            Err("a field is too long")
+        );
+    }
+}
