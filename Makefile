@@ -7,8 +7,10 @@
 # container-smoke). Beyond that a target gets what it needs or skips:
 # check-yaml installs PyYAML if python3 lacks it (apt-get as root, else a
 # virtualenv in target/pyenv from PyPI; scripts/yaml-python.sh);
-# container-smoke needs root for chroot and skips otherwise; bench compares
-# with ncat only when it is installed.
+# container-smoke needs root for chroot and skips otherwise; test installs
+# Debian's redis-server for the Redis link tests when missing (apt-get as
+# root; scripts/redis-server.sh) and those tests skip without it; bench
+# compares with ncat only when it is installed.
 
 CARGO ?= cargo
 
@@ -35,9 +37,11 @@ release:
 # the deployment files, and the static binary run alone as in its image.
 tests: fmt-check lint test check-yaml container-smoke
 
-# Unit, property and integration tests (long soaks are `make soak`).
+# Unit, property and integration tests (long soaks are `make soak`). The
+# Redis link tests run a redis-server of their own on a free port: the one
+# scripts/redis-server.sh finds or installs (they skip, saying so, if none).
 test:
-	$(CARGO) test --locked --workspace
+	LINECHAT_REDIS_SERVER="$$(sh scripts/redis-server.sh)" $(CARGO) test --locked --workspace
 
 # Check formatting without changing files.
 fmt-check:
@@ -58,9 +62,13 @@ lint:
 bench: release
 	$(CARGO) bench --locked -p linechat --bench load
 
-# The 30 s soak: 300 clients of every bad kind against the release binary.
+# The soaks against the release binary: 30 s of 300 clients of every bad
+# kind; then, in a 256 MiB memory cgroup, the memory-budget attacks at full
+# length (about 8 minutes) and the control run that shows a server without
+# a budget is OOM-killed by them (both skip, with a message, when not root).
 soak:
 	$(CARGO) test --release --locked -p linechat --test soak -- --ignored --nocapture
+	$(CARGO) test --release --locked -p linechat --test budget -- --ignored --nocapture
 
 # Statically linked, stripped release binary, the one the image ships; fails
 # if it still has a dynamic loader, needs shared libraries or has symbols.
@@ -73,10 +81,12 @@ container-smoke:
 	bash scripts/container-smoke.sh
 
 # Parse every YAML file and check the deployment's promises: one replica,
-# Recreate, probes on 8080, grace periods above the 2 s drain. PyYAML comes
-# from python3, apt or a virtualenv in target/pyenv (scripts/yaml-python.sh).
+# Recreate, probes on 8080, grace periods above the 2 s drain; and that the
+# limits the README gives for the Deployment's memory limit are what the
+# release binary derives (it builds it). PyYAML comes from python3, apt or a
+# virtualenv in target/pyenv (scripts/yaml-python.sh).
 check-yaml:
-	py="$$(sh scripts/yaml-python.sh)" && "$$py" scripts/check-yaml.py
+	py="$$(sh scripts/yaml-python.sh)" && CARGO="$(CARGO)" "$$py" scripts/check-yaml.py
 
 # Remove build output.
 clean:

@@ -6,12 +6,21 @@ No container engine or cluster is needed: this catches the edits that would
 only fail at `docker-compose up` or `tilt up` time, such as a second replica
 (two rooms) or a grace period shorter than the server's 2 s drain.
 
+It also checks that the limits the README says the server derives from the
+Deployment's memory limit are the ones it derives: it builds the release
+binary (`cargo build --release`; without cargo it uses an existing
+target/release/linechat) and compares `linechat --memory-budget BYTES
+--print-limits` with the README's block after the line
+"`linechat --memory-budget BYTES --print-limits` prints:".
+
 Exit status 0 when everything holds, 1 with one line per problem otherwise.
 """
 
 import os
 import pathlib
 import re
+import shutil
+import subprocess
 import sys
 
 try:
@@ -25,6 +34,8 @@ PORT = 8080
 DRAIN_SECS = 2  # the server's flush deadline after SIGTERM
 
 problems = []
+# The memory limit of each Deployment's containers, in bytes, for the budget check.
+memory_limits = {}
 
 
 def problem(path, msg):
@@ -109,8 +120,15 @@ def check_deployment(path, doc):
         for probe in ("readinessProbe", "livenessProbe"):
             if probe_ports(c, probe) != PORT:
                 problem(path, f"container {cname}: {probe} must be a tcpSocket probe on {PORT}")
-        if not (c.get("resources") or {}).get("limits"):
+        limits = (c.get("resources") or {}).get("limits")
+        if not limits:
             problem(path, f"container {cname}: no resource limits")
+        elif "memory" in limits:
+            memory = quantity_bytes(limits["memory"])
+            if memory is None:
+                problem(path, f"container {cname}: cannot read memory limit {limits['memory']!r}")
+            else:
+                memory_limits[f"{path.relative_to(ROOT)}: container {cname}"] = memory
         sc = c.get("securityContext") or {}
         merged = {**pod_sc, **sc}
         expect = {
@@ -125,6 +143,101 @@ def check_deployment(path, doc):
         if "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []):
             problem(path, f"container {cname}: capabilities should drop ALL")
     return name
+
+
+def quantity_bytes(value):
+    """A Kubernetes quantity in bytes: `256Mi`, `1G`, `268435456`."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?", str(value).strip())
+    if not m:
+        return None
+    scale = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+             "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}[m.group(2)]
+    return int(float(m.group(1)) * scale)
+
+
+# The README's statement of the derived limits: the command, then a fenced
+# block of `key value` lines.
+README_LIMITS = re.compile(
+    r"`linechat --memory-budget (\d+) --print-limits` prints:\s*\n\s*```[^\n]*\n(.*?)```", re.S
+)
+
+
+def linechat_binary():
+    """The release binary, built first when cargo is there; or a reason."""
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or "target")
+    binary = (ROOT / target / "release" / "linechat").resolve()
+    cargo = os.environ.get("CARGO") or "cargo"
+    if shutil.which(cargo):
+        build = [cargo, "build", "-q", "--release", "--locked", "-p", "linechat", "--bin", "linechat"]
+        if subprocess.run(build, cwd=ROOT).returncode != 0:
+            return None, f"`{' '.join(build)}` failed"
+    if not binary.exists():
+        return None, f"no {binary}" + ("" if shutil.which(cargo) else f" and no {cargo} on PATH")
+    return binary, None
+
+
+def raise_fd_limit():
+    """In the child: the open-file limit as high as allowed, as a server
+    would have it; --max-clients is capped by it."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for limit in (max(hard, 1 << 20), hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+            return
+        except (ValueError, OSError):
+            continue
+
+
+def key_values(text):
+    """`key value` lines as a dict (a line without a value maps to "")."""
+    pairs = (line.split(None, 1) for line in text.splitlines() if line.strip())
+    return {p[0]: (p[1].strip() if len(p) > 1 else "") for p in pairs}
+
+
+def check_budget():
+    """The README's derived limits for the Deployment's memory limit are the
+    ones the server derives."""
+    readme = ROOT / "README.md"
+    text = readme.read_text() if readme.exists() else ""
+    found = README_LIMITS.search(text)
+    if not found:
+        problem(readme, "no \"`linechat --memory-budget BYTES --print-limits` prints:\" line "
+                        "followed by a fenced block of `key value` lines")
+        return
+    budget = int(found.group(1))
+    documented = key_values(found.group(2))
+    for where, limit in memory_limits.items():
+        if limit != budget:
+            problem(readme, f"shows the limits for --memory-budget {budget}, but {where} "
+                            f"has a memory limit of {limit} bytes")
+    binary, why = linechat_binary()
+    if binary is None:
+        problem(readme, f"cannot check the derived limits: {why}")
+        return
+    run = subprocess.run([str(binary), "--memory-budget", str(budget), "--print-limits"],
+                         capture_output=True, text=True, timeout=60, preexec_fn=raise_fd_limit)
+    if run.returncode != 0:
+        problem(readme, f"`linechat --memory-budget {budget} --print-limits` exited "
+                        f"{run.returncode}: {run.stderr.strip()}")
+        return
+    derived = key_values(run.stdout)
+    if derived == documented:
+        return
+    for key in sorted(set(derived) | set(documented)):
+        says, gets = documented.get(key, "(missing)"), derived.get(key, "(missing)")
+        if says != gets:
+            problem(readme, f"says `{key} {says}` for --memory-budget {budget}, "
+                            f"but the server derives `{key} {gets}`")
+    says, gets = documented.get("max_clients", ""), derived.get("max_clients", "")
+    if says.isdigit() and gets.isdigit() and int(gets) < int(says):
+        import resource
+
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        if hard != resource.RLIM_INFINITY and hard - 32 <= int(gets):
+            problem(readme, f"(max_clients is also capped at the open-file limit - 32, and this "
+                            f"machine's hard limit is {hard}: run the check where it is higher)")
 
 
 def check_service(path, doc):
@@ -169,6 +282,7 @@ def main():
     if not deployments:
         problems.append("deploy/k8s: no Deployment found")
     check_tiltfile(deployments)
+    check_budget()
 
     if problems:
         for p in problems:

@@ -91,6 +91,9 @@ pub struct Config {
     /// cgroup's limit); `None` is no budget. `main` derives the limits
     /// above from it (see `budget`), and near it the server sheds load.
     pub memory_budget: Option<usize>,
+    /// The budget is the cgroup's limit, so memory in use is what the
+    /// cgroup is charged (`main` sets it).
+    pub budget_from_cgroup: bool,
     /// Kernel send and receive buffer of each chat socket, in bytes (Linux
     /// doubles it). 128 KiB by default: enough for a whole iteration of
     /// fan-out to a fast reader, and a never-reader or a held flooder pins
@@ -126,6 +129,7 @@ impl Default for Config {
             max_rooms: 1000,
             history: 100,
             memory_budget: None,
+            budget_from_cgroup: false,
             socket_buffer: 128 * 1024,
             timestamps: false,
             redis: None,

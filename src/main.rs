@@ -133,6 +133,7 @@ fn apply_budget(config: &mut Config, given: budget::Given, fd_limit: usize) -> O
         Some(bytes) => (bytes, "--memory-budget"),
         None => (sys::cgroup_memory_limit()?, "cgroup"),
     };
+    config.budget_from_cgroup = source == "cgroup";
     let split = budget::split(bytes, config.max_line, config.history);
     let fd_clients = linechat::config::max_clients_for(fd_limit);
     for warning in budget::apply(&split, config, given, fd_clients) {

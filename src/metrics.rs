@@ -315,7 +315,7 @@ fn render_gauges(out: &mut String, gauges: Gauges) {
     gauge(
         out,
         "memory_used_bytes",
-        "Resident memory plus kernel TCP buffers at the last sample (with a budget).",
+        "Memory in use at the last sample: the cgroup's charge, or resident memory (with a budget).",
     );
     let _ = writeln!(out, "linechat_memory_used_bytes {}", gauges.memory_used);
 }

@@ -235,22 +235,40 @@ fn read_limit(file: &str) -> Option<usize> {
     (value < 1 << 60).then(|| usize::try_from(value).unwrap_or(usize::MAX))
 }
 
-/// Memory this process is charged for: its resident memory plus the
-/// kernel's TCP buffer memory (`/proc/net/sockstat`; in a container with
-/// its own network namespace, that is this server's sockets), which cgroup
-/// v2 charges to the process's cgroup too.
-pub fn memory_in_use() -> Option<usize> {
-    let rss = process_rss(std::process::id())? as usize;
-    let sockstat = std::fs::read_to_string("/proc/net/sockstat").ok()?;
-    let pages: usize = sockstat
-        .lines()
-        .find_map(|l| l.strip_prefix("TCP:"))
-        .and_then(|l| l.split_whitespace().skip_while(|w| *w != "mem").nth(1))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize;
-    Some(rss + pages * page)
+/// Memory in use against the budget. When the budget is the cgroup's
+/// limit, it is what the cgroup is charged, which is what the kernel
+/// enforces: v2 `memory.current` (socket buffers included), or v1
+/// `memory.usage_in_bytes` plus `memory.kmem.tcp.usage_in_bytes`. Otherwise
+/// (`--memory-budget`), the process's resident memory: its share of the
+/// kernel's socket memory cannot be told apart from other processes'.
+pub fn memory_in_use(from_cgroup: bool) -> Option<usize> {
+    if from_cgroup && let Some(charged) = cgroup_memory_usage() {
+        return Some(charged);
+    }
+    process_rss(std::process::id()).map(|rss| rss as usize)
+}
+
+/// What this process's cgroup is charged, found as in
+/// [`cgroup_memory_limit`].
+fn cgroup_memory_usage() -> Option<usize> {
+    let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    for line in own.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        if controllers.is_empty() {
+            for root in ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"] {
+                if let Some(used) = read_limit(&format!("{root}{path}/memory.current")) {
+                    return Some(used);
+                }
+            }
+        } else if controllers.split(',').any(|c| c == "memory") {
+            let dir = format!("/sys/fs/cgroup/memory{path}");
+            let used = read_limit(&format!("{dir}/memory.usage_in_bytes"))?;
+            let tcp = read_limit(&format!("{dir}/memory.kmem.tcp.usage_in_bytes")).unwrap_or(0);
+            return Some(used + tcp);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -303,7 +321,8 @@ mod tests {
     #[test]
     fn memory_in_use_is_at_least_resident_memory() {
         let rss = process_rss(std::process::id()).unwrap() as usize;
-        assert!(memory_in_use().unwrap() >= rss / 2);
+        assert!(memory_in_use(false).unwrap() >= rss / 2);
+        let _ = memory_in_use(true);
         // A limit here may or may not exist; reading it must not fail hard.
         let _ = cgroup_memory_limit();
         assert_eq!(read_limit("/nonexistent"), None);

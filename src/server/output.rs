@@ -313,7 +313,9 @@ impl Server {
             .slots
             .iter()
             .filter_map(|(key, slot)| match slot {
-                Slot::Client(conn) if conn.closing.is_none() && conn.queued_cost() > 0 => {
+                // Only readers with bytes waiting: an idle one's kept queue
+                // slots cost a little but are not what fills memory.
+                Slot::Client(conn) if conn.closing.is_none() && conn.queued() > 0 => {
                     Some((conn.queued_cost(), key))
                 }
                 _ => None,

@@ -1,9 +1,9 @@
 //! Shedding load near the memory budget, in a stated order, so the process
 //! never outgrows it: above 85% new connections are refused, above 90% the
 //! largest output queues are dropped, above 95% connections whose input is
-//! held stop being read. Memory in use is the process's resident memory
-//! plus the kernel's TCP buffers (what a cgroup charges), sampled every
-//! [`SAMPLE_EVERY`] while a budget is set.
+//! held stop being read. Memory in use is what the cgroup is charged when
+//! the budget is its limit (socket buffers included), else the process's
+//! resident memory, sampled every [`SAMPLE_EVERY`] while a budget is set.
 
 use super::timers::TimerKind;
 use super::{Server, Slot};
@@ -39,7 +39,7 @@ impl Server {
         };
         let at = self.now.instant + SAMPLE_EVERY;
         self.timers.schedule(at, TimerKind::Memory, 0, 0);
-        let Some(used) = crate::sys::memory_in_use() else {
+        let Some(used) = crate::sys::memory_in_use(self.config.budget_from_cgroup) else {
             return;
         };
         self.shed.used = used;
