@@ -118,8 +118,9 @@ pub fn set_nodelay(socket: &impl AsRawFd) -> io::Result<()> {
     )
 }
 
-/// One `setsockopt` with a plain integer value.
-fn setsockopt<T: Copy>(
+/// One `setsockopt` with a plain integer value (also used by the load
+/// generator for its own sockets).
+pub fn setsockopt<T: Copy>(
     fd: RawFd,
     level: libc::c_int,
     name: libc::c_int,
@@ -290,27 +291,30 @@ mod tests {
         assert_eq!(process_cpu(u32::MAX), None);
     }
 
+    /// An integer socket option of `socket`.
+    fn getsockopt_int(socket: &impl AsRawFd, level: libc::c_int, name: libc::c_int) -> libc::c_int {
+        let mut value: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: value and len are valid for the call.
+        let rc = unsafe {
+            libc::getsockopt(
+                socket.as_raw_fd(),
+                level,
+                name,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!(rc, 0);
+        value
+    }
+
     #[test]
     fn keepalive_options_are_set() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let socket = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         set_keepalive(&socket, Duration::from_secs(60)).unwrap();
-        let get = |level, name| {
-            let mut value: libc::c_int = 0;
-            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-            // SAFETY: value and len are valid for the call.
-            let rc = unsafe {
-                libc::getsockopt(
-                    socket.as_raw_fd(),
-                    level,
-                    name,
-                    (&mut value as *mut libc::c_int).cast(),
-                    &mut len,
-                )
-            };
-            assert_eq!(rc, 0);
-            value
-        };
+        let get = |level, name| getsockopt_int(&socket, level, name);
         assert_eq!(get(libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
         assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 60);
         assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 10);
@@ -336,22 +340,7 @@ mod tests {
         set_nodelay(&listener).unwrap();
         let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (accepted, _) = listener.accept().unwrap();
-        let get = |level, name| {
-            let mut value: libc::c_int = 0;
-            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-            // SAFETY: value and len are valid for the call.
-            let rc = unsafe {
-                libc::getsockopt(
-                    accepted.as_raw_fd(),
-                    level,
-                    name,
-                    (&mut value as *mut libc::c_int).cast(),
-                    &mut len,
-                )
-            };
-            assert_eq!(rc, 0);
-            value
-        };
+        let get = |level, name| getsockopt_int(&accepted, level, name);
         assert_eq!(get(libc::SOL_SOCKET, libc::SO_KEEPALIVE), 1);
         assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE), 60);
         assert_eq!(get(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL), 10);

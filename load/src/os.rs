@@ -91,31 +91,18 @@ fn sockaddr(a: SocketAddrV4) -> libc::sockaddr_in {
     }
 }
 
-fn socklen<T>() -> libc::socklen_t {
-    mem::size_of::<T>() as libc::socklen_t
-}
-
-unsafe fn set_int(
+/// An integer socket option, through the server's one `setsockopt`.
+fn set_int(
     fd: libc::c_int,
     level: libc::c_int,
     name: libc::c_int,
     v: libc::c_int,
 ) -> io::Result<()> {
-    // SAFETY: the caller owns `fd`; the option value is a live c_int.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&raw const v).cast(),
-            socklen::<libc::c_int>(),
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    linechat::sys::setsockopt(fd, level, name, v)
+}
+
+fn socklen<T>() -> libc::socklen_t {
+    mem::size_of::<T>() as libc::socklen_t
 }
 
 /// CPU time (user + system) this process has used so far.
