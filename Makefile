@@ -41,7 +41,9 @@ tests: fmt-check lint test check-yaml container-smoke
 # Redis link tests run a redis-server of their own on a free port: the one
 # scripts/redis-server.sh finds or installs (they skip, saying so, if none).
 test:
-	LINECHAT_REDIS_SERVER="$$(sh scripts/redis-server.sh)" $(CARGO) test --locked --workspace
+	LINECHAT_REDIS_SERVER="$$(sh scripts/redis-server.sh)" \
+	LINECHAT_BIN="$(CURDIR)/$${CARGO_TARGET_DIR:-target}/debug/linechat" \
+	$(CARGO) test --locked --workspace
 
 # Check formatting without changing files.
 fmt-check:
@@ -83,7 +85,7 @@ container-smoke:
 # Parse every YAML file and check the deployment's promises: one replica,
 # Recreate, probes on 8080, grace periods above the 2 s drain; and that the
 # limits the README gives for the Deployment's memory limit are what the
-# release binary derives (it builds it). PyYAML comes from python3, apt or a
+# server derives (the debug binary, built if needed). PyYAML comes from python3, apt or a
 # virtualenv in target/pyenv (scripts/yaml-python.sh).
 check-yaml:
 	py="$$(sh scripts/yaml-python.sh)" && CARGO="$(CARGO)" "$$py" scripts/check-yaml.py

@@ -7,9 +7,9 @@ only fail at `docker-compose up` or `tilt up` time, such as a second replica
 (two rooms) or a grace period shorter than the server's 2 s drain.
 
 It also checks that the limits the README says the server derives from the
-Deployment's memory limit are the ones it derives: it builds the release
-binary (`cargo build --release`; without cargo it uses an existing
-target/release/linechat) and compares `linechat --memory-budget BYTES
+Deployment's memory limit are the ones it derives: it builds the debug
+binary (`cargo build`; without cargo it uses an existing
+target/debug/linechat) and compares `linechat --memory-budget BYTES
 --print-limits` with the README's block after the line
 "`linechat --memory-budget BYTES --print-limits` prints:".
 
@@ -163,12 +163,13 @@ README_LIMITS = re.compile(
 
 
 def linechat_binary():
-    """The release binary, built first when cargo is there; or a reason."""
+    """The debug binary (what `make test` just built, so usually no work),
+    built first when cargo is there; or a reason."""
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or "target")
-    binary = (ROOT / target / "release" / "linechat").resolve()
+    binary = (ROOT / target / "debug" / "linechat").resolve()
     cargo = os.environ.get("CARGO") or "cargo"
     if shutil.which(cargo):
-        build = [cargo, "build", "-q", "--release", "--locked", "-p", "linechat", "--bin", "linechat"]
+        build = [cargo, "build", "-q", "--locked", "-p", "linechat", "--bin", "linechat"]
         if subprocess.run(build, cwd=ROOT).returncode != 0:
             return None, f"`{' '.join(build)}` failed"
     if not binary.exists():

@@ -133,12 +133,12 @@ try:
 
     alice.expect(WELCOME)
     alice.send(b"alice\n")
-    alice.expect(b"*** Welcome, alice! 1 online: alice\r\n")
+    alice.expect(b"*** Welcome, alice! #lobby: 1 online: alice\r\n")
 
     bob = Client("bob", port)
     bob.expect(WELCOME)
     bob.send(b"bob\n")
-    bob.expect(b"*** Welcome, bob! 2 online: alice, bob\r\n")
+    bob.expect(b"*** Welcome, bob! #lobby: 2 online: alice, bob\r\n")
     alice.expect(b"*** bob has joined\r\n")
 
     alice.send(b"hello\n")
