@@ -100,8 +100,8 @@ impl Chat {
         }
         match command {
             Command::Ignore => {}
-            Command::Say(text) => self.batch_line(member, &[": ", text], now),
-            Command::Me(text) => self.batch_line(member, &[" ", text], now),
+            Command::Say(text) => self.batch_line(member, ["", ": "], text, now),
+            Command::Me(text) => self.batch_line(member, ["* ", " "], text, now),
             Command::Msg { to, text } => self.private(local, member, to, text, now),
             Command::Nick(new) => self.nick(local, member, new, now),
             Command::Join(room) => self.join(local, member, room, now),
@@ -132,9 +132,9 @@ impl Chat {
         }
     }
 
-    /// Renders a chat line (`name` then `rest`) or, when `rest` starts with
-    /// a space, an action (`* name` then `rest`) into the turn's batch.
-    fn batch_line(&mut self, member: MemberId, rest: &[&str; 2], now: &Now) {
+    /// Renders `before` name `after` text (`name: text`, or `* name text`
+    /// for an action) into the turn's batch.
+    fn batch_line(&mut self, member: MemberId, [before, after]: [&str; 2], text: &str, now: &Now) {
         let name = self
             .member_room
             .get(&member)
@@ -143,8 +143,7 @@ impl Chat {
         let Some(name) = name else {
             return;
         };
-        let action = rest[0] == " ";
-        let parts = [if action { "* " } else { "" }, name, rest[0], rest[1]];
+        let parts = [before, name, after, text];
         self.render.push_line(&mut self.batch.buf, now.wall, &parts);
         self.batch.count += 1;
         self.batch.from = Some(member);
