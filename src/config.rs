@@ -105,6 +105,11 @@ pub struct Config {
     /// rooms with every other node using this Redis. `None` (the default)
     /// is a node on its own, with no Redis at all.
     pub redis: Option<String>,
+    /// With `--redis`, how long a node may miss its heartbeat before the
+    /// others count it gone (`--node-timeout`, default 10 s): they announce
+    /// its users as left and free their names. Shorter notices a dead node
+    /// sooner; it must stay well above a Redis blip or a slow iteration.
+    pub node_timeout: Duration,
 }
 
 impl Default for Config {
@@ -133,6 +138,7 @@ impl Default for Config {
             socket_buffer: 128 * 1024,
             timestamps: false,
             redis: None,
+            node_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -51,8 +51,10 @@ OPTIONS:
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
     --redis redis://HOST:PORT[/DB]
-                           share the rooms with the other nodes using this Redis (first
-                           slice: see the README); also env LINECHAT_REDIS [default: off]
+                           share the rooms with the other nodes using this Redis (see
+                           the README); also env LINECHAT_REDIS [default: off]
+    --node-timeout SECS    with --redis: a node silent this long is gone, its users are
+                           announced as left and their names freed [default: 10]
     -h, --help             print this help
     -V, --version          print the version
 
@@ -208,6 +210,9 @@ fn parse_args() -> Result<Option<Args>, String> {
     parse_client_flags(&mut args, &mut config)?;
     config.timestamps = args.contains("--timestamps");
     config.redis = redis_url(&mut args)?;
+    if let Some(secs) = value(&mut args, "--node-timeout", "seconds, at least 1")? {
+        config.node_timeout = Duration::from_secs(at_least(secs, 1, "--node-timeout")?);
+    }
     let rest = args.finish();
     if let Some(first) = rest.first() {
         return Err(format!(

@@ -71,8 +71,20 @@ pub struct RedisCounts {
     /// Room events not published (Redis down, refused or too large) and
     /// entries of other nodes skipped (malformed, or not fitting here).
     pub dropped: u64,
+    /// Times a link to Redis went down (each is reconnected).
+    pub reconnects: u64,
+    /// Times the reader came back to find entries it had not read trimmed
+    /// from the stream (then every node's listing is read again).
+    pub resume_gaps: u64,
+    /// Other nodes seen to stop answering (`--node-timeout`).
+    pub nodes_lost: u64,
     /// Whether both links to Redis are connected.
     pub up: bool,
+    /// Whether this node's names and listing are registered with the others.
+    pub linked: bool,
+    /// Age of the last entry read from the stream when it was read, in ms
+    /// (from its id, which is Redis's clock).
+    pub lag_ms: u64,
 }
 
 /// Connection counts that are state, not counters; the server computes them.
@@ -135,6 +147,21 @@ impl Metrics {
                     "Room events not published and entries of other nodes skipped.",
                     redis.dropped,
                 ),
+                (
+                    "reconnects",
+                    "Times a link to Redis went down and was reconnected.",
+                    redis.reconnects,
+                ),
+                (
+                    "resume_gaps",
+                    "Times the reader resumed past entries already trimmed from the stream.",
+                    redis.resume_gaps,
+                ),
+                (
+                    "nodes_lost",
+                    "Other nodes seen to stop their heartbeat.",
+                    redis.nodes_lost,
+                ),
             ];
             for (name, help, value) in counters {
                 let _ = writeln!(
@@ -146,6 +173,12 @@ impl Metrics {
                 out,
                 "# HELP linechat_redis_up Whether both links to Redis are connected.\n# TYPE linechat_redis_up gauge\nlinechat_redis_up {}",
                 u8::from(redis.up)
+            );
+            let _ = writeln!(
+                out,
+                "# HELP linechat_redis_linked Whether this node is registered with the others.\n# TYPE linechat_redis_linked gauge\nlinechat_redis_linked {}\n# HELP linechat_redis_lag_seconds Age of the last stream entry read when it was read.\n# TYPE linechat_redis_lag_seconds gauge\nlinechat_redis_lag_seconds {:.3}",
+                u8::from(redis.linked),
+                redis.lag_ms as f64 / 1000.0
             );
         }
         self.render_histogram(&mut out);

@@ -62,7 +62,7 @@ impl Node {
             if let Some(rest) = line.split("listening on ").nth(1) {
                 addr = rest.split_whitespace().next().map(|a| a.parse().unwrap());
             }
-            reading |= line.contains("reading linechat:events after");
+            reading |= line.contains("registered with Redis");
         }
         Node {
             child,

@@ -40,6 +40,14 @@ pub enum Farewell {
     LoginTimeout,
     /// It said nothing for `--idle-timeout`.
     IdleTimeout,
+    /// Its node stopped (SIGTERM): said of remote members only.
+    Shutdown,
+    /// Its node stopped answering (`--node-timeout`): said of remote
+    /// members only.
+    NodeLost,
+    /// Its name went to a user on another node while this node was cut off
+    /// from Redis (with `--redis`).
+    NameLost,
 }
 
 impl Farewell {
@@ -50,7 +58,10 @@ impl Farewell {
             Farewell::TooSlow => Some("Disconnected: too slow"),
             Farewell::LoginTimeout => Some("Login timed out"),
             Farewell::IdleTimeout => Some("Disconnected: idle for too long"),
-            Farewell::Eof | Farewell::Error => None,
+            Farewell::NameLost => Some(
+                "Your name was taken on another server while this one was cut off; reconnect to pick a name",
+            ),
+            Farewell::Eof | Farewell::Error | Farewell::Shutdown | Farewell::NodeLost => None,
         }
     }
 
@@ -63,6 +74,9 @@ impl Farewell {
             Farewell::TooSlow => "too slow",
             Farewell::LoginTimeout => "login timeout",
             Farewell::IdleTimeout => "idle timeout",
+            Farewell::Shutdown => "server stopped",
+            Farewell::NodeLost => "server lost",
+            Farewell::NameLost => "name lost",
         }
     }
 }
@@ -197,9 +211,47 @@ pub enum Delivery {
     },
     /// Call [`Chat::digest_due`](super::Chat::digest_due) at this time.
     WakeAt(Instant),
+    /// Claim `name` for `member` in the shared store (with `--redis`), and
+    /// with `release` give up that name once it is claimed; the reactor
+    /// answers with [`Chat::claimed`](super::Chat::claimed).
+    Claim {
+        /// Who claims.
+        member: MemberId,
+        /// The name wanted.
+        name: Box<str>,
+        /// The name given up (a `/nick`).
+        release: Option<Box<str>>,
+    },
     /// Close this connection (late, after the batch); the reactor then calls
     /// [`Chat::close`](super::Chat::close) for its last words.
     Close(Local, Farewell),
+}
+
+/// The shared store's answer to a [`Delivery::Claim`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimed {
+    /// The name is theirs.
+    Granted,
+    /// A user somewhere holds it.
+    Taken,
+    /// The store could not be asked (the link is down).
+    Unavailable,
+}
+
+/// A member of another node as that node lists it in the shared store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    /// Who.
+    pub member: MemberId,
+    /// The room's name.
+    pub room: Box<str>,
+    /// Their name.
+    pub name: Box<str>,
+}
+
+/// The node a member id was given out by (its top 16 bits).
+pub fn node_of(member: MemberId) -> u16 {
+    (member.0 >> 48) as u16
 }
 
 /// The names of the rooms one room event names, taken when it was applied:

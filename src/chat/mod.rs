@@ -24,6 +24,8 @@
 //! - `session`: what a local user's line does: name prompt, chat, commands.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
 //! - `remote`: checking and applying an event from another node.
+//! - `shared`: with `--redis`, names claimed in the shared store, the link
+//!   to the other nodes, and a node's members reconciled from its listing.
 
 mod apply;
 pub mod command;
@@ -33,8 +35,12 @@ pub mod render;
 pub mod room;
 pub mod rooms;
 mod session;
+mod shared;
 
-pub use event::{Delivery, Farewell, MemberId, Now, Output, Refusal, RoomEvent, RoomId, RoomNames};
+pub use event::{
+    Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent, RoomId,
+    RoomNames, node_of,
+};
 pub use session::{GREETING, HELP, PROMPT};
 
 #[cfg(test)]
@@ -71,6 +77,9 @@ struct Client {
     state: State,
     /// Name changes left (see [`NICK_RATE`]).
     nicks: TokenBucket,
+    /// The name being claimed in the shared store (a login or a `/nick`);
+    /// the connection's next lines wait for the answer.
+    claim: Option<Box<str>>,
 }
 
 /// Name changes a user may make: 3 at once, then one per 20 s, so `/nick`
@@ -104,6 +113,12 @@ pub struct Chat {
     /// Every chatting user's name, lower-cased, server-wide: names are
     /// unique across rooms, and `/msg` reaches any room.
     names: HashMap<Box<str>, MemberId>,
+    /// Names (lower-cased) local users are claiming in the shared store:
+    /// taken for local logins, not for other nodes' events.
+    claiming: HashMap<Box<str>, MemberId>,
+    /// With `--redis`: whether this node is linked with the others, so
+    /// names can be claimed. Always true on a node of its own.
+    linked: bool,
     /// The room each chatting user is in.
     member_room: HashMap<MemberId, RoomId>,
     /// `--history`: lines kept per room.
@@ -138,6 +153,8 @@ impl Chat {
             locals: HashMap::new(),
             rooms: Rooms::new(&config.default_room, config.max_rooms),
             names: HashMap::new(),
+            claiming: HashMap::new(),
+            linked: true,
             member_room: HashMap::new(),
             history_len: config.history,
             render,
@@ -167,6 +184,7 @@ impl Chat {
     /// [`Output::rooms`], for publishing it to other nodes.
     pub fn name_rooms(&mut self, on: bool) {
         self.naming = on;
+        self.linked = !on;
     }
 
     /// Local connections of the members of `room`: the fan-out list.
@@ -201,6 +219,7 @@ impl Chat {
                 prompt_pending: true,
             },
             nicks: TokenBucket::full(NICK_RATE, now.instant),
+            claim: None,
         });
         self.locals.insert(member, local);
         let greeting = match &self.greeting {
@@ -295,6 +314,9 @@ impl Chat {
         self.end_turn(now);
         let client = self.clients.get_mut(local)?.take()?;
         self.locals.remove(&client.member);
+        if let Some(name) = &client.claim {
+            self.claiming.remove(name.to_ascii_lowercase().as_str());
+        }
         if client.state == State::Chatting
             && let Some(&room) = self.member_room.get(&client.member)
             && let Some(name) = self.name_of(client.member)
@@ -320,7 +342,11 @@ impl Chat {
     /// The server is stopping: everyone is told.
     pub fn shutdown(&mut self, now: &Now) {
         self.end_turn(now);
-        let notice = self.render.notice(now.wall, &["Server shutting down"]);
+        let text = match self.naming {
+            true => "Server shutting down, reconnect to continue",
+            false => "Server shutting down",
+        };
+        let notice = self.render.notice(now.wall, &[text]);
         for (local, client) in self.clients.iter().enumerate() {
             let Some(client) = client else { continue };
             if client.state
@@ -367,6 +393,14 @@ impl Chat {
     /// The chatting user called `name` (ignoring ASCII case), in any room.
     pub(super) fn find(&self, name: &str) -> Option<MemberId> {
         self.names.get(name.to_ascii_lowercase().as_str()).copied()
+    }
+
+    /// The user called `name`, or the local user claiming it.
+    pub(super) fn find_or_claimed(&self, name: &str) -> Option<MemberId> {
+        let key = name.to_ascii_lowercase();
+        (self.names.get(key.as_str()))
+            .or_else(|| self.claiming.get(key.as_str()))
+            .copied()
     }
 
     pub(super) fn close_with(&mut self, local: Local, why: Farewell) {

@@ -45,11 +45,19 @@ impl Chat {
         let name = match command::parse_name(text) {
             AtPrompt::Quit => return self.close_with(local, Farewell::Quit),
             AtPrompt::Invalid(why) => return self.retry(local, now, &["Invalid name: ", why]),
-            AtPrompt::Name(name) if self.find(name).is_some() => {
+            AtPrompt::Name(name) if self.find_or_claimed(name).is_some() => {
                 return self.retry(local, now, &["The name '", name, "' is taken"]);
             }
             AtPrompt::Name(name) => name,
         };
+        if self.naming {
+            return self.claim(local, member, name, None, now);
+        }
+        self.enter_chat(local, member, name, now);
+    }
+
+    /// A user at the prompt whose name is theirs joins the default room.
+    pub(super) fn enter_chat(&mut self, local: Local, member: MemberId, name: &str, now: &Now) {
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
             client.state = State::Chatting;
         }
@@ -80,7 +88,7 @@ impl Chat {
     }
 
     /// Refuses a name: the reason, then the prompt again.
-    fn retry(&mut self, local: Local, now: &Now, why: &[&str]) {
+    pub(super) fn retry(&mut self, local: Local, now: &Now, why: &[&str]) {
         self.notice_to(local, now, why);
         self.to(local, Bytes::from_static(PROMPT.as_bytes()));
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
@@ -319,7 +327,7 @@ impl Chat {
         if let Err(why) = command::valid_name(new) {
             return self.notice_to(local, now, &["Invalid name: ", why]);
         }
-        if self.find(new).is_some_and(|id| id != member) {
+        if self.find_or_claimed(new).is_some_and(|id| id != member) {
             return self.notice_to(local, now, &["The name '", new, "' is taken"]);
         }
         let old: Box<str> = old.into();
@@ -334,6 +342,22 @@ impl Chat {
             let parts = ["Too many name changes; try again in ", &wait, "s"];
             return self.notice_to(local, now, &parts);
         }
+        // A change of case keeps the claimed (lower-cased) name.
+        if self.naming && !old.eq_ignore_ascii_case(new) {
+            return self.claim(local, member, new, Some(old), now);
+        }
+        self.rename(local, member, old, new, now);
+    }
+
+    /// `member`, whose new name is theirs, takes it.
+    pub(super) fn rename(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        old: Box<str>,
+        new: &str,
+        now: &Now,
+    ) {
         let Some(&room) = self.member_room.get(&member) else {
             return;
         };

@@ -91,14 +91,17 @@ impl Server {
         }
         self.chat.shutdown(&self.now);
         self.deliver();
+        self.leave_cluster();
     }
 
-    /// Whether every chat connection has written all it was sent.
+    /// Whether every chat connection has written all it was sent, and the
+    /// other nodes have been told (with `--redis`).
     pub(super) fn all_output_drained(&self) -> bool {
-        self.slots.iter().all(|(_, slot)| match slot {
-            Slot::Client(conn) => conn.queued() == 0,
-            _ => true,
-        })
+        self.engine.as_ref().is_none_or(|e| e.drained())
+            && self.slots.iter().all(|(_, slot)| match slot {
+                Slot::Client(conn) => conn.queued() == 0,
+                _ => true,
+            })
     }
 
     /// Ends every connection cleanly at exit.

@@ -5,25 +5,27 @@
 //! event and applied with [`Chat::apply_remote`](crate::chat::Chat::apply_remote),
 //! which does not record it, so it is never published twice.
 //!
-//! Two [`Link`]s, as the `redis` module doc explains: one for `XADD`s, and
-//! one that only ever has one `XREAD BLOCK` out. The reader first asks for
-//! the stream's last id (`XREVRANGE ... COUNT 1`), so no entry added after
-//! it is missed, then reads from the last id it saw, also across
-//! reconnects. While a link is down, local chat goes on; events not
-//! published are counted as dropped.
+//! Two [`Link`]s, as the `redis` module doc explains: one for commands
+//! (`XADD`s, and the store's keys: `store.rs`), and one that only ever has
+//! one `XREAD BLOCK` out. The reader first asks for the stream's last id
+//! (`XREVRANGE ... COUNT 1`), so no entry added after it is missed, then
+//! reads from the last id it saw, also across reconnects (checking first
+//! that the stream still holds it: `read.rs`). While a link is down, local
+//! chat goes on; events not published are counted as dropped.
 
 mod read;
+mod store;
 mod wire;
 
 use super::{Server, Slot};
-use crate::chat::{RoomEvent, RoomNames};
+use crate::chat::{Claimed, RoomEvent, RoomNames};
 use crate::metrics::RedisCounts;
 use crate::redis::{BytesFrame, Event, Link, LinkConfig, State, Tag};
 use bytes::Bytes;
 use log::info;
 use mio::Token;
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The one stream every node writes to and reads.
 const STREAM: &[u8] = b"linechat:events";
@@ -44,6 +46,7 @@ const READ_COUNT: &[u8] = b"32";
 const TAG_XADD: Tag = 1;
 const TAG_LAST_ID: Tag = 2;
 const TAG_XREAD: Tag = 3;
+const TAG_FIRST_ID: Tag = 4;
 
 /// Which link a slab slot stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,11 @@ pub(super) struct Engine {
     last_id: Option<Bytes>,
     /// Whether a command is out on the reader.
     reading: bool,
+    /// Whether the reader came back after a cut and must check that the
+    /// stream still holds its last id before reading on.
+    check_gap: bool,
+    /// Heartbeats, registration, claims: see `store.rs`.
+    store: store::Store,
     /// Events of a link, reused.
     events: Vec<Event>,
 }
@@ -73,7 +81,12 @@ pub(super) struct Engine {
 impl Engine {
     /// Starts both links to `url` (resolving its host, which may block:
     /// at start-up only).
-    pub(super) fn new(url: &str, node: u16, now: Instant) -> io::Result<Engine> {
+    pub(super) fn new(
+        url: &str,
+        node: u16,
+        node_timeout: Duration,
+        now: Instant,
+    ) -> io::Result<Engine> {
         let invalid = |e| io::Error::new(io::ErrorKind::InvalidInput, format!("--redis: {e}"));
         let commands = Link::new(url, LinkConfig::default(), now).map_err(invalid)?;
         let reader = Link::new(url, LinkConfig::default(), now).map_err(invalid)?;
@@ -83,16 +96,24 @@ impl Engine {
             reader,
             last_id: None,
             reading: false,
+            check_gap: false,
+            store: store::Store::new(node_timeout, now),
             events: Vec::new(),
         })
     }
 
-    /// When the links next need [`Link::on_timer`].
+    /// When the links next need [`Link::on_timer`], or the next heartbeat
+    /// is due.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
-        [self.commands.next_deadline(), self.reader.next_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        let heartbeat = self.can_beat().then_some(self.store.next_heartbeat);
+        [
+            self.commands.next_deadline(),
+            self.reader.next_deadline(),
+            heartbeat,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn link(&mut self, role: Role) -> &mut Link {
@@ -107,6 +128,26 @@ impl Engine {
         self.commands.state() == State::Ready
             && self.reader.state() == State::Ready
             && self.last_id.is_some()
+    }
+
+    /// Whether this node is linked with the others: up, and its names and
+    /// listing are in the store.
+    fn linked(&self) -> bool {
+        self.up() && self.store.registered
+    }
+
+    /// Whether a heartbeat can go out: registration needs the reader to
+    /// know where the stream ends first, so a node's snapshot of the others
+    /// is never older than the point it reads from.
+    fn can_beat(&self) -> bool {
+        self.commands.state() == State::Ready && self.last_id.is_some() && !self.store.beating
+    }
+
+    /// Whether every command for Redis is written and answered (or the
+    /// link is down): what a stopping node waits for.
+    pub(super) fn drained(&self) -> bool {
+        self.commands.state() != State::Ready
+            || (self.commands.buffered() == 0 && self.commands.in_flight() == 0)
     }
 }
 
@@ -143,8 +184,16 @@ impl Server {
         self.redis_events(role, &mut events);
     }
 
-    /// Timeouts and reconnects of the links that are due.
+    /// Timeouts and reconnects of the links that are due, and the
+    /// heartbeat.
     pub(super) fn redis_timers(&mut self) {
+        if let Some(engine) = self.engine.as_mut()
+            && engine.can_beat()
+            && engine.store.next_heartbeat <= self.now.instant
+            && self.shutdown_deadline.is_none()
+        {
+            self.heartbeat();
+        }
         for role in [Role::Commands, Role::Reader] {
             let Some(engine) = self.engine.as_mut() else {
                 return;
@@ -175,6 +224,11 @@ impl Server {
                     &[b"XREVRANGE", STREAM, b"+", b"-", b"COUNT", b"1"],
                     now,
                 ),
+                Some(_) if engine.check_gap => engine.reader.send(
+                    TAG_FIRST_ID,
+                    &[b"XRANGE", STREAM, b"-", b"+", b"COUNT", b"1"],
+                    now,
+                ),
                 Some(id) => engine.reader.send(
                     TAG_XREAD,
                     &[
@@ -202,33 +256,59 @@ impl Server {
     fn redis_events(&mut self, role: Role, events: &mut Vec<Event>) {
         for event in events.drain(..) {
             match (event, role) {
-                (Event::Up, _) => info!("redis: {role:?} link up"),
+                (Event::Up, _) => {
+                    info!("redis: {role:?} link up");
+                    if let Some(engine) = self.engine.as_mut() {
+                        match role {
+                            Role::Commands => engine.store.up_since = Some(self.now.instant),
+                            Role::Reader => engine.check_gap = engine.last_id.is_some(),
+                        }
+                    }
+                }
                 (Event::Down { why, .. }, _) => {
                     conn_log!(self, Warn, "redis: {role:?} link down: {why}");
-                    if role == Role::Reader
-                        && let Some(engine) = self.engine.as_mut()
-                    {
-                        engine.reading = false;
+                    self.redis_counts().reconnects += 1;
+                    if let Some(engine) = self.engine.as_mut() {
+                        match role {
+                            Role::Commands => engine.store.down(),
+                            Role::Reader => engine.reading = false,
+                        }
                     }
                 }
-                (Event::Lost { .. }, Role::Commands) => self.redis_counts().dropped += 1,
+                (Event::Lost { tag }, Role::Commands) => self.store_lost(tag),
                 (Event::Lost { .. }, Role::Reader) => {}
-                (Event::Reply { frame, .. }, Role::Commands) => {
-                    if let BytesFrame::Error(e) = frame {
-                        conn_log!(self, Warn, "redis: XADD refused: {e}");
-                        self.redis_counts().dropped += 1;
-                    } else {
-                        self.redis_counts().published += 1;
-                    }
-                }
+                (Event::Reply { tag, frame }, Role::Commands) => self.store_reply(tag, frame),
                 (Event::Reply { tag, frame }, Role::Reader) => self.read_reply(tag, frame),
             }
         }
-        let up = self.engine.as_ref().is_some_and(Engine::up);
+        let (up, linked) = (self.engine.as_ref()).map_or((false, false), |e| (e.up(), e.linked()));
         self.redis_counts().up = up;
+        self.chat.set_linked(linked, &self.now);
+        self.deliver();
         if let Some(engine) = self.engine.as_mut() {
             engine.events = std::mem::take(events);
         }
+    }
+
+    /// The answer to an `XADD`.
+    fn published(&mut self, frame: BytesFrame) {
+        if let BytesFrame::Error(e) = frame {
+            conn_log!(self, Warn, "redis: XADD refused: {e}");
+            self.redis_counts().dropped += 1;
+        } else {
+            self.redis_counts().published += 1;
+        }
+    }
+
+    /// Hands the store's answer to a claim to the core; the claimant's
+    /// input, held meanwhile, is served again.
+    fn answer_claim(&mut self, member: crate::chat::MemberId, answer: Claimed) -> bool {
+        let waited = self.chat.claimed(member, answer, &self.now);
+        if let Some(local) = self.chat.local_of(member) {
+            self.backlog.insert(local);
+        }
+        self.deliver();
+        waited
     }
 
     /// Publishes one room event of a local user (called from `note`).
@@ -263,5 +343,6 @@ impl Server {
             self.redis_counts().dropped += 1;
             conn_log!(self, Warn, "redis: event not published ({why})");
         }
+        self.list(event, names);
     }
 }

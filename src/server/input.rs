@@ -81,7 +81,7 @@ impl Server {
             let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
                 return;
             };
-            if !conn.readable || conn.closing.is_some() || conn.paused {
+            if !conn.readable || conn.closing.is_some() || conn.paused || self.chat.waiting(key) {
                 return;
             }
             if lines_left == 0 || reads_left == 0 {
@@ -149,6 +149,12 @@ impl Server {
         if *lines_left == 0 {
             conn.stash(input);
             self.backlog.insert(key);
+            return Turn::Over;
+        }
+        if self.chat.waiting(key) {
+            // A claim is out: what follows waits for its answer, which
+            // puts the connection in the backlog again.
+            conn.stash(input);
             return Turn::Over;
         }
         // Out of tokens (its own, or its address's) means not reading: what

@@ -185,7 +185,12 @@ impl Server {
             None => 0,
         };
         let engine = match &config.redis {
-            Some(url) => Some(engine::Engine::new(url, node, now.instant)?),
+            Some(url) => Some(engine::Engine::new(
+                url,
+                node,
+                config.node_timeout,
+                now.instant,
+            )?),
             None => None,
         };
         let mut server = Server {

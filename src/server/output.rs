@@ -116,6 +116,11 @@ impl Server {
                     refused,
                 } => self.send_private(to, line, sender, echo, refused),
                 Delivery::WakeAt(at) => self.timers.schedule(at, TimerKind::Digest, 0, 0),
+                Delivery::Claim {
+                    member,
+                    name,
+                    release,
+                } => self.claim(member, &name, release.as_deref()),
                 Delivery::Close(key, why) => self.mark_close(key, why),
             }
         }

@@ -2,10 +2,12 @@
 //! the clock is fixed, and every text a user can receive is checked.
 //! `texts`: the name prompt, chat and commands; `lifecycle`: leaving,
 //! timeouts, shutdown, timestamps, throttles and digests; `rooms`: moving,
-//! listing, topics, history.
+//! listing, topics, history; `shared`: claims, the link and listings of
+//! other nodes (with `--redis`).
 
 mod lifecycle;
 mod rooms;
+mod shared;
 mod texts;
 
 use super::*;
@@ -69,6 +71,13 @@ impl Harness {
                 }
                 Delivery::WakeAt(at) => taken.wake.push(at),
                 Delivery::Close(local, why) => taken.closed.push((local, why)),
+                Delivery::Claim {
+                    member,
+                    name,
+                    release,
+                } => {
+                    taken.claims.push((member, name, release));
+                }
             }
         }
         taken.events = out.events;
@@ -100,6 +109,7 @@ pub(super) struct Taken {
     pub(super) closed: Vec<(Local, Farewell)>,
     pub(super) wake: Vec<Instant>,
     pub(super) events: Vec<RoomEvent>,
+    pub(super) claims: Vec<(MemberId, Box<str>, Option<Box<str>>)>,
 }
 
 impl Taken {

@@ -13,6 +13,10 @@
 //! | `renamed` | `room`, `old`, `new` |
 //! | `left` | `room`, `name`, `why` |
 //! | `private` | `to` (member id), `line` (as the recipient sees it) |
+//!
+//! An entry `node <id> kind sync` (no member) says that node has just
+//! written its listing of members again (see `store.rs`): the others read
+//! it and correct their view of that node's members.
 
 use crate::chat::{Farewell, MemberId, RoomEvent, RoomId, RoomNames};
 use crate::redis::BytesFrame;
@@ -111,6 +115,25 @@ impl Fields<'_> {
     }
 }
 
+/// One entry of the stream, read back.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Entry {
+    /// A room event of another node.
+    Event(RoomEvent),
+    /// Another node wrote its listing again.
+    Sync(u16),
+}
+
+/// The fields of a `sync` entry for `node`.
+pub(super) fn sync(node: u16) -> [Bytes; 4] {
+    [
+        Bytes::from_static(b"node"),
+        Bytes::from(node.to_string()),
+        Bytes::from_static(b"kind"),
+        Bytes::from_static(b"sync"),
+    ]
+}
+
 /// Turns one entry's fields back into a room event. `Ok(None)` is an entry
 /// of this node (`own`). `room` resolves a room name to a local room
 /// (opening it if needed). The error says why the entry is skipped.
@@ -118,7 +141,7 @@ pub(super) fn decode(
     fields: &[BytesFrame],
     own: u16,
     mut room: impl FnMut(&str) -> Option<RoomId>,
-) -> Result<Option<RoomEvent>, &'static str> {
+) -> Result<Option<Entry>, &'static str> {
     if fields.len() > MAX_FIELDS || !fields.len().is_multiple_of(2) {
         return Err("wrong number of fields");
     }
@@ -130,6 +153,9 @@ pub(super) fn decode(
     let node = u16::try_from(f.number("node")?).map_err(|_| "bad node id")?;
     if node == own {
         return Ok(None);
+    }
+    if f.text("kind")? == "sync" {
+        return Ok(Some(Entry::Sync(node)));
     }
     let member = MemberId(f.number("member")?);
     let kind = f.text("kind")?;
@@ -179,16 +205,26 @@ pub(super) fn decode(
         },
         _ => return Err("unknown kind"),
     };
-    Ok(Some(event))
+    Ok(Some(Entry::Event(event)))
 }
 
 /// The farewell `describe` gave; an unknown word is a plain close.
 fn farewell(word: &str) -> Farewell {
     use Farewell::*;
-    [Quit, Eof, Error, TooSlow, LoginTimeout, IdleTimeout]
-        .into_iter()
-        .find(|f| f.describe() == word)
-        .unwrap_or(Eof)
+    [
+        Quit,
+        Eof,
+        Error,
+        TooSlow,
+        LoginTimeout,
+        IdleTimeout,
+        Shutdown,
+        NodeLost,
+        NameLost,
+    ]
+    .into_iter()
+    .find(|f| f.describe() == word)
+    .unwrap_or(Eof)
 }
 
 #[cfg(test)]
@@ -256,13 +292,20 @@ mod tests {
             assert!(encode(3, &event, &names, &mut args));
             let resolve = |name: &str| Some(RoomId(u32::from(name == "#b")));
             let back = decode(&frames(&args), 4, resolve).unwrap().unwrap();
-            assert_eq!(back, event);
+            assert_eq!(back, Entry::Event(event));
             assert_eq!(
                 decode(&frames(&args), 3, resolve),
                 Ok(None),
                 "own entries are skipped"
             );
         }
+    }
+
+    #[test]
+    fn a_sync_names_its_node() {
+        let any = |_: &str| Some(RoomId(0));
+        assert_eq!(decode(&frames(&sync(5)), 4, any), Ok(Some(Entry::Sync(5))));
+        assert_eq!(decode(&frames(&sync(4)), 4, any), Ok(None));
     }
 
     #[test]

@@ -1,0 +1,254 @@
+//! With `--redis`, what the core adds for a node among others:
+//!
+//! - Names are claimed in the shared store before they are used: a login
+//!   or a `/nick` that passes the local checks becomes a
+//!   [`Delivery::Claim`], the name is reserved here meanwhile, and the
+//!   reactor's answer ([`Chat::claimed`]) lets the user in, or not.
+//! - The link: while this node is cut off from the others it cannot claim
+//!   names, so logins and `/nick` are refused; every local user is told
+//!   once when the link goes and once when it is back.
+//! - A node's members as that node lists them in the store
+//!   ([`Chat::reconcile`]): the other nodes' view of them is corrected to
+//!   the listing, which is how a node that started late learns who is
+//!   there, how a node that was cut off is seen again, and (with an empty
+//!   listing) how a node that died is seen to leave.
+
+use super::{
+    Chat, Claimed, Delivery, Farewell, Local, MemberId, Now, Presence, RoomEvent, RoomNames, State,
+    node_of,
+};
+
+/// Told to a user whose login or `/nick` cannot be checked with the others.
+const UNLINKED: &str =
+    "This server has lost its link to the others; names cannot be checked, try again in a moment";
+
+impl Chat {
+    /// Asks the shared store for `name` on behalf of `member`; `release` is
+    /// the name it gives up once it has the new one (a `/nick`).
+    pub(super) fn claim(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        name: &str,
+        release: Option<Box<str>>,
+        now: &Now,
+    ) {
+        if !self.linked {
+            return match release {
+                None => self.retry(local, now, &[UNLINKED]),
+                Some(_) => self.notice_to(local, now, &[UNLINKED]),
+            };
+        }
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        client.claim = Some(name.into());
+        self.claiming
+            .insert(name.to_ascii_lowercase().into(), member);
+        self.out.deliveries.push(Delivery::Claim {
+            member,
+            name: name.into(),
+            release,
+        });
+    }
+
+    /// Whether `local` waits for the answer to a claim: its next lines
+    /// must wait too, or they would overtake its login or rename.
+    pub fn waiting(&self, local: Local) -> bool {
+        self.client(local).is_some_and(|c| c.claim.is_some())
+    }
+
+    /// The store's answer to `member`'s claim. False if nobody waits for
+    /// it any more (the user left): a granted name must then be released.
+    pub fn claimed(&mut self, member: MemberId, answer: Claimed, now: &Now) -> bool {
+        let Some(&local) = self.locals.get(&member) else {
+            return false;
+        };
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return false;
+        };
+        let Some(name) = client.claim.take() else {
+            return false;
+        };
+        let state = client.state;
+        self.claiming.remove(name.to_ascii_lowercase().as_str());
+        let login = matches!(state, State::AwaitingName { .. });
+        match answer {
+            Claimed::Granted => {
+                // The store is the judge: whoever this node still shows
+                // under the name is a leftover of a node cut off or gone.
+                if let Some(stale) = self.find(&name).filter(|&id| id != member) {
+                    let mark = self.out.deliveries.len();
+                    self.evict(stale, now);
+                    // Told to the room before the claimant is in it.
+                    for delivery in &mut self.out.deliveries[mark..] {
+                        if let Delivery::Room { except, .. } = delivery
+                            && login
+                        {
+                            *except = Some(local);
+                        }
+                    }
+                }
+                match (login, self.name_of(member).map(Box::<str>::from)) {
+                    (true, _) => self.enter_chat(local, member, &name, now),
+                    (false, Some(old)) => self.rename(local, member, old, &name, now),
+                    (false, None) => {}
+                }
+            }
+            Claimed::Taken if login => {
+                self.retry(local, now, &["The name '", &name, "' is taken"]);
+            }
+            Claimed::Taken => self.notice_to(local, now, &["The name '", &name, "' is taken"]),
+            Claimed::Unavailable if login => self.retry(local, now, &[UNLINKED]),
+            Claimed::Unavailable => self.notice_to(local, now, &[UNLINKED]),
+        }
+        true
+    }
+
+    /// Whether this node is linked with the others. Every local user is
+    /// told when that changes.
+    pub fn set_linked(&mut self, linked: bool, now: &Now) {
+        if self.linked == linked {
+            return;
+        }
+        self.linked = linked;
+        let text = match linked {
+            true => "The link to the other servers is back: the rooms are whole again",
+            false => {
+                "The link to the other servers is down: until it is back you only chat with users on this server"
+            }
+        };
+        let notice = self.render.notice(now.wall, &[text]);
+        for (local, client) in self.clients.iter().enumerate() {
+            if client.as_ref().is_some_and(|c| c.state == State::Chatting) {
+                self.out
+                    .deliveries
+                    .push(Delivery::To(local, notice.clone()));
+            }
+        }
+    }
+
+    /// `member`'s name was found taken when this node registered again
+    /// after a cut: the local user with it has to go.
+    pub fn name_lost(&mut self, member: MemberId) {
+        if let Some(&local) = self.locals.get(&member) {
+            self.close_with(local, Farewell::NameLost);
+        }
+    }
+
+    /// Corrects what this node shows of `node`'s members to `listing`,
+    /// that node's own list: who is missing has left, who is new has
+    /// joined, who moved or was renamed is moved or renamed. Entries that
+    /// do not fit (a name held by someone else here) are skipped.
+    pub fn reconcile(&mut self, node: u16, listing: &[Presence], now: &Now) {
+        let gone: Vec<MemberId> = self
+            .member_room
+            .keys()
+            .filter(|m| node_of(**m) == node && !self.locals.contains_key(m))
+            .filter(|m| !listing.iter().any(|p| p.member == **m))
+            .copied()
+            .collect();
+        for member in gone {
+            self.evict(member, now);
+        }
+        for entry in listing {
+            let member = entry.member;
+            if node_of(member) != node || self.locals.contains_key(&member) {
+                continue;
+            }
+            let Some(room) = self.room_named(&entry.room) else {
+                continue;
+            };
+            let Some(&now_in) = self.member_room.get(&member) else {
+                let name = entry.name.clone();
+                self.apply_remote(RoomEvent::Joined { room, member, name }, now);
+                continue;
+            };
+            let Some(name) = self.name_of(member).map(Box::<str>::from) else {
+                continue;
+            };
+            if now_in != room {
+                let moved = RoomEvent::Moved {
+                    from: now_in,
+                    to: room,
+                    member,
+                    name: name.clone(),
+                };
+                self.apply_remote(moved, now);
+            } else {
+                self.rooms.remove_if_unused(room);
+            }
+            if *name != *entry.name {
+                let room = self.member_room.get(&member).copied().unwrap_or(room);
+                let renamed = RoomEvent::Renamed {
+                    room,
+                    member,
+                    old: name,
+                    new: entry.name.clone(),
+                };
+                self.apply_remote(renamed, now);
+            }
+        }
+    }
+
+    /// Removes a remote member, announcing that they left.
+    fn evict(&mut self, member: MemberId, now: &Now) {
+        let (Some(&room), Some(name)) = (self.member_room.get(&member), self.name_of(member))
+        else {
+            return;
+        };
+        let left = RoomEvent::Left {
+            room,
+            member,
+            name: name.into(),
+            why: Farewell::NodeLost,
+        };
+        self.apply_remote(left, now);
+    }
+
+    /// The other nodes this node shows members of.
+    pub fn remote_nodes(&self) -> Vec<u16> {
+        let mut nodes: Vec<u16> = (self.member_room.keys())
+            .filter(|m| !self.locals.contains_key(m))
+            .map(|m| node_of(*m))
+            .collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        nodes
+    }
+
+    /// This node's chatting users, as its listing in the store shows them.
+    pub fn listing(&self) -> Vec<Presence> {
+        self.locals
+            .keys()
+            .filter_map(|&member| {
+                let room = self.room_of(member)?;
+                Some(Presence {
+                    member,
+                    room: room.name.clone(),
+                    name: room.members.name_of(member)?.into(),
+                })
+            })
+            .collect()
+    }
+
+    /// A `Left` for every chatting local user, for the other nodes when
+    /// this one stops; nothing changes here.
+    pub fn leaves(&self, why: Farewell) -> Vec<(RoomEvent, RoomNames)> {
+        self.locals
+            .keys()
+            .filter_map(|&member| {
+                let room = *self.member_room.get(&member)?;
+                let name = self.name_of(member)?.into();
+                let left = RoomEvent::Left {
+                    room,
+                    member,
+                    name,
+                    why,
+                };
+                let names = self.room_names(&left);
+                Some((left, names))
+            })
+            .collect()
+    }
+}

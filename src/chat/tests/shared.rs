@@ -1,0 +1,199 @@
+use super::*;
+
+/// A core that shares its rooms (`--redis`) and is linked.
+fn shared() -> Harness {
+    let mut h = Harness::plain();
+    h.chat.name_rooms(true);
+    h.chat.set_linked(true, &h.now);
+    h
+}
+
+/// The member id `Harness::open` gave the connection opened last.
+fn last_member(h: &Harness) -> MemberId {
+    MemberId(h.next_id)
+}
+
+#[test]
+fn a_login_waits_for_its_claim() {
+    let mut h = shared();
+    h.open(1);
+    let out = h.line(1, "alice");
+    assert_eq!(out.text(1), "", "nothing until the store answers");
+    let alice = last_member(&h);
+    assert_eq!(out.claims, vec![(alice, "alice".into(), None)]);
+    assert!(h.chat.waiting(1));
+    h.open(2);
+    let out = h.line(2, "ALICE");
+    assert!(
+        out.text(2).contains("The name 'ALICE' is taken"),
+        "reserved"
+    );
+    assert!(h.chat.claimed(alice, Claimed::Granted, &h.now));
+    let out = h.take();
+    assert!(out.text(1).starts_with("*** Welcome, alice! #lobby"));
+    assert!(!h.chat.waiting(1));
+    assert!(
+        !h.chat.claimed(alice, Claimed::Granted, &h.now),
+        "answered once"
+    );
+
+    h.open(3);
+    h.line(3, "bob");
+    let bob = last_member(&h);
+    assert!(h.chat.claimed(bob, Claimed::Taken, &h.now));
+    let out = h.take();
+    assert_eq!(
+        out.text(3),
+        "*** The name 'bob' is taken\r\nEnter your name: "
+    );
+    h.line(3, "bob");
+    assert!(h.chat.claimed(bob, Claimed::Unavailable, &h.now));
+    assert!(h.take().text(3).contains("lost its link to the others"));
+}
+
+#[test]
+fn a_claimant_that_left_is_not_let_in() {
+    let mut h = shared();
+    h.open(1);
+    h.line(1, "alice");
+    let alice = last_member(&h);
+    h.chat.close(1, Farewell::Eof, &h.now);
+    h.take();
+    assert!(!h.chat.claimed(alice, Claimed::Granted, &h.now));
+    h.open(2);
+    let out = h.line(2, "alice");
+    assert_eq!(out.claims.len(), 1, "the reservation went with it");
+}
+
+#[test]
+fn nick_claims_the_new_name_and_releases_the_old() {
+    let mut h = shared();
+    h.open(1);
+    h.line(1, "alice");
+    let alice = last_member(&h);
+    h.chat.claimed(alice, Claimed::Granted, &h.now);
+    h.take();
+    let out = h.line(1, "/nick Alicia");
+    assert_eq!(
+        out.claims,
+        vec![(alice, "Alicia".into(), Some("alice".into()))]
+    );
+    h.chat.claimed(alice, Claimed::Granted, &h.now);
+    assert_eq!(h.take().text(1), "*** You are now known as Alicia\r\n");
+    let out = h.line(1, "/nick ALICIA");
+    assert!(out.claims.is_empty(), "a change of case keeps the claim");
+    assert_eq!(out.text(1), "*** You are now known as ALICIA\r\n");
+}
+
+#[test]
+fn unlinked_refuses_names_and_tells_everyone_once() {
+    let mut h = shared();
+    h.open(1);
+    h.line(1, "alice");
+    h.chat.claimed(last_member(&h), Claimed::Granted, &h.now);
+    h.take();
+    h.chat.set_linked(false, &h.now);
+    h.chat.set_linked(false, &h.now);
+    let out = h.take();
+    assert_eq!(
+        out.text(1)
+            .matches("link to the other servers is down")
+            .count(),
+        1
+    );
+    let out = h.line(1, "/nick bob");
+    assert!(out.claims.is_empty());
+    assert!(out.text(1).contains("names cannot be checked"));
+    h.open(2);
+    let out = h.line(2, "carol");
+    assert!(out.claims.is_empty());
+    assert!(out.text(2).ends_with("Enter your name: "));
+    let out = h.line(1, "still here");
+    assert!(
+        out.events
+            .iter()
+            .any(|e| matches!(e, RoomEvent::Said { .. }))
+    );
+    h.chat.set_linked(true, &h.now);
+    assert!(h.take().text(1).contains("is back"));
+}
+
+#[test]
+fn a_listing_corrects_the_view_of_its_node() {
+    let mut h = shared();
+    h.open(1);
+    h.line(1, "alice");
+    h.chat.claimed(last_member(&h), Claimed::Granted, &h.now);
+    h.take();
+    let node = 7;
+    let id = |n| MemberId((node as u64) << 48 | n);
+    let entry = |n, room: &str, name: &str| Presence {
+        member: id(n),
+        room: room.into(),
+        name: name.into(),
+    };
+    h.chat.reconcile(
+        node,
+        &[entry(1, "#lobby", "bob"), entry(2, "#x", "eve")],
+        &h.now,
+    );
+    assert_eq!(h.take().text(1), "*** bob has joined\r\n");
+    assert_eq!(h.chat.remote_nodes(), vec![node]);
+    // bob renamed and moved, eve left, dan came: told as it happened.
+    h.chat.reconcile(
+        node,
+        &[
+            entry(1, "#lobby", "rob"),
+            entry(3, "#lobby", "dan"),
+            entry(4, "#lobby", "alice"),
+        ],
+        &h.now,
+    );
+    let out = h.take().text(1);
+    assert!(out.contains("*** bob is now known as rob\r\n"), "{out}");
+    assert!(out.contains("*** dan has joined\r\n"), "{out}");
+    assert!(
+        !out.contains("alice has joined"),
+        "a name held here is skipped"
+    );
+    assert_eq!(h.chat.rooms(), 1, "#x went with eve");
+    // The node is gone: everyone of it leaves.
+    h.chat.reconcile(node, &[], &h.now);
+    let out = h.take().text(1);
+    assert!(
+        out.contains("rob has left") && out.contains("dan has left"),
+        "{out}"
+    );
+    assert!(h.chat.remote_nodes().is_empty());
+}
+
+#[test]
+fn a_granted_name_evicts_a_leftover_holder() {
+    let mut h = shared();
+    h.open(1);
+    h.line(1, "alice");
+    h.chat.claimed(last_member(&h), Claimed::Granted, &h.now);
+    h.open(2);
+    h.line(2, "bob");
+    let bob = last_member(&h);
+    // While the claim is out, another node's listing shows a bob: the
+    // store, not this node, decides who has the name.
+    let ghost = Presence {
+        member: MemberId(9 << 48 | 1),
+        room: "#lobby".into(),
+        name: "bob".into(),
+    };
+    h.chat.reconcile(9, &[ghost], &h.now);
+    assert_eq!(h.take().text(1), "*** bob has joined\r\n");
+    h.chat.claimed(bob, Claimed::Granted, &h.now);
+    let out = h.take();
+    assert!(
+        out.text(1)
+            .contains("*** bob has left\r\n*** bob has joined")
+    );
+    assert!(
+        out.text(2).starts_with("*** Welcome, bob!"),
+        "{:?}",
+        out.text(2)
+    );
+}

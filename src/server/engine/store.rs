@@ -1,0 +1,568 @@
+//! The store beside the stream: what makes several nodes one chat.
+//!
+//! | key | holds | written by |
+//! | --- | --- | --- |
+//! | `linechat:node:<node>` | `1`, expiring after `--node-timeout` | its node's heartbeat |
+//! | `linechat:nodes` | the set of node ids seen | every heartbeat (dead ones are removed) |
+//! | `linechat:presence:<node>` | hash: member id → `room\nname` | its node, on each join, move, rename, leave |
+//! | `linechat:name:<lower-cased name>` | `<node>:<member id>` | the claim script |
+//! | `linechat:epoch` | a random value, set when missing | the first heartbeat after Redis starts empty |
+//!
+//! Node ids are four hex digits. Three Lua scripts keep each step atomic:
+//!
+//! - **Heartbeat** (every third of `--node-timeout`): refreshes this
+//!   node's key and the expiry of its listing, sets the epoch if Redis has
+//!   none, and returns the epoch and the nodes alive. A node another one
+//!   shows members of that is not alive (and the link has been up for a
+//!   whole `--node-timeout`, so it had its chance to beat) is gone: its
+//!   members are announced as left.
+//! - **Claim**: a name is free if nobody holds it or its holder's node is
+//!   not alive; then it is set to the claimant (and, for `/nick`, the old
+//!   name is deleted if it is still the claimant's). Redis runs scripts one
+//!   at a time, so of two nodes claiming one name exactly one wins.
+//! - **Release**: deletes a name only if it is still the releaser's.
+//!
+//! **Registration.** The first heartbeat after the commands link comes up,
+//! and any heartbeat that finds a new epoch (Redis lost its data), writes
+//! this node's listing and claims its users' names again (a name taken
+//! meanwhile costs its local holder the connection), adds a `sync` entry
+//! so the other nodes read the listing, and reads every other node's
+//! listing to correct its own view. Until then logins and `/nick` are
+//! refused: a name cannot be checked.
+
+use super::super::Server;
+use super::{Engine, STREAM, TAG_XADD, wire};
+use crate::chat::{Claimed, Farewell, MemberId, Presence, RoomEvent, RoomNames};
+use crate::redis::{BytesFrame, Tag};
+use bytes::Bytes;
+use log::{info, warn};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const HEARTBEAT: &str = r"
+redis.call('SET', 'linechat:node:' .. ARGV[1], '1', 'PX', ARGV[2])
+redis.call('PEXPIRE', 'linechat:presence:' .. ARGV[1], ARGV[2])
+redis.call('SADD', 'linechat:nodes', ARGV[1])
+local epoch = redis.call('GET', 'linechat:epoch')
+if not epoch then
+  redis.call('SET', 'linechat:epoch', ARGV[3])
+  epoch = ARGV[3]
+end
+local live = {}
+for _, n in ipairs(redis.call('SMEMBERS', 'linechat:nodes')) do
+  if redis.call('EXISTS', 'linechat:node:' .. n) == 1 then
+    live[#live + 1] = n
+  else
+    redis.call('SREM', 'linechat:nodes', n)
+  end
+end
+return {epoch, live}
+";
+
+const CLAIM: &str = r"
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then
+  local node = string.match(holder, '^(%x+):')
+  if node and redis.call('EXISTS', 'linechat:node:' .. node) == 1 then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[1] then
+  redis.call('DEL', KEYS[2])
+end
+return 1
+";
+
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// Tags of the commands link with a fixed meaning (`TAG_XADD` is 1).
+const TAG_HEARTBEAT: Tag = 8;
+/// A write whose answer only matters if it is an error.
+const TAG_WRITE: Tag = 9;
+/// Tags from here on are handed out one per command that waits for its
+/// own answer (see [`Waiting`]).
+const FIRST_OWN_TAG: Tag = 1 << 20;
+
+/// What a command with its own tag was for.
+#[derive(Debug)]
+enum Waiting {
+    /// A login's or `/nick`'s claim.
+    Claim { member: MemberId, name: Box<str> },
+    /// A local user's name claimed again at registration.
+    Reclaim(MemberId),
+    /// Another node's listing.
+    Listing(u16),
+}
+
+/// Heartbeat and registration state.
+#[derive(Debug)]
+pub(super) struct Store {
+    node_timeout: Duration,
+    pub(super) next_heartbeat: Instant,
+    /// Whether a heartbeat is out.
+    pub(super) beating: bool,
+    /// Whether this node's listing and names are in the store since the
+    /// commands link last came up.
+    pub(super) registered: bool,
+    /// The epoch seen at registration.
+    epoch: Option<Bytes>,
+    /// The epoch this node sets if Redis has none.
+    proposal: Bytes,
+    /// Since when the commands link has been up.
+    pub(super) up_since: Option<Instant>,
+    waiting: HashMap<Tag, Waiting>,
+    next_tag: Tag,
+}
+
+impl Store {
+    pub(super) fn new(node_timeout: Duration, now: Instant) -> Store {
+        let proposal = format!(
+            "{:04x}{:04x}",
+            crate::sys::random_u16(),
+            crate::sys::random_u16()
+        );
+        Store {
+            node_timeout,
+            next_heartbeat: now,
+            beating: false,
+            registered: false,
+            epoch: None,
+            proposal: Bytes::from(proposal),
+            up_since: None,
+            waiting: HashMap::new(),
+            next_tag: FIRST_OWN_TAG,
+        }
+    }
+
+    /// The commands link went down: registration is void.
+    pub(super) fn down(&mut self) {
+        self.registered = false;
+        self.beating = false;
+        self.up_since = None;
+    }
+
+    fn tag(&mut self, waiting: Waiting) -> Tag {
+        let tag = self.next_tag;
+        self.next_tag += 1;
+        self.waiting.insert(tag, waiting);
+        tag
+    }
+}
+
+fn node_key(node: u16) -> Bytes {
+    Bytes::from(format!("linechat:node:{node:04x}"))
+}
+
+fn presence_key(node: u16) -> Bytes {
+    Bytes::from(format!("linechat:presence:{node:04x}"))
+}
+
+fn name_key(name: &str) -> Bytes {
+    Bytes::from(format!("linechat:name:{}", name.to_ascii_lowercase()))
+}
+
+/// What a name's key holds while `member` has it.
+fn holder(node: u16, member: MemberId) -> Bytes {
+    Bytes::from(format!("{node:04x}:{}", member.0))
+}
+
+/// A member's entry in its node's listing.
+fn listed(room: &str, name: &str) -> Bytes {
+    Bytes::from(format!("{room}\n{name}"))
+}
+
+fn millis(d: Duration) -> Bytes {
+    Bytes::from(d.as_millis().max(1).to_string())
+}
+
+impl Engine {
+    /// Queues one command on the commands link; false if it could not be.
+    fn command(&mut self, tag: Tag, args: &[Bytes], now: Instant) -> bool {
+        let args: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+        self.commands.send(tag, &args, now).is_ok()
+    }
+}
+
+impl Server {
+    /// Sends the heartbeat script.
+    pub(super) fn heartbeat(&mut self) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let store = &mut engine.store;
+        store.next_heartbeat = now + store.node_timeout / 3;
+        let args = [
+            Bytes::from_static(b"EVAL"),
+            Bytes::from_static(HEARTBEAT.as_bytes()),
+            Bytes::from_static(b"0"),
+            Bytes::from(format!("{:04x}", engine.node)),
+            millis(store.node_timeout),
+            store.proposal.clone(),
+        ];
+        engine.store.beating = engine.command(TAG_HEARTBEAT, &args, now);
+    }
+
+    /// An answer on the commands link.
+    pub(super) fn store_reply(&mut self, tag: Tag, frame: BytesFrame) {
+        match tag {
+            TAG_XADD => return self.published(frame),
+            TAG_HEARTBEAT => return self.beat(frame),
+            _ => {}
+        }
+        if let BytesFrame::Error(e) = &frame {
+            conn_log!(self, Warn, "redis: command refused: {e}");
+        }
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        match engine.store.waiting.remove(&tag) {
+            None => {}
+            Some(Waiting::Claim { member, name }) => {
+                let answer = match frame {
+                    BytesFrame::Integer(1) => Claimed::Granted,
+                    BytesFrame::Integer(_) => Claimed::Taken,
+                    _ => Claimed::Unavailable,
+                };
+                if !self.answer_claim(member, answer) && answer == Claimed::Granted {
+                    self.release(member, &name); // Its claimant left meanwhile.
+                }
+            }
+            Some(Waiting::Reclaim(member)) => {
+                if frame == BytesFrame::Integer(0) {
+                    warn!("redis: a local user's name went to another node during a cut");
+                    self.chat.name_lost(member);
+                    self.deliver();
+                }
+            }
+            Some(Waiting::Listing(node)) => {
+                let listing = parse_listing(&frame);
+                self.chat.reconcile(node, &listing, &self.now);
+                self.deliver();
+            }
+        }
+    }
+
+    /// A command on the commands link that will not be answered.
+    pub(super) fn store_lost(&mut self, tag: Tag) {
+        if tag == TAG_XADD {
+            self.redis_counts().dropped += 1;
+        }
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        if let Some(Waiting::Claim { member, .. }) = engine.store.waiting.remove(&tag) {
+            self.answer_claim(member, Claimed::Unavailable);
+        }
+    }
+
+    /// The heartbeat's answer: `[epoch, [node, ...]]`.
+    fn beat(&mut self, frame: BytesFrame) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        engine.store.beating = false;
+        let parsed = match &frame {
+            BytesFrame::Array(parts) => match &parts[..] {
+                [BytesFrame::BulkString(epoch), BytesFrame::Array(nodes)] => {
+                    let live: Vec<u16> = (nodes.iter())
+                        .filter_map(|n| match n {
+                            BytesFrame::BulkString(hex) => std::str::from_utf8(hex)
+                                .ok()
+                                .and_then(|h| u16::from_str_radix(h, 16).ok()),
+                            _ => None,
+                        })
+                        .collect();
+                    Some((epoch.clone(), live))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((epoch, live)) = parsed else {
+            conn_log!(self, Warn, "redis: unexpected heartbeat answer: {frame:?}");
+            return;
+        };
+        let store = &engine.store;
+        if store.epoch.as_ref().is_some_and(|e| *e != epoch) {
+            warn!("redis: the epoch changed: Redis lost its data; registering again");
+            engine.store.registered = false;
+        }
+        if !engine.store.registered {
+            self.register(epoch, &live);
+        }
+        self.judge(&live);
+    }
+
+    /// Writes this node's listing and names, tells the others, and reads
+    /// theirs (see the module doc).
+    fn register(&mut self, epoch: Bytes, live: &[u16]) {
+        let now = self.now.instant;
+        let listing = self.chat.listing();
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let node = engine.node;
+        let presence = presence_key(node);
+        engine.command(
+            TAG_WRITE,
+            &[Bytes::from_static(b"DEL"), presence.clone()],
+            now,
+        );
+        if !listing.is_empty() {
+            let mut hset = vec![Bytes::from_static(b"HSET"), presence.clone()];
+            for p in &listing {
+                hset.push(Bytes::from(p.member.0.to_string()));
+                hset.push(listed(&p.room, &p.name));
+            }
+            engine.command(TAG_WRITE, &hset, now);
+            let expire = [
+                Bytes::from_static(b"PEXPIRE"),
+                presence,
+                millis(engine.store.node_timeout),
+            ];
+            engine.command(TAG_WRITE, &expire, now);
+        }
+        for p in &listing {
+            let tag = engine.store.tag(Waiting::Reclaim(p.member));
+            let claim = [
+                Bytes::from_static(b"EVAL"),
+                Bytes::from_static(CLAIM.as_bytes()),
+                Bytes::from_static(b"1"),
+                name_key(&p.name),
+                holder(node, p.member),
+            ];
+            engine.command(tag, &claim, now);
+        }
+        let mut xadd = vec![
+            Bytes::from_static(b"XADD"),
+            Bytes::from_static(STREAM),
+            Bytes::from_static(b"*"),
+        ];
+        xadd.extend(wire::sync(node));
+        engine.command(TAG_XADD, &xadd, now);
+        for &other in live.iter().filter(|&&n| n != node) {
+            let tag = engine.store.tag(Waiting::Listing(other));
+            let hgetall = [Bytes::from_static(b"HGETALL"), presence_key(other)];
+            engine.command(tag, &hgetall, now);
+        }
+        engine.store.registered = true;
+        engine.store.epoch = Some(epoch);
+        info!(
+            "node {node:04x}: registered with Redis ({} local users, {} other nodes)",
+            listing.len(),
+            live.iter().filter(|&&n| n != node).count()
+        );
+    }
+
+    /// Nodes this node shows members of that are not alive have stopped:
+    /// their members leave. Judged only once the link has been up for a
+    /// whole `--node-timeout`, so every live node has had time to beat.
+    fn judge(&mut self, live: &[u16]) {
+        let Some(engine) = self.engine.as_ref() else {
+            return;
+        };
+        let timeout = engine.store.node_timeout;
+        if engine
+            .store
+            .up_since
+            .is_none_or(|since| self.now.instant < since + timeout)
+        {
+            return;
+        }
+        for node in self.chat.remote_nodes() {
+            if !live.contains(&node) {
+                info!("node {node:04x} stopped answering: its users have left");
+                self.redis_counts().nodes_lost += 1;
+                self.chat.reconcile(node, &[], &self.now);
+                self.deliver();
+            }
+        }
+    }
+
+    /// Another node wrote its listing again (a `sync` entry): read it.
+    pub(super) fn read_listing(&mut self, node: u16) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let tag = engine.store.tag(Waiting::Listing(node));
+        let hgetall = [Bytes::from_static(b"HGETALL"), presence_key(node)];
+        if !engine.command(tag, &hgetall, now) {
+            engine.store.waiting.remove(&tag);
+        }
+    }
+
+    /// Sends a claim the core asked for; answers it at once when it cannot
+    /// be sent.
+    pub(in crate::server) fn claim(&mut self, member: MemberId, name: &str, release: Option<&str>) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut().filter(|e| e.linked()) else {
+            self.answer_claim(member, Claimed::Unavailable);
+            return;
+        };
+        let tag = engine.store.tag(Waiting::Claim {
+            member,
+            name: name.into(),
+        });
+        let mut args = vec![
+            Bytes::from_static(b"EVAL"),
+            Bytes::from_static(CLAIM.as_bytes()),
+            Bytes::from_static(if release.is_some() { b"2" } else { b"1" }),
+            name_key(name),
+        ];
+        args.extend(release.map(name_key));
+        args.push(holder(engine.node, member));
+        if !engine.command(tag, &args, now) {
+            engine.store.waiting.remove(&tag);
+            self.answer_claim(member, Claimed::Unavailable);
+        }
+    }
+
+    /// Gives up `member`'s `name` if it still holds it.
+    fn release(&mut self, member: MemberId, name: &str) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let args = [
+            Bytes::from_static(b"EVAL"),
+            Bytes::from_static(RELEASE.as_bytes()),
+            Bytes::from_static(b"1"),
+            name_key(name),
+            holder(engine.node, member),
+        ];
+        engine.command(TAG_WRITE, &args, now);
+    }
+
+    /// Keeps this node's listing in step with a local room event, and
+    /// gives up the name of a user who left.
+    pub(super) fn list(&mut self, event: &RoomEvent, names: &RoomNames) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let presence = presence_key(engine.node);
+        let hset = |member: &MemberId, room: &str, name: &str| {
+            [
+                Bytes::from_static(b"HSET"),
+                presence.clone(),
+                Bytes::from(member.0.to_string()),
+                listed(room, name),
+            ]
+        };
+        match event {
+            RoomEvent::Joined { member, name, .. } => {
+                engine.command(TAG_WRITE, &hset(member, &names.room, name), now);
+                let expire = [
+                    Bytes::from_static(b"PEXPIRE"),
+                    presence.clone(),
+                    millis(engine.store.node_timeout),
+                ];
+                engine.command(TAG_WRITE, &expire, now);
+            }
+            RoomEvent::Moved { member, name, .. } => {
+                engine.command(TAG_WRITE, &hset(member, &names.to, name), now);
+            }
+            RoomEvent::Renamed { member, new, .. } => {
+                engine.command(TAG_WRITE, &hset(member, &names.room, new), now);
+            }
+            RoomEvent::Left { member, name, .. } => {
+                let hdel = [
+                    Bytes::from_static(b"HDEL"),
+                    presence.clone(),
+                    Bytes::from(member.0.to_string()),
+                ];
+                engine.command(TAG_WRITE, &hdel, now);
+                let (member, name) = (*member, name.clone());
+                self.release(member, &name);
+            }
+            RoomEvent::Said { .. } | RoomEvent::Topic { .. } | RoomEvent::Private { .. } => {}
+        }
+    }
+
+    /// A stopping node (SIGTERM): every local user is announced as left to
+    /// the other nodes and their names are freed now, not after
+    /// `--node-timeout`; then the node's keys go.
+    pub(in crate::server) fn leave_cluster(&mut self) {
+        let Some(engine) = self.engine.as_ref() else {
+            return;
+        };
+        let node = engine.node;
+        for (left, names) in self.chat.leaves(Farewell::Shutdown) {
+            self.publish(&left, &names);
+        }
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        engine.command(
+            TAG_WRITE,
+            &[Bytes::from_static(b"DEL"), node_key(node)],
+            now,
+        );
+        let srem = [
+            Bytes::from_static(b"SREM"),
+            Bytes::from_static(b"linechat:nodes"),
+            Bytes::from(format!("{node:04x}")),
+        ];
+        engine.command(TAG_WRITE, &srem, now);
+        info!("node {node:04x}: left the other nodes");
+    }
+}
+
+/// A listing (`HGETALL`: member id, `room\nname`, ...) as presences;
+/// malformed entries are skipped (the core checks names and rooms).
+fn parse_listing(frame: &BytesFrame) -> Vec<Presence> {
+    let BytesFrame::Array(fields) = frame else {
+        return Vec::new();
+    };
+    fields
+        .chunks_exact(2)
+        .filter_map(|pair| {
+            let [BytesFrame::BulkString(id), BytesFrame::BulkString(value)] = pair else {
+                return None;
+            };
+            let member = MemberId(std::str::from_utf8(id).ok()?.parse().ok()?);
+            let (room, name) = std::str::from_utf8(value).ok()?.split_once('\n')?;
+            Some(Presence {
+                member,
+                room: room.into(),
+                name: name.into(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_skips_what_does_not_parse() {
+        let b = |s: &'static str| BytesFrame::BulkString(Bytes::from_static(s.as_bytes()));
+        let frame = BytesFrame::Array(vec![
+            b("7"),
+            b("#lobby\nbob"),
+            b("x"),
+            b("#lobby\neve"),
+            b("9"),
+            b("no separator"),
+            b("11"),
+        ]);
+        assert_eq!(
+            parse_listing(&frame),
+            vec![Presence {
+                member: MemberId(7),
+                room: "#lobby".into(),
+                name: "bob".into(),
+            }]
+        );
+    }
+}
