@@ -1,8 +1,10 @@
-//! Two linechat nodes sharing their rooms through a real redis-server
-//! (`--redis`, first slice): joins, chat lines, `/who`, rooms, private
-//! messages and leaving cross from one node to the other. Each node is the
-//! `linechat` binary; every wait is a read with a deadline. Without a
-//! redis-server the test skips with a message.
+//! Linechat nodes sharing their rooms through a real redis-server
+//! (`--redis`): joins, chat lines, `/who`, rooms, private messages and
+//! leaving cross between nodes; names are unique across them under a race;
+//! a node killed or stopped is announced; Redis restarted is survived; a
+//! malformed stream entry is skipped. Each node is the `linechat` binary;
+//! every wait is a read with a deadline. Without a redis-server the tests
+//! skip with a message.
 
 #[path = "util/redis.rs"]
 mod redis_server;
@@ -23,6 +25,8 @@ const START: Duration = Duration::from_secs(10);
 struct Node {
     child: Child,
     addr: SocketAddr,
+    /// Its log lines, as they come.
+    log: mpsc::Receiver<String>,
 }
 
 impl Drop for Node {
@@ -37,8 +41,14 @@ impl Node {
     /// its reader knows where the stream ends (its log says both), so no
     /// event published after this is missed by it.
     fn start(url: &str) -> Node {
+        Node::start_with(url, &[])
+    }
+
+    /// [`Node::start`] with more flags.
+    fn start_with(url: &str, extra: &[&str]) -> Node {
         let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
             .args(["--addr", "127.0.0.1:0", "--rate", "0", "--redis", url])
+            .args(extra)
             .args(linechat::config::NO_ADDRESS_LIMITS)
             .env("RUST_LOG", "info")
             .env_remove("LINECHAT_REDIS")
@@ -67,7 +77,28 @@ impl Node {
         Node {
             child,
             addr: addr.unwrap(),
+            log: rx,
         }
+    }
+
+    /// Waits for a log line containing `text`.
+    #[track_caller]
+    fn wait_log(&self, text: &str) {
+        loop {
+            let line = (self.log)
+                .recv_timeout(util::READ_TIMEOUT)
+                .unwrap_or_else(|_| panic!("no log line with {text:?}"));
+            if line.contains(text) {
+                return;
+            }
+        }
+    }
+
+    /// Sends `signal` to the node.
+    fn signal(&self, signal: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill(2) on our own child, not yet reaped.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
     }
 }
 
@@ -185,4 +216,322 @@ fn two_nodes_share_a_room_through_redis() {
     bob.close();
     alice.expect_line("*** bob has left");
     dave.expect_line("*** bob has left");
+}
+
+/// Reads lines until `want` has come, failing on anything in `never`.
+#[track_caller]
+fn until_without(client: &mut Client, want: &str, never: &str) {
+    for line in client.skip_until(want) {
+        assert!(!line.contains(never), "unexpected {line:?}");
+    }
+}
+
+/// Logs `name` in on `node` and waits until `watcher` (on another node)
+/// sees it join: by then the watcher's node has applied every event its
+/// reader had before, and the new user's node every event before the login.
+#[track_caller]
+fn mark(node: &Node, name: &str, watcher: &mut Client) -> Client {
+    let mut marker = Client::connect(node.addr);
+    marker.login(name);
+    watcher.skip_until(&format!("*** {name} has joined"));
+    marker
+}
+
+/// Two nodes, 200 logins at once over 20 names, each name tried ten times
+/// (five on each node): every name goes to exactly one connection
+/// cluster-wide, the others are told it is taken, and both nodes list the
+/// same 20 winners.
+#[test]
+fn names_are_unique_across_nodes_under_a_race() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (a, b) = (Node::start(&url), Node::start(&url));
+    let addrs = [a.addr, b.addr];
+    let mut winners: Vec<(String, Client)> = std::thread::scope(|scope| {
+        let tries: Vec<_> = (0..200)
+            .map(|i| {
+                let addr = addrs[i % 2];
+                let name = format!("user{}", (i / 2) % 20);
+                scope.spawn(move || {
+                    let mut client = Client::connect(addr);
+                    client.expect(util::GREETING);
+                    client.send(&format!("{name}\n"));
+                    let reply = client.line();
+                    if reply.starts_with(&format!("*** Welcome, {name}! ")) {
+                        Some((name, client))
+                    } else {
+                        assert_eq!(reply, format!("*** The name '{name}' is taken"));
+                        None
+                    }
+                })
+            })
+            .collect();
+        tries
+            .into_iter()
+            .filter_map(|t| t.join().unwrap())
+            .collect()
+    });
+    let mut names: Vec<String> = winners.iter().map(|(n, _)| n.clone()).collect();
+    names.sort_unstable();
+    let want: Vec<String> = {
+        let mut w: Vec<String> = (0..20).map(|i| format!("user{i}")).collect();
+        w.sort_unstable();
+        w
+    };
+    assert_eq!(names, want, "each name exactly once");
+    // Both nodes count the 20 (plus three watchers), and on both each name
+    // reaches the connection that won it.
+    let mut watch_a = Client::connect(a.addr);
+    watch_a.login("watch-a");
+    let mut watch_b = mark(&b, "watch-b", &mut watch_a);
+    let _mark = mark(&a, "mark-a", &mut watch_b);
+    for (watcher, from) in [(&mut watch_a, "watch-a"), (&mut watch_b, "watch-b")] {
+        watcher.send("/who\n");
+        watcher.skip_until_prefix("*** 23 online: ");
+        for name in &want {
+            watcher.send(&format!("/msg {name} hello-{name}\n"));
+            watcher.skip_until(&format!("[pm -> {name}] hello-{name}"));
+        }
+        for (name, winner) in winners.iter_mut() {
+            winner.skip_until(&format!("[pm] {from}: hello-{name}"));
+        }
+    }
+    let keys = redis.cli(&["--scan", "--pattern", "linechat:name:*"]);
+    assert_eq!(keys.lines().count(), 23, "{keys}");
+}
+
+/// A node killed with SIGKILL: within `--node-timeout` (2 s here) the
+/// other node announces its users as left, and their names can be taken
+/// there at once.
+#[test]
+fn a_killed_node_is_announced_and_its_names_freed() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let timeout = ["--node-timeout", "2"];
+    let (a, mut b) = (
+        Node::start_with(&url, &timeout),
+        Node::start_with(&url, &timeout),
+    );
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let _bob = mark(&b, "bob", &mut alice);
+    let _carol = mark(&b, "carol", &mut alice);
+    let started = std::time::Instant::now();
+    b.signal(libc::SIGKILL);
+    let _ = b.child.wait();
+    let mut left = [alice.line(), alice.line()];
+    left.sort();
+    assert_eq!(left, ["*** bob has left", "*** carol has left"]);
+    let took = started.elapsed();
+    // Expiry (2 s) plus at most one heartbeat period (2/3 s), plus slack.
+    assert!(took < Duration::from_millis(4000), "took {took:?}");
+    let mut bob = Client::connect(a.addr);
+    bob.login("bob");
+    alice.expect_line("*** bob has joined");
+    a.wait_log("stopped answering");
+}
+
+/// A node stopped with SIGTERM tells its users to reconnect and the other
+/// nodes that they left, at once (not after `--node-timeout`, 30 s here),
+/// so the names are free right away.
+#[test]
+fn a_stopped_node_says_goodbye_at_once() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let timeout = ["--node-timeout", "30"];
+    let (a, b) = (
+        Node::start_with(&url, &timeout),
+        Node::start_with(&url, &timeout),
+    );
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let mut bob = mark(&b, "bob", &mut alice);
+    b.signal(libc::SIGTERM);
+    bob.expect_line("*** Server shutting down, reconnect to continue");
+    bob.expect_eof();
+    alice.expect_line("*** bob has left");
+    let mut again = Client::connect(a.addr);
+    again.login("bob");
+    alice.expect_line("*** bob has joined");
+}
+
+/// A node started after users joined elsewhere shows them: the welcome
+/// list, `/who` and `/rooms` count them, and `/msg` reaches them.
+#[test]
+fn a_late_node_sees_who_is_there() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let a = Node::start(&url);
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let mut eve = Client::connect(a.addr);
+    eve.login("eve");
+    alice.expect_line("*** eve has joined");
+    eve.send("/join #side\n");
+    eve.expect_line("*** Welcome, eve! #side: 1 online: eve");
+    alice.expect_line("*** eve has left for #side");
+    let b = Node::start(&url);
+    let mut bob = Client::connect(b.addr);
+    assert_eq!(
+        bob.login("bob"),
+        "*** Welcome, bob! #lobby: 2 online: alice, bob"
+    );
+    alice.expect_line("*** bob has joined");
+    bob.send("/rooms\n");
+    let rooms = bob.line();
+    assert!(
+        rooms.contains("#lobby (2)") && rooms.contains("#side (1)"),
+        "{rooms}"
+    );
+    bob.send("/msg eve hello-eve\n");
+    bob.expect_line("[pm -> eve] hello-eve");
+    eve.expect_line("[pm] bob: hello-eve");
+}
+
+/// Three nodes: a line from each reaches the other two, once.
+#[test]
+fn three_nodes_are_one_room() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let nodes = [Node::start(&url), Node::start(&url), Node::start(&url)];
+    let mut first = Client::connect(nodes[0].addr);
+    first.login("u0");
+    let mut second = mark(&nodes[1], "u1", &mut first);
+    let third = mark(&nodes[2], "u2", &mut first);
+    second.expect_line("*** u2 has joined");
+    let mut clients = [first, second, third];
+    for (i, client) in clients.iter_mut().enumerate() {
+        client.send(&format!("from-{i}\n"));
+    }
+    for (i, client) in clients.iter_mut().enumerate() {
+        let mut got = vec![client.line(), client.line()];
+        got.sort();
+        let want: Vec<String> = (0..3)
+            .filter(|&j| j != i)
+            .map(|j| format!("u{j}: from-{j}"))
+            .collect();
+        assert_eq!(got, want);
+    }
+    clients[0].send("/who\n");
+    assert!(clients[0].line().starts_with("*** 3 online: "));
+}
+
+/// Redis restarted (empty) under load: no node stops; each user is told
+/// once that the link is down and once that it is back; meanwhile users
+/// on one node chat among themselves, logins and `/nick` are refused with
+/// a reason, and lines sent then do not reach the other node later; after
+/// it, the nodes are one again (the restarted Redis has a new epoch, so
+/// both register again) and the names are held once.
+#[test]
+fn redis_restarted_under_load() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let timeout = ["--node-timeout", "3"];
+    let (a, b) = (
+        Node::start_with(&url, &timeout),
+        Node::start_with(&url, &timeout),
+    );
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let mut carol = Client::connect(a.addr);
+    carol.login("carol");
+    alice.expect_line("*** carol has joined");
+    let mut bob = mark(&b, "bob", &mut alice);
+    carol.expect_line("*** bob has joined");
+    // Load: bob's lines in flight as Redis goes.
+    let burst: String = (0..200).map(|i| format!("load-{i}\n")).collect();
+    bob.send(&burst);
+    redis.kill();
+    let down = "*** The link to the other servers is down: until it is back you only chat with users on this server";
+    for client in [&mut alice, &mut carol, &mut bob] {
+        until_without(client, down, "link to the other servers is back");
+    }
+    alice.send("gap-line\n");
+    carol.skip_until("alice: gap-line");
+    alice.send("/nick alicia\n");
+    let refused = "*** This server has lost its link to the others; names cannot be checked, try again in a moment";
+    alice.expect_line(refused);
+    let mut dave = Client::connect(a.addr);
+    dave.expect(util::GREETING);
+    dave.send("dave\n");
+    dave.expect_line(refused);
+    dave.expect("Enter your name: ");
+    redis.restart();
+    let back = "*** The link to the other servers is back: the rooms are whole again";
+    for client in [&mut alice, &mut carol, &mut bob] {
+        until_without(client, back, "link to the other servers is down");
+    }
+    a.wait_log("registered with Redis");
+    b.wait_log("registered with Redis");
+    alice.send("after\n");
+    until_without(&mut bob, "alice: after", "gap-line");
+    bob.send("/who\n");
+    let who = bob.skip_until_prefix("*** 3 online: ");
+    for name in ["alice", "bob", "carol"] {
+        assert_eq!(who.matches(&format!("{name} (idle")).count(), 1, "{who}");
+    }
+    dave.send("dave\n");
+    dave.skip_until_prefix("*** Welcome, dave! ");
+    bob.expect_line("*** dave has joined");
+    let mut bob2 = Client::connect(b.addr);
+    bob2.expect(util::GREETING);
+    bob2.send("alice\n");
+    bob2.expect_line("*** The name 'alice' is taken");
+}
+
+/// Entries that are not linechat's (missing fields, an unknown kind, an
+/// oversized field, an unknown member) are logged and skipped; the node
+/// goes on and the next real line arrives.
+#[test]
+fn a_malformed_entry_is_skipped() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (a, b) = (Node::start(&url), Node::start(&url));
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let mut bob = mark(&b, "bob", &mut alice);
+    let entries: [&[&str]; 3] = [
+        &["node", "1", "kind", "said"],
+        &["node", "1", "member", "5", "kind", "shout"],
+        &[
+            "node",
+            "1",
+            "member",
+            "5",
+            "kind",
+            "said",
+            "room",
+            "#lobby",
+            "lines",
+            "spoof\r\n",
+            "count",
+            "1",
+        ],
+    ];
+    for fields in entries {
+        let mut args = vec!["XADD", "linechat:events", "*"];
+        args.extend_from_slice(fields);
+        redis.cli(&args);
+    }
+    // 300 KiB in one field: made by Redis, past the argument size limit.
+    let big = "redis.call('XADD', KEYS[1], '*', 'node', '1', 'member', '5', 'kind', 'said', \
+               'room', '#lobby', 'lines', string.rep('x', 300 * 1024), 'count', '1')";
+    redis.cli(&["EVAL", big, "1", "linechat:events"]);
+    a.wait_log("skipped entry");
+    bob.send("real\n");
+    alice.expect_line("bob: real");
 }

@@ -230,6 +230,17 @@ impl Client {
         }
     }
 
+    /// Reads lines until one starts with `prefix`, and returns it.
+    #[track_caller]
+    pub fn skip_until_prefix(&mut self, prefix: &str) -> String {
+        loop {
+            let line = self.line();
+            if line.starts_with(prefix) {
+                return line;
+            }
+        }
+    }
+
     /// Expects the server to close the connection cleanly (read returns 0)
     /// with nothing more sent.
     #[track_caller]

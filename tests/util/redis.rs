@@ -85,6 +85,20 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/{db}", self.port)
     }
 
+    /// Runs `redis-cli` (installed beside redis-server) against it and
+    /// returns what it printed.
+    #[track_caller]
+    pub fn cli(&self, args: &[&str]) -> String {
+        let cli = self.bin.with_file_name("redis-cli");
+        let out = Command::new(&cli)
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", cli.display()));
+        assert!(out.status.success(), "redis-cli {args:?} failed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Kills it (SIGKILL: no goodbye to its clients beyond the kernel's
     /// closing of their sockets) and waits for it to exit.
     pub fn kill(&mut self) {

@@ -234,13 +234,12 @@ impl Server {
                     self.release(member, &name); // Its claimant left meanwhile.
                 }
             }
-            Some(Waiting::Reclaim(member)) => {
-                if frame == BytesFrame::Integer(0) {
-                    warn!("redis: a local user's name went to another node during a cut");
-                    self.chat.name_lost(member);
-                    self.deliver();
-                }
+            Some(Waiting::Reclaim(member)) if frame == BytesFrame::Integer(0) => {
+                warn!("redis: a local user's name went to another node during a cut");
+                self.chat.name_lost(member);
+                self.deliver();
             }
+            Some(Waiting::Reclaim(_)) => {}
             Some(Waiting::Listing(node)) => {
                 let listing = parse_listing(&frame);
                 self.chat.reconcile(node, &listing, &self.now);
