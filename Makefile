@@ -82,11 +82,17 @@ static:
 container-smoke:
 	bash scripts/container-smoke.sh
 
-# Parse every YAML file and check the deployment's promises: one replica,
-# Recreate, probes on 8080, grace periods above the 2 s drain; and that the
-# limits the README gives for the Deployment's memory limit are what the
-# server derives (the debug binary, built if needed). PyYAML comes from python3, apt or a
-# virtualenv in target/pyenv (scripts/yaml-python.sh).
+# Parse every YAML file and check the deployment's promises. Compose: two
+# or more linechat nodes sharing the `redis` service (AOF on) behind HAProxy
+# (`lb`, the only published port; deploy/haproxy.cfg in TCP mode with a
+# checked server per node). deploy/k8s: at least 3 linechat pods, a rolling
+# update that never stops them all, `--redis` naming a one-pod Recreate
+# Redis, a disruption budget that lets drains through but keeps pods up,
+# probes on 8080, grace periods above the 2 s drain, every manifest in the
+# Tiltfile. And that the limits the README gives for the linechat
+# Deployment's memory limit are what the server derives (the debug binary,
+# built if needed). PyYAML comes from python3, apt or a virtualenv in
+# target/pyenv (scripts/yaml-python.sh).
 check-yaml:
 	py="$$(sh scripts/yaml-python.sh)" && CARGO="$(CARGO)" "$$py" scripts/check-yaml.py
 

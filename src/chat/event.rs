@@ -222,6 +222,20 @@ pub enum Delivery {
         /// The name given up (a `/nick`).
         release: Option<Box<str>>,
     },
+    /// With `--redis`: read the last `count` lines of `room` from the store
+    /// and answer with [`Chat::stored_history`](super::Chat::stored_history).
+    History {
+        /// Who asked.
+        member: MemberId,
+        /// The room's name.
+        room: Box<str>,
+        /// Lines wanted.
+        count: usize,
+    },
+    /// With `--redis`: look up the topic kept for `room` (a room this node
+    /// has just opened) and answer with
+    /// [`Chat::stored_topic`](super::Chat::stored_topic).
+    Topic(Box<str>),
     /// Close this connection (late, after the batch); the reactor then calls
     /// [`Chat::close`](super::Chat::close) for its last words.
     Close(Local, Farewell),

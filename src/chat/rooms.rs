@@ -131,6 +131,11 @@ impl Rooms {
         id
     }
 
+    /// The room called `name` (canonical form), if it exists.
+    pub fn find(&self, name: &str) -> Option<RoomId> {
+        self.by_name.get(name).copied()
+    }
+
     /// The room called `name` (canonical form), made if it does not exist.
     pub fn open(&mut self, name: &str) -> Result<RoomId, Full> {
         if let Some(&id) = self.by_name.get(name) {

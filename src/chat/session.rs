@@ -83,6 +83,10 @@ impl Chat {
         if let Some(topic) = &room.topic {
             self.render
                 .push_line(&mut text, now.wall, &["*** Topic: ", topic]);
+        } else if self.naming {
+            // The store may keep one for a room this node has just opened.
+            let room = room.name.clone();
+            self.out.deliveries.push(Delivery::Topic(room));
         }
         self.to(local, Bytes::from(text));
     }
@@ -245,26 +249,48 @@ impl Chat {
         let Some(room) = self.room_of(member) else {
             return;
         };
+        if self.naming {
+            // The room's stream holds its history: the reactor reads it.
+            let room = room.name.clone();
+            let history = Delivery::History {
+                member,
+                room,
+                count: n,
+            };
+            return self.out.deliveries.push(history);
+        }
+        let lines: Vec<(SystemTime, Bytes)> = room.history.last(n).cloned().collect();
+        let text = self.history_text(&room.name, &lines, now);
+        self.to(local, text);
+    }
+
+    /// `/history`'s answer: a heading, then `lines` (the last ones said in
+    /// `room`, oldest first), each stamped with when it was said.
+    pub(super) fn history_text(
+        &self,
+        room: &str,
+        lines: &[(SystemTime, Bytes)],
+        now: &Now,
+    ) -> Bytes {
         let mut text = Vec::new();
-        let shown = room.history.len().min(n);
+        let shown = lines.len();
         let head = if shown == 0 {
-            format!("No history in {}", room.name)
+            format!("No history in {room}")
         } else {
             format!(
-                "Last {shown} line{} of {}:",
+                "Last {shown} line{} of {room}:",
                 if shown == 1 { "" } else { "s" },
-                room.name
             )
         };
         self.render.push_line(&mut text, now.wall, &["*** ", &head]);
-        for (at, line) in room.history.last(n) {
+        for (at, line) in lines {
             // Lines already carry a stamp when every line does.
             if !self.render.timestamps {
                 super::render::push_timestamp(&mut text, *at);
             }
             text.extend_from_slice(line);
         }
-        self.to(local, Bytes::from(text));
+        Bytes::from(text)
     }
 
     /// `/msg to text` from `member`.

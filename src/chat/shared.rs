@@ -13,6 +13,9 @@
 //!   there, how a node that was cut off is seen again, and (with an empty
 //!   listing) how a node that died is seen to leave.
 
+use bytes::Bytes;
+use std::time::SystemTime;
+
 use super::{
     Chat, Claimed, Delivery, Farewell, Local, MemberId, Now, Presence, RoomEvent, RoomNames, State,
     node_of,
@@ -215,6 +218,48 @@ impl Chat {
         nodes.sort_unstable();
         nodes.dedup();
         nodes
+    }
+
+    /// The store's history of `room` for `member` (see
+    /// [`Delivery::History`]): the last `count` of `lines`, oldest first.
+    pub fn stored_history(
+        &mut self,
+        member: MemberId,
+        room: &str,
+        lines: &[(SystemTime, Bytes)],
+        count: usize,
+        now: &Now,
+    ) {
+        let Some(&local) = self.locals.get(&member) else {
+            return;
+        };
+        let lines = &lines[lines.len().saturating_sub(count)..];
+        let text = self.history_text(room, lines, now);
+        self.to(local, text);
+    }
+
+    /// The topic the store keeps for `room`: set here if the room has none
+    /// yet, and shown to its local members (who just entered it).
+    pub fn stored_topic(&mut self, room: &str, topic: &str, now: &Now) {
+        let Some(id) = self.rooms.find(room) else {
+            return;
+        };
+        let Some(r) = self.rooms.get_mut(id).filter(|r| r.topic.is_none()) else {
+            return;
+        };
+        r.topic = Some(topic.into());
+        let told = self.render.notice(now.wall, &["Topic: ", topic]);
+        self.broadcast(id, None, told, 1);
+    }
+
+    /// The rooms local users are chatting in, by name.
+    pub fn local_rooms(&self) -> Vec<Box<str>> {
+        let mut rooms: Vec<Box<str>> = (self.locals.keys())
+            .filter_map(|m| Some(self.room_of(*m)?.name.clone()))
+            .collect();
+        rooms.sort_unstable();
+        rooms.dedup();
+        rooms
     }
 
     /// This node's chatting users, as its listing in the store shows them.

@@ -24,23 +24,28 @@ use crate::redis::{BytesFrame, Event, Link, LinkConfig, State, Tag};
 use bytes::Bytes;
 use log::info;
 use mio::Token;
+use std::collections::HashMap;
 use std::io;
 use std::time::{Duration, Instant};
 
-/// The one stream every node writes to and reads.
+/// The stream of everything but chat lines (joins, moves, renames,
+/// leaves, topics, private messages, syncs): every node reads it all.
 const STREAM: &[u8] = b"linechat:events";
 
-/// Entries the stream keeps, roughly (`MAXLEN ~`): Redis trims whole
-/// nodes of its radix tree, which is cheap, so it may keep a few more.
+/// Each room's chat lines are in a stream of its own, `linechat:room:`
+/// and its name: a node reads only the rooms it has members in, and
+/// `/history` reads it back.
+fn room_stream(room: &str) -> Bytes {
+    Bytes::from(format!("linechat:room:{room}"))
+}
+
+/// Entries the events stream keeps, roughly (`MAXLEN ~`): Redis trims
+/// whole nodes of its radix tree, which is cheap, so it may keep a few more.
 const MAXLEN: &[u8] = b"100000";
 
-/// How long one `XREAD` blocks, in ms: short, so a reply (even an empty
-/// one) comes back often and a stalled link is noticed by its reply timeout.
-const BLOCK_MS: &[u8] = b"200";
-
-/// Most entries one `XREAD` returns: bounds a reply to
-/// `READ_COUNT` × `wire::MAX_FIELD` × a few, under the link's input cap.
-const READ_COUNT: &[u8] = b"32";
+/// Entries (sender turns) each room's stream keeps, roughly: the room's
+/// history, and what a node cut off for a while can still catch up on.
+const ROOM_MAXLEN: &[u8] = b"10000";
 
 /// What each command is sent with: a reply says which one it answers.
 const TAG_XADD: Tag = 1;
@@ -72,6 +77,15 @@ pub(super) struct Engine {
     /// Whether the reader came back after a cut and must check that the
     /// stream still holds its last id before reading on.
     check_gap: bool,
+    /// The rooms whose streams are read (those with a local member), each
+    /// with the id of the last entry read; `None` until Redis said where
+    /// the stream ends when the first local member went in.
+    rooms: HashMap<Box<str>, Option<Bytes>>,
+    /// Whether local members may have entered or left rooms since the read
+    /// rooms were last brought in line.
+    rooms_changed: bool,
+    /// The number of the next entry this node adds.
+    seq: u64,
     /// Heartbeats, registration, claims: see `store.rs`.
     store: store::Store,
     /// Events of a link, reused.
@@ -97,6 +111,9 @@ impl Engine {
             last_id: None,
             reading: false,
             check_gap: false,
+            rooms: HashMap::new(),
+            rooms_changed: false,
+            seq: 0,
             store: store::Store::new(node_timeout, now),
             events: Vec::new(),
         })
@@ -216,29 +233,11 @@ impl Server {
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
-        if !engine.reading && !matches!(engine.reader.state(), State::Down { .. }) {
-            let now = self.now.instant;
-            let sent = match &engine.last_id {
-                None => engine.reader.send(
-                    TAG_LAST_ID,
-                    &[b"XREVRANGE", STREAM, b"+", b"-", b"COUNT", b"1"],
-                    now,
-                ),
-                Some(_) if engine.check_gap => engine.reader.send(
-                    TAG_FIRST_ID,
-                    &[b"XRANGE", STREAM, b"-", b"+", b"COUNT", b"1"],
-                    now,
-                ),
-                Some(id) => engine.reader.send(
-                    TAG_XREAD,
-                    &[
-                        b"XREAD", b"COUNT", READ_COUNT, b"BLOCK", BLOCK_MS, b"STREAMS", STREAM, id,
-                    ],
-                    now,
-                ),
-            };
-            engine.reading = sent.is_ok();
+        if engine.rooms_changed {
+            engine.rooms_changed = false;
+            self.follow_rooms();
         }
+        self.keep_reading();
         for role in [Role::Commands, Role::Reader] {
             let Some(engine) = self.engine.as_mut() else {
                 return;
@@ -321,15 +320,26 @@ impl Server {
         {
             return; // Delivered here; no other node has the recipient.
         }
+        if matches!(
+            event,
+            RoomEvent::Joined { .. } | RoomEvent::Moved { .. } | RoomEvent::Left { .. }
+        ) {
+            engine.rooms_changed = true;
+        }
+        let (stream, maxlen) = match event {
+            RoomEvent::Said { .. } => (room_stream(&names.room), ROOM_MAXLEN),
+            _ => (Bytes::from_static(STREAM), MAXLEN),
+        };
         let mut args = vec![
             Bytes::from_static(b"XADD"),
-            Bytes::from_static(STREAM),
+            stream,
             Bytes::from_static(b"MAXLEN"),
             Bytes::from_static(b"~"),
-            Bytes::from_static(MAXLEN),
+            Bytes::from_static(maxlen),
             Bytes::from_static(b"*"),
         ];
-        let fits = wire::encode(engine.node, event, names, &mut args);
+        engine.seq += 1;
+        let fits = wire::encode(engine.node, engine.seq, event, names, &mut args);
         let sent = if fits {
             let command: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
             engine

@@ -99,6 +99,14 @@ impl Server {
         }
         let mut out = std::mem::take(&mut self.chat_out);
         self.chat.take_output(&mut out);
+        // Events first: with `--redis` each has its rooms' names and is
+        // published, and what a delivery asks of Redis (a `/history`) must
+        // come after the lines that were said before it.
+        let mut names = out.rooms.drain(..);
+        for event in out.events.drain(..) {
+            self.note(event, names.next());
+        }
+        drop(names);
         for delivery in out.deliveries.drain(..) {
             match delivery {
                 Delivery::To(key, bytes) => self.send(key, bytes),
@@ -121,15 +129,15 @@ impl Server {
                     name,
                     release,
                 } => self.claim(member, &name, release.as_deref()),
+                Delivery::History {
+                    member,
+                    room,
+                    count,
+                } => self.read_history(member, room, count),
+                Delivery::Topic(room) => self.read_topic(room),
                 Delivery::Close(key, why) => self.mark_close(key, why),
             }
         }
-        // With `--redis` each event has its rooms' names, for publishing.
-        let mut names = out.rooms.drain(..);
-        for event in out.events.drain(..) {
-            self.note(event, names.next());
-        }
-        drop(names);
         self.chat_out = out;
     }
 

@@ -75,9 +75,11 @@ impl Harness {
                     member,
                     name,
                     release,
-                } => {
-                    taken.claims.push((member, name, release));
+                } => taken.claims.push((member, name, release)),
+                Delivery::History { room, count, .. } => {
+                    taken.reads.push(format!("{room} {count}"))
                 }
+                Delivery::Topic(room) => taken.reads.push(format!("topic {room}")),
             }
         }
         taken.events = out.events;
@@ -110,6 +112,9 @@ pub(super) struct Taken {
     pub(super) wake: Vec<Instant>,
     pub(super) events: Vec<RoomEvent>,
     pub(super) claims: Vec<(MemberId, Box<str>, Option<Box<str>>)>,
+    /// What the store is asked to read: `ROOM COUNT` (history) or
+    /// `topic ROOM`.
+    pub(super) reads: Vec<String>,
 }
 
 impl Taken {

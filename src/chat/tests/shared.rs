@@ -197,3 +197,33 @@ fn a_granted_name_evicts_a_leftover_holder() {
         out.text(2)
     );
 }
+
+#[test]
+fn history_and_topics_come_from_the_store() {
+    let mut h = shared();
+    h.open(1);
+    h.line(1, "alice");
+    h.chat.claimed(last_member(&h), Claimed::Granted, &h.now);
+    let out = h.take();
+    assert_eq!(
+        out.reads,
+        vec!["topic #lobby"],
+        "a room without a topic here"
+    );
+    h.chat.stored_topic("#lobby", "kept", &h.now);
+    assert_eq!(h.take().text(1), "*** Topic: kept\r\n");
+    h.chat.stored_topic("#lobby", "late", &h.now);
+    assert_eq!(h.take().text(1), "", "a topic set here is not replaced");
+    let out = h.line(1, "/history 5");
+    assert_eq!(out.reads, vec!["#lobby 5"]);
+    let at = UNIX_EPOCH + Duration::from_secs(3600);
+    let lines: Vec<(SystemTime, Bytes)> = ["bob: 1\r\n", "bob: 2\r\n"]
+        .map(|l| (at, Bytes::from_static(l.as_bytes())))
+        .to_vec();
+    h.chat
+        .stored_history(last_member(&h), "#lobby", &lines, 1, &h.now);
+    assert_eq!(
+        h.take().text(1),
+        "*** Last 1 line of #lobby:\r\n[01:00:00] bob: 2\r\n"
+    );
+}

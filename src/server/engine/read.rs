@@ -1,14 +1,124 @@
-//! The reader's replies: the stream's last id at start, then entries of
-//! other nodes, each decoded (`wire`) and applied to the core.
+//! The reader: one `XREAD BLOCK` out at a time over the events stream and
+//! the streams of the rooms this node has members in; entries of other
+//! nodes are decoded (`wire`) and applied to the core.
+//!
+//! # Order across streams
+//!
+//! One reply holds entries of several streams. They are applied in the
+//! order of their ids (Redis's clock), with one correction: one node's
+//! entries are put back in the order that node numbered them (`seq`), so a
+//! line and a `/quit` sent just after it, which land in two streams within
+//! the same millisecond, are never applied the wrong way round. A stream
+//! that returned a full `COUNT` may have more entries waiting; entries of
+//! the other streams newer than its last one wait for the next read, so
+//! nothing is applied ahead of what comes before it.
 
 use super::super::Server;
-use super::{STREAM, TAG_FIRST_ID, TAG_LAST_ID, wire};
-use crate::redis::{BytesFrame, Tag};
+use super::{STREAM, TAG_FIRST_ID, TAG_LAST_ID, TAG_XREAD, room_stream, wire};
+use crate::redis::{BytesFrame, State, Tag};
 use bytes::Bytes;
 use log::info;
+use std::collections::HashMap;
+
+/// How long one `XREAD` blocks, in ms: short, so a reply (even an empty
+/// one) comes back often and a stalled link is noticed by its reply
+/// timeout, and so a room a local member just entered is read soon.
+const BLOCK_MS: &[u8] = b"200";
+
+/// Most entries one `XREAD` returns per stream: fewer the more rooms are
+/// read, so a reply stays well under the link's input cap.
+fn read_count(streams: usize) -> usize {
+    (512 / streams).clamp(4, 32)
+}
+
+/// One entry of a reply, with where it came from.
+struct Item {
+    /// The stream's key.
+    stream: Bytes,
+    id: (u64, u64),
+    raw_id: Bytes,
+    fields: Vec<BytesFrame>,
+    /// The adding node and its number for the entry.
+    origin: (u16, u64),
+}
 
 impl Server {
-    /// A reply on the reader: the stream's last id, or entries to apply.
+    /// Keeps one command out on the reader: the events stream's last id at
+    /// first, a check for a gap after a cut, else the next `XREAD`.
+    pub(super) fn keep_reading(&mut self) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        if engine.reading || matches!(engine.reader.state(), State::Down { .. }) {
+            return;
+        }
+        let sent = match &engine.last_id {
+            None => engine.reader.send(
+                TAG_LAST_ID,
+                &[b"XREVRANGE", STREAM, b"+", b"-", b"COUNT", b"1"],
+                now,
+            ),
+            Some(_) if engine.check_gap => engine.reader.send(
+                TAG_FIRST_ID,
+                &[b"XRANGE", STREAM, b"-", b"+", b"COUNT", b"1"],
+                now,
+            ),
+            Some(id) => {
+                let rooms: Vec<(Bytes, &Bytes)> = (engine.rooms.iter())
+                    .filter_map(|(room, id)| Some((room_stream(room), id.as_ref()?)))
+                    .collect();
+                let count = read_count(rooms.len() + 1).to_string();
+                let mut args: Vec<&[u8]> = vec![
+                    b"XREAD",
+                    b"COUNT",
+                    count.as_bytes(),
+                    b"BLOCK",
+                    BLOCK_MS,
+                    b"STREAMS",
+                    STREAM,
+                ];
+                args.extend(rooms.iter().map(|(key, _)| &key[..]));
+                args.push(id);
+                args.extend(rooms.iter().map(|(_, id)| &id[..]));
+                engine.reader.send(TAG_XREAD, &args, now)
+            }
+        };
+        engine.reading = sent.is_ok();
+    }
+
+    /// Brings the rooms read in line with the rooms local members are in.
+    /// A room entered is read from the end of its stream as it is when
+    /// Redis runs the `XREVRANGE` asked here, which comes after every entry
+    /// this node added before (one link, in order).
+    pub(super) fn follow_rooms(&mut self) {
+        let wanted = self.chat.local_rooms();
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        engine.rooms.retain(|room, _| wanted.contains(room));
+        let new: Vec<Box<str>> = (wanted.into_iter())
+            .filter(|room| !engine.rooms.contains_key(room))
+            .collect();
+        for room in &new {
+            engine.rooms.insert(room.clone(), None);
+        }
+        for room in new {
+            self.ask_room_end(&room);
+        }
+    }
+
+    /// Where a room's stream ends (`XREVRANGE`'s answer): read it from there.
+    pub(super) fn room_end(&mut self, room: &str, frame: &BytesFrame) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        if let Some(start @ None) = engine.rooms.get_mut(room) {
+            *start = Some(first_id(frame).unwrap_or(Bytes::from_static(b"0-0")));
+        }
+    }
+
+    /// A reply on the reader: the stream's last id, a gap check, or entries.
     pub(super) fn read_reply(&mut self, tag: Tag, frame: BytesFrame) {
         let Some(engine) = self.engine.as_mut() else {
             return;
@@ -20,15 +130,10 @@ impl Server {
         }
         if tag == TAG_LAST_ID {
             let id = match &frame {
-                BytesFrame::Array(entries) => match entries.first() {
-                    None => Some(Bytes::from_static(b"0-0")),
-                    Some(BytesFrame::Array(entry)) => match entry.first() {
-                        Some(BytesFrame::BulkString(id)) => Some(id.clone()),
-                        _ => None,
-                    },
-                    Some(_) => None,
-                },
-                _ => None,
+                BytesFrame::Array(entries) if entries.is_empty() => {
+                    Some(Bytes::from_static(b"0-0"))
+                }
+                _ => first_id(&frame),
             };
             match id {
                 Some(id) => {
@@ -43,50 +148,44 @@ impl Server {
             }
             return;
         }
-        // `[[stream, [[id, [field, value, ...]], ...]]]`, or nil when the
-        // block time passed with nothing new.
+        if tag != TAG_XREAD {
+            return;
+        }
+        // `[[stream, [[id, [field, value, ...]], ...]], ...]`, or nil when
+        // the block time passed with nothing new.
         let BytesFrame::Array(streams) = frame else {
             if frame != BytesFrame::Null {
                 conn_log!(self, Warn, "redis: unexpected XREAD reply: {frame:?}");
             }
             return;
         };
-        for stream in streams {
-            let BytesFrame::Array(mut parts) = stream else {
-                continue;
-            };
-            let Some(BytesFrame::Array(entries)) = parts.pop() else {
-                continue;
-            };
-            for entry in entries {
-                self.read_entry(entry, node);
-            }
+        let count = read_count(engine.rooms.len() + 1);
+        let items = merge(streams, count);
+        for item in items {
+            self.read_entry(item, node);
         }
     }
 
-    /// One entry of the stream: applied unless it is ours or does not fit.
-    fn read_entry(&mut self, entry: BytesFrame, node: u16) {
-        let BytesFrame::Array(parts) = entry else {
+    /// One entry: the stream's position moves past it, and it is applied
+    /// unless it is ours or does not fit.
+    fn read_entry(&mut self, item: Item, node: u16) {
+        let Some(engine) = self.engine.as_mut() else {
             return;
         };
-        let [BytesFrame::BulkString(id), BytesFrame::Array(fields)] = &parts[..] else {
-            conn_log!(
-                self,
-                Warn,
-                "redis: skipped an entry that is not [id, fields]"
-            );
-            return;
-        };
-        if let Some(engine) = self.engine.as_mut() {
-            engine.last_id = Some(id.clone());
+        if item.stream == STREAM {
+            engine.last_id = Some(item.raw_id.clone());
+        } else if let Some(room) = item.stream.strip_prefix(b"linechat:room:")
+            && let Ok(room) = std::str::from_utf8(room)
+            && let Some(at) = engine.rooms.get_mut(room)
+        {
+            *at = Some(item.raw_id.clone());
         }
-        if let Some((ms, _)) = parse_id(id) {
-            let wall = self.now.wall.duration_since(std::time::UNIX_EPOCH);
-            let now_ms = wall.map_or(0, |d| d.as_millis() as u64);
-            self.redis_counts().lag_ms = now_ms.saturating_sub(ms);
-        }
+        let wall = self.now.wall.duration_since(std::time::UNIX_EPOCH);
+        let now_ms = wall.map_or(0, |d| d.as_millis() as u64);
+        self.redis_counts().lag_ms = now_ms.saturating_sub(item.id.0);
         let chat = &mut self.chat;
-        match wire::decode(fields, node, |name| chat.room_named(name)) {
+        let id = &item.raw_id;
+        match wire::decode(&item.fields, node, |name| chat.room_named(name)) {
             Ok(None) => {}
             Ok(Some(wire::Entry::Sync(other))) => self.read_listing(other),
             Ok(Some(wire::Entry::Event(event))) => {
@@ -104,9 +203,7 @@ impl Server {
             }
         }
     }
-}
 
-impl Server {
     /// The stream's first entry, asked for when the reader came back: if
     /// it is newer than the last entry read, entries were trimmed unread
     /// (a long cut, or Redis lost its data), so this node registers again,
@@ -116,16 +213,7 @@ impl Server {
             return;
         };
         engine.check_gap = false;
-        let first = match frame {
-            BytesFrame::Array(entries) => match entries.first() {
-                Some(BytesFrame::Array(entry)) => match entry.first() {
-                    Some(BytesFrame::BulkString(id)) => parse_id(id),
-                    _ => None,
-                },
-                _ => None,
-            },
-            _ => None,
-        };
+        let first = first_id(frame).as_deref().and_then(parse_id);
         let last = engine.last_id.as_deref().and_then(parse_id);
         if let (Some(first), Some(last)) = (first, last)
             && first > last
@@ -137,21 +225,157 @@ impl Server {
     }
 }
 
+/// The entries of one `XREAD` reply in the order to apply them (see the
+/// module doc), leaving out those that must wait for the next read.
+fn merge(streams: Vec<BytesFrame>, count: usize) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut horizon: Option<(u64, u64)> = None;
+    for stream in streams {
+        let BytesFrame::Array(mut parts) = stream else {
+            continue;
+        };
+        let (Some(BytesFrame::Array(entries)), Some(BytesFrame::BulkString(key))) =
+            (parts.pop(), parts.pop())
+        else {
+            continue;
+        };
+        let full = entries.len() >= count;
+        let mut last = None;
+        for entry in entries {
+            let BytesFrame::Array(parts) = entry else {
+                continue;
+            };
+            let Ok([BytesFrame::BulkString(raw_id), BytesFrame::Array(fields)]) =
+                <[BytesFrame; 2]>::try_from(parts)
+            else {
+                continue;
+            };
+            let Some(id) = parse_id(&raw_id) else {
+                continue;
+            };
+            last = Some(id);
+            let origin = wire::origin(&fields).unwrap_or((0, 0));
+            items.push(Item {
+                stream: key.clone(),
+                id,
+                raw_id,
+                fields,
+                origin,
+            });
+        }
+        if full && let Some(last) = last {
+            horizon = Some(horizon.map_or(last, |h| h.min(last)));
+        }
+    }
+    if let Some(horizon) = horizon {
+        items.retain(|item| item.id <= horizon);
+    }
+    items.sort_by_key(|item| item.id);
+    // Each node's entries back in its own order, in the places they hold.
+    let mut places: HashMap<u16, Vec<usize>> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        places.entry(item.origin.0).or_default().push(i);
+    }
+    let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
+    for places in places.values().filter(|p| p.len() > 1) {
+        let mut group: Vec<Item> = places.iter().filter_map(|&i| slots[i].take()).collect();
+        group.sort_by_key(|item| item.origin.1);
+        for (&place, item) in places.iter().zip(group) {
+            slots[place] = Some(item);
+        }
+    }
+    slots.into_iter().flatten().collect()
+}
+
+/// The id of the first entry of an `XRANGE`/`XREVRANGE` reply.
+pub(super) fn first_id(frame: &BytesFrame) -> Option<Bytes> {
+    let BytesFrame::Array(entries) = frame else {
+        return None;
+    };
+    let Some(BytesFrame::Array(entry)) = entries.first() else {
+        return None;
+    };
+    match entry.first() {
+        Some(BytesFrame::BulkString(id)) => Some(id.clone()),
+        _ => None,
+    }
+}
+
 /// A stream id `MS-SEQ` as numbers, which order as the ids do.
-fn parse_id(id: &[u8]) -> Option<(u64, u64)> {
+pub(super) fn parse_id(id: &[u8]) -> Option<(u64, u64)> {
     let (ms, seq) = std::str::from_utf8(id).ok()?.split_once('-')?;
     Some((ms.parse().ok()?, seq.parse().ok()?))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn bulk(s: &str) -> BytesFrame {
+        BytesFrame::BulkString(Bytes::from(s.to_string()))
+    }
+
+    fn entry(id: &str, node: u16, seq: u64) -> BytesFrame {
+        BytesFrame::Array(vec![
+            bulk(id),
+            BytesFrame::Array(vec![
+                bulk("node"),
+                bulk(&node.to_string()),
+                bulk("seq"),
+                bulk(&seq.to_string()),
+            ]),
+        ])
+    }
+
+    fn stream(key: &str, entries: Vec<BytesFrame>) -> BytesFrame {
+        BytesFrame::Array(vec![bulk(key), BytesFrame::Array(entries)])
+    }
+
+    fn order(items: &[Item]) -> Vec<(u16, u64)> {
+        items.iter().map(|i| i.origin).collect()
+    }
+
     #[test]
     fn stream_ids_order_by_number() {
-        assert_eq!(
-            super::parse_id(b"1700000000000-3"),
-            Some((1_700_000_000_000, 3))
-        );
-        assert!(super::parse_id(b"99-0") < super::parse_id(b"100-0"));
-        assert_eq!(super::parse_id(b"junk"), None);
+        assert_eq!(parse_id(b"1700000000000-3"), Some((1_700_000_000_000, 3)));
+        assert!(parse_id(b"99-0") < parse_id(b"100-0"));
+        assert_eq!(parse_id(b"junk"), None);
+    }
+
+    #[test]
+    fn one_nodes_entries_keep_its_order_across_streams() {
+        // Node 1's line (seq 1, room stream) and its leave (seq 2, events
+        // stream) share a millisecond; the events stream comes first in
+        // the reply, and id order alone would put the leave first.
+        let streams = vec![
+            stream(
+                "linechat:events",
+                vec![entry("5-0", 1, 2), entry("6-0", 2, 1)],
+            ),
+            stream(
+                "linechat:room:#a",
+                vec![entry("5-0", 1, 1), entry("7-0", 2, 2)],
+            ),
+        ];
+        let items = merge(streams, 32);
+        assert_eq!(order(&items), vec![(1, 1), (1, 2), (2, 1), (2, 2)]);
+    }
+
+    #[test]
+    fn entries_past_a_full_stream_wait() {
+        let streams = vec![
+            stream(
+                "linechat:events",
+                vec![entry("5-0", 1, 1), entry("6-0", 1, 2)],
+            ),
+            stream(
+                "linechat:room:#a",
+                vec![entry("5-1", 2, 1), entry("9-0", 2, 2)],
+            ),
+        ];
+        // With COUNT 2 the events stream may have more after 6-0: the room
+        // entry at 9-0 waits for the next read.
+        let items = merge(streams, 2);
+        assert_eq!(order(&items), vec![(1, 1), (2, 1), (1, 2)]);
     }
 }

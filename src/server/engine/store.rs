@@ -7,6 +7,8 @@
 //! | `linechat:presence:<node>` | hash: member id → `room\nname` | its node, on each join, move, rename, leave |
 //! | `linechat:name:<lower-cased name>` | `<node>:<member id>` | the claim script |
 //! | `linechat:epoch` | a random value, set when missing | the first heartbeat after Redis starts empty |
+//! | `linechat:topics` | hash: room name → topic | the node of the user who set it |
+//! | `linechat:room:<room>` | the room's chat lines (a stream; `/history` reads it) | the sender's node |
 //!
 //! Node ids are four hex digits. Three Lua scripts keep each step atomic:
 //!
@@ -31,13 +33,17 @@
 //! refused: a name cannot be checked.
 
 use super::super::Server;
-use super::{Engine, STREAM, TAG_XADD, wire};
+use super::{Engine, STREAM, TAG_XADD, room_stream, wire};
 use crate::chat::{Claimed, Farewell, MemberId, Presence, RoomEvent, RoomNames};
 use crate::redis::{BytesFrame, Tag};
 use bytes::Bytes;
 use log::{info, warn};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+/// Every room's topic (hash: room name → topic), kept while the room is
+/// empty and across restarts of every node.
+const TOPICS: &[u8] = b"linechat:topics";
 
 const HEARTBEAT: &str = r"
 redis.call('SET', 'linechat:node:' .. ARGV[1], '1', 'PX', ARGV[2])
@@ -98,6 +104,16 @@ enum Waiting {
     Reclaim(MemberId),
     /// Another node's listing.
     Listing(u16),
+    /// Where a room's stream ends, to read it from there.
+    RoomEnd(Box<str>),
+    /// `/history` of a room for a member, so many lines.
+    History {
+        member: MemberId,
+        room: Box<str>,
+        count: usize,
+    },
+    /// The topic kept for a room.
+    Topic(Box<str>),
 }
 
 /// Heartbeat and registration state.
@@ -245,6 +261,25 @@ impl Server {
                 self.chat.reconcile(node, &listing, &self.now);
                 self.deliver();
             }
+            Some(Waiting::RoomEnd(room)) => self.room_end(&room, &frame),
+            Some(Waiting::History {
+                member,
+                room,
+                count,
+            }) => {
+                let lines = wire::history_lines(&frame);
+                self.chat
+                    .stored_history(member, &room, &lines, count, &self.now);
+                self.deliver();
+            }
+            Some(Waiting::Topic(room)) => {
+                if let BytesFrame::BulkString(topic) = &frame {
+                    let mut clean = String::new();
+                    crate::framing::clean(topic, &mut clean);
+                    self.chat.stored_topic(&room, &clean, &self.now);
+                    self.deliver();
+                }
+            }
         }
     }
 
@@ -344,7 +379,8 @@ impl Server {
             Bytes::from_static(STREAM),
             Bytes::from_static(b"*"),
         ];
-        xadd.extend(wire::sync(node));
+        engine.seq += 1;
+        xadd.extend(wire::sync(node, engine.seq));
         engine.command(TAG_XADD, &xadd, now);
         for &other in live.iter().filter(|&&n| n != node) {
             let tag = engine.store.tag(Waiting::Listing(other));
@@ -382,6 +418,79 @@ impl Server {
                 self.chat.reconcile(node, &[], &self.now);
                 self.deliver();
             }
+        }
+    }
+
+    /// Asks where `room`'s stream ends (see `read.rs`).
+    pub(super) fn ask_room_end(&mut self, room: &str) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let tag = engine.store.tag(Waiting::RoomEnd(room.into()));
+        let args = [
+            Bytes::from_static(b"XREVRANGE"),
+            room_stream(room),
+            Bytes::from_static(b"+"),
+            Bytes::from_static(b"-"),
+            Bytes::from_static(b"COUNT"),
+            Bytes::from_static(b"1"),
+        ];
+        if !engine.command(tag, &args, now) {
+            // Read from the start of what it keeps rather than not at all.
+            engine.store.waiting.remove(&tag);
+            if let Some(at) = engine.rooms.get_mut(room) {
+                *at = Some(Bytes::from_static(b"0-0"));
+            }
+        }
+    }
+
+    /// `/history` with `--redis`: the room's stream holds it. Entries hold
+    /// a turn's lines each, so `count` entries hold at least `count` lines.
+    pub(in crate::server) fn read_history(
+        &mut self,
+        member: MemberId,
+        room: Box<str>,
+        count: usize,
+    ) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let args = [
+            Bytes::from_static(b"XREVRANGE"),
+            room_stream(&room),
+            Bytes::from_static(b"+"),
+            Bytes::from_static(b"-"),
+            Bytes::from_static(b"COUNT"),
+            Bytes::from(count.to_string()),
+        ];
+        let tag = engine.store.tag(Waiting::History {
+            member,
+            room: room.clone(),
+            count,
+        });
+        if !engine.command(tag, &args, now) {
+            engine.store.waiting.remove(&tag);
+            self.chat
+                .stored_history(member, &room, &[], count, &self.now);
+        }
+    }
+
+    /// Asks for the topic kept for `room`, which this node has just opened.
+    pub(in crate::server) fn read_topic(&mut self, room: Box<str>) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let args = [
+            Bytes::from_static(b"HGET"),
+            Bytes::from_static(TOPICS),
+            Bytes::from(room.to_string()),
+        ];
+        let tag = engine.store.tag(Waiting::Topic(room));
+        if !engine.command(tag, &args, now) {
+            engine.store.waiting.remove(&tag);
         }
     }
 
@@ -482,7 +591,24 @@ impl Server {
                 let (member, name) = (*member, name.clone());
                 self.release(member, &name);
             }
-            RoomEvent::Said { .. } | RoomEvent::Topic { .. } | RoomEvent::Private { .. } => {}
+            RoomEvent::Topic { topic, .. } => {
+                let room = Bytes::from(names.room.to_string());
+                let args = match topic {
+                    Some(topic) => vec![
+                        Bytes::from_static(b"HSET"),
+                        Bytes::from_static(TOPICS),
+                        room,
+                        Bytes::from(topic.to_string()),
+                    ],
+                    None => vec![
+                        Bytes::from_static(b"HDEL"),
+                        Bytes::from_static(TOPICS),
+                        room,
+                    ],
+                };
+                engine.command(TAG_WRITE, &args, now);
+            }
+            RoomEvent::Said { .. } | RoomEvent::Private { .. } => {}
         }
     }
 

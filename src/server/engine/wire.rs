@@ -1,14 +1,15 @@
 //! Room events as stream entries, and back. Pure: no link, no socket.
 //!
-//! Every entry of `linechat:events` is `node <id> kind <kind> member <id>`
-//! and then, by kind (rooms go by name, since a `RoomId` means nothing on
+//! Every entry is `node <id> seq <n> kind <kind> member <id>` (`seq`
+//! numbers a node's entries, so a reader can keep one node's entries in
+//! order across streams) and then, by kind (rooms go by name, since a `RoomId` means nothing on
 //! another node; ids and counts are decimal):
 //!
 //! | kind | fields |
 //! | --- | --- |
 //! | `joined` | `room`, `name` |
 //! | `moved` | `room` (left), `to` (entered), `name` |
-//! | `said` | `room`, `lines` (rendered, CRLF-ended), `count` |
+//! | `said` | `room`, `lines` (rendered, CRLF-ended), `count` (in the room's own stream) |
 //! | `topic` | `room`, `topic` (absent: cleared) |
 //! | `renamed` | `room`, `old`, `new` |
 //! | `left` | `room`, `name`, `why` |
@@ -19,8 +20,10 @@
 //! it and correct their view of that node's members.
 
 use crate::chat::{Farewell, MemberId, RoomEvent, RoomId, RoomNames};
+use crate::framing::clean;
 use crate::redis::BytesFrame;
 use bytes::Bytes;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The longest field accepted from the stream or written to it. A `Said`
 /// holds one sender's turn: at most 64 lines of `--max-line` (1024 by
@@ -31,9 +34,11 @@ pub(super) const MAX_FIELD: usize = 256 * 1024;
 const MAX_FIELDS: usize = 32;
 
 /// Appends the fields of `event` (named by `names`) to `args`; false if
-/// it has nothing to publish or a field is over [`MAX_FIELD`].
+/// it has nothing to publish or a field is over [`MAX_FIELD`]. `seq` is
+/// this node's number for the entry.
 pub(super) fn encode(
     node: u16,
+    seq: u64,
     event: &RoomEvent,
     names: &RoomNames,
     args: &mut Vec<Bytes>,
@@ -54,6 +59,7 @@ pub(super) fn encode(
         args.push(value);
     };
     push("node", number(u64::from(node)));
+    push("seq", number(seq));
     push("kind", Bytes::from_static(kind.as_bytes()));
     push("member", number(member.0));
     if !matches!(event, RoomEvent::Private { .. }) {
@@ -125,13 +131,74 @@ pub(super) enum Entry {
 }
 
 /// The fields of a `sync` entry for `node`.
-pub(super) fn sync(node: u16) -> [Bytes; 4] {
+pub(super) fn sync(node: u16, seq: u64) -> [Bytes; 6] {
     [
         Bytes::from_static(b"node"),
         Bytes::from(node.to_string()),
+        Bytes::from_static(b"seq"),
+        Bytes::from(seq.to_string()),
         Bytes::from_static(b"kind"),
         Bytes::from_static(b"sync"),
     ]
+}
+
+/// The chat lines of a room stream's entries (an `XREVRANGE` reply,
+/// newest first), oldest first, each with the time of its entry's id.
+/// Lines are cleaned as any from the bus; other kinds are skipped.
+pub(super) fn history_lines(frame: &BytesFrame) -> Vec<(SystemTime, Bytes)> {
+    let BytesFrame::Array(entries) = frame else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for entry in entries.iter().rev() {
+        let BytesFrame::Array(parts) = entry else {
+            continue;
+        };
+        let [BytesFrame::BulkString(id), BytesFrame::Array(fields)] = &parts[..] else {
+            continue;
+        };
+        let f = Fields(fields);
+        let ms = std::str::from_utf8(id)
+            .ok()
+            .and_then(|id| id.split_once('-')?.0.parse().ok())
+            .unwrap_or(0);
+        let at = UNIX_EPOCH + Duration::from_millis(ms);
+        let Some((said, _)) = f.bytes("lines").and_then(|raw| clean_lines(raw)) else {
+            continue;
+        };
+        let mut start = 0;
+        while let Some(end) = memchr::memchr(b'\n', &said[start..]) {
+            lines.push((at, said.slice(start..start + end + 1)));
+            start += end + 1;
+        }
+    }
+    lines
+}
+
+/// The node and number of an entry, if it has them.
+pub(super) fn origin(fields: &[BytesFrame]) -> Option<(u16, u64)> {
+    let f = Fields(fields);
+    let node = u16::try_from(f.number("node").ok()?).ok()?;
+    Some((node, f.number("seq").unwrap_or(0)))
+}
+
+/// Rendered lines from another node, cleaned as lines from a socket are:
+/// each line between CRLFs goes through [`clean`], empty ones are
+/// dropped. Returns the lines and their count; `None` if none is left.
+fn clean_lines(raw: &[u8]) -> Option<(Bytes, u64)> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut line = String::new();
+    let mut count = 0;
+    for part in raw.split(|&b| b == b'\n') {
+        let part = part.strip_suffix(b"\r").unwrap_or(part);
+        clean(part, &mut line);
+        if !line.trim().is_empty() {
+            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(b"\r\n");
+            count += 1;
+        }
+    }
+    (count > 0).then(|| (Bytes::from(out), count))
 }
 
 /// Turns one entry's fields back into a room event. `Ok(None)` is an entry
@@ -175,16 +242,27 @@ pub(super) fn decode(
             member,
             name: boxed("name")?,
         },
-        "said" => RoomEvent::Said {
-            room: in_room("room")?,
-            member,
-            lines: f.bytes("lines").ok_or("a field is missing")?.clone(),
-            count: f.number("count")?,
-        },
+        "said" => {
+            let raw = f.bytes("lines").ok_or("a field is missing")?;
+            let (lines, count) = clean_lines(raw).ok_or("no line to show")?;
+            RoomEvent::Said {
+                room: in_room("room")?,
+                member,
+                lines,
+                count,
+            }
+        }
         "topic" => RoomEvent::Topic {
             room: in_room("room")?,
             member,
-            topic: f.bytes("topic").map(|_| boxed("topic")).transpose()?,
+            topic: match f.bytes("topic") {
+                None => None,
+                Some(raw) => {
+                    let mut topic = String::new();
+                    clean(raw, &mut topic);
+                    Some(topic.into())
+                }
+            },
         },
         "renamed" => RoomEvent::Renamed {
             room: in_room("room")?,
@@ -201,7 +279,10 @@ pub(super) fn decode(
         "private" => RoomEvent::Private {
             from: member,
             to: MemberId(f.number("to")?),
-            line: f.bytes("line").ok_or("a field is missing")?.clone(),
+            line: clean_lines(f.bytes("line").ok_or("a field is missing")?)
+                .filter(|(_, count)| *count == 1)
+                .ok_or("not one line")?
+                .0,
         },
         _ => return Err("unknown kind"),
     };
@@ -289,7 +370,7 @@ mod tests {
                 to: "#b".into(),
             };
             let mut args = Vec::new();
-            assert!(encode(3, &event, &names, &mut args));
+            assert!(encode(3, 1, &event, &names, &mut args));
             let resolve = |name: &str| Some(RoomId(u32::from(name == "#b")));
             let back = decode(&frames(&args), 4, resolve).unwrap().unwrap();
             assert_eq!(back, Entry::Event(event));
@@ -304,8 +385,20 @@ mod tests {
     #[test]
     fn a_sync_names_its_node() {
         let any = |_: &str| Some(RoomId(0));
-        assert_eq!(decode(&frames(&sync(5)), 4, any), Ok(Some(Entry::Sync(5))));
-        assert_eq!(decode(&frames(&sync(4)), 4, any), Ok(None));
+        assert_eq!(
+            decode(&frames(&sync(5, 1)), 4, any),
+            Ok(Some(Entry::Sync(5)))
+        );
+        assert_eq!(decode(&frames(&sync(4, 1)), 4, any), Ok(None));
+        assert_eq!(origin(&frames(&sync(5, 9))), Some((5, 9)));
+    }
+
+    #[test]
+    fn lines_from_the_bus_are_cleaned() {
+        let (lines, count) = clean_lines(b"bob: a\x1b[2Jb\r\n\r\nbob: \x07c\r\n").unwrap();
+        assert_eq!(&lines[..], b"bob: ab\r\nbob: c\r\n");
+        assert_eq!(count, 2);
+        assert_eq!(clean_lines(b"\r\n \r\n"), None);
     }
 
     #[test]
