@@ -52,7 +52,7 @@ FROM scratch
 ARG VERSION=0.1.0
 ARG SOURCE=""
 LABEL org.opencontainers.image.title="linechat" \
-      org.opencontainers.image.description="Telnet line-chat server: one room, one process" \
+      org.opencontainers.image.description="Telnet line-chat server: rooms in one process, or shared by several through Redis" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="${SOURCE}"
 

@@ -21,8 +21,9 @@
 //!   today), reader, queue, flood bucket and the interest its state asks for.
 //! - [`server`]: the reactor: the poll loop, admission, input, output,
 //!   timers, late closing and shutdown; it applies what the core returns.
-//!   With `--redis`, its engine publishes local room events to a Redis
-//!   stream and applies other nodes' events.
+//!   With `--redis`, its engine publishes local room events to Redis
+//!   streams (one per room for chat lines), applies other nodes' events,
+//!   and keeps heartbeats, name claims and listings in Redis.
 //! - [`metrics`] and [`http`]: counters and the `/metrics` endpoint.
 //! - [`redis`]: links to Redis the loop drives like any socket, RESP2 by `redis-protocol`.
 //! - [`sys`]: the OS calls: open-file limit, returning freed memory,
