@@ -493,7 +493,9 @@ fn a_malformed_entry_is_skipped() {
         return;
     };
     let url = redis.url(0);
-    let (a, b) = (Node::start(&url), Node::start(&url));
+    let metrics = SocketAddr::from(([127, 0, 0, 1], redis_server::free_port()));
+    let a = Node::start_with(&url, &["--metrics-addr", &metrics.to_string()]);
+    let b = Node::start(&url);
     let mut alice = Client::connect(a.addr);
     alice.login("alice");
     let mut bob = mark(&b, "bob", &mut alice);
@@ -534,6 +536,19 @@ fn a_malformed_entry_is_skipped() {
     a.wait_log("skipped entry");
     bob.send("real\n");
     alice.expect_line("bob: real");
+    let text = util::metrics_text(metrics);
+    let value = |name: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(&format!("{name} ")));
+        line.and_then(|l| l.split(' ').nth(1)?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    assert!(value("linechat_redis_dropped_total") >= 4.0, "{text}");
+    assert!(
+        value("linechat_redis_applied_total") >= 2.0,
+        "bob's join and line"
+    );
+    assert_eq!(value("linechat_redis_linked"), 1.0);
+    assert_eq!(value("linechat_redis_up"), 1.0);
 }
 
 /// With Redis, a room's lines and topic outlive every node: after the only

@@ -258,7 +258,7 @@ fn telnet_answers_are_counted_as_output() {
         asker.send_bytes(&requests);
     }
     sync(&mut alice, "alice", &mut bob);
-    let text = metrics_text(server.metrics_addr.unwrap());
+    let text = util::metrics_text(server.metrics_addr.unwrap());
     let memory: u64 = text
         .lines()
         .find_map(|l| l.strip_prefix("linechat_output_memory_bytes "))
@@ -266,16 +266,6 @@ fn telnet_answers_are_counted_as_output() {
         .expect("output memory gauge");
     assert!(memory < 1 << 20, "output memory {memory}");
     sync(&mut bob, "bob", &mut alice);
-}
-
-/// The text of one `/metrics` scrape.
-fn metrics_text(addr: std::net::SocketAddr) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(util::READ_TIMEOUT)).unwrap();
-    std::io::Write::write_all(&mut s, b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out
 }
 
 /// Renames are throttled: three at once, then the user is told to wait and

@@ -121,6 +121,8 @@ pub struct Chat {
     linked: bool,
     /// The room each chatting user is in.
     member_room: HashMap<MemberId, RoomId>,
+    /// Local connections past the name prompt.
+    chatting: usize,
     /// `--history`: lines kept per room.
     history_len: usize,
     render: Render,
@@ -156,6 +158,7 @@ impl Chat {
             claiming: HashMap::new(),
             linked: true,
             member_room: HashMap::new(),
+            chatting: 0,
             history_len: config.history,
             render,
             max_line: config.max_line,
@@ -197,9 +200,10 @@ impl Chat {
         self.locals.get(&member).copied()
     }
 
-    /// Users chatting, in every room.
+    /// Local users chatting (past the name prompt), in every room. Users
+    /// of other nodes are not counted.
     pub fn members(&self) -> usize {
-        self.member_room.len()
+        self.chatting
     }
 
     /// Rooms that exist.
@@ -314,6 +318,9 @@ impl Chat {
         self.end_turn(now);
         let client = self.clients.get_mut(local)?.take()?;
         self.locals.remove(&client.member);
+        if client.state == State::Chatting {
+            self.chatting -= 1;
+        }
         if let Some(name) = &client.claim {
             self.claiming.remove(name.to_ascii_lowercase().as_str());
         }

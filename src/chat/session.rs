@@ -60,6 +60,7 @@ impl Chat {
     pub(super) fn enter_chat(&mut self, local: Local, member: MemberId, name: &str, now: &Now) {
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
             client.state = State::Chatting;
+            self.chatting += 1;
         }
         let room = self.rooms.default_room();
         let joined = RoomEvent::Joined {

@@ -282,6 +282,7 @@ impl Server {
         }
         let (up, linked) = (self.engine.as_ref()).map_or((false, false), |e| (e.up(), e.linked()));
         self.redis_counts().up = up;
+        self.redis_counts().linked = linked;
         self.chat.set_linked(linked, &self.now);
         self.deliver();
         if let Some(engine) = self.engine.as_mut() {

@@ -324,6 +324,16 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
     (ServerProcess { child }, addr.parse().unwrap())
 }
 
+/// The text of one `/metrics` scrape at `addr`.
+pub fn metrics_text(addr: SocketAddr) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
 /// A spawned server that is killed if the test ends without stopping it,
 /// so a failing test never leaves a server behind.
 pub struct ServerProcess {
