@@ -291,8 +291,26 @@ impl Server {
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
-        if let Some(Waiting::Claim { member, .. }) = engine.store.waiting.remove(&tag) {
-            self.answer_claim(member, Claimed::Unavailable);
+        match engine.store.waiting.remove(&tag) {
+            Some(Waiting::Claim { member, .. }) => {
+                self.answer_claim(member, Claimed::Unavailable);
+            }
+            Some(Waiting::RoomEnd(room)) => {
+                // Asked again once the link is back.
+                engine.rooms.remove(&room);
+                engine.rooms_changed = true;
+            }
+            Some(Waiting::History {
+                member,
+                room,
+                count,
+            }) => {
+                self.chat
+                    .stored_history(member, &room, &[], count, &self.now);
+                self.deliver();
+            }
+            // Registration reads the listings and claims the names again.
+            Some(Waiting::Reclaim(_) | Waiting::Listing(_) | Waiting::Topic(_)) | None => {}
         }
     }
 
@@ -437,11 +455,10 @@ impl Server {
             Bytes::from_static(b"1"),
         ];
         if !engine.command(tag, &args, now) {
-            // Read from the start of what it keeps rather than not at all.
+            // The link is down: asked again at a later flush.
             engine.store.waiting.remove(&tag);
-            if let Some(at) = engine.rooms.get_mut(room) {
-                *at = Some(Bytes::from_static(b"0-0"));
-            }
+            engine.rooms.remove(room);
+            engine.rooms_changed = true;
         }
     }
 
