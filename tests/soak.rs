@@ -232,7 +232,8 @@ fn chatter(
     while !done.iter().all(|&d| d) {
         assert!(
             Instant::now() < hard_stop,
-            "n{me} never saw everyone finish"
+            "n{me} never saw everyone finish: waiting for {:?}, lines got {got:?}",
+            (0..n).filter(|&i| !done[i]).collect::<Vec<_>>()
         );
         let now = Instant::now();
         if now < deadline && now >= next_send {

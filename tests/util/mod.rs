@@ -297,7 +297,14 @@ pub fn spawn_binary(extra: &[&str]) -> (ServerProcess, SocketAddr) {
     command
         .args(["--addr", "127.0.0.1:0"])
         .args(extra)
-        .env("RUST_LOG", "info")
+        // `LINECHAT_TEST_LOG=debug` (or any level) shows the server's log.
+        .env(
+            "RUST_LOG",
+            std::env::var("LINECHAT_TEST_LOG")
+                .ok()
+                .filter(|l| !l.is_empty() && l != "1")
+                .unwrap_or_else(|| "info".into()),
+        )
         .stderr(Stdio::piped());
     spawn_command(command)
 }
