@@ -586,3 +586,30 @@ fn history_and_topics_outlive_every_node() {
         assert!(line.ends_with(&format!(" alice: {word}")), "{line}");
     }
 }
+
+/// A node stopped (SIGSTOP) for longer than `--node-timeout` is counted
+/// gone by the others; when it runs again it registers again, so its users
+/// are seen to join again and their lines cross once more.
+#[test]
+fn a_stalled_node_comes_back() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let timeout = ["--node-timeout", "1"];
+    let (a, b) = (
+        Node::start_with(&url, &timeout),
+        Node::start_with(&url, &timeout),
+    );
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let mut bob = mark(&b, "bob", &mut alice);
+    b.process.signal(libc::SIGSTOP);
+    alice.expect_line("*** bob has left");
+    b.process.signal(libc::SIGCONT);
+    alice.expect_line("*** bob has joined");
+    bob.send("after the stall\n");
+    alice.expect_line("bob: after the stall");
+    alice.send("/who\n");
+    assert!(alice.line().starts_with("*** 2 online: alice (idle "));
+}

@@ -14,7 +14,10 @@
 //!
 //! - **Heartbeat** (every third of `--node-timeout`): refreshes this
 //!   node's key and the expiry of its listing, sets the epoch if Redis has
-//!   none, and returns the epoch and the nodes alive. A node another one
+//!   none, and returns the epoch, the nodes alive, and whether this node's
+//!   key was still there: if it had lapsed (the node was stopped, starved
+//!   of CPU or cut off for a whole `--node-timeout`), the others have seen
+//!   its users leave, so it registers again. A node another one
 //!   shows members of that is not alive (and the link has been up for a
 //!   whole `--node-timeout`, so it had its chance to beat) is gone: its
 //!   members are announced as left.
@@ -46,7 +49,9 @@ use std::time::{Duration, Instant};
 const TOPICS: &[u8] = b"linechat:topics";
 
 const HEARTBEAT: &str = r"
-redis.call('SET', 'linechat:node:' .. ARGV[1], '1', 'PX', ARGV[2])
+local me = 'linechat:node:' .. ARGV[1]
+local was = redis.call('EXISTS', me)
+redis.call('SET', me, '1', 'PX', ARGV[2])
 redis.call('PEXPIRE', 'linechat:presence:' .. ARGV[1], ARGV[2])
 redis.call('SADD', 'linechat:nodes', ARGV[1])
 local epoch = redis.call('GET', 'linechat:epoch')
@@ -62,7 +67,7 @@ for _, n in ipairs(redis.call('SMEMBERS', 'linechat:nodes')) do
     redis.call('SREM', 'linechat:nodes', n)
   end
 end
-return {epoch, live}
+return {epoch, live, was}
 ";
 
 const CLAIM: &str = r"
@@ -314,7 +319,7 @@ impl Server {
         }
     }
 
-    /// The heartbeat's answer: `[epoch, [node, ...]]`.
+    /// The heartbeat's answer: `[epoch, [node, ...], was this node's key there]`.
     fn beat(&mut self, frame: BytesFrame) {
         let Some(engine) = self.engine.as_mut() else {
             return;
@@ -322,7 +327,11 @@ impl Server {
         engine.store.beating = false;
         let parsed = match &frame {
             BytesFrame::Array(parts) => match &parts[..] {
-                [BytesFrame::BulkString(epoch), BytesFrame::Array(nodes)] => {
+                [
+                    BytesFrame::BulkString(epoch),
+                    BytesFrame::Array(nodes),
+                    BytesFrame::Integer(was),
+                ] => {
                     let live: Vec<u16> = (nodes.iter())
                         .filter_map(|n| match n {
                             BytesFrame::BulkString(hex) => std::str::from_utf8(hex)
@@ -331,19 +340,25 @@ impl Server {
                             _ => None,
                         })
                         .collect();
-                    Some((epoch.clone(), live))
+                    Some((epoch.clone(), live, *was == 1))
                 }
                 _ => None,
             },
             _ => None,
         };
-        let Some((epoch, live)) = parsed else {
+        let Some((epoch, live, was_alive)) = parsed else {
             conn_log!(self, Warn, "redis: unexpected heartbeat answer: {frame:?}");
             return;
         };
         let store = &engine.store;
         if store.epoch.as_ref().is_some_and(|e| *e != epoch) {
             warn!("redis: the epoch changed: Redis lost its data; registering again");
+            engine.store.registered = false;
+        }
+        if engine.store.registered && !was_alive {
+            warn!(
+                "redis: this node's heartbeat lapsed, the others counted it gone; registering again"
+            );
             engine.store.registered = false;
         }
         if !engine.store.registered {
