@@ -10,6 +10,18 @@
 //! against `ncat -l --chat` for comparison. Below the first table, each
 //! fanout row's server CPU per delivery, and R1's (rooms) against F1's.
 //!
+//! Then the cluster cases (X), each against a fresh redis-server and two
+//! fresh linechat nodes sharing it (`--redis`), in two more tables: X1
+//! and X2 (cross-node latency, and throughput with what it costs Redis:
+//! CPU, commands per second, commands per sender write and per line, for
+//! two reader counts), X3 (one node killed with SIGKILL under 1000 users
+//! while 1000 on the other chat: how long until every survivor has seen
+//! every leave and the names are free, and whether the survivors' lines
+//! all arrived in order). They skip, saying so, when there is no
+//! redis-server: `$LINECHAT_REDIS_SERVER`, else `redis-server` on `PATH`
+//! or in /usr/bin, /usr/sbin, /usr/local/bin (`sh scripts/redis-server.sh`
+//! finds or installs one and prints its path).
+//!
 //! It builds nothing: it runs the release binaries, found through
 //! `LINECHAT_BIN` and `LINECHAT_LOAD_BIN` or in the workspace's
 //! `target/release` (run `cargo build --release --workspace --bins` first;
@@ -24,18 +36,24 @@
 //!   its `--help` does not list are left out (and said so), so a build that
 //!   predates some flags runs with the rest.
 //! - `LINECHAT_SERVER_ARGS="--rate 0"`: the server's flags instead of the
-//!   limits-off set, for the cases that use that set (A cases set their own).
+//!   limits-off set, for the cases that use that set (A cases set their own;
+//!   X cases add `--redis` and their own).
+//! - `LINECHAT_REDIS_SERVER=/path/to/redis-server`: the Redis for the X
+//!   cases.
+//! - `LINECHAT_BENCH_LOGS=DIR`: keep each X case node's log (RUST_LOG=info)
+//!   in DIR, named after the case.
 //!
 //! Everything listens and connects on 127.0.0.1 only, and every run is
 //! bounded by the generator's own deadline. Exits non-zero if any case
 //! failed (loss, reordering, failed clients, a server that did not start).
 
 use linechat::config::NO_ADDRESS_LIMITS;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -53,13 +71,18 @@ struct Case {
     table: Table,
 }
 
-/// The two tables.
+/// The tables.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Table {
     /// Throughput, latency, idle memory, logins.
     Load,
     /// Peak memory under attack, and a join storm.
     Abuse,
+    /// Two nodes sharing a Redis: latency same-node and cross-node, and
+    /// what the load costs Redis.
+    Cluster,
+    /// Two nodes sharing a Redis, one killed.
+    Failover,
 }
 
 /// The server's `--max-outbuf` in the abuse cases: small, so queues fill
@@ -271,6 +294,9 @@ struct Outcome {
     json: String,
     /// Server CPU share over the generator's whole run, from /proc.
     server_cpu_whole: Option<f64>,
+    /// Cluster cases: how often the nodes' logs said another node stopped
+    /// answering.
+    nodes_lost: Option<u64>,
     ok: bool,
     note: Option<String>,
 }
@@ -280,6 +306,7 @@ impl Outcome {
         Outcome {
             json: String::new(),
             server_cpu_whole: None,
+            nodes_lost: None,
             ok: false,
             note: Some(why),
         }
@@ -362,17 +389,47 @@ fn main() -> ExitCode {
         }
     }
 
-    let (load, abuse): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.table == Table::Load);
+    let cluster: Vec<ClusterCase> = cluster_cases(quick)
+        .into_iter()
+        .filter(|c| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| w.iter().any(|id| id == c.id))
+        })
+        .collect();
+    if !cluster.is_empty() {
+        rows.extend(run_cluster_cases(
+            &server_bin,
+            &label,
+            &known,
+            &load_bin,
+            &cluster,
+        ));
+    }
+
+    let table = |t: Table| -> Vec<&Row> { rows.iter().filter(|r| r.table == t).collect() };
+    let load = table(Table::Load);
     if !load.is_empty() {
         print_table(&load);
         if !ncat {
             println!("(ncat not installed: no comparison with `ncat -l --chat`)");
         }
     }
+    let abuse = table(Table::Abuse);
     if !abuse.is_empty() {
         print_abuse_table(&abuse);
     }
-    println!("\nserver flags besides --addr:");
+    let cluster = table(Table::Cluster);
+    if !cluster.is_empty() {
+        print_cluster_table(&cluster);
+    }
+    let failover = table(Table::Failover);
+    if !failover.is_empty() {
+        print_failover_table(&failover);
+    }
+    if !rows.is_empty() {
+        println!("\nserver flags besides --addr:");
+    }
     for r in rows.iter().filter(|r| r.server != "ncat") {
         println!("  {} {}: {}", r.id, r.server, r.flags.join(" "));
     }
@@ -422,9 +479,9 @@ fn run_linechat(
     };
     let out = run_generator(
         load_bin,
-        case,
+        &case.args,
         &format!("127.0.0.1:{}", server.port),
-        server.pid(),
+        &[server.pid()],
         &[],
     );
     server.stop();
@@ -466,22 +523,31 @@ fn run_ncat(load_bin: &PathBuf, case: &Case) -> Outcome {
     let extra = ["--no-name", "--concurrency", "8"];
     let out = run_generator(
         load_bin,
-        case,
+        &case.args,
         &format!("127.0.0.1:{port}"),
-        child.id(),
+        &[child.id()],
         &extra,
     );
     stop(&mut child);
     out
 }
 
-/// Runs the generator with `--json` against `addr` and collects its result
-/// and the server's CPU time over the run.
-fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &[&str]) -> Outcome {
-    let cpu_before = linechat::sys::process_cpu(pid);
+/// Runs the generator with `args`, `--json` against `addr` (one or several,
+/// comma-separated) and collects its result and the servers' CPU time over
+/// the run (`pids`, one per address or fewer; their sum).
+fn run_generator(
+    load_bin: &PathBuf,
+    args: &[String],
+    addr: &str,
+    pids: &[u32],
+    extra: &[&str],
+) -> Outcome {
+    let cpu = || -> Option<Duration> { pids.iter().map(|&p| linechat::sys::process_cpu(p)).sum() };
+    let cpu_before = cpu();
+    let pid_list: Vec<String> = pids.iter().map(u32::to_string).collect();
     let started = Instant::now();
     let output = Command::new(load_bin)
-        .args(&case.args)
+        .args(args)
         .args(extra)
         .args([
             "--addr",
@@ -489,7 +555,7 @@ fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &
             "--json",
             "--quiet",
             "--pid",
-            &pid.to_string(),
+            &pid_list.join(","),
         ])
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -500,7 +566,7 @@ fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &
         Err(e) => return Outcome::failed(format!("linechat-load: {e}")),
     };
     let server_cpu_whole = cpu_before
-        .zip(linechat::sys::process_cpu(pid))
+        .zip(cpu())
         .map(|(b, a)| a.saturating_sub(b).as_secs_f64() / wall.max(1e-9));
     let json = String::from_utf8_lossy(&output.stdout).trim().to_string();
     let ok = output.status.success();
@@ -515,6 +581,7 @@ fn run_generator(load_bin: &PathBuf, case: &Case, addr: &str, pid: u32, extra: &
     Outcome {
         json,
         server_cpu_whole,
+        nodes_lost: None,
         ok,
         note,
     }
@@ -576,6 +643,16 @@ fn split_known(flags: &[String], known: &[String]) -> (Vec<String>, Vec<String>)
 struct Server {
     child: Child,
     port: u16,
+    /// Log lines saying another node stopped answering (with `--redis`).
+    nodes_lost: Arc<AtomicU64>,
+}
+
+/// What a server's log has said so far, as [`Server::spawn`] waits for it.
+enum Heard {
+    /// `listening on 127.0.0.1:PORT`.
+    Port(u16),
+    /// A line with the text it was told to wait for.
+    Ready,
 }
 
 impl Server {
@@ -583,6 +660,18 @@ impl Server {
     /// `listening on 127.0.0.1:PORT` log line. A thread keeps reading its
     /// stderr so the pipe never fills and blocks the server.
     fn start(bin: &PathBuf, flags: &[String]) -> Result<Server, String> {
+        Server::spawn(bin, flags, None, None)
+    }
+
+    /// [`Server::start`], then also waits for a log line containing
+    /// `ready` if given (a node's `registered with Redis`), and copies the
+    /// log to the file `log` if given.
+    fn spawn(
+        bin: &PathBuf,
+        flags: &[String],
+        ready: Option<&'static str>,
+        log: Option<PathBuf>,
+    ) -> Result<Server, String> {
         let mut child = Command::new(bin)
             .args(["--addr", "127.0.0.1:0"])
             .args(flags)
@@ -593,43 +682,80 @@ impl Server {
             .spawn()
             .map_err(|e| format!("{}: {e}", bin.display()))?;
         let stderr = child.stderr.take().expect("stderr is piped");
-        let (tx, rx) = mpsc::channel::<Result<u16, String>>();
+        let (tx, rx) = mpsc::channel::<Result<Heard, String>>();
+        let mut copy = match log {
+            Some(path) => Some(std::io::BufWriter::new(
+                std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+            )),
+            None => None,
+        };
+        let nodes_lost = Arc::new(AtomicU64::new(0));
+        let lost = Arc::clone(&nodes_lost);
         thread::spawn(move || {
             let mut head = Vec::new();
-            let mut sent = false;
+            let (mut port, mut is_ready) = (false, ready.is_none());
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if !sent {
-                    if let Some(port) = listening_port(&line) {
-                        let _ = tx.send(Ok(port));
-                        sent = true;
-                    } else if head.len() < 20 {
-                        head.push(line);
-                    }
+                if let Some(file) = copy.as_mut() {
+                    let _ = writeln!(file, "{line}");
+                }
+                if line.contains("stopped answering") {
+                    lost.fetch_add(1, Ordering::Relaxed);
+                }
+                if port && is_ready {
+                    continue;
+                }
+                if let Some(p) = listening_port(&line).filter(|_| !port) {
+                    let _ = tx.send(Ok(Heard::Port(p)));
+                    port = true;
+                } else if ready.is_some_and(|r| line.contains(r)) && !is_ready {
+                    let _ = tx.send(Ok(Heard::Ready));
+                    is_ready = true;
+                } else if head.len() < 20 {
+                    head.push(line);
                 }
             }
-            if !sent {
+            if !(port && is_ready) {
                 let _ = tx.send(Err(format!(
-                    "linechat exited before listening: {}",
+                    "linechat exited before it was ready: {}",
                     head.join(" | ")
                 )));
             }
         });
-        match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(Ok(port)) => Ok(Server { child, port }),
-            Ok(Err(e)) => {
-                stop(&mut child);
-                Err(e)
-            }
-            Err(_) => {
-                stop(&mut child);
-                Err("linechat did not log `listening on` within 10 s".into())
+        let until = Instant::now() + Duration::from_secs(10);
+        let (mut port, mut is_ready) = (None, ready.is_none());
+        while port.is_none() || !is_ready {
+            match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                Ok(Ok(Heard::Port(p))) => port = Some(p),
+                Ok(Ok(Heard::Ready)) => is_ready = true,
+                Ok(Err(e)) => {
+                    stop(&mut child);
+                    return Err(e);
+                }
+                Err(_) => {
+                    stop(&mut child);
+                    return Err(format!(
+                        "linechat did not log `listening on`{} within 10 s",
+                        ready.map_or(String::new(), |r| format!(" and `{r}`"))
+                    ));
+                }
             }
         }
+        let port = port.expect("the loop ends with a port");
+        Ok(Server {
+            child,
+            port,
+            nodes_lost,
+        })
     }
 
     fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// How often its log has said another node stopped answering.
+    fn nodes_lost(&self) -> u64 {
+        self.nodes_lost.load(Ordering::Relaxed)
     }
 
     fn stop(&mut self) {
@@ -906,4 +1032,437 @@ fn render(header: &[&str], rows: Vec<Vec<String>>) {
         }
     }
     println!();
+}
+
+// ---------------------------------------------------------------------------
+// Cluster cases: a fresh redis-server and two fresh linechat nodes per run.
+
+/// How long a node may miss its heartbeat in the failover case before the
+/// other counts it gone (`--node-timeout`); short, to keep the run short.
+const NODE_TIMEOUT_SECS: u32 = 5;
+
+/// One cluster run.
+struct ClusterCase {
+    id: &'static str,
+    what: String,
+    /// Generator arguments (mode first), without addresses, PIDs, `--redis`,
+    /// `--kill-pid` and output flags.
+    args: Vec<String>,
+    /// The nodes' flags besides `--addr`, `--redis` and [`server_args`].
+    node_flags: Vec<String>,
+    /// Kill the second node (failover mode) rather than measure load.
+    failover: bool,
+}
+
+/// The cluster cases. Client n is on node n mod 2, so every case splits
+/// its users evenly and its senders too (X3's senders are all on the first
+/// node, the one that survives).
+fn cluster_cases(quick: bool) -> Vec<ClusterCase> {
+    let secs = if quick { 3 } else { 10 };
+    let args = |s: String| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+    let load = |id, what: String, gen_args: String| ClusterCase {
+        id,
+        what,
+        args: args(gen_args),
+        node_flags: Vec::new(),
+        failover: false,
+    };
+    // Failover: (users over both nodes, node timeout, kill after, seconds).
+    let (users, timeout, kill_after, duration) = if quick {
+        (500, 2, 2, 8)
+    } else {
+        (2000, NODE_TIMEOUT_SECS, 3, 15)
+    };
+    vec![
+        load(
+            "X1",
+            format!("2 nodes C=100 S=10 500/s {secs}s"),
+            format!("fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
+        ),
+        load(
+            "X2",
+            format!("2 nodes C=100 S=100 max {secs}s"),
+            format!("fanout --clients 100 --senders 100 --duration {secs}"),
+        ),
+        load(
+            "X2",
+            format!("2 nodes C=50 S=10 max {secs}s"),
+            format!("fanout --clients 50 --senders 10 --duration {secs}"),
+        ),
+        load(
+            "X2",
+            format!("2 nodes C=200 S=10 max {secs}s"),
+            format!("fanout --clients 200 --senders 10 --duration {secs}"),
+        ),
+        ClusterCase {
+            id: "X3",
+            what: format!(
+                "kill 1 of 2 nodes, {} users each, S=10 100/s, node-timeout {timeout}s",
+                users / 2
+            ),
+            args: args(format!(
+                "failover --clients {users} --senders 10 --rate 100 --kill-after {kill_after} \
+                 --duration {duration}"
+            )),
+            node_flags: strings(&["--node-timeout", &timeout.to_string(), "--quiet-joins", "0"]),
+            failover: true,
+        },
+    ]
+}
+
+/// Runs the cluster cases, or says why they are skipped (no redis-server,
+/// or a linechat without `--redis`: no rows then).
+fn run_cluster_cases(
+    server_bin: &PathBuf,
+    label: &str,
+    known: &[String],
+    load_bin: &PathBuf,
+    cases: &[ClusterCase],
+) -> Vec<Row> {
+    let ids: Vec<&str> = cases.iter().map(|c| c.id).collect();
+    let Some(redis_bin) = redis_binary().filter(|p| p.is_file()) else {
+        eprintln!(
+            "load bench: {} skipped: no redis-server (set LINECHAT_REDIS_SERVER, or run \
+             `sh scripts/redis-server.sh`, which installs Debian's as root)",
+            ids.join(", ")
+        );
+        return Vec::new();
+    };
+    if !known.is_empty() && !known.iter().any(|f| f == "--redis") {
+        eprintln!(
+            "load bench: {} skipped: {label} has no --redis",
+            ids.join(", ")
+        );
+        return Vec::new();
+    }
+    let mut rows = Vec::new();
+    for case in cases {
+        let wanted = [server_args(), case.node_flags.clone()].concat();
+        let (flags, unknown) = split_known(&wanted, known);
+        eprintln!("load bench: {} {} ({label}) ...", case.id, case.what);
+        if !unknown.is_empty() {
+            eprintln!(
+                "load bench: {label} does not know {}; left out",
+                unknown.join(" ")
+            );
+        }
+        let out = run_cluster(server_bin, &flags, load_bin, &redis_bin, case);
+        rows.push(Row {
+            id: case.id,
+            server: label.to_string(),
+            what: case.what.clone(),
+            table: if case.failover {
+                Table::Failover
+            } else {
+                Table::Cluster
+            },
+            flags: [flags, strings(&["--redis", "redis://127.0.0.1:PORT"])].concat(),
+            out,
+        });
+    }
+    rows
+}
+
+/// One cluster case: Redis, two nodes sharing it, the generator against
+/// both; everything stopped afterwards.
+fn run_cluster(
+    server_bin: &PathBuf,
+    flags: &[String],
+    load_bin: &PathBuf,
+    redis_bin: &PathBuf,
+    case: &ClusterCase,
+) -> Outcome {
+    let mut redis = match Redis::start(redis_bin) {
+        Ok(r) => r,
+        Err(e) => return Outcome::failed(e),
+    };
+    let node_flags = [
+        flags.to_vec(),
+        strings(&["--redis", &format!("redis://127.0.0.1:{}", redis.port)]),
+    ]
+    .concat();
+    let mut nodes = Vec::new();
+    for i in 0..2 {
+        // With LINECHAT_BENCH_LOGS=DIR, each node's log is kept there.
+        let log = std::env::var_os("LINECHAT_BENCH_LOGS").map(|dir| {
+            let what: String = case
+                .what
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            PathBuf::from(dir).join(format!("{}-{what}-node{i}.log", case.id))
+        });
+        match Server::spawn(server_bin, &node_flags, Some("registered with Redis"), log) {
+            Ok(node) => nodes.push(node),
+            Err(e) => {
+                nodes.iter_mut().for_each(Server::stop);
+                redis.stop();
+                return Outcome::failed(format!("node: {e}"));
+            }
+        }
+    }
+    let addrs: Vec<String> = nodes
+        .iter()
+        .map(|n| format!("127.0.0.1:{}", n.port))
+        .collect();
+    let redis_addr = format!("127.0.0.1:{}", redis.port);
+    let victim = nodes[1].pid().to_string();
+    let mut out = if case.failover {
+        // Only the survivor's CPU: the other is killed mid-run.
+        run_generator(
+            load_bin,
+            &case.args,
+            &addrs.join(","),
+            &[nodes[0].pid()],
+            &["--kill-pid", &victim],
+        )
+    } else {
+        run_generator(
+            load_bin,
+            &case.args,
+            &addrs.join(","),
+            &[nodes[0].pid(), nodes[1].pid()],
+            &["--redis", &redis_addr],
+        )
+    };
+    nodes.iter_mut().for_each(Server::stop);
+    redis.stop();
+    // A failover loses one node, once; a load run none. More means a live
+    // node was taken for gone (its heartbeat was late by --node-timeout).
+    let lost = nodes.iter().map(Server::nodes_lost).sum::<u64>();
+    out.nodes_lost = Some(lost);
+    if lost > u64::from(case.failover) {
+        out.ok = false;
+        let why = format!(
+            "the nodes' logs say `stopped answering` {lost} times: a live node was taken for gone"
+        );
+        out.note = Some(match out.note.take() {
+            Some(note) => format!("{note}; {why}"),
+            None => why,
+        });
+    }
+    out
+}
+
+/// The redis-server to run, as the tests find it: `$LINECHAT_REDIS_SERVER`,
+/// else `redis-server` on `PATH` or in the usual directories.
+fn redis_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("LINECHAT_REDIS_SERVER").filter(|p| !p.is_empty()) {
+        return Some(path.into());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/bin", "/usr/sbin", "/usr/local/bin"].map(PathBuf::from))
+        .map(|dir| dir.join("redis-server"))
+        .find(|p| p.is_file())
+}
+
+/// A redis-server on a free loopback port, persistence off, in a
+/// temporary directory of its own.
+struct Redis {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl Redis {
+    /// Starts one and waits until it accepts connections; a port found
+    /// free may be taken before it binds it, so up to five ports are tried.
+    fn start(bin: &PathBuf) -> Result<Redis, String> {
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| format!("no free port: {e}"))?
+                .port();
+            let dir = std::env::temp_dir().join(format!(
+                "linechat-bench-redis-{}-{port}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let mut child = Command::new(bin)
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+                .arg("--dir")
+                .arg(&dir)
+                .arg("--logfile")
+                .arg(dir.join("redis.log"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("{}: {e}", bin.display()))?;
+            let until = Instant::now() + Duration::from_secs(10);
+            loop {
+                if is_listening(port) {
+                    return Ok(Redis { child, port, dir });
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // Its port was taken: try another.
+                }
+                if Instant::now() > until {
+                    stop(&mut child);
+                    return Err("redis-server did not listen within 10 s".into());
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        Err("redis-server did not start on any of 5 free ports".into())
+    }
+
+    fn stop(&mut self) {
+        stop(&mut self.child);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `a/b` of two figures, `-` for a missing one.
+fn pair(a: Option<f64>, b: Option<f64>) -> String {
+    format!("{}/{}", fmt_int(a), fmt_int(b))
+}
+
+/// What the cluster table's columns mean.
+const CLUSTER_NOTES: &str = "\
+Two linechat nodes sharing one Redis; client n is on node n mod 2, senders too.
+same/cross p50/p99: delivery latency between users of one node, and of the two;
+node CPU: each node's share of one core over the measurement; Redis CPU and
+calls/s: over the measurement (INFO); calls/write, XADD/write: Redis commands
+(all, XADD) per sender write of one or more lines (about one server read: a
+sender turn), from the start of the measurement until the last line arrived;
+calls/line: per measured line; calls/deliv: per delivery (calls include those
+a script makes: each node's heartbeat is an EVAL and a few more); gen CPU: the
+generator's (one thread: near 100% means it, not the cluster, is the limit);
+lost nodes: how often the nodes logged that the other stopped answering (0 here).
+";
+
+/// Prints the cluster load table (X1, X2).
+fn print_cluster_table(rows: &[&Row]) {
+    let header = [
+        "case",
+        "server",
+        "what",
+        "deliv/s",
+        "same p50/p99 µs",
+        "cross p50/p99 µs",
+        "node CPU",
+        "Redis CPU",
+        "calls/s",
+        "XADD/s",
+        "calls/write",
+        "XADD/write",
+        "calls/line",
+        "calls/deliv",
+        "gen CPU",
+        "lost nodes",
+        "ok",
+    ];
+    let ratio = |v: Option<f64>, digits: usize| v.map_or("-".into(), |v| format!("{v:.digits$}"));
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let o = &r.out;
+            vec![
+                r.id.to_string(),
+                r.server.clone(),
+                r.what.clone(),
+                fmt_int(o.num("deliveries_per_sec")),
+                pair(o.num("same_node_p50_us"), o.num("same_node_p99_us")),
+                pair(o.num("cross_node_p50_us"), o.num("cross_node_p99_us")),
+                format!(
+                    "{} + {}",
+                    fmt_pct(o.num("server_cpu_node0")),
+                    fmt_pct(o.num("server_cpu_node1"))
+                ),
+                fmt_pct(o.num("redis_cpu")),
+                fmt_int(o.num("redis_calls_per_sec")),
+                fmt_int(o.num("redis_xadd_per_sec")),
+                ratio(o.num("redis_calls_per_write"), 2),
+                ratio(o.num("redis_xadd_per_write"), 2),
+                ratio(o.num("redis_calls_per_line"), 3),
+                ratio(o.num("redis_calls_per_delivery"), 5),
+                fmt_pct(o.num("gen_cpu")),
+                o.nodes_lost.map_or("-".into(), |n| n.to_string()),
+                if o.ok { "ok".into() } else { "FAIL".into() },
+            ]
+        })
+        .collect();
+    render(&header, cells);
+    print!("{CLUSTER_NOTES}");
+    for r in rows {
+        let calls: Vec<String> = r
+            .out
+            .json
+            .split(',')
+            .filter_map(|kv| kv.strip_prefix("\"redis_calls_"))
+            .filter(|kv| !kv.starts_with("per_"))
+            .map(|kv| kv.replacen("\":", " ", 1))
+            .collect();
+        if !calls.is_empty() {
+            println!("{} {}: Redis commands {}", r.id, r.what, calls.join(", "));
+        }
+    }
+}
+
+/// What the failover table's columns mean.
+const FAILOVER_NOTES: &str = "\
+login s: every user of both nodes logged in and every join notice read; then the
+senders (all on the surviving node) start, and the other node gets SIGKILL.
+Times after the kill: first leave: a survivor sees the first `*** NAME has left`
+for a user of the killed node; all leaves: every survivor has seen one for every
+such user; names free: a login with a killed user's name (the first and the
+last) succeeds at the survivor, tried every 50 ms. lines/lost/ooo: the senders'
+lines, and deliveries to survivors lost or out of order, across the failover;
+p99: their latency; CPU: the survivor's, over the sending; early leaves: leave
+notices for our users before the kill; lost nodes: how often the nodes logged that
+the other stopped answering (1 here: the kill; more, or early leaves, means a live
+node was taken for gone).
+";
+
+/// Prints the failover table (X3).
+fn print_failover_table(rows: &[&Row]) {
+    let header = [
+        "case",
+        "server",
+        "what",
+        "login s",
+        "first leave s",
+        "all leaves s",
+        "names free s",
+        "lines",
+        "deliveries",
+        "lost",
+        "ooo",
+        "p99 µs",
+        "srv CPU",
+        "early leaves",
+        "lost nodes",
+        "ok",
+    ];
+    let secs = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.2}"));
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let o = &r.out;
+            vec![
+                r.id.to_string(),
+                r.server.clone(),
+                r.what.clone(),
+                secs(o.num("login_secs")),
+                secs(o.num("first_leave_secs")),
+                secs(o.num("all_leaves_secs")),
+                secs(o.num("names_free_secs")),
+                fmt_int(o.num("sent")),
+                fmt_int(o.num("received")),
+                fmt_int(o.num("lost")),
+                fmt_int(o.num("out_of_order")),
+                fmt_int(o.num("p99_us")),
+                fmt_pct(o.num("server_cpu")),
+                fmt_int(o.num("early_leaves")),
+                o.nodes_lost.map_or("-".into(), |n| n.to_string()),
+                if o.ok { "ok".into() } else { "FAIL".into() },
+            ]
+        })
+        .collect();
+    render(&header, cells);
+    print!("{FAILOVER_NOTES}");
 }

@@ -24,6 +24,13 @@
 //! for them) or write a pattern over and over as fast as the socket takes
 //! it, or both. The engine only does what the role says and counts the
 //! attackers the server disconnects; the shapes are `modes.rs`'s.
+//!
+//! With several server addresses (the nodes of a linechat cluster) client
+//! `n` connects to address `n mod count`, its node. For failover runs the
+//! engine can also stop counting a node's clients, drop them without a
+//! word once that node is killed, watch the others for leave notices
+//! (`leaves.rs`), and log in probes: clients with a name of the caller's
+//! choosing whose refusal is an answer, not a failure of the run.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, SocketAddrV4};
@@ -35,6 +42,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
+use crate::leaves::Leaves;
 use crate::login::{self, Heard};
 use crate::os;
 use crate::rooms::{self, Answer};
@@ -68,8 +76,8 @@ const FLOOD_WRITES: usize = 16;
 /// Where to connect and how to log in; fixed for a run.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// The server.
-    pub addr: SocketAddrV4,
+    /// The servers: client `n` connects to `addrs[n % addrs.len()]`.
+    pub addrs: Vec<SocketAddrV4>,
     /// Names are `<prefix><n>`, `n` counting clients from 0.
     pub prefix: String,
     /// How a client logs in.
@@ -155,6 +163,14 @@ struct Client {
     number: u64,
     /// Its room, `n mod rooms` (0 with one room).
     room: u32,
+    /// Index of the server address it connects to (`n mod addresses`,
+    /// unless a probe).
+    node: u32,
+    /// The lines it finds go to the tally (false: they count as foreign).
+    tallied: bool,
+    /// A probe ([`Engine::start_probe`]): its login's outcome is reported
+    /// in [`Engine::take_probe_news`], and it counts in no total.
+    probe: bool,
     /// When the current phase began, for the login deadline.
     since: Instant,
     /// The partial last line of the previous read.
@@ -208,6 +224,20 @@ pub struct Counts {
     pub left: u64,
     /// Logged-in attackers the server closed or reset (not in `dropped`).
     pub attackers_dropped: u64,
+    /// Logged-in clients of a killed node, dropped by [`Engine::forget_node`]
+    /// (not in `dropped`).
+    pub forgotten: u64,
+}
+
+/// How a probe's login ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeNews {
+    /// The server took the name; the probe stays logged in.
+    In,
+    /// The server refused the name; the probe is closed.
+    Refused,
+    /// It failed otherwise (connect, closed, no answer in time); closed.
+    Failed,
 }
 
 /// The current readiness barrier: one sender per room, each sending the
@@ -276,6 +306,10 @@ pub struct Engine {
     pub counts: Counts,
     /// Barrier lines found in another room than their sender's.
     pub cross_room: u64,
+    /// Leave notices to watch for, in what the clients read (failover).
+    pub leaves: Option<Leaves>,
+    /// Probe logins that ended since the last look: (number, outcome).
+    probe_news: Vec<(u64, ProbeNews)>,
     /// The first thing that went wrong, for the report.
     pub first_error: Option<String>,
     /// A refused name: the run cannot succeed; [`Engine::pump`] returns it
@@ -306,6 +340,8 @@ impl Engine {
             to_close: Vec::new(),
             counts: Counts::default(),
             cross_room: 0,
+            leaves: None,
+            probe_news: Vec::new(),
             first_error: None,
             refusal: None,
             next_tick: now + TICK,
@@ -341,48 +377,127 @@ impl Engine {
         self.clients.len()
     }
 
-    /// Keys of the logged-in clients, in key order.
-    pub fn ready_keys(&self) -> Vec<usize> {
+    /// The logged-in clients (not probes) and their keys.
+    fn ready(&self) -> impl Iterator<Item = (usize, &Client)> {
         self.clients
             .iter()
-            .filter(|(_, c)| c.phase == Phase::Ready)
-            .map(|(k, _)| k)
-            .collect()
+            .filter(|(_, c)| c.phase == Phase::Ready && !c.probe)
+    }
+
+    /// Keys of the logged-in clients, in key order.
+    pub fn ready_keys(&self) -> Vec<usize> {
+        self.ready().map(|(k, _)| k).collect()
     }
 
     /// The logged-in clients as (key, number, room), in key order.
     pub fn ready_clients(&self) -> Vec<(usize, u64, u32)> {
-        self.clients
-            .iter()
-            .filter(|(_, c)| c.phase == Phase::Ready)
-            .map(|(k, c)| (k, c.number, c.room))
-            .collect()
+        self.ready().map(|(k, c)| (k, c.number, c.room)).collect()
     }
 
     /// The room of every key below `len`: [`NO_ROOM`] for a key that is
-    /// no logged-in client.
+    /// no logged-in client, or one whose lines are not tallied.
     pub fn receiver_rooms(&self, len: usize) -> Vec<u32> {
         let mut rooms = vec![NO_ROOM; len];
-        for (k, c) in self.clients.iter() {
-            if c.phase == Phase::Ready && k < len {
+        for (k, c) in self.ready().filter(|(_, c)| c.tallied) {
+            if k < len {
                 rooms[k] = c.room;
             }
         }
         rooms
     }
 
+    /// The node (address index) of every key below `len`; 0 for a key
+    /// that is no logged-in client.
+    pub fn receiver_nodes(&self, len: usize) -> Vec<u32> {
+        let mut nodes = vec![0; len];
+        for (k, c) in self.ready() {
+            if k < len {
+                nodes[k] = c.node;
+            }
+        }
+        nodes
+    }
+
+    /// The node (address index) client number `n` connects to.
+    pub fn node_of(&self, n: u64) -> u32 {
+        (n % self.target.addrs.len().max(1) as u64) as u32
+    }
+
+    /// From now on the lines that clients of `node` find are not tallied
+    /// (they count as foreign); call before building the tally, whose
+    /// receivers come from [`Engine::receiver_rooms`].
+    pub fn untally_node(&mut self, node: u32) {
+        for (_, c) in self.clients.iter_mut() {
+            if c.node == node {
+                c.tallied = false;
+            }
+        }
+    }
+
+    /// Closes every client of `node`, whose server has just been killed,
+    /// without counting any as failed or dropped (logged-in ones count in
+    /// `forgotten`). Call it between pumps, so none of their closes has
+    /// been seen yet.
+    pub fn forget_node(&mut self, node: u32) {
+        let keys: Vec<usize> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.node == node && c.phase != Phase::Closed)
+            .map(|(k, _)| k)
+            .collect();
+        for key in keys {
+            let c = &mut self.clients[key];
+            match c.phase {
+                Phase::Ready if !c.probe => {
+                    self.counts.ready -= 1;
+                    self.counts.forgotten += 1;
+                }
+                _ if c.probe => {}
+                // Not logged in yet: it will never be.
+                _ => self.counts.failed += 1,
+            }
+            c.phase = Phase::Closed;
+            self.to_close.push(key);
+        }
+        self.close_marked();
+    }
+
     /// Starts one more client connecting.
     pub fn start_client(&mut self) {
         let number = self.counts.started;
         self.counts.started += 1;
+        let node = self.node_of(number);
+        self.connect(number, node, false);
+    }
+
+    /// Starts a probe: a client named `<prefix><number>` that logs in to
+    /// the server at address index `node`. It counts in no total and no
+    /// tally; how its login ends comes out of [`Engine::take_probe_news`].
+    /// Once in, it stays logged in and reads (and ignores) everything.
+    pub fn start_probe(&mut self, number: u64, node: u32) {
+        self.connect(number, node, true);
+    }
+
+    /// Probe logins that have ended since the last call, in order.
+    pub fn take_probe_news(&mut self) -> Vec<(u64, ProbeNews)> {
+        std::mem::take(&mut self.probe_news)
+    }
+
+    /// Starts client `number` connecting to address `node`.
+    fn connect(&mut self, number: u64, node: u32, probe: bool) {
         let src = os::source_for(number, self.target.sources);
-        let role = self.roles.get(number as usize).cloned().unwrap_or_default();
+        let role = match probe {
+            true => Role::default(),
+            false => self.roles.get(number as usize).cloned().unwrap_or_default(),
+        };
         let small = role.is_attacker().then_some(os::Buffers {
             bytes: ATTACKER_BUFFER,
             rcvbuf_too: role.mute,
         });
-        let mut stream = match os::connect(self.target.addr, src, small) {
+        let addr = self.target.addrs[node as usize];
+        let mut stream = match os::connect(addr, src, small) {
             Ok(s) => s,
+            Err(_) if probe => return self.probe_news.push((number, ProbeNews::Failed)),
             Err(e) => return self.note_failure(format!("connect: {e}")),
         };
         let entry = self.clients.vacant_entry();
@@ -402,6 +517,10 @@ impl Engine {
             phase: Phase::Connecting,
             number,
             room: rooms::room_of(number, self.target.rooms),
+            node,
+            // A probe may reuse the slab key of a client in the tally.
+            tallied: !probe,
+            probe,
             since: Instant::now(),
             carry: Vec::new(),
             skipping: false,
@@ -541,21 +660,25 @@ impl Engine {
     }
 
     /// Writes lines from sender `sender` (client `key`) until it has
-    /// `window` lines not yet seen by every receiver, in one write.
-    pub fn fill_window(&mut self, key: usize, sender: u32, window: u64, pad: usize) {
+    /// `window` lines not yet seen by every receiver, in one write; returns
+    /// how many.
+    pub fn fill_window(&mut self, key: usize, sender: u32, window: u64, pad: usize) -> u64 {
         let now = self.now_us();
         let Some(c) = self
             .clients
             .get_mut(key)
             .filter(|c| c.phase == Phase::Ready)
         else {
-            return;
+            return 0;
         };
+        let mut lines = 0;
         while self.tally.in_flight(sender) < window {
             let seq = self.tally.sent(sender);
             wire::put_data(&mut c.out, sender, seq, now, pad);
+            lines += 1;
         }
         self.flush(key);
+        lines
     }
 
     /// Waits for events until `until` (or the next tick) and handles them:
@@ -668,6 +791,7 @@ impl Engine {
             barrier,
             epoch,
             cross_room,
+            leaves,
             ..
         } = self;
         let Some(c) = clients.get_mut(key) else {
@@ -721,11 +845,15 @@ impl Engine {
             if c.phase == Phase::Joining && joined.is_none() {
                 joined = rooms::answer(&data[from..end], c.room);
             }
+            if let Some(leaves) = leaves.as_mut().filter(|_| !c.probe) {
+                leaves.scan(c.number, &data[from..end], now);
+            }
             let seen = &mut c.seen_barrier;
             let room = c.room;
+            let tally_room = if c.tallied { room } else { NO_ROOM };
             wire::scan(&data[from..end], |mark| match mark {
                 Mark::Data { sender, seq, ts_us } => {
-                    tally.delivered(key, room, sender, seq, ts_us, now)
+                    tally.delivered(key, tally_room, sender, seq, ts_us, now)
                 }
                 Mark::Barrier(token) => {
                     if barrier.token == 0 || token.wrapping_sub(barrier.token) >= BARRIER_ROOMS {
@@ -763,7 +891,13 @@ impl Engine {
                 Phase::NameSent => {
                     let answer = std::mem::take(&mut c.heard);
                     let prompt = c.prompt.take();
-                    if login::refused(prompt.as_deref(), &answer) {
+                    let refused = login::refused(prompt.as_deref(), &answer);
+                    if refused && c.probe {
+                        // An answer for the caller, not a failed run.
+                        self.probe_news.push((c.number, ProbeNews::Refused));
+                        return self.lose(key, End::Refused);
+                    }
+                    if refused {
                         let name = format!("{}{}", self.target.prefix, c.number);
                         let why = format!(
                             "the server refused the name `{name}`: it answered `{}`. \
@@ -819,6 +953,11 @@ impl Engine {
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
+        if c.probe {
+            c.phase = Phase::Ready;
+            self.probe_news.push((c.number, ProbeNews::In));
+            return;
+        }
         self.counts.logins += 1;
         if self.leave_after_login {
             if self.churn_line {
@@ -954,6 +1093,12 @@ impl Engine {
         let phase = c.phase;
         c.phase = Phase::Closed;
         self.to_close.push(key);
+        if c.probe {
+            if phase != Phase::Ready && !matches!(end, End::Refused) {
+                self.probe_news.push((c.number, ProbeNews::Failed));
+            }
+            return;
+        }
         let why = match end {
             End::Closed if phase == Phase::Leaving && c.shut => {
                 self.counts.left += 1;

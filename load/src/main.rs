@@ -13,6 +13,11 @@
 //! - `main.rs`: command line into [`Options`], the dispatch, the exit code.
 //! - `modes.rs`: the load shapes (fanout, idle, churn, abuse, storm) as
 //!   stages; abuse's attacker shapes and the well-behaved pair.
+//! - `failover.rs`: the failover mode (two or more linechat nodes sharing
+//!   one Redis; one is killed while the others chat).
+//! - `leaves.rs`: which leave notices each survivor has seen (pure).
+//! - `redis_info.rs`: a Redis's commands and CPU time from `INFO` (the
+//!   parsing is pure).
 //! - `engine.rs`: the poll loop and the clients: connect, log in, read,
 //!   write, the readiness barrier, the progress line.
 //! - `login.rs`: whether the server's answer to a name refuses it (pure).
@@ -28,10 +33,13 @@
 //!   server's CPU time and RSS and the open-file limit are `linechat::sys`.
 
 mod engine;
+mod failover;
+mod leaves;
 mod login;
 mod modes;
 mod os;
 mod procfs;
+mod redis_info;
 mod report;
 mod rooms;
 mod tally;
@@ -52,7 +60,7 @@ USAGE:
   the senders, and a run then reports that pacing (seconds of latency) as
   a clean run; its default of 10 connections per address refuses the
   clients past the tenth. For example:
-    linechat --addr 127.0.0.1:8080 --rate 0 --ip-rate 0 --max-per-ip 0 \
+    linechat --addr 127.0.0.1:8080 --rate 0 --ip-rate 0 --max-per-ip 0 \\
              --max-pending 0 --login-rate 0 &
     linechat-load fanout --clients 100 --duration 10
 
@@ -71,7 +79,7 @@ MODES:
            whether the server survived, how many attackers it disconnected,
            and whether the pair got every line in order (else the run
            fails). Shapes [default clients]:
-             flood   send `x\n` as fast as the server takes it, never
+             flood   send `x\\n` as fast as the server takes it, never
                      read [1000]
              mixed   --flooders of them flood as above [default: a fifth],
                      the rest log in and never read [1000]
@@ -88,11 +96,36 @@ MODES:
            --duration seconds one client at a time connects, logs in and
            closes, again and again. Reports the pair's latency, the
            server's CPU and the cycles per second.
+  failover linechat nodes sharing one Redis (--redis on the server), one
+           --addr each, started with --quiet-joins 0: --clients users
+           [default: 2000] log in, spread over the nodes, all in one room;
+           --senders of them [default: 10], all on the nodes that survive,
+           send at --rate lines/s [default: 100] for --duration seconds
+           [default: 20]; --kill-after seconds in, the node at the LAST
+           --addr is killed with SIGKILL (its process is --kill-pid).
+           Reports how long after the kill the first survivor saw a
+           `*** NAME has left` for one of the killed node's users, and
+           every survivor had seen one for each of them; how long until a
+           survivor-side login with a killed user's name (the first and
+           the last) succeeds, retried every 50 ms; and loss and order of
+           the survivors' lines at every survivor. Fails unless all of it
+           happened before the senders stopped, with no loss, no
+           reordering, and no leave notice for any of our users before
+           the kill (a live node taken for gone). Also --concurrency,
+           --grace, --timeout, --prefix.
 
 OPTIONS:
-  --addr HOST:PORT       server address, IPv4 [default: 127.0.0.1:8080]
-  --clients N            clients that log in [default: fanout 100, idle 1000]
-  --senders N            fanout: clients that send [default: all]
+  --addr HOST:PORT       server address, IPv4 [default: 127.0.0.1:8080];
+                         repeat it or separate with commas for several
+                         (e.g. nodes of one linechat cluster): client n
+                         connects to address n mod (number of addresses).
+                         Fanout then reports latency apart for same-node
+                         pairs (sender and receiver on one address) and
+                         cross-node pairs
+  --clients N            clients that log in [default: fanout 100, idle 1000,
+                         failover 2000]
+  --senders N            fanout, failover: clients that send [default: all;
+                         failover 10]
   --rooms K              fanout: spread the clients over K rooms: once
                          logged in, client n sends `/join #load<n mod K>`
                          and waits for the answer naming that room; the
@@ -104,13 +137,14 @@ OPTIONS:
   --rate max|N           fanout: `max` = closed loop, each sender keeps at
                          most --window lines not yet seen by every other
                          client; N = N lines/s in total, spread evenly over
-                         the senders, whatever the server does [default: max]
+                         the senders, whatever the server does [default: max;
+                         failover takes N only, default 100]
   --window N             fanout at max rate: lines in flight per sender
                          [default: 16]
-  --duration SECS        fanout, abuse, storm: length of the measurement
-                         [default: 10]
+  --duration SECS        fanout, abuse, storm, failover: length of the
+                         measurement [default: 10; failover 20]
   --grace SECS           time allowed after sending for the last lines to
-                         arrive (fanout, idle broadcast) [default: 5]
+                         arrive (fanout, idle broadcast, failover) [default: 5]
   --pad BYTES            add BYTES bytes to every measured line [default: 0]
   --count N              churn: cycles to complete [default: 1000]
   --concurrency N        clients connecting or logging in at once; in churn,
@@ -140,7 +174,22 @@ OPTIONS:
                          storm duration + grace + 120, idle and churn 120]
   --pid PID              the server's process id (also --server-pid): report
                          its CPU share, in idle mode its RSS per connection,
-                         in abuse its peak RSS and survival (/proc/PID)
+                         in abuse its peak RSS and survival (/proc/PID).
+                         Fanout and failover take one per --addr, in the
+                         same order (repeated or comma-separated; fewer is
+                         fine), and report each one's CPU share and their
+                         sum
+  --redis HOST:PORT      fanout: the Redis the nodes share; its INFO is read
+                         when the measurement starts, when it ends and when
+                         the last line has arrived: its CPU share and
+                         commands per second over the measurement, and its
+                         commands (XADD apart) per measured line, per sender
+                         write (one or more lines in one write: about one
+                         server read, so one turn) and per delivery
+  --kill-pid PID         failover: the process of the node at the last
+                         --addr, killed with SIGKILL
+  --kill-after SECS      failover: when to kill it, after the senders start
+                         [default: 2]
   --shape SHAPE          abuse: flood, mixed, msg or telnet (see MODES)
   --flooders N           abuse mixed: attackers that flood
   --max-outbuf BYTES     abuse: the server's --max-outbuf; fails the run if
@@ -186,12 +235,26 @@ OUTPUT:
   rss_max_sampled_bytes, rss_bar_bytes, tcp_mem_before_bytes,
   tcp_mem_peak_bytes, attackers_dropped, server_alive. Storm: latency and
   loss are the pair's; adds logins (cycles), logins_per_sec, peak_rss_bytes.
+  With several --addr, fanout adds nodes and same_node_* and cross_node_*
+  latency (p50_us ... max_us); with several --pid, server_cpu is their sum
+  and server_cpu_node<i> each one's. With --redis: redis_cpu,
+  redis_calls_per_sec, redis_xadd_per_sec, sender_writes,
+  redis_calls_per_line, redis_xadd_per_line, redis_calls_per_write,
+  redis_xadd_per_write, redis_calls_per_delivery, and redis_calls_<command>
+  for each command called (from the start of the measurement to the last
+  line's arrival). Failover adds victims, survivors, kill_after_secs,
+  first_leave_secs, all_leaves_secs, leaves_seen, leaves_expected,
+  early_leaves (leave notices for our users read before the kill: a node
+  taken for gone while it ran; fails the run), names_free_secs,
+  probe_logins (attempts); its times are seconds after the kill.
 
 EXIT STATUS:
   0 clean run; 1 on loss, reordering, a line in another room, failed or
   dropped clients (not
   attackers the server disconnects), a refused name, a missed deadline, a
-  server that died, or peak RSS over the bar; 2 on a usage error.
+  server that died, or peak RSS over the bar; in failover, also on a leave
+  never seen, a name never freed, a failover that outlasted the senders,
+  or a leave before the kill; 2 on a usage error.
 ";
 
 /// Which load shape to run.
@@ -202,13 +265,15 @@ pub enum Mode {
     Churn,
     Abuse,
     Storm,
+    Failover,
 }
 
 /// Everything the command line sets; see `HELP` for each.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub mode: Mode,
-    pub addr: SocketAddrV4,
+    /// The servers; client `n` connects to `addrs[n % addrs.len()]`.
+    pub addrs: Vec<SocketAddrV4>,
     pub clients: u64,
     pub senders: u64,
     /// Fanout: rooms the clients spread over (1: no `/join`).
@@ -228,7 +293,17 @@ pub struct Options {
     pub sources: Option<u32>,
     pub login_timeout: Duration,
     pub timeout: Option<Duration>,
+    /// The first of `pids`: the server whose RSS and survival idle,
+    /// abuse and storm report.
     pub pid: Option<u32>,
+    /// Server processes, one per address in order (fanout, failover).
+    pub pids: Vec<u32>,
+    /// Fanout: the Redis whose `INFO` is read over the measurement.
+    pub redis: Option<SocketAddrV4>,
+    /// Failover: the process of the node at the last address.
+    pub kill_pid: Option<u32>,
+    /// Failover: when to kill it, after the senders start.
+    pub kill_after: Duration,
     /// Abuse: the attackers' shape.
     pub shape: Option<modes::Shape>,
     /// Abuse (mixed): attackers that flood.
@@ -258,6 +333,7 @@ fn main() -> ExitCode {
         Mode::Churn => opts.concurrency,
         Mode::Abuse => opts.clients + opts.senders + 2,
         Mode::Storm => opts.clients + 3,
+        Mode::Failover => opts.clients + 2,
         _ => opts.clients,
     };
     if needed + 16 > nofile as u64 {
@@ -269,6 +345,7 @@ fn main() -> ExitCode {
         Mode::Churn => modes::churn(&opts),
         Mode::Abuse => modes::abuse(&opts),
         Mode::Storm => modes::storm(&opts),
+        Mode::Failover => failover::run(&opts),
     };
     let report = match run {
         Ok(r) => r,
@@ -290,7 +367,7 @@ fn main() -> ExitCode {
 }
 
 /// The modes, for messages.
-const MODES: &str = "fanout, idle, churn, abuse or storm";
+const MODES: &str = "fanout, idle, churn, abuse, storm or failover";
 
 /// The options, `None` for `--help`, or a one-line error.
 fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
@@ -303,6 +380,7 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
         Some("churn") => Mode::Churn,
         Some("abuse") => Mode::Abuse,
         Some("storm") => Mode::Storm,
+        Some("failover") => Mode::Failover,
         Some(other) => {
             return Err(format!("unknown mode `{other}`: expected {MODES}"));
         }
@@ -318,16 +396,35 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
     if (mode == Mode::Abuse) != shape.is_some() {
         return Err("--shape: needed by abuse, and only there".into());
     }
-    let addr: String = opt(&mut args, "--addr")?.unwrap_or_else(|| "127.0.0.1:8080".into());
-    let addr = resolve_v4(&addr)?;
+    let mut addrs = Vec::new();
+    for s in list(&mut args, "--addr")? {
+        addrs.push(resolve_v4(&s)?);
+    }
+    if addrs.is_empty() {
+        addrs.push(resolve_v4("127.0.0.1:8080")?);
+    }
+    let mut pids = Vec::new();
+    for key in ["--pid", "--server-pid"] {
+        for s in list(&mut args, key)? {
+            pids.push(
+                s.parse::<u32>()
+                    .map_err(|e| format!("{key}: bad value `{s}`: {e}"))?,
+            );
+        }
+    }
+    let redis = match opt::<String>(&mut args, "--redis")? {
+        Some(s) => Some(resolve_v4(&s)?),
+        None => None,
+    };
     let clients: u64 = opt(&mut args, "--clients")?.unwrap_or(match (mode, shape) {
         (Mode::Idle, _) => 1000,
-        (Mode::Storm, _) => 2000,
+        (Mode::Storm | Mode::Failover, _) => 2000,
         (_, Some(shape)) => shape.default_clients(),
         _ => 100,
     });
     let senders: Option<u64> = opt(&mut args, "--senders")?;
     let rate = match opt::<String>(&mut args, "--rate")?.as_deref() {
+        None if mode == Mode::Failover => Some(100.0),
         None | Some("max") => None,
         Some(s) => match s.parse::<f64>() {
             Ok(r) if r > 0.0 && r.is_finite() => Some(r),
@@ -351,13 +448,15 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
         };
     let opts = Options {
         mode,
-        addr,
+        addrs,
         clients,
-        senders: senders.unwrap_or(clients),
+        senders: senders.unwrap_or(if mode == Mode::Failover { 10 } else { clients }),
         rooms: opt(&mut args, "--rooms")?.unwrap_or(1),
         rate,
         window: opt(&mut args, "--window")?.unwrap_or(16),
-        duration: secs(&mut args, "--duration")?.unwrap_or(Duration::from_secs(10)),
+        duration: secs(&mut args, "--duration")?.unwrap_or(Duration::from_secs(
+            if mode == Mode::Failover { 20 } else { 10 },
+        )),
         grace: secs(&mut args, "--grace")?.unwrap_or(Duration::from_secs(5)),
         pad: opt(&mut args, "--pad")?.unwrap_or(0),
         count: opt(&mut args, "--count")?.unwrap_or(1000),
@@ -384,10 +483,11 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
         sources: opt(&mut args, "--sources")?,
         login_timeout: secs(&mut args, "--login-timeout")?.unwrap_or(Duration::from_secs(30)),
         timeout: secs(&mut args, "--timeout")?,
-        pid: match opt(&mut args, "--pid")? {
-            Some(pid) => Some(pid),
-            None => opt(&mut args, "--server-pid")?,
-        },
+        pid: pids.first().copied(),
+        pids,
+        redis,
+        kill_pid: opt(&mut args, "--kill-pid")?,
+        kill_after: secs(&mut args, "--kill-after")?.unwrap_or(Duration::from_secs(2)),
         shape,
         flooders: opt(&mut args, "--flooders")?.unwrap_or(clients / 5),
         max_outbuf: opt(&mut args, "--max-outbuf")?,
@@ -416,6 +516,25 @@ where
         }
         e => format!("{key}: {e}"),
     })
+}
+
+/// Every value of an option that may be repeated and whose values may be
+/// separated by commas (`--addr a --addr b`, `--addr a,b`), in order.
+fn list(args: &mut pico_args::Arguments, key: &'static str) -> Result<Vec<String>, String> {
+    let values: Vec<String> = args
+        .values_from_str(key)
+        .map_err(|e| format!("{key}: {e}"))?;
+    let mut out = Vec::new();
+    for v in &values {
+        for part in v.split(',') {
+            let part = part.trim();
+            if part.is_empty() {
+                return Err(format!("{key}: empty value in `{v}`"));
+            }
+            out.push(part.to_string());
+        }
+    }
+    Ok(out)
 }
 
 /// Most `--rooms`: their numbers must fit in the barrier token's low bits.
@@ -471,6 +590,21 @@ fn check(o: &Options) -> Result<(), String> {
     if o.sources.is_some_and(|n| !(1..=254).contains(&n)) {
         return Err("--sources: 1 to 254".into());
     }
+    if o.pids.len() > 1 && !matches!(o.mode, Mode::Fanout | Mode::Failover) {
+        return Err("--pid: one only, except in fanout and failover".into());
+    }
+    if o.pids.len() > o.addrs.len() {
+        return Err(format!("--pid: at most one per --addr ({})", o.addrs.len()));
+    }
+    if o.redis.is_some() && o.mode != Mode::Fanout {
+        return Err("--redis: fanout only".into());
+    }
+    if (o.mode == Mode::Failover) != o.kill_pid.is_some() {
+        return Err("--kill-pid: needed by failover, and only there".into());
+    }
+    if o.mode == Mode::Failover {
+        failover::check(o)?;
+    }
     if o.pad > 900 {
         return Err("--pad: at most 900, so a line stays under the usual 1024-byte cap".into());
     }
@@ -511,7 +645,7 @@ mod tests {
             (Mode::Fanout, 10, 3, Some(500.0))
         );
         assert!(o.login == engine::Login::Connected && o.json && !o.quiet);
-        assert_eq!(o.addr.port(), 8080);
+        assert_eq!((o.addrs.len(), o.addrs[0].port()), (1, 8080));
         let o = parse_str("idle").unwrap().unwrap();
         assert_eq!((o.clients, o.senders, o.concurrency), (1000, 1000, 256));
         assert!(parse_str("churn --help").unwrap().is_none());
@@ -528,11 +662,33 @@ mod tests {
         let o = parse_str("storm --duration 3").unwrap().unwrap();
         assert_eq!((o.mode, o.clients), (Mode::Storm, 2000));
         let o = parse_str("fanout").unwrap().unwrap();
-        assert_eq!(o.rooms, 1);
+        assert_eq!((o.rooms, o.pids.len(), o.redis), (1, 0, None));
         let o = parse_str("fanout --clients 10000 --rooms 100 --senders 100")
             .unwrap()
             .unwrap();
         assert_eq!((o.clients, o.rooms, o.senders), (10_000, 100, 100));
+    }
+
+    #[test]
+    fn several_addresses_and_pids_repeat_or_take_commas() {
+        let o = parse_str(
+            "fanout --addr 127.0.0.1:1,127.0.0.1:2 --addr 127.0.0.1:3 --pid 10,11 --pid 12 \
+             --redis 127.0.0.1:6379",
+        )
+        .unwrap()
+        .unwrap();
+        let ports: Vec<u16> = o.addrs.iter().map(|a| a.port()).collect();
+        assert_eq!(ports, [1, 2, 3]);
+        assert_eq!((o.pids, o.pid), (vec![10, 11, 12], Some(10)));
+        assert_eq!(o.redis.map(|a| a.port()), Some(6379));
+        let o = parse_str("failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (o.mode, o.clients, o.senders, o.rate, o.kill_pid),
+            (Mode::Failover, 2000, 10, Some(100.0), Some(9))
+        );
+        assert_eq!((o.duration.as_secs(), o.kill_after.as_secs()), (20, 2));
     }
 
     #[test]
@@ -556,6 +712,19 @@ mod tests {
             "fanout --clients 10 --rooms 6",
             "idle --rooms 2",
             "fanout --clients 100000 --senders 2000 --rooms 1",
+            "fanout --addr 127.0.0.1:1,,127.0.0.1:2",
+            "fanout --pid 1,2",
+            "idle --addr 127.0.0.1:1,127.0.0.1:2 --pid 1,2",
+            "fanout --pid x",
+            "idle --redis 127.0.0.1:6379",
+            "failover --addr 127.0.0.1:1,127.0.0.1:2",
+            "failover --kill-pid 9",
+            "fanout --kill-pid 9",
+            "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --rate max",
+            "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --clients 2",
+            "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --clients 10 --senders 6",
+            "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --kill-after 20",
+            "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --no-name",
         ] {
             let err = parse_str(bad)
                 .err()

@@ -11,22 +11,28 @@ use crate::Options;
 use crate::engine::{Engine, Role, Target};
 use crate::os;
 use crate::procfs::{self, Peaks};
-use crate::report::{Latency, Report};
+use crate::redis_info::Sample;
+use crate::report::{Latency, RedisCost, Report};
 use crate::tally::Tally;
 
 /// Default global deadline for idle and churn, whose length depends on the
 /// server; fanout's is its duration plus grace plus this.
-const SLACK: Duration = Duration::from_secs(120);
+pub(crate) const SLACK: Duration = Duration::from_secs(120);
 
-/// The engine's fixed settings for this run.
-fn target(o: &Options, mode: &'static str, connections: u64) -> Target {
+/// The engine's fixed settings for this run; `connections` over all the
+/// addresses, which each have their own ports.
+pub(crate) fn target(o: &Options, mode: &'static str, connections: u64) -> Target {
+    let per_addr = connections.div_ceil(o.addrs.len().max(1) as u64);
     Target {
-        addr: o.addr,
+        addrs: o.addrs.clone(),
         prefix: o.prefix.clone(),
         login: o.login,
-        sources: o
-            .sources
-            .unwrap_or_else(|| os::sources_needed(o.addr, connections)),
+        sources: o.sources.unwrap_or_else(|| {
+            // Source addresses are spread over 127.0.0.x only if every
+            // server is on loopback.
+            let any_remote = o.addrs.iter().find(|a| !a.ip().is_loopback());
+            os::sources_needed(*any_remote.unwrap_or(&o.addrs[0]), per_addr)
+        }),
         login_timeout: o.login_timeout,
         connect_rate: o.connect_rate,
         rooms: if mode == "fanout" { o.rooms } else { 1 },
@@ -35,46 +41,88 @@ fn target(o: &Options, mode: &'static str, connections: u64) -> Target {
     }
 }
 
-/// Measures CPU shares over a span: ours, and the server's with `--pid`.
-struct CpuClock {
+/// Measures CPU shares over a span: ours, and the servers' with `--pid`.
+pub(crate) struct CpuClock {
     wall: Instant,
     own: Duration,
-    server: Option<Duration>,
-    pid: Option<u32>,
+    /// Each server's pid and CPU time at the start.
+    servers: Vec<(u32, Option<Duration>)>,
 }
 
 impl CpuClock {
+    /// Starts measuring the server `pid`, if any.
     fn start(pid: Option<u32>) -> CpuClock {
+        CpuClock::start_all(pid.as_slice())
+    }
+
+    /// Starts measuring every server in `pids`.
+    pub(crate) fn start_all(pids: &[u32]) -> CpuClock {
         CpuClock {
             wall: Instant::now(),
             own: os::own_cpu(),
-            server: pid.and_then(linechat::sys::process_cpu),
-            pid,
+            servers: pids
+                .iter()
+                .map(|&pid| (pid, linechat::sys::process_cpu(pid)))
+                .collect(),
         }
     }
 
-    /// (our share, server's share) of one core since `start`.
+    /// (our share, the servers' summed share) of one core since `start`.
     fn shares(&self) -> (f64, Option<f64>) {
         let (wall, own, server) = self.seconds();
         let wall = wall.max(1e-9);
         (own / wall, server.map(|s| s / wall))
     }
 
-    /// Seconds since `start`: (wall, our CPU, the server's CPU).
+    /// Seconds since `start`: (wall, our CPU, the servers' CPU summed).
     fn seconds(&self) -> (f64, f64, Option<f64>) {
+        let (wall, own, each) = self.each();
+        let server = each.iter().copied().sum::<Option<f64>>();
+        (wall, own, server.filter(|_| !each.is_empty()))
+    }
+
+    /// Seconds since `start`: (wall, our CPU, each server's CPU, in the
+    /// order given; `None` for one whose /proc entry could not be read).
+    pub(crate) fn each(&self) -> (f64, f64, Vec<Option<f64>>) {
         let wall = self.wall.elapsed().as_secs_f64();
         let own = (os::own_cpu() - self.own).as_secs_f64();
-        let server = self
-            .server
-            .zip(self.pid.and_then(linechat::sys::process_cpu))
-            .map(|(before, after)| after.saturating_sub(before).as_secs_f64());
-        (wall, own, server)
+        let servers = self
+            .servers
+            .iter()
+            .map(|&(pid, before)| {
+                before
+                    .zip(linechat::sys::process_cpu(pid))
+                    .map(|(before, after)| after.saturating_sub(before).as_secs_f64())
+            })
+            .collect();
+        (wall, own, servers)
+    }
+}
+
+/// Each server's CPU share of one core over `wall` seconds, as
+/// [`CpuClock::each`] gives them (0 for one that could not be read).
+pub(crate) fn node_shares(each: &[Option<f64>], wall: f64) -> Vec<f64> {
+    each.iter()
+        .map(|s| s.unwrap_or(0.0) / wall.max(1e-9))
+        .collect()
+}
+
+/// A Redis sample for the report, or `None` after saying on stderr why
+/// it could not be taken (the run goes on without Redis figures).
+fn redis_sample(addr: Option<std::net::SocketAddrV4>) -> Option<Sample> {
+    let addr = addr?;
+    match Sample::take(addr) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("linechat-load: Redis at {addr}: INFO failed: {e}");
+            None
+        }
     }
 }
 
 /// Copies the engine's counts into the report, judges it, and ends the
 /// progress line.
-fn finish(e: &Engine, mut r: Report, start: Instant) -> Report {
+pub(crate) fn finish(e: &Engine, mut r: Report, start: Instant) -> Report {
     r.logged_in = e.counts.logins;
     r.failed = e.counts.failed;
     r.dropped = e.counts.dropped;
@@ -102,11 +150,13 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
     let deadline = start + o.timeout.unwrap_or(o.duration + o.grace + SLACK);
     let n = o.clients;
     let mut e = Engine::new(target(o, "fanout", n))?;
+    let nodes = o.addrs.len() as u64;
     let mut r = Report {
         mode: "fanout",
         clients: n,
         senders: Some(o.senders),
         rooms: Some(u64::from(o.rooms)),
+        nodes: (nodes > 1).then_some(nodes),
         rate: o.rate,
         window: o.rate.is_none().then_some(o.window),
         duration_secs: Some(o.duration.as_secs_f64()),
@@ -125,6 +175,10 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
     ready.truncate(o.senders as usize);
     let senders: Vec<usize> = ready.iter().map(|&(key, _, _)| key).collect();
     let sender_rooms: Vec<u32> = ready.iter().map(|&(_, _, room)| room).collect();
+    let sender_nodes: Vec<u32> = ready
+        .iter()
+        .map(|&(_, number, _)| e.node_of(number))
+        .collect();
     let window = if o.rate.is_none() {
         o.window as usize
     } else {
@@ -132,6 +186,9 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
     };
     let keys = e.ready_keys().last().map_or(0, |&k| k + 1).max(n as usize);
     e.tally = Tally::with_rooms(&e.receiver_rooms(keys), &sender_rooms, window);
+    if nodes > 1 {
+        e.tally.set_nodes(&e.receiver_nodes(keys), &sender_nodes);
+    }
     e.set_stage("barrier");
     if !e.barrier(deadline)? {
         r.problems
@@ -141,10 +198,14 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
     r.login_secs = Some(start.elapsed().as_secs_f64());
 
     e.set_stage("measure");
-    let cpu = CpuClock::start(o.pid);
+    let redis_start = redis_sample(o.redis);
+    let cpu = CpuClock::start_all(&o.pids);
     let t0 = Instant::now();
     let end = (t0 + o.duration).min(deadline);
     e.tally.window_end_us = e.now_us() + o.duration.as_micros() as u64;
+    // Writes of one or more measured lines, each about one sender turn at
+    // the server.
+    let mut writes: u64 = 0;
     match o.rate {
         None => {
             // Closed loop: fill every window, then refill those that
@@ -153,7 +214,9 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
             let mut woken: Vec<u32> = (0..senders.len() as u32).collect();
             while Instant::now() < end {
                 for s in woken.drain(..) {
-                    e.fill_window(senders[s as usize], s, o.window, o.pad);
+                    if e.fill_window(senders[s as usize], s, o.window, o.pad) > 0 {
+                        writes += 1;
+                    }
                 }
                 e.pump(end)?;
                 e.tally.take_woken(&mut woken);
@@ -180,6 +243,7 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
                 for (s, t) in touched.iter_mut().enumerate() {
                     if std::mem::take(t) {
                         e.flush(senders[s]);
+                        writes += 1;
                     }
                 }
                 let next = t0 + Duration::from_secs_f64(k as f64 / rate);
@@ -187,9 +251,16 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
             }
         }
     }
-    let (wall, gen_secs, server_secs) = cpu.seconds();
+    let (wall, gen_secs, each) = cpu.each();
+    let redis_window_end = redis_sample(o.redis);
+    let server_secs = each
+        .iter()
+        .copied()
+        .sum::<Option<f64>>()
+        .filter(|_| !each.is_empty());
     r.gen_cpu = gen_secs / wall.max(1e-9);
     r.server_cpu = server_secs.map(|s| s / wall.max(1e-9));
+    r.node_cpu = node_shares(&each, wall);
 
     e.set_stage("drain");
     let drain_end = (Instant::now() + o.grace).min(deadline);
@@ -197,11 +268,22 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
     {
         e.pump(drain_end)?;
     }
+    let redis_end = redis_sample(o.redis);
     r.sent = e.tally.total_sent();
     r.expected = e.tally.expected();
     r.received = e.tally.received;
     r.out_of_order = e.tally.out_of_order;
     r.cross_room = e.tally.cross_room + e.cross_room;
+    if let (Some(start), Some(window_end), Some(end)) = (redis_start, redis_window_end, redis_end) {
+        r.redis = Some(RedisCost {
+            window_secs: wall,
+            window: window_end.since(&start),
+            run: end.since(&start),
+            lines: r.sent,
+            writes,
+            deliveries: r.received,
+        });
+    }
     let in_window = e.tally.received_in_window;
     r.deliveries_per_sec = Some(in_window as f64 / o.duration.as_secs_f64());
     if in_window > 0 {
@@ -209,7 +291,11 @@ pub fn fanout(o: &Options) -> io::Result<Report> {
         r.gen_ns_per_delivery = Some(ns(gen_secs));
         r.server_ns_per_delivery = server_secs.map(ns);
     }
-    r.latency = Latency::of(e.tally.latency());
+    r.latency = Latency::of(&e.tally.latency());
+    if nodes > 1 {
+        let (same, cross) = e.tally.latency_by_node();
+        (r.latency_same, r.latency_cross) = (Latency::of(same), Latency::of(cross));
+    }
     Ok(finish(&e, r, start))
 }
 
@@ -264,7 +350,7 @@ pub fn idle(o: &Options) -> io::Result<Report> {
         r.expected = e.tally.expected();
         r.received = e.tally.received;
         r.out_of_order = e.tally.out_of_order;
-        r.latency = Latency::of(e.tally.latency());
+        r.latency = Latency::of(&e.tally.latency());
         r.broadcast_p99_us = r.latency.map(|l| l.p99);
     }
     (r.gen_cpu, r.server_cpu) = cpu.shares();
@@ -494,7 +580,7 @@ fn pair_result(e: &mut Engine, r: &mut Report) {
     r.expected = e.tally.expected();
     r.received = e.tally.received;
     r.out_of_order = e.tally.out_of_order;
-    r.latency = Latency::of(e.tally.latency());
+    r.latency = Latency::of(&e.tally.latency());
 }
 
 /// Abuse: the well-behaved pair logs in and proves it hears chat, then
@@ -584,7 +670,11 @@ pub fn abuse(o: &Options) -> io::Result<Report> {
     pair_result(&mut e, &mut r);
 
     let live = e.live_attackers();
-    let held = procfs::server_peers(o.addr).unwrap_or_default();
+    let held: std::collections::HashSet<_> = o
+        .addrs
+        .iter()
+        .flat_map(|&a| procfs::server_peers(a).unwrap_or_default())
+        .collect();
     let closed_at_server = live.iter().filter(|a| !held.contains(a)).count() as u64;
     r.attackers_dropped = Some(e.counts.attackers_dropped + closed_at_server);
     r.rss_max_sampled_bytes = peaks.rss;

@@ -1,9 +1,10 @@
 //! Everything that asks the operating system directly: sockets bound to a
 //! chosen source address (with small buffers for attackers), our own CPU
-//! time, the page size, the ephemeral port range. This is the only module
-//! with `unsafe`. Another process's CPU time and RSS, and the open-file
-//! limit, come from the server crate's `linechat::sys`; what `linechat::sys`
-//! does not read (peak RSS, kernel TCP memory and tables) is in `procfs.rs`.
+//! time, SIGKILL for failover's victim, the page size, the ephemeral port
+//! range. This is the only module with `unsafe`. Another process's CPU
+//! time and RSS, and the open-file limit, come from the server crate's
+//! `linechat::sys`; what `linechat::sys` does not read (peak RSS, kernel
+//! TCP memory and tables) is in `procfs.rs`.
 
 use std::io;
 use std::mem;
@@ -103,6 +104,17 @@ fn set_int(
 
 fn socklen<T>() -> libc::socklen_t {
     mem::size_of::<T>() as libc::socklen_t
+}
+
+/// Sends SIGKILL to process `pid` (failover's victim node).
+pub fn kill(pid: u32) -> io::Result<()> {
+    let id = libc::pid_t::try_from(pid).map_err(io::Error::other)?;
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    if unsafe { libc::kill(id, libc::SIGKILL) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(io::Error::new(e.kind(), format!("kill -9 {pid}: {e}")));
+    }
+    Ok(())
 }
 
 /// CPU time (user + system) this process has used so far.

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use hdrhistogram::Histogram;
 
 use crate::engine::si;
+use crate::redis_info::Sample;
 
 /// Delivery latency percentiles, in µs.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +33,77 @@ impl Latency {
     }
 }
 
+/// What the measurement cost the Redis the nodes share (fanout with
+/// `--redis`).
+#[derive(Debug, Clone, Default)]
+pub struct RedisCost {
+    /// Length of the measurement window, in seconds.
+    pub window_secs: f64,
+    /// Calls and CPU time over the measurement window.
+    pub window: Sample,
+    /// Calls and CPU time from the start of the measurement until the last
+    /// line arrived (or the drain gave up): every line sent was published.
+    pub run: Sample,
+    /// Measured lines sent.
+    pub lines: u64,
+    /// Writes of one or more measured lines by a sender: about one server
+    /// read each, so one sender turn.
+    pub writes: u64,
+    /// Deliveries of those lines.
+    pub deliveries: u64,
+}
+
+impl RedisCost {
+    /// Redis's CPU share of one core over the window.
+    pub fn cpu(&self) -> f64 {
+        self.window.cpu_secs / self.window_secs.max(1e-9)
+    }
+
+    /// Calls of every command per second of the window.
+    pub fn calls_per_sec(&self) -> f64 {
+        self.window.total() as f64 / self.window_secs.max(1e-9)
+    }
+
+    /// XADD calls per second of the window.
+    pub fn xadd_per_sec(&self) -> f64 {
+        self.window.calls_of("xadd") as f64 / self.window_secs.max(1e-9)
+    }
+
+    /// (all calls, XADD calls) per `n` of something, over the run.
+    pub fn per(&self, n: u64) -> (f64, f64) {
+        let n = n.max(1) as f64;
+        (
+            self.run.total() as f64 / n,
+            self.run.calls_of("xadd") as f64 / n,
+        )
+    }
+}
+
+/// What a failover run measured; times are seconds after the kill.
+#[derive(Debug, Clone, Default)]
+pub struct Failover {
+    /// Users of the killed node.
+    pub victims: u64,
+    /// Users of the other nodes.
+    pub survivors: u64,
+    /// When the node was killed, after the senders started.
+    pub kill_after_secs: f64,
+    /// Until the first survivor saw a victim leave.
+    pub first_leave_secs: Option<f64>,
+    /// Until every survivor had seen every victim leave.
+    pub all_leaves_secs: Option<f64>,
+    /// (survivor, victim) leave notices seen, and expected.
+    pub leaves_seen: u64,
+    pub leaves_expected: u64,
+    /// Leave notices for any of our users read before the kill.
+    pub early_leaves: u64,
+    /// Until a survivor-side login with a victim's name (the first and
+    /// the last victim's both) succeeded.
+    pub names_free_secs: Option<f64>,
+    /// Login attempts with victims' names.
+    pub probe_logins: u64,
+}
+
 /// Everything a run measured. Fields that do not apply to a mode stay
 /// `None` and are left out of the output.
 #[derive(Debug, Default)]
@@ -49,6 +121,8 @@ pub struct Report {
     pub nonreaders: Option<u64>,
     /// Fanout: rooms the clients are spread over (1: no `/join`).
     pub rooms: Option<u64>,
+    /// Server addresses (nodes), when more than one.
+    pub nodes: Option<u64>,
     /// Fanout: total lines per second, `None` for as fast as the window allows.
     pub rate: Option<f64>,
     /// Fanout at max rate: lines per sender not yet seen by every receiver.
@@ -74,11 +148,22 @@ pub struct Report {
     pub deliveries_per_sec: Option<f64>,
     /// Delivery latency of the measured lines.
     pub latency: Option<Latency>,
+    /// With several nodes: latency of deliveries from a sender to a
+    /// receiver on the same node, and on another node.
+    pub latency_same: Option<Latency>,
+    pub latency_cross: Option<Latency>,
     /// This generator's CPU time over wall time (1.0 = one core), over the
     /// measurement window in fanout and over the whole run otherwise.
     pub gen_cpu: f64,
-    /// With `--pid`: the server's CPU share over the same span.
+    /// With `--pid`: the server's CPU share over the same span (with
+    /// several, their sum).
     pub server_cpu: Option<f64>,
+    /// With several `--pid`s: each one's CPU share, in order.
+    pub node_cpu: Vec<f64>,
+    /// Fanout with `--redis`: what the Redis did.
+    pub redis: Option<RedisCost>,
+    /// Failover: the kill and what followed.
+    pub failover: Option<Failover>,
     /// Fanout: this generator's CPU time over the measurement per delivery
     /// in the window, in ns.
     pub gen_ns_per_delivery: Option<f64>,
@@ -171,6 +256,9 @@ impl Report {
         if let Some(k) = self.rooms.filter(|&k| k > 1) {
             let _ = write!(s, " in {k} rooms");
         }
+        if let Some(n) = self.nodes {
+            let _ = write!(s, " over {n} nodes");
+        }
         if let Some(n) = self.nonreaders {
             let _ = write!(s, " ({n} never read)");
         }
@@ -217,12 +305,47 @@ impl Report {
         if self.cross_room > 0 {
             let _ = writeln!(s, "  cross-room     {} lines", self.cross_room);
         }
-        if let Some(l) = self.latency {
+        for (label, l) in [
+            ("latency µs    ", self.latency),
+            ("  same node   ", self.latency_same),
+            ("  cross node  ", self.latency_cross),
+        ] {
+            if let Some(l) = l {
+                let _ = writeln!(
+                    s,
+                    "  {label} p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+                    l.p50, l.p90, l.p99, l.p999, l.max
+                );
+            }
+        }
+        if let Some(f) = &self.failover {
+            let secs = |v: Option<f64>| v.map_or("never".into(), |v| format!("{v:.3} s"));
             let _ = writeln!(
                 s,
-                "  latency µs     p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
-                l.p50, l.p90, l.p99, l.p999, l.max
+                "  failover       killed the node of {} users {:.1} s in; {} users elsewhere",
+                f.victims, f.kill_after_secs, f.survivors
             );
+            let _ = writeln!(
+                s,
+                "  leaves         first seen {}, seen by everyone {} after the kill ({} of {})",
+                secs(f.first_leave_secs),
+                secs(f.all_leaves_secs),
+                f.leaves_seen,
+                f.leaves_expected
+            );
+            let _ = writeln!(
+                s,
+                "  names free     {} after the kill ({} login attempts)",
+                secs(f.names_free_secs),
+                f.probe_logins
+            );
+            if f.early_leaves > 0 {
+                let _ = writeln!(
+                    s,
+                    "  early leaves   {} notices before the kill",
+                    f.early_leaves
+                );
+            }
         }
         if let Some(p) = self.broadcast_p99_us {
             let _ = writeln!(s, "  broadcast p99  {p} µs");
@@ -270,7 +393,43 @@ impl Report {
         if let Some(c) = self.server_cpu {
             let _ = write!(s, ", server {:.0}%", c * 100.0);
         }
+        if self.node_cpu.len() > 1 {
+            let each: Vec<String> = self
+                .node_cpu
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("node{i} {:.0}%", c * 100.0))
+                .collect();
+            let _ = write!(s, " ({})", each.join(", "));
+        }
+        if let Some(r) = &self.redis {
+            let _ = write!(s, ", redis {:.0}%", r.cpu() * 100.0);
+        }
         let _ = writeln!(s, " (of one core)");
+        if let Some(r) = &self.redis {
+            let _ = writeln!(
+                s,
+                "  redis calls/s  {} (XADD {})",
+                si(r.calls_per_sec()),
+                si(r.xadd_per_sec())
+            );
+            let (line, line_xadd) = r.per(r.lines);
+            let (write, write_xadd) = r.per(r.writes);
+            let (delivery, _) = r.per(r.deliveries);
+            let _ = writeln!(
+                s,
+                "  redis calls    per line {line:.3} (XADD {line_xadd:.3}), per sender write \
+                 {write:.3} (XADD {write_xadd:.3}; {} writes), per delivery {delivery:.5}",
+                r.writes
+            );
+            let each: Vec<String> = r
+                .run
+                .calls
+                .iter()
+                .map(|(name, n)| format!("{name} {n}"))
+                .collect();
+            let _ = writeln!(s, "  redis commands {}", each.join(", "));
+        }
         if let Some(g) = self.gen_ns_per_delivery {
             let _ = write!(s, "  CPU/delivery   generator {g:.1} ns");
             if let Some(c) = self.server_ns_per_delivery {
@@ -305,6 +464,7 @@ impl Report {
         o.opt_uint("senders", self.senders);
         o.opt_uint("nonreaders", self.nonreaders);
         o.opt_uint("rooms", self.rooms);
+        o.opt_uint("nodes", self.nodes);
         match self.rate {
             Some(r) => o.float("rate", r),
             None if self.mode == "fanout" => o.str("rate", "max"),
@@ -323,15 +483,54 @@ impl Report {
         if self.rooms.is_some() {
             o.uint("cross_room", self.cross_room);
         }
-        if let Some(l) = self.latency {
-            o.uint("p50_us", l.p50);
-            o.uint("p90_us", l.p90);
-            o.uint("p99_us", l.p99);
-            o.uint("p999_us", l.p999);
-            o.uint("max_us", l.max);
+        for (prefix, l) in [
+            ("", self.latency),
+            ("same_node_", self.latency_same),
+            ("cross_node_", self.latency_cross),
+        ] {
+            if let Some(l) = l {
+                o.uint(&format!("{prefix}p50_us"), l.p50);
+                o.uint(&format!("{prefix}p90_us"), l.p90);
+                o.uint(&format!("{prefix}p99_us"), l.p99);
+                o.uint(&format!("{prefix}p999_us"), l.p999);
+                o.uint(&format!("{prefix}max_us"), l.max);
+            }
+        }
+        if let Some(f) = &self.failover {
+            o.uint("victims", f.victims);
+            o.uint("survivors", f.survivors);
+            o.float("kill_after_secs", f.kill_after_secs);
+            o.opt_float("first_leave_secs", f.first_leave_secs);
+            o.opt_float("all_leaves_secs", f.all_leaves_secs);
+            o.uint("leaves_seen", f.leaves_seen);
+            o.uint("leaves_expected", f.leaves_expected);
+            o.uint("early_leaves", f.early_leaves);
+            o.opt_float("names_free_secs", f.names_free_secs);
+            o.uint("probe_logins", f.probe_logins);
         }
         o.float("gen_cpu", self.gen_cpu);
         o.opt_float("server_cpu", self.server_cpu);
+        if self.node_cpu.len() > 1 {
+            for (i, &c) in self.node_cpu.iter().enumerate() {
+                o.float(&format!("server_cpu_node{i}"), c);
+            }
+        }
+        if let Some(r) = &self.redis {
+            o.float("redis_cpu", r.cpu());
+            o.float("redis_calls_per_sec", r.calls_per_sec());
+            o.float("redis_xadd_per_sec", r.xadd_per_sec());
+            o.uint("sender_writes", r.writes);
+            let (line, line_xadd) = r.per(r.lines);
+            let (write, write_xadd) = r.per(r.writes);
+            o.float("redis_calls_per_line", line);
+            o.float("redis_xadd_per_line", line_xadd);
+            o.float("redis_calls_per_write", write);
+            o.float("redis_xadd_per_write", write_xadd);
+            o.float6("redis_calls_per_delivery", r.per(r.deliveries).0);
+            for (name, n) in &r.run.calls {
+                o.uint(&format!("redis_calls_{name}"), *n);
+            }
+        }
         o.opt_float("gen_ns_per_delivery", self.gen_ns_per_delivery);
         o.opt_float("server_ns_per_delivery", self.server_ns_per_delivery);
         o.opt_uint("rss_before_bytes", self.rss_before_bytes);
@@ -371,7 +570,8 @@ impl Obj {
         if self.0.len() > 1 {
             self.0.push(',');
         }
-        let _ = write!(self.0, "\"{k}\":");
+        self.quoted(k);
+        self.0.push(':');
     }
     fn uint(&mut self, k: &str, v: u64) {
         self.key(k);
@@ -388,6 +588,12 @@ impl Obj {
         let v = if v.is_finite() { v } else { 0.0 };
         let _ = write!(self.0, "{v:.3}");
     }
+    /// A float with six decimals, for small ratios.
+    fn float6(&mut self, k: &str, v: f64) {
+        self.key(k);
+        let v = if v.is_finite() { v } else { 0.0 };
+        let _ = write!(self.0, "{v:.6}");
+    }
     fn opt_float(&mut self, k: &str, v: Option<f64>) {
         if let Some(v) = v {
             self.float(k, v);
@@ -399,6 +605,10 @@ impl Obj {
     }
     fn str(&mut self, k: &str, v: &str) {
         self.key(k);
+        self.quoted(v);
+    }
+    /// `v` as a JSON string.
+    fn quoted(&mut self, v: &str) {
         self.0.push('"');
         for ch in v.chars() {
             match ch {

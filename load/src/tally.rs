@@ -8,6 +8,10 @@
 //! all to room 0): a line is expected at every other receiver of its
 //! sender's room, and one found in another room is counted apart
 //! ([`Tally::cross_room`]), never as received.
+//!
+//! Receivers and senders may also each be on a node (the server address
+//! they use, [`Tally::set_nodes`]): latency is then kept apart for
+//! same-node deliveries and cross-node ones.
 
 use hdrhistogram::Histogram;
 
@@ -46,15 +50,21 @@ pub struct Tally {
     woken: Vec<u32>,
     /// Whether a sender is already in `woken`.
     is_woken: Vec<bool>,
-    /// Latency of every delivery, in µs, except the current run below; read
-    /// it through [`Tally::latency`], which adds that run first.
-    latency: Histogram<u64>,
+    /// The node of each receiver, by receiver index; empty when there is
+    /// one node (then every delivery is same-node).
+    receiver_node: Vec<u32>,
+    /// Latency of every delivery, in µs, except the current run below,
+    /// same-node deliveries in `[0]` and cross-node ones in `[1]`; read it
+    /// through [`Tally::latency`] and [`Tally::latency_by_node`], which
+    /// add that run first.
+    latency: [Histogram<u64>; 2],
     /// A run of deliveries with the same latency, not yet in `latency`:
-    /// (latency in µs, count). A read's lines share one arrival time, and a
-    /// sender's window refill shares one send time, so consecutive
-    /// deliveries often have equal latency; recording a run in one call
-    /// keeps every delivery in the histogram at a fraction of the cost.
-    run: (u64, u64),
+    /// (latency in µs, cross-node, count). A read's lines share one arrival
+    /// time, and a sender's window refill shares one send time, so
+    /// consecutive deliveries often have equal latency; recording a run in
+    /// one call keeps every delivery in the histogram at a fraction of the
+    /// cost.
+    run: (u64, bool, u64),
     /// Deliveries of lines not seen before by that receiver (in order or after
     /// a gap). Late and duplicate ones count in `out_of_order` instead.
     pub received: u64,
@@ -71,16 +81,22 @@ pub struct Tally {
     pub window_end_us: u64,
 }
 
+/// An empty latency histogram, µs from 1 to [`MAX_LATENCY_US`].
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("constant histogram bounds are valid")
+}
+
 /// The room of an index that is no receiver (a client not logged in).
 pub const NO_ROOM: u32 = u32::MAX;
 
 /// One sender: lines written, its room, its index among that room's
-/// senders.
+/// senders, its node.
 #[derive(Debug, Clone, Copy)]
 struct Sender {
     sent: u64,
     room: u32,
     local: u32,
+    node: u32,
 }
 
 impl Tally {
@@ -123,6 +139,7 @@ impl Tally {
                     sent: 0,
                     room,
                     local,
+                    node: 0,
                 }
             })
             .collect();
@@ -141,15 +158,25 @@ impl Tally {
             completed: vec![0; n],
             woken: Vec::with_capacity(n),
             is_woken: vec![false; n],
-            latency: Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
-                .expect("constant histogram bounds are valid"),
-            run: (0, 0),
+            receiver_node: Vec::new(),
+            latency: [histogram(), histogram()],
+            run: (0, false, 0),
             received: 0,
             received_in_window: 0,
             out_of_order: 0,
             foreign: 0,
             cross_room: 0,
             window_end_us: u64::MAX,
+        }
+    }
+
+    /// Puts each receiver (by index) and each sender (by index) on a node,
+    /// so that latency is kept apart for same-node and cross-node
+    /// deliveries. Receivers past the end of `receiver_node` are on node 0.
+    pub fn set_nodes(&mut self, receiver_node: &[u32], sender_node: &[u32]) {
+        self.receiver_node = receiver_node.to_vec();
+        for (s, &node) in self.senders.iter_mut().zip(sender_node) {
+            s.node = node;
         }
     }
 
@@ -186,6 +213,7 @@ impl Tally {
             sent,
             room: sender_room,
             local,
+            node: sender_node,
         }) = self.senders.get(s)
         else {
             self.foreign += 1;
@@ -205,11 +233,15 @@ impl Tally {
             return;
         }
         let latency = now_us.saturating_sub(ts_us).max(1);
-        if latency == self.run.0 {
-            self.run.1 += 1;
+        let cross = self
+            .receiver_node
+            .get(receiver)
+            .is_some_and(|&node| node != sender_node);
+        if latency == self.run.0 && cross == self.run.1 {
+            self.run.2 += 1;
         } else {
             self.end_run();
-            self.run = (latency, 1);
+            self.run = (latency, cross, 1);
         }
         let next = &mut self.next_seq[slot];
         if seq < u64::from(*next) {
@@ -240,18 +272,28 @@ impl Tally {
         }
     }
 
-    /// Moves the current run of equal latencies into the histogram.
+    /// Moves the current run of equal latencies into its histogram.
     fn end_run(&mut self) {
-        let (latency, count) = std::mem::take(&mut self.run);
+        let (latency, cross, count) = std::mem::take(&mut self.run);
         if count > 0 {
-            self.latency.saturating_record_n(latency, count);
+            self.latency[usize::from(cross)].saturating_record_n(latency, count);
         }
     }
 
     /// The latency of every delivery so far, in µs.
-    pub fn latency(&mut self) -> &Histogram<u64> {
+    pub fn latency(&mut self) -> Histogram<u64> {
         self.end_run();
-        &self.latency
+        let mut all = self.latency[0].clone();
+        all.add(&self.latency[1])
+            .expect("histograms of equal bounds add up");
+        all
+    }
+
+    /// The latency so far of same-node deliveries and of cross-node ones,
+    /// in µs.
+    pub fn latency_by_node(&mut self) -> (&Histogram<u64>, &Histogram<u64>) {
+        self.end_run();
+        (&self.latency[0], &self.latency[1])
     }
 
     /// Lines of `sender` not yet seen by every receiver.
@@ -408,6 +450,34 @@ mod tests {
         assert_eq!((t.foreign, t.cross_room), (2, 1));
         // Each line is expected at the other sender and at receiver 2.
         assert_eq!(t.expected(), 8);
+    }
+
+    #[test]
+    fn latency_is_kept_apart_by_node_pair() {
+        // Receivers 0..4 on nodes 0,1,0,1; sender 0 is client 0 (node 0),
+        // sender 1 is client 1 (node 1).
+        let mut t = Tally::new(4, 2, 0);
+        t.set_nodes(&[0, 1, 0, 1], &[0, 1]);
+        let (a, b) = (t.sent(0), t.sent(1));
+        // Same-node: 0 -> 2 and 1 -> 3; cross-node: the rest.
+        t.delivered(2, 0, 0, a, 0, 100);
+        t.delivered(3, 0, 1, b, 0, 100);
+        t.delivered(1, 0, 0, a, 0, 900);
+        t.delivered(3, 0, 0, a, 0, 900);
+        t.delivered(0, 0, 1, b, 0, 900);
+        t.delivered(2, 0, 1, b, 0, 900);
+        let (same, cross) = t.latency_by_node();
+        assert_eq!((same.len(), cross.len()), (2, 4));
+        assert_eq!(same.max(), same.highest_equivalent(100));
+        assert_eq!(cross.min(), cross.lowest_equivalent(900));
+        let all = t.latency();
+        assert_eq!((all.len(), t.received), (6, 6));
+        // Without nodes every delivery is same-node.
+        let mut t = Tally::new(2, 1, 0);
+        let a = t.sent(0);
+        t.delivered(1, 0, 0, a, 0, 5);
+        assert_eq!(t.latency_by_node().1.len(), 0);
+        assert_eq!(t.latency().len(), 1);
     }
 
     #[test]

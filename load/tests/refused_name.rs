@@ -2,100 +2,14 @@
 //! taken: it must stop at once with a hint to use `--prefix`, and a run with
 //! another prefix against the same room must pass.
 //!
-//! The server binary belongs to the other package of the workspace, so
-//! Cargo gives this test no `CARGO_BIN_EXE_linechat`: the test builds it
-//! with the same cargo and profile (a no-op when `cargo test --workspace`
-//! already has), or takes `LINECHAT_BIN`.
+//! The server is the real binary (`common::server_binary`).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use common::{Server, generator};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-/// Longest any step may take; the generator's own deadline is far shorter.
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// `linechat`, built for this profile if `LINECHAT_BIN` does not name it.
-fn server_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("LINECHAT_BIN") {
-        return PathBuf::from(p);
-    }
-    // This test runs from <target>/<profile>/deps/.
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps");
-    let mut build = Command::new(env!("CARGO"));
-    build.args(["build", "--quiet", "-p", "linechat", "--bin", "linechat"]);
-    build
-        .arg("--manifest-path")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"));
-    // The profile directory is named after the profile (`debug` is `dev`).
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => {}
-        Some(profile) => {
-            build.args(["--profile", profile]);
-        }
-        None => panic!("no profile directory above {}", exe.display()),
-    }
-    if let Some(target_dir) = profile_dir.parent() {
-        build.arg("--target-dir").arg(target_dir);
-    }
-    let status = build.status().expect("run cargo build for linechat");
-    assert!(status.success(), "cargo build -p linechat failed: {status}");
-    profile_dir.join("linechat")
-}
-
-/// A linechat process on a free loopback port, killed when dropped.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Server {
-    /// Starts linechat on 127.0.0.1 port 0 with flood control and the
-    /// per-address limits off (every client is on 127.0.0.1) and reads
-    /// the port from its `listening on` log line (its log is drained on a
-    /// thread so the pipe never fills).
-    fn start() -> Server {
-        let mut child = Command::new(server_binary())
-            .args(["--addr", "127.0.0.1:0", "--rate", "0"])
-            .args(linechat::config::NO_ADDRESS_LIMITS)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn linechat");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let addr = rest.split_whitespace().next().unwrap_or("").to_string();
-                    let _ = tx.send(addr);
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("linechat logged no `listening on` line within 10 s");
-        Server {
-            child,
-            addr: addr.parse().expect("a socket address"),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use std::time::Duration;
 
 /// Logs in as `name` and returns once the welcome has arrived.
 fn join(addr: SocketAddr, name: &str) -> TcpStream {
@@ -115,32 +29,6 @@ fn read_until(s: &mut TcpStream, want: &[u8]) {
         let n = s.read(&mut buf).expect("read within the timeout");
         assert!(n > 0, "closed before {:?}", String::from_utf8_lossy(want));
         got.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// Runs the generator with `args`, failing the test if it outlives `LIMIT`.
-fn generator(args: &[&str]) -> (Output, Duration) {
-    let child = Command::new(env!("CARGO_BIN_EXE_linechat-load"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn linechat-load");
-    let pid = child.id();
-    let started = Instant::now();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(LIMIT) {
-        Ok(out) => (out.expect("linechat-load output"), started.elapsed()),
-        Err(_) => {
-            // SAFETY: kill(2) on our own child, not yet reaped (its waiter
-            // has not returned).
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            panic!("linechat-load still running after {LIMIT:?}");
-        }
     }
 }
 

@@ -1,0 +1,229 @@
+//! What the generator's tests against the real `linechat` share: the
+//! server binary, a server process on a free port, the generator run with
+//! a time limit, and a redis-server for the cluster tests.
+//!
+//! The server binary belongs to the other package of the workspace, so
+//! Cargo gives these tests no `CARGO_BIN_EXE_linechat`: it is built with
+//! the same cargo and profile (a no-op when `cargo test --workspace`
+//! already has), or taken from `LINECHAT_BIN`.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Longest any step may take; the generator's own deadline is far shorter.
+pub const LIMIT: Duration = Duration::from_secs(60);
+
+/// `linechat`, built for this profile if `LINECHAT_BIN` does not name it.
+pub fn server_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("LINECHAT_BIN") {
+        return PathBuf::from(p);
+    }
+    // This test runs from <target>/<profile>/deps/.
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "-p", "linechat", "--bin", "linechat"]);
+    build
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"));
+    // The profile directory is named after the profile (`debug` is `dev`).
+    match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => {}
+        Some(profile) => {
+            build.args(["--profile", profile]);
+        }
+        None => panic!("no profile directory above {}", exe.display()),
+    }
+    if let Some(target_dir) = profile_dir.parent() {
+        build.arg("--target-dir").arg(target_dir);
+    }
+    let status = build.status().expect("run cargo build for linechat");
+    assert!(status.success(), "cargo build -p linechat failed: {status}");
+    profile_dir.join("linechat")
+}
+
+/// A linechat process on a free loopback port, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// Starts linechat on 127.0.0.1 port 0 with flood control and the
+    /// per-address limits off (every client is on 127.0.0.1) and reads
+    /// the port from its `listening on` log line (its log is drained on a
+    /// thread so the pipe never fills).
+    pub fn start() -> Server {
+        Server::start_with(&[], None)
+    }
+
+    /// [`Server::start`] with more flags, also waiting for a log line
+    /// containing `ready` if given (a node's `registered with Redis`).
+    pub fn start_with(flags: &[&str], ready: Option<&'static str>) -> Server {
+        let mut child = Command::new(server_binary())
+            .args(["--addr", "127.0.0.1:0", "--rate", "0"])
+            .args(linechat::config::NO_ADDRESS_LIMITS)
+            .args(flags)
+            .env("RUST_LOG", "info")
+            .env_remove("LINECHAT_REDIS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn linechat");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or("").to_string();
+                    let _ = tx.send(Some(addr));
+                } else if ready.is_some_and(|r| line.contains(r)) {
+                    let _ = tx.send(None);
+                }
+            }
+        });
+        let (mut addr, mut is_ready) = (None, ready.is_none());
+        while addr.is_none() || !is_ready {
+            match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(Some(a)) => addr = Some(a),
+                Ok(None) => is_ready = true,
+                Err(_) => panic!("linechat did not log `listening on` and {ready:?} within 10 s"),
+            }
+        }
+        Server {
+            child,
+            addr: addr.unwrap().parse().expect("a socket address"),
+        }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the generator with `args`, failing the test if it outlives `LIMIT`.
+pub fn generator(args: &[&str]) -> (Output, Duration) {
+    let child = Command::new(env!("CARGO_BIN_EXE_linechat-load"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn linechat-load");
+    let pid = child.id();
+    let started = Instant::now();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(LIMIT) {
+        Ok(out) => (out.expect("linechat-load output"), started.elapsed()),
+        Err(_) => {
+            // SAFETY: kill(2) on our own child, not yet reaped (its waiter
+            // has not returned).
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            panic!("linechat-load still running after {LIMIT:?}");
+        }
+    }
+}
+
+/// A redis-server on a free loopback port, persistence off, killed when
+/// dropped; `None` (after saying so) when there is none to run:
+/// `$LINECHAT_REDIS_SERVER`, else `redis-server` on `PATH` or in the usual
+/// directories.
+pub struct Redis {
+    child: Child,
+    pub port: u16,
+    dir: PathBuf,
+}
+
+impl Redis {
+    pub fn start() -> Option<Redis> {
+        let bin = std::env::var_os("LINECHAT_REDIS_SERVER")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                let path = std::env::var_os("PATH").unwrap_or_default();
+                std::env::split_paths(&path)
+                    .chain(["/usr/bin", "/usr/sbin", "/usr/local/bin"].map(PathBuf::from))
+                    .map(|dir| dir.join("redis-server"))
+                    .find(|p| p.is_file())
+            });
+        let Some(bin) = bin else {
+            eprintln!("skipping: no redis-server (set LINECHAT_REDIS_SERVER)");
+            return None;
+        };
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let dir = std::env::temp_dir()
+                .join(format!("linechat-load-redis-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("redis-server's directory");
+            let mut child = Command::new(&bin)
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+                .arg("--dir")
+                .arg(&dir)
+                .arg("--logfile")
+                .arg(dir.join("redis.log"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn redis-server");
+            let until = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < until {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Some(Redis { child, port, dir });
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // Its port was taken: try another.
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("redis-server did not start on any of 5 free ports");
+    }
+
+    /// `redis://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The raw value of `key` in a flat JSON object (numbers, `true`, `false`;
+/// strings with their quotes).
+pub fn field<'a>(json: &'a str, key: &str) -> Option<&'a str> {
+    let pat = format!("\"{key}\":");
+    let rest = &json[json.find(&pat)? + pat.len()..];
+    rest.split([',', '}']).next()
+}
