@@ -613,3 +613,46 @@ fn a_stalled_node_comes_back() {
     alice.send("/who\n");
     assert!(alice.line().starts_with("*** 2 online: alice (idle "));
 }
+
+/// A blip of the readers' links (Redis keeps its data): each node resumes
+/// from the last id it read, so lines added meanwhile arrive once, in
+/// order; the users are told the link went and came back.
+#[test]
+fn a_reader_blip_misses_nothing() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (a, b) = (Node::start(&url), Node::start(&url));
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let mut bob = mark(&b, "bob", &mut alice);
+    // The readers are the clients blocked in XREAD.
+    let clients = redis.cli(&["CLIENT", "LIST"]);
+    let readers: Vec<&str> = clients
+        .lines()
+        .filter(|l| l.contains("cmd=xread"))
+        .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+        .collect();
+    assert_eq!(readers.len(), 2, "{clients}");
+    for id in readers {
+        redis.cli(&["CLIENT", "KILL", "ID", id]);
+    }
+    let lines: String = (0..30).map(|i| format!("blip-{i}\n")).collect();
+    bob.send(&lines);
+    for i in 0..30 {
+        let line = loop {
+            let line = alice.line();
+            if !line.starts_with("*** The link to the other servers") {
+                break line;
+            }
+        };
+        assert_eq!(line, format!("bob: blip-{i}"));
+    }
+    bob.send("end\n");
+    let rest = alice.skip_until("bob: end");
+    assert!(
+        rest.iter().all(|l| l.starts_with("*** The link")),
+        "{rest:?}"
+    );
+}
