@@ -9,8 +9,8 @@
 # virtualenv in target/pyenv from PyPI; scripts/yaml-python.sh);
 # container-smoke needs root for chroot and skips otherwise; test installs
 # Debian's redis-server for the Redis link tests when missing (apt-get as
-# root; scripts/redis-server.sh) and those tests skip without it; bench
-# compares with ncat only when it is installed.
+# root; scripts/redis-server.sh) and those tests skip without it, as do the
+# bench's cluster cases; bench compares with ncat only when it is installed.
 
 CARGO ?= cargo
 
@@ -59,9 +59,12 @@ lint:
 
 # The load table (README "Performance"): release binaries, then the matrix in
 # benches/load.rs through linechat-load; also against `ncat --chat` when
-# installed. LINECHAT_BENCH_CASES=F1,L1 picks cases, LINECHAT_BENCH_QUICK=1
+# installed, and the cluster cases X1-X3 (two nodes and a redis-server of
+# their own) with the redis-server scripts/redis-server.sh finds or
+# installs. LINECHAT_BENCH_CASES=F1,L1 picks cases, LINECHAT_BENCH_QUICK=1
 # shortens them.
 bench: release
+	LINECHAT_REDIS_SERVER="$$(sh scripts/redis-server.sh)" \
 	$(CARGO) bench --locked -p linechat --bench load
 
 # The soaks against the release binary: 30 s of 300 clients of every bad
