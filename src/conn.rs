@@ -11,6 +11,7 @@ use crate::bucket::{Rate, TokenBucket};
 use crate::chat::Farewell;
 use crate::framing::{Frame, LineReader, Telnet};
 use crate::outbound::Outbound;
+use crate::tls::Tls;
 use bytes::Bytes;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
@@ -18,10 +19,9 @@ use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::time::Instant;
 
-/// How a connection's bytes travel. One kind today; a TLS or WebSocket
-/// connection would be another variant with the same contract (read clean
-/// data, write, shut down), as Redis's `ConnectionType` separates sockets
-/// from TLS.
+/// How a connection's bytes travel: plain TCP or TLS, with the same
+/// contract (read clean data, write, shut down), as Redis's
+/// `ConnectionType` separates sockets from TLS.
 #[derive(Debug)]
 pub enum Transport {
     /// Plain TCP carrying telnet or raw `nc` bytes: telnet commands are
@@ -30,6 +30,16 @@ pub enum Transport {
         /// The non-blocking socket.
         socket: TcpStream,
         /// The telnet command parser (commands may span reads).
+        telnet: Telnet,
+    },
+    /// Telnet inside TLS (`--tls-addr`): the session turns records into
+    /// plaintext, which the telnet parser then reads as on a plain socket.
+    Tls {
+        /// The non-blocking socket.
+        socket: TcpStream,
+        /// The TLS session.
+        tls: Box<Tls>,
+        /// The telnet command parser, over the plaintext.
         telnet: Telnet,
     },
 }
@@ -44,6 +54,35 @@ impl Transport {
                 0 => Ok(None),
                 n => Ok(Some(telnet.strip(&mut buf[..n], replies))),
             },
+            Transport::Tls {
+                socket,
+                tls,
+                telnet,
+            } => match tls.read(socket, buf)? {
+                None => Ok(None),
+                Some(n) => Ok(Some(telnet.strip(&mut buf[..n], replies))),
+            },
+        }
+    }
+
+    /// Whether the transport itself has bytes to write (TLS records: the
+    /// handshake, encrypted output, an alert).
+    fn wants_write(&self) -> bool {
+        match self {
+            Transport::Telnet { .. } => false,
+            Transport::Tls { tls, .. } => tls.wants_write(),
+        }
+    }
+
+    /// Writes what [`Transport::wants_write`] holds, as far as the socket
+    /// takes it.
+    fn write_own(&mut self) -> io::Result<()> {
+        match self {
+            Transport::Telnet { .. } => Ok(()),
+            Transport::Tls { socket, tls, .. } => match tls.write_records(socket) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+                other => other,
+            },
         }
     }
 
@@ -51,24 +90,29 @@ impl Transport {
     /// they cost the sender flood budget like lines do.
     fn take_commands(&mut self) -> u32 {
         match self {
-            Transport::Telnet { telnet, .. } => telnet.take_commands(),
+            Transport::Telnet { telnet, .. } | Transport::Tls { telnet, .. } => {
+                telnet.take_commands()
+            }
         }
     }
 
     fn socket(&mut self) -> &mut TcpStream {
         match self {
-            Transport::Telnet { socket, .. } => socket,
+            Transport::Telnet { socket, .. } | Transport::Tls { socket, .. } => socket,
         }
     }
 }
 
 impl Write for Transport {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.socket().write(buf)
+        self.write_vectored(&[IoSlice::new(buf)])
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.socket().write_vectored(bufs)
+        match self {
+            Transport::Telnet { socket, .. } => socket.write_vectored(bufs),
+            Transport::Tls { socket, tls, .. } => tls.write_vectored(socket, bufs),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -128,10 +172,13 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// A new plain-TCP connection, registered for READABLE only: output is
-    /// written first and WRITABLE is asked for only when it blocks.
+    /// A new connection (TLS when `tls` is given), registered for READABLE
+    /// only: output is written first and WRITABLE is asked for only when it
+    /// blocks.
+    #[allow(clippy::too_many_arguments)]
     pub fn register(
         mut socket: TcpStream,
+        tls: Option<Tls>,
         peer: SocketAddr,
         id: u64,
         rate: Rate,
@@ -140,11 +187,17 @@ impl Conn {
         token: Token,
     ) -> io::Result<Conn> {
         registry.register(&mut socket, token, Interest::READABLE)?;
-        Ok(Conn {
-            transport: Transport::Telnet {
+        let telnet = Telnet::default();
+        let transport = match tls {
+            None => Transport::Telnet { socket, telnet },
+            Some(tls) => Transport::Tls {
                 socket,
-                telnet: Telnet::default(),
+                tls: Box::new(tls),
+                telnet,
             },
+        };
+        Ok(Conn {
+            transport,
             peer,
             id,
             reader: LineReader::default(),
@@ -165,7 +218,8 @@ impl Conn {
             match self.transport.read(scratch, &mut self.replies) {
                 Ok(None) => return Ok(Received::Eof),
                 Ok(Some(len)) => {
-                    let replied = !self.replies.is_empty();
+                    // TLS handshake records count as replies: flush them.
+                    let replied = !self.replies.is_empty() || self.transport.wants_write();
                     if replied {
                         self.out.push_own(&self.replies);
                         self.replies.clear();
@@ -223,6 +277,12 @@ impl Conn {
         self.out.len()
     }
 
+    /// Whether the transport has bytes of its own to write (TLS records,
+    /// such as the handshake's answer), so the connection needs a flush.
+    pub fn wants_flush(&self) -> bool {
+        self.transport.wants_write()
+    }
+
     /// Memory the output queue holds (see [`Outbound::cost`]).
     pub fn queued_cost(&self) -> usize {
         self.out.cost()
@@ -249,7 +309,8 @@ impl Conn {
     /// what is left: WRITABLE only while bytes remain. Returns bytes written.
     pub fn flush(&mut self, registry: &Registry, token: Token) -> io::Result<usize> {
         let written = self.write_queued()?;
-        let wanted = if self.out.is_empty() {
+        self.transport.write_own()?;
+        let wanted = if self.out.is_empty() && !self.transport.wants_write() {
             Interest::READABLE
         } else {
             Interest::READABLE | Interest::WRITABLE
@@ -268,6 +329,10 @@ impl Conn {
     /// the client reads it), then FIN; and the socket leaves the poll.
     pub fn finish(&mut self, scratch: &mut [u8], registry: &Registry) {
         let _ = self.out.flush(&mut self.transport);
+        if let Transport::Tls { tls, .. } = &mut self.transport {
+            tls.close();
+        }
+        let _ = self.transport.write_own();
         let socket = self.transport.socket();
         for _ in 0..4 {
             match socket.read(scratch) {

@@ -53,6 +53,7 @@ pub mod outbound;
 pub mod redis;
 pub mod server;
 pub mod sys;
+pub mod tls;
 
 pub use config::Config;
 pub use server::{Server, ShutdownHandle};

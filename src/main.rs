@@ -4,6 +4,7 @@ use linechat::{Config, Server, budget, sys};
 use log::{error, info, warn};
 use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
@@ -53,6 +54,9 @@ OPTIONS:
     --redis redis://HOST:PORT[/DB]
                            share the rooms with the other nodes using this Redis (see
                            the README); also env LINECHAT_REDIS [default: off]
+    --tls-addr HOST:PORT   also serve the chat over TLS there, with the certificate chain
+                           --tls-cert FILE and the private key --tls-key FILE (PEM);
+                           SIGHUP reloads both for new connections [default: off]
     --node-timeout SECS    with --redis: a node silent this long is gone, its users are
                            announced as left and their names freed [default: 10]
     -h, --help             print this help
@@ -72,6 +76,8 @@ struct Args {
     addr: Vec<SocketAddr>,
     /// `--metrics-addr`, resolved likewise.
     metrics_addr: Option<Vec<SocketAddr>>,
+    /// `--tls-addr` (resolved likewise), `--tls-cert` and `--tls-key`.
+    tls: Option<(Vec<SocketAddr>, PathBuf, PathBuf)>,
     config: Config,
 }
 
@@ -114,7 +120,29 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let tls = match &args.tls {
+        None => None,
+        Some((addr, cert, key)) => {
+            let config = match linechat::tls::load(cert, key) {
+                Ok(config) => config,
+                Err(e) => {
+                    error!("cannot load the TLS certificate and key: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match bind(addr) {
+                Ok(listener) => Some((listener, config, cert, key)),
+                Err(e) => {
+                    error!("cannot listen for TLS on {}: {e}", show(addr));
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
     let server = Server::new(listener, metrics, config).and_then(|mut server| {
+        if let Some((listener, config, cert, key)) = tls {
+            server.serve_tls(listener, config, cert, key)?;
+        }
         server.handle_signals()?;
         Ok(server)
     });
@@ -205,6 +233,14 @@ fn parse_args() -> Result<Option<Args>, String> {
     let mut config = Config::default();
     let addr = address(&mut args, "--addr")?.unwrap_or_else(|| vec![DEFAULT_ADDR.into()]);
     let metrics_addr = address(&mut args, "--metrics-addr")?;
+    let tls_addr = address(&mut args, "--tls-addr")?;
+    let tls_cert = value::<PathBuf>(&mut args, "--tls-cert", "a PEM certificate file")?;
+    let tls_key = value::<PathBuf>(&mut args, "--tls-key", "a PEM private key file")?;
+    let tls = match (tls_addr, tls_cert, tls_key) {
+        (None, None, None) => None,
+        (Some(addr), Some(cert), Some(key)) => Some((addr, cert, key)),
+        _ => return Err("--tls-addr, --tls-cert and --tls-key go together".into()),
+    };
     let print_limits = args.contains("--print-limits");
     let given = parse_memory_flags(&mut args, &mut config)?;
     parse_client_flags(&mut args, &mut config)?;
@@ -225,6 +261,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         given,
         addr,
         metrics_addr,
+        tls,
         config,
     }))
 }

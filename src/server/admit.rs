@@ -187,23 +187,24 @@ const UNUSED: Rate = Rate {
 impl Server {
     /// Accepts until `WouldBlock`. Running out of descriptors pauses accepting
     /// briefly instead of returning to a listener that stays readable.
-    pub(super) fn accept_all(&mut self) {
+    pub(super) fn accept_all(&mut self, key: usize) {
         if self.shutdown_deadline.is_some() {
             return;
         }
         loop {
-            let Some(Slot::Listener(listener)) = self.slots.get(self.listener_key) else {
-                return;
+            let (listener, tls) = match self.slots.get(key) {
+                Some(Slot::Listener(listener)) => (listener, false),
+                Some(Slot::TlsListener(listener)) => (listener, true),
+                _ => return,
             };
             match listener.accept() {
-                Ok((socket, peer)) => self.admit(socket, peer),
+                Ok((socket, peer)) => self.admit(socket, peer, tls),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if sys::is_resource_exhaustion(&e) => {
                     conn_log!(self, Warn, "accept failed ({e}); pausing accepts briefly");
                     let at = self.now.instant + ACCEPT_PAUSE;
-                    self.timers
-                        .schedule(at, TimerKind::Accept, self.listener_key, 0);
+                    self.timers.schedule(at, TimerKind::Accept, key, 0);
                     return;
                 }
                 // The connection died before we took it (ECONNABORTED and the like).
@@ -213,7 +214,7 @@ impl Server {
     }
 
     /// Takes in one accepted socket, or turns it away with a reason.
-    fn admit(&mut self, socket: TcpStream, peer: SocketAddr) {
+    fn admit(&mut self, socket: TcpStream, peer: SocketAddr, tls: bool) {
         self.metrics.accepted += 1;
         let chatting = self.chat.members();
         let admitted = if self.shed.refusing {
@@ -261,8 +262,20 @@ impl Server {
         let key = entry.key();
         let registry = self.poll.registry();
         let rate = Rate::per_sec(self.config.rate, self.config.burst);
+        let session = match (tls, &self.tls) {
+            (true, Some(serving)) => match crate::tls::Tls::new(serving.config.clone()) {
+                Ok(session) => Some(session),
+                Err(e) => {
+                    warn!("cannot start TLS for {peer}: {e}");
+                    self.admission.release(peer.ip());
+                    return;
+                }
+            },
+            _ => None,
+        };
         match Conn::register(
             socket,
+            session,
             peer,
             id,
             rate,

@@ -68,7 +68,7 @@ impl Server {
                     self.metrics_peers.swap_remove(at);
                 }
             }
-            Some(Slot::Listener(_) | Slot::MetricsListener(_)) => {
+            Some(Slot::Listener(_) | Slot::TlsListener(_) | Slot::MetricsListener(_)) => {
                 // Deregistered when shutdown began.
                 self.slots.remove(key);
             }
@@ -84,7 +84,7 @@ impl Server {
         info!("shutting down");
         self.shutdown_deadline = Some(self.now.instant + SHUTDOWN_DRAIN);
         for (key, slot) in self.slots.iter_mut() {
-            if let Slot::Listener(l) | Slot::MetricsListener(l) = slot {
+            if let Slot::Listener(l) | Slot::TlsListener(l) | Slot::MetricsListener(l) = slot {
                 let _ = self.poll.registry().deregister(l);
                 self.closing.insert(key);
             }

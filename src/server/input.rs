@@ -109,7 +109,12 @@ impl Server {
                     }
                     len
                 }
-                Ok(Received::Drained) => return,
+                Ok(Received::Drained) => {
+                    if conn.wants_flush() {
+                        self.flush.insert(key); // A TLS handshake's answer.
+                    }
+                    return;
+                }
                 Ok(Received::Eof) => {
                     // The client is gone: a last unterminated line still counts.
                     let mut end: &[u8] = b"\n";

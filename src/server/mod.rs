@@ -75,6 +75,8 @@ const TRIM_AFTER: u64 = 20_000;
 enum Slot {
     /// The chat listener.
     Listener(TcpListener),
+    /// The TLS chat listener (`--tls-addr`).
+    TlsListener(TcpListener),
     /// The `/metrics` listener.
     MetricsListener(TcpListener),
     /// SIGINT/SIGTERM delivered through a self-pipe.
@@ -154,6 +156,17 @@ pub struct Server {
     trim_debt: u64,
     /// The links to Redis with `--redis`; `None` is a node on its own.
     engine: Option<engine::Engine>,
+    /// With `--tls-addr`: the configuration new TLS connections get, and
+    /// the files it is reloaded from on SIGHUP.
+    tls: Option<TlsServing>,
+}
+
+/// What the TLS listener serves.
+#[derive(Debug)]
+struct TlsServing {
+    config: std::sync::Arc<rustls::ServerConfig>,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
 }
 
 impl Server {
@@ -215,12 +228,51 @@ impl Server {
             log_limit: LogLimit::new(now.instant),
             trim_debt: 0,
             engine: None,
+            tls: None,
             config,
         };
         if let Some(engine) = engine {
             server.start_engine(engine)?;
         }
         Ok(server)
+    }
+
+    /// Serves TLS (`--tls-addr`) on an already bound listener, with the
+    /// configuration loaded from `cert` and `key` (see [`crate::tls::load`]),
+    /// which SIGHUP loads again. Returns the listener's address.
+    pub fn serve_tls(
+        &mut self,
+        listener: std::net::TcpListener,
+        config: std::sync::Arc<rustls::ServerConfig>,
+        cert: &std::path::Path,
+        key: &std::path::Path,
+    ) -> io::Result<SocketAddr> {
+        configure_listener(&listener, &self.config)?;
+        let addr = listener.local_addr()?;
+        register_listener(&self.poll, &mut self.slots, listener, Slot::TlsListener)?;
+        self.tls = Some(TlsServing {
+            config,
+            cert: cert.into(),
+            key: key.into(),
+        });
+        info!("TLS listening on {addr}");
+        Ok(addr)
+    }
+
+    /// SIGHUP: the TLS certificate and key are read again for new
+    /// connections; a file that does not load keeps the ones in use.
+    fn reload_tls(&mut self) {
+        let Some(serving) = self.tls.as_mut() else {
+            info!("SIGHUP received: nothing to reload, still running");
+            return;
+        };
+        match crate::tls::load(&serving.cert, &serving.key) {
+            Ok(config) => {
+                serving.config = config;
+                info!("SIGHUP: reloaded the TLS certificate and key for new connections");
+            }
+            Err(e) => log::warn!("SIGHUP: kept the TLS certificate in use: {e}"),
+        }
     }
 
     /// The chat listener's address (useful with port 0).
@@ -341,17 +393,20 @@ impl Server {
             return;
         }
         match self.slots.get_mut(key) {
-            Some(Slot::Listener(_)) => self.accept_all(),
+            Some(Slot::Listener(_) | Slot::TlsListener(_)) => self.accept_all(key),
             Some(Slot::MetricsListener(_)) => self.accept_metrics(key),
             Some(Slot::Signals(signals)) => {
                 // Reading the pipe empty is what re-arms its readiness.
-                let mut stop = false;
+                let (mut stop, mut reload) = (false, false);
                 for signal in signals.0.pending() {
                     if signal == signal_hook::consts::SIGHUP {
-                        info!("SIGHUP received: nothing to reload, still running");
+                        reload = true;
                     } else {
                         stop = true;
                     }
+                }
+                if reload {
+                    self.reload_tls();
                 }
                 if stop {
                     self.begin_shutdown();

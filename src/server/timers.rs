@@ -71,7 +71,7 @@ impl Server {
         while let Some(timer) = self.timers.pop_due(self.now.instant) {
             match timer.kind {
                 TimerKind::Accept => {
-                    self.accept_all();
+                    self.accept_all(timer.key);
                     continue;
                 }
                 TimerKind::Memory => {
