@@ -68,7 +68,10 @@ impl Node {
             reading |= line.contains("registered with Redis");
         }
         Node {
-            process: util::ServerProcess { child },
+            process: util::ServerProcess {
+                child,
+                tls_addr: None,
+            },
             addr: addr.unwrap(),
             log: rx,
         }

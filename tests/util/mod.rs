@@ -321,14 +321,21 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
             }
             if let Some(rest) = line.split("listening on ").nth(1) {
                 let addr = rest.split_whitespace().next().unwrap().to_string();
-                let _ = tx.send(addr);
+                let _ = tx.send((line.contains("TLS listening"), addr));
             }
         }
     });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("no 'listening on' line");
-    (ServerProcess { child }, addr.parse().unwrap())
+    // The TLS listener (if any) is logged before the chat listener.
+    let mut tls_addr = None;
+    loop {
+        let (tls, addr) = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("no 'listening on' line");
+        if !tls {
+            return (ServerProcess { child, tls_addr }, addr.parse().unwrap());
+        }
+        tls_addr = Some(addr.parse().unwrap());
+    }
 }
 
 /// The text of one `/metrics` scrape at `addr`.
@@ -345,6 +352,8 @@ pub fn metrics_text(addr: SocketAddr) -> String {
 /// so a failing test never leaves a server behind.
 pub struct ServerProcess {
     pub child: Child,
+    /// Where it serves TLS (`--tls-addr`), if it does.
+    pub tls_addr: Option<SocketAddr>,
 }
 
 impl ServerProcess {

@@ -1,0 +1,235 @@
+//! The TLS listener (`--tls-addr`) against a real TLS client (rustls) with
+//! a certificate made for the test (rcgen): TLS and plain users share the
+//! room; garbage instead of a ClientHello and a handshake that never comes
+//! cost only their own connection; SIGHUP loads a new certificate and keeps
+//! the old one when the new files are bad.
+
+mod util;
+
+use rustls::pki_types::{CertificateDer, ServerName};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use util::{Client, ServerProcess, spawn_binary};
+
+/// A self-signed certificate for `localhost`, written as PEM files in a
+/// directory of the test's own.
+struct Cert {
+    der: CertificateDer<'static>,
+    cert_pem: String,
+    key_pem: String,
+}
+
+fn make_cert() -> Cert {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("rcgen");
+    Cert {
+        der: made.cert.der().clone(),
+        cert_pem: made.cert.pem(),
+        key_pem: made.signing_key.serialize_pem(),
+    }
+}
+
+/// A fresh directory for one test's files.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("linechat-tls-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write_cert(dir: &Path, cert: &Cert) {
+    std::fs::write(dir.join("cert.pem"), &cert.cert_pem).unwrap();
+    std::fs::write(dir.join("key.pem"), &cert.key_pem).unwrap();
+}
+
+/// The server with a TLS listener using the files in `dir`.
+fn start(dir: &Path, extra: &[&str]) -> (ServerProcess, SocketAddr, SocketAddr) {
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    let mut args = vec![
+        "--tls-addr",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(linechat::config::NO_ADDRESS_LIMITS);
+    let (process, addr) = spawn_binary(&args);
+    let tls = process.tls_addr.expect("a TLS listener");
+    (process, addr, tls)
+}
+
+/// A TLS chat client that trusts exactly `trusted`.
+struct TlsClient {
+    stream: rustls::StreamOwned<rustls::ClientConnection, TcpStream>,
+    pending: Vec<u8>,
+}
+
+impl TlsClient {
+    fn connect(addr: SocketAddr, trusted: &CertificateDer<'static>) -> std::io::Result<TlsClient> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(trusted.clone()).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = ServerName::try_from("localhost").unwrap();
+        let session = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        let socket = TcpStream::connect(addr)?;
+        socket.set_read_timeout(Some(util::READ_TIMEOUT))?;
+        let mut stream = rustls::StreamOwned::new(session, socket);
+        // Drive the handshake to its end now, so a refused certificate is
+        // an error here.
+        while stream.conn.is_handshaking() {
+            stream.conn.complete_io(&mut stream.sock)?;
+        }
+        Ok(TlsClient {
+            stream,
+            pending: Vec::new(),
+        })
+    }
+
+    fn send(&mut self, text: &str) {
+        self.stream.write_all(text.as_bytes()).unwrap();
+        self.stream.flush().unwrap();
+    }
+
+    /// Reads until `want` has come, then drops it and what came before.
+    #[track_caller]
+    fn expect(&mut self, want: &str) {
+        let deadline = Instant::now() + util::READ_TIMEOUT;
+        loop {
+            if let Some(at) = find(&self.pending, want.as_bytes()) {
+                self.pending.drain(..at + want.len());
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {want:?} in {:?}",
+                self.text()
+            );
+            let mut chunk = [0; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => panic!("closed before {want:?}: {:?}", self.text()),
+                Ok(n) => self.pending.extend_from_slice(&chunk[..n]),
+                Err(e) => panic!("read failed ({e}) before {want:?}: {:?}", self.text()),
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.pending).into_owned()
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Whether the server closes `socket` within `limit` (reads until then).
+fn closed_within(socket: &mut TcpStream, limit: Duration) -> bool {
+    socket
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    let mut buf = [0; 1024];
+    while Instant::now() < deadline {
+        match socket.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return true, // A reset is a close too.
+        }
+    }
+    false
+}
+
+/// A TLS user and a plain user chat in one room, both ways.
+#[test]
+fn tls_and_plain_users_share_the_room() {
+    let dir = temp_dir("share");
+    let cert = make_cert();
+    write_cert(&dir, &cert);
+    let (_server, addr, tls) = start(&dir, &[]);
+    let mut alice = TlsClient::connect(tls, &cert.der).expect("TLS handshake");
+    alice.expect("Welcome to linechat!\r\nEnter your name: ");
+    alice.send("alice\n");
+    alice.expect("*** Welcome, alice! #lobby: 1 online: alice\r\n");
+    let mut bob = Client::connect(addr);
+    bob.login("bob");
+    alice.expect("*** bob has joined\r\n");
+    alice.send("over tls\n");
+    bob.expect_line("alice: over tls");
+    bob.send("in the clear\n");
+    alice.expect("bob: in the clear\r\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bytes that are not TLS close that connection (after an alert) and
+/// nothing else; a handshake never started is closed at `--login-timeout`.
+#[test]
+fn bad_or_missing_handshakes_cost_only_their_connection() {
+    let dir = temp_dir("bad");
+    let cert = make_cert();
+    write_cert(&dir, &cert);
+    let (_server, addr, tls) = start(&dir, &["--login-timeout", "1"]);
+    let mut bob = Client::connect(addr);
+    bob.login("bob");
+    let mut garbage = TcpStream::connect(tls).unwrap();
+    garbage
+        .write_all(b"GET / HTTP/1.0\r\n\r\nhello\r\n")
+        .unwrap();
+    assert!(closed_within(&mut garbage, Duration::from_secs(5)));
+    let started = Instant::now();
+    let mut silent = TcpStream::connect(tls).unwrap();
+    assert!(closed_within(&mut silent, Duration::from_secs(5)));
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
+    // Bob, on the plain port, saw none of it and is still served.
+    bob.send("/who\n");
+    assert!(bob.line().starts_with("*** 1 online: bob (idle "));
+    let mut alice = TlsClient::connect(tls, &cert.der).expect("TLS handshake");
+    alice.expect("Enter your name: ");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// SIGHUP loads the certificate and key again for new connections; files
+/// that do not load keep the ones in use.
+#[test]
+fn sighup_reloads_the_certificate() {
+    let dir = temp_dir("reload");
+    let first = make_cert();
+    write_cert(&dir, &first);
+    let (server, addr, tls) = start(&dir, &[]);
+    let second = make_cert();
+    assert!(
+        TlsClient::connect(tls, &second.der).is_err(),
+        "the second certificate is not served yet"
+    );
+    write_cert(&dir, &second);
+    server.signal(libc::SIGHUP);
+    // The reload happens in the loop; a connection made after it gets the
+    // new certificate. Retry until it does (the signal is asynchronous).
+    let deadline = Instant::now() + util::READ_TIMEOUT;
+    let mut client = loop {
+        match TlsClient::connect(tls, &second.der) {
+            Ok(client) => break client,
+            Err(_) if Instant::now() < deadline => {}
+            Err(e) => panic!("the new certificate was never served: {e}"),
+        }
+    };
+    client.expect("Enter your name: ");
+    std::fs::write(dir.join("cert.pem"), "not a certificate").unwrap();
+    server.signal(libc::SIGHUP);
+    let mut bob = Client::connect(addr);
+    bob.login("bob"); // The loop has run since the signal.
+    let mut again = TlsClient::connect(tls, &second.der).expect("kept the second");
+    again.expect("Enter your name: ");
+    let _ = std::fs::remove_dir_all(&dir);
+}
