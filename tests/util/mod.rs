@@ -325,16 +325,20 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
             }
         }
     });
+    // Killed on drop if it never says where it listens.
+    let mut process = ServerProcess {
+        child,
+        tls_addr: None,
+    };
     // The TLS listener (if any) is logged before the chat listener.
-    let mut tls_addr = None;
     loop {
         let (tls, addr) = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("no 'listening on' line");
         if !tls {
-            return (ServerProcess { child, tls_addr }, addr.parse().unwrap());
+            return (process, addr.parse().unwrap());
         }
-        tls_addr = Some(addr.parse().unwrap());
+        process.tls_addr = Some(addr.parse().unwrap());
     }
 }
 
