@@ -17,8 +17,11 @@
 //! - [`framing`]: bytes to clean lines: telnet stripping, newline framing
 //!   with a length cap and a resumable scan, control-character cleaning. Pure.
 //! - [`outbound`]: a connection's queue of shared `Bytes` and its vectored flush.
-//! - [`conn`]: one chat connection: its transport (plain TCP with telnet
-//!   today), reader, queue, flood bucket and the interest its state asks for.
+//! - [`conn`]: one chat connection: its transport (plain TCP or TLS, with
+//!   telnet inside), reader, queue, flood bucket and the interest its state
+//!   asks for.
+//! - [`tls`]: the TLS listener's configuration (PEM files, reloaded on
+//!   SIGHUP) and one connection's `rustls` session.
 //! - [`server`]: the reactor: the poll loop, admission, input, output,
 //!   timers, late closing and shutdown; it applies what the core returns.
 //!   With `--redis`, its engine publishes local room events to Redis
