@@ -44,6 +44,7 @@
 
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod accounts;
 pub mod bucket;
 pub mod budget;
 pub mod chat;

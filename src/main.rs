@@ -57,6 +57,8 @@ OPTIONS:
     --tls-addr HOST:PORT   also serve the chat over TLS there, with the certificate chain
                            --tls-cert FILE and the private key --tls-key FILE (PEM);
                            SIGHUP reloads both for new connections [default: off]
+    --data-dir DIR         keep registered names (/register) in DIR/accounts.redb [default:
+                           off: /register answers that accounts are off]
     --node-timeout SECS    with --redis: a node silent this long is gone, its users are
                            announced as left and their names freed [default: 10]
     -h, --help             print this help
@@ -78,6 +80,8 @@ struct Args {
     metrics_addr: Option<Vec<SocketAddr>>,
     /// `--tls-addr` (resolved likewise), `--tls-cert` and `--tls-key`.
     tls: Option<(Vec<SocketAddr>, PathBuf, PathBuf)>,
+    /// `--data-dir`: where registered names are kept.
+    data_dir: Option<PathBuf>,
     config: Config,
 }
 
@@ -142,6 +146,9 @@ fn main() -> ExitCode {
     let server = Server::new(listener, metrics, config).and_then(|mut server| {
         if let Some((listener, config, cert, key)) = tls {
             server.serve_tls(listener, config, cert, key)?;
+        }
+        if let Some(dir) = &args.data_dir {
+            server.serve_accounts(dir)?;
         }
         server.handle_signals()?;
         Ok(server)
@@ -241,6 +248,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         (Some(addr), Some(cert), Some(key)) => Some((addr, cert, key)),
         _ => return Err("--tls-addr, --tls-cert and --tls-key go together".into()),
     };
+    let data_dir = value::<PathBuf>(&mut args, "--data-dir", "a directory")?;
     let print_limits = args.contains("--print-limits");
     let given = parse_memory_flags(&mut args, &mut config)?;
     parse_client_flags(&mut args, &mut config)?;
@@ -262,6 +270,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         addr,
         metrics_addr,
         tls,
+        data_dir,
         config,
     }))
 }

@@ -143,6 +143,26 @@ pub fn setsockopt<T: Copy>(
     }
 }
 
+/// Fills `buf` from the kernel's random source (getrandom(2)); an error
+/// only if the kernel has none, never a weaker fallback (salts need it).
+pub fn random_bytes(buf: &mut [u8]) -> std::io::Result<()> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let rest = &mut buf[filled..];
+        // SAFETY: getrandom writes at most `rest.len()` bytes into `rest`.
+        let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        } else {
+            filled += n as usize;
+        }
+    }
+    Ok(())
+}
+
 /// 16 random bits from `/dev/urandom` (or, failing that, the clock and
 /// the process id): a node's id among the nodes sharing a Redis.
 pub fn random_u16() -> u16 {

@@ -23,6 +23,8 @@ pub enum Command<'a> {
     },
     /// Rename to this name (its form and freedom not yet checked).
     Nick(&'a str),
+    /// Register the user's name with this password (`--data-dir`).
+    Register(&'a str),
     /// Move to this room (its name not yet checked).
     Join(&'a str),
     /// List the rooms.
@@ -89,6 +91,8 @@ pub fn parse_command(line: &str) -> Command<'_> {
         "me" => Command::Me(rest),
         "nick" if rest.is_empty() => Command::Usage("/nick NAME"),
         "nick" => Command::Nick(rest),
+        "register" if rest.is_empty() => Command::Usage("/register PASSWORD"),
+        "register" => Command::Register(rest),
         "join" if rest.is_empty() => Command::Usage("/join ROOM"),
         "join" => Command::Join(rest),
         "rooms" => Command::Rooms,

@@ -40,6 +40,8 @@ pub enum Farewell {
     LoginTimeout,
     /// It said nothing for `--idle-timeout`.
     IdleTimeout,
+    /// It gave a wrong password three times.
+    WrongPassword,
     /// Its node stopped (SIGTERM): said of remote members only.
     Shutdown,
     /// Its node stopped answering (`--node-timeout`): said of remote
@@ -58,6 +60,7 @@ impl Farewell {
             Farewell::TooSlow => Some("Disconnected: too slow"),
             Farewell::LoginTimeout => Some("Login timed out"),
             Farewell::IdleTimeout => Some("Disconnected: idle for too long"),
+            Farewell::WrongPassword => Some("Wrong password three times, disconnecting"),
             Farewell::NameLost => Some(
                 "Your name was taken on another server while this one was cut off; reconnect to pick a name",
             ),
@@ -74,6 +77,7 @@ impl Farewell {
             Farewell::TooSlow => "too slow",
             Farewell::LoginTimeout => "login timeout",
             Farewell::IdleTimeout => "idle timeout",
+            Farewell::WrongPassword => "wrong password",
             Farewell::Shutdown => "server stopped",
             Farewell::NodeLost => "server lost",
             Farewell::NameLost => "name lost",
@@ -236,9 +240,53 @@ pub enum Delivery {
     /// has just opened) and answer with
     /// [`Chat::stored_topic`](super::Chat::stored_topic).
     Topic(Box<str>),
+    /// Ask the accounts worker about `name` for `member`; the reactor
+    /// answers with [`Chat::answered`](super::Chat::answered).
+    Account {
+        /// Who asks.
+        member: MemberId,
+        /// The name.
+        name: Box<str>,
+        /// What about it.
+        ask: Ask,
+    },
     /// Close this connection (late, after the batch); the reactor then calls
     /// [`Chat::close`](super::Chat::close) for its last words.
     Close(Local, Farewell),
+}
+
+/// A password: kept out of every `Debug` output, so no log line can show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub Box<str>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// What the accounts worker is asked about a name (`--data-dir`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    /// Is it registered?
+    Lookup,
+    /// Does this password open it?
+    Verify(Secret),
+    /// Register it with this password, unless it is registered.
+    Register(Secret),
+}
+
+/// The accounts worker's answer (see [`Delivery::Account`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Whether the name is registered.
+    Looked(bool),
+    /// Whether the password was right.
+    Verified(bool),
+    /// Whether the name is now registered (false: it already was).
+    Registered(bool),
+    /// The store failed.
+    Failed,
 }
 
 /// The shared store's answer to a [`Delivery::Claim`].

@@ -24,9 +24,12 @@
 //! - `session`: what a local user's line does: name prompt, chat, commands.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
 //! - `remote`: checking and applying an event from another node.
+//! - `accounts`: with `--data-dir`, registered names: the password prompt,
+//!   `/register`, and `/nick` kept off registered names.
 //! - `shared`: with `--redis`, names claimed in the shared store, the link
 //!   to the other nodes, and a node's members reconciled from its listing.
 
+mod accounts;
 mod apply;
 pub mod command;
 mod event;
@@ -38,8 +41,8 @@ mod session;
 mod shared;
 
 pub use event::{
-    Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent, RoomId,
-    RoomNames, node_of,
+    Answer, Ask, Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent,
+    RoomId, RoomNames, Secret, node_of,
 };
 pub use session::{GREETING, HELP, PROMPT};
 
@@ -66,6 +69,12 @@ enum State {
     /// `prompt_pending`: the prompt was the last thing sent and no line has
     /// come back, so the cursor sits after it and a notice needs a line end.
     AwaitingName { prompt_pending: bool },
+    /// A registered name was given: its password is asked for. The name
+    /// stays reserved meanwhile.
+    AwaitingPassword {
+        /// Wrong passwords so far.
+        failures: u8,
+    },
     /// In the room.
     Chatting,
 }
@@ -80,6 +89,11 @@ struct Client {
     /// The name being claimed in the shared store (a login or a `/nick`);
     /// the connection's next lines wait for the answer.
     claim: Option<Box<str>>,
+    /// The name the accounts worker is asked about, or whose password is
+    /// asked for; reserved meanwhile. Lines wait while a job is out.
+    account: Option<Box<str>>,
+    /// Whether a job for this connection is with the accounts worker.
+    asked: bool,
 }
 
 /// Name changes a user may make: 3 at once, then one per 20 s, so `/nick`
@@ -140,6 +154,8 @@ pub struct Chat {
     /// Whether each recorded event gets its [`RoomNames`] (for publishing
     /// to other nodes; off without `--redis`).
     naming: bool,
+    /// Whether names can be registered (`--data-dir`).
+    accounts: bool,
     out: Output,
 }
 
@@ -168,6 +184,7 @@ impl Chat {
             quiet_joins: config.quiet_joins,
             digest_interval: config.digest_interval,
             naming: false,
+            accounts: false,
             out: Output::default(),
         }
     }
@@ -224,6 +241,8 @@ impl Chat {
             },
             nicks: TokenBucket::full(NICK_RATE, now.instant),
             claim: None,
+            account: None,
+            asked: false,
         });
         self.locals.insert(member, local);
         let greeting = match &self.greeting {
@@ -247,6 +266,7 @@ impl Chat {
                 self.end_turn(now);
                 self.at_prompt(local, member, text, now);
             }
+            State::AwaitingPassword { .. } => self.password(local, member, text, now),
             State::Chatting => self.command(local, member, text, now),
         }
     }
@@ -290,7 +310,7 @@ impl Chat {
     pub fn login_expired(&mut self, local: Local, now: &Now) {
         self.end_turn(now);
         if let Some(Client {
-            state: State::AwaitingName { .. },
+            state: State::AwaitingName { .. } | State::AwaitingPassword { .. },
             ..
         }) = self.client(local)
         {
@@ -321,7 +341,7 @@ impl Chat {
         if client.state == State::Chatting {
             self.chatting -= 1;
         }
-        if let Some(name) = &client.claim {
+        for name in [&client.claim, &client.account].into_iter().flatten() {
             self.claiming.remove(name.to_ascii_lowercase().as_str());
         }
         if client.state == State::Chatting

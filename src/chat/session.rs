@@ -6,7 +6,7 @@ use super::command::{self, AtPrompt, Command};
 use super::render::Render;
 use super::rooms::Full;
 use super::{
-    Chat, Delivery, Farewell, Local, MemberId, NICK_RATE, Now, RoomEvent, RoomNames, State,
+    Ask, Chat, Delivery, Farewell, Local, MemberId, NICK_RATE, Now, RoomEvent, RoomNames, State,
 };
 use bytes::Bytes;
 use std::time::SystemTime;
@@ -28,6 +28,7 @@ pub const HELP: &[&str] = &[
     "/msg NAME TEXT - send TEXT to NAME only, in any room",
     "/me TEXT - describe an action: * yourname TEXT",
     "/nick NAME - change your name",
+    "/register PASSWORD - register your name: logging in as it will ask for the password",
     "/help - this list",
     "/quit - leave",
     "Start a line with // to send a line that begins with /",
@@ -50,10 +51,10 @@ impl Chat {
             }
             AtPrompt::Name(name) => name,
         };
-        if self.naming {
-            return self.claim(local, member, name, None, now);
+        if self.accounts() {
+            return self.ask(local, member, name, Ask::Lookup);
         }
-        self.enter_chat(local, member, name, now);
+        self.take_name(local, member, name, now);
     }
 
     /// A user at the prompt whose name is theirs joins the default room.
@@ -117,6 +118,7 @@ impl Chat {
             Command::Me(text) => self.batch_line(member, ["* ", " "], text, now),
             Command::Msg { to, text } => self.private(local, member, to, text, now),
             Command::Nick(new) => self.nick(local, member, new, now),
+            Command::Register(password) => self.register(local, member, password, now),
             Command::Join(room) => self.join(local, member, room, now),
             Command::Rooms => {
                 let list = self.rooms.listing();
@@ -369,7 +371,19 @@ impl Chat {
             let parts = ["Too many name changes; try again in ", &wait, "s"];
             return self.notice_to(local, now, &parts);
         }
-        // A change of case keeps the claimed (lower-cased) name.
+        // A change of case keeps the (lower-cased) name, registered or not.
+        if self.accounts() && !old.eq_ignore_ascii_case(new) {
+            return self.ask(local, member, new, Ask::Lookup);
+        }
+        self.nick_free(local, member, new, now);
+    }
+
+    /// `/nick new` once `new` is known to be free here and not registered:
+    /// claimed with the other nodes, or taken.
+    pub(super) fn nick_free(&mut self, local: Local, member: MemberId, new: &str, now: &Now) {
+        let Some(old) = self.name_of(member).map(Box::<str>::from) else {
+            return;
+        };
         if self.naming && !old.eq_ignore_ascii_case(new) {
             return self.claim(local, member, new, Some(old), now);
         }

@@ -58,7 +58,8 @@ impl Chat {
     /// Whether `local` waits for the answer to a claim: its next lines
     /// must wait too, or they would overtake its login or rename.
     pub fn waiting(&self, local: Local) -> bool {
-        self.client(local).is_some_and(|c| c.claim.is_some())
+        self.client(local)
+            .is_some_and(|c| c.claim.is_some() || c.asked)
     }
 
     /// The store's answer to `member`'s claim. False if nobody waits for

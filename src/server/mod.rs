@@ -83,6 +83,8 @@ enum Slot {
     Signals(SignalSource),
     /// The waker behind [`ShutdownHandle`].
     Waker,
+    /// The accounts worker's waker: answers are ready.
+    AccountsWaker,
     /// A chat connection.
     Client(Conn),
     /// A `/metrics` HTTP connection.
@@ -159,6 +161,9 @@ pub struct Server {
     /// With `--tls-addr`: the configuration new TLS connections get, and
     /// the files it is reloaded from on SIGHUP.
     tls: Option<TlsServing>,
+    /// With `--data-dir`: the worker that hashes passwords and keeps the
+    /// registered names.
+    accounts: Option<crate::accounts::Worker>,
 }
 
 /// What the TLS listener serves.
@@ -229,6 +234,7 @@ impl Server {
             trim_debt: 0,
             engine: None,
             tls: None,
+            accounts: None,
             config,
         };
         if let Some(engine) = engine {
@@ -257,6 +263,37 @@ impl Server {
         });
         info!("TLS listening on {addr}");
         Ok(addr)
+    }
+
+    /// Registered names (`--data-dir`): opens the store in `dir` and starts
+    /// the worker thread that answers through a waker in this poll.
+    pub fn serve_accounts(&mut self, dir: &std::path::Path) -> io::Result<()> {
+        let key = self.slots.insert(Slot::AccountsWaker);
+        let waker = Arc::new(Waker::new(self.poll.registry(), Token(key))?);
+        let worker = crate::accounts::Worker::start(dir, waker)
+            .map_err(|e| io::Error::other(format!("--data-dir: {e}")))?;
+        self.accounts = Some(worker);
+        self.chat.accounts_on();
+        info!("registered names kept in {}", dir.display());
+        Ok(())
+    }
+
+    /// The accounts worker's answers, each handed to the core; the
+    /// connection's input, held meanwhile, is served again.
+    fn accounts_answered(&mut self) {
+        while let Some(done) = self.accounts.as_ref().and_then(|w| w.answer()) {
+            self.chat.answered(done.member, done.answer, &self.now);
+            if let Some(local) = self.chat.local_of(done.member) {
+                self.backlog.insert(local);
+                if done.answer == crate::chat::Answer::Verified(false)
+                    && let Some(Slot::Client(conn)) = self.slots.get(local)
+                {
+                    let peer = conn.peer;
+                    conn_log!(self, Warn, "wrong password from {peer}");
+                }
+            }
+            self.deliver();
+        }
     }
 
     /// SIGHUP: the TLS certificate and key are read again for new
@@ -413,6 +450,7 @@ impl Server {
                 }
             }
             Some(Slot::Waker) => self.begin_shutdown(),
+            Some(Slot::AccountsWaker) => self.accounts_answered(),
             Some(Slot::Client(conn)) => {
                 if event.is_writable() {
                     self.flush.insert(key);

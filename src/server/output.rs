@@ -135,6 +135,13 @@ impl Server {
                     count,
                 } => self.read_history(member, room, count),
                 Delivery::Topic(room) => self.read_topic(room),
+                Delivery::Account { member, name, ask } => match &self.accounts {
+                    Some(worker) => worker.send(crate::accounts::Job { member, name, ask }),
+                    None => {
+                        self.chat
+                            .answered(member, crate::chat::Answer::Failed, &self.now);
+                    }
+                },
                 Delivery::Close(key, why) => self.mark_close(key, why),
             }
         }

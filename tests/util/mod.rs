@@ -210,6 +210,22 @@ impl Client {
         }
     }
 
+    /// The next line (without CRLF), or `prompt` if that comes first (a
+    /// prompt has no line end).
+    #[track_caller]
+    pub fn line_or_prompt(&mut self, prompt: &str) -> String {
+        loop {
+            if self.pending.starts_with(prompt.as_bytes()) {
+                self.pending.drain(..prompt.len());
+                return prompt.to_string();
+            }
+            if self.pending.windows(2).any(|w| w == b"\r\n") {
+                return self.line();
+            }
+            self.fill();
+        }
+    }
+
     /// Expects the next line to be exactly `want` (without CRLF).
     #[track_caller]
     pub fn expect_line(&mut self, want: &str) {

@@ -80,6 +80,9 @@ impl Harness {
                     taken.reads.push(format!("{room} {count}"))
                 }
                 Delivery::Topic(room) => taken.reads.push(format!("topic {room}")),
+                Delivery::Account { name, ask, .. } => {
+                    taken.reads.push(format!("account {name} {ask:?}"));
+                }
             }
         }
         taken.events = out.events;

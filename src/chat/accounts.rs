@@ -1,0 +1,196 @@
+//! With `--data-dir`, registered names. A name given at the prompt (or to
+//! `/nick`) is first looked up by the accounts worker; a registered one
+//! asks `Password: ` before the welcome, and is never given to `/nick`.
+//! `/register PASSWORD` registers the name a user is logged in under.
+//!
+//! Each step that needs the worker becomes a [`Delivery::Account`]; the
+//! connection's next lines wait for the answer ([`Chat::answered`]), and
+//! the name stays reserved here meanwhile, so nobody else takes it.
+
+use super::{Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Now, Secret, State};
+use bytes::Bytes;
+
+/// The password prompt (no line end: the cursor stays after it).
+pub const PASSWORD_PROMPT: &str = "Password: ";
+
+/// Wrong passwords a connection may give before it is closed.
+const MAX_FAILURES: u8 = 3;
+
+/// Told when the worker's store failed.
+const UNAVAILABLE: &str = "Accounts are unavailable right now, try again later";
+
+impl Chat {
+    /// Turns registered names on (`--data-dir`).
+    pub fn accounts_on(&mut self) {
+        self.accounts = true;
+    }
+
+    /// Whether a name is checked against registered names first.
+    pub(super) fn accounts(&self) -> bool {
+        self.accounts
+    }
+
+    /// Sends `ask` about `name` to the worker for `member`, reserving the
+    /// name until the answer.
+    pub(super) fn ask(&mut self, local: Local, member: MemberId, name: &str, ask: Ask) {
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        client.account = Some(name.into());
+        client.asked = true;
+        self.claiming
+            .insert(name.to_ascii_lowercase().into(), member);
+        let name = name.into();
+        self.out
+            .deliveries
+            .push(Delivery::Account { member, name, ask });
+    }
+
+    /// The name a user at the prompt chose is free here (and, with accounts,
+    /// not registered, or its password was right): claim it with the other
+    /// nodes, or take it.
+    pub(super) fn take_name(&mut self, local: Local, member: MemberId, name: &str, now: &Now) {
+        if self.naming {
+            return self.claim(local, member, name, None, now);
+        }
+        self.enter_chat(local, member, name, now);
+    }
+
+    /// A line at the password prompt.
+    pub(super) fn password(&mut self, local: Local, member: MemberId, text: &str, now: &Now) {
+        let Some(name) = self.client(local).and_then(|c| c.account.clone()) else {
+            return;
+        };
+        self.end_turn(now);
+        let secret = Secret(text.into());
+        self.ask(local, member, &name, Ask::Verify(secret));
+    }
+
+    /// `/register PASSWORD` from a chatting user.
+    pub(super) fn register(&mut self, local: Local, member: MemberId, password: &str, now: &Now) {
+        if !self.accounts {
+            return self.notice_to(local, now, &["Accounts are off on this server"]);
+        }
+        let Some(name) = self.name_of(member).map(Box::<str>::from) else {
+            return;
+        };
+        let secret = Secret(password.into());
+        self.ask(local, member, &name, Ask::Register(secret));
+    }
+
+    /// The worker's answer for `member`. False if nobody waits for it.
+    pub fn answered(&mut self, member: MemberId, answer: Answer, now: &Now) -> bool {
+        let Some(&local) = self.locals.get(&member) else {
+            return false;
+        };
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return false;
+        };
+        let Some(name) = client.account.take().filter(|_| client.asked) else {
+            return false;
+        };
+        client.asked = false;
+        let state = client.state;
+        self.claiming.remove(name.to_ascii_lowercase().as_str());
+        match (state, answer) {
+            (State::AwaitingName { .. }, Answer::Looked(false))
+            | (State::AwaitingPassword { .. }, Answer::Verified(true)) => {
+                self.take_name(local, member, &name, now);
+            }
+            (State::AwaitingName { .. }, Answer::Looked(true)) => {
+                self.ask_password(local, member, &name, 0, None, now);
+            }
+            (State::AwaitingPassword { failures }, Answer::Verified(false)) => {
+                let failures = failures + 1;
+                if failures >= MAX_FAILURES {
+                    self.close_with(local, Farewell::WrongPassword);
+                } else {
+                    let told = "Wrong password, try again";
+                    self.ask_password(local, member, &name, failures, Some(told), now);
+                }
+            }
+            (State::Chatting, Answer::Looked(false)) => self.nick_free(local, member, &name, now),
+            (State::Chatting, Answer::Looked(true)) => {
+                self.notice_to(local, now, &["The name '", &name, "' is registered"]);
+            }
+            (State::Chatting, Answer::Registered(true)) => {
+                let parts = [
+                    "Registered ",
+                    &name,
+                    ": logging in as ",
+                    &name,
+                    " now asks for this password",
+                ];
+                self.notice_to(local, now, &parts);
+            }
+            (State::Chatting, Answer::Registered(false)) => {
+                self.notice_to(local, now, &[&name, " is already registered"]);
+            }
+            (State::AwaitingName { .. } | State::AwaitingPassword { .. }, _) => {
+                self.retry(local, now, &[UNAVAILABLE]);
+            }
+            (State::Chatting, _) => self.notice_to(local, now, &[UNAVAILABLE]),
+        }
+        true
+    }
+
+    /// Asks for `name`'s password (again, after `told`), keeping the name
+    /// reserved.
+    fn ask_password(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        name: &str,
+        failures: u8,
+        told: Option<&str>,
+        now: &Now,
+    ) {
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        client.state = State::AwaitingPassword { failures };
+        client.account = Some(name.into());
+        self.claiming
+            .insert(name.to_ascii_lowercase().into(), member);
+        if let Some(told) = told {
+            self.notice_to(local, now, &[told]);
+        }
+        self.to(local, Bytes::from_static(PASSWORD_PROMPT.as_bytes()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::Harness;
+    use super::super::{Answer, Ask, Delivery, MemberId, Secret};
+
+    #[test]
+    fn a_password_never_shows_in_debug_output() {
+        let ask = Delivery::Account {
+            member: MemberId(1),
+            name: "alice".into(),
+            ask: Ask::Verify(Secret("hunter2".into())),
+        };
+        assert!(!format!("{ask:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_prompt_waits_for_the_worker() {
+        let mut h = Harness::plain();
+        h.chat.accounts_on();
+        h.open(1);
+        let alice = MemberId(h.next_id);
+        let out = h.line(1, "alice");
+        assert_eq!(out.text(1), "", "nothing until the lookup answers");
+        assert!(h.chat.waiting(1));
+        assert!(h.chat.answered(alice, Answer::Looked(true), &h.now));
+        assert_eq!(h.take().text(1), "Password: ");
+        assert!(!h.chat.waiting(1));
+        h.line(1, "guess");
+        assert!(h.chat.waiting(1), "the password is being checked");
+        assert!(h.chat.answered(alice, Answer::Failed, &h.now));
+        let out = h.take();
+        assert!(out.text(1).contains("Accounts are unavailable right now"));
+        assert!(out.text(1).ends_with("Enter your name: "));
+    }
+}

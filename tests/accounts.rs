@@ -1,0 +1,163 @@
+//! Registered names (`--data-dir`): `/register`, the password prompt on
+//! the next login, three wrong passwords, `/nick` kept off registered
+//! names, accounts off without a store, and a store that survives the
+//! server being killed in the middle of `/register`.
+
+mod util;
+
+use std::path::PathBuf;
+use std::time::Duration;
+use util::{Client, GREETING, ServerProcess, spawn_binary};
+
+/// A fresh directory for one test's store.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("linechat-acc-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn start(dir: &std::path::Path) -> (ServerProcess, std::net::SocketAddr) {
+    let dir = dir.to_str().unwrap();
+    spawn_binary(
+        &[
+            &["--data-dir", dir][..],
+            linechat::config::NO_ADDRESS_LIMITS,
+        ]
+        .concat(),
+    )
+}
+
+/// Registers `name` with `password` and waits for the confirmation.
+fn register(client: &mut Client, name: &str, password: &str) {
+    client.send(&format!("/register {password}\n"));
+    client.expect_line(&format!(
+        "*** Registered {name}: logging in as {name} now asks for this password"
+    ));
+}
+
+/// Register, reconnect, the password is asked for, the right one lets the
+/// user in; the name cannot be taken by a login meanwhile nor twice
+/// registered.
+#[test]
+fn a_registered_name_asks_for_its_password() {
+    let dir = temp_dir("login");
+    let (_server, addr) = start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    register(&mut alice, "alice", "s3cret pass");
+    alice.send("/register other\n");
+    alice.expect_line("*** alice is already registered");
+    alice.send("/quit\n");
+    alice.expect_line("*** Bye!");
+
+    let mut again = Client::connect(addr);
+    again.expect(GREETING);
+    again.send("ALICE\n");
+    again.expect("Password: ");
+    // While the password is asked for, nobody else gets the name.
+    let mut other = Client::connect(addr);
+    other.expect(GREETING);
+    other.send("alice\n");
+    other.expect_line("*** The name 'alice' is taken");
+    again.send("s3cret pass\n");
+    again.expect_line("*** Welcome, ALICE! #lobby: 1 online: ALICE");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two wrong passwords are told and asked again; the third closes.
+#[test]
+fn three_wrong_passwords_close_the_connection() {
+    let dir = temp_dir("wrong");
+    let (_server, addr) = start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    register(&mut alice, "alice", "right");
+    drop(alice);
+    let mut guess = Client::connect(addr);
+    guess.expect(GREETING);
+    guess.send("alice\n");
+    guess.expect("Password: ");
+    for attempt in ["wrong1", "wrong2"] {
+        guess.send(&format!("{attempt}\n"));
+        guess.expect("*** Wrong password, try again\r\nPassword: ");
+    }
+    guess.send("wrong3\n");
+    guess.expect_line("*** Wrong password three times, disconnecting");
+    guess.expect_eof();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `/nick` to a registered name is refused; the owner may change its case.
+#[test]
+fn nick_never_takes_a_registered_name() {
+    let dir = temp_dir("nick");
+    let (_server, addr) = start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    register(&mut alice, "alice", "pw");
+    alice.send("/nick Alice\n");
+    alice.expect_line("*** You are now known as Alice");
+    let mut bob = Client::connect(addr);
+    bob.login("bob");
+    alice.expect_line("*** bob has joined");
+    alice.send("/quit\n");
+    bob.expect_line("*** Alice has left");
+    bob.send("/nick alice\n");
+    bob.expect_line("*** The name 'alice' is registered");
+    bob.send("/nick carol\n");
+    bob.expect_line("*** You are now known as carol");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without `--data-dir`, `/register` says accounts are off and logins are
+/// as before.
+#[test]
+fn accounts_are_off_without_a_store() {
+    let (_server, addr) = spawn_binary(linechat::config::NO_ADDRESS_LIMITS);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    alice.send("/register pw\n");
+    alice.expect_line("*** Accounts are off on this server");
+}
+
+/// The server killed (SIGKILL) right after `/register`, again and again:
+/// the store always opens again, and a registration that was confirmed is
+/// kept.
+#[test]
+fn the_store_survives_kill_9_during_register() {
+    let dir = temp_dir("kill");
+    for round in 0..5 {
+        let (mut server, addr) = start(&dir);
+        let name = format!("u{round}");
+        let mut user = Client::connect(addr);
+        user.login(&name);
+        user.send("/register pw\n");
+        server.signal(libc::SIGKILL);
+        server.wait_exit(Duration::from_secs(5));
+    }
+    let (mut server, addr) = start(&dir);
+    let mut kept = Client::connect(addr);
+    kept.login("kept");
+    register(&mut kept, "kept", "pw");
+    server.signal(libc::SIGKILL);
+    server.wait_exit(Duration::from_secs(5));
+    let (_server, addr) = start(&dir);
+    let mut again = Client::connect(addr);
+    again.expect(GREETING);
+    again.send("kept\n");
+    again.expect("Password: ");
+    again.send("pw\n");
+    again.expect_line("*** Welcome, kept! #lobby: 1 online: kept");
+    // Each interrupted name is either registered or free: never an error.
+    for round in 0..5 {
+        let mut probe = Client::connect(addr);
+        probe.expect(GREETING);
+        probe.send(&format!("u{round}\n"));
+        let reply = probe.line_or_prompt("Password: ");
+        assert!(
+            reply == "Password: " || reply.starts_with(&format!("*** Welcome, u{round}! ")),
+            "{reply:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
