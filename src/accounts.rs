@@ -99,16 +99,11 @@ fn run(db: &Database, job: Job) -> Done {
     let name = &job.name;
     let answer = match job.ask {
         Ask::Lookup => stored(db, name).map(|hash| Answer::Looked(hash.is_some())),
-        Ask::Verify(password) => stored(db, name).map(|hash| {
-            Answer::Verified(hash.is_some_and(|hash| {
-                PasswordHash::new(&hash).is_ok_and(|parsed| {
-                    argon2()
-                        .verify_password(password.0.as_bytes(), &parsed)
-                        .is_ok()
-                })
-            }))
-        }),
+        Ask::Verify(password) => stored(db, name)
+            .map(|kept| Answer::Verified(kept.is_some_and(|h| opens(&h, &password.0)))),
         Ask::Register(password) => register(db, name, &password.0).map(Answer::Registered),
+        Ask::Change(old, new) => change(db, name, &old.0, Some(&new.0)).map(Answer::Changed),
+        Ask::Unregister(password) => change(db, name, &password.0, None).map(Answer::Unregistered),
     };
     Done {
         member: job.member,
@@ -117,6 +112,49 @@ fn run(db: &Database, job: Job) -> Done {
             Answer::Failed
         }),
     }
+}
+
+/// Whether `password` opens the `hash` kept for a name.
+fn opens(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A new PHC hash of `password` with a fresh random salt.
+fn hash(password: &str) -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    crate::sys::random_bytes(&mut bytes).map_err(|e| format!("no random salt: {e}"))?;
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| format!("hashing failed: {e}"))
+}
+
+/// Sets `name`'s password to `new` (or, with `None`, unregisters it) if
+/// `old` opens it: false if it does not (or the name is not registered).
+/// The check and the change commit together.
+fn change(db: &Database, name: &str, old: &str, new: Option<&str>) -> Result<bool, String> {
+    let new = new.map(hash).transpose()?;
+    let write = db.begin_write().map_err(|e| e.to_string())?;
+    {
+        let mut table = write.open_table(ACCOUNTS).map_err(|e| e.to_string())?;
+        let key = name.to_ascii_lowercase();
+        let kept = table.get(key.as_str()).map_err(|e| e.to_string())?;
+        if !kept.is_some_and(|h| opens(h.value(), old)) {
+            return Ok(false);
+        }
+        match &new {
+            Some(new) => table.insert(key.as_str(), new.as_str()).map(drop),
+            None => table.remove(key.as_str()).map(drop),
+        }
+        .map_err(|e| e.to_string())?;
+    }
+    write.commit().map_err(|e| e.to_string())?;
+    Ok(true)
 }
 
 /// The hash kept for `name`, if it is registered.
@@ -135,13 +173,7 @@ fn stored(db: &Database, name: &str) -> Result<Option<String>, String> {
 /// Registers `name`; false if it already is. One transaction: the check
 /// and the insert commit together or not at all.
 fn register(db: &Database, name: &str, password: &str) -> Result<bool, String> {
-    let mut bytes = [0u8; 16];
-    crate::sys::random_bytes(&mut bytes).map_err(|e| format!("no random salt: {e}"))?;
-    let salt = SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
-    let hash = argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| format!("hashing failed: {e}"))?
-        .to_string();
+    let hash = hash(password)?;
     let write = db.begin_write().map_err(|e| e.to_string())?;
     {
         let mut table = write.open_table(ACCOUNTS).map_err(|e| e.to_string())?;

@@ -110,6 +110,10 @@ pub struct Config {
     /// its users as left and free their names. Shorter notices a dead node
     /// sooner; it must stay well above a Redis blip or a slow iteration.
     pub node_timeout: Duration,
+    /// With a TLS listener, take passwords on the plain port too
+    /// (`--allow-plaintext-passwords`); off by default, so a password never
+    /// crosses the network in the clear.
+    pub allow_plaintext_passwords: bool,
 }
 
 impl Default for Config {
@@ -139,6 +143,7 @@ impl Default for Config {
             timestamps: false,
             redis: None,
             node_timeout: Duration::from_secs(10),
+            allow_plaintext_passwords: false,
         }
     }
 }

@@ -59,6 +59,8 @@ OPTIONS:
                            SIGHUP reloads both for new connections [default: off]
     --data-dir DIR         keep registered names (/register) in DIR/accounts.redb [default:
                            off: /register answers that accounts are off]
+    --allow-plaintext-passwords
+                           with --tls-addr, also take passwords on the plain port
     --node-timeout SECS    with --redis: a node silent this long is gone, its users are
                            announced as left and their names freed [default: 10]
     -h, --help             print this help
@@ -253,6 +255,7 @@ fn parse_args() -> Result<Option<Args>, String> {
     let given = parse_memory_flags(&mut args, &mut config)?;
     parse_client_flags(&mut args, &mut config)?;
     config.timestamps = args.contains("--timestamps");
+    config.allow_plaintext_passwords = args.contains("--allow-plaintext-passwords");
     config.redis = redis_url(&mut args)?;
     if let Some(secs) = value(&mut args, "--node-timeout", "seconds, at least 1")? {
         config.node_timeout = Duration::from_secs(at_least(secs, 1, "--node-timeout")?);

@@ -161,3 +161,37 @@ fn the_store_survives_kill_9_during_register() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `/password OLD NEW` needs the old password; `/unregister PASSWORD` frees
+/// the name so it logs in without a password again.
+#[test]
+fn passwords_change_and_names_unregister() {
+    let dir = temp_dir("change");
+    let (_server, addr) = start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    register(&mut alice, "alice", "first");
+    alice.send("/password wrong second\n");
+    alice.expect_line("*** Wrong password, or alice is not registered");
+    alice.send("/password first second\n");
+    alice.expect_line("*** Password of alice changed");
+    alice.send("/password\n");
+    alice.expect_line("*** Usage: /password OLD NEW");
+    alice.send("/quit\n");
+    alice.expect_line("*** Bye!");
+    let mut again = Client::connect(addr);
+    again.expect(GREETING);
+    again.send("alice\n");
+    again.expect("Password: ");
+    again.send("first\n");
+    again.expect("*** Wrong password, try again\r\nPassword: ");
+    again.send("second\n");
+    again.expect_line("*** Welcome, alice! #lobby: 1 online: alice");
+    again.send("/unregister second\n");
+    again.expect_line("*** alice is no longer registered");
+    again.send("/quit\n");
+    again.expect_line("*** Bye!");
+    let mut free = Client::connect(addr);
+    free.login("alice");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,7 +2,8 @@
 //! a certificate made for the test (rcgen): TLS and plain users share the
 //! room; garbage instead of a ClientHello and a handshake that never comes
 //! cost only their own connection; SIGHUP loads a new certificate and keeps
-//! the old one when the new files are bad.
+//! the old one when the new files are bad; passwords are taken over TLS
+//! only.
 
 mod util;
 
@@ -231,5 +232,41 @@ fn sighup_reloads_the_certificate() {
     bob.login("bob"); // The loop has run since the signal.
     let mut again = TlsClient::connect(tls, &second.der).expect("kept the second");
     again.expect("Enter your name: ");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With a TLS listener, passwords cross only inside TLS: `/register` and a
+/// registered name's login on the plain port are refused with the TLS port.
+#[test]
+fn passwords_go_over_tls_only() {
+    let dir = temp_dir("passwords");
+    let cert = make_cert();
+    write_cert(&dir, &cert);
+    let data = dir.join("data");
+    let (_server, addr, tls) = start(&dir, &["--data-dir", data.to_str().unwrap()]);
+    let refusal = format!("*** Use the TLS port ({}) for passwords", tls.port());
+    let mut plain = Client::connect(addr);
+    plain.login("bob");
+    plain.send("/register pw\n");
+    plain.expect_line(&refusal);
+    let mut alice = TlsClient::connect(tls, &cert.der).expect("TLS handshake");
+    alice.expect("Enter your name: ");
+    alice.send("alice\n");
+    alice.expect("*** Welcome, alice!");
+    alice.send("/register pw\n");
+    alice.expect("*** Registered alice: logging in as alice now asks for this password\r\n");
+    alice.send("/quit\n");
+    alice.expect("*** Bye!\r\n");
+    let mut clear = Client::connect(addr);
+    clear.expect(util::GREETING);
+    clear.send("alice\n");
+    clear.expect_line(&refusal);
+    clear.expect("Enter your name: ");
+    let mut again = TlsClient::connect(tls, &cert.der).expect("TLS handshake");
+    again.expect("Enter your name: ");
+    again.send("alice\n");
+    again.expect("Password: ");
+    again.send("pw\n");
+    again.expect("*** Welcome, alice!");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -68,14 +68,46 @@ impl Chat {
 
     /// `/register PASSWORD` from a chatting user.
     pub(super) fn register(&mut self, local: Local, member: MemberId, password: &str, now: &Now) {
+        let ask = Ask::Register(Secret(password.into()));
+        self.account_command(local, member, ask, now);
+    }
+
+    /// `/register`, `/password` or `/unregister`: `ask` about the user's
+    /// own name, unless accounts are off or the password would cross in
+    /// the clear.
+    pub(super) fn account_command(&mut self, local: Local, member: MemberId, ask: Ask, now: &Now) {
         if !self.accounts {
             return self.notice_to(local, now, &["Accounts are off on this server"]);
+        }
+        if let Some(refusal) = self.plaintext_refusal(local) {
+            return self.notice_to(local, now, &[&refusal]);
         }
         let Some(name) = self.name_of(member).map(Box::<str>::from) else {
             return;
         };
-        let secret = Secret(password.into());
-        self.ask(local, member, &name, Ask::Register(secret));
+        self.ask(local, member, &name, ask);
+    }
+
+    /// With a TLS listener, passwords are taken only over TLS (unless
+    /// `--allow-plaintext-passwords`): `port` is named to users on the
+    /// plain port.
+    pub fn passwords_need_tls(&mut self, port: u16) {
+        self.tls_port = Some(port);
+    }
+
+    /// `local` came over TLS.
+    pub fn set_secure(&mut self, local: Local) {
+        if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
+            client.secure = true;
+        }
+    }
+
+    /// What a plain connection is told instead of being asked for a
+    /// password, when passwords need TLS.
+    fn plaintext_refusal(&self, local: Local) -> Option<String> {
+        let port = self.tls_port?;
+        let secure = self.client(local).is_some_and(|c| c.secure);
+        (!secure).then(|| format!("Use the TLS port ({port}) for passwords"))
     }
 
     /// The worker's answer for `member`. False if nobody waits for it.
@@ -98,7 +130,10 @@ impl Chat {
                 self.take_name(local, member, &name, now);
             }
             (State::AwaitingName { .. }, Answer::Looked(true)) => {
-                self.ask_password(local, member, &name, 0, None, now);
+                match self.plaintext_refusal(local) {
+                    Some(refusal) => self.retry(local, now, &[&refusal]),
+                    None => self.ask_password(local, member, &name, 0, None, now),
+                }
             }
             (State::AwaitingPassword { failures }, Answer::Verified(false)) => {
                 let failures = failures + 1;
@@ -125,6 +160,19 @@ impl Chat {
             }
             (State::Chatting, Answer::Registered(false)) => {
                 self.notice_to(local, now, &[&name, " is already registered"]);
+            }
+            (State::Chatting, Answer::Changed(true)) => {
+                self.notice_to(local, now, &["Password of ", &name, " changed"]);
+            }
+            (State::Chatting, Answer::Unregistered(true)) => {
+                self.notice_to(local, now, &[&name, " is no longer registered"]);
+            }
+            (State::Chatting, Answer::Changed(false) | Answer::Unregistered(false)) => {
+                self.notice_to(
+                    local,
+                    now,
+                    &["Wrong password, or ", &name, " is not registered"],
+                );
             }
             (State::AwaitingName { .. } | State::AwaitingPassword { .. }, _) => {
                 self.retry(local, now, &[UNAVAILABLE]);

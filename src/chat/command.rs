@@ -25,6 +25,15 @@ pub enum Command<'a> {
     Nick(&'a str),
     /// Register the user's name with this password (`--data-dir`).
     Register(&'a str),
+    /// Change the password of the user's registered name.
+    Password {
+        /// The password now.
+        old: &'a str,
+        /// The password wanted.
+        new: &'a str,
+    },
+    /// Unregister the user's name, given its password.
+    Unregister(&'a str),
     /// Move to this room (its name not yet checked).
     Join(&'a str),
     /// List the rooms.
@@ -93,6 +102,15 @@ pub fn parse_command(line: &str) -> Command<'_> {
         "nick" => Command::Nick(rest),
         "register" if rest.is_empty() => Command::Usage("/register PASSWORD"),
         "register" => Command::Register(rest),
+        "password" => match rest.split_once(' ') {
+            Some((old, new)) if !new.trim().is_empty() => Command::Password {
+                old,
+                new: new.trim(),
+            },
+            _ => Command::Usage("/password OLD NEW"),
+        },
+        "unregister" if rest.is_empty() => Command::Usage("/unregister PASSWORD"),
+        "unregister" => Command::Unregister(rest),
         "join" if rest.is_empty() => Command::Usage("/join ROOM"),
         "join" => Command::Join(rest),
         "rooms" => Command::Rooms,

@@ -274,6 +274,10 @@ pub enum Ask {
     Verify(Secret),
     /// Register it with this password, unless it is registered.
     Register(Secret),
+    /// Change its password from the first to the second.
+    Change(Secret, Secret),
+    /// Unregister it, given its password.
+    Unregister(Secret),
 }
 
 /// The accounts worker's answer (see [`Delivery::Account`]).
@@ -285,6 +289,10 @@ pub enum Answer {
     Verified(bool),
     /// Whether the name is now registered (false: it already was).
     Registered(bool),
+    /// Whether the password was changed (false: the old one was wrong).
+    Changed(bool),
+    /// Whether the name was unregistered (false: wrong password).
+    Unregistered(bool),
     /// The store failed.
     Failed,
 }

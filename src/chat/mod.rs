@@ -94,6 +94,8 @@ struct Client {
     account: Option<Box<str>>,
     /// Whether a job for this connection is with the accounts worker.
     asked: bool,
+    /// Whether it came over TLS (see [`Chat::passwords_need_tls`]).
+    secure: bool,
 }
 
 /// Name changes a user may make: 3 at once, then one per 20 s, so `/nick`
@@ -156,6 +158,9 @@ pub struct Chat {
     naming: bool,
     /// Whether names can be registered (`--data-dir`).
     accounts: bool,
+    /// With a TLS listener and without `--allow-plaintext-passwords`: its
+    /// port, named to users who would send a password in the clear.
+    tls_port: Option<u16>,
     out: Output,
 }
 
@@ -185,6 +190,7 @@ impl Chat {
             digest_interval: config.digest_interval,
             naming: false,
             accounts: false,
+            tls_port: None,
             out: Output::default(),
         }
     }
@@ -243,6 +249,7 @@ impl Chat {
             claim: None,
             account: None,
             asked: false,
+            secure: false,
         });
         self.locals.insert(member, local);
         let greeting = match &self.greeting {

@@ -6,7 +6,8 @@ use super::command::{self, AtPrompt, Command};
 use super::render::Render;
 use super::rooms::Full;
 use super::{
-    Ask, Chat, Delivery, Farewell, Local, MemberId, NICK_RATE, Now, RoomEvent, RoomNames, State,
+    Ask, Chat, Delivery, Farewell, Local, MemberId, NICK_RATE, Now, RoomEvent, RoomNames, Secret,
+    State,
 };
 use bytes::Bytes;
 use std::time::SystemTime;
@@ -29,6 +30,8 @@ pub const HELP: &[&str] = &[
     "/me TEXT - describe an action: * yourname TEXT",
     "/nick NAME - change your name",
     "/register PASSWORD - register your name: logging in as it will ask for the password",
+    "/password OLD NEW - change your registered name's password",
+    "/unregister PASSWORD - unregister your name",
     "/help - this list",
     "/quit - leave",
     "Start a line with // to send a line that begins with /",
@@ -119,6 +122,14 @@ impl Chat {
             Command::Msg { to, text } => self.private(local, member, to, text, now),
             Command::Nick(new) => self.nick(local, member, new, now),
             Command::Register(password) => self.register(local, member, password, now),
+            Command::Password { old, new } => {
+                let ask = Ask::Change(Secret(old.into()), Secret(new.into()));
+                self.account_command(local, member, ask, now);
+            }
+            Command::Unregister(password) => {
+                let ask = Ask::Unregister(Secret(password.into()));
+                self.account_command(local, member, ask, now);
+            }
             Command::Join(room) => self.join(local, member, room, now),
             Command::Rooms => {
                 let list = self.rooms.listing();

@@ -293,6 +293,9 @@ impl Server {
         let deadline = self.now.instant + self.config.login_timeout;
         self.timers.schedule(deadline, TimerKind::Login, key, id);
         self.chat.open(key, MemberId(id), &self.now);
+        if tls {
+            self.chat.set_secure(key);
+        }
         self.deliver();
         debug!("connection from {peer}");
     }

@@ -261,6 +261,9 @@ impl Server {
             cert: cert.into(),
             key: key.into(),
         });
+        if !self.config.allow_plaintext_passwords {
+            self.chat.passwords_need_tls(addr.port());
+        }
         info!("TLS listening on {addr}");
         Ok(addr)
     }
