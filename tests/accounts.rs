@@ -195,3 +195,44 @@ fn passwords_change_and_names_unregister() {
     free.login("alice");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Five wrong passwords for one name, over any connections, lock the name
+/// for 30 s: even the right password waits.
+#[test]
+fn wrong_passwords_lock_the_name() {
+    let dir = temp_dir("lock");
+    let (_server, addr) = start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    register(&mut alice, "alice", "right");
+    drop(alice);
+    let attempt = |client: &mut Client, password: &str| {
+        client.send(&format!("{password}\n"));
+    };
+    let mut first = Client::connect(addr);
+    first.expect(GREETING);
+    first.send("alice\n");
+    first.expect("Password: ");
+    for _ in 0..2 {
+        attempt(&mut first, "wrong");
+        first.expect("*** Wrong password, try again\r\nPassword: ");
+    }
+    attempt(&mut first, "wrong");
+    first.expect_line("*** Wrong password three times, disconnecting");
+    let mut second = Client::connect(addr);
+    second.expect(GREETING);
+    second.send("alice\n");
+    second.expect("Password: ");
+    attempt(&mut second, "wrong");
+    second.expect("*** Wrong password, try again\r\nPassword: ");
+    attempt(&mut second, "wrong");
+    second.expect("*** Wrong password, try again\r\nPassword: ");
+    let locked = "*** Too many wrong passwords for alice; try again in ";
+    attempt(&mut second, "right");
+    let told = second.line();
+    assert!(told.starts_with(locked) && told.ends_with(" s"), "{told}");
+    second.expect("Enter your name: ");
+    second.send("alice\n");
+    assert!(second.line().starts_with(locked));
+    let _ = std::fs::remove_dir_all(&dir);
+}

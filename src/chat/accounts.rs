@@ -9,12 +9,32 @@
 
 use super::{Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Now, Secret, State};
 use bytes::Bytes;
+use std::time::{Duration, Instant};
 
 /// The password prompt (no line end: the cursor stays after it).
 pub const PASSWORD_PROMPT: &str = "Password: ";
 
 /// Wrong passwords a connection may give before it is closed.
 const MAX_FAILURES: u8 = 3;
+
+/// Wrong passwords for one name, from anywhere, before it is locked: after
+/// the fifth, logins with it wait 30 s, and each further failure doubles
+/// that, up to 15 minutes. A right password clears the count.
+const FREE_FAILURES: u32 = 5;
+const FIRST_LOCK: Duration = Duration::from_secs(30);
+const LONGEST_LOCK: Duration = Duration::from_secs(15 * 60);
+
+/// Names whose failures are remembered at most; past it, entries older
+/// than an hour are forgotten first (the per-address limit still holds).
+const MAX_LOCKOUTS: usize = 10_000;
+
+/// One name's wrong passwords.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Lockout {
+    failures: u32,
+    last: Instant,
+    until: Option<Instant>,
+}
 
 /// Told when the worker's store failed.
 const UNAVAILABLE: &str = "Accounts are unavailable right now, try again later";
@@ -62,6 +82,14 @@ impl Chat {
             return;
         };
         self.end_turn(now);
+        if let Some(locked) = self.locked(&name, now) {
+            // Others failed on this name meanwhile.
+            self.claiming.remove(name.to_ascii_lowercase().as_str());
+            if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
+                client.account = None;
+            }
+            return self.retry(local, now, &[&locked]);
+        }
         let secret = Secret(text.into());
         self.ask(local, member, &name, Ask::Verify(secret));
     }
@@ -125,17 +153,24 @@ impl Chat {
         let state = client.state;
         self.claiming.remove(name.to_ascii_lowercase().as_str());
         match (state, answer) {
-            (State::AwaitingName { .. }, Answer::Looked(false))
-            | (State::AwaitingPassword { .. }, Answer::Verified(true)) => {
+            (State::AwaitingName { .. }, Answer::Looked(false)) => {
+                self.take_name(local, member, &name, now);
+            }
+            (State::AwaitingPassword { .. }, Answer::Verified(true)) => {
+                self.lockouts.remove(name.to_ascii_lowercase().as_str());
                 self.take_name(local, member, &name, now);
             }
             (State::AwaitingName { .. }, Answer::Looked(true)) => {
-                match self.plaintext_refusal(local) {
-                    Some(refusal) => self.retry(local, now, &[&refusal]),
-                    None => self.ask_password(local, member, &name, 0, None, now),
+                if let Some(refusal) = self.plaintext_refusal(local) {
+                    self.retry(local, now, &[&refusal]);
+                } else if let Some(locked) = self.locked(&name, now) {
+                    self.retry(local, now, &[&locked]);
+                } else {
+                    self.ask_password(local, member, &name, 0, None, now);
                 }
             }
             (State::AwaitingPassword { failures }, Answer::Verified(false)) => {
+                self.count_failure(&name, now);
                 let failures = failures + 1;
                 if failures >= MAX_FAILURES {
                     self.close_with(local, Farewell::WrongPassword);
@@ -180,6 +215,44 @@ impl Chat {
             (State::Chatting, _) => self.notice_to(local, now, &[UNAVAILABLE]),
         }
         true
+    }
+
+    /// If `name` is locked after too many wrong passwords, what to say.
+    fn locked(&self, name: &str, now: &Now) -> Option<String> {
+        let until = self
+            .lockouts
+            .get(name.to_ascii_lowercase().as_str())?
+            .until?;
+        let wait = until.checked_duration_since(now.instant)?;
+        let secs = wait.as_millis().div_ceil(1000);
+        Some(format!(
+            "Too many wrong passwords for {name}; try again in {secs} s"
+        ))
+    }
+
+    /// Counts a wrong password for `name` and locks it past the free ones.
+    fn count_failure(&mut self, name: &str, now: &Now) {
+        let key = name.to_ascii_lowercase();
+        if self.lockouts.len() >= MAX_LOCKOUTS && !self.lockouts.contains_key(key.as_str()) {
+            let hour_ago = now.instant.checked_sub(Duration::from_secs(3600));
+            self.lockouts
+                .retain(|_, l| hour_ago.is_none_or(|old| l.last > old));
+            if self.lockouts.len() >= MAX_LOCKOUTS {
+                return;
+            }
+        }
+        let lockout = self.lockouts.entry(key.into()).or_insert(Lockout {
+            failures: 0,
+            last: now.instant,
+            until: None,
+        });
+        lockout.failures += 1;
+        lockout.last = now.instant;
+        if lockout.failures >= FREE_FAILURES {
+            let doublings = (lockout.failures - FREE_FAILURES).min(10);
+            let lock = (FIRST_LOCK * 2u32.pow(doublings)).min(LONGEST_LOCK);
+            lockout.until = Some(now.instant + lock);
+        }
     }
 
     /// Asks for `name`'s password (again, after `told`), keeping the name

@@ -42,6 +42,8 @@ pub enum Farewell {
     IdleTimeout,
     /// It gave a wrong password three times.
     WrongPassword,
+    /// Its address gave too many wrong passwords.
+    TooManyFailures,
     /// Its node stopped (SIGTERM): said of remote members only.
     Shutdown,
     /// Its node stopped answering (`--node-timeout`): said of remote
@@ -61,6 +63,9 @@ impl Farewell {
             Farewell::LoginTimeout => Some("Login timed out"),
             Farewell::IdleTimeout => Some("Disconnected: idle for too long"),
             Farewell::WrongPassword => Some("Wrong password three times, disconnecting"),
+            Farewell::TooManyFailures => {
+                Some("Too many wrong passwords from your address, try again later")
+            }
             Farewell::NameLost => Some(
                 "Your name was taken on another server while this one was cut off; reconnect to pick a name",
             ),
@@ -78,6 +83,7 @@ impl Farewell {
             Farewell::LoginTimeout => "login timeout",
             Farewell::IdleTimeout => "idle timeout",
             Farewell::WrongPassword => "wrong password",
+            Farewell::TooManyFailures => "too many wrong passwords",
             Farewell::Shutdown => "server stopped",
             Farewell::NodeLost => "server lost",
             Farewell::NameLost => "name lost",

@@ -161,6 +161,9 @@ pub struct Chat {
     /// With a TLS listener and without `--allow-plaintext-passwords`: its
     /// port, named to users who would send a password in the clear.
     tls_port: Option<u16>,
+    /// Wrong passwords per registered name (lower-cased), and until when
+    /// the name is locked (see `accounts.rs`).
+    lockouts: HashMap<Box<str>, accounts::Lockout>,
     out: Output,
 }
 
@@ -191,6 +194,7 @@ impl Chat {
             naming: false,
             accounts: false,
             tls_port: None,
+            lockouts: HashMap::new(),
             out: Output::default(),
         }
     }

@@ -34,7 +34,17 @@ struct Address {
     connects: TokenBucket,
     /// Lines its connections may still send together (`--ip-rate`).
     lines: TokenBucket,
+    /// Wrong passwords it may still give (see [`PASSWORD_FAILURES`]).
+    passwords: TokenBucket,
 }
+
+/// Wrong passwords one address may give: 10 at once, then one a minute,
+/// whatever the names; past that, each wrong password closes its
+/// connection. (Each name has its own, growing, lockout in the core.)
+const PASSWORD_FAILURES: Rate = Rate {
+    per_sec: 1.0 / 60.0,
+    burst: 10.0,
+};
 
 /// Connection counts against their limits, and per-address budgets.
 #[derive(Debug)]
@@ -113,6 +123,7 @@ impl Admission {
             open: 0,
             connects: TokenBucket::full(connect_rate.unwrap_or(UNUSED), now),
             lines: TokenBucket::full(line_rate.unwrap_or(UNUSED), now),
+            passwords: TokenBucket::full(PASSWORD_FAILURES, now),
         });
         if self.max_per_ip > 0 && address.open as usize >= self.max_per_ip {
             return Err(Refusal::PerAddress);
@@ -134,6 +145,14 @@ impl Admission {
         if let Some(address) = self.addresses.get_mut(&source(ip)) {
             address.open = address.open.saturating_sub(1);
         }
+    }
+
+    /// Counts a wrong password from `ip`; false once the address has given
+    /// more than [`PASSWORD_FAILURES`] allows.
+    pub(super) fn password_failed(&mut self, ip: IpAddr, now: Instant) -> bool {
+        self.addresses
+            .get_mut(&source(ip))
+            .is_none_or(|a| a.passwords.try_take(PASSWORD_FAILURES, now).is_ok())
     }
 
     /// Whether `ip` may send one more line now; if not, when it may.
@@ -161,7 +180,10 @@ impl Admission {
             self.line_rate.unwrap_or(UNUSED),
         );
         self.addresses.retain(|_, a| {
-            a.open > 0 || !a.connects.is_full_at(connect, now) || !a.lines.is_full_at(line, now)
+            a.open > 0
+                || !a.connects.is_full_at(connect, now)
+                || !a.lines.is_full_at(line, now)
+                || !a.passwords.is_full_at(PASSWORD_FAILURES, now)
         });
     }
 }

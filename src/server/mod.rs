@@ -293,6 +293,10 @@ impl Server {
                 {
                     let peer = conn.peer;
                     conn_log!(self, Warn, "wrong password from {peer}");
+                    if !self.admission.password_failed(peer.ip(), self.now.instant) {
+                        use crate::chat::Farewell;
+                        self.mark_close(local, Farewell::TooManyFailures);
+                    }
                 }
             }
             self.deliver();
