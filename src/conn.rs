@@ -277,6 +277,25 @@ impl Conn {
         self.out.len()
     }
 
+    /// Whether the client speaks telnet (it has negotiated), not raw `nc`.
+    pub fn speaks_telnet(&self) -> bool {
+        match &self.transport {
+            Transport::Telnet { telnet, .. } | Transport::Tls { telnet, .. } => {
+                telnet.spoke_telnet()
+            }
+        }
+    }
+
+    /// The telnet bytes that make the server echo (`hide`: the client stops
+    /// showing what is typed) or stop echoing.
+    pub fn offer_echo(&mut self, hide: bool) -> [u8; 3] {
+        match &mut self.transport {
+            Transport::Telnet { telnet, .. } | Transport::Tls { telnet, .. } => {
+                telnet.offer_echo(hide)
+            }
+        }
+    }
+
     /// Whether the transport has bytes of its own to write (TLS records,
     /// such as the handshake's answer), so the connection needs a flush.
     pub fn wants_flush(&self) -> bool {

@@ -27,6 +27,11 @@ fn start(dir: &std::path::Path) -> (ServerProcess, std::net::SocketAddr) {
     )
 }
 
+/// What a client that speaks no telnet (like `nc`, or these tests) is
+/// told before its first password prompt.
+const TYPING_SHOWS: &str =
+    "*** Your client shows what you type: mind who can see your screen\r\nPassword: ";
+
 /// Registers `name` with `password` and waits for the confirmation.
 fn register(client: &mut Client, name: &str, password: &str) {
     client.send(&format!("/register {password}\n"));
@@ -53,7 +58,7 @@ fn a_registered_name_asks_for_its_password() {
     let mut again = Client::connect(addr);
     again.expect(GREETING);
     again.send("ALICE\n");
-    again.expect("Password: ");
+    again.expect(TYPING_SHOWS);
     // While the password is asked for, nobody else gets the name.
     let mut other = Client::connect(addr);
     other.expect(GREETING);
@@ -76,7 +81,7 @@ fn three_wrong_passwords_close_the_connection() {
     let mut guess = Client::connect(addr);
     guess.expect(GREETING);
     guess.send("alice\n");
-    guess.expect("Password: ");
+    guess.expect(TYPING_SHOWS);
     for attempt in ["wrong1", "wrong2"] {
         guess.send(&format!("{attempt}\n"));
         guess.expect("*** Wrong password, try again\r\nPassword: ");
@@ -145,7 +150,7 @@ fn the_store_survives_kill_9_during_register() {
     let mut again = Client::connect(addr);
     again.expect(GREETING);
     again.send("kept\n");
-    again.expect("Password: ");
+    again.expect(TYPING_SHOWS);
     again.send("pw\n");
     again.expect_line("*** Welcome, kept! #lobby: 1 online: kept");
     // Each interrupted name is either registered or free: never an error.
@@ -153,9 +158,10 @@ fn the_store_survives_kill_9_during_register() {
         let mut probe = Client::connect(addr);
         probe.expect(GREETING);
         probe.send(&format!("u{round}\n"));
-        let reply = probe.line_or_prompt("Password: ");
+        let reply = probe.line();
         assert!(
-            reply == "Password: " || reply.starts_with(&format!("*** Welcome, u{round}! ")),
+            reply == TYPING_SHOWS.lines().next().unwrap()
+                || reply.starts_with(&format!("*** Welcome, u{round}! ")),
             "{reply:?}"
         );
     }
@@ -182,7 +188,7 @@ fn passwords_change_and_names_unregister() {
     let mut again = Client::connect(addr);
     again.expect(GREETING);
     again.send("alice\n");
-    again.expect("Password: ");
+    again.expect(TYPING_SHOWS);
     again.send("first\n");
     again.expect("*** Wrong password, try again\r\nPassword: ");
     again.send("second\n");
@@ -212,7 +218,7 @@ fn wrong_passwords_lock_the_name() {
     let mut first = Client::connect(addr);
     first.expect(GREETING);
     first.send("alice\n");
-    first.expect("Password: ");
+    first.expect(TYPING_SHOWS);
     for _ in 0..2 {
         attempt(&mut first, "wrong");
         first.expect("*** Wrong password, try again\r\nPassword: ");
@@ -222,7 +228,7 @@ fn wrong_passwords_lock_the_name() {
     let mut second = Client::connect(addr);
     second.expect(GREETING);
     second.send("alice\n");
-    second.expect("Password: ");
+    second.expect(TYPING_SHOWS);
     attempt(&mut second, "wrong");
     second.expect("*** Wrong password, try again\r\nPassword: ");
     attempt(&mut second, "wrong");
@@ -234,5 +240,32 @@ fn wrong_passwords_lock_the_name() {
     second.expect("Enter your name: ");
     second.send("alice\n");
     assert!(second.line().starts_with(locked));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A telnet client is asked to stop echoing for the password (the server
+/// offers ECHO and takes the client's DO without refusing it), and to echo
+/// again after it, with the line end its Enter did not show.
+#[test]
+fn telnet_hides_the_password() {
+    const IAC: u8 = 255;
+    let dir = temp_dir("echo");
+    let (_server, addr) = start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    register(&mut alice, "alice", "pw");
+    drop(alice);
+    let mut telnet = Client::connect(addr);
+    // What telnet sends at connect: it will suppress go-ahead.
+    telnet.send_bytes(&[IAC, 251, 3]);
+    telnet.expect(GREETING);
+    telnet.expect_bytes(&[IAC, 254, 3]); // Refused, as every option is.
+    telnet.send("alice\n");
+    telnet.expect_bytes(&[IAC, 251, 1]); // WILL ECHO
+    telnet.expect("Password: ");
+    telnet.send_bytes(&[IAC, 253, 1]); // DO ECHO: accepted, not answered.
+    telnet.send("pw\n");
+    telnet.expect_bytes(&[IAC, 252, 1]); // WONT ECHO
+    telnet.expect("\r\n*** Welcome, alice! #lobby: 1 online: alice\r\n");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,7 +7,7 @@
 //! connection's next lines wait for the answer ([`Chat::answered`]), and
 //! the name stays reserved here meanwhile, so nobody else takes it.
 
-use super::{Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Now, Secret, State};
+use super::{Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Now, Secret, State, Typing};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -88,6 +88,9 @@ impl Chat {
             if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
                 client.account = None;
             }
+            self.out
+                .deliveries
+                .push(Delivery::Typing(local, Typing::Show));
             return self.retry(local, now, &[&locked]);
         }
         let secret = Secret(text.into());
@@ -157,6 +160,9 @@ impl Chat {
                 self.take_name(local, member, &name, now);
             }
             (State::AwaitingPassword { .. }, Answer::Verified(true)) => {
+                self.out
+                    .deliveries
+                    .push(Delivery::Typing(local, Typing::Show));
                 self.lockouts.remove(name.to_ascii_lowercase().as_str());
                 self.take_name(local, member, &name, now);
             }
@@ -173,6 +179,9 @@ impl Chat {
                 self.count_failure(&name, now);
                 let failures = failures + 1;
                 if failures >= MAX_FAILURES {
+                    self.out
+                        .deliveries
+                        .push(Delivery::Typing(local, Typing::Show));
                     self.close_with(local, Farewell::WrongPassword);
                 } else {
                     let told = "Wrong password, try again";
@@ -209,9 +218,13 @@ impl Chat {
                     &["Wrong password, or ", &name, " is not registered"],
                 );
             }
-            (State::AwaitingName { .. } | State::AwaitingPassword { .. }, _) => {
+            (State::AwaitingPassword { .. }, _) => {
+                self.out
+                    .deliveries
+                    .push(Delivery::Typing(local, Typing::Show));
                 self.retry(local, now, &[UNAVAILABLE]);
             }
+            (State::AwaitingName { .. }, _) => self.retry(local, now, &[UNAVAILABLE]),
             (State::Chatting, _) => self.notice_to(local, now, &[UNAVAILABLE]),
         }
         true
@@ -273,10 +286,25 @@ impl Chat {
         client.account = Some(name.into());
         self.claiming
             .insert(name.to_ascii_lowercase().into(), member);
+        let typing = if told.is_some() {
+            Typing::StillHidden
+        } else {
+            Typing::Hide
+        };
+        self.out.deliveries.push(Delivery::Typing(local, typing));
         if let Some(told) = told {
             self.notice_to(local, now, &[told]);
         }
         self.to(local, Bytes::from_static(PASSWORD_PROMPT.as_bytes()));
+    }
+
+    /// Told to a client that cannot be asked to hide what it types (a raw
+    /// `nc`), before its password prompt.
+    pub fn typing_shows(&self, now: &Now) -> Bytes {
+        self.render.notice(
+            now.wall,
+            &["Your client shows what you type: mind who can see your screen"],
+        )
     }
 }
 

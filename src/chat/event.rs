@@ -256,6 +256,11 @@ pub enum Delivery {
         /// What about it.
         ask: Ask,
     },
+    /// What `local` types is hidden (a password follows), still hidden
+    /// after a line (its Enter showed no line end), or shown again: a
+    /// telnet client is asked to stop (or start again) echoing; a raw `nc`
+    /// cannot be, and is told once that its typing shows.
+    Typing(Local, Typing),
     /// Close this connection (late, after the batch); the reactor then calls
     /// [`Chat::close`](super::Chat::close) for its last words.
     Close(Local, Farewell),
@@ -301,6 +306,17 @@ pub enum Answer {
     Unregistered(bool),
     /// The store failed.
     Failed,
+}
+
+/// See [`Delivery::Typing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typing {
+    /// Hide it from now on.
+    Hide,
+    /// A hidden line was sent; it stays hidden.
+    StillHidden,
+    /// Show it again.
+    Show,
 }
 
 /// The shared store's answer to a [`Delivery::Claim`].

@@ -42,7 +42,7 @@ mod shared;
 
 pub use event::{
     Answer, Ask, Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent,
-    RoomId, RoomNames, Secret, node_of,
+    RoomId, RoomNames, Secret, Typing, node_of,
 };
 pub use session::{GREETING, HELP, PROMPT};
 

@@ -43,12 +43,34 @@ pub struct Telnet {
     refused: Option<Box<[u64; 8]>>,
     /// Commands seen since [`take_commands`](Self::take_commands).
     commands: u32,
+    /// Whether the client has sent any telnet command: a telnet client, not
+    /// a raw `nc`.
+    spoke_telnet: bool,
+    /// Whether the server offered to echo (`IAC WILL ECHO`, while a
+    /// password is typed): the client's DO or DONT ECHO is then the answer
+    /// to that offer, not a request to refuse.
+    echo_offered: bool,
 }
+
+/// The ECHO option (RFC 857).
+const ECHO: u8 = 1;
 
 impl Telnet {
     /// Telnet commands seen since the last call, for the flood budget.
     pub fn take_commands(&mut self) -> u32 {
         std::mem::take(&mut self.commands)
+    }
+
+    /// Whether the client speaks telnet (it has sent a telnet command).
+    pub fn spoke_telnet(&self) -> bool {
+        self.spoke_telnet
+    }
+
+    /// The bytes that offer (`hide`: the server will echo, so the client
+    /// stops echoing what is typed) or withdraw the server's echo.
+    pub fn offer_echo(&mut self, hide: bool) -> [u8; 3] {
+        self.echo_offered = hide;
+        [IAC, if hide { WILL } else { WONT }, ECHO]
     }
 
     /// Marks refusal `bit` as sent; whether it had not been before.
@@ -111,7 +133,10 @@ impl Telnet {
                 }
                 TelnetState::Option(verb) => {
                     self.commands += 1;
+                    self.spoke_telnet = true;
                     let answer = match verb {
+                        // The client's answer to our offer: nothing to say.
+                        DO | DONT if byte == ECHO && self.echo_offered => None,
                         DO => Some((WONT, 0)),
                         WILL => Some((DONT, 256)),
                         _ => None,

@@ -135,6 +135,7 @@ impl Server {
                     count,
                 } => self.read_history(member, room, count),
                 Delivery::Topic(room) => self.read_topic(room),
+                Delivery::Typing(local, typing) => self.typing(local, typing),
                 Delivery::Account { member, name, ask } => match &self.accounts {
                     Some(worker) => worker.send(crate::accounts::Job { member, name, ask }),
                     None => {
@@ -146,6 +147,25 @@ impl Server {
             }
         }
         self.chat_out = out;
+    }
+
+    /// Turns a telnet client's echo off before a password (the server
+    /// offers to echo, and echoes nothing) and on again after it, with the
+    /// line end its Enter did not show; a client that speaks no telnet is
+    /// told that its typing shows.
+    fn typing(&mut self, key: usize, typing: crate::chat::Typing) {
+        use crate::chat::Typing;
+        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+            return;
+        };
+        let bytes = match (conn.speaks_telnet(), typing) {
+            (true, Typing::Hide) => conn.offer_echo(true).to_vec(),
+            (true, Typing::StillHidden) => b"\r\n".to_vec(),
+            (true, Typing::Show) => [&conn.offer_echo(false)[..], b"\r\n"].concat(),
+            (false, Typing::Hide) => self.chat.typing_shows(&self.now).to_vec(),
+            (false, _) => return,
+        };
+        self.send(key, bytes::Bytes::from(bytes));
     }
 
     /// Publishes one room event to other nodes (with `--redis`), counts and

@@ -80,6 +80,7 @@ impl Harness {
                     taken.reads.push(format!("{room} {count}"))
                 }
                 Delivery::Topic(room) => taken.reads.push(format!("topic {room}")),
+                Delivery::Typing(..) => {}
                 Delivery::Account { name, ask, .. } => {
                     taken.reads.push(format!("account {name} {ask:?}"));
                 }
