@@ -7,8 +7,12 @@
 //! prints two tables: throughput and latency (F, R, L, I, C), and abuse (A:
 //! attackers of one shape against a well-behaved pair, with flood control
 //! on; S: a join storm). When `ncat` is installed, F1 and F2 also run
-//! against `ncat -l --chat` for comparison. Below the first table, each
-//! fanout row's server CPU per delivery, and R1's (rooms) against F1's.
+//! against `ncat -l --chat` for comparison. T1 is F1 over TLS: the server
+//! also gets `--tls-addr` with a self-signed certificate for `localhost`
+//! made for the run (rcgen, PEM files in a temporary directory), and the
+//! generator connects there with `--tls --tls-ca` that certificate. Below
+//! the first table, each fanout row's server CPU per delivery, R1's (rooms)
+//! against F1's, and T1's (TLS) against F1's.
 //!
 //! Then the cluster cases (X), each against a fresh redis-server and two
 //! fresh linechat nodes sharing it (`--redis`), in two more tables: X1
@@ -69,6 +73,9 @@ struct Case {
     server: Option<Vec<String>>,
     /// Which table the row goes in.
     table: Table,
+    /// Over TLS: the server also listens with `--tls-addr` and the
+    /// generator connects there with `--tls`.
+    tls: bool,
 }
 
 /// The tables.
@@ -130,6 +137,7 @@ fn cases(quick: bool) -> Vec<Case> {
         vs_ncat: false,
         server: Some(abuse_server()),
         table: Table::Abuse,
+        tls: false,
     };
     let quiet_off = || {
         let mut flags = server_args();
@@ -143,6 +151,7 @@ fn cases(quick: bool) -> Vec<Case> {
         vs_ncat: false,
         server: None,
         table: Table::Load,
+        tls: false,
     };
     let outbuf = ABUSE_OUTBUF / 1024;
     let mut all = vec![
@@ -155,6 +164,18 @@ fn cases(quick: bool) -> Vec<Case> {
             vs_ncat: true,
             server: None,
             table: Table::Load,
+            tls: false,
+        },
+        Case {
+            id: "T1",
+            what: format!("fanout C=100 S=100 max {secs}s TLS"),
+            args: args(&format!(
+                "fanout --clients 100 --senders 100 --duration {secs}"
+            )),
+            vs_ncat: false,
+            server: None,
+            table: Table::Load,
+            tls: true,
         },
         Case {
             id: "F2",
@@ -165,6 +186,7 @@ fn cases(quick: bool) -> Vec<Case> {
             vs_ncat: true,
             server: None,
             table: Table::Load,
+            tls: false,
         },
         Case {
             id: "R1",
@@ -178,6 +200,7 @@ fn cases(quick: bool) -> Vec<Case> {
             vs_ncat: false,
             server: None,
             table: Table::Load,
+            tls: false,
         },
         Case {
             id: "L1",
@@ -188,6 +211,7 @@ fn cases(quick: bool) -> Vec<Case> {
             vs_ncat: false,
             server: None,
             table: Table::Load,
+            tls: false,
         },
         Case {
             id: "I1",
@@ -196,6 +220,7 @@ fn cases(quick: bool) -> Vec<Case> {
             vs_ncat: false,
             server: None,
             table: Table::Load,
+            tls: false,
         },
         Case {
             id: "I2",
@@ -204,6 +229,7 @@ fn cases(quick: bool) -> Vec<Case> {
             vs_ncat: false,
             server: None,
             table: Table::Load,
+            tls: false,
         },
         Case {
             id: "C1",
@@ -212,6 +238,7 @@ fn cases(quick: bool) -> Vec<Case> {
             vs_ncat: false,
             server: None,
             table: Table::Load,
+            tls: false,
         },
     ];
     all.extend([
@@ -348,6 +375,8 @@ fn main() -> ExitCode {
         None => "linechat".to_string(),
     };
     let known = known_flags(&server_bin);
+    // The TLS cases' certificate, made at the first of them.
+    let mut tls_files: Option<TlsFiles> = None;
 
     let mut rows: Vec<Row> = Vec::new();
     for case in cases(quick) {
@@ -355,6 +384,10 @@ fn main() -> ExitCode {
             .as_ref()
             .is_some_and(|w| !w.iter().any(|id| id == case.id))
         {
+            continue;
+        }
+        if case.tls && !known.is_empty() && !known.iter().any(|f| f == "--tls-addr") {
+            eprintln!("load bench: {} skipped: {label} has no --tls-addr", case.id);
             continue;
         }
         let wanted_flags = case.server.clone().unwrap_or_else(server_args);
@@ -366,13 +399,33 @@ fn main() -> ExitCode {
                 unknown.join(" ")
             );
         }
-        let out = run_linechat(&server_bin, &flags, &load_bin, &case);
+        let (out, shown_flags) = if case.tls {
+            if tls_files.is_none() {
+                match TlsFiles::make() {
+                    Ok(files) => tls_files = Some(files),
+                    Err(e) => eprintln!("load bench: {}: {e}", case.id),
+                }
+            }
+            match &tls_files {
+                Some(files) => (
+                    run_linechat(&server_bin, &flags, &load_bin, &case, Some(files)),
+                    [flags, TlsFiles::shown_flags()].concat(),
+                ),
+                None => (
+                    Outcome::failed("no certificate for the TLS listener".into()),
+                    flags,
+                ),
+            }
+        } else {
+            let out = run_linechat(&server_bin, &flags, &load_bin, &case, None);
+            (out, flags)
+        };
         rows.push(Row {
             id: case.id,
             server: label.clone(),
             what: case.what.clone(),
             table: case.table,
-            flags,
+            flags: shown_flags,
             out,
         });
         if case.vs_ncat && ncat {
@@ -466,26 +519,101 @@ fn binary(var: &str, name: &str) -> PathBuf {
     target.join("release").join(name)
 }
 
-/// One case against a fresh linechat started with `flags`.
+/// One case against a fresh linechat started with `flags`; with `tls`,
+/// it also listens for TLS with that certificate, and the generator
+/// connects there over TLS, trusting it.
 fn run_linechat(
     server_bin: &PathBuf,
     flags: &[String],
     load_bin: &PathBuf,
     case: &Case,
+    tls: Option<&TlsFiles>,
 ) -> Outcome {
-    let mut server = match Server::start(server_bin, flags) {
+    let flags = match tls {
+        Some(files) => [flags.to_vec(), files.server_flags()].concat(),
+        None => flags.to_vec(),
+    };
+    let mut server = match Server::start(server_bin, &flags) {
         Ok(s) => s,
         Err(e) => return Outcome::failed(e),
+    };
+    let ca = tls.map(|files| files.cert.display().to_string());
+    let (port, extra) = match (&ca, server.tls_port) {
+        (Some(ca), Some(port)) => (port, vec!["--tls", "--tls-ca", ca.as_str()]),
+        (Some(_), None) => {
+            server.stop();
+            return Outcome::failed("linechat logged no `TLS listening on`".into());
+        }
+        (None, _) => (server.port, Vec::new()),
     };
     let out = run_generator(
         load_bin,
         &case.args,
-        &format!("127.0.0.1:{}", server.port),
+        &format!("127.0.0.1:{port}"),
         &[server.pid()],
-        &[],
+        &extra,
     );
     server.stop();
     out
+}
+
+/// The TLS cases' certificate: self-signed for `localhost`, made for this
+/// bench run, as PEM files in a temporary directory removed when dropped.
+struct TlsFiles {
+    dir: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+impl TlsFiles {
+    fn make() -> Result<TlsFiles, String> {
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".into()])
+            .map_err(|e| format!("rcgen: {e}"))?;
+        let dir = std::env::temp_dir().join(format!("linechat-bench-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let files = TlsFiles {
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+            dir,
+        };
+        for (path, pem) in [
+            (&files.cert, made.cert.pem()),
+            (&files.key, made.signing_key.serialize_pem()),
+        ] {
+            std::fs::write(path, pem).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok(files)
+    }
+
+    /// The server's flags for a TLS listener on a free port.
+    fn server_flags(&self) -> Vec<String> {
+        vec![
+            "--tls-addr".into(),
+            "127.0.0.1:0".into(),
+            "--tls-cert".into(),
+            self.cert.display().to_string(),
+            "--tls-key".into(),
+            self.key.display().to_string(),
+        ]
+    }
+
+    /// [`TlsFiles::server_flags`] as the flags list shows them.
+    fn shown_flags() -> Vec<String> {
+        strings(&[
+            "--tls-addr",
+            "127.0.0.1:0",
+            "--tls-cert",
+            "CERT.pem",
+            "--tls-key",
+            "KEY.pem",
+        ])
+    }
+}
+
+impl Drop for TlsFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// One case against a fresh `ncat -l --chat`.
@@ -643,6 +771,8 @@ fn split_known(flags: &[String], known: &[String]) -> (Vec<String>, Vec<String>)
 struct Server {
     child: Child,
     port: u16,
+    /// Its TLS listener's port, when started with `--tls-addr`.
+    tls_port: Option<u16>,
     /// Log lines saying another node stopped answering (with `--redis`).
     nodes_lost: Arc<AtomicU64>,
 }
@@ -651,14 +781,18 @@ struct Server {
 enum Heard {
     /// `listening on 127.0.0.1:PORT`.
     Port(u16),
+    /// `TLS listening on 127.0.0.1:PORT`.
+    TlsPort(u16),
     /// A line with the text it was told to wait for.
     Ready,
 }
 
 impl Server {
     /// Starts linechat on port 0 and learns the port from its
-    /// `listening on 127.0.0.1:PORT` log line. A thread keeps reading its
-    /// stderr so the pipe never fills and blocks the server.
+    /// `listening on 127.0.0.1:PORT` log line (with `--tls-addr` among the
+    /// flags, also the TLS port from `TLS listening on ...`). A thread
+    /// keeps reading its stderr so the pipe never fills and blocks the
+    /// server.
     fn start(bin: &PathBuf, flags: &[String]) -> Result<Server, String> {
         Server::spawn(bin, flags, None, None)
     }
@@ -691,9 +825,11 @@ impl Server {
         };
         let nodes_lost = Arc::new(AtomicU64::new(0));
         let lost = Arc::clone(&nodes_lost);
+        let wants_tls = flags.iter().any(|f| f == "--tls-addr");
         thread::spawn(move || {
             let mut head = Vec::new();
             let (mut port, mut is_ready) = (false, ready.is_none());
+            let mut tls_port = !wants_tls;
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 if let Some(file) = copy.as_mut() {
@@ -702,10 +838,14 @@ impl Server {
                 if line.contains("stopped answering") {
                     lost.fetch_add(1, Ordering::Relaxed);
                 }
-                if port && is_ready {
+                if port && tls_port && is_ready {
                     continue;
                 }
-                if let Some(p) = listening_port(&line).filter(|_| !port) {
+                let tls_line = line.contains("TLS listening on ");
+                if let Some(p) = listening_port(&line).filter(|_| tls_line && !tls_port) {
+                    let _ = tx.send(Ok(Heard::TlsPort(p)));
+                    tls_port = true;
+                } else if let Some(p) = listening_port(&line).filter(|_| !tls_line && !port) {
                     let _ = tx.send(Ok(Heard::Port(p)));
                     port = true;
                 } else if ready.is_some_and(|r| line.contains(r)) && !is_ready {
@@ -715,7 +855,7 @@ impl Server {
                     head.push(line);
                 }
             }
-            if !(port && is_ready) {
+            if !(port && tls_port && is_ready) {
                 let _ = tx.send(Err(format!(
                     "linechat exited before it was ready: {}",
                     head.join(" | ")
@@ -724,9 +864,11 @@ impl Server {
         });
         let until = Instant::now() + Duration::from_secs(10);
         let (mut port, mut is_ready) = (None, ready.is_none());
-        while port.is_none() || !is_ready {
+        let mut tls_port = None;
+        while port.is_none() || (wants_tls && tls_port.is_none()) || !is_ready {
             match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
                 Ok(Ok(Heard::Port(p))) => port = Some(p),
+                Ok(Ok(Heard::TlsPort(p))) => tls_port = Some(p),
                 Ok(Ok(Heard::Ready)) => is_ready = true,
                 Ok(Err(e)) => {
                     stop(&mut child);
@@ -745,6 +887,7 @@ impl Server {
         Ok(Server {
             child,
             port,
+            tls_port,
             nodes_lost,
         })
     }
@@ -918,6 +1061,24 @@ fn print_table(rows: &[&Row]) {
             } else {
                 "NOT within"
             }
+        );
+    }
+    let rate_of = |id: &str| {
+        rows.iter()
+            .find(|r| r.id == id && r.server != "ncat")
+            .and_then(|r| r.out.num("deliveries_per_sec"))
+    };
+    if let (Some(f1), Some(t1)) = (cost_of("F1"), cost_of("T1"))
+        && f1 > 0.0
+    {
+        let rates = match (rate_of("F1"), rate_of("T1")) {
+            (Some(f), Some(t)) if f > 0.0 => format!(", deliveries/s {:.2}x", t / f),
+            _ => String::new(),
+        };
+        println!(
+            "T1/F1 (TLS/plain): server cost per delivery {:.2}x ({:+.1} ns){rates}",
+            t1 / f1,
+            t1 - f1
         );
     }
 }

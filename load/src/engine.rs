@@ -31,6 +31,11 @@
 //! word once that node is killed, watch the others for leave notices
 //! (`leaves.rs`), and log in probes: clients with a name of the caller's
 //! choosing whose refusal is an answer, not a failure of the run.
+//!
+//! With `--tls` every client has a `rustls` session and reads and writes
+//! through it (`tls.rs`, whose steps behave like socket calls); the login
+//! starts when the handshake has brought the first plaintext. A client
+//! without one uses its socket directly, as it always did.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, SocketAddrV4};
@@ -47,6 +52,7 @@ use crate::login::{self, Heard};
 use crate::os;
 use crate::rooms::{self, Answer};
 use crate::tally::{NO_ROOM, Tally};
+use crate::tls::{self, Tls};
 use crate::wire::{self, Mark};
 
 /// Bytes asked for per read. Large, so that a busy receiver empties its
@@ -99,6 +105,8 @@ pub struct Target {
     pub quiet: bool,
     /// Mode name, for the progress line.
     pub mode: &'static str,
+    /// Connect over TLS with this configuration (`None`: plain TCP).
+    pub tls: Option<Tls>,
 }
 
 /// How a client logs in.
@@ -158,6 +166,9 @@ enum Phase {
 #[derive(Debug)]
 struct Client {
     stream: TcpStream,
+    /// The TLS session over `stream` (`--tls`); boxed, so a plain client
+    /// stays small.
+    tls: Option<Box<rustls::ClientConnection>>,
     phase: Phase,
     /// The `n` of its name and of its source address.
     number: u64,
@@ -495,6 +506,11 @@ impl Engine {
             rcvbuf_too: role.mute,
         });
         let addr = self.target.addrs[node as usize];
+        let session = match self.target.tls.as_ref().map(Tls::session).transpose() {
+            Ok(s) => s.map(Box::new),
+            Err(_) if probe => return self.probe_news.push((number, ProbeNews::Failed)),
+            Err(e) => return self.note_failure(format!("TLS session: {e}")),
+        };
         let mut stream = match os::connect(addr, src, small) {
             Ok(s) => s,
             Err(_) if probe => return self.probe_news.push((number, ProbeNews::Failed)),
@@ -514,6 +530,7 @@ impl Engine {
         }
         entry.insert(Client {
             stream,
+            tls: session,
             phase: Phase::Connecting,
             number,
             room: rooms::room_of(number, self.target.rooms),
@@ -777,6 +794,16 @@ impl Engine {
             // every later arrival as a new edge. Only when the peer's FIN (or
             // an error) is already pending must we read on to see it.
             self.read(key, ev.is_read_closed() || ev.is_error());
+            // What the session owes after reading: the handshake's next
+            // flight, or lines held until the handshake was done.
+            if self
+                .clients
+                .get(key)
+                .and_then(|c| c.tls.as_ref())
+                .is_some_and(|t| t.wants_write())
+            {
+                self.flush(key);
+            }
         }
     }
 
@@ -810,12 +837,20 @@ impl Engine {
         loop {
             let keep = c.carry.len();
             buf[..keep].copy_from_slice(&c.carry);
-            let n = match c.stream.read(&mut buf[keep..]) {
-                Ok(0) => {
+            // `short`: the socket has nothing more for now.
+            let read = match c.tls.as_deref_mut() {
+                None => c
+                    .stream
+                    .read(&mut buf[keep..])
+                    .map(|n| (n, keep + n < buf.len())),
+                Some(session) => tls::read(session, &mut c.stream, &mut buf[keep..]),
+            };
+            let (n, short) = match read {
+                Ok((0, _)) => {
                     ended = Some(End::Closed);
                     break;
                 }
-                Ok(n) => n,
+                Ok(read) => read,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -872,7 +907,7 @@ impl Engine {
             } else {
                 c.carry.extend_from_slice(tail);
             }
-            if !to_the_end && keep + n < buf.len() {
+            if !to_the_end && short {
                 break;
             }
         }
@@ -1023,8 +1058,15 @@ impl Engine {
         }
         let mut written = 0;
         let mut failure = None;
-        while written < c.out.len() {
-            match c.stream.write(&c.out[written..]) {
+        // Records the session owes (the handshake above all) go out even
+        // with no line to write.
+        if let Some(session) = c.tls.as_deref_mut()
+            && let Err(e) = tls::push(session, &mut c.stream)
+        {
+            failure = Some(format!("write: {e}"));
+        }
+        while failure.is_none() && written < c.out.len() {
+            match send(&mut c.stream, &mut c.tls, &c.out[written..]) {
                 Ok(0) => {
                     failure = Some("write: wrote nothing".to_string());
                     break;
@@ -1052,7 +1094,7 @@ impl Engine {
                     break;
                 }
                 writes += 1;
-                match c.stream.write(&pattern[c.pattern_at..]) {
+                match send(&mut c.stream, &mut c.tls, &pattern[c.pattern_at..]) {
                     Ok(0) => {
                         failure = Some("write: wrote nothing".to_string());
                         break;
@@ -1071,6 +1113,16 @@ impl Engine {
             return self.lose(key, End::Failed(why));
         }
         if c.out.is_empty() && c.phase == Phase::Leaving && !c.shut {
+            // Over TLS a close_notify first; a full socket keeps it in the
+            // session until the WRITABLE edge, and the FIN waits for it.
+            if let Some(session) = c.tls.as_deref_mut() {
+                session.send_close_notify();
+                match tls::push(session, &mut c.stream) {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => return self.lose(key, End::Failed(format!("write: {e}"))),
+                }
+            }
             // Our FIN tells the server we are done; its close, seen as EOF,
             // completes the cycle.
             c.shut = true;
@@ -1209,6 +1261,19 @@ impl Engine {
         if !self.target.quiet && self.progress.tty {
             eprintln!();
         }
+    }
+}
+
+/// Writes `data` to a client's socket, through its TLS session if it has
+/// one; a plain client's bytes go straight to the socket.
+fn send(
+    stream: &mut TcpStream,
+    session: &mut Option<Box<rustls::ClientConnection>>,
+    data: &[u8],
+) -> io::Result<usize> {
+    match session.as_deref_mut() {
+        None => stream.write(data),
+        Some(session) => tls::write(session, stream, data),
     }
 }
 

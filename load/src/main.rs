@@ -20,6 +20,8 @@
 //!   parsing is pure).
 //! - `engine.rs`: the poll loop and the clients: connect, log in, read,
 //!   write, the readiness barrier, the progress line.
+//! - `tls.rs`: `--tls`: the client configuration, and reading and writing
+//!   through a client's rustls session as if it were the socket.
 //! - `login.rs`: whether the server's answer to a name refuses it (pure).
 //! - `rooms.rs`: fanout's rooms: who goes where, the `/join`, its answer
 //!   (pure).
@@ -43,6 +45,7 @@ mod redis_info;
 mod report;
 mod rooms;
 mod tally;
+mod tls;
 mod wire;
 
 use std::net::{SocketAddr, SocketAddrV4, ToSocketAddrs};
@@ -164,6 +167,26 @@ OPTIONS:
   --no-login             do not wait for anything or send a name: a client
                          is logged in once connected; for servers that send
                          nothing
+  --tls                  connect over TLS (rustls: TLS 1.3 or 1.2, ring), in
+                         every mode; once the handshake is done the protocol
+                         is the plain one. Needs --tls-ca or --tls-insecure.
+                         Against linechat: its --tls-addr, e.g.
+                           linechat ... --tls-addr 127.0.0.1:8443 \\
+                                    --tls-cert cert.pem --tls-key key.pem &
+                           linechat-load fanout --addr 127.0.0.1:8443 --tls \\
+                                    --tls-ca cert.pem
+  --tls-ca FILE          trust the certificates in this PEM file: the
+                         server's own self-signed certificate, or the CA
+                         that signed it; the server's certificate must name
+                         --tls-name. A self-signed one must not say it is a
+                         CA (`openssl req -x509` makes it one unless given
+                         -addext basicConstraints=critical,CA:FALSE; rcgen's
+                         are fine); else use --tls-insecure
+  --tls-insecure         trust any certificate, for any name (the handshake's
+                         signatures are still checked): for a test server
+                         whose certificate is at hand in no file
+  --tls-name NAME        the server name sent (SNI) and checked against the
+                         certificate with --tls-ca [default: localhost]
   --sources N            spread clients over source addresses 127.0.0.1 to
                          127.0.0.N when one address would run out of ports
                          [default: as many as the connection count needs]
@@ -312,6 +335,8 @@ pub struct Options {
     pub max_outbuf: Option<u64>,
     pub json: bool,
     pub quiet: bool,
+    /// `--tls`: the clients' TLS configuration.
+    pub tls: Option<tls::Tls>,
 }
 
 fn main() -> ExitCode {
@@ -446,6 +471,34 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
                 Some(s) => Err(format!("{key}: expected seconds, got {s}")),
             }
         };
+    let tls = {
+        let ca = opt::<std::path::PathBuf>(&mut args, "--tls-ca")?;
+        let insecure = args.contains("--tls-insecure");
+        let name = opt::<String>(&mut args, "--tls-name")?;
+        match (args.contains("--tls"), ca, insecure) {
+            (false, None, false) if name.is_none() => None,
+            (false, ..) => {
+                return Err("--tls-ca, --tls-insecure and --tls-name go with --tls".into());
+            }
+            (true, Some(_), true) => {
+                return Err("--tls-ca and --tls-insecure: one or the other".into());
+            }
+            (true, None, false) => {
+                return Err(
+                    "--tls: needs --tls-ca FILE (the server's certificate or its CA, PEM) \
+                     or --tls-insecure"
+                        .into(),
+                );
+            }
+            (true, ca, _) => {
+                let trust = ca.map_or(tls::Trust::Anything, tls::Trust::Ca);
+                Some(tls::Tls::new(
+                    &trust,
+                    name.as_deref().unwrap_or("localhost"),
+                )?)
+            }
+        }
+    };
     let opts = Options {
         mode,
         addrs,
@@ -493,6 +546,7 @@ fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> {
         max_outbuf: opt(&mut args, "--max-outbuf")?,
         json: args.contains("--json"),
         quiet: args.contains("--quiet"),
+        tls,
     };
     let rest = args.finish();
     if let Some(extra) = rest.first() {
@@ -667,6 +721,11 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((o.clients, o.rooms, o.senders), (10_000, 100, 100));
+        assert!(o.tls.is_none());
+        let o = parse_str("churn --tls --tls-insecure --tls-name chat.example")
+            .unwrap()
+            .unwrap();
+        assert!(o.tls.is_some());
     }
 
     #[test]
@@ -725,6 +784,12 @@ mod tests {
             "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --clients 10 --senders 6",
             "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --kill-after 20",
             "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --no-name",
+            "fanout --tls",
+            "fanout --tls-insecure",
+            "fanout --tls-name localhost",
+            "fanout --tls --tls-insecure --tls-ca ca.pem",
+            "fanout --tls --tls-ca /nonexistent/ca.pem",
+            "fanout --tls --tls-insecure --tls-name",
         ] {
             let err = parse_str(bad)
                 .err()

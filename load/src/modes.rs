@@ -38,6 +38,7 @@ pub(crate) fn target(o: &Options, mode: &'static str, connections: u64) -> Targe
         rooms: if mode == "fanout" { o.rooms } else { 1 },
         quiet: o.quiet,
         mode,
+        tls: o.tls.clone(),
     }
 }
 

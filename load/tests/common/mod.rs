@@ -54,6 +54,18 @@ pub fn server_binary() -> PathBuf {
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    /// Its TLS listener, when started with `--tls-addr`.
+    pub tls_addr: Option<SocketAddr>,
+}
+
+/// What the server's log said, as [`Server::start_with`] waits for it.
+enum Heard {
+    /// `listening on ADDR`: the plain listener.
+    Plain(String),
+    /// `TLS listening on ADDR`.
+    Tls(String),
+    /// A line with the text it was told to wait for.
+    Ready,
 }
 
 impl Server {
@@ -66,7 +78,8 @@ impl Server {
     }
 
     /// [`Server::start`] with more flags, also waiting for a log line
-    /// containing `ready` if given (a node's `registered with Redis`).
+    /// containing `ready` if given (a node's `registered with Redis`), and
+    /// with `--tls-addr` among them for the TLS listener's line too.
     pub fn start_with(flags: &[&str], ready: Option<&'static str>) -> Server {
         let mut child = Command::new(server_binary())
             .args(["--addr", "127.0.0.1:0", "--rate", "0"])
@@ -85,24 +98,40 @@ impl Server {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("listening on ").nth(1) {
                     let addr = rest.split_whitespace().next().unwrap_or("").to_string();
-                    let _ = tx.send(Some(addr));
+                    let heard = match line.contains("TLS listening on ") {
+                        true => Heard::Tls(addr),
+                        false => Heard::Plain(addr),
+                    };
+                    let _ = tx.send(heard);
                 } else if ready.is_some_and(|r| line.contains(r)) {
-                    let _ = tx.send(None);
+                    let _ = tx.send(Heard::Ready);
                 }
             }
         });
-        let (mut addr, mut is_ready) = (None, ready.is_none());
-        while addr.is_none() || !is_ready {
+        // Owned from here, so a panic below kills it.
+        let mut server = Server {
+            child,
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            tls_addr: None,
+        };
+        let wants_tls = flags.contains(&"--tls-addr");
+        let (mut addr, mut tls, mut is_ready) = (None, None, ready.is_none());
+        while addr.is_none() || (wants_tls && tls.is_none()) || !is_ready {
             match rx.recv_timeout(Duration::from_secs(10)) {
-                Ok(Some(a)) => addr = Some(a),
-                Ok(None) => is_ready = true,
-                Err(_) => panic!("linechat did not log `listening on` and {ready:?} within 10 s"),
+                Ok(Heard::Plain(a)) => addr = Some(a),
+                Ok(Heard::Tls(a)) => tls = Some(a),
+                Ok(Heard::Ready) => is_ready = true,
+                Err(_) => panic!(
+                    "linechat did not log `listening on`{} and {ready:?} within 10 s",
+                    if wants_tls { " (plain and TLS)" } else { "" }
+                ),
             }
         }
-        Server {
-            child,
-            addr: addr.unwrap().parse().expect("a socket address"),
-        }
+        let addrs = [addr, tls].map(|a| a.map(|a| a.parse().expect("a socket address")));
+        let [addr, tls_addr] = addrs;
+        server.addr = addr.expect("the loop ends with an address");
+        server.tls_addr = tls_addr;
+        server
     }
 
     /// Its process id.
