@@ -57,8 +57,9 @@ OPTIONS:
     --tls-addr HOST:PORT   also serve the chat over TLS there, with the certificate chain
                            --tls-cert FILE and the private key --tls-key FILE (PEM);
                            SIGHUP reloads both for new connections [default: off]
-    --data-dir DIR         keep registered names (/register) in DIR/accounts.redb [default:
-                           off: /register answers that accounts are off]
+    --data-dir DIR         keep registered names (/register) in DIR/accounts.redb; with
+                           --redis they are kept in Redis instead [default: off:
+                           /register answers that accounts are off]
     --allow-plaintext-passwords
                            with --tls-addr, also take passwords on the plain port
     --node-timeout SECS    with --redis: a node silent this long is gone, its users are
@@ -145,12 +146,23 @@ fn main() -> ExitCode {
             }
         }
     };
+    let redis = config.redis.clone();
     let server = Server::new(listener, metrics, config).and_then(|mut server| {
         if let Some((listener, config, cert, key)) = tls {
             server.serve_tls(listener, config, cert, key)?;
         }
-        if let Some(dir) = &args.data_dir {
-            server.serve_accounts(dir)?;
+        // With Redis, names are registered for every node; else in the file.
+        let store = match (&redis, &args.data_dir) {
+            (Some(url), _) => Some(linechat::accounts::Store::redis(url).map(|s| (s, url.clone()))),
+            (None, Some(dir)) => {
+                Some(linechat::accounts::Store::file(dir).map(|s| (s, dir.display().to_string())))
+            }
+            (None, None) => None,
+        };
+        if let Some(store) = store {
+            let (store, place) = store.map_err(|e| io::Error::other(format!("accounts: {e}")))?;
+            server.serve_accounts(store)?;
+            info!("registered names kept in {place}");
         }
         server.handle_signals()?;
         Ok(server)

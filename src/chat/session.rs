@@ -54,6 +54,9 @@ impl Chat {
             }
             AtPrompt::Name(name) => name,
         };
+        if self.naming && !self.linked {
+            return self.claim(local, member, name, None, now); // Refused.
+        }
         if self.accounts() {
             return self.ask(local, member, name, Ask::Lookup);
         }
@@ -383,6 +386,9 @@ impl Chat {
             return self.notice_to(local, now, &parts);
         }
         // A change of case keeps the (lower-cased) name, registered or not.
+        if self.naming && !self.linked {
+            return self.claim(local, member, new, Some(old), now); // Refused.
+        }
         if self.accounts() && !old.eq_ignore_ascii_case(new) {
             return self.ask(local, member, new, Ask::Lookup);
         }

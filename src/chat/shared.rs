@@ -76,7 +76,8 @@ impl Chat {
         };
         let state = client.state;
         self.claiming.remove(name.to_ascii_lowercase().as_str());
-        let login = matches!(state, State::AwaitingName { .. });
+        // At the name prompt, or past a registered name's password.
+        let login = state != State::Chatting;
         match answer {
             Claimed::Granted => {
                 // The store is the judge: whoever this node still shows

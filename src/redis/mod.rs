@@ -61,7 +61,7 @@ mod codec;
 mod link;
 mod url;
 
-pub use codec::Tag;
+pub use codec::{Tag, encode_command};
 pub use link::Link;
 pub use redis_protocol::resp2::types::BytesFrame;
 pub use url::{DEFAULT_PORT, RedisUrl, UrlError, parse as parse_url};

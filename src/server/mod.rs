@@ -268,16 +268,15 @@ impl Server {
         Ok(addr)
     }
 
-    /// Registered names (`--data-dir`): opens the store in `dir` and starts
-    /// the worker thread that answers through a waker in this poll.
-    pub fn serve_accounts(&mut self, dir: &std::path::Path) -> io::Result<()> {
+    /// Registered names: starts the worker thread over `store` (the file
+    /// of `--data-dir`, or the shared Redis), which answers through a waker
+    /// in this poll.
+    pub fn serve_accounts(&mut self, store: crate::accounts::Store) -> io::Result<()> {
         let key = self.slots.insert(Slot::AccountsWaker);
         let waker = Arc::new(Waker::new(self.poll.registry(), Token(key))?);
-        let worker = crate::accounts::Worker::start(dir, waker)
-            .map_err(|e| io::Error::other(format!("--data-dir: {e}")))?;
+        let worker = crate::accounts::Worker::start(store, waker).map_err(io::Error::other)?;
         self.accounts = Some(worker);
         self.chat.accounts_on();
-        info!("registered names kept in {}", dir.display());
         Ok(())
     }
 

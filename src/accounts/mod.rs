@@ -1,5 +1,6 @@
-//! Registered names (`--data-dir`): each is kept with an Argon2id hash of
-//! its password in one embedded store, and checked by the one worker thread
+//! Registered names (`--data-dir`, or with `--redis` in Redis: `store.rs`):
+//! each is kept with an Argon2id hash of its password, and checked by the
+//! one worker thread
 //! the loop may have, so hashing (tens of milliseconds by design) and disk
 //! writes never hold up the loop.
 //!
@@ -16,15 +17,13 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use mio::Waker;
-use redb::{Database, ReadableTable, TableDefinition};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::chat::{Answer, Ask, MemberId};
 
-/// Lower-cased name → PHC string (`$argon2id$v=19$m=...`).
-const ACCOUNTS: TableDefinition<&str, &str> = TableDefinition::new("accounts");
+mod store;
+pub use store::Store;
 
 /// Argon2id with OWASP's first recommended setting: 19 MiB, 2 passes, one
 /// lane. About 40 ms per hash on the 2-vCPU machine the README measures.
@@ -61,19 +60,16 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Opens (or creates) the store in `dir` and starts the worker thread,
-    /// which wakes the loop through `waker` after each answer.
-    pub fn start(dir: &Path, waker: Arc<Waker>) -> Result<Worker, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let path = dir.join("accounts.redb");
-        let db = Database::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    /// Starts the worker thread over `store`; it wakes the loop through
+    /// `waker` after each answer.
+    pub fn start(mut store: Store, waker: Arc<Waker>) -> Result<Worker, String> {
         let (jobs, job_rx) = channel();
         let (done_tx, done) = channel();
         std::thread::Builder::new()
             .name("accounts".into())
             .spawn(move || {
                 for job in job_rx {
-                    let answer = run(&db, job);
+                    let answer = run(&mut store, job);
                     if done_tx.send(answer).is_err() || waker.wake().is_err() {
                         return; // The loop is gone.
                     }
@@ -95,15 +91,20 @@ impl Worker {
 }
 
 /// Runs one job against the store.
-fn run(db: &Database, job: Job) -> Done {
-    let name = &job.name;
+fn run(store: &mut Store, job: Job) -> Done {
+    let key = job.name.to_ascii_lowercase();
     let answer = match job.ask {
-        Ask::Lookup => stored(db, name).map(|hash| Answer::Looked(hash.is_some())),
-        Ask::Verify(password) => stored(db, name)
+        Ask::Lookup => store.get(&key).map(|hash| Answer::Looked(hash.is_some())),
+        Ask::Verify(password) => store
+            .get(&key)
             .map(|kept| Answer::Verified(kept.is_some_and(|h| opens(&h, &password.0)))),
-        Ask::Register(password) => register(db, name, &password.0).map(Answer::Registered),
-        Ask::Change(old, new) => change(db, name, &old.0, Some(&new.0)).map(Answer::Changed),
-        Ask::Unregister(password) => change(db, name, &password.0, None).map(Answer::Unregistered),
+        Ask::Register(password) => {
+            hash(&password.0).and_then(|h| store.insert_new(&key, &h).map(Answer::Registered))
+        }
+        Ask::Change(old, new) => change(store, &key, &old.0, Some(&new.0)).map(Answer::Changed),
+        Ask::Unregister(password) => {
+            change(store, &key, &password.0, None).map(Answer::Unregistered)
+        }
     };
     Done {
         member: job.member,
@@ -112,6 +113,20 @@ fn run(db: &Database, job: Job) -> Done {
             Answer::Failed
         }),
     }
+}
+
+/// Sets `key`'s password to `new` (or, with `None`, unregisters it) if
+/// `old` opens it: false if it does not (or the name is not registered).
+/// The store replaces only the hash the password was checked against.
+fn change(store: &mut Store, key: &str, old: &str, new: Option<&str>) -> Result<bool, String> {
+    let Some(kept) = store.get(key)? else {
+        return Ok(false);
+    };
+    if !opens(&kept, old) {
+        return Ok(false);
+    }
+    let new = new.map(hash).transpose()?;
+    store.replace(key, &kept, new.as_deref())
 }
 
 /// Whether `password` opens the `hash` kept for a name.
@@ -132,63 +147,4 @@ fn hash(password: &str) -> Result<String, String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| format!("hashing failed: {e}"))
-}
-
-/// Sets `name`'s password to `new` (or, with `None`, unregisters it) if
-/// `old` opens it: false if it does not (or the name is not registered).
-/// The check and the change commit together.
-fn change(db: &Database, name: &str, old: &str, new: Option<&str>) -> Result<bool, String> {
-    let new = new.map(hash).transpose()?;
-    let write = db.begin_write().map_err(|e| e.to_string())?;
-    {
-        let mut table = write.open_table(ACCOUNTS).map_err(|e| e.to_string())?;
-        let key = name.to_ascii_lowercase();
-        let kept = table.get(key.as_str()).map_err(|e| e.to_string())?;
-        if !kept.is_some_and(|h| opens(h.value(), old)) {
-            return Ok(false);
-        }
-        match &new {
-            Some(new) => table.insert(key.as_str(), new.as_str()).map(drop),
-            None => table.remove(key.as_str()).map(drop),
-        }
-        .map_err(|e| e.to_string())?;
-    }
-    write.commit().map_err(|e| e.to_string())?;
-    Ok(true)
-}
-
-/// The hash kept for `name`, if it is registered.
-fn stored(db: &Database, name: &str) -> Result<Option<String>, String> {
-    let read = db.begin_read().map_err(|e| e.to_string())?;
-    let table = match read.open_table(ACCOUNTS) {
-        Ok(table) => table,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-        Err(e) => return Err(e.to_string()),
-    };
-    let key = name.to_ascii_lowercase();
-    let hash = table.get(key.as_str()).map_err(|e| e.to_string())?;
-    Ok(hash.map(|h| h.value().to_string()))
-}
-
-/// Registers `name`; false if it already is. One transaction: the check
-/// and the insert commit together or not at all.
-fn register(db: &Database, name: &str, password: &str) -> Result<bool, String> {
-    let hash = hash(password)?;
-    let write = db.begin_write().map_err(|e| e.to_string())?;
-    {
-        let mut table = write.open_table(ACCOUNTS).map_err(|e| e.to_string())?;
-        let key = name.to_ascii_lowercase();
-        if table
-            .get(key.as_str())
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
-            return Ok(false);
-        }
-        table
-            .insert(key.as_str(), hash.as_str())
-            .map_err(|e| e.to_string())?;
-    }
-    write.commit().map_err(|e| e.to_string())?;
-    Ok(true)
 }
