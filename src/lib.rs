@@ -27,6 +27,9 @@
 //!   With `--redis`, its engine publishes local room events to Redis
 //!   streams (one per room for chat lines), applies other nodes' events,
 //!   and keeps heartbeats, name claims and listings in Redis.
+//! - [`accounts`]: registered names (`--data-dir`, or Redis with
+//!   `--redis`): Argon2id hashing and the store, on the one worker thread,
+//!   which answers the loop through a `mio::Waker`.
 //! - [`metrics`] and [`http`]: counters and the `/metrics` endpoint.
 //! - [`redis`]: links to Redis the loop drives like any socket, RESP2 by `redis-protocol`.
 //! - [`sys`]: the OS calls: open-file limit, returning freed memory,
