@@ -1,19 +1,27 @@
-//! The Redis engine (`--redis`): several nodes share the rooms through one
-//! stream, `linechat:events`. Every room event the core applies for a
-//! local user is added to it (one `XADD` per event, see `wire.rs` for the
-//! fields); every entry another node added is read back, turned into a room
-//! event and applied with [`Chat::apply_remote`](crate::chat::Chat::apply_remote),
-//! which does not record it, so it is never published twice.
+//! The Redis engine (`--redis`): several nodes share the rooms through
+//! Redis. Every room event the core applies for a local user is added to a
+//! stream: chat lines to the room's own stream (`linechat:room:<room>`),
+//! everything else to `linechat:events` (one `XADD` per event; `wire.rs`
+//! has the fields). Every entry another node added to a stream this node
+//! reads is turned back into a room event and applied with
+//! [`Chat::apply_remote`](crate::chat::Chat::apply_remote), which does not
+//! record it, so it is never published twice.
 //!
-//! Two [`Link`]s, as the `redis` module doc explains: one for commands
-//! (`XADD`s, and the store's keys: `store.rs`), and one that only ever has
-//! one `XREAD BLOCK` out. The reader first asks for the stream's last id
-//! (`XREVRANGE ... COUNT 1`), so no entry added after it is missed, then
-//! reads from the last id it saw, also across reconnects (checking first
-//! that the stream still holds it: `read.rs`). While a link is down, local
-//! chat goes on; events not published are counted as dropped.
+//! Two [`Link`]s, as the `redis` module doc explains: one for commands, and
+//! one that only ever has one `XREAD BLOCK` out. While a link is down,
+//! local chat goes on; events not published are counted as dropped.
+//!
+//! - `read.rs`: the reader: where it starts, the rooms it follows, the
+//!   order it applies a reply's entries in, resuming after a cut.
+//! - `store.rs`: the keys beside the streams: heartbeats, registration,
+//!   name claims, listings, the answers of the commands link.
+//! - `members.rs`: what this node writes about its own users.
+//! - `rooms.rs`: reads of a room's keys (its stream's end, history, topic).
+//! - `wire.rs`: room events as stream entries and back. Pure.
 
+mod members;
 mod read;
+mod rooms;
 mod store;
 mod wire;
 

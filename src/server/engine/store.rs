@@ -36,8 +36,8 @@
 //! refused: a name cannot be checked.
 
 use super::super::Server;
-use super::{Engine, STREAM, TAG_XADD, room_stream, wire};
-use crate::chat::{Claimed, Farewell, MemberId, Presence, RoomEvent, RoomNames};
+use super::{Engine, STREAM, TAG_XADD, wire};
+use crate::chat::{Claimed, MemberId, Presence};
 use crate::redis::{BytesFrame, Tag};
 use bytes::Bytes;
 use log::{info, warn};
@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 /// Every room's topic (hash: room name → topic), kept while the room is
 /// empty and across restarts of every node.
-const TOPICS: &[u8] = b"linechat:topics";
+pub(super) const TOPICS: &[u8] = b"linechat:topics";
 
 const HEARTBEAT: &str = r"
 local me = 'linechat:node:' .. ARGV[1]
@@ -70,7 +70,7 @@ end
 return {epoch, live, was}
 ";
 
-const CLAIM: &str = r"
+pub(super) const CLAIM: &str = r"
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then
   local node = string.match(holder, '^(%x+):')
@@ -85,7 +85,7 @@ end
 return 1
 ";
 
-const RELEASE: &str = r"
+pub(super) const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
@@ -95,14 +95,14 @@ return 0
 /// Tags of the commands link with a fixed meaning (`TAG_XADD` is 1).
 const TAG_HEARTBEAT: Tag = 8;
 /// A write whose answer only matters if it is an error.
-const TAG_WRITE: Tag = 9;
+pub(super) const TAG_WRITE: Tag = 9;
 /// Tags from here on are handed out one per command that waits for its
 /// own answer (see [`Waiting`]).
 const FIRST_OWN_TAG: Tag = 1 << 20;
 
 /// What a command with its own tag was for.
 #[derive(Debug)]
-enum Waiting {
+pub(super) enum Waiting {
     /// A login's or `/nick`'s claim.
     Claim { member: MemberId, name: Box<str> },
     /// A local user's name claimed again at registration.
@@ -124,7 +124,7 @@ enum Waiting {
 /// Heartbeat and registration state.
 #[derive(Debug)]
 pub(super) struct Store {
-    node_timeout: Duration,
+    pub(super) node_timeout: Duration,
     pub(super) next_heartbeat: Instant,
     /// Whether a heartbeat is out.
     pub(super) beating: bool,
@@ -137,7 +137,7 @@ pub(super) struct Store {
     proposal: Bytes,
     /// Since when the commands link has been up.
     pub(super) up_since: Option<Instant>,
-    waiting: HashMap<Tag, Waiting>,
+    pub(super) waiting: HashMap<Tag, Waiting>,
     next_tag: Tag,
 }
 
@@ -168,7 +168,7 @@ impl Store {
         self.up_since = None;
     }
 
-    fn tag(&mut self, waiting: Waiting) -> Tag {
+    pub(super) fn tag(&mut self, waiting: Waiting) -> Tag {
         let tag = self.next_tag;
         self.next_tag += 1;
         self.waiting.insert(tag, waiting);
@@ -176,35 +176,35 @@ impl Store {
     }
 }
 
-fn node_key(node: u16) -> Bytes {
+pub(super) fn node_key(node: u16) -> Bytes {
     Bytes::from(format!("linechat:node:{node:04x}"))
 }
 
-fn presence_key(node: u16) -> Bytes {
+pub(super) fn presence_key(node: u16) -> Bytes {
     Bytes::from(format!("linechat:presence:{node:04x}"))
 }
 
-fn name_key(name: &str) -> Bytes {
+pub(super) fn name_key(name: &str) -> Bytes {
     Bytes::from(format!("linechat:name:{}", name.to_ascii_lowercase()))
 }
 
 /// What a name's key holds while `member` has it.
-fn holder(node: u16, member: MemberId) -> Bytes {
+pub(super) fn holder(node: u16, member: MemberId) -> Bytes {
     Bytes::from(format!("{node:04x}:{}", member.0))
 }
 
 /// A member's entry in its node's listing.
-fn listed(room: &str, name: &str) -> Bytes {
+pub(super) fn listed(room: &str, name: &str) -> Bytes {
     Bytes::from(format!("{room}\n{name}"))
 }
 
-fn millis(d: Duration) -> Bytes {
+pub(super) fn millis(d: Duration) -> Bytes {
     Bytes::from(d.as_millis().max(1).to_string())
 }
 
 impl Engine {
     /// Queues one command on the commands link; false if it could not be.
-    fn command(&mut self, tag: Tag, args: &[Bytes], now: Instant) -> bool {
+    pub(super) fn command(&mut self, tag: Tag, args: &[Bytes], now: Instant) -> bool {
         let args: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
         self.commands.send(tag, &args, now).is_ok()
     }
@@ -454,78 +454,6 @@ impl Server {
         }
     }
 
-    /// Asks where `room`'s stream ends (see `read.rs`).
-    pub(super) fn ask_room_end(&mut self, room: &str) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let tag = engine.store.tag(Waiting::RoomEnd(room.into()));
-        let args = [
-            Bytes::from_static(b"XREVRANGE"),
-            room_stream(room),
-            Bytes::from_static(b"+"),
-            Bytes::from_static(b"-"),
-            Bytes::from_static(b"COUNT"),
-            Bytes::from_static(b"1"),
-        ];
-        if !engine.command(tag, &args, now) {
-            // The link is down: asked again at a later flush.
-            engine.store.waiting.remove(&tag);
-            engine.rooms.remove(room);
-            engine.rooms_changed = true;
-        }
-    }
-
-    /// `/history` with `--redis`: the room's stream holds it. Entries hold
-    /// a turn's lines each, so `count` entries hold at least `count` lines.
-    pub(in crate::server) fn read_history(
-        &mut self,
-        member: MemberId,
-        room: Box<str>,
-        count: usize,
-    ) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let args = [
-            Bytes::from_static(b"XREVRANGE"),
-            room_stream(&room),
-            Bytes::from_static(b"+"),
-            Bytes::from_static(b"-"),
-            Bytes::from_static(b"COUNT"),
-            Bytes::from(count.to_string()),
-        ];
-        let tag = engine.store.tag(Waiting::History {
-            member,
-            room: room.clone(),
-            count,
-        });
-        if !engine.command(tag, &args, now) {
-            engine.store.waiting.remove(&tag);
-            self.chat
-                .stored_history(member, &room, &[], count, &self.now);
-        }
-    }
-
-    /// Asks for the topic kept for `room`, which this node has just opened.
-    pub(in crate::server) fn read_topic(&mut self, room: Box<str>) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let args = [
-            Bytes::from_static(b"HGET"),
-            Bytes::from_static(TOPICS),
-            Bytes::from(room.to_string()),
-        ];
-        let tag = engine.store.tag(Waiting::Topic(room));
-        if !engine.command(tag, &args, now) {
-            engine.store.waiting.remove(&tag);
-        }
-    }
-
     /// Another node wrote its listing again (a `sync` entry): read it.
     pub(super) fn read_listing(&mut self, node: u16) {
         let now = self.now.instant;
@@ -537,140 +465,6 @@ impl Server {
         if !engine.command(tag, &hgetall, now) {
             engine.store.waiting.remove(&tag);
         }
-    }
-
-    /// Sends a claim the core asked for; answers it at once when it cannot
-    /// be sent.
-    pub(in crate::server) fn claim(&mut self, member: MemberId, name: &str, release: Option<&str>) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut().filter(|e| e.linked()) else {
-            self.answer_claim(member, Claimed::Unavailable);
-            return;
-        };
-        let tag = engine.store.tag(Waiting::Claim {
-            member,
-            name: name.into(),
-        });
-        let mut args = vec![
-            Bytes::from_static(b"EVAL"),
-            Bytes::from_static(CLAIM.as_bytes()),
-            Bytes::from_static(if release.is_some() { b"2" } else { b"1" }),
-            name_key(name),
-        ];
-        args.extend(release.map(name_key));
-        args.push(holder(engine.node, member));
-        if !engine.command(tag, &args, now) {
-            engine.store.waiting.remove(&tag);
-            self.answer_claim(member, Claimed::Unavailable);
-        }
-    }
-
-    /// Gives up `member`'s `name` if it still holds it.
-    fn release(&mut self, member: MemberId, name: &str) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let args = [
-            Bytes::from_static(b"EVAL"),
-            Bytes::from_static(RELEASE.as_bytes()),
-            Bytes::from_static(b"1"),
-            name_key(name),
-            holder(engine.node, member),
-        ];
-        engine.command(TAG_WRITE, &args, now);
-    }
-
-    /// Keeps this node's listing in step with a local room event, and
-    /// gives up the name of a user who left.
-    pub(super) fn list(&mut self, event: &RoomEvent, names: &RoomNames) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let presence = presence_key(engine.node);
-        let hset = |member: &MemberId, room: &str, name: &str| {
-            [
-                Bytes::from_static(b"HSET"),
-                presence.clone(),
-                Bytes::from(member.0.to_string()),
-                listed(room, name),
-            ]
-        };
-        match event {
-            RoomEvent::Joined { member, name, .. } => {
-                engine.command(TAG_WRITE, &hset(member, &names.room, name), now);
-                let expire = [
-                    Bytes::from_static(b"PEXPIRE"),
-                    presence.clone(),
-                    millis(engine.store.node_timeout),
-                ];
-                engine.command(TAG_WRITE, &expire, now);
-            }
-            RoomEvent::Moved { member, name, .. } => {
-                engine.command(TAG_WRITE, &hset(member, &names.to, name), now);
-            }
-            RoomEvent::Renamed { member, new, .. } => {
-                engine.command(TAG_WRITE, &hset(member, &names.room, new), now);
-            }
-            RoomEvent::Left { member, name, .. } => {
-                let hdel = [
-                    Bytes::from_static(b"HDEL"),
-                    presence.clone(),
-                    Bytes::from(member.0.to_string()),
-                ];
-                engine.command(TAG_WRITE, &hdel, now);
-                let (member, name) = (*member, name.clone());
-                self.release(member, &name);
-            }
-            RoomEvent::Topic { topic, .. } => {
-                let room = Bytes::from(names.room.to_string());
-                let args = match topic {
-                    Some(topic) => vec![
-                        Bytes::from_static(b"HSET"),
-                        Bytes::from_static(TOPICS),
-                        room,
-                        Bytes::from(topic.to_string()),
-                    ],
-                    None => vec![
-                        Bytes::from_static(b"HDEL"),
-                        Bytes::from_static(TOPICS),
-                        room,
-                    ],
-                };
-                engine.command(TAG_WRITE, &args, now);
-            }
-            RoomEvent::Said { .. } | RoomEvent::Private { .. } => {}
-        }
-    }
-
-    /// A stopping node (SIGTERM): every local user is announced as left to
-    /// the other nodes and their names are freed now, not after
-    /// `--node-timeout`; then the node's keys go.
-    pub(in crate::server) fn leave_cluster(&mut self) {
-        let Some(engine) = self.engine.as_ref() else {
-            return;
-        };
-        let node = engine.node;
-        for (left, names) in self.chat.leaves(Farewell::Shutdown) {
-            self.publish(&left, &names);
-        }
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        engine.command(
-            TAG_WRITE,
-            &[Bytes::from_static(b"DEL"), node_key(node)],
-            now,
-        );
-        let srem = [
-            Bytes::from_static(b"SREM"),
-            Bytes::from_static(b"linechat:nodes"),
-            Bytes::from(format!("{node:04x}")),
-        ];
-        engine.command(TAG_WRITE, &srem, now);
-        info!("node {node:04x}: left the other nodes");
     }
 }
 
