@@ -270,3 +270,21 @@ fn passwords_go_over_tls_only() {
     again.expect("*** Welcome, alice!");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A TLS connection turned away (here: the server is full) is closed
+/// without a notice in the clear, which its client would read as garbage.
+#[test]
+fn a_refused_tls_connection_is_closed_quietly() {
+    let dir = temp_dir("full");
+    let cert = make_cert();
+    write_cert(&dir, &cert);
+    let (_server, addr, tls) = start(&dir, &["--max-clients", "1"]);
+    let mut bob = Client::connect(addr);
+    bob.login("bob");
+    let mut refused = TcpStream::connect(tls).unwrap();
+    refused.set_read_timeout(Some(util::READ_TIMEOUT)).unwrap();
+    let mut got = Vec::new();
+    let _ = refused.read_to_end(&mut got);
+    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+    let _ = std::fs::remove_dir_all(&dir);
+}

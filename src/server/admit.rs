@@ -274,7 +274,13 @@ impl Server {
                         conn_log!(self, Warn, "{} connects too often, refusing", peer.ip());
                     }
                 }
-                refuse(socket, &self.chat.refusal(why, &self.now));
+                // A TLS client would read a notice in the clear as a bad
+                // record: it gets the close alone.
+                let notice = match tls {
+                    false => self.chat.refusal(why, &self.now),
+                    true => bytes::Bytes::new(),
+                };
+                refuse(socket, &notice);
                 return;
             }
         };
