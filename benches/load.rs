@@ -12,7 +12,15 @@
 //! made for the run (rcgen, PEM files in a temporary directory), and the
 //! generator connects there with `--tls --tls-ca` that certificate. Below
 //! the first table, each fanout row's server CPU per delivery, R1's (rooms)
-//! against F1's, and T1's (TLS) against F1's.
+//! against F1's, and T1's (TLS) against F1's. L2 is L1's shape against a
+//! server with registered names (`--data-dir`, a temporary directory), run
+//! twice on it after 20 names are registered: alone (row `L2 alone`), then
+//! while 20 threads here log in with those names over and over (connect,
+//! name, password, welcome, `/quit`) for the whole run (row `L2 + 20
+//! logins`, with the password logins completed per second of the
+//! measurement, and the accounts worker's CPU below the table). A login
+//! with any unexpected reply fails it; a linechat without `--data-dir`
+//! skips it.
 //!
 //! Then the cluster cases (X), each against a fresh redis-server and two
 //! fresh linechat nodes sharing it (`--redis`), in two more tables: X1
@@ -52,11 +60,11 @@
 //! failed (loss, reordering, failed clients, a server that did not start).
 
 use linechat::config::NO_ADDRESS_LIMITS;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -76,6 +84,10 @@ struct Case {
     /// Over TLS: the server also listens with `--tls-addr` and the
     /// generator connects there with `--tls`.
     tls: bool,
+    /// Registered names (L2): the server also gets `--data-dir`, and the
+    /// case runs twice, alone and with [`LOGIN_THREADS`] password login
+    /// loops (see [`run_accounts`]).
+    accounts: bool,
 }
 
 /// The tables.
@@ -138,6 +150,7 @@ fn cases(quick: bool) -> Vec<Case> {
         server: Some(abuse_server()),
         table: Table::Abuse,
         tls: false,
+        accounts: false,
     };
     let quiet_off = || {
         let mut flags = server_args();
@@ -152,6 +165,7 @@ fn cases(quick: bool) -> Vec<Case> {
         server: None,
         table: Table::Load,
         tls: false,
+        accounts: false,
     };
     let outbuf = ABUSE_OUTBUF / 1024;
     let mut all = vec![
@@ -165,6 +179,7 @@ fn cases(quick: bool) -> Vec<Case> {
             server: None,
             table: Table::Load,
             tls: false,
+            accounts: false,
         },
         Case {
             id: "T1",
@@ -176,6 +191,7 @@ fn cases(quick: bool) -> Vec<Case> {
             server: None,
             table: Table::Load,
             tls: true,
+            accounts: false,
         },
         Case {
             id: "F2",
@@ -187,6 +203,7 @@ fn cases(quick: bool) -> Vec<Case> {
             server: None,
             table: Table::Load,
             tls: false,
+            accounts: false,
         },
         Case {
             id: "R1",
@@ -201,6 +218,7 @@ fn cases(quick: bool) -> Vec<Case> {
             server: None,
             table: Table::Load,
             tls: false,
+            accounts: false,
         },
         Case {
             id: "L1",
@@ -212,6 +230,17 @@ fn cases(quick: bool) -> Vec<Case> {
             server: None,
             table: Table::Load,
             tls: false,
+            accounts: false,
+        },
+        // L1's shape against a server with registered names, alone and
+        // while password logins loop (two rows, see `run_accounts`).
+        Case {
+            accounts: true,
+            ..load(
+                "L2",
+                format!("fanout C=100 S=10 500/s {secs}s, --data-dir"),
+                format!("fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
+            )
         },
         Case {
             id: "I1",
@@ -221,6 +250,7 @@ fn cases(quick: bool) -> Vec<Case> {
             server: None,
             table: Table::Load,
             tls: false,
+            accounts: false,
         },
         Case {
             id: "I2",
@@ -230,6 +260,7 @@ fn cases(quick: bool) -> Vec<Case> {
             server: None,
             table: Table::Load,
             tls: false,
+            accounts: false,
         },
         Case {
             id: "C1",
@@ -239,6 +270,7 @@ fn cases(quick: bool) -> Vec<Case> {
             server: None,
             table: Table::Load,
             tls: false,
+            accounts: false,
         },
     ];
     all.extend([
@@ -324,6 +356,11 @@ struct Outcome {
     /// Cluster cases: how often the nodes' logs said another node stopped
     /// answering.
     nodes_lost: Option<u64>,
+    /// L2 with login loops: the password logins made meanwhile.
+    logins: Option<Logins>,
+    /// L2: the accounts worker thread's share of one core over the
+    /// generator's whole run (Argon2 hashing, off the poll loop).
+    worker_cpu: Option<f64>,
     ok: bool,
     note: Option<String>,
 }
@@ -334,6 +371,8 @@ impl Outcome {
             json: String::new(),
             server_cpu_whole: None,
             nodes_lost: None,
+            logins: None,
+            worker_cpu: None,
             ok: false,
             note: Some(why),
         }
@@ -341,6 +380,15 @@ impl Outcome {
 
     fn num(&self, key: &str) -> Option<f64> {
         field(&self.json, key)?.parse().ok()
+    }
+
+    /// Marks it failed, adding `why` to its note.
+    fn fail(&mut self, why: String) {
+        self.ok = false;
+        self.note = Some(match self.note.take() {
+            Some(note) => format!("{note}; {why}"),
+            None => why,
+        });
     }
 }
 
@@ -390,6 +438,13 @@ fn main() -> ExitCode {
             eprintln!("load bench: {} skipped: {label} has no --tls-addr", case.id);
             continue;
         }
+        if case.accounts && !known.is_empty() && !known.iter().any(|f| f == "--data-dir") {
+            eprintln!(
+                "load bench: {} skipped: {label} has no --data-dir (no registered names)",
+                case.id
+            );
+            continue;
+        }
         let wanted_flags = case.server.clone().unwrap_or_else(server_args);
         let (flags, unknown) = split_known(&wanted_flags, &known);
         eprintln!("load bench: {} {} ({label}) ...", case.id, case.what);
@@ -398,6 +453,10 @@ fn main() -> ExitCode {
                 "load bench: {label} does not know {}; left out",
                 unknown.join(" ")
             );
+        }
+        if case.accounts {
+            rows.extend(run_accounts(&server_bin, &flags, &load_bin, &case, &label));
+            continue;
         }
         let (out, shown_flags) = if case.tls {
             if tls_files.is_none() {
@@ -710,6 +769,8 @@ fn run_generator(
         json,
         server_cpu_whole,
         nodes_lost: None,
+        logins: None,
+        worker_cpu: None,
         ok,
         note,
     }
@@ -1004,7 +1065,10 @@ fn print_table(rows: &[&Row]) {
                     .map_or("-".into(), |b| format!("{:.1} KiB", b / 1024.0)),
                 o.num("login_secs")
                     .map_or("-".into(), |s| format!("{s:.2}")),
-                fmt_int(o.num("logins_per_sec")),
+                fmt_int(
+                    o.num("logins_per_sec")
+                        .or(o.logins.as_ref().map(|l| l.per_sec)),
+                ),
                 fmt_pct(o.num("gen_cpu")),
                 fmt_pct(o.num("server_cpu").or(o.server_cpu_whole)),
                 if o.ok { "ok".into() } else { "FAIL".into() },
@@ -1015,6 +1079,9 @@ fn print_table(rows: &[&Row]) {
     println!("deliv/s: deliveries per second in the measurement window; p50/p99: delivery latency");
     println!("(idle: of the one broadcast to everyone); login s: connect + log in + join notices");
     println!("drained; CPU: share of one core over the measurement (fanout) or the whole run.");
+    println!("logins/s: churn's login cycles; {L2_LOGINS}: its login loops' password logins");
+    println!("(connect, name, password, welcome, /quit) completed per second of the measurement.");
+    print_logins(rows);
     for r in rows.iter().filter(|r| r.server == "ncat") {
         let ours = rows.iter().find(|m| m.id == r.id && m.server != "ncat");
         if let Some(mine) = ours
@@ -1035,7 +1102,12 @@ fn print_table(rows: &[&Row]) {
                 .out
                 .num("gen_ns_per_delivery")
                 .map_or(String::new(), |g| format!(" (gen {g:.1})"));
-            Some(format!("{} {} {ns:.1}{gen_ns}", r.id, r.server))
+            let argon2 = if r.out.logins.is_some() {
+                " [with the logins' Argon2]"
+            } else {
+                ""
+            };
+            Some(format!("{} {} {ns:.1}{gen_ns}{argon2}", r.id, r.server))
         })
         .collect();
     if !costs.is_empty() {
@@ -1079,6 +1151,62 @@ fn print_table(rows: &[&Row]) {
             "T1/F1 (TLS/plain): server cost per delivery {:.2}x ({:+.1} ns){rates}",
             t1 / f1,
             t1 - f1
+        );
+    }
+}
+
+/// Below the load table: L2's password logins, where the server's CPU
+/// went, and the cost of the logins to the fanout run.
+fn print_logins(rows: &[&Row]) {
+    let ms =
+        |d: Option<Duration>| d.map_or("-".into(), |d| format!("{:.0}", d.as_secs_f64() * 1e3));
+    for r in rows {
+        if let (Some(whole), Some(worker)) = (r.out.server_cpu_whole, r.out.worker_cpu) {
+            println!(
+                "{} ({}): server CPU over the generator's whole run {} = accounts worker \
+                 (Argon2) {} + the rest (poll loop, log) {}",
+                r.id,
+                r.server,
+                fmt_pct(Some(whole)),
+                fmt_pct(Some(worker)),
+                fmt_pct(Some((whole - worker).max(0.0))),
+            );
+        }
+        let Some(l) = &r.out.logins else { continue };
+        println!(
+            "{} ({}): {} password logins by {LOGIN_THREADS} loops in the {:.1} s measurement = \
+             {:.1}/s, connect to welcome p50 {} ms, p99 {} ms; {} over the generator's whole run \
+             = {:.1}/s",
+            r.id,
+            r.server,
+            l.in_window,
+            l.window_secs,
+            l.per_sec,
+            ms(l.p50),
+            ms(l.p99),
+            l.in_run,
+            l.run_per_sec,
+        );
+        let Some(alone) = rows
+            .iter()
+            .find(|a| a.id == L2_ALONE && a.server == r.server)
+        else {
+            continue;
+        };
+        let (a, b) = (&alone.out, &r.out);
+        let ratio = |key: &str| match (a.num(key), b.num(key)) {
+            (Some(x), Some(y)) if x > 0.0 => format!("{:.2}x", y / x),
+            _ => "-".into(),
+        };
+        println!(
+            "{} / {L2_ALONE} ({}): deliveries/s {}, p50 {}, p99 {}, srv CPU {} -> {}",
+            r.id,
+            r.server,
+            ratio("deliveries_per_sec"),
+            ratio("p50_us"),
+            ratio("p99_us"),
+            fmt_pct(a.num("server_cpu")),
+            fmt_pct(b.num("server_cpu")),
         );
     }
 }
@@ -1193,6 +1321,448 @@ fn render(header: &[&str], rows: Vec<Vec<String>>) {
         }
     }
     println!();
+}
+
+// ---------------------------------------------------------------------------
+// Registered names (L2): L1's fanout next to password logins.
+
+/// L2's login loops: one per registered name, each logging in with it over
+/// and over (connect, name, password, welcome, `/quit`) on a thread of this
+/// process, with plain blocking sockets.
+const LOGIN_THREADS: usize = 20;
+
+/// L2's rows, named so the README can quote them. (The 20 is
+/// [`LOGIN_THREADS`].)
+const L2_ALONE: &str = "L2 alone";
+const L2_LOGINS: &str = "L2 + 20 logins";
+
+/// The longest the bench's own clients wait for one reply (a whole step:
+/// connect, a prompt, the welcome, `*** Bye!` and the close).
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the server says, to a client that speaks no telnet, on connect, at
+/// a registered name, and to `/quit`.
+const GREETING: &str = "Welcome to linechat!\r\nEnter your name: ";
+const TYPING_SHOWS: &str = "*** Your client shows what you type: mind who can see your screen\r\n";
+const PASSWORD_PROMPT: &str = "Password: ";
+const BYE: &[u8] = b"*** Bye!\r\n";
+
+/// The password logins of L2's login loops during one fanout run.
+struct Logins {
+    /// Completed (welcome received) in the generator's measurement window,
+    /// and per second of it.
+    in_window: usize,
+    window_secs: f64,
+    per_sec: f64,
+    /// Completed while the generator ran (logins and drain too), and per
+    /// second of that.
+    in_run: usize,
+    run_per_sec: f64,
+    /// Connect to welcome, of those completed in the window.
+    p50: Option<Duration>,
+    p99: Option<Duration>,
+}
+
+/// L2: one linechat with `--data-dir` (a fresh temporary directory) and
+/// [`LOGIN_THREADS`] names registered on it; then the case's fanout run
+/// alone ([`L2_ALONE`]) and again while every name logs in over and over
+/// ([`L2_LOGINS`]). Both rows fail if the server does not start or a name
+/// cannot be registered.
+fn run_accounts(
+    server_bin: &PathBuf,
+    flags: &[String],
+    load_bin: &PathBuf,
+    case: &Case,
+    label: &str,
+) -> Vec<Row> {
+    let (alone, logins) = accounts_runs(server_bin, flags, load_bin, case);
+    let shown = [flags.to_vec(), strings(&["--data-dir", "DIR"])].concat();
+    [(L2_ALONE, alone), (L2_LOGINS, logins)]
+        .into_iter()
+        .map(|(id, out)| Row {
+            id,
+            server: label.to_string(),
+            what: case.what.clone(),
+            table: case.table,
+            flags: shown.clone(),
+            out,
+        })
+        .collect()
+}
+
+/// [`run_accounts`]' two outcomes: alone, and with the login loops.
+fn accounts_runs(
+    server_bin: &PathBuf,
+    flags: &[String],
+    load_bin: &PathBuf,
+    case: &Case,
+) -> (Outcome, Outcome) {
+    let both = |why: String| (Outcome::failed(why.clone()), Outcome::failed(why));
+    let dir = match DataDir::make() {
+        Ok(d) => d,
+        Err(e) => return both(e),
+    };
+    let data_flags = [
+        flags.to_vec(),
+        vec!["--data-dir".into(), dir.0.display().to_string()],
+    ]
+    .concat();
+    let mut server = match Server::start(server_bin, &data_flags) {
+        Ok(s) => s,
+        Err(e) => return both(e),
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], server.port));
+    let names: Vec<(String, String)> = (0..LOGIN_THREADS)
+        .map(|i| (format!("reg{i}"), format!("bench-password-{i}")))
+        .collect();
+    for (name, password) in &names {
+        if let Err(e) = register(addr, name, password) {
+            server.stop();
+            return both(format!("registering {name}: {e}"));
+        }
+    }
+    eprintln!("load bench: {L2_ALONE} ...");
+    let pid = server.pid();
+    let worker_before = thread_cpu(pid, "accounts");
+    let started = Instant::now();
+    let mut alone = run_generator(load_bin, &case.args, &addr.to_string(), &[pid], &[]);
+    alone.worker_cpu = worker_share(pid, worker_before, started.elapsed());
+    check_no_loss(&mut alone);
+    eprintln!("load bench: {L2_LOGINS} ...");
+    let mut with = run_with_logins(load_bin, case, addr, server.pid(), &names);
+    check_no_loss(&mut with);
+    server.stop();
+    (alone, with)
+}
+
+/// Fails `out` if the generator reported lost deliveries (it fails the run
+/// itself then too; this keeps L2 failing whatever its exit status says).
+fn check_no_loss(out: &mut Outcome) {
+    if let Some(lost) = out.num("lost").filter(|&l| l > 0.0) {
+        out.fail(format!("{lost:.0} deliveries lost"));
+    }
+}
+
+/// The case's fanout run while [`LOGIN_THREADS`] threads log in with
+/// `names` over and over; they start before the generator and stop when
+/// it has exited. Fails if any login fails or none completed in the
+/// measurement window.
+fn run_with_logins(
+    load_bin: &PathBuf,
+    case: &Case,
+    addr: SocketAddr,
+    pid: u32,
+    names: &[(String, String)],
+) -> Outcome {
+    let stop = AtomicBool::new(false);
+    let (mut out, results, started, ended, worker_cpu) = thread::scope(|s| {
+        let loops: Vec<_> = names
+            .iter()
+            .map(|(name, password)| {
+                let stop = &stop;
+                s.spawn(move || login_loop(addr, name, password, stop))
+            })
+            .collect();
+        let worker_before = thread_cpu(pid, "accounts");
+        let started = Instant::now();
+        let out = run_generator(load_bin, &case.args, &addr.to_string(), &[pid], &[]);
+        let ended = Instant::now();
+        let worker_cpu = worker_share(pid, worker_before, ended - started);
+        stop.store(true, Ordering::Relaxed);
+        let results: Vec<Result<Vec<Login>, String>> = loops
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("login thread panicked".into()))
+            })
+            .collect();
+        (out, results, started, ended, worker_cpu)
+    });
+    let (mut done, mut errors) = (Vec::new(), Vec::new());
+    for result in results {
+        match result {
+            Ok(logins) => done.extend(logins),
+            Err(e) => errors.push(e),
+        }
+    }
+    // The generator's measurement window: from the end of its logins and
+    // barrier for its duration (its clock starts a process spawn later
+    // than ours: well under a millisecond).
+    let (from, to) = match (out.num("login_secs"), out.num("duration_secs")) {
+        (Some(login), Some(secs)) => (
+            started + Duration::from_secs_f64(login),
+            started + Duration::from_secs_f64(login + secs),
+        ),
+        _ => (started, ended),
+    };
+    let window_secs = (to - from).as_secs_f64().max(1e-9);
+    let mut took: Vec<Duration> = done
+        .iter()
+        .filter(|l| l.at >= from && l.at < to)
+        .map(|l| l.took)
+        .collect();
+    took.sort_unstable();
+    let pct = |q: f64| {
+        let last = took.len().checked_sub(1)?;
+        Some(took[(last as f64 * q).round() as usize])
+    };
+    let in_run = done
+        .iter()
+        .filter(|l| l.at >= started && l.at < ended)
+        .count();
+    let logins = Logins {
+        in_window: took.len(),
+        window_secs,
+        per_sec: took.len() as f64 / window_secs,
+        in_run,
+        run_per_sec: in_run as f64 / (ended - started).as_secs_f64().max(1e-9),
+        p50: pct(0.50),
+        p99: pct(0.99),
+    };
+    if let Some(first) = errors.first() {
+        out.fail(format!(
+            "{} of {LOGIN_THREADS} login loops failed; first: {first}",
+            errors.len()
+        ));
+    } else if logins.in_window == 0 {
+        out.fail("no password login completed in the measurement window".into());
+    }
+    out.logins = Some(logins);
+    out.worker_cpu = worker_cpu;
+    out
+}
+
+/// One completed password login: when the welcome arrived, and how long
+/// it took from the connect.
+struct Login {
+    at: Instant,
+    took: Duration,
+}
+
+/// Logs in as `name` with `password` until `stop`: each time connect, the
+/// name, the password prompt (after the notice that the client shows what
+/// it types), the password, the welcome, `/quit`, `*** Bye!` and the close.
+/// The first unexpected reply, or none within [`STEP_TIMEOUT`], ends it
+/// with an error.
+fn login_loop(
+    addr: SocketAddr,
+    name: &str,
+    password: &str,
+    stop: &AtomicBool,
+) -> Result<Vec<Login>, String> {
+    let mut done = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let once = || -> Result<Login, String> {
+            let start = Instant::now();
+            let mut c = LineClient::connect(addr)?;
+            c.expect(GREETING)?;
+            c.send(&format!("{name}\n"))?;
+            c.expect(TYPING_SHOWS)?;
+            c.expect(PASSWORD_PROMPT)?;
+            c.send(&format!("{password}\n"))?;
+            c.welcome(name)?;
+            let login = Login {
+                at: Instant::now(),
+                took: start.elapsed(),
+            };
+            c.quit()?;
+            Ok(login)
+        };
+        match once() {
+            Ok(login) => done.push(login),
+            Err(e) => return Err(format!("{name}, login {}: {e}", done.len() + 1)),
+        }
+    }
+    Ok(done)
+}
+
+/// Registers `name` with `password`: log in, `/register`, wait for the
+/// confirmation, `/quit`.
+fn register(addr: SocketAddr, name: &str, password: &str) -> Result<(), String> {
+    let mut c = LineClient::connect(addr)?;
+    c.expect(GREETING)?;
+    c.send(&format!("{name}\n"))?;
+    c.welcome(name)?;
+    c.send(&format!("/register {password}\n"))?;
+    c.expect(&format!(
+        "*** Registered {name}: logging in as {name} now asks for this password\r\n"
+    ))?;
+    c.quit()
+}
+
+/// The bench's own chat client (L2): a plain TCP connection read with
+/// timeouts, each step within [`STEP_TIMEOUT`].
+struct LineClient {
+    stream: TcpStream,
+    /// Read but not yet taken.
+    buf: Vec<u8>,
+}
+
+impl LineClient {
+    fn connect(addr: SocketAddr) -> Result<LineClient, String> {
+        let stream =
+            TcpStream::connect_timeout(&addr, STEP_TIMEOUT).map_err(|e| format!("connect: {e}"))?;
+        let _ = stream.set_nodelay(true);
+        Ok(LineClient {
+            stream,
+            buf: Vec::new(),
+        })
+    }
+
+    fn send(&mut self, text: &str) -> Result<(), String> {
+        self.stream
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("write: {e}"))
+    }
+
+    /// Reads what has come, waiting until `until` at most: false at the end
+    /// of the stream, an error once `until` has passed.
+    fn fill(&mut self, until: Instant) -> Result<bool, String> {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(format!(
+                "no reply within {} s (pending: {})",
+                STEP_TIMEOUT.as_secs(),
+                shown(&self.buf)
+            ));
+        }
+        self.stream
+            .set_read_timeout(Some(left))
+            .map_err(|e| format!("set_read_timeout: {e}"))?;
+        let mut chunk = [0u8; 16 * 1024];
+        match self.stream.read(&mut chunk) {
+            Ok(0) => Ok(false),
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Ok(true)
+            }
+            // Timed out (the next call says so) or interrupted.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(true)
+            }
+            Err(e) => Err(format!("read: {e}")),
+        }
+    }
+
+    /// Exactly `want` next, nothing else first.
+    fn expect(&mut self, want: &str) -> Result<(), String> {
+        let want = want.as_bytes();
+        let until = Instant::now() + STEP_TIMEOUT;
+        loop {
+            let n = self.buf.len().min(want.len());
+            if self.buf[..n] != want[..n] {
+                return Err(format!(
+                    "expected {}, got {}",
+                    shown(want),
+                    shown(&self.buf)
+                ));
+            }
+            if n == want.len() {
+                self.buf.drain(..n);
+                return Ok(());
+            }
+            if !self.fill(until)? {
+                return Err(format!(
+                    "closed; expected {}, got {}",
+                    shown(want),
+                    shown(&self.buf)
+                ));
+            }
+        }
+    }
+
+    /// The next whole line, to its `\n`.
+    fn line(&mut self, until: Instant) -> Result<Vec<u8>, String> {
+        loop {
+            if let Some(end) = self.buf.iter().position(|&b| b == b'\n') {
+                return Ok(self.buf.drain(..=end).collect());
+            }
+            if !self.fill(until)? {
+                return Err(format!("closed (pending: {})", shown(&self.buf)));
+            }
+        }
+    }
+
+    /// `*** Welcome, NAME! ...` (the room and who is in it) next.
+    fn welcome(&mut self, name: &str) -> Result<(), String> {
+        self.expect(&format!("*** Welcome, {name}! "))?;
+        self.line(Instant::now() + STEP_TIMEOUT).map(drop)
+    }
+
+    /// `/quit`: then lines of the room (chat, joins and leaves) until
+    /// `*** Bye!`, and then the end of the stream with nothing more.
+    fn quit(&mut self) -> Result<(), String> {
+        self.send("/quit\n")?;
+        let until = Instant::now() + STEP_TIMEOUT;
+        while self.line(until)? != BYE {}
+        while self.fill(until)? {
+            if !self.buf.is_empty() {
+                return Err(format!("after `*** Bye!`: {}", shown(&self.buf)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bytes for an error message: escaped, the first 160 characters.
+fn shown(bytes: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(bytes)
+        .escape_debug()
+        .take(160)
+        .collect();
+    format!("`{text}`")
+}
+
+/// The CPU time (user + system) of the thread of process `pid` named
+/// `name`, from `/proc/PID/task/*/{comm,stat}`.
+fn thread_cpu(pid: u32, name: &str) -> Option<Duration> {
+    let task = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+        .find(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
+        })?;
+    let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+    // As in `linechat::sys::process_cpu`: utime and stime are fields 14 and
+    // 15, the 12th and 13th after the command name's closing parenthesis.
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_nanos(ticks * 1_000_000_000 / hz))
+}
+
+/// The accounts worker's share of one core over `wall`, from its CPU time
+/// `before` and now.
+fn worker_share(pid: u32, before: Option<Duration>, wall: Duration) -> Option<f64> {
+    let after = thread_cpu(pid, "accounts")?;
+    Some(after.saturating_sub(before?).as_secs_f64() / wall.as_secs_f64().max(1e-9))
+}
+
+/// L2's `--data-dir`: a fresh temporary directory, removed when dropped.
+struct DataDir(PathBuf);
+
+impl DataDir {
+    fn make() -> Result<DataDir, String> {
+        let dir =
+            std::env::temp_dir().join(format!("linechat-bench-accounts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        Ok(DataDir(dir))
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 // ---------------------------------------------------------------------------
