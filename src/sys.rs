@@ -143,6 +143,15 @@ pub fn setsockopt<T: Copy>(
     }
 }
 
+/// Makes the calling thread yield the CPU to the poll loop when they
+/// compete (nice 19, the lowest; on Linux the nice value is per thread). For the
+/// accounts worker: a password check may wait a little, a broadcast should
+/// not. Best effort: a failure leaves the priority as it was.
+pub fn lower_thread_priority() {
+    // SAFETY: setpriority on the calling thread (who = 0), no pointers.
+    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
+}
+
 /// Fills `buf` from the kernel's random source (getrandom(2)); an error
 /// only if the kernel has none, never a weaker fallback (salts need it).
 pub fn random_bytes(buf: &mut [u8]) -> std::io::Result<()> {

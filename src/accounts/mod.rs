@@ -68,6 +68,7 @@ impl Worker {
         std::thread::Builder::new()
             .name("accounts".into())
             .spawn(move || {
+                crate::sys::lower_thread_priority();
                 for job in job_rx {
                     let answer = run(&mut store, job);
                     if done_tx.send(answer).is_err() || waker.wake().is_err() {
