@@ -77,7 +77,8 @@ fn three_wrong_passwords_close_the_connection() {
     let mut alice = Client::connect(addr);
     alice.login("alice");
     register(&mut alice, "alice", "right");
-    drop(alice);
+    alice.send("/quit\n");
+    alice.expect_line("*** Bye!");
     let mut guess = Client::connect(addr);
     guess.expect(GREETING);
     guess.send("alice\n");
@@ -211,7 +212,8 @@ fn wrong_passwords_lock_the_name() {
     let mut alice = Client::connect(addr);
     alice.login("alice");
     register(&mut alice, "alice", "right");
-    drop(alice);
+    alice.send("/quit\n");
+    alice.expect_line("*** Bye!");
     let attempt = |client: &mut Client, password: &str| {
         client.send(&format!("{password}\n"));
     };
@@ -254,7 +256,8 @@ fn telnet_hides_the_password() {
     let mut alice = Client::connect(addr);
     alice.login("alice");
     register(&mut alice, "alice", "pw");
-    drop(alice);
+    alice.send("/quit\n");
+    alice.expect_line("*** Bye!");
     let mut telnet = Client::connect(addr);
     // What telnet sends at connect: it will suppress go-ahead.
     telnet.send_bytes(&[IAC, 251, 3]);
