@@ -229,7 +229,10 @@ fn chatter(
     let mut chunk = [0u8; 16 * 1024];
     let hard_stop = deadline + Duration::from_secs(30);
     let mut said_done = false;
-    while !done.iter().all(|&d| d) {
+    // Until this chatter has said `done` itself, and seen everyone else's:
+    // under load, the others' `done` can all arrive in the very turn in
+    // which this one reaches the deadline, before it has sent its own.
+    while !said_done || !done.iter().all(|&d| d) {
         assert!(
             Instant::now() < hard_stop,
             "n{me} never saw everyone finish: waiting for {:?}, lines got {got:?}",
