@@ -59,7 +59,11 @@
 //! bounded by the generator's own deadline. Exits non-zero if any case
 //! failed (loss, reordering, failed clients, a server that did not start).
 
+#[path = "../tests/util/redis.rs"]
+mod redis_server;
+
 use linechat::config::NO_ADDRESS_LIMITS;
+use redis_server::{RedisServer, redis_binary};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -1900,18 +1904,11 @@ fn run_cluster(
     server_bin: &PathBuf,
     flags: &[String],
     load_bin: &PathBuf,
-    redis_bin: &PathBuf,
+    redis_bin: &std::path::Path,
     case: &ClusterCase,
 ) -> Outcome {
-    let mut redis = match Redis::start(redis_bin) {
-        Ok(r) => r,
-        Err(e) => return Outcome::failed(e),
-    };
-    let node_flags = [
-        flags.to_vec(),
-        strings(&["--redis", &format!("redis://127.0.0.1:{}", redis.port)]),
-    ]
-    .concat();
+    let mut redis = RedisServer::start_with(redis_bin.to_path_buf());
+    let node_flags = [flags.to_vec(), strings(&["--redis", &redis.url(0)])].concat();
     let mut nodes = Vec::new();
     for i in 0..2 {
         // With LINECHAT_BENCH_LOGS=DIR, each node's log is kept there.
@@ -1927,7 +1924,7 @@ fn run_cluster(
             Ok(node) => nodes.push(node),
             Err(e) => {
                 nodes.iter_mut().for_each(Server::stop);
-                redis.stop();
+                redis.kill();
                 return Outcome::failed(format!("node: {e}"));
             }
         }
@@ -1936,7 +1933,7 @@ fn run_cluster(
         .iter()
         .map(|n| format!("127.0.0.1:{}", n.port))
         .collect();
-    let redis_addr = format!("127.0.0.1:{}", redis.port);
+    let redis_addr = redis.addr().to_string();
     let victim = nodes[1].pid().to_string();
     let mut out = if case.failover {
         // Only the survivor's CPU: the other is killed mid-run.
@@ -1957,7 +1954,7 @@ fn run_cluster(
         )
     };
     nodes.iter_mut().for_each(Server::stop);
-    redis.stop();
+    redis.kill();
     // A failover loses one node, once; a load run none. More means a live
     // node was taken for gone (its heartbeat was late by --node-timeout).
     let lost = nodes.iter().map(Server::nodes_lost).sum::<u64>();
@@ -1973,78 +1970,6 @@ fn run_cluster(
         });
     }
     out
-}
-
-/// The redis-server to run, as the tests find it: `$LINECHAT_REDIS_SERVER`,
-/// else `redis-server` on `PATH` or in the usual directories.
-fn redis_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("LINECHAT_REDIS_SERVER").filter(|p| !p.is_empty()) {
-        return Some(path.into());
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/bin", "/usr/sbin", "/usr/local/bin"].map(PathBuf::from))
-        .map(|dir| dir.join("redis-server"))
-        .find(|p| p.is_file())
-}
-
-/// A redis-server on a free loopback port, persistence off, in a
-/// temporary directory of its own.
-struct Redis {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Redis {
-    /// Starts one and waits until it accepts connections; a port found
-    /// free may be taken before it binds it, so up to five ports are tried.
-    fn start(bin: &PathBuf) -> Result<Redis, String> {
-        for _ in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .map_err(|e| format!("no free port: {e}"))?
-                .port();
-            let dir = std::env::temp_dir().join(format!(
-                "linechat-bench-redis-{}-{port}",
-                std::process::id()
-            ));
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let mut child = Command::new(bin)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-                .arg("--dir")
-                .arg(&dir)
-                .arg("--logfile")
-                .arg(dir.join("redis.log"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| format!("{}: {e}", bin.display()))?;
-            let until = Instant::now() + Duration::from_secs(10);
-            loop {
-                if is_listening(port) {
-                    return Ok(Redis { child, port, dir });
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // Its port was taken: try another.
-                }
-                if Instant::now() > until {
-                    stop(&mut child);
-                    return Err("redis-server did not listen within 10 s".into());
-                }
-                thread::sleep(Duration::from_millis(10));
-            }
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-        Err("redis-server did not start on any of 5 free ports".into())
-    }
-
-    fn stop(&mut self) {
-        stop(&mut self.child);
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// `a/b` of two figures, `-` for a missing one.

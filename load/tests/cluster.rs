@@ -10,7 +10,7 @@ use common::{Redis, Server, field, generator};
 
 /// Two nodes sharing `redis`, with `flags`, each ready for logins.
 fn nodes(redis: &Redis, flags: &[&str]) -> [Server; 2] {
-    let url = redis.url();
+    let url = redis.url(0);
     let flags = [&["--redis", url.as_str()][..], flags].concat();
     let ready = Some("registered with Redis");
     [
@@ -38,7 +38,7 @@ fn fanout_over_two_nodes_splits_latency_and_counts_redis_commands() {
     let [a, b] = nodes(&redis, &[]);
     let addrs = format!("{},{}", a.addr, b.addr);
     let pids = format!("{},{}", a.pid(), b.pid());
-    let redis_addr = format!("127.0.0.1:{}", redis.port);
+    let redis_addr = redis.addr().to_string();
     let json = run_ok(&[
         "fanout",
         "--addr",

@@ -55,6 +55,12 @@ impl RedisServer {
             });
             return None;
         };
+        Some(RedisServer::start_with(bin))
+    }
+
+    /// Starts `bin` on a free port (the bench passes the binary it found).
+    #[track_caller]
+    pub fn start_with(bin: PathBuf) -> RedisServer {
         // A port found free may be taken before redis-server binds it; then
         // it exits at once and another port is tried.
         for _ in 0..5 {
@@ -69,7 +75,7 @@ impl RedisServer {
                 child: None,
             };
             if server.spawn() {
-                return Some(server);
+                return server;
             }
         }
         panic!("redis-server did not start on any of 5 free ports");

@@ -9,7 +9,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -174,80 +174,11 @@ pub fn generator(args: &[&str]) -> (Output, Duration) {
 }
 
 /// A redis-server on a free loopback port, persistence off, killed when
-/// dropped; `None` (after saying so) when there is none to run:
-/// `$LINECHAT_REDIS_SERVER`, else `redis-server` on `PATH` or in the usual
-/// directories.
-pub struct Redis {
-    child: Child,
-    pub port: u16,
-    dir: PathBuf,
-}
-
-impl Redis {
-    pub fn start() -> Option<Redis> {
-        let bin = std::env::var_os("LINECHAT_REDIS_SERVER")
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| {
-                let path = std::env::var_os("PATH").unwrap_or_default();
-                std::env::split_paths(&path)
-                    .chain(["/usr/bin", "/usr/sbin", "/usr/local/bin"].map(PathBuf::from))
-                    .map(|dir| dir.join("redis-server"))
-                    .find(|p| p.is_file())
-            });
-        let Some(bin) = bin else {
-            eprintln!("skipping: no redis-server (set LINECHAT_REDIS_SERVER)");
-            return None;
-        };
-        for _ in 0..5 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
-            let dir = std::env::temp_dir()
-                .join(format!("linechat-load-redis-{}-{port}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("redis-server's directory");
-            let mut child = Command::new(&bin)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-                .arg("--dir")
-                .arg(&dir)
-                .arg("--logfile")
-                .arg(dir.join("redis.log"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn redis-server");
-            let until = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < until {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some(Redis { child, port, dir });
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // Its port was taken: try another.
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("redis-server did not start on any of 5 free ports");
-    }
-
-    /// `redis://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+/// dropped: the server's own test helper, shared.
+#[path = "../../../tests/util/redis.rs"]
+mod redis_server;
+#[allow(unused_imports)]
+pub use redis_server::RedisServer as Redis;
 
 /// The raw value of `key` in a flat JSON object (numbers, `true`, `false`;
 /// strings with their quotes).
