@@ -39,15 +39,25 @@ impl Node {
 
     /// [`Node::start`] with more flags.
     fn start_with(url: &str, extra: &[&str]) -> Node {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
+        Node::spawn(url, extra, &[], true)
+    }
+
+    /// Starts the binary with `--redis url`, more flags and environment
+    /// variables, and returns once it listens and, if `registered`, once
+    /// its log says it registered with Redis.
+    fn spawn(url: &str, extra: &[&str], env: &[(&str, &str)], registered: bool) -> Node {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
+        command
             .args(["--addr", "127.0.0.1:0", "--rate", "0", "--redis", url])
             .args(extra)
             .args(linechat::config::NO_ADDRESS_LIMITS)
             .env("RUST_LOG", "info")
             .env_remove("LINECHAT_REDIS")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn linechat");
+            .env_remove("LINECHAT_REDIS_PASSWORD")
+            .env_remove("LINECHAT_REDIS_USERNAME")
+            .envs(env.iter().copied())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("spawn linechat");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -59,7 +69,7 @@ impl Node {
             }
         });
         let mut addr = None;
-        let mut reading = false;
+        let mut reading = !registered;
         while addr.is_none() || !reading {
             let line = rx.recv_timeout(START).expect("node did not start");
             if let Some(rest) = line.split("listening on ").nth(1) {
@@ -690,4 +700,54 @@ fn registered_names_are_shared() {
     carol.skip_until("*** alice has left");
     carol.send("/nick alice\n");
     carol.expect_line("*** The name 'alice' is registered");
+}
+
+/// A node whose Redis has never answered tells a user at the prompt that
+/// it is not linked *yet* (not that it lost a link it never had).
+#[test]
+fn a_node_never_linked_says_so() {
+    let port = redis_server::free_port();
+    let node = Node::spawn(&format!("redis://127.0.0.1:{port}"), &[], &[], false);
+    let mut alice = Client::connect(node.addr);
+    alice.expect(util::GREETING);
+    alice.send("alice\n");
+    alice.expect_line(
+        "*** This server is not linked to the others yet; names cannot be checked, \
+         try again in a moment",
+    );
+    alice.expect("Enter your name: ");
+}
+
+/// While Redis is gone, `/who` and the welcome list still name the users
+/// of the other node, marked `(unreachable)`: they cannot hear this room.
+/// When the link is back the mark goes.
+#[test]
+fn users_on_other_nodes_are_unreachable_while_redis_is_down() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (a, b) = (Node::start(&url), Node::start(&url));
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let _bob = mark(&b, "bob", &mut alice);
+    let mut carol = Client::connect(b.addr);
+    carol.login("carol");
+    alice.skip_until("*** carol has joined");
+    carol.send("/join #side\n");
+    alice.skip_until("*** carol has left for #side");
+
+    redis.kill();
+    alice.skip_until_prefix("*** The link to the other servers is down");
+    alice.send("/who\n");
+    alice.expect_line("*** 2 online: alice (idle 0s), bob (unreachable)");
+    alice.send("/join #side\n");
+    alice.expect_line("*** Welcome, alice! #side: 2 online: alice, carol (unreachable)");
+
+    redis.restart();
+    alice.skip_until_prefix("*** The link to the other servers is back");
+    alice.send("/who\n");
+    let who = alice.line();
+    assert!(who.starts_with("*** 2 online: alice (idle "), "{who}");
+    assert!(!who.contains("unreachable"), "{who}");
 }

@@ -135,6 +135,9 @@ pub struct Chat {
     /// With `--redis`: whether this node is linked with the others, so
     /// names can be claimed. Always true on a node of its own.
     linked: bool,
+    /// Whether this node has been linked at least once since it started,
+    /// so a refusal says "not linked yet" rather than "lost its link".
+    ever_linked: bool,
     /// The room each chatting user is in.
     member_room: HashMap<MemberId, RoomId>,
     /// Local connections past the name prompt.
@@ -181,6 +184,7 @@ impl Chat {
             names: HashMap::new(),
             claiming: HashMap::new(),
             linked: true,
+            ever_linked: false,
             member_room: HashMap::new(),
             chatting: 0,
             history_len: config.history,

@@ -139,7 +139,10 @@ impl Room {
 
     /// `<k> online: a, b, c` with at most 20 names, sorted ignoring case, then
     /// `and <n> more`. With `idle_at`, each name carries its idle time.
-    pub fn online_list(&self, idle_at: Option<Instant>) -> String {
+    /// With `remote_unreachable` (this node has no link to the others), a
+    /// member on another node is marked `(unreachable)` instead: they
+    /// cannot hear this room now, and their idle time is not known.
+    pub fn online_list(&self, idle_at: Option<Instant>, remote_unreachable: bool) -> String {
         let mut out = format!("{} online: ", self.len());
         for (i, id) in self.by_name.values().take(LISTED_NAMES).enumerate() {
             if i > 0 {
@@ -147,7 +150,9 @@ impl Room {
             }
             if let Some(m) = self.members.get(id) {
                 out.push_str(&m.name);
-                if let Some(now) = idle_at {
+                if remote_unreachable && m.local.is_none() {
+                    out.push_str(" (unreachable)");
+                } else if let Some(now) = idle_at {
                     let idle = now.saturating_duration_since(m.last_active);
                     let _ = write!(out, " (idle {})", short_duration(idle));
                 }
@@ -215,18 +220,34 @@ mod tests {
         let mut room = Room::default();
         room.join(id(0), "bob", None, now);
         room.join(id(1), "Alice", None, now);
-        assert_eq!(room.online_list(None), "2 online: Alice, bob");
+        assert_eq!(room.online_list(None, false), "2 online: Alice, bob");
         for i in 0..25 {
             room.join(id(10 + i), &format!("u{i:02}"), None, now);
         }
-        let list = room.online_list(None);
+        let list = room.online_list(None, false);
         assert!(list.starts_with("27 online: Alice, bob, u00, "), "{list}");
         assert!(list.ends_with("u17 and 7 more"), "{list}");
         let later = now + Duration::from_secs(185);
         room.touch(id(1), later);
         assert!(
-            room.online_list(Some(later))
+            room.online_list(Some(later), false)
                 .starts_with("27 online: Alice (idle 0s), bob (idle 3m), ")
+        );
+    }
+
+    #[test]
+    fn unreachable_marks_only_remote_members() {
+        let now = Instant::now();
+        let mut room = Room::default();
+        room.join(id(0), "bob", None, now);
+        room.join(id(1), "alice", Some(4), now);
+        assert_eq!(
+            room.online_list(Some(now), true),
+            "2 online: alice (idle 0s), bob (unreachable)"
+        );
+        assert_eq!(
+            room.online_list(None, true),
+            "2 online: alice, bob (unreachable)"
         );
     }
 

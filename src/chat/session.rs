@@ -84,7 +84,7 @@ impl Chat {
         let (Some(name), Some(room)) = (self.name_of(member), self.room_of(member)) else {
             return;
         };
-        let list = room.members.online_list(None);
+        let list = room.members.online_list(None, self.others_unreachable());
         let mut text = Vec::new();
         let parts = ["*** Welcome, ", name, "! ", &room.name, ": ", &list];
         self.render.push_line(&mut text, now.wall, &parts);
@@ -141,9 +141,10 @@ impl Chat {
             Command::Topic(topic) => self.topic(local, member, topic, now),
             Command::History(count) => self.history(local, member, count, now),
             Command::Who => {
+                let unreachable = self.others_unreachable();
                 let list = self
                     .room_of(member)
-                    .map(|r| r.members.online_list(Some(now.instant)));
+                    .map(|r| r.members.online_list(Some(now.instant), unreachable));
                 self.notice_to(local, now, &[&list.unwrap_or_default()]);
             }
             Command::Help => {

@@ -21,9 +21,15 @@ use super::{
     node_of,
 };
 
-/// Told to a user whose login or `/nick` cannot be checked with the others.
+/// Told to a user whose login or `/nick` cannot be checked with the others,
+/// on a node that was linked and lost it.
 const UNLINKED: &str =
     "This server has lost its link to the others; names cannot be checked, try again in a moment";
+
+/// The same on a node that has never been linked (Redis unreachable since
+/// it started): "lost" would send its operator looking for a drop.
+const NOT_YET_LINKED: &str =
+    "This server is not linked to the others yet; names cannot be checked, try again in a moment";
 
 impl Chat {
     /// Asks the shared store for `name` on behalf of `member`; `release` is
@@ -37,9 +43,10 @@ impl Chat {
         now: &Now,
     ) {
         if !self.linked {
+            let why = self.unlinked_text();
             return match release {
-                None => self.retry(local, now, &[UNLINKED]),
-                Some(_) => self.notice_to(local, now, &[UNLINKED]),
+                None => self.retry(local, now, &[why]),
+                Some(_) => self.notice_to(local, now, &[why]),
             };
         }
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
@@ -104,10 +111,24 @@ impl Chat {
                 self.retry(local, now, &["The name '", &name, "' is taken"]);
             }
             Claimed::Taken => self.notice_to(local, now, &["The name '", &name, "' is taken"]),
-            Claimed::Unavailable if login => self.retry(local, now, &[UNLINKED]),
-            Claimed::Unavailable => self.notice_to(local, now, &[UNLINKED]),
+            Claimed::Unavailable if login => self.retry(local, now, &[self.unlinked_text()]),
+            Claimed::Unavailable => self.notice_to(local, now, &[self.unlinked_text()]),
         }
         true
+    }
+
+    /// Why a name cannot be checked now: never linked, or the link lost.
+    fn unlinked_text(&self) -> &'static str {
+        match self.ever_linked {
+            true => UNLINKED,
+            false => NOT_YET_LINKED,
+        }
+    }
+
+    /// Whether users on other nodes cannot be reached now: shared rooms
+    /// and no link. `/who` and the welcome list mark them.
+    pub(super) fn others_unreachable(&self) -> bool {
+        self.naming && !self.linked
     }
 
     /// Whether this node is linked with the others. Every local user is
@@ -117,6 +138,7 @@ impl Chat {
             return;
         }
         self.linked = linked;
+        self.ever_linked |= linked;
         let text = match linked {
             true => "The link to the other servers is back: the rooms are whole again",
             false => {

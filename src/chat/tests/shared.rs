@@ -227,3 +227,77 @@ fn history_and_topics_come_from_the_store() {
         "*** Last 1 line of #lobby:\r\n[01:00:00] bob: 2\r\n"
     );
 }
+
+#[test]
+fn a_node_never_linked_says_not_yet_not_lost() {
+    let mut h = Harness::plain();
+    h.chat.name_rooms(true);
+    h.open(1);
+    let out = h.line(1, "alice");
+    assert!(out.claims.is_empty());
+    assert_eq!(
+        out.text(1),
+        "*** This server is not linked to the others yet; names cannot be checked, \
+         try again in a moment\r\nEnter your name: "
+    );
+    // Linked once, then cut: now it was lost.
+    h.chat.set_linked(true, &h.now);
+    h.chat.set_linked(false, &h.now);
+    h.take();
+    let out = h.line(1, "alice");
+    assert!(
+        out.text(1)
+            .contains("This server has lost its link to the others"),
+        "{}",
+        out.text(1)
+    );
+}
+
+#[test]
+fn who_and_the_welcome_mark_remote_users_unreachable_while_unlinked() {
+    let mut h = shared();
+    h.open(1);
+    h.line(1, "alice");
+    let alice = last_member(&h);
+    h.chat.claimed(alice, Claimed::Granted, &h.now);
+    let bob = Presence {
+        member: MemberId(9 << 48 | 1),
+        room: "#lobby".into(),
+        name: "bob".into(),
+    };
+    let eve = Presence {
+        member: MemberId(9 << 48 | 2),
+        room: "#side".into(),
+        name: "eve".into(),
+    };
+    h.chat.reconcile(9, &[bob, eve], &h.now);
+    h.take();
+    let out = h.line(1, "/who");
+    assert_eq!(
+        out.text(1),
+        "*** 2 online: alice (idle 0s), bob (idle 0s)\r\n"
+    );
+
+    h.chat.set_linked(false, &h.now);
+    h.take();
+    let out = h.line(1, "/who");
+    assert_eq!(
+        out.text(1),
+        "*** 2 online: alice (idle 0s), bob (unreachable)\r\n"
+    );
+    let out = h.line(1, "/join #side");
+    assert!(
+        out.text(1)
+            .contains("*** Welcome, alice! #side: 2 online: alice, eve (unreachable)\r\n"),
+        "{}",
+        out.text(1)
+    );
+
+    h.chat.set_linked(true, &h.now);
+    h.take();
+    let out = h.line(1, "/who");
+    assert_eq!(
+        out.text(1),
+        "*** 2 online: alice (idle 0s), eve (idle 0s)\r\n"
+    );
+}
