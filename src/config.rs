@@ -57,6 +57,12 @@ pub struct Config {
     /// Most connections still at the name prompt (`--max-pending`); 0 is
     /// off. Like sshd's `MaxStartups`: prompt squatters cannot starve logins.
     pub max_pending: usize,
+    /// Most connections from one source address still at the name prompt
+    /// (`--max-pending-per-ip`); 0 is off. With it, a few addresses with
+    /// handshakes that never finish cannot fill `max_pending`; and when it
+    /// is full, a newcomer evicts the oldest pending connection of the
+    /// address holding the most, rather than being refused.
+    pub max_pending_per_ip: usize,
     /// New connections one address may open per minute, with a burst of
     /// [`LOGIN_BURST`] (`--login-rate`); 0 is off. Stops reconnect loops.
     pub login_rate: u32,
@@ -128,6 +134,7 @@ impl Default for Config {
             idle_timeout: None,
             max_per_ip: 10,
             max_pending: 256,
+            max_pending_per_ip: 8,
             login_rate: 60,
             ip_rate: 30,
             keepalive: Some(Duration::from_secs(60)),
@@ -158,6 +165,8 @@ pub const NO_ADDRESS_LIMITS: &[&str] = &[
     "0",
     "--max-pending",
     "0",
+    "--max-pending-per-ip",
+    "0",
     "--login-rate",
     "0",
 ];
@@ -171,6 +180,7 @@ impl Config {
             rate: 0,
             max_per_ip: 0,
             max_pending: 0,
+            max_pending_per_ip: 0,
             login_rate: 0,
             ip_rate: 0,
             quiet_joins: 0,

@@ -27,7 +27,11 @@ OPTIONS:
     --idle-timeout SECS    close users who send no chat line, /me or /msg for this
                            long (other commands do not count) [default: off]
     --max-per-ip N         connections per source address, 0 = no limit [default: 10]
-    --max-pending N        connections at the name prompt at once, 0 = no limit [default: 256]
+    --max-pending N        connections at the name prompt at once, 0 = no limit; when
+                           full, a newcomer evicts the oldest of the address holding
+                           the most [default: 256]
+    --max-pending-per-ip N connections at the name prompt from one address, 0 = no
+                           limit [default: 8]
     --login-rate N         new connections per address per minute (burst 10), 0 = off
                            [default: 60]
     --ip-rate N            lines per second per address over all its connections
@@ -366,6 +370,13 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
     }
     if let Some(n) = value(args, "--max-pending", "a whole number (0 = no limit)")? {
         config.max_pending = n;
+    }
+    if let Some(n) = value(
+        args,
+        "--max-pending-per-ip",
+        "a whole number (0 = no limit)",
+    )? {
+        config.max_pending_per_ip = n;
     }
     if let Some(n) = value(args, "--login-rate", "connections per minute (0 = off)")? {
         config.login_rate = n;

@@ -46,6 +46,9 @@ pub struct Metrics {
     pub private_refused: u64,
     /// Connections turned away by `--max-pending`.
     pub rejected_pending: u64,
+    /// Connections at the name prompt closed to make room for a newcomer
+    /// (the oldest of the address holding the most, `--max-pending`).
+    pub pending_evicted: u64,
     /// Connections turned away by `--login-rate`.
     pub rejected_rate: u64,
     /// Connections closed for not picking a name in time.
@@ -186,7 +189,7 @@ impl Metrics {
     }
 
     /// Every counter: its name without prefix, its help, its value.
-    fn counters(&self) -> [(&'static str, &'static str, u64); 18] {
+    fn counters(&self) -> [(&'static str, &'static str, u64); 19] {
         [
             ("accepted_total", "Connections accepted.", self.accepted),
             (
@@ -258,6 +261,11 @@ impl Metrics {
                 "rejected_pending_total",
                 "Connections refused because too many were at the name prompt.",
                 self.rejected_pending,
+            ),
+            (
+                "pending_evicted_total",
+                "Connections at the name prompt closed to make room for a newcomer from a less busy address.",
+                self.pending_evicted,
             ),
             (
                 "rejected_rate_total",

@@ -590,7 +590,14 @@ impl Budgeted {
         command
             .args(["--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"])
             .args(["--max-per-ip", "0", "--login-rate", "0"])
-            .args(["--max-pending", "0", "--ip-rate", "0"])
+            .args([
+                "--max-pending",
+                "0",
+                "--max-pending-per-ip",
+                "0",
+                "--ip-rate",
+                "0",
+            ])
             .args(extra)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

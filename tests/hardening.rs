@@ -18,10 +18,8 @@ fn one_address_is_capped_by_default() {
         rate: 0,
         ..Config::default()
     });
-    let mut held: Vec<Client> = (0..10).map(|_| server.connect()).collect();
-    for c in &mut held {
-        c.expect(util::GREETING);
-    }
+    // Logged in: at most 8 of them may wait at the prompt at once.
+    let _held: Vec<Client> = (0..10).map(|i| server.login(&format!("u{i}"))).collect();
     let mut eleventh = server.connect();
     eleventh.expect("*** Too many connections from your address\r\n");
     eleventh.expect_eof();
@@ -46,6 +44,41 @@ fn prompt_squatters_cannot_starve_logins() {
     first.line();
     let mut fourth = server.connect();
     fourth.login("bob");
+}
+
+/// Connections that never log in, from a few addresses, cannot keep the
+/// others out: each address holds at most --max-pending-per-ip at the
+/// prompt, and once --max-pending are there a newcomer from elsewhere
+/// gets in, closing the oldest pending connection of the address holding
+/// the most.
+#[test]
+fn squatters_from_a_few_addresses_cannot_fill_the_prompt() {
+    let server = TestServer::start(Config {
+        max_pending: 8,
+        max_pending_per_ip: 4,
+        ..unlimited()
+    });
+    let at = |n| std::net::Ipv4Addr::new(127, 0, 0, n);
+    let mut squatters = Vec::new();
+    for (n, count) in [(2, 4), (3, 3), (4, 1)] {
+        for _ in 0..count {
+            let mut c = Client::connect_from(at(n), server.addr);
+            c.expect(util::GREETING);
+            squatters.push(c);
+        }
+    }
+    let mut fifth = Client::connect_from(at(2), server.addr);
+    fifth.expect("*** Too many connections waiting to log in, try again later\r\n");
+    fifth.expect_eof();
+    // The prompt is full (8): 127.0.0.2's oldest makes room for alice.
+    let mut alice = Client::connect_from(at(9), server.addr);
+    alice.login("alice");
+    squatters[0].expect("\r\n*** Login timed out\r\n");
+    squatters[0].expect_eof();
+    // The others still wait at their prompt, and one of them can log in.
+    squatters[1].send("bob\n");
+    squatters[1].skip_until_prefix("*** Welcome, bob!");
+    alice.expect("*** bob has joined\r\n");
 }
 
 /// --login-rate: a reconnect loop from one address is refused after the

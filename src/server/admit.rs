@@ -12,7 +12,7 @@ use crate::sys;
 use log::{debug, warn};
 use mio::Token;
 use mio::net::TcpStream;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
@@ -46,6 +46,24 @@ const PASSWORD_FAILURES: Rate = Rate {
     burst: 10.0,
 };
 
+/// A connection at the name prompt (or in its TLS handshake, or at the
+/// password prompt): what evicting it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Pending {
+    /// Its slab key.
+    pub(super) key: usize,
+    /// Its id, so a key reused since is never closed instead.
+    pub(super) id: u64,
+}
+
+/// A connection let in, and the pending connection to close for it, if
+/// the prompt was full (see [`Admission::admit`]).
+#[derive(Debug)]
+struct Admitted {
+    id: u64,
+    evict: Option<Pending>,
+}
+
 /// Connection counts against their limits, and per-address budgets.
 #[derive(Debug)]
 pub(super) struct Admission {
@@ -55,6 +73,13 @@ pub(super) struct Admission {
     max_per_ip: usize,
     /// `--max-pending`; 0 is off.
     max_pending: usize,
+    /// `--max-pending-per-ip`; 0 is off.
+    max_pending_per_ip: usize,
+    /// Connections not yet logged in, oldest first, by address (only
+    /// addresses with some; kept only when a pending limit is on).
+    pending: HashMap<IpAddr, VecDeque<Pending>>,
+    /// All of `pending` together.
+    pending_total: usize,
     /// `--login-rate`, if on.
     connect_rate: Option<Rate>,
     /// `--ip-rate`, if on.
@@ -79,6 +104,9 @@ impl Admission {
             max_clients,
             max_per_ip: config.max_per_ip,
             max_pending: config.max_pending,
+            max_pending_per_ip: config.max_pending_per_ip,
+            pending: HashMap::new(),
+            pending_total: 0,
             connect_rate: on(
                 config.login_rate,
                 Rate::per_minute(config.login_rate, LOGIN_BURST),
@@ -104,13 +132,14 @@ impl Admission {
     }
 
     /// Counts a connection from `ip` in and returns its id, or says why not.
-    /// `chatting` is how many connections are past the name prompt.
-    fn admit(&mut self, ip: IpAddr, chatting: usize, now: Instant) -> Result<u64, Refusal> {
+    /// When `--max-pending` connections are at the prompt, the oldest
+    /// pending connection of the address holding the most is to be closed
+    /// for it, if that address holds more than the newcomer's; else the
+    /// newcomer is refused. So a few addresses with handshakes that never
+    /// finish cannot keep everyone else out.
+    fn admit(&mut self, ip: IpAddr, now: Instant) -> Result<Admitted, Refusal> {
         if self.clients >= self.max_clients {
             return Err(Refusal::Full);
-        }
-        if self.max_pending > 0 && self.clients.saturating_sub(chatting) >= self.max_pending {
-            return Err(Refusal::Pending);
         }
         if self.addresses.len() > self.sweep_above {
             // Amortised O(1): the next sweep waits until the map doubles.
@@ -118,6 +147,14 @@ impl Admission {
             self.sweep_above = (2 * self.addresses.len()).max(2 * self.clients + SWEEP_ABOVE);
         }
         let ip = source(ip);
+        let waiting = self.pending.get(&ip).map_or(0, VecDeque::len);
+        if self.max_pending_per_ip > 0 && waiting >= self.max_pending_per_ip {
+            return Err(Refusal::Pending);
+        }
+        let evict = match self.max_pending > 0 && self.pending_total >= self.max_pending {
+            true => Some(self.busiest_pending(waiting).ok_or(Refusal::Pending)?),
+            false => None,
+        };
         let (connect_rate, line_rate) = (self.connect_rate, self.line_rate);
         let address = self.addresses.entry(ip).or_insert_with(|| Address {
             open: 0,
@@ -136,13 +173,64 @@ impl Admission {
         address.open += 1;
         self.clients += 1;
         self.next_id += 1;
-        Ok(self.next_id)
+        let evict = evict.and_then(|(from, _)| self.forget_pending(from, None));
+        Ok(Admitted {
+            id: self.next_id,
+            evict,
+        })
     }
 
-    /// Counts a connection from `ip` out.
-    pub(super) fn release(&mut self, ip: IpAddr) {
+    /// The address with the most connections at the prompt, and its
+    /// oldest, if it holds more than `than`.
+    fn busiest_pending(&self, than: usize) -> Option<(IpAddr, Pending)> {
+        let (&ip, queue) = self.pending.iter().max_by_key(|(_, q)| q.len())?;
+        (queue.len() > than).then(|| (ip, queue[0]))
+    }
+
+    /// Whether connections at the prompt are tracked (a limit on them is on).
+    fn tracks_pending(&self) -> bool {
+        self.max_pending > 0 || self.max_pending_per_ip > 0
+    }
+
+    /// Counts the connection `id` at `key`, just admitted from `ip`, as
+    /// pending until it logs in or closes.
+    pub(super) fn pending_started(&mut self, ip: IpAddr, key: usize, id: u64) {
+        if self.tracks_pending() {
+            let queue = self.pending.entry(source(ip)).or_default();
+            queue.push_back(Pending { key, id });
+            self.pending_total += 1;
+        }
+    }
+
+    /// The connection `id` from `ip` logged in: it no longer counts as
+    /// pending.
+    pub(super) fn logged_in(&mut self, ip: IpAddr, id: u64) {
+        self.forget_pending(source(ip), Some(id));
+    }
+
+    /// Removes connection `id` (the oldest if `None`) from `ip`'s pending
+    /// connections; returns it if it was there.
+    fn forget_pending(&mut self, ip: IpAddr, id: Option<u64>) -> Option<Pending> {
+        let queue = self.pending.get_mut(&ip)?;
+        // Logins come roughly in connection order: the search is short.
+        let at = match id {
+            None => 0,
+            Some(id) => queue.iter().position(|p| p.id == id)?,
+        };
+        let gone = queue.remove(at)?;
+        self.pending_total -= 1;
+        if queue.is_empty() {
+            self.pending.remove(&ip);
+        }
+        Some(gone)
+    }
+
+    /// Counts the connection `id` from `ip` out.
+    pub(super) fn release(&mut self, ip: IpAddr, id: u64) {
         self.clients -= 1;
-        if let Some(address) = self.addresses.get_mut(&source(ip)) {
+        let ip = source(ip);
+        self.forget_pending(ip, Some(id));
+        if let Some(address) = self.addresses.get_mut(&ip) {
             address.open = address.open.saturating_sub(1);
         }
     }
@@ -238,14 +326,18 @@ impl Server {
     /// Takes in one accepted socket, or turns it away with a reason.
     fn admit(&mut self, socket: TcpStream, peer: SocketAddr, tls: bool) {
         self.metrics.accepted += 1;
-        let chatting = self.chat.members();
         let admitted = if self.shed.refusing {
             Err(Refusal::Busy)
         } else {
-            self.admission.admit(peer.ip(), chatting, self.now.instant)
+            self.admission.admit(peer.ip(), self.now.instant)
         };
         let id = match admitted {
-            Ok(id) => id,
+            Ok(Admitted { id, evict }) => {
+                if let Some(victim) = evict {
+                    self.evict_pending(victim, peer);
+                }
+                id
+            }
             Err(why) => {
                 match why {
                     Refusal::Full => {
@@ -295,7 +387,7 @@ impl Server {
                 Ok(session) => Some(session),
                 Err(e) => {
                     warn!("cannot start TLS for {peer}: {e}");
-                    self.admission.release(peer.ip());
+                    self.admission.release(peer.ip(), id);
                     return;
                 }
             },
@@ -314,10 +406,11 @@ impl Server {
             Ok(conn) => entry.insert(Slot::Client(conn)),
             Err(e) => {
                 warn!("cannot register {peer}: {e}");
-                self.admission.release(peer.ip());
+                self.admission.release(peer.ip(), id);
                 return;
             }
         };
+        self.admission.pending_started(peer.ip(), key, id);
         let deadline = self.now.instant + self.config.login_timeout;
         self.timers.schedule(deadline, TimerKind::Login, key, id);
         self.chat.open(key, MemberId(id), &self.now);
@@ -326,6 +419,27 @@ impl Server {
         }
         self.deliver();
         debug!("connection from {peer}");
+    }
+}
+
+impl Server {
+    /// Closes a connection at the prompt to make room for `newcomer`, as
+    /// if its login had timed out.
+    fn evict_pending(&mut self, victim: Pending, newcomer: SocketAddr) {
+        let Some(Slot::Client(conn)) = self.slots.get(victim.key) else {
+            return;
+        };
+        if conn.id != victim.id {
+            return;
+        }
+        let peer = conn.peer;
+        self.metrics.pending_evicted += 1;
+        conn_log!(
+            self,
+            Warn,
+            "too many at the prompt: closing {peer}'s oldest for {newcomer}"
+        );
+        self.mark_close(victim.key, crate::chat::Farewell::LoginTimeout);
     }
 }
 

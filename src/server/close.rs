@@ -47,9 +47,9 @@ impl Server {
                     conn.queue_own(&last);
                 }
                 conn.finish(&mut self.scratch, self.poll.registry());
-                let peer = conn.peer;
+                let (peer, id) = (conn.peer, conn.id);
                 self.slots.remove(key);
-                self.admission.release(peer.ip());
+                self.admission.release(peer.ip(), id);
                 self.trim_debt += 64;
                 match why {
                     Farewell::TooSlow => self.metrics.slow_drops += 1,

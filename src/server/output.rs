@@ -185,7 +185,8 @@ impl Server {
                     self.timers.schedule(at, TimerKind::Idle, key, member.0);
                 }
                 if let Some(Slot::Client(conn)) = self.slots.get(key) {
-                    let peer = conn.peer;
+                    let (peer, id) = (conn.peer, conn.id);
+                    self.admission.logged_in(peer.ip(), id);
                     conn_log!(self, Info, "{name} joined from {peer}");
                 }
             }
