@@ -348,6 +348,24 @@ fn sighup_is_survived() {
     assert_eq!(child.wait_exit(Duration::from_secs(5)).code(), Some(0));
 }
 
+/// SIGUSR1 (a state summary in the log) and SIGUSR2 (ignored) do not end
+/// the server; SIGQUIT shuts it down gracefully, telling everyone.
+#[test]
+fn usr1_usr2_are_survived_and_quit_says_goodbye() {
+    let (mut child, addr) = spawn_binary(&[]);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    child.signal(libc::SIGUSR1);
+    child.signal(libc::SIGUSR2);
+    let mut bob = Client::connect(addr);
+    bob.login("bob");
+    alice.expect("*** bob has joined\r\n");
+    child.signal(libc::SIGQUIT);
+    alice.expect("*** Server shutting down\r\n");
+    bob.expect("*** Server shutting down\r\n");
+    assert_eq!(child.wait_exit(Duration::from_secs(5)).code(), Some(0));
+}
+
 /// Holding the input of many flooders costs little: a connection out of
 /// tokens is not read, so the kernel keeps what it sent, not the server.
 #[test]

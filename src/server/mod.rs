@@ -334,11 +334,15 @@ impl Server {
         })
     }
 
-    /// Makes SIGINT and SIGTERM start a graceful shutdown; SIGHUP, which
-    /// would otherwise kill the process, is logged and ignored.
+    /// Makes SIGINT, SIGTERM and SIGQUIT start a graceful shutdown (users
+    /// are told); SIGHUP reloads the TLS files; SIGUSR1 logs a summary of
+    /// the server's state; SIGUSR2 is logged and ignored. Each of these
+    /// would otherwise end the process at once, without a word to anyone.
     pub fn handle_signals(&mut self) -> io::Result<()> {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let mut signals = signal_hook_mio::v1_0::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+        let mut signals = signal_hook_mio::v1_0::Signals::new([
+            SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
+        ])?;
         let entry = self.slots.vacant_entry();
         self.poll
             .registry()
@@ -439,17 +443,22 @@ impl Server {
             Some(Slot::Listener(_) | Slot::TlsListener(_)) => self.accept_all(key),
             Some(Slot::MetricsListener(_)) => self.accept_metrics(key),
             Some(Slot::Signals(signals)) => {
+                use signal_hook::consts::{SIGHUP, SIGUSR1, SIGUSR2};
                 // Reading the pipe empty is what re-arms its readiness.
-                let (mut stop, mut reload) = (false, false);
+                let (mut stop, mut reload, mut report) = (false, false, false);
                 for signal in signals.0.pending() {
-                    if signal == signal_hook::consts::SIGHUP {
-                        reload = true;
-                    } else {
-                        stop = true;
+                    match signal {
+                        SIGHUP => reload = true,
+                        SIGUSR1 => report = true,
+                        SIGUSR2 => info!("SIGUSR2 received: ignored, still running"),
+                        _ => stop = true,
                     }
                 }
                 if reload {
                     self.reload_tls();
+                }
+                if report {
+                    self.log_state();
                 }
                 if stop {
                     self.begin_shutdown();

@@ -10,6 +10,29 @@ use mio::{Interest, Token};
 use std::io;
 
 impl Server {
+    /// SIGUSR1: one log line with what `/metrics` would show of the
+    /// server's state, for an operator without a scraper.
+    pub(super) fn log_state(&self) {
+        let g = self.gauges();
+        let m = &self.metrics;
+        log::info!(
+            "SIGUSR1: {} chatting, {} at the prompt, {} rooms, {} metrics clients; \
+             output queued {} of {} bytes; memory {} of {} bytes (0 = no budget); \
+             {} accepted, {} logins, {} dropped as too slow",
+            g.chatting,
+            g.awaiting_name,
+            g.rooms,
+            g.metrics_clients,
+            g.output_memory,
+            g.output_budget,
+            g.memory_used,
+            g.memory_budget,
+            m.accepted,
+            m.logins,
+            m.slow_drops,
+        );
+    }
+
     /// Connection counts by state, for `/metrics`.
     fn gauges(&self) -> Gauges {
         let chatting = self.chat.members();
