@@ -4,13 +4,16 @@
 # Assumed: the Rust toolchain with rustfmt and clippy (`rustup component add
 # rustfmt clippy`; rustup's minimal profile lacks them) and the C linker it
 # uses (with readelf, for `static`), make, and python3 (check-yaml,
-# container-smoke). Beyond that a target gets what it needs or skips:
-# check-yaml installs PyYAML if python3 lacks it (apt-get as root, else a
-# virtualenv in target/pyenv from PyPI; scripts/yaml-python.sh);
-# container-smoke needs root for chroot and skips otherwise; test installs
-# Debian's redis-server for the Redis link tests when missing (apt-get as
-# root; scripts/redis-server.sh) and those tests skip without it, as do the
-# bench's cluster cases; bench compares with ncat only when it is installed.
+# container-smoke). Beyond that a target gets what it needs, or fails
+# saying what is missing: check-yaml installs PyYAML if python3 lacks it
+# (apt-get as root, else a virtualenv in target/pyenv from PyPI;
+# scripts/yaml-python.sh); test and bench install Debian's redis-server
+# when missing (apt-get as root; scripts/redis-server.sh). Some tests need
+# root (memory cgroups, network namespaces, and container-smoke's chroot).
+# A missing dependency is a failure, never a silent pass: only
+# LINECHAT_SKIP_REDIS=1 or LINECHAT_SKIP_ROOT=1 turns it into a skip,
+# counted with its reason at the end of `make tests` (CI sets neither).
+# bench compares with ncat only when it is installed.
 
 CARGO ?= cargo
 
@@ -34,21 +37,39 @@ release:
 	$(CARGO) build --release --locked --workspace --bins
 
 # Everything CI checks: formatting, lints, unit, property and socket tests,
-# the deployment files, and the static binary run alone as in its image.
+# the deployment files, and the static binary run alone as in its image;
+# then what ran, what is #[ignore]d (the soaks) and what was skipped, and
+# why (scripts/test-summary.sh).
 tests: fmt-check lint test check-yaml container-smoke
+	@sh scripts/test-summary.sh "$(REPORT)"
 
 # Within `make tests`, `test` has just built the debug binary, with the
 # dev-dependencies' features: check-yaml uses it as it is rather than build
 # the plain variant (a different feature set, so a rebuild of ~30 s).
 tests: CHECK_YAML_BIN_FRESH = 1
+# ... and the summary comes once, at the end.
+tests: TEST_SUMMARY_LATER = 1
+
+# Where `make test` leaves what the summary reads: cargo test's output and
+# one line per skipped test (tests/util/skip.rs, container-smoke).
+REPORT := $(abspath $(or $(CARGO_TARGET_DIR),target))/test-report
+tests test: export LINECHAT_SKIP_LOG = $(REPORT)/skipped.txt
 
 # Unit, property and integration tests (long soaks are `make soak`). The
-# Redis link tests run a redis-server of their own on a free port: the one
-# scripts/redis-server.sh finds or installs (they skip, saying so, if none).
+# Redis tests run a redis-server of their own on a free port: the one
+# scripts/redis-server.sh finds or installs (it fails without one). A test
+# whose dependency is missing (redis-server; root for cgroups and network
+# namespaces) fails, unless LINECHAT_SKIP_REDIS=1 or LINECHAT_SKIP_ROOT=1
+# lets it skip; CI sets neither.
 test:
-	LINECHAT_REDIS_SERVER="$$(sh scripts/redis-server.sh)" \
-	LINECHAT_BIN="$(CURDIR)/$${CARGO_TARGET_DIR:-target}/debug/linechat" \
-	$(CARGO) test --locked --workspace
+	@mkdir -p "$(REPORT)" && : >"$(LINECHAT_SKIP_LOG)" && rm -f "$(REPORT)/cargo-test.log"
+	redis="$$(sh scripts/redis-server.sh)" && \
+	{ LINECHAT_REDIS_SERVER="$$redis" \
+	  LINECHAT_BIN="$(abspath $(or $(CARGO_TARGET_DIR),target))/debug/linechat" \
+	  $(CARGO) test --locked --workspace 2>&1; echo $$? >"$(REPORT)/cargo-test.rc"; } \
+	  | tee "$(REPORT)/cargo-test.log" && \
+	exit "$$(cat "$(REPORT)/cargo-test.rc")"
+	@[ -n "$(TEST_SUMMARY_LATER)" ] || sh scripts/test-summary.sh "$(REPORT)"
 
 # Check formatting without changing files.
 fmt-check:

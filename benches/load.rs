@@ -29,10 +29,11 @@
 //! two reader counts), X3 (one node killed with SIGKILL under 1000 users
 //! while 1000 on the other chat: how long until every survivor has seen
 //! every leave and the names are free, and whether the survivors' lines
-//! all arrived in order). They skip, saying so, when there is no
-//! redis-server: `$LINECHAT_REDIS_SERVER`, else `redis-server` on `PATH`
-//! or in /usr/bin, /usr/sbin, /usr/local/bin (`sh scripts/redis-server.sh`
-//! finds or installs one and prints its path).
+//! all arrived in order). They need a redis-server:
+//! `$LINECHAT_REDIS_SERVER`, else `redis-server` on `PATH` or in /usr/bin,
+//! /usr/sbin, /usr/local/bin (`sh scripts/redis-server.sh` finds or
+//! installs one and prints its path). Without one they fail, unless
+//! `LINECHAT_SKIP_REDIS=1` lets them skip.
 //!
 //! It builds nothing: it runs the release binaries, found through
 //! `LINECHAT_BIN` and `LINECHAT_LOAD_BIN` or in the workspace's
@@ -1856,12 +1857,31 @@ fn run_cluster_cases(
 ) -> Vec<Row> {
     let ids: Vec<&str> = cases.iter().map(|c| c.id).collect();
     let Some(redis_bin) = redis_binary().filter(|p| p.is_file()) else {
-        eprintln!(
-            "load bench: {} skipped: no redis-server (set LINECHAT_REDIS_SERVER, or run \
-             `sh scripts/redis-server.sh`, which installs Debian's as root)",
-            ids.join(", ")
-        );
-        return Vec::new();
+        let why = "no redis-server (set LINECHAT_REDIS_SERVER, or run \
+                   `sh scripts/redis-server.sh`, which installs Debian's as root)";
+        if std::env::var("LINECHAT_SKIP_REDIS").as_deref() == Ok("1") {
+            eprintln!(
+                "load bench: {} skipped (LINECHAT_SKIP_REDIS=1): {why}",
+                ids.join(", ")
+            );
+            return Vec::new();
+        }
+        // Asked for and not run is a failure, not an empty table.
+        return cases
+            .iter()
+            .map(|case| Row {
+                id: case.id,
+                server: label.to_string(),
+                what: case.what.clone(),
+                table: if case.failover {
+                    Table::Failover
+                } else {
+                    Table::Cluster
+                },
+                flags: Vec::new(),
+                out: Outcome::failed(why.to_string()),
+            })
+            .collect();
     };
     if !known.is_empty() && !known.iter().any(|f| f == "--redis") {
         eprintln!(

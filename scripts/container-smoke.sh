@@ -4,13 +4,23 @@
 # loopback port. Two clients log in, chat, and must see the shutdown notice
 # after SIGTERM, and the server must exit 0 within the bound.
 #
-# Needs root for chroot; elsewhere it says so and exits 0. LINECHAT_BIN
-# skips the build and uses that binary instead.
+# Needs root for chroot: elsewhere it fails, unless LINECHAT_SKIP_ROOT=1
+# lets it skip (then it says so, and appends the skip to $LINECHAT_SKIP_LOG
+# when that names a file). LINECHAT_BIN skips the build and uses that binary
+# instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" != 0 ] || ! command -v chroot >/dev/null 2>&1; then
-    echo "skipping container-smoke: needs root for chroot"
+    why="needs root and chroot"
+    if [ "${LINECHAT_SKIP_ROOT:-}" != 1 ]; then
+        echo "container-smoke: FAIL: $why (set LINECHAT_SKIP_ROOT=1 to skip it on purpose)" >&2
+        exit 1
+    fi
+    echo "SKIPPED container-smoke: $why (LINECHAT_SKIP_ROOT=1)" >&2
+    if [ -n "${LINECHAT_SKIP_LOG:-}" ]; then
+        echo "container-smoke: $why (LINECHAT_SKIP_ROOT=1)" >>"$LINECHAT_SKIP_LOG"
+    fi
     exit 0
 fi
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Print the path of a redis-server binary, for the Redis link tests
-# (tests/redis_link.rs), installing Debian's package first when there is none:
+# Print the path of a redis-server binary, for the tests that need Redis
+# (tests/redis_link.rs, tests/cluster.rs, load/tests/cluster.rs) and the
+# bench's cluster cases, installing Debian's package first when there is none:
 #
 #   1. redis-server on PATH, or in /usr/bin or /usr/sbin (a PATH without the
 #      sbin directories is common for non-login shells);
@@ -9,10 +10,22 @@
 #      persistence off; the service the package may start on 6379 (in a
 #      container policy-rc.d usually refuses it) is not used.
 #
-# Only the path goes to stdout, and nothing when there is no redis-server:
-# the tests then skip with a message. What it does and why it failed go to
-# stderr. It always exits 0, so `make test` runs the other tests either way.
+# Only the path goes to stdout; what it does and why it failed go to stderr.
+# Without a redis-server it fails (exit 1), since the tests that need one
+# would fail too; unless LINECHAT_SKIP_REDIS=1 says they may skip: then it
+# prints nothing and exits 0.
 set -u
+
+# No redis-server: fail, or (LINECHAT_SKIP_REDIS=1) let the tests skip.
+give_up() {
+    echo "redis-server: $1" >&2
+    if [ "${LINECHAT_SKIP_REDIS:-}" = 1 ]; then
+        echo "redis-server: LINECHAT_SKIP_REDIS=1: the tests that need Redis will skip" >&2
+        exit 0
+    fi
+    echo "redis-server: FAILED (set LINECHAT_SKIP_REDIS=1 to run the other tests without it)" >&2
+    exit 1
+}
 
 find_redis() {
     for candidate in "$(command -v redis-server 2>/dev/null || true)" \
@@ -39,10 +52,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
             exit 0
         fi
     fi
-    echo "redis-server: apt-get did not install it; the Redis tests will skip" >&2
-    exit 0
+    give_up "apt-get did not install it"
 fi
 
-echo "redis-server: not installed and cannot install it (needs root and apt-get);" \
-    "the Redis tests will skip (install it with: apt-get install redis-server)" >&2
-exit 0
+give_up "not installed, and cannot install it without root and apt-get (apt-get install redis-server)"

@@ -22,8 +22,8 @@
 //! shapes for 60–240 s) and `unbudgeted_server_breaks_the_limit` (the control:
 //! the same load against a server told its budget is 64 GiB must hit the
 //! limit, or the assertions above prove nothing) are `#[ignore]`d and run by
-//! `make soak`. Every test skips with a message when not root or when no
-//! memory cgroup can be made.
+//! `make soak`. Every test fails when not root or when no memory cgroup can
+//! be made, unless `LINECHAT_SKIP_ROOT=1` lets it skip (tests/util/skip.rs).
 
 mod util;
 
@@ -313,12 +313,17 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A cgroup of [`LIMIT`], or `None` after saying why the test is skipped.
+/// A cgroup of [`LIMIT`]. Where none can be made the test fails, unless
+/// `LINECHAT_SKIP_ROOT=1`: then the skip is recorded and this returns
+/// `None`, for the test to return.
 fn cgroup_or_skip() -> Option<Cgroup> {
     match Cgroup::create(LIMIT) {
         Ok(cgroup) => Some(cgroup),
         Err(why) => {
-            eprintln!("skipped: needs a memory cgroup ({why})");
+            util::skip::missing(
+                util::skip::SKIP_ROOT,
+                &format!("needs a memory cgroup, so root ({why})"),
+            );
             None
         }
     }

@@ -4,7 +4,7 @@
 //! a node killed or stopped is announced; Redis restarted is survived; a
 //! malformed stream entry is skipped. Each node is the `linechat` binary;
 //! every wait is a read with a deadline. Without a redis-server the tests
-//! skip with a message.
+//! fail, unless `LINECHAT_SKIP_REDIS=1` lets them skip (tests/util/skip.rs).
 
 #[path = "util/redis.rs"]
 mod redis_server;

@@ -401,7 +401,6 @@ fn flooders_park_little_input_in_the_server() {
 #[test]
 fn vanished_peers_are_dropped_by_keepalive() {
     let Some(net) = Netns::create() else {
-        eprintln!("skipped: needs root and iproute2 to create a network namespace");
         return;
     };
     let listener = std::net::TcpListener::bind((net.host_ip, 0)).unwrap();
@@ -441,9 +440,15 @@ struct Netns {
 }
 
 impl Netns {
+    /// Makes one, or (not root, with `LINECHAT_SKIP_ROOT=1`) records the
+    /// skip and returns `None`; fails the test otherwise.
     fn create() -> Option<Netns> {
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
+            util::skip::missing(
+                util::skip::SKIP_ROOT,
+                "needs root to create a network namespace",
+            );
             return None;
         }
         let id = std::process::id() % 250;
@@ -503,12 +508,11 @@ impl Netns {
             ],
         ];
         for args in cmds {
-            let ok = std::process::Command::new("ip")
-                .args(&args)
-                .status()
-                .is_ok_and(|s| s.success());
-            if !ok {
-                return None; // Drop cleans up what was made.
+            // On failure, Drop cleans up what was made.
+            match std::process::Command::new("ip").args(&args).status() {
+                Ok(status) if status.success() => {}
+                Ok(status) => panic!("`ip {}` failed: {status}", args.join(" ")),
+                Err(e) => panic!("cannot run `ip` (install iproute2): {e}"),
             }
         }
         Some(ns)

@@ -1,7 +1,8 @@
 //! The Redis link against a real `redis-server` (started per test on a free
 //! loopback port, persistence off), driven by a small mio poll loop like the
 //! reactor's. Nothing is mocked; every wait has a deadline. Without a
-//! redis-server the tests that need one skip with a message.
+//! redis-server the tests that need one fail, unless `LINECHAT_SKIP_REDIS=1`
+//! lets them skip (tests/util/skip.rs).
 
 #[path = "util/redis.rs"]
 mod redis_server;
@@ -16,7 +17,8 @@ use std::time::{Duration, Instant};
 /// The longest any expected event may take.
 const WITHIN: Duration = Duration::from_secs(10);
 
-/// Starts a redis-server, or skips the test.
+/// Starts a redis-server, or fails the test (skips it with
+/// `LINECHAT_SKIP_REDIS=1`).
 macro_rules! redis_or_skip {
     () => {
         match RedisServer::start() {

@@ -2,6 +2,8 @@
 //! with bounded timeouts, asserting exact bytes.
 #![allow(dead_code)]
 
+pub mod skip;
+
 use linechat::{Config, Server, ShutdownHandle};
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

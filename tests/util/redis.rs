@@ -4,11 +4,16 @@
 //! The binary is `$LINECHAT_REDIS_SERVER` (`make test` sets it from
 //! `scripts/redis-server.sh`, which installs Debian's package when it is
 //! missing), else `redis-server` on `PATH` or in the usual directories.
-//! Without one, [`RedisServer::start`] says so and returns `None`, and the
-//! test skips.
+//! Without one, [`RedisServer::start`] fails the test, unless
+//! `LINECHAT_SKIP_REDIS=1` says to skip it (see `skip.rs`).
 #![allow(dead_code)]
 
-use std::io::Write;
+// Its own copy: this file is also a module of the bench and of the load
+// generator's tests, which have no `util`.
+#[allow(clippy::duplicate_mod)]
+#[path = "skip.rs"]
+mod skip;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -39,20 +44,16 @@ pub fn redis_binary() -> Option<PathBuf> {
 }
 
 impl RedisServer {
-    /// Starts a redis-server on a free port, or returns `None` (after
-    /// saying why on stderr) when there is no redis-server to run.
+    /// Starts a redis-server on a free port. Without a redis-server to run
+    /// the test fails, unless `LINECHAT_SKIP_REDIS=1`: then the skip is
+    /// recorded and this returns `None`, for the test to return.
+    #[track_caller]
     pub fn start() -> Option<RedisServer> {
         let Some(bin) = redis_binary() else {
-            // Once per test binary, and past the test harness's capture (it
-            // only captures `print!` and `eprint!`) so that it is seen.
-            static SAID: std::sync::Once = std::sync::Once::new();
-            SAID.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "skipping the tests that need Redis: no redis-server (`make test` installs \
-                     Debian's redis-server as root; or set LINECHAT_REDIS_SERVER)"
-                );
-            });
+            skip::missing(
+                skip::SKIP_REDIS,
+                "no redis-server (install it, or set LINECHAT_REDIS_SERVER to one)",
+            );
             return None;
         };
         Some(RedisServer::start_with(bin))
