@@ -107,10 +107,12 @@ pub struct Config {
     pub socket_buffer: usize,
     /// Prefix every line a user receives with `[HH:MM:SS] ` in UTC (`--timestamps`).
     pub timestamps: bool,
-    /// `redis://HOST:PORT[/DB]` (`--redis`, or `LINECHAT_REDIS`): share the
-    /// rooms with every other node using this Redis. `None` (the default)
-    /// is a node on its own, with no Redis at all.
-    pub redis: Option<String>,
+    /// `redis://[[USER]:PASSWORD@]HOST:PORT[/DB]` (`--redis`, or
+    /// `LINECHAT_REDIS`; the credentials may come from
+    /// `LINECHAT_REDIS_USERNAME` and `LINECHAT_REDIS_PASSWORD` instead):
+    /// share the rooms with every other node using this Redis. `None` (the
+    /// default) is a node on its own, with no Redis at all.
+    pub redis: Option<crate::redis::RedisUrl>,
     /// With `--redis`, how long a node may miss its heartbeat before the
     /// others count it gone (`--node-timeout`, default 10 s): they announce
     /// its users as left and free their names. Shorter notices a dead node

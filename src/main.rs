@@ -55,9 +55,11 @@ OPTIONS:
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
-    --redis redis://HOST:PORT[/DB]
+    --redis redis://[[USER]:PASSWORD@]HOST:PORT[/DB]
                            share the rooms with the other nodes using this Redis (see
-                           the README); also env LINECHAT_REDIS [default: off]
+                           the README); also env LINECHAT_REDIS; the password, and an
+                           ACL user, may instead come from env LINECHAT_REDIS_PASSWORD
+                           and LINECHAT_REDIS_USERNAME [default: off]
     --tls-addr HOST:PORT   also serve the chat over TLS there, with the certificate chain
                            --tls-cert FILE and the private key --tls-key FILE (PEM);
                            SIGHUP reloads both for new connections [default: off]
@@ -157,7 +159,10 @@ fn main() -> ExitCode {
         }
         // With Redis, names are registered for every node; else in the file.
         let store = match (&redis, &args.data_dir) {
-            (Some(url), _) => Some(linechat::accounts::Store::redis(url).map(|s| (s, url.clone()))),
+            // The URL's display masks its password.
+            (Some(url), _) => {
+                Some(linechat::accounts::Store::redis(url.clone()).map(|s| (s, url.to_string())))
+            }
             (None, Some(dir)) => {
                 Some(linechat::accounts::Store::file(dir).map(|s| (s, dir.display().to_string())))
             }
@@ -400,19 +405,38 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
     Ok(())
 }
 
-/// `--redis URL`, else `LINECHAT_REDIS` if set and not empty; checked here
-/// so a bad URL is a usage error.
-fn redis_url(args: &mut pico_args::Arguments) -> Result<Option<String>, String> {
-    let (url, from) = match value::<String>(args, "--redis", "redis://HOST:PORT[/DB]")? {
+/// `--redis URL`, else `LINECHAT_REDIS` if set and not empty, with the
+/// credentials of the URL or of `LINECHAT_REDIS_USERNAME` and
+/// `LINECHAT_REDIS_PASSWORD` (never both); checked here so a bad URL is a
+/// usage error. No error shows a password.
+fn redis_url(args: &mut pico_args::Arguments) -> Result<Option<linechat::redis::RedisUrl>, String> {
+    use linechat::redis::{PASSWORD_VAR, USERNAME_VAR};
+    let env = |name: &str| -> Result<Option<String>, String> {
+        match std::env::var(name) {
+            Ok(v) if !v.is_empty() => Ok(Some(v)),
+            Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!("{name} is not UTF-8")),
+        }
+    };
+    let (username, password) = (env(USERNAME_VAR)?, env(PASSWORD_VAR)?);
+    let flag = "redis://[[USER]:PASSWORD@]HOST:PORT[/DB]";
+    let (url, from) = match value::<String>(args, "--redis", flag)? {
         Some(url) => (url, "--redis"),
-        None => match std::env::var("LINECHAT_REDIS") {
-            Ok(url) if !url.is_empty() => (url, "LINECHAT_REDIS"),
-            _ => return Ok(None),
+        None => match env("LINECHAT_REDIS")? {
+            Some(url) => (url, "LINECHAT_REDIS"),
+            None if username.is_some() || password.is_some() => {
+                return Err(linechat::redis::AuthError::NoRedis.to_string());
+            }
+            None => return Ok(None),
         },
     };
-    linechat::redis::parse_url(&url)
-        .map_err(|e| format!("invalid value '{url}' for {from}: {e}"))?;
-    Ok(Some(url))
+    let mut parsed = linechat::redis::parse_url(&url).map_err(|e| {
+        let shown = linechat::redis::redact_url(&url);
+        format!("invalid value '{shown}' for {from}: {e}")
+    })?;
+    parsed.auth = linechat::redis::choose_auth(parsed.auth.take(), username, password)
+        .map_err(|e| e.to_string())?;
+    Ok(Some(parsed))
 }
 
 /// `--addr` when none is given.

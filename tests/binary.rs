@@ -215,3 +215,53 @@ fn running_out_of_descriptors_does_not_spin() {
     server.signal(libc::SIGTERM);
     assert_eq!(server.wait_exit(Duration::from_secs(5)).code(), Some(0));
 }
+
+/// Redis credentials come from the URL or from the environment, never
+/// both, and a refusal never shows the password: exit 2, one line.
+#[test]
+fn redis_credentials_in_one_place_and_never_shown() {
+    /// Arguments, environment, and what the refusal says.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 5] = [
+        (
+            &["--redis", "redis://:url-secret@127.0.0.1:1"],
+            &[("LINECHAT_REDIS_PASSWORD", "env-secret")],
+            "both in the URL and in LINECHAT_REDIS_PASSWORD",
+        ),
+        (
+            &["--redis", "redis://127.0.0.1:1"],
+            &[("LINECHAT_REDIS_USERNAME", "app")],
+            "LINECHAT_REDIS_USERNAME is set but LINECHAT_REDIS_PASSWORD is not",
+        ),
+        (
+            &[],
+            &[("LINECHAT_REDIS_PASSWORD", "env-secret")],
+            "there is no --redis",
+        ),
+        (
+            &["--redis", "redis://app:url-secret@127.0.0.1:x"],
+            &[],
+            "invalid value 'redis://***@127.0.0.1:x' for --redis",
+        ),
+        (
+            &["--redis", "redis://url-secret@127.0.0.1:1"],
+            &[],
+            "[USER]:PASSWORD@",
+        ),
+    ];
+    for (args, env, says) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_linechat"))
+            .args(args)
+            .env_remove("LINECHAT_REDIS")
+            .env_remove("LINECHAT_REDIS_PASSWORD")
+            .env_remove("LINECHAT_REDIS_USERNAME")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(!stderr.contains("secret"), "{stderr}");
+    }
+}

@@ -27,6 +27,8 @@ struct Node {
     addr: SocketAddr,
     /// Its log lines, as they come.
     log: mpsc::Receiver<String>,
+    /// The lines read while it started.
+    early: Vec<String>,
 }
 
 impl Node {
@@ -70,8 +72,10 @@ impl Node {
         });
         let mut addr = None;
         let mut reading = !registered;
+        let mut early = Vec::new();
         while addr.is_none() || !reading {
             let line = rx.recv_timeout(START).expect("node did not start");
+            early.push(line.clone());
             if let Some(rest) = line.split("listening on ").nth(1) {
                 addr = rest.split_whitespace().next().map(|a| a.parse().unwrap());
             }
@@ -84,6 +88,27 @@ impl Node {
             },
             addr: addr.unwrap(),
             log: rx,
+            early,
+        }
+    }
+
+    /// Its log lines from the start until one contains `text` (included).
+    #[track_caller]
+    fn log_until(&mut self, text: &str) -> Vec<String> {
+        let mut lines = std::mem::take(&mut self.early);
+        if let Some(at) = lines.iter().position(|l| l.contains(text)) {
+            self.early = lines.split_off(at + 1);
+            return lines;
+        }
+        loop {
+            let line = (self.log)
+                .recv_timeout(util::READ_TIMEOUT)
+                .unwrap_or_else(|_| panic!("no log line with {text:?}; got {lines:#?}"));
+            let done = line.contains(text);
+            lines.push(line);
+            if done {
+                return lines;
+            }
         }
     }
 
@@ -750,4 +775,93 @@ fn users_on_other_nodes_are_unreachable_while_redis_is_down() {
     let who = alice.line();
     assert!(who.starts_with("*** 2 online: alice (idle "), "{who}");
     assert!(!who.contains("unreachable"), "{who}");
+}
+
+/// A Redis with a password and an ACL user: one node gets the password
+/// from `LINECHAT_REDIS_PASSWORD`, the other an ACL user and password in
+/// its URL. Both link, share a room, and both accounts workers (their own
+/// connections) register and check a password. No log line shows either
+/// password. A node with a wrong password, and one with none, say why in
+/// their log: Redis's `WRONGPASS` and `NOAUTH`.
+#[test]
+fn redis_with_a_password_and_an_acl_user() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    redis.cli(&[
+        "ACL", "SETUSER", "chat", "on", ">acl-pw", "~*", "&*", "+@all",
+    ]);
+    redis.cli(&["CONFIG", "SET", "requirepass", "env-pw"]);
+    let port = redis.addr().port();
+    let env = [("LINECHAT_REDIS_PASSWORD", "env-pw")];
+    let mut a = Node::spawn(&redis.url(0), &[], &env, true);
+    let acl_url = format!("redis://chat:acl-pw@127.0.0.1:{port}/0");
+    let mut b = Node::spawn(&acl_url, &[], &[], true);
+
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    alice.send("/register pw\n");
+    alice.expect_line("*** Registered alice: logging in as alice now asks for this password");
+    let mut watch = mark(&b, "watch", &mut alice);
+    alice.send("/quit\n");
+    watch.skip_until("*** alice has left");
+    let mut again = Client::connect(b.addr);
+    again.expect(util::GREETING);
+    again.send("alice\n");
+    again.skip_until_prefix("*** Your client shows what you type");
+    again.expect("Password: ");
+    again.send("pw\n");
+    again.expect_line("*** Welcome, alice! #lobby: 2 online: alice, watch");
+
+    let mut wrong = Node::spawn(
+        &redis.url(0),
+        &[],
+        &[("LINECHAT_REDIS_PASSWORD", "nope")],
+        false,
+    );
+    let mut none = Node::spawn(&redis.url(0), &[], &[], false);
+    let at = format!("cannot reach Redis at 127.0.0.1:{port}: Redis replied");
+    wrong.log_until(&format!("{at} WRONGPASS invalid username-password pair"));
+    none.log_until(&format!("{at} NOAUTH Authentication required."));
+
+    // Every line of the nodes' logs so far, their start included.
+    let kept = format!("redis://chat:***@127.0.0.1:{port}/0");
+    let b_log = b.log_until(&kept);
+    let mut logs = a.log_until("registered names kept in");
+    logs.extend(b_log);
+    for node in [&a, &b, &wrong] {
+        logs.extend(node.log.try_iter());
+    }
+    for line in &logs {
+        assert!(
+            !line.contains("env-pw") && !line.contains("acl-pw") && !line.contains("nope"),
+            "a password in the log: {line}"
+        );
+    }
+}
+
+/// A node started with nothing listening at its Redis address says so in
+/// one line, then one line per backoff step with the count of attempts
+/// (0.1, 0.2, 0.4, 0.8 s apart), and nothing else about Redis: not a line
+/// per try, and not the reader link's failures besides the commands link's.
+#[test]
+fn an_unreachable_redis_is_told_once_then_per_step() {
+    let port = redis_server::free_port();
+    let mut node = Node::spawn(&format!("redis://127.0.0.1:{port}"), &[], &[], false);
+    let lines = node.log_until("after 5 attempts");
+    let about_redis: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("WARN") || l.contains("] redis: "))
+        .collect();
+    let at = format!("Redis at 127.0.0.1:{port}");
+    let refused = "cannot connect: connection refused";
+    let mut want = vec![format!("cannot reach {at}: {refused}; retrying")];
+    want.extend((2..=5).map(|n| format!("still cannot reach {at} after {n} attempts: {refused}")));
+    assert_eq!(about_redis.len(), want.len(), "{about_redis:#?}");
+    for (line, want) in about_redis.iter().zip(&want) {
+        assert!(
+            line.ends_with(want.as_str()),
+            "{line:?} should end with {want:?}"
+        );
+    }
 }

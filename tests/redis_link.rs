@@ -164,7 +164,7 @@ impl Loop {
     #[track_caller]
     fn wait_down(&mut self, link: usize) -> (Why, Instant) {
         self.take("Down", link, |e| match e {
-            Event::Down { why, retry_at } => Some((*why, *retry_at)),
+            Event::Down { why, retry_at } => Some((why.clone(), *retry_at)),
             _ => None,
         })
     }
@@ -237,7 +237,11 @@ fn a_refused_select_loses_the_held_commands() {
     ]);
     let held = lp.send(0, &[b"SET", b"k", b"wrong database"]);
     lp.wait_lost(0, held);
-    assert_eq!(lp.wait_down(0).0, Why::SelectRefused);
+    let why = lp.wait_down(0).0;
+    assert!(
+        matches!(&why, Why::SelectRefused(e) if e.contains("DB index")),
+        "{why:?}"
+    );
     assert_eq!(lp.call(1, &[b"GET", b"k"]), BytesFrame::Null);
 }
 
@@ -519,4 +523,123 @@ fn bad_urls_are_refused() {
             "{url}"
         );
     }
+}
+
+/// A Redis with a password (`requirepass`) and an ACL user: the right
+/// credentials, in the URL, link; a wrong password takes the link down
+/// with Redis's `WRONGPASS`, none at all with its `NOAUTH`, and neither
+/// link ever reports `Up`.
+#[test]
+fn auth_with_a_password_and_with_an_acl_user() {
+    let redis = redis_or_skip!();
+    redis.cli(&[
+        "ACL", "SETUSER", "chat", "on", ">chat pw", "~*", "&*", "+@all",
+    ]);
+    redis.cli(&["CONFIG", "SET", "requirepass", "s3cret"]);
+    let port = redis.addr().port();
+    let url = |creds: &str| format!("redis://{creds}127.0.0.1:{port}/2");
+    let mut lp = Loop::up(vec![
+        link(&url(":s3cret@"), LinkConfig::default()),
+        link(&url("chat:chat%20pw@"), LinkConfig::default()),
+    ]);
+    lp.call(0, &[b"SET", b"k", b"v"]);
+    assert_eq!(lp.call(1, &[b"GET", b"k"]), bulk(b"v"), "same database");
+    let whoami = lp.call(1, &[b"ACL", b"WHOAMI"]);
+    assert_eq!(whoami, bulk(b"chat"));
+
+    let mut lp = Loop::new(vec![
+        link(&url(":wrong@"), LinkConfig::default()),
+        link(&url("chat:s3cret@"), LinkConfig::default()),
+        link(&url(""), LinkConfig::default()),
+    ]);
+    let held = lp.send(2, &[b"GET", b"k"]);
+    for (i, code) in [(0, "WRONGPASS"), (1, "WRONGPASS"), (2, "NOAUTH")] {
+        let why = lp.wait_down(i).0;
+        assert!(
+            matches!(&why, Why::Refused(e) if e.starts_with(code)),
+            "link {i}: {why:?}"
+        );
+        assert!(
+            why.to_string()
+                .starts_with(&format!("Redis replied {code}"))
+        );
+    }
+    lp.wait_lost(2, held);
+    assert!(!lp.got.iter().any(|(_, e)| *e == Event::Up), "{:?}", lp.got);
+}
+
+/// A server that greets with an error and closes, as Redis does in
+/// protected mode (`-DENIED ...`) or with too many clients: the link-down
+/// reason is Redis's own text, not "a reply nobody asked for".
+#[test]
+fn an_unasked_error_is_named_in_the_reason() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let denied = "-DENIED Redis is running in protected mode because protected mode is enabled\r\n";
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut socket, _) = listener.accept().unwrap();
+        socket.write_all(denied.as_bytes()).unwrap();
+        // Closes once the client has read it and closed (or after 10 s).
+        socket.set_read_timeout(Some(WITHIN)).unwrap();
+        let _ = socket.read(&mut [0; 64]);
+    });
+    let mut lp = Loop::new(vec![Link::connect(
+        addr,
+        0,
+        LinkConfig::default(),
+        Instant::now(),
+    )]);
+    let why = lp.wait_down(0).0;
+    assert!(
+        matches!(&why, Why::Refused(e) if e.starts_with("DENIED Redis is running in protected")),
+        "{why:?}"
+    );
+    drop(lp);
+    server.join().unwrap();
+}
+
+/// A Redis that answers `PING` but refuses every write (`READONLY`, as a
+/// replica does; a fake one, so no replica is needed): the link goes down
+/// with Redis's words at each write, and, though it connects each time,
+/// its waits keep growing: it is not retried at the shortest wait forever.
+#[test]
+fn a_redis_refusing_every_write_is_backed_off() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { return };
+            let _ = socket.set_read_timeout(Some(WITHIN));
+            let mut answers = [
+                &b"+PONG\r\n"[..],
+                b"-READONLY You can't write against a read only replica.\r\n",
+            ]
+            .into_iter();
+            while let (Ok(1..), Some(answer)) = (socket.read(&mut [0; 256]), answers.next()) {
+                let _ = socket.write_all(answer);
+            }
+        }
+    });
+    let mut lp = Loop::new(vec![Link::connect(
+        addr,
+        0,
+        LinkConfig::default(),
+        Instant::now(),
+    )]);
+    let mut retries = Vec::new();
+    for _ in 0..4 {
+        lp.wait_up(0);
+        let write = lp.send(0, &[b"SET", b"k", b"v"]);
+        lp.wait_lost(0, write);
+        let (why, retry_at) = lp.wait_down(0);
+        assert!(
+            matches!(&why, Why::Refused(e) if e.starts_with("READONLY")),
+            "{why:?}"
+        );
+        retries.push(retry_at);
+    }
+    assert_eq!(lp.links[0].failures(), 4);
+    assert!(retries[3] - retries[2] >= Duration::from_millis(400));
 }

@@ -52,9 +52,8 @@ impl Store {
         Ok(Store::File(db))
     }
 
-    /// The Redis at `url` (connected at the first job).
-    pub fn redis(url: &str) -> Result<Store, String> {
-        let url = crate::redis::parse_url(url).map_err(|e| e.to_string())?;
+    /// The Redis at `url` (connected, with its `AUTH`, at the first job).
+    pub fn redis(url: crate::redis::RedisUrl) -> Result<Store, String> {
         Ok(Store::Redis(Blocking {
             url,
             stream: None,
@@ -188,6 +187,12 @@ impl Blocking {
                 .and_then(|()| stream.set_write_timeout(Some(TIMEOUT)))
                 .map_err(|e| e.to_string())?;
             self.stream = Some(stream);
+            if let Some(auth) = self.url.auth.clone() {
+                let answer = self.exchange(&auth.command())?;
+                if let BytesFrame::Error(e) = answer {
+                    return Err(format!("AUTH: {e}"));
+                }
+            }
             if self.url.db != 0 {
                 let db = self.url.db.to_string();
                 let answer = self.exchange(&[b"SELECT", db.as_bytes()])?;

@@ -12,6 +12,12 @@ pub struct Backoff {
     min: Duration,
     max: Duration,
     next: Duration,
+    /// Failures since the last reset.
+    failures: u32,
+    /// The wait of the failure before the last one (zero if none).
+    before: Duration,
+    /// The wait of the last failure.
+    last: Duration,
 }
 
 impl Backoff {
@@ -22,6 +28,9 @@ impl Backoff {
             min,
             max: max.max(min),
             next: min,
+            failures: 0,
+            before: Duration::ZERO,
+            last: Duration::ZERO,
         }
     }
 
@@ -29,12 +38,29 @@ impl Backoff {
     pub fn fail(&mut self) -> Duration {
         let wait = self.next;
         self.next = (wait * 2).min(self.max);
+        self.failures = self.failures.saturating_add(1);
+        self.before = self.last;
+        self.last = wait;
         wait
     }
 
     /// A connection succeeded: the next failure waits `min` again.
     pub fn reset(&mut self) {
         self.next = self.min;
+        self.failures = 0;
+        self.before = Duration::ZERO;
+        self.last = Duration::ZERO;
+    }
+
+    /// Failures since the last reset.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// Whether the last failure waits longer than the one before it (the
+    /// first always does): false once the waits reached `max`.
+    pub fn stepped(&self) -> bool {
+        self.failures > 0 && self.last > self.before
     }
 }
 
@@ -62,6 +88,19 @@ mod tests {
         b.reset();
         assert_eq!(b.fail(), ms(100));
         assert_eq!(b.fail(), ms(200));
+    }
+
+    #[test]
+    fn counts_failures_and_steps_until_the_cap() {
+        let mut b = Backoff::new(ms(100), ms(500));
+        assert!(!b.stepped());
+        let steps: Vec<bool> = (0..5).map(|_| (b.fail(), b.stepped()).1).collect();
+        assert_eq!(steps, [true, true, true, true, false]);
+        assert_eq!(b.failures(), 5);
+        b.reset();
+        assert_eq!(b.failures(), 0);
+        b.fail();
+        assert!(b.stepped());
     }
 
     #[test]

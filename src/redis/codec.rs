@@ -62,8 +62,15 @@ pub fn encode_command(
 pub enum Waiter {
     /// A caller's command.
     Caller(Tag),
-    /// The `SELECT` the link sends on connecting; callers never see its reply.
+    /// The `AUTH` the link sends on connecting; callers never see its reply.
+    Auth,
+    /// The `SELECT` the link sends on connecting (after `AUTH`); callers
+    /// never see its reply.
     Select,
+    /// The `PING` that ends the handshake: a link is up once Redis has
+    /// answered a command, so a Redis that refuses every command
+    /// (`NOAUTH`, `LOADING`, ...) never shows as up.
+    Ping,
 }
 
 /// The commands sent and not yet answered, oldest first. RESP2 answers
@@ -104,7 +111,7 @@ impl Pipeline {
             .drain(..)
             .filter_map(|(waiter, _)| match waiter {
                 Waiter::Caller(tag) => Some(tag),
-                Waiter::Select => None,
+                Waiter::Auth | Waiter::Select | Waiter::Ping => None,
             })
     }
 }

@@ -7,7 +7,7 @@ mod socket;
 
 use super::backoff::Backoff;
 use super::codec::{Decoder, EncodeError, Pipeline, Tag, Waiter, encode_command};
-use super::{Event, LinkConfig, LinkError, SendError, State, Why, url};
+use super::{Auth, Event, LinkConfig, LinkError, SendError, State, Why, url};
 use bytes::BytesMut;
 use mio::net::TcpStream;
 use mio::{Interest, Token};
@@ -29,8 +29,8 @@ enum Phase {
     Connecting {
         deadline: Instant,
     },
-    /// Connected; `SELECT` sent, its reply awaited.
-    Selecting {
+    /// Connected; `AUTH` and/or `SELECT` sent, their replies awaited.
+    Handshake {
         deadline: Instant,
     },
     Ready,
@@ -44,6 +44,16 @@ enum Phase {
 pub struct Link {
     addr: SocketAddr,
     db: u32,
+    /// Sent with `AUTH` first on every connection.
+    auth: Option<Auth>,
+    /// Replies of the handshake (`AUTH`, `SELECT`, `PING`) still awaited:
+    /// the link is ready when none is.
+    handshake: u8,
+    /// Since when the link is ready. One that stayed ready as long as the
+    /// longest wait has worked, and its next failure waits the shortest
+    /// again; one dropped sooner (a Redis that refuses writes: `READONLY`,
+    /// `OOM`) keeps backing off, so it is not retried ten times a second.
+    ready_since: Option<Instant>,
     config: LinkConfig,
     phase: Phase,
     /// The current socket; `None` while down.
@@ -61,7 +71,8 @@ pub struct Link {
     /// Encoded commands for the socket, written at the next flush.
     output: BytesMut,
     /// Commands sent before the link was ready. They must not reach Redis
-    /// before `SELECT` succeeded, or they would run in the wrong database.
+    /// before `AUTH` and `SELECT` succeeded, or they would be refused or
+    /// run in the wrong database.
     held: BytesMut,
     input: Decoder,
     pipeline: Pipeline,
@@ -73,25 +84,44 @@ pub struct Link {
 }
 
 impl Link {
-    /// Parses `redis://HOST:PORT[/DB]`, resolves the host (this blocks
-    /// when it is a name: call it at start-up, never in the loop) and
-    /// starts connecting to its first address.
+    /// Parses `redis://[[USER]:PASSWORD@]HOST:PORT[/DB]` and opens it
+    /// ([`Link::open`]).
     pub fn new(url: &str, config: LinkConfig, now: Instant) -> Result<Link, LinkError> {
         let url = url::parse(url).map_err(LinkError::Url)?;
+        Link::open(&url, config, now)
+    }
+
+    /// Resolves the URL's host (this blocks when it is a name: call it at
+    /// start-up, never in the loop) and starts connecting to its first
+    /// address, with the URL's credentials and database.
+    pub fn open(url: &url::RedisUrl, config: LinkConfig, now: Instant) -> Result<Link, LinkError> {
         let addr = (url.host.as_str(), url.port)
             .to_socket_addrs()
             .map_err(LinkError::Resolve)?
             .next()
             .ok_or_else(|| LinkError::Resolve(io::ErrorKind::NotFound.into()))?;
-        Ok(Link::connect(addr, url.db, config, now))
+        Ok(Link::start(addr, url.db, url.auth.clone(), config, now))
     }
 
-    /// Starts connecting to `addr`, using database `db` there.
+    /// Starts connecting to `addr`, using database `db` there, no `AUTH`.
     pub fn connect(addr: SocketAddr, db: u32, config: LinkConfig, now: Instant) -> Link {
+        Link::start(addr, db, None, config, now)
+    }
+
+    fn start(
+        addr: SocketAddr,
+        db: u32,
+        auth: Option<Auth>,
+        config: LinkConfig,
+        now: Instant,
+    ) -> Link {
         let backoff = Backoff::new(config.backoff_min, config.backoff_max);
         let mut link = Link {
             addr,
             db,
+            auth,
+            handshake: 0,
+            ready_since: None,
             config,
             phase: Phase::Down { retry_at: now },
             socket: None,
@@ -113,7 +143,7 @@ impl Link {
     /// Where the link is.
     pub fn state(&self) -> State {
         match self.phase {
-            Phase::Connecting { .. } | Phase::Selecting { .. } => State::Connecting,
+            Phase::Connecting { .. } | Phase::Handshake { .. } => State::Connecting,
             Phase::Ready => State::Ready,
             Phase::Down { retry_at } => State::Down { retry_at },
         }
@@ -122,6 +152,18 @@ impl Link {
     /// The Redis server's address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Attempts that failed in a row: connections that could not be made or
+    /// dropped before they had been ready for `backoff_max`.
+    pub fn failures(&self) -> u32 {
+        self.backoff.failures()
+    }
+
+    /// Whether the last failure's wait was longer than the one before, or
+    /// was the first: the waits grow, until they reach the longest.
+    pub fn backoff_stepped(&self) -> bool {
+        self.backoff.stepped()
     }
 
     /// Bytes of commands queued and not yet written (held ones included).
@@ -146,7 +188,7 @@ impl Link {
         let target = match self.phase {
             Phase::Down { .. } => return Err(SendError::Down),
             Phase::Ready => &mut self.output,
-            Phase::Connecting { .. } | Phase::Selecting { .. } => &mut self.held,
+            Phase::Connecting { .. } | Phase::Handshake { .. } => &mut self.held,
         };
         match encode_command(target, command, room) {
             Ok(_) => {
@@ -171,7 +213,7 @@ impl Link {
             return Some(self.events_since);
         }
         match self.phase {
-            Phase::Connecting { deadline } | Phase::Selecting { deadline } => Some(deadline),
+            Phase::Connecting { deadline } | Phase::Handshake { deadline } => Some(deadline),
             Phase::Ready => self
                 .pipeline
                 .oldest()
@@ -190,7 +232,7 @@ impl Link {
                 self.start_connect(now);
                 new_socket = self.socket.is_some();
             }
-            Phase::Connecting { deadline } | Phase::Selecting { deadline } if now >= deadline => {
+            Phase::Connecting { deadline } | Phase::Handshake { deadline } if now >= deadline => {
                 self.go_down(Why::ConnectTimeout, now);
             }
             Phase::Ready => {
@@ -216,6 +258,11 @@ impl Link {
         self.output = BytesMut::new();
         self.held = BytesMut::new();
         self.input.reset();
+        self.handshake = 0;
+        let stable = |at: Instant| now >= at + self.config.backoff_max;
+        if self.ready_since.take().is_some_and(stable) {
+            self.backoff.reset();
+        }
         if let Some(socket) = self.socket.take()
             && self.registered.is_some()
         {

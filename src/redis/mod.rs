@@ -4,6 +4,9 @@
 //!
 //! RESP is encoded and decoded by the sans-I/O `redis-protocol` crate
 //! (`codec.rs` keeps the buffers and the order; it parses nothing itself).
+//! `url.rs` reads the URL, `auth.rs` the credentials (URL or environment)
+//! that each connection sends with `AUTH`, and `down_log.rs` decides which
+//! failures of a link the log is told about.
 //! A [`Link`] owns one `mio` TCP socket, its output and input buffers, the
 //! commands waiting for replies, and a state: [`State::Connecting`],
 //! [`State::Ready`] or [`State::Down`] until a retry time, with exponential
@@ -35,7 +38,10 @@
 //! # How the loop drives a link
 //!
 //! 1. [`Link::new`] starts connecting; [`Link::register`] puts its socket
-//!    in the poll under the caller's token.
+//!    in the poll under the caller's token. Each connection first sends
+//!    `AUTH` (with credentials), `SELECT` (for a database other than 0)
+//!    and `PING`; the link is up once all three are answered, so a Redis
+//!    that refuses every command never shows as up.
 //! 2. On an event for that token: [`Link::on_ready`].
 //! 3. Each iteration, when [`Link::next_deadline`] is due:
 //!    [`Link::on_timer`] (connect and reply timeouts, reconnecting, and
@@ -56,15 +62,19 @@
 //! link reports each command it still owed a reply as [`Event::Lost`] (it
 //! may or may not have run), then [`Event::Down`], and reconnects by itself.
 
+mod auth;
 mod backoff;
 mod codec;
+mod down_log;
 mod link;
 mod url;
 
+pub use auth::{Auth, AuthError, PASSWORD_VAR, USERNAME_VAR, choose as choose_auth};
 pub use codec::{Tag, encode_command};
+pub use down_log::{DownLog, Line as DownLine};
 pub use link::Link;
 pub use redis_protocol::resp2::types::BytesFrame;
-pub use url::{DEFAULT_PORT, RedisUrl, UrlError, parse as parse_url};
+pub use url::{DEFAULT_PORT, RedisUrl, UrlError, parse as parse_url, redact as redact_url};
 
 use std::fmt;
 use std::io;
@@ -80,7 +90,7 @@ pub struct LinkConfig {
     /// Most bytes of one unfinished reply. Default 16 MiB: the engine
     /// bounds its reads with `COUNT`, so a reply this large is a mistake.
     pub max_input: usize,
-    /// How long connecting (and `SELECT`) may take. Default 3 s.
+    /// How long connecting (and `AUTH` and `SELECT`) may take. Default 3 s.
     pub connect_timeout: Duration,
     /// How long the oldest command may wait for its reply before the link
     /// is taken to be stalled and dropped. Default 10 s; a link used for
@@ -108,8 +118,8 @@ impl Default for LinkConfig {
 /// Where a link is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
-    /// Connecting, or waiting for `SELECT`: commands sent now are held and
-    /// go out once the link is ready.
+    /// Connecting, or waiting for `AUTH` and `SELECT`: commands sent now
+    /// are held and go out once the link is ready.
     Connecting,
     /// Connected; commands go out at the next flush.
     Ready,
@@ -123,7 +133,8 @@ pub enum State {
 /// What a link reports to the loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// Connected (and the database selected): the link is [`State::Ready`].
+    /// Connected (authenticated, the database selected): the link is
+    /// [`State::Ready`].
     Up,
     /// Redis answered the command sent with `tag`. An error reply
     /// (`-ERR ...`) is a frame like any other: [`BytesFrame::Error`].
@@ -149,7 +160,7 @@ pub enum Event {
 }
 
 /// Why a link went down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Why {
     /// The connection could not be made.
     ConnectFailed(io::ErrorKind),
@@ -161,10 +172,16 @@ pub enum Why {
     Io(io::ErrorKind),
     /// Redis sent bytes that are not RESP2.
     Protocol,
-    /// Redis sent a frame no command was waiting for.
+    /// Redis sent a frame no command was waiting for (and not an error).
     Unexpected,
-    /// `SELECT` was refused (no such database).
-    SelectRefused,
+    /// Redis answered with an error that no command can get past, given
+    /// whole: a refused `AUTH` (`WRONGPASS`), no `AUTH` where one is needed
+    /// (`NOAUTH`), protected mode (`DENIED`, sent unasked on connecting),
+    /// too many clients, `LOADING`, `READONLY` (a replica), `OOM`, ...
+    /// (see [`Why::from_error`]).
+    Refused(Box<str>),
+    /// `SELECT` was refused (no such database), with Redis's words.
+    SelectRefused(Box<str>),
     /// An unfinished reply passed `max_input`.
     InputTooLarge,
     /// A send would have passed `max_output`.
@@ -182,11 +199,38 @@ impl fmt::Display for Why {
             Why::Io(kind) => write!(f, "I/O error: {kind}"),
             Why::Protocol => f.write_str("not RESP2"),
             Why::Unexpected => f.write_str("a reply nobody asked for"),
-            Why::SelectRefused => f.write_str("SELECT refused"),
+            Why::Refused(error) => write!(f, "Redis replied {error}"),
+            Why::SelectRefused(error) => write!(f, "SELECT refused: {error}"),
             Why::InputTooLarge => f.write_str("reply too large"),
             Why::OutputFull => f.write_str("output buffer full: Redis is not reading"),
             Why::ReplyTimeout => f.write_str("no reply in time"),
         }
+    }
+}
+
+/// Error replies that mean the connection is of no use as it is: every
+/// command would get the same answer. The first word of the error, as
+/// Redis sends it.
+const FATAL_ERRORS: [&str; 9] = [
+    "NOAUTH",     // AUTH needed and not (or not yet) given
+    "WRONGPASS",  // AUTH refused
+    "NOPERM",     // the ACL user may not run a command the engine needs
+    "DENIED",     // protected mode: no password and not from loopback
+    "LOADING",    // Redis is loading its data set
+    "MASTERDOWN", // a replica cut from its master
+    "READONLY",   // a replica: writes refused
+    "OOM",        // maxmemory reached with a no-eviction policy
+    "MISCONF",    // persistence failing: writes refused
+];
+
+impl Why {
+    /// An error reply as the reason a link goes down, if it is one of
+    /// those that no command gets past.
+    pub fn from_error(error: &str) -> Option<Why> {
+        let code = error.split(' ').next().unwrap_or("");
+        FATAL_ERRORS
+            .contains(&code)
+            .then(|| Why::Refused(error.into()))
     }
 }
 
@@ -224,3 +268,26 @@ impl fmt::Display for LinkError {
 }
 
 impl std::error::Error for LinkError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fatal_errors_are_named_whole_and_others_are_replies() {
+        for error in [
+            "NOAUTH Authentication required.",
+            "WRONGPASS invalid username-password pair or user is disabled.",
+            "DENIED Redis is running in protected mode",
+            "LOADING Redis is loading the dataset in memory",
+            "READONLY You can't write against a read only replica.",
+            "OOM command not allowed when used memory > 'maxmemory'.",
+        ] {
+            let why = Why::from_error(error).expect(error);
+            assert_eq!(why.to_string(), format!("Redis replied {error}"));
+        }
+        for error in ["ERR unknown command", "WRONGTYPE Operation", "OOMX", ""] {
+            assert_eq!(Why::from_error(error), None, "{error}");
+        }
+    }
+}

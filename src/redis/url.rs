@@ -1,5 +1,8 @@
-//! `redis://HOST:PORT[/DB]` into its parts. Pure: no name is resolved here.
+//! `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` into its parts. Pure: no
+//! name is resolved here.
 
+use super::auth::Auth;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The port Redis listens on unless told otherwise.
@@ -15,6 +18,19 @@ pub struct RedisUrl {
     /// The logical database, selected with `SELECT` on every new
     /// connection when it is not 0 (a new connection starts on 0).
     pub db: u32,
+    /// Sent with `AUTH` on every new connection, before `SELECT`.
+    pub auth: Option<Auth>,
+}
+
+impl RedisUrl {
+    /// `HOST:PORT` (`[V6]:PORT`), for the log: never the credentials.
+    pub fn host_port(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
 }
 
 /// Why a URL was refused. Each names the part that is wrong.
@@ -22,8 +38,8 @@ pub struct RedisUrl {
 pub enum UrlError {
     /// It does not start with `redis://` (`rediss://`, TLS, is not supported).
     Scheme,
-    /// It has `user:password@`; `AUTH` is not supported yet, and a password
-    /// silently ignored would be worse than a refusal.
+    /// Its `...@` is not `[USER]:PASSWORD` with a password, or a `%` in it
+    /// is not followed by two hex digits, or decodes to no UTF-8.
     Credentials,
     /// The host is empty or malformed (an IPv6 address needs brackets).
     Host,
@@ -39,7 +55,9 @@ impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             UrlError::Scheme => "a Redis URL starts with redis://",
-            UrlError::Credentials => "credentials in a Redis URL are not supported",
+            UrlError::Credentials => {
+                "credentials in a Redis URL are [USER]:PASSWORD@, percent-encoded"
+            }
             UrlError::Host => "bad host in Redis URL",
             UrlError::Port => "bad port in Redis URL (1-65535)",
             UrlError::Db => "bad database number in Redis URL",
@@ -50,13 +68,28 @@ impl fmt::Display for UrlError {
 
 impl std::error::Error for UrlError {}
 
+/// The URL with its password masked (`redis://app:***@host:6379/0`), so it
+/// can be logged.
 impl fmt::Display for RedisUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.host.contains(':') {
-            write!(f, "redis://[{}]:{}/{}", self.host, self.port, self.db)
-        } else {
-            write!(f, "redis://{}:{}/{}", self.host, self.port, self.db)
+        f.write_str("redis://")?;
+        if let Some(auth) = &self.auth {
+            write!(f, "{}:***@", auth.username.as_deref().unwrap_or(""))?;
         }
+        write!(f, "{}/{}", self.host_port(), self.db)
+    }
+}
+
+/// `url` with whatever is between `://` and the last `@` of its authority
+/// replaced by `***`: for naming a URL that did not parse in an error.
+pub fn redact(url: &str) -> Cow<'_, str> {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return Cow::Borrowed(url);
+    };
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    match url[start..end].rfind('@') {
+        Some(at) => Cow::Owned(format!("{}***{}", &url[..start], &url[start + at..])),
+        None => Cow::Borrowed(url),
     }
 }
 
@@ -68,8 +101,11 @@ impl std::str::FromStr for RedisUrl {
     }
 }
 
-/// Parses `redis://HOST[:PORT][/DB]`. HOST is a name, an IPv4 address or
-/// a bracketed IPv6 address; the scheme is matched without regard to case.
+/// Parses `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`. HOST is a name, an
+/// IPv4 address or a bracketed IPv6 address; the scheme is matched without
+/// regard to case. USER and PASSWORD are percent-decoded (a `/`, `%`, `?`
+/// or `#` in them must be written `%2F`, `%25`, `%3F`, `%23`); a
+/// password alone is written `:PASSWORD@`, as in `redis-cli -u`.
 pub fn parse(url: &str) -> Result<RedisUrl, UrlError> {
     let scheme = "redis://";
     if url.len() < scheme.len() || !url[..scheme.len()].eq_ignore_ascii_case(scheme) {
@@ -80,9 +116,10 @@ pub fn parse(url: &str) -> Result<RedisUrl, UrlError> {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
         None => (rest, None),
     };
-    if authority.contains('@') {
-        return Err(UrlError::Credentials);
-    }
+    let (auth, authority) = match authority.rfind('@') {
+        Some(at) => (Some(credentials(&authority[..at])?), &authority[at + 1..]),
+        None => (None, authority),
+    };
     let (host, port) = split_host_port(authority)?;
     let db = match path {
         None | Some("") => 0,
@@ -93,7 +130,39 @@ pub fn parse(url: &str) -> Result<RedisUrl, UrlError> {
         host: host.to_owned(),
         port,
         db,
+        auth,
     })
+}
+
+/// `[USER]:PASSWORD`, percent-decoded; the password may not be empty.
+fn credentials(userinfo: &str) -> Result<Auth, UrlError> {
+    let (user, password) = userinfo.split_once(':').ok_or(UrlError::Credentials)?;
+    let password = percent_decode(password).ok_or(UrlError::Credentials)?;
+    if password.is_empty() {
+        return Err(UrlError::Credentials);
+    }
+    let username = match percent_decode(user).ok_or(UrlError::Credentials)? {
+        user if user.is_empty() => None,
+        user => Some(user),
+    };
+    Ok(Auth { username, password })
+}
+
+/// `%XX` into the byte it stands for; `None` for a bad escape or bytes
+/// that are not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hex = [bytes.next()?, bytes.next()?];
+            let hex = std::str::from_utf8(&hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// `HOST`, `HOST:PORT`, `[V6]` or `[V6]:PORT`.
@@ -145,6 +214,7 @@ mod tests {
             host: host.to_owned(),
             port,
             db,
+            auth: None,
         }
     }
 
@@ -180,7 +250,6 @@ mod tests {
         assert_eq!(parse("rediss://h:1"), Err(UrlError::Scheme));
         assert_eq!(parse("http://h:1"), Err(UrlError::Scheme));
         assert_eq!(parse("h:6379"), Err(UrlError::Scheme));
-        assert_eq!(parse("redis://:secret@h:1"), Err(UrlError::Credentials));
         assert_eq!(parse("redis://"), Err(UrlError::Host));
         assert_eq!(parse("redis://:6379"), Err(UrlError::Host));
         assert_eq!(parse("redis://h h:1"), Err(UrlError::Host));
@@ -207,5 +276,44 @@ mod tests {
             assert_eq!(parsed.to_string(), s);
             assert_eq!(parsed.to_string().parse(), Ok(parsed));
         }
+    }
+
+    #[test]
+    fn credentials_are_decoded_and_never_displayed() {
+        let with = |user: Option<&str>, pass: &str| {
+            let mut u = url("h", 1, 2);
+            u.auth = Some(Auth {
+                username: user.map(str::to_owned),
+                password: pass.to_owned(),
+            });
+            u
+        };
+        assert_eq!(parse("redis://:secret@h:1/2"), Ok(with(None, "secret")));
+        assert_eq!(
+            parse("redis://app:s%2Fe%40c%25@h:1/2"),
+            Ok(with(Some("app"), "s/e@c%"))
+        );
+        assert_eq!(parse("redis://app:a@b@h:1/2"), Ok(with(Some("app"), "a@b")));
+        for bad in [
+            "redis://secret@h:1",
+            "redis://app:@h:1",
+            "redis://:%zz@h:1",
+            "redis://:%4@h:1",
+            "redis://:%ff@h:1",
+        ] {
+            assert_eq!(parse(bad), Err(UrlError::Credentials), "{bad}");
+        }
+        let shown = parse("redis://app:hunter2@h:1/2").unwrap().to_string();
+        assert_eq!(shown, "redis://app:***@h:1/2");
+        let shown = parse("redis://:hunter2@[::1]:1/2").unwrap().to_string();
+        assert_eq!(shown, "redis://:***@[::1]:1/2");
+    }
+
+    #[test]
+    fn redact_hides_whatever_precedes_the_at() {
+        assert_eq!(redact("redis://:pw@h:1/x"), "redis://***@h:1/x");
+        assert_eq!(redact("redis://u:p@w@h"), "redis://***@h");
+        assert_eq!(redact("redis://h:1/a@b"), "redis://h:1/a@b");
+        assert_eq!(redact("nonsense"), "nonsense");
     }
 }

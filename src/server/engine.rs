@@ -28,9 +28,11 @@ mod wire;
 use super::{Server, Slot};
 use crate::chat::{Claimed, RoomEvent, RoomNames};
 use crate::metrics::RedisCounts;
-use crate::redis::{BytesFrame, Event, Link, LinkConfig, State, Tag};
+use crate::redis::{
+    BytesFrame, DownLine, DownLog, Event, Link, LinkConfig, RedisUrl, State, Tag, Why,
+};
 use bytes::Bytes;
-use log::info;
+use log::{info, warn};
 use mio::Token;
 use std::collections::HashMap;
 use std::io;
@@ -96,6 +98,10 @@ pub(super) struct Engine {
     seq: u64,
     /// Heartbeats, registration, claims: see `store.rs`.
     store: store::Store,
+    /// `HOST:PORT` of Redis, for the log.
+    redis_at: String,
+    /// Which failures of each link are logged: [`Role::Commands`] first.
+    down_logs: [DownLog; 2],
     /// Events of a link, reused.
     events: Vec<Event>,
 }
@@ -104,14 +110,14 @@ impl Engine {
     /// Starts both links to `url` (resolving its host, which may block:
     /// at start-up only).
     pub(super) fn new(
-        url: &str,
+        url: &RedisUrl,
         node: u16,
         node_timeout: Duration,
         now: Instant,
     ) -> io::Result<Engine> {
         let invalid = |e| io::Error::new(io::ErrorKind::InvalidInput, format!("--redis: {e}"));
-        let commands = Link::new(url, LinkConfig::default(), now).map_err(invalid)?;
-        let reader = Link::new(url, LinkConfig::default(), now).map_err(invalid)?;
+        let commands = Link::open(url, LinkConfig::default(), now).map_err(invalid)?;
+        let reader = Link::open(url, LinkConfig::default(), now).map_err(invalid)?;
         Ok(Engine {
             node,
             commands,
@@ -123,6 +129,8 @@ impl Engine {
             rooms_changed: false,
             seq: 0,
             store: store::Store::new(node_timeout, now),
+            redis_at: url.host_port(),
+            down_logs: Default::default(),
             events: Vec::new(),
         })
     }
@@ -139,6 +147,31 @@ impl Engine {
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// Logs a link's failure, if [`DownLog`] says it is due: the first
+    /// says whether a working link dropped or Redis cannot be reached,
+    /// later ones count the attempts. While the commands link is not
+    /// ready, the reader's failures are the same outage and are not told
+    /// twice.
+    fn log_down(&mut self, role: Role, why: &Why, now: Instant) {
+        let link = match role {
+            Role::Commands => &self.commands,
+            Role::Reader if self.commands.state() != State::Ready => return,
+            Role::Reader => &self.reader,
+        };
+        let (failures, stepped) = (link.failures(), link.backoff_stepped());
+        let Some(line) = self.down_logs[role as usize].failed(failures, stepped, now) else {
+            return;
+        };
+        let at = &self.redis_at;
+        match line {
+            DownLine::Dropped => warn!("redis: {role:?} link to {at} down: {why}; retrying"),
+            DownLine::Unreachable => warn!("cannot reach Redis at {at}: {why}; retrying"),
+            DownLine::Still => {
+                warn!("still cannot reach Redis at {at} after {failures} attempts: {why}")
+            }
+        }
     }
 
     fn link(&mut self, role: Role) -> &mut Link {
@@ -264,8 +297,10 @@ impl Server {
         for event in events.drain(..) {
             match (event, role) {
                 (Event::Up, _) => {
-                    info!("redis: {role:?} link up");
                     if let Some(engine) = self.engine.as_mut() {
+                        if engine.down_logs[role as usize].up() {
+                            info!("redis: {role:?} link up ({})", engine.redis_at);
+                        }
                         match role {
                             Role::Commands => engine.store.up_since = Some(self.now.instant),
                             Role::Reader => engine.check_gap = engine.last_id.is_some(),
@@ -273,9 +308,9 @@ impl Server {
                     }
                 }
                 (Event::Down { why, .. }, _) => {
-                    conn_log!(self, Warn, "redis: {role:?} link down: {why}");
                     self.redis_counts().reconnects += 1;
                     if let Some(engine) = self.engine.as_mut() {
+                        engine.log_down(role, &why, self.now.instant);
                         match role {
                             Role::Commands => engine.store.down(),
                             Role::Reader => engine.reading = false,

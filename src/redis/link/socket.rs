@@ -108,13 +108,22 @@ impl Link {
                 self.registered = None;
                 let deadline = now + self.config.connect_timeout;
                 self.phase = Phase::Connecting { deadline };
+                // Neither can fail: a few arguments, and all the room there is.
+                if let Some(auth) = &self.auth {
+                    let _ = encode_command(&mut self.output, &auth.command(), usize::MAX);
+                    self.pipeline.push(Waiter::Auth, now);
+                    self.handshake += 1;
+                }
                 if self.db != 0 {
                     let db = self.db.to_string();
-                    // Cannot fail: two short arguments, and all the room there is.
                     let _ =
                         encode_command(&mut self.output, &[b"SELECT", db.as_bytes()], usize::MAX);
                     self.pipeline.push(Waiter::Select, now);
+                    self.handshake += 1;
                 }
+                let _ = encode_command(&mut self.output, &[b"PING"], usize::MAX);
+                self.pipeline.push(Waiter::Ping, now);
+                self.handshake += 1;
             }
             Err(e) => self.go_down(Why::ConnectFailed(e.kind()), now),
         }
@@ -143,8 +152,8 @@ impl Link {
             let _ = socket.set_nodelay(true);
         }
         match self.phase {
-            Phase::Connecting { deadline } if self.db != 0 => {
-                self.phase = Phase::Selecting { deadline }
+            Phase::Connecting { deadline } if self.handshake > 0 => {
+                self.phase = Phase::Handshake { deadline }
             }
             _ => self.become_ready(now),
         }
@@ -152,7 +161,7 @@ impl Link {
 
     fn become_ready(&mut self, now: Instant) {
         self.phase = Phase::Ready;
-        self.backoff.reset();
+        self.ready_since = Some(now);
         self.output.extend_from_slice(&self.held);
         self.held = BytesMut::new();
         self.push(Event::Up, now);
@@ -195,11 +204,37 @@ impl Link {
                 Ok(None) => return,
                 Err(_) => return self.go_down(Why::Protocol, now),
             };
-            match self.pipeline.answer() {
-                Some(Waiter::Caller(tag)) => self.push(Event::Reply { tag, frame }, now),
-                Some(Waiter::Select) if is_ok(&frame) => self.become_ready(now),
-                Some(Waiter::Select) => self.go_down(Why::SelectRefused, now),
-                None => self.go_down(Why::Unexpected, now),
+            let error = match &frame {
+                BytesFrame::Error(e) => Some(e.to_string()),
+                _ => None,
+            };
+            // An error no command gets past takes the link down, named.
+            if let Some(why) = error.as_deref().and_then(Why::from_error) {
+                if let Some(Waiter::Caller(tag)) = self.pipeline.answer() {
+                    self.push(Event::Lost { tag }, now);
+                }
+                return self.go_down(why, now);
+            }
+            match (self.pipeline.answer(), error) {
+                (Some(Waiter::Caller(tag)), _) => self.push(Event::Reply { tag, frame }, now),
+                (Some(Waiter::Auth | Waiter::Select | Waiter::Ping), None) if is_ok(&frame) => {
+                    self.handshake = self.handshake.saturating_sub(1);
+                    if self.handshake == 0 {
+                        self.become_ready(now);
+                    }
+                }
+                (Some(Waiter::Auth | Waiter::Ping), error) => {
+                    let error = error.unwrap_or_else(|| format!("{frame:?}"));
+                    self.go_down(Why::Refused(error.into()), now);
+                }
+                (Some(Waiter::Select), error) => {
+                    let error = error.unwrap_or_else(|| format!("{frame:?}"));
+                    self.go_down(Why::SelectRefused(error.into()), now);
+                }
+                // Sent unasked, as Redis does on connecting when it will
+                // not serve the client ("max number of clients reached").
+                (None, Some(error)) => self.go_down(Why::Refused(error.into()), now),
+                (None, None) => self.go_down(Why::Unexpected, now),
             }
         }
     }
@@ -227,7 +262,7 @@ impl Link {
     }
 }
 
-/// Whether `frame` is `+OK`.
+/// Whether `frame` is `+OK` (or `+PONG`).
 fn is_ok(frame: &BytesFrame) -> bool {
-    matches!(frame, BytesFrame::SimpleString(s) if &s[..] == b"OK")
+    matches!(frame, BytesFrame::SimpleString(s) if &s[..] == b"OK" || &s[..] == b"PONG")
 }
