@@ -1348,8 +1348,10 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 /// What the server says, to a client that speaks no telnet, on connect, at
 /// a registered name, and to `/quit`.
 const GREETING: &str = "Welcome to linechat!\r\nEnter your name: ";
-const TYPING_SHOWS: &str = "*** Your client shows what you type: mind who can see your screen\r\n";
-const PASSWORD_PROMPT: &str = "Password: ";
+/// The offer to hide typing (`IAC WILL ECHO`), a carriage return, the
+/// prompt; the generator sends its password before the server would tell
+/// it that its typing shows.
+const PASSWORD_PROMPT: &[u8] = b"\xff\xfb\x01\rPassword: ";
 const BYE: &[u8] = b"*** Bye!\r\n";
 
 /// The password logins of L2's login loops during one fanout run.
@@ -1545,8 +1547,8 @@ struct Login {
 }
 
 /// Logs in as `name` with `password` until `stop`: each time connect, the
-/// name, the password prompt (after the notice that the client shows what
-/// it types), the password, the welcome, `/quit`, `*** Bye!` and the close.
+/// name, the password prompt (with the offer to hide typing, left
+/// unanswered), the password, the welcome, `/quit`, `*** Bye!` and the close.
 /// The first unexpected reply, or none within [`STEP_TIMEOUT`], ends it
 /// with an error.
 fn login_loop(
@@ -1562,8 +1564,7 @@ fn login_loop(
             let mut c = LineClient::connect(addr)?;
             c.expect(GREETING)?;
             c.send(&format!("{name}\n"))?;
-            c.expect(TYPING_SHOWS)?;
-            c.expect(PASSWORD_PROMPT)?;
+            c.expect_bytes(PASSWORD_PROMPT)?;
             c.send(&format!("{password}\n"))?;
             c.welcome(name)?;
             let login = Login {
@@ -1658,7 +1659,11 @@ impl LineClient {
 
     /// Exactly `want` next, nothing else first.
     fn expect(&mut self, want: &str) -> Result<(), String> {
-        let want = want.as_bytes();
+        self.expect_bytes(want.as_bytes())
+    }
+
+    /// Expects exactly `want` next (bytes that need not be text).
+    fn expect_bytes(&mut self, want: &[u8]) -> Result<(), String> {
         let until = Instant::now() + STEP_TIMEOUT;
         loop {
             let n = self.buf.len().min(want.len());

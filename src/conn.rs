@@ -169,6 +169,9 @@ pub struct Conn {
     pub closing: Option<Farewell>,
     /// Line budget for flood control.
     pub bucket: TokenBucket,
+    /// Asked to hide typing (a password prompt) and no line since: see
+    /// [`Conn::take_typing_notice`].
+    typing_notice_due: bool,
 }
 
 impl Conn {
@@ -208,6 +211,7 @@ impl Conn {
             paused: false,
             closing: None,
             bucket: TokenBucket::full(rate, now),
+            typing_notice_due: false,
         })
     }
 
@@ -249,7 +253,12 @@ impl Conn {
         max_line: usize,
         line: &mut String,
     ) -> Option<Frame> {
-        self.reader.next_line(input, max_line, line)
+        let frame = self.reader.next_line(input, max_line, line);
+        if frame.is_some() {
+            // Typed already: a notice now would land after the line.
+            self.typing_notice_due = false;
+        }
+        frame
     }
 
     /// Input held in the server: an unfinished line, and lines left over.
@@ -277,23 +286,37 @@ impl Conn {
         self.out.len()
     }
 
-    /// Whether the client speaks telnet (it has negotiated), not raw `nc`.
-    pub fn speaks_telnet(&self) -> bool {
-        match &self.transport {
-            Transport::Telnet { telnet, .. } | Transport::Tls { telnet, .. } => {
-                telnet.spoke_telnet()
-            }
+    fn telnet(&mut self) -> &mut Telnet {
+        match &mut self.transport {
+            Transport::Telnet { telnet, .. } | Transport::Tls { telnet, .. } => telnet,
         }
     }
 
-    /// The telnet bytes that make the server echo (`hide`: the client stops
-    /// showing what is typed) or stop echoing.
-    pub fn offer_echo(&mut self, hide: bool) -> [u8; 3] {
-        match &mut self.transport {
-            Transport::Telnet { telnet, .. } | Transport::Tls { telnet, .. } => {
-                telnet.offer_echo(hide)
-            }
-        }
+    /// The telnet offer to echo that hides what the user types next (see
+    /// [`Telnet::hide_typing`]); from now until a line arrives, the client
+    /// is owed the notice that its typing shows, should it not agree.
+    pub fn hide_typing(&mut self) -> &'static [u8] {
+        self.typing_notice_due = true;
+        self.telnet().hide_typing()
+    }
+
+    /// The telnet bytes that show typing again, and whether it was hidden
+    /// (see [`Telnet::show_typing`]).
+    pub fn show_typing(&mut self) -> (&'static [u8], bool) {
+        self.typing_notice_due = false;
+        self.telnet().show_typing()
+    }
+
+    /// Whether the client agreed to hide what its user types.
+    pub fn typing_hidden(&mut self) -> bool {
+        self.telnet().typing_hidden()
+    }
+
+    /// Whether the client must now be told that its typing shows: it was
+    /// asked to hide it, has not agreed, and has typed nothing since. Once
+    /// only.
+    pub fn take_typing_notice(&mut self) -> bool {
+        std::mem::take(&mut self.typing_notice_due) && !self.typing_hidden()
     }
 
     /// Whether the transport has bytes of its own to write (TLS records,

@@ -27,11 +27,6 @@ fn start(dir: &std::path::Path) -> (ServerProcess, std::net::SocketAddr) {
     )
 }
 
-/// What a client that speaks no telnet (like `nc`, or these tests) is
-/// told before its first password prompt.
-const TYPING_SHOWS: &str =
-    "*** Your client shows what you type: mind who can see your screen\r\nPassword: ";
-
 /// Registers `name` with `password` and waits for the confirmation.
 fn register(client: &mut Client, name: &str, password: &str) {
     client.send(&format!("/register {password}\n"));
@@ -58,7 +53,7 @@ fn a_registered_name_asks_for_its_password() {
     let mut again = Client::connect(addr);
     again.expect(GREETING);
     again.send("ALICE\n");
-    again.expect(TYPING_SHOWS);
+    again.expect_password_prompt();
     // While the password is asked for, nobody else gets the name.
     let mut other = Client::connect(addr);
     other.expect(GREETING);
@@ -82,7 +77,7 @@ fn three_wrong_passwords_close_the_connection() {
     let mut guess = Client::connect(addr);
     guess.expect(GREETING);
     guess.send("alice\n");
-    guess.expect(TYPING_SHOWS);
+    guess.expect_password_prompt();
     for attempt in ["wrong1", "wrong2"] {
         guess.send(&format!("{attempt}\n"));
         guess.expect("*** Wrong password, try again\r\nPassword: ");
@@ -151,7 +146,7 @@ fn the_store_survives_kill_9_during_register() {
     let mut again = Client::connect(addr);
     again.expect(GREETING);
     again.send("kept\n");
-    again.expect(TYPING_SHOWS);
+    again.expect_password_prompt();
     again.send("pw\n");
     again.expect_line("*** Welcome, kept! #lobby: 1 online: kept");
     // Each interrupted name is either registered or free: never an error.
@@ -159,9 +154,9 @@ fn the_store_survives_kill_9_during_register() {
         let mut probe = Client::connect(addr);
         probe.expect(GREETING);
         probe.send(&format!("u{round}\n"));
-        let reply = probe.line();
+        let reply = probe.line_or_prompt(util::PASSWORD_PROMPT);
         assert!(
-            reply == TYPING_SHOWS.lines().next().unwrap()
+            reply == String::from_utf8_lossy(util::PASSWORD_PROMPT)
                 || reply.starts_with(&format!("*** Welcome, u{round}! ")),
             "{reply:?}"
         );
@@ -189,7 +184,7 @@ fn passwords_change_and_names_unregister() {
     let mut again = Client::connect(addr);
     again.expect(GREETING);
     again.send("alice\n");
-    again.expect(TYPING_SHOWS);
+    again.expect_password_prompt();
     again.send("first\n");
     again.expect("*** Wrong password, try again\r\nPassword: ");
     again.send("second\n");
@@ -220,7 +215,7 @@ fn wrong_passwords_lock_the_name() {
     let mut first = Client::connect(addr);
     first.expect(GREETING);
     first.send("alice\n");
-    first.expect(TYPING_SHOWS);
+    first.expect_password_prompt();
     for _ in 0..2 {
         attempt(&mut first, "wrong");
         first.expect("*** Wrong password, try again\r\nPassword: ");
@@ -230,7 +225,7 @@ fn wrong_passwords_lock_the_name() {
     let mut second = Client::connect(addr);
     second.expect(GREETING);
     second.send("alice\n");
-    second.expect(TYPING_SHOWS);
+    second.expect_password_prompt();
     attempt(&mut second, "wrong");
     second.expect("*** Wrong password, try again\r\nPassword: ");
     attempt(&mut second, "wrong");
@@ -264,11 +259,77 @@ fn telnet_hides_the_password() {
     telnet.expect(GREETING);
     telnet.expect_bytes(&[IAC, 254, 3]); // Refused, as every option is.
     telnet.send("alice\n");
-    telnet.expect_bytes(&[IAC, 251, 1]); // WILL ECHO
-    telnet.expect("Password: ");
+    telnet.expect_password_prompt(); // IAC WILL ECHO, CR, "Password: "
     telnet.send_bytes(&[IAC, 253, 1]); // DO ECHO: accepted, not answered.
     telnet.send("pw\n");
     telnet.expect_bytes(&[IAC, 252, 1]); // WONT ECHO
     telnet.expect("\r\n*** Welcome, alice! #lobby: 1 online: alice\r\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A telnet that negotiates nothing until the server does (inetutils
+/// telnet on a port other than 23) is offered ECHO at the password prompt;
+/// once it agrees, nothing of what it types comes back, it is not told that
+/// its typing shows, and the password logs it in.
+#[test]
+fn a_telnet_that_waits_for_the_server_hides_the_password() {
+    const IAC: u8 = 255;
+    let dir = temp_dir("silent");
+    let (_server, addr) = start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    register(&mut alice, "alice", "pw");
+    alice.send("/quit\n");
+    alice.expect_line("*** Bye!");
+    let mut telnet = Client::connect(addr);
+    telnet.expect(GREETING);
+    telnet.send("alice\n");
+    telnet.expect_bytes(&[IAC, 251, 1]); // WILL ECHO, though it spoke no telnet
+    telnet.expect("\rPassword: ");
+    // What inetutils telnet answers: DO ECHO, and its own wishes.
+    telnet.send_bytes(&[IAC, 253, 1, IAC, 253, 3]);
+    telnet.expect_bytes(&[IAC, 252, 3]); // SGA refused; DO ECHO taken silently.
+    // Past the wait for an answer, the agreed client is told nothing.
+    let wait = Duration::from_millis(1500);
+    telnet.stream.set_read_timeout(Some(wait)).unwrap();
+    let mut byte = [0u8; 1];
+    let quiet = std::io::Read::read(&mut telnet.stream, &mut byte);
+    assert!(quiet.is_err(), "the server sent {quiet:?} {byte:?}");
+    telnet
+        .stream
+        .set_read_timeout(Some(util::READ_TIMEOUT))
+        .unwrap();
+    telnet.send("pw\r\n");
+    // No echo of the password: the withdrawal, the line end, the welcome.
+    telnet.expect_bytes(&[IAC, 252, 1]); // WONT ECHO
+    telnet.expect("\r\n*** Welcome, alice! #lobby: 1 online: alice\r\n");
+    // DONT ECHO agrees to the withdrawal: it is not answered.
+    telnet.send_bytes(&[IAC, 254, 1]);
+    telnet.send("/who\n");
+    let who = telnet.line();
+    assert!(who.starts_with("*** 1 online: alice (idle "), "{who:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A client that never answers the offer (a raw `nc`) is told, after a
+/// short wait, that its typing shows, over the prompt, which follows again;
+/// after the password it is sent no telnet bytes (no `IAC WONT ECHO`, which
+/// it would show) and no extra line end.
+#[test]
+fn a_client_that_never_answers_is_told_its_typing_shows() {
+    let dir = temp_dir("nc");
+    let (_server, addr) = start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    register(&mut alice, "alice", "pw");
+    alice.send("/quit\n");
+    alice.expect_line("*** Bye!");
+    let mut nc = Client::connect(addr);
+    nc.expect(GREETING);
+    nc.send("alice\n");
+    nc.expect_password_prompt();
+    nc.expect("\r*** Your client shows what you type: mind who can see your screen\r\nPassword: ");
+    nc.send("pw\n");
+    nc.expect_line("*** Welcome, alice! #lobby: 1 online: alice");
     let _ = std::fs::remove_dir_all(&dir);
 }

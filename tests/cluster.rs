@@ -716,8 +716,7 @@ fn registered_names_are_shared() {
     let mut again = Client::connect(b.addr);
     again.expect(util::GREETING);
     again.send("alice\n");
-    again.expect_line("*** Your client shows what you type: mind who can see your screen");
-    again.expect("Password: ");
+    again.expect_password_prompt();
     again.send("pw\n");
     again.expect_line("*** Welcome, alice! #lobby: 2 online: alice, watch");
     let mut carol = mark(&a, "carol", &mut again);

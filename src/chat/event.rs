@@ -258,8 +258,9 @@ pub enum Delivery {
     },
     /// What `local` types is hidden (a password follows), still hidden
     /// after a line (its Enter showed no line end), or shown again: a
-    /// telnet client is asked to stop (or start again) echoing; a raw `nc`
-    /// cannot be, and is told once that its typing shows.
+    /// client is asked (in telnet) to stop (or start again) echoing; one
+    /// that does not agree, such as a raw `nc`, is told once that its
+    /// typing shows.
     Typing(Local, Typing),
     /// Close this connection (late, after the batch); the reactor then calls
     /// [`Chat::close`](super::Chat::close) for its last words.

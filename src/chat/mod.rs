@@ -40,6 +40,7 @@ pub mod rooms;
 mod session;
 mod shared;
 
+pub use accounts::PASSWORD_PROMPT;
 pub use event::{
     Answer, Ask, Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent,
     RoomId, RoomNames, Secret, Typing, node_of,

@@ -43,17 +43,34 @@ pub struct Telnet {
     refused: Option<Box<[u64; 8]>>,
     /// Commands seen since [`take_commands`](Self::take_commands).
     commands: u32,
-    /// Whether the client has sent any telnet command: a telnet client, not
-    /// a raw `nc`.
-    spoke_telnet: bool,
-    /// Whether the server offered to echo (`IAC WILL ECHO`, while a
-    /// password is typed): the client's DO or DONT ECHO is then the answer
-    /// to that offer, not a request to refuse.
-    echo_offered: bool,
+    /// Where the server's side of the ECHO option stands.
+    echo: Echo,
+    /// An offer to echo was withdrawn before the client answered it: a
+    /// `DO ECHO` that comes now is that late answer, and is refused even if
+    /// `DO ECHO` was refused before, so the client echoes again.
+    echo_late: bool,
 }
 
 /// The ECHO option (RFC 857).
 const ECHO: u8 = 1;
+
+/// The server's side of the ECHO option, kept as RFC 1143's Q method does
+/// (without its queue). The server offers to echo only while a password is
+/// typed, and echoes nothing: a client that agrees stops showing what its
+/// user types.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Echo {
+    /// Not echoing (RFC 1143's NO).
+    #[default]
+    Off,
+    /// `IAC WILL ECHO` sent, no answer yet (WANTYES). A raw `nc` never
+    /// answers.
+    Offered,
+    /// The client answered `DO ECHO`: its typing is hidden (YES).
+    On,
+    /// `IAC WONT ECHO` sent, its `DONT` not yet seen (WANTNO).
+    Withdrawn,
+}
 
 impl Telnet {
     /// Telnet commands seen since the last call, for the flood budget.
@@ -61,16 +78,67 @@ impl Telnet {
         std::mem::take(&mut self.commands)
     }
 
-    /// Whether the client speaks telnet (it has sent a telnet command).
-    pub fn spoke_telnet(&self) -> bool {
-        self.spoke_telnet
+    /// The bytes that offer to echo (`IAC WILL ECHO`), so that a client
+    /// that agrees stops showing what its user types; nothing if the offer
+    /// stands or was taken already. Sent whether or not the client has
+    /// spoken telnet: telnet on a port other than 23 negotiates nothing
+    /// until the server does.
+    pub fn hide_typing(&mut self) -> &'static [u8] {
+        match self.echo {
+            Echo::Off | Echo::Withdrawn => {
+                self.echo = Echo::Offered;
+                &[IAC, WILL, ECHO]
+            }
+            Echo::Offered | Echo::On => &[],
+        }
     }
 
-    /// The bytes that offer (`hide`: the server will echo, so the client
-    /// stops echoing what is typed) or withdraw the server's echo.
-    pub fn offer_echo(&mut self, hide: bool) -> [u8; 3] {
-        self.echo_offered = hide;
-        [IAC, if hide { WILL } else { WONT }, ECHO]
+    /// The bytes that withdraw the offer to echo, and whether the client's
+    /// typing was hidden until now (its Enter then showed no line end).
+    /// Only a client that agreed is told `IAC WONT ECHO`: one that never
+    /// answered is most likely a raw `nc`, which would show the three bytes;
+    /// if it is a slow telnet after all, its late `DO ECHO` is refused then.
+    pub fn show_typing(&mut self) -> (&'static [u8], bool) {
+        match self.echo {
+            Echo::On => {
+                self.echo = Echo::Withdrawn;
+                (&[IAC, WONT, ECHO], true)
+            }
+            Echo::Offered => {
+                self.echo = Echo::Off;
+                self.echo_late = true;
+                (&[], false)
+            }
+            Echo::Off | Echo::Withdrawn => (&[], false),
+        }
+    }
+
+    /// Whether the client agreed to stop showing what its user types.
+    pub fn typing_hidden(&self) -> bool {
+        self.echo == Echo::On
+    }
+
+    /// The client's `DO ECHO` (`agree`) or `DONT ECHO`: an answer to the
+    /// server's offer or withdrawal, or a request. Returns the reply owed,
+    /// if any; at most one per request that changes something, so no loop
+    /// can start.
+    fn echo_answered(&mut self, agree: bool) -> Option<u8> {
+        match (self.echo, agree) {
+            (Echo::Offered, true) => self.echo = Echo::On,
+            (Echo::Offered, false) | (Echo::Withdrawn, _) => self.echo = Echo::Off,
+            (Echo::On, false) => {
+                // The client turned it off itself: acknowledge (RFC 1143).
+                self.echo = Echo::Off;
+                return Some(WONT);
+            }
+            (Echo::On, true) => {}
+            (Echo::Off, true) => {
+                let first = self.first_time(usize::from(ECHO));
+                return (std::mem::take(&mut self.echo_late) || first).then_some(WONT);
+            }
+            (Echo::Off, false) => self.echo_late = false,
+        }
+        None
     }
 
     /// Marks refusal `bit` as sent; whether it had not been before.
@@ -133,10 +201,13 @@ impl Telnet {
                 }
                 TelnetState::Option(verb) => {
                     self.commands += 1;
-                    self.spoke_telnet = true;
                     let answer = match verb {
-                        // The client's answer to our offer: nothing to say.
-                        DO | DONT if byte == ECHO && self.echo_offered => None,
+                        DO | DONT if byte == ECHO => {
+                            if let Some(reply) = self.echo_answered(verb == DO) {
+                                replies.extend_from_slice(&[IAC, reply, ECHO]);
+                            }
+                            None
+                        }
                         DO => Some((WONT, 0)),
                         WILL => Some((DONT, 256)),
                         _ => None,
@@ -202,5 +273,65 @@ mod tests {
         let mut ctrl_c = b"\xff\xf4\xff\xfd\x06".repeat(3);
         telnet.strip(&mut ctrl_c, &mut replies);
         assert_eq!(replies, b"\xff\xfc\x06".repeat(3));
+    }
+
+    /// Feeds `bytes` and returns the replies they are owed.
+    fn replies_to(telnet: &mut Telnet, bytes: &[u8]) -> Vec<u8> {
+        let mut replies = Vec::new();
+        let mut buf = bytes.to_vec();
+        assert_eq!(telnet.strip(&mut buf, &mut replies), 0);
+        replies
+    }
+
+    #[test]
+    fn an_echo_offer_taken_hides_typing_until_withdrawn() {
+        let mut telnet = Telnet::default();
+        assert_eq!(telnet.hide_typing(), b"\xff\xfb\x01");
+        assert_eq!(telnet.hide_typing(), b"", "the offer stands");
+        assert!(!telnet.typing_hidden());
+        assert_eq!(replies_to(&mut telnet, b"\xff\xfd\x01"), b"", "DO: taken");
+        assert!(telnet.typing_hidden());
+        assert_eq!(telnet.show_typing(), (&b"\xff\xfc\x01"[..], true));
+        assert!(!telnet.typing_hidden());
+        assert_eq!(
+            replies_to(&mut telnet, b"\xff\xfe\x01"),
+            b"",
+            "DONT: agreed"
+        );
+        // Offered again for the next prompt.
+        assert_eq!(telnet.hide_typing(), b"\xff\xfb\x01");
+        assert_eq!(replies_to(&mut telnet, b"\xff\xfd\x01"), b"");
+        assert!(telnet.typing_hidden());
+    }
+
+    #[test]
+    fn an_unanswered_offer_is_withdrawn_silently_and_a_late_yes_refused() {
+        let mut telnet = Telnet::default();
+        telnet.hide_typing();
+        // No answer (a raw `nc`): nothing it would show as garbage.
+        assert_eq!(telnet.show_typing(), (&b""[..], false));
+        // A slow telnet's DO arrives now: refused, so it echoes again.
+        assert_eq!(replies_to(&mut telnet, b"\xff\xfd\x01"), b"\xff\xfc\x01");
+        assert!(!telnet.typing_hidden());
+        assert_eq!(replies_to(&mut telnet, b"\xff\xfd\x01"), b"", "once");
+    }
+
+    #[test]
+    fn a_refused_offer_or_a_client_turning_echo_off_is_settled() {
+        let mut telnet = Telnet::default();
+        telnet.hide_typing();
+        assert_eq!(
+            replies_to(&mut telnet, b"\xff\xfe\x01"),
+            b"",
+            "DONT: refused"
+        );
+        assert!(!telnet.typing_hidden());
+        assert_eq!(telnet.show_typing(), (&b""[..], false));
+        telnet.hide_typing();
+        replies_to(&mut telnet, b"\xff\xfd\x01");
+        // The client turns it off itself: acknowledged once, never looped.
+        assert_eq!(replies_to(&mut telnet, b"\xff\xfe\x01"), b"\xff\xfc\x01");
+        assert_eq!(replies_to(&mut telnet, b"\xff\xfe\x01"), b"");
+        assert!(!telnet.typing_hidden());
     }
 }

@@ -24,6 +24,11 @@ pub(super) fn recount(total: &mut usize, before: usize, after: usize) {
 /// `--max-outbuf` / this queued.
 const PRIVATE_SOFT_LIMIT: usize = 4;
 
+/// How long a client has to answer the offer to hide its typing before it
+/// is told that its typing shows: far above a round trip on any usable
+/// link, and about as long as a person takes to start typing after a prompt.
+pub(super) const TYPING_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Slab keys to visit once, later in this iteration: the pending-flush,
 /// backlog and closing lists. Membership is a flag per key, so inserting
 /// twice is free and the list holds each key once.
@@ -149,22 +154,54 @@ impl Server {
         self.chat_out = out;
     }
 
-    /// Turns a telnet client's echo off before a password (the server
-    /// offers to echo, and echoes nothing) and on again after it, with the
-    /// line end its Enter did not show; a client that speaks no telnet is
-    /// told that its typing shows.
+    /// Asks the client to hide what its user types before a password (the
+    /// server offers to echo, `IAC WILL ECHO`, and echoes nothing), and to
+    /// show it again after, with the line end its Enter did not show.
+    ///
+    /// The offer goes to every client: telnet on a port other than 23
+    /// negotiates nothing until the server does, so a client that has not
+    /// spoken telnet yet may well be one. Whether it is shows only in its
+    /// answer; one that has not agreed within [`TYPING_ANSWER_WAIT`] (a raw
+    /// `nc`, or a telnet that refused) is told that its typing shows.
     fn typing(&mut self, key: usize, typing: crate::chat::Typing) {
         use crate::chat::Typing;
         let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
             return;
         };
-        let bytes = match (conn.speaks_telnet(), typing) {
-            (true, Typing::Hide) => conn.offer_echo(true).to_vec(),
-            (true, Typing::StillHidden) => b"\r\n".to_vec(),
-            (true, Typing::Show) => [&conn.offer_echo(false)[..], b"\r\n"].concat(),
-            (false, Typing::Hide) => self.chat.typing_shows(&self.now).to_vec(),
-            (false, _) => return,
+        let bytes = match typing {
+            Typing::Hide => {
+                let offer = conn.hide_typing();
+                let at = self.now.instant + TYPING_ANSWER_WAIT;
+                self.timers
+                    .schedule(at, TimerKind::TypingAnswer, key, conn.id);
+                // A raw `nc` shows the offer's 0xFF 0xFB as a character or
+                // two: the carriage return lets the prompt overwrite them.
+                [offer, b"\r"].concat()
+            }
+            Typing::StillHidden if conn.typing_hidden() => b"\r\n".to_vec(),
+            Typing::StillHidden => return,
+            Typing::Show => match conn.show_typing() {
+                (withdraw, true) => [withdraw, b"\r\n"].concat(),
+                (_, false) => return,
+            },
         };
+        self.send(key, bytes::Bytes::from(bytes));
+    }
+
+    /// The [`TYPING_ANSWER_WAIT`] after a password prompt: a client that has
+    /// neither agreed to hide its typing nor typed anything yet is told that
+    /// its typing shows, over the prompt (a carriage return first), which
+    /// then follows again.
+    pub(super) fn typing_answer_due(&mut self, key: usize) {
+        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+            return;
+        };
+        if !conn.take_typing_notice() {
+            return;
+        }
+        let notice = self.chat.typing_shows(&self.now);
+        let prompt = crate::chat::PASSWORD_PROMPT.as_bytes();
+        let bytes = [&b"\r"[..], &notice, prompt].concat();
         self.send(key, bytes::Bytes::from(bytes));
     }
 

@@ -27,6 +27,8 @@ pub(super) enum TimerKind {
     Digest,
     /// Measure the memory in use against the budget.
     Memory,
+    /// A password prompt's offer to hide typing is due an answer.
+    TypingAnswer,
 }
 
 /// Something to do at a given time.
@@ -109,6 +111,7 @@ impl Server {
                     }
                     self.deliver();
                 }
+                TimerKind::TypingAnswer => self.typing_answer_due(timer.key),
                 TimerKind::Hangup => {
                     use crate::chat::Farewell;
                     self.mark_close(timer.key, Farewell::Eof);

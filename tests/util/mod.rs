@@ -17,6 +17,11 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The bytes every connection receives first.
 pub const GREETING: &str = "Welcome to linechat!\r\nEnter your name: ";
 
+/// A registered name's password prompt: the offer to hide typing (`IAC
+/// WILL ECHO`), a carriage return (so `nc` overwrites the offer's bytes),
+/// then the prompt.
+pub const PASSWORD_PROMPT: &[u8] = b"\xff\xfb\x01\rPassword: ";
+
 /// A server running on its own thread for one test.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -237,6 +242,12 @@ impl Client {
         );
     }
 
+    /// Expects a registered name's [`PASSWORD_PROMPT`] next.
+    #[track_caller]
+    pub fn expect_password_prompt(&mut self) {
+        self.expect_bytes(PASSWORD_PROMPT);
+    }
+
     /// Reads one line and returns it without its CRLF.
     #[track_caller]
     pub fn line(&mut self) -> String {
@@ -252,11 +263,12 @@ impl Client {
     /// The next line (without CRLF), or `prompt` if that comes first (a
     /// prompt has no line end).
     #[track_caller]
-    pub fn line_or_prompt(&mut self, prompt: &str) -> String {
+    pub fn line_or_prompt(&mut self, prompt: impl AsRef<[u8]>) -> String {
+        let prompt = prompt.as_ref();
         loop {
-            if self.pending.starts_with(prompt.as_bytes()) {
+            if self.pending.starts_with(prompt) {
                 self.pending.drain(..prompt.len());
-                return prompt.to_string();
+                return String::from_utf8_lossy(prompt).into_owned();
             }
             if self.pending.windows(2).any(|w| w == b"\r\n") {
                 return self.line();
