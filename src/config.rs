@@ -122,6 +122,11 @@ pub struct Config {
     /// (`--allow-plaintext-passwords`); off by default, so a password never
     /// crosses the network in the clear.
     pub allow_plaintext_passwords: bool,
+    /// Address ranges whose `/metrics` connections always get a slot
+    /// (`--metrics-allow`, repeatable): when the few slots are full, one
+    /// of them takes a stranger's, so slow strangers cannot lock the
+    /// scraper out.
+    pub metrics_allow: Vec<crate::cidr::Cidr>,
 }
 
 impl Default for Config {
@@ -153,6 +158,7 @@ impl Default for Config {
             redis: None,
             node_timeout: Duration::from_secs(10),
             allow_plaintext_passwords: false,
+            metrics_allow: Vec::new(),
         }
     }
 }

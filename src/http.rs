@@ -4,11 +4,13 @@
 //! One request per connection, parsed with `httparse`; the answer is written
 //! and the connection closed. Each metrics connection has a deadline and the
 //! number open at once is capped, so a scraper that sends or reads nothing
-//! costs a slot for a few seconds and never holds up the chat.
+//! costs a slot for a few seconds and never holds up the chat. When the
+//! slots are full a newcomer may take one from a connection already in
+//! (see [`MetricsPeers`]), so slow strangers cannot lock a scraper out.
 
 use mio::net::TcpStream;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
 
 /// Metrics connections open at once; more are answered 503 and closed.
@@ -27,6 +29,91 @@ pub const METRICS_DEADLINE: Duration = Duration::from_secs(2);
 /// Answer to a metrics connection beyond [`MAX_METRICS_CLIENTS`].
 pub const BUSY: &str =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+/// Who holds the metrics slots, oldest first, and who gets one when they
+/// are full. Addresses in `--metrics-allow` (scrapers) come first: one of
+/// them takes the oldest stranger's slot, and strangers never take theirs.
+/// Strangers share what is left fairly: one takes the oldest slot of the
+/// address holding the most, if that is more than its own address holds.
+#[derive(Debug, Default)]
+pub struct MetricsPeers {
+    peers: Vec<MetricsPeer>,
+}
+
+/// One metrics connection's slot.
+#[derive(Debug, Clone, Copy)]
+struct MetricsPeer {
+    /// Its slab key.
+    key: usize,
+    ip: IpAddr,
+    /// From a `--metrics-allow` range.
+    allowed: bool,
+}
+
+/// No slot for a metrics connection: it is answered [`BUSY`].
+#[derive(Debug, PartialEq, Eq)]
+pub struct Busy;
+
+impl MetricsPeers {
+    /// Connections holding a slot.
+    pub fn len(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Whether no connection holds a slot.
+    pub fn is_empty(&self) -> bool {
+        self.peers.is_empty()
+    }
+
+    /// Gives connection `key` from `ip` a slot (`allowed`: from a
+    /// `--metrics-allow` range). Returns the key of the connection whose
+    /// slot it took, to be closed, if any.
+    pub fn admit(&mut self, key: usize, ip: IpAddr, allowed: bool) -> Result<Option<usize>, Busy> {
+        let from_ip = self.strangers_at(ip);
+        if !allowed && from_ip >= MAX_METRICS_PER_ADDRESS {
+            return Err(Busy);
+        }
+        let mut evicted = None;
+        if self.peers.len() >= MAX_METRICS_CLIENTS {
+            let victim = match allowed {
+                true => self.peers.iter().position(|p| !p.allowed),
+                false => self.busiest_stranger(from_ip),
+            };
+            evicted = Some(self.peers.remove(victim.ok_or(Busy)?).key);
+        }
+        self.peers.push(MetricsPeer { key, ip, allowed });
+        Ok(evicted)
+    }
+
+    /// Frees the slot of connection `key`, if it holds one.
+    pub fn remove(&mut self, key: usize) {
+        if let Some(at) = self.peers.iter().position(|p| p.key == key) {
+            self.peers.remove(at);
+        }
+    }
+
+    /// Stranger connections from `ip`.
+    fn strangers_at(&self, ip: IpAddr) -> usize {
+        self.peers
+            .iter()
+            .filter(|p| !p.allowed && p.ip == ip)
+            .count()
+    }
+
+    /// Where the oldest stranger of the address with the most stranger
+    /// connections is, if it has more than `than` (the oldest such
+    /// address's, on a tie).
+    fn busiest_stranger(&self, than: usize) -> Option<usize> {
+        let mut best: Option<(usize, usize)> = None;
+        for (at, peer) in self.peers.iter().enumerate().filter(|(_, p)| !p.allowed) {
+            let count = self.strangers_at(peer.ip);
+            if count > than && best.is_none_or(|(most, _)| count > most) {
+                best = Some((count, at));
+            }
+        }
+        best.map(|(_, at)| at)
+    }
+}
 
 /// Headers accepted in a request.
 const MAX_HEADERS: usize = 32;
@@ -195,6 +282,36 @@ impl MetricsConn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ip(n: u8) -> IpAddr {
+        IpAddr::from([10, 0, 0, n])
+    }
+
+    #[test]
+    fn strangers_share_the_metrics_slots_and_scrapers_always_get_one() {
+        let mut peers = MetricsPeers::default();
+        // Four addresses hold two slots each: full.
+        for key in 0..MAX_METRICS_CLIENTS {
+            assert_eq!(peers.admit(key, ip(key as u8 % 4), false), Ok(None));
+        }
+        // A third from one of them is refused; a newcomer from a fifth
+        // address takes the oldest slot of the busiest (all tie: key 0's).
+        assert_eq!(peers.admit(100, ip(1), false), Err(Busy));
+        assert_eq!(peers.admit(101, ip(5), false), Ok(Some(0)));
+        // Now 10.0.0.0 holds one, as much as 10.0.0.5: 10.0.0.1 is busiest.
+        assert_eq!(peers.admit(102, ip(0), false), Ok(Some(1)));
+        // A scraper from an allowed address takes the oldest stranger's.
+        assert_eq!(peers.admit(103, ip(1), true), Ok(Some(2)));
+        for key in 104..111 {
+            assert!(peers.admit(key, ip(9), true).unwrap().is_some());
+        }
+        assert_eq!(peers.admit(111, ip(9), true), Err(Busy));
+        // All slots allowed: a stranger cannot take one.
+        assert_eq!(peers.admit(200, ip(7), false), Err(Busy));
+        assert_eq!(peers.len(), MAX_METRICS_CLIENTS);
+        peers.remove(110);
+        assert_eq!(peers.admit(201, ip(7), false), Ok(None));
+    }
 
     #[test]
     fn requests_are_classified() {

@@ -30,7 +30,8 @@
 //! - [`accounts`]: registered names (`--data-dir`, or Redis with
 //!   `--redis`): Argon2id hashing and the store, on the one worker thread,
 //!   which answers the loop through a `mio::Waker`.
-//! - [`metrics`] and [`http`]: counters and the `/metrics` endpoint.
+//! - [`metrics`] and [`http`]: counters and the `/metrics` endpoint, whose
+//!   slots go to `--metrics-allow` ranges ([`cidr`]) first.
 //! - [`redis`]: links to Redis the loop drives like any socket, RESP2 by `redis-protocol`.
 //! - [`sys`]: the OS calls: open-file limit, returning freed memory,
 //!   resource exhaustion, a process's CPU time and memory from `/proc`.
@@ -51,6 +52,7 @@ pub mod accounts;
 pub mod bucket;
 pub mod budget;
 pub mod chat;
+pub mod cidr;
 pub mod config;
 pub mod conn;
 pub mod framing;

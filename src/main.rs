@@ -55,6 +55,9 @@ OPTIONS:
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
+    --metrics-allow CIDR   addresses (e.g. 10.0.0.0/8 or 192.0.2.7) whose /metrics
+                           connections always get one of its 8 slots, taking a
+                           stranger's; repeatable [default: none]
     --redis redis://[[USER]:PASSWORD@]HOST:PORT[/DB]
                            share the rooms with the other nodes using this Redis (see
                            the README); also env LINECHAT_REDIS; the password, and an
@@ -263,6 +266,11 @@ fn parse_args() -> Result<Option<Args>, String> {
     let mut config = Config::default();
     let addr = address(&mut args, "--addr")?.unwrap_or_else(|| vec![DEFAULT_ADDR.into()]);
     let metrics_addr = address(&mut args, "--metrics-addr")?;
+    config.metrics_allow = args
+        .values_from_fn("--metrics-allow", |s: &str| {
+            s.parse::<linechat::cidr::Cidr>()
+        })
+        .map_err(|e| format!("--metrics-allow: {e}"))?;
     let tls_addr = address(&mut args, "--tls-addr")?;
     let tls_cert = value::<PathBuf>(&mut args, "--tls-cert", "a PEM certificate file")?;
     let tls_key = value::<PathBuf>(&mut args, "--tls-key", "a PEM private key file")?;

@@ -73,6 +73,8 @@ fn bad_flags_exit_2_with_one_line() {
         (&["--idle-timeout", "x"][..], "--idle-timeout"),
         (&["--max-per-ip", "-1"][..], "--max-per-ip"),
         (&["--metrics-addr", "x"][..], "--metrics-addr"),
+        (&["--metrics-allow", "10.0.0.0/33"][..], "--metrics-allow"),
+        (&["--max-pending-per-ip", "x"][..], "--max-pending-per-ip"),
         (&["--max-line"][..], "--max-line"),
     ] {
         let (code, _, stderr) = run(args);
@@ -143,6 +145,7 @@ fn help_and_version() {
         "--quiet-joins",
         "--timestamps",
         "--metrics-addr",
+        "--metrics-allow",
     ] {
         assert!(out.contains(flag), "--help misses {flag}");
     }

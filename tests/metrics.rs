@@ -106,12 +106,14 @@ fn bad_requests_get_clear_statuses() {
 }
 
 /// Metrics clients that send nothing cannot stall the chat, and have their
-/// own caps: 2 per address, 8 in all.
+/// own caps: 2 per address, 8 in all. Past 8, a scraper from another
+/// address still gets through 10 times of 10: it takes the oldest slot of
+/// an address holding the most, which is closed.
 #[test]
-fn silent_metrics_clients_do_not_block_chat() {
+fn silent_metrics_clients_do_not_block_chat_or_scrapers() {
     let server = with_metrics();
     let maddr = server.metrics_addr.unwrap();
-    let silent: Vec<TcpStream> = (0..linechat::http::MAX_METRICS_CLIENTS)
+    let mut silent: Vec<TcpStream> = (0..linechat::http::MAX_METRICS_CLIENTS)
         .map(|i| connect_from([127, 0, 0, 10 + i as u8 / 2], maddr))
         .collect();
     let mut alice = server.login("alice");
@@ -119,9 +121,35 @@ fn silent_metrics_clients_do_not_block_chat() {
     alice.expect("*** bob has joined\r\n");
     bob.send("still chatting\n");
     alice.expect("bob: still chatting\r\n");
-    // One more metrics connection is over the cap and is turned away.
-    assert!(read_all(connect_from([127, 0, 0, 30], maddr)).starts_with("HTTP/1.1 503 "));
-    drop(silent);
+    // A third from an address holding two is turned away.
+    assert!(read_all(connect_from([127, 0, 0, 10], maddr)).starts_with("HTTP/1.1 503 "));
+    for _ in 0..10 {
+        assert!(scrape_from([127, 0, 0, 30], maddr).starts_with("HTTP/1.1 200 "));
+    }
+    // The oldest silent one gave its slot, and was closed.
+    assert_eq!(read_all(silent.remove(0)), "");
+}
+
+/// --metrics-allow: a scraper from an allowed address gets a slot while
+/// strangers hold them all, and even with two slow connections of its own
+/// (a stranger may have only two per address): it takes the oldest
+/// stranger's.
+#[test]
+fn an_allowed_scraper_always_gets_through() {
+    let server = TestServer::start_with_metrics(linechat::Config {
+        metrics_allow: vec!["127.0.0.20/31".parse().unwrap()],
+        ..unlimited()
+    });
+    let maddr = server.metrics_addr.unwrap();
+    let _strangers: Vec<TcpStream> = (0..linechat::http::MAX_METRICS_CLIENTS)
+        .map(|i| connect_from([127, 0, 0, 10 + i as u8 / 2], maddr))
+        .collect();
+    let _slow_own: Vec<TcpStream> = (0..2)
+        .map(|_| connect_from([127, 0, 0, 21], maddr))
+        .collect();
+    for _ in 0..10 {
+        assert!(scrape_from([127, 0, 0, 21], maddr).starts_with("HTTP/1.1 200 "));
+    }
 }
 
 /// Slow connections from one address cannot lock a scraper elsewhere out:
@@ -152,33 +180,12 @@ fn read_all(mut s: TcpStream) -> String {
 /// A connection to `to` from the loopback address `from` (any 127.x.y.z
 /// is this machine), so a test can be several clients at once.
 fn connect_from(from: [u8; 4], to: SocketAddr) -> TcpStream {
-    use std::os::fd::FromRawFd;
-    let SocketAddr::V4(to) = to else {
-        panic!("IPv4 only")
-    };
-    let sockaddr = |ip: [u8; 4], port: u16| libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr {
-            s_addr: u32::from_ne_bytes(ip),
-        },
-        sin_zero: [0; 8],
-    };
-    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-    // SAFETY: plain socket calls on a descriptor owned by the returned
-    // stream; the addresses live across the calls.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
-        assert!(fd >= 0);
-        let stream = TcpStream::from_raw_fd(fd);
-        let local = sockaddr(from, 0);
-        assert_eq!(
-            libc::bind(fd, (&local as *const libc::sockaddr_in).cast(), len),
-            0
-        );
-        let remote = sockaddr(to.ip().octets(), to.port());
-        let rc = libc::connect(fd, (&remote as *const libc::sockaddr_in).cast(), len);
-        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
-        stream
-    }
+    util::connect_from(from.into(), to)
+}
+
+/// One scrape from `from`: the whole answer.
+fn scrape_from(from: [u8; 4], maddr: SocketAddr) -> String {
+    let mut scrape = connect_from(from, maddr);
+    scrape.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+    read_all(scrape)
 }

@@ -62,11 +62,8 @@ impl Server {
             }
             Some(Slot::Metrics(conn)) => {
                 let _ = self.poll.registry().deregister(conn.socket_mut());
-                let ip = conn.peer().ip();
                 self.slots.remove(key);
-                if let Some(at) = self.metrics_peers.iter().position(|&p| p == ip) {
-                    self.metrics_peers.swap_remove(at);
-                }
+                self.metrics_peers.remove(key);
             }
             Some(Slot::Listener(_) | Slot::TlsListener(_) | Slot::MetricsListener(_)) => {
                 // Deregistered when shutdown began.

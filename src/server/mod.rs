@@ -51,7 +51,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use output::KeySet;
 use slab::Slab;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use timers::{TimerKind, Timers};
@@ -151,8 +151,8 @@ pub struct Server {
     /// Set once shutdown starts: the time to stop waiting for output to drain.
     shutdown_deadline: Option<Instant>,
     metrics: Metrics,
-    /// Source addresses of open `/metrics` connections, one entry each.
-    metrics_peers: Vec<IpAddr>,
+    /// Who holds the `/metrics` connection slots.
+    metrics_peers: crate::http::MetricsPeers,
     log_limit: LogLimit,
     /// Work done since freed memory was last returned (see [`TRIM_AFTER`]).
     trim_debt: u64,
@@ -229,7 +229,7 @@ impl Server {
             timers: Timers::default(),
             shutdown_deadline: None,
             metrics: Metrics::default(),
-            metrics_peers: Vec::new(),
+            metrics_peers: crate::http::MetricsPeers::default(),
             log_limit: LogLimit::new(now.instant),
             trim_debt: 0,
             engine: None,

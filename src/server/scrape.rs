@@ -4,7 +4,7 @@
 use super::admit::refuse;
 use super::timers::TimerKind;
 use super::{Server, Slot};
-use crate::http::{BUSY, MAX_METRICS_CLIENTS, MAX_METRICS_PER_ADDRESS, MetricsConn};
+use crate::http::{BUSY, Busy, MetricsConn};
 use crate::metrics::Gauges;
 use mio::{Interest, Token};
 use std::io;
@@ -48,7 +48,10 @@ impl Server {
         }
     }
 
-    /// Accepts `/metrics` connections up to their own small limit.
+    /// Accepts `/metrics` connections up to their own small limit; past
+    /// it, a newcomer takes a slot from a stranger (see [`MetricsPeers`]).
+    ///
+    /// [`MetricsPeers`]: crate::http::MetricsPeers
     pub(super) fn accept_metrics(&mut self, key: usize) {
         loop {
             let Some(Slot::MetricsListener(listener)) = self.slots.get(key) else {
@@ -56,29 +59,35 @@ impl Server {
             };
             match listener.accept() {
                 Ok((mut socket, peer)) => {
-                    let from_peer = self.metrics_peers.iter().filter(|&&p| p == peer.ip());
-                    if self.metrics_peers.len() >= MAX_METRICS_CLIENTS
-                        || from_peer.count() >= MAX_METRICS_PER_ADDRESS
-                    {
-                        refuse(socket, BUSY.as_bytes());
-                        continue;
-                    }
+                    let allowed = self
+                        .config
+                        .metrics_allow
+                        .iter()
+                        .any(|c| c.contains(peer.ip()));
                     let entry = self.slots.vacant_entry();
                     let token = Token(entry.key());
-                    let interest = Interest::READABLE | Interest::WRITABLE;
-                    if self
-                        .poll
-                        .registry()
-                        .register(&mut socket, token, interest)
-                        .is_ok()
-                    {
-                        let conn = MetricsConn::new(socket, peer, self.now.instant);
-                        let deadline = conn.deadline();
-                        self.timers
-                            .schedule(deadline, TimerKind::Metrics, token.0, 0);
-                        entry.insert(Slot::Metrics(conn));
-                        self.metrics_peers.push(peer.ip());
+                    let evicted = match self.metrics_peers.admit(token.0, peer.ip(), allowed) {
+                        Ok(evicted) => evicted,
+                        Err(Busy) => {
+                            refuse(socket, BUSY.as_bytes());
+                            continue;
+                        }
+                    };
+                    if let Some(key) = evicted {
+                        // Closed late like any other; its slot is already given.
+                        self.closing.insert(key);
                     }
+                    let interest = Interest::READABLE | Interest::WRITABLE;
+                    if let Err(e) = self.poll.registry().register(&mut socket, token, interest) {
+                        log::debug!("cannot register metrics client {peer}: {e}");
+                        self.metrics_peers.remove(token.0);
+                        continue;
+                    }
+                    let conn = MetricsConn::new(socket, peer, self.now.instant);
+                    let deadline = conn.deadline();
+                    self.timers
+                        .schedule(deadline, TimerKind::Metrics, token.0, 0);
+                    entry.insert(Slot::Metrics(conn));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return,
