@@ -8,10 +8,16 @@ FROM rust:1-bookworm AS build
 # tests` starts with `cargo fmt --check` and `cargo clippy`.
 RUN rustup component add rustfmt clippy
 
-# The test service runs `make tests`, which checks the YAML with PyYAML and
-# may run the chroot smoke test; the rust image has make, file and binutils.
+# Everything `make tests` (the compose `test` service) uses beyond the
+# toolchain, installed here so that the tests run offline and none skips
+# for want of a program: PyYAML for check-yaml; redis-server (and
+# redis-cli, from redis-tools) for the Redis link and cluster tests;
+# iproute2's `ip` for the network-namespace keepalive test; Debian's
+# telnet and tmux to drive a real telnet client. The rust image already has
+# make, file, binutils and coreutils' chroot and timeout (container-smoke).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 python3-yaml \
+    && apt-get install -y --no-install-recommends \
+        python3 python3-yaml redis-server redis-tools iproute2 telnet tmux \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -37,6 +43,10 @@ RUN mkdir -p src load/src benches \
     && sh scripts/static.sh >/dev/null \
     && cargo clean --release --target "$(rustc -vV | sed -n 's/^host: //p')" -p linechat \
     && rm -rf src load/src benches
+
+# Every crate is here now: `make tests` in the test service builds and
+# runs without a network, and fails rather than reach for one.
+ENV CARGO_NET_OFFLINE=true
 
 COPY . .
 

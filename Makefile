@@ -112,13 +112,16 @@ container-smoke:
 	bash scripts/container-smoke.sh
 
 # Parse every YAML file and check the deployment's promises. Compose: two
-# or more linechat nodes sharing the `redis` service (AOF on) behind HAProxy
-# (`lb`, the only published port; deploy/haproxy.cfg in TCP mode with a
-# checked server per node). deploy/k8s: at least 3 linechat pods, a rolling
-# update that never stops them all, `--redis` naming a one-pod Recreate
-# Redis, a disruption budget that lets drains through but keeps pods up,
-# probes on 8080, grace periods above the 2 s drain, every manifest in the
-# Tiltfile. And that the limits the README gives for the linechat
+# or more linechat nodes sharing the `redis` service (AOF on, a password
+# from LINECHAT_REDIS_PASSWORD that the nodes get too, never on a command
+# line) behind HAProxy (`web`, the only published port, which depends on
+# every node; deploy/haproxy.cfg in TCP mode with a checked server per
+# node). deploy/k8s: at least 3 linechat pods, a rolling update that never
+# stops them all, `--redis` naming a one-pod Recreate Redis with its AOF on
+# a volume claim and its password from the Secret the pods read, a
+# disruption budget that lets drains through but keeps pods up, probes on
+# 8080, grace periods above the 2 s drain, every manifest (and the Secret)
+# in the Tiltfile. And that the limits the README gives for the linechat
 # Deployment's memory limit are what the server derives (the debug binary,
 # built if needed). PyYAML comes from python3, apt or a virtualenv in
 # target/pyenv (scripts/yaml-python.sh).

@@ -6,14 +6,18 @@ No container engine or cluster is needed: this catches the edits that would
 only fail, or quietly stop being highly available, at `docker-compose up` or
 `tilt up` time.
 
-docker-compose.yml: services `redis` (AOF on, a volume on /data, a
-healthcheck, nothing published), `lb` (HAProxy publishing 8080 and mounting
-deploy/haproxy.cfg read-only), `test` (a Dockerfile stage), and at least two
-linechat nodes (image `linechat`), each listening on 8080 beyond loopback
-with `--redis` naming the redis service, depending on it, publishing
-nothing, with its per-address limits off (HAProxy applies them), restart
-unless-stopped, a stop_grace_period above the server's 2 s drain and the
-image's hardening.
+docker-compose.yml: services `redis` (AOF on, a password from
+LINECHAT_REDIS_PASSWORD given on stdin rather than its command line, a
+volume on /data, a healthcheck that authenticates with REDISCLI_AUTH,
+nothing published), `web` (HAProxy publishing 8080, mounting
+deploy/haproxy.cfg read-only and depending on every node, so that
+`docker-compose up web` starts the chat), `test` (a Dockerfile stage), and
+at least two linechat nodes (image `linechat`), each listening on 8080
+beyond loopback with `--redis` naming the redis service (no credentials in
+the URL) and Redis's password in its environment, depending on it,
+publishing nothing, with its per-address limits off (HAProxy applies
+them), restart unless-stopped, a stop_grace_period above the server's 2 s
+drain and the image's hardening.
 
 deploy/haproxy.cfg: `mode tcp`, a bind on 8080, a per-client stick table,
 and a `server NAME NODE:8080 ... check` (or a server-template) for every
@@ -22,12 +26,16 @@ linechat node of the compose file.
 deploy/k8s/: the Deployment `linechat` with at least 3 replicas, a
 RollingUpdate that never takes them all, tcpSocket probes and `--addr` on
 8080, `--redis` naming a Service on 6379 whose one Deployment is Redis (one
-replica, Recreate, AOF on), a grace period above the drain and the
+replica, Recreate, AOF on a PersistentVolumeClaim that exists, a password
+from the same Secret key as the linechat pods' LINECHAT_REDIS_PASSWORD,
+given on stdin, and a readiness probe that authenticates), a grace period
+above the drain and the
 hardening; each Service selecting the pods of exactly one Deployment (the
 linechat one on 8080); a policy/v1 PodDisruptionBudget selecting only the
 linechat pods that lets at least one be evicted and keeps at least one; no
 NetworkPolicy shutting the linechat pods out of Redis. Tiltfile: applies
-every file in deploy/k8s/ and names only Deployments that exist.
+every file in deploy/k8s/, names only Deployments that exist, and makes
+the Secret the pods read when deploy/k8s/ does not hold it.
 
 It also checks that the limits the README says the server derives from the
 linechat Deployment's memory limit are the ones it derives: it builds the
@@ -63,11 +71,18 @@ DRAIN_SECS = 2  # the server's flush deadline after SIGTERM
 COMPOSE_NODES = 2  # fewest linechat nodes behind the compose load balancer
 K8S_REPLICAS = 3  # fewest linechat pods: one drained or updated leaves two
 APP = "linechat"  # the Deployment, its image and its pods' name
+LB = "web"  # the compose HAProxy service: `docker-compose up web` starts the chat
+# How Redis's password reaches Redis and the nodes: this environment
+# variable (the server reads it; arguments would show in `ps`).
+PASSWORD_ENV = "LINECHAT_REDIS_PASSWORD"
 # Flags that count per source address: behind a TCP load balancer every
 # connection has the balancer's address, so they must be off on the nodes.
 PER_ADDRESS_FLAGS = ("--max-per-ip", "--login-rate", "--ip-rate")
 
 problems = []
+# {Deployment: (Secret, key)} its container's LINECHAT_REDIS_PASSWORD comes
+# from; the linechat pods and Redis must read the same one.
+password_secrets = {}
 # The memory limit of the linechat Deployment's containers, in bytes, for
 # the budget check.
 memory_limits = {}
@@ -188,7 +203,7 @@ def check_compose(path, doc):
     """The compose checks; returns {linechat service: replicas} for the
     haproxy.cfg check."""
     services = doc.get("services") or {}
-    for name in ("redis", "lb", "test"):
+    for name in ("redis", LB, "test"):
         if name not in services:
             problem(path, f"no service `{name}`")
 
@@ -197,15 +212,20 @@ def check_compose(path, doc):
     if "redis" in services:
         if image_repo(redis.get("image")) != "redis":
             problem(path, "service redis: image should be redis")
-        cmd = arg_list(redis.get("command"))
-        if flag_value(cmd, "--appendonly") != "yes":
-            problem(path, "service redis: command should have `--appendonly yes` (the rooms survive a restart)")
+        for why in redis_command_problems(arg_list(redis.get("command"))):
+            problem(path, f"service redis: {why}")
+        if PASSWORD_ENV not in compose_env(redis):
+            problem(path, f"service redis: no {PASSWORD_ENV} in its environment (its requirepass)")
         if not any(target == "/data" and source for source, target, _ in mounts(redis)):
             problem(path, "service redis: no volume on /data (the AOF would go with the container)")
-        if not (redis.get("healthcheck") or {}).get("test"):
+        health = arg_list((redis.get("healthcheck") or {}).get("test"))
+        if not health:
             problem(path, "service redis: no healthcheck (the nodes wait for it to be healthy)")
+        elif "REDISCLI_AUTH" not in " ".join(health):
+            problem(path, "service redis: the healthcheck's redis-cli needs REDISCLI_AUTH "
+                          "(without the password it gets NOAUTH and never turns healthy)")
         if redis.get("ports"):
-            problem(path, "service redis: publishes ports, but Redis has no password here")
+            problem(path, "service redis: publishes ports; only the nodes should reach it")
 
     nodes = {}
     for name, svc in services.items():
@@ -217,8 +237,8 @@ def check_compose(path, doc):
         nodes[name] = count if isinstance(count, int) else 1
         where = f"service {name}"
         if svc.get("ports"):
-            problem(path, f"{where}: publishes ports; only lb is published (a host port "
-                          "cannot be shared by replicas, and users must go through lb)")
+            problem(path, f"{where}: publishes ports; only {LB} is published (a host port "
+                          f"cannot be shared by replicas, and users must go through {LB})")
         if nodes[name] > 1 and svc.get("container_name"):
             problem(path, f"{where}: container_name cannot be shared by {nodes[name]} replicas")
         args = arg_list(svc.get("command"))
@@ -237,10 +257,15 @@ def check_compose(path, doc):
                 problem(path, f"{where}: --redis names port {port}, Redis listens on {REDIS_PORT}")
             if host not in depends_on(svc):
                 problem(path, f"{where}: should depend_on {host} (logins are refused until a node registers)")
-        if "lb" in services:
+            elif host in services:
+                password = compose_env(services[host] or {}).get(PASSWORD_ENV)
+                if compose_env(svc).get(PASSWORD_ENV) != password:
+                    problem(path, f"{where}: {PASSWORD_ENV} in its environment should be the same "
+                                  f"as service {host}'s (the password Redis asks for)")
+        if LB in services:
             for flag in PER_ADDRESS_FLAGS:
                 if flag_value(args, flag) != "0":
-                    problem(path, f"{where}: `{flag} 0` missing: behind lb every user has lb's "
+                    problem(path, f"{where}: `{flag} 0` missing: behind {LB} every user has HAProxy's "
                                   "address (HAProxy applies the per-client limits)")
         if svc.get("restart") != "unless-stopped":
             problem(path, f"{where}: restart should be unless-stopped")
@@ -258,22 +283,23 @@ def check_compose(path, doc):
             problem(path, f"{where}: security_opt should have no-new-privileges:true")
     if sum(nodes.values()) < COMPOSE_NODES:
         problem(path, f"at least {COMPOSE_NODES} linechat nodes (services with image {APP}) are needed "
-                      f"behind lb, found {sum(nodes.values())}: {sorted(nodes)}")
+                      f"behind {LB}, found {sum(nodes.values())}: {sorted(nodes)}")
 
-    lb = services.get("lb") or {}
-    if "lb" in services:
+    lb = services.get(LB) or {}
+    if LB in services:
+        where = f"service {LB}"
         if image_repo(lb.get("image")) != "haproxy":
-            problem(path, "service lb: image should be haproxy")
+            problem(path, f"{where}: image should be haproxy")
         if str(PORT) not in published_container_ports(lb):
-            problem(path, f"service lb: does not publish container port {PORT}")
+            problem(path, f"{where}: does not publish container port {PORT}")
         cfg = [(s, ro) for s, t, ro in mounts(lb) if t == HAPROXY_CFG_IN_IMAGE]
         if not cfg or (ROOT / cfg[0][0]).resolve() != HAPROXY_CFG:
-            problem(path, f"service lb: should mount ./{HAPROXY_CFG.relative_to(ROOT)} on {HAPROXY_CFG_IN_IMAGE}")
+            problem(path, f"{where}: should mount ./{HAPROXY_CFG.relative_to(ROOT)} on {HAPROXY_CFG_IN_IMAGE}")
         elif not cfg[0][1]:
-            problem(path, f"service lb: mount {HAPROXY_CFG_IN_IMAGE} read-only (`:ro`)")
+            problem(path, f"{where}: mount {HAPROXY_CFG_IN_IMAGE} read-only (`:ro`)")
         missing = set(nodes) - depends_on(lb)
         if missing:
-            problem(path, f"service lb: should depend_on {sorted(missing)} (`up lb` starts the chat)")
+            problem(path, f"{where}: should depend_on {sorted(missing)} (`up {LB}` starts the chat)")
 
     test = services.get("test") or {}
     build = test.get("build") or {}
@@ -282,6 +308,53 @@ def check_compose(path, doc):
     if target not in stages:
         problem(path, f"service test: build target {target!r} is not a Dockerfile stage {sorted(stages)}")
     return nodes
+
+
+def redis_settings(args):
+    """Redis's settings from a container's command: `--name value` flags on
+    redis-server's command line, and `name value` lines of a config it reads
+    (the here-document of a `sh -c` script). {name: [(value, on argv)]}."""
+    found = {}
+    script = args[2] if len(args) > 2 and args[1] == "-c" else ""
+    for line in script.splitlines():
+        words = line.split()
+        if len(words) >= 2 and re.fullmatch(r"[a-z][a-z0-9-]*", words[0]) and words[0] != "exec":
+            found.setdefault(words[0], []).append((" ".join(words[1:]), False))
+    words = shlex.split(" ".join(args[2:])) if script else args
+    for i, w in enumerate(words):
+        if w.startswith("--") and i + 1 < len(words):
+            found.setdefault(w[2:], []).append((words[i + 1], True))
+    return found
+
+
+def redis_command_problems(args):
+    """What is wrong with how a Redis container is started: AOF off, or a
+    password that is missing, written into the manifest, or on a command
+    line."""
+    settings = redis_settings(args)
+    whys = []
+    if ("yes", False) not in settings.get("appendonly", []) and ("yes", True) not in settings.get("appendonly", []):
+        whys.append("its command should turn AOF on (`appendonly yes`): the claimed names and the "
+                    "registered accounts must survive a restart")
+    passwords = settings.get("requirepass", [])
+    if not passwords:
+        whys.append(f"its command sets no requirepass (from ${PASSWORD_ENV})")
+    for value, on_argv in passwords:
+        if on_argv:
+            whys.append("requirepass is on redis-server's command line, which `ps` shows; "
+                        "give it on stdin (`redis-server -`)")
+        if not re.fullmatch(rf"\$+\{{?{PASSWORD_ENV}\}}?", value.strip("\"'")):
+            whys.append(f"requirepass should be ${PASSWORD_ENV} (from the secret), not {value!r}")
+    return whys
+
+
+def env_secret(container, name):
+    """(Secret, key) a Kubernetes container's env var `name` comes from, or None."""
+    for e in container.get("env") or []:
+        if e.get("name") == name:
+            ref = (e.get("valueFrom") or {}).get("secretKeyRef") or {}
+            return (ref.get("name"), ref.get("key")) if ref.get("name") else None
+    return None
 
 
 def dockerfile_stages():
@@ -477,6 +550,11 @@ def check_linechat(path, doc):
         if redis_host_port(url) is None:
             problem(path, f"container {cname}: no `--redis redis://redis:{REDIS_PORT}` in its args "
                           "(without it each pod is a separate chat)")
+        secret = env_secret(c, PASSWORD_ENV)
+        if secret is None:
+            problem(path, f"container {cname}: {PASSWORD_ENV} should come from a Secret (secretKeyRef)")
+        else:
+            password_secrets[APP] = secret
         limits = (c.get("resources") or {}).get("limits") or {}
         if "memory" in limits:
             memory = quantity_bytes(limits["memory"])
@@ -489,8 +567,9 @@ def check_linechat(path, doc):
     return replicas, redis
 
 
-def check_redis(path, doc):
-    """The Deployment behind the Service linechat's --redis names."""
+def check_redis(path, doc, objects):
+    """The Deployment behind the Service linechat's --redis names, and the
+    claim its data lives on."""
     spec = doc.get("spec") or {}
     name = (doc.get("metadata") or {}).get("name")
     if spec.get("replicas", 1) != 1:
@@ -503,11 +582,35 @@ def check_redis(path, doc):
     for c in containers:
         if image_repo(c.get("image")) != "redis":
             continue
+        cname = c.get("name")
         args = arg_list(c.get("command")) + arg_list(c.get("args"))
-        if flag_value(args, "--appendonly") != "yes":
-            problem(path, f"container {c.get('name')}: args should have `--appendonly yes`")
+        if args and args[0] == "redis-server" and len(args) > 1 and args[1] == "sh":
+            args = args[1:]
+        for why in redis_command_problems(args):
+            problem(path, f"container {cname}: {why}")
+        secret = env_secret(c, PASSWORD_ENV)
+        if secret is None:
+            problem(path, f"container {cname}: {PASSWORD_ENV} should come from a Secret (secretKeyRef)")
+        elif APP in password_secrets and password_secrets[APP] != secret:
+            problem(path, f"container {cname}: {PASSWORD_ENV} comes from Secret {secret[0]} key {secret[1]}, "
+                          f"the {APP} pods' from {password_secrets[APP][0]} key {password_secrets[APP][1]}")
+        else:
+            password_secrets[name] = secret
+        probe = arg_list(((c.get("readinessProbe") or {}).get("exec") or {}).get("command"))
+        if "REDISCLI_AUTH" not in " ".join(probe):
+            problem(path, f"container {cname}: the readinessProbe should be an exec of redis-cli with "
+                          "REDISCLI_AUTH (without the password it gets NOAUTH, never ready)")
         if not any(p.get("containerPort") == REDIS_PORT for p in c.get("ports") or []):
-            problem(path, f"container {c.get('name')}: no containerPort {REDIS_PORT}")
+            problem(path, f"container {cname}: no containerPort {REDIS_PORT}")
+        data = [m.get("name") for m in c.get("volumeMounts") or [] if m.get("mountPath") == "/data"]
+        volumes = {v.get("name"): v for v in pod_spec(doc).get("volumes") or []}
+        claim = ((volumes.get(data[0]) if data else None) or {}).get("persistentVolumeClaim")
+        claims = {(d.get("metadata") or {}).get("name") for _, d in objects.get("PersistentVolumeClaim", [])}
+        if not claim:
+            problem(path, f"container {cname}: /data should be a persistentVolumeClaim (an emptyDir goes "
+                          "with the pod, and a Redis restarted empty forgets the registered names)")
+        elif claim.get("claimName") not in claims:
+            problem(path, f"container {cname}: claim {claim.get('claimName')!r} is not in deploy/k8s {sorted(claims)}")
 
 
 def check_cluster(objects):
@@ -552,7 +655,7 @@ def check_cluster(objects):
             if target == APP:
                 problem(path, f"Service {short}: selects the {APP} pods, not Redis")
             else:
-                check_redis(*deployments[target])
+                check_redis(*deployments[target], objects)
                 redis_deploy = deployments[target][1]
 
     # A disruption budget that lets drains through one pod at a time.
@@ -711,6 +814,24 @@ def check_budget():
                             f"machine's hard limit is {hard}: run the check where it is higher)")
 
 
+def check_secrets(objects):
+    """The Secret the password comes from is in deploy/k8s, or made by the
+    Tiltfile (deploy/k8s leaves it out so that an apply never overwrites a
+    real one)."""
+    in_k8s = {(d.get("metadata") or {}).get("name") for _, d in objects.get("Secret", [])}
+    tiltfile = ROOT / "Tiltfile"
+    text = tiltfile.read_text() if tiltfile.exists() else ""
+    for deployment, (name, key) in sorted(password_secrets.items()):
+        if name in in_k8s:
+            continue
+        made = re.search(r"['\"]kind['\"]\s*:\s*['\"]Secret['\"]", text) and \
+            re.search(rf"['\"]name['\"]\s*:\s*['\"]{re.escape(name)}['\"]", text) and \
+            re.search(rf"['\"]{re.escape(key)}['\"]\s*:", text)
+        if not made:
+            problem(tiltfile, f"Deployment {deployment} reads Secret {name} key {key}: neither deploy/k8s "
+                              "nor the Tiltfile makes it (`tilt up` would leave the pods waiting)")
+
+
 def check_tiltfile(deployments):
     tiltfile = ROOT / "Tiltfile"
     if not tiltfile.exists():
@@ -753,6 +874,7 @@ def main():
     else:
         check_haproxy(nodes)
     check_cluster(objects)
+    check_secrets(objects)
     check_tiltfile({(d.get("metadata") or {}).get("name") for _, d in objects.get("Deployment", [])})
     check_budget()
 
