@@ -1,6 +1,7 @@
 //! A token bucket: `burst` tokens at most, refilled continuously at `rate`
 //! per second. Pure; used for lines per connection and per address,
-//! connections per address, and name changes per user.
+//! connections per address, name changes, room moves, topics, rooms
+//! made and history lines per user or per address.
 
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,14 @@ impl Rate {
     pub fn per_minute(n: u32, burst: u32) -> Rate {
         Rate {
             per_sec: n as f32 / 60.0,
+            burst: burst as f32,
+        }
+    }
+
+    /// `n` per hour, `burst` at once.
+    pub fn per_hour(n: u32, burst: u32) -> Rate {
+        Rate {
+            per_sec: n as f32 / 3600.0,
             burst: burst as f32,
         }
     }
@@ -56,6 +65,22 @@ impl TokenBucket {
             Ok(())
         } else {
             let wait = (1.0 - self.tokens) / rate.per_sec;
+            Err(now + Duration::from_secs_f32(wait.min(86_400.0)))
+        }
+    }
+
+    /// Whether `n` tokens may be taken now (at most a full bucket is asked
+    /// for, so a request bigger than the burst waits for a full bucket);
+    /// if not, when they will be there.
+    pub fn check_n(&mut self, rate: Rate, n: u32, now: Instant) -> Result<(), Instant> {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f32();
+        self.tokens = (self.tokens + elapsed * rate.per_sec).min(rate.burst);
+        self.updated = now;
+        let want = (n as f32).min(rate.burst);
+        if self.tokens >= want {
+            Ok(())
+        } else {
+            let wait = (want - self.tokens) / rate.per_sec;
             Err(now + Duration::from_secs_f32(wait.min(86_400.0)))
         }
     }
@@ -109,6 +134,21 @@ mod tests {
             assert!(bucket.try_take(rate, later).is_ok());
         }
         assert!(bucket.check(rate, later).is_err());
+    }
+
+    #[test]
+    fn several_tokens_at_once() {
+        let rate = Rate::per_sec(10, 30);
+        let start = Instant::now();
+        let mut bucket = TokenBucket::full(rate, start);
+        assert!(bucket.check_n(rate, 25, start).is_ok());
+        bucket.take_n(25);
+        let next = bucket.check_n(rate, 20, start).unwrap_err();
+        assert!(((next - start).as_secs_f32() - 1.5).abs() < 0.01);
+        // More than the burst waits for a full bucket, not forever.
+        let full = bucket.check_n(rate, 1000, start).unwrap_err();
+        assert!(((full - start).as_secs_f32() - 2.5).abs() < 0.01);
+        assert!(bucket.check_n(rate, 1000, full).is_ok());
     }
 
     #[test]

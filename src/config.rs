@@ -68,7 +68,9 @@ pub struct Config {
     pub login_rate: u32,
     /// Lines per second one address may send over all its connections
     /// (`--ip-rate`), with a burst of twice that; 0 is off. Without it, N
-    /// connections from one address send N times `--rate`.
+    /// connections from one address send N times `--rate`. With it, the
+    /// address's room moves, topic sets and `/history` lines have budgets
+    /// too (see `chat/throttle.rs`).
     pub ip_rate: u32,
     /// TCP keepalive idle time (`--keepalive`); `None` is off. Probes follow
     /// every [`keepalive_interval`], [`KEEPALIVE_PROBES`] times, and
@@ -91,6 +93,10 @@ pub struct Config {
     /// Most rooms at once (`--max-rooms`): each costs memory for its
     /// history, and `/rooms` must stay readable.
     pub max_rooms: usize,
+    /// Rooms one address may make per hour, with a burst of as many
+    /// (`--rooms-per-ip`); 0 is off. Without it one address can make every
+    /// room `--max-rooms` allows, and nobody else can make one.
+    pub rooms_per_ip: u32,
     /// Chat lines kept per room for `/history` (`--history`); 0 is off.
     pub history: usize,
     /// The memory the whole process may use (`--memory-budget`, or the
@@ -150,6 +156,7 @@ impl Default for Config {
             digest_interval: Duration::from_secs(10),
             default_room: "#lobby".into(),
             max_rooms: 1000,
+            rooms_per_ip: 20,
             history: 100,
             memory_budget: None,
             budget_from_cgroup: false,
@@ -177,6 +184,8 @@ pub const NO_ADDRESS_LIMITS: &[&str] = &[
     "0",
     "--login-rate",
     "0",
+    "--rooms-per-ip",
+    "0",
 ];
 
 impl Config {
@@ -191,6 +200,7 @@ impl Config {
             max_pending_per_ip: 0,
             login_rate: 0,
             ip_rate: 0,
+            rooms_per_ip: 0,
             quiet_joins: 0,
             ..Config::default()
         }

@@ -35,7 +35,9 @@ OPTIONS:
     --login-rate N         new connections per address per minute (burst 10), 0 = off
                            [default: 60]
     --ip-rate N            lines per second per address over all its connections
-                           (burst twice that), 0 = off [default: 30]
+                           (burst twice that); it also turns on per-address budgets
+                           of room moves, topics and /history lines; 0 = off
+                           [default: 30]
     --keepalive SECS       TCP keepalive: probe a peer silent this long 6 times, every
                            SECS/6 (1 to 10 s), then drop it; 0 = off [default: 60,
                            so a vanished peer is gone within 2 minutes]
@@ -51,6 +53,8 @@ OPTIONS:
     --print-limits         print the limits the memory budget gives, then exit
     --default-room ROOM    the room users start in [default: #lobby]
     --max-rooms N          most rooms at once [default: 1000]
+    --rooms-per-ip N       rooms one address may make per hour (N at once), 0 = off
+                           [default: 20]
     --history N            chat lines kept per room for /history, 0 = off [default: 100]
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
@@ -406,6 +410,9 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
     if let Some(name) = value::<String>(args, "--default-room", "a room name such as #lobby")? {
         config.default_room = linechat::chat::command::room_name(&name)
             .map_err(|why| format!("invalid value '{name}' for --default-room: {why}"))?;
+    }
+    if let Some(n) = value(args, "--rooms-per-ip", "rooms per hour (0 = off)")? {
+        config.rooms_per_ip = n;
     }
     if let Some(n) = value(args, "--history", "a whole number of lines (0 = off)")? {
         config.history = n;

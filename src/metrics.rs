@@ -44,6 +44,9 @@ pub struct Metrics {
     pub shed_read_pauses: u64,
     /// Private messages refused because their recipient was not keeping up.
     pub private_refused: u64,
+    /// `/history` answers refused because they did not fit in the reader's
+    /// queue or in the output memory.
+    pub replies_refused: u64,
     /// Connections turned away by `--max-pending`.
     pub rejected_pending: u64,
     /// Connections at the name prompt closed to make room for a newcomer
@@ -103,6 +106,9 @@ pub struct Gauges {
     pub rooms: usize,
     /// Memory held by all output queues together, in bytes.
     pub output_memory: usize,
+    /// The most `output_memory` has been, as seen after each batch of
+    /// deliveries (a long answer is queued within one batch).
+    pub output_peak: usize,
     /// `--max-output-memory`.
     pub output_budget: usize,
     /// The memory budget (0 when there is none).
@@ -189,7 +195,7 @@ impl Metrics {
     }
 
     /// Every counter: its name without prefix, its help, its value.
-    fn counters(&self) -> [(&'static str, &'static str, u64); 19] {
+    fn counters(&self) -> [(&'static str, &'static str, u64); 20] {
         [
             ("accepted_total", "Connections accepted.", self.accepted),
             (
@@ -256,6 +262,11 @@ impl Metrics {
                 "private_refused_total",
                 "Private messages refused because the recipient was not keeping up.",
                 self.private_refused,
+            ),
+            (
+                "history_refused_total",
+                "/history answers refused because the reader's queue or the output memory had no room.",
+                self.replies_refused,
             ),
             (
                 "rejected_pending_total",
@@ -339,6 +350,16 @@ fn render_gauges(out: &mut String, gauges: Gauges) {
     let _ = writeln!(out, "linechat_output_memory_bytes {}", gauges.output_memory);
     gauge(
         out,
+        "output_memory_peak_bytes",
+        "The most output_memory_bytes has been since the start.",
+    );
+    let _ = writeln!(
+        out,
+        "linechat_output_memory_peak_bytes {}",
+        gauges.output_peak
+    );
+    gauge(
+        out,
         "output_memory_budget_bytes",
         "The limit on output_memory_bytes (--max-output-memory).",
     );
@@ -377,6 +398,7 @@ mod tests {
             metrics_clients: 0,
             rooms: 1,
             output_memory: 0,
+            output_peak: 0,
             output_budget: 1,
             memory_budget: 0,
             memory_used: 0,

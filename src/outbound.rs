@@ -33,6 +33,14 @@ pub const SMALL_WRITE: usize = 256;
 /// counted with the queue's capacity).
 const ENTRY_OVERHEAD: usize = 32;
 
+/// What queueing one shared entry of `len` bytes may add to
+/// [`Outbound::cost`] at most: its bytes, its header, and its slot twice
+/// over (the queue's capacity doubles as it grows). Used to price a long
+/// answer before any of it is queued.
+pub fn entry_cost(len: usize) -> usize {
+    len + ENTRY_OVERHEAD + 2 * std::mem::size_of::<Bytes>()
+}
+
 /// Outgoing bytes for one connection, and how many there are.
 #[derive(Debug, Default)]
 pub struct Outbound {

@@ -1,9 +1,11 @@
 //! Applying a room event: the rooms change, and what local members see is
 //! rendered once per room. Local events and (later) events from elsewhere
 //! take the same path. Above `--quiet-joins`, joins and leaves are counted
-//! into the room's digest instead of being told one by one.
+//! into the room's digest instead of being told one by one; so are the
+//! moves of a user hopping from room to room (see `throttle.rs`).
 
 use super::rooms::Digest;
+use super::throttle::Moves;
 use super::{Chat, Delivery, MemberId, Now, RoomEvent, RoomId, RoomNames};
 
 impl Chat {
@@ -50,7 +52,7 @@ impl Chat {
         match event {
             RoomEvent::Joined { room, member, name } => {
                 self.names.insert(name.to_ascii_lowercase().into(), *member);
-                self.enter(*room, *member, name, now.instant, now);
+                self.enter(*room, *member, name, now.instant, false, now);
             }
             RoomEvent::Moved {
                 from,
@@ -62,8 +64,12 @@ impl Chat {
                     .room_of(*member)
                     .and_then(|r| r.members.last_active(*member));
                 let to_name = self.rooms.get(*to).map(|r| r.name.clone());
-                self.depart(*from, *member, name, to_name.as_deref(), now);
-                self.enter(*to, *member, name, last.unwrap_or(now.instant), now);
+                let mut moves = self.moved.get(member).copied();
+                let hopping = Moves::hopping(&mut moves, now.instant);
+                self.moved.extend(moves.map(|m| (*member, m)));
+                self.depart(*from, *member, name, to_name.as_deref(), hopping, now);
+                let last = last.unwrap_or(now.instant);
+                self.enter(*to, *member, name, last, hopping, now);
             }
             RoomEvent::Said {
                 room,
@@ -71,12 +77,14 @@ impl Chat {
                 lines,
                 count,
             } => {
-                let history_len = self.history_len;
+                // With `--redis` the room's stream is its history.
+                let history_len = if self.naming { 0 } else { self.history_len };
+                let stamp = !self.render.timestamps;
                 let Some(r) = self.rooms.get_mut(*room) else {
                     return false;
                 };
                 r.members.touch(*member, now.instant);
-                r.history.push(now.wall, lines, history_len);
+                r.history.push(now.wall, lines, history_len, stamp);
                 let except = r.members.local_of(*member);
                 self.broadcast(*room, except, lines.clone(), *count);
             }
@@ -122,7 +130,8 @@ impl Chat {
                 room, member, name, ..
             } => {
                 self.names.remove(name.to_ascii_lowercase().as_str());
-                self.depart(*room, *member, name, None, now);
+                self.moved.remove(member);
+                self.depart(*room, *member, name, None, false, now);
             }
             RoomEvent::Private { from, to, line } => {
                 if let Some(&room) = self.member_room.get(from)
@@ -138,13 +147,15 @@ impl Chat {
         true
     }
 
-    /// `member` comes into `room`; the room hears of it (or counts it).
+    /// `member` comes into `room`; the room hears of it, or counts it in
+    /// the digest (a big room, or a member `hopping` from room to room).
     fn enter(
         &mut self,
         room: RoomId,
         member: MemberId,
         name: &str,
         last: std::time::Instant,
+        hopping: bool,
         now: &Now,
     ) {
         let local = self.locals.get(&member).copied();
@@ -154,7 +165,7 @@ impl Chat {
         };
         r.members.join(member, name, local, last);
         self.member_room.insert(member, room);
-        if quiet_joins > 0 && r.members.len() > quiet_joins {
+        if hopping || (quiet_joins > 0 && r.members.len() > quiet_joins) {
             r.digest.joined += 1;
             self.start_digest(room, now);
         } else {
@@ -164,14 +175,23 @@ impl Chat {
     }
 
     /// `member` goes out of `room`, to the room called `to` if it moves;
-    /// the room hears of it (or counts it), and goes if nothing keeps it.
-    fn depart(&mut self, room: RoomId, member: MemberId, name: &str, to: Option<&str>, now: &Now) {
+    /// the room hears of it (or counts it, as [`enter`](Self::enter) does),
+    /// and goes if nothing keeps it.
+    fn depart(
+        &mut self,
+        room: RoomId,
+        member: MemberId,
+        name: &str,
+        to: Option<&str>,
+        hopping: bool,
+        now: &Now,
+    ) {
         self.member_room.remove(&member);
         let quiet_joins = self.quiet_joins;
         let Some(r) = self.rooms.get_mut(room) else {
             return;
         };
-        let quiet = quiet_joins > 0 && r.members.len() > quiet_joins;
+        let quiet = hopping || (quiet_joins > 0 && r.members.len() > quiet_joins);
         r.members.leave(member);
         if quiet {
             r.digest.left += 1;

@@ -219,6 +219,22 @@ pub enum Delivery {
         /// What the sender sees when it is not.
         refused: Bytes,
     },
+    /// A long answer for one local connection (`/history`): `head`, then
+    /// `lines`, which are shared (a room's history), not copies. The
+    /// reactor counts what they would cost before queueing any of it: if
+    /// the reader's queue or the output memory of the server has no room
+    /// for them, `to` gets `refused` instead. So a request of a few bytes
+    /// cannot make the server hold megabytes.
+    Reply {
+        /// Who asked.
+        to: Local,
+        /// The heading.
+        head: Bytes,
+        /// The answer's lines.
+        lines: Vec<Bytes>,
+        /// What `to` sees when it does not fit.
+        refused: Bytes,
+    },
     /// Call [`Chat::digest_due`](super::Chat::digest_due) at this time.
     WakeAt(Instant),
     /// Claim `name` for `member` in the shared store (with `--redis`), and

@@ -28,6 +28,8 @@
 //!   `/register`, and `/nick` kept off registered names.
 //! - `shared`: with `--redis`, names claimed in the shared store, the link
 //!   to the other nodes, and a node's members reconciled from its listing.
+//! - `throttle`: budgets per user and per address on what costs everyone
+//!   else: room moves, topics, rooms made, `/history` lines.
 
 mod accounts;
 mod apply;
@@ -39,6 +41,7 @@ pub mod room;
 pub mod rooms;
 mod session;
 mod shared;
+mod throttle;
 
 pub use accounts::PASSWORD_PROMPT;
 pub use event::{
@@ -97,6 +100,10 @@ struct Client {
     asked: bool,
     /// Whether it came over TLS (see [`Chat::passwords_need_tls`]).
     secure: bool,
+    /// Moves, topics and history lines left (see `throttle.rs`).
+    budget: throttle::UserBudget,
+    /// The source address it is counted under, once the reactor says.
+    address: Option<std::net::IpAddr>,
 }
 
 /// Name changes a user may make: 3 at once, then one per 20 s, so `/nick`
@@ -168,6 +175,11 @@ pub struct Chat {
     /// Wrong passwords per registered name (lower-cased), and until when
     /// the name is locked (see `accounts.rs`).
     lockouts: HashMap<Box<str>, accounts::Lockout>,
+    /// Budgets per source address (see `throttle.rs`).
+    addresses: throttle::Addresses,
+    /// Each chatting user's recent room moves, for folding hops into the
+    /// digest (see `throttle.rs`).
+    moved: HashMap<MemberId, throttle::Moves>,
     out: Output,
 }
 
@@ -200,6 +212,8 @@ impl Chat {
             accounts: false,
             tls_port: None,
             lockouts: HashMap::new(),
+            addresses: throttle::Addresses::new(config),
+            moved: HashMap::new(),
             out: Output::default(),
         }
     }
@@ -259,6 +273,8 @@ impl Chat {
             account: None,
             asked: false,
             secure: false,
+            budget: throttle::UserBudget::full(now.instant),
+            address: None,
         });
         self.locals.insert(member, local);
         let greeting = match &self.greeting {
@@ -354,6 +370,7 @@ impl Chat {
         self.end_turn(now);
         let client = self.clients.get_mut(local)?.take()?;
         self.locals.remove(&client.member);
+        self.forget_address(client.address);
         if client.state == State::Chatting {
             self.chatting -= 1;
         }

@@ -1,6 +1,9 @@
 //! Every room: its name, topic, members, history of chat lines and pending
-//! digest of joins, and the lookups by name. Rooms are made on demand and
-//! go when they are empty and have no topic (the default room stays).
+//! digest of joins, and the lookups by name. Rooms are made on demand. An
+//! emptied room with neither topic nor history goes at once; one with
+//! either stays *dormant*: unlisted, not counted toward `--max-rooms`, and
+//! the first to go when a new room needs its place, so rooms nobody is in
+//! never stop anyone from making one (the default room always stays).
 //!
 //! The state is plain values keyed by [`RoomId`], so another store (Redis,
 //! later) can hold the names, topics and history instead of memory.
@@ -14,6 +17,9 @@ use std::time::{Instant, SystemTime};
 
 /// Rooms listed by `/rooms` before "and N more".
 const LISTED_ROOMS: usize = 20;
+
+/// Bytes of a `[HH:MM:SS] ` stamp.
+const STAMP_LEN: usize = 11;
 
 /// One room.
 #[derive(Debug)]
@@ -42,24 +48,38 @@ pub struct Digest {
     pub due: Option<Instant>,
 }
 
-/// A ring of the last lines said in a room, each a slice of the shared
-/// buffer the line was broadcast in (no copy), with the time it was said.
+/// A ring of the last lines said in a room, each as `/history` shows it
+/// (with its `[HH:MM:SS] ` stamp), ready to be shared by every answer: an
+/// answer queues references to these lines, never a copy.
 #[derive(Debug, Default)]
 pub struct History {
-    lines: VecDeque<(SystemTime, Bytes)>,
+    lines: VecDeque<Bytes>,
 }
 
 impl History {
-    /// Adds every line of `batch` (CRLF-terminated lines), keeping at most
-    /// `cap` lines in all.
-    pub fn push(&mut self, at: SystemTime, batch: &Bytes, cap: usize) {
+    /// Adds every line of `batch` (CRLF-terminated lines, as broadcast),
+    /// keeping at most `cap` lines in all. With `stamp`, the lines carry
+    /// no stamp of their own: the batch is copied once with a stamp for
+    /// `at` before each line; else the lines are slices of the batch.
+    pub fn push(&mut self, at: SystemTime, batch: &Bytes, cap: usize, stamp: bool) {
         if cap == 0 {
             return;
         }
+        let batch = if stamp {
+            let lines = memchr::memchr_iter(b'\n', batch).count();
+            let mut stamped = Vec::with_capacity(batch.len() + lines * STAMP_LEN);
+            for line in batch.split_inclusive(|&b| b == b'\n') {
+                super::render::push_timestamp(&mut stamped, at);
+                stamped.extend_from_slice(line);
+            }
+            Bytes::from(stamped)
+        } else {
+            batch.clone()
+        };
         let mut start = 0;
         while let Some(end) = memchr::memchr(b'\n', &batch[start..]) {
             let end = start + end + 1;
-            self.lines.push_back((at, batch.slice(start..end)));
+            self.lines.push_back(batch.slice(start..end));
             start = end;
         }
         while self.lines.len() > cap {
@@ -68,7 +88,7 @@ impl History {
     }
 
     /// The last `n` lines, oldest first.
-    pub fn last(&self, n: usize) -> impl Iterator<Item = &(SystemTime, Bytes)> {
+    pub fn last(&self, n: usize) -> impl Iterator<Item = &Bytes> {
         self.lines.iter().skip(self.lines.len().saturating_sub(n))
     }
 
@@ -97,8 +117,11 @@ pub struct Rooms {
     by_name: HashMap<Box<str>, RoomId>,
     /// The room users start in; never removed.
     default: RoomId,
-    /// `--max-rooms`.
+    /// `--max-rooms`: rooms in use at once, and rooms held in all (in use
+    /// or dormant), so the memory they may take stays what it was.
     max_rooms: usize,
+    /// Empty rooms kept for their topic and history, longest empty first.
+    dormant: VecDeque<RoomId>,
 }
 
 impl Rooms {
@@ -109,6 +132,7 @@ impl Rooms {
             by_name: HashMap::new(),
             default: RoomId(0),
             max_rooms: max_rooms.max(1),
+            dormant: VecDeque::new(),
         };
         rooms.default = rooms.create(default);
         rooms
@@ -136,15 +160,29 @@ impl Rooms {
         self.by_name.get(name).copied()
     }
 
-    /// The room called `name` (canonical form), made if it does not exist.
+    /// The room called `name` (canonical form), made if it does not exist
+    /// (in place of the longest dormant room, if all places are held), or
+    /// woken if it is dormant.
     pub fn open(&mut self, name: &str) -> Result<RoomId, Full> {
         if let Some(&id) = self.by_name.get(name) {
+            self.dormant.retain(|&d| d != id);
             return Ok(id);
         }
-        if self.rooms.len() >= self.max_rooms {
+        if self.len() >= self.max_rooms {
             return Err(Full::TooManyRooms);
         }
+        if self.rooms.len() >= self.max_rooms
+            && let Some(oldest) = self.dormant.pop_front()
+        {
+            self.remove(oldest);
+        }
         Ok(self.create(name))
+    }
+
+    /// Whether a room called `name` is in use (not dormant).
+    pub fn in_use(&self, name: &str) -> bool {
+        self.find(name)
+            .is_some_and(|id| id == self.default || !self.dormant.contains(&id))
     }
 
     /// `--max-rooms`.
@@ -152,13 +190,24 @@ impl Rooms {
         self.max_rooms
     }
 
-    /// Forgets `id` if it is empty, has no topic and is not the default.
+    /// Once `id` is empty (and not the default room): forgets it, or keeps
+    /// it dormant if it has a topic or history to keep.
     pub fn remove_if_unused(&mut self, id: RoomId) {
-        let unused = self
-            .get(id)
-            .is_some_and(|r| r.members.is_empty() && r.topic.is_none());
-        if unused && id != self.default {
-            let room = self.rooms.remove(id.0 as usize);
+        let Some(room) = self.get(id).filter(|r| r.members.is_empty()) else {
+            return;
+        };
+        if id == self.default || self.dormant.contains(&id) {
+            return;
+        }
+        if room.topic.is_some() || !room.history.is_empty() {
+            self.dormant.push_back(id);
+        } else {
+            self.remove(id);
+        }
+    }
+
+    fn remove(&mut self, id: RoomId) {
+        if let Some(room) = self.rooms.try_remove(id.0 as usize) {
             self.by_name.remove(&room.name);
         }
     }
@@ -173,9 +222,9 @@ impl Rooms {
         self.rooms.get_mut(id.0 as usize)
     }
 
-    /// Rooms that exist.
+    /// Rooms in use (dormant ones are not counted).
     pub fn len(&self) -> usize {
-        self.rooms.len()
+        self.rooms.len() - self.dormant.len()
     }
 
     /// Whether there are none (never: the default room stays).
@@ -194,6 +243,7 @@ impl Rooms {
         let mut all: Vec<(&str, usize)> = self
             .rooms
             .iter()
+            .filter(|&(id, r)| !r.members.is_empty() || RoomId(id as u32) == self.default)
             .map(|(_, r)| (&*r.name, r.members.len()))
             .collect();
         all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -236,7 +286,18 @@ mod tests {
         let kept = rooms.open("#kept").unwrap();
         rooms.get_mut(kept).unwrap().topic = Some("t".into());
         rooms.remove_if_unused(kept);
-        assert_eq!(rooms.len(), 2, "a room with a topic stays");
+        assert_eq!(rooms.len(), 1, "an empty room with a topic is not in use");
+        assert!(!rooms.in_use("#kept") && rooms.find("#kept") == Some(kept));
+        // It does not take a place: a new room is made in its stead.
+        let new = rooms.open("#new").unwrap();
+        assert_eq!(rooms.find("#kept"), None, "the dormant room made way");
+        assert_eq!(rooms.open("#more"), Err(Full::TooManyRooms));
+        rooms.get_mut(new).unwrap().topic = Some("t".into());
+        rooms.remove_if_unused(new);
+        rooms.remove_if_unused(new);
+        assert_eq!(rooms.open("#new"), Ok(new), "a dormant room wakes up");
+        assert_eq!(rooms.len(), 2);
+        assert!(rooms.in_use("#new"));
     }
 
     #[test]
@@ -245,7 +306,7 @@ mod tests {
         let now = Instant::now();
         for i in 0..25u64 {
             let id = rooms.open(&format!("#r{i:02}")).unwrap();
-            for m in 0..(i % 3) {
+            for m in 0..(1 + i % 3) {
                 let member = MemberId(i * 10 + m);
                 rooms
                     .get_mut(id)
@@ -255,7 +316,7 @@ mod tests {
             }
         }
         let list = rooms.listing();
-        assert!(list.starts_with("26 rooms: #r02 (2), #r05 (2), "), "{list}");
+        assert!(list.starts_with("26 rooms: #r02 (3), #r05 (3), "), "{list}");
         assert!(list.ends_with(" and 6 more"), "{list}");
     }
 
@@ -263,13 +324,17 @@ mod tests {
     fn history_keeps_the_last_lines() {
         let mut h = History::default();
         let at = UNIX_EPOCH;
-        h.push(at, &Bytes::from_static(b"a: 1\r\na: 2\r\n"), 3);
-        h.push(at, &Bytes::from_static(b"b: 3\r\nb: 4\r\n"), 3);
-        let lines: Vec<&[u8]> = h.last(10).map(|(_, l)| &l[..]).collect();
+        h.push(at, &Bytes::from_static(b"a: 1\r\na: 2\r\n"), 3, false);
+        h.push(at, &Bytes::from_static(b"b: 3\r\nb: 4\r\n"), 3, false);
+        let lines: Vec<&[u8]> = h.last(10).map(|l| &l[..]).collect();
         assert_eq!(lines, [&b"a: 2\r\n"[..], b"b: 3\r\n", b"b: 4\r\n"]);
-        let last: Vec<&[u8]> = h.last(1).map(|(_, l)| &l[..]).collect();
+        let last: Vec<&[u8]> = h.last(1).map(|l| &l[..]).collect();
         assert_eq!(last, [&b"b: 4\r\n"[..]]);
-        h.push(at, &Bytes::from_static(b"c\r\n"), 0);
+        h.push(at, &Bytes::from_static(b"c\r\n"), 0, false);
         assert_eq!(h.len(), 3, "a cap of 0 keeps nothing new");
+        let at = UNIX_EPOCH + std::time::Duration::from_secs(3723);
+        h.push(at, &Bytes::from_static(b"d: 5\r\nd: 6\r\n"), 3, true);
+        let lines: Vec<&[u8]> = h.last(2).map(|l| &l[..]).collect();
+        assert_eq!(lines, [&b"[01:02:03] d: 5\r\n"[..], b"[01:02:03] d: 6\r\n"]);
     }
 }

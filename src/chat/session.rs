@@ -5,6 +5,7 @@
 use super::command::{self, AtPrompt, Command};
 use super::render::Render;
 use super::rooms::Full;
+use super::throttle::Spend;
 use super::{
     Ask, Chat, Delivery, Farewell, Local, MemberId, NICK_RATE, Now, RoomEvent, RoomNames, Secret,
     State,
@@ -42,6 +43,11 @@ pub const MAX_TOPIC: usize = 200;
 
 /// Lines `/history` shows when no count is given.
 const HISTORY_DEFAULT: usize = 20;
+
+/// Told instead of a `/history` answer that does not fit: the asker's
+/// output queue, or the output memory of the whole server, is too full.
+const HISTORY_REFUSED: &str =
+    "History not sent: too much output is waiting; try again shortly, or ask for fewer lines";
 
 impl Chat {
     /// A line typed at the name prompt.
@@ -191,17 +197,27 @@ impl Chat {
         if self.rooms.get(from).is_some_and(|r| *r.name == *name) {
             return self.notice_to(local, now, &["You are already in ", &name]);
         }
+        let made = self.rooms.find(&name).is_none();
+        if made && self.rooms.len() >= self.rooms.max_rooms() {
+            return self.too_many_rooms(local, now);
+        }
+        if let Err(wait) = self.spend(local, Spend::Move, now) {
+            let wait = wait.to_string();
+            let parts = ["Too many room changes; try again in ", &wait, "s"];
+            return self.notice_to(local, now, &parts);
+        }
+        if made && let Err(wait) = self.spend(local, Spend::Room, now) {
+            let wait = wait.to_string();
+            let parts = [
+                "Too many rooms made from your address; join one that exists (see /rooms) or try again in ",
+                &wait,
+                "s",
+            ];
+            return self.notice_to(local, now, &parts);
+        }
         let to = match self.rooms.open(&name) {
             Ok(to) => to,
-            Err(Full::TooManyRooms) => {
-                let max = self.rooms.max_rooms().to_string();
-                let parts = [
-                    "Too many rooms (max ",
-                    &max,
-                    "); join one that exists, see /rooms",
-                ];
-                return self.notice_to(local, now, &parts);
-            }
+            Err(Full::TooManyRooms) => return self.too_many_rooms(local, now),
         };
         let Some(user) = self.name_of(member) else {
             return;
@@ -214,6 +230,16 @@ impl Chat {
         };
         self.apply(moved, now);
         self.welcome(local, member, now);
+    }
+
+    fn too_many_rooms(&mut self, local: Local, now: &Now) {
+        let max = self.rooms.max_rooms().to_string();
+        let parts = [
+            "Too many rooms (max ",
+            &max,
+            "); join one that exists, see /rooms",
+        ];
+        self.notice_to(local, now, &parts);
     }
 
     /// `/topic [text]` from `member`: show, set, or with `-` clear it.
@@ -238,6 +264,11 @@ impl Chat {
                 now,
                 &["Topic too long (max ", &max, " bytes), not set"],
             );
+        }
+        if let Err(wait) = self.spend(local, Spend::Topic, now) {
+            let wait = wait.to_string();
+            let parts = ["Too many topic changes; try again in ", &wait, "s"];
+            return self.notice_to(local, now, &parts);
         }
         let topic = (text != "-").then(|| text.into());
         self.apply(
@@ -264,6 +295,11 @@ impl Chat {
                 return self.notice_to(local, now, &[&form]);
             }
         };
+        if let Err(wait) = self.spend(local, Spend::History(n as u32), now) {
+            let wait = wait.to_string();
+            let parts = ["Too much history asked for; try again in ", &wait, "s"];
+            return self.notice_to(local, now, &parts);
+        }
         let Some(room) = self.room_of(member) else {
             return;
         };
@@ -277,21 +313,14 @@ impl Chat {
             };
             return self.out.deliveries.push(history);
         }
-        let lines: Vec<(SystemTime, Bytes)> = room.history.last(n).cloned().collect();
-        let text = self.history_text(&room.name, &lines, now);
-        self.to(local, text);
+        // References to the room's own lines: nothing is copied.
+        let lines: Vec<Bytes> = room.history.last(n).cloned().collect();
+        let head = self.history_head(&room.name, lines.len(), now);
+        self.reply(local, head, lines, now);
     }
 
-    /// `/history`'s answer: a heading, then `lines` (the last ones said in
-    /// `room`, oldest first), each stamped with when it was said.
-    pub(super) fn history_text(
-        &self,
-        room: &str,
-        lines: &[(SystemTime, Bytes)],
-        now: &Now,
-    ) -> Bytes {
-        let mut text = Vec::new();
-        let shown = lines.len();
+    /// `/history`'s heading, for `shown` lines of `room`.
+    pub(super) fn history_head(&self, room: &str, shown: usize, now: &Now) -> Bytes {
         let head = if shown == 0 {
             format!("No history in {room}")
         } else {
@@ -300,7 +329,15 @@ impl Chat {
                 if shown == 1 { "" } else { "s" },
             )
         };
-        self.render.push_line(&mut text, now.wall, &["*** ", &head]);
+        self.render.notice(now.wall, &[&head])
+    }
+
+    /// The lines of a `/history` answer read from the store (`lines`, the
+    /// last ones said in the room, oldest first), each stamped with when it
+    /// was said, as one buffer.
+    pub(super) fn history_body(&self, lines: &[(SystemTime, Bytes)]) -> Bytes {
+        let len: usize = lines.iter().map(|(_, l)| l.len() + 11).sum();
+        let mut text = Vec::with_capacity(len);
         for (at, line) in lines {
             // Lines already carry a stamp when every line does.
             if !self.render.timestamps {
@@ -309,6 +346,18 @@ impl Chat {
             text.extend_from_slice(line);
         }
         Bytes::from(text)
+    }
+
+    /// Answers `local` with `head` then `lines`, if the reactor finds room
+    /// for them in its queue and in the output memory; else with a refusal.
+    pub(super) fn reply(&mut self, local: Local, head: Bytes, lines: Vec<Bytes>, now: &Now) {
+        let refused = self.render.notice(now.wall, &[HISTORY_REFUSED]);
+        self.out.deliveries.push(Delivery::Reply {
+            to: local,
+            head,
+            lines,
+            refused,
+        });
     }
 
     /// `/msg to text` from `member`.

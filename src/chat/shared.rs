@@ -258,8 +258,12 @@ impl Chat {
             return;
         };
         let lines = &lines[lines.len().saturating_sub(count)..];
-        let text = self.history_text(room, lines, now);
-        self.to(local, text);
+        let head = self.history_head(room, lines.len(), now);
+        let body = match lines.is_empty() {
+            true => Vec::new(),
+            false => vec![self.history_body(lines)],
+        };
+        self.reply(local, head, body, now);
     }
 
     /// The topic the store keeps for `room`: set here if the room has none

@@ -414,6 +414,7 @@ impl Server {
         let deadline = self.now.instant + self.config.login_timeout;
         self.timers.schedule(deadline, TimerKind::Login, key, id);
         self.chat.open(key, MemberId(id), &self.now);
+        self.chat.set_address(key, source(peer.ip()), &self.now);
         if tls {
             self.chat.set_secure(key);
         }

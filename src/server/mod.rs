@@ -145,6 +145,8 @@ pub struct Server {
     /// Memory held by every chat connection's output queue together,
     /// checked against `--max-output-memory`.
     output_cost: usize,
+    /// The most `output_cost` has been after a batch of deliveries.
+    output_peak: usize,
     /// Memory in use against the budget, and what is being shed.
     shed: shed::Shedding,
     timers: Timers,
@@ -225,6 +227,7 @@ impl Server {
             backlog: KeySet::default(),
             closing: KeySet::default(),
             output_cost: 0,
+            output_peak: 0,
             shed: shed::Shedding::default(),
             timers: Timers::default(),
             shutdown_deadline: None,

@@ -7,6 +7,7 @@ use super::{Server, Slot};
 use crate::chat::{Delivery, Farewell, RoomEvent, RoomId, RoomNames};
 use crate::conn::Conn;
 use crate::metrics::Metrics;
+use crate::outbound::entry_cost;
 use bytes::Bytes;
 use log::debug;
 use mio::Token;
@@ -28,6 +29,13 @@ const PRIVATE_SOFT_LIMIT: usize = 4;
 /// is told that its typing shows: far above a round trip on any usable
 /// link, and about as long as a person takes to start typing after a prompt.
 pub(super) const TYPING_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A long answer (`/history`) is queued only if it leaves its reader's
+/// queue under `--max-outbuf` / this, and all queues together under
+/// `--max-output-memory` / this: answers can never push a reader, or the
+/// server, to the limit where readers are dropped, and half of each is
+/// always left for chat.
+const REPLY_SHARE: usize = 2;
 
 /// Slab keys to visit once, later in this iteration: the pending-flush,
 /// backlog and closing lists. Membership is a flag per key, so inserting
@@ -99,9 +107,14 @@ impl Server {
     /// every call on the core, so a room delivery reaches exactly the
     /// members in the room when it was made.
     pub(super) fn deliver(&mut self) {
-        if !self.chat.has_output() {
-            return;
+        // A delivery may call the core, which adds output: taken in turn.
+        while self.chat.has_output() {
+            self.deliver_once();
         }
+        self.output_peak = self.output_peak.max(self.output_cost);
+    }
+
+    fn deliver_once(&mut self) {
         let mut out = std::mem::take(&mut self.chat_out);
         self.chat.take_output(&mut out);
         // Events first: with `--redis` each has its rooms' names and is
@@ -128,6 +141,12 @@ impl Server {
                     echo,
                     refused,
                 } => self.send_private(to, line, sender, echo, refused),
+                Delivery::Reply {
+                    to,
+                    head,
+                    lines,
+                    refused,
+                } => self.send_reply(to, head, lines, refused),
                 Delivery::WakeAt(at) => self.timers.schedule(at, TimerKind::Digest, 0, 0),
                 Delivery::Claim {
                     member,
@@ -279,6 +298,42 @@ impl Server {
             self.metrics.deliveries += 1;
             self.send(to, line);
             self.send(sender, echo);
+        }
+    }
+
+    /// What a long answer to the connection at `key` may still cost (see
+    /// [`REPLY_SHARE`]): 0 if it has no room. For `/history` from memory,
+    /// and for pricing a read of it from Redis before it is asked for.
+    pub(super) fn reply_room(&self, key: usize) -> usize {
+        let Some(Slot::Client(conn)) = self.slots.get(key) else {
+            return 0;
+        };
+        let own = (self.config.max_outbuf / REPLY_SHARE).saturating_sub(conn.queued_cost());
+        let all = (self.config.max_output_memory / REPLY_SHARE).saturating_sub(self.output_cost);
+        own.min(all)
+    }
+
+    /// Queues a long answer if [`reply_room`](Self::reply_room) allows all
+    /// of it (priced before any of it is queued), else its refusal.
+    fn send_reply(&mut self, key: usize, head: Bytes, lines: Vec<Bytes>, refused: Bytes) {
+        let cost = head.len() + lines.iter().map(|l| entry_cost(l.len())).sum::<usize>();
+        if cost > self.reply_room(key) {
+            self.metrics.replies_refused += 1;
+            return self.send(key, refused);
+        }
+        self.send(key, head);
+        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+            return;
+        };
+        let mut queues = Queues {
+            flush: &mut self.flush,
+            closing: &mut self.closing,
+            metrics: &mut self.metrics,
+            output_cost: &mut self.output_cost,
+            max_outbuf: self.config.max_outbuf,
+        };
+        for line in lines {
+            queue(conn, key, Payload::Shared(line), &mut queues);
         }
     }
 

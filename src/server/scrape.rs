@@ -42,6 +42,7 @@ impl Server {
             metrics_clients: self.metrics_peers.len(),
             rooms: self.chat.rooms(),
             output_memory: self.output_cost,
+            output_peak: self.output_peak,
             output_budget: self.config.max_output_memory,
             memory_budget: self.config.memory_budget.unwrap_or(0),
             memory_used: self.shed.used,

@@ -356,6 +356,62 @@ pub fn sync(from: &mut Client, from_name: &str, to: &mut Client) {
     to.skip_until(&format!("{from_name}: sync-{n}"));
 }
 
+/// Like [`connect_from`], with a kernel receive buffer of `rcvbuf` bytes
+/// (set before connecting, so the window is small from the start): a
+/// client that does not read backs output up into the server at once.
+pub fn connect_small_from(from: std::net::Ipv4Addr, to: SocketAddr, rcvbuf: usize) -> TcpStream {
+    use std::os::fd::FromRawFd;
+    let SocketAddr::V4(to) = to else {
+        panic!("connect_small_from needs an IPv4 server address");
+    };
+    let sockaddr = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(ip).to_be(),
+        },
+        sin_zero: [0; 8],
+    };
+    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+    // SAFETY: plain socket calls on a descriptor owned by the returned
+    // stream; the addresses and the option value live across the calls.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let stream = TcpStream::from_raw_fd(fd);
+        let size = rcvbuf as libc::c_int;
+        let size_len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        let rc = libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&raw const size).cast(),
+            size_len,
+        );
+        assert_eq!(rc, 0, "SO_RCVBUF: {}", std::io::Error::last_os_error());
+        let local = sockaddr(from, 0);
+        let rc = libc::bind(fd, (&raw const local).cast(), len);
+        assert_eq!(rc, 0, "bind {from}: {}", std::io::Error::last_os_error());
+        let remote = sockaddr(*to.ip(), to.port());
+        let rc = libc::connect(fd, (&raw const remote).cast(), len);
+        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
+        stream
+    }
+}
+
+/// `/metrics` of the server at `addr` as a map from sample to value.
+pub fn metrics_values(addr: SocketAddr) -> std::collections::HashMap<String, f64> {
+    let text = metrics_text(addr);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            Some((name.to_string(), value.parse().ok()?))
+        })
+        .collect()
+}
+
 /// Starts the `linechat` binary on port 0 with `extra` flags and reads the
 /// real address from its `listening on` log line. Its log is drained on a
 /// thread so the server never blocks on a full pipe.

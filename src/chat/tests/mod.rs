@@ -69,6 +69,14 @@ impl Harness {
                     taken.add(to, &line);
                     taken.add(sender, &echo);
                 }
+                Delivery::Reply {
+                    to, head, lines, ..
+                } => {
+                    taken.add(to, &head);
+                    for line in lines {
+                        taken.add(to, &line);
+                    }
+                }
                 Delivery::WakeAt(at) => taken.wake.push(at),
                 Delivery::Close(local, why) => taken.closed.push((local, why)),
                 Delivery::Claim {

@@ -81,7 +81,13 @@ fn rooms_are_listed_busiest_first_and_go_when_empty() {
     h.line(3, "/join lobby");
     assert_eq!(
         h.line(1, "/rooms").text(1),
-        "*** 3 rooms: #x (2), #lobby (1), #z (0)\r\n"
+        "*** 2 rooms: #x (2), #lobby (1)\r\n",
+        "an empty room is not listed, even with a topic"
+    );
+    assert_eq!(
+        h.line(3, "/join z").text(3),
+        "*** Welcome, c! #z: 1 online: c\r\n*** Topic: stays\r\n",
+        "its topic was kept"
     );
 }
 

@@ -1,0 +1,276 @@
+//! Budgets on what one user's command costs everyone else: room moves and
+//! topic sets (each a notice to a whole room), rooms made (each holds a
+//! slot of `--max-rooms` and memory), and `/history` lines (each request a
+//! few bytes, each answer up to `--history` lines). Every budget is a token
+//! bucket kept per user, and per source address, so that ten connections
+//! from one address cannot buy ten times as much. Pure: the reactor tells
+//! the core each connection's address ([`Chat::set_address`]).
+//!
+//! Per-address budgets on moves, topics and history are on with
+//! `--ip-rate` (they are the address's share of talk, like its lines); the
+//! budget of rooms made is `--rooms-per-ip`.
+
+use super::{Chat, Local, Now};
+use crate::bucket::{Rate, TokenBucket};
+use crate::config::Config;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+/// Room moves one user may make: 5 at once, then one per 10 s. Moves past
+/// the first [`TOLD_MOVES`] in [`FOLD_MOVES`] are also told only in the
+/// digest.
+const MOVE_RATE: Rate = Rate {
+    per_sec: 1.0 / 10.0,
+    burst: 5.0,
+};
+
+/// Room moves one address may make over all its connections: 10 at once,
+/// then one per 6 s.
+const ADDRESS_MOVE_RATE: Rate = Rate {
+    per_sec: 1.0 / 6.0,
+    burst: 10.0,
+};
+
+/// Topic sets one user may make: 3 at once, then one per 20 s (like names).
+const TOPIC_RATE: Rate = Rate {
+    per_sec: 1.0 / 20.0,
+    burst: 3.0,
+};
+
+/// Topic sets one address may make: 6 at once, then one per 10 s.
+const ADDRESS_TOPIC_RATE: Rate = Rate {
+    per_sec: 1.0 / 10.0,
+    burst: 6.0,
+};
+
+/// History lines one user may ask for: 300 at once (three full
+/// `/history 100`), then 300 a minute.
+const HISTORY_RATE: Rate = Rate {
+    per_sec: 300.0 / 60.0,
+    burst: 300.0,
+};
+
+/// History lines one address may ask for: 1,000 at once, then 1,000 a
+/// minute (about 1 MB a minute at the longest lines).
+const ADDRESS_HISTORY_RATE: Rate = Rate {
+    per_sec: 1000.0 / 60.0,
+    burst: 1000.0,
+};
+
+/// Moves of one user told line by line within [`FOLD_MOVES`]; later ones
+/// are counted in the digest of both rooms instead: hopping costs each
+/// bystander one digest line per interval, not two lines per hop.
+const TOLD_MOVES: u32 = 4;
+
+/// The window [`TOLD_MOVES`] counts in.
+const FOLD_MOVES: Duration = Duration::from_secs(60);
+
+/// One user's recent moves: when the window began, and how many in it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Moves {
+    since: Instant,
+    count: u32,
+}
+
+impl Moves {
+    /// Counts a move at `now` into `moves`; true if it is one too many to
+    /// be told line by line.
+    pub(super) fn hopping(moves: &mut Option<Moves>, now: Instant) -> bool {
+        let m = moves.get_or_insert(Moves {
+            since: now,
+            count: 0,
+        });
+        if now >= m.since + FOLD_MOVES {
+            *m = Moves {
+                since: now,
+                count: 0,
+            };
+        }
+        m.count += 1;
+        m.count > TOLD_MOVES
+    }
+}
+
+/// Addresses remembered (beyond twice the open connections) before those
+/// with nothing open and every budget full again are forgotten.
+const SWEEP_ABOVE: usize = 1024;
+
+/// What a user may still do.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct UserBudget {
+    moves: TokenBucket,
+    topics: TokenBucket,
+    history: TokenBucket,
+}
+
+impl UserBudget {
+    pub(super) fn full(now: Instant) -> UserBudget {
+        UserBudget {
+            moves: TokenBucket::full(MOVE_RATE, now),
+            topics: TokenBucket::full(TOPIC_RATE, now),
+            history: TokenBucket::full(HISTORY_RATE, now),
+        }
+    }
+}
+
+/// What one source address may still do, over all its connections.
+#[derive(Debug)]
+struct AddressBudget {
+    /// Connections the core knows from it.
+    open: u32,
+    moves: TokenBucket,
+    topics: TokenBucket,
+    history: TokenBucket,
+    rooms: TokenBucket,
+}
+
+/// Which budget a command spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Spend {
+    /// A `/join` to another room.
+    Move,
+    /// A `/topic` that sets or clears it.
+    Topic,
+    /// `/history`, this many lines.
+    History(u32),
+    /// A `/join` that makes a room.
+    Room,
+}
+
+/// The per-address budgets, and whether each is on.
+#[derive(Debug)]
+pub(super) struct Addresses {
+    map: HashMap<IpAddr, AddressBudget>,
+    /// Moves, topics and history per address (`--ip-rate` on).
+    talk: bool,
+    /// Rooms made per address (`--rooms-per-ip`), if on.
+    rooms: Option<Rate>,
+    sweep_above: usize,
+}
+
+impl Addresses {
+    pub(super) fn new(config: &Config) -> Addresses {
+        Addresses {
+            map: HashMap::new(),
+            talk: config.ip_rate > 0,
+            rooms: (config.rooms_per_ip > 0)
+                .then(|| Rate::per_hour(config.rooms_per_ip, config.rooms_per_ip)),
+            sweep_above: SWEEP_ABOVE,
+        }
+    }
+
+    /// Counts a connection from `ip` in.
+    fn open(&mut self, ip: IpAddr, open_now: usize, now: Instant) {
+        if self.map.len() > self.sweep_above {
+            // Amortised O(1): the next sweep waits until the map doubles.
+            self.sweep(now);
+            self.sweep_above = (2 * self.map.len()).max(2 * open_now + SWEEP_ABOVE);
+        }
+        let rooms = self.rooms.unwrap_or(UNUSED);
+        let address = self.map.entry(ip).or_insert_with(|| AddressBudget {
+            open: 0,
+            moves: TokenBucket::full(ADDRESS_MOVE_RATE, now),
+            topics: TokenBucket::full(ADDRESS_TOPIC_RATE, now),
+            history: TokenBucket::full(ADDRESS_HISTORY_RATE, now),
+            rooms: TokenBucket::full(rooms, now),
+        });
+        address.open += 1;
+    }
+
+    /// Counts a connection from `ip` out.
+    fn close(&mut self, ip: IpAddr) {
+        if let Some(address) = self.map.get_mut(&ip) {
+            address.open = address.open.saturating_sub(1);
+        }
+    }
+
+    /// The address's bucket for `spend` and its rate, if that budget is on.
+    fn bucket(&mut self, ip: IpAddr, spend: Spend) -> Option<(&mut TokenBucket, Rate)> {
+        let talk = self.talk;
+        let rooms = self.rooms;
+        let a = self.map.get_mut(&ip)?;
+        match spend {
+            Spend::Move if talk => Some((&mut a.moves, ADDRESS_MOVE_RATE)),
+            Spend::Topic if talk => Some((&mut a.topics, ADDRESS_TOPIC_RATE)),
+            Spend::History(_) if talk => Some((&mut a.history, ADDRESS_HISTORY_RATE)),
+            Spend::Room => Some((&mut a.rooms, rooms?)),
+            _ => None,
+        }
+    }
+
+    /// Forgets addresses with nothing open and every budget full again.
+    fn sweep(&mut self, now: Instant) {
+        let rooms = self.rooms.unwrap_or(UNUSED);
+        self.map.retain(|_, a| {
+            a.open > 0
+                || !a.moves.is_full_at(ADDRESS_MOVE_RATE, now)
+                || !a.topics.is_full_at(ADDRESS_TOPIC_RATE, now)
+                || !a.history.is_full_at(ADDRESS_HISTORY_RATE, now)
+                || !a.rooms.is_full_at(rooms, now)
+        });
+    }
+}
+
+/// The rate of a budget that is off: never consulted, always full.
+const UNUSED: Rate = Rate {
+    per_sec: 1.0,
+    burst: 0.0,
+};
+
+impl Chat {
+    /// Tells the core the source address `local` is counted under (its
+    /// IPv4 address, or its IPv6 /64): its per-address budgets apply.
+    pub fn set_address(&mut self, local: Local, ip: IpAddr, now: &Now) {
+        let open_now = self.locals.len();
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        if let Some(old) = client.address.replace(ip) {
+            self.addresses.close(old);
+        }
+        self.addresses.open(ip, open_now, now.instant);
+    }
+
+    /// Counts `local`'s address out as it closes.
+    pub(super) fn forget_address(&mut self, ip: Option<IpAddr>) {
+        if let Some(ip) = ip {
+            self.addresses.close(ip);
+        }
+    }
+
+    /// Spends `spend` from `local`'s budget and its address's, if both
+    /// allow it; else nothing is spent and the error says when to try
+    /// again, in whole seconds from now.
+    pub(super) fn spend(&mut self, local: Local, spend: Spend, now: &Now) -> Result<(), u64> {
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return Ok(());
+        };
+        let n = match spend {
+            Spend::History(n) => n,
+            _ => 1,
+        };
+        let at = now.instant;
+        let address = client.address;
+        let mut own = match spend {
+            Spend::Move => Some((&mut client.budget.moves, MOVE_RATE)),
+            Spend::Topic => Some((&mut client.budget.topics, TOPIC_RATE)),
+            Spend::History(_) => Some((&mut client.budget.history, HISTORY_RATE)),
+            Spend::Room => None,
+        };
+        let mut shared = address.and_then(|ip| self.addresses.bucket(ip, spend));
+        for (bucket, rate) in [own.as_mut(), shared.as_mut()].into_iter().flatten() {
+            if let Err(next) = bucket.check_n(*rate, n, at) {
+                let wait = next
+                    .saturating_duration_since(at)
+                    .as_millis()
+                    .div_ceil(1000);
+                return Err((wait as u64).max(1));
+            }
+        }
+        for (bucket, _) in [own, shared].into_iter().flatten() {
+            bucket.take_n(n);
+        }
+        Ok(())
+    }
+}
