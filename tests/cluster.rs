@@ -819,7 +819,7 @@ fn redis_with_a_password_and_an_acl_user() {
         false,
     );
     let mut none = Node::spawn(&redis.url(0), &[], &[], false);
-    let at = format!("cannot reach Redis at 127.0.0.1:{port}: Redis replied");
+    let at = format!("cannot use Redis at 127.0.0.1:{port}: Redis replied");
     wrong.log_until(&format!("{at} WRONGPASS invalid username-password pair"));
     none.log_until(&format!("{at} NOAUTH Authentication required."));
 

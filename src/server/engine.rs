@@ -165,11 +165,16 @@ impl Engine {
             return;
         };
         let at = &self.redis_at;
+        // Reached, but it refuses us (a password, protected mode, ...).
+        let verb = match why {
+            Why::Refused(_) | Why::SelectRefused(_) => "use",
+            _ => "reach",
+        };
         match line {
             DownLine::Dropped => warn!("redis: {role:?} link to {at} down: {why}; retrying"),
-            DownLine::Unreachable => warn!("cannot reach Redis at {at}: {why}; retrying"),
+            DownLine::Unreachable => warn!("cannot {verb} Redis at {at}: {why}; retrying"),
             DownLine::Still => {
-                warn!("still cannot reach Redis at {at} after {failures} attempts: {why}")
+                warn!("still cannot {verb} Redis at {at} after {failures} attempts: {why}")
             }
         }
     }
