@@ -807,8 +807,7 @@ fn redis_with_a_password_and_an_acl_user() {
     let mut again = Client::connect(b.addr);
     again.expect(util::GREETING);
     again.send("alice\n");
-    again.skip_until_prefix("*** Your client shows what you type");
-    again.expect("Password: ");
+    again.expect_password_prompt();
     again.send("pw\n");
     again.expect_line("*** Welcome, alice! #lobby: 2 online: alice, watch");
 
