@@ -25,6 +25,8 @@ const START: Duration = Duration::from_secs(10);
 struct Node {
     process: util::ServerProcess,
     addr: SocketAddr,
+    /// Its node id.
+    id: u16,
     /// Its log lines, as they come.
     log: mpsc::Receiver<String>,
     /// The lines read while it started.
@@ -71,11 +73,17 @@ impl Node {
             }
         });
         let mut addr = None;
+        let mut id = None;
         let mut reading = !registered;
         let mut early = Vec::new();
         while addr.is_none() || !reading {
             let line = rx.recv_timeout(START).expect("node did not start");
             early.push(line.clone());
+            if let Some(rest) = line.split("] node ").nth(1)
+                && let Some((hex, _)) = rest.split_once(": sharing rooms")
+            {
+                id = u16::from_str_radix(hex, 16).ok();
+            }
             if let Some(rest) = line.split("listening on ").nth(1) {
                 addr = rest.split_whitespace().next().map(|a| a.parse().unwrap());
             }
@@ -87,6 +95,7 @@ impl Node {
                 tls_addr: None,
             },
             addr: addr.unwrap(),
+            id: id.expect("the node's id in its log"),
             log: rx,
             early,
         }
@@ -861,5 +870,194 @@ fn an_unreachable_redis_is_told_once_then_per_step() {
             line.ends_with(want.as_str()),
             "{line:?} should end with {want:?}"
         );
+    }
+}
+
+/// The long form of [`a_node_stopped_past_the_reply_cap_catches_up`]
+/// (`make soak`): 20 MB of lines that are all delivered, 34 turns of 64
+/// lines of 1,000 bytes in each of nine rooms, written straight into the
+/// rooms' streams as a node would while the node is stopped.
+#[test]
+#[ignore = "long: make soak"]
+fn a_node_stopped_past_the_reply_cap_catches_up_long() {
+    const ROOMS: usize = 9;
+    const TURNS: usize = 34;
+    let script = r"
+        local seq = 100
+        for i = 0, tonumber(ARGV[1]) - 1 do
+          for t = 0, tonumber(ARGV[2]) - 1 do
+            local lines = {}
+            for k = 0, 63 do
+              lines[#lines + 1] = 'f' .. i .. ': ' .. i .. '-' .. t .. '-' .. k .. ' '
+                .. string.rep('x', 1000) .. '\r\n'
+            end
+            seq = seq + 1
+            redis.call('XADD', 'linechat:room:#c' .. i, '*', 'node', '30583', 'seq', seq,
+              'kind', 'said', 'member', ARGV[4 + i], 'room', '#c' .. i,
+              'lines', table.concat(lines), 'count', 64)
+          end
+        end";
+    stopped_past_the_cap(ROOMS, TURNS, 64, |redis, args| {
+        let mut eval = vec!["EVAL", script, "0"];
+        eval.extend(args);
+        redis.cli(&eval);
+    });
+}
+
+/// A node stopped (SIGSTOP) falls behind in six of its rooms by more
+/// than its reader's 16 MiB reply cap: in each room, 17 entries of 200 KB
+/// of its own (a node with `--max-line 3000` writes turns that large; it
+/// skips its own entries, so they cost the test little to deliver), each
+/// followed by a line of another node's. The old reader asked for 32
+/// entries a room, 20 MB, and was dropped for it again and again. Now it
+/// catches up in pages: every reader gets every line of its room, in
+/// order, once.
+#[test]
+fn a_node_stopped_past_the_reply_cap_catches_up() {
+    const ROOMS: usize = 6;
+    const TURNS: usize = 17;
+    let script = r"
+        local own = ARGV[3]
+        local bulk = string.rep('y', 200 * 1024)
+        local seq = 100
+        for i = 0, tonumber(ARGV[1]) - 1 do
+          for t = 0, tonumber(ARGV[2]) - 1 do
+            redis.call('XADD', 'linechat:room:#c' .. i, '*', 'node', own, 'seq', t + 1,
+              'kind', 'said', 'member', 1, 'room', '#c' .. i, 'lines', bulk, 'count', 1)
+            seq = seq + 1
+            redis.call('XADD', 'linechat:room:#c' .. i, '*', 'node', '30583', 'seq', seq,
+              'kind', 'said', 'member', ARGV[4 + i], 'room', '#c' .. i,
+              'lines', 'f' .. i .. ': ' .. i .. '-' .. t .. '-0 \r\n', 'count', 1)
+          end
+        end";
+    stopped_past_the_cap(ROOMS, TURNS, 1, |redis, args| {
+        let mut eval = vec!["EVAL", script, "0"];
+        eval.extend(args);
+        redis.cli(&eval);
+    });
+}
+
+/// The member id of f<i>, of node 7777.
+fn fake_member(i: usize) -> String {
+    ((0x7777u64 << 48) + 100 + i as u64).to_string()
+}
+
+/// A node with a reader r<i> in each room #c<i> and, in each, a member
+/// f<i> of a node 7777 (30583) that Redis counts alive; `fill` writes
+/// `turns` turns of `lines` lines `f<i>: <i>-<turn>-<k> ...` into each
+/// room's stream while the node is stopped (it is given Redis and the
+/// arguments for a script: rooms, turns, the node's id, each f<i>'s member
+/// id), then a last line `f<i>: end` is added. Every reader must get them
+/// all, in order, once.
+fn stopped_past_the_cap(
+    rooms: usize,
+    turns: usize,
+    lines: usize,
+    fill: impl FnOnce(&RedisServer, &[&str]),
+) {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let b = Node::start(&redis.url(0));
+    redis.cli(&["SET", "linechat:node:7777", "1", "EX", "600"]);
+    redis.cli(&["SADD", "linechat:nodes", "7777"]);
+    let mut readers = Vec::new();
+    for i in 0..rooms {
+        let mut reader = Client::connect(b.addr);
+        reader.login(&format!("r{i}"));
+        reader.send(&format!("/join #c{i}\n"));
+        let (seq, member) = ((i + 1).to_string(), fake_member(i));
+        let (room, name) = (format!("#c{i}"), format!("f{i}"));
+        let joined = [
+            "node", "30583", "seq", &seq, "kind", "joined", "member", &member, "room", &room,
+            "name", &name,
+        ];
+        let mut xadd = vec!["XADD", "linechat:events", "*"];
+        xadd.extend(joined);
+        redis.cli(&xadd);
+        reader.skip_until(&format!("*** f{i} has joined"));
+        readers.push(reader);
+    }
+    b.process.signal(libc::SIGSTOP);
+    // The scripts' arguments: the rooms, the turns, the node's id, then
+    // each room's member of node 7777 (too large for Lua's numbers).
+    let (rooms_arg, turns_arg, own) = (rooms.to_string(), turns.to_string(), b.id.to_string());
+    let members: Vec<String> = (0..rooms).map(fake_member).collect();
+    let mut args = vec![&rooms_arg[..], &turns_arg, &own];
+    args.extend(members.iter().map(|m| &m[..]));
+    fill(&redis, &args);
+    let end = r"
+        for i = 0, tonumber(ARGV[1]) - 1 do
+          redis.call('XADD', 'linechat:room:#c' .. i, '*', 'node', '30583', 'seq', 1000000 + i,
+            'kind', 'said', 'member', ARGV[4 + i], 'room', '#c' .. i,
+            'lines', 'f' .. i .. ': end\r\n', 'count', 1)
+        end";
+    let mut eval = vec!["EVAL", end, "0"];
+    eval.extend(&args);
+    redis.cli(&eval);
+    b.process.signal(libc::SIGCONT);
+    std::thread::scope(|scope| {
+        for (i, reader) in readers.iter_mut().enumerate() {
+            scope.spawn(move || {
+                for turn in 0..turns {
+                    for k in 0..lines {
+                        let line = loop {
+                            let line = reader.line();
+                            if !line.starts_with("*** ") {
+                                break line;
+                            }
+                        };
+                        let want = format!("f{i}: {i}-{turn}-{k} ");
+                        assert!(line.starts_with(&want), "want {want:?}, got {line:.40}");
+                    }
+                }
+                let rest = reader.skip_until(&format!("f{i}: end"));
+                assert!(rest.iter().all(|l| l.starts_with("*** ")), "{rest:?}");
+            });
+        }
+    });
+}
+
+/// An entry Redis ran after a newer one of the same node (an `XADD` from
+/// a connection its node gave up on while Redis was stopped, run when
+/// Redis resumed) is late: it is skipped, so readers keep its sender's
+/// order. Entries of node 7777 (the ids set by hand so that the late one
+/// has a later millisecond): 10 "one", 12 "three", 11 "two", 13 "four".
+#[test]
+fn a_late_entry_is_skipped() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let b = Node::start(&redis.url(0));
+    redis.cli(&["SET", "linechat:node:7777", "1", "EX", "600"]);
+    redis.cli(&["SADD", "linechat:nodes", "7777"]);
+    let mut reader = Client::connect(b.addr);
+    reader.login("reader");
+    let member = fake_member(0);
+    let joined = [
+        "node", "30583", "seq", "1", "kind", "joined", "member", &member, "room", "#lobby", "name",
+        "f0",
+    ];
+    let mut xadd = vec!["XADD", "linechat:events", "*"];
+    xadd.extend(joined);
+    redis.cli(&xadd);
+    reader.expect_line("*** f0 has joined");
+    for (id, seq, text) in [
+        ("9000000000000-0", "10", "one"),
+        ("9000000000001-0", "12", "three"),
+        ("9000000000002-0", "11", "two"),
+        ("9000000000003-0", "13", "four"),
+    ] {
+        let lines = format!("f0: {text}\r\n");
+        let said = [
+            "node", "30583", "seq", seq, "kind", "said", "member", &member, "room", "#lobby",
+            "lines", &lines, "count", "1",
+        ];
+        let mut xadd = vec!["XADD", "linechat:room:#lobby", id];
+        xadd.extend(said);
+        redis.cli(&xadd);
+    }
+    for text in ["one", "three", "four"] {
+        reader.expect_line(&format!("f0: {text}"));
     }
 }

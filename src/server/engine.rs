@@ -13,12 +13,15 @@
 //!
 //! - `read.rs`: the reader: where it starts, the rooms it follows, the
 //!   order it applies a reply's entries in, resuming after a cut.
+//! - `catch_up.rs`: the reader's paged reads while it is behind, bounded
+//!   in bytes.
 //! - `store.rs`: the keys beside the streams: heartbeats, registration,
 //!   name claims, listings, the answers of the commands link.
 //! - `members.rs`: what this node writes about its own users.
 //! - `rooms.rs`: reads of a room's keys (its stream's end, history, topic).
 //! - `wire.rs`: room events as stream entries and back. Pure.
 
+mod catch_up;
 mod members;
 mod read;
 mod rooms;
@@ -62,6 +65,7 @@ const TAG_XADD: Tag = 1;
 const TAG_LAST_ID: Tag = 2;
 const TAG_XREAD: Tag = 3;
 const TAG_FIRST_ID: Tag = 4;
+const TAG_CATCH_UP: Tag = 5;
 
 /// Which link a slab slot stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +91,17 @@ pub(super) struct Engine {
     /// Whether the reader came back after a cut and must check that the
     /// stream still holds its last id before reading on.
     check_gap: bool,
+    /// Whether the reader may be behind (it came back after a cut, or a
+    /// read filled its `COUNT`): it reads in pages (`catch_up.rs`) until
+    /// one says nothing is left.
+    catching_up: bool,
+    /// Whether Redis runs the catching-up script (false once it refused).
+    catch_up_works: bool,
+    /// When the last page of catching up was asked for.
+    page_asked: Instant,
+    /// The highest number of an entry applied from each other node, and
+    /// the millisecond of its id: to tell late entries (see `read.rs`).
+    last_seq: HashMap<u16, (u64, u64)>,
     /// The rooms whose streams are read (those with a local member), each
     /// with the id of the last entry read; `None` until Redis said where
     /// the stream ends when the first local member went in.
@@ -94,7 +109,10 @@ pub(super) struct Engine {
     /// Whether local members may have entered or left rooms since the read
     /// rooms were last brought in line.
     rooms_changed: bool,
-    /// The number of the next entry this node adds.
+    /// The number of the last entry this node added. It starts at the
+    /// wall clock in microseconds, so a node started again under the same
+    /// id (one in 65,536) numbers on above its last life and its entries
+    /// are not taken for late ones (see `read.rs`).
     seq: u64,
     /// Heartbeats, registration, claims: see `store.rs`.
     store: store::Store,
@@ -125,9 +143,15 @@ impl Engine {
             last_id: None,
             reading: false,
             check_gap: false,
+            catching_up: false,
+            catch_up_works: true,
+            page_asked: now,
+            last_seq: HashMap::new(),
             rooms: HashMap::new(),
             rooms_changed: false,
-            seq: 0,
+            seq: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros() as u64),
             store: store::Store::new(node_timeout, now),
             redis_at: url.host_port(),
             down_logs: Default::default(),
@@ -139,10 +163,13 @@ impl Engine {
     /// is due.
     pub(super) fn next_deadline(&self) -> Option<Instant> {
         let heartbeat = self.can_beat().then_some(self.store.next_heartbeat);
+        let page =
+            (self.catching_up && !self.reading).then_some(self.page_asked + catch_up::PACE_MAX);
         [
             self.commands.next_deadline(),
             self.reader.next_deadline(),
             heartbeat,
+            page,
         ]
         .into_iter()
         .flatten()
@@ -308,7 +335,10 @@ impl Server {
                         }
                         match role {
                             Role::Commands => engine.store.up_since = Some(self.now.instant),
-                            Role::Reader => engine.check_gap = engine.last_id.is_some(),
+                            Role::Reader => {
+                                engine.check_gap = engine.last_id.is_some();
+                                engine.catching_up = engine.catch_up_works;
+                            }
                         }
                     }
                 }

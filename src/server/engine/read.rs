@@ -11,10 +11,24 @@
 //! the same millisecond, are never applied the wrong way round. A stream
 //! that returned a full `COUNT` may have more entries waiting; entries of
 //! the other streams newer than its last one wait for the next read, so
-//! nothing is applied ahead of what comes before it.
+//! nothing is applied ahead of what comes before it, and the reader
+//! catches up (`catch_up.rs`) before it blocks again. Entries held back
+//! at the end of a read never include only part of a millisecond of
+//! another stream, so one node's entries of that millisecond arrive in one
+//! reply and are put in order there.
+//!
+//! # Late entries
+//!
+//! An entry of a node numbered lower than one already applied from it is
+//! late: an `XADD` its node gave up on (the link timed out while Redis was
+//! stopped) that Redis ran after the node's newer ones, when it resumed.
+//! It is skipped, so what readers see keeps its sender's order; its
+//! sender's node counted it as not published.
 
-use super::super::Server;
-use super::{STREAM, TAG_FIRST_ID, TAG_LAST_ID, TAG_XREAD, room_stream, wire};
+use super::super::{Server, Slot};
+use super::{
+    STREAM, TAG_CATCH_UP, TAG_FIRST_ID, TAG_LAST_ID, TAG_XREAD, catch_up, room_stream, wire,
+};
 use crate::redis::{BytesFrame, State, Tag};
 use bytes::Bytes;
 use log::info;
@@ -25,10 +39,20 @@ use std::collections::HashMap;
 /// timeout, and so a room a local member just entered is read soon.
 const BLOCK_MS: &[u8] = b"200";
 
-/// Most entries one `XREAD` returns per stream: fewer the more rooms are
-/// read, so a reply stays well under the link's input cap.
+/// The largest entry a node writes: one field of [`wire::MAX_FIELD`] and
+/// a few short ones.
+const ENTRY_MAX: usize = wire::MAX_FIELD + 1024;
+
+/// Bytes an `XREAD` reply is sized for: half the link's 16 MiB input cap.
+const XREAD_BYTES: usize = 8 << 20;
+
+/// Most entries one `XREAD` returns per stream: as many of the largest
+/// entries as fit in [`XREAD_BYTES`] over all the streams, from 1 to 32.
+/// With very many rooms even `COUNT 1` may not fit if every room had a
+/// large entry at once; then the link drops that reply and the reader
+/// catches up in pages, which always fit.
 fn read_count(streams: usize) -> usize {
-    (512 / streams).clamp(4, 32)
+    (XREAD_BYTES / (streams.max(1) * ENTRY_MAX)).clamp(1, 32)
 }
 
 /// One entry of a reply, with where it came from.
@@ -47,12 +71,17 @@ impl Server {
     /// first, a check for a gap after a cut, else the next `XREAD`.
     pub(super) fn keep_reading(&mut self) {
         let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
+        let Some(engine) = self.engine.as_ref() else {
             return;
         };
         if engine.reading || matches!(engine.reader.state(), State::Down { .. }) {
             return;
         }
+        let paced = !engine.catching_up || self.readers_ready_for_a_page();
+        let page_bytes = catch_up::page_bytes(self.config.max_outbuf);
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
         let sent = match &engine.last_id {
             None => engine.reader.send(
                 TAG_LAST_ID,
@@ -64,6 +93,18 @@ impl Server {
                 &[b"XRANGE", STREAM, b"-", b"+", b"COUNT", b"1"],
                 now,
             ),
+            Some(_) if engine.catching_up && !paced => return,
+            Some(id) if engine.catching_up => {
+                engine.page_asked = now;
+                let mut streams = vec![(Bytes::from_static(STREAM), id.clone())];
+                streams.extend(
+                    (engine.rooms.iter())
+                        .filter_map(|(room, id)| Some((room_stream(room), id.clone()?))),
+                );
+                let args = catch_up::command(&streams, page_bytes);
+                let args: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+                engine.reader.send(TAG_CATCH_UP, &args, now)
+            }
             Some(id) => {
                 let rooms: Vec<(Bytes, &Bytes)> = (engine.rooms.iter())
                     .filter_map(|(room, id)| Some((room_stream(room), id.as_ref()?)))
@@ -85,6 +126,27 @@ impl Server {
             }
         };
         engine.reading = sent.is_ok();
+    }
+
+    /// Whether the next page of catching up may be asked for: the readers
+    /// have taken most of the last one (no output queue holds more than
+    /// half of `--max-outbuf`), or [`catch_up::PACE_MAX`] has passed since
+    /// it was asked for (so one stuck reader slows catching up, but does
+    /// not stop it: the pages that follow drop it as too slow). A page
+    /// never fills a queue that was under half, so a reader that keeps up
+    /// is never dropped for what catching up sends it at once.
+    fn readers_ready_for_a_page(&self) -> bool {
+        let Some(engine) = self.engine.as_ref() else {
+            return false;
+        };
+        let half = self.config.max_outbuf / 2;
+        if self.output_cost <= half || self.now.instant >= engine.page_asked + catch_up::PACE_MAX {
+            return true;
+        }
+        (self.slots.iter()).all(|(_, slot)| match slot {
+            Slot::Client(conn) => conn.queued_cost() <= half,
+            _ => true,
+        })
     }
 
     /// Brings the rooms read in line with the rooms local members are in.
@@ -148,6 +210,9 @@ impl Server {
             }
             return;
         }
+        if tag == TAG_CATCH_UP {
+            return self.caught_up(frame);
+        }
         if tag != TAG_XREAD {
             return;
         }
@@ -160,7 +225,46 @@ impl Server {
             return;
         };
         let count = read_count(engine.rooms.len() + 1);
-        let items = merge(streams, count);
+        let (items, full) = merge(streams, count);
+        engine.catching_up = full && engine.catch_up_works;
+        for item in items {
+            self.read_entry(item, node);
+        }
+    }
+
+    /// A page of catching up: its entries in order, less those of the
+    /// millisecond the next page starts in (see the module doc).
+    fn caught_up(&mut self, frame: BytesFrame) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let node = engine.node;
+        let why = match &frame {
+            BytesFrame::Error(e) => e.to_string(),
+            _ => "an unexpected reply".into(),
+        };
+        let Some(page) = catch_up::page(frame) else {
+            // Not the script's answer (an old Redis without `(id` ranges,
+            // or scripts refused): read with `XREAD` alone from now on.
+            conn_log!(
+                self,
+                Warn,
+                "redis: cannot catch up in pages ({why}); reading on without"
+            );
+            if let Some(engine) = self.engine.as_mut() {
+                engine.catching_up = false;
+                engine.catch_up_works = false;
+            }
+            return;
+        };
+        engine.catching_up = page.more;
+        let (mut items, _) = merge(page.streams, usize::MAX);
+        if let Some(next) = page.next_ms.filter(|_| page.more) {
+            let before = items.iter().take_while(|i| i.id.0 < next).count();
+            if before > 0 {
+                items.truncate(before);
+            }
+        }
         for item in items {
             self.read_entry(item, node);
         }
@@ -172,13 +276,34 @@ impl Server {
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
-        if item.stream == STREAM {
-            engine.last_id = Some(item.raw_id.clone());
+        // Positions only move on: one node's entries put back in its order
+        // may apply a stream's entries out of id order.
+        let position = if item.stream == STREAM {
+            Some(&mut engine.last_id)
         } else if let Some(room) = item.stream.strip_prefix(b"linechat:room:")
             && let Ok(room) = std::str::from_utf8(room)
-            && let Some(at) = engine.rooms.get_mut(room)
+        {
+            engine.rooms.get_mut(room)
+        } else {
+            None
+        };
+        if let Some(at) = position
+            && at.as_deref().and_then(parse_id) < Some(item.id)
         {
             *at = Some(item.raw_id.clone());
+        }
+        let (origin, seq) = item.origin;
+        if origin != node && seq != 0 {
+            let last = engine.last_seq.entry(origin).or_default();
+            match late(*last, seq, item.id.0) {
+                Some(true) => {
+                    self.redis_counts().dropped += 1;
+                    log::debug!("redis: skipped entry {:?}: late", item.raw_id);
+                    return;
+                }
+                Some(false) => {}
+                None => *last = (seq, item.id.0),
+            }
         }
         let wall = self.now.wall.duration_since(std::time::UNIX_EPOCH);
         let now_ms = wall.map_or(0, |d| d.as_millis() as u64);
@@ -225,10 +350,27 @@ impl Server {
     }
 }
 
+/// Whether an entry numbered `seq` by its node, added in millisecond `ms`,
+/// comes late after `last` (the highest number applied from that node and
+/// its millisecond): `None` if it is the newest yet, `Some(true)` if Redis
+/// ran it in a later millisecond than a newer entry of its node, which a
+/// node's one connection cannot do (it came from a connection the node
+/// had given up on), `Some(false)` if it is older but not late (two of the
+/// node's entries in one millisecond in two streams, read in two replies).
+fn late(last: (u64, u64), seq: u64, ms: u64) -> Option<bool> {
+    let (last_seq, last_ms) = last;
+    if seq > last_seq {
+        return None;
+    }
+    Some(seq == last_seq || ms > last_ms)
+}
+
 /// The entries of one `XREAD` reply in the order to apply them (see the
-/// module doc), leaving out those that must wait for the next read.
-fn merge(streams: Vec<BytesFrame>, count: usize) -> Vec<Item> {
+/// module doc), leaving out those that must wait for the next read, and
+/// whether a stream filled its `count` (more may be waiting).
+fn merge(streams: Vec<BytesFrame>, count: usize) -> (Vec<Item>, bool) {
     let mut items = Vec::new();
+    // The last id of the full stream that ends first.
     let mut horizon: Option<(u64, u64)> = None;
     for stream in streams {
         let BytesFrame::Array(mut parts) = stream else {
@@ -267,8 +409,16 @@ fn merge(streams: Vec<BytesFrame>, count: usize) -> Vec<Item> {
             horizon = Some(horizon.map_or(last, |h| h.min(last)));
         }
     }
+    let full = horizon.is_some();
     if let Some(horizon) = horizon {
-        items.retain(|item| item.id <= horizon);
+        // The entries of the horizon's millisecond wait too, so one node's
+        // entries of a millisecond are put in order in one reply; unless
+        // that leaves nothing.
+        if items.iter().any(|item| item.id.0 < horizon.0) {
+            items.retain(|item| item.id.0 < horizon.0);
+        } else {
+            items.retain(|item| item.id <= horizon);
+        }
     }
     items.sort_by_key(|item| item.id);
     // Each node's entries back in its own order, in the places they hold.
@@ -284,7 +434,7 @@ fn merge(streams: Vec<BytesFrame>, count: usize) -> Vec<Item> {
             slots[place] = Some(item);
         }
     }
-    slots.into_iter().flatten().collect()
+    (slots.into_iter().flatten().collect(), full)
 }
 
 /// The id of the first entry of an `XRANGE`/`XREVRANGE` reply.
@@ -357,7 +507,8 @@ mod tests {
                 vec![entry("5-0", 1, 1), entry("7-0", 2, 2)],
             ),
         ];
-        let items = merge(streams, 32);
+        let (items, full) = merge(streams, 32);
+        assert!(!full);
         assert_eq!(order(&items), vec![(1, 1), (1, 2), (2, 1), (2, 2)]);
     }
 
@@ -374,8 +525,25 @@ mod tests {
             ),
         ];
         // With COUNT 2 the events stream may have more after 6-0: the room
-        // entry at 9-0 waits for the next read.
-        let items = merge(streams, 2);
-        assert_eq!(order(&items), vec![(1, 1), (2, 1), (1, 2)]);
+        // entry at 9-0 waits for the next read, and so does 6-0, as one of
+        // millisecond 6 may come yet (numbered before it by its node).
+        let (items, full) = merge(streams, 2);
+        assert!(full);
+        assert_eq!(order(&items), vec![(1, 1), (2, 1)]);
+        // A full stream all in one millisecond still moves on.
+        let streams = vec![stream(
+            "linechat:room:#a",
+            vec![entry("5-0", 2, 1), entry("5-1", 2, 2)],
+        )];
+        assert_eq!(order(&merge(streams, 2).0), vec![(2, 1), (2, 2)]);
+    }
+
+    #[test]
+    fn late_entries_are_those_run_after_a_newer_one() {
+        assert_eq!(late((0, 0), 7, 100), None, "the first");
+        assert_eq!(late((7, 100), 8, 100), None, "the next");
+        assert_eq!(late((7, 100), 7, 100), Some(true), "the same again");
+        assert_eq!(late((8, 100), 7, 100), Some(false), "a millisecond's tie");
+        assert_eq!(late((8, 100), 7, 130), Some(true), "run after 8");
     }
 }
