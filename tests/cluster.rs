@@ -270,6 +270,43 @@ fn mark(node: &Node, name: &str, watcher: &mut Client) -> Client {
     marker
 }
 
+/// A `/msg` flood from another node cannot get its recipient dropped as
+/// too slow: the recipient's node refuses what would pass a quarter of
+/// `--max-outbuf`, and tells the sender's node, which tells the sender.
+#[test]
+fn a_private_flood_from_another_node_is_refused_there() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let flags = ["--max-outbuf", "65536"];
+    let a = Node::start_with(&url, &flags);
+    let b = Node::start_with(&url, &flags);
+    let stream = util::connect_small_from(std::net::Ipv4Addr::LOCALHOST, a.addr, 4096);
+    let mut victim = Client::from_stream(stream);
+    victim.login("victim");
+    let mut sender = mark(&b, "sender", &mut victim);
+    let text = "y".repeat(900);
+    let mut refusals = 0;
+    for chunk in 0..16 {
+        let lines: String = (0..50)
+            .map(|i| format!("/msg victim {} {text}\n", chunk * 50 + i))
+            .collect();
+        sender.send(&lines);
+        let last = format!("[pm -> victim] {} {text}", chunk * 50 + 49);
+        for line in sender.skip_until(&last) {
+            refusals +=
+                usize::from(line == "*** victim is not reading fast enough; message not sent");
+        }
+    }
+    if refusals == 0 {
+        sender.skip_until("*** victim is not reading fast enough; message not sent");
+    }
+    // The victim is still there: what it says reaches the other node.
+    victim.send("still here\n");
+    until_without(&mut sender, "victim: still here", "victim has left");
+}
+
 /// Two nodes, 200 logins at once over 20 names, each name tried ten times
 /// (five on each node): every name goes to exactly one connection
 /// cluster-wide, the others are told it is taken, and both nodes list the

@@ -38,7 +38,7 @@ impl Chat {
             | RoomEvent::Renamed { room, .. }
             | RoomEvent::Left { room, .. } => (name(room), None),
             RoomEvent::Moved { from, to, .. } => (name(from), name(to)),
-            RoomEvent::Private { .. } => (None, None),
+            RoomEvent::Private { .. } | RoomEvent::Unread { .. } => (None, None),
         };
         RoomNames {
             room: room.unwrap_or_default(),
@@ -140,8 +140,23 @@ impl Chat {
                     r.members.touch(*from, now.instant);
                 }
                 if let Some(local) = self.room_of(*to).and_then(|r| r.members.local_of(*to)) {
-                    self.to(local, line.clone());
+                    self.out.deliveries.push(Delivery::RemotePrivate {
+                        to: local,
+                        line: line.clone(),
+                        from: *from,
+                    });
                 }
+            }
+            RoomEvent::Unread { reader, sender } => {
+                let Some(&local) = self.locals.get(sender) else {
+                    return false;
+                };
+                let name = self.name_of(*reader).unwrap_or("The recipient").to_string();
+                let parts = [
+                    name.as_str(),
+                    " is not reading fast enough; message not sent",
+                ];
+                self.notice_to(local, now, &parts);
             }
         }
         true

@@ -184,6 +184,15 @@ pub enum RoomEvent {
         /// `[pm] <from>: <text>` as the recipient sees it.
         line: Bytes,
     },
+    /// `reader` was not reading fast enough to be sent a private message
+    /// from `sender`, a user of another node: its node refused it, and this
+    /// tells the sender's node, which tells the sender.
+    Unread {
+        /// The recipient who is behind.
+        reader: MemberId,
+        /// Who sent the message.
+        sender: MemberId,
+    },
 }
 
 /// Bytes the reactor must queue, or a connection it must close.
@@ -234,6 +243,18 @@ pub enum Delivery {
         lines: Vec<Bytes>,
         /// What `to` sees when it does not fit.
         refused: Bytes,
+    },
+    /// A private message from `from`, a user of another node, for the local
+    /// connection `to`: delivered unless `to` is not keeping up (as with
+    /// [`Delivery::Private`]); then the reactor calls
+    /// [`Chat::unread`](super::Chat::unread), which tells the sender's node.
+    RemotePrivate {
+        /// The recipient.
+        to: Local,
+        /// What the recipient sees.
+        line: Bytes,
+        /// The sender.
+        from: MemberId,
     },
     /// Call [`Chat::digest_due`](super::Chat::digest_due) at this time.
     WakeAt(Instant),

@@ -32,7 +32,7 @@ impl Chat {
                 | RoomEvent::Topic { room, .. }
                 | RoomEvent::Renamed { room, .. }
                 | RoomEvent::Left { room, .. } => [Some(room), None],
-                RoomEvent::Private { .. } => [None, None],
+                RoomEvent::Private { .. } | RoomEvent::Unread { .. } => [None, None],
             };
             for room in rooms.into_iter().flatten() {
                 self.rooms.remove_if_unused(room);
@@ -76,6 +76,9 @@ impl Chat {
             } => is_in(*member, room, Some(name)),
             RoomEvent::Private { from, to, .. } => {
                 !self.locals.contains_key(from) && self.locals.contains_key(to)
+            }
+            RoomEvent::Unread { reader, sender } => {
+                !self.locals.contains_key(reader) && self.locals.contains_key(sender)
             }
         }
     }
@@ -134,5 +137,20 @@ mod tests {
         };
         assert!(h.chat.apply_remote(private, &h.now));
         assert_eq!(h.take().text(1), "[pm] bob: yo\r\n");
+        // bob's node refused alice's message: alice is told.
+        let unread = RoomEvent::Unread {
+            reader: bob,
+            sender: MemberId(101),
+        };
+        assert!(h.chat.apply_remote(unread.clone(), &h.now));
+        assert_eq!(
+            h.take().text(1),
+            "*** bob is not reading fast enough; message not sent\r\n"
+        );
+        let misaddressed = RoomEvent::Unread {
+            reader: MemberId(101),
+            sender: bob,
+        };
+        assert!(!h.chat.apply_remote(misaddressed, &h.now));
     }
 }

@@ -4,7 +4,7 @@
 
 use super::timers::TimerKind;
 use super::{Server, Slot};
-use crate::chat::{Delivery, Farewell, RoomEvent, RoomId, RoomNames};
+use crate::chat::{Delivery, Farewell, MemberId, RoomEvent, RoomId, RoomNames};
 use crate::conn::Conn;
 use crate::metrics::Metrics;
 use crate::outbound::entry_cost;
@@ -141,6 +141,9 @@ impl Server {
                     echo,
                     refused,
                 } => self.send_private(to, line, sender, echo, refused),
+                Delivery::RemotePrivate { to, line, from } => {
+                    self.send_remote_private(to, line, from)
+                }
                 Delivery::Reply {
                     to,
                     head,
@@ -248,6 +251,7 @@ impl Server {
             }
             RoomEvent::Said { count, .. } => self.metrics.messages += count,
             RoomEvent::Private { .. } => self.metrics.messages += 1,
+            RoomEvent::Unread { .. } => {}
             RoomEvent::Moved { name, .. } => {
                 conn_log!(self, Debug, "{name} moved rooms");
             }
@@ -334,6 +338,25 @@ impl Server {
         };
         for line in lines {
             queue(conn, key, Payload::Shared(line), &mut queues);
+        }
+    }
+
+    /// Delivers a private message from a user of another node, unless its
+    /// recipient is not keeping up (as [`send_private`](Self::send_private)
+    /// judges); then the core records that, and the sender's node is told.
+    fn send_remote_private(&mut self, to: usize, line: Bytes, from: MemberId) {
+        let soft_limit = self.config.max_outbuf / PRIVATE_SOFT_LIMIT;
+        let congested = match self.slots.get(to) {
+            Some(Slot::Client(conn)) => conn.queued_cost() > soft_limit,
+            _ => return,
+        };
+        if !congested {
+            self.metrics.deliveries += 1;
+            return self.send(to, line);
+        }
+        self.metrics.private_refused += 1;
+        if let Some(Slot::Client(conn)) = self.slots.get(to) {
+            self.chat.unread(MemberId(conn.id), from);
         }
     }
 

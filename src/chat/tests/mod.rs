@@ -69,6 +69,7 @@ impl Harness {
                     taken.add(to, &line);
                     taken.add(sender, &echo);
                 }
+                Delivery::RemotePrivate { to, line, .. } => taken.add(to, &line),
                 Delivery::Reply {
                     to, head, lines, ..
                 } => {

@@ -114,7 +114,7 @@ impl Server {
                 };
                 engine.command(TAG_WRITE, &args, now);
             }
-            RoomEvent::Said { .. } | RoomEvent::Private { .. } => {}
+            RoomEvent::Said { .. } | RoomEvent::Private { .. } | RoomEvent::Unread { .. } => {}
         }
     }
 

@@ -14,6 +14,7 @@
 //! | `renamed` | `room`, `old`, `new` |
 //! | `left` | `room`, `name`, `why` |
 //! | `private` | `to` (member id), `line` (as the recipient sees it) |
+//! | `unread` | `to` (member id of the sender of a private message `member` was too far behind to be sent) |
 //!
 //! An entry `node <id> kind sync` (no member) says that node has just
 //! written its listing of members again (see `store.rs`): the others read
@@ -53,6 +54,7 @@ pub(super) fn encode(
         RoomEvent::Renamed { member, .. } => ("renamed", member),
         RoomEvent::Left { member, .. } => ("left", member),
         RoomEvent::Private { from, .. } => ("private", from),
+        RoomEvent::Unread { reader, .. } => ("unread", reader),
     };
     let mut push = |name: &'static str, value: Bytes| {
         args.push(Bytes::from_static(name.as_bytes()));
@@ -62,7 +64,7 @@ pub(super) fn encode(
     push("seq", number(seq));
     push("kind", Bytes::from_static(kind.as_bytes()));
     push("member", number(member.0));
-    if !matches!(event, RoomEvent::Private { .. }) {
+    if !matches!(event, RoomEvent::Private { .. } | RoomEvent::Unread { .. }) {
         push("room", text(&names.room));
     }
     match event {
@@ -92,6 +94,7 @@ pub(super) fn encode(
             push("to", number(to.0));
             push("line", line.clone());
         }
+        RoomEvent::Unread { sender, .. } => push("to", number(sender.0)),
     }
     args.iter().all(|a| a.len() <= MAX_FIELD)
 }
@@ -284,6 +287,10 @@ pub(super) fn decode(
                 .ok_or("not one line")?
                 .0,
         },
+        "unread" => RoomEvent::Unread {
+            reader: member,
+            sender: MemberId(f.number("to")?),
+        },
         _ => return Err("unknown kind"),
     };
     Ok(Some(Entry::Event(event)))
@@ -362,6 +369,10 @@ mod tests {
                 from: MemberId(7),
                 to: MemberId(9),
                 line: Bytes::from_static(b"[pm] rob: x\r\n"),
+            },
+            RoomEvent::Unread {
+                reader: MemberId(7),
+                sender: MemberId(9),
             },
         ];
         for event in events {
