@@ -1098,3 +1098,99 @@ fn a_late_entry_is_skipped() {
         reader.expect_line(&format!("f0: {text}"));
     }
 }
+
+/// Bytes Redis has sent to its clients so far (`INFO stats`).
+fn redis_bytes_out(redis: &RedisServer) -> u64 {
+    let info = redis.cli(&["INFO", "stats"]);
+    let line = info
+        .lines()
+        .find_map(|l| l.strip_prefix("total_net_output_bytes:"));
+    line.and_then(|n| n.trim().parse().ok())
+        .expect("total_net_output_bytes")
+}
+
+/// `/history 100` of a room whose stream holds 100 turns of 64 lines of
+/// 1,000 bytes (6.5 MB) reads what it shows and little more: 100 lines
+/// are in two entries, so Redis sends a few hundred KB, not every entry
+/// the command could name.
+#[test]
+fn history_reads_only_the_lines_it_shows() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let b = Node::start(&redis.url(0));
+    let script = r"
+        for t = 0, 99 do
+          local lines = {}
+          for k = 0, 63 do
+            lines[#lines + 1] = 'f0: ' .. t .. '-' .. k .. ' ' .. string.rep('x', 1000) .. '\r\n'
+          end
+          redis.call('XADD', 'linechat:room:#lobby', '*', 'node', '30583', 'seq', t + 1,
+            'kind', 'said', 'member', ARGV[1], 'room', '#lobby',
+            'lines', table.concat(lines), 'count', 64)
+        end";
+    redis.cli(&["EVAL", script, "0", &fake_member(0)]);
+    // Alice enters after: the node reads #lobby's stream from its end.
+    let mut alice = Client::connect(b.addr);
+    alice.login("alice");
+    let before = redis_bytes_out(&redis);
+    alice.send("/history 100\n");
+    alice.expect_line("*** Last 100 lines of #lobby:");
+    // The last 100: lines 28 to 63 of turn 98, then all of turn 99.
+    let want = (28..64).map(|k| (98, k)).chain((0..64).map(|k| (99, k)));
+    for (t, k) in want {
+        let line = alice.line();
+        assert!(line.contains(&format!(" f0: {t}-{k} x")), "{line:.40}");
+    }
+    let sent = redis_bytes_out(&redis) - before;
+    assert!(
+        sent < 512 * 1024,
+        "Redis sent {sent} bytes for /history 100"
+    );
+}
+
+/// Three users each asking for 64 histories at once: at most four reads
+/// are out per node and 64 wait, so some of the 192 are told the server
+/// is busy; every other one is answered.
+#[test]
+fn history_reads_in_flight_are_bounded() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let b = Node::start(&redis.url(0));
+    let mut users: Vec<Client> = (0..3)
+        .map(|i| {
+            let mut user = Client::connect(b.addr);
+            user.login(&format!("u{i}"));
+            user
+        })
+        .collect();
+    users[0].send("said\n");
+    for user in &mut users[1..] {
+        user.skip_until_prefix("u0: said");
+    }
+    let asks = "/history 1\n".repeat(64);
+    for user in &mut users {
+        user.send(&asks);
+    }
+    let busy = "*** The server is busy reading history; try /history again in a moment";
+    let mut refused = 0;
+    for user in &mut users {
+        for _ in 0..64 {
+            let line = loop {
+                let line = user.line();
+                if !line.contains(" has joined") {
+                    break line;
+                }
+            };
+            if line == busy {
+                refused += 1;
+            } else {
+                assert_eq!(line, "*** Last 1 line of #lobby:");
+                assert!(user.line().ends_with(" u0: said"));
+            }
+        }
+    }
+    assert!(refused > 0, "no read was refused");
+    assert!(refused <= 192 - 68, "{refused} refused");
+}

@@ -266,6 +266,15 @@ impl Chat {
         self.reply(local, head, body, now);
     }
 
+    /// A `/history` with `--redis` that the node cannot take now: too many
+    /// are being read from the store already.
+    pub fn history_busy(&mut self, member: MemberId, now: &Now) {
+        if let Some(&local) = self.locals.get(&member) {
+            let busy = "The server is busy reading history; try /history again in a moment";
+            self.notice_to(local, now, &[busy]);
+        }
+    }
+
     /// The topic the store keeps for `room`: set here if the room has none
     /// yet, and shown to its local members (who just entered it).
     pub fn stored_topic(&mut self, room: &str, topic: &str, now: &Now) {

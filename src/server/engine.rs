@@ -18,10 +18,12 @@
 //! - `store.rs`: the keys beside the streams: heartbeats, registration,
 //!   name claims, listings, the answers of the commands link.
 //! - `members.rs`: what this node writes about its own users.
-//! - `rooms.rs`: reads of a room's keys (its stream's end, history, topic).
+//! - `rooms.rs`: reads of a room's keys (its stream's end, topic).
+//! - `history.rs`: `/history` read from a room's stream, bounded.
 //! - `wire.rs`: room events as stream entries and back. Pure.
 
 mod catch_up;
+mod history;
 mod members;
 mod read;
 mod rooms;
@@ -114,6 +116,8 @@ pub(super) struct Engine {
     /// id (one in 65,536) numbers on above its last life and its entries
     /// are not taken for late ones (see `read.rs`).
     seq: u64,
+    /// `/history` reads out and waiting: see `history.rs`.
+    history: history::Reads,
     /// Heartbeats, registration, claims: see `store.rs`.
     store: store::Store,
     /// `HOST:PORT` of Redis, for the log.
@@ -152,6 +156,7 @@ impl Engine {
             seq: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_micros() as u64),
+            history: history::Reads::default(),
             store: store::Store::new(node_timeout, now),
             redis_at: url.host_port(),
             down_logs: Default::default(),

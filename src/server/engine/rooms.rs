@@ -1,12 +1,11 @@
 //! Reads of a room's own keys, asked for by the core or the reader: where
-//! a room's stream ends (to read it from there), its history (`/history`)
-//! and its kept topic. Each answer comes back through `store.rs`, tagged
+//! a room's stream ends (to read it from there) and its kept topic
+//! (`/history` is in `history.rs`). Each answer comes back through `store.rs`, tagged
 //! with what it was for.
 
 use super::super::Server;
 use super::room_stream;
 use super::store::{TOPICS, Waiting};
-use crate::chat::MemberId;
 use bytes::Bytes;
 
 impl Server {
@@ -30,38 +29,6 @@ impl Server {
             engine.store.waiting.remove(&tag);
             engine.rooms.remove(room);
             engine.rooms_changed = true;
-        }
-    }
-
-    /// `/history` with `--redis`: the room's stream holds it. Entries hold
-    /// a turn's lines each, so `count` entries hold at least `count` lines.
-    pub(in crate::server) fn read_history(
-        &mut self,
-        member: MemberId,
-        room: Box<str>,
-        count: usize,
-    ) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let args = [
-            Bytes::from_static(b"XREVRANGE"),
-            room_stream(&room),
-            Bytes::from_static(b"+"),
-            Bytes::from_static(b"-"),
-            Bytes::from_static(b"COUNT"),
-            Bytes::from(count.to_string()),
-        ];
-        let tag = engine.store.tag(Waiting::History {
-            member,
-            room: room.clone(),
-            count,
-        });
-        if !engine.command(tag, &args, now) {
-            engine.store.waiting.remove(&tag);
-            self.chat
-                .stored_history(member, &room, &[], count, &self.now);
         }
     }
 

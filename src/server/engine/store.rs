@@ -276,6 +276,7 @@ impl Server {
                 self.chat
                     .stored_history(member, &room, &lines, count, &self.now);
                 self.deliver();
+                self.history_done();
             }
             Some(Waiting::Topic(room)) => {
                 if let BytesFrame::BulkString(topic) = &frame {
@@ -313,6 +314,7 @@ impl Server {
                 self.chat
                     .stored_history(member, &room, &[], count, &self.now);
                 self.deliver();
+                self.history_done();
             }
             // Registration reads the listings and claims the names again.
             Some(Waiting::Reclaim(_) | Waiting::Listing(_) | Waiting::Topic(_)) | None => {}
