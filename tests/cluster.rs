@@ -307,6 +307,28 @@ fn a_private_flood_from_another_node_is_refused_there() {
     until_without(&mut sender, "victim: still here", "victim has left");
 }
 
+/// A line that would spoof a server notice on screen (padding of
+/// no-break spaces to push a fake to its own row, fullwidth stars, a pile
+/// of combining marks) reaches a user on another node cleaned as it does a
+/// user on the same node.
+#[test]
+fn spoofing_lines_are_cleaned_across_nodes() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (a, b) = (Node::start(&url), Node::start(&url));
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let mut bob = mark(&b, "bob", &mut alice);
+    alice.send(&format!("hi{}*** bob has left\n", "\u{a0}".repeat(75)));
+    bob.expect_line(&format!("alice: hi{}*** bob has left", "\u{a0}".repeat(4)));
+    alice.send("\u{ff0a}\u{ff0a}\u{ff0a} carol has left\n");
+    bob.expect_line("alice: *** carol has left");
+    alice.send(&format!("a{}\u{fff9}\n", "\u{301}".repeat(300)));
+    bob.expect_line(&format!("alice: a{}", "\u{301}".repeat(4)));
+}
+
 /// Two nodes, 200 logins at once over 20 names, each name tried ten times
 /// (five on each node): every name goes to exactly one connection
 /// cluster-wide, the others are told it is taken, and both nodes list the

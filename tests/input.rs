@@ -184,6 +184,75 @@ fn line_separator_cannot_fake_a_notice() {
     bob.expect("alice: a b\r\n");
 }
 
+/// Padding made of spaces that are not ASCII (no-break, ideographic,
+/// figure, medium mathematical, braille blank) is cut like ASCII spaces in
+/// chat, `/me`, topics and `/history`, so a fake notice cannot be pushed to
+/// the start of the next terminal row.
+#[test]
+fn no_kind_of_blank_pushes_a_fake_notice_to_its_own_row() {
+    let server = TestServer::start_default();
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
+    let fake = |pad: char| format!("hi{}*** bob has left", pad.to_string().repeat(75));
+    let cut = |pad: char| format!("hi{}*** bob has left", pad.to_string().repeat(4));
+    alice.send(&format!("{}\n", fake('\u{a0}')));
+    bob.expect(&format!("alice: {}\r\n", cut('\u{a0}')));
+    alice.send(&format!("{}\n", fake('\u{2007}')));
+    bob.expect(&format!("alice: {}\r\n", cut('\u{2007}')));
+    alice.send(&format!("/me {}\n", fake('\u{3000}')));
+    bob.expect(&format!("* alice {}\r\n", cut('\u{3000}')));
+    alice.send(&format!("/topic {}\n", fake('\u{2800}')));
+    bob.expect(&format!("*** alice set the topic: {}\r\n", cut('\u{2800}')));
+    alice.send(&format!("{}\n", fake('\u{205f}')));
+    bob.expect(&format!("alice: {}\r\n", cut('\u{205f}')));
+    bob.send("/history 1\n");
+    bob.expect("*** Last 1 line of #lobby:\r\n");
+    let old = bob.line();
+    assert!(
+        old.ends_with(&format!("] alice: {}", cut('\u{205f}'))),
+        "{old:?}"
+    );
+}
+
+/// A pile of combining marks on one letter (which draws over the rows
+/// around it) is cut to four per character; real diacritics pass.
+#[test]
+fn combining_marks_are_cut_to_four_per_character() {
+    let server = TestServer::start_default();
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
+    alice.send(&format!("a{}b\n", "\u{301}\u{316}".repeat(150)));
+    bob.expect(&format!("alice: a{}b\r\n", "\u{301}\u{316}".repeat(2)));
+    alice.send("Vie\u{323}\u{302}t\n");
+    bob.expect("alice: Vie\u{323}\u{302}t\r\n");
+}
+
+/// The interlinear annotation characters, with which a client may show
+/// part of a line as a small note above another part, are removed.
+#[test]
+fn interlinear_annotations_are_removed() {
+    let server = TestServer::start_default();
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
+    alice.send("ok\u{fff9}*** bob has left\u{fffa}\u{fffb}\n");
+    bob.expect("alice: ok*** bob has left\r\n");
+}
+
+/// A line, `/me` or topic that starts with lookalikes of the server's
+/// stars (fullwidth, small, operator, heavy, Arabic) reaches others with
+/// ASCII stars, after the sender's name, like any text starting `***`.
+#[test]
+fn lookalike_stars_starting_a_line_become_ascii() {
+    let server = TestServer::start_default();
+    let [mut alice, mut bob] = server.room(["alice", "bob"]);
+    alice.send("\u{ff0a}\u{ff0a}\u{ff0a} bob has left\n");
+    bob.expect("alice: *** bob has left\r\n");
+    alice.send("/me \u{fe61}\u{2217}\u{2731}\u{66d} bob has left\n");
+    bob.expect("* alice **** bob has left\r\n");
+    alice.send("/topic \u{ff0a}\u{ff0a}\u{ff0a} bob has left\n");
+    bob.expect("*** alice set the topic: *** bob has left\r\n");
+    // Inside a word, an Arabic star is text.
+    alice.send("\u{645}\u{66d}\n");
+    bob.expect("alice: \u{645}\u{66d}\r\n");
+}
+
 /// Bidi controls and zero-width characters are removed from chat, /me, /msg
 /// and names alike; joiners inside an emoji sequence or a word stay.
 #[test]

@@ -9,7 +9,7 @@
 use super::Frame;
 use icu_properties::props::{
     Alphabetic, BidiControl, DefaultIgnorableCodePoint, EmojiModifier, ExtendedPictographic,
-    GeneralCategory, GeneralCategoryGroup,
+    GeneralCategory, GeneralCategoryGroup, WhiteSpace,
 };
 use icu_properties::{
     CodePointMapData, CodePointMapDataBorrowed, CodePointSetData, CodePointSetDataBorrowed,
@@ -26,6 +26,10 @@ const BIDI_CONTROL: CodePointSetDataBorrowed<'static> = CodePointSetData::new::<
 /// selectors, tags, ...), so they can hide inside or make up a line.
 const DEFAULT_IGNORABLE: CodePointSetDataBorrowed<'static> =
     CodePointSetData::new::<DefaultIgnorableCodePoint>();
+
+/// White_Space: every space of every width (NBSP, U+2007 FIGURE SPACE,
+/// U+3000 IDEOGRAPHIC SPACE, ...), which [`blank`] counts into runs.
+const WHITE_SPACE: CodePointSetDataBorrowed<'static> = CodePointSetData::new::<WhiteSpace>();
 
 // What [`joinable`] looks up.
 const ALPHABETIC: CodePointSetDataBorrowed<'static> = CodePointSetData::new::<Alphabetic>();
@@ -68,9 +72,21 @@ pub(super) fn clean_checked(raw: &[u8], max_line: usize, line: &mut String) -> F
 /// between two joinable characters (the last one kept and the next one):
 /// letters, combining marks or emoji parts, as `joinable` decides.
 ///
-/// A run of more than [`MAX_SPACES`] spaces (tabs and separators count) is
-/// cut to that many, so nobody can push text to the next row of a
-/// terminal, where it would seem to start a line of its own.
+/// A run of more than [`MAX_SPACES`] blank characters (spaces of any
+/// width, tabs, separators, U+2800 BRAILLE PATTERN BLANK) is cut to that
+/// many, so nobody can push text to the next row of a terminal, where it
+/// would seem to start a line of its own. A character carries at most
+/// [`MAX_MARKS`] combining marks, so no pile of them covers the rows
+/// around it. The interlinear annotation characters (U+FFF9–U+FFFB), which
+/// can hide the text between them, are removed. And asterisk lookalikes
+/// (`＊`, `∗`, `✱`, ...: see [`asterisk_like`]) that start the line or a
+/// word become ASCII `*`, so no line, `/me` or topic starts with a star
+/// that is not the one it shows: what looks like the server's `***` is
+/// `***`, which others see after the sender's name like any text.
+///
+/// Every step looks back a bounded number of characters, so cleaning is
+/// linear in the line and allocates nothing beyond `out` (and the copy
+/// `from_utf8_lossy` makes of invalid UTF-8).
 pub fn clean(raw: &[u8], out: &mut String) {
     out.clear();
     if raw.iter().all(|b| (0x20..0x7f).contains(b)) && memchr::memmem::find(raw, LONG_RUN).is_none()
@@ -81,9 +97,14 @@ pub fn clean(raw: &[u8], out: &mut String) {
     }
     let text = String::from_utf8_lossy(raw);
     let mut chars = text.chars();
+    // Where `out` would be at the start of a word (at its end, or after
+    // blanks and the stars that follow them): there, asterisk lookalikes
+    // are folded.
+    let mut word_start = 0;
     while let Some(c) = chars.next() {
+        let before = out.len();
         match c {
-            '\t' | ' ' | '\u{2028}' | '\u{2029}' => push_space(out),
+            '\t' | ' ' | '\u{2028}' | '\u{2029}' => push_blank(out, ' '),
             '\u{8}' | '\u{7f}' => {
                 out.pop();
                 // A joiner was kept for the character just erased: drop it too.
@@ -99,6 +120,8 @@ pub fn clean(raw: &[u8], out: &mut String) {
             // No ASCII character is a separator, bidi control or ignorable.
             c if c.is_ascii() => out.push(c),
             c if BIDI_CONTROL.contains(c) => {}
+            // Interlinear annotation anchor, separator, terminator.
+            '\u{fff9}'..='\u{fffb}' => {}
             ZWNJ | ZWJ
                 if out.chars().next_back().is_some_and(joinable)
                     && chars.clone().next().is_some_and(joinable) =>
@@ -114,23 +137,110 @@ pub fn clean(raw: &[u8], out: &mut String) {
             {
                 out.push(VS16)
             }
-            c if DEFAULT_IGNORABLE.contains(c) => {}
+            c if DEFAULT_IGNORABLE.contains(c) => drop_joiner(out),
+            c if blank(c) => push_blank(out, c),
+            c if GeneralCategoryGroup::Mark.contains(CATEGORY.get(c)) => push_mark(out, c),
+            c if out.len() == word_start && asterisk_like(c) => out.push('*'),
             c => out.push(c),
+        }
+        let pushed = out.get(before..).unwrap_or_default();
+        if out.len() < before {
+            // Erased (a backspace), maybe back to a word's start.
+            word_start = word_start.min(out.len());
+        } else if pushed.chars().any(blank) || (word_start == before && pushed == "*") {
+            word_start = out.len(); // A blank starts a word, and a star there extends it.
         }
     }
 }
 
-/// Longest run of spaces kept: enough for indentation and alignment.
+/// Longest run of blanks kept: enough for indentation and alignment.
 const MAX_SPACES: usize = 4;
 
-/// One space more than [`MAX_SPACES`]: a run that must be cut.
+/// One space more than [`MAX_SPACES`]: a run of ASCII spaces that must be
+/// cut (the fast path's check).
 const LONG_RUN: &[u8] = b"     ";
 
-/// Appends a space unless the line already ends in [`MAX_SPACES`] of them.
-fn push_space(out: &mut String) {
-    if !out.as_bytes().ends_with(&LONG_RUN[..MAX_SPACES]) {
-        out.push(' ');
+/// Whether `c` shows as empty space: White_Space (every Unicode space,
+/// which cleaning keeps as it is, so a no-break space still does not
+/// break), and U+2800 BRAILLE PATTERN BLANK, which is not a space to
+/// Unicode but looks like one. The invisible ones that take no room at all
+/// (zero-width space, Hangul fillers, ...) are default-ignorable and gone
+/// before this is asked.
+fn blank(c: char) -> bool {
+    c == ' ' || (!c.is_ascii() && (c == '\u{2800}' || WHITE_SPACE.contains(c)))
+}
+
+/// Appends `blank` unless the line already ends in [`MAX_SPACES`] blanks:
+/// a run of any mix of them is cut, looking back at most that far.
+fn push_blank(out: &mut String, blank_char: char) {
+    let run = out.chars().rev().take(MAX_SPACES).take_while(|&c| blank(c));
+    if run.count() < MAX_SPACES {
+        out.push(blank_char);
     }
+}
+
+/// Most combining marks kept on one character: enough for any script's
+/// stack (a Vietnamese vowel's two, Hebrew's points and accent, a Tibetan
+/// stack), not for a pile that draws over the lines above and below.
+const MAX_MARKS: usize = 4;
+
+/// Appends the combining mark `mark` unless the character it would join
+/// already carries [`MAX_MARKS`] of them (a joiner between two marks does
+/// not end the count). A mark dropped takes with it the joiner kept for
+/// it, which would otherwise be left joining nothing.
+fn push_mark(out: &mut String, mark: char) {
+    let carried = out
+        .chars()
+        .rev()
+        .take(2 * MAX_MARKS) // At most one joiner between two marks.
+        .filter(|&c| c != ZWJ && c != ZWNJ)
+        .take_while(|&c| GeneralCategoryGroup::Mark.contains(CATEGORY.get(c)))
+        .count();
+    if carried < MAX_MARKS {
+        out.push(mark);
+    } else {
+        drop_joiner(out);
+    }
+}
+
+/// Called when a character is dropped: a joiner that `out` ends with was
+/// kept because this character (joinable) came next, and would now join
+/// nothing, so it goes too.
+fn drop_joiner(out: &mut String) {
+    if out.ends_with([ZWNJ, ZWJ]) {
+        out.pop();
+    }
+}
+
+/// Whether `c` looks like an asterisk, the server notices' `***`: its
+/// compatibility forms (U+FE61 SMALL, U+FF0A FULLWIDTH), its confusables
+/// in Unicode's UTS #39 list (U+066D ARABIC FIVE POINTED STAR, U+204E LOW
+/// ASTERISK, U+2217 ASTERISK OPERATOR, U+1031F OLD ITALIC LETTER ESS), and
+/// the symbols named asterisk or drawn as one (U+2042 ASTERISM, U+2051,
+/// U+2055, U+22C6 STAR OPERATOR, U+26B9 SEXTILE, the dingbat asterisks and
+/// stars U+2722–U+2725, U+2731–U+273D, U+2743, U+2749–U+274B, U+A673
+/// SLAVONIC ASTERISK, U+1F7AF–U+1F7BF).
+fn asterisk_like(c: char) -> bool {
+    matches!(
+        c,
+        '\u{066d}'
+            | '\u{2042}'
+            | '\u{204e}'
+            | '\u{2051}'
+            | '\u{2055}'
+            | '\u{2217}'
+            | '\u{22c6}'
+            | '\u{26b9}'
+            | '\u{2722}'..='\u{2725}'
+            | '\u{2731}'..='\u{273d}'
+            | '\u{2743}'
+            | '\u{2749}'..='\u{274b}'
+            | '\u{a673}'
+            | '\u{fe61}'
+            | '\u{ff0a}'
+            | '\u{1031f}'
+            | '\u{1f7af}'..='\u{1f7bf}'
+    )
 }
 
 /// VARIATION SELECTOR-16: show the character before it as an emoji.
@@ -304,6 +414,98 @@ mod tests {
     }
 
     #[test]
+    fn runs_of_any_blank_are_cut_like_spaces() {
+        // The soft-wrap fake, padded with spaces that are not ASCII.
+        for pad in [
+            '\u{a0}', '\u{3000}', '\u{2007}', '\u{205f}', '\u{2800}', '\u{202f}',
+        ] {
+            let spoof = format!("hi{}*** alice has left", pad.to_string().repeat(75));
+            let want = format!("hi{}*** alice has left", pad.to_string().repeat(MAX_SPACES));
+            assert_eq!(cleaned(spoof.as_bytes()), want, "U+{:04X}", pad as u32);
+        }
+        // Mixed kinds make one run; single no-break spaces stay as they are.
+        assert_eq!(
+            cleaned("a \u{a0}\u{3000}\t\u{2800}\u{2007} b".as_bytes()),
+            "a \u{a0}\u{3000} b"
+        );
+        assert_eq!(cleaned("10\u{a0}km".as_bytes()), "10\u{a0}km");
+        // A removed invisible character does not split a run.
+        assert_eq!(
+            cleaned("a\u{a0}\u{a0}\u{200b}\u{a0}\u{a0}\u{feff}\u{a0}b".as_bytes()),
+            "a\u{a0}\u{a0}\u{a0}\u{a0}b"
+        );
+    }
+
+    #[test]
+    fn combining_marks_are_bounded_per_character() {
+        let zalgo = format!("a{}b", "\u{301}".repeat(300));
+        assert_eq!(
+            cleaned(zalgo.as_bytes()),
+            format!("a{}b", "\u{301}".repeat(MAX_MARKS))
+        );
+        // Each character has its own allowance; real stacks are untouched.
+        let two = format!("x{0}y{0}", "\u{300}\u{323}\u{302}");
+        assert_eq!(cleaned(two.as_bytes()), two);
+        let vietnamese = "Vi\u{1ec7}t Nam ti\u{1ebf}ng vi\u{1ec7}t"; // precomposed
+        assert_eq!(cleaned(vietnamese.as_bytes()), vietnamese);
+        let tibetan = "\u{f56}\u{f66}\u{f92}\u{fb2}\u{f74}\u{f56}\u{f66}"; // བསྒྲུབས
+        assert_eq!(cleaned(tibetan.as_bytes()), tibetan);
+        // Joiners between marks neither hide marks from the count nor stay
+        // behind when the mark they joined is dropped.
+        let joined = format!("a{}", "\u{94d}\u{200d}".repeat(50));
+        let got = cleaned(joined.as_bytes());
+        assert_eq!(got.chars().filter(|&c| c == '\u{94d}').count(), MAX_MARKS);
+        assert!(!got.ends_with('\u{200d}'), "{got:?}");
+        // Marks with no character before them are bounded too.
+        let bare = "\u{301}".repeat(20);
+        assert_eq!(cleaned(bare.as_bytes()), "\u{301}".repeat(MAX_MARKS));
+    }
+
+    #[test]
+    fn interlinear_annotations_are_removed() {
+        assert_eq!(
+            cleaned("ok\u{fff9}hidden\u{fffa}shown\u{fffb}!".as_bytes()),
+            "okhiddenshown!"
+        );
+    }
+
+    #[test]
+    fn asterisk_lookalikes_starting_a_word_become_ascii() {
+        for star in [
+            '\u{ff0a}',
+            '\u{fe61}',
+            '\u{2217}',
+            '\u{204e}',
+            '\u{2731}',
+            '\u{066d}',
+            '\u{2733}',
+            '\u{273d}',
+            '\u{22c6}',
+            '\u{1f7af}',
+        ] {
+            let fake = format!("{star}{star}{star} bob has left");
+            assert_eq!(
+                cleaned(fake.as_bytes()),
+                "*** bob has left",
+                "U+{:04X}",
+                star as u32
+            );
+            // After leading blanks, and mixed with ASCII stars, too.
+            let mixed = format!("\u{3000}*{star}* bob has left");
+            assert_eq!(cleaned(mixed.as_bytes()), "\u{3000}*** bob has left");
+        }
+        // A word's start is folded too (a `/me`, a topic), not its inside.
+        assert_eq!(cleaned("/me \u{ff0a}\u{ff0a}".as_bytes()), "/me **");
+        assert_eq!(cleaned("2 \u{2217} 3".as_bytes()), "2 * 3");
+        assert_eq!(cleaned("\u{645}\u{66d}".as_bytes()), "\u{645}\u{66d}");
+        assert_eq!(cleaned("*a\u{2731}".as_bytes()), "*a\u{2731}");
+        // Erasing back to a word's start makes it one again.
+        assert_eq!(cleaned("x\x08\u{ff0a}".as_bytes()), "*");
+        assert_eq!(cleaned("a bc\x08\x08\u{ff0a}".as_bytes()), "a *");
+        assert_eq!(cleaned("ab\x08\u{ff0a}".as_bytes()), "a\u{ff0a}");
+    }
+
+    #[test]
     fn an_escape_takes_only_what_belongs_to_it() {
         assert_eq!(cleaned("a\x1b\u{e9}b".as_bytes()), "a\u{e9}b");
         assert_eq!(cleaned(b"\x1b7hello"), "hello");
@@ -359,6 +561,8 @@ mod tests {
         );
         // A removed character next to a joiner does not make it joinable.
         assert_eq!(cleaned("a\u{200d}\u{200b}b".as_bytes()), "ab");
+        // A joiner kept for a character that is then removed goes with it.
+        assert_eq!(cleaned("a\u{200d}\u{fe0f} ".as_bytes()), "a ");
         // Erasing the letter after a joiner erases the joiner with it.
         assert_eq!(cleaned("a\u{200d}b\x08 c".as_bytes()), "a c");
     }
@@ -375,5 +579,62 @@ mod tests {
         let mut line = String::new();
         assert_eq!(clean_checked(&raw, 20, &mut line), Frame::TooLong);
         assert_eq!(clean_checked(&raw, 30, &mut line), Frame::Line);
+    }
+
+    /// Characters that exercise every rule: ASCII, blanks of every kind,
+    /// marks, joiners, lookalikes, annotations, backspace, invisibles.
+    fn spicy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let c = prop_oneof![
+            4 => proptest::char::range('a', 'e'),
+            2 => Just(' '),
+            2 => prop::sample::select(vec!['\u{a0}', '\u{3000}', '\u{2007}', '\u{205f}', '\u{2800}', '\t', '\u{2028}']),
+            3 => prop::sample::select(vec!['\u{301}', '\u{94d}', '\u{20dd}', '\u{93e}', '\u{fe0f}']),
+            1 => prop::sample::select(vec![ZWJ, ZWNJ, '\u{200b}', '\u{feff}', '\u{202e}']),
+            2 => prop::sample::select(vec!['*', '\u{ff0a}', '\u{2217}', '\u{2731}', '\u{66d}']),
+            1 => prop::sample::select(vec!['\u{fff9}', '\u{fffa}', '\u{fffb}', '\u{8}', '\u{7f}', '\u{1b}']),
+            1 => proptest::char::any(),
+        ];
+        proptest::collection::vec(c, 0..120).prop_map(|v| v.into_iter().collect())
+    }
+
+    fn is_mark(c: char) -> bool {
+        GeneralCategoryGroup::Mark.contains(CATEGORY.get(c))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        /// Whatever comes in: no run of more than MAX_SPACES blanks, no
+        /// character with more than MAX_MARKS marks, no annotation
+        /// character, no lookalike star starting a word, and cleaning
+        /// again changes nothing.
+        #[test]
+        fn cleaned_lines_keep_every_bound(text in spicy()) {
+            let out = cleaned(text.as_bytes());
+            let (mut blanks, mut marks) = (0, 0);
+            for c in out.chars() {
+                blanks = if blank(c) { blanks + 1 } else { 0 };
+                proptest::prop_assert!(blanks <= MAX_SPACES, "{:?} -> {:?}", text, out);
+                if c != ZWJ && c != ZWNJ {
+                    marks = if is_mark(c) { marks + 1 } else { 0 };
+                }
+                proptest::prop_assert!(marks <= MAX_MARKS, "{:?} -> {:?}", text, out);
+                let annotation = ('\u{fff9}'..='\u{fffb}').contains(&c);
+                proptest::prop_assert!(!annotation, "{:?} -> {:?}", text, out);
+            }
+            // After the start or a blank, and the ASCII stars there.
+            let mut at_word_start = true;
+            for c in out.chars() {
+                proptest::prop_assert!(
+                    !(at_word_start && asterisk_like(c)),
+                    "{:?} -> {:?}",
+                    text,
+                    out
+                );
+                at_word_start = blank(c) || (at_word_start && c == '*');
+            }
+            proptest::prop_assert_eq!(cleaned(out.as_bytes()), out.clone(), "not idempotent");
+        }
     }
 }
