@@ -41,6 +41,10 @@ pub struct Config {
     pub max_outbuf: usize,
     /// How long a connection may sit at the name prompt (`--login-timeout`).
     pub login_timeout: Duration,
+    /// How long a registered name's password prompt stays open
+    /// (`--password-timeout`): a deadline of its own, so a prompt cannot
+    /// be held for the whole login timeout.
+    pub password_timeout: Duration,
     /// Sustained lines per second one connection may send (`--rate`); 0 turns
     /// flood control off. A connection out of tokens is simply not read until
     /// its bucket refills, so nothing it sent is lost.
@@ -142,6 +146,7 @@ impl Default for Config {
             max_line: 1024,
             max_outbuf: 1024 * 1024,
             login_timeout: Duration::from_secs(60),
+            password_timeout: Duration::from_secs(20),
             rate: 10,
             burst: 20,
             idle_timeout: None,

@@ -22,6 +22,9 @@ OPTIONS:
     --max-line BYTES       longest input line [default: 1024]
     --max-outbuf BYTES     output queued for one reader before it is dropped [default: 1048576]
     --login-timeout SECS   time allowed at the name prompt [default: 60]
+    --password-timeout SECS
+                           time allowed at a registered name's password prompt
+                           [default: 20]
     --rate N               lines per second per connection, 0 = no flood control [default: 10]
     --burst N              lines a connection may send at once [default: 20]
     --idle-timeout SECS    close users who send no chat line, /me or /msg for this
@@ -364,6 +367,13 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
         "a whole number of seconds, at least 1",
     )? {
         config.login_timeout = Duration::from_secs(at_least(secs, 1, "--login-timeout")?);
+    }
+    if let Some(secs) = value(
+        args,
+        "--password-timeout",
+        "a whole number of seconds, at least 1",
+    )? {
+        config.password_timeout = Duration::from_secs(at_least(secs, 1, "--password-timeout")?);
     }
     if let Some(rate) = value(
         args,

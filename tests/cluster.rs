@@ -1216,3 +1216,70 @@ fn history_reads_in_flight_are_bounded() {
     assert!(refused > 0, "no read was refused");
     assert!(refused <= 192 - 68, "{refused} refused");
 }
+
+/// Logs `name` in with `password` at `node`'s password prompt.
+#[track_caller]
+fn login_with_password(node: &Node, name: &str, password: &str) -> Client {
+    let mut owner = Client::connect(node.addr);
+    owner.expect(util::GREETING);
+    owner.send(&format!("{name}\n"));
+    owner.expect_password_prompt();
+    owner.send(&format!("{password}\n"));
+    owner
+}
+
+/// A registered name held by a session left behind on another node: its
+/// owner logging in with the password gets it at once, the old session
+/// is closed with a notice by its own node, and both nodes see one leave
+/// and one join. A guest's name cannot be taken that way.
+#[test]
+fn the_owner_takes_the_name_back_across_nodes() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (a, b) = (Node::start(&url), Node::start(&url));
+    let mut ghost = Client::connect(a.addr);
+    ghost.login("alice");
+    ghost.send("/register pw\n");
+    ghost.expect_line("*** Registered alice: logging in as alice now asks for this password");
+    let mut carol = mark(&a, "carol", &mut ghost);
+    let mut dave = mark(&b, "dave", &mut carol);
+    let mut owner = login_with_password(&b, "alice", "pw");
+    owner.expect_line("*** Welcome, alice! #lobby: 3 online: alice, carol, dave");
+    ghost.skip_until("*** You logged in from elsewhere");
+    ghost.expect_eof();
+    for watcher in [&mut carol, &mut dave] {
+        watcher.skip_until("*** alice has left");
+        watcher.expect_line("*** alice has joined");
+    }
+    owner.send("back\n");
+    carol.expect_line("alice: back");
+    let mut guest = Client::connect(b.addr);
+    guest.expect(util::GREETING);
+    guest.send("carol\n");
+    guest.expect_line("*** The name 'carol' is taken");
+}
+
+/// The session left behind is on a node that stopped answering but is not
+/// yet counted gone: the owner still gets the name at once, and when that
+/// node runs again it closes the old session.
+#[test]
+fn the_owner_takes_the_name_back_from_a_stalled_node() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (a, b) = (Node::start(&url), Node::start(&url));
+    let mut ghost = Client::connect(a.addr);
+    ghost.login("alice");
+    ghost.send("/register pw\n");
+    ghost.expect_line("*** Registered alice: logging in as alice now asks for this password");
+    let _watch = mark(&b, "watch", &mut ghost);
+    a.process.signal(libc::SIGSTOP);
+    let mut owner = login_with_password(&b, "alice", "pw");
+    owner.expect_line("*** Welcome, alice! #lobby: 2 online: alice, watch");
+    a.process.signal(libc::SIGCONT);
+    ghost.skip_until("*** You logged in from elsewhere");
+    ghost.expect_eof();
+}

@@ -4,11 +4,25 @@
 //! `/register PASSWORD` registers the name a user is logged in under.
 //!
 //! Each step that needs the worker becomes a [`Delivery::Account`]; the
-//! connection's next lines wait for the answer ([`Chat::answered`]), and
-//! the name stays reserved here meanwhile, so nobody else takes it.
+//! connection's next lines wait for the answer ([`Chat::answered`]). A
+//! lookup reserves the name meanwhile, so nobody else takes it.
+//!
+//! A password prompt holds nothing against the name's owner: anyone may be
+//! at it, and the first right password wins the name: from a prompt left
+//! open by someone else (told, and sent back to the name prompt), and from
+//! a session left behind, here or on another node (closed with
+//! `*** You logged in from elsewhere`). A guest can do neither. The prompt
+//! has its own deadline (`--password-timeout`, 20 s), shorter than
+//! `--login-timeout`: one kept open costs a connection slot.
+//!
+//! Wrong passwords lock the attempt, not the owner: they are counted per
+//! name and address, so a stranger's guesses never keep the owner out
+//! from another address (and each address's wrong passwords overall are
+//! limited by the reactor's admission).
 
 use super::{Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Now, Secret, State, Typing};
 use bytes::Bytes;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 /// The password prompt (no line end: the cursor stays after it).
@@ -17,23 +31,31 @@ pub const PASSWORD_PROMPT: &str = "Password: ";
 /// Wrong passwords a connection may give before it is closed.
 const MAX_FAILURES: u8 = 3;
 
-/// Wrong passwords for one name, from anywhere, before it is locked: after
-/// the fifth, logins with it wait 30 s, and each further failure doubles
-/// that, up to 15 minutes. A right password clears the count.
+/// Wrong passwords for one name from one address before that address is
+/// locked out of it: after the fifth, its logins with the name wait 30 s,
+/// and each further failure doubles that, up to 15 minutes. A right
+/// password clears the count.
 const FREE_FAILURES: u32 = 5;
 const FIRST_LOCK: Duration = Duration::from_secs(30);
 const LONGEST_LOCK: Duration = Duration::from_secs(15 * 60);
 
-/// Names whose failures are remembered at most; past it, entries older
-/// than an hour are forgotten first (the per-address limit still holds).
+/// (Name, address) pairs whose failures are remembered at most; past it,
+/// entries older than an hour are forgotten first (the per-address limit
+/// still holds).
 const MAX_LOCKOUTS: usize = 10_000;
 
-/// One name's wrong passwords.
+/// One name's wrong passwords from one address.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Lockout {
     failures: u32,
     last: Instant,
     until: Option<Instant>,
+}
+
+/// The address wrong passwords are counted under (none: the core's own
+/// tests, which open connections without one).
+fn source_of(address: Option<IpAddr>) -> IpAddr {
+    address.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 /// Told when the worker's store failed.
@@ -50,16 +72,18 @@ impl Chat {
         self.accounts
     }
 
-    /// Sends `ask` about `name` to the worker for `member`, reserving the
-    /// name until the answer.
+    /// Sends `ask` about `name` to the worker for `member`; a lookup
+    /// reserves the name until the answer.
     pub(super) fn ask(&mut self, local: Local, member: MemberId, name: &str, ask: Ask) {
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
         };
         client.account = Some(name.into());
         client.asked = true;
-        self.claiming
-            .insert(name.to_ascii_lowercase().into(), member);
+        if ask == Ask::Lookup {
+            self.claiming
+                .insert(name.to_ascii_lowercase().into(), member);
+        }
         let name = name.into();
         self.out
             .deliveries
@@ -73,6 +97,12 @@ impl Chat {
         if self.naming {
             return self.claim(local, member, name, None, now);
         }
+        let verified = self
+            .client(local)
+            .is_some_and(|c| matches!(c.state, State::AwaitingPassword { .. }));
+        if let Some(holder) = self.find(name).filter(|&id| id != member && verified) {
+            self.displace_before(local, holder, now);
+        }
         self.enter_chat(local, member, name, now);
     }
 
@@ -82,9 +112,8 @@ impl Chat {
             return;
         };
         self.end_turn(now);
-        if let Some(locked) = self.locked(&name, now) {
-            // Others failed on this name meanwhile.
-            self.claiming.remove(name.to_ascii_lowercase().as_str());
+        if let Some(locked) = self.locked(local, &name, now) {
+            // This address failed on this name meanwhile.
             if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
                 client.account = None;
             }
@@ -153,30 +182,38 @@ impl Chat {
             return false;
         };
         client.asked = false;
-        let state = client.state;
-        self.claiming.remove(name.to_ascii_lowercase().as_str());
+        let (state, source) = (client.state, source_of(client.address));
+        self.unreserve(&name, member);
         match (state, answer) {
             (State::AwaitingName { .. }, Answer::Looked(false)) => {
-                self.take_name(local, member, &name, now);
+                // Held by a guest: only a registered name's password
+                // takes a name from its holder.
+                if self.find(&name).is_some_and(|id| id != member) {
+                    self.retry(local, now, &["The name '", &name, "' is taken"]);
+                } else {
+                    self.take_name(local, member, &name, now);
+                }
             }
             (State::AwaitingPassword { .. }, Answer::Verified(true)) => {
                 self.out
                     .deliveries
                     .push(Delivery::Typing(local, Typing::Show));
-                self.lockouts.remove(name.to_ascii_lowercase().as_str());
+                let key = (name.to_ascii_lowercase().into_boxed_str(), source);
+                self.lockouts.remove(&key);
+                self.close_other_prompts(local, &name, now);
                 self.take_name(local, member, &name, now);
             }
             (State::AwaitingName { .. }, Answer::Looked(true)) => {
                 if let Some(refusal) = self.plaintext_refusal(local) {
                     self.retry(local, now, &[&refusal]);
-                } else if let Some(locked) = self.locked(&name, now) {
+                } else if let Some(locked) = self.locked(local, &name, now) {
                     self.retry(local, now, &[&locked]);
                 } else {
-                    self.ask_password(local, member, &name, 0, None, now);
+                    self.ask_password(local, &name, 0, None, now);
                 }
             }
             (State::AwaitingPassword { failures }, Answer::Verified(false)) => {
-                self.count_failure(&name, now);
+                self.count_failure(&name, source, now);
                 let failures = failures + 1;
                 if failures >= MAX_FAILURES {
                     self.out
@@ -185,7 +222,7 @@ impl Chat {
                     self.close_with(local, Farewell::WrongPassword);
                 } else {
                     let told = "Wrong password, try again";
-                    self.ask_password(local, member, &name, failures, Some(told), now);
+                    self.ask_password(local, &name, failures, Some(told), now);
                 }
             }
             (State::Chatting, Answer::Looked(false)) => self.nick_free(local, member, &name, now),
@@ -226,27 +263,60 @@ impl Chat {
             }
             (State::AwaitingName { .. }, _) => self.retry(local, now, &[UNAVAILABLE]),
             (State::Chatting, _) => self.notice_to(local, now, &[UNAVAILABLE]),
+            (State::Leaving, _) => {}
         }
         true
     }
 
-    /// If `name` is locked after too many wrong passwords, what to say.
-    fn locked(&self, name: &str, now: &Now) -> Option<String> {
-        let until = self
-            .lockouts
-            .get(name.to_ascii_lowercase().as_str())?
-            .until?;
+    /// Someone gave `name`'s password on `winner`: every other connection
+    /// sitting at its password prompt (not waiting for a check of its
+    /// own) is told and sent back to the name prompt.
+    fn close_other_prompts(&mut self, winner: Local, name: &str, now: &Now) {
+        let sitting: Vec<Local> = (self.clients.iter().enumerate())
+            .filter(|&(local, client)| {
+                local != winner
+                    && client.as_ref().is_some_and(|c| {
+                        matches!(c.state, State::AwaitingPassword { .. })
+                            && !c.asked
+                            && c.account
+                                .as_deref()
+                                .is_some_and(|a| a.eq_ignore_ascii_case(name))
+                    })
+            })
+            .map(|(local, _)| local)
+            .collect();
+        let key = name.to_ascii_lowercase();
+        for local in sitting {
+            if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
+                client.account = None;
+                client.password_until = None;
+            }
+            self.out
+                .deliveries
+                .push(Delivery::Typing(local, Typing::Withdrawn));
+            let told = [&key, " logged in with its password from elsewhere"];
+            self.retry(local, now, &told);
+        }
+    }
+
+    /// If `local`'s address is locked out of `name` after too many wrong
+    /// passwords, what to say (naming the name as registered: lower-cased).
+    fn locked(&self, local: Local, name: &str, now: &Now) -> Option<String> {
+        let source = source_of(self.client(local)?.address);
+        let key = name.to_ascii_lowercase();
+        let until = self.lockouts.get(&(key.as_str().into(), source))?.until?;
         let wait = until.checked_duration_since(now.instant)?;
         let secs = wait.as_millis().div_ceil(1000);
         Some(format!(
-            "Too many wrong passwords for {name}; try again in {secs} s"
+            "Too many wrong passwords for {key} from your address; try again in {secs} s"
         ))
     }
 
-    /// Counts a wrong password for `name` and locks it past the free ones.
-    fn count_failure(&mut self, name: &str, now: &Now) {
-        let key = name.to_ascii_lowercase();
-        if self.lockouts.len() >= MAX_LOCKOUTS && !self.lockouts.contains_key(key.as_str()) {
+    /// Counts a wrong password for `name` from `source`, and locks that
+    /// address out of the name past the free ones.
+    fn count_failure(&mut self, name: &str, source: IpAddr, now: &Now) {
+        let key = (name.to_ascii_lowercase().into_boxed_str(), source);
+        if self.lockouts.len() >= MAX_LOCKOUTS && !self.lockouts.contains_key(&key) {
             let hour_ago = now.instant.checked_sub(Duration::from_secs(3600));
             self.lockouts
                 .retain(|_, l| hour_ago.is_none_or(|old| l.last > old));
@@ -254,7 +324,7 @@ impl Chat {
                 return;
             }
         }
-        let lockout = self.lockouts.entry(key.into()).or_insert(Lockout {
+        let lockout = self.lockouts.entry(key).or_insert(Lockout {
             failures: 0,
             last: now.instant,
             until: None,
@@ -273,7 +343,6 @@ impl Chat {
     fn ask_password(
         &mut self,
         local: Local,
-        member: MemberId,
         name: &str,
         failures: u8,
         told: Option<&str>,
@@ -284,8 +353,13 @@ impl Chat {
         };
         client.state = State::AwaitingPassword { failures };
         client.account = Some(name.into());
-        self.claiming
-            .insert(name.to_ascii_lowercase().into(), member);
+        let mut deadline = None;
+        if told.is_none() {
+            let at = now.instant + self.password_timeout;
+            client.password_until = Some(at);
+            deadline = Some(Delivery::Deadline(local, at));
+        }
+        self.out.deliveries.extend(deadline);
         let typing = if told.is_some() {
             Typing::StillHidden
         } else {

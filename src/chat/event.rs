@@ -52,6 +52,9 @@ pub enum Farewell {
     /// Its name went to a user on another node while this node was cut off
     /// from Redis (with `--redis`).
     NameLost,
+    /// Its registered name logged in, with its password, from another
+    /// connection (on this node or another).
+    LoggedInElsewhere,
 }
 
 impl Farewell {
@@ -69,6 +72,7 @@ impl Farewell {
             Farewell::NameLost => Some(
                 "Your name was taken on another server while this one was cut off; reconnect to pick a name",
             ),
+            Farewell::LoggedInElsewhere => Some("You logged in from elsewhere"),
             Farewell::Eof | Farewell::Error | Farewell::Shutdown | Farewell::NodeLost => None,
         }
     }
@@ -87,6 +91,7 @@ impl Farewell {
             Farewell::Shutdown => "server stopped",
             Farewell::NodeLost => "server lost",
             Farewell::NameLost => "name lost",
+            Farewell::LoggedInElsewhere => "logged in elsewhere",
         }
     }
 }
@@ -268,6 +273,11 @@ pub enum Delivery {
         name: Box<str>,
         /// The name given up (a `/nick`).
         release: Option<Box<str>>,
+        /// The claimant gave the name's password: the name is theirs even
+        /// if someone holds it, and the holder's node is told to close the
+        /// holder's connection (a session left behind, see
+        /// [`Chat::displace`](super::Chat::displace)).
+        verified: bool,
     },
     /// With `--redis`: read the last `count` lines of `room` from the store
     /// and answer with [`Chat::stored_history`](super::Chat::stored_history).
@@ -299,6 +309,9 @@ pub enum Delivery {
     /// that does not agree, such as a raw `nc`, is told once that its
     /// typing shows.
     Typing(Local, Typing),
+    /// Call [`Chat::login_expired`](super::Chat::login_expired) for this
+    /// connection at this time (a password prompt's own deadline).
+    Deadline(Local, Instant),
     /// Close this connection (late, after the batch); the reactor then calls
     /// [`Chat::close`](super::Chat::close) for its last words.
     Close(Local, Farewell),
@@ -355,6 +368,9 @@ pub enum Typing {
     StillHidden,
     /// Show it again.
     Show,
+    /// Show it again: the prompt was withdrawn with nothing typed, so the
+    /// cursor still sits after it and a line end is due whatever the client.
+    Withdrawn,
 }
 
 /// The shared store's answer to a [`Delivery::Claim`].

@@ -60,6 +60,7 @@ use render::Render;
 use rooms::Rooms;
 use session::greeting;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::{Duration, Instant, SystemTime};
 
 /// The reactor's handle for a connection on this node (its slab key). The
@@ -81,6 +82,10 @@ enum State {
     },
     /// In the room.
     Chatting,
+    /// Put out by the server (its registered name logged in from another
+    /// connection): already gone from its room, its lines are ignored
+    /// until the reactor closes it.
+    Leaving,
 }
 
 /// One local connection.
@@ -102,8 +107,13 @@ struct Client {
     secure: bool,
     /// Moves, topics and history lines left (see `throttle.rs`).
     budget: throttle::UserBudget,
-    /// The source address it is counted under, once the reactor says.
+    /// The source address it is counted under (wrong passwords too), once
+    /// the reactor says.
     address: Option<std::net::IpAddr>,
+    /// When it must be past the name prompt (`--login-timeout`), and past
+    /// a password prompt (see `accounts.rs`).
+    login_until: Instant,
+    password_until: Option<Instant>,
 }
 
 /// Name changes a user may make: 3 at once, then one per 20 s, so `/nick`
@@ -157,6 +167,10 @@ pub struct Chat {
     max_line: usize,
     /// `--idle-timeout`.
     idle_timeout: Option<Duration>,
+    /// `--login-timeout`.
+    login_timeout: Duration,
+    /// `--password-timeout`.
+    password_timeout: Duration,
     /// The greeting and prompt, rendered once when lines carry no stamp.
     greeting: Option<Bytes>,
     batch: Batch,
@@ -172,9 +186,9 @@ pub struct Chat {
     /// With a TLS listener and without `--allow-plaintext-passwords`: its
     /// port, named to users who would send a password in the clear.
     tls_port: Option<u16>,
-    /// Wrong passwords per registered name (lower-cased), and until when
-    /// the name is locked (see `accounts.rs`).
-    lockouts: HashMap<Box<str>, accounts::Lockout>,
+    /// Wrong passwords per registered name (lower-cased) and address, and
+    /// until when that address may not try the name (see `accounts.rs`).
+    lockouts: HashMap<(Box<str>, IpAddr), accounts::Lockout>,
     /// Budgets per source address (see `throttle.rs`).
     addresses: throttle::Addresses,
     /// Each chatting user's recent room moves, for folding hops into the
@@ -204,6 +218,8 @@ impl Chat {
             render,
             max_line: config.max_line,
             idle_timeout: config.idle_timeout,
+            login_timeout: config.login_timeout,
+            password_timeout: config.password_timeout,
             greeting,
             batch: Batch::default(),
             quiet_joins: config.quiet_joins,
@@ -275,6 +291,8 @@ impl Chat {
             secure: false,
             budget: throttle::UserBudget::full(now.instant),
             address: None,
+            login_until: now.instant + self.login_timeout,
+            password_until: None,
         });
         self.locals.insert(member, local);
         let greeting = match &self.greeting {
@@ -300,6 +318,7 @@ impl Chat {
             }
             State::AwaitingPassword { .. } => self.password(local, member, text, now),
             State::Chatting => self.command(local, member, text, now),
+            State::Leaving => {}
         }
     }
 
@@ -337,15 +356,22 @@ impl Chat {
         }
     }
 
-    /// The login deadline of `local` passed: close it if it is still at the
-    /// prompt.
+    /// A login deadline of `local` may have passed (`--login-timeout`, or
+    /// a password prompt's own, see [`Delivery::Deadline`]): close it if it
+    /// is still at a prompt past its deadline.
     pub fn login_expired(&mut self, local: Local, now: &Now) {
         self.end_turn(now);
-        if let Some(Client {
-            state: State::AwaitingName { .. } | State::AwaitingPassword { .. },
-            ..
-        }) = self.client(local)
-        {
+        let Some(client) = self.client(local) else {
+            return;
+        };
+        let due = match client.state {
+            State::AwaitingName { .. } => client.login_until,
+            State::AwaitingPassword { .. } => {
+                (client.password_until).map_or(client.login_until, |p| p.min(client.login_until))
+            }
+            State::Chatting | State::Leaving => return,
+        };
+        if now.instant >= due {
             self.close_with(local, Farewell::LoginTimeout);
         }
     }
@@ -375,7 +401,7 @@ impl Chat {
             self.chatting -= 1;
         }
         for name in [&client.claim, &client.account].into_iter().flatten() {
-            self.claiming.remove(name.to_ascii_lowercase().as_str());
+            self.unreserve(name, client.member);
         }
         if client.state == State::Chatting
             && let Some(&room) = self.member_room.get(&client.member)
@@ -391,10 +417,14 @@ impl Chat {
         }
         let text = why.notice()?;
         let notice = self.render.notice(now.wall, &[text]);
+        // A prompt nothing was typed after: the cursor sits after it.
         Some(match client.state {
             State::AwaitingName {
                 prompt_pending: true,
             } => [&b"\r\n"[..], &notice].concat().into(),
+            State::AwaitingPassword { .. } if !client.asked && why == Farewell::LoginTimeout => {
+                [&b"\r\n"[..], &notice].concat().into()
+            }
             _ => notice,
         })
     }
@@ -453,6 +483,14 @@ impl Chat {
     /// The chatting user called `name` (ignoring ASCII case), in any room.
     pub(super) fn find(&self, name: &str) -> Option<MemberId> {
         self.names.get(name.to_ascii_lowercase().as_str()).copied()
+    }
+
+    /// Drops `member`'s reservation of `name`, if it still has it.
+    pub(super) fn unreserve(&mut self, name: &str, member: MemberId) {
+        let key = name.to_ascii_lowercase();
+        if self.claiming.get(key.as_str()) == Some(&member) {
+            self.claiming.remove(key.as_str());
+        }
     }
 
     /// The user called `name`, or the local user claiming it.

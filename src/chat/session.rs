@@ -55,7 +55,13 @@ impl Chat {
         let name = match command::parse_name(text) {
             AtPrompt::Quit => return self.close_with(local, Farewell::Quit),
             AtPrompt::Invalid(why) => return self.retry(local, now, &["Invalid name: ", why]),
-            AtPrompt::Name(name) if self.find_or_claimed(name).is_some() => {
+            // A held name may be registered: its password takes it back.
+            AtPrompt::Name(name)
+                if self
+                    .claiming
+                    .contains_key(name.to_ascii_lowercase().as_str())
+                    || (self.find(name).is_some() && !self.accounts()) =>
+            {
                 return self.retry(local, now, &["The name '", name, "' is taken"]);
             }
             AtPrompt::Name(name) => name,

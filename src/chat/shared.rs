@@ -53,12 +53,15 @@ impl Chat {
             return;
         };
         client.claim = Some(name.into());
+        // A login past its name's password prompt: the password was right.
+        let verified = release.is_none() && matches!(client.state, State::AwaitingPassword { .. });
         self.claiming
             .insert(name.to_ascii_lowercase().into(), member);
         self.out.deliveries.push(Delivery::Claim {
             member,
             name: name.into(),
             release,
+            verified,
         });
     }
 
@@ -82,7 +85,7 @@ impl Chat {
             return false;
         };
         let state = client.state;
-        self.claiming.remove(name.to_ascii_lowercase().as_str());
+        self.unreserve(&name, member);
         // At the name prompt, or past a registered name's password.
         let login = state != State::Chatting;
         match answer {
@@ -90,15 +93,16 @@ impl Chat {
                 // The store is the judge: whoever this node still shows
                 // under the name is a leftover of a node cut off or gone.
                 if let Some(stale) = self.find(&name).filter(|&id| id != member) {
-                    let mark = self.out.deliveries.len();
-                    self.evict(stale, now);
-                    // Told to the room before the claimant is in it.
-                    for delivery in &mut self.out.deliveries[mark..] {
-                        if let Delivery::Room { except, .. } = delivery
-                            && login
-                        {
-                            *except = Some(local);
+                    match (state, login) {
+                        (State::AwaitingPassword { .. }, _) => {
+                            self.displace_before(local, stale, now);
                         }
+                        (_, true) => {
+                            let mark = self.out.deliveries.len();
+                            self.evict(stale, now);
+                            self.not_to(local, mark);
+                        }
+                        (_, false) => self.evict(stale, now),
                     }
                 }
                 match (login, self.name_of(member).map(Box::<str>::from)) {
@@ -220,6 +224,10 @@ impl Chat {
 
     /// Removes a remote member, announcing that they left.
     fn evict(&mut self, member: MemberId, now: &Now) {
+        self.evict_for(member, Farewell::NodeLost, now);
+    }
+
+    fn evict_for(&mut self, member: MemberId, why: Farewell, now: &Now) {
         let (Some(&room), Some(name)) = (self.member_room.get(&member), self.name_of(member))
         else {
             return;
@@ -228,9 +236,57 @@ impl Chat {
             room,
             member,
             name: name.into(),
-            why: Farewell::NodeLost,
+            why,
         };
         self.apply_remote(left, now);
+    }
+
+    /// [`Chat::displace`] for `claimant`'s login: the room is told before
+    /// the claimant is in it.
+    pub(super) fn displace_before(&mut self, claimant: Local, member: MemberId, now: &Now) {
+        let mark = self.out.deliveries.len();
+        self.displace(member, now);
+        self.not_to(claimant, mark);
+    }
+
+    /// Room deliveries from `mark` on leave out `local`, who enters the
+    /// room before the reactor sends them.
+    fn not_to(&mut self, local: Local, mark: usize) {
+        for delivery in &mut self.out.deliveries[mark..] {
+            if let Delivery::Room { except, .. } = delivery {
+                *except = Some(local);
+            }
+        }
+    }
+
+    /// `member`'s registered name logged in with its password elsewhere:
+    /// a local session leaves its room now (so the name is free at once)
+    /// and is closed with `*** You logged in from elsewhere`; a remote one
+    /// is removed here (its own node closes it when told, see
+    /// [`Delivery::Claim`]).
+    pub fn displace(&mut self, member: MemberId, now: &Now) {
+        let Some(&local) = self.locals.get(&member) else {
+            return self.evict_for(member, Farewell::LoggedInElsewhere, now);
+        };
+        self.end_turn(now);
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        if client.state != State::Chatting {
+            return;
+        }
+        client.state = State::Leaving;
+        self.chatting -= 1;
+        if let (Some(&room), Some(name)) = (self.member_room.get(&member), self.name_of(member)) {
+            let left = RoomEvent::Left {
+                room,
+                member,
+                name: name.into(),
+                why: Farewell::LoggedInElsewhere,
+            };
+            self.apply(left, now);
+        }
+        self.close_with(local, Farewell::LoggedInElsewhere);
     }
 
     /// The other nodes this node shows members of.

@@ -155,7 +155,13 @@ impl Server {
                     member,
                     name,
                     release,
-                } => self.claim(member, &name, release.as_deref()),
+                    verified,
+                } => self.claim(member, &name, release.as_deref(), verified),
+                Delivery::Deadline(key, at) => {
+                    if let Some(Slot::Client(conn)) = self.slots.get(key) {
+                        self.timers.schedule(at, TimerKind::Login, key, conn.id);
+                    }
+                }
                 Delivery::History {
                     member,
                     room,
@@ -206,6 +212,7 @@ impl Server {
                 (withdraw, true) => [withdraw, b"\r\n"].concat(),
                 (_, false) => return,
             },
+            Typing::Withdrawn => [conn.show_typing().0, b"\r\n"].concat(),
         };
         self.send(key, bytes::Bytes::from(bytes));
     }

@@ -14,7 +14,11 @@ fn timeouts() {
     // Logged in: the login deadline does nothing.
     h.chat.login_expired(1, &h.now);
     assert!(h.take().closed.is_empty());
+    // Before its deadline (a password prompt's timer), nothing happens.
+    h.chat.login_expired(2, &h.now);
+    assert!(h.take().closed.is_empty());
     // At the prompt, untouched: closed, and the notice starts a new line.
+    h.now.instant += Duration::from_secs(60);
     h.chat.login_expired(2, &h.now);
     assert_eq!(h.take().closed, [(2, Farewell::LoginTimeout)]);
     let last = h.chat.close(2, Farewell::LoginTimeout, &h.now).unwrap();

@@ -84,7 +84,9 @@ impl Harness {
                     member,
                     name,
                     release,
+                    ..
                 } => taken.claims.push((member, name, release)),
+                Delivery::Deadline(..) => {}
                 Delivery::History { room, count, .. } => {
                     taken.reads.push(format!("{room} {count}"))
                 }

@@ -15,7 +15,13 @@ use log::info;
 impl Server {
     /// Sends a claim the core asked for; answers it at once when it cannot
     /// be sent.
-    pub(in crate::server) fn claim(&mut self, member: MemberId, name: &str, release: Option<&str>) {
+    pub(in crate::server) fn claim(
+        &mut self,
+        member: MemberId,
+        name: &str,
+        release: Option<&str>,
+        verified: bool,
+    ) {
         let now = self.now.instant;
         let Some(engine) = self.engine.as_mut().filter(|e| e.linked()) else {
             self.answer_claim(member, Claimed::Unavailable);
@@ -33,6 +39,9 @@ impl Server {
         ];
         args.extend(release.map(name_key));
         args.push(holder(engine.node, member));
+        if verified {
+            args.push(Bytes::from_static(b"1"));
+        }
         if !engine.command(tag, &args, now) {
             engine.store.waiting.remove(&tag);
             self.answer_claim(member, Claimed::Unavailable);

@@ -313,6 +313,10 @@ impl Server {
         match wire::decode(&item.fields, node, |name| chat.room_named(name)) {
             Ok(None) => {}
             Ok(Some(wire::Entry::Sync(other))) => self.read_listing(other),
+            Ok(Some(wire::Entry::Displaced(member))) => {
+                self.chat.displace(member, &self.now);
+                self.deliver();
+            }
             Ok(Some(wire::Entry::Event(event))) => {
                 if self.chat.apply_remote(event, &self.now) {
                     self.redis_counts().applied += 1;

@@ -24,7 +24,11 @@
 //! - **Claim**: a name is free if nobody holds it or its holder's node is
 //!   not alive; then it is set to the claimant (and, for `/nick`, the old
 //!   name is deleted if it is still the claimant's). Redis runs scripts one
-//!   at a time, so of two nodes claiming one name exactly one wins.
+//!   at a time, so of two nodes claiming one name exactly one wins. A
+//!   login that gave the name's password (`ARGV[2]` is `1`) takes the name
+//!   from any holder, and the script returns that holder: the claimant's
+//!   node adds a `displaced` entry, so the holder's node (if it is alive)
+//!   closes the session left behind and the others forget it.
 //! - **Release**: deletes a name only if it is still the releaser's.
 //!
 //! **Registration.** The first heartbeat after the commands link comes up,
@@ -72,7 +76,8 @@ return {epoch, live, was}
 
 pub(super) const CLAIM: &str = r"
 local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then
+local verified = ARGV[2] == '1'
+if holder and holder ~= ARGV[1] and not verified then
   local node = string.match(holder, '^(%x+):')
   if node and redis.call('EXISTS', 'linechat:node:' .. node) == 1 then
     return 0
@@ -81,6 +86,9 @@ end
 redis.call('SET', KEYS[1], ARGV[1])
 if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[1] then
   redis.call('DEL', KEYS[2])
+end
+if verified and holder and holder ~= ARGV[1] then
+  return holder
 end
 return 1
 ";
@@ -246,9 +254,15 @@ impl Server {
         match engine.store.waiting.remove(&tag) {
             None => {}
             Some(Waiting::Claim { member, name }) => {
-                let answer = match frame {
+                let answer = match &frame {
                     BytesFrame::Integer(1) => Claimed::Granted,
                     BytesFrame::Integer(_) => Claimed::Taken,
+                    BytesFrame::BulkString(holder) => {
+                        // Taken with the password from `holder`: told
+                        // before the claimant's join is published.
+                        self.displaced(holder);
+                        Claimed::Granted
+                    }
                     _ => Claimed::Unavailable,
                 };
                 if !self.answer_claim(member, answer) && answer == Claimed::Granted {
@@ -287,6 +301,32 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// A verified claim took a name from `holder` (`<node>:<member id>`):
+    /// if that is another node's member, a `displaced` entry tells every
+    /// node (this node's own is displaced by the core).
+    fn displaced(&mut self, holder: &[u8]) {
+        let now = self.now.instant;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let parsed = std::str::from_utf8(holder).ok().and_then(|h| {
+            let (node, id) = h.split_once(':')?;
+            Some((u16::from_str_radix(node, 16).ok()?, id.parse().ok()?))
+        });
+        let Some((node, id)) = parsed.filter(|&(node, _)| node != engine.node) else {
+            return;
+        };
+        info!("node {node:04x}'s session of a name was taken with its password");
+        let mut xadd = vec![
+            Bytes::from_static(b"XADD"),
+            Bytes::from_static(STREAM),
+            Bytes::from_static(b"*"),
+        ];
+        engine.seq += 1;
+        xadd.extend(wire::displaced(engine.node, engine.seq, MemberId(id)));
+        engine.command(TAG_XADD, &xadd, now);
     }
 
     /// A command on the commands link that will not be answered.

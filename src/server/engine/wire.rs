@@ -19,6 +19,10 @@
 //! An entry `node <id> kind sync` (no member) says that node has just
 //! written its listing of members again (see `store.rs`): the others read
 //! it and correct their view of that node's members.
+//!
+//! An entry `node <id> kind displaced member <id>` says that node took the
+//! member's name with its password (a registered user logged in again):
+//! the member's own node closes it, the others forget it.
 
 use crate::chat::{Farewell, MemberId, RoomEvent, RoomId, RoomNames};
 use crate::framing::clean;
@@ -131,6 +135,22 @@ pub(super) enum Entry {
     Event(RoomEvent),
     /// Another node wrote its listing again.
     Sync(u16),
+    /// Another node took this member's name with its password.
+    Displaced(MemberId),
+}
+
+/// The fields of a `displaced` entry: `node` took `member`'s name.
+pub(super) fn displaced(node: u16, seq: u64, member: MemberId) -> [Bytes; 8] {
+    [
+        Bytes::from_static(b"node"),
+        Bytes::from(node.to_string()),
+        Bytes::from_static(b"seq"),
+        Bytes::from(seq.to_string()),
+        Bytes::from_static(b"kind"),
+        Bytes::from_static(b"displaced"),
+        Bytes::from_static(b"member"),
+        Bytes::from(member.0.to_string()),
+    ]
 }
 
 /// The fields of a `sync` entry for `node`.
@@ -229,6 +249,9 @@ pub(super) fn decode(
     }
     let member = MemberId(f.number("member")?);
     let kind = f.text("kind")?;
+    if kind == "displaced" {
+        return Ok(Some(Entry::Displaced(member)));
+    }
     let mut in_room = |field: &str| -> Result<RoomId, &'static str> {
         room(f.text(field)?).ok_or("no such room here")
     };
@@ -309,6 +332,7 @@ fn farewell(word: &str) -> Farewell {
         Shutdown,
         NodeLost,
         NameLost,
+        LoggedInElsewhere,
     ]
     .into_iter()
     .find(|f| f.describe() == word)
