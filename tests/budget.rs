@@ -126,6 +126,95 @@ fn unbudgeted_server_breaks_the_limit() {
     );
 }
 
+/// `/history` priced like output, in the cgroup: 800 users who never read
+/// ask over and over for the whole history of a room full of 1,000-byte
+/// lines (each answer about 100 KiB), while the pair chats elsewhere.
+/// Answers are priced before they are queued, so the server stays inside
+/// the limit and nobody is dropped; the askers get refusals instead. (Before
+/// that, 600 to 1,000 such users got a server in 256 MiB OOM-killed.)
+#[test]
+#[ignore = "half a minute of load in a memory cgroup; run by `make soak`"]
+fn history_floods_stay_inside_the_limit() {
+    let _serial = serial();
+    let Some(cgroup) = cgroup_or_skip() else {
+        return;
+    };
+    let mut server = Budgeted::start(cgroup, &[]);
+    let watch = Watch::start(&server);
+    let addr = server.addr;
+    let mut filler = pair_login(addr, "filler", Instant::now() + Duration::from_secs(20));
+    let long = "h".repeat(1000);
+    let lines: String = (0..100).map(|i| format!("{i} {long}\n")).collect();
+    filler
+        .write_all(format!("/join big\n{lines}").as_bytes())
+        .unwrap();
+    let before = scrape(server.metrics).expect("metrics");
+    let pair = Pair::start(addr, "ha", "hb");
+    let askers = history_askers(addr, 800, Duration::from_secs(20));
+    let paired = pair.finish();
+    let after = scrape(server.metrics).expect("metrics");
+    let refused = delta(&before, &after, "linechat_history_refused_total");
+    let seen = watch.stop();
+    let charged = server.cgroup.files.charged();
+    println!(
+        "budget: history {askers:?}; {refused} answers refused; {}; cgroup peak {} MiB, \
+         sampled {} MiB, {} OOM kills; most output queued {} KiB; output peak {} KiB",
+        drops(&before, &after),
+        charged.peak.unwrap_or(0) >> 20,
+        seen.charge_max >> 20,
+        charged.oom_kills,
+        seen.output_max >> 10,
+        after["linechat_output_memory_peak_bytes"] as u64 >> 10,
+    );
+    paired.check("history", &server);
+    assert!(server.alive(), "the server died: {}", server.log_tail());
+    assert_eq!(charged.oom_kills, 0, "OOM kills in the cgroup");
+    let peak = charged.peak.unwrap_or(0).max(seen.charge_max);
+    assert!(
+        peak < LIMIT,
+        "the cgroup's charge reached {peak} of {LIMIT} bytes"
+    );
+    assert!(
+        refused > 0.0,
+        "no answer was refused: the flood was too weak"
+    );
+    assert_eq!(askers.too_slow, 0, "askers were dropped: {askers:?}");
+    drop(filler);
+}
+
+/// `n` users who join `#big` and never read, each sending `/history 100`
+/// ten times a second (the default flood rate) for `length`.
+fn history_askers(addr: SocketAddr, n: usize, length: Duration) -> LinesOutcome {
+    let mut out = LinesOutcome::default();
+    let mut conns: Vec<TcpStream> = (0..n)
+        .filter_map(|i| {
+            let mut s = attacker_login(addr, &format!("h{i}"))?;
+            s.write_all(b"/join big\n").ok()?;
+            s.set_nonblocking(true).unwrap();
+            out.logged_in += 1;
+            Some(s)
+        })
+        .collect();
+    let end = Instant::now() + length;
+    let mut next = Instant::now();
+    while Instant::now() < end {
+        for c in conns.iter_mut() {
+            match c.write(b"/history 100\n") {
+                Ok(_) => out.lines += 1,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => out.replaced += 1,
+            }
+        }
+        next += Duration::from_millis(100);
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+    for left in leftovers(&mut conns) {
+        out.too_slow += usize::from(left.too_slow);
+        out.closed += usize::from(left.closed);
+    }
+    out
+}
+
 /// `--memory-budget` wins over the cgroup's limit, and without it the
 /// cgroup's limit is found through /proc/self/cgroup.
 #[test]
