@@ -74,6 +74,15 @@ impl Transport {
         }
     }
 
+    /// Bytes the transport itself holds for the peer (a TLS session's
+    /// records not yet written, and plaintext before its handshake ended).
+    fn held(&self) -> usize {
+        match self {
+            Transport::Telnet { .. } => 0,
+            Transport::Tls { tls, .. } => tls.held(),
+        }
+    }
+
     /// Writes what [`Transport::wants_write`] holds, as far as the socket
     /// takes it.
     fn write_own(&mut self) -> io::Result<()> {
@@ -281,9 +290,10 @@ impl Conn {
         self.out.push_own(bytes);
     }
 
-    /// Bytes queued and not yet written.
+    /// Bytes queued and not yet written, including what the transport
+    /// holds (TLS records).
     pub fn queued(&self) -> usize {
-        self.out.len()
+        self.out.len() + self.transport.held()
     }
 
     fn telnet(&mut self) -> &mut Telnet {
@@ -325,9 +335,12 @@ impl Conn {
         self.transport.wants_write()
     }
 
-    /// Memory the output queue holds (see [`Outbound::cost`]).
+    /// Memory the output queue holds (see [`Outbound::cost`]), plus what
+    /// the transport holds for the peer: a TLS session's records are a
+    /// copy of their own for each connection, so they count in full
+    /// against `--max-outbuf` and `--max-output-memory`.
     pub fn queued_cost(&self) -> usize {
-        self.out.cost()
+        self.out.cost() + self.transport.held()
     }
 
     /// Drops queued output not yet begun (before a last notice to a reader

@@ -6,7 +6,9 @@
 //! connection's socket, sans-I/O like the rest: the reactor reads and writes
 //! the socket when mio says so, and the session only turns records into
 //! plaintext and back. Handshake records it owes the client are written by
-//! the connection's next flush, which [`Tls::wants_write`] asks for.
+//! the connection's next flush, which [`Tls::wants_write`] asks for. What
+//! the session holds for its client is counted ([`Tls::held`]) and capped
+//! ([`BUFFER_LIMIT`]), like any connection's output.
 
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
@@ -15,10 +17,14 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-/// Plaintext a TLS session may hold waiting to be encrypted and written:
-/// past it, a write takes nothing and the connection's queue (counted
-/// against `--max-outbuf`) keeps the rest.
-const BUFFER_LIMIT: usize = 64 * 1024;
+/// Bytes a TLS session may hold for its client: encrypted records the
+/// socket has not taken yet, or plaintext given before the handshake ended
+/// (rustls's buffer limit). One full record (16 KiB of plaintext): enough
+/// to keep a fast reader's socket fed, while a client that never reads
+/// pins little. What the session holds counts in the connection's output
+/// (see [`Tls::held`]), against `--max-outbuf` and `--max-output-memory`,
+/// like the queue in front of it.
+pub const BUFFER_LIMIT: usize = 16 * 1024;
 
 /// The server configuration from a PEM certificate chain and a PEM private
 /// key; the error names the file and what is wrong with it.
@@ -45,6 +51,12 @@ pub fn load(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
 #[derive(Debug)]
 pub struct Tls {
     session: rustls::ServerConnection,
+    /// What the session holds for the client, in bytes, as of the last
+    /// call that could change it (see [`Tls::held`]).
+    held: usize,
+    /// Plaintext taken while the handshake was still going on: rustls
+    /// keeps it as plaintext until it has keys to encrypt it with.
+    early_plaintext: usize,
 }
 
 impl Tls {
@@ -52,7 +64,32 @@ impl Tls {
     pub fn new(config: Arc<ServerConfig>) -> io::Result<Tls> {
         let mut session = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
         session.set_buffer_limit(Some(BUFFER_LIMIT));
-        Ok(Tls { session })
+        Ok(Tls {
+            session,
+            held: 0,
+            early_plaintext: 0,
+        })
+    }
+
+    /// Bytes the session holds for the client: encrypted records not yet
+    /// written, plus plaintext taken before the handshake ended. At most
+    /// about [`BUFFER_LIMIT`] plus the handshake's own records.
+    pub fn held(&self) -> usize {
+        self.held
+    }
+
+    /// Brings [`Tls::held`] up to date after a call that may have changed it.
+    fn count_held(&mut self) {
+        // With no complete record waiting (every read processes all it
+        // reads), this only reports the session's state.
+        let records = match self.session.process_new_packets() {
+            Ok(state) => state.tls_bytes_to_write(),
+            Err(_) => 0, // The connection is being closed.
+        };
+        if !self.session.is_handshaking() {
+            self.early_plaintext = 0; // Encrypted now, and in `records`.
+        }
+        self.held = records + self.early_plaintext;
     }
 
     /// Plaintext into `buf`, reading records from `socket` as needed:
@@ -61,6 +98,16 @@ impl Tls {
     /// that does not decrypt or parse is an `InvalidData` error (the alert
     /// is left for [`Tls::write_records`]).
     pub fn read(&mut self, socket: &mut impl Read, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        let result = self.read_plaintext(socket, buf);
+        self.count_held(); // The handshake may have queued records.
+        result
+    }
+
+    fn read_plaintext(
+        &mut self,
+        socket: &mut impl Read,
+        buf: &mut [u8],
+    ) -> io::Result<Option<usize>> {
         loop {
             match self.session.reader().read(buf) {
                 Ok(0) => return Ok(None),
@@ -86,6 +133,12 @@ impl Tls {
     /// Writes waiting records to `socket` until none is left or it would
     /// block.
     pub fn write_records(&mut self, socket: &mut impl Write) -> io::Result<()> {
+        let result = self.write_waiting(socket);
+        self.count_held();
+        result
+    }
+
+    fn write_waiting(&mut self, socket: &mut impl Write) -> io::Result<()> {
         while self.session.wants_write() {
             match self.session.write_tls(socket) {
                 Ok(_) => {}
@@ -97,20 +150,32 @@ impl Tls {
     }
 
     /// Encrypts as much of `bufs` as the session takes (before the
-    /// handshake ends it holds it as plaintext) and writes the records;
-    /// `WouldBlock` when it takes nothing.
+    /// handshake ends it holds it as plaintext; in all, what it holds stays
+    /// within [`BUFFER_LIMIT`]) and writes the records; `WouldBlock` when
+    /// it takes nothing.
     pub fn write_vectored(
         &mut self,
         socket: &mut impl Write,
         bufs: &[io::IoSlice<'_>],
     ) -> io::Result<usize> {
         // Records already made go first, so what is held stays bounded.
-        match self.write_records(socket) {
+        match self.write_waiting(socket) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            other => other?,
+            other => other.inspect_err(|_| self.count_held())?,
         }
-        let taken = self.session.writer().write_vectored(bufs)?;
-        match self.write_records(socket) {
+        let taken = match self.session.writer().write_vectored(bufs) {
+            Ok(taken) => taken,
+            Err(e) => {
+                self.count_held();
+                return Err(e);
+            }
+        };
+        if self.session.is_handshaking() {
+            self.early_plaintext += taken;
+        }
+        let written = self.write_waiting(socket);
+        self.count_held();
+        match written {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             other => other?,
         }

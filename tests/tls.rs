@@ -288,3 +288,62 @@ fn a_refused_tls_connection_is_closed_quietly() {
     assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A TLS client that never reads is dropped as too slow after about as
+/// much chat as a plain one: what its session holds (encrypted records the
+/// socket has not taken) counts against --max-outbuf like its queue. It
+/// used to hold 64 KiB more, uncounted, before its queue even began.
+#[test]
+fn tls_never_readers_are_dropped_like_plain_ones() {
+    let dir = temp_dir("never-read");
+    let cert = make_cert();
+    write_cert(&dir, &cert);
+    let (_server, addr, tls) = start(&dir, &["--rate", "0", "--max-outbuf", "32768"]);
+    let mut watcher = Client::connect(addr);
+    watcher.login("watcher");
+    let mut plain = Client::connect(addr);
+    plain.login("plain");
+    watcher.expect("*** plain has joined\r\n");
+    let mut secure = TlsClient::connect(tls, &cert.der).expect("TLS handshake");
+    secure.expect(util::GREETING);
+    secure.send("secure\n");
+    secure.expect("*** Welcome, secure!");
+    watcher.expect("*** secure has joined\r\n");
+    // Both stop reading, with the same small receive buffer.
+    linechat::sys::set_socket_buffers(&plain.stream, 4096).unwrap();
+    linechat::sys::set_socket_buffers(&secure.stream.sock, 4096).unwrap();
+    let mut talker = Client::connect(addr);
+    talker.login("talker");
+    watcher.expect("*** talker has joined\r\n");
+    // One line of about 1 KB at a time; the watcher sees each, and the
+    // leave notices in between say after how many lines each was dropped.
+    let pad = "x".repeat(1000);
+    let (mut plain_at, mut secure_at) = (None, None);
+    for n in 0..2000 {
+        talker.send(&format!("{n} {pad}\n"));
+        let said = format!("talker: {n} {pad}");
+        loop {
+            let line = watcher.line();
+            if line == said {
+                break;
+            }
+            match line.as_str() {
+                "*** plain has left" => plain_at = Some(n),
+                "*** secure has left" => secure_at = Some(n),
+                _ => {}
+            }
+        }
+        if plain_at.is_some() && secure_at.is_some() {
+            break;
+        }
+    }
+    let (Some(plain_at), Some(secure_at)) = (plain_at, secure_at) else {
+        panic!("not dropped: plain after {plain_at:?} lines, TLS after {secure_at:?}");
+    };
+    assert!(
+        secure_at <= plain_at + 24,
+        "TLS dropped after {secure_at} lines, plain after {plain_at}"
+    );
+    drop((plain, secure));
+    let _ = std::fs::remove_dir_all(&dir);
+}
