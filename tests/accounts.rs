@@ -434,3 +434,46 @@ fn a_client_that_never_answers_is_told_its_typing_shows() {
     nc.expect_line("*** Welcome, alice! #lobby: 1 online: alice");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Password checks queue for the one hasher, but never hold up anything
+/// else: with 40 wrong passwords sent at once, a login with a name nobody
+/// registered is welcomed while checks still wait, and past the bound on
+/// waiting checks a password is answered at once that the server is busy.
+#[test]
+fn password_checks_do_not_hold_up_other_logins() {
+    use std::io::Read;
+    let dir = temp_dir("busy");
+    let (_server, addr) = start(&dir);
+    registered(addr, "alice", "right");
+    let mut prompts: Vec<Client> = (0..40)
+        .map(|_| at_password_prompt([127, 0, 0, 2], addr, "alice"))
+        .collect();
+    for prompt in &mut prompts {
+        prompt.send("wrong\n");
+    }
+    let mut fresh = Client::connect(addr);
+    fresh.login("bob");
+    // What each prompt has heard so far (its typing notice aside).
+    let mut heard = vec![String::new(); prompts.len()];
+    let listen = |prompts: &mut [Client], heard: &mut [String]| {
+        for (prompt, heard) in prompts.iter_mut().zip(heard.iter_mut()) {
+            prompt.stream.set_nonblocking(true).unwrap();
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = prompt.stream.read(&mut buf) {
+                heard.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    };
+    listen(&mut prompts, &mut heard);
+    let answered = |h: &String| h.contains("Wrong password") || h.contains("busy");
+    let waiting = heard.iter().filter(|h| !answered(h)).count();
+    assert!(waiting > 0, "bob waited for every password check");
+    let busy = "*** The server is busy checking passwords, try again in a moment\r\nPassword: ";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !heard.iter().any(|h| h.contains(busy)) {
+        assert!(std::time::Instant::now() < deadline, "nobody was told busy");
+        std::thread::sleep(Duration::from_millis(20));
+        listen(&mut prompts, &mut heard);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

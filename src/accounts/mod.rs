@@ -1,8 +1,15 @@
 //! Registered names (`--data-dir`, or with `--redis` in Redis: `store.rs`):
 //! each is kept with an Argon2id hash of its password, and checked by the
-//! one worker thread
-//! the loop may have, so hashing (tens of milliseconds by design) and disk
-//! writes never hold up the loop.
+//! worker threads, so hashing (tens of milliseconds by design) and disk
+//! writes never hold up the loop:
+//!
+//! - the hasher (at nice 19): every job that checks or sets a password,
+//!   one at a time. At most [`MAX_HASH_JOBS`] wait for it; past that the
+//!   loop answers [`Answer::Busy`] at once, so a storm of password logins
+//!   cannot make everyone's logins wait for minutes;
+//! - the lookup thread: only "is this name registered?", on a store handle
+//!   of its own, so a login with a name nobody registered (and the first
+//!   step of every login) never waits behind the hashing.
 //!
 //! The store is `redb` (`DIR/accounts.redb`): a pure-Rust B-tree whose
 //! commits are atomic and crash-safe (copy-on-write pages and a checksummed
@@ -10,7 +17,7 @@
 //! registered or not, never a damaged file; and it needs no C library,
 //! which keeps the static build simple.
 //!
-//! The loop sends [`Job`]s; the worker answers with [`Done`] on a channel
+//! The loop sends [`Job`]s; each thread answers with [`Done`] on a channel
 //! and wakes the loop through its `mio::Waker`. Passwords are only ever in
 //! jobs, never in a log line, a metric or an error.
 
@@ -43,52 +50,105 @@ pub struct Job {
     pub ask: Ask,
 }
 
+/// Password jobs (checks, registrations, changes) that may wait for the
+/// hasher at once, the one running included: about 1.3 s of work at 40 ms
+/// a hash. Past it a job is answered [`Answer::Busy`] at once.
+pub const MAX_HASH_JOBS: usize = 32;
+
 /// The worker's answer to a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {
     /// Who the job was for.
     pub member: MemberId,
+    /// The name it was about.
+    pub name: Box<str>,
     /// What came of it.
     pub answer: Answer,
 }
 
-/// The loop's side of the worker.
+/// The loop's side of the two worker threads.
 #[derive(Debug)]
 pub struct Worker {
+    lookups: Sender<Job>,
+    looked: Receiver<Done>,
     jobs: Sender<Job>,
     done: Receiver<Done>,
+    /// Jobs with the hasher, not answered yet.
+    hashing: usize,
 }
 
 impl Worker {
-    /// Starts the worker thread over `store`; it wakes the loop through
-    /// `waker` after each answer.
-    pub fn start(mut store: Store, waker: Arc<Waker>) -> Result<Worker, String> {
-        let (jobs, job_rx) = channel();
-        let (done_tx, done) = channel();
-        std::thread::Builder::new()
-            .name("accounts".into())
-            .spawn(move || {
-                crate::sys::lower_thread_priority();
-                for job in job_rx {
-                    let answer = run(&mut store, job);
-                    if done_tx.send(answer).is_err() || waker.wake().is_err() {
-                        return; // The loop is gone.
-                    }
-                }
-            })
-            .map_err(|e| format!("cannot start the accounts worker: {e}"))?;
-        Ok(Worker { jobs, done })
+    /// Starts the hasher over `store` and the lookup thread over a second
+    /// handle of it; both wake the loop through `waker` after each answer.
+    pub fn start(store: Store, waker: Arc<Waker>) -> Result<Worker, String> {
+        let lookup_store = store.twin();
+        let (lookups, looked) = spawn("accounts-lookup", lookup_store, waker.clone(), false)?;
+        let (jobs, done) = spawn("accounts", store, waker, true)?;
+        Ok(Worker {
+            lookups,
+            looked,
+            jobs,
+            done,
+            hashing: 0,
+        })
     }
 
-    /// Hands `job` to the worker.
-    pub fn send(&self, job: Job) {
+    /// Hands `job` to its thread; gives it back if the hasher already has
+    /// [`MAX_HASH_JOBS`].
+    pub fn send(&mut self, job: Job) -> Result<(), Job> {
+        if job.ask == Ask::Lookup {
+            let _ = self.lookups.send(job);
+            return Ok(());
+        }
+        if self.hashing >= MAX_HASH_JOBS {
+            return Err(job);
+        }
+        self.hashing += 1;
         let _ = self.jobs.send(job);
+        Ok(())
     }
 
-    /// The next answer, if one is ready.
-    pub fn answer(&self) -> Option<Done> {
-        self.done.try_recv().ok()
+    /// The next answer, if one is ready (lookups first: they are quick).
+    pub fn answer(&mut self) -> Option<Done> {
+        if let Ok(done) = self.looked.try_recv() {
+            return Some(done);
+        }
+        let done = self.done.try_recv().ok()?;
+        self.hashing -= 1;
+        Some(done)
     }
+
+    /// Jobs waiting for the hasher or being hashed.
+    pub fn hashing(&self) -> usize {
+        self.hashing
+    }
+}
+
+/// Starts one worker thread named `name` over `store` (at nice 19 if
+/// `low`): its job sender and answer receiver.
+fn spawn(
+    name: &str,
+    mut store: Store,
+    waker: Arc<Waker>,
+    low: bool,
+) -> Result<(Sender<Job>, Receiver<Done>), String> {
+    let (jobs, job_rx) = channel();
+    let (done_tx, done) = channel();
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            if low {
+                crate::sys::lower_thread_priority();
+            }
+            for job in job_rx {
+                let answer = run(&mut store, job);
+                if done_tx.send(answer).is_err() || waker.wake().is_err() {
+                    return; // The loop is gone.
+                }
+            }
+        })
+        .map_err(|e| format!("cannot start the {name} worker: {e}"))?;
+    Ok((jobs, done))
 }
 
 /// Runs one job against the store.
@@ -109,6 +169,7 @@ fn run(store: &mut Store, job: Job) -> Done {
     };
     Done {
         member: job.member,
+        name: job.name,
         answer: answer.unwrap_or_else(|e| {
             log::error!("accounts store: {e}");
             Answer::Failed

@@ -14,6 +14,7 @@ use redis_protocol::resp2::types::BytesFrame;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Lower-cased name → PHC string (`$argon2id$v=19$m=...`), in the file.
@@ -37,8 +38,9 @@ const TIMEOUT: Duration = Duration::from_secs(3);
 /// A store of registered names.
 #[derive(Debug)]
 pub enum Store {
-    /// `DIR/accounts.redb`.
-    File(Database),
+    /// `DIR/accounts.redb` (one handle shared by the worker threads: redb
+    /// reads run beside a write).
+    File(Arc<Database>),
     /// The shared Redis.
     Redis(Blocking),
 }
@@ -49,7 +51,20 @@ impl Store {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let path = dir.join("accounts.redb");
         let db = Database::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Store::File(db))
+        Ok(Store::File(Arc::new(db)))
+    }
+
+    /// A second handle on the same store, for another thread: the same
+    /// file, or a connection of its own to the same Redis.
+    pub fn twin(&self) -> Store {
+        match self {
+            Store::File(db) => Store::File(db.clone()),
+            Store::Redis(redis) => Store::Redis(Blocking {
+                url: redis.url.clone(),
+                stream: None,
+                buf: BytesMut::new(),
+            }),
+        }
     }
 
     /// The Redis at `url` (connected, with its `AUTH`, at the first job).

@@ -58,6 +58,9 @@ fn source_of(address: Option<IpAddr>) -> IpAddr {
     address.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
+/// Told when too many password checks wait already.
+const BUSY: &str = "The server is busy checking passwords, try again in a moment";
+
 /// Told when the worker's store failed.
 const UNAVAILABLE: &str = "Accounts are unavailable right now, try again later";
 
@@ -255,6 +258,10 @@ impl Chat {
                     &["Wrong password, or ", &name, " is not registered"],
                 );
             }
+            (State::AwaitingPassword { failures }, Answer::Busy) => {
+                self.ask_password(local, &name, failures, Some(BUSY), now);
+            }
+            (State::Chatting, Answer::Busy) => self.notice_to(local, now, &[BUSY]),
             (State::AwaitingPassword { .. }, _) => {
                 self.out
                     .deliveries

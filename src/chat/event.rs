@@ -357,6 +357,8 @@ pub enum Answer {
     Unregistered(bool),
     /// The store failed.
     Failed,
+    /// Too many password jobs wait already; not tried.
+    Busy,
 }
 
 /// See [`Delivery::Typing`].

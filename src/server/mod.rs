@@ -286,15 +286,17 @@ impl Server {
     /// The accounts worker's answers, each handed to the core; the
     /// connection's input, held meanwhile, is served again.
     fn accounts_answered(&mut self) {
-        while let Some(done) = self.accounts.as_ref().and_then(|w| w.answer()) {
+        while let Some(done) = self.accounts.as_mut().and_then(|w| w.answer()) {
             self.chat.answered(done.member, done.answer, &self.now);
             if let Some(local) = self.chat.local_of(done.member) {
                 self.backlog.insert(local);
                 if done.answer == crate::chat::Answer::Verified(false)
                     && let Some(Slot::Client(conn)) = self.slots.get(local)
                 {
-                    let peer = conn.peer;
-                    conn_log!(self, Warn, "wrong password from {peer}");
+                    // A security event: never dropped by the log limit
+                    // (each address's wrong passwords are limited anyway).
+                    let (peer, name) = (conn.peer, &done.name);
+                    log::warn!("wrong password for {name} from {peer}");
                     if !self.admission.password_failed(peer.ip(), self.now.instant) {
                         use crate::chat::Farewell;
                         self.mark_close(local, Farewell::TooManyFailures);

@@ -169,13 +169,21 @@ impl Server {
                 } => self.read_history(member, room, count),
                 Delivery::Topic(room) => self.read_topic(room),
                 Delivery::Typing(local, typing) => self.typing(local, typing),
-                Delivery::Account { member, name, ask } => match &self.accounts {
-                    Some(worker) => worker.send(crate::accounts::Job { member, name, ask }),
-                    None => {
-                        self.chat
-                            .answered(member, crate::chat::Answer::Failed, &self.now);
+                Delivery::Account { member, name, ask } => {
+                    let job = crate::accounts::Job { member, name, ask };
+                    let refused = match self.accounts.as_mut().map(|w| w.send(job)) {
+                        Some(Ok(())) => None,
+                        Some(Err(_)) => Some(crate::chat::Answer::Busy),
+                        None => Some(crate::chat::Answer::Failed),
+                    };
+                    if let Some(answer) = refused {
+                        self.chat.answered(member, answer, &self.now);
+                        // Its output (and its held input) is served next.
+                        if let Some(local) = self.chat.local_of(member) {
+                            self.backlog.insert(local);
+                        }
                     }
-                },
+                }
                 Delivery::Close(key, why) => self.mark_close(key, why),
             }
         }
