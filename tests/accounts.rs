@@ -210,8 +210,8 @@ fn nick_never_takes_a_registered_name() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Without `--data-dir`, `/register` says accounts are off and logins are
-/// as before.
+/// Without `--data-dir`, `/register` says accounts are off (and `/help`
+/// leaves the account commands out) and logins are as before.
 #[test]
 fn accounts_are_off_without_a_store() {
     let (_server, addr) = spawn_binary(linechat::config::NO_ADDRESS_LIMITS);
@@ -219,6 +219,10 @@ fn accounts_are_off_without_a_store() {
     alice.login("alice");
     alice.send("/register pw\n");
     alice.expect_line("*** Accounts are off on this server");
+    alice.send("/help\n");
+    let help = alice.skip_until("*** Start a line with // to send a line that begins with /");
+    assert!(help.iter().any(|l| l.starts_with("*** /quit")), "{help:?}");
+    assert!(!help.iter().any(|l| l.contains("/register")), "{help:?}");
 }
 
 /// The server killed (SIGKILL) right after `/register`, again and again:
@@ -475,5 +479,36 @@ fn password_checks_do_not_hold_up_other_logins() {
         std::thread::sleep(Duration::from_millis(20));
         listen(&mut prompts, &mut heard);
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The store holds password hashes: a data directory the server makes is
+/// 0700 and the file 0600. A data directory that is a file is refused at
+/// start, saying so.
+#[test]
+fn the_store_is_private_and_its_directory_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("mode");
+    let (_server, addr) = start(&dir);
+    registered(addr, "alice", "pw");
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode();
+    assert_eq!(mode(&dir) & 0o777, 0o700);
+    assert_eq!(mode(&dir.join("accounts.redb")) & 0o777, 0o600);
+    let file = dir.join("accounts.redb");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linechat"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("accounts.redb: not a directory"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -46,11 +46,29 @@ pub enum Store {
 }
 
 impl Store {
-    /// Opens (or creates) the file in `dir`.
+    /// Opens (or creates) the file in `dir`. The password hashes are for
+    /// the server's eyes only: a directory it creates is 0700, and the file
+    /// is 0600 (made so if it was not).
     pub fn file(dir: &Path) -> Result<Store, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        let shown = dir.display();
+        if dir.exists() && !dir.is_dir() {
+            return Err(format!("{shown}: not a directory"));
+        }
+        (std::fs::DirBuilder::new().recursive(true).mode(0o700))
+            .create(dir)
+            .map_err(|e| format!("{shown}: {e}"))?;
         let path = dir.join("accounts.redb");
-        let db = Database::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let shown = path.display();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|file| file.set_permissions(std::fs::Permissions::from_mode(0o600)))
+            .map_err(|e| format!("{shown}: {e}"))?;
+        let db = Database::create(&path).map_err(|e| format!("{shown}: {e}"))?;
         Ok(Store::File(Arc::new(db)))
     }
 

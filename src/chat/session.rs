@@ -38,6 +38,13 @@ pub const HELP: &[&str] = &[
     "Start a line with // to send a line that begins with /",
 ];
 
+/// Whether `line` of [`HELP`] is about an account command.
+pub(super) fn is_account_help(line: &str) -> bool {
+    ["/register ", "/password ", "/unregister "]
+        .iter()
+        .any(|command| line.starts_with(command))
+}
+
 /// Longest topic, in bytes.
 pub const MAX_TOPIC: usize = 200;
 
@@ -161,7 +168,9 @@ impl Chat {
             }
             Command::Help => {
                 let mut text = Vec::new();
-                for line in HELP {
+                // The account commands only where accounts are on.
+                let shown = HELP.iter().filter(|l| self.accounts || !is_account_help(l));
+                for line in shown {
                     self.render.push_line(&mut text, now.wall, &["*** ", line]);
                 }
                 self.to(local, Bytes::from(text));

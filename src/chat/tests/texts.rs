@@ -155,8 +155,17 @@ fn who_help_me_and_unknown_commands() {
         h.line(1, "/WHO").text(1),
         "*** 2 online: alice (idle 0s), bob (idle 3m)\r\n"
     );
-    let help: String = HELP.iter().map(|l| format!("*** {l}\r\n")).collect();
+    // Accounts are off: their commands are not listed.
+    let help: String = (HELP.iter())
+        .filter(|l| !super::super::session::is_account_help(l))
+        .map(|l| format!("*** {l}\r\n"))
+        .collect();
+    assert!(!help.contains("/register") && help.contains("/quit"));
     assert_eq!(h.line(1, "/help").text(1), help);
+    h.chat.accounts_on();
+    let all: String = HELP.iter().map(|l| format!("*** {l}\r\n")).collect();
+    assert!(all.contains("/register"));
+    assert_eq!(h.line(1, "/help").text(1), all);
     assert_eq!(h.line(1, "/me").text(1), "*** Usage: /me TEXT\r\n");
     assert_eq!(
         h.line(1, "/dance").text(1),
