@@ -128,6 +128,14 @@ pub struct Config {
     /// its users as left and free their names. Shorter notices a dead node
     /// sooner; it must stay well above a Redis blip or a slow iteration.
     pub node_timeout: Duration,
+    /// With `--redis`, how long a room's stream (its lines, for `/history`
+    /// and for nodes catching up) is kept after its last line
+    /// (`--history-retention`, default 7 days): Redis deletes it then.
+    pub history_retention: Duration,
+    /// With `--redis`, most room streams kept (`--history-rooms`, default
+    /// 10,000): past it the streams written to longest ago are deleted, so
+    /// Redis holds at most this many times a stream's 10,000 entries.
+    pub history_rooms: usize,
     /// With a TLS listener, take passwords on the plain port too
     /// (`--allow-plaintext-passwords`); off by default, so a password never
     /// crosses the network in the clear.
@@ -169,6 +177,8 @@ impl Default for Config {
             timestamps: false,
             redis: None,
             node_timeout: Duration::from_secs(10),
+            history_retention: Duration::from_secs(7 * 24 * 3600),
+            history_rooms: 10_000,
             allow_plaintext_passwords: false,
             metrics_allow: Vec::new(),
         }

@@ -80,6 +80,11 @@ OPTIONS:
                            with --tls-addr, also take passwords on the plain port
     --node-timeout SECS    with --redis: a node silent this long is gone, its users are
                            announced as left and their names freed [default: 10]
+    --history-retention SECS
+                           with --redis: a room's lines are deleted from Redis this
+                           long after its last one [default: 604800, 7 days]
+    --history-rooms N      with --redis: most rooms whose lines Redis keeps; past it
+                           those written to longest ago go [default: 10000]
     -h, --help             print this help
     -V, --version          print the version
 
@@ -295,6 +300,17 @@ fn parse_args() -> Result<Option<Args>, String> {
     config.redis = redis_url(&mut args)?;
     if let Some(secs) = value(&mut args, "--node-timeout", "seconds, at least 1")? {
         config.node_timeout = Duration::from_secs(at_least(secs, 1, "--node-timeout")?);
+    }
+    if let Some(secs) = value(&mut args, "--history-retention", "seconds, at least 1")? {
+        let secs = at_least(secs, 1, "--history-retention")?;
+        config.history_retention = Duration::from_secs(secs);
+    }
+    if let Some(n) = value(
+        &mut args,
+        "--history-rooms",
+        "a number of rooms, at least 1",
+    )? {
+        config.history_rooms = at_least(n, 1, "--history-rooms")?;
     }
     let rest = args.finish();
     if let Some(first) = rest.first() {

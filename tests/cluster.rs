@@ -1283,3 +1283,59 @@ fn the_owner_takes_the_name_back_from_a_stalled_node() {
     ghost.skip_until("*** You logged in from elsewhere");
     ghost.expect_eof();
 }
+
+/// Polls `redis` until `key` exists (`want` true) or not, for up to 10 s.
+#[track_caller]
+fn wait_key(redis: &RedisServer, key: &str, want: bool) {
+    let deadline = std::time::Instant::now() + util::READ_TIMEOUT;
+    let want = if want { "1" } else { "0" };
+    while redis.cli(&["EXISTS", key]).trim() != want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{key}: EXISTS never {want}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A room's stream expires `--history-retention` after its last line:
+/// Redis deletes it by itself.
+#[test]
+fn room_streams_expire_after_the_retention() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let a = Node::start_with(&redis.url(0), &["--history-retention", "1"]);
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    alice.send("/join #gone\nhello\n");
+    wait_key(&redis, "linechat:room:#gone", true);
+    let ttl: i64 = redis
+        .cli(&["PTTL", "linechat:room:#gone"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((1..=1000).contains(&ttl), "PTTL {ttl}");
+    wait_key(&redis, "linechat:room:#gone", false);
+}
+
+/// Past `--history-rooms`, the streams written to longest ago are
+/// deleted: with 1, lines in #r1, #r2 and #r3 leave only #r3's.
+#[test]
+fn room_streams_are_capped() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let a = Node::start_with(&redis.url(0), &["--history-rooms", "1"]);
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    for room in ["#r1", "#r2", "#r3"] {
+        alice.send(&format!("/join {room}\nhello\n"));
+        wait_key(&redis, &format!("linechat:room:{room}"), true);
+    }
+    wait_key(&redis, "linechat:room:#r1", false);
+    wait_key(&redis, "linechat:room:#r2", false);
+    assert_eq!(redis.cli(&["EXISTS", "linechat:room:#r3"]).trim(), "1");
+    let index = redis.cli(&["ZRANGE", "linechat:room-streams", "0", "-1"]);
+    assert_eq!(index.trim(), "#r3");
+}

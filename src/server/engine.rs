@@ -20,12 +20,15 @@
 //! - `members.rs`: what this node writes about its own users.
 //! - `rooms.rs`: reads of a room's keys (its stream's end, topic).
 //! - `history.rs`: `/history` read from a room's stream, bounded.
+//! - `retention.rs`: room streams expire after their last line, and are
+//!   capped in number.
 //! - `wire.rs`: room events as stream entries and back. Pure.
 
 mod catch_up;
 mod history;
 mod members;
 mod read;
+mod retention;
 mod rooms;
 mod store;
 mod wire;
@@ -41,7 +44,7 @@ use log::{info, warn};
 use mio::Token;
 use std::collections::HashMap;
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The stream of everything but chat lines (joins, moves, renames,
 /// leaves, topics, private messages, syncs): every node reads it all.
@@ -116,6 +119,8 @@ pub(super) struct Engine {
     /// id (one in 65,536) numbers on above its last life and its entries
     /// are not taken for late ones (see `read.rs`).
     seq: u64,
+    /// How long room streams are kept, and how many: see `retention.rs`.
+    retention: retention::Retention,
     /// `/history` reads out and waiting: see `history.rs`.
     history: history::Reads,
     /// Heartbeats, registration, claims: see `store.rs`.
@@ -134,7 +139,7 @@ impl Engine {
     pub(super) fn new(
         url: &RedisUrl,
         node: u16,
-        node_timeout: Duration,
+        config: &crate::config::Config,
         now: Instant,
     ) -> io::Result<Engine> {
         let invalid = |e| io::Error::new(io::ErrorKind::InvalidInput, format!("--redis: {e}"));
@@ -157,7 +162,8 @@ impl Engine {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_micros() as u64),
             history: history::Reads::default(),
-            store: store::Store::new(node_timeout, now),
+            retention: retention::Retention::new(config, now),
+            store: store::Store::new(config.node_timeout, now),
             redis_at: url.host_port(),
             down_logs: Default::default(),
             events: Vec::new(),
@@ -170,11 +176,13 @@ impl Engine {
         let heartbeat = self.can_beat().then_some(self.store.next_heartbeat);
         let page =
             (self.catching_up && !self.reading).then_some(self.page_asked + catch_up::PACE_MAX);
+        let sweep = (self.commands.state() == State::Ready).then_some(self.retention.next_sweep);
         [
             self.commands.next_deadline(),
             self.reader.next_deadline(),
             heartbeat,
             page,
+            sweep,
         ]
         .into_iter()
         .flatten()
@@ -288,6 +296,11 @@ impl Server {
             && self.shutdown_deadline.is_none()
         {
             self.heartbeat();
+        }
+        if let Some(engine) = self.engine.as_ref()
+            && engine.commands.state() == State::Ready
+        {
+            self.sweep_rooms();
         }
         for role in [Role::Commands, Role::Reader] {
             let Some(engine) = self.engine.as_mut() else {
@@ -436,6 +449,8 @@ impl Server {
         if let Err(why) = sent {
             self.redis_counts().dropped += 1;
             conn_log!(self, Warn, "redis: event not published ({why})");
+        } else if matches!(event, RoomEvent::Said { .. }) {
+            self.keep_room(&names.room);
         }
         self.list(event, names);
     }

@@ -205,12 +205,7 @@ impl Server {
             None => 0,
         };
         let engine = match &config.redis {
-            Some(url) => Some(engine::Engine::new(
-                url,
-                node,
-                config.node_timeout,
-                now.instant,
-            )?),
+            Some(url) => Some(engine::Engine::new(url, node, &config, now.instant)?),
             None => None,
         };
         let mut server = Server {

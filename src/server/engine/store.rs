@@ -243,6 +243,7 @@ impl Server {
         match tag {
             TAG_XADD => return self.published(frame),
             TAG_HEARTBEAT => return self.beat(frame),
+            super::retention::TAG_SWEEP => return self.swept(&frame),
             _ => {}
         }
         if let BytesFrame::Error(e) = &frame {
