@@ -60,10 +60,11 @@ pub struct Split {
 }
 
 /// Splits `budget` bytes for connections with lines up to `max_line` and
-/// rooms keeping `history` lines each.
-pub fn split(budget: usize, max_line: usize, history: usize) -> Split {
+/// rooms keeping `history` lines each, once `hashing` bytes are set aside
+/// for password hashing (the hasher's working memory, with accounts on).
+pub fn split(budget: usize, max_line: usize, history: usize, hashing: usize) -> Split {
     let planned = budget - budget * HEADROOM_PERCENT / 100;
-    let after_reserve = planned.saturating_sub(RESERVE);
+    let after_reserve = planned.saturating_sub(RESERVE + hashing);
     let max_output_memory = (after_reserve * OUTPUT_PERCENT / 100).max(64 * 1024);
     let for_history = after_reserve * HISTORY_PERCENT / 100;
     let per_room = ROOM_FIXED + history * (max_line + 2 + HISTORY_LINE_OVERHEAD);
@@ -153,7 +154,7 @@ mod tests {
 
     #[test]
     fn flags_win_with_a_warning() {
-        let split = split(256 << 20, 1024, 100);
+        let split = split(256 << 20, 1024, 100, 0);
         let mut config = Config::default();
         let warnings = apply(&split, &mut config, Given::default(), 19_968);
         assert!(warnings.is_empty());
@@ -178,18 +179,31 @@ mod tests {
 
     #[test]
     fn the_worst_case_fits_the_budget() {
+        // With accounts on, the hasher's 19 MiB count too.
+        let hashing = crate::accounts::HASH_MEMORY;
         for budget in [64 << 20, 256 << 20, 1 << 30, 8 << 30] {
-            let s = split(budget, 1024, 100);
-            let history = s.max_rooms * (ROOM_FIXED + 100 * (1024 + 2 + HISTORY_LINE_OVERHEAD));
-            let worst = RESERVE + s.max_output_memory + history + s.max_clients * s.per_connection;
-            assert!(worst <= budget * 9 / 10, "{budget}: {worst}");
-            assert!(s.max_outbuf <= s.max_output_memory);
+            for hashing in [0, hashing] {
+                let s = split(budget, 1024, 100, hashing);
+                let history = s.max_rooms * (ROOM_FIXED + 100 * (1024 + 2 + HISTORY_LINE_OVERHEAD));
+                let worst = RESERVE
+                    + hashing
+                    + s.max_output_memory
+                    + history
+                    + s.max_clients * s.per_connection;
+                assert!(worst <= budget * 9 / 10, "{budget}: {worst}");
+                assert!(s.max_outbuf <= s.max_output_memory);
+            }
         }
+        let (off, on) = (
+            split(256 << 20, 1024, 100, 0),
+            split(256 << 20, 1024, 100, hashing),
+        );
+        assert!(on.max_clients < off.max_clients);
     }
 
     #[test]
     fn the_deployment_budget() {
-        let s = split(256 << 20, 1024, 100);
+        let s = split(256 << 20, 1024, 100, 0);
         assert_eq!(s.socket_buffer, 16 * 1024);
         assert!(s.max_rooms > 100 && s.max_rooms < 1000, "{}", s.max_rooms);
         assert_eq!(s.max_outbuf, 1024 * 1024);

@@ -121,7 +121,14 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let fd_limit = sys::raise_fd_limit();
     let mut config = args.config;
-    let budget = apply_budget(&mut config, args.given, fd_limit.after);
+    // With accounts on, the hasher's working memory is set aside.
+    let accounts = config.redis.is_some() || args.data_dir.is_some();
+    let hashing = if accounts {
+        linechat::accounts::HASH_MEMORY
+    } else {
+        0
+    };
+    let budget = apply_budget(&mut config, args.given, fd_limit.after, hashing);
     if args.print_limits {
         print!("{}", limits(&config));
         return ExitCode::SUCCESS;
@@ -203,13 +210,18 @@ fn main() -> ExitCode {
 /// Applies the memory budget (`--memory-budget`, else the cgroup's limit)
 /// to the limits not given as flags, logs a warning for each given one that
 /// exceeds it, and returns the line that says how the budget was split.
-fn apply_budget(config: &mut Config, given: budget::Given, fd_limit: usize) -> Option<String> {
+fn apply_budget(
+    config: &mut Config,
+    given: budget::Given,
+    fd_limit: usize,
+    hashing: usize,
+) -> Option<String> {
     let (bytes, source) = match config.memory_budget {
         Some(bytes) => (bytes, "--memory-budget"),
         None => (sys::cgroup_memory_limit()?, "cgroup"),
     };
     config.budget_from_cgroup = source == "cgroup";
-    let split = budget::split(bytes, config.max_line, config.history);
+    let split = budget::split(bytes, config.max_line, config.history, hashing);
     let fd_clients = linechat::config::max_clients_for(fd_limit);
     for warning in budget::apply(&split, config, given, fd_clients) {
         warn!("{warning}");

@@ -21,23 +21,17 @@
 //! and wakes the loop through its `mio::Waker`. Passwords are only ever in
 //! jobs, never in a log line, a metric or an error.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use mio::Waker;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::chat::{Answer, Ask, MemberId};
 
+mod hash;
 mod store;
+pub use hash::HASH_MEMORY;
+use hash::{Memory, hash, opens};
 pub use store::Store;
-
-/// Argon2id with OWASP's first recommended setting: 19 MiB, 2 passes, one
-/// lane. About 40 ms per hash on the 2-vCPU machine the README measures.
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
 
 /// Work for the worker, on behalf of one member.
 #[derive(Debug)]
@@ -140,8 +134,10 @@ fn spawn(
             if low {
                 crate::sys::lower_thread_priority();
             }
+            // Only the hasher ever fills it.
+            let mut memory = Memory::default();
             for job in job_rx {
-                let answer = run(&mut store, job);
+                let answer = run(&mut store, &mut memory, job);
                 if done_tx.send(answer).is_err() || waker.wake().is_err() {
                     return; // The loop is gone.
                 }
@@ -152,19 +148,20 @@ fn spawn(
 }
 
 /// Runs one job against the store.
-fn run(store: &mut Store, job: Job) -> Done {
+fn run(store: &mut Store, memory: &mut Memory, job: Job) -> Done {
     let key = job.name.to_ascii_lowercase();
     let answer = match job.ask {
         Ask::Lookup => store.get(&key).map(|hash| Answer::Looked(hash.is_some())),
         Ask::Verify(password) => store
             .get(&key)
-            .map(|kept| Answer::Verified(kept.is_some_and(|h| opens(&h, &password.0)))),
-        Ask::Register(password) => {
-            hash(&password.0).and_then(|h| store.insert_new(&key, &h).map(Answer::Registered))
+            .map(|kept| Answer::Verified(kept.is_some_and(|h| opens(&h, &password.0, memory)))),
+        Ask::Register(password) => hash(&password.0, memory)
+            .and_then(|h| store.insert_new(&key, &h).map(Answer::Registered)),
+        Ask::Change(old, new) => {
+            change(store, memory, &key, &old.0, Some(&new.0)).map(Answer::Changed)
         }
-        Ask::Change(old, new) => change(store, &key, &old.0, Some(&new.0)).map(Answer::Changed),
         Ask::Unregister(password) => {
-            change(store, &key, &password.0, None).map(Answer::Unregistered)
+            change(store, memory, &key, &password.0, None).map(Answer::Unregistered)
         }
     };
     Done {
@@ -180,33 +177,19 @@ fn run(store: &mut Store, job: Job) -> Done {
 /// Sets `key`'s password to `new` (or, with `None`, unregisters it) if
 /// `old` opens it: false if it does not (or the name is not registered).
 /// The store replaces only the hash the password was checked against.
-fn change(store: &mut Store, key: &str, old: &str, new: Option<&str>) -> Result<bool, String> {
+fn change(
+    store: &mut Store,
+    memory: &mut Memory,
+    key: &str,
+    old: &str,
+    new: Option<&str>,
+) -> Result<bool, String> {
     let Some(kept) = store.get(key)? else {
         return Ok(false);
     };
-    if !opens(&kept, old) {
+    if !opens(&kept, old, memory) {
         return Ok(false);
     }
-    let new = new.map(hash).transpose()?;
+    let new = new.map(|new| hash(new, memory)).transpose()?;
     store.replace(key, &kept, new.as_deref())
-}
-
-/// Whether `password` opens the `hash` kept for a name.
-fn opens(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-}
-
-/// A new PHC hash of `password` with a fresh random salt.
-fn hash(password: &str) -> Result<String, String> {
-    let mut bytes = [0u8; 16];
-    crate::sys::random_bytes(&mut bytes).map_err(|e| format!("no random salt: {e}"))?;
-    let salt = SaltString::encode_b64(&bytes).map_err(|e| e.to_string())?;
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| format!("hashing failed: {e}"))
 }
