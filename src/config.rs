@@ -41,6 +41,12 @@ pub struct Config {
     pub max_outbuf: usize,
     /// How long a connection may sit at the name prompt (`--login-timeout`).
     pub login_timeout: Duration,
+    /// Most names the accounts store keeps (`--max-accounts`); 0 is no
+    /// limit.
+    pub max_accounts: usize,
+    /// Names one address may register per hour (`--register-rate`), all
+    /// at once at most; 0 is no limit.
+    pub register_rate: u32,
     /// How long a registered name's password prompt stays open
     /// (`--password-timeout`): a deadline of its own, so a prompt cannot
     /// be held for the whole login timeout.
@@ -155,6 +161,8 @@ impl Default for Config {
             max_outbuf: 1024 * 1024,
             login_timeout: Duration::from_secs(60),
             password_timeout: Duration::from_secs(20),
+            max_accounts: 100_000,
+            register_rate: 3,
             rate: 10,
             burst: 20,
             idle_timeout: None,

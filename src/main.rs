@@ -76,6 +76,9 @@ OPTIONS:
     --data-dir DIR         keep registered names (/register) in DIR/accounts.redb; with
                            --redis they are kept in Redis instead [default: off:
                            /register answers that accounts are off]
+    --max-accounts N       most registered names kept, 0 = no limit [default: 100000]
+    --register-rate N      names one address may register per hour, 0 = no limit
+                           [default: 3]
     --allow-plaintext-passwords
                            with --tls-addr, also take passwords on the plain port
     --node-timeout SECS    with --redis: a node silent this long is gone, its users are
@@ -395,6 +398,16 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
         "a whole number of seconds, at least 1",
     )? {
         config.login_timeout = Duration::from_secs(at_least(secs, 1, "--login-timeout")?);
+    }
+    if let Some(max) = value(
+        args,
+        "--max-accounts",
+        "a whole number of names (0 = no limit)",
+    )? {
+        config.max_accounts = max;
+    }
+    if let Some(rate) = value(args, "--register-rate", "a whole number per hour (0 = off)")? {
+        config.register_rate = rate;
     }
     if let Some(secs) = value(
         args,

@@ -56,6 +56,11 @@ pub struct Metrics {
     pub rejected_rate: u64,
     /// Connections closed for not picking a name in time.
     pub login_timeouts: u64,
+    /// Names registered (`/register`).
+    pub registrations: u64,
+    /// `/register`s refused: the address registered too many names lately,
+    /// or the store keeps `--max-accounts` names.
+    pub registrations_refused: u64,
     /// Users closed by `--idle-timeout`.
     pub idle_timeouts: u64,
     /// The Redis engine's counts; `None` without `--redis`, and then none
@@ -195,7 +200,7 @@ impl Metrics {
     }
 
     /// Every counter: its name without prefix, its help, its value.
-    fn counters(&self) -> [(&'static str, &'static str, u64); 20] {
+    fn counters(&self) -> [(&'static str, &'static str, u64); 22] {
         [
             ("accepted_total", "Connections accepted.", self.accepted),
             (
@@ -292,6 +297,16 @@ impl Metrics {
                 "idle_timeouts_total",
                 "Users closed by the idle timeout.",
                 self.idle_timeouts,
+            ),
+            (
+                "registrations_total",
+                "Names registered with /register.",
+                self.registrations,
+            ),
+            (
+                "registrations_refused_total",
+                "/register refused: too many from the address lately, or --max-accounts names kept.",
+                self.registrations_refused,
             ),
         ]
     }

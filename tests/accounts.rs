@@ -512,3 +512,36 @@ fn the_store_is_private_and_its_directory_checked() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Registration spam: one address registers three names, then is told to
+/// wait; and the store keeps at most `--max-accounts` names. Both count in
+/// `linechat_registrations_refused_total`.
+#[test]
+fn registrations_are_limited_per_address_and_in_total() {
+    let dir = temp_dir("spam");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let metrics = format!("127.0.0.1:{port}");
+    let flags = ["--max-accounts", "4", "--metrics-addr", &metrics];
+    let (_server, addr) = start_with(&dir, &flags);
+    for i in 0..3 {
+        registered(addr, &format!("spam{i}"), "pw");
+    }
+    let mut fourth = Client::connect(addr);
+    fourth.login("spam3");
+    fourth.send("/register pw\n");
+    fourth.expect_line("*** Too many names registered from your address; try again later");
+    let mut other = Client::connect_from([127, 0, 0, 2].into(), addr);
+    other.login("owner");
+    register(&mut other, "owner", "pw");
+    let mut full = Client::connect_from([127, 0, 0, 3].into(), addr);
+    full.login("late");
+    full.send("/register pw\n");
+    full.expect_line("*** This server keeps no more registered names; ask its operator");
+    let values = util::metrics_values(metrics.parse().unwrap());
+    assert_eq!(values["linechat_registrations_total"], 4.0);
+    assert_eq!(values["linechat_registrations_refused_total"], 2.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -22,7 +22,12 @@
 //! jobs, never in a log line, a metric or an error.
 
 use mio::Waker;
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Instant;
+
+use crate::bucket::{Rate, TokenBucket};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::chat::{Answer, Ask, MemberId};
@@ -42,6 +47,29 @@ pub struct Job {
     pub name: Box<str>,
     /// What to do.
     pub ask: Ask,
+}
+
+/// Registrations one address may make (`--register-rate`, 3 by
+/// default): that many at once, then that many an hour, so rotating names
+/// cannot fill the store quickly from one address.
+fn register_rate(per_hour: u32) -> Rate {
+    Rate {
+        per_sec: per_hour as f32 / 3600.0,
+        burst: per_hour as f32,
+    }
+}
+
+/// Addresses whose registrations are remembered at most; past it, those
+/// with a full budget again are forgotten.
+const MAX_REGISTRANTS: usize = 10_000;
+
+/// Why a job was not handed to its thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The hasher has [`MAX_HASH_JOBS`] already.
+    Busy,
+    /// The address used up its registrations (`--register-rate`).
+    TooManyRegistrations,
 }
 
 /// Password jobs (checks, registrations, changes) that may wait for the
@@ -69,33 +97,56 @@ pub struct Worker {
     done: Receiver<Done>,
     /// Jobs with the hasher, not answered yet.
     hashing: usize,
+    /// Registrations left per address; `None` when there is no limit.
+    registrants: Option<(Rate, HashMap<IpAddr, TokenBucket>)>,
 }
 
 impl Worker {
     /// Starts the hasher over `store` and the lookup thread over a second
     /// handle of it; both wake the loop through `waker` after each answer.
-    pub fn start(store: Store, waker: Arc<Waker>) -> Result<Worker, String> {
+    /// `max_accounts` (0: no limit) bounds how many names the store keeps,
+    /// `register_per_hour` (0: no limit) how many one address registers.
+    pub fn start(
+        store: Store,
+        max_accounts: usize,
+        register_per_hour: u32,
+        waker: Arc<Waker>,
+    ) -> Result<Worker, String> {
         let lookup_store = store.twin();
-        let (lookups, looked) = spawn("accounts-lookup", lookup_store, waker.clone(), false)?;
-        let (jobs, done) = spawn("accounts", store, waker, true)?;
+        let (lookups, looked) = spawn("accounts-lookup", lookup_store, 0, waker.clone(), false)?;
+        let (jobs, done) = spawn("accounts", store, max_accounts, waker, true)?;
         Ok(Worker {
             lookups,
             looked,
             jobs,
             done,
             hashing: 0,
+            registrants: (register_per_hour > 0)
+                .then(|| (register_rate(register_per_hour), HashMap::new())),
         })
     }
 
-    /// Hands `job` to its thread; gives it back if the hasher already has
-    /// [`MAX_HASH_JOBS`].
-    pub fn send(&mut self, job: Job) -> Result<(), Job> {
+    /// Hands `job`, from a user at `source`, to its thread; refuses it if
+    /// the hasher already has [`MAX_HASH_JOBS`], or if it registers a name
+    /// and `source` has used up its registrations.
+    pub fn send(&mut self, job: Job, source: IpAddr, now: Instant) -> Result<(), Refused> {
         if job.ask == Ask::Lookup {
             let _ = self.lookups.send(job);
             return Ok(());
         }
         if self.hashing >= MAX_HASH_JOBS {
-            return Err(job);
+            return Err(Refused::Busy);
+        }
+        if let (Ask::Register(_), Some((rate, registrants))) = (&job.ask, &mut self.registrants) {
+            let rate = *rate;
+            if registrants.len() >= MAX_REGISTRANTS {
+                registrants.retain(|_, b| !b.is_full_at(rate, now));
+            }
+            let budget =
+                (registrants.entry(source)).or_insert_with(|| TokenBucket::full(rate, now));
+            if budget.try_take(rate, now).is_err() {
+                return Err(Refused::TooManyRegistrations);
+            }
         }
         self.hashing += 1;
         let _ = self.jobs.send(job);
@@ -123,6 +174,7 @@ impl Worker {
 fn spawn(
     name: &str,
     mut store: Store,
+    max_accounts: usize,
     waker: Arc<Waker>,
     low: bool,
 ) -> Result<(Sender<Job>, Receiver<Done>), String> {
@@ -137,7 +189,7 @@ fn spawn(
             // Only the hasher ever fills it.
             let mut memory = Memory::default();
             for job in job_rx {
-                let answer = run(&mut store, &mut memory, job);
+                let answer = run(&mut store, max_accounts, &mut memory, job);
                 if done_tx.send(answer).is_err() || waker.wake().is_err() {
                     return; // The loop is gone.
                 }
@@ -148,13 +200,16 @@ fn spawn(
 }
 
 /// Runs one job against the store.
-fn run(store: &mut Store, memory: &mut Memory, job: Job) -> Done {
+fn run(store: &mut Store, max_accounts: usize, memory: &mut Memory, job: Job) -> Done {
     let key = job.name.to_ascii_lowercase();
     let answer = match job.ask {
         Ask::Lookup => store.get(&key).map(|hash| Answer::Looked(hash.is_some())),
         Ask::Verify(password) => store
             .get(&key)
             .map(|kept| Answer::Verified(kept.is_some_and(|h| opens(&h, &password.0, memory)))),
+        Ask::Register(_) if max_accounts > 0 && store.count().is_ok_and(|n| n >= max_accounts) => {
+            Ok(Answer::StoreFull)
+        }
         Ask::Register(password) => hash(&password.0, memory)
             .and_then(|h| store.insert_new(&key, &h).map(Answer::Registered)),
         Ask::Change(old, new) => {

@@ -8,7 +8,7 @@
 //! `redis-protocol`, as on the loop's links.
 
 use bytes::BytesMut;
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use redis_protocol::resp2::decode::decode_bytes_mut;
 use redis_protocol::resp2::types::BytesFrame;
 use std::io::{Read, Write};
@@ -111,6 +111,24 @@ impl Store {
                 BytesFrame::BulkString(hash) => Ok(Some(String::from_utf8_lossy(&hash).into())),
                 BytesFrame::Null => Ok(None),
                 other => Err(format!("unexpected HGET answer: {other:?}")),
+            },
+        }
+    }
+
+    /// How many names are registered.
+    pub fn count(&mut self) -> Result<usize, String> {
+        match self {
+            Store::File(db) => {
+                let read = db.begin_read().map_err(|e| e.to_string())?;
+                match read.open_table(ACCOUNTS) {
+                    Ok(table) => table.len().map(|n| n as usize).map_err(|e| e.to_string()),
+                    Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Store::Redis(redis) => match redis.call(&[b"HLEN", KEY])? {
+                BytesFrame::Integer(n) => Ok(usize::try_from(n).unwrap_or(0)),
+                other => Err(format!("unexpected HLEN answer: {other:?}")),
             },
         }
     }

@@ -262,6 +262,14 @@ impl Chat {
                 self.ask_password(local, &name, failures, Some(BUSY), now);
             }
             (State::Chatting, Answer::Busy) => self.notice_to(local, now, &[BUSY]),
+            (State::Chatting, Answer::TooManyRegistrations) => {
+                let told = "Too many names registered from your address; try again later";
+                self.notice_to(local, now, &[told]);
+            }
+            (State::Chatting, Answer::StoreFull) => {
+                let told = "This server keeps no more registered names; ask its operator";
+                self.notice_to(local, now, &[told]);
+            }
             (State::AwaitingPassword { .. }, _) => {
                 self.out
                     .deliveries

@@ -359,6 +359,10 @@ pub enum Answer {
     Failed,
     /// Too many password jobs wait already; not tried.
     Busy,
+    /// Not registered: the user's address registered too many names lately.
+    TooManyRegistrations,
+    /// Not registered: the store keeps `--max-accounts` names already.
+    StoreFull,
 }
 
 /// See [`Delivery::Typing`].

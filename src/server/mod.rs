@@ -272,7 +272,9 @@ impl Server {
     pub fn serve_accounts(&mut self, store: crate::accounts::Store) -> io::Result<()> {
         let key = self.slots.insert(Slot::AccountsWaker);
         let waker = Arc::new(Waker::new(self.poll.registry(), Token(key))?);
-        let worker = crate::accounts::Worker::start(store, waker).map_err(io::Error::other)?;
+        let (max, rate) = (self.config.max_accounts, self.config.register_rate);
+        let worker =
+            crate::accounts::Worker::start(store, max, rate, waker).map_err(io::Error::other)?;
         self.accounts = Some(worker);
         self.chat.accounts_on();
         Ok(())
@@ -282,6 +284,11 @@ impl Server {
     /// connection's input, held meanwhile, is served again.
     fn accounts_answered(&mut self) {
         while let Some(done) = self.accounts.as_mut().and_then(|w| w.answer()) {
+            match done.answer {
+                crate::chat::Answer::Registered(true) => self.metrics.registrations += 1,
+                crate::chat::Answer::StoreFull => self.metrics.registrations_refused += 1,
+                _ => {}
+            }
             self.chat.answered(done.member, done.answer, &self.now);
             if let Some(local) = self.chat.local_of(done.member) {
                 self.backlog.insert(local);

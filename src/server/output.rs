@@ -170,11 +170,22 @@ impl Server {
                 Delivery::Topic(room) => self.read_topic(room),
                 Delivery::Typing(local, typing) => self.typing(local, typing),
                 Delivery::Account { member, name, ask } => {
+                    use crate::accounts::Refused;
+                    use crate::chat::Answer;
+                    let source = match self.chat.local_of(member).map(|k| self.slots.get(k)) {
+                        Some(Some(Slot::Client(conn))) => conn.peer.ip(),
+                        _ => std::net::Ipv4Addr::UNSPECIFIED.into(),
+                    };
                     let job = crate::accounts::Job { member, name, ask };
-                    let refused = match self.accounts.as_mut().map(|w| w.send(job)) {
+                    let now = self.now.instant;
+                    let refused = match self.accounts.as_mut().map(|w| w.send(job, source, now)) {
                         Some(Ok(())) => None,
-                        Some(Err(_)) => Some(crate::chat::Answer::Busy),
-                        None => Some(crate::chat::Answer::Failed),
+                        Some(Err(Refused::Busy)) => Some(Answer::Busy),
+                        Some(Err(Refused::TooManyRegistrations)) => {
+                            self.metrics.registrations_refused += 1;
+                            Some(Answer::TooManyRegistrations)
+                        }
+                        None => Some(Answer::Failed),
                     };
                     if let Some(answer) = refused {
                         self.chat.answered(member, answer, &self.now);
