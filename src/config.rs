@@ -15,6 +15,11 @@ pub const FD_RESERVE: usize = 32;
 /// Connections one address may open at once before `--login-rate` applies.
 pub const LOGIN_BURST: u32 = 10;
 
+/// Most chat lines a room may keep for `/history` (`--history`). Each room
+/// keeps its own, up to `--max-line` bytes a line: 10,000 is 10 MiB a room
+/// at the default line length, already far more than a reader scrolls.
+pub const MAX_HISTORY: usize = 10_000;
+
 /// Unanswered keepalive probes after which the kernel drops the connection.
 pub const KEEPALIVE_PROBES: u32 = 6;
 

@@ -16,7 +16,8 @@ USAGE:
     linechat [OPTIONS]
 
 OPTIONS:
-    --addr HOST:PORT       listen address; a host name is resolved once at start
+    --addr HOST:PORT       listen address; a host name is resolved once at start,
+                           and :PORT alone is every interface (0.0.0.0)
                            [default: 127.0.0.1:8080]
     --max-clients N        most connections at once [default: open-file limit - 32]
     --max-line BYTES       longest input line [default: 1024]
@@ -58,7 +59,8 @@ OPTIONS:
     --max-rooms N          most rooms at once [default: 1000]
     --rooms-per-ip N       rooms one address may make per hour (N at once), 0 = off
                            [default: 20]
-    --history N            chat lines kept per room for /history, 0 = off [default: 100]
+    --history N            chat lines kept per room for /history, 0 = off, at most
+                           10000 [default: 100]
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]
@@ -315,6 +317,30 @@ fn parse_args() -> Result<Option<Args>, String> {
     config.redis = redis_url(&mut args)?;
     if let Some(secs) = value(&mut args, "--node-timeout", "seconds, at least 1")? {
         config.node_timeout = Duration::from_secs(at_least(secs, 1, "--node-timeout")?);
+        // Silently ignored, it would look like a setting that took.
+        if config.redis.is_none() {
+            return Err(
+                "--node-timeout needs --redis (it is how long another node may be \
+                        silent before its users are counted gone)"
+                    .into(),
+            );
+        }
+    }
+    if config.allow_plaintext_passwords && tls.is_none() {
+        return Err(
+            "--allow-plaintext-passwords needs --tls-addr (without TLS the plain \
+                    port is the only one, and it takes passwords already)"
+                .into(),
+        );
+    }
+    if let Some(dir) = &data_dir
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        return Err(format!(
+            "invalid value '{}' for --data-dir: not a directory",
+            dir.display()
+        ));
     }
     if let Some(secs) = value(&mut args, "--history-retention", "seconds, at least 1")? {
         let secs = at_least(secs, 1, "--history-retention")?;
@@ -466,7 +492,7 @@ fn parse_client_flags(args: &mut pico_args::Arguments, config: &mut Config) -> R
         config.rooms_per_ip = n;
     }
     if let Some(n) = value(args, "--history", "a whole number of lines (0 = off)")? {
-        config.history = n;
+        config.history = at_most(n, linechat::config::MAX_HISTORY, "--history")?;
     }
     Ok(())
 }
@@ -517,8 +543,13 @@ fn address(
     let Some(text) = value::<String>(args, flag, "HOST:PORT")? else {
         return Ok(None);
     };
-    let expected = "HOST:PORT, such as 127.0.0.1:8080 or localhost:8080";
-    let addrs: Vec<SocketAddr> = text
+    let expected = "HOST:PORT, such as 127.0.0.1:8080, localhost:8080 or :8080";
+    // `:PORT` is every interface, as in Go's net.Listen and HAProxy.
+    let with_host = match text.strip_prefix(':') {
+        Some(port) => format!("0.0.0.0:{port}"),
+        None => text.clone(),
+    };
+    let addrs: Vec<SocketAddr> = with_host
         .to_socket_addrs()
         .map_err(|e| format!("invalid value '{text}' for {flag}: expected {expected} ({e})"))?
         .collect();
@@ -544,6 +575,16 @@ fn value<T: FromStr>(
             .map_err(|_| format!("invalid value '{text}' for {flag}: expected {expected}"))
     })
     .transpose()
+}
+
+fn at_most<T: PartialOrd + std::fmt::Display>(n: T, max: T, flag: &str) -> Result<T, String> {
+    if n > max {
+        Err(format!(
+            "invalid value '{n}' for {flag}: must be at most {max}"
+        ))
+    } else {
+        Ok(n)
+    }
 }
 
 fn at_least<T: PartialOrd + std::fmt::Display>(n: T, min: T, flag: &str) -> Result<T, String> {

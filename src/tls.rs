@@ -34,9 +34,15 @@ pub fn load(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
         .collect::<Result<_, _>>()
         .map_err(|e| format!("{}: {e}", cert.display()))?;
     if certs.is_empty() {
-        return Err(format!("{}: no certificate in it", cert.display()));
+        return Err(format!("no certificate found in {}", cert.display()));
     }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| match e {
+        // rustls says "no items found", which does not say what was sought.
+        rustls::pki_types::pem::Error::NoItemsFound => {
+            format!("no private key found in {}", key.display())
+        }
+        e => format!("{}: {e}", key.display()),
+    })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

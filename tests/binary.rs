@@ -43,16 +43,45 @@ fn sigint_exits_zero() {
     assert_eq!(child.wait_exit(Duration::from_secs(5)).code(), Some(0));
 }
 
-/// Runs the binary with `args` and returns its exit code and stderr.
+/// Runs the binary with `args` and returns its exit code, stdout and
+/// stderr; fails the test if it is still running after 10 s (flags that
+/// should have been refused started a server).
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_linechat"))
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linechat"))
         .args(args)
-        .output()
+        // The flags alone decide, not a Redis URL from the environment.
+        .env_remove("LINECHAT_REDIS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    // Read both pipes meanwhile, so a full pipe cannot stall the child.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("linechat {args:?} still running after 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        status.code(),
+        stdout.join().unwrap(),
+        stderr.join().unwrap(),
     )
 }
 
@@ -76,6 +105,13 @@ fn bad_flags_exit_2_with_one_line() {
         (&["--metrics-allow", "10.0.0.0/33"][..], "--metrics-allow"),
         (&["--max-pending-per-ip", "x"][..], "--max-pending-per-ip"),
         (&["--max-line"][..], "--max-line"),
+        (&["--history", "100000000"][..], "--history"),
+        (&["--node-timeout", "5"][..], "--node-timeout needs --redis"),
+        (
+            &["--allow-plaintext-passwords"][..],
+            "--allow-plaintext-passwords needs --tls-addr",
+        ),
+        (&["--data-dir", "/etc/passwd"][..], "not a directory"),
     ] {
         let (code, _, stderr) = run(args);
         assert_eq!(code, Some(2), "{args:?}");
@@ -99,6 +135,49 @@ fn host_names_and_equals_form() {
     alice.login("alice");
     child.signal(libc::SIGTERM);
     assert_eq!(child.wait_exit(Duration::from_secs(5)).code(), Some(0));
+}
+
+/// `--addr :PORT` listens on every interface (0.0.0.0), so loopback works.
+#[test]
+fn a_port_alone_is_every_interface() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
+    command
+        .args(["--addr", ":0"])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped());
+    let (mut child, addr) = util::spawn_command(command);
+    assert!(addr.ip().is_unspecified(), "{addr}");
+    let mut alice = Client::connect(([127, 0, 0, 1], addr.port()).into());
+    alice.login("alice");
+    child.signal(libc::SIGTERM);
+    assert_eq!(child.wait_exit(Duration::from_secs(5)).code(), Some(0));
+}
+
+/// A key file with no private key in it (here, a certificate) says so.
+#[test]
+fn a_key_file_without_a_key_says_so() {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("rcgen");
+    let dir = std::env::temp_dir().join(format!("linechat-binary-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = dir.join("cert.pem");
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    let cert = cert.to_str().unwrap();
+    let (code, _, stderr) = run(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--tls-addr",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        cert,
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("no private key found in {cert}")),
+        "{stderr}"
+    );
 }
 
 /// A metrics port that is taken is reported as the metrics address, not
