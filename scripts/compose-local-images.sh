@@ -26,7 +26,8 @@
 # Debian bookworm root made by debootstrap from a Debian mirror (apt-get
 # install debootstrap; about 5 minutes and 500 MB) plus the host's Rust
 # toolchain (`rustc --print sysroot`, with rustfmt and clippy) and rustup,
-# laid out as in the official image (/usr/local/rustup, /usr/local/cargo).
+# laid out as in the official image (/usr/local/rustup, /usr/local/cargo),
+# and the host's extra certificate authorities if it has any.
 # Then `docker-compose build test && docker-compose run --rm test` works,
 # as long as the build can still reach the Debian mirror and crates.io
 # (its apt-get and `cargo fetch`); the run itself is offline.
@@ -231,6 +232,14 @@ if [ "$with_rust" = 1 ] && may_replace rust:1-bookworm; then
     printf 'version = "12"\ndefault_toolchain = "%s"\nprofile = "minimal"\n\n[overrides]\n' "$toolchain" \
         >"$layer/usr/local/rustup/settings.toml"
     tar -C "$rootfs" -c . | tar -C "$layer" -x
+    # The host's own certificate authorities, where it has some (a proxy
+    # that inspects TLS): the build's apt-get and `cargo fetch` then reach
+    # what the host reaches.
+    if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+        mkdir -p "$layer/usr/local/share/ca-certificates"
+        cp /usr/local/share/ca-certificates/*.crt "$layer/usr/local/share/ca-certificates/"
+        cp -L /etc/ssl/certs/ca-certificates.crt "$layer/etc/ssl/certs/ca-certificates.crt"
+    fi
     tar -C "$layer" -c . | docker import \
         -c 'ENV RUSTUP_HOME=/usr/local/rustup' \
         -c 'ENV CARGO_HOME=/usr/local/cargo' \
