@@ -347,3 +347,39 @@ fn redis_credentials_in_one_place_and_never_shown() {
         assert!(!stderr.contains("secret"), "{stderr}");
     }
 }
+
+/// The README's usage synopsis (the block under "Flags") and `--help`
+/// name the same flags: a flag added to one and not the other fails here.
+#[test]
+fn readme_synopsis_matches_help() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let synopsis = readme
+        .split("\n```\n")
+        .find(|block| block.starts_with("linechat ["))
+        .expect("a ``` block starting `linechat [` in README.md");
+    let (code, help, _) = run(&["--help"]);
+    assert_eq!(code, Some(0));
+    let in_synopsis = flags_in(synopsis);
+    // The OPTIONS list, not the notes after it (`--flag=value`).
+    let options = help
+        .split("OPTIONS:")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("an OPTIONS: list in --help");
+    let in_help = flags_in(options);
+    let missing: Vec<_> = in_help.difference(&in_synopsis).collect();
+    let extra: Vec<_> = in_synopsis.difference(&in_help).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "README synopsis lacks {missing:?}; --help lacks {extra:?}"
+    );
+}
+
+/// Every `--flag` named in `text`.
+fn flags_in(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .map(str::to_owned)
+        .collect()
+}
