@@ -65,6 +65,14 @@ impl Transport {
         }
     }
 
+    /// Whether a TLS handshake is still going on.
+    fn handshaking(&self) -> bool {
+        match self {
+            Transport::Telnet { .. } => false,
+            Transport::Tls { tls, .. } => tls.is_handshaking(),
+        }
+    }
+
     /// Whether the transport itself has bytes to write (TLS records: the
     /// handshake, encrypted output, an alert).
     fn wants_write(&self) -> bool {
@@ -268,6 +276,12 @@ impl Conn {
             self.typing_notice_due = false;
         }
         frame
+    }
+
+    /// Whether its TLS handshake is still going on (reading it then is
+    /// a handshake step, CPU the loop rations).
+    pub fn handshaking(&self) -> bool {
+        self.transport.handshaking()
     }
 
     /// Input held in the server: an unfinished line, and lines left over.

@@ -130,6 +130,11 @@ impl Tls {
         }
     }
 
+    /// Whether the handshake is still going on.
+    pub fn is_handshaking(&self) -> bool {
+        self.session.is_handshaking()
+    }
+
     /// Whether records are waiting to be written (handshake messages,
     /// encrypted output, an alert).
     pub fn wants_write(&self) -> bool {

@@ -10,6 +10,7 @@ use crate::chat::Farewell;
 use crate::conn::Received;
 use crate::framing::Frame;
 use log::debug;
+use std::time::Instant;
 
 /// Lines one connection may have handled per turn, so a flooder cannot
 /// starve the others; the rest waits in its reader for the next iteration.
@@ -40,6 +41,7 @@ impl Server {
             return;
         }
         let backlog = self.backlog.take();
+        self.handshakes.serving_backlog(true);
         for &key in &backlog {
             if let Some(Slot::Client(conn)) = self.slots.get(key)
                 && !conn.paused
@@ -47,6 +49,7 @@ impl Server {
                 self.serve_input(key);
             }
         }
+        self.handshakes.serving_backlog(false);
         self.backlog.recycle(backlog);
     }
 
@@ -88,9 +91,19 @@ impl Server {
                 self.backlog.insert(key);
                 return;
             }
+            // A TLS handshake step is pure CPU: within this turn's share.
+            let handshaking = conn.handshaking();
+            if handshaking && !self.handshakes.allows() {
+                self.backlog.insert(key);
+                return;
+            }
             reads_left -= 1;
             let cost_before = conn.queued_cost();
+            let started = handshaking.then(Instant::now);
             let received = conn.receive(&mut scratch[..read_size]);
+            if let Some(started) = started {
+                self.handshakes.spend(started.elapsed());
+            }
             // A read can queue telnet replies: they count like any output.
             super::output::recount(&mut self.output_cost, cost_before, conn.queued_cost());
             filled = match received {

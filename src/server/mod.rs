@@ -31,6 +31,7 @@ macro_rules! conn_log {
 mod admit;
 mod close;
 mod engine;
+mod handshake;
 mod input;
 mod log_limit;
 mod output;
@@ -156,6 +157,8 @@ pub struct Server {
     /// Who holds the `/metrics` connection slots.
     metrics_peers: crate::http::MetricsPeers,
     log_limit: LogLimit,
+    /// Handshake CPU spent this turn (see [`handshake`]).
+    handshakes: handshake::HandshakeBudget,
     /// Work done since freed memory was last returned (see [`TRIM_AFTER`]).
     trim_debt: u64,
     /// The links to Redis with `--redis`; `None` is a node on its own.
@@ -229,6 +232,7 @@ impl Server {
             metrics: Metrics::default(),
             metrics_peers: crate::http::MetricsPeers::default(),
             log_limit: LogLimit::new(now.instant),
+            handshakes: handshake::HandshakeBudget::default(),
             trim_debt: 0,
             engine: None,
             tls: None,
@@ -391,6 +395,7 @@ impl Server {
                 instant: Instant::now(),
                 wall: SystemTime::now(),
             };
+            self.handshakes.new_turn();
             for event in events.iter() {
                 self.dispatch(event);
             }
