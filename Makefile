@@ -23,10 +23,18 @@ ARGS ?=
 
 .PHONY: run build release tests test fmt fmt-check lint bench soak static container-smoke check-yaml clean
 
+# Where cargo builds: CARGO_TARGET_DIR if set, else target/.
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+
 # Start the server on $(ADDR), 127.0.0.1:8080 unless set, with any other
-# server flags in ARGS (logs at info; set RUST_LOG to change).
+# server flags in ARGS (logs at info; set RUST_LOG to change). It runs as
+# a job of its own (bash's `set -m`) holding the terminal, so Ctrl-C
+# reaches the server alone: it drains and exits 0, and make, which gets no
+# signal, sees it end. (A SIGINT to make too raced with the server's exit:
+# `make: *** wait: No child processes`.)
 run:
-	$(CARGO) run --release --locked -p linechat --bin linechat -- --addr $(ADDR) $(ARGS)
+	$(CARGO) build --release --locked -p linechat --bin linechat
+	bash -c 'set -m; "$$@"; exit $$?' run "$(TARGET_DIR)/release/linechat" --addr $(ADDR) $(ARGS)
 
 # Debug build of everything.
 build:
@@ -52,7 +60,7 @@ tests: TEST_SUMMARY_LATER = 1
 
 # Where `make test` leaves what the summary reads: cargo test's output and
 # one line per skipped test (tests/util/skip.rs, container-smoke).
-REPORT := $(abspath $(or $(CARGO_TARGET_DIR),target))/test-report
+REPORT := $(TARGET_DIR)/test-report
 tests test: export LINECHAT_SKIP_LOG = $(REPORT)/skipped.txt
 
 # Unit, property and integration tests (long soaks are `make soak`). The
@@ -65,7 +73,7 @@ test:
 	@mkdir -p "$(REPORT)" && : >"$(LINECHAT_SKIP_LOG)" && rm -f "$(REPORT)/cargo-test.log"
 	redis="$$(sh scripts/redis-server.sh)" && \
 	{ LINECHAT_REDIS_SERVER="$$redis" \
-	  LINECHAT_BIN="$(abspath $(or $(CARGO_TARGET_DIR),target))/debug/linechat" \
+	  LINECHAT_BIN="$(TARGET_DIR)/debug/linechat" \
 	  $(CARGO) test --locked --workspace 2>&1; echo $$? >"$(REPORT)/cargo-test.rc"; } \
 	  | tee "$(REPORT)/cargo-test.log" && \
 	exit "$$(cat "$(REPORT)/cargo-test.rc")"
