@@ -63,6 +63,11 @@ impl Node {
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("spawn linechat");
         let stderr = child.stderr.take().unwrap();
+        // Killed on drop, even if it never starts.
+        let process = util::ServerProcess {
+            child,
+            tls_addr: None,
+        };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -76,8 +81,14 @@ impl Node {
         let mut id = None;
         let mut reading = !registered;
         let mut early = Vec::new();
+        // However many other lines it logs meanwhile.
+        let deadline = std::time::Instant::now() + START;
         while addr.is_none() || !reading {
-            let line = rx.recv_timeout(START).expect("node did not start");
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = rx.recv_timeout(left).unwrap_or_else(|_| {
+                let last: Vec<_> = early.iter().rev().take(20).collect();
+                panic!("node did not start within {START:?}; its last lines: {last:#?}")
+            });
             early.push(line.clone());
             if let Some(rest) = line.split("] node ").nth(1)
                 && let Some((hex, _)) = rest.split_once(": sharing rooms")
@@ -90,10 +101,7 @@ impl Node {
             reading |= line.contains("registered with Redis");
         }
         Node {
-            process: util::ServerProcess {
-                child,
-                tls_addr: None,
-            },
+            process,
             addr: addr.unwrap(),
             id: id.expect("the node's id in its log"),
             log: rx,
@@ -101,7 +109,9 @@ impl Node {
         }
     }
 
-    /// Its log lines from the start until one contains `text` (included).
+    /// Its log lines from the start until one contains `text` (included),
+    /// which must come within `util::READ_TIMEOUT` however many other
+    /// lines come first.
     #[track_caller]
     fn log_until(&mut self, text: &str) -> Vec<String> {
         let mut lines = std::mem::take(&mut self.early);
@@ -109,10 +119,13 @@ impl Node {
             self.early = lines.split_off(at + 1);
             return lines;
         }
+        let deadline = std::time::Instant::now() + util::READ_TIMEOUT;
         loop {
-            let line = (self.log)
-                .recv_timeout(util::READ_TIMEOUT)
-                .unwrap_or_else(|_| panic!("no log line with {text:?}; got {lines:#?}"));
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = (self.log).recv_timeout(left).unwrap_or_else(|_| {
+                let last: Vec<_> = lines.iter().rev().take(20).collect();
+                panic!("no log line with {text:?}; the last ones: {last:#?}")
+            });
             let done = line.contains(text);
             lines.push(line);
             if done {
