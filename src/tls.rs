@@ -53,13 +53,23 @@ pub fn load(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, String> {
     Ok(Arc::new(config))
 }
 
+/// Bytes a record adds to the plaintext it carries, at most (TLS 1.2 with
+/// AES-GCM: a 5-byte header, an 8-byte nonce and a 16-byte tag; TLS 1.3
+/// adds 22), for counting records between exact readings.
+const RECORD_OVERHEAD: usize = 29;
+
+/// Plaintext in one record, at most.
+const MAX_FRAGMENT: usize = 16 * 1024;
+
 /// One connection's TLS session.
 #[derive(Debug)]
 pub struct Tls {
     session: rustls::ServerConnection,
-    /// What the session holds for the client, in bytes, as of the last
-    /// call that could change it (see [`Tls::held`]).
-    held: usize,
+    /// Bytes of records the session holds for the client. Exact after
+    /// every read (rustls reports it) and whenever nothing is left to
+    /// write; between those, counted from what was written and taken, with
+    /// each record's overhead at its largest.
+    records: usize,
     /// Plaintext taken while the handshake was still going on: rustls
     /// keeps it as plaintext until it has keys to encrypt it with.
     early_plaintext: usize,
@@ -72,7 +82,7 @@ impl Tls {
         session.set_buffer_limit(Some(BUFFER_LIMIT));
         Ok(Tls {
             session,
-            held: 0,
+            records: 0,
             early_plaintext: 0,
         })
     }
@@ -81,21 +91,7 @@ impl Tls {
     /// written, plus plaintext taken before the handshake ended. At most
     /// about [`BUFFER_LIMIT`] plus the handshake's own records.
     pub fn held(&self) -> usize {
-        self.held
-    }
-
-    /// Brings [`Tls::held`] up to date after a call that may have changed it.
-    fn count_held(&mut self) {
-        // With no complete record waiting (every read processes all it
-        // reads), this only reports the session's state.
-        let records = match self.session.process_new_packets() {
-            Ok(state) => state.tls_bytes_to_write(),
-            Err(_) => 0, // The connection is being closed.
-        };
-        if !self.session.is_handshaking() {
-            self.early_plaintext = 0; // Encrypted now, and in `records`.
-        }
-        self.held = records + self.early_plaintext;
+        self.records + self.early_plaintext
     }
 
     /// Plaintext into `buf`, reading records from `socket` as needed:
@@ -104,16 +100,6 @@ impl Tls {
     /// that does not decrypt or parse is an `InvalidData` error (the alert
     /// is left for [`Tls::write_records`]).
     pub fn read(&mut self, socket: &mut impl Read, buf: &mut [u8]) -> io::Result<Option<usize>> {
-        let result = self.read_plaintext(socket, buf);
-        self.count_held(); // The handshake may have queued records.
-        result
-    }
-
-    fn read_plaintext(
-        &mut self,
-        socket: &mut impl Read,
-        buf: &mut [u8],
-    ) -> io::Result<Option<usize>> {
         loop {
             match self.session.reader().read(buf) {
                 Ok(0) => return Ok(None),
@@ -124,8 +110,16 @@ impl Tls {
             if self.session.read_tls(socket)? == 0 {
                 return Ok(None);
             }
-            if let Err(e) = self.session.process_new_packets() {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            match self.session.process_new_packets() {
+                // The handshake may have queued records, or ended: then
+                // the early plaintext is encrypted, and in the count.
+                Ok(state) => {
+                    self.records = state.tls_bytes_to_write();
+                    if !self.session.is_handshaking() {
+                        self.early_plaintext = 0;
+                    }
+                }
+                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
             }
         }
     }
@@ -144,19 +138,14 @@ impl Tls {
     /// Writes waiting records to `socket` until none is left or it would
     /// block.
     pub fn write_records(&mut self, socket: &mut impl Write) -> io::Result<()> {
-        let result = self.write_waiting(socket);
-        self.count_held();
-        result
-    }
-
-    fn write_waiting(&mut self, socket: &mut impl Write) -> io::Result<()> {
         while self.session.wants_write() {
             match self.session.write_tls(socket) {
-                Ok(_) => {}
+                Ok(written) => self.records = self.records.saturating_sub(written),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
+        self.records = 0; // Exact again.
         Ok(())
     }
 
@@ -170,23 +159,17 @@ impl Tls {
         bufs: &[io::IoSlice<'_>],
     ) -> io::Result<usize> {
         // Records already made go first, so what is held stays bounded.
-        match self.write_waiting(socket) {
+        match self.write_records(socket) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            other => other.inspect_err(|_| self.count_held())?,
+            other => other?,
         }
-        let taken = match self.session.writer().write_vectored(bufs) {
-            Ok(taken) => taken,
-            Err(e) => {
-                self.count_held();
-                return Err(e);
-            }
-        };
+        let taken = self.session.writer().write_vectored(bufs)?;
         if self.session.is_handshaking() {
             self.early_plaintext += taken;
+        } else {
+            self.records += taken + taken.div_ceil(MAX_FRAGMENT) * RECORD_OVERHEAD;
         }
-        let written = self.write_waiting(socket);
-        self.count_held();
-        match written {
+        match self.write_records(socket) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             other => other?,
         }
