@@ -1352,3 +1352,29 @@ fn room_streams_are_capped() {
     let index = redis.cli(&["ZRANGE", "linechat:room-streams", "0", "-1"]);
     assert_eq!(index.trim(), "#r3");
 }
+
+/// Redis loses its data (FLUSHALL, as a restart without persistence
+/// would): a node that had seen a registered name puts it back before it
+/// answers, so the name still asks for its password and cannot be
+/// registered by someone else.
+#[test]
+fn registered_names_survive_redis_losing_its_data() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let a = Node::start(&url);
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    alice.send("/register pw\n");
+    alice.expect_line("*** Registered alice: logging in as alice now asks for this password");
+    alice.send("/quit\n");
+    alice.expect_line("*** Bye!");
+    redis.cli(&["FLUSHALL"]);
+    let mut thief = Client::connect(a.addr);
+    thief.expect(util::GREETING);
+    thief.send("alice\n");
+    thief.expect_password_prompt();
+    a.wait_log("Redis lost its data; put back the 1 registered names");
+    assert_eq!(redis.cli(&["HLEN", "linechat:accounts"]).trim(), "1");
+}

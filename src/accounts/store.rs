@@ -2,6 +2,14 @@
 //! `--redis`, the hash `linechat:accounts` in the Redis the nodes share, so
 //! a name registered on one node asks for its password on every node.
 //!
+//! Redis may lose its data (restarted without persistence): then every
+//! name would log in without a password, and anyone could register it
+//! anew. So each node keeps every name → hash it has seen in Redis
+//! ([`Seen`]), and before each command checks the epoch the heartbeats
+//! keep in `linechat:epoch`: when it changed (or went), the node puts back
+//! what it has seen (`HSETNX`, so a newer registration wins) before it
+//! answers, so no login is let in without a password on a lost name.
+//!
 //! Only the accounts worker uses a store, so both speak in blocking calls:
 //! the Redis one is its own connection (not one of the loop's links), with
 //! timeouts, reconnected at the next job after a failure. RESP goes through
@@ -11,10 +19,11 @@ use bytes::BytesMut;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use redis_protocol::resp2::decode::decode_bytes_mut;
 use redis_protocol::resp2::types::BytesFrame;
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Lower-cased name → PHC string (`$argon2id$v=19$m=...`), in the file.
@@ -81,6 +90,7 @@ impl Store {
                 url: redis.url.clone(),
                 stream: None,
                 buf: BytesMut::new(),
+                seen: redis.seen.clone(),
             }),
         }
     }
@@ -91,6 +101,7 @@ impl Store {
             url,
             stream: None,
             buf: BytesMut::new(),
+            seen: Arc::default(),
         }))
     }
 
@@ -107,11 +118,16 @@ impl Store {
                 let hash = table.get(key).map_err(|e| e.to_string())?;
                 Ok(hash.map(|h| h.value().to_string()))
             }
-            Store::Redis(redis) => match redis.call(&[b"HGET", KEY, key.as_bytes()])? {
-                BytesFrame::BulkString(hash) => Ok(Some(String::from_utf8_lossy(&hash).into())),
-                BytesFrame::Null => Ok(None),
-                other => Err(format!("unexpected HGET answer: {other:?}")),
-            },
+            Store::Redis(redis) => {
+                redis.check_epoch()?;
+                let hash = match redis.call(&[b"HGET", KEY, key.as_bytes()])? {
+                    BytesFrame::BulkString(hash) => Some(String::from_utf8_lossy(&hash).into()),
+                    BytesFrame::Null => None,
+                    other => return Err(format!("unexpected HGET answer: {other:?}")),
+                };
+                redis.saw(key, hash.as_deref());
+                Ok(hash)
+            }
         }
     }
 
@@ -149,8 +165,13 @@ impl Store {
                 Ok(true)
             }
             Store::Redis(redis) => {
+                redis.check_epoch()?;
                 let args: [&[u8]; 4] = [b"HSETNX", KEY, key.as_bytes(), hash.as_bytes()];
-                Ok(redis.call(&args)? == BytesFrame::Integer(1))
+                let added = redis.call(&args)? == BytesFrame::Integer(1);
+                if added {
+                    redis.saw(key, Some(hash));
+                }
+                Ok(added)
             }
         }
     }
@@ -180,6 +201,7 @@ impl Store {
                 Ok(true)
             }
             Store::Redis(redis) => {
+                redis.check_epoch()?;
                 let args: [&[u8]; 7] = [
                     b"EVAL",
                     REPLACE.as_bytes(),
@@ -189,7 +211,11 @@ impl Store {
                     old.as_bytes(),
                     new.unwrap_or("").as_bytes(),
                 ];
-                Ok(redis.call(&args)? == BytesFrame::Integer(1))
+                let replaced = redis.call(&args)? == BytesFrame::Integer(1);
+                if replaced {
+                    redis.saw(key, new);
+                }
+                Ok(replaced)
             }
         }
     }
@@ -201,9 +227,57 @@ pub struct Blocking {
     url: crate::redis::RedisUrl,
     stream: Option<TcpStream>,
     buf: BytesMut,
+    /// Shared by the worker threads' connections.
+    seen: Arc<Mutex<Seen>>,
+}
+
+/// What this node has seen of the accounts in Redis, to put back if Redis
+/// loses its data (see the module doc). At most every registered name:
+/// `--max-accounts` bounds them.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Lower-cased name → hash.
+    hashes: HashMap<Box<str>, Box<str>>,
+    /// `linechat:epoch` when last checked.
+    epoch: Option<Vec<u8>>,
 }
 
 impl Blocking {
+    /// Notes what Redis holds for `key` now.
+    fn saw(&self, key: &str, hash: Option<&str>) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        match hash {
+            Some(hash) => seen.hashes.insert(key.into(), hash.into()),
+            None => seen.hashes.remove(key),
+        };
+    }
+
+    /// Puts back every account seen if the epoch changed since the last
+    /// check (Redis lost its data), before any answer is given.
+    fn check_epoch(&mut self) -> Result<(), String> {
+        let epoch = match self.call(&[b"GET", b"linechat:epoch"])? {
+            BytesFrame::BulkString(epoch) => Some(epoch.to_vec()),
+            _ => None,
+        };
+        let seen = self.seen.clone();
+        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        let lost = seen.epoch.is_some() && seen.epoch != epoch;
+        if lost && !seen.hashes.is_empty() {
+            for (key, hash) in &seen.hashes {
+                let args: [&[u8]; 4] = [b"HSETNX", KEY, key.as_bytes(), hash.as_bytes()];
+                self.call(&args)?;
+            }
+            log::warn!(
+                "accounts: Redis lost its data; put back the {} registered names this node had seen",
+                seen.hashes.len()
+            );
+        }
+        if epoch.is_some() || lost {
+            seen.epoch = epoch;
+        }
+        Ok(())
+    }
+
     /// Sends one command and returns its answer. On a failure the
     /// connection is dropped; if it was an old one (Redis may have restarted
     /// since), the command is tried once more on a new one.
