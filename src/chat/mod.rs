@@ -366,6 +366,8 @@ impl Chat {
         };
         let due = match client.state {
             State::AwaitingName { .. } => client.login_until,
+            // A password being checked was given in time.
+            State::AwaitingPassword { .. } if client.asked => client.login_until,
             State::AwaitingPassword { .. } => {
                 (client.password_until).map_or(client.login_until, |p| p.min(client.login_until))
             }
