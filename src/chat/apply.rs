@@ -79,12 +79,11 @@ impl Chat {
             } => {
                 // With `--redis` the room's stream is its history.
                 let history_len = if self.naming { 0 } else { self.history_len };
-                let stamp = !self.render.timestamps;
                 let Some(r) = self.rooms.get_mut(*room) else {
                     return false;
                 };
                 r.members.touch(*member, now.instant);
-                r.history.push(now.wall, lines, history_len, stamp);
+                r.history.push(now.wall, lines, history_len);
                 let except = r.members.local_of(*member);
                 self.broadcast(*room, except, lines.clone(), *count);
             }

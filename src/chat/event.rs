@@ -234,18 +234,23 @@ pub enum Delivery {
         refused: Bytes,
     },
     /// A long answer for one local connection (`/history`): `head`, then
-    /// `lines`, which are shared (a room's history), not copies. The
-    /// reactor counts what they would cost before queueing any of it: if
-    /// the reader's queue or the output memory of the server has no room
-    /// for them, `to` gets `refused` instead. So a request of a few bytes
-    /// cannot make the server hold megabytes.
+    /// `lines`, shared with a room's history (not copies), each with the
+    /// time it was said. The reactor counts what the answer would cost
+    /// before building or queueing any of it: if the reader's queue or the
+    /// output memory of the server has no room for it, `to` gets `refused`
+    /// instead. So a request of a few bytes cannot make the server hold
+    /// megabytes. With `stamp`, the lines go out as one buffer, each with
+    /// its `[HH:MM:SS] ` ([`render::stamped`](super::render::stamped));
+    /// else (they carry a stamp already) as they are, shared.
     Reply {
         /// Who asked.
         to: Local,
         /// The heading.
         head: Bytes,
-        /// The answer's lines.
-        lines: Vec<Bytes>,
+        /// The answer's lines, oldest first.
+        lines: Vec<(SystemTime, Bytes)>,
+        /// Whether each line is sent with the time it was said.
+        stamp: bool,
         /// What `to` sees when it does not fit.
         refused: Bytes,
     },

@@ -41,6 +41,21 @@ impl Render {
     }
 }
 
+/// Bytes of a `[HH:MM:SS] ` stamp.
+pub const STAMP_LEN: usize = 11;
+
+/// `lines`, each with the stamp of when it was said in front, as one
+/// buffer: a `/history` answer, built once it is known to fit.
+pub fn stamped(lines: &[(SystemTime, Bytes)]) -> Bytes {
+    let len: usize = lines.iter().map(|(_, l)| STAMP_LEN + l.len()).sum();
+    let mut out = Vec::with_capacity(len);
+    for (at, line) in lines {
+        push_timestamp(&mut out, *at);
+        out.extend_from_slice(line);
+    }
+    Bytes::from(out)
+}
+
 /// Appends `[HH:MM:SS] ` for `at` in UTC.
 pub(super) fn push_timestamp(buf: &mut Vec<u8>, at: SystemTime) {
     let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) % 86_400;

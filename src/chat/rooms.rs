@@ -18,9 +18,6 @@ use std::time::{Instant, SystemTime};
 /// Rooms listed by `/rooms` before "and N more".
 const LISTED_ROOMS: usize = 20;
 
-/// Bytes of a `[HH:MM:SS] ` stamp.
-const STAMP_LEN: usize = 11;
-
 /// One room.
 #[derive(Debug)]
 pub struct RoomState {
@@ -48,38 +45,24 @@ pub struct Digest {
     pub due: Option<Instant>,
 }
 
-/// A ring of the last lines said in a room, each as `/history` shows it
-/// (with its `[HH:MM:SS] ` stamp), ready to be shared by every answer: an
-/// answer queues references to these lines, never a copy.
+/// A ring of the last lines said in a room, each a slice of the shared
+/// buffer the line was broadcast in (no copy), with the time it was said.
 #[derive(Debug, Default)]
 pub struct History {
-    lines: VecDeque<Bytes>,
+    lines: VecDeque<(SystemTime, Bytes)>,
 }
 
 impl History {
-    /// Adds every line of `batch` (CRLF-terminated lines, as broadcast),
-    /// keeping at most `cap` lines in all. With `stamp`, the lines carry
-    /// no stamp of their own: the batch is copied once with a stamp for
-    /// `at` before each line; else the lines are slices of the batch.
-    pub fn push(&mut self, at: SystemTime, batch: &Bytes, cap: usize, stamp: bool) {
+    /// Adds every line of `batch` (CRLF-terminated lines), keeping at most
+    /// `cap` lines in all.
+    pub fn push(&mut self, at: SystemTime, batch: &Bytes, cap: usize) {
         if cap == 0 {
             return;
         }
-        let batch = if stamp {
-            let lines = memchr::memchr_iter(b'\n', batch).count();
-            let mut stamped = Vec::with_capacity(batch.len() + lines * STAMP_LEN);
-            for line in batch.split_inclusive(|&b| b == b'\n') {
-                super::render::push_timestamp(&mut stamped, at);
-                stamped.extend_from_slice(line);
-            }
-            Bytes::from(stamped)
-        } else {
-            batch.clone()
-        };
         let mut start = 0;
         while let Some(end) = memchr::memchr(b'\n', &batch[start..]) {
             let end = start + end + 1;
-            self.lines.push_back(batch.slice(start..end));
+            self.lines.push_back((at, batch.slice(start..end)));
             start = end;
         }
         while self.lines.len() > cap {
@@ -88,7 +71,7 @@ impl History {
     }
 
     /// The last `n` lines, oldest first.
-    pub fn last(&self, n: usize) -> impl Iterator<Item = &Bytes> {
+    pub fn last(&self, n: usize) -> impl Iterator<Item = &(SystemTime, Bytes)> {
         self.lines.iter().skip(self.lines.len().saturating_sub(n))
     }
 
@@ -324,17 +307,13 @@ mod tests {
     fn history_keeps_the_last_lines() {
         let mut h = History::default();
         let at = UNIX_EPOCH;
-        h.push(at, &Bytes::from_static(b"a: 1\r\na: 2\r\n"), 3, false);
-        h.push(at, &Bytes::from_static(b"b: 3\r\nb: 4\r\n"), 3, false);
-        let lines: Vec<&[u8]> = h.last(10).map(|l| &l[..]).collect();
+        h.push(at, &Bytes::from_static(b"a: 1\r\na: 2\r\n"), 3);
+        h.push(at, &Bytes::from_static(b"b: 3\r\nb: 4\r\n"), 3);
+        let lines: Vec<&[u8]> = h.last(10).map(|(_, l)| &l[..]).collect();
         assert_eq!(lines, [&b"a: 2\r\n"[..], b"b: 3\r\n", b"b: 4\r\n"]);
-        let last: Vec<&[u8]> = h.last(1).map(|l| &l[..]).collect();
+        let last: Vec<&[u8]> = h.last(1).map(|(_, l)| &l[..]).collect();
         assert_eq!(last, [&b"b: 4\r\n"[..]]);
-        h.push(at, &Bytes::from_static(b"c\r\n"), 0, false);
+        h.push(at, &Bytes::from_static(b"c\r\n"), 0);
         assert_eq!(h.len(), 3, "a cap of 0 keeps nothing new");
-        let at = UNIX_EPOCH + std::time::Duration::from_secs(3723);
-        h.push(at, &Bytes::from_static(b"d: 5\r\nd: 6\r\n"), 3, true);
-        let lines: Vec<&[u8]> = h.last(2).map(|l| &l[..]).collect();
-        assert_eq!(lines, [&b"[01:02:03] d: 5\r\n"[..], b"[01:02:03] d: 6\r\n"]);
     }
 }

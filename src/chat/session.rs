@@ -328,8 +328,8 @@ impl Chat {
             };
             return self.out.deliveries.push(history);
         }
-        // References to the room's own lines: nothing is copied.
-        let lines: Vec<Bytes> = room.history.last(n).cloned().collect();
+        // References to the room's own lines: nothing is copied yet.
+        let lines: Vec<(SystemTime, Bytes)> = room.history.last(n).cloned().collect();
         let head = self.history_head(&room.name, lines.len(), now);
         self.reply(local, head, lines, now);
     }
@@ -347,30 +347,23 @@ impl Chat {
         self.render.notice(now.wall, &[&head])
     }
 
-    /// The lines of a `/history` answer read from the store (`lines`, the
-    /// last ones said in the room, oldest first), each stamped with when it
-    /// was said, as one buffer.
-    pub(super) fn history_body(&self, lines: &[(SystemTime, Bytes)]) -> Bytes {
-        let len: usize = lines.iter().map(|(_, l)| l.len() + 11).sum();
-        let mut text = Vec::with_capacity(len);
-        for (at, line) in lines {
-            // Lines already carry a stamp when every line does.
-            if !self.render.timestamps {
-                super::render::push_timestamp(&mut text, *at);
-            }
-            text.extend_from_slice(line);
-        }
-        Bytes::from(text)
-    }
-
-    /// Answers `local` with `head` then `lines`, if the reactor finds room
-    /// for them in its queue and in the output memory; else with a refusal.
-    pub(super) fn reply(&mut self, local: Local, head: Bytes, lines: Vec<Bytes>, now: &Now) {
+    /// Answers `local` with `head` then `lines` (each stamped with when it
+    /// was said, unless every line already carries a stamp), if the reactor
+    /// finds room for them in its queue and in the output memory; else
+    /// with a refusal.
+    pub(super) fn reply(
+        &mut self,
+        local: Local,
+        head: Bytes,
+        lines: Vec<(SystemTime, Bytes)>,
+        now: &Now,
+    ) {
         let refused = self.render.notice(now.wall, &[HISTORY_REFUSED]);
         self.out.deliveries.push(Delivery::Reply {
             to: local,
             head,
             lines,
+            stamp: !self.render.timestamps,
             refused,
         });
     }

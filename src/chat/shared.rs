@@ -315,11 +315,7 @@ impl Chat {
         };
         let lines = &lines[lines.len().saturating_sub(count)..];
         let head = self.history_head(room, lines.len(), now);
-        let body = match lines.is_empty() {
-            true => Vec::new(),
-            false => vec![self.history_body(lines)],
-        };
-        self.reply(local, head, body, now);
+        self.reply(local, head, lines.to_vec(), now);
     }
 
     /// A `/history` with `--redis` that the node cannot take now: too many

@@ -4,6 +4,7 @@
 
 use super::timers::TimerKind;
 use super::{Server, Slot};
+use crate::chat::render::{STAMP_LEN, stamped};
 use crate::chat::{Delivery, Farewell, MemberId, RoomEvent, RoomId, RoomNames};
 use crate::conn::Conn;
 use crate::metrics::Metrics;
@@ -11,6 +12,7 @@ use crate::outbound::entry_cost;
 use bytes::Bytes;
 use log::debug;
 use mio::Token;
+use std::time::SystemTime;
 
 /// Moves the total memory of all output queues by one queue's change from
 /// `before` to `after`. Every change to a queue goes through here, so the
@@ -148,8 +150,9 @@ impl Server {
                     to,
                     head,
                     lines,
+                    stamp,
                     refused,
-                } => self.send_reply(to, head, lines, refused),
+                } => self.send_reply(to, head, &lines, stamp, refused),
                 Delivery::WakeAt(at) => self.timers.schedule(at, TimerKind::Digest, 0, 0),
                 Delivery::Claim {
                     member,
@@ -344,14 +347,33 @@ impl Server {
     }
 
     /// Queues a long answer if [`reply_room`](Self::reply_room) allows all
-    /// of it (priced before any of it is queued), else its refusal.
-    fn send_reply(&mut self, key: usize, head: Bytes, lines: Vec<Bytes>, refused: Bytes) {
-        let cost = head.len() + lines.iter().map(|l| entry_cost(l.len())).sum::<usize>();
+    /// of it (priced before any of it is built or queued), else its
+    /// refusal. Stamped, the lines are copied into one buffer (so only
+    /// answers that fit are ever built); else each is queued shared.
+    fn send_reply(
+        &mut self,
+        key: usize,
+        head: Bytes,
+        lines: &[(SystemTime, Bytes)],
+        stamp: bool,
+        refused: Bytes,
+    ) {
+        let bytes: usize = lines.iter().map(|(_, l)| l.len()).sum();
+        let cost = head.len()
+            + match stamp {
+                true => entry_cost(bytes + lines.len() * STAMP_LEN),
+                false => lines.iter().map(|(_, l)| entry_cost(l.len())).sum(),
+            };
         if cost > self.reply_room(key) {
             self.metrics.replies_refused += 1;
             return self.send(key, refused);
         }
         self.send(key, head);
+        let body = match stamp {
+            true if !lines.is_empty() => vec![stamped(lines)],
+            true => Vec::new(),
+            false => lines.iter().map(|(_, l)| l.clone()).collect(),
+        };
         let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
             return;
         };
@@ -362,8 +384,8 @@ impl Server {
             output_cost: &mut self.output_cost,
             max_outbuf: self.config.max_outbuf,
         };
-        for line in lines {
-            queue(conn, key, Payload::Shared(line), &mut queues);
+        for part in body {
+            queue(conn, key, Payload::Shared(part), &mut queues);
         }
     }
 

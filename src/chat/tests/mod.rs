@@ -71,11 +71,16 @@ impl Harness {
                 }
                 Delivery::RemotePrivate { to, line, .. } => taken.add(to, &line),
                 Delivery::Reply {
-                    to, head, lines, ..
+                    to,
+                    head,
+                    lines,
+                    stamp,
+                    ..
                 } => {
                     taken.add(to, &head);
-                    for line in lines {
-                        taken.add(to, &line);
+                    match stamp {
+                        true => taken.add(to, &render::stamped(&lines)),
+                        false => lines.iter().for_each(|(_, l)| taken.add(to, l)),
                     }
                 }
                 Delivery::WakeAt(at) => taken.wake.push(at),
