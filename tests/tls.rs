@@ -295,10 +295,37 @@ fn a_refused_tls_connection_is_closed_quietly() {
 /// used to hold 64 KiB more, uncounted, before its queue even began.
 #[test]
 fn tls_never_readers_are_dropped_like_plain_ones() {
-    let dir = temp_dir("never-read");
+    let (plain_at, secure_at) = never_readers_dropped(&["--max-outbuf", "32768"]);
+    assert!(
+        secure_at <= plain_at + 24,
+        "TLS dropped after {secure_at} lines, plain after {plain_at}"
+    );
+}
+
+/// The same against the server's total (--max-output-memory, what
+/// `linechat_output_memory_bytes` reports): a TLS never-reader's session
+/// counts in it, so it is dropped as soon as a plain one. Before, its
+/// session's 64 KiB were not in the total.
+#[test]
+fn tls_never_readers_count_in_the_output_memory() {
+    let (plain_at, secure_at) =
+        never_readers_dropped(&["--max-outbuf", "1048576", "--max-output-memory", "16384"]);
+    assert!(
+        secure_at <= plain_at + 24,
+        "TLS dropped after {secure_at} lines, plain after {plain_at}"
+    );
+}
+
+/// A plain and a TLS user who stop reading (with the same small receive
+/// buffer) while a talker sends 1 KB lines one at a time: after how many
+/// lines each is dropped, with `flags` for the server.
+fn never_readers_dropped(flags: &[&str]) -> (usize, usize) {
+    let dir = temp_dir(&format!("never-read-{}", flags.len()));
     let cert = make_cert();
     write_cert(&dir, &cert);
-    let (_server, addr, tls) = start(&dir, &["--rate", "0", "--max-outbuf", "32768"]);
+    let mut args = vec!["--rate", "0"];
+    args.extend_from_slice(flags);
+    let (_server, addr, tls) = start(&dir, &args);
     let mut watcher = Client::connect(addr);
     watcher.login("watcher");
     let mut plain = Client::connect(addr);
@@ -309,14 +336,13 @@ fn tls_never_readers_are_dropped_like_plain_ones() {
     secure.send("secure\n");
     secure.expect("*** Welcome, secure!");
     watcher.expect("*** secure has joined\r\n");
-    // Both stop reading, with the same small receive buffer.
     linechat::sys::set_socket_buffers(&plain.stream, 4096).unwrap();
     linechat::sys::set_socket_buffers(&secure.stream.sock, 4096).unwrap();
     let mut talker = Client::connect(addr);
     talker.login("talker");
     watcher.expect("*** talker has joined\r\n");
-    // One line of about 1 KB at a time; the watcher sees each, and the
-    // leave notices in between say after how many lines each was dropped.
+    // The watcher sees each line, and the leave notices in between say
+    // after how many lines each was dropped.
     let pad = "x".repeat(1000);
     let (mut plain_at, mut secure_at) = (None, None);
     for n in 0..2000 {
@@ -340,10 +366,7 @@ fn tls_never_readers_are_dropped_like_plain_ones() {
     let (Some(plain_at), Some(secure_at)) = (plain_at, secure_at) else {
         panic!("not dropped: plain after {plain_at:?} lines, TLS after {secure_at:?}");
     };
-    assert!(
-        secure_at <= plain_at + 24,
-        "TLS dropped after {secure_at} lines, plain after {plain_at}"
-    );
     drop((plain, secure));
     let _ = std::fs::remove_dir_all(&dir);
+    (plain_at, secure_at)
 }
