@@ -477,6 +477,47 @@ fn a_silent_redis_is_dropped_after_the_reply_timeout() {
     assert_eq!(lp.call(0, &[b"PING"]), simple("PONG"));
 }
 
+/// A reply that takes longer than `reply_timeout` to arrive but keeps
+/// arriving (a large one, a Redis slow to send it, or one read after this
+/// process was stopped) is not a stall: the link waits for it. A fake
+/// Redis sends a 10 KB bulk string in ten pieces 100 ms apart, with a
+/// reply timeout of 300 ms. No redis-server needed.
+#[test]
+fn a_reply_still_arriving_is_not_a_stall() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut command = [0u8; 64];
+        // The link's own PING on connecting, then the test's.
+        let _ = socket.read(&mut command).unwrap();
+        socket.write_all(b"+PONG\r\n").unwrap();
+        let _ = socket.read(&mut command).unwrap();
+        socket.write_all(b"$10240\r\n").unwrap();
+        for _ in 0..10 {
+            std::thread::sleep(Duration::from_millis(100));
+            socket.write_all(&[b'x'; 1024]).unwrap();
+        }
+        socket.write_all(b"\r\n").unwrap();
+        // Held open until the test is done with it.
+        let _ = socket.read(&mut command);
+    });
+    let config = LinkConfig {
+        reply_timeout: Duration::from_millis(300),
+        ..LinkConfig::default()
+    };
+    let mut lp = Loop::up(vec![Link::connect(addr, 0, config, Instant::now())]);
+    let reply = lp.call(0, &[b"PING"]);
+    assert_eq!(
+        reply,
+        BytesFrame::BulkString(Bytes::from(vec![b'x'; 10240]))
+    );
+    assert_eq!(lp.links[0].state(), State::Ready);
+    drop(lp);
+    server.join().unwrap();
+}
+
 /// With nothing listening, the link keeps failing to connect, waiting
 /// 100, 200, 400 ms between tries, refusing sends meanwhile; a command
 /// sent while connecting is lost. No redis-server needed.

@@ -81,6 +81,9 @@ pub struct Link {
     /// queues some, and [`Link::next_deadline`] asks to be called at once.
     events: Vec<Event>,
     events_since: Instant,
+    /// When bytes last came from Redis: a large reply still arriving (or
+    /// one read just after this process was stopped) is not a stall.
+    last_input: Instant,
 }
 
 impl Link {
@@ -135,6 +138,7 @@ impl Link {
             backoff,
             events: Vec::new(),
             events_since: now,
+            last_input: now,
         };
         link.start_connect(now);
         link
@@ -217,7 +221,7 @@ impl Link {
             Phase::Ready => self
                 .pipeline
                 .oldest()
-                .map(|at| at + self.config.reply_timeout),
+                .map(|at| at.max(self.last_input) + self.config.reply_timeout),
             Phase::Down { retry_at } => Some(retry_at),
         }
     }
@@ -236,7 +240,8 @@ impl Link {
                 self.go_down(Why::ConnectTimeout, now);
             }
             Phase::Ready => {
-                let stalled = |at: Instant| now >= at + self.config.reply_timeout;
+                let stalled =
+                    |at: Instant| now >= at.max(self.last_input) + self.config.reply_timeout;
                 if self.pipeline.oldest().is_some_and(stalled) {
                     self.go_down(Why::ReplyTimeout, now);
                 }

@@ -312,7 +312,14 @@ impl Server {
                 .is_some_and(|at| at <= self.now.instant)
             {
                 let mut events = std::mem::take(&mut engine.events);
-                engine.link(role).on_timer(self.now.instant, &mut events);
+                let link = engine.link(role);
+                if link.state() == State::Ready {
+                    // A reply may be waiting unseen: after this process was
+                    // stopped (SIGSTOP, a stall), poll can return EINTR with
+                    // no events, and the reply timeout would blame Redis.
+                    link.on_ready(true, false, self.now.instant, &mut events);
+                }
+                link.on_timer(self.now.instant, &mut events);
                 self.redis_events(role, &mut events);
             }
         }

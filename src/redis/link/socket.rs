@@ -178,6 +178,7 @@ impl Link {
                     }
                 }
                 Ok(_) => {
+                    self.last_input = now;
                     self.decode(false, now);
                     if self.input.buffered() > self.config.max_input {
                         self.decode(true, now);

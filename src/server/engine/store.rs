@@ -8,7 +8,8 @@
 //! | `linechat:name:<lower-cased name>` | `<node>:<member id>` | the claim script |
 //! | `linechat:epoch` | a random value, set when missing | the first heartbeat after Redis starts empty |
 //! | `linechat:topics` | hash: room name → topic | the node of the user who set it |
-//! | `linechat:room:<room>` | the room's chat lines (a stream; `/history` reads it) | the sender's node |
+//! | `linechat:room:<room>` | the room's chat lines (a stream; `/history` reads it), expiring `--history-retention` after its last line | the sender's node |
+//! | `linechat:room-streams` | sorted set: room → ms of its last line; past `--history-rooms` the oldest streams are deleted | the sender's node, and every node's sweep (`retention.rs`) |
 //!
 //! Node ids are four hex digits. Three Lua scripts keep each step atomic:
 //!
