@@ -1,6 +1,6 @@
 #!/bin/sh
 # Print the path of a redis-server binary, for the tests that need Redis
-# (tests/redis_link.rs, tests/cluster.rs, load/tests/cluster.rs) and the
+# (tests/it/redis_link.rs, tests/it/cluster.rs, load/tests/cluster.rs) and the
 # bench's cluster cases, installing Debian's package first when there is none:
 #
 #   1. redis-server on PATH, or in /usr/bin or /usr/sbin (a PATH without the

@@ -34,12 +34,14 @@ if [ -f "$log" ]; then
                 passed, failed, ignored
         }
     ' "$log"
-    # "     Running tests/soak.rs (...)" (or "Running unittests src/lib.rs")
-    # names the binary of the lines below;
+    # "     Running tests/soak.rs (...)" (or "Running unittests src/lib.rs",
+    # or "Running tests/it/main.rs" for the binary `it`) names the binary
+    # of the lines below;
     # "test soak_full ... ignored, reason" names an ignored test.
     awk '
         /^ *Running / {
             binary = ($2 == "unittests" ? $3 : $2)
+            if ($2 != "unittests") sub(/\/main\.rs$/, "", binary)
             sub(/^.*\//, "", binary)
             sub(/\.rs$/, "", binary)
         }

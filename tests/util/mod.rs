@@ -2,6 +2,7 @@
 //! with bounded timeouts, asserting exact bytes.
 #![allow(dead_code)]
 
+pub mod redis;
 pub mod skip;
 
 use linechat::{Config, Server, ShutdownHandle};

@@ -5,7 +5,7 @@
 //! the old one when the new files are bad; passwords are taken over TLS
 //! only.
 
-mod util;
+use crate::util;
 
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::io::{ErrorKind, Read, Write};

@@ -1,6 +1,6 @@
 //! Rooms over real sockets: moving, listing, topics, history, isolation.
 
-mod util;
+use crate::util;
 
 use linechat::Config;
 use std::net::Ipv4Addr;

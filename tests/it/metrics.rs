@@ -1,6 +1,6 @@
 //! `/metrics`: Prometheus text over HTTP from the chat's own poll loop.
 
-mod util;
+use crate::util;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

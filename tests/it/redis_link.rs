@@ -4,8 +4,7 @@
 //! redis-server the tests that need one fail, unless `LINECHAT_SKIP_REDIS=1`
 //! lets them skip (tests/util/skip.rs).
 
-#[path = "util/redis.rs"]
-mod redis_server;
+use crate::util::redis as redis_server;
 
 use bytes::Bytes;
 use linechat::redis::{BytesFrame, Event, Link, LinkConfig, SendError, State, Tag, Why};

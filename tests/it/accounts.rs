@@ -5,7 +5,7 @@
 //! stranger's wrong passwords, a session or a prompt left holding the
 //! name.
 
-mod util;
+use crate::util;
 
 use std::path::PathBuf;
 use std::time::Duration;

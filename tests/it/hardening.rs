@@ -3,7 +3,7 @@
 //! with input held, private-message pressure, rename spam, big rooms,
 //! SIGHUP, and vanished peers.
 
-mod util;
+use crate::util;
 
 use linechat::Config;
 use std::io::Read;

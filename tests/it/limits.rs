@@ -1,7 +1,7 @@
 //! Limits and lifecycle: slow readers, full server, per-address cap, login
 //! and idle timeouts, flood control and fairness.
 
-mod util;
+use crate::util;
 
 use linechat::Config;
 use std::io::Read;

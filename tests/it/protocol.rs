@@ -1,7 +1,7 @@
 //! The chat protocol end to end: prompt, names, joins and leaves, chat,
 //! commands, as exact bytes over real TCP.
 
-mod util;
+use crate::util;
 
 use linechat::Config;
 use util::{GREETING, TestServer, unlimited};

@@ -1,7 +1,7 @@
 //! Bad input: over-long lines, control characters, escapes, invalid UTF-8
 //! and telnet commands get a clear result and never touch anyone else.
 
-mod util;
+use crate::util;
 
 use linechat::Config;
 use util::{TestServer, sync, unlimited};

@@ -6,9 +6,8 @@
 //! every wait is a read with a deadline. Without a redis-server the tests
 //! fail, unless `LINECHAT_SKIP_REDIS=1` lets them skip (tests/util/skip.rs).
 
-#[path = "util/redis.rs"]
-mod redis_server;
-mod util;
+use crate::util;
+use crate::util::redis as redis_server;
 
 use redis_server::RedisServer;
 use std::io::{BufRead, BufReader};

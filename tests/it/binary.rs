@@ -1,6 +1,6 @@
 //! The `linechat` binary: flags, the startup log line, and SIGTERM.
 
-mod util;
+use crate::util;
 
 use std::process::Command;
 use std::time::Duration;
