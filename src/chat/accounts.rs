@@ -129,28 +129,6 @@ impl Chat {
         self.ask(local, member, &name, Ask::Verify(secret));
     }
 
-    /// `/register PASSWORD` from a chatting user.
-    pub(super) fn register(&mut self, local: Local, member: MemberId, password: &str, now: &Now) {
-        let ask = Ask::Register(Secret(password.into()));
-        self.account_command(local, member, ask, now);
-    }
-
-    /// `/register`, `/password` or `/unregister`: `ask` about the user's
-    /// own name, unless accounts are off or the password would cross in
-    /// the clear.
-    pub(super) fn account_command(&mut self, local: Local, member: MemberId, ask: Ask, now: &Now) {
-        if !self.accounts {
-            return self.notice_to(local, now, &["Accounts are off on this server"]);
-        }
-        if let Some(refusal) = self.plaintext_refusal(local) {
-            return self.notice_to(local, now, &[&refusal]);
-        }
-        let Some(name) = self.name_of(member).map(Box::<str>::from) else {
-            return;
-        };
-        self.ask(local, member, &name, ask);
-    }
-
     /// With a TLS listener, passwords are taken only over TLS (unless
     /// `--allow-plaintext-passwords`): `port` is named to users on the
     /// plain port.
@@ -167,7 +145,7 @@ impl Chat {
 
     /// What a plain connection is told instead of being asked for a
     /// password, when passwords need TLS.
-    fn plaintext_refusal(&self, local: Local) -> Option<String> {
+    pub(super) fn plaintext_refusal(&self, local: Local) -> Option<String> {
         let port = self.tls_port?;
         let secure = self.client(local).is_some_and(|c| c.secure);
         (!secure).then(|| format!("Use the TLS port ({port}) for passwords"))

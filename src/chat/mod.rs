@@ -16,12 +16,14 @@
 //! comes from elsewhere (another node, later) is applied the same way.
 //!
 //! Every protocol text lives in this module and its children:
-//! - [`command`]: what a line means (a name, chat text, a command). Pure.
+//! - [`command`]: the form of user and room names. Pure.
+//! - [`commands`]: the command table: each `/command`'s arguments, help
+//!   line, role and handler, one file per family; `/help` is made from it.
 //! - [`room`]: who is in a room, their names, who is local.
 //! - [`rooms`]: every room: name, topic, members, history, digest.
 //! - [`render`]: a line for the wire, with the optional timestamp.
 //! - `event`: the values that cross the seam (events, deliveries, time).
-//! - `session`: what a local user's line does: name prompt, chat, commands.
+//! - `session`: a session's way in: greeting, name prompt, welcome.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
 //! - `remote`: checking and applying an event from another node.
 //! - `accounts`: with `--data-dir`, registered names: the password prompt,
@@ -34,6 +36,7 @@
 mod accounts;
 mod apply;
 pub mod command;
+pub mod commands;
 mod event;
 mod remote;
 pub mod render;
@@ -48,7 +51,7 @@ pub use event::{
     Answer, Ask, Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent,
     RoomId, RoomNames, Secret, Typing, node_of,
 };
-pub use session::{GREETING, HELP, PROMPT};
+pub use session::{GREETING, PROMPT};
 
 #[cfg(test)]
 mod tests;

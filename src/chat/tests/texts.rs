@@ -1,6 +1,7 @@
 //! The name prompt, chat lines, commands and their replies.
 
 use super::*;
+use crate::chat::commands::tests::help_before;
 use std::time::Duration;
 
 #[test]
@@ -156,14 +157,15 @@ fn who_help_me_and_unknown_commands() {
         "*** 2 online: alice (idle 0s), bob (idle 3m)\r\n"
     );
     // Accounts are off: their commands are not listed.
-    let help: String = (HELP.iter())
-        .filter(|l| !super::super::session::is_account_help(l))
+    let help: String = (help_before(false).iter())
         .map(|l| format!("*** {l}\r\n"))
         .collect();
     assert!(!help.contains("/register") && help.contains("/quit"));
     assert_eq!(h.line(1, "/help").text(1), help);
     h.chat.accounts_on();
-    let all: String = HELP.iter().map(|l| format!("*** {l}\r\n")).collect();
+    let all: String = (help_before(true).iter())
+        .map(|l| format!("*** {l}\r\n"))
+        .collect();
     assert!(all.contains("/register"));
     assert_eq!(h.line(1, "/help").text(1), all);
     assert_eq!(h.line(1, "/me").text(1), "*** Usage: /me TEXT\r\n");

@@ -1,0 +1,98 @@
+//! Names: `/nick`. A new name is checked here, then with the accounts
+//! worker (is it registered?) and the other nodes (is it claimed?), each
+//! of which answers through [`Chat::nick_free`] or [`Chat::rename`].
+
+use super::{Args, Caller, Command, Needs, Role, Shape};
+use crate::chat::{Ask, Chat, Local, MemberId, NICK_RATE, Now, RoomEvent, command};
+
+pub(super) const COMMANDS: &[Command] = &[Command {
+    name: "nick",
+    aliases: &[],
+    params: "NAME",
+    help: "change your name",
+    shape: Shape::Text,
+    before_login: false,
+    in_turn: false,
+    needs: Needs::Nothing,
+    role: Role::Everyone,
+    run: Chat::nick,
+}];
+
+impl Chat {
+    /// `/nick new`.
+    fn nick(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        let (local, member, new) = (by.local, by.member, args.text());
+        let Some(old) = self.name_of(member) else {
+            return;
+        };
+        if old == new {
+            return self.notice_to(local, now, &["You are already ", new]);
+        }
+        if let Err(why) = command::valid_name(new) {
+            return self.notice_to(local, now, &["Invalid name: ", why]);
+        }
+        if self.find_or_claimed(new).is_some_and(|id| id != member) {
+            return self.notice_to(local, now, &["The name '", new, "' is taken"]);
+        }
+        let old: Box<str> = old.into();
+        if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut)
+            && let Err(next) = client.nicks.try_take(NICK_RATE, now.instant)
+        {
+            let wait = next
+                .saturating_duration_since(now.instant)
+                .as_millis()
+                .div_ceil(1000);
+            let wait = wait.to_string();
+            let parts = ["Too many name changes; try again in ", &wait, "s"];
+            return self.notice_to(local, now, &parts);
+        }
+        // A change of case keeps the (lower-cased) name, registered or not.
+        if self.naming && !self.linked {
+            return self.claim(local, member, new, Some(old), now); // Refused.
+        }
+        if self.accounts() && !old.eq_ignore_ascii_case(new) {
+            return self.ask(local, member, new, Ask::Lookup);
+        }
+        self.nick_free(local, member, new, now);
+    }
+
+    /// `/nick new` once `new` is known to be free here and not registered:
+    /// claimed with the other nodes, or taken.
+    pub(in crate::chat) fn nick_free(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        new: &str,
+        now: &Now,
+    ) {
+        let Some(old) = self.name_of(member).map(Box::<str>::from) else {
+            return;
+        };
+        if self.naming && !old.eq_ignore_ascii_case(new) {
+            return self.claim(local, member, new, Some(old), now);
+        }
+        self.rename(local, member, old, new, now);
+    }
+
+    /// `member`, whose new name is theirs, takes it.
+    pub(in crate::chat) fn rename(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        old: Box<str>,
+        new: &str,
+        now: &Now,
+    ) {
+        let Some(&room) = self.member_room.get(&member) else {
+            return;
+        };
+        let event = RoomEvent::Renamed {
+            room,
+            member,
+            old,
+            new: new.into(),
+        };
+        self.apply(event, now);
+        self.notice_to(local, now, &["You are now known as ", new]);
+    }
+}
