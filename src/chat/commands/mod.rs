@@ -10,11 +10,11 @@
 //!
 //! Commands are grouped by family, one file each, and each family lists
 //! its own entries: adding a command touches only its family's file.
-//! - [`rooms`]: `/who`, `/join`, `/rooms`, `/topic`, `/history`.
-//! - [`talk`]: chat lines, `/msg`, `/me`.
-//! - [`names`]: `/nick`.
-//! - [`accounts`]: `/register`, `/password`, `/unregister`.
-//! - [`session`]: `/help`, `/quit`.
+//! - `rooms.rs`: `/who`, `/join`, `/rooms`, `/topic`, `/history`.
+//! - `talk.rs`: chat lines, `/msg`, `/me`.
+//! - `names.rs`: `/nick`.
+//! - `accounts.rs`: `/register`, `/password`, `/unregister`.
+//! - `session.rs`: `/help`, `/quit`.
 //!
 //! The shape follows ergo's `irc/commands.go` (one table, one place that
 //! enforces registration, parameters and privileges before any handler),
