@@ -261,7 +261,7 @@ impl Chat {
 
     /// Runs `command` typed at the name prompt (see [`at_prompt`]).
     pub(super) fn prompt_command(&mut self, command: &Command, caller: Caller, now: &Now) {
-        (command.run)(self, caller, Args::default(), now);
+        self.run(command, caller, Args::default(), now);
     }
 
     /// Checks and runs the command `verb` with the rest of its line.
@@ -282,8 +282,15 @@ impl Chat {
             // Whatever a command causes comes after the lines before it.
             self.end_turn(now);
         }
+        self.run(command, caller, args, now);
+    }
+
+    /// Runs `command`, whose arguments have their shape, if what it needs
+    /// is on and the caller has its role.
+    fn run(&mut self, command: &Command, caller: Caller, args: Args<'_>, now: &Now) {
         if command.needs == Needs::Accounts && !self.accounts {
-            return self.notice_to(local, now, &["Accounts are off on this server"]);
+            let off = "Accounts are off on this server";
+            return self.notice_to(caller.local, now, &[off]);
         }
         match command.role {
             Role::Everyone => {}
