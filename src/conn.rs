@@ -1,6 +1,7 @@
-//! One chat connection: the transport its bytes travel over, what it sent
-//! that is not yet a line, what we owe it, its flood budget, and the poll
-//! interest that follows from its state.
+//! One chat connection: a byte transport ([`crate::transport`]: plain TCP
+//! or TLS) times a codec ([`crate::codec`]: telnet) that turns its bytes
+//! into lines and holds what is not yet a line; what we owe it, its flood
+//! budget, and the poll interest that follows from its state.
 //!
 //! A `Conn` does its own I/O (read into the server's scratch buffer, flush
 //! its queue, say goodbye) but never looks at other connections or decides
@@ -8,146 +9,31 @@
 //! decides when each one is serviced.
 
 use crate::bucket::{Rate, TokenBucket};
-use crate::chat::Farewell;
-use crate::framing::{Frame, LineReader, Telnet};
+use crate::chat::{Farewell, Typing};
+use crate::codec::Codec;
+use crate::framing::Frame;
 use crate::outbound::Outbound;
-use crate::tls::Tls;
+use crate::transport::tls::{Session, Tls};
+use crate::transport::{Tcp, Transport};
 use bytes::Bytes;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
-use std::io::{self, IoSlice, Read, Write};
-use std::net::{Shutdown, SocketAddr};
+use std::io;
+use std::net::SocketAddr;
 use std::time::Instant;
-
-/// How a connection's bytes travel: plain TCP or TLS, with the same
-/// contract (read clean data, write, shut down), as Redis's
-/// `ConnectionType` separates sockets from TLS.
-#[derive(Debug)]
-pub enum Transport {
-    /// Plain TCP carrying telnet or raw `nc` bytes: telnet commands are
-    /// stripped on the way in, and every option is refused.
-    Telnet {
-        /// The non-blocking socket.
-        socket: TcpStream,
-        /// The telnet command parser (commands may span reads).
-        telnet: Telnet,
-    },
-    /// Telnet inside TLS (`--tls-addr`): the session turns records into
-    /// plaintext, which the telnet parser then reads as on a plain socket.
-    Tls {
-        /// The non-blocking socket.
-        socket: TcpStream,
-        /// The TLS session.
-        tls: Box<Tls>,
-        /// The telnet command parser, over the plaintext.
-        telnet: Telnet,
-    },
-}
-
-impl Transport {
-    /// Reads once into `buf` and returns how many data bytes are at its
-    /// front (`Some(0)` if the read held only transport commands), or `None`
-    /// at end of stream. Bytes the transport owes the peer go to `replies`.
-    fn read(&mut self, buf: &mut [u8], replies: &mut Vec<u8>) -> io::Result<Option<usize>> {
-        match self {
-            Transport::Telnet { socket, telnet } => match socket.read(buf)? {
-                0 => Ok(None),
-                n => Ok(Some(telnet.strip(&mut buf[..n], replies))),
-            },
-            Transport::Tls {
-                socket,
-                tls,
-                telnet,
-            } => match tls.read(socket, buf)? {
-                None => Ok(None),
-                Some(n) => Ok(Some(telnet.strip(&mut buf[..n], replies))),
-            },
-        }
-    }
-
-    /// Whether a TLS handshake is still going on.
-    fn handshaking(&self) -> bool {
-        match self {
-            Transport::Telnet { .. } => false,
-            Transport::Tls { tls, .. } => tls.is_handshaking(),
-        }
-    }
-
-    /// Whether the transport itself has bytes to write (TLS records: the
-    /// handshake, encrypted output, an alert).
-    fn wants_write(&self) -> bool {
-        match self {
-            Transport::Telnet { .. } => false,
-            Transport::Tls { tls, .. } => tls.wants_write(),
-        }
-    }
-
-    /// Bytes the transport itself holds for the peer (a TLS session's
-    /// records not yet written, and plaintext before its handshake ended).
-    fn held(&self) -> usize {
-        match self {
-            Transport::Telnet { .. } => 0,
-            Transport::Tls { tls, .. } => tls.held(),
-        }
-    }
-
-    /// Writes what [`Transport::wants_write`] holds, as far as the socket
-    /// takes it.
-    fn write_own(&mut self) -> io::Result<()> {
-        match self {
-            Transport::Telnet { .. } => Ok(()),
-            Transport::Tls { socket, tls, .. } => match tls.write_records(socket) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-                other => other,
-            },
-        }
-    }
-
-    /// Transport commands (telnet negotiation) read since the last call:
-    /// they cost the sender flood budget like lines do.
-    fn take_commands(&mut self) -> u32 {
-        match self {
-            Transport::Telnet { telnet, .. } | Transport::Tls { telnet, .. } => {
-                telnet.take_commands()
-            }
-        }
-    }
-
-    fn socket(&mut self) -> &mut TcpStream {
-        match self {
-            Transport::Telnet { socket, .. } | Transport::Tls { socket, .. } => socket,
-        }
-    }
-}
-
-impl Write for Transport {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.write_vectored(&[IoSlice::new(buf)])
-    }
-
-    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Transport::Telnet { socket, .. } => socket.write_vectored(bufs),
-            Transport::Tls { socket, tls, .. } => tls.write_vectored(socket, bufs),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// What one read brought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Received {
-    /// `len` data bytes at the front of the scratch buffer; `replied` if
-    /// the transport queued an answer (a telnet refusal) that needs a flush.
+    /// `len` bytes of line text at the front of the scratch buffer;
+    /// `replied` if the codec or the transport queued an answer (a telnet
+    /// refusal, TLS handshake records) that needs a flush.
     Data {
         /// Data bytes.
         len: usize,
         /// Output was queued.
         replied: bool,
-        /// Transport commands (telnet negotiation) in the read.
+        /// Protocol commands (telnet negotiation) in the read.
         commands: u32,
     },
     /// The client closed its side.
@@ -160,18 +46,16 @@ pub enum Received {
 #[derive(Debug)]
 pub struct Conn {
     transport: Transport,
+    /// Frames the transport's bytes into lines; holds an unfinished one.
+    codec: Codec,
     /// Where the client connects from, for logs and the per-address limit.
     pub peer: SocketAddr,
     /// Unique for the server's lifetime (and the chat's member id): a timer
     /// naming a slab key checks it, so a key reused by a newer connection
     /// never gets an older one's timer.
     pub id: u64,
-    /// Input not yet consumed as lines.
-    reader: LineReader,
     /// Output not yet written.
     out: Outbound,
-    /// Transport replies produced by the last read, before they are queued.
-    replies: Vec<u8>,
     /// Interest registered with the poll, so it is changed (one syscall)
     /// only when what the state asks for changes.
     registered: Interest,
@@ -186,19 +70,16 @@ pub struct Conn {
     pub closing: Option<Farewell>,
     /// Line budget for flood control.
     pub bucket: TokenBucket,
-    /// Asked to hide typing (a password prompt) and no line since: see
-    /// [`Conn::take_typing_notice`].
-    typing_notice_due: bool,
 }
 
 impl Conn {
-    /// A new connection (TLS when `tls` is given), registered for READABLE
+    /// A new telnet connection (over TLS when `tls` is given), registered for READABLE
     /// only: output is written first and WRITABLE is asked for only when it
     /// blocks.
     #[allow(clippy::too_many_arguments)]
     pub fn register(
         mut socket: TcpStream,
-        tls: Option<Tls>,
+        tls: Option<Session>,
         peer: SocketAddr,
         id: u64,
         rate: Rate,
@@ -207,49 +88,42 @@ impl Conn {
         token: Token,
     ) -> io::Result<Conn> {
         registry.register(&mut socket, token, Interest::READABLE)?;
-        let telnet = Telnet::default();
         let transport = match tls {
-            None => Transport::Telnet { socket, telnet },
-            Some(tls) => Transport::Tls {
-                socket,
-                tls: Box::new(tls),
-                telnet,
-            },
+            None => Transport::Tcp(Tcp::new(socket)),
+            Some(session) => Transport::Tls(Tls::new(socket, session)),
         };
         Ok(Conn {
             transport,
+            codec: Codec::telnet(),
             peer,
             id,
-            reader: LineReader::default(),
             out: Outbound::default(),
-            replies: Vec::new(),
             registered: Interest::READABLE,
             readable: true,
             paused: false,
             closing: None,
             bucket: TokenBucket::full(rate, now),
-            typing_notice_due: false,
         })
     }
 
-    /// Reads once into `scratch`, retrying interrupted reads. A transport
-    /// reply (a telnet refusal) is queued for the client at once.
+    /// Reads once into `scratch` and decodes it there, retrying interrupted
+    /// reads. A codec reply (a telnet refusal) is queued for the client at
+    /// once.
     pub fn receive(&mut self, scratch: &mut [u8]) -> io::Result<Received> {
         loop {
-            match self.transport.read(scratch, &mut self.replies) {
+            match self.transport.read(scratch) {
                 Ok(None) => return Ok(Received::Eof),
-                Ok(Some(len)) => {
+                Ok(Some(n)) => {
+                    // Allocates only when the read holds commands to answer.
+                    let mut replies = Vec::new();
+                    let decoded = self.codec.decode(&mut scratch[..n], &mut replies);
+                    self.out.push_own(&replies);
                     // TLS handshake records count as replies: flush them.
-                    let replied = !self.replies.is_empty() || self.transport.wants_write();
-                    if replied {
-                        self.out.push_own(&self.replies);
-                        self.replies.clear();
-                    }
-                    let commands = self.transport.take_commands();
+                    let replied = !replies.is_empty() || self.transport.wants_write();
                     return Ok(Received::Data {
-                        len,
+                        len: decoded.data,
                         replied,
-                        commands,
+                        commands: decoded.commands,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -263,19 +137,14 @@ impl Conn {
     }
 
     /// The next line from held input and then `input` (see
-    /// [`LineReader::next_line`]).
+    /// [`Codec::next_line`]).
     pub fn next_line(
         &mut self,
         input: &mut &[u8],
         max_line: usize,
         line: &mut String,
     ) -> Option<Frame> {
-        let frame = self.reader.next_line(input, max_line, line);
-        if frame.is_some() {
-            // Typed already: a notice now would land after the line.
-            self.typing_notice_due = false;
-        }
-        frame
+        self.codec.next_line(input, max_line, line)
     }
 
     /// Whether its TLS handshake is still going on (reading it then is
@@ -286,12 +155,12 @@ impl Conn {
 
     /// Input held in the server: an unfinished line, and lines left over.
     pub fn held_input(&self) -> usize {
-        self.reader.buffered()
+        self.codec.held()
     }
 
     /// Keeps input that will be handled on a later turn.
     pub fn stash(&mut self, input: &[u8]) {
-        self.reader.stash(input);
+        self.codec.stash(input);
     }
 
     /// Queues a shared buffer (a broadcast) behind everything queued.
@@ -310,37 +179,17 @@ impl Conn {
         self.out.len() + self.transport.held()
     }
 
-    fn telnet(&mut self) -> &mut Telnet {
-        match &mut self.transport {
-            Transport::Telnet { telnet, .. } | Transport::Tls { telnet, .. } => telnet,
-        }
+    /// The bytes that ask the client to hide, or show again, what its user
+    /// types around a password prompt (see [`Codec::typing`]); the caller
+    /// queues them like any output.
+    pub fn typing(&mut self, typing: Typing) -> &'static [u8] {
+        self.codec.typing(typing)
     }
 
-    /// The telnet offer to echo that hides what the user types next (see
-    /// [`Telnet::hide_typing`]); from now until a line arrives, the client
-    /// is owed the notice that its typing shows, should it not agree.
-    pub fn hide_typing(&mut self) -> &'static [u8] {
-        self.typing_notice_due = true;
-        self.telnet().hide_typing()
-    }
-
-    /// The telnet bytes that show typing again, and whether it was hidden
-    /// (see [`Telnet::show_typing`]).
-    pub fn show_typing(&mut self) -> (&'static [u8], bool) {
-        self.typing_notice_due = false;
-        self.telnet().show_typing()
-    }
-
-    /// Whether the client agreed to hide what its user types.
-    pub fn typing_hidden(&mut self) -> bool {
-        self.telnet().typing_hidden()
-    }
-
-    /// Whether the client must now be told that its typing shows: it was
-    /// asked to hide it, has not agreed, and has typed nothing since. Once
-    /// only.
+    /// Whether the client must now be told that its typing shows (see
+    /// [`Codec::take_typing_notice`]).
     pub fn take_typing_notice(&mut self) -> bool {
-        std::mem::take(&mut self.typing_notice_due) && !self.typing_hidden()
+        self.codec.take_typing_notice()
     }
 
     /// Whether the transport has bytes of its own to write (TLS records,
@@ -392,24 +241,10 @@ impl Conn {
     }
 
     /// Last words before the socket is dropped: one non-blocking attempt to
-    /// write what is queued, then a bounded read of whatever the client sent
-    /// that we will not handle (closing a socket with unread input makes the
-    /// kernel send a reset, which can destroy the data we just wrote before
-    /// the client reads it), then FIN; and the socket leaves the poll.
+    /// write what is queued, then the transport's goodbye (see
+    /// [`Transport::finish`]).
     pub fn finish(&mut self, scratch: &mut [u8], registry: &Registry) {
         let _ = self.out.flush(&mut self.transport);
-        if let Transport::Tls { tls, .. } = &mut self.transport {
-            tls.close();
-        }
-        let _ = self.transport.write_own();
-        let socket = self.transport.socket();
-        for _ in 0..4 {
-            match socket.read(scratch) {
-                Ok(n) if n > 0 => {}
-                _ => break,
-            }
-        }
-        let _ = socket.shutdown(Shutdown::Write);
-        let _ = registry.deregister(socket);
+        self.transport.finish(scratch, registry);
     }
 }

@@ -14,14 +14,16 @@
 //! - [`chat`]: the chat core, with no sockets: names, the room, commands and
 //!   every protocol text. Connection events in (opened, line, closed, timer),
 //!   values out: deliveries and room events (`Joined`, `Said`, `Left`, ...).
-//! - [`framing`]: bytes to clean lines: telnet stripping, newline framing
-//!   with a length cap and a resumable scan, control-character cleaning. Pure.
+//! - [`framing`]: text to clean lines: newline framing with a length cap
+//!   and a resumable scan, control-character cleaning. Pure.
+//! - [`codec`]: what a connection's bytes mean: telnet (commands stripped,
+//!   options refused, lines framed, ECHO to hide a password). Pure.
+//! - [`transport`]: how a connection's bytes travel: plain TCP, or TLS with
+//!   its listener's configuration (PEM files, reloaded on SIGHUP) and one
+//!   connection's `rustls` session.
 //! - [`outbound`]: a connection's queue of shared `Bytes` and its vectored flush.
-//! - [`conn`]: one chat connection: its transport (plain TCP or TLS, with
-//!   telnet inside), reader, queue, flood bucket and the interest its state
-//!   asks for.
-//! - [`tls`]: the TLS listener's configuration (PEM files, reloaded on
-//!   SIGHUP) and one connection's `rustls` session.
+//! - [`conn`]: one chat connection: a transport times a codec, its queue,
+//!   flood bucket and the interest its state asks for.
 //! - [`server`]: the reactor: the poll loop, admission, input, output,
 //!   timers, late closing and shutdown; it applies what the core returns.
 //!   With `--redis`, its engine publishes local room events to Redis
@@ -38,8 +40,9 @@
 //!
 //! # Data flow
 //!
-//! socket → shared scratch buffer → [`conn`] strips telnet → [`framing`]
-//! (only an unfinished line is kept per connection) → [`chat`] turns the line
+//! socket → [`transport`] (TLS decrypts) → shared scratch buffer →
+//! [`codec`] strips telnet and frames lines with [`framing`] (only an
+//! unfinished line is kept per connection) → [`chat`] turns the line
 //! into a room event, applies it and returns deliveries → [`server`] queues
 //! each delivery: one rendered `Bytes` per room event, and a reference to it
 //! in every recipient's [`outbound`] queue → after all events of the
@@ -53,6 +56,7 @@ pub mod bucket;
 pub mod budget;
 pub mod chat;
 pub mod cidr;
+pub mod codec;
 pub mod config;
 pub mod conn;
 pub mod framing;
@@ -62,7 +66,7 @@ pub mod outbound;
 pub mod redis;
 pub mod server;
 pub mod sys;
-pub mod tls;
+pub mod transport;
 
 pub use config::Config;
 pub use server::{Server, ShutdownHandle};

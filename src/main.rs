@@ -163,7 +163,7 @@ fn main() -> ExitCode {
     let tls = match &args.tls {
         None => None,
         Some((addr, cert, key)) => {
-            let config = match linechat::tls::load(cert, key) {
+            let config = match linechat::transport::tls::load(cert, key) {
                 Ok(config) => config,
                 Err(e) => {
                     error!("cannot load the TLS certificate and key: {e}");

@@ -1,25 +1,21 @@
-//! Turning a connection's raw bytes into clean lines of text.
+//! Turning a stream of text into clean lines, for the line codecs
+//! ([`crate::codec`]), once their protocol's own bytes are gone.
 //!
-//! Three steps, all pure (no sockets here):
-//! 1. [`Telnet::strip`] removes telnet commands from each chunk as it is read,
-//!    in place, and collects the refusals the server owes the client.
-//! 2. [`LineReader::next_line`] frames lines on LF, CRLF, CR NUL or a bare CR,
+//! Two steps, both pure (no sockets here):
+//! 1. [`LineReader::next_line`] frames lines on LF, CRLF, CR NUL or a bare CR,
 //!    enforcing the line-length cap. It keeps only bytes that do not yet form a
 //!    whole line (or lines left over when the server stops early), and resumes
 //!    its newline scan where it stopped, so a slow long line costs linear time.
-//! 3. [`clean()`] makes a line safe to show on other people's terminals.
+//! 2. [`clean()`] makes a line safe to show on other people's terminals.
 //!
 //! Submodules:
 //! - this module: [`LineReader`], [`Frame`] and the resumable line-end scanner.
-//! - `telnet`: [`Telnet`], its parser state and the telnet command bytes.
 //! - `clean`: [`clean()`], the length re-check after cleaning, and skipping
 //!   escape sequences (CSI, OSC/DCS strings, nF/Fp/Fe/Fs forms).
 
 mod clean;
-mod telnet;
 
 pub use clean::clean;
-pub use telnet::Telnet;
 
 use clean::clean_checked;
 use memchr::memchr2;
@@ -219,14 +215,10 @@ mod tests {
     /// Feeds `chunks` one after another and collects every frame.
     fn frames(chunks: &[&[u8]], max_line: usize) -> Vec<Result<String, Frame>> {
         let mut reader = LineReader::default();
-        let mut telnet = Telnet::default();
-        let mut replies = Vec::new();
         let mut line = String::new();
         let mut got = Vec::new();
         for chunk in chunks {
-            let mut owned = chunk.to_vec();
-            let kept = telnet.strip(&mut owned, &mut replies);
-            let mut input = &owned[..kept];
+            let mut input = *chunk;
             while let Some(frame) = reader.next_line(&mut input, max_line, &mut line) {
                 got.push(match frame {
                     Frame::Line => Ok(line.clone()),
@@ -324,16 +316,5 @@ mod tests {
             got.push(line.clone());
         }
         assert_eq!(got, ["two", "three"]);
-    }
-
-    // Telnet state surviving a split read, checked through the whole
-    // strip-then-frame path (as `conn` drives it), so it lives beside `frames`.
-    #[test]
-    fn telnet_commands_split_across_reads_are_removed() {
-        let stream = b"hi\xff\xfd\x06there\xff\xfa\x18\x00xterm\xff\xf0!\n";
-        for cut in 1..stream.len() {
-            let got = frames(&[&stream[..cut], &stream[cut..]], 100);
-            assert_eq!(got, lines(&["hithere!"]), "cut at {cut}");
-        }
     }
 }

@@ -383,14 +383,16 @@ impl Server {
         let registry = self.poll.registry();
         let rate = Rate::per_sec(self.config.rate, self.config.burst);
         let session = match (tls, &self.tls) {
-            (true, Some(serving)) => match crate::tls::Tls::new(serving.config.clone()) {
-                Ok(session) => Some(session),
-                Err(e) => {
-                    warn!("cannot start TLS for {peer}: {e}");
-                    self.admission.release(peer.ip(), id);
-                    return;
+            (true, Some(serving)) => {
+                match crate::transport::tls::Session::new(serving.config.clone()) {
+                    Ok(session) => Some(session),
+                    Err(e) => {
+                        warn!("cannot start TLS for {peer}: {e}");
+                        self.admission.release(peer.ip(), id);
+                        return;
+                    }
                 }
-            },
+            }
             _ => None,
         };
         match Conn::register(

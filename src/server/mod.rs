@@ -246,7 +246,7 @@ impl Server {
     }
 
     /// Serves TLS (`--tls-addr`) on an already bound listener, with the
-    /// configuration loaded from `cert` and `key` (see [`crate::tls::load`]),
+    /// configuration loaded from `cert` and `key` (see [`crate::transport::tls::load`]),
     /// which SIGHUP loads again. Returns the listener's address.
     pub fn serve_tls(
         &mut self,
@@ -320,7 +320,7 @@ impl Server {
             info!("SIGHUP received: nothing to reload, still running");
             return;
         };
-        match crate::tls::load(&serving.cert, &serving.key) {
+        match crate::transport::tls::load(&serving.cert, &serving.key) {
             Ok(config) => {
                 serving.config = config;
                 info!("SIGHUP: reloaded the TLS certificate and key for new connections");

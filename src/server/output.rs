@@ -204,9 +204,9 @@ impl Server {
         self.chat_out = out;
     }
 
-    /// Asks the client to hide what its user types before a password (the
-    /// server offers to echo, `IAC WILL ECHO`, and echoes nothing), and to
-    /// show it again after, with the line end its Enter did not show.
+    /// Asks the client to hide what its user types before a password, and
+    /// to show it again after, through its codec (telnet: the server offers
+    /// to echo, `IAC WILL ECHO`, and echoes nothing).
     ///
     /// The offer goes to every client: telnet on a port other than 23
     /// negotiates nothing until the server does, so a client that has not
@@ -214,29 +214,19 @@ impl Server {
     /// answer; one that has not agreed within [`TYPING_ANSWER_WAIT`] (a raw
     /// `nc`, or a telnet that refused) is told that its typing shows.
     fn typing(&mut self, key: usize, typing: crate::chat::Typing) {
-        use crate::chat::Typing;
         let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
             return;
         };
-        let bytes = match typing {
-            Typing::Hide => {
-                let offer = conn.hide_typing();
-                let at = self.now.instant + TYPING_ANSWER_WAIT;
-                self.timers
-                    .schedule(at, TimerKind::TypingAnswer, key, conn.id);
-                // A raw `nc` shows the offer's 0xFF 0xFB as a character or
-                // two: the carriage return lets the prompt overwrite them.
-                [offer, b"\r"].concat()
-            }
-            Typing::StillHidden if conn.typing_hidden() => b"\r\n".to_vec(),
-            Typing::StillHidden => return,
-            Typing::Show => match conn.show_typing() {
-                (withdraw, true) => [withdraw, b"\r\n"].concat(),
-                (_, false) => return,
-            },
-            Typing::Withdrawn => [conn.show_typing().0, b"\r\n"].concat(),
-        };
-        self.send(key, bytes::Bytes::from(bytes));
+        if let crate::chat::Typing::Hide = typing {
+            let at = self.now.instant + TYPING_ANSWER_WAIT;
+            self.timers
+                .schedule(at, TimerKind::TypingAnswer, key, conn.id);
+        }
+        // The codec knows how its protocol hides typing (telnet: ECHO).
+        let bytes = conn.typing(typing);
+        if !bytes.is_empty() {
+            self.send(key, bytes::Bytes::from_static(bytes));
+        }
     }
 
     /// The [`TYPING_ANSWER_WAIT`] after a password prompt: a client that has

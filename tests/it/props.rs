@@ -1,14 +1,14 @@
 //! Property tests for the pure input path: telnet stripping, framing and
 //! cleaning, over arbitrary bytes cut into arbitrary chunks.
 
-use linechat::framing::{Frame, LineReader, Telnet};
+use linechat::codec::Codec;
+use linechat::framing::Frame;
 use proptest::prelude::*;
 
 /// Runs `stream` through the input path in the given chunk sizes and returns
 /// the frames, checking the reader's memory bound after every chunk.
 fn run(stream: &[u8], cuts: &[usize], max_line: usize) -> Vec<Result<String, Frame>> {
-    let mut reader = LineReader::default();
-    let mut telnet = Telnet::default();
+    let mut codec = Codec::telnet();
     let mut replies = Vec::new();
     let mut line = String::new();
     let mut frames = Vec::new();
@@ -18,18 +18,18 @@ fn run(stream: &[u8], cuts: &[usize], max_line: usize) -> Vec<Result<String, Fra
         let take = (*cuts.next().unwrap()).clamp(1, rest.len());
         let mut chunk = rest[..take].to_vec();
         rest = &rest[take..];
-        let kept = telnet.strip(&mut chunk, &mut replies);
-        let mut input = &chunk[..kept];
-        while let Some(frame) = reader.next_line(&mut input, max_line, &mut line) {
+        let decoded = codec.decode(&mut chunk, &mut replies);
+        let mut input = &chunk[..decoded.data];
+        while let Some(frame) = codec.next_line(&mut input, max_line, &mut line) {
             frames.push(match frame {
                 Frame::Line => Ok(line.clone()),
                 Frame::TooLong => Err(frame),
             });
         }
         assert!(
-            reader.buffered() <= max_line + take,
+            codec.held() <= max_line + take,
             "holds {} bytes after a {take}-byte read (max line {max_line})",
-            reader.buffered()
+            codec.held()
         );
     }
     frames

@@ -2,18 +2,20 @@
 //! read from PEM files into a `rustls` server configuration, at start and
 //! again on SIGHUP (a bad file keeps the configuration in use).
 //!
-//! The per-connection part is [`Tls`]: a `rustls` server connection over the
-//! connection's socket, sans-I/O like the rest: the reactor reads and writes
-//! the socket when mio says so, and the session only turns records into
-//! plaintext and back. Handshake records it owes the client are written by
-//! the connection's next flush, which [`Tls::wants_write`] asks for. What
-//! the session holds for its client is counted ([`Tls::held`]) and capped
-//! ([`BUFFER_LIMIT`]), like any connection's output.
+//! The per-connection part is [`Tls`], the transport: a socket and its
+//! [`Session`], a `rustls` server connection, sans-I/O like the rest: the
+//! reactor reads and writes the socket when mio says so, and the session
+//! only turns records into plaintext and back. Handshake records it owes the
+//! client are written by the connection's next flush, which
+//! [`Session::wants_write`] asks for. What the session holds for its client
+//! is counted ([`Session::held`]) and capped ([`BUFFER_LIMIT`]), like any
+//! connection's output.
 
+use mio::net::TcpStream;
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,7 +25,7 @@ use std::sync::Arc;
 /// fast reader's flush still encrypts and writes in few calls (with one
 /// record, TLS fan-out cost about a tenth more CPU per delivery), while a
 /// client that never reads pins half what it did. What the session holds
-/// counts in the connection's output (see [`Tls::held`]), against
+/// counts in the connection's output (see [`Session::held`]), against
 /// `--max-outbuf` and `--max-output-memory`, like the queue in front of it.
 pub const BUFFER_LIMIT: usize = 32 * 1024;
 
@@ -64,7 +66,7 @@ const MAX_FRAGMENT: usize = 16 * 1024;
 
 /// One connection's TLS session.
 #[derive(Debug)]
-pub struct Tls {
+pub struct Session {
     session: rustls::ServerConnection,
     /// Bytes of records the session holds for the client. Exact after
     /// every read (rustls reports it) and whenever nothing is left to
@@ -76,12 +78,12 @@ pub struct Tls {
     early_plaintext: usize,
 }
 
-impl Tls {
+impl Session {
     /// A session for a new connection under `config`.
-    pub fn new(config: Arc<ServerConfig>) -> io::Result<Tls> {
+    pub fn new(config: Arc<ServerConfig>) -> io::Result<Session> {
         let mut session = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
         session.set_buffer_limit(Some(BUFFER_LIMIT));
-        Ok(Tls {
+        Ok(Session {
             session,
             records: 0,
             early_plaintext: 0,
@@ -99,7 +101,7 @@ impl Tls {
     /// `Ok(None)` at the end of the stream (a close_notify or a closed
     /// socket), `WouldBlock` when the socket has nothing more. A record
     /// that does not decrypt or parse is an `InvalidData` error (the alert
-    /// is left for [`Tls::write_records`]).
+    /// is left for [`Session::write_records`]).
     pub fn read(&mut self, socket: &mut impl Read, buf: &mut [u8]) -> io::Result<Option<usize>> {
         loop {
             match self.session.reader().read(buf) {
@@ -183,5 +185,64 @@ impl Tls {
     /// Queues a close_notify for the client (written by the last flush).
     pub fn close(&mut self) {
         self.session.send_close_notify();
+    }
+}
+
+/// The TLS transport: a socket whose bytes are records of a [`Session`].
+/// The session is boxed: it is about a kilobyte, which a plain TCP
+/// connection does not pay for.
+#[derive(Debug)]
+pub struct Tls {
+    socket: TcpStream,
+    session: Box<Session>,
+}
+
+impl Tls {
+    /// The transport of a new TLS connection on `socket`.
+    pub fn new(socket: TcpStream, session: Session) -> Tls {
+        Tls {
+            socket,
+            session: Box::new(session),
+        }
+    }
+
+    /// Plaintext into `buf` (see [`Session::read`]).
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        self.session.read(&mut self.socket, buf)
+    }
+
+    /// Encrypts and writes (see [`Session::write_vectored`]).
+    pub fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.session.write_vectored(&mut self.socket, bufs)
+    }
+
+    /// Whether the handshake is still going on.
+    pub fn handshaking(&self) -> bool {
+        self.session.is_handshaking()
+    }
+
+    /// Whether records are waiting to be written.
+    pub fn wants_write(&self) -> bool {
+        self.session.wants_write()
+    }
+
+    /// Bytes the session holds for the client (see [`Session::held`]).
+    pub fn held(&self) -> usize {
+        self.session.held()
+    }
+
+    /// Writes waiting records until none is left or the socket would block.
+    pub fn write_records(&mut self) -> io::Result<()> {
+        self.session.write_records(&mut self.socket)
+    }
+
+    /// Queues a close_notify, written by [`Tls::write_records`].
+    pub fn close(&mut self) {
+        self.session.close();
+    }
+
+    /// The socket, for the poll and the last read.
+    pub fn socket(&mut self) -> &mut TcpStream {
+        &mut self.socket
     }
 }
