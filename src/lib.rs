@@ -59,6 +59,7 @@ pub mod cidr;
 pub mod codec;
 pub mod config;
 pub mod conn;
+pub mod engine;
 pub mod framing;
 pub mod http;
 pub mod metrics;

@@ -3,9 +3,43 @@
 //! publish them again. Remote members join rooms with no local connection:
 //! `/who`, the welcome list, `/rooms` counts and name checks see them.
 
-use super::{Chat, Now, RoomEvent, RoomId, command};
+use super::{Chat, Now, RoomEvent, RoomId, RoomNames, command};
 
 impl Chat {
+    /// [`Chat::apply_remote`] for an event whose rooms are given by name
+    /// in `rooms` (its own `RoomId`s mean nothing here): each is resolved
+    /// with [`Chat::room_named`] first. False, changing nothing, if a name
+    /// does not resolve or the event does not fit.
+    pub fn apply_named(&mut self, mut event: RoomEvent, rooms: &RoomNames, now: &Now) -> bool {
+        let resolved = match &mut event {
+            RoomEvent::Moved { from, to, .. } => {
+                let (a, b) = (self.room_named(&rooms.room), self.room_named(&rooms.to));
+                if let (Some(a), Some(b)) = (a, b) {
+                    (*from, *to) = (a, b);
+                    true
+                } else {
+                    for room in [a, b].into_iter().flatten() {
+                        self.rooms.remove_if_unused(room);
+                    }
+                    false
+                }
+            }
+            RoomEvent::Joined { room, .. }
+            | RoomEvent::Said { room, .. }
+            | RoomEvent::Topic { room, .. }
+            | RoomEvent::Renamed { room, .. }
+            | RoomEvent::Left { room, .. } => match self.room_named(&rooms.room) {
+                Some(id) => {
+                    *room = id;
+                    true
+                }
+                None => false,
+            },
+            RoomEvent::Private { .. } | RoomEvent::Unread { .. } => true,
+        };
+        resolved && self.apply_remote(event, now)
+    }
+
     /// The room called `name` (canonical form, as another node sent it),
     /// made if it does not exist; `None` if the name is not a valid room
     /// name or `--max-rooms` rooms exist.

@@ -341,31 +341,6 @@ impl Chat {
         self.broadcast(id, None, told, 1);
     }
 
-    /// The rooms local users are chatting in, by name.
-    pub fn local_rooms(&self) -> Vec<Box<str>> {
-        let mut rooms: Vec<Box<str>> = (self.locals.keys())
-            .filter_map(|m| Some(self.room_of(*m)?.name.clone()))
-            .collect();
-        rooms.sort_unstable();
-        rooms.dedup();
-        rooms
-    }
-
-    /// This node's chatting users, as its listing in the store shows them.
-    pub fn listing(&self) -> Vec<Presence> {
-        self.locals
-            .keys()
-            .filter_map(|&member| {
-                let room = self.room_of(member)?;
-                Some(Presence {
-                    member,
-                    room: room.name.clone(),
-                    name: room.members.name_of(member)?.into(),
-                })
-            })
-            .collect()
-    }
-
     /// A `Left` for every chatting local user, for the other nodes when
     /// this one stops; nothing changes here.
     pub fn leaves(&self, why: Farewell) -> Vec<(RoomEvent, RoomNames)> {

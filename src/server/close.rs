@@ -94,7 +94,7 @@ impl Server {
     /// Whether every chat connection has written all it was sent, and the
     /// other nodes have been told (with `--redis`).
     pub(super) fn all_output_drained(&self) -> bool {
-        self.engine.as_ref().is_none_or(|e| e.drained())
+        self.engine.drained()
             && self.slots.iter().all(|(_, slot)| match slot {
                 Slot::Client(conn) => conn.queued() == 0,
                 _ => true,

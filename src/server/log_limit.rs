@@ -9,14 +9,14 @@ const LOG_LINES_PER_SEC: u32 = 50;
 
 /// Summarises per-connection log lines beyond [`LOG_LINES_PER_SEC`].
 #[derive(Debug)]
-pub(super) struct LogLimit {
+pub(crate) struct LogLimit {
     window: Instant,
     lines: u32,
     suppressed: u64,
 }
 
 impl LogLimit {
-    pub(super) fn new(now: Instant) -> LogLimit {
+    pub(crate) fn new(now: Instant) -> LogLimit {
         LogLimit {
             window: now,
             lines: 0,
@@ -25,7 +25,7 @@ impl LogLimit {
     }
 
     /// Whether one more line may be logged now.
-    pub(super) fn allow(&mut self, now: Instant) -> bool {
+    pub(crate) fn allow(&mut self, now: Instant) -> bool {
         if now.duration_since(self.window) >= Duration::from_secs(1) {
             if self.suppressed > 0 {
                 warn!(

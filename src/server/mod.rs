@@ -33,7 +33,7 @@ mod close;
 mod engine;
 mod handshake;
 mod input;
-mod log_limit;
+pub(crate) mod log_limit;
 mod output;
 mod scrape;
 mod shed;
@@ -46,7 +46,7 @@ use crate::http::MetricsConn;
 use crate::metrics::Metrics;
 use admit::Admission;
 use log::{debug, info};
-use log_limit::LogLimit;
+pub(crate) use log_limit::LogLimit;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
 use output::KeySet;
@@ -90,9 +90,9 @@ enum Slot {
     Client(Conn),
     /// A `/metrics` HTTP connection.
     Metrics(MetricsConn),
-    /// One of the engine's links to Redis (the link itself is in
+    /// One of the engine's sockets (the socket itself is in
     /// [`Server::engine`]).
-    Redis(engine::Role),
+    Engine(crate::engine::Role),
 }
 
 /// The signal pipe (a newtype only to give it a `Debug`).
@@ -161,8 +161,9 @@ pub struct Server {
     handshakes: handshake::HandshakeBudget,
     /// Work done since freed memory was last returned (see [`TRIM_AFTER`]).
     trim_debt: u64,
-    /// The links to Redis with `--redis`; `None` is a node on its own.
-    engine: Option<engine::Engine>,
+    /// Where names, history and topics are kept and room events shared:
+    /// memory on a node of its own, Redis with `--redis`.
+    engine: crate::engine::Engine,
     /// With `--tls-addr`: the configuration new TLS connections get, and
     /// the files it is reloaded from on SIGHUP.
     tls: Option<TlsServing>,
@@ -207,10 +208,7 @@ impl Server {
             Some(_) => crate::sys::random_u16(),
             None => 0,
         };
-        let engine = match &config.redis {
-            Some(url) => Some(engine::Engine::new(url, node, &config, now.instant)?),
-            None => None,
-        };
+        let engine = crate::engine::Engine::new(&config, node, now.instant)?;
         let mut server = Server {
             poll,
             slots,
@@ -234,14 +232,12 @@ impl Server {
             log_limit: LogLimit::new(now.instant),
             handshakes: handshake::HandshakeBudget::default(),
             trim_debt: 0,
-            engine: None,
+            engine,
             tls: None,
             accounts: None,
             config,
         };
-        if let Some(engine) = engine {
-            server.start_engine(engine)?;
-        }
+        server.start_engine()?;
         Ok(server)
     }
 
@@ -401,9 +397,9 @@ impl Server {
             }
             self.serve_backlog();
             self.fire_timers();
-            self.redis_timers();
+            self.engine_timers();
             self.settle();
-            self.redis_flush();
+            self.engine_flush();
             if let Some(deadline) = self.shutdown_deadline
                 && (self.now.instant >= deadline || self.all_output_drained())
             {
@@ -435,7 +431,7 @@ impl Server {
             return Some(Duration::ZERO);
         }
         let now = Instant::now();
-        let redis = self.engine.as_ref().and_then(engine::Engine::next_deadline);
+        let redis = self.engine.next_deadline();
         [self.timers.next_at(), self.shutdown_deadline, redis]
             .into_iter()
             .flatten()
@@ -502,7 +498,7 @@ impl Server {
                 }
             }
             Some(Slot::Metrics(_)) => self.serve_metrics(key),
-            Some(&mut Slot::Redis(role)) => self.redis_ready(role, event),
+            Some(&mut Slot::Engine(role)) => self.engine_ready(role, event),
             None => {}
         }
     }

@@ -109,14 +109,19 @@ impl Server {
     /// every call on the core, so a room delivery reaches exactly the
     /// members in the room when it was made.
     pub(super) fn deliver(&mut self) {
-        // A delivery may call the core, which adds output: taken in turn.
-        while self.chat.has_output() {
-            self.deliver_once();
+        // A delivery may call the core, which adds output, or the engine,
+        // which may answer at once: taken in turn.
+        while self.chat.has_output() || self.engine.has_told() {
+            if self.chat.has_output() {
+                self.deliver_once();
+            } else {
+                self.engine_told();
+            }
         }
         self.output_peak = self.output_peak.max(self.output_cost);
     }
 
-    fn deliver_once(&mut self) {
+    pub(super) fn deliver_once(&mut self) {
         let mut out = std::mem::take(&mut self.chat_out);
         self.chat.take_output(&mut out);
         // Events first: with `--redis` each has its rooms' names and is
@@ -169,8 +174,8 @@ impl Server {
                     member,
                     room,
                     count,
-                } => self.read_history(member, room, count),
-                Delivery::Topic(room) => self.read_topic(room),
+                } => self.engine.history(member, room, count, &self.now),
+                Delivery::Topic(room) => self.engine.topic(room, &self.now),
                 Delivery::Typing(local, typing) => self.typing(local, typing),
                 Delivery::Account { member, name, ask } => {
                     use crate::accounts::Refused;
@@ -250,7 +255,7 @@ impl Server {
     /// logs it; starts a local joiner's idle timer.
     fn note(&mut self, event: RoomEvent, names: Option<RoomNames>) {
         if let Some(names) = names {
-            self.publish(&event, &names);
+            self.engine.publish(&event, &names, &self.now);
         }
         match event {
             RoomEvent::Joined { member, name, .. } => {

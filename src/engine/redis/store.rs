@@ -40,12 +40,11 @@
 //! listing to correct its own view. Until then logins and `/nick` are
 //! refused: a name cannot be checked.
 
-use super::super::Server;
-use super::{Engine, STREAM, TAG_XADD, wire};
-use crate::chat::{Claimed, MemberId, Presence};
+use super::{Redis, TAG_XADD, Told, limited_warn, wire};
+use crate::chat::{Claimed, MemberId, Now, Presence};
 use crate::redis::{BytesFrame, Tag};
 use bytes::Bytes;
-use log::{info, warn};
+use log::warn;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -53,7 +52,7 @@ use std::time::{Duration, Instant};
 /// empty and across restarts of every node.
 pub(super) const TOPICS: &[u8] = b"linechat:topics";
 
-const HEARTBEAT: &str = r"
+pub(super) const HEARTBEAT: &str = r"
 local me = 'linechat:node:' .. ARGV[1]
 local was = redis.call('EXISTS', me)
 redis.call('SET', me, '1', 'PX', ARGV[2])
@@ -102,7 +101,7 @@ return 0
 ";
 
 /// Tags of the commands link with a fixed meaning (`TAG_XADD` is 1).
-const TAG_HEARTBEAT: Tag = 8;
+pub(super) const TAG_HEARTBEAT: Tag = 8;
 /// A write whose answer only matters if it is an error.
 pub(super) const TAG_WRITE: Tag = 9;
 /// Tags from here on are handed out one per command that waits for its
@@ -141,9 +140,9 @@ pub(super) struct Store {
     /// commands link last came up.
     pub(super) registered: bool,
     /// The epoch seen at registration.
-    epoch: Option<Bytes>,
+    pub(super) epoch: Option<Bytes>,
     /// The epoch this node sets if Redis has none.
-    proposal: Bytes,
+    pub(super) proposal: Bytes,
     /// Since when the commands link has been up.
     pub(super) up_since: Option<Instant>,
     pub(super) waiting: HashMap<Tag, Waiting>,
@@ -211,49 +210,36 @@ pub(super) fn millis(d: Duration) -> Bytes {
     Bytes::from(d.as_millis().max(1).to_string())
 }
 
-impl Engine {
+impl Redis {
     /// Queues one command on the commands link; false if it could not be.
     pub(super) fn command(&mut self, tag: Tag, args: &[Bytes], now: Instant) -> bool {
         let args: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
         self.commands.send(tag, &args, now).is_ok()
     }
-}
 
-impl Server {
-    /// Sends the heartbeat script.
-    pub(super) fn heartbeat(&mut self) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let store = &mut engine.store;
-        store.next_heartbeat = now + store.node_timeout / 3;
-        let args = [
-            Bytes::from_static(b"EVAL"),
-            Bytes::from_static(HEARTBEAT.as_bytes()),
-            Bytes::from_static(b"0"),
-            Bytes::from(format!("{:04x}", engine.node)),
-            millis(store.node_timeout),
-            store.proposal.clone(),
-        ];
-        engine.store.beating = engine.command(TAG_HEARTBEAT, &args, now);
+    /// Queues a command that waits for its own answer, `waiting` saying
+    /// what it was for; false (and forgotten) if it could not be.
+    pub(super) fn ask(&mut self, waiting: Waiting, args: &[Bytes], now: Instant) -> bool {
+        let tag = self.store.tag(waiting);
+        let sent = self.command(tag, args, now);
+        if !sent {
+            self.store.waiting.remove(&tag);
+        }
+        sent
     }
 
     /// An answer on the commands link.
-    pub(super) fn store_reply(&mut self, tag: Tag, frame: BytesFrame) {
+    pub(super) fn store_reply(&mut self, tag: Tag, frame: BytesFrame, now: &Now) {
         match tag {
-            TAG_XADD => return self.published(frame),
-            TAG_HEARTBEAT => return self.beat(frame),
-            super::retention::TAG_SWEEP => return self.swept(&frame),
+            TAG_XADD => return self.published(frame, now),
+            TAG_HEARTBEAT => return self.beat(frame, now),
+            super::retention::TAG_SWEEP => return self.swept(&frame, now),
             _ => {}
         }
         if let BytesFrame::Error(e) = &frame {
-            conn_log!(self, Warn, "redis: command refused: {e}");
+            limited_warn!(self, now, "redis: command refused: {e}");
         }
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        match engine.store.waiting.remove(&tag) {
+        match self.store.waiting.remove(&tag) {
             None => {}
             Some(Waiting::Claim { member, name }) => {
                 let answer = match &frame {
@@ -262,25 +248,25 @@ impl Server {
                     BytesFrame::BulkString(holder) => {
                         // Taken with the password from `holder`: told
                         // before the claimant's join is published.
-                        self.displaced(holder);
+                        self.displaced(holder, now);
                         Claimed::Granted
                     }
                     _ => Claimed::Unavailable,
                 };
-                if !self.answer_claim(member, answer) && answer == Claimed::Granted {
-                    self.release(member, &name); // Its claimant left meanwhile.
-                }
+                self.told.push(Told::Claimed {
+                    member,
+                    name,
+                    answer,
+                });
             }
             Some(Waiting::Reclaim(member)) if frame == BytesFrame::Integer(0) => {
                 warn!("redis: a local user's name went to another node during a cut");
-                self.chat.name_lost(member);
-                self.deliver();
+                self.told.push(Told::NameLost(member));
             }
             Some(Waiting::Reclaim(_)) => {}
             Some(Waiting::Listing(node)) => {
-                let listing = parse_listing(&frame);
-                self.chat.reconcile(node, &listing, &self.now);
-                self.deliver();
+                let members = parse_listing(&frame);
+                self.told.push(Told::Listing { node, members });
             }
             Some(Waiting::RoomEnd(room)) => self.room_end(&room, &frame),
             Some(Waiting::History {
@@ -289,225 +275,60 @@ impl Server {
                 count,
             }) => {
                 let lines = wire::history_lines(&frame);
-                self.chat
-                    .stored_history(member, &room, &lines, count, &self.now);
-                self.deliver();
-                self.history_done();
+                self.told.push(Told::History {
+                    member,
+                    room,
+                    lines,
+                    count,
+                });
+                self.history_done(now);
             }
             Some(Waiting::Topic(room)) => {
                 if let BytesFrame::BulkString(topic) = &frame {
                     let mut clean = String::new();
                     crate::framing::clean(topic, &mut clean);
-                    self.chat.stored_topic(&room, &clean, &self.now);
-                    self.deliver();
+                    let topic = clean.into();
+                    self.told.push(Told::Topic { room, topic });
                 }
             }
         }
     }
 
-    /// A verified claim took a name from `holder` (`<node>:<member id>`):
-    /// if that is another node's member, a `displaced` entry tells every
-    /// node (this node's own is displaced by the core).
-    fn displaced(&mut self, holder: &[u8]) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let parsed = std::str::from_utf8(holder).ok().and_then(|h| {
-            let (node, id) = h.split_once(':')?;
-            Some((u16::from_str_radix(node, 16).ok()?, id.parse().ok()?))
-        });
-        let Some((node, id)) = parsed.filter(|&(node, _)| node != engine.node) else {
-            return;
-        };
-        info!("node {node:04x}'s session of a name was taken with its password");
-        let mut xadd = vec![
-            Bytes::from_static(b"XADD"),
-            Bytes::from_static(STREAM),
-            Bytes::from_static(b"*"),
-        ];
-        engine.seq += 1;
-        xadd.extend(wire::displaced(engine.node, engine.seq, MemberId(id)));
-        engine.command(TAG_XADD, &xadd, now);
-    }
-
     /// A command on the commands link that will not be answered.
-    pub(super) fn store_lost(&mut self, tag: Tag) {
+    pub(super) fn store_lost(&mut self, tag: Tag, now: &Now) {
         if tag == TAG_XADD {
-            self.redis_counts().dropped += 1;
+            self.counts.dropped += 1;
         }
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        match engine.store.waiting.remove(&tag) {
-            Some(Waiting::Claim { member, .. }) => {
-                self.answer_claim(member, Claimed::Unavailable);
+        match self.store.waiting.remove(&tag) {
+            Some(Waiting::Claim { member, name }) => {
+                let answer = Claimed::Unavailable;
+                self.told.push(Told::Claimed {
+                    member,
+                    name,
+                    answer,
+                });
             }
             Some(Waiting::RoomEnd(room)) => {
                 // Asked again once the link is back.
-                engine.rooms.remove(&room);
-                engine.rooms_changed = true;
+                self.rooms.remove(&room);
+                self.rooms_changed = true;
             }
             Some(Waiting::History {
                 member,
                 room,
                 count,
             }) => {
-                self.chat
-                    .stored_history(member, &room, &[], count, &self.now);
-                self.deliver();
-                self.history_done();
+                let lines = Vec::new();
+                self.told.push(Told::History {
+                    member,
+                    room,
+                    lines,
+                    count,
+                });
+                self.history_done(now);
             }
             // Registration reads the listings and claims the names again.
             Some(Waiting::Reclaim(_) | Waiting::Listing(_) | Waiting::Topic(_)) | None => {}
-        }
-    }
-
-    /// The heartbeat's answer: `[epoch, [node, ...], was this node's key there]`.
-    fn beat(&mut self, frame: BytesFrame) {
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        engine.store.beating = false;
-        let parsed = match &frame {
-            BytesFrame::Array(parts) => match &parts[..] {
-                [
-                    BytesFrame::BulkString(epoch),
-                    BytesFrame::Array(nodes),
-                    BytesFrame::Integer(was),
-                ] => {
-                    let live: Vec<u16> = (nodes.iter())
-                        .filter_map(|n| match n {
-                            BytesFrame::BulkString(hex) => std::str::from_utf8(hex)
-                                .ok()
-                                .and_then(|h| u16::from_str_radix(h, 16).ok()),
-                            _ => None,
-                        })
-                        .collect();
-                    Some((epoch.clone(), live, *was == 1))
-                }
-                _ => None,
-            },
-            _ => None,
-        };
-        let Some((epoch, live, was_alive)) = parsed else {
-            conn_log!(self, Warn, "redis: unexpected heartbeat answer: {frame:?}");
-            return;
-        };
-        let store = &engine.store;
-        if store.epoch.as_ref().is_some_and(|e| *e != epoch) {
-            warn!("redis: the epoch changed: Redis lost its data; registering again");
-            engine.store.registered = false;
-        }
-        if engine.store.registered && !was_alive {
-            warn!(
-                "redis: this node's heartbeat lapsed, the others counted it gone; registering again"
-            );
-            engine.store.registered = false;
-        }
-        if !engine.store.registered {
-            self.register(epoch, &live);
-        }
-        self.judge(&live);
-    }
-
-    /// Writes this node's listing and names, tells the others, and reads
-    /// theirs (see the module doc).
-    fn register(&mut self, epoch: Bytes, live: &[u16]) {
-        let now = self.now.instant;
-        let listing = self.chat.listing();
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let node = engine.node;
-        let presence = presence_key(node);
-        engine.command(
-            TAG_WRITE,
-            &[Bytes::from_static(b"DEL"), presence.clone()],
-            now,
-        );
-        if !listing.is_empty() {
-            let mut hset = vec![Bytes::from_static(b"HSET"), presence.clone()];
-            for p in &listing {
-                hset.push(Bytes::from(p.member.0.to_string()));
-                hset.push(listed(&p.room, &p.name));
-            }
-            engine.command(TAG_WRITE, &hset, now);
-            let expire = [
-                Bytes::from_static(b"PEXPIRE"),
-                presence,
-                millis(engine.store.node_timeout),
-            ];
-            engine.command(TAG_WRITE, &expire, now);
-        }
-        for p in &listing {
-            let tag = engine.store.tag(Waiting::Reclaim(p.member));
-            let claim = [
-                Bytes::from_static(b"EVAL"),
-                Bytes::from_static(CLAIM.as_bytes()),
-                Bytes::from_static(b"1"),
-                name_key(&p.name),
-                holder(node, p.member),
-            ];
-            engine.command(tag, &claim, now);
-        }
-        let mut xadd = vec![
-            Bytes::from_static(b"XADD"),
-            Bytes::from_static(STREAM),
-            Bytes::from_static(b"*"),
-        ];
-        engine.seq += 1;
-        xadd.extend(wire::sync(node, engine.seq));
-        engine.command(TAG_XADD, &xadd, now);
-        for &other in live.iter().filter(|&&n| n != node) {
-            let tag = engine.store.tag(Waiting::Listing(other));
-            let hgetall = [Bytes::from_static(b"HGETALL"), presence_key(other)];
-            engine.command(tag, &hgetall, now);
-        }
-        engine.store.registered = true;
-        engine.store.epoch = Some(epoch);
-        info!(
-            "node {node:04x}: registered with Redis ({} local users, {} other nodes)",
-            listing.len(),
-            live.iter().filter(|&&n| n != node).count()
-        );
-    }
-
-    /// Nodes this node shows members of that are not alive have stopped:
-    /// their members leave. Judged only once the link has been up for a
-    /// whole `--node-timeout`, so every live node has had time to beat.
-    fn judge(&mut self, live: &[u16]) {
-        let Some(engine) = self.engine.as_ref() else {
-            return;
-        };
-        let timeout = engine.store.node_timeout;
-        if engine
-            .store
-            .up_since
-            .is_none_or(|since| self.now.instant < since + timeout)
-        {
-            return;
-        }
-        for node in self.chat.remote_nodes() {
-            if !live.contains(&node) {
-                info!("node {node:04x} stopped answering: its users have left");
-                self.redis_counts().nodes_lost += 1;
-                self.chat.reconcile(node, &[], &self.now);
-                self.deliver();
-            }
-        }
-    }
-
-    /// Another node wrote its listing again (a `sync` entry): read it.
-    pub(super) fn read_listing(&mut self, node: u16) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let tag = engine.store.tag(Waiting::Listing(node));
-        let hgetall = [Bytes::from_static(b"HGETALL"), presence_key(node)];
-        if !engine.command(tag, &hgetall, now) {
-            engine.store.waiting.remove(&tag);
         }
     }
 }

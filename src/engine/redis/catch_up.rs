@@ -116,7 +116,7 @@ pub(super) fn page(frame: BytesFrame) -> Option<Page> {
         _ => return None,
     };
     let next_ms = match parts.next()? {
-        BytesFrame::BulkString(id) => super::read::parse_id(&id).map(|(ms, _)| ms),
+        BytesFrame::BulkString(id) => super::order::parse_id(&id).map(|(ms, _)| ms),
         _ => return None,
     };
     Some(Page {

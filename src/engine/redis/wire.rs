@@ -131,8 +131,9 @@ impl Fields<'_> {
 /// One entry of the stream, read back.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Entry {
-    /// A room event of another node.
-    Event(RoomEvent),
+    /// A room event of another node, its rooms by name (its `RoomId`s
+    /// are placeholders the core resolves from the names).
+    Event(RoomEvent, RoomNames),
     /// Another node wrote its listing again.
     Sync(u16),
     /// Another node took this member's name with its password.
@@ -225,13 +226,8 @@ fn clean_lines(raw: &[u8]) -> Option<(Bytes, u64)> {
 }
 
 /// Turns one entry's fields back into a room event. `Ok(None)` is an entry
-/// of this node (`own`). `room` resolves a room name to a local room
-/// (opening it if needed). The error says why the entry is skipped.
-pub(super) fn decode(
-    fields: &[BytesFrame],
-    own: u16,
-    mut room: impl FnMut(&str) -> Option<RoomId>,
-) -> Result<Option<Entry>, &'static str> {
+/// of this node (`own`). The error says why the entry is skipped.
+pub(super) fn decode(fields: &[BytesFrame], own: u16) -> Result<Option<Entry>, &'static str> {
     if fields.len() > MAX_FIELDS || !fields.len().is_multiple_of(2) {
         return Err("wrong number of fields");
     }
@@ -252,8 +248,14 @@ pub(super) fn decode(
     if kind == "displaced" {
         return Ok(Some(Entry::Displaced(member)));
     }
+    let mut rooms = RoomNames::default();
     let mut in_room = |field: &str| -> Result<RoomId, &'static str> {
-        room(f.text(field)?).ok_or("no such room here")
+        let name = f.text(field)?.into();
+        match field {
+            "to" => rooms.to = name,
+            _ => rooms.room = name,
+        }
+        Ok(UNRESOLVED)
     };
     let boxed = |field: &str| f.text(field).map(Box::<str>::from);
     let event = match kind {
@@ -316,8 +318,11 @@ pub(super) fn decode(
         },
         _ => return Err("unknown kind"),
     };
-    Ok(Some(Entry::Event(event)))
+    Ok(Some(Entry::Event(event, rooms)))
 }
+
+/// The room of a decoded event until the core resolves its name.
+const UNRESOLVED: RoomId = RoomId(u32::MAX);
 
 /// The farewell `describe` gave; an unknown word is a plain close.
 fn farewell(word: &str) -> Farewell {
@@ -406,25 +411,50 @@ mod tests {
             };
             let mut args = Vec::new();
             assert!(encode(3, 1, &event, &names, &mut args));
-            let resolve = |name: &str| Some(RoomId(u32::from(name == "#b")));
-            let back = decode(&frames(&args), 4, resolve).unwrap().unwrap();
-            assert_eq!(back, Entry::Event(event));
+            let back = decode(&frames(&args), 4).unwrap().unwrap();
+            assert_eq!(back, Entry::Event(unresolved(event), told_names(&back)));
             assert_eq!(
-                decode(&frames(&args), 3, resolve),
+                decode(&frames(&args), 3),
                 Ok(None),
                 "own entries are skipped"
             );
         }
     }
 
+    /// `event` with its rooms as decoding leaves them, for the core to resolve.
+    fn unresolved(mut event: RoomEvent) -> RoomEvent {
+        match &mut event {
+            RoomEvent::Moved { from, to, .. } => (*from, *to) = (UNRESOLVED, UNRESOLVED),
+            RoomEvent::Joined { room, .. }
+            | RoomEvent::Said { room, .. }
+            | RoomEvent::Topic { room, .. }
+            | RoomEvent::Renamed { room, .. }
+            | RoomEvent::Left { room, .. } => *room = UNRESOLVED,
+            RoomEvent::Private { .. } | RoomEvent::Unread { .. } => {}
+        }
+        event
+    }
+
+    /// The room names a decoded event should carry: `#a`, and `#b` entered.
+    fn told_names(entry: &Entry) -> RoomNames {
+        let Entry::Event(event, _) = entry else {
+            return RoomNames::default();
+        };
+        let (room, to) = match event {
+            RoomEvent::Moved { .. } => ("#a", "#b"),
+            RoomEvent::Private { .. } | RoomEvent::Unread { .. } => ("", ""),
+            _ => ("#a", ""),
+        };
+        RoomNames {
+            room: room.into(),
+            to: to.into(),
+        }
+    }
+
     #[test]
     fn a_sync_names_its_node() {
-        let any = |_: &str| Some(RoomId(0));
-        assert_eq!(
-            decode(&frames(&sync(5, 1)), 4, any),
-            Ok(Some(Entry::Sync(5)))
-        );
-        assert_eq!(decode(&frames(&sync(4, 1)), 4, any), Ok(None));
+        assert_eq!(decode(&frames(&sync(5, 1)), 4), Ok(Some(Entry::Sync(5))));
+        assert_eq!(decode(&frames(&sync(4, 1)), 4), Ok(None));
         assert_eq!(origin(&frames(&sync(5, 9))), Some((5, 9)));
     }
 
@@ -439,7 +469,6 @@ mod tests {
     #[test]
     fn malformed_entries_are_refused() {
         let b = |s: &'static str| Bytes::from_static(s.as_bytes());
-        let any = |_: &str| Some(RoomId(0));
         let cases: [(&[Bytes], &str); 5] = [
             (&[b("node")], "wrong number of fields"),
             (
@@ -471,11 +500,11 @@ mod tests {
             (&[b("node"), b("70000"), b("member"), b("2")], "bad node id"),
         ];
         for (args, why) in cases {
-            assert_eq!(decode(&frames(args), 0, any), Err(why));
+            assert_eq!(decode(&frames(args), 0), Err(why));
         }
         let long = Bytes::from(vec![b'a'; MAX_FIELD + 1]);
         assert_eq!(
-            decode(&frames(&[b("node"), long]), 0, any),
+            decode(&frames(&[b("node"), long]), 0),
             Err("a field is too long")
         );
     }

@@ -7,10 +7,9 @@
 //! the user is told the server is busy. What a user may ask for per minute
 //! is the core's budget, spent before the request reaches here.
 
-use super::super::Server;
-use super::room_stream;
 use super::store::Waiting;
-use crate::chat::MemberId;
+use super::{Redis, Told, room_stream};
+use crate::chat::{MemberId, Now};
 use bytes::Bytes;
 use std::collections::VecDeque;
 
@@ -70,55 +69,44 @@ pub(super) struct Reads {
     waiting: VecDeque<Request>,
 }
 
-impl Server {
+impl Redis {
     /// `/history` of `room` for `member`, `count` lines: read now, queued,
     /// or refused as busy.
-    pub(in crate::server) fn read_history(
+    pub(in crate::engine) fn read_history(
         &mut self,
         member: MemberId,
         room: Box<str>,
         count: usize,
+        now: &Now,
     ) {
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let reads = &mut engine.history;
         let request = Request {
             member,
             room,
             count,
         };
+        let reads = &mut self.history;
         if reads.out < IN_FLIGHT {
-            self.send_history(request);
+            self.send_history(request, now);
         } else if reads.waiting.len() < QUEUED {
             reads.waiting.push_back(request);
         } else {
-            self.chat.history_busy(member, &self.now);
-            self.deliver();
+            self.told.push(Told::HistoryBusy(member));
         }
     }
 
     /// A history read was answered or lost: waiting ones go out (those
     /// that cannot, the link being down, are answered at once).
-    pub(super) fn history_done(&mut self) {
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        engine.history.out = engine.history.out.saturating_sub(1);
-        while let Some(engine) = self.engine.as_mut()
-            && engine.history.out < IN_FLIGHT
-            && let Some(next) = engine.history.waiting.pop_front()
+    pub(super) fn history_done(&mut self, now: &Now) {
+        self.history.out = self.history.out.saturating_sub(1);
+        while self.history.out < IN_FLIGHT
+            && let Some(next) = self.history.waiting.pop_front()
         {
-            self.send_history(next);
+            self.send_history(next, now);
         }
     }
 
-    fn send_history(&mut self, request: Request) {
-        let now = self.now.instant;
-        let budget = budget(request.count, self.config.max_line);
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
+    fn send_history(&mut self, request: Request, now: &Now) {
+        let budget = budget(request.count, self.max_line);
         let Request {
             member,
             room,
@@ -132,18 +120,21 @@ impl Server {
             Bytes::from(count.to_string()),
             Bytes::from(budget.to_string()),
         ];
-        let tag = engine.store.tag(Waiting::History {
+        let waiting = Waiting::History {
             member,
             room: room.clone(),
             count,
-        });
-        if engine.command(tag, &args, now) {
-            engine.history.out += 1;
+        };
+        if self.ask(waiting, &args, now.instant) {
+            self.history.out += 1;
         } else {
-            engine.store.waiting.remove(&tag);
-            self.chat
-                .stored_history(member, &room, &[], count, &self.now);
-            self.deliver();
+            let lines = Vec::new();
+            self.told.push(Told::History {
+                member,
+                room,
+                lines,
+                count,
+            });
         }
     }
 }

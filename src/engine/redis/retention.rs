@@ -13,9 +13,9 @@
 //!   script deletes the streams written to longest ago past the cap, and
 //!   forgets rooms whose streams have expired.
 
-use super::super::Server;
-use super::room_stream;
 use super::store::{TAG_WRITE, millis};
+use super::{Redis, limited_warn, room_stream};
+use crate::chat::Now;
 use crate::config::Config;
 use crate::redis::BytesFrame;
 use bytes::Bytes;
@@ -84,15 +84,12 @@ fn now_ms() -> Bytes {
     Bytes::from(ms.to_string())
 }
 
-impl Server {
+impl Redis {
     /// A line was just added to `room`'s stream (the `XADD` is queued):
     /// pushes back its expiry and notes it in the index, if not lately.
-    pub(super) fn keep_room(&mut self, room: &str) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let retention = &mut engine.retention;
+    pub(super) fn keep_room(&mut self, room: &str, now: &Now) {
+        let now = now.instant;
+        let retention = &mut self.retention;
         let every = retention.refresh_every();
         match retention.refreshed.get_mut(room) {
             Some(at) if now < *at + every => return,
@@ -104,23 +101,20 @@ impl Server {
         }
         let keep = millis(retention.keep);
         let expire = [Bytes::from_static(b"PEXPIRE"), room_stream(room), keep];
-        engine.command(TAG_WRITE, &expire, now);
+        self.command(TAG_WRITE, &expire, now);
         let note = [
             Bytes::from_static(b"ZADD"),
             Bytes::from_static(INDEX),
             now_ms(),
             Bytes::copy_from_slice(room.as_bytes()),
         ];
-        engine.command(TAG_WRITE, &note, now);
+        self.command(TAG_WRITE, &note, now);
     }
 
     /// Runs the sweep when it is due (see the module doc).
-    pub(super) fn sweep_rooms(&mut self) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let retention = &mut engine.retention;
+    pub(super) fn sweep_rooms(&mut self, now: &Now) {
+        let now = now.instant;
+        let retention = &mut self.retention;
         if now < retention.next_sweep {
             return;
         }
@@ -136,15 +130,15 @@ impl Server {
             millis(retention.keep),
             Bytes::from(retention.most.to_string()),
         ];
-        engine.command(TAG_SWEEP, &args, now);
+        self.command(TAG_SWEEP, &args, now);
     }
 
     /// The sweep's answer: how many streams it deleted past the cap.
-    pub(super) fn swept(&mut self, frame: &BytesFrame) {
+    pub(super) fn swept(&mut self, frame: &BytesFrame, now: &Now) {
         match frame {
             BytesFrame::Integer(0) => {}
             BytesFrame::Integer(n) => info!("redis: deleted {n} room streams past --history-rooms"),
-            _ => conn_log!(self, Warn, "redis: sweeping room streams failed: {frame:?}"),
+            _ => limited_warn!(self, now, "redis: sweeping room streams failed: {frame:?}"),
         }
     }
 }

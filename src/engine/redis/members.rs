@@ -3,34 +3,26 @@
 //! with their joins, moves and renames, topics they set, and the goodbye of
 //! a stopping node. The keys and scripts are described in `store.rs`.
 
-use super::super::Server;
 use super::store::{
     CLAIM, RELEASE, TAG_WRITE, TOPICS, Waiting, holder, listed, millis, name_key, node_key,
     presence_key,
 };
-use crate::chat::{Claimed, Farewell, MemberId, RoomEvent, RoomNames};
+use super::{Redis, Told};
+use crate::chat::{Claimed, MemberId, Now, RoomEvent, RoomNames};
 use bytes::Bytes;
 use log::info;
 
-impl Server {
+impl Redis {
     /// Sends a claim the core asked for; answers it at once when it cannot
     /// be sent.
-    pub(in crate::server) fn claim(
+    pub(in crate::engine) fn claim(
         &mut self,
         member: MemberId,
         name: &str,
         release: Option<&str>,
         verified: bool,
+        now: &Now,
     ) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut().filter(|e| e.linked()) else {
-            self.answer_claim(member, Claimed::Unavailable);
-            return;
-        };
-        let tag = engine.store.tag(Waiting::Claim {
-            member,
-            name: name.into(),
-        });
         let mut args = vec![
             Bytes::from_static(b"EVAL"),
             Bytes::from_static(CLAIM.as_bytes()),
@@ -38,40 +30,44 @@ impl Server {
             name_key(name),
         ];
         args.extend(release.map(name_key));
-        args.push(holder(engine.node, member));
+        args.push(holder(self.node, member));
         if verified {
             args.push(Bytes::from_static(b"1"));
         }
-        if !engine.command(tag, &args, now) {
-            engine.store.waiting.remove(&tag);
-            self.answer_claim(member, Claimed::Unavailable);
+        let name: Box<str> = name.into();
+        let waiting = Waiting::Claim {
+            member,
+            name: name.clone(),
+        };
+        if !self.linked() || !self.ask(waiting, &args, now.instant) {
+            let answer = Claimed::Unavailable;
+            self.told.push(Told::Claimed {
+                member,
+                name,
+                answer,
+            });
         }
     }
 
     /// Gives up `member`'s `name` if it still holds it.
-    pub(super) fn release(&mut self, member: MemberId, name: &str) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
+    pub(in crate::engine) fn release(&mut self, member: MemberId, name: &str, now: &Now) {
         let args = [
             Bytes::from_static(b"EVAL"),
             Bytes::from_static(RELEASE.as_bytes()),
             Bytes::from_static(b"1"),
             name_key(name),
-            holder(engine.node, member),
+            holder(self.node, member),
         ];
-        engine.command(TAG_WRITE, &args, now);
+        self.command(TAG_WRITE, &args, now.instant);
     }
 
-    /// Keeps this node's listing in step with a local room event, and
-    /// gives up the name of a user who left.
-    pub(super) fn list(&mut self, event: &RoomEvent, names: &RoomNames) {
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        let presence = presence_key(engine.node);
+    /// Keeps this node's listing in step with a local room event (in
+    /// Redis and in [`Redis::locals`]), and gives up the name of a user
+    /// who left.
+    pub(super) fn list(&mut self, event: &RoomEvent, names: &RoomNames, now: &Now) {
+        self.mirror(event, names);
+        let at = now.instant;
+        let presence = presence_key(self.node);
         let hset = |member: &MemberId, room: &str, name: &str| {
             [
                 Bytes::from_static(b"HSET"),
@@ -82,19 +78,19 @@ impl Server {
         };
         match event {
             RoomEvent::Joined { member, name, .. } => {
-                engine.command(TAG_WRITE, &hset(member, &names.room, name), now);
+                self.command(TAG_WRITE, &hset(member, &names.room, name), at);
                 let expire = [
                     Bytes::from_static(b"PEXPIRE"),
                     presence.clone(),
-                    millis(engine.store.node_timeout),
+                    millis(self.store.node_timeout),
                 ];
-                engine.command(TAG_WRITE, &expire, now);
+                self.command(TAG_WRITE, &expire, at);
             }
             RoomEvent::Moved { member, name, .. } => {
-                engine.command(TAG_WRITE, &hset(member, &names.to, name), now);
+                self.command(TAG_WRITE, &hset(member, &names.to, name), at);
             }
             RoomEvent::Renamed { member, new, .. } => {
-                engine.command(TAG_WRITE, &hset(member, &names.room, new), now);
+                self.command(TAG_WRITE, &hset(member, &names.room, new), at);
             }
             RoomEvent::Left { member, name, .. } => {
                 let hdel = [
@@ -102,9 +98,9 @@ impl Server {
                     presence.clone(),
                     Bytes::from(member.0.to_string()),
                 ];
-                engine.command(TAG_WRITE, &hdel, now);
+                self.command(TAG_WRITE, &hdel, at);
                 let (member, name) = (*member, name.clone());
-                self.release(member, &name);
+                self.release(member, &name, now);
             }
             RoomEvent::Topic { topic, .. } => {
                 let room = Bytes::from(names.room.to_string());
@@ -121,38 +117,64 @@ impl Server {
                         room,
                     ],
                 };
-                engine.command(TAG_WRITE, &args, now);
+                self.command(TAG_WRITE, &args, at);
             }
             RoomEvent::Said { .. } | RoomEvent::Private { .. } | RoomEvent::Unread { .. } => {}
         }
     }
 
-    /// A stopping node (SIGTERM): every local user is announced as left to
-    /// the other nodes and their names are freed now, not after
-    /// `--node-timeout`; then the node's keys go.
-    pub(in crate::server) fn leave_cluster(&mut self) {
-        let Some(engine) = self.engine.as_ref() else {
-            return;
-        };
-        let node = engine.node;
-        for (left, names) in self.chat.leaves(Farewell::Shutdown) {
-            self.publish(&left, &names);
+    /// Keeps [`Redis::locals`] in step with a local room event.
+    fn mirror(&mut self, event: &RoomEvent, names: &RoomNames) {
+        match event {
+            RoomEvent::Joined { member, name, .. } => {
+                self.locals
+                    .insert(*member, (names.room.clone(), name.clone()));
+            }
+            RoomEvent::Moved { member, name, .. } => {
+                self.locals
+                    .insert(*member, (names.to.clone(), name.clone()));
+            }
+            RoomEvent::Renamed { member, new, .. } => {
+                if let Some((_, name)) = self.locals.get_mut(member) {
+                    *name = new.clone();
+                }
+            }
+            RoomEvent::Left { member, .. } => {
+                self.locals.remove(member);
+            }
+            _ => {}
         }
-        let now = self.now.instant;
-        let Some(engine) = self.engine.as_mut() else {
-            return;
-        };
-        engine.command(
-            TAG_WRITE,
-            &[Bytes::from_static(b"DEL"), node_key(node)],
-            now,
-        );
+    }
+
+    /// A stopping node (SIGTERM): every local user is announced as left to
+    /// the other nodes (`leaves`) and their names are freed now, not after
+    /// `--node-timeout`; then the node's keys go.
+    pub(in crate::engine) fn leave_cluster(
+        &mut self,
+        leaves: &[(RoomEvent, RoomNames)],
+        now: &Now,
+    ) {
+        let node = self.node;
+        for (left, names) in leaves {
+            self.publish(left, names, now);
+        }
+        let at = now.instant;
+        let del = [Bytes::from_static(b"DEL"), node_key(node)];
+        self.command(TAG_WRITE, &del, at);
         let srem = [
             Bytes::from_static(b"SREM"),
             Bytes::from_static(b"linechat:nodes"),
             Bytes::from(format!("{node:04x}")),
         ];
-        engine.command(TAG_WRITE, &srem, now);
+        self.command(TAG_WRITE, &srem, at);
         info!("node {node:04x}: left the other nodes");
+    }
+
+    /// The rooms local members are in, by name.
+    pub(super) fn local_rooms(&self) -> Vec<Box<str>> {
+        let mut rooms: Vec<Box<str>> = self.locals.values().map(|(r, _)| r.clone()).collect();
+        rooms.sort_unstable();
+        rooms.dedup();
+        rooms
     }
 }
