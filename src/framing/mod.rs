@@ -10,8 +10,9 @@
 //!
 //! Submodules:
 //! - this module: [`LineReader`], [`Frame`] and the resumable line-end scanner.
-//! - `clean`: [`clean()`], the length re-check after cleaning, and skipping
-//!   escape sequences (CSI, OSC/DCS strings, nF/Fp/Fe/Fs forms).
+//! - `clean`: [`clean()`] and the length re-check after cleaning, with one
+//!   submodule per concern: runs of blanks, combining marks and joiners,
+//!   asterisk lookalikes at a word's start, escape sequences.
 
 mod clean;
 
