@@ -94,19 +94,11 @@ impl Chat {
     }
 
     /// The name a user at the prompt chose is free here (and, with accounts,
-    /// not registered, or its password was right): claim it with the other
-    /// nodes, or take it.
+    /// not registered, or its password was right): claimed from the engine,
+    /// whose answer ([`Chat::claimed`]) lets the user in (putting out a
+    /// session the name's password takes it from).
     pub(super) fn take_name(&mut self, local: Local, member: MemberId, name: &str, now: &Now) {
-        if self.naming {
-            return self.claim(local, member, name, None, now);
-        }
-        let verified = self
-            .client(local)
-            .is_some_and(|c| matches!(c.state, State::AwaitingPassword { .. }));
-        if let Some(holder) = self.find(name).filter(|&id| id != member && verified) {
-            self.displace_before(local, holder, now);
-        }
-        self.enter_chat(local, member, name, now);
+        self.claim(local, member, name, None, now);
     }
 
     /// A line at the password prompt.

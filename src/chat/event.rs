@@ -268,9 +268,10 @@ pub enum Delivery {
     },
     /// Call [`Chat::digest_due`](super::Chat::digest_due) at this time.
     WakeAt(Instant),
-    /// Claim `name` for `member` in the shared store (with `--redis`), and
-    /// with `release` give up that name once it is claimed; the reactor
-    /// answers with [`Chat::claimed`](super::Chat::claimed).
+    /// Claim `name` for `member` from the engine (granted at once on a node
+    /// of its own, asked of the shared store with `--redis`), and with
+    /// `release` give up that name once it is claimed; the reactor answers
+    /// with [`Chat::claimed`](super::Chat::claimed).
     Claim {
         /// Who claims.
         member: MemberId,
@@ -294,9 +295,9 @@ pub enum Delivery {
         /// Lines wanted.
         count: usize,
     },
-    /// With `--redis`: look up the topic kept for `room` (a room this node
-    /// has just opened) and answer with
-    /// [`Chat::stored_topic`](super::Chat::stored_topic).
+    /// Ask the engine for the topic kept for `room` (a room without one
+    /// that a user has just entered); the reactor answers with
+    /// [`Chat::stored_topic`](super::Chat::stored_topic) if it keeps one.
     Topic(Box<str>),
     /// Ask the accounts worker about `name` for `member`; the reactor
     /// answers with [`Chat::answered`](super::Chat::answered).

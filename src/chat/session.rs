@@ -33,7 +33,7 @@ impl Chat {
         {
             return self.retry(local, now, &["The name '", name, "' is taken"]);
         }
-        if self.naming && !self.linked {
+        if !self.linked {
             return self.claim(local, member, name, None, now); // Refused.
         }
         if self.accounts() {
@@ -70,8 +70,10 @@ impl Chat {
         if let Some(topic) = &room.topic {
             self.render
                 .push_line(&mut text, now.wall, &["*** Topic: ", topic]);
-        } else if self.naming {
-            // The store may keep one for a room this node has just opened.
+        } else {
+            // The engine may keep one for a room this node has just opened
+            // (Redis keeps topics past every node; memory has none but the
+            // room's own).
             let room = room.name.clone();
             self.out.deliveries.push(Delivery::Topic(room));
         }

@@ -1,12 +1,15 @@
-//! With `--redis`, what the core adds for a node among others:
+//! Names through the engine, and what the core adds for a node among
+//! others (`--redis`):
 //!
-//! - Names are claimed in the shared store before they are used: a login
-//!   or a `/nick` that passes the local checks becomes a
+//! - Names are claimed from the engine before they are used, in both
+//!   modes: a login or a `/nick` that passes the local checks becomes a
 //!   [`Delivery::Claim`], the name is reserved here meanwhile, and the
-//!   reactor's answer ([`Chat::claimed`]) lets the user in, or not.
-//! - The link: while this node is cut off from the others it cannot claim
-//!   names, so logins and `/nick` are refused; every local user is told
-//!   once when the link goes and once when it is back.
+//!   engine's answer ([`Chat::claimed`]) lets the user in, or not. The
+//!   memory engine grants at once; Redis asks the shared store.
+//! - The link (the only Redis-only state the core knows): while this node
+//!   is cut off from the others it cannot claim names, so logins and
+//!   `/nick` are refused; every local user is told once when the link goes
+//!   and once when it is back. A node on its own is always linked.
 //! - A node's members as that node lists them in the store
 //!   ([`Chat::reconcile`]): the other nodes' view of them is corrected to
 //!   the listing, which is how a node that started late learns who is
@@ -32,8 +35,8 @@ const NOT_YET_LINKED: &str =
     "This server is not linked to the others yet; names cannot be checked, try again in a moment";
 
 impl Chat {
-    /// Asks the shared store for `name` on behalf of `member`; `release` is
-    /// the name it gives up once it has the new one (a `/nick`).
+    /// Asks the engine for `name` on behalf of `member`; `release` is the
+    /// name it gives up once it has the new one (a `/nick`).
     pub(super) fn claim(
         &mut self,
         local: Local,

@@ -47,7 +47,7 @@ impl Chat {
             return self.notice_to(local, now, &parts);
         }
         // A change of case keeps the (lower-cased) name, registered or not.
-        if self.naming && !self.linked {
+        if !self.linked {
             return self.claim(local, member, new, Some(old), now); // Refused.
         }
         if self.accounts() && !old.eq_ignore_ascii_case(new) {
@@ -57,7 +57,7 @@ impl Chat {
     }
 
     /// `/nick new` once `new` is known to be free here and not registered:
-    /// claimed with the other nodes, or taken.
+    /// claimed from the engine (a change of case is no new name).
     pub(in crate::chat) fn nick_free(
         &mut self,
         local: Local,
@@ -68,7 +68,7 @@ impl Chat {
         let Some(old) = self.name_of(member).map(Box::<str>::from) else {
             return;
         };
-        if self.naming && !old.eq_ignore_ascii_case(new) {
+        if !old.eq_ignore_ascii_case(new) {
             return self.claim(local, member, new, Some(old), now);
         }
         self.rename(local, member, old, new, now);

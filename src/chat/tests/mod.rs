@@ -1,10 +1,11 @@
 //! The protocol spoken to the core directly: connections are plain numbers,
 //! the clock is fixed, and every text a user can receive is checked.
-//! `texts`: the name prompt, chat and commands; `lifecycle`: leaving,
+//! `engine`: the core through the memory engine. `texts`: the name prompt, chat and commands; `lifecycle`: leaving,
 //! timeouts, shutdown, timestamps, throttles and digests; `rooms`: moving,
 //! listing, topics, history; `shared`: claims, the link and listings of
 //! other nodes (with `--redis`).
 
+mod engine;
 mod lifecycle;
 mod rooms;
 mod shared;
@@ -16,6 +17,10 @@ use std::time::UNIX_EPOCH;
 /// A core and the clock it is told.
 pub(super) struct Harness {
     pub(super) chat: Chat,
+    /// The engine the core's requests go to and whose answers come back
+    /// through the seam, as the reactor does; `None` leaves them to the
+    /// test (as a shared store that has not answered yet).
+    pub(super) engine: Option<crate::engine::Engine>,
     pub(super) now: Now,
     /// Connection handle to member id, as the reactor would keep.
     pub(super) next_id: u64,
@@ -25,6 +30,7 @@ impl Harness {
     pub(super) fn new(config: Config) -> Harness {
         Harness {
             chat: Chat::new(&config),
+            engine: Some(crate::engine::Engine::Memory(Default::default())),
             now: Now {
                 instant: Instant::now(),
                 wall: UNIX_EPOCH + Duration::from_secs(86_400 + 3723),
@@ -41,9 +47,50 @@ impl Harness {
     /// resolving room deliveries against the room as it is now (the reactor
     /// applies each call's output before the next call).
     pub(super) fn take(&mut self) -> Taken {
+        let mut taken = Taken::default();
+        while self.chat.has_output() {
+            self.take_into(&mut taken);
+            self.engine_answers();
+        }
+        taken
+    }
+
+    /// Hands what the engine has to tell to the core, as the reactor does.
+    fn engine_answers(&mut self) {
+        use crate::engine::Told;
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let mut told = Vec::new();
+        engine.take_told(&mut told);
+        for one in told {
+            match one {
+                Told::Claimed {
+                    member,
+                    name,
+                    answer,
+                } => {
+                    if !self.chat.claimed(member, answer, &self.now) {
+                        engine.release(member, &name, &self.now);
+                    }
+                }
+                Told::Topic { room, topic } => self.chat.stored_topic(&room, &topic, &self.now),
+                Told::History {
+                    member,
+                    room,
+                    lines,
+                    count,
+                } => (self.chat).stored_history(member, &room, &lines, count, &self.now),
+                other => panic!("a memory engine told {other:?}"),
+            }
+        }
+    }
+
+    /// One take of the core's output, added to `taken`; claims, history and
+    /// topic reads go to the engine, if there is one.
+    fn take_into(&mut self, taken: &mut Taken) {
         let mut out = Output::default();
         self.chat.take_output(&mut out);
-        let mut taken = Taken::default();
         for delivery in out.deliveries {
             match delivery {
                 Delivery::To(local, bytes) => taken.add(local, &bytes),
@@ -89,21 +136,29 @@ impl Harness {
                     member,
                     name,
                     release,
-                    ..
-                } => taken.claims.push((member, name, release)),
+                    verified,
+                } => match self.engine.as_mut() {
+                    Some(engine) => {
+                        let release = release.as_deref();
+                        engine.claim(member, &name, release, verified, &self.now);
+                    }
+                    None => taken.claims.push((member, name, release)),
+                },
                 Delivery::Deadline(..) => {}
                 Delivery::History { room, count, .. } => {
                     taken.reads.push(format!("{room} {count}"))
                 }
-                Delivery::Topic(room) => taken.reads.push(format!("topic {room}")),
+                Delivery::Topic(room) => match self.engine.as_mut() {
+                    Some(engine) => engine.topic(room, &self.now),
+                    None => taken.reads.push(format!("topic {room}")),
+                },
                 Delivery::Typing(..) => {}
                 Delivery::Account { name, ask, .. } => {
                     taken.reads.push(format!("account {name} {ask:?}"));
                 }
             }
         }
-        taken.events = out.events;
-        taken
+        taken.events.extend(out.events);
     }
 
     pub(super) fn open(&mut self, local: Local) -> String {

@@ -3,6 +3,7 @@ use super::*;
 /// A core that shares its rooms (`--redis`) and is linked.
 fn shared() -> Harness {
     let mut h = Harness::plain();
+    h.engine = None;
     h.chat.name_rooms(true);
     h.chat.set_linked(true, &h.now);
     h
@@ -231,6 +232,7 @@ fn history_and_topics_come_from_the_store() {
 #[test]
 fn a_node_never_linked_says_not_yet_not_lost() {
     let mut h = Harness::plain();
+    h.engine = None;
     h.chat.name_rooms(true);
     h.open(1);
     let out = h.line(1, "alice");
