@@ -45,6 +45,7 @@ pub enum Received {
 /// A connection's state, owned by the server's slab.
 #[derive(Debug)]
 pub struct Conn {
+    /// How its bytes travel: plain TCP or TLS.
     transport: Transport,
     /// Frames the transport's bytes into lines; holds an unfinished one.
     codec: Codec,

@@ -10,6 +10,11 @@
 //! WebSocket codec decodes frames in place into the text of each message,
 //! ending each with a line end, so one message is one line, and answers
 //! pings and closes as replies.
+//!
+//! Output does not pass through a codec: what the server sends is rendered
+//! once per event by the client's dialect and shared by every reader. A
+//! server's WebSocket frame is unmasked, so a WebSocket dialect can render
+//! each event as a whole frame, and the fan-out stays one `Bytes` per event.
 
 mod telnet;
 
