@@ -19,9 +19,10 @@ const MAX_IOV: usize = 128;
 
 /// Queue capacity a drained queue keeps: the smallest allocation a
 /// `VecDeque` makes (4 entries, 128 bytes). A queue that grew past it in a
-/// burst is freed when it empties, so idle users hold 128 bytes of queue,
-/// while one-line-at-a-time traffic reuses its slots without allocating per
-/// recipient.
+/// burst is freed when it empties, while busy readers (several entries per
+/// turn) reuse their slots without allocating per recipient. A reader that
+/// never had two entries waiting at once holds no allocation at all (see
+/// [`Entries`]): that is every idle user.
 const KEEP_CAPACITY: usize = 4;
 
 /// Writes up to this size are copied into the tail buffer rather than
@@ -44,7 +45,7 @@ pub fn entry_cost(len: usize) -> usize {
 /// Outgoing bytes for one connection, and how many there are.
 #[derive(Debug, Default)]
 pub struct Outbound {
-    queue: VecDeque<Bytes>,
+    queue: Entries,
     /// Small writes for this connection alone, behind every entry.
     tail: Vec<u8>,
     /// Bytes at the front of `tail` already written.
@@ -158,7 +159,7 @@ impl Outbound {
             }
         }
         if self.queue.capacity() > KEEP_CAPACITY {
-            self.queue = VecDeque::new();
+            self.queue = Entries::Empty;
         }
         // Small writes are rare (notices, telnet answers): an idle reader
         // keeps no tail buffer.
@@ -187,6 +188,93 @@ impl Outbound {
                 self.front_started = true;
                 return;
             }
+        }
+    }
+}
+
+/// The entries of one queue, oldest first. The first waits inline, so a
+/// reader that gets one broadcast at a time (an idle user hearing a join
+/// digest now and then) never allocates a ring buffer: 32 bytes in the
+/// connection instead of a 128-byte allocation per user. A second entry
+/// moves both into a `VecDeque`, which stays (see [`KEEP_CAPACITY`]).
+#[derive(Debug, Default)]
+enum Entries {
+    #[default]
+    Empty,
+    One(Bytes),
+    Many(VecDeque<Bytes>),
+}
+
+impl Entries {
+    fn push_back(&mut self, bytes: Bytes) {
+        match self {
+            Entries::Empty => *self = Entries::One(bytes),
+            Entries::One(_) => {
+                let Entries::One(first) = std::mem::take(self) else {
+                    unreachable!("matched One above")
+                };
+                let mut many = VecDeque::with_capacity(KEEP_CAPACITY);
+                many.push_back(first);
+                many.push_back(bytes);
+                *self = Entries::Many(many);
+            }
+            Entries::Many(many) => many.push_back(bytes),
+        }
+    }
+
+    fn pop_front(&mut self) {
+        match self {
+            Entries::Empty => {}
+            Entries::One(_) => *self = Entries::Empty,
+            Entries::Many(many) => {
+                many.pop_front();
+            }
+        }
+    }
+
+    fn front_mut(&mut self) -> Option<&mut Bytes> {
+        match self {
+            Entries::Empty => None,
+            Entries::One(first) => Some(first),
+            Entries::Many(many) => many.front_mut(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Bytes> {
+        let (one, many) = match self {
+            Entries::Empty => (None, None),
+            Entries::One(first) => (Some(first), None),
+            Entries::Many(many) => (None, Some(many.iter())),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Entries::Empty => 0,
+            Entries::One(_) => 1,
+            Entries::Many(many) => many.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entries the heap allocation holds room for (none inline).
+    fn capacity(&self) -> usize {
+        match self {
+            Entries::Many(many) => many.capacity(),
+            _ => 0,
+        }
+    }
+
+    /// Keeps the first `len` entries.
+    fn truncate(&mut self, len: usize) {
+        match self {
+            Entries::Many(many) => many.truncate(len),
+            Entries::One(_) if len == 0 => *self = Entries::Empty,
+            _ => {}
         }
     }
 }
@@ -301,5 +389,27 @@ mod tests {
             "{}",
             q.cost()
         );
+    }
+
+    #[test]
+    fn one_entry_at_a_time_never_allocates_a_ring() {
+        let mut q = Outbound::default();
+        let mut w = Trickle {
+            taken: Vec::new(),
+            limit: 100,
+            calls_left: 100,
+        };
+        for line in ["one\r\n", "two\r\n"] {
+            q.push(Bytes::from_static(line.as_bytes()));
+            assert_eq!(q.queue.capacity(), 0, "one entry waits inline");
+            assert_eq!(q.flush(&mut w).unwrap(), Flushed::Drained);
+        }
+        // Two at once spill into a ring, in order, which then stays.
+        q.push(Bytes::from_static(b"three\r\n"));
+        q.push(Bytes::from_static(b"four\r\n"));
+        assert_eq!(q.queue.capacity(), KEEP_CAPACITY);
+        assert_eq!(q.flush(&mut w).unwrap(), Flushed::Drained);
+        assert_eq!(w.taken, b"one\r\ntwo\r\nthree\r\nfour\r\n");
+        assert_eq!(q.queue.capacity(), KEEP_CAPACITY);
     }
 }

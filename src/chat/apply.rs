@@ -4,6 +4,7 @@
 //! into the room's digest instead of being told one by one; so are the
 //! moves of a user hopping from room to room (see `throttle.rs`).
 
+use super::name::Name;
 use super::rooms::Digest;
 use super::throttle::Moves;
 use super::{Chat, Delivery, MemberId, Now, RoomEvent, RoomId, RoomNames};
@@ -51,7 +52,8 @@ impl Chat {
     pub(super) fn effects(&mut self, event: &RoomEvent, now: &Now) -> bool {
         match event {
             RoomEvent::Joined { room, member, name } => {
-                self.names.insert(name.to_ascii_lowercase().into(), *member);
+                let name = Name::from(&**name);
+                self.names.insert(name.clone(), *member);
                 self.enter(*room, *member, name, now.instant, false, now);
             }
             RoomEvent::Moved {
@@ -69,6 +71,12 @@ impl Chat {
                 self.moved.extend(moves.map(|m| (*member, m)));
                 self.depart(*from, *member, name, to_name.as_deref(), hopping, now);
                 let last = last.unwrap_or(now.instant);
+                // The name the server-wide table holds, not a new copy.
+                let name = Name::from(&**name);
+                let name = match self.names.get_key_value(&name) {
+                    Some((shared, _)) => shared.clone(),
+                    None => name,
+                };
                 self.enter(*to, *member, name, last, hopping, now);
             }
             RoomEvent::Said {
@@ -93,12 +101,13 @@ impl Chat {
                 old,
                 new,
             } => {
-                self.names.remove(old.to_ascii_lowercase().as_str());
-                self.names.insert(new.to_ascii_lowercase().into(), *member);
+                let new_name = Name::from(&**new);
+                self.names.remove(&Name::from(&**old));
+                self.names.insert(new_name.clone(), *member);
                 let Some(r) = self.rooms.get_mut(*room) else {
                     return false;
                 };
-                r.members.rename(*member, new);
+                r.members.rename(*member, new_name);
                 let except = r.members.local_of(*member);
                 let told = self
                     .render
@@ -128,7 +137,7 @@ impl Chat {
             RoomEvent::Left {
                 room, member, name, ..
             } => {
-                self.names.remove(name.to_ascii_lowercase().as_str());
+                self.names.remove(&Name::from(&**name));
                 self.moved.remove(member);
                 self.depart(*room, *member, name, None, false, now);
             }
@@ -167,7 +176,7 @@ impl Chat {
         &mut self,
         room: RoomId,
         member: MemberId,
-        name: &str,
+        name: Name,
         last: std::time::Instant,
         hopping: bool,
         now: &Now,
@@ -177,13 +186,13 @@ impl Chat {
         let Some(r) = self.rooms.get_mut(room) else {
             return;
         };
-        r.members.join(member, name, local, last);
+        r.members.join(member, name.clone(), local, last);
         self.member_room.insert(member, room);
         if hopping || (quiet_joins > 0 && r.members.len() > quiet_joins) {
             r.digest.joined += 1;
             self.start_digest(room, now);
         } else {
-            let joined = self.render.notice(now.wall, &[name, " has joined"]);
+            let joined = self.render.notice(now.wall, &[&name, " has joined"]);
             self.broadcast(room, local, joined, 1);
         }
     }

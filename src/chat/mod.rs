@@ -38,6 +38,7 @@ mod apply;
 pub mod command;
 pub mod commands;
 mod event;
+mod name;
 mod remote;
 pub mod render;
 pub mod room;
@@ -56,7 +57,6 @@ pub use session::{GREETING, PROMPT};
 #[cfg(test)]
 mod tests;
 
-use crate::bucket::{Rate, TokenBucket};
 use crate::config::Config;
 use bytes::Bytes;
 use render::Render;
@@ -96,8 +96,6 @@ enum State {
 struct Client {
     member: MemberId,
     state: State,
-    /// Name changes left (see [`NICK_RATE`]).
-    nicks: TokenBucket,
     /// The name being claimed in the shared store (a login or a `/nick`);
     /// the connection's next lines wait for the answer.
     claim: Option<Box<str>>,
@@ -108,7 +106,8 @@ struct Client {
     asked: bool,
     /// Whether it came over TLS (see [`Chat::passwords_need_tls`]).
     secure: bool,
-    /// Moves, topics and history lines left (see `throttle.rs`).
+    /// Name changes, moves, topics and history lines left (see
+    /// `throttle.rs`).
     budget: throttle::UserBudget,
     /// The source address it is counted under (wrong passwords too), once
     /// the reactor says.
@@ -118,13 +117,6 @@ struct Client {
     login_until: Instant,
     password_until: Option<Instant>,
 }
-
-/// Name changes a user may make: 3 at once, then one per 20 s, so `/nick`
-/// cannot be used to flood everyone with rename notices.
-const NICK_RATE: Rate = Rate {
-    per_sec: 1.0 / 20.0,
-    burst: 3.0,
-};
 
 /// Chat lines and actions from one sender in the current turn, rendered
 /// back to back. They become one `Said` event when the turn ends, or before
@@ -147,9 +139,9 @@ pub struct Chat {
     locals: HashMap<MemberId, Local>,
     /// Every room.
     rooms: Rooms,
-    /// Every chatting user's name, lower-cased, server-wide: names are
+    /// Every chatting user's name (ignoring case), server-wide: names are
     /// unique across rooms, and `/msg` reaches any room.
-    names: HashMap<Box<str>, MemberId>,
+    names: HashMap<name::Name, MemberId>,
     /// Names (lower-cased) local users are claiming in the shared store:
     /// taken for local logins, not for other nodes' events.
     claiming: HashMap<Box<str>, MemberId>,
@@ -287,12 +279,11 @@ impl Chat {
             state: State::AwaitingName {
                 prompt_pending: true,
             },
-            nicks: TokenBucket::full(NICK_RATE, now.instant),
             claim: None,
             account: None,
             asked: false,
             secure: false,
-            budget: throttle::UserBudget::full(now.instant),
+            budget: throttle::UserBudget::default(),
             address: None,
             login_until: now.instant + self.login_timeout,
             password_until: None,
@@ -487,7 +478,7 @@ impl Chat {
 
     /// The chatting user called `name` (ignoring ASCII case), in any room.
     pub(super) fn find(&self, name: &str) -> Option<MemberId> {
-        self.names.get(name.to_ascii_lowercase().as_str()).copied()
+        self.names.get(&name::Name::from(name)).copied()
     }
 
     /// Drops `member`'s reservation of `name`, if it still has it.
@@ -501,7 +492,7 @@ impl Chat {
     /// The user called `name`, or the local user claiming it.
     pub(super) fn find_or_claimed(&self, name: &str) -> Option<MemberId> {
         let key = name.to_ascii_lowercase();
-        (self.names.get(key.as_str()))
+        (self.names.get(&name::Name::from(name)))
             .or_else(|| self.claiming.get(key.as_str()))
             .copied()
     }

@@ -2,6 +2,7 @@
 //! case), when each last spoke, and the dense list of local connections a
 //! broadcast walks. No rendering, no sockets.
 
+use super::name::Name;
 use super::{Local, MemberId};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -13,11 +14,13 @@ const LISTED_NAMES: usize = 20;
 /// One chatting user.
 #[derive(Debug)]
 struct Member {
-    /// The name as the user typed it.
-    name: Box<str>,
-    /// The connection on this node, if the member is local; with it, the
-    /// member's position in `Room::fanout`, for O(1) removal.
-    local: Option<(Local, usize)>,
+    /// The name as the user typed it (shared with `Room::by_name` and the
+    /// server-wide name table).
+    name: Name,
+    /// If the member is local, its position in `Room::fanout`, which holds
+    /// its connection (for O(1) removal). 32 bits: a node has far fewer
+    /// connections, and every member costs this in a big room.
+    local: Option<u32>,
     /// When the user last sent something, for `/who` and the idle timeout.
     last_active: Instant,
 }
@@ -32,9 +35,9 @@ pub struct Room {
     /// Who owns each `fanout` entry, to fix the index of the entry moved by
     /// a `swap_remove`.
     fanout_owner: Vec<MemberId>,
-    /// Lower-cased name to member: uniqueness ignoring case, `/msg` lookup
-    /// and a sorted listing.
-    by_name: BTreeMap<Box<str>, MemberId>,
+    /// Name (ignoring case) to member: uniqueness, `/msg` lookup and a
+    /// listing sorted ignoring case.
+    by_name: BTreeMap<Name, MemberId>,
 }
 
 impl Room {
@@ -55,9 +58,7 @@ impl Room {
 
     /// The member called `name` (ignoring ASCII case).
     pub fn find(&self, name: &str) -> Option<MemberId> {
-        self.by_name
-            .get(name.to_ascii_lowercase().as_str())
-            .copied()
+        self.by_name.get(&Name::from(name)).copied()
     }
 
     /// The name of `member`.
@@ -67,20 +68,25 @@ impl Room {
 
     /// The local connection of `member`, if it is on this node.
     pub fn local_of(&self, member: MemberId) -> Option<Local> {
-        self.members.get(&member)?.local.map(|(local, _)| local)
+        let index = self.members.get(&member)?.local?;
+        self.fanout.get(index as usize).copied()
+    }
+
+    /// The name of `member`, shared (no copy of its text).
+    pub fn shared_name(&self, member: MemberId) -> Option<Name> {
+        self.members.get(&member).map(|m| m.name.clone())
     }
 
     /// Adds a member; the caller has checked that the name is free.
-    pub fn join(&mut self, member: MemberId, name: &str, local: Option<Local>, now: Instant) {
+    pub fn join(&mut self, member: MemberId, name: Name, local: Option<Local>, now: Instant) {
         let local = local.map(|l| {
             self.fanout.push(l);
             self.fanout_owner.push(member);
-            (l, self.fanout.len() - 1)
+            (self.fanout.len() - 1) as u32
         });
-        self.by_name
-            .insert(name.to_ascii_lowercase().into(), member);
+        self.by_name.insert(name.clone(), member);
         let joined = Member {
-            name: name.into(),
+            name,
             local,
             last_active: now,
         };
@@ -93,36 +99,36 @@ impl Room {
     /// Removes a member and returns their name, or `None` if not a member.
     pub fn leave(&mut self, member: MemberId) -> Option<Box<str>> {
         let gone = self.members.remove(&member)?;
-        let name = gone.name.clone();
+        let name = (*gone.name).into();
         self.forget(gone);
         Some(name)
     }
 
     /// Drops a removed member's name and fan-out entry.
     fn forget(&mut self, gone: Member) {
-        self.by_name.remove(gone.name.to_ascii_lowercase().as_str());
-        if let Some((_, index)) = gone.local {
+        self.by_name.remove(&gone.name);
+        if let Some(index) = gone.local {
+            let index = index as usize;
             self.fanout.swap_remove(index);
             self.fanout_owner.swap_remove(index);
             if let Some(&moved) = self.fanout_owner.get(index)
                 && let Some(Member {
-                    local: Some((_, at)),
-                    ..
+                    local: Some(at), ..
                 }) = self.members.get_mut(&moved)
             {
-                *at = index;
+                *at = index as u32;
             }
         }
     }
 
     /// Renames a member; the caller has checked that `new` is free (or the
     /// same name in another case). Returns the old name.
-    pub fn rename(&mut self, member: MemberId, new: &str) -> Option<Box<str>> {
+    pub fn rename(&mut self, member: MemberId, new: Name) -> Option<Box<str>> {
         let m = self.members.get_mut(&member)?;
-        let old = std::mem::replace(&mut m.name, new.into());
-        self.by_name.remove(old.to_ascii_lowercase().as_str());
-        self.by_name.insert(new.to_ascii_lowercase().into(), member);
-        Some(old)
+        let old = std::mem::replace(&mut m.name, new.clone());
+        self.by_name.remove(&old);
+        self.by_name.insert(new, member);
+        Some((*old).into())
     }
 
     /// Records that `member` just sent something.
@@ -187,7 +193,7 @@ mod tests {
     #[test]
     fn names_are_unique_ignoring_case() {
         let mut room = Room::default();
-        room.join(id(3), "Alice", Some(7), Instant::now());
+        room.join(id(3), "Alice".into(), Some(7), Instant::now());
         assert_eq!(room.find("aLiCe"), Some(id(3)));
         assert_eq!(room.find("bob"), None);
         assert_eq!(room.local_of(id(3)), Some(7));
@@ -198,9 +204,9 @@ mod tests {
         let now = Instant::now();
         let mut room = Room::default();
         for (n, name) in [(1, "a"), (5, "b"), (9, "c")] {
-            room.join(id(n), name, Some(n as usize * 10), now);
+            room.join(id(n), name.into(), Some(n as usize * 10), now);
         }
-        room.join(id(20), "remote", None, now);
+        room.join(id(20), "remote".into(), None, now);
         assert_eq!(room.leave(id(1)).as_deref(), Some("a"));
         assert_eq!(room.leave(id(1)), None);
         let mut locals = room.locals().to_vec();
@@ -218,11 +224,11 @@ mod tests {
     fn online_list_is_sorted_and_capped() {
         let now = Instant::now();
         let mut room = Room::default();
-        room.join(id(0), "bob", None, now);
-        room.join(id(1), "Alice", None, now);
+        room.join(id(0), "bob".into(), None, now);
+        room.join(id(1), "Alice".into(), None, now);
         assert_eq!(room.online_list(None, false), "2 online: Alice, bob");
         for i in 0..25 {
-            room.join(id(10 + i), &format!("u{i:02}"), None, now);
+            room.join(id(10 + i), format!("u{i:02}").as_str().into(), None, now);
         }
         let list = room.online_list(None, false);
         assert!(list.starts_with("27 online: Alice, bob, u00, "), "{list}");
@@ -239,8 +245,8 @@ mod tests {
     fn unreachable_marks_only_remote_members() {
         let now = Instant::now();
         let mut room = Room::default();
-        room.join(id(0), "bob", None, now);
-        room.join(id(1), "alice", Some(4), now);
+        room.join(id(0), "bob".into(), None, now);
+        room.join(id(1), "alice".into(), Some(4), now);
         assert_eq!(
             room.online_list(Some(now), true),
             "2 online: alice (idle 0s), bob (unreachable)"
@@ -254,8 +260,8 @@ mod tests {
     #[test]
     fn rename_moves_the_name() {
         let mut room = Room::default();
-        room.join(id(0), "bob", None, Instant::now());
-        assert_eq!(room.rename(id(0), "Rob").as_deref(), Some("bob"));
+        room.join(id(0), "bob".into(), None, Instant::now());
+        assert_eq!(room.rename(id(0), "Rob".into()).as_deref(), Some("bob"));
         assert_eq!(room.find("bob"), None);
         assert_eq!(room.name_of(id(0)), Some("Rob"));
     }

@@ -291,11 +291,12 @@ mod tests {
             let id = rooms.open(&format!("#r{i:02}")).unwrap();
             for m in 0..(1 + i % 3) {
                 let member = MemberId(i * 10 + m);
-                rooms
-                    .get_mut(id)
-                    .unwrap()
-                    .members
-                    .join(member, &format!("u{i}-{m}"), None, now);
+                rooms.get_mut(id).unwrap().members.join(
+                    member,
+                    format!("u{i}-{m}").as_str().into(),
+                    None,
+                    now,
+                );
             }
         }
         let list = rooms.listing();

@@ -17,6 +17,13 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+/// Name changes a user may make: 3 at once, then one per 20 s, so `/nick`
+/// cannot be used to flood everyone with rename notices.
+const NICK_RATE: Rate = Rate {
+    per_sec: 1.0 / 20.0,
+    burst: 3.0,
+};
+
 /// Room moves one user may make: 5 at once, then one per 10 s. Moves past
 /// the first [`TOLD_MOVES`] in [`FOLD_MOVES`] are also told only in the
 /// digest.
@@ -96,21 +103,36 @@ impl Moves {
 /// with nothing open and every budget full again are forgotten.
 const SWEEP_ABOVE: usize = 1024;
 
-/// What a user may still do.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct UserBudget {
+/// What a user may still do: name changes, moves, topics and history
+/// lines. A budget nobody has spent from is full, and needs no memory:
+/// the buckets are made (full) at the first spend, so an idle user holds
+/// one null pointer instead of four buckets (96 bytes).
+#[derive(Debug, Default)]
+pub(super) struct UserBudget(Option<Box<UserBuckets>>);
+
+#[derive(Debug)]
+struct UserBuckets {
+    nicks: TokenBucket,
     moves: TokenBucket,
     topics: TokenBucket,
     history: TokenBucket,
 }
 
 impl UserBudget {
-    pub(super) fn full(now: Instant) -> UserBudget {
-        UserBudget {
-            moves: TokenBucket::full(MOVE_RATE, now),
-            topics: TokenBucket::full(TOPIC_RATE, now),
-            history: TokenBucket::full(HISTORY_RATE, now),
-        }
+    fn buckets(&mut self, now: Instant) -> &mut UserBuckets {
+        self.0.get_or_insert_with(|| {
+            Box::new(UserBuckets {
+                nicks: TokenBucket::full(NICK_RATE, now),
+                moves: TokenBucket::full(MOVE_RATE, now),
+                topics: TokenBucket::full(TOPIC_RATE, now),
+                history: TokenBucket::full(HISTORY_RATE, now),
+            })
+        })
+    }
+
+    /// Takes a name change if one is left; if not, when the next one is.
+    pub(super) fn rename(&mut self, now: Instant) -> Result<(), Instant> {
+        self.buckets(now).nicks.try_take(NICK_RATE, now)
     }
 }
 
@@ -253,9 +275,9 @@ impl Chat {
         let at = now.instant;
         let address = client.address;
         let mut own = match spend {
-            Spend::Move => Some((&mut client.budget.moves, MOVE_RATE)),
-            Spend::Topic => Some((&mut client.budget.topics, TOPIC_RATE)),
-            Spend::History(_) => Some((&mut client.budget.history, HISTORY_RATE)),
+            Spend::Move => Some((&mut client.budget.buckets(at).moves, MOVE_RATE)),
+            Spend::Topic => Some((&mut client.budget.buckets(at).topics, TOPIC_RATE)),
+            Spend::History(_) => Some((&mut client.budget.buckets(at).history, HISTORY_RATE)),
             Spend::Room => None,
         };
         let mut shared = address.and_then(|ip| self.addresses.bucket(ip, spend));

@@ -3,7 +3,7 @@
 //! of which answers through [`Chat::nick_free`] or [`Chat::rename`].
 
 use super::{Args, Caller, Command, Needs, Role, Shape};
-use crate::chat::{Ask, Chat, Local, MemberId, NICK_RATE, Now, RoomEvent, command};
+use crate::chat::{Ask, Chat, Local, MemberId, Now, RoomEvent, command};
 
 pub(super) const COMMANDS: &[Command] = &[Command {
     name: "nick",
@@ -36,7 +36,7 @@ impl Chat {
         }
         let old: Box<str> = old.into();
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut)
-            && let Err(next) = client.nicks.try_take(NICK_RATE, now.instant)
+            && let Err(next) = client.budget.rename(now.instant)
         {
             let wait = next
                 .saturating_duration_since(now.instant)
