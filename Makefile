@@ -92,8 +92,8 @@ lint:
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 # The load table (README "Performance"): release binaries, then the matrix in
-# benches/load.rs through linechat-load; also against `ncat --chat` when
-# installed, and the cluster cases X1-X3 (two nodes and a redis-server of
+# benches/load/ through linechat-load; also against `ncat --chat` when
+# installed, and the cluster cases X1-X4 (two nodes and a redis-server of
 # their own) with the redis-server scripts/redis-server.sh finds or
 # installs. LINECHAT_BENCH_CASES=F1,L1 picks cases, LINECHAT_BENCH_QUICK=1
 # shortens them.

@@ -1,10 +1,10 @@
 //! Everything that asks the operating system directly: sockets bound to a
 //! chosen source address (with small buffers for attackers), our own CPU
 //! time, SIGKILL for failover's victim, the page size, the ephemeral port
-//! range. This is the only module with `unsafe`. Another process's CPU
-//! time and RSS, and the open-file limit, come from the server crate's
-//! `linechat::sys`; what `linechat::sys` does not read (peak RSS, kernel
-//! TCP memory and tables) is in `procfs.rs`.
+//! range, the clock tick, the open-file limit. This is the only module with
+//! `unsafe`. What `/proc` says about the server and the kernel is in
+//! `procfs.rs`. The generator keeps its own OS helpers rather than linking
+//! the server crate for a handful of them.
 
 use std::io;
 use std::mem;
@@ -92,14 +92,28 @@ fn sockaddr(a: SocketAddrV4) -> libc::sockaddr_in {
     }
 }
 
-/// An integer socket option, through the server's one `setsockopt`.
+/// One integer socket option.
 fn set_int(
     fd: libc::c_int,
     level: libc::c_int,
     name: libc::c_int,
     v: libc::c_int,
 ) -> io::Result<()> {
-    linechat::sys::setsockopt(fd, level, name, v)
+    // SAFETY: `v` lives across the call and its size is passed with it.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&raw const v).cast(),
+            socklen::<libc::c_int>(),
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 fn socklen<T>() -> libc::socklen_t {
@@ -127,6 +141,39 @@ pub fn own_cpu() -> Duration {
     };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
     tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// Clock ticks per second, the unit of CPU times in `/proc/PID/stat`.
+pub fn clock_ticks() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(hz).ok().filter(|&hz| hz > 0).unwrap_or(100)
+}
+
+/// Raises the soft open-file limit to the hard limit and returns the soft
+/// limit then in force: every client is a descriptor, and the usual soft
+/// limit (1024) would stop a run long before the machine does.
+pub fn raise_fd_limit() -> libc::rlim_t {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 1024;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+    }
+    lim.rlim_cur
 }
 
 /// The size of a memory page, in bytes (`/proc/net/sockstat` counts TCP

@@ -3,12 +3,14 @@
 //! running, the kernel's TCP memory (`/proc/net/sockstat`), and which
 //! connections the server still holds open (`/proc/net/tcp`).
 //!
-//! The parsers are pure functions on the files' text, tested below; the
-//! readers around them return `None` when a file is missing or malformed.
-//! The server's VmRSS and CPU time come from `linechat::sys`.
+//! Also the servers' CPU time and resident memory, for the CPU shares and
+//! the memory per connection. The parsers are pure functions on the
+//! files' text, tested below; the readers around them return `None` when
+//! a file is missing or malformed.
 
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::Duration;
 
 /// The value in KiB of field `key` (`VmHWM`, `VmRSS`, ...) of a
 /// `/proc/PID/status` text, in bytes.
@@ -21,6 +23,32 @@ pub fn status_bytes(status: &str, key: &str) -> Option<u64> {
         .parse()
         .ok()?;
     Some(kib * 1024)
+}
+
+/// Resident memory of process `pid` now (`VmRSS`), in bytes.
+pub fn process_rss(pid: u32) -> Option<u64> {
+    status_bytes(
+        &std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?,
+        "VmRSS",
+    )
+}
+
+/// The CPU time (user + system) of a `/proc/PID/stat` text, in clock
+/// ticks: fields 14 and 15. The command name (field 2) may hold spaces and
+/// parentheses; the fields after its closing parenthesis start at field 3,
+/// so utime is the 12th of them.
+pub fn stat_cpu_ticks(stat: &str) -> Option<u64> {
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace().skip(11);
+    Some(fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?)
+}
+
+/// CPU time (user + system) process `pid` has used so far.
+pub fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let ticks = stat_cpu_ticks(&stat)?;
+    Some(Duration::from_nanos(
+        ticks.saturating_mul(1_000_000_000) / crate::os::clock_ticks(),
+    ))
 }
 
 /// Peak resident memory of process `pid` so far (`VmHWM`), in bytes. The
@@ -120,7 +148,7 @@ impl Peaks {
     /// Takes one sample of both (the server's only with `pid`).
     pub fn sample(&mut self, pid: Option<u32>) {
         // `None` orders below every `Some`.
-        self.rss = self.rss.max(pid.and_then(linechat::sys::process_rss));
+        self.rss = self.rss.max(pid.and_then(process_rss));
         self.tcp = self.tcp.max(tcp_memory());
     }
 }
@@ -137,6 +165,14 @@ mod tests {
         assert_eq!(status_bytes(status, "VmRSS"), Some(1700 * 1024));
         assert_eq!(status_bytes(status, "VmSwap"), None);
         assert_eq!(status_bytes("VmHWMx:\t1 kB\n", "VmHWM"), None);
+    }
+
+    #[test]
+    fn cpu_ticks_are_utime_plus_stime_after_the_name() {
+        let stat = "42 (a) b) S 1 42 42 0 -1 4194560 100 0 0 0 250 31 0 0 20 0 1 0";
+        assert_eq!(stat_cpu_ticks(stat), Some(281));
+        assert_eq!(stat_cpu_ticks("42 (cat) S 1 2"), None);
+        assert_eq!(stat_cpu_ticks("no parenthesis"), None);
     }
 
     #[test]

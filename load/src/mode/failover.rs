@@ -28,10 +28,10 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+use super::{CpuClock, SLACK, finish, node_shares, target};
 use crate::Options;
 use crate::engine::{Engine, Login, ProbeNews};
 use crate::leaves::{self, Leaves};
-use crate::modes::{CpuClock, SLACK, finish, node_shares, target};
 use crate::os;
 use crate::report::{Failover, Latency, Report};
 use crate::tally::Tally;
@@ -161,10 +161,7 @@ pub fn run(o: &Options) -> io::Result<Report> {
     let deadline = start + o.timeout.unwrap_or(o.duration + o.grace + SLACK);
     let n = o.clients;
     let nodes = o.addrs.len() as u32;
-    let victim = nodes - 1;
-    let victims = leaves::count_on(n, u64::from(nodes), u64::from(victim));
-    let survivors = n - victims;
-    let rate = o.rate.expect("checked: failover has a rate");
+    let victims = leaves::count_on(n, u64::from(nodes), u64::from(nodes - 1));
     let kill_pid = o.kill_pid.expect("checked: failover has --kill-pid");
     let mut e = Engine::new(target(o, "failover", n))?;
     let mut r = Report {
@@ -176,6 +173,43 @@ pub fn run(o: &Options) -> io::Result<Report> {
         duration_secs: Some(o.duration.as_secs_f64()),
         ..Report::default()
     };
+    if !crate::procfs::is_alive(kill_pid) {
+        r.problems
+            .push(format!("--kill-pid {kill_pid}: no such process"));
+        return Ok(finish(&e, r, start));
+    }
+    let Some(senders) = prepare(o, &mut e, &mut r, deadline)? else {
+        return Ok(finish(&e, r, start));
+    };
+    r.login_secs = Some(start.elapsed().as_secs_f64());
+
+    e.set_stage("send");
+    let cpu = CpuClock::start_all(&o.pids);
+    let killed = send_and_kill(o, &mut e, &senders, victims, deadline)?;
+    let (wall, gen_secs, each) = cpu.each();
+    r.gen_cpu = gen_secs / wall.max(1e-9);
+    r.server_cpu = Some(each.iter().map(|s| s.unwrap_or(0.0)).sum::<f64>() / wall.max(1e-9))
+        .filter(|_| !each.is_empty());
+    r.node_cpu = node_shares(&each, wall);
+    let stopped_us = e.now_us();
+    let Some((killed_us, mut probes)) = killed else {
+        r.problems.push("the node was never killed".into());
+        return Ok(finish(&e, r, start));
+    };
+    watch(&mut e, &mut probes, deadline)?;
+
+    e.set_stage("drain");
+    let drain_end = (Instant::now() + o.grace).min(deadline);
+    while e.tally.received + e.tally.out_of_order < e.tally.expected() && Instant::now() < drain_end
+    {
+        e.pump(drain_end)?;
+    }
+    r.sent = e.tally.total_sent();
+    r.expected = e.tally.expected();
+    r.received = e.tally.received;
+    r.out_of_order = e.tally.out_of_order;
+    r.latency = Latency::of(&e.tally.latency());
+    let survivors = n - victims;
     let mut f = Failover {
         victims,
         survivors,
@@ -183,22 +217,32 @@ pub fn run(o: &Options) -> io::Result<Report> {
         leaves_expected: victims * survivors,
         ..Failover::default()
     };
-    if !crate::procfs::is_alive(kill_pid) {
-        r.problems
-            .push(format!("--kill-pid {kill_pid}: no such process"));
-        return Ok(finish(&e, r, start));
-    }
+    judge(&e, &probes, [killed_us, stopped_us], &mut f, &mut r);
+    r.failover = Some(f);
+    Ok(finish(&e, r, start))
+}
 
-    // Watched from the start: a leave before the kill means a node was
-    // taken for gone while it ran.
+/// Logs everyone in while watching for leave notices (from the start: a
+/// leave before the kill means a node was taken for gone while it ran),
+/// picks the senders (the first survivors by number), tallies the
+/// survivors only and runs the barrier. The senders' keys, or `None` with
+/// the problem in the report.
+fn prepare(
+    o: &Options,
+    e: &mut Engine,
+    r: &mut Report,
+    deadline: Instant,
+) -> io::Result<Option<Vec<usize>>> {
+    let n = o.clients;
+    let nodes = o.addrs.len() as u32;
+    let victim = nodes - 1;
     e.leaves = Some(Leaves::new(&o.prefix, n, nodes, victim));
     e.set_stage("login");
     if !e.open(n, o.concurrency, deadline)? {
         r.problems
             .push(format!("only {} of {n} clients logged in", e.counts.logins));
-        return Ok(finish(&e, r, start));
+        return Ok(None);
     }
-    // The senders: the first survivors by number.
     let mut ready = e.ready_clients();
     ready.sort_unstable_by_key(|&(_, number, _)| number);
     let senders: Vec<usize> = ready
@@ -214,24 +258,34 @@ pub fn run(o: &Options) -> io::Result<Report> {
     if !e.barrier(deadline)? {
         r.problems
             .push("not every client saw the readiness barrier".into());
-        return Ok(finish(&e, r, start));
+        return Ok(None);
     }
-    r.login_secs = Some(start.elapsed().as_secs_f64());
+    Ok(Some(senders))
+}
 
-    e.set_stage("send");
-    let cpu = CpuClock::start_all(&o.pids);
+/// Sends at the rate for the duration (line k due at t0 + k/rate, from
+/// sender k mod S, as in fanout), killing the victim node `--kill-after`
+/// in and probing for its users' names from then on. When it was killed
+/// (engine clock) and the probes, or `None` if it never was.
+fn send_and_kill(
+    o: &Options,
+    e: &mut Engine,
+    senders: &[usize],
+    victims: u64,
+    deadline: Instant,
+) -> io::Result<Option<(u64, Probes)>> {
+    let rate = o.rate.expect("checked: failover has a rate");
+    let nodes = o.addrs.len() as u32;
     let t0 = Instant::now();
     let end = (t0 + o.duration).min(deadline);
     let kill_at = t0 + o.kill_after;
-    let mut killed_us: Option<u64> = None;
-    let mut probes: Option<Probes> = None;
-    // Line k is due at t0 + k/rate, from sender k mod S, as in fanout.
+    let mut killed: Option<(u64, Probes)> = None;
     let mut k: u64 = 0;
     let mut touched = vec![false; senders.len()];
     loop {
         let now = Instant::now();
         if now >= end {
-            break;
+            return Ok(killed);
         }
         let due = ((now - t0).as_secs_f64() * rate) as u64 + 1;
         while k < due {
@@ -245,61 +299,51 @@ pub fn run(o: &Options) -> io::Result<Report> {
                 e.flush(senders[s]);
             }
         }
-        if killed_us.is_none() && now >= kill_at {
-            os::kill(kill_pid)?;
-            killed_us = Some(e.now_us());
-            e.forget_node(victim);
+        if killed.is_none() && now >= kill_at {
+            os::kill(o.kill_pid.expect("checked: failover has --kill-pid"))?;
+            let at = e.now_us();
+            e.forget_node(nodes - 1);
             e.leaves.as_mut().expect("set before login").arm();
-            probes = Some(Probes::new(victims, nodes, victim, now));
+            killed = Some((at, Probes::new(victims, nodes, nodes - 1, now)));
             e.set_stage("failover");
         }
-        if let Some(p) = probes.as_mut() {
-            p.step(&mut e);
-        }
         let mut wake = (t0 + Duration::from_secs_f64(k as f64 / rate)).min(end);
-        if killed_us.is_none() {
-            wake = wake.min(kill_at);
-        }
-        if let Some(next) = probes.as_ref().and_then(Probes::next) {
-            wake = wake.min(next);
+        match killed.as_mut() {
+            None => wake = wake.min(kill_at),
+            Some((_, probes)) => {
+                probes.step(e);
+                wake = probes.next().map_or(wake, |next| wake.min(next));
+            }
         }
         e.pump(wake)?;
     }
-    let (wall, gen_secs, each) = cpu.each();
-    r.gen_cpu = gen_secs / wall.max(1e-9);
-    r.server_cpu = Some(each.iter().map(|s| s.unwrap_or(0.0)).sum::<f64>() / wall.max(1e-9))
-        .filter(|_| !each.is_empty());
-    r.node_cpu = node_shares(&each, wall);
-    let stopped_us = e.now_us();
-    let (Some(killed_us), Some(mut probes)) = (killed_us, probes) else {
-        r.problems.push("the node was never killed".into());
-        return Ok(finish(&e, r, start));
-    };
+}
 
-    // The failover may outlast the senders: keep watching until it is over.
+/// The failover may outlast the senders: keeps watching until every leave
+/// has been seen and every name is free, or `deadline`.
+fn watch(e: &mut Engine, probes: &mut Probes, deadline: Instant) -> io::Result<()> {
     e.set_stage("watch");
     let over = |e: &Engine, p: &Probes| {
         e.leaves.as_ref().is_some_and(Leaves::done) && p.all_in_us().is_some()
     };
-    while !over(&e, &probes) && Instant::now() < deadline {
-        probes.step(&mut e);
+    while !over(e, probes) && Instant::now() < deadline {
+        probes.step(e);
         let wake = probes.next().unwrap_or(deadline).min(deadline);
         e.pump(wake)?;
     }
-    probes.step(&mut e);
+    probes.step(e);
+    Ok(())
+}
 
-    e.set_stage("drain");
-    let drain_end = (Instant::now() + o.grace).min(deadline);
-    while e.tally.received + e.tally.out_of_order < e.tally.expected() && Instant::now() < drain_end
-    {
-        e.pump(drain_end)?;
-    }
-    r.sent = e.tally.total_sent();
-    r.expected = e.tally.expected();
-    r.received = e.tally.received;
-    r.out_of_order = e.tally.out_of_order;
-    r.latency = Latency::of(&e.tally.latency());
-
+/// Fills in the failover's times (after the kill at `killed_us`; the
+/// senders stopped at `stopped_us`) and adds its problems to the report.
+fn judge(
+    e: &Engine,
+    probes: &Probes,
+    [killed_us, stopped_us]: [u64; 2],
+    f: &mut Failover,
+    r: &mut Report,
+) {
     let after_kill = |us: u64| us.saturating_sub(killed_us) as f64 / 1e6;
     let leaves = e.leaves.as_ref().expect("set at the kill");
     f.first_leave_secs = leaves.first_us.map(after_kill);
@@ -332,8 +376,6 @@ pub fn run(o: &Options) -> io::Result<Report> {
             (last_us.unwrap_or(0) - stopped_us) as f64 / 1e6
         ));
     }
-    r.failover = Some(f);
-    Ok(finish(&e, r, start))
 }
 
 #[cfg(test)]

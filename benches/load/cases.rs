@@ -1,0 +1,400 @@
+//! The matrix, as data: one [`Spec`] per row, in the order they run. A
+//! spec's texts are templates whose `{name}`s are filled from [`Scale`]
+//! (full or quick run), so the table says every case's shape at a glance
+//! and the code that runs them (`run.rs`, `cluster.rs`, `accounts.rs`)
+//! knows no case by name.
+
+/// One row of the matrix, before its sizes are filled in.
+pub struct Spec {
+    pub id: &'static str,
+    /// What the row says in the table's `what` column (a template).
+    pub what: &'static str,
+    /// Generator arguments, mode first, without address and output flags
+    /// (a template).
+    pub args: &'static str,
+    /// How it runs, against what.
+    pub kind: Kind,
+    /// The server's flags besides `--addr`.
+    pub server: Flags,
+    /// Which table the row goes in.
+    pub table: Table,
+    /// Also run against `ncat --chat`.
+    pub vs_ncat: bool,
+}
+
+/// How a case runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// One fresh linechat.
+    Single,
+    /// One fresh linechat that also listens for TLS (`--tls-addr`, a
+    /// self-signed certificate made for the run); the generator connects
+    /// there with `--tls --tls-ca`.
+    Tls,
+    /// Registered names (L2): the server also gets `--data-dir`, and the
+    /// case runs twice, alone and with password login loops
+    /// (`accounts.rs`).
+    Accounts,
+    /// A fresh redis-server and two fresh nodes sharing it (`--redis`),
+    /// the generator against both; `fanout` also reads Redis's `INFO`.
+    Cluster,
+    /// As [`Kind::Cluster`], and the second node is killed mid-run.
+    Failover,
+}
+
+impl Kind {
+    /// Whether it needs a Redis and two nodes.
+    pub fn is_cluster(self) -> bool {
+        matches!(self, Kind::Cluster | Kind::Failover)
+    }
+}
+
+/// The server flags a case asks for (besides `--addr`; cluster cases add
+/// `--redis`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Flags {
+    /// Flood control and the per-address limits off (`server_args`).
+    Limitless,
+    /// [`Flags::Limitless`] and `--quiet-joins 0`: a join notice per join
+    /// whatever the room's size.
+    LimitlessLoudJoins,
+    /// The per-address limits off but flood control on, and a small
+    /// `--max-outbuf` ([`ABUSE_OUTBUF`]).
+    Abuse,
+    /// [`Flags::Limitless`] and the failover's `--node-timeout` and
+    /// `--quiet-joins 0`.
+    Failover,
+}
+
+impl Flags {
+    /// The flags added to the base set (a template).
+    fn extra(self) -> &'static str {
+        match self {
+            Flags::Limitless | Flags::Abuse => "",
+            Flags::LimitlessLoudJoins => "--quiet-joins 0",
+            Flags::Failover => "--node-timeout {x3_timeout} --quiet-joins 0",
+        }
+    }
+}
+
+/// The tables.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Table {
+    /// Throughput, latency, idle memory, logins.
+    Load,
+    /// Peak memory under attack, and a join storm.
+    Abuse,
+    /// Two nodes sharing a Redis: latency same-node and cross-node, and
+    /// what the load costs Redis.
+    Cluster,
+    /// Two nodes sharing a Redis: one broadcast to many idle users.
+    Broadcast,
+    /// Two nodes sharing a Redis, one killed.
+    Failover,
+}
+
+/// The server's `--max-outbuf` in the abuse cases: small, so queues fill
+/// and attackers are dropped within the run.
+pub const ABUSE_OUTBUF: u64 = 262_144;
+
+/// How long a node may miss its heartbeat in the failover case before the
+/// other counts it gone (`--node-timeout`); short, to keep the run short.
+pub const NODE_TIMEOUT_SECS: u32 = 5;
+
+/// The matrix. Client n of a cluster case is on node n mod 2, so every
+/// cluster case splits its users and senders evenly (X3's senders are all
+/// on the first node, the one that survives). X4 is I1's idle room spread
+/// over two nodes.
+pub const CASES: &[Spec] = &[
+    load(
+        "F1",
+        "fanout C=100 S=100 max {secs}s",
+        "fanout --clients 100 --senders 100 --duration {secs}",
+    )
+    .ncat(),
+    Spec {
+        kind: Kind::Tls,
+        ..load(
+            "T1",
+            "fanout C=100 S=100 max {secs}s TLS",
+            "fanout --clients 100 --senders 100 --duration {secs}",
+        )
+    },
+    load(
+        "F2",
+        "fanout C=1000 S=10 max {secs}s",
+        "fanout --clients 1000 --senders 10 --duration {secs}",
+    )
+    .ncat(),
+    // Rooms of 100 users: `rooms 100x100` is 10,000 clients.
+    load(
+        "R1",
+        "rooms {rooms}x100 S={rooms} max {secs}s",
+        "fanout --clients {rooms_clients} --rooms {rooms} --senders {rooms} --duration {secs} --timeout 300",
+    ),
+    load(
+        "L1",
+        "fanout C=100 S=10 500/s {secs}s",
+        "fanout --clients 100 --senders 10 --rate 500 --duration {secs}",
+    ),
+    // L1's shape against a server with registered names, alone and while
+    // password logins loop (two rows).
+    Spec {
+        kind: Kind::Accounts,
+        ..load(
+            "L2",
+            "fanout C=100 S=10 500/s {secs}s, --data-dir",
+            "fanout --clients 100 --senders 10 --rate 500 --duration {secs}",
+        )
+    },
+    load("I1", "idle N={idle}", "idle --clients {idle} --timeout 300"),
+    load(
+        "I2",
+        "idle N={idle_big}",
+        "idle --clients {idle_big} --timeout 600",
+    ),
+    load("C1", "churn 5000 logins", "churn --count 5000"),
+    Spec {
+        server: Flags::LimitlessLoudJoins,
+        ..load(
+            "I3",
+            "idle N={idle_big} quiet-joins 0",
+            "idle --clients {idle_big} --timeout 600",
+        )
+    },
+    abuse(
+        "A1",
+        "flood N={a1} outbuf={outbuf_k}K {a1_secs}s",
+        "abuse --shape flood --clients {a1} --duration {a1_secs}",
+    ),
+    abuse(
+        "A2",
+        "{flooders} flood+{mute} mute outbuf={outbuf_k}K {a2_secs}s",
+        "abuse --shape mixed --clients {a2} --flooders {flooders} --duration {a2_secs}",
+    ),
+    abuse(
+        "A3",
+        "/msg N={a3} S={msg_senders} outbuf={outbuf_k}K {a3_secs}s",
+        "abuse --shape msg --clients {a3} --senders {msg_senders} --duration {a3_secs}",
+    ),
+    abuse(
+        "A4",
+        "IAC DO N={a4} outbuf={outbuf_k}K {a4_secs}s",
+        "abuse --shape telnet --clients {a4} --duration {a4_secs}",
+    ),
+    Spec {
+        table: Table::Abuse,
+        ..load(
+            "S1",
+            "join storm room={room} {storm_secs}s",
+            "storm --clients {room} --duration {storm_secs}",
+        )
+    },
+    Spec {
+        table: Table::Abuse,
+        server: Flags::LimitlessLoudJoins,
+        ..load(
+            "S2",
+            "join storm room={room} {storm_secs}s quiet-joins 0",
+            "storm --clients {room} --duration {storm_secs}",
+        )
+    },
+    cluster(
+        "X1",
+        "2 nodes C=100 S=10 500/s {secs}s",
+        "fanout --clients 100 --senders 10 --rate 500 --duration {secs}",
+        Table::Cluster,
+    ),
+    cluster(
+        "X2",
+        "2 nodes C=100 S=100 max {secs}s",
+        "fanout --clients 100 --senders 100 --duration {secs}",
+        Table::Cluster,
+    ),
+    cluster(
+        "X2",
+        "2 nodes C=50 S=10 max {secs}s",
+        "fanout --clients 50 --senders 10 --duration {secs}",
+        Table::Cluster,
+    ),
+    cluster(
+        "X2",
+        "2 nodes C=200 S=10 max {secs}s",
+        "fanout --clients 200 --senders 10 --duration {secs}",
+        Table::Cluster,
+    ),
+    Spec {
+        kind: Kind::Failover,
+        server: Flags::Failover,
+        ..cluster(
+            "X3",
+            "kill 1 of 2 nodes, {x3_each} users each, S=10 100/s, node-timeout {x3_timeout}s",
+            "failover --clients {x3_users} --senders 10 --rate 100 --kill-after {x3_kill} --duration {x3_secs}",
+            Table::Failover,
+        )
+    },
+    cluster(
+        "X4",
+        "2 nodes idle N={idle}",
+        "idle --clients {idle} --timeout 300",
+        Table::Broadcast,
+    ),
+];
+
+/// A load-table case against one linechat with the limits off.
+const fn load(id: &'static str, what: &'static str, args: &'static str) -> Spec {
+    Spec {
+        id,
+        what,
+        args,
+        kind: Kind::Single,
+        server: Flags::Limitless,
+        table: Table::Load,
+        vs_ncat: false,
+    }
+}
+
+/// An abuse-table case: attackers against the well-behaved pair, with
+/// flood control on and a small `--max-outbuf` (which the generator also
+/// gets, for its RSS bar).
+const fn abuse(id: &'static str, what: &'static str, args: &'static str) -> Spec {
+    Spec {
+        server: Flags::Abuse,
+        table: Table::Abuse,
+        ..load(id, what, args)
+    }
+}
+
+/// A case against two nodes sharing a Redis.
+const fn cluster(id: &'static str, what: &'static str, args: &'static str, table: Table) -> Spec {
+    Spec {
+        kind: Kind::Cluster,
+        table,
+        ..load(id, what, args)
+    }
+}
+
+impl Spec {
+    /// Also against `ncat --chat`.
+    const fn ncat(self) -> Spec {
+        Spec {
+            vs_ncat: true,
+            ..self
+        }
+    }
+}
+
+/// The sizes a run fills the templates with. Quick mode shortens the
+/// fanout runs and shrinks the idle rooms, whose login time is dominated
+/// by N²/2 join notices.
+pub struct Scale {
+    vars: Vec<(&'static str, String)>,
+}
+
+impl Scale {
+    pub fn new(quick: bool) -> Scale {
+        let pick = |q: u64, full: u64| if quick { q } else { full };
+        // Abuse: attackers and seconds per shape; long enough in full runs
+        // for every never-reader's queue to reach --max-outbuf.
+        let (a1, a2, a3, a4) = (pick(300, 1000), pick(300, 1000), pick(30, 100), 30);
+        let flooders = a2 / 5;
+        // Failover: users over both nodes, node timeout, kill after, seconds.
+        let x3_users = pick(500, 2000);
+        let rooms = pick(20, 100);
+        let vars = [
+            ("secs", pick(3, 10)),
+            ("idle", pick(2_000, 10_000)),
+            ("idle_big", pick(5_000, 19_000)),
+            ("rooms", rooms),
+            ("rooms_clients", rooms * 100),
+            ("a1", a1),
+            ("a1_secs", pick(5, 15)),
+            ("a2", a2),
+            ("a2_secs", pick(5, 30)),
+            ("flooders", flooders),
+            ("mute", a2 - flooders),
+            ("a3", a3),
+            ("a3_secs", pick(5, 30)),
+            ("msg_senders", a3 * 2),
+            ("a4", a4),
+            ("a4_secs", pick(5, 10)),
+            ("outbuf_k", ABUSE_OUTBUF / 1024),
+            ("room", pick(500, 2000)),
+            ("storm_secs", pick(3, 10)),
+            ("x3_users", x3_users),
+            ("x3_each", x3_users / 2),
+            ("x3_timeout", pick(2, u64::from(NODE_TIMEOUT_SECS))),
+            ("x3_kill", pick(2, 3)),
+            ("x3_secs", pick(8, 15)),
+        ];
+        Scale {
+            vars: vars.map(|(k, v)| (k, v.to_string())).to_vec(),
+        }
+    }
+
+    /// `template` with every `{name}` replaced by its size.
+    pub fn fill(&self, template: &str) -> String {
+        let mut out = template.to_string();
+        for (name, value) in &self.vars {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+}
+
+/// One row of the matrix with its sizes filled in.
+pub struct Case {
+    pub id: &'static str,
+    pub what: String,
+    /// Generator arguments (mode first), without address and output flags.
+    pub args: Vec<String>,
+    pub kind: Kind,
+    pub server: Flags,
+    /// The flags [`Case::server`] adds to its base set.
+    pub extra_flags: Vec<String>,
+    pub table: Table,
+    pub vs_ncat: bool,
+}
+
+impl Case {
+    /// `spec` at `scale`; an abuse case's generator also gets the server's
+    /// `--max-outbuf` and a longer grace.
+    pub fn of(spec: &Spec, scale: &Scale) -> Case {
+        let mut args = scale.fill(spec.args);
+        if spec.server == Flags::Abuse {
+            args += &format!(" --max-outbuf {ABUSE_OUTBUF} --grace 10");
+        }
+        let what = scale.fill(spec.what);
+        assert!(
+            !what.contains('{') && !args.contains('{'),
+            "{}: a size without a value in `{what}` or `{args}`",
+            spec.id
+        );
+        Case {
+            id: spec.id,
+            what,
+            args: words(&args),
+            kind: spec.kind,
+            server: spec.server,
+            extra_flags: words(&scale.fill(spec.server.extra())),
+            table: spec.table,
+            vs_ncat: spec.vs_ncat,
+        }
+    }
+}
+
+/// The words of `s`, owned.
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(String::from).collect()
+}
+
+/// The matrix at `quick` or full size, only the cases `wanted` names if
+/// given.
+pub fn cases(quick: bool, wanted: Option<&[String]>) -> Vec<Case> {
+    let scale = Scale::new(quick);
+    CASES
+        .iter()
+        .filter(|s| wanted.is_none_or(|w| w.iter().any(|id| id == s.id)))
+        .map(|s| Case::of(s, &scale))
+        .collect()
+}
