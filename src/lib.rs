@@ -14,6 +14,8 @@
 //! - [`chat`]: the chat core, with no sockets: names, the room, commands and
 //!   every protocol text. Connection events in (opened, line, closed, timer),
 //!   values out: deliveries and room events (`Joined`, `Said`, `Left`, ...).
+//! - [`dialect`]: each client protocol's words and bytes for what the core
+//!   says: telnet today. A room's message is rendered once per dialect.
 //! - [`framing`]: text to clean lines: newline framing with a length cap
 //!   and a resumable scan, control-character cleaning. Pure.
 //! - [`codec`]: what a connection's bytes mean: telnet (commands stripped,
@@ -59,6 +61,7 @@ pub mod cidr;
 pub mod codec;
 pub mod config;
 pub mod conn;
+pub mod dialect;
 pub mod engine;
 pub mod framing;
 pub mod http;

@@ -20,13 +20,11 @@
 //! from another address (and each address's wrong passwords overall are
 //! limited by the reactor's admission).
 
-use super::{Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Now, Secret, State, Typing};
-use bytes::Bytes;
+use super::{
+    Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Message, Now, Secret, State, Typing,
+};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
-
-/// The password prompt (no line end: the cursor stays after it).
-pub const PASSWORD_PROMPT: &str = "Password: ";
 
 /// Wrong passwords a connection may give before it is closed.
 const MAX_FAILURES: u8 = 3;
@@ -354,16 +352,7 @@ impl Chat {
         if let Some(told) = told {
             self.notice_to(local, now, &[told]);
         }
-        self.to(local, Bytes::from_static(PASSWORD_PROMPT.as_bytes()));
-    }
-
-    /// Told to a client that cannot be asked to hide what it types (a raw
-    /// `nc`), before its password prompt.
-    pub fn typing_shows(&self, now: &Now) -> Bytes {
-        self.render.notice(
-            now.wall,
-            &["Your client shows what you type: mind who can see your screen"],
-        )
+        self.to(local, Message::PasswordPrompt, now);
     }
 }
 

@@ -1,13 +1,13 @@
 //! Applying a room event: the rooms change, and what local members see is
-//! rendered once per room. Local events and (later) events from elsewhere
-//! take the same path. Above `--quiet-joins`, joins and leaves are counted
+//! delivered once per room, as a [`Message`] each dialect renders once.
+//! Local events and events from other nodes take the same path. Above `--quiet-joins`, joins and leaves are counted
 //! into the room's digest instead of being told one by one; so are the
 //! moves of a user hopping from room to room (see `throttle.rs`).
 
 use super::name::Name;
 use super::rooms::Digest;
 use super::throttle::Moves;
-use super::{Chat, Delivery, MemberId, Now, RoomEvent, RoomId, RoomNames};
+use super::{Chat, Delivery, MemberId, Message, Notice, Now, RoomEvent, RoomId, RoomNames};
 
 impl Chat {
     /// Applies a room event: updates the rooms, renders what local members
@@ -79,21 +79,17 @@ impl Chat {
                 };
                 self.enter(*to, *member, name, last, hopping, now);
             }
-            RoomEvent::Said {
-                room,
-                member,
-                lines,
-                count,
-            } => {
+            RoomEvent::Said { room, member, turn } => {
                 // With `--redis` the room's stream is its history.
                 let history_len = if self.naming { 0 } else { self.history_len };
                 let Some(r) = self.rooms.get_mut(*room) else {
                     return false;
                 };
                 r.members.touch(*member, now.instant);
-                r.history.push(now.wall, lines, history_len);
+                r.history.push(turn, history_len);
                 let except = r.members.local_of(*member);
-                self.broadcast(*room, except, lines.clone(), *count);
+                let lines = turn.len() as u64;
+                self.broadcast(*room, except, Message::Said(turn.clone()), lines, now);
             }
             RoomEvent::Renamed {
                 room,
@@ -109,30 +105,24 @@ impl Chat {
                 };
                 r.members.rename(*member, new_name);
                 let except = r.members.local_of(*member);
-                let told = self
-                    .render
-                    .notice(now.wall, &[old, " is now known as ", new]);
-                self.broadcast(*room, except, told, 1);
+                let told = Notice::Renamed {
+                    old: old.clone(),
+                    new: new.clone(),
+                };
+                self.broadcast(*room, except, told.into(), 1, now);
             }
             RoomEvent::Topic {
                 room,
                 member,
                 topic,
             } => {
-                let setter = self.name_of(*member).unwrap_or("someone").to_string();
+                let by = self.name_of(*member).unwrap_or("someone").into();
                 let Some(r) = self.rooms.get_mut(*room) else {
                     return false;
                 };
                 r.topic = topic.clone();
-                let told = match topic {
-                    Some(topic) => self
-                        .render
-                        .notice(now.wall, &[&setter, " set the topic: ", topic]),
-                    None => self
-                        .render
-                        .notice(now.wall, &[&setter, " cleared the topic"]),
-                };
-                self.broadcast(*room, None, told, 1);
+                let topic = topic.clone();
+                self.broadcast(*room, None, Notice::TopicSet { by, topic }.into(), 1, now);
             }
             RoomEvent::Left {
                 room, member, name, ..
@@ -141,7 +131,13 @@ impl Chat {
                 self.moved.remove(member);
                 self.depart(*room, *member, name, None, false, now);
             }
-            RoomEvent::Private { from, to, line } => {
+            RoomEvent::Private {
+                from,
+                to,
+                name,
+                text,
+                at,
+            } => {
                 if let Some(&room) = self.member_room.get(from)
                     && let Some(r) = self.rooms.get_mut(room)
                 {
@@ -150,8 +146,12 @@ impl Chat {
                 if let Some(local) = self.room_of(*to).and_then(|r| r.members.local_of(*to)) {
                     self.out.deliveries.push(Delivery::RemotePrivate {
                         to: local,
-                        line: line.clone(),
+                        line: Message::Private {
+                            from: name.clone(),
+                            text: text.clone(),
+                        },
                         from: *from,
+                        at: *at,
                     });
                 }
             }
@@ -159,12 +159,8 @@ impl Chat {
                 let Some(&local) = self.locals.get(sender) else {
                     return false;
                 };
-                let name = self.name_of(*reader).unwrap_or("The recipient").to_string();
-                let parts = [
-                    name.as_str(),
-                    " is not reading fast enough; message not sent",
-                ];
-                self.notice_to(local, now, &parts);
+                let name = self.name_of(*reader).map(Into::into);
+                self.tell(local, now, Notice::NotReading { name });
             }
         }
         true
@@ -192,8 +188,10 @@ impl Chat {
             r.digest.joined += 1;
             self.start_digest(room, now);
         } else {
-            let joined = self.render.notice(now.wall, &[&name, " has joined"]);
-            self.broadcast(room, local, joined, 1);
+            let joined = Notice::Joined {
+                name: (*name).into(),
+            };
+            self.broadcast(room, local, joined.into(), 1, now);
         }
     }
 
@@ -220,18 +218,18 @@ impl Chat {
             r.digest.left += 1;
             self.start_digest(room, now);
         } else {
-            let left = match to {
-                Some(to) => self.render.notice(now.wall, &[name, " has left for ", to]),
-                None => self.render.notice(now.wall, &[name, " has left"]),
+            let left = Notice::Left {
+                name: name.into(),
+                to: to.map(Into::into),
             };
-            self.broadcast(room, None, left, 1);
+            self.broadcast(room, None, left.into(), 1, now);
         }
         self.rooms.remove_if_unused(room);
     }
 
     /// Digests whose interval is over are told to their rooms.
     pub fn digest_due(&mut self, now: &Now) {
-        let secs = self.digest_interval.as_secs().to_string();
+        let secs = self.digest_interval.as_secs();
         let mut told = Vec::new();
         let mut next = None;
         for (id, r) in self.rooms.iter_mut() {
@@ -251,16 +249,8 @@ impl Chat {
         }
         self.end_turn(now);
         for (room, Digest { joined, left, .. }) in told {
-            let (joined, left) = (joined.to_string(), left.to_string());
-            let counts: &[&str] = match (joined.as_str(), left.as_str()) {
-                (j, "0") => &[j, " joined"],
-                ("0", l) => &[l, " left"],
-                (j, l) => &[j, " joined, ", l, " left"],
-            };
-            let mut parts = counts.to_vec();
-            parts.extend_from_slice(&[" in the last ", &secs, " s"]);
-            let line = self.render.notice(now.wall, &parts);
-            self.broadcast(room, None, line, 1);
+            let digest = Notice::Digest { joined, left, secs };
+            self.broadcast(room, None, digest.into(), 1, now);
         }
     }
 

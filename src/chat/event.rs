@@ -2,7 +2,9 @@
 //! identities, the time, room events, deliveries.
 
 use super::Local;
-use bytes::Bytes;
+use super::message::{HistoryLine, Message, Turn};
+use super::notice::Notice;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 /// A user, unique for the server's lifetime. Not a slab key: slab keys are
@@ -58,23 +60,13 @@ pub enum Farewell {
 }
 
 impl Farewell {
-    /// The last notice the client is sent, if any.
-    pub(super) fn notice(self) -> Option<&'static str> {
-        match self {
-            Farewell::Quit => Some("Bye!"),
-            Farewell::TooSlow => Some("Disconnected: too slow"),
-            Farewell::LoginTimeout => Some("Login timed out"),
-            Farewell::IdleTimeout => Some("Disconnected: idle for too long"),
-            Farewell::WrongPassword => Some("Wrong password three times, disconnecting"),
-            Farewell::TooManyFailures => {
-                Some("Too many wrong passwords from your address, try again later")
-            }
-            Farewell::NameLost => Some(
-                "Your name was taken on another server while this one was cut off; reconnect to pick a name",
-            ),
-            Farewell::LoggedInElsewhere => Some("You logged in from elsewhere"),
-            Farewell::Eof | Farewell::Error | Farewell::Shutdown | Farewell::NodeLost => None,
-        }
+    /// Whether the client is sent a last notice
+    /// ([`Notice::Farewell`]): not when it closed itself or cannot read.
+    pub fn told(self) -> bool {
+        !matches!(
+            self,
+            Farewell::Eof | Farewell::Error | Farewell::Shutdown | Farewell::NodeLost
+        )
     }
 
     /// A word or two for the log.
@@ -111,8 +103,10 @@ pub enum Refusal {
     Busy,
 }
 
-/// What happened in a room. Applying one updates the room and renders what
-/// local members see; the same value could be published to other nodes.
+/// What happened in a room: who, where, what, and (for what was said) the
+/// cleaned text and the wall time. No bytes for a socket: applying one
+/// updates the rooms and tells local members as [`Message`]s, which each
+/// dialect renders; the same value is published to other nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomEvent {
     /// `member` entered `room` as `name`.
@@ -124,17 +118,16 @@ pub enum RoomEvent {
         /// Under which name.
         name: Box<str>,
     },
-    /// `member` sent `count` chat lines or actions in one turn, rendered
-    /// back to back into `lines` (shared by every recipient).
+    /// `member` said one or more chat lines or actions in one turn: one
+    /// event, however many lines.
     Said {
         /// Where.
         room: RoomId,
         /// Who (they do not get their own lines back).
         member: MemberId,
-        /// The rendered lines.
-        lines: Bytes,
-        /// How many lines `lines` holds.
-        count: u64,
+        /// Their name, each line's kind and text, and when (shared by the
+        /// room's history and every recipient).
+        turn: Arc<Turn>,
     },
     /// `member` went from room `from` to room `to`.
     Moved {
@@ -178,16 +171,20 @@ pub enum RoomEvent {
         /// Why they went.
         why: Farewell,
     },
-    /// A private message from `from` to `to`, rendered for the recipient.
-    /// Between local users it is delivered as [`Delivery::Private`]; applied
-    /// from elsewhere, it goes to `to` if `to` is local.
+    /// A private message from `from` to `to`. Between local users it is
+    /// delivered as [`Delivery::Private`]; applied from elsewhere, it goes
+    /// to `to` if `to` is local.
     Private {
         /// The sender.
         from: MemberId,
         /// The recipient.
         to: MemberId,
-        /// `[pm] <from>: <text>` as the recipient sees it.
-        line: Bytes,
+        /// The sender's name.
+        name: Box<str>,
+        /// What was said, cleaned.
+        text: Box<str>,
+        /// When.
+        at: SystemTime,
     },
     /// `reader` was not reading fast enough to be sent a private message
     /// from `sender`, a user of another node: its node refused it, and this
@@ -200,20 +197,31 @@ pub enum RoomEvent {
     },
 }
 
-/// Bytes the reactor must queue, or a connection it must close.
+/// What the reactor must show whom (each connection in its dialect), ask
+/// elsewhere, or close.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
     /// For one local connection.
-    To(Local, Bytes),
-    /// For every local member of `room` except `except`.
+    To {
+        /// Who.
+        to: Local,
+        /// What.
+        message: Message,
+        /// When it was said (for a stamp).
+        at: SystemTime,
+    },
+    /// For every local member of `room` except `except`: rendered once per
+    /// dialect, shared by every recipient.
     Room {
         /// The room.
         room: RoomId,
         /// Who does not get it (the sender of a chat line).
         except: Option<Local>,
-        /// The shared bytes.
-        bytes: Bytes,
-        /// Chat lines in `bytes`, for counting deliveries.
+        /// What.
+        message: Message,
+        /// When it was said.
+        at: SystemTime,
+        /// Chat lines in it, for counting deliveries.
         lines: u64,
     },
     /// A private message between two local connections. The reactor
@@ -225,34 +233,34 @@ pub enum Delivery {
         /// The recipient.
         to: Local,
         /// What the recipient sees.
-        line: Bytes,
+        line: Message,
         /// The sender.
         sender: Local,
         /// What the sender sees when it is delivered.
-        echo: Bytes,
+        echo: Message,
         /// What the sender sees when it is not.
-        refused: Bytes,
+        refused: Notice,
+        /// When it was said.
+        at: SystemTime,
     },
     /// A long answer for one local connection (`/history`): `head`, then
-    /// `lines`, shared with a room's history (not copies), each with the
-    /// time it was said. The reactor counts what the answer would cost
-    /// before building or queueing any of it: if the reader's queue or the
-    /// output memory of the server has no room for it, `to` gets `refused`
-    /// instead. So a request of a few bytes cannot make the server hold
-    /// megabytes. With `stamp`, the lines go out as one buffer, each with
-    /// its `[HH:MM:SS] ` ([`render::stamped`](super::render::stamped));
-    /// else (they carry a stamp already) as they are, shared.
+    /// `lines` (shared with a room's history, not copies), each shown with
+    /// the time it was said. The reactor prices the answer in the asker's
+    /// dialect before building or queueing any of it: if the reader's
+    /// queue or the output memory of the server has no room for it, `to`
+    /// gets `refused` instead. So a request of a few bytes cannot make the
+    /// server hold megabytes.
     Reply {
         /// Who asked.
         to: Local,
         /// The heading.
-        head: Bytes,
+        head: Notice,
         /// The answer's lines, oldest first.
-        lines: Vec<(SystemTime, Bytes)>,
-        /// Whether each line is sent with the time it was said.
-        stamp: bool,
+        lines: Vec<HistoryLine>,
         /// What `to` sees when it does not fit.
-        refused: Bytes,
+        refused: Notice,
+        /// When it was asked (the heading's stamp).
+        at: SystemTime,
     },
     /// A private message from `from`, a user of another node, for the local
     /// connection `to`: delivered unless `to` is not keeping up (as with
@@ -262,9 +270,11 @@ pub enum Delivery {
         /// The recipient.
         to: Local,
         /// What the recipient sees.
-        line: Bytes,
+        line: Message,
         /// The sender.
         from: MemberId,
+        /// When it was said.
+        at: SystemTime,
     },
     /// Call [`Chat::digest_due`](super::Chat::digest_due) at this time.
     WakeAt(Instant),

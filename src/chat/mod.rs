@@ -5,23 +5,27 @@
 //! fired — and passes the current time in. The core answers with values in
 //! its [`Output`]:
 //!
-//! - [`Delivery`]: bytes for one local connection, bytes for every local
-//!   member of a room but one, or "close this connection";
+//! - [`Delivery`]: a [`Message`] for one local connection or for every
+//!   local member of a room but one, or "close this connection";
 //! - [`RoomEvent`]: what happened in a room (`Joined`, `Said`, `Renamed`,
 //!   `Left`, `Private`), carrying a [`RoomId`] and [`MemberId`]s, never a
 //!   connection handle.
 //!
-//! A user's line becomes a room event, and the core applies the event
-//! ([`Chat::apply`]) to the room and renders its deliveries. An event that
-//! comes from elsewhere (another node, later) is applied the same way.
+//! Neither holds bytes for a socket: a message is data (a chat [`Turn`], a
+//! [`Notice`] and its parameters), and each connection's dialect
+//! ([`crate::dialect`]) renders it, once per dialect per room.
 //!
-//! Every protocol text lives in this module and its children:
+//! A user's line becomes a room event, and the core applies the event
+//! ([`Chat::apply`]) to the room and produces its deliveries. An event that
+//! comes from another node is applied the same way.
+//!
+//! The children:
 //! - [`command`]: the form of user and room names. Pure.
 //! - [`commands`]: the command table: each `/command`'s arguments, help
 //!   line, role and handler, one file per family; `/help` is made from it.
 //! - [`room`]: who is in a room, their names, who is local.
 //! - [`rooms`]: every room: name, topic, members, history, digest.
-//! - [`render`]: a line for the wire, with the optional timestamp.
+//! - `message` and `notice`: what a connection is shown, as values.
 //! - `event`: the values that cross the seam (events, deliveries, time).
 //! - `session`: a session's way in: greeting, name prompt, welcome.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
@@ -38,33 +42,32 @@ mod apply;
 pub mod command;
 pub mod commands;
 mod event;
+mod message;
 mod name;
+mod notice;
 mod remote;
-pub mod render;
 pub mod room;
 pub mod rooms;
 mod session;
 mod shared;
 mod throttle;
 
-pub use accounts::PASSWORD_PROMPT;
 pub use event::{
     Answer, Ask, Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent,
     RoomId, RoomNames, Secret, Typing, node_of,
 };
-pub use session::{GREETING, PROMPT};
+pub use message::{HistoryLine, LineKind, Message, Turn};
+pub use notice::Notice;
 
 #[cfg(test)]
 mod tests;
 
 use crate::config::Config;
-use bytes::Bytes;
-use render::Render;
 use rooms::Rooms;
-use session::greeting;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The reactor's handle for a connection on this node (its slab key). The
 /// core only hands it back in deliveries; room events never carry it.
@@ -118,14 +121,13 @@ struct Client {
     password_until: Option<Instant>,
 }
 
-/// Chat lines and actions from one sender in the current turn, rendered
-/// back to back. They become one `Said` event when the turn ends, or before
-/// anything that must follow them, so a recipient's queue gets one entry
-/// per sender per turn rather than one per line.
+/// Chat lines and actions from one sender in the current turn. They
+/// become one `Said` event when the turn ends, or before anything that
+/// must follow them, so a recipient's queue gets one entry per sender per
+/// turn rather than one per line.
 #[derive(Debug, Default)]
 struct Batch {
-    buf: Vec<u8>,
-    count: u64,
+    turn: Option<Turn>,
     /// The sender, once the batch holds a line.
     from: Option<MemberId>,
 }
@@ -157,7 +159,6 @@ pub struct Chat {
     chatting: usize,
     /// `--history`: lines kept per room.
     history_len: usize,
-    render: Render,
     /// `--max-line`, named in the too-long notice.
     max_line: usize,
     /// `--idle-timeout`.
@@ -166,8 +167,6 @@ pub struct Chat {
     login_timeout: Duration,
     /// `--password-timeout`.
     password_timeout: Duration,
-    /// The greeting and prompt, rendered once when lines carry no stamp.
-    greeting: Option<Bytes>,
     batch: Batch,
     /// `--quiet-joins`; 0 is never.
     quiet_joins: usize,
@@ -195,10 +194,6 @@ pub struct Chat {
 impl Chat {
     /// An empty room with the texts and limits of `config`.
     pub fn new(config: &Config) -> Chat {
-        let render = Render {
-            timestamps: config.timestamps,
-        };
-        let greeting = (!config.timestamps).then(|| greeting(render, SystemTime::UNIX_EPOCH));
         Chat {
             clients: Vec::new(),
             locals: HashMap::new(),
@@ -210,12 +205,10 @@ impl Chat {
             member_room: HashMap::new(),
             chatting: 0,
             history_len: config.history,
-            render,
             max_line: config.max_line,
             idle_timeout: config.idle_timeout,
             login_timeout: config.login_timeout,
             password_timeout: config.password_timeout,
-            greeting,
             batch: Batch::default(),
             quiet_joins: config.quiet_joins,
             digest_interval: config.digest_interval,
@@ -289,11 +282,7 @@ impl Chat {
             password_until: None,
         });
         self.locals.insert(member, local);
-        let greeting = match &self.greeting {
-            Some(greeting) => greeting.clone(),
-            None => greeting(self.render, now.wall),
-        };
-        self.to(local, greeting);
+        self.to(local, Message::Greeting, now);
     }
 
     /// A cleaned line arrived from `local`.
@@ -327,26 +316,21 @@ impl Chat {
                 prompt_pending: false,
             };
         }
-        let text = format!("Line too long (max {} bytes), not sent", self.max_line);
-        self.notice_to(local, now, &[&text]);
+        let max = self.max_line;
+        self.tell(local, now, Notice::LineTooLong { max });
     }
 
     /// The turn of the connection being served is over: its batched lines
     /// go out as one `Said` event.
     pub fn end_turn(&mut self, now: &Now) {
-        if let Some(member) = self.batch.from.take() {
-            let lines = Bytes::from(std::mem::take(&mut self.batch.buf));
-            let count = std::mem::take(&mut self.batch.count);
+        if let Some(member) = self.batch.from.take()
+            && let Some(turn) = self.batch.turn.take()
+        {
             let Some(&room) = self.member_room.get(&member) else {
                 return;
             };
-            let said = RoomEvent::Said {
-                room,
-                member,
-                lines,
-                count,
-            };
-            self.apply(said, now);
+            let turn = Arc::new(turn);
+            self.apply(RoomEvent::Said { room, member, turn }, now);
         }
     }
 
@@ -387,10 +371,12 @@ impl Chat {
     }
 
     /// `local` is being closed for `why`: it leaves the room (everyone
-    /// else is told) and the returned bytes are its last words, if any.
-    pub fn close(&mut self, local: Local, why: Farewell, now: &Now) -> Option<Bytes> {
+    /// else is told) and the returned messages are its last words, if any.
+    pub fn close(&mut self, local: Local, why: Farewell, now: &Now) -> Vec<Message> {
         self.end_turn(now);
-        let client = self.clients.get_mut(local)?.take()?;
+        let Some(client) = self.clients.get_mut(local).and_then(Option::take) else {
+            return Vec::new();
+        };
         self.locals.remove(&client.member);
         self.forget_address(client.address);
         if client.state == State::Chatting {
@@ -411,55 +397,51 @@ impl Chat {
             };
             self.apply(left, now);
         }
-        let text = why.notice()?;
-        let notice = self.render.notice(now.wall, &[text]);
+        if !why.told() {
+            return Vec::new();
+        }
+        let notice = Message::Notice(Notice::Farewell(why));
         // A prompt nothing was typed after: the cursor sits after it.
-        Some(match client.state {
+        match client.state {
             State::AwaitingName {
                 prompt_pending: true,
-            } => [&b"\r\n"[..], &notice].concat().into(),
+            } => vec![Message::LineEnd, notice],
             State::AwaitingPassword { .. } if !client.asked && why == Farewell::LoginTimeout => {
-                [&b"\r\n"[..], &notice].concat().into()
+                vec![Message::LineEnd, notice]
             }
-            _ => notice,
-        })
+            _ => vec![notice],
+        }
     }
 
     /// The server is stopping: everyone is told.
     pub fn shutdown(&mut self, now: &Now) {
         self.end_turn(now);
-        let text = match self.naming {
-            true => "Server shutting down, reconnect to continue",
-            false => "Server shutting down",
+        let notice = Notice::ShuttingDown {
+            reconnect: self.naming,
         };
-        let notice = self.render.notice(now.wall, &[text]);
         for (local, client) in self.clients.iter().enumerate() {
             let Some(client) = client else { continue };
+            let at = now.wall;
             if client.state
                 == (State::AwaitingName {
                     prompt_pending: true,
                 })
             {
-                self.out
-                    .deliveries
-                    .push(Delivery::To(local, Bytes::from_static(b"\r\n")));
+                let message = Message::LineEnd;
+                let line_end = Delivery::To {
+                    to: local,
+                    message,
+                    at,
+                };
+                self.out.deliveries.push(line_end);
             }
-            self.out
-                .deliveries
-                .push(Delivery::To(local, notice.clone()));
+            let message = Message::Notice(notice.clone());
+            self.out.deliveries.push(Delivery::To {
+                to: local,
+                message,
+                at,
+            });
         }
-    }
-
-    /// The one line sent to a connection that is turned away.
-    pub fn refusal(&self, why: Refusal, now: &Now) -> Bytes {
-        let text = match why {
-            Refusal::Full => "Server is full, try again later",
-            Refusal::PerAddress => "Too many connections from your address",
-            Refusal::Pending => "Too many connections waiting to log in, try again later",
-            Refusal::TooFast => "Connecting too often from your address, try again later",
-            Refusal::Busy => "Server is busy, try again later",
-        };
-        self.render.notice(now.wall, &[text])
     }
 
     fn client(&self, local: Local) -> Option<&Client> {
@@ -501,26 +483,42 @@ impl Chat {
         self.out.deliveries.push(Delivery::Close(local, why));
     }
 
-    pub(super) fn to(&mut self, local: Local, bytes: Bytes) {
-        self.out.deliveries.push(Delivery::To(local, bytes));
+    /// Shows `message` to one local connection.
+    pub(super) fn to(&mut self, local: Local, message: Message, now: &Now) {
+        let at = now.wall;
+        self.out.deliveries.push(Delivery::To {
+            to: local,
+            message,
+            at,
+        });
     }
 
+    /// Tells one local connection a notice.
+    pub(super) fn tell(&mut self, local: Local, now: &Now, notice: Notice) {
+        self.to(local, Message::Notice(notice), now);
+    }
+
+    /// Tells one local connection a handler's text not yet given a notice
+    /// kind (see [`Notice::Text`]).
     pub(super) fn notice_to(&mut self, local: Local, now: &Now, parts: &[&str]) {
-        let notice = self.render.notice(now.wall, parts);
-        self.to(local, notice);
+        self.tell(local, now, Notice::Text(parts.concat().into()));
     }
 
+    /// Shows `message` (holding `lines` chat lines) to every local member
+    /// of `room` but `except`.
     pub(super) fn broadcast(
         &mut self,
         room: RoomId,
         except: Option<Local>,
-        bytes: Bytes,
+        message: Message,
         lines: u64,
+        now: &Now,
     ) {
         self.out.deliveries.push(Delivery::Room {
             room,
             except,
-            bytes,
+            message,
+            at: now.wall,
             lines,
         });
     }

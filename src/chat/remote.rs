@@ -121,8 +121,8 @@ impl Chat {
 #[cfg(test)]
 mod tests {
     use super::super::tests::Harness;
-    use super::super::{MemberId, RoomEvent};
-    use bytes::Bytes;
+    use super::super::{LineKind, MemberId, RoomEvent, Turn};
+    use std::sync::Arc;
 
     #[test]
     fn remote_events_are_applied_unrecorded_and_checked() {
@@ -140,11 +140,15 @@ mod tests {
         assert_eq!(out.text(1), "*** bob has joined\r\n");
         assert!(out.events.is_empty(), "a remote event is not recorded");
         assert!(!h.chat.apply_remote(joined, &h.now), "joins once");
-        let said = |member| RoomEvent::Said {
-            room: lobby,
-            member,
-            lines: Bytes::from_static(b"bob: hi\r\n"),
-            count: 1,
+        let said = |member| {
+            let mut turn = Turn::new("bob", h.now.wall);
+            turn.push(LineKind::Say, "hi");
+            let turn = Arc::new(turn);
+            RoomEvent::Said {
+                room: lobby,
+                member,
+                turn,
+            }
         };
         assert!(!h.chat.apply_remote(said(MemberId(99)), &h.now), "unknown");
         assert!(h.chat.apply_remote(said(bob), &h.now));
@@ -167,7 +171,9 @@ mod tests {
         let private = RoomEvent::Private {
             from: bob,
             to: MemberId(101),
-            line: Bytes::from_static(b"[pm] bob: yo\r\n"),
+            name: "bob".into(),
+            text: "yo".into(),
+            at: h.now.wall,
         };
         assert!(h.chat.apply_remote(private, &h.now));
         assert_eq!(h.take().text(1), "[pm] bob: yo\r\n");

@@ -9,11 +9,12 @@
 //! later) can hold the names, topics and history instead of memory.
 
 use super::RoomId;
+use super::message::{HistoryLine, Turn};
 use super::room::Room;
-use bytes::Bytes;
 use slab::Slab;
 use std::collections::{HashMap, VecDeque};
-use std::time::{Instant, SystemTime};
+use std::sync::Arc;
+use std::time::Instant;
 
 /// Rooms listed by `/rooms` before "and N more".
 const LISTED_ROOMS: usize = 20;
@@ -45,25 +46,22 @@ pub struct Digest {
     pub due: Option<Instant>,
 }
 
-/// A ring of the last lines said in a room, each a slice of the shared
-/// buffer the line was broadcast in (no copy), with the time it was said.
+/// A ring of the last lines said in a room, each a reference to the turn
+/// it was said in (no copy), which holds the time it was said.
 #[derive(Debug, Default)]
 pub struct History {
-    lines: VecDeque<(SystemTime, Bytes)>,
+    lines: VecDeque<HistoryLine>,
 }
 
 impl History {
-    /// Adds every line of `batch` (CRLF-terminated lines), keeping at most
-    /// `cap` lines in all.
-    pub fn push(&mut self, at: SystemTime, batch: &Bytes, cap: usize) {
+    /// Adds every line of `turn`, keeping at most `cap` lines in all.
+    pub fn push(&mut self, turn: &Arc<Turn>, cap: usize) {
         if cap == 0 {
             return;
         }
-        let mut start = 0;
-        while let Some(end) = memchr::memchr(b'\n', &batch[start..]) {
-            let end = start + end + 1;
-            self.lines.push_back((at, batch.slice(start..end)));
-            start = end;
+        for index in 0..turn.len() as u32 {
+            let turn = turn.clone();
+            self.lines.push_back(HistoryLine { turn, index });
         }
         while self.lines.len() > cap {
             self.lines.pop_front();
@@ -71,7 +69,7 @@ impl History {
     }
 
     /// The last `n` lines, oldest first.
-    pub fn last(&self, n: usize) -> impl Iterator<Item = &(SystemTime, Bytes)> {
+    pub fn last(&self, n: usize) -> impl Iterator<Item = &HistoryLine> {
         self.lines.iter().skip(self.lines.len().saturating_sub(n))
     }
 
@@ -306,15 +304,24 @@ mod tests {
 
     #[test]
     fn history_keeps_the_last_lines() {
+        use super::super::message::LineKind;
+        let turn = |name: &str, texts: &[&str]| {
+            let mut turn = Turn::new(name, UNIX_EPOCH);
+            texts.iter().for_each(|t| turn.push(LineKind::Say, t));
+            Arc::new(turn)
+        };
         let mut h = History::default();
-        let at = UNIX_EPOCH;
-        h.push(at, &Bytes::from_static(b"a: 1\r\na: 2\r\n"), 3);
-        h.push(at, &Bytes::from_static(b"b: 3\r\nb: 4\r\n"), 3);
-        let lines: Vec<&[u8]> = h.last(10).map(|(_, l)| &l[..]).collect();
-        assert_eq!(lines, [&b"a: 2\r\n"[..], b"b: 3\r\n", b"b: 4\r\n"]);
-        let last: Vec<&[u8]> = h.last(1).map(|(_, l)| &l[..]).collect();
-        assert_eq!(last, [&b"b: 4\r\n"[..]]);
-        h.push(at, &Bytes::from_static(b"c\r\n"), 0);
+        h.push(&turn("a", &["1", "2"]), 3);
+        h.push(&turn("b", &["3", "4"]), 3);
+        let said = |n| -> Vec<(String, String)> {
+            h.last(n)
+                .map(|l| (l.turn.name.to_string(), l.line().1.to_string()))
+                .collect()
+        };
+        let pair = |n: &str, t: &str| (n.to_string(), t.to_string());
+        assert_eq!(said(10), [pair("a", "2"), pair("b", "3"), pair("b", "4")]);
+        assert_eq!(said(1), [pair("b", "4")]);
+        h.push(&turn("c", &["5"]), 0);
         assert_eq!(h.len(), 3, "a cap of 0 keeps nothing new");
     }
 }

@@ -3,16 +3,9 @@
 //! table's (`commands/`).
 
 use super::commands::{self, Caller};
-use super::render::Render;
-use super::{Ask, Chat, Delivery, Local, MemberId, Now, RoomEvent, State, command};
-use bytes::Bytes;
-use std::time::SystemTime;
-
-/// The greeting line sent on connect, before the prompt.
-pub const GREETING: &str = "Welcome to linechat!";
-
-/// The prompt, without a line end so the cursor stays after it.
-pub const PROMPT: &str = "Enter your name: ";
+use super::{
+    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, RoomEvent, State, command,
+};
 
 impl Chat {
     /// A line typed at the name prompt.
@@ -64,12 +57,12 @@ impl Chat {
             return;
         };
         let list = room.members.online_list(None, self.others_unreachable());
-        let mut text = Vec::new();
-        let parts = ["*** Welcome, ", name, "! ", &room.name, ": ", &list];
-        self.render.push_line(&mut text, now.wall, &parts);
+        let welcome = ["Welcome, ", name, "! ", &room.name, ": ", &list].concat();
+        let mut told = vec![Notice::Text(welcome.into())];
         if let Some(topic) = &room.topic {
-            self.render
-                .push_line(&mut text, now.wall, &["*** Topic: ", topic]);
+            told.push(Notice::Topic {
+                topic: topic.clone(),
+            });
         } else {
             // The engine may keep one for a room this node has just opened
             // (Redis keeps topics past every node; memory has none but the
@@ -77,24 +70,22 @@ impl Chat {
             let room = room.name.clone();
             self.out.deliveries.push(Delivery::Topic(room));
         }
-        self.to(local, Bytes::from(text));
+        self.to(local, Message::Notices(told), now);
     }
 
     /// Refuses a name: the reason, then the prompt again.
     pub(super) fn retry(&mut self, local: Local, now: &Now, why: &[&str]) {
         self.notice_to(local, now, why);
-        self.to(local, Bytes::from_static(PROMPT.as_bytes()));
+        self.prompt_again(local, now);
+    }
+
+    /// The name prompt again, after a notice.
+    pub(super) fn prompt_again(&mut self, local: Local, now: &Now) {
+        self.to(local, Message::NamePrompt, now);
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
             client.state = State::AwaitingName {
                 prompt_pending: true,
             };
         }
     }
-}
-
-/// The greeting line and the prompt as one buffer.
-pub(super) fn greeting(render: Render, at: SystemTime) -> Bytes {
-    let mut greeting = render.line(at, &[GREETING]).to_vec();
-    greeting.extend_from_slice(PROMPT.as_bytes());
-    Bytes::from(greeting)
 }

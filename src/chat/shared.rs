@@ -16,23 +16,10 @@
 //!   there, how a node that was cut off is seen again, and (with an empty
 //!   listing) how a node that died is seen to leave.
 
-use bytes::Bytes;
-use std::time::SystemTime;
-
 use super::{
-    Chat, Claimed, Delivery, Farewell, Local, MemberId, Now, Presence, RoomEvent, RoomNames, State,
-    node_of,
+    Chat, Claimed, Delivery, Farewell, HistoryLine, Local, MemberId, Message, Notice, Now,
+    Presence, RoomEvent, RoomNames, State, node_of,
 };
-
-/// Told to a user whose login or `/nick` cannot be checked with the others,
-/// on a node that was linked and lost it.
-const UNLINKED: &str =
-    "This server has lost its link to the others; names cannot be checked, try again in a moment";
-
-/// The same on a node that has never been linked (Redis unreachable since
-/// it started): "lost" would send its operator looking for a drop.
-const NOT_YET_LINKED: &str =
-    "This server is not linked to the others yet; names cannot be checked, try again in a moment";
 
 impl Chat {
     /// Asks the engine for `name` on behalf of `member`; `release` is the
@@ -46,11 +33,7 @@ impl Chat {
         now: &Now,
     ) {
         if !self.linked {
-            let why = self.unlinked_text();
-            return match release {
-                None => self.retry(local, now, &[why]),
-                Some(_) => self.notice_to(local, now, &[why]),
-            };
+            return self.unlinked(local, release.is_none(), now);
         }
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
@@ -118,17 +101,18 @@ impl Chat {
                 self.retry(local, now, &["The name '", &name, "' is taken"]);
             }
             Claimed::Taken => self.notice_to(local, now, &["The name '", &name, "' is taken"]),
-            Claimed::Unavailable if login => self.retry(local, now, &[self.unlinked_text()]),
-            Claimed::Unavailable => self.notice_to(local, now, &[self.unlinked_text()]),
+            Claimed::Unavailable => self.unlinked(local, login, now),
         }
         true
     }
 
-    /// Why a name cannot be checked now: never linked, or the link lost.
-    fn unlinked_text(&self) -> &'static str {
-        match self.ever_linked {
-            true => UNLINKED,
-            false => NOT_YET_LINKED,
+    /// Tells `local` that a name cannot be checked now (the node was never
+    /// linked, or lost the link), and at a `login` prompts again.
+    fn unlinked(&mut self, local: Local, login: bool, now: &Now) {
+        let ever_linked = self.ever_linked;
+        self.tell(local, now, Notice::Unlinked { ever_linked });
+        if login {
+            self.prompt_again(local, now);
         }
     }
 
@@ -146,18 +130,16 @@ impl Chat {
         }
         self.linked = linked;
         self.ever_linked |= linked;
-        let text = match linked {
-            true => "The link to the other servers is back: the rooms are whole again",
-            false => {
-                "The link to the other servers is down: until it is back you only chat with users on this server"
-            }
-        };
-        let notice = self.render.notice(now.wall, &[text]);
+        let notice = Notice::Link { up: linked };
         for (local, client) in self.clients.iter().enumerate() {
             if client.as_ref().is_some_and(|c| c.state == State::Chatting) {
-                self.out
-                    .deliveries
-                    .push(Delivery::To(local, notice.clone()));
+                let message = Message::Notice(notice.clone());
+                let at = now.wall;
+                self.out.deliveries.push(Delivery::To {
+                    to: local,
+                    message,
+                    at,
+                });
             }
         }
     }
@@ -309,7 +291,7 @@ impl Chat {
         &mut self,
         member: MemberId,
         room: &str,
-        lines: &[(SystemTime, Bytes)],
+        lines: &[HistoryLine],
         count: usize,
         now: &Now,
     ) {
@@ -317,16 +299,14 @@ impl Chat {
             return;
         };
         let lines = &lines[lines.len().saturating_sub(count)..];
-        let head = self.history_head(room, lines.len(), now);
-        self.reply(local, head, lines.to_vec(), now);
+        self.reply(local, room.into(), lines.to_vec(), now);
     }
 
     /// A `/history` with `--redis` that the node cannot take now: too many
     /// are being read from the store already.
     pub fn history_busy(&mut self, member: MemberId, now: &Now) {
         if let Some(&local) = self.locals.get(&member) {
-            let busy = "The server is busy reading history; try /history again in a moment";
-            self.notice_to(local, now, &[busy]);
+            self.tell(local, now, Notice::HistoryBusy);
         }
     }
 
@@ -340,8 +320,10 @@ impl Chat {
             return;
         };
         r.topic = Some(topic.into());
-        let told = self.render.notice(now.wall, &["Topic: ", topic]);
-        self.broadcast(id, None, told, 1);
+        let told = Notice::Topic {
+            topic: topic.into(),
+        };
+        self.broadcast(id, None, told.into(), 1, now);
     }
 
     /// A `Left` for every chatting local user, for the other nodes when

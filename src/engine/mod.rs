@@ -28,12 +28,11 @@ mod redis;
 pub use memory::Memory;
 pub use redis::{Redis, Role};
 
-use crate::chat::{Claimed, MemberId, Now, Presence, RoomEvent, RoomNames};
+use crate::chat::{Claimed, HistoryLine, MemberId, Now, Presence, RoomEvent, RoomNames};
 use crate::metrics::RedisCounts;
-use bytes::Bytes;
 use mio::{Registry, Token};
 use std::io;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 /// What an engine tells the core, in the order it happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,14 +49,14 @@ pub enum Told {
         answer: Claimed,
     },
     /// The answer to [`Engine::history`]: lines of `room`, oldest first,
-    /// each with when it was said; the core shows the last `count`.
+    /// each with the turn it was said in; the core shows the last `count`.
     History {
         /// Who asked.
         member: MemberId,
         /// The room's name.
         room: Box<str>,
         /// The lines found.
-        lines: Vec<(SystemTime, Bytes)>,
+        lines: Vec<HistoryLine>,
         /// The lines asked for.
         count: usize,
     },

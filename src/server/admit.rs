@@ -5,9 +5,10 @@
 use super::timers::TimerKind;
 use super::{Server, Slot};
 use crate::bucket::{Rate, TokenBucket};
-use crate::chat::{MemberId, Refusal};
+use crate::chat::{MemberId, Message, Notice, Refusal};
 use crate::config::{Config, LOGIN_BURST};
 use crate::conn::Conn;
+use crate::dialect::Kind;
 use crate::sys;
 use log::{debug, warn};
 use mio::Token;
@@ -367,9 +368,15 @@ impl Server {
                     }
                 }
                 // A TLS client would read a notice in the clear as a bad
-                // record: it gets the close alone.
+                // record: it gets the close alone. The listeners speak
+                // telnet.
                 let notice = match tls {
-                    false => self.chat.refusal(why, &self.now),
+                    false => {
+                        let refused = Message::Notice(Notice::Refusal(why));
+                        self.dialects
+                            .get(Kind::Telnet)
+                            .render(&refused, self.now.wall)
+                    }
                     true => bytes::Bytes::new(),
                 };
                 refuse(socket, &notice);

@@ -38,13 +38,15 @@ impl Server {
                 let why = conn.closing.unwrap_or(Farewell::Error);
                 // Whatever it holds is freed below.
                 super::output::recount(&mut self.output_cost, conn.queued_cost(), 0);
-                if let Some(last) = self.chat.close(key, why, &self.now) {
-                    if why == Farewell::TooSlow {
-                        // It cannot take what it has; keep only a started
-                        // line so the notice begins on a line of its own.
-                        conn.drop_unstarted();
-                    }
-                    conn.queue_own(&last);
+                let last = self.chat.close(key, why, &self.now);
+                if !last.is_empty() && why == Farewell::TooSlow {
+                    // It cannot take what it has; keep only a started
+                    // line so the notice begins on a line of its own.
+                    conn.drop_unstarted();
+                }
+                let dialect = self.dialects.get(super::output::dialect_of(conn));
+                for message in &last {
+                    conn.queue_own(&dialect.render(message, self.now.wall));
                 }
                 conn.finish(&mut self.scratch, self.poll.registry());
                 let (peer, id) = (conn.peer, conn.id);

@@ -42,6 +42,7 @@ mod timers;
 use crate::chat::{Chat, Now, Output};
 use crate::config::{self, Config};
 use crate::conn::Conn;
+use crate::dialect::Dialects;
 use crate::http::MetricsConn;
 use crate::metrics::Metrics;
 use admit::Admission;
@@ -124,10 +125,12 @@ pub struct Server {
     /// The listeners, signal source, waker and every connection.
     slots: Slab<Slot>,
     listener_key: usize,
-    /// Everything about the chat: names, the room, every text.
+    /// Everything about the chat: names, rooms, what is said to whom.
     chat: Chat,
     /// The core's output being applied; kept to reuse its vectors.
     chat_out: Output,
+    /// How what the core says is put into each client protocol's bytes.
+    dialects: Dialects,
     config: Config,
     /// Connection counts and limits.
     admission: Admission,
@@ -215,6 +218,7 @@ impl Server {
             listener_key,
             chat: Chat::new(&config),
             chat_out: Output::default(),
+            dialects: Dialects::new(config.timestamps),
             admission: Admission::new(max_clients, &config, node),
             now,
             scratch: vec![0; SCRATCH_SIZE],

@@ -1,18 +1,27 @@
-//! Writing: applying what the chat core returns (queue bytes for one
-//! connection or a whole room, mark closes, count and log room events),
-//! and flushing every connection with pending output once per iteration.
+//! Writing: applying what the chat core returns (render each message in
+//! its recipients' dialects and queue it for one connection or a whole
+//! room, mark closes, count and log room events), and flushing every
+//! connection with pending output once per iteration.
 
 use super::timers::TimerKind;
 use super::{Server, Slot};
-use crate::chat::render::{STAMP_LEN, stamped};
-use crate::chat::{Delivery, Farewell, MemberId, RoomEvent, RoomId, RoomNames};
+use crate::chat::{
+    Delivery, Farewell, HistoryLine, MemberId, Message, Notice, RoomEvent, RoomId, RoomNames,
+};
 use crate::conn::Conn;
+use crate::dialect::{FanOut, Kind};
 use crate::metrics::Metrics;
 use crate::outbound::entry_cost;
 use bytes::Bytes;
 use log::debug;
 use mio::Token;
 use std::time::SystemTime;
+
+/// The dialect `conn` speaks. Every connection speaks telnet today; when a
+/// second codec comes, the connection says which.
+pub(super) fn dialect_of(_conn: &Conn) -> Kind {
+    Kind::Telnet
+}
 
 /// Moves the total memory of all output queues by one queue's change from
 /// `before` to `after`. Every change to a queue goes through here, so the
@@ -134,30 +143,32 @@ impl Server {
         drop(names);
         for delivery in out.deliveries.drain(..) {
             match delivery {
-                Delivery::To(key, bytes) => self.send(key, bytes),
+                Delivery::To { to, message, at } => self.show(to, &message, at),
                 Delivery::Room {
                     room,
                     except,
-                    bytes,
+                    message,
+                    at,
                     lines,
-                } => self.broadcast(room, except, bytes, lines),
+                } => self.broadcast(room, except, &message, at, lines),
                 Delivery::Private {
                     to,
                     line,
                     sender,
                     echo,
                     refused,
-                } => self.send_private(to, line, sender, echo, refused),
-                Delivery::RemotePrivate { to, line, from } => {
-                    self.send_remote_private(to, line, from)
+                    at,
+                } => self.send_private(to, [line, echo, refused.into()], sender, at),
+                Delivery::RemotePrivate { to, line, from, at } => {
+                    self.send_remote_private(to, &line, from, at)
                 }
                 Delivery::Reply {
                     to,
                     head,
                     lines,
-                    stamp,
                     refused,
-                } => self.send_reply(to, head, &lines, stamp, refused),
+                    at,
+                } => self.send_reply(to, head, &lines, refused, at),
                 Delivery::WakeAt(at) => self.timers.schedule(at, TimerKind::Digest, 0, 0),
                 Delivery::Claim {
                     member,
@@ -245,9 +256,11 @@ impl Server {
         if !conn.take_typing_notice() {
             return;
         }
-        let notice = self.chat.typing_shows(&self.now);
-        let prompt = crate::chat::PASSWORD_PROMPT.as_bytes();
-        let bytes = [&b"\r"[..], &notice, prompt].concat();
+        let dialect = self.dialects.get(dialect_of(conn));
+        let told = Message::Notice(Notice::TypingShows);
+        let notice = dialect.render(&told, self.now.wall);
+        let prompt = dialect.render(&Message::PasswordPrompt, self.now.wall);
+        let bytes = [&b"\r"[..], &notice, &prompt].concat();
         self.send(key, bytes::Bytes::from(bytes));
     }
 
@@ -273,7 +286,7 @@ impl Server {
                     conn_log!(self, Info, "{name} joined from {peer}");
                 }
             }
-            RoomEvent::Said { count, .. } => self.metrics.messages += count,
+            RoomEvent::Said { turn, .. } => self.metrics.messages += turn.len() as u64,
             RoomEvent::Private { .. } => self.metrics.messages += 1,
             RoomEvent::Unread { .. } => {}
             RoomEvent::Moved { name, .. } => {
@@ -290,6 +303,23 @@ impl Server {
                     conn_log!(self, Info, "{name} left ({})", why.describe());
                 }
             }
+        }
+    }
+
+    /// `message` in the dialect of the connection at `key`.
+    fn render(&self, key: usize, message: &Message, at: SystemTime) -> Option<Bytes> {
+        match self.slots.get(key) {
+            Some(Slot::Client(conn)) => {
+                Some(self.dialects.get(dialect_of(conn)).render(message, at))
+            }
+            _ => None,
+        }
+    }
+
+    /// Shows `message` to one connection, in its dialect.
+    pub(super) fn show(&mut self, key: usize, message: &Message, at: SystemTime) {
+        if let Some(bytes) = self.render(key, message, at) {
+            self.send(key, bytes);
         }
     }
 
@@ -311,9 +341,16 @@ impl Server {
         }
     }
 
-    /// Delivers a private message, unless its recipient's queue is past
-    /// [`PRIVATE_SOFT_LIMIT`] of `--max-outbuf`: then its sender is told.
-    fn send_private(&mut self, to: usize, line: Bytes, sender: usize, echo: Bytes, refused: Bytes) {
+    /// Delivers a private message (`line` to `to`, `echo` to `sender`),
+    /// unless its recipient's queue is past [`PRIVATE_SOFT_LIMIT`] of
+    /// `--max-outbuf`: then its sender is shown `refused`.
+    fn send_private(
+        &mut self,
+        to: usize,
+        [line, echo, refused]: [Message; 3],
+        sender: usize,
+        at: SystemTime,
+    ) {
         let soft_limit = self.config.max_outbuf / PRIVATE_SOFT_LIMIT;
         let congested = match self.slots.get(to) {
             Some(Slot::Client(conn)) => conn.queued_cost() > soft_limit,
@@ -321,11 +358,11 @@ impl Server {
         };
         if congested {
             self.metrics.private_refused += 1;
-            self.send(sender, refused);
+            self.show(sender, &refused, at);
         } else {
             self.metrics.deliveries += 1;
-            self.send(to, line);
-            self.send(sender, echo);
+            self.show(to, &line, at);
+            self.show(sender, &echo, at);
         }
     }
 
@@ -342,33 +379,29 @@ impl Server {
     }
 
     /// Queues a long answer if [`reply_room`](Self::reply_room) allows all
-    /// of it (priced before any of it is built or queued), else its
-    /// refusal. Stamped, the lines are copied into one buffer (so only
-    /// answers that fit are ever built); else each is queued shared.
+    /// of it (priced in the asker's dialect before any of it is built or
+    /// queued), else its refusal. The lines are rendered into one buffer,
+    /// so only answers that fit are ever built.
     fn send_reply(
         &mut self,
         key: usize,
-        head: Bytes,
-        lines: &[(SystemTime, Bytes)],
-        stamp: bool,
-        refused: Bytes,
+        head: Notice,
+        lines: &[HistoryLine],
+        refused: Notice,
+        at: SystemTime,
     ) {
-        let bytes: usize = lines.iter().map(|(_, l)| l.len()).sum();
-        let cost = head.len()
-            + match stamp {
-                true => entry_cost(bytes + lines.len() * STAMP_LEN),
-                false => lines.iter().map(|(_, l)| entry_cost(l.len())).sum(),
-            };
+        let Some(Slot::Client(conn)) = self.slots.get(key) else {
+            return;
+        };
+        let dialect = self.dialects.get(dialect_of(conn));
+        let head = dialect.render(&Message::Notice(head), at);
+        let cost = head.len() + entry_cost(dialect.history_len(lines));
         if cost > self.reply_room(key) {
             self.metrics.replies_refused += 1;
-            return self.send(key, refused);
+            return self.show(key, &Message::Notice(refused), at);
         }
+        let body = (!lines.is_empty()).then(|| dialect.history(lines));
         self.send(key, head);
-        let body = match stamp {
-            true if !lines.is_empty() => vec![stamped(lines)],
-            true => Vec::new(),
-            false => lines.iter().map(|(_, l)| l.clone()).collect(),
-        };
         let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
             return;
         };
@@ -379,15 +412,15 @@ impl Server {
             output_cost: &mut self.output_cost,
             max_outbuf: self.config.max_outbuf,
         };
-        for part in body {
-            queue(conn, key, Payload::Shared(part), &mut queues);
+        if let Some(body) = body {
+            queue(conn, key, Payload::Shared(body), &mut queues);
         }
     }
 
     /// Delivers a private message from a user of another node, unless its
     /// recipient is not keeping up (as [`send_private`](Self::send_private)
     /// judges); then the core records that, and the sender's node is told.
-    fn send_remote_private(&mut self, to: usize, line: Bytes, from: MemberId) {
+    fn send_remote_private(&mut self, to: usize, line: &Message, from: MemberId, at: SystemTime) {
         let soft_limit = self.config.max_outbuf / PRIVATE_SOFT_LIMIT;
         let congested = match self.slots.get(to) {
             Some(Slot::Client(conn)) => conn.queued_cost() > soft_limit,
@@ -395,7 +428,7 @@ impl Server {
         };
         if !congested {
             self.metrics.deliveries += 1;
-            return self.send(to, line);
+            return self.show(to, line, at);
         }
         self.metrics.private_refused += 1;
         if let Some(Slot::Client(conn)) = self.slots.get(to) {
@@ -403,10 +436,19 @@ impl Server {
         }
     }
 
-    /// Queues `bytes` (holding `lines` lines) for every local member of
-    /// `room` except `except`. This is the hot path: per recipient it is one
-    /// refcount increment and one queue push, and no allocation.
-    fn broadcast(&mut self, room: RoomId, except: Option<usize>, bytes: Bytes, lines: u64) {
+    /// Queues `message` (holding `lines` chat lines) for every local member
+    /// of `room` except `except`, rendered once per dialect among them.
+    /// This is the hot path: per recipient it is one refcount increment
+    /// and one queue push, and no allocation.
+    fn broadcast(
+        &mut self,
+        room: RoomId,
+        except: Option<usize>,
+        message: &Message,
+        at: SystemTime,
+        lines: u64,
+    ) {
+        let mut fan = FanOut::new(message, at);
         let mut queues = Queues {
             flush: &mut self.flush,
             closing: &mut self.closing,
@@ -421,7 +463,8 @@ impl Server {
             }
             if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
                 queues.metrics.deliveries += lines;
-                queue(conn, key, Payload::Shared(bytes.clone()), &mut queues);
+                let bytes = fan.bytes(&self.dialects, dialect_of(conn));
+                queue(conn, key, Payload::Shared(bytes), &mut queues);
             }
         }
         self.trim_debt += members.len() as u64;

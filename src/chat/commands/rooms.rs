@@ -3,9 +3,7 @@
 use super::{Args, Caller, Command, Needs, Role, Shape};
 use crate::chat::rooms::Full;
 use crate::chat::throttle::Spend;
-use crate::chat::{Chat, Delivery, Local, Now, RoomEvent, command};
-use bytes::Bytes;
-use std::time::SystemTime;
+use crate::chat::{Chat, Delivery, HistoryLine, Local, Notice, Now, RoomEvent, command};
 
 pub(super) const COMMANDS: &[Command] = &[
     Command {
@@ -75,11 +73,6 @@ pub const MAX_TOPIC: usize = 200;
 
 /// Lines `/history` shows when no count is given.
 const HISTORY_DEFAULT: usize = 20;
-
-/// Told instead of a `/history` answer that does not fit: the asker's
-/// output queue, or the output memory of the whole server, is too full.
-const HISTORY_REFUSED: &str =
-    "History not sent: too much output is waiting; try again shortly, or ask for fewer lines";
 
 impl Chat {
     /// `/who`: the room's members, with how long each has been idle.
@@ -229,42 +222,28 @@ impl Chat {
             return self.out.deliveries.push(history);
         }
         // References to the room's own lines: nothing is copied yet.
-        let lines: Vec<(SystemTime, Bytes)> = room.history.last(n).cloned().collect();
-        let head = self.history_head(&room.name, lines.len(), now);
-        self.reply(local, head, lines, now);
+        let lines: Vec<HistoryLine> = room.history.last(n).cloned().collect();
+        let room = room.name.clone();
+        self.reply(local, room, lines, now);
     }
 
-    /// `/history`'s heading, for `shown` lines of `room`.
-    pub(in crate::chat) fn history_head(&self, room: &str, shown: usize, now: &Now) -> Bytes {
-        let head = if shown == 0 {
-            format!("No history in {room}")
-        } else {
-            format!(
-                "Last {shown} line{} of {room}:",
-                if shown == 1 { "" } else { "s" },
-            )
-        };
-        self.render.notice(now.wall, &[&head])
-    }
-
-    /// Answers `local` with `head` then `lines` (each stamped with when it
-    /// was said, unless every line already carries a stamp), if the reactor
-    /// finds room for them in its queue and in the output memory; else
-    /// with a refusal.
+    /// Answers `local` with the heading for `room`, then `lines` (each
+    /// shown with when it was said), if the reactor finds room for them in
+    /// its queue and in the output memory; else with a refusal.
     pub(in crate::chat) fn reply(
         &mut self,
         local: Local,
-        head: Bytes,
-        lines: Vec<(SystemTime, Bytes)>,
+        room: Box<str>,
+        lines: Vec<HistoryLine>,
         now: &Now,
     ) {
-        let refused = self.render.notice(now.wall, &[HISTORY_REFUSED]);
+        let shown = lines.len();
         self.out.deliveries.push(Delivery::Reply {
             to: local,
-            head,
+            head: Notice::HistoryHead { room, shown },
             lines,
-            stamp: !self.render.timestamps,
-            refused,
+            refused: Notice::HistoryRefused,
+            at: now.wall,
         });
     }
 }

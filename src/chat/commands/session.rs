@@ -2,8 +2,7 @@
 //! command also taken at the name prompt.
 
 use super::{Args, Caller, Command, Needs, Role, Shape, help_lines};
-use crate::chat::{Chat, Farewell, Now};
-use bytes::Bytes;
+use crate::chat::{Chat, Farewell, Message, Notice, Now};
 
 pub(super) const COMMANDS: &[Command] = &[
     Command {
@@ -35,11 +34,8 @@ pub(super) const COMMANDS: &[Command] = &[
 impl Chat {
     /// `/help`: the table's commands, those of accounts only when on.
     fn help(&mut self, by: Caller, _: Args<'_>, now: &Now) {
-        let mut text = Vec::new();
-        for line in help_lines(self.accounts) {
-            self.render.push_line(&mut text, now.wall, &["*** ", &line]);
-        }
-        self.to(by.local, Bytes::from(text));
+        let help = help_lines(self.accounts).map(|line| Notice::Help(line.into()));
+        self.to(by.local, Message::Notices(help.collect()), now);
     }
 
     /// `/quit`: goodbye.

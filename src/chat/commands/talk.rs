@@ -2,7 +2,9 @@
 //! sender's turn (see `Batch` in the core) and leave as one `Said` event.
 
 use super::{Args, Caller, Command, Needs, Role, Shape, WordEnd};
-use crate::chat::{Chat, Delivery, MemberId, Now, RoomEvent, RoomNames};
+use crate::chat::{
+    Chat, Delivery, LineKind, MemberId, Message, Notice, Now, RoomEvent, RoomNames, Turn,
+};
 
 pub(super) const COMMANDS: &[Command] = &[
     Command {
@@ -34,17 +36,16 @@ pub(super) const COMMANDS: &[Command] = &[
 impl Chat {
     /// A chat line from `member`, into the turn's batch.
     pub(super) fn say(&mut self, member: MemberId, text: &str, now: &Now) {
-        self.batch_line(member, ["", ": "], text, now);
+        self.batch_line(member, LineKind::Say, text, now);
     }
 
     /// `/me text`: an action, into the turn's batch.
     fn me(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        self.batch_line(by.member, ["* ", " "], args.text(), now);
+        self.batch_line(by.member, LineKind::Act, args.text(), now);
     }
 
-    /// Renders `before` name `after` text (`name: text`, or `* name text`
-    /// for an action) into the turn's batch.
-    fn batch_line(&mut self, member: MemberId, [before, after]: [&str; 2], text: &str, now: &Now) {
+    /// Adds a chat line or action to the turn's batch.
+    fn batch_line(&mut self, member: MemberId, kind: LineKind, text: &str, now: &Now) {
         let name = self
             .member_room
             .get(&member)
@@ -53,9 +54,11 @@ impl Chat {
         let Some(name) = name else {
             return;
         };
-        let parts = [before, name, after, text];
-        self.render.push_line(&mut self.batch.buf, now.wall, &parts);
-        self.batch.count += 1;
+        let turn = self
+            .batch
+            .turn
+            .get_or_insert_with(|| Turn::new(name, now.wall));
+        turn.push(kind, text);
         self.batch.from = Some(member);
     }
 
@@ -73,28 +76,33 @@ impl Chat {
         let (Some(from), Some(to_name)) = (self.name_of(member), self.name_of(recipient)) else {
             return;
         };
-        let line = self.render.line(now.wall, &["[pm] ", from, ": ", text]);
-        let echo = self
-            .render
-            .line(now.wall, &["[pm -> ", to_name, "] ", text]);
+        let (name, text): (Box<str>, Box<str>) = (from.into(), text.into());
+        let echo = Message::PrivateEcho {
+            to: to_name.into(),
+            text: text.clone(),
+        };
         if let Some(to) = self
             .room_of(recipient)
             .and_then(|r| r.members.local_of(recipient))
         {
-            let refused = self.render.notice(
-                now.wall,
-                &[to_name, " is not reading fast enough; message not sent"],
-            );
+            let refused = Notice::NotReading {
+                name: Some(to_name.into()),
+            };
+            let line = Message::Private {
+                from: name.clone(),
+                text: text.clone(),
+            };
             self.out.deliveries.push(Delivery::Private {
                 to,
-                line: line.clone(),
+                line,
                 sender: local,
                 echo,
                 refused,
+                at: now.wall,
             });
         } else {
             // On another node: the event, published, takes it there.
-            self.to(local, echo);
+            self.to(local, echo, now);
         }
         if let Some(&room) = self.member_room.get(&member)
             && let Some(r) = self.rooms.get_mut(room)
@@ -104,7 +112,9 @@ impl Chat {
         let private = RoomEvent::Private {
             from: member,
             to: recipient,
-            line,
+            name,
+            text,
+            at: now.wall,
         };
         let names = self.naming.then(RoomNames::default);
         self.record(private, names);

@@ -21,7 +21,7 @@ fn timeouts() {
     h.now.instant += Duration::from_secs(60);
     h.chat.login_expired(2, &h.now);
     assert_eq!(h.take().closed, [(2, Farewell::LoginTimeout)]);
-    let last = h.chat.close(2, Farewell::LoginTimeout, &h.now).unwrap();
+    let last = h.close(2, Farewell::LoginTimeout).unwrap();
     assert_eq!(&last[..], b"\r\n*** Login timed out\r\n");
 
     let start = h.now.instant;
@@ -44,12 +44,12 @@ fn a_prompt_after_a_typed_line_needs_no_extra_line_end() {
     h.open(1);
     h.line(1, "bad name");
     // The prompt was sent again: pending once more.
-    let last = h.chat.close(1, Farewell::LoginTimeout, &h.now).unwrap();
+    let last = h.close(1, Farewell::LoginTimeout).unwrap();
     assert_eq!(&last[..], b"\r\n*** Login timed out\r\n");
     h.open(2);
     h.chat.too_long(2, &h.now);
     h.take();
-    let last = h.chat.close(2, Farewell::LoginTimeout, &h.now).unwrap();
+    let last = h.close(2, Farewell::LoginTimeout).unwrap();
     assert_eq!(&last[..], b"*** Login timed out\r\n");
 }
 
@@ -63,11 +63,11 @@ fn shutdown_tells_everyone_and_refusals_are_notices() {
     assert_eq!(out.text(1), "*** Server shutting down\r\n");
     assert_eq!(out.text(2), "\r\n*** Server shutting down\r\n");
     assert_eq!(
-        &h.chat.refusal(Refusal::Full, &h.now)[..],
+        &h.refusal(Refusal::Full)[..],
         b"*** Server is full, try again later\r\n"
     );
     assert_eq!(
-        &h.chat.refusal(Refusal::PerAddress, &h.now)[..],
+        &h.refusal(Refusal::PerAddress)[..],
         b"*** Too many connections from your address\r\n"
     );
 }
@@ -90,7 +90,7 @@ fn timestamps_stamp_every_line_but_the_prompt() {
     h.now.wall += Duration::from_secs(1);
     assert_eq!(h.line(2, "hi").text(1), "[01:02:04] bob: hi\r\n");
     assert_eq!(
-        &h.chat.refusal(Refusal::Full, &h.now)[..],
+        &h.refusal(Refusal::Full)[..],
         b"[01:02:04] *** Server is full, try again later\r\n"
     );
 }
@@ -137,7 +137,7 @@ fn big_rooms_hear_joins_and_leaves_as_a_digest() {
     assert_eq!(third.wake, [due]);
     h.login(4, "d");
     assert!(h.take().wake.is_empty(), "one wake-up per interval");
-    h.chat.close(4, Farewell::Eof, &h.now);
+    h.close(4, Farewell::Eof);
     h.take();
     h.chat.digest_due(&h.now);
     assert_eq!(
@@ -153,9 +153,9 @@ fn big_rooms_hear_joins_and_leaves_as_a_digest() {
     h.chat.digest_due(&h.now);
     assert!(h.take().by_local.is_empty(), "nothing more to tell");
     // Back at the threshold, leaves are told one by one again.
-    h.chat.close(3, Farewell::Eof, &h.now);
+    h.close(3, Farewell::Eof);
     let out = h.take();
     assert_eq!(out.text(1), "", "the room had 3 when c left");
-    h.chat.close(2, Farewell::Eof, &h.now);
+    h.close(2, Farewell::Eof);
     assert_eq!(h.take().text(1), "*** b has left\r\n");
 }

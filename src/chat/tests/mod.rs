@@ -12,6 +12,7 @@ mod shared;
 mod texts;
 
 use super::*;
+use crate::dialect::{Dialects, Kind};
 use std::time::UNIX_EPOCH;
 
 /// A core and the clock it is told.
@@ -24,11 +25,14 @@ pub(super) struct Harness {
     pub(super) now: Now,
     /// Connection handle to member id, as the reactor would keep.
     pub(super) next_id: u64,
+    /// `--timestamps`: how the telnet dialect renders what is taken.
+    timestamps: bool,
 }
 
 impl Harness {
     pub(super) fn new(config: Config) -> Harness {
         Harness {
+            timestamps: config.timestamps,
             chat: Chat::new(&config),
             engine: Some(crate::engine::Engine::Memory(Default::default())),
             now: Now {
@@ -91,15 +95,19 @@ impl Harness {
     fn take_into(&mut self, taken: &mut Taken) {
         let mut out = Output::default();
         self.chat.take_output(&mut out);
+        let telnet = Dialects::new(self.timestamps);
+        let telnet = telnet.get(Kind::Telnet);
         for delivery in out.deliveries {
             match delivery {
-                Delivery::To(local, bytes) => taken.add(local, &bytes),
+                Delivery::To { to, message, at } => taken.add(to, &telnet.render(&message, at)),
                 Delivery::Room {
                     except,
-                    bytes,
+                    message,
+                    at,
                     room,
                     ..
                 } => {
+                    let bytes = telnet.render(&message, at);
                     for &local in self.chat.locals(room) {
                         if Some(local) != except {
                             taken.add(local, &bytes);
@@ -111,24 +119,24 @@ impl Harness {
                     line,
                     sender,
                     echo,
+                    at,
                     ..
                 } => {
-                    taken.add(to, &line);
-                    taken.add(sender, &echo);
+                    taken.add(to, &telnet.render(&line, at));
+                    taken.add(sender, &telnet.render(&echo, at));
                 }
-                Delivery::RemotePrivate { to, line, .. } => taken.add(to, &line),
+                Delivery::RemotePrivate { to, line, at, .. } => {
+                    taken.add(to, &telnet.render(&line, at))
+                }
                 Delivery::Reply {
                     to,
                     head,
                     lines,
-                    stamp,
+                    at,
                     ..
                 } => {
-                    taken.add(to, &head);
-                    match stamp {
-                        true => taken.add(to, &render::stamped(&lines)),
-                        false => lines.iter().for_each(|(_, l)| taken.add(to, l)),
-                    }
+                    taken.add(to, &telnet.render(&head.into(), at));
+                    taken.add(to, &telnet.history(&lines));
                 }
                 Delivery::WakeAt(at) => taken.wake.push(at),
                 Delivery::Close(local, why) => taken.closed.push((local, why)),
@@ -159,6 +167,25 @@ impl Harness {
             }
         }
         taken.events.extend(out.events);
+    }
+
+    /// Closes `local` for `why`: its last words as the telnet dialect
+    /// renders them, if it has any.
+    pub(super) fn close(&mut self, local: Local, why: Farewell) -> Option<Vec<u8>> {
+        let last = self.chat.close(local, why, &self.now);
+        let telnet = Dialects::new(self.timestamps);
+        let rendered = last
+            .iter()
+            .map(|m| telnet.get(Kind::Telnet).render(m, self.now.wall));
+        let bytes: Vec<u8> = rendered.flat_map(|b| b.to_vec()).collect();
+        (!last.is_empty()).then_some(bytes)
+    }
+
+    /// The line a connection turned away for `why` reads.
+    pub(super) fn refusal(&self, why: Refusal) -> bytes::Bytes {
+        let notice = Message::Notice(Notice::Refusal(why));
+        let telnet = Dialects::new(self.timestamps);
+        telnet.get(Kind::Telnet).render(&notice, self.now.wall)
     }
 
     pub(super) fn open(&mut self, local: Local) -> String {

@@ -58,7 +58,7 @@ fn a_claimant_that_left_is_not_let_in() {
     h.open(1);
     h.line(1, "alice");
     let alice = last_member(&h);
-    h.chat.close(1, Farewell::Eof, &h.now);
+    h.close(1, Farewell::Eof);
     h.take();
     assert!(!h.chat.claimed(alice, Claimed::Granted, &h.now));
     h.open(2);
@@ -218,9 +218,16 @@ fn history_and_topics_come_from_the_store() {
     let out = h.line(1, "/history 5");
     assert_eq!(out.reads, vec!["#lobby 5"]);
     let at = UNIX_EPOCH + Duration::from_secs(3600);
-    let lines: Vec<(SystemTime, Bytes)> = ["bob: 1\r\n", "bob: 2\r\n"]
-        .map(|l| (at, Bytes::from_static(l.as_bytes())))
-        .to_vec();
+    let mut turn = Turn::new("bob", at);
+    turn.push(LineKind::Say, "1");
+    turn.push(LineKind::Say, "2");
+    let turn = std::sync::Arc::new(turn);
+    let lines: Vec<HistoryLine> = (0..2)
+        .map(|index| HistoryLine {
+            turn: turn.clone(),
+            index,
+        })
+        .collect();
     h.chat
         .stored_history(last_member(&h), "#lobby", &lines, 1, &h.now);
     assert_eq!(

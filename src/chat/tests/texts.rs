@@ -49,7 +49,7 @@ fn quit_at_the_prompt_says_bye_and_closes() {
     h.open(1);
     let quit = h.line(1, "/quit");
     assert_eq!(quit.closed, [(1, Farewell::Quit)]);
-    let last = h.chat.close(1, Farewell::Quit, &h.now).unwrap();
+    let last = h.close(1, Farewell::Quit).unwrap();
     assert_eq!(&last[..], b"*** Bye!\r\n");
     assert!(
         h.take().events.is_empty(),
@@ -74,7 +74,7 @@ fn chat_lines_are_batched_per_turn_and_never_echoed() {
     assert_eq!(out.text(1), "");
     assert!(matches!(
         &out.events[..],
-        [RoomEvent::Said { count: 3, .. }]
+        [RoomEvent::Said { turn, .. }] if turn.len() == 3
     ));
 }
 
@@ -209,15 +209,11 @@ fn leaving_is_announced_with_the_farewell_to_the_leaver() {
         let local = 10 + i;
         h.login(local, &format!("u{i}"));
         h.take();
-        let words = h.chat.close(local, why, &h.now);
+        let words = h.close(local, why);
         assert_eq!(words.as_deref(), last.map(str::as_bytes), "{why:?}");
         let out = h.take();
         assert_eq!(out.text(1), format!("*** u{i} has left\r\n"));
         assert!(matches!(&out.events[..], [RoomEvent::Left { why: w, .. }] if *w == why));
     }
-    assert_eq!(
-        h.chat.close(10, Farewell::Quit, &h.now),
-        None,
-        "closed once"
-    );
+    assert_eq!(h.close(10, Farewell::Quit), None, "closed once");
 }

@@ -257,7 +257,7 @@ impl Redis {
         let now_ms = wall.map_or(0, |d| d.as_millis() as u64);
         self.counts.lag_ms = now_ms.saturating_sub(item.id.0);
         let id = &item.raw_id;
-        match wire::decode(&item.fields, self.node) {
+        match wire::decode(&item.fields, self.node, now.wall) {
             Ok(None) => {}
             Ok(Some(wire::Entry::Sync(other))) => self.read_listing(other, now),
             Ok(Some(wire::Entry::Displaced(member))) => self.told.push(Told::Displaced(member)),

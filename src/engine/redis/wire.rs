@@ -9,11 +9,11 @@
 //! | --- | --- |
 //! | `joined` | `room`, `name` |
 //! | `moved` | `room` (left), `to` (entered), `name` |
-//! | `said` | `room`, `lines` (rendered, CRLF-ended), `count` (in the room's own stream) |
+//! | `said` | `room`, `lines` (as the telnet dialect renders them without stamps, CRLF-ended), `count` (in the room's own stream) |
 //! | `topic` | `room`, `topic` (absent: cleared) |
 //! | `renamed` | `room`, `old`, `new` |
 //! | `left` | `room`, `name`, `why` |
-//! | `private` | `to` (member id), `line` (as the recipient sees it) |
+//! | `private` | `to` (member id), `line` (as the recipient sees it in telnet, without a stamp) |
 //! | `unread` | `to` (member id of the sender of a private message `member` was too far behind to be sent) |
 //!
 //! An entry `node <id> kind sync` (no member) says that node has just
@@ -23,12 +23,23 @@
 //! An entry `node <id> kind displaced member <id>` says that node took the
 //! member's name with its password (a registered user logged in again):
 //! the member's own node closes it, the others forget it.
+//!
+//! A `said` or `private` entry carries telnet lines: they are read back
+//! into a [`Turn`] or a private message's name and text (a stamp a sender
+//! put in front is dropped), so every node renders them with its own
+//! dialects and clock.
 
-use crate::chat::{Farewell, MemberId, RoomEvent, RoomId, RoomNames};
+use crate::chat::{Farewell, HistoryLine, MemberId, Message, RoomEvent, RoomId, RoomNames, Turn};
+use crate::dialect::Dialect;
+use crate::dialect::telnet::{Telnet, parse};
 use crate::framing::clean;
 use crate::redis::BytesFrame;
 use bytes::Bytes;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The rendering this wire carries: telnet lines without stamps.
+const WIRE_TELNET: Telnet = Telnet::new(false);
 
 /// The longest field accepted from the stream or written to it. A `Said`
 /// holds one sender's turn: at most 64 lines of `--max-line` (1024 by
@@ -77,9 +88,10 @@ pub(super) fn encode(
             push("to", text(&names.to));
             push("name", text(name));
         }
-        RoomEvent::Said { lines, count, .. } => {
-            push("lines", lines.clone());
-            push("count", number(*count));
+        RoomEvent::Said { turn, .. } => {
+            let said = Message::Said(turn.clone());
+            push("lines", WIRE_TELNET.render(&said, turn.at));
+            push("count", number(turn.len() as u64));
         }
         RoomEvent::Topic { topic, .. } => {
             if let Some(topic) = topic {
@@ -94,9 +106,15 @@ pub(super) fn encode(
             push("name", text(name));
             push("why", Bytes::from_static(why.describe().as_bytes()));
         }
-        RoomEvent::Private { to, line, .. } => {
+        RoomEvent::Private {
+            to, name, text, at, ..
+        } => {
             push("to", number(to.0));
-            push("line", line.clone());
+            let line = Message::Private {
+                from: name.clone(),
+                text: text.clone(),
+            };
+            push("line", WIRE_TELNET.render(&line, *at));
         }
         RoomEvent::Unread { sender, .. } => push("to", number(sender.0)),
     }
@@ -167,9 +185,9 @@ pub(super) fn sync(node: u16, seq: u64) -> [Bytes; 6] {
 }
 
 /// The chat lines of a room stream's entries (an `XREVRANGE` reply,
-/// newest first), oldest first, each with the time of its entry's id.
+/// newest first), oldest first, each said at the time of its entry's id.
 /// Lines are cleaned as any from the bus; other kinds are skipped.
-pub(super) fn history_lines(frame: &BytesFrame) -> Vec<(SystemTime, Bytes)> {
+pub(super) fn history_lines(frame: &BytesFrame) -> Vec<HistoryLine> {
     let BytesFrame::Array(entries) = frame else {
         return Vec::new();
     };
@@ -187,13 +205,13 @@ pub(super) fn history_lines(frame: &BytesFrame) -> Vec<(SystemTime, Bytes)> {
             .and_then(|id| id.split_once('-')?.0.parse().ok())
             .unwrap_or(0);
         let at = UNIX_EPOCH + Duration::from_millis(ms);
-        let Some((said, _)) = f.bytes("lines").and_then(|raw| clean_lines(raw)) else {
+        let Some(turn) = f.bytes("lines").and_then(|raw| turn_of(raw, at)) else {
             continue;
         };
-        let mut start = 0;
-        while let Some(end) = memchr::memchr(b'\n', &said[start..]) {
-            lines.push((at, said.slice(start..start + end + 1)));
-            start += end + 1;
+        let turn = Arc::new(turn);
+        for index in 0..turn.len() as u32 {
+            let turn = turn.clone();
+            lines.push(HistoryLine { turn, index });
         }
     }
     lines
@@ -208,26 +226,45 @@ pub(super) fn origin(fields: &[BytesFrame]) -> Option<(u16, u64)> {
 
 /// Rendered lines from another node, cleaned as lines from a socket are:
 /// each line between CRLFs goes through [`clean`], empty ones are
-/// dropped. Returns the lines and their count; `None` if none is left.
-fn clean_lines(raw: &[u8]) -> Option<(Bytes, u64)> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut line = String::new();
-    let mut count = 0;
+/// dropped.
+fn clean_lines(raw: &[u8]) -> Vec<String> {
+    let mut lines = Vec::new();
     for part in raw.split(|&b| b == b'\n') {
         let part = part.strip_suffix(b"\r").unwrap_or(part);
+        let mut line = String::new();
         clean(part, &mut line);
         if !line.trim().is_empty() {
-            out.extend_from_slice(line.as_bytes());
-            out.extend_from_slice(b"\r\n");
-            count += 1;
+            lines.push(line);
         }
     }
-    (count > 0).then(|| (Bytes::from(out), count))
+    lines
 }
 
-/// Turns one entry's fields back into a room event. `Ok(None)` is an entry
-/// of this node (`own`). The error says why the entry is skipped.
-pub(super) fn decode(fields: &[BytesFrame], own: u16) -> Result<Option<Entry>, &'static str> {
+/// A `said` entry's lines read back into a turn said at `at`: its first
+/// chat line names the sender; a line of anyone else, or no chat line at
+/// all, is dropped. `None` if no line is left.
+fn turn_of(raw: &[u8], at: SystemTime) -> Option<Turn> {
+    let mut turn: Option<Turn> = None;
+    for line in clean_lines(raw) {
+        let Some((name, kind, text)) = parse::said(&line) else {
+            continue;
+        };
+        let turn = turn.get_or_insert_with(|| Turn::new(name, at));
+        if *turn.name == *name {
+            turn.push(kind, text);
+        }
+    }
+    turn
+}
+
+/// Turns one entry's fields back into a room event, said at `at` (the
+/// time it is read: this node's clock). `Ok(None)` is an entry of this
+/// node (`own`). The error says why the entry is skipped.
+pub(super) fn decode(
+    fields: &[BytesFrame],
+    own: u16,
+    at: SystemTime,
+) -> Result<Option<Entry>, &'static str> {
     if fields.len() > MAX_FIELDS || !fields.len().is_multiple_of(2) {
         return Err("wrong number of fields");
     }
@@ -272,12 +309,11 @@ pub(super) fn decode(fields: &[BytesFrame], own: u16) -> Result<Option<Entry>, &
         },
         "said" => {
             let raw = f.bytes("lines").ok_or("a field is missing")?;
-            let (lines, count) = clean_lines(raw).ok_or("no line to show")?;
+            let turn = turn_of(raw, at).ok_or("no line to show")?;
             RoomEvent::Said {
                 room: in_room("room")?,
                 member,
-                lines,
-                count,
+                turn: Arc::new(turn),
             }
         }
         "topic" => RoomEvent::Topic {
@@ -304,14 +340,20 @@ pub(super) fn decode(fields: &[BytesFrame], own: u16) -> Result<Option<Entry>, &
             name: boxed("name")?,
             why: farewell(f.text("why")?),
         },
-        "private" => RoomEvent::Private {
-            from: member,
-            to: MemberId(f.number("to")?),
-            line: clean_lines(f.bytes("line").ok_or("a field is missing")?)
-                .filter(|(_, count)| *count == 1)
-                .ok_or("not one line")?
-                .0,
-        },
+        "private" => {
+            let lines = clean_lines(f.bytes("line").ok_or("a field is missing")?);
+            let [line] = &lines[..] else {
+                return Err("not one line");
+            };
+            let (name, text) = parse::private(line).ok_or("not a private message")?;
+            RoomEvent::Private {
+                from: member,
+                to: MemberId(f.number("to")?),
+                name: name.into(),
+                text: text.into(),
+                at,
+            }
+        }
         "unread" => RoomEvent::Unread {
             reader: member,
             sender: MemberId(f.number("to")?),
@@ -347,9 +389,19 @@ fn farewell(word: &str) -> Farewell {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::LineKind;
 
     fn frames(args: &[Bytes]) -> Vec<BytesFrame> {
         args.iter().cloned().map(BytesFrame::BulkString).collect()
+    }
+
+    /// When entries are read in these tests.
+    const AT: SystemTime = UNIX_EPOCH;
+
+    fn turn(name: &str, lines: &[(LineKind, &str)]) -> Arc<Turn> {
+        let mut turn = Turn::new(name, AT);
+        lines.iter().for_each(|(kind, text)| turn.push(*kind, text));
+        Arc::new(turn)
     }
 
     #[test]
@@ -369,8 +421,7 @@ mod tests {
             RoomEvent::Said {
                 room: RoomId(0),
                 member: MemberId(7),
-                lines: Bytes::from_static(b"bob: hi\r\n"),
-                count: 1,
+                turn: turn("bob", &[(LineKind::Say, "hi"), (LineKind::Act, "waves")]),
             },
             RoomEvent::Topic {
                 room: RoomId(0),
@@ -397,7 +448,9 @@ mod tests {
             RoomEvent::Private {
                 from: MemberId(7),
                 to: MemberId(9),
-                line: Bytes::from_static(b"[pm] rob: x\r\n"),
+                name: "rob".into(),
+                text: "x".into(),
+                at: AT,
             },
             RoomEvent::Unread {
                 reader: MemberId(7),
@@ -411,10 +464,10 @@ mod tests {
             };
             let mut args = Vec::new();
             assert!(encode(3, 1, &event, &names, &mut args));
-            let back = decode(&frames(&args), 4).unwrap().unwrap();
+            let back = decode(&frames(&args), 4, AT).unwrap().unwrap();
             assert_eq!(back, Entry::Event(unresolved(event), told_names(&back)));
             assert_eq!(
-                decode(&frames(&args), 3),
+                decode(&frames(&args), 3, AT),
                 Ok(None),
                 "own entries are skipped"
             );
@@ -453,17 +506,29 @@ mod tests {
 
     #[test]
     fn a_sync_names_its_node() {
-        assert_eq!(decode(&frames(&sync(5, 1)), 4), Ok(Some(Entry::Sync(5))));
-        assert_eq!(decode(&frames(&sync(4, 1)), 4), Ok(None));
+        assert_eq!(
+            decode(&frames(&sync(5, 1)), 4, AT),
+            Ok(Some(Entry::Sync(5)))
+        );
+        assert_eq!(decode(&frames(&sync(4, 1)), 4, AT), Ok(None));
         assert_eq!(origin(&frames(&sync(5, 9))), Some((5, 9)));
     }
 
     #[test]
     fn lines_from_the_bus_are_cleaned() {
-        let (lines, count) = clean_lines(b"bob: a\x1b[2Jb\r\n\r\nbob: \x07c\r\n").unwrap();
-        assert_eq!(&lines[..], b"bob: ab\r\nbob: c\r\n");
-        assert_eq!(count, 2);
-        assert_eq!(clean_lines(b"\r\n \r\n"), None);
+        let raw = b"bob: a\x1b[2Jb\r\n\r\n[01:02:03] bob: \x07c\r\n* bob d\r\n";
+        let expected = turn(
+            "bob",
+            &[
+                (LineKind::Say, "ab"),
+                (LineKind::Say, "c"),
+                (LineKind::Act, "d"),
+            ],
+        );
+        assert_eq!(turn_of(raw, AT).as_ref(), Some(&*expected));
+        assert_eq!(turn_of(b"\r\n \r\n", AT), None);
+        let others = turn_of(b"bob: a\r\neve: b\r\n*** x\r\n", AT).unwrap();
+        assert_eq!(others.len(), 1, "one sender's lines only");
     }
 
     #[test]
@@ -500,11 +565,11 @@ mod tests {
             (&[b("node"), b("70000"), b("member"), b("2")], "bad node id"),
         ];
         for (args, why) in cases {
-            assert_eq!(decode(&frames(args), 0), Err(why));
+            assert_eq!(decode(&frames(args), 0, AT), Err(why));
         }
         let long = Bytes::from(vec![b'a'; MAX_FIELD + 1]);
         assert_eq!(
-            decode(&frames(&[b("node"), long]), 0),
+            decode(&frames(&[b("node"), long]), 0, AT),
             Err("a field is too long")
         );
     }

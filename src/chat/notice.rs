@@ -1,0 +1,109 @@
+//! Every protocol text the server says, as a value: which notice and its
+//! parameters. The words are a dialect's (`src/dialect/telnet/notice.rs`
+//! for telnet); the core only picks the notice.
+
+use super::{Farewell, Refusal};
+
+/// A server notice (`*** ...` in telnet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    // Room notices, told to a room.
+    /// `name` came into the room.
+    Joined {
+        /// Who.
+        name: Box<str>,
+    },
+    /// `name` left the room (for `to`, when they moved).
+    Left {
+        /// Who.
+        name: Box<str>,
+        /// The room they went to.
+        to: Option<Box<str>>,
+    },
+    /// `old` is called `new` now.
+    Renamed {
+        /// The name before.
+        old: Box<str>,
+        /// The name now.
+        new: Box<str>,
+    },
+    /// `by` set the topic (`None`: cleared it).
+    TopicSet {
+        /// Who.
+        by: Box<str>,
+        /// The topic now.
+        topic: Option<Box<str>>,
+    },
+    /// A room's topic, on entering it.
+    Topic {
+        /// The topic.
+        topic: Box<str>,
+    },
+    /// Joins and leaves in a big room, counted over `secs` seconds.
+    Digest {
+        /// Joins counted.
+        joined: u32,
+        /// Leaves counted.
+        left: u32,
+        /// The digest interval.
+        secs: u64,
+    },
+
+    // The link between nodes (with `--redis`).
+    /// The link to the other nodes is back (`true`) or down.
+    Link {
+        /// Whether it is up.
+        up: bool,
+    },
+    /// A name cannot be checked with the other nodes: the node was linked
+    /// once and lost it (`ever_linked`), or never was.
+    Unlinked {
+        /// Whether the node was ever linked.
+        ever_linked: bool,
+    },
+
+    // The end of a connection.
+    /// A connection's last words (see [`Farewell`]).
+    Farewell(Farewell),
+    /// A connection turned away (see [`Refusal`]).
+    Refusal(Refusal),
+    /// The server is stopping; with `reconnect`, other nodes remain.
+    ShuttingDown {
+        /// Whether reconnecting (to another node) continues the chat.
+        reconnect: bool,
+    },
+
+    // Talk.
+    /// A line over `--max-line` bytes was dropped.
+    LineTooLong {
+        /// `--max-line`.
+        max: usize,
+    },
+    /// A private message to `name` was not sent: they read too slowly
+    /// (`None`: a recipient this node no longer knows).
+    NotReading {
+        /// The recipient.
+        name: Option<Box<str>>,
+    },
+    /// `/history`'s heading: `shown` lines of `room` follow.
+    HistoryHead {
+        /// The room.
+        room: Box<str>,
+        /// Lines shown.
+        shown: usize,
+    },
+    /// A `/history` answer did not fit in the output budgets.
+    HistoryRefused,
+    /// Too many `/history` reads from the store are out already.
+    HistoryBusy,
+    /// The client cannot hide what its user types (before a password).
+    TypingShows,
+
+    /// One line of `/help`, as the command table words it.
+    Help(Box<str>),
+
+    /// A handler's text not yet given a notice kind of its own: the
+    /// handlers of `session.rs` and `accounts.rs` move to
+    /// `chat/commands/` first, and get their kinds there.
+    Text(Box<str>),
+}
