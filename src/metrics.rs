@@ -89,6 +89,9 @@ pub struct RedisCounts {
     pub resume_gaps: u64,
     /// Other nodes seen to stop answering (`--node-timeout`).
     pub nodes_lost: u64,
+    /// Entries of other nodes skipped for a wire version this node cannot
+    /// read (a newer node's, during a rolling update).
+    pub unknown_version: u64,
     /// Whether both links to Redis are connected.
     pub up: bool,
     /// Whether this node's names and listing are registered with the others.
@@ -175,6 +178,11 @@ impl Metrics {
                     "nodes_lost",
                     "Other nodes seen to stop their heartbeat.",
                     redis.nodes_lost,
+                ),
+                (
+                    "unknown_version",
+                    "Entries of other nodes skipped for a wire version this node cannot read.",
+                    redis.unknown_version,
                 ),
             ];
             for (name, help, value) in counters {

@@ -50,7 +50,9 @@ pub(super) const QUEUED: usize = 64;
 /// its name and stamps per line, and a whole turn (64 lines) more, as the
 /// oldest entry read may hold lines before the ones shown.
 fn budget(count: usize, max_line: usize) -> usize {
-    (count + 64) * (max_line + 64)
+    // Twice: entries carry a turn's text and, for one release, its
+    // version 1 rendering too (see `wire/v1.rs`).
+    2 * (count + 64) * (max_line + 64)
 }
 
 /// One `/history` to read: who asked, in which room, how many lines.

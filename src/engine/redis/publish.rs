@@ -65,7 +65,7 @@ impl Redis {
         };
         self.seq += 1;
         let mut fields = Vec::new();
-        let sent = if !wire::encode(self.node, self.seq, event, names, &mut fields) {
+        let sent = if !wire::encode((self.node, self.seq), event, names, now.wall, &mut fields) {
             Err("too large")
         } else if !self.xadd(stream, Some(maxlen), fields, now) {
             Err("link down")

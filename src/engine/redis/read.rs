@@ -40,8 +40,8 @@ use log::info;
 /// timeout, and so a room a local member just entered is read soon.
 const BLOCK_MS: &[u8] = b"200";
 
-/// The largest entry a node writes: one field of [`wire::MAX_FIELD`] and
-/// a few short ones.
+/// The largest entry a node writes: [`wire::MAX_FIELD`] in all (a node
+/// of the release before wrote one field of that and a few short ones).
 const ENTRY_MAX: usize = wire::MAX_FIELD + 1024;
 
 /// Bytes an `XREAD` reply is sized for: half the link's 16 MiB input cap.
@@ -265,7 +265,10 @@ impl Redis {
                 self.told.push(Told::Event { event, rooms })
             }
             Err(why) => {
-                self.counts.dropped += 1;
+                match why {
+                    wire::UNKNOWN_VERSION => self.counts.unknown_version += 1,
+                    _ => self.counts.dropped += 1,
+                }
                 limited_warn!(self, now, "redis: skipped entry {id:?}: {why}");
             }
         }

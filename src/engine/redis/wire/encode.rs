@@ -1,0 +1,109 @@
+//! A local room event as the fields of one stream entry (version 2, with
+//! version 1's copy of the text for one release: see the module doc).
+
+use super::{MAX_FIELD, VERSION, v1};
+use crate::chat::{LineKind, RoomEvent, RoomNames, Turn};
+use bytes::Bytes;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Ms since 1970 of `at`, as a field.
+fn millis(at: SystemTime) -> Bytes {
+    let ms = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    Bytes::from(ms.to_string())
+}
+
+/// Appends the fields of `event` (named by `names`, published at `now`)
+/// to `args`; false if the entry would hold more than [`MAX_FIELD`]
+/// bytes. `seq` is this node's number for the entry.
+pub(in crate::engine) fn encode(
+    (node, seq): (u16, u64),
+    event: &RoomEvent,
+    names: &RoomNames,
+    now: SystemTime,
+    args: &mut Vec<Bytes>,
+) -> bool {
+    let text = |s: &str| Bytes::copy_from_slice(s.as_bytes());
+    let number = |n: u64| Bytes::from(n.to_string());
+    let (kind, member) = match event {
+        RoomEvent::Joined { member, .. } => ("joined", member),
+        RoomEvent::Moved { member, .. } => ("moved", member),
+        RoomEvent::Said { member, .. } => ("said", member),
+        RoomEvent::Topic { member, .. } => ("topic", member),
+        RoomEvent::Renamed { member, .. } => ("renamed", member),
+        RoomEvent::Left { member, .. } => ("left", member),
+        RoomEvent::Private { from, .. } => ("private", from),
+        RoomEvent::Unread { reader, .. } => ("unread", reader),
+    };
+    let at = match event {
+        RoomEvent::Said { turn, .. } => turn.at,
+        RoomEvent::Private { at, .. } => *at,
+        _ => now,
+    };
+    let mut push = |name: &'static str, value: Bytes| {
+        args.push(Bytes::from_static(name.as_bytes()));
+        args.push(value);
+    };
+    push("v", Bytes::from_static(VERSION));
+    push("node", number(u64::from(node)));
+    push("seq", number(seq));
+    push("kind", Bytes::from_static(kind.as_bytes()));
+    push("member", number(member.0));
+    push("at", millis(at));
+    if !matches!(event, RoomEvent::Private { .. } | RoomEvent::Unread { .. }) {
+        push("room", text(&names.room));
+    }
+    match event {
+        RoomEvent::Joined { name, .. } => push("name", text(name)),
+        RoomEvent::Moved { name, .. } => {
+            push("to", text(&names.to));
+            push("name", text(name));
+        }
+        RoomEvent::Said { turn, .. } => {
+            let (kinds, lines) = flatten(turn);
+            push("name", text(&turn.name));
+            push("kinds", Bytes::from(kinds));
+            push("text", Bytes::from(lines));
+            push("count", number(turn.len() as u64));
+            push("lines", v1::said_lines(turn));
+        }
+        RoomEvent::Topic { topic, .. } => {
+            if let Some(topic) = topic {
+                push("topic", text(topic));
+            }
+        }
+        RoomEvent::Renamed { old, new, .. } => {
+            push("old", text(old));
+            push("new", text(new));
+        }
+        RoomEvent::Left { name, why, .. } => {
+            push("name", text(name));
+            push("why", Bytes::from_static(why.describe().as_bytes()));
+        }
+        RoomEvent::Private {
+            to, name, text: t, ..
+        } => {
+            push("to", number(to.0));
+            push("name", text(name));
+            push("text", text(t));
+            push("line", v1::private_line(name, t, at));
+        }
+        RoomEvent::Unread { sender, .. } => push("to", number(sender.0)),
+    }
+    args.iter().map(Bytes::len).sum::<usize>() <= MAX_FIELD
+}
+
+/// A turn's kinds (one letter per line) and its lines' text, `\n` between.
+fn flatten(turn: &Turn) -> (String, String) {
+    let (mut kinds, mut text) = (String::new(), String::new());
+    for (i, (kind, line)) in turn.lines().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text.push_str(line);
+        kinds.push(match kind {
+            LineKind::Say => 's',
+            LineKind::Act => 'a',
+        });
+    }
+    (kinds, text)
+}
