@@ -127,7 +127,7 @@ impl Chat {
     }
 
     /// `local` came over TLS.
-    pub fn set_secure(&mut self, local: Local) {
+    pub(super) fn set_secure(&mut self, local: Local) {
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
             client.secure = true;
         }
@@ -142,7 +142,7 @@ impl Chat {
     }
 
     /// The worker's answer for `member`. False if nobody waits for it.
-    pub fn answered(&mut self, member: MemberId, answer: Answer, now: &Now) -> bool {
+    pub(super) fn answered(&mut self, member: MemberId, answer: Answer, now: &Now) -> bool {
         let Some(&local) = self.locals.get(&member) else {
             return false;
         };

@@ -228,7 +228,7 @@ impl Chat {
     }
 
     /// Digests whose interval is over are told to their rooms.
-    pub fn digest_due(&mut self, now: &Now) {
+    pub(super) fn digest_due(&mut self, now: &Now) {
         let secs = self.digest_interval.as_secs();
         let mut told = Vec::new();
         let mut next = None;

@@ -264,8 +264,8 @@ pub enum Delivery {
     },
     /// A private message from `from`, a user of another node, for the local
     /// connection `to`: delivered unless `to` is not keeping up (as with
-    /// [`Delivery::Private`]); then the reactor calls
-    /// [`Chat::unread`](super::Chat::unread), which tells the sender's node.
+    /// [`Delivery::Private`]); then the reactor hands in
+    /// [`Input::Unread`](super::Input::Unread), which tells the sender's node.
     RemotePrivate {
         /// The recipient.
         to: Local,
@@ -276,12 +276,12 @@ pub enum Delivery {
         /// When it was said.
         at: SystemTime,
     },
-    /// Call [`Chat::digest_due`](super::Chat::digest_due) at this time.
+    /// Hand in [`Input::DigestDue`](super::Input::DigestDue) at this time.
     WakeAt(Instant),
     /// Claim `name` for `member` from the engine (granted at once on a node
     /// of its own, asked of the shared store with `--redis`), and with
     /// `release` give up that name once it is claimed; the reactor answers
-    /// with [`Chat::claimed`](super::Chat::claimed).
+    /// with [`Input::Claimed`](super::Input::Claimed).
     Claim {
         /// Who claims.
         member: MemberId,
@@ -292,11 +292,11 @@ pub enum Delivery {
         /// The claimant gave the name's password: the name is theirs even
         /// if someone holds it, and the holder's node is told to close the
         /// holder's connection (a session left behind, see
-        /// [`Chat::displace`](super::Chat::displace)).
+        /// [`Input::Displaced`](super::Input::Displaced)).
         verified: bool,
     },
     /// With `--redis`: read the last `count` lines of `room` from the store
-    /// and answer with [`Chat::stored_history`](super::Chat::stored_history).
+    /// and answer with [`Input::History`](super::Input::History).
     History {
         /// Who asked.
         member: MemberId,
@@ -307,10 +307,10 @@ pub enum Delivery {
     },
     /// Ask the engine for the topic kept for `room` (a room without one
     /// that a user has just entered); the reactor answers with
-    /// [`Chat::stored_topic`](super::Chat::stored_topic) if it keeps one.
+    /// [`Input::Topic`](super::Input::Topic) if it keeps one.
     Topic(Box<str>),
     /// Ask the accounts worker about `name` for `member`; the reactor
-    /// answers with [`Chat::answered`](super::Chat::answered).
+    /// answers with [`Input::Answered`](super::Input::Answered).
     Account {
         /// Who asks.
         member: MemberId,
@@ -325,12 +325,22 @@ pub enum Delivery {
     /// that does not agree, such as a raw `nc`, is told once that its
     /// typing shows.
     Typing(Local, Typing),
-    /// Call [`Chat::login_expired`](super::Chat::login_expired) for this
-    /// connection at this time (a password prompt's own deadline).
+    /// Hand in [`Input::LoginExpired`](super::Input::LoginExpired) for
+    /// this connection at this time (a password prompt's own deadline).
     Deadline(Local, Instant),
-    /// Close this connection (late, after the batch); the reactor then calls
-    /// [`Chat::close`](super::Chat::close) for its last words.
+    /// Hand in [`Input::IdleCheck`](super::Input::IdleCheck) for this
+    /// connection again at this time: it was not idle for long enough yet.
+    IdleAt(Local, Instant),
+    /// The connection's lines waited for an answer, which came: serve its
+    /// held input again.
+    Resume(Local),
+    /// Close this connection (late, after the batch); the reactor then
+    /// hands in [`Input::Closed`](super::Input::Closed).
     Close(Local, Farewell),
+    /// The last words of a connection being closed (the answer to
+    /// [`Input::Closed`](super::Input::Closed)): written before its socket
+    /// is shut, even though it is closing.
+    LastWords(Local, Vec<Message>),
 }
 
 /// A password: kept out of every `Debug` output, so no log line can show it.

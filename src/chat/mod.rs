@@ -2,8 +2,8 @@
 //!
 //! The reactor tells the core what happened on a connection — it opened, a
 //! line arrived, a line was too long, its turn ended, it closed, a timer
-//! fired — and passes the current time in. The core answers with values in
-//! its [`Output`]:
+//! fired, an answer came — as one [`Input`] handed to [`Chat::handle`] with
+//! the current time. The core answers with values in the [`Output`]:
 //!
 //! - [`Delivery`]: a [`Message`] for one local connection or for every
 //!   local member of a room but one, or "close this connection";
@@ -26,6 +26,7 @@
 //! - [`room`]: who is in a room, their names, who is local.
 //! - [`rooms`]: every room: name, topic, members, history, digest.
 //! - `message` and `notice`: what a connection is shown, as values.
+//! - `input`: the one entry, [`Chat::handle`], and what it takes.
 //! - `event`: the values that cross the seam (events, deliveries, time).
 //! - `session`: a session's way in: greeting, name prompt, welcome.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
@@ -42,6 +43,7 @@ mod apply;
 pub mod command;
 pub mod commands;
 mod event;
+mod input;
 mod message;
 mod name;
 mod notice;
@@ -56,6 +58,7 @@ pub use event::{
     Answer, Ask, Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent,
     RoomId, RoomNames, Secret, Typing, node_of,
 };
+pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
 pub use notice::Notice;
 
@@ -224,13 +227,8 @@ impl Chat {
 
     /// Swaps the output produced so far with `out` (which should be empty),
     /// so both sides keep reusing their vectors' allocations.
-    pub fn take_output(&mut self, out: &mut Output) {
+    fn take_output(&mut self, out: &mut Output) {
         std::mem::swap(&mut self.out, out);
-    }
-
-    /// Whether output is waiting to be taken.
-    pub fn has_output(&self) -> bool {
-        !self.out.is_empty()
     }
 
     /// Makes every recorded room event carry the names of its rooms in
@@ -262,7 +260,7 @@ impl Chat {
     }
 
     /// A connection opened: greet it and prompt for a name.
-    pub fn open(&mut self, local: Local, member: MemberId, now: &Now) {
+    fn open(&mut self, local: Local, member: MemberId, now: &Now) {
         self.end_turn(now);
         if self.clients.len() <= local {
             self.clients.resize_with(local + 1, || None);
@@ -286,7 +284,7 @@ impl Chat {
     }
 
     /// A cleaned line arrived from `local`.
-    pub fn line(&mut self, local: Local, text: &str, now: &Now) {
+    fn line(&mut self, local: Local, text: &str, now: &Now) {
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
         };
@@ -306,7 +304,7 @@ impl Chat {
     }
 
     /// A line from `local` was over `--max-line` and was dropped.
-    pub fn too_long(&mut self, local: Local, now: &Now) {
+    fn too_long(&mut self, local: Local, now: &Now) {
         self.end_turn(now);
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
@@ -322,7 +320,7 @@ impl Chat {
 
     /// The turn of the connection being served is over: its batched lines
     /// go out as one `Said` event.
-    pub fn end_turn(&mut self, now: &Now) {
+    fn end_turn(&mut self, now: &Now) {
         if let Some(member) = self.batch.from.take()
             && let Some(turn) = self.batch.turn.take()
         {
@@ -337,7 +335,7 @@ impl Chat {
     /// A login deadline of `local` may have passed (`--login-timeout`, or
     /// a password prompt's own, see [`Delivery::Deadline`]): close it if it
     /// is still at a prompt past its deadline.
-    pub fn login_expired(&mut self, local: Local, now: &Now) {
+    fn login_expired(&mut self, local: Local, now: &Now) {
         self.end_turn(now);
         let Some(client) = self.client(local) else {
             return;
@@ -358,7 +356,7 @@ impl Chat {
 
     /// The idle deadline of `local` may have passed: close it if it has
     /// been silent for `--idle-timeout`, else return when to look again.
-    pub fn idle_check(&mut self, local: Local, now: &Now) -> Option<Instant> {
+    fn idle_check(&mut self, local: Local, now: &Now) -> Option<Instant> {
         let idle = self.idle_timeout?;
         let member = self.client(local)?.member;
         let last = self.room_of(member)?.members.last_active(member)?;
@@ -372,7 +370,7 @@ impl Chat {
 
     /// `local` is being closed for `why`: it leaves the room (everyone
     /// else is told) and the returned messages are its last words, if any.
-    pub fn close(&mut self, local: Local, why: Farewell, now: &Now) -> Vec<Message> {
+    fn close(&mut self, local: Local, why: Farewell, now: &Now) -> Vec<Message> {
         self.end_turn(now);
         let Some(client) = self.clients.get_mut(local).and_then(Option::take) else {
             return Vec::new();
@@ -414,7 +412,7 @@ impl Chat {
     }
 
     /// The server is stopping: everyone is told.
-    pub fn shutdown(&mut self, now: &Now) {
+    fn shutdown(&mut self, now: &Now) {
         self.end_turn(now);
         let notice = Notice::ShuttingDown {
             reconnect: self.naming,

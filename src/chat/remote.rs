@@ -10,7 +10,12 @@ impl Chat {
     /// in `rooms` (its own `RoomId`s mean nothing here): each is resolved
     /// with [`Chat::room_named`] first. False, changing nothing, if a name
     /// does not resolve or the event does not fit.
-    pub fn apply_named(&mut self, mut event: RoomEvent, rooms: &RoomNames, now: &Now) -> bool {
+    pub(super) fn apply_named(
+        &mut self,
+        mut event: RoomEvent,
+        rooms: &RoomNames,
+        now: &Now,
+    ) -> bool {
         let resolved = match &mut event {
             RoomEvent::Moved { from, to, .. } => {
                 let (a, b) = (self.room_named(&rooms.room), self.room_named(&rooms.to));
@@ -43,7 +48,7 @@ impl Chat {
     /// The room called `name` (canonical form, as another node sent it),
     /// made if it does not exist; `None` if the name is not a valid room
     /// name or `--max-rooms` rooms exist.
-    pub fn room_named(&mut self, name: &str) -> Option<RoomId> {
+    pub(super) fn room_named(&mut self, name: &str) -> Option<RoomId> {
         if command::room_name(name).ok()? != name {
             return None;
         }
@@ -56,7 +61,7 @@ impl Chat {
     /// not seen join (or a local one), a room or name that does not match,
     /// a name that is invalid or taken here, a private message for someone
     /// not on this node.
-    pub fn apply_remote(&mut self, event: RoomEvent, now: &Now) -> bool {
+    pub(super) fn apply_remote(&mut self, event: RoomEvent, now: &Now) -> bool {
         if !self.fits(&event) {
             // A room opened only for this event goes again.
             let rooms = match event {

@@ -60,7 +60,7 @@ impl Chat {
 
     /// The store's answer to `member`'s claim. False if nobody waits for
     /// it any more (the user left): a granted name must then be released.
-    pub fn claimed(&mut self, member: MemberId, answer: Claimed, now: &Now) -> bool {
+    pub(super) fn claimed(&mut self, member: MemberId, answer: Claimed, now: &Now) -> bool {
         let Some(&local) = self.locals.get(&member) else {
             return false;
         };
@@ -124,7 +124,7 @@ impl Chat {
 
     /// Whether this node is linked with the others. Every local user is
     /// told when that changes.
-    pub fn set_linked(&mut self, linked: bool, now: &Now) {
+    pub(super) fn set_linked(&mut self, linked: bool, now: &Now) {
         if self.linked == linked {
             return;
         }
@@ -146,7 +146,7 @@ impl Chat {
 
     /// `member`'s name was found taken when this node registered again
     /// after a cut: the local user with it has to go.
-    pub fn name_lost(&mut self, member: MemberId) {
+    pub(super) fn name_lost(&mut self, member: MemberId) {
         if let Some(&local) = self.locals.get(&member) {
             self.close_with(local, Farewell::NameLost);
         }
@@ -156,7 +156,7 @@ impl Chat {
     /// that node's own list: who is missing has left, who is new has
     /// joined, who moved or was renamed is moved or renamed. Entries that
     /// do not fit (a name held by someone else here) are skipped.
-    pub fn reconcile(&mut self, node: u16, listing: &[Presence], now: &Now) {
+    pub(super) fn reconcile(&mut self, node: u16, listing: &[Presence], now: &Now) {
         let gone: Vec<MemberId> = self
             .member_room
             .keys()
@@ -249,7 +249,7 @@ impl Chat {
     /// and is closed with `*** You logged in from elsewhere`; a remote one
     /// is removed here (its own node closes it when told, see
     /// [`Delivery::Claim`]).
-    pub fn displace(&mut self, member: MemberId, now: &Now) {
+    pub(super) fn displace(&mut self, member: MemberId, now: &Now) {
         let Some(&local) = self.locals.get(&member) else {
             return self.evict_for(member, Farewell::LoggedInElsewhere, now);
         };
@@ -287,7 +287,7 @@ impl Chat {
 
     /// The store's history of `room` for `member` (see
     /// [`Delivery::History`]): the last `count` of `lines`, oldest first.
-    pub fn stored_history(
+    pub(super) fn stored_history(
         &mut self,
         member: MemberId,
         room: &str,
@@ -304,7 +304,7 @@ impl Chat {
 
     /// A `/history` with `--redis` that the node cannot take now: too many
     /// are being read from the store already.
-    pub fn history_busy(&mut self, member: MemberId, now: &Now) {
+    pub(super) fn history_busy(&mut self, member: MemberId, now: &Now) {
         if let Some(&local) = self.locals.get(&member) {
             self.tell(local, now, Notice::HistoryBusy);
         }
@@ -312,7 +312,7 @@ impl Chat {
 
     /// The topic the store keeps for `room`: set here if the room has none
     /// yet, and shown to its local members (who just entered it).
-    pub fn stored_topic(&mut self, room: &str, topic: &str, now: &Now) {
+    pub(super) fn stored_topic(&mut self, room: &str, topic: &str, now: &Now) {
         let Some(id) = self.rooms.find(room) else {
             return;
         };

@@ -3,7 +3,7 @@
 //! Also the shutdown: stop accepting, tell everyone, drain, exit.
 
 use super::{Server, Slot};
-use crate::chat::Farewell;
+use crate::chat::{Farewell, Input};
 use log::{debug, info};
 use std::time::Duration;
 
@@ -30,24 +30,19 @@ impl Server {
         }
     }
 
-    /// Removes one marked slot. A chat connection gets its last words, then
-    /// the socket is closed, then the core announces its leaving.
+    /// Removes one marked slot. The core announces a chat connection's
+    /// leaving and gives its last words, then the socket is closed.
     fn close(&mut self, key: usize) {
+        if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
+            let why = conn.closing.unwrap_or(Farewell::Error);
+            conn.closing = Some(why);
+            // Whatever it holds is freed below.
+            super::output::recount(&mut self.output_cost, conn.queued_cost(), 0);
+            self.core(Input::Closed { local: key, why });
+        }
         match self.slots.get_mut(key) {
             Some(Slot::Client(conn)) => {
                 let why = conn.closing.unwrap_or(Farewell::Error);
-                // Whatever it holds is freed below.
-                super::output::recount(&mut self.output_cost, conn.queued_cost(), 0);
-                let last = self.chat.close(key, why, &self.now);
-                if !last.is_empty() && why == Farewell::TooSlow {
-                    // It cannot take what it has; keep only a started
-                    // line so the notice begins on a line of its own.
-                    conn.drop_unstarted();
-                }
-                let dialect = self.dialects.get(super::output::dialect_of(conn));
-                for message in &last {
-                    conn.queue_own(&dialect.render(message, self.now.wall));
-                }
                 conn.finish(&mut self.scratch, self.poll.registry());
                 let (peer, id) = (conn.peer, conn.id);
                 self.slots.remove(key);
@@ -60,7 +55,6 @@ impl Server {
                     _ => {}
                 }
                 debug!("{peer} closed ({})", why.describe());
-                self.deliver();
             }
             Some(Slot::Metrics(conn)) => {
                 let _ = self.poll.registry().deregister(conn.socket_mut());
@@ -88,8 +82,7 @@ impl Server {
                 self.closing.insert(key);
             }
         }
-        self.chat.shutdown(&self.now);
-        self.deliver();
+        self.core(Input::Shutdown);
         self.leave_cluster();
     }
 

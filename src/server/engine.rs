@@ -3,7 +3,7 @@
 //! requests handed to it, and what it tells handed to the core.
 
 use super::{Server, Slot};
-use crate::chat::{Farewell, MemberId};
+use crate::chat::{Farewell, Input, MemberId};
 use crate::engine::{Role, Told};
 use log::info;
 use mio::Token;
@@ -25,14 +25,14 @@ impl Server {
     /// Readiness of one of the engine's sockets.
     pub(super) fn engine_ready(&mut self, role: Role, event: &mio::event::Event) {
         self.engine.ready(role, event, &self.now);
-        self.deliver();
+        self.hand_in_told();
     }
 
     /// The engine's timers that are due.
     pub(super) fn engine_timers(&mut self) {
         let stopping = self.shutdown_deadline.is_some();
         self.engine.timers(&self.now, stopping);
-        self.deliver();
+        self.hand_in_told();
     }
 
     /// At the end of the iteration: the engine writes what was queued.
@@ -48,7 +48,7 @@ impl Server {
                 })
         };
         (self.engine).flush(self.poll.registry(), &self.now, &readers_ready);
-        self.deliver();
+        self.hand_in_told();
         self.metrics.redis = self.engine.counts();
     }
 
@@ -60,33 +60,26 @@ impl Server {
         }
     }
 
-    /// Hands what the engine has to tell to the core, delivering the
-    /// core's output after each (`deliver` calls this until both are done).
+    /// Hands what the engine has to tell to the core, the core's output
+    /// applied after each (`hand_in_told` calls this until none is left).
     pub(super) fn engine_told(&mut self) {
         let mut told = Vec::new();
         self.engine.take_told(&mut told);
         for one in told {
             self.tell_core(one);
-            while self.chat.has_output() {
-                self.deliver_once();
-            }
         }
     }
 
     fn tell_core(&mut self, told: Told) {
-        let now = self.now;
         match told {
             Told::Claimed {
                 member,
                 name,
                 answer,
             } => {
-                let waited = self.chat.claimed(member, answer, &now);
-                if let Some(local) = self.chat.local_of(member) {
-                    self.backlog.insert(local); // Its held input is served again.
-                }
+                let waited = self.core_once(Input::Claimed { member, answer });
                 if !waited && answer == crate::chat::Claimed::Granted {
-                    self.engine.release(member, &name, &now); // Its claimant left.
+                    self.engine.release(member, &name, &self.now); // Its claimant left.
                 }
             }
             Told::History {
@@ -94,18 +87,43 @@ impl Server {
                 room,
                 lines,
                 count,
-            } => self.chat.stored_history(member, &room, &lines, count, &now),
-            Told::HistoryBusy(member) => self.chat.history_busy(member, &now),
-            Told::Topic { room, topic } => self.chat.stored_topic(&room, &topic, &now),
+            } => {
+                let (room, lines) = (&*room, &lines[..]);
+                self.core_once(Input::History {
+                    member,
+                    room,
+                    lines,
+                    count,
+                });
+            }
+            Told::HistoryBusy(member) => {
+                self.core_once(Input::HistoryBusy(member));
+            }
+            Told::Topic { room, topic } => {
+                let (room, topic) = (&*room, &*topic);
+                self.core_once(Input::Topic { room, topic });
+            }
             Told::Event { event, rooms } => {
-                let fitted = self.chat.apply_named(event, &rooms, &now);
+                let fitted = self.core_once(Input::Remote {
+                    event,
+                    rooms: &rooms,
+                });
                 self.engine.applied(fitted);
             }
-            Told::Listing { node, members } => self.chat.reconcile(node, &members, &now),
+            Told::Listing { node, members } => {
+                let members = &members[..];
+                self.core_once(Input::Listing { node, members });
+            }
             Told::Alive(live) => self.nodes_alive(&live),
-            Told::NameLost(member) => self.chat.name_lost(member),
-            Told::Displaced(member) => self.chat.displace(member, &now),
-            Told::Linked(linked) => self.chat.set_linked(linked, &now),
+            Told::NameLost(member) => {
+                self.core_once(Input::NameLost(member));
+            }
+            Told::Displaced(member) => {
+                self.core_once(Input::Displaced(member));
+            }
+            Told::Linked(linked) => {
+                self.core_once(Input::Linked(linked));
+            }
         }
     }
 
@@ -116,7 +134,7 @@ impl Server {
             if !live.contains(&node) {
                 info!("node {node:04x} stopped answering: its users have left");
                 self.engine.nodes_lost(1);
-                self.chat.reconcile(node, &[], &self.now);
+                self.core_once(Input::Listing { node, members: &[] });
             }
         }
     }

@@ -3,10 +3,10 @@
 //! each line is handed to the chat core. What is not handled this turn
 //! stays in the connection's reader.
 
-use super::timers::TimerKind;
+use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot};
 use crate::bucket::Rate;
-use crate::chat::Farewell;
+use crate::chat::{Farewell, Input};
 use crate::conn::Received;
 use crate::framing::Frame;
 use log::debug;
@@ -62,8 +62,7 @@ impl Server {
         self.read_lines(key, &mut scratch, &mut line);
         self.scratch = scratch;
         self.line = line;
-        self.chat.end_turn(&self.now);
-        self.deliver();
+        self.core(Input::EndTurn);
     }
 
     fn read_lines(&mut self, key: usize, scratch: &mut [u8], line: &mut String) {
@@ -189,7 +188,7 @@ impl Server {
             conn.paused = true;
             self.metrics.flood_pauses += 1;
             self.timers
-                .schedule(refill, TimerKind::Refill, key, conn.id);
+                .schedule(refill, Timer::conn(ConnTimer::Refill, key, conn.id));
             return Turn::Over;
         }
         let Some(frame) = conn.next_line(input, max_line, line) else {
@@ -206,10 +205,13 @@ impl Server {
 
     /// Hands one framed line from the connection at `key` to the core.
     fn handle_frame(&mut self, key: usize, frame: Frame, line: &str) {
-        match frame {
-            Frame::TooLong => self.chat.too_long(key, &self.now),
-            Frame::Line => self.chat.line(key, line, &self.now),
-        }
-        self.deliver();
+        let input = match frame {
+            Frame::TooLong => Input::TooLong(key),
+            Frame::Line => Input::Line {
+                local: key,
+                text: line,
+            },
+        };
+        self.core(input);
     }
 }

@@ -28,7 +28,10 @@ macro_rules! conn_log {
     };
 }
 
+mod accounts;
+mod admission;
 mod admit;
+mod apply;
 mod close;
 mod engine;
 mod handshake;
@@ -37,26 +40,31 @@ pub(crate) mod log_limit;
 mod output;
 mod scrape;
 mod shed;
+mod signals;
 mod timers;
+mod tls_serving;
+mod typing;
 
-use crate::chat::{Chat, Now, Output};
+use crate::chat::{Chat, Input, Now, Output};
 use crate::config::{self, Config};
 use crate::conn::Conn;
 use crate::dialect::Dialects;
 use crate::http::MetricsConn;
 use crate::metrics::Metrics;
-use admit::Admission;
+use admission::Admission;
 use log::{debug, info};
 pub(crate) use log_limit::LogLimit;
 use mio::net::TcpListener;
-use mio::{Events, Interest, Poll, Token, Waker};
+use mio::{Events, Interest, Poll, Token};
 use output::KeySet;
+pub use signals::ShutdownHandle;
+use signals::SignalSource;
 use slab::Slab;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use timers::{TimerKind, Timers};
+use timers::{ConnTimer, Timer, Timers};
+use tls_serving::TlsServing;
 
 /// The shared read buffer. Every connection is read into it in turn; only an
 /// unfinished line is copied out and kept by its connection.
@@ -96,28 +104,6 @@ enum Slot {
     Engine(crate::engine::Role),
 }
 
-/// The signal pipe (a newtype only to give it a `Debug`).
-struct SignalSource(signal_hook_mio::v1_0::Signals);
-
-impl std::fmt::Debug for SignalSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SignalSource")
-    }
-}
-
-/// Lets another thread ask a running server to shut down as on SIGTERM.
-#[derive(Debug, Clone)]
-pub struct ShutdownHandle {
-    waker: Arc<Waker>,
-}
-
-impl ShutdownHandle {
-    /// Starts the shutdown: notice to everyone, drain, `run` returns.
-    pub fn shutdown(&self) -> io::Result<()> {
-        self.waker.wake()
-    }
-}
-
 /// The chat server: one thread, one poll, one chat core.
 #[derive(Debug)]
 pub struct Server {
@@ -131,6 +117,9 @@ pub struct Server {
     chat_out: Output,
     /// How what the core says is put into each client protocol's bytes.
     dialects: Dialects,
+    /// Answers for the core learnt while applying its output, handed in
+    /// after it (see `apply`).
+    answers: Vec<Input<'static>>,
     config: Config,
     /// Connection counts and limits.
     admission: Admission,
@@ -175,14 +164,6 @@ pub struct Server {
     accounts: Option<crate::accounts::Worker>,
 }
 
-/// What the TLS listener serves.
-#[derive(Debug)]
-struct TlsServing {
-    config: std::sync::Arc<rustls::ServerConfig>,
-    cert: std::path::PathBuf,
-    key: std::path::PathBuf,
-}
-
 impl Server {
     /// Prepares the loop around an already bound chat listener (and the
     /// metrics listener, if any). `--max-clients` defaults to what the
@@ -219,6 +200,7 @@ impl Server {
             chat: Chat::new(&config),
             chat_out: Output::default(),
             dialects: Dialects::new(config.timestamps),
+            answers: Vec::new(),
             admission: Admission::new(max_clients, &config, node),
             now,
             scratch: vec![0; SCRATCH_SIZE],
@@ -245,90 +227,6 @@ impl Server {
         Ok(server)
     }
 
-    /// Serves TLS (`--tls-addr`) on an already bound listener, with the
-    /// configuration loaded from `cert` and `key` (see [`crate::transport::tls::load`]),
-    /// which SIGHUP loads again. Returns the listener's address.
-    pub fn serve_tls(
-        &mut self,
-        listener: std::net::TcpListener,
-        config: std::sync::Arc<rustls::ServerConfig>,
-        cert: &std::path::Path,
-        key: &std::path::Path,
-    ) -> io::Result<SocketAddr> {
-        configure_listener(&listener, &self.config)?;
-        let addr = listener.local_addr()?;
-        register_listener(&self.poll, &mut self.slots, listener, Slot::TlsListener)?;
-        self.tls = Some(TlsServing {
-            config,
-            cert: cert.into(),
-            key: key.into(),
-        });
-        if !self.config.allow_plaintext_passwords {
-            self.chat.passwords_need_tls(addr.port());
-        }
-        info!("TLS listening on {addr}");
-        Ok(addr)
-    }
-
-    /// Registered names: starts the worker thread over `store` (the file
-    /// of `--data-dir`, or the shared Redis), which answers through a waker
-    /// in this poll.
-    pub fn serve_accounts(&mut self, store: crate::accounts::Store) -> io::Result<()> {
-        let key = self.slots.insert(Slot::AccountsWaker);
-        let waker = Arc::new(Waker::new(self.poll.registry(), Token(key))?);
-        let (max, rate) = (self.config.max_accounts, self.config.register_rate);
-        let worker =
-            crate::accounts::Worker::start(store, max, rate, waker).map_err(io::Error::other)?;
-        self.accounts = Some(worker);
-        self.chat.accounts_on();
-        Ok(())
-    }
-
-    /// The accounts worker's answers, each handed to the core; the
-    /// connection's input, held meanwhile, is served again.
-    fn accounts_answered(&mut self) {
-        while let Some(done) = self.accounts.as_mut().and_then(|w| w.answer()) {
-            match done.answer {
-                crate::chat::Answer::Registered(true) => self.metrics.registrations += 1,
-                crate::chat::Answer::StoreFull => self.metrics.registrations_refused += 1,
-                _ => {}
-            }
-            self.chat.answered(done.member, done.answer, &self.now);
-            if let Some(local) = self.chat.local_of(done.member) {
-                self.backlog.insert(local);
-                if done.answer == crate::chat::Answer::Verified(false)
-                    && let Some(Slot::Client(conn)) = self.slots.get(local)
-                {
-                    // A security event: never dropped by the log limit
-                    // (each address's wrong passwords are limited anyway).
-                    let (peer, name) = (conn.peer, &done.name);
-                    log::warn!("wrong password for {name} from {peer}");
-                    if !self.admission.password_failed(peer.ip(), self.now.instant) {
-                        use crate::chat::Farewell;
-                        self.mark_close(local, Farewell::TooManyFailures);
-                    }
-                }
-            }
-            self.deliver();
-        }
-    }
-
-    /// SIGHUP: the TLS certificate and key are read again for new
-    /// connections; a file that does not load keeps the ones in use.
-    fn reload_tls(&mut self) {
-        let Some(serving) = self.tls.as_mut() else {
-            info!("SIGHUP received: nothing to reload, still running");
-            return;
-        };
-        match crate::transport::tls::load(&serving.cert, &serving.key) {
-            Ok(config) => {
-                serving.config = config;
-                info!("SIGHUP: reloaded the TLS certificate and key for new connections");
-            }
-            Err(e) => log::warn!("SIGHUP: kept the TLS certificate in use: {e}"),
-        }
-    }
-
     /// The chat listener's address (useful with port 0).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         match self.slots.get(self.listener_key) {
@@ -343,30 +241,6 @@ impl Server {
             Slot::MetricsListener(l) => l.local_addr().ok(),
             _ => None,
         })
-    }
-
-    /// Makes SIGINT, SIGTERM and SIGQUIT start a graceful shutdown (users
-    /// are told); SIGHUP reloads the TLS files; SIGUSR1 logs a summary of
-    /// the server's state; SIGUSR2 is logged and ignored. Each of these
-    /// would otherwise end the process at once, without a word to anyone.
-    pub fn handle_signals(&mut self) -> io::Result<()> {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
-        let mut signals = signal_hook_mio::v1_0::Signals::new([
-            SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2,
-        ])?;
-        let entry = self.slots.vacant_entry();
-        self.poll
-            .registry()
-            .register(&mut signals, Token(entry.key()), Interest::READABLE)?;
-        entry.insert(Slot::Signals(SignalSource(signals)));
-        Ok(())
-    }
-
-    /// A handle another thread can use to shut the server down.
-    pub fn shutdown_handle(&mut self) -> io::Result<ShutdownHandle> {
-        let key = self.slots.insert(Slot::Waker);
-        let waker = Arc::new(Waker::new(self.poll.registry(), Token(key))?);
-        Ok(ShutdownHandle { waker })
     }
 
     /// Runs until shut down by a signal or a [`ShutdownHandle`]. Errors of
@@ -454,28 +328,7 @@ impl Server {
         match self.slots.get_mut(key) {
             Some(Slot::Listener(_) | Slot::TlsListener(_)) => self.accept_all(key),
             Some(Slot::MetricsListener(_)) => self.accept_metrics(key),
-            Some(Slot::Signals(signals)) => {
-                use signal_hook::consts::{SIGHUP, SIGUSR1, SIGUSR2};
-                // Reading the pipe empty is what re-arms its readiness.
-                let (mut stop, mut reload, mut report) = (false, false, false);
-                for signal in signals.0.pending() {
-                    match signal {
-                        SIGHUP => reload = true,
-                        SIGUSR1 => report = true,
-                        SIGUSR2 => info!("SIGUSR2 received: ignored, still running"),
-                        _ => stop = true,
-                    }
-                }
-                if reload {
-                    self.reload_tls();
-                }
-                if report {
-                    self.log_state();
-                }
-                if stop {
-                    self.begin_shutdown();
-                }
-            }
+            Some(Slot::Signals(_)) => self.signalled(key),
             Some(Slot::Waker) => self.begin_shutdown(),
             Some(Slot::AccountsWaker) => self.accounts_answered(),
             Some(Slot::Client(conn)) => {
@@ -494,7 +347,8 @@ impl Server {
                         // by then is dropped. (Usually the end of stream is
                         // read at once and the timer finds it closed.)
                         let at = self.now.instant + HANGUP_GRACE;
-                        self.timers.schedule(at, TimerKind::Hangup, key, conn.id);
+                        self.timers
+                            .schedule(at, Timer::conn(ConnTimer::Hangup, key, conn.id));
                     }
                     if !conn.paused {
                         self.serve_input(key);

@@ -3,11 +3,8 @@
 //! room, mark closes, count and log room events), and flushing every
 //! connection with pending output once per iteration.
 
-use super::timers::TimerKind;
 use super::{Server, Slot};
-use crate::chat::{
-    Delivery, Farewell, HistoryLine, MemberId, Message, Notice, RoomEvent, RoomId, RoomNames,
-};
+use crate::chat::{Farewell, HistoryLine, Message, Notice, RoomId};
 use crate::conn::Conn;
 use crate::dialect::{FanOut, Kind};
 use crate::metrics::Metrics;
@@ -35,11 +32,6 @@ pub(super) fn recount(total: &mut usize, before: usize, after: usize) {
 /// A private message is refused once its recipient has more than
 /// `--max-outbuf` / this queued.
 const PRIVATE_SOFT_LIMIT: usize = 4;
-
-/// How long a client has to answer the offer to hide its typing before it
-/// is told that its typing shows: far above a round trip on any usable
-/// link, and about as long as a person takes to start typing after a prompt.
-pub(super) const TYPING_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A long answer (`/history`) is queued only if it leaves its reader's
 /// queue under `--max-outbuf` / this, and all queues together under
@@ -114,198 +106,6 @@ enum Payload<'a> {
 }
 
 impl Server {
-    /// Applies everything the chat core has produced, in order. Called after
-    /// every call on the core, so a room delivery reaches exactly the
-    /// members in the room when it was made.
-    pub(super) fn deliver(&mut self) {
-        // A delivery may call the core, which adds output, or the engine,
-        // which may answer at once: taken in turn.
-        while self.chat.has_output() || self.engine.has_told() {
-            if self.chat.has_output() {
-                self.deliver_once();
-            } else {
-                self.engine_told();
-            }
-        }
-        self.output_peak = self.output_peak.max(self.output_cost);
-    }
-
-    pub(super) fn deliver_once(&mut self) {
-        let mut out = std::mem::take(&mut self.chat_out);
-        self.chat.take_output(&mut out);
-        // Events first: with `--redis` each has its rooms' names and is
-        // published, and what a delivery asks of Redis (a `/history`) must
-        // come after the lines that were said before it.
-        let mut names = out.rooms.drain(..);
-        for event in out.events.drain(..) {
-            self.note(event, names.next());
-        }
-        drop(names);
-        for delivery in out.deliveries.drain(..) {
-            match delivery {
-                Delivery::To { to, message, at } => self.show(to, &message, at),
-                Delivery::Room {
-                    room,
-                    except,
-                    message,
-                    at,
-                    lines,
-                } => self.broadcast(room, except, &message, at, lines),
-                Delivery::Private {
-                    to,
-                    line,
-                    sender,
-                    echo,
-                    refused,
-                    at,
-                } => self.send_private(to, [line, echo, refused.into()], sender, at),
-                Delivery::RemotePrivate { to, line, from, at } => {
-                    self.send_remote_private(to, &line, from, at)
-                }
-                Delivery::Reply {
-                    to,
-                    head,
-                    lines,
-                    refused,
-                    at,
-                } => self.send_reply(to, head, &lines, refused, at),
-                Delivery::WakeAt(at) => self.timers.schedule(at, TimerKind::Digest, 0, 0),
-                Delivery::Claim {
-                    member,
-                    name,
-                    release,
-                    verified,
-                } => self.claim(member, &name, release.as_deref(), verified),
-                Delivery::Deadline(key, at) => {
-                    if let Some(Slot::Client(conn)) = self.slots.get(key) {
-                        self.timers.schedule(at, TimerKind::Login, key, conn.id);
-                    }
-                }
-                Delivery::History {
-                    member,
-                    room,
-                    count,
-                } => self.engine.history(member, room, count, &self.now),
-                Delivery::Topic(room) => self.engine.topic(room, &self.now),
-                Delivery::Typing(local, typing) => self.typing(local, typing),
-                Delivery::Account { member, name, ask } => {
-                    use crate::accounts::Refused;
-                    use crate::chat::Answer;
-                    let source = match self.chat.local_of(member).map(|k| self.slots.get(k)) {
-                        Some(Some(Slot::Client(conn))) => conn.peer.ip(),
-                        _ => std::net::Ipv4Addr::UNSPECIFIED.into(),
-                    };
-                    let job = crate::accounts::Job { member, name, ask };
-                    let now = self.now.instant;
-                    let refused = match self.accounts.as_mut().map(|w| w.send(job, source, now)) {
-                        Some(Ok(())) => None,
-                        Some(Err(Refused::Busy)) => Some(Answer::Busy),
-                        Some(Err(Refused::TooManyRegistrations)) => {
-                            self.metrics.registrations_refused += 1;
-                            Some(Answer::TooManyRegistrations)
-                        }
-                        None => Some(Answer::Failed),
-                    };
-                    if let Some(answer) = refused {
-                        self.chat.answered(member, answer, &self.now);
-                        // Its output (and its held input) is served next.
-                        if let Some(local) = self.chat.local_of(member) {
-                            self.backlog.insert(local);
-                        }
-                    }
-                }
-                Delivery::Close(key, why) => self.mark_close(key, why),
-            }
-        }
-        self.chat_out = out;
-    }
-
-    /// Asks the client to hide what its user types before a password, and
-    /// to show it again after, through its codec (telnet: the server offers
-    /// to echo, `IAC WILL ECHO`, and echoes nothing).
-    ///
-    /// The offer goes to every client: telnet on a port other than 23
-    /// negotiates nothing until the server does, so a client that has not
-    /// spoken telnet yet may well be one. Whether it is shows only in its
-    /// answer; one that has not agreed within [`TYPING_ANSWER_WAIT`] (a raw
-    /// `nc`, or a telnet that refused) is told that its typing shows.
-    fn typing(&mut self, key: usize, typing: crate::chat::Typing) {
-        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
-            return;
-        };
-        if let crate::chat::Typing::Hide = typing {
-            let at = self.now.instant + TYPING_ANSWER_WAIT;
-            self.timers
-                .schedule(at, TimerKind::TypingAnswer, key, conn.id);
-        }
-        // The codec knows how its protocol hides typing (telnet: ECHO).
-        let bytes = conn.typing(typing);
-        if !bytes.is_empty() {
-            self.send(key, bytes::Bytes::from_static(bytes));
-        }
-    }
-
-    /// The [`TYPING_ANSWER_WAIT`] after a password prompt: a client that has
-    /// neither agreed to hide its typing nor typed anything yet is told that
-    /// its typing shows, over the prompt (a carriage return first), which
-    /// then follows again.
-    pub(super) fn typing_answer_due(&mut self, key: usize) {
-        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
-            return;
-        };
-        if !conn.take_typing_notice() {
-            return;
-        }
-        let dialect = self.dialects.get(dialect_of(conn));
-        let told = Message::Notice(Notice::TypingShows);
-        let notice = dialect.render(&told, self.now.wall);
-        let prompt = dialect.render(&Message::PasswordPrompt, self.now.wall);
-        let bytes = [&b"\r"[..], &notice, &prompt].concat();
-        self.send(key, bytes::Bytes::from(bytes));
-    }
-
-    /// Publishes one room event to other nodes (with `--redis`), counts and
-    /// logs it; starts a local joiner's idle timer.
-    fn note(&mut self, event: RoomEvent, names: Option<RoomNames>) {
-        if let Some(names) = names {
-            self.engine.publish(&event, &names, &self.now);
-        }
-        match event {
-            RoomEvent::Joined { member, name, .. } => {
-                self.metrics.logins += 1;
-                let Some(key) = self.chat.local_of(member) else {
-                    return;
-                };
-                if let Some(idle) = self.config.idle_timeout {
-                    let at = self.now.instant + idle;
-                    self.timers.schedule(at, TimerKind::Idle, key, member.0);
-                }
-                if let Some(Slot::Client(conn)) = self.slots.get(key) {
-                    let (peer, id) = (conn.peer, conn.id);
-                    self.admission.logged_in(peer.ip(), id);
-                    conn_log!(self, Info, "{name} joined from {peer}");
-                }
-            }
-            RoomEvent::Said { turn, .. } => self.metrics.messages += turn.len() as u64,
-            RoomEvent::Private { .. } => self.metrics.messages += 1,
-            RoomEvent::Unread { .. } => {}
-            RoomEvent::Moved { name, .. } => {
-                conn_log!(self, Debug, "{name} moved rooms");
-            }
-            RoomEvent::Topic { .. } => {}
-            RoomEvent::Renamed { old, new, .. } => {
-                conn_log!(self, Info, "{old} is now known as {new}");
-            }
-            RoomEvent::Left { name, why, .. } => {
-                if why == Farewell::TooSlow {
-                    conn_log!(self, Warn, "{name} dropped: too slow");
-                } else {
-                    conn_log!(self, Info, "{name} left ({})", why.describe());
-                }
-            }
-        }
-    }
-
     /// `message` in the dialect of the connection at `key`.
     fn render(&self, key: usize, message: &Message, at: SystemTime) -> Option<Bytes> {
         match self.slots.get(key) {
@@ -344,7 +144,7 @@ impl Server {
     /// Delivers a private message (`line` to `to`, `echo` to `sender`),
     /// unless its recipient's queue is past [`PRIVATE_SOFT_LIMIT`] of
     /// `--max-outbuf`: then its sender is shown `refused`.
-    fn send_private(
+    pub(super) fn send_private(
         &mut self,
         to: usize,
         [line, echo, refused]: [Message; 3],
@@ -382,7 +182,7 @@ impl Server {
     /// of it (priced in the asker's dialect before any of it is built or
     /// queued), else its refusal. The lines are rendered into one buffer,
     /// so only answers that fit are ever built.
-    fn send_reply(
+    pub(super) fn send_reply(
         &mut self,
         key: usize,
         head: Notice,
@@ -419,28 +219,33 @@ impl Server {
 
     /// Delivers a private message from a user of another node, unless its
     /// recipient is not keeping up (as [`send_private`](Self::send_private)
-    /// judges); then the core records that, and the sender's node is told.
-    fn send_remote_private(&mut self, to: usize, line: &Message, from: MemberId, at: SystemTime) {
+    /// judges): then returns false, and the core is told so that the
+    /// sender's node hears of it.
+    pub(super) fn send_remote_private(
+        &mut self,
+        to: usize,
+        line: &Message,
+        at: SystemTime,
+    ) -> bool {
         let soft_limit = self.config.max_outbuf / PRIVATE_SOFT_LIMIT;
         let congested = match self.slots.get(to) {
             Some(Slot::Client(conn)) => conn.queued_cost() > soft_limit,
-            _ => return,
+            _ => return true,
         };
-        if !congested {
-            self.metrics.deliveries += 1;
-            return self.show(to, line, at);
+        if congested {
+            self.metrics.private_refused += 1;
+            return false;
         }
-        self.metrics.private_refused += 1;
-        if let Some(Slot::Client(conn)) = self.slots.get(to) {
-            self.chat.unread(MemberId(conn.id), from);
-        }
+        self.metrics.deliveries += 1;
+        self.show(to, line, at);
+        true
     }
 
     /// Queues `message` (holding `lines` chat lines) for every local member
     /// of `room` except `except`, rendered once per dialect among them.
     /// This is the hot path: per recipient it is one refcount increment
     /// and one queue push, and no allocation.
-    fn broadcast(
+    pub(super) fn broadcast(
         &mut self,
         room: RoomId,
         except: Option<usize>,

@@ -2,7 +2,7 @@
 //! advance each HTTP connection, retire it (late) when it is done.
 
 use super::admit::refuse;
-use super::timers::TimerKind;
+use super::timers::Timer;
 use super::{Server, Slot};
 use crate::http::{BUSY, Busy, MetricsConn};
 use crate::metrics::Gauges;
@@ -86,8 +86,7 @@ impl Server {
                     }
                     let conn = MetricsConn::new(socket, peer, self.now.instant);
                     let deadline = conn.deadline();
-                    self.timers
-                        .schedule(deadline, TimerKind::Metrics, token.0, 0);
+                    self.timers.schedule(deadline, Timer::Metrics(token.0));
                     entry.insert(Slot::Metrics(conn));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

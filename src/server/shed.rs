@@ -5,7 +5,7 @@
 //! the budget is its limit (socket buffers included), else the process's
 //! resident memory, sampled every [`SAMPLE_EVERY`] while a budget is set.
 
-use super::timers::TimerKind;
+use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot};
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ impl Server {
             return;
         };
         let at = self.now.instant + SAMPLE_EVERY;
-        self.timers.schedule(at, TimerKind::Memory, 0, 0);
+        self.timers.schedule(at, Timer::Memory);
         let Some(used) = crate::sys::memory_in_use(self.config.budget_from_cgroup) else {
             return;
         };
@@ -67,7 +67,8 @@ impl Server {
             {
                 conn.paused = true;
                 self.metrics.shed_read_pauses += 1;
-                self.timers.schedule(until, TimerKind::Refill, key, conn.id);
+                self.timers
+                    .schedule(until, Timer::conn(ConnTimer::Refill, key, conn.id));
             }
         }
     }

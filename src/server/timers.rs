@@ -4,13 +4,40 @@
 //! by id, so a timer of a closed connection does nothing.
 
 use super::{Server, Slot};
+use crate::chat::{Farewell, Input};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Instant;
 
-/// What a timer is for.
+/// What a timer is for. Each kind carries exactly what it needs, so no
+/// timer holds a key that means nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum TimerKind {
+pub(super) enum Timer {
+    /// Something due for one chat connection: it names the slot and the
+    /// connection's id, so a timer that outlives its connection (whose slot
+    /// may hold another by then) does nothing.
+    Conn {
+        /// What is due.
+        kind: ConnTimer,
+        /// The slot.
+        key: usize,
+        /// The connection's id.
+        id: u64,
+    },
+    /// Try accepting on this listener again after running out of
+    /// descriptors.
+    Accept(usize),
+    /// The deadline of the `/metrics` connection in this slot.
+    Metrics(usize),
+    /// The rooms' digests of joins and leaves are due.
+    Digest,
+    /// Measure the memory in use against the budget.
+    Memory,
+}
+
+/// What is due for one chat connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum ConnTimer {
     /// Close the connection if it is still at the name prompt.
     Login,
     /// Close the user if they have been silent for `--idle-timeout`.
@@ -19,37 +46,34 @@ pub(super) enum TimerKind {
     Refill,
     /// The client closed while flood control held its input; close it now.
     Hangup,
-    /// Try accepting again after running out of descriptors.
-    Accept,
-    /// A `/metrics` connection's deadline.
-    Metrics,
-    /// The room's digest of joins and leaves is due.
-    Digest,
-    /// Measure the memory in use against the budget.
-    Memory,
     /// A password prompt's offer to hide typing is due an answer.
     TypingAnswer,
 }
 
-/// Something to do at a given time.
+impl Timer {
+    /// A timer of the connection `id` in slot `key`.
+    pub(super) fn conn(kind: ConnTimer, key: usize, id: u64) -> Timer {
+        Timer::Conn { kind, key, id }
+    }
+}
+
+/// A timer and when it is due (soonest first, by `at`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Timer {
+struct Due {
     at: Instant,
-    kind: TimerKind,
-    key: usize,
-    id: u64,
+    timer: Timer,
 }
 
 /// Every pending timer, soonest first.
 #[derive(Debug, Default)]
 pub(super) struct Timers {
-    heap: BinaryHeap<Reverse<Timer>>,
+    heap: BinaryHeap<Reverse<Due>>,
 }
 
 impl Timers {
-    /// Asks for `kind` on the slot `key` (holding connection `id`) at `at`.
-    pub(super) fn schedule(&mut self, at: Instant, kind: TimerKind, key: usize, id: u64) {
-        self.heap.push(Reverse(Timer { at, kind, key, id }));
+    /// Asks for `timer` at `at`.
+    pub(super) fn schedule(&mut self, at: Instant, timer: Timer) {
+        self.heap.push(Reverse(Due { at, timer }));
     }
 
     /// The next timer due at `now`, removed.
@@ -58,12 +82,12 @@ impl Timers {
         if next.at > now {
             return None;
         }
-        self.heap.pop().map(|Reverse(t)| t)
+        self.heap.pop().map(|Reverse(due)| due.timer)
     }
 
     /// When the soonest timer is due.
     pub(super) fn next_at(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse(t)| t.at)
+        self.heap.peek().map(|Reverse(due)| due.at)
     }
 }
 
@@ -71,59 +95,45 @@ impl Server {
     /// Fires every timer that is due.
     pub(super) fn fire_timers(&mut self) {
         while let Some(timer) = self.timers.pop_due(self.now.instant) {
-            match timer.kind {
-                TimerKind::Accept => {
-                    self.accept_all(timer.key);
-                    continue;
+            match timer {
+                Timer::Accept(listener) => self.accept_all(listener),
+                Timer::Memory => self.check_memory(),
+                Timer::Digest => {
+                    self.core(Input::DigestDue);
                 }
-                TimerKind::Memory => {
-                    self.check_memory();
-                    continue;
-                }
-                TimerKind::Digest => {
-                    self.chat.digest_due(&self.now);
-                    self.deliver();
-                    continue;
-                }
-                TimerKind::Metrics => {
-                    // A later metrics connection on the same key has a later
-                    // deadline, which `serve_metrics` checks.
-                    self.serve_metrics(timer.key);
-                    continue;
-                }
-                _ => {}
+                // A later metrics connection on the same key has a later
+                // deadline, which `serve_metrics` checks.
+                Timer::Metrics(key) => self.serve_metrics(key),
+                Timer::Conn { kind, key, id } => self.conn_timer_due(kind, key, id),
             }
-            let Some(Slot::Client(conn)) = self.slots.get_mut(timer.key) else {
-                continue;
-            };
-            if conn.id != timer.id || conn.closing.is_some() {
-                continue; // A timer for a connection that is gone.
+        }
+    }
+
+    /// A connection's timer is due: nothing happens if the connection it
+    /// was set for is gone or closing.
+    fn conn_timer_due(&mut self, kind: ConnTimer, key: usize, id: u64) {
+        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+            return;
+        };
+        if conn.id != id || conn.closing.is_some() {
+            return;
+        }
+        match kind {
+            ConnTimer::Login => {
+                self.core(Input::LoginExpired(key));
             }
-            match timer.kind {
-                TimerKind::Login => {
-                    self.chat.login_expired(timer.key, &self.now);
-                    self.deliver();
-                }
-                TimerKind::Idle => {
-                    if let Some(at) = self.chat.idle_check(timer.key, &self.now) {
-                        self.timers
-                            .schedule(at, TimerKind::Idle, timer.key, timer.id);
-                    }
-                    self.deliver();
-                }
-                TimerKind::TypingAnswer => self.typing_answer_due(timer.key),
-                TimerKind::Hangup => {
-                    use crate::chat::Farewell;
-                    self.mark_close(timer.key, Farewell::Eof);
-                }
-                TimerKind::Refill if conn.paused => {
-                    conn.paused = false;
-                    if self.shutdown_deadline.is_none() {
-                        self.serve_input(timer.key);
-                    }
-                }
-                _ => {}
+            ConnTimer::Idle => {
+                self.core(Input::IdleCheck(key));
             }
+            ConnTimer::TypingAnswer => self.typing_answer_due(key),
+            ConnTimer::Hangup => self.mark_close(key, Farewell::Eof),
+            ConnTimer::Refill if conn.paused => {
+                conn.paused = false;
+                if self.shutdown_deadline.is_none() {
+                    self.serve_input(key);
+                }
+            }
+            ConnTimer::Refill => {}
         }
     }
 }
@@ -137,15 +147,16 @@ mod tests {
     fn timers_come_due_in_order() {
         let start = Instant::now();
         let mut timers = Timers::default();
-        timers.schedule(start + Duration::from_secs(2), TimerKind::Idle, 1, 1);
-        timers.schedule(start + Duration::from_secs(1), TimerKind::Login, 2, 2);
+        let idle = Timer::conn(ConnTimer::Idle, 1, 1);
+        timers.schedule(start + Duration::from_secs(2), idle);
+        timers.schedule(start + Duration::from_secs(1), Timer::Digest);
+        timers.schedule(start + Duration::from_secs(3), Timer::Accept(0));
         assert_eq!(timers.next_at(), Some(start + Duration::from_secs(1)));
         assert!(timers.pop_due(start).is_none());
-        let first = timers.pop_due(start + Duration::from_secs(5)).unwrap();
-        assert_eq!((first.kind, first.key), (TimerKind::Login, 2));
-        let second = timers.pop_due(start + Duration::from_secs(5)).unwrap();
-        assert_eq!((second.kind, second.key), (TimerKind::Idle, 1));
-        assert!(timers.pop_due(start + Duration::from_secs(5)).is_none());
-        assert_eq!(timers.next_at(), None);
+        let later = start + Duration::from_secs(2);
+        assert_eq!(timers.pop_due(later), Some(Timer::Digest));
+        assert_eq!(timers.pop_due(later), Some(idle));
+        assert!(timers.pop_due(later).is_none());
+        assert_eq!(timers.next_at(), Some(start + Duration::from_secs(3)));
     }
 }

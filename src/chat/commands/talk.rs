@@ -123,7 +123,7 @@ impl Chat {
     /// The local user `reader` was not sent a private message from
     /// `sender`, a user of another node, because `reader` is not keeping
     /// up: recorded, so the reactor tells the sender's node.
-    pub fn unread(&mut self, reader: MemberId, sender: MemberId) {
+    pub(in crate::chat) fn unread(&mut self, reader: MemberId, sender: MemberId) {
         let unread = RoomEvent::Unread { reader, sender };
         let names = self.naming.then(RoomNames::default);
         self.record(unread, names);

@@ -52,7 +52,7 @@ impl Harness {
     /// applies each call's output before the next call).
     pub(super) fn take(&mut self) -> Taken {
         let mut taken = Taken::default();
-        while self.chat.has_output() {
+        while !self.chat.out.is_empty() {
             self.take_into(&mut taken);
             self.engine_answers();
         }
@@ -152,7 +152,12 @@ impl Harness {
                     }
                     None => taken.claims.push((member, name, release)),
                 },
-                Delivery::Deadline(..) => {}
+                Delivery::Deadline(..) | Delivery::IdleAt(..) | Delivery::Resume(_) => {}
+                Delivery::LastWords(local, last) => {
+                    for message in &last {
+                        taken.add(local, &telnet.render(message, self.now.wall));
+                    }
+                }
                 Delivery::History { room, count, .. } => {
                     taken.reads.push(format!("{room} {count}"))
                 }

@@ -67,7 +67,7 @@ fn chat_lines_are_batched_per_turn_and_never_echoed() {
     h.chat.line(1, "/me waves", &h.now);
     h.chat.line(1, "//etc", &h.now);
     h.chat.line(1, "   ", &h.now);
-    assert!(!h.chat.has_output(), "lines wait for the end of the turn");
+    assert!(h.chat.out.is_empty(), "lines wait for the end of the turn");
     h.chat.end_turn(&h.now);
     let out = h.take();
     assert_eq!(out.text(2), "alice: hi\r\n* alice waves\r\nalice: /etc\r\n");

@@ -1,0 +1,202 @@
+//! The core's one entry: everything the reactor tells the chat is an
+//! [`Input`], handed to [`Chat::handle`] with the time, and everything the
+//! chat answers is in the [`Output`] it fills. The reactor applies that
+//! output in one place, and never changes a connection's chat state itself.
+
+use super::{Answer, Chat, Claimed, Delivery, Farewell, Local, MemberId, Now, Output, Presence};
+use super::{HistoryLine, RoomEvent, RoomNames};
+use std::net::IpAddr;
+
+/// Something that happened, for the core to handle.
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// A connection was accepted: greet it and prompt for a name.
+    Opened {
+        /// Its handle.
+        local: Local,
+        /// The member it becomes.
+        member: MemberId,
+        /// The source address it is counted under (its IPv4 address, or
+        /// its IPv6 /64): its per-address budgets apply.
+        address: IpAddr,
+        /// Whether it came over TLS.
+        secure: bool,
+    },
+    /// A cleaned line arrived.
+    Line {
+        /// From whom.
+        local: Local,
+        /// The line, without its line end.
+        text: &'a str,
+    },
+    /// A line over `--max-line` arrived and was dropped.
+    TooLong(Local),
+    /// The turn of the connection being served is over: its batched lines
+    /// go out as one `Said` event.
+    EndTurn,
+    /// A login deadline of this connection may have passed.
+    LoginExpired(Local),
+    /// The idle deadline of this connection may have passed.
+    IdleCheck(Local),
+    /// The connection is being closed: it leaves its room, and its last
+    /// words come back as [`Delivery::LastWords`].
+    Closed {
+        /// Which.
+        local: Local,
+        /// Why.
+        why: Farewell,
+    },
+    /// The server is stopping: everyone is told.
+    Shutdown,
+    /// The time asked for by [`Delivery::WakeAt`] has come: the rooms'
+    /// digests of joins and leaves are told.
+    DigestDue,
+    /// The accounts worker's answer (or the reactor's, when the worker
+    /// could not be asked) about `member`.
+    Answered {
+        /// Who asked.
+        member: MemberId,
+        /// The answer.
+        answer: Answer,
+    },
+    /// The shared store's answer to a [`Delivery::Claim`].
+    Claimed {
+        /// Who claimed.
+        member: MemberId,
+        /// The answer.
+        answer: Claimed,
+    },
+    /// With `--redis`: whether this node is linked with the others now.
+    Linked(bool),
+    /// With `--redis`: a local user's name went to another node while this
+    /// node was cut off.
+    NameLost(MemberId),
+    /// With `--redis`: another node's members as it lists them (empty: the
+    /// node stopped answering, its users have left).
+    Listing {
+        /// The node.
+        node: u16,
+        /// Its members.
+        members: &'a [Presence],
+    },
+    /// With `--redis`: a registered name logged in elsewhere; its session
+    /// here, if any, is put out.
+    Displaced(MemberId),
+    /// With `--redis`: a room event from another node, with the names of
+    /// its rooms.
+    Remote {
+        /// The event, its room ids not yet resolved.
+        event: RoomEvent,
+        /// Its rooms' names.
+        rooms: &'a RoomNames,
+    },
+    /// With `--redis`: the store's answer to a [`Delivery::History`].
+    History {
+        /// Who asked.
+        member: MemberId,
+        /// The room's name.
+        room: &'a str,
+        /// The stored lines, oldest first.
+        lines: &'a [HistoryLine],
+        /// Lines wanted.
+        count: usize,
+    },
+    /// With `--redis`: a [`Delivery::History`] that cannot be read now.
+    HistoryBusy(MemberId),
+    /// With `--redis`: the store's answer to a [`Delivery::Topic`].
+    Topic {
+        /// The room's name.
+        room: &'a str,
+        /// The topic, cleaned.
+        topic: &'a str,
+    },
+    /// A private message from `sender`, a user of another node, was not
+    /// delivered to the local user `reader`, who is not keeping up (see
+    /// [`Delivery::RemotePrivate`]).
+    Unread {
+        /// The local recipient.
+        reader: MemberId,
+        /// The sender.
+        sender: MemberId,
+    },
+}
+
+impl Chat {
+    /// Handles one input at `now` and swaps everything produced since the
+    /// last call into `out` (which should be empty, so both sides keep
+    /// reusing their vectors). Returns whether the input was used: false
+    /// for an answer nobody waits for any more, or a remote event that
+    /// does not fit this node.
+    pub fn handle(&mut self, input: Input<'_>, now: &Now, out: &mut Output) -> bool {
+        let used = self.take_input(input, now);
+        self.take_output(out);
+        used
+    }
+
+    fn take_input(&mut self, input: Input<'_>, now: &Now) -> bool {
+        match input {
+            Input::Opened {
+                local,
+                member,
+                address,
+                secure,
+            } => {
+                self.open(local, member, now);
+                self.set_address(local, address, now);
+                if secure {
+                    self.set_secure(local);
+                }
+            }
+            Input::Line { local, text } => self.line(local, text, now),
+            Input::TooLong(local) => self.too_long(local, now),
+            Input::EndTurn => self.end_turn(now),
+            Input::LoginExpired(local) => self.login_expired(local, now),
+            Input::IdleCheck(local) => {
+                if let Some(at) = self.idle_check(local, now) {
+                    self.out.deliveries.push(Delivery::IdleAt(local, at));
+                }
+            }
+            Input::Closed { local, why } => {
+                let last = self.close(local, why, now);
+                if !last.is_empty() {
+                    self.out.deliveries.push(Delivery::LastWords(local, last));
+                }
+            }
+            Input::Shutdown => self.shutdown(now),
+            Input::DigestDue => self.digest_due(now),
+            Input::Answered { member, answer } => {
+                let used = self.answered(member, answer, now);
+                self.resume(member);
+                return used;
+            }
+            Input::Claimed { member, answer } => {
+                let used = self.claimed(member, answer, now);
+                self.resume(member);
+                return used;
+            }
+            Input::Linked(linked) => self.set_linked(linked, now),
+            Input::NameLost(member) => self.name_lost(member),
+            Input::Listing { node, members } => self.reconcile(node, members, now),
+            Input::Displaced(member) => self.displace(member, now),
+            Input::Remote { event, rooms } => return self.apply_named(event, rooms, now),
+            Input::History {
+                member,
+                room,
+                lines,
+                count,
+            } => self.stored_history(member, room, lines, count, now),
+            Input::HistoryBusy(member) => self.history_busy(member, now),
+            Input::Topic { room, topic } => self.stored_topic(room, topic, now),
+            Input::Unread { reader, sender } => self.unread(reader, sender),
+        }
+        true
+    }
+
+    /// An answer `member`'s lines waited for came: its held input is
+    /// served again.
+    fn resume(&mut self, member: MemberId) {
+        if let Some(local) = self.local_of(member) {
+            self.out.deliveries.push(Delivery::Resume(local));
+        }
+    }
+}
