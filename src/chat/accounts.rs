@@ -79,7 +79,7 @@ impl Chat {
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
         };
-        client.account = Some(name.into());
+        client.errands.set_account(name);
         client.asked = true;
         if ask == Ask::Lookup {
             self.claiming
@@ -101,14 +101,17 @@ impl Chat {
 
     /// A line at the password prompt.
     pub(super) fn password(&mut self, local: Local, member: MemberId, text: &str, now: &Now) {
-        let Some(name) = self.client(local).and_then(|c| c.account.clone()) else {
+        let Some(name) = self
+            .client(local)
+            .and_then(|c| c.errands.account().map(Box::<str>::from))
+        else {
             return;
         };
         self.end_turn(now);
         if let Some(locked) = self.locked(local, &name, now) {
             // This address failed on this name meanwhile.
             if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
-                client.account = None;
+                client.errands.take_account();
             }
             self.out
                 .deliveries
@@ -149,7 +152,7 @@ impl Chat {
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return false;
         };
-        let Some(name) = client.account.take().filter(|_| client.asked) else {
+        let Some(name) = client.errands.take_account().filter(|_| client.asked) else {
             return false;
         };
         client.asked = false;
@@ -261,8 +264,8 @@ impl Chat {
                     && client.as_ref().is_some_and(|c| {
                         matches!(c.state, State::AwaitingPassword { .. })
                             && !c.asked
-                            && c.account
-                                .as_deref()
+                            && c.errands
+                                .account()
                                 .is_some_and(|a| a.eq_ignore_ascii_case(name))
                     })
             })
@@ -271,8 +274,7 @@ impl Chat {
         let key = name.to_ascii_lowercase();
         for local in sitting {
             if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
-                client.account = None;
-                client.password_until = None;
+                client.errands.end_account();
             }
             self.out
                 .deliveries
@@ -335,11 +337,11 @@ impl Chat {
             return;
         };
         client.state = State::AwaitingPassword { failures };
-        client.account = Some(name.into());
+        client.errands.set_account(name);
         let mut deadline = None;
         if told.is_none() {
             let at = now.instant + self.password_timeout;
-            client.password_until = Some(at);
+            client.errands.set_password_until(at);
             deadline = Some(Delivery::Deadline(local, at));
         }
         self.out.deliveries.extend(deadline);

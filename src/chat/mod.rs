@@ -42,6 +42,7 @@ mod accounts;
 mod apply;
 pub mod command;
 pub mod commands;
+mod errands;
 mod event;
 mod input;
 mod message;
@@ -102,12 +103,9 @@ enum State {
 struct Client {
     member: MemberId,
     state: State,
-    /// The name being claimed in the shared store (a login or a `/nick`);
-    /// the connection's next lines wait for the answer.
-    claim: Option<Box<str>>,
-    /// The name the accounts worker is asked about, or whose password is
-    /// asked for; reserved meanwhile. Lines wait while a job is out.
-    account: Option<Box<str>>,
+    /// A name being claimed, an account looked up, a password asked for
+    /// (see `errands.rs`).
+    errands: errands::Errands,
     /// Whether a job for this connection is with the accounts worker.
     asked: bool,
     /// Whether it came over TLS (see [`Chat::passwords_need_tls`]).
@@ -118,10 +116,9 @@ struct Client {
     /// The source address it is counted under (wrong passwords too), once
     /// the reactor says.
     address: Option<std::net::IpAddr>,
-    /// When it must be past the name prompt (`--login-timeout`), and past
-    /// a password prompt (see `accounts.rs`).
+    /// When it must be past the name prompt (`--login-timeout`); a
+    /// password prompt has its own deadline too (in `errands`).
     login_until: Instant,
-    password_until: Option<Instant>,
 }
 
 /// Chat lines and actions from one sender in the current turn. They
@@ -270,14 +267,12 @@ impl Chat {
             state: State::AwaitingName {
                 prompt_pending: true,
             },
-            claim: None,
-            account: None,
+            errands: errands::Errands::default(),
             asked: false,
             secure: false,
             budget: throttle::UserBudget::default(),
             address: None,
             login_until: now.instant + self.login_timeout,
-            password_until: None,
         });
         self.locals.insert(member, local);
         self.to(local, Message::Greeting, now);
@@ -344,9 +339,8 @@ impl Chat {
             State::AwaitingName { .. } => client.login_until,
             // A password being checked was given in time.
             State::AwaitingPassword { .. } if client.asked => client.login_until,
-            State::AwaitingPassword { .. } => {
-                (client.password_until).map_or(client.login_until, |p| p.min(client.login_until))
-            }
+            State::AwaitingPassword { .. } => (client.errands.password_until())
+                .map_or(client.login_until, |p| p.min(client.login_until)),
             State::Chatting | State::Leaving => return,
         };
         if now.instant >= due {
@@ -380,7 +374,10 @@ impl Chat {
         if client.state == State::Chatting {
             self.chatting -= 1;
         }
-        for name in [&client.claim, &client.account].into_iter().flatten() {
+        for name in [client.errands.claim(), client.errands.account()]
+            .into_iter()
+            .flatten()
+        {
             self.unreserve(name, client.member);
         }
         if client.state == State::Chatting

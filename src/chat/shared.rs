@@ -38,7 +38,7 @@ impl Chat {
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
         };
-        client.claim = Some(name.into());
+        client.errands.set_claim(name);
         // A login past its name's password prompt: the password was right.
         let verified = release.is_none() && matches!(client.state, State::AwaitingPassword { .. });
         self.claiming
@@ -55,7 +55,7 @@ impl Chat {
     /// must wait too, or they would overtake its login or rename.
     pub fn waiting(&self, local: Local) -> bool {
         self.client(local)
-            .is_some_and(|c| c.claim.is_some() || c.asked)
+            .is_some_and(|c| c.errands.claim().is_some() || c.asked)
     }
 
     /// The store's answer to `member`'s claim. False if nobody waits for
@@ -67,7 +67,7 @@ impl Chat {
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return false;
         };
-        let Some(name) = client.claim.take() else {
+        let Some(name) = client.errands.take_claim() else {
             return false;
         };
         let state = client.state;
