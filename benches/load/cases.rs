@@ -101,186 +101,57 @@ pub const ABUSE_OUTBUF: u64 = 262_144;
 /// other counts it gone (`--node-timeout`); short, to keep the run short.
 pub const NODE_TIMEOUT_SECS: u32 = 5;
 
-/// The matrix. Client n of a cluster case is on node n mod 2, so every
-/// cluster case splits its users and senders evenly (X3's senders are all
-/// on the first node, the one that survives). X4 is I1's idle room spread
-/// over two nodes.
+/// The matrix, in the order the cases run. Client n of a cluster case is
+/// on node n mod 2, so every cluster case splits its users and senders
+/// evenly (X3's senders are all on the first node, the one that survives).
+/// R1 is rooms of 100 users (`rooms 100x100` is 10,000 clients); L2 is
+/// L1's shape against registered names, alone and while password logins
+/// loop (two rows); X4 is I1's idle room spread over two nodes.
+#[rustfmt::skip]
 pub const CASES: &[Spec] = &[
-    load(
-        "F1",
-        "fanout C=100 S=100 max {secs}s",
-        "fanout --clients 100 --senders 100 --duration {secs}",
-    )
-    .ncat(),
-    Spec {
-        kind: Kind::Tls,
-        ..load(
-            "T1",
-            "fanout C=100 S=100 max {secs}s TLS",
-            "fanout --clients 100 --senders 100 --duration {secs}",
-        )
-    },
-    load(
-        "F2",
-        "fanout C=1000 S=10 max {secs}s",
-        "fanout --clients 1000 --senders 10 --duration {secs}",
-    )
-    .ncat(),
-    // Rooms of 100 users: `rooms 100x100` is 10,000 clients.
-    load(
-        "R1",
-        "rooms {rooms}x100 S={rooms} max {secs}s",
-        "fanout --clients {rooms_clients} --rooms {rooms} --senders {rooms} --duration {secs} --timeout 300",
-    ),
-    load(
-        "L1",
-        "fanout C=100 S=10 500/s {secs}s",
-        "fanout --clients 100 --senders 10 --rate 500 --duration {secs}",
-    ),
-    // L1's shape against a server with registered names, alone and while
-    // password logins loop (two rows).
-    Spec {
-        kind: Kind::Accounts,
-        ..load(
-            "L2",
-            "fanout C=100 S=10 500/s {secs}s, --data-dir",
-            "fanout --clients 100 --senders 10 --rate 500 --duration {secs}",
-        )
-    },
-    load("I1", "idle N={idle}", "idle --clients {idle} --timeout 300"),
-    load(
-        "I2",
-        "idle N={idle_big}",
-        "idle --clients {idle_big} --timeout 600",
-    ),
-    load("C1", "churn 5000 logins", "churn --count 5000"),
-    Spec {
-        server: Flags::LimitlessLoudJoins,
-        ..load(
-            "I3",
-            "idle N={idle_big} quiet-joins 0",
-            "idle --clients {idle_big} --timeout 600",
-        )
-    },
-    abuse(
-        "A1",
-        "flood N={a1} outbuf={outbuf_k}K {a1_secs}s",
-        "abuse --shape flood --clients {a1} --duration {a1_secs}",
-    ),
-    abuse(
-        "A2",
-        "{flooders} flood+{mute} mute outbuf={outbuf_k}K {a2_secs}s",
-        "abuse --shape mixed --clients {a2} --flooders {flooders} --duration {a2_secs}",
-    ),
-    abuse(
-        "A3",
-        "/msg N={a3} S={msg_senders} outbuf={outbuf_k}K {a3_secs}s",
-        "abuse --shape msg --clients {a3} --senders {msg_senders} --duration {a3_secs}",
-    ),
-    abuse(
-        "A4",
-        "IAC DO N={a4} outbuf={outbuf_k}K {a4_secs}s",
-        "abuse --shape telnet --clients {a4} --duration {a4_secs}",
-    ),
-    Spec {
-        table: Table::Abuse,
-        ..load(
-            "S1",
-            "join storm room={room} {storm_secs}s",
-            "storm --clients {room} --duration {storm_secs}",
-        )
-    },
-    Spec {
-        table: Table::Abuse,
-        server: Flags::LimitlessLoudJoins,
-        ..load(
-            "S2",
-            "join storm room={room} {storm_secs}s quiet-joins 0",
-            "storm --clients {room} --duration {storm_secs}",
-        )
-    },
-    cluster(
-        "X1",
-        "2 nodes C=100 S=10 500/s {secs}s",
-        "fanout --clients 100 --senders 10 --rate 500 --duration {secs}",
-        Table::Cluster,
-    ),
-    cluster(
-        "X2",
-        "2 nodes C=100 S=100 max {secs}s",
-        "fanout --clients 100 --senders 100 --duration {secs}",
-        Table::Cluster,
-    ),
-    cluster(
-        "X2",
-        "2 nodes C=50 S=10 max {secs}s",
-        "fanout --clients 50 --senders 10 --duration {secs}",
-        Table::Cluster,
-    ),
-    cluster(
-        "X2",
-        "2 nodes C=200 S=10 max {secs}s",
-        "fanout --clients 200 --senders 10 --duration {secs}",
-        Table::Cluster,
-    ),
-    Spec {
-        kind: Kind::Failover,
-        server: Flags::Failover,
-        ..cluster(
-            "X3",
-            "kill 1 of 2 nodes, {x3_each} users each, S=10 100/s, node-timeout {x3_timeout}s",
-            "failover --clients {x3_users} --senders 10 --rate 100 --kill-after {x3_kill} --duration {x3_secs}",
-            Table::Failover,
-        )
-    },
-    cluster(
-        "X4",
-        "2 nodes idle N={idle}",
-        "idle --clients {idle} --timeout 300",
-        Table::Broadcast,
-    ),
+    //  id    how it runs     server flags               table             vs ncat what (the table's column)                                   generator arguments
+    row("F1", Kind::Single,   Flags::Limitless,          Table::Load,      true,  "fanout C=100 S=100 max {secs}s",                                      "fanout --clients 100 --senders 100 --duration {secs}"),
+    row("T1", Kind::Tls,      Flags::Limitless,          Table::Load,      false, "fanout C=100 S=100 max {secs}s TLS",                                  "fanout --clients 100 --senders 100 --duration {secs}"),
+    row("F2", Kind::Single,   Flags::Limitless,          Table::Load,      true,  "fanout C=1000 S=10 max {secs}s",                                      "fanout --clients 1000 --senders 10 --duration {secs}"),
+    row("R1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "rooms {rooms}x100 S={rooms} max {secs}s",                             "fanout --clients {rooms_clients} --rooms {rooms} --senders {rooms} --duration {secs} --timeout 300"),
+    row("L1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "fanout C=100 S=10 500/s {secs}s",                                     "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
+    row("L2", Kind::Accounts, Flags::Limitless,          Table::Load,      false, "fanout C=100 S=10 500/s {secs}s, --data-dir",                         "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
+    row("I1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "idle N={idle}",                                                       "idle --clients {idle} --timeout 300"),
+    row("I2", Kind::Single,   Flags::Limitless,          Table::Load,      false, "idle N={idle_big}",                                                   "idle --clients {idle_big} --timeout 600"),
+    row("C1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "churn 5000 logins",                                                   "churn --count 5000"),
+    row("I3", Kind::Single,   Flags::LimitlessLoudJoins, Table::Load,      false, "idle N={idle_big} quiet-joins 0",                                     "idle --clients {idle_big} --timeout 600"),
+    row("A1", Kind::Single,   Flags::Abuse,              Table::Abuse,     false, "flood N={a1} outbuf={outbuf_k}K {a1_secs}s",                          "abuse --shape flood --clients {a1} --duration {a1_secs}"),
+    row("A2", Kind::Single,   Flags::Abuse,              Table::Abuse,     false, "{flooders} flood+{mute} mute outbuf={outbuf_k}K {a2_secs}s",          "abuse --shape mixed --clients {a2} --flooders {flooders} --duration {a2_secs}"),
+    row("A3", Kind::Single,   Flags::Abuse,              Table::Abuse,     false, "/msg N={a3} S={msg_senders} outbuf={outbuf_k}K {a3_secs}s",          "abuse --shape msg --clients {a3} --senders {msg_senders} --duration {a3_secs}"),
+    row("A4", Kind::Single,   Flags::Abuse,              Table::Abuse,     false, "IAC DO N={a4} outbuf={outbuf_k}K {a4_secs}s",                         "abuse --shape telnet --clients {a4} --duration {a4_secs}"),
+    row("S1", Kind::Single,   Flags::Limitless,          Table::Abuse,     false, "join storm room={room} {storm_secs}s",                                "storm --clients {room} --duration {storm_secs}"),
+    row("S2", Kind::Single,   Flags::LimitlessLoudJoins, Table::Abuse,     false, "join storm room={room} {storm_secs}s quiet-joins 0",                  "storm --clients {room} --duration {storm_secs}"),
+    row("X1", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=100 S=10 500/s {secs}s",                                    "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
+    row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=100 S=100 max {secs}s",                                     "fanout --clients 100 --senders 100 --duration {secs}"),
+    row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=50 S=10 max {secs}s",                                       "fanout --clients 50 --senders 10 --duration {secs}"),
+    row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=200 S=10 max {secs}s",                                      "fanout --clients 200 --senders 10 --duration {secs}"),
+    row("X3", Kind::Failover, Flags::Failover,           Table::Failover,  false, "kill 1 of 2 nodes, {x3_each} users each, S=10 100/s, node-timeout {x3_timeout}s", "failover --clients {x3_users} --senders 10 --rate 100 --kill-after {x3_kill} --duration {x3_secs}"),
+    row("X4", Kind::Cluster,  Flags::Limitless,          Table::Broadcast, false, "2 nodes idle N={idle}",                                               "idle --clients {idle} --timeout 300"),
 ];
 
-/// A load-table case against one linechat with the limits off.
-const fn load(id: &'static str, what: &'static str, args: &'static str) -> Spec {
+/// One row of [`CASES`].
+const fn row(
+    id: &'static str,
+    kind: Kind,
+    server: Flags,
+    table: Table,
+    vs_ncat: bool,
+    what: &'static str,
+    args: &'static str,
+) -> Spec {
     Spec {
         id,
         what,
         args,
-        kind: Kind::Single,
-        server: Flags::Limitless,
-        table: Table::Load,
-        vs_ncat: false,
-    }
-}
-
-/// An abuse-table case: attackers against the well-behaved pair, with
-/// flood control on and a small `--max-outbuf` (which the generator also
-/// gets, for its RSS bar).
-const fn abuse(id: &'static str, what: &'static str, args: &'static str) -> Spec {
-    Spec {
-        server: Flags::Abuse,
-        table: Table::Abuse,
-        ..load(id, what, args)
-    }
-}
-
-/// A case against two nodes sharing a Redis.
-const fn cluster(id: &'static str, what: &'static str, args: &'static str, table: Table) -> Spec {
-    Spec {
-        kind: Kind::Cluster,
+        kind,
+        server,
         table,
-        ..load(id, what, args)
-    }
-}
-
-impl Spec {
-    /// Also against `ncat --chat`.
-    const fn ncat(self) -> Spec {
-        Spec {
-            vs_ncat: true,
-            ..self
-        }
+        vs_ncat,
     }
 }
 

@@ -84,6 +84,12 @@ pub fn print_table(rows: &[&Row]) {
     println!("logins/s: churn's login cycles; {L2_LOGINS}: its login loops' password logins");
     println!("(connect, name, password, welcome, /quit) completed per second of the measurement.");
     print_logins(rows);
+    print_costs(rows);
+}
+
+/// Below the load table: linechat against ncat, the server's CPU per
+/// delivery of each fanout row, and R1's and T1's against F1's.
+fn print_costs(rows: &[&Row]) {
     for r in rows.iter().filter(|r| r.server == "ncat") {
         let ours = rows.iter().find(|m| m.id == r.id && m.server != "ncat");
         if let Some(mine) = ours
