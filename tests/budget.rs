@@ -31,7 +31,6 @@ use std::collections::HashMap;
 use std::ffi::CString;
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::FromRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -40,6 +39,8 @@ use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use util::chatter::Chatter;
+use util::read_until;
 
 /// The cgroup's limit: the Deployment's `limits.memory: 256Mi`.
 const LIMIT: u64 = 256 << 20;
@@ -967,7 +968,16 @@ impl Pair {
             .map(|(s, me, other)| {
                 let (me, other, stop) = (me.to_string(), other.to_string(), stop.clone());
                 let mut s = s;
-                std::thread::spawn(move || (chatter(&mut s, &me, &other, &stop), s))
+                std::thread::spawn(move || {
+                    let chatter = Chatter {
+                        me,
+                        peers: vec![other],
+                        every: Duration::from_millis(100),
+                    };
+                    let stop = || stop.load(Ordering::Relaxed);
+                    let chatted = chatter.run(&mut s, stop, |_| {});
+                    (chatted.map(|c| (c.sent, c.got[0])), s)
+                })
             })
             .collect();
         Pair { stop, threads }
@@ -1040,83 +1050,6 @@ fn pair_login(addr: SocketAddr, name: &str, deadline: Instant) -> TcpStream {
     }
 }
 
-/// Reads until what was read ends with `tail`, or EOF, or the read timeout.
-fn read_until(s: &mut TcpStream, tail: &[u8]) -> Vec<u8> {
-    let mut seen = Vec::new();
-    let mut b = [0u8; 4096];
-    while !seen.ends_with(tail) {
-        match s.read(&mut b) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => seen.extend_from_slice(&b[..n]),
-        }
-    }
-    seen
-}
-
-/// One pair member: says `N from me` every 100 ms until stopped, then
-/// `done`; reads until the other's `done`. Returns lines sent and received.
-fn chatter(s: &mut TcpStream, me: &str, other: &str, stop: &AtomicBool) -> Member {
-    s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
-    let prefix = format!("{other}: ");
-    let (mut sent, mut got) = (0u64, 0u64);
-    let mut next = Instant::now();
-    let mut done_at: Option<Instant> = None;
-    // The other's `done` may arrive before this one has seen `stop` itself:
-    // it still sends its own before it returns.
-    let mut other_done = false;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
-    loop {
-        let now = Instant::now();
-        if other_done && done_at.is_some() {
-            return Ok((sent, got));
-        }
-        match done_at {
-            None if stop.load(Ordering::Relaxed) => {
-                s.write_all(b"done\n").map_err(|e| format!("{me}: {e}"))?;
-                done_at = Some(now);
-            }
-            None if now >= next => {
-                s.write_all(format!("{sent} from {me}\n").as_bytes())
-                    .map_err(|e| format!("{me}: {e}"))?;
-                sent += 1;
-                next = now + Duration::from_millis(100);
-            }
-            Some(at) if now > at + Duration::from_secs(30) => {
-                return Err(format!("{me} never saw {other}'s done; got {got} lines"));
-            }
-            _ => {}
-        }
-        match s.read(&mut chunk) {
-            Ok(0) => return Err(format!("{me} was disconnected after {got} lines")),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => return Err(format!("{me}: {e}")),
-        }
-        let mut start = 0;
-        while let Some(end) = buf[start..].windows(2).position(|w| w == b"\r\n") {
-            let line = String::from_utf8_lossy(&buf[start..start + end]).into_owned();
-            start += end + 2;
-            if line.starts_with("*** Disconnected") {
-                return Err(format!("{me}: {line}"));
-            }
-            let Some(text) = line.strip_prefix(&prefix) else {
-                continue;
-            };
-            if text == "done" {
-                other_done = true;
-            } else if other_done || text != format!("{got} from {other}") {
-                return Err(format!(
-                    "{me}: expected line {got} from {other}, got {text:?}"
-                ));
-            } else {
-                got += 1;
-            }
-        }
-        buf.drain(..start);
-    }
-}
-
 // ---------------------------------------------------------------------------
 // The attackers
 
@@ -1124,47 +1057,16 @@ fn chatter(s: &mut TcpStream, me: &str, other: &str, stop: &AtomicBool) -> Membe
 /// network-sized segment, set before the handshake: what the server sends
 /// and is not read piles up in the server rather than in this process's
 /// sockets, and the server's kernel sees Ethernet-sized segments, not
-/// loopback's 64 KiB ones. The connect gives up after 3 s.
+/// loopback's 64 KiB ones. The connect (and each write) gives up after 3 s.
 fn connect_small(addr: SocketAddr) -> io::Result<TcpStream> {
-    let SocketAddr::V4(v4) = addr else {
-        panic!("IPv4 only")
+    let options = util::SocketOptions {
+        rcvbuf: Some(4096),
+        sndbuf: Some(4096),
+        maxseg: Some(1460),
+        write_timeout: Some(Duration::from_secs(3)),
+        ..Default::default()
     };
-    // SAFETY: plain socket calls on a descriptor owned by the returned
-    // stream (which closes it, also on the error paths).
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let stream = TcpStream::from_raw_fd(fd);
-        let set = |level, name, value: libc::c_int| {
-            libc::setsockopt(
-                fd,
-                level,
-                name,
-                (&value as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        set(libc::SOL_SOCKET, libc::SO_RCVBUF, 4096);
-        set(libc::SOL_SOCKET, libc::SO_SNDBUF, 4096);
-        set(libc::IPPROTO_TCP, libc::TCP_MAXSEG, 1460);
-        // A blocking connect honours the send timeout.
-        stream.set_write_timeout(Some(Duration::from_secs(3)))?;
-        let sin = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: v4.port().to_be(),
-            sin_addr: libc::in_addr {
-                s_addr: u32::from(*v4.ip()).to_be(),
-            },
-            sin_zero: [0; 8],
-        };
-        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-        if libc::connect(fd, (&sin as *const libc::sockaddr_in).cast(), len) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(stream)
-    }
+    util::connect_with(addr, options)
 }
 
 /// Connects and logs in as `name` (reading only the greeting and the

@@ -15,11 +15,11 @@ use linechat::config::NO_ADDRESS_LIMITS;
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::os::fd::FromRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use util::chatter::Chatter;
 use util::{Client, spawn_binary};
 
 /// How many clients of each kind, and for how long they run.
@@ -206,10 +206,11 @@ fn rss_kib(pid: u32) -> u64 {
     linechat::sys::process_rss(pid).expect("VmRSS from /proc/PID/status") / 1024
 }
 
-/// A normal chatter: a numbered line every ~150 ms until the deadline, reading
-/// everything; then a `done` line, and reading until every other chatter's
-/// `done` arrived. Returns how many lines it got from each chatter, having
-/// checked that each chatter's lines came complete and in order.
+/// A normal chatter ([`Chatter`]): a numbered line every ~150 ms until the
+/// deadline, reading everything; then a `done` line, and reading until every
+/// other chatter's `done` arrived. Returns how many lines it got from each
+/// chatter (none from itself), having checked that each chatter's lines
+/// came complete and in order; counts the leave notices it saw in `tally`.
 fn chatter(
     mut c: Client,
     me: usize,
@@ -217,80 +218,32 @@ fn chatter(
     deadline: Instant,
     tally: &Tally,
 ) -> (Vec<u64>, Client) {
-    c.stream
-        .set_read_timeout(Some(Duration::from_millis(30)))
-        .unwrap();
-    let mut got = vec![0u64; n];
-    let mut done = vec![false; n];
-    done[me] = true;
-    let mut sent = 0u64;
-    let mut next_send = Instant::now();
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    let hard_stop = deadline + Duration::from_secs(30);
-    let mut said_done = false;
-    // Until this chatter has said `done` itself, and seen everyone else's:
-    // under load, the others' `done` can all arrive in the very turn in
-    // which this one reaches the deadline, before it has sent its own.
-    while !said_done || !done.iter().all(|&d| d) {
-        assert!(
-            Instant::now() < hard_stop,
-            "n{me} never saw everyone finish: waiting for {:?}, lines got {got:?}",
-            (0..n).filter(|&i| !done[i]).collect::<Vec<_>>()
-        );
-        let now = Instant::now();
-        if now < deadline && now >= next_send {
-            c.send(&format!("{sent} of n{me} ok\n"));
-            sent += 1;
-            next_send = now + Duration::from_millis(150);
-        } else if now >= deadline && !said_done {
-            tally.sent.lock().unwrap()[me] = sent;
-            c.send("done\n");
-            said_done = true;
+    let chatter = Chatter {
+        me: format!("n{me}"),
+        peers: (0..n)
+            .filter(|&i| i != me)
+            .map(|i| format!("n{i}"))
+            .collect(),
+        every: Duration::from_millis(150),
+    };
+    let count_leaves = |line: &str| {
+        if let Some(name) = line
+            .strip_prefix("*** ")
+            .and_then(|l| l.strip_suffix(" has left"))
+        {
+            let kind: String = name
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            *tally.leaves_seen.lock().unwrap().entry(kind).or_default() += 1;
         }
-        match c.stream.read(&mut chunk) {
-            Ok(0) => panic!("n{me} was disconnected"),
-            Ok(k) => buf.extend_from_slice(&chunk[..k]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => panic!("n{me}: {e}"),
-        }
-        while let Some(end) = buf.windows(2).position(|w| w == b"\r\n") {
-            let line = String::from_utf8_lossy(&buf[..end]).into_owned();
-            buf.drain(..end + 2);
-            assert!(
-                !line.chars().any(char::is_control),
-                "control char in {line:?}"
-            );
-            assert!(!line.starts_with("*** Disconnected"), "n{me}: {line}");
-            if let Some(name) = line
-                .strip_prefix("*** ")
-                .and_then(|l| l.strip_suffix(" has left"))
-            {
-                let kind: String = name
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphabetic())
-                    .collect();
-                *tally.leaves_seen.lock().unwrap().entry(kind).or_default() += 1;
-                continue;
-            }
-            let Some((from, text)) = line.split_once(": ") else {
-                continue;
-            };
-            let Some(from) = from.strip_prefix('n').and_then(|f| f.parse::<usize>().ok()) else {
-                continue;
-            };
-            if text == "done" {
-                done[from] = true;
-                continue;
-            }
-            let expect = format!("{} of n{from} ok", got[from]);
-            assert_eq!(
-                text, expect,
-                "n{me}: lost, cut or reordered line from n{from}"
-            );
-            got[from] += 1;
-        }
-    }
+    };
+    let chatted = chatter
+        .run(&mut c.stream, || Instant::now() >= deadline, count_leaves)
+        .unwrap_or_else(|e| panic!("{e}"));
+    tally.sent.lock().unwrap()[me] = chatted.sent;
+    let mut got = chatted.got;
+    got.insert(me, 0);
     (got, c)
 }
 
@@ -299,24 +252,14 @@ fn chatter(
 fn login(addr: SocketAddr, name: &str) -> Option<TcpStream> {
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    read_until(&mut s, b"Enter your name: ")?;
+    arrived(&mut s, b"Enter your name: ").then_some(())?;
     s.write_all(format!("{name}\n").as_bytes()).ok()?;
-    read_until(&mut s, b"\r\n")?;
-    Some(s)
+    arrived(&mut s, b"\r\n").then_some(s)
 }
 
-/// Reads until the bytes read so far end with `tail`.
-fn read_until(s: &mut TcpStream, tail: &[u8]) -> Option<()> {
-    let mut seen = Vec::new();
-    let mut b = [0u8; 4096];
-    while !seen.ends_with(tail) {
-        let n = s.read(&mut b).ok()?;
-        if n == 0 {
-            return None;
-        }
-        seen.extend_from_slice(&b[..n]);
-    }
-    Some(())
+/// Whether `tail` arrived before EOF or the read timeout.
+fn arrived(s: &mut TcpStream, tail: &[u8]) -> bool {
+    util::read_until(s, tail).ends_with(tail)
 }
 
 /// Reads and discards whatever is waiting, without blocking long.
@@ -369,7 +312,7 @@ fn never_reader(addr: SocketAddr, i: usize, tally: &Tally, stop: &AtomicBool) {
         return;
     };
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    if read_until(&mut s, b"Enter your name: ").is_none() {
+    if !arrived(&mut s, b"Enter your name: ") {
         return;
     }
     let _ = s.write_all(format!("mute{i}\n").as_bytes());
@@ -402,48 +345,12 @@ fn never_reader(addr: SocketAddr, i: usize, tally: &Tally, stop: &AtomicBool) {
 /// Connects with a tiny receive buffer and segment size set before the
 /// handshake, so little of what it does not read can hide in kernel buffers.
 fn connect_small_rcvbuf(addr: SocketAddr) -> Option<TcpStream> {
-    let SocketAddr::V4(v4) = addr else {
-        return None;
+    let options = util::SocketOptions {
+        rcvbuf: Some(4096),
+        maxseg: Some(536),
+        ..Default::default()
     };
-    // SAFETY: plain socket calls on a descriptor we own; it is handed to a
-    // TcpStream (which closes it) on success and closed here on failure.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
-        if fd < 0 {
-            return None;
-        }
-        // A small window, and a small MSS: on loopback the MSS is 64 KiB and
-        // the server's kernel would size its send buffer to megabytes.
-        let set = |level, name, value: libc::c_int| {
-            libc::setsockopt(
-                fd,
-                level,
-                name,
-                &value as *const _ as *const libc::c_void,
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        set(libc::SOL_SOCKET, libc::SO_RCVBUF, 4096);
-        set(libc::IPPROTO_TCP, libc::TCP_MAXSEG, 536);
-        let sin = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: v4.port().to_be(),
-            sin_addr: libc::in_addr {
-                s_addr: u32::from(*v4.ip()).to_be(),
-            },
-            sin_zero: [0; 8],
-        };
-        let rc = libc::connect(
-            fd,
-            &sin as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        );
-        if rc != 0 {
-            libc::close(fd);
-            return None;
-        }
-        Some(TcpStream::from_raw_fd(fd))
-    }
+    util::connect_with(addr, options).ok()
 }
 
 /// Logs in and sends random bytes (with line ends now and then), reading
@@ -516,7 +423,7 @@ fn reconnector(addr: SocketAddr, i: usize, tally: &Tally, stop: &AtomicBool) {
             return;
         };
         let _ = s.write_all(b"hello and goodbye\n/quit\n");
-        if read_until(&mut s, b"*** Bye!\r\n").is_some() {
+        if arrived(&mut s, b"*** Bye!\r\n") {
             tally.reconnects.fetch_add(1, Ordering::Relaxed);
         }
         round += 1;
@@ -531,7 +438,7 @@ fn squatter(addr: SocketAddr, _i: usize, tally: &Tally, stop: &AtomicBool) {
             return;
         };
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        if read_until(&mut s, b"*** Login timed out\r\n").is_some() {
+        if arrived(&mut s, b"*** Login timed out\r\n") {
             tally.squats.fetch_add(1, Ordering::Relaxed);
         }
     }

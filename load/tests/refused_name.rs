@@ -6,8 +6,9 @@
 
 mod common;
 
+use common::net::read_until;
 use common::{Server, generator};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
@@ -15,21 +16,15 @@ use std::time::Duration;
 fn join(addr: SocketAddr, name: &str) -> TcpStream {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    read_until(&mut s, b"Enter your name: ");
+    let greeting = read_until(&mut s, b"Enter your name: ");
+    assert!(greeting.ends_with(b"Enter your name: "), "{greeting:?}");
     s.write_all(format!("{name}\r\n").as_bytes()).unwrap();
-    read_until(&mut s, format!("Welcome, {name}!").as_bytes());
+    let welcome = String::from_utf8_lossy(&read_until(&mut s, b"\r\n")).into_owned();
+    assert!(
+        welcome.starts_with(&format!("*** Welcome, {name}! ")),
+        "{welcome:?}"
+    );
     s
-}
-
-/// Reads until `want` has arrived (each read bounded by the timeout).
-fn read_until(s: &mut TcpStream, want: &[u8]) {
-    let mut got = Vec::new();
-    let mut buf = [0; 4096];
-    while !got.windows(want.len()).any(|w| w == want) {
-        let n = s.read(&mut buf).expect("read within the timeout");
-        assert!(n > 0, "closed before {:?}", String::from_utf8_lossy(want));
-        got.extend_from_slice(&buf[..n]);
-    }
 }
 
 /// With `u0` in the room, the default names collide: the run fails at once

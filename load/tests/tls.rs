@@ -8,49 +8,20 @@
 
 mod common;
 
-use common::{Server, generator};
+use common::cert::{Cert, pem_paths};
+use common::{Server, TempDir, generator};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-/// A fresh directory for one test's files, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "linechat-load-tls-test-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A self-signed certificate for `localhost` and its key, as PEM files
 /// `<stem>.pem` and `<stem>-key.pem` in `dir`; returns the certificate's.
 fn certificate(dir: &Path, stem: &str) -> PathBuf {
-    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("rcgen");
-    let cert = dir.join(format!("{stem}.pem"));
-    std::fs::write(&cert, made.cert.pem()).unwrap();
-    std::fs::write(
-        dir.join(format!("{stem}-key.pem")),
-        made.signing_key.serialize_pem(),
-    )
-    .unwrap();
-    cert
+    Cert::localhost().write(dir, stem).0
 }
 
 /// linechat with a TLS listener using `<stem>.pem` in `dir`.
 fn tls_server(dir: &Path, stem: &str) -> Server {
-    let cert = dir.join(format!("{stem}.pem"));
-    let key = dir.join(format!("{stem}-key.pem"));
+    let (cert, key) = pem_paths(dir, stem);
     Server::start_with(
         &[
             "--tls-addr",
@@ -86,8 +57,8 @@ fn describe(out: &Output) -> String {
 #[test]
 fn fanout_and_churn_run_over_tls() {
     let dir = TempDir::new("runs");
-    let ca = certificate(&dir.0, "cert");
-    let server = tls_server(&dir.0, "cert");
+    let ca = certificate(&dir, "cert");
+    let server = tls_server(&dir, "cert");
     let tls_addr = server.tls_addr.expect("a TLS listener").to_string();
     let pid = server.pid().to_string();
 
@@ -139,9 +110,9 @@ fn fanout_and_churn_run_over_tls() {
 #[test]
 fn another_certificate_is_refused() {
     let dir = TempDir::new("refused");
-    certificate(&dir.0, "server");
-    let other = certificate(&dir.0, "other");
-    let server = tls_server(&dir.0, "server");
+    certificate(&dir, "server");
+    let other = certificate(&dir, "other");
+    let server = tls_server(&dir, "server");
     let tls_addr = server.tls_addr.expect("a TLS listener").to_string();
 
     let (out, _) = generator(&[

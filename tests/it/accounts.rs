@@ -7,23 +7,18 @@
 
 use crate::util;
 
-use std::path::PathBuf;
 use std::time::Duration;
-use util::{Client, GREETING, ServerProcess, spawn_binary};
+use util::{Client, GREETING, ServerProcess, TempDir, spawn_binary};
 
-/// A fresh directory for one test's store.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("linechat-acc-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
+/// The server with its store in `store` under `dir` (a [`TempDir`]): the
+/// server makes the store's directory itself, private.
 fn start(dir: &std::path::Path) -> (ServerProcess, std::net::SocketAddr) {
     start_with(dir, &[])
 }
 
 fn start_with(dir: &std::path::Path, extra: &[&str]) -> (ServerProcess, std::net::SocketAddr) {
-    let dir = dir.to_str().unwrap();
+    let store = dir.join("store");
+    let dir = store.to_str().unwrap();
     spawn_binary(
         &[
             &["--data-dir", dir][..],
@@ -65,7 +60,7 @@ fn register(client: &mut Client, name: &str, password: &str) {
 /// user in; the name cannot be twice registered.
 #[test]
 fn a_registered_name_asks_for_its_password() {
-    let dir = temp_dir("login");
+    let dir = TempDir::new("login");
     let (_server, addr) = start(&dir);
     let mut alice = Client::connect(addr);
     alice.login("alice");
@@ -81,7 +76,6 @@ fn a_registered_name_asks_for_its_password() {
     again.expect_password_prompt();
     again.send("s3cret pass\n");
     again.expect_line("*** Welcome, ALICE! #lobby: 1 online: ALICE");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Sitting at a registered name's password prompt holds nothing against
@@ -90,7 +84,7 @@ fn a_registered_name_asks_for_its_password() {
 /// closes after `--password-timeout`.
 #[test]
 fn a_password_prompt_does_not_hold_the_name() {
-    let dir = temp_dir("squat");
+    let dir = TempDir::new("squat");
     let (_server, addr) = start(&dir);
     registered(addr, "alice", "right");
     let mut squatter = at_password_prompt([127, 0, 0, 2], addr, "alice");
@@ -101,14 +95,12 @@ fn a_password_prompt_does_not_hold_the_name() {
     // shows: skipped here.)
     squatter.skip_until("*** alice logged in with its password from elsewhere");
     squatter.expect("Enter your name: ");
-    let _ = std::fs::remove_dir_all(&dir);
-    let dir = temp_dir("squat-timeout");
+    let dir = TempDir::new("squat-timeout");
     let (_server, addr) = start_with(&dir, &["--password-timeout", "1"]);
     registered(addr, "alice", "right");
     let mut idle = at_password_prompt([127, 0, 0, 4], addr, "alice");
     idle.skip_until("*** Login timed out");
     idle.expect_eof();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A session left behind (a vanished client, say) holds a registered
@@ -117,7 +109,7 @@ fn a_password_prompt_does_not_hold_the_name() {
 /// join. A guest's name cannot be taken that way.
 #[test]
 fn the_owner_takes_the_name_back_from_a_stale_session() {
-    let dir = temp_dir("ghost");
+    let dir = TempDir::new("ghost");
     let (_server, addr) = start(&dir);
     let mut ghost = Client::connect(addr);
     ghost.login("alice");
@@ -136,7 +128,6 @@ fn the_owner_takes_the_name_back_from_a_stale_session() {
     guest.expect(GREETING);
     guest.send("bob\n");
     guest.expect_line("*** The name 'bob' is taken");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Wrong passwords lock the attempt, not the owner: five from one address
@@ -144,7 +135,7 @@ fn the_owner_takes_the_name_back_from_a_stale_session() {
 /// while the owner, from another address, logs in at once.
 #[test]
 fn a_strangers_wrong_passwords_do_not_lock_out_the_owner() {
-    let dir = temp_dir("dos");
+    let dir = TempDir::new("dos");
     let (_server, addr) = start(&dir);
     registered(addr, "alice", "right");
     let mut guess = at_password_prompt([127, 0, 0, 2], addr, "ALICE");
@@ -165,13 +156,12 @@ fn a_strangers_wrong_passwords_do_not_lock_out_the_owner() {
     let mut owner = at_password_prompt([127, 0, 0, 3], addr, "alice");
     owner.send("right\n");
     owner.expect_line("*** Welcome, alice! #lobby: 1 online: alice");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Two wrong passwords are told and asked again; the third closes.
 #[test]
 fn three_wrong_passwords_close_the_connection() {
-    let dir = temp_dir("wrong");
+    let dir = TempDir::new("wrong");
     let (_server, addr) = start(&dir);
     let mut alice = Client::connect(addr);
     alice.login("alice");
@@ -189,13 +179,12 @@ fn three_wrong_passwords_close_the_connection() {
     guess.send("wrong3\n");
     guess.expect_line("*** Wrong password three times, disconnecting");
     guess.expect_eof();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `/nick` to a registered name is refused; the owner may change its case.
 #[test]
 fn nick_never_takes_a_registered_name() {
-    let dir = temp_dir("nick");
+    let dir = TempDir::new("nick");
     let (_server, addr) = start(&dir);
     let mut alice = Client::connect(addr);
     alice.login("alice");
@@ -211,7 +200,6 @@ fn nick_never_takes_a_registered_name() {
     bob.expect_line("*** The name 'alice' is registered");
     bob.send("/nick carol\n");
     bob.expect_line("*** You are now known as carol");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Without `--data-dir`, `/register` says accounts are off (and `/help`
@@ -234,7 +222,7 @@ fn accounts_are_off_without_a_store() {
 /// kept.
 #[test]
 fn the_store_survives_kill_9_during_register() {
-    let dir = temp_dir("kill");
+    let dir = TempDir::new("kill");
     for round in 0..5 {
         let (mut server, addr) = start(&dir);
         let name = format!("u{round}");
@@ -269,14 +257,13 @@ fn the_store_survives_kill_9_during_register() {
             "{reply:?}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `/password OLD NEW` needs the old password; `/unregister PASSWORD` frees
 /// the name so it logs in without a password again.
 #[test]
 fn passwords_change_and_names_unregister() {
-    let dir = temp_dir("change");
+    let dir = TempDir::new("change");
     let (_server, addr) = start(&dir);
     let mut alice = Client::connect(addr);
     alice.login("alice");
@@ -303,7 +290,6 @@ fn passwords_change_and_names_unregister() {
     again.expect_line("*** Bye!");
     let mut free = Client::connect(addr);
     free.login("alice");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Five wrong passwords for one name from one address, over any
@@ -311,7 +297,7 @@ fn passwords_change_and_names_unregister() {
 /// right password waits.
 #[test]
 fn wrong_passwords_lock_the_name() {
-    let dir = temp_dir("lock");
+    let dir = TempDir::new("lock");
     let (_server, addr) = start(&dir);
     let mut alice = Client::connect(addr);
     alice.login("alice");
@@ -346,7 +332,6 @@ fn wrong_passwords_lock_the_name() {
     second.expect("Enter your name: ");
     second.send("alice\n");
     assert!(second.line().starts_with(locked));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A telnet client is asked to stop echoing for the password (the server
@@ -355,7 +340,7 @@ fn wrong_passwords_lock_the_name() {
 #[test]
 fn telnet_hides_the_password() {
     const IAC: u8 = 255;
-    let dir = temp_dir("echo");
+    let dir = TempDir::new("echo");
     let (_server, addr) = start(&dir);
     let mut alice = Client::connect(addr);
     alice.login("alice");
@@ -373,7 +358,6 @@ fn telnet_hides_the_password() {
     telnet.send("pw\n");
     telnet.expect_bytes(&[IAC, 252, 1]); // WONT ECHO
     telnet.expect("\r\n*** Welcome, alice! #lobby: 1 online: alice\r\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A telnet that negotiates nothing until the server does (inetutils
@@ -383,7 +367,7 @@ fn telnet_hides_the_password() {
 #[test]
 fn a_telnet_that_waits_for_the_server_hides_the_password() {
     const IAC: u8 = 255;
-    let dir = temp_dir("silent");
+    let dir = TempDir::new("silent");
     let (_server, addr) = start(&dir);
     let mut alice = Client::connect(addr);
     alice.login("alice");
@@ -417,7 +401,6 @@ fn a_telnet_that_waits_for_the_server_hides_the_password() {
     telnet.send("/who\n");
     let who = telnet.line();
     assert!(who.starts_with("*** 1 online: alice (idle "), "{who:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A client that never answers the offer (a raw `nc`) is told, after a
@@ -426,7 +409,7 @@ fn a_telnet_that_waits_for_the_server_hides_the_password() {
 /// it would show) and no extra line end.
 #[test]
 fn a_client_that_never_answers_is_told_its_typing_shows() {
-    let dir = temp_dir("nc");
+    let dir = TempDir::new("nc");
     let (_server, addr) = start(&dir);
     let mut alice = Client::connect(addr);
     alice.login("alice");
@@ -440,7 +423,6 @@ fn a_client_that_never_answers_is_told_its_typing_shows() {
     nc.expect("\r*** Your client shows what you type: mind who can see your screen\r\nPassword: ");
     nc.send("pw\n");
     nc.expect_line("*** Welcome, alice! #lobby: 1 online: alice");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Password checks queue for the one hasher, but never hold up anything
@@ -450,7 +432,7 @@ fn a_client_that_never_answers_is_told_its_typing_shows() {
 #[test]
 fn password_checks_do_not_hold_up_other_logins() {
     use std::io::Read;
-    let dir = temp_dir("busy");
+    let dir = TempDir::new("busy");
     let (_server, addr) = start(&dir);
     registered(addr, "alice", "right");
     let mut prompts: Vec<Client> = (0..40)
@@ -483,7 +465,6 @@ fn password_checks_do_not_hold_up_other_logins() {
         std::thread::sleep(Duration::from_millis(20));
         listen(&mut prompts, &mut heard);
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The store holds password hashes: a data directory the server makes is
@@ -492,13 +473,14 @@ fn password_checks_do_not_hold_up_other_logins() {
 #[test]
 fn the_store_is_private_and_its_directory_checked() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = temp_dir("mode");
+    let dir = TempDir::new("mode");
     let (_server, addr) = start(&dir);
     registered(addr, "alice", "pw");
     let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode();
-    assert_eq!(mode(&dir) & 0o777, 0o700);
-    assert_eq!(mode(&dir.join("accounts.redb")) & 0o777, 0o600);
-    let file = dir.join("accounts.redb");
+    let store = dir.join("store");
+    assert_eq!(mode(&store) & 0o777, 0o700);
+    assert_eq!(mode(&store.join("accounts.redb")) & 0o777, 0o600);
+    let file = store.join("accounts.redb");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_linechat"))
         .args([
             "--addr",
@@ -514,7 +496,6 @@ fn the_store_is_private_and_its_directory_checked() {
         stderr.contains("accounts.redb") && stderr.contains("not a directory"),
         "{stderr}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Registration spam: one address registers three names, then is told to
@@ -522,7 +503,7 @@ fn the_store_is_private_and_its_directory_checked() {
 /// `linechat_registrations_refused_total`.
 #[test]
 fn registrations_are_limited_per_address_and_in_total() {
-    let dir = temp_dir("spam");
+    let dir = TempDir::new("spam");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()
@@ -547,5 +528,4 @@ fn registrations_are_limited_per_address_and_in_total() {
     let values = util::metrics_values(metrics.parse().unwrap());
     assert_eq!(values["linechat_registrations_total"], 4.0);
     assert_eq!(values["linechat_registrations_refused_total"], 2.0);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -10,45 +10,19 @@ use crate::util;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use util::{Client, ServerProcess, spawn_binary};
+use util::cert::{Cert, pem_paths};
+use util::{Client, ServerProcess, TempDir, spawn_binary};
 
-/// A self-signed certificate for `localhost`, written as PEM files in a
-/// directory of the test's own.
-struct Cert {
-    der: CertificateDer<'static>,
-    cert_pem: String,
-    key_pem: String,
-}
-
-fn make_cert() -> Cert {
-    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("rcgen");
-    Cert {
-        der: made.cert.der().clone(),
-        cert_pem: made.cert.pem(),
-        key_pem: made.signing_key.serialize_pem(),
-    }
-}
-
-/// A fresh directory for one test's files.
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("linechat-tls-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write_cert(dir: &Path, cert: &Cert) {
-    std::fs::write(dir.join("cert.pem"), &cert.cert_pem).unwrap();
-    std::fs::write(dir.join("key.pem"), &cert.key_pem).unwrap();
-}
+/// The stem of the certificate's files in a test's directory
+/// (`cert.pem`, `cert-key.pem`).
+const CERT: &str = "cert";
 
 /// The server with a TLS listener using the files in `dir`.
 fn start(dir: &Path, extra: &[&str]) -> (ServerProcess, SocketAddr, SocketAddr) {
-    let cert = dir.join("cert.pem");
-    let key = dir.join("key.pem");
+    let (cert, key) = pem_paths(dir, CERT);
     let mut args = vec![
         "--tls-addr",
         "127.0.0.1:0",
@@ -154,9 +128,9 @@ fn closed_within(socket: &mut TcpStream, limit: Duration) -> bool {
 /// A TLS user and a plain user chat in one room, both ways.
 #[test]
 fn tls_and_plain_users_share_the_room() {
-    let dir = temp_dir("share");
-    let cert = make_cert();
-    write_cert(&dir, &cert);
+    let dir = TempDir::new("share");
+    let cert = Cert::localhost();
+    cert.write(&dir, CERT);
     let (_server, addr, tls) = start(&dir, &[]);
     let mut alice = TlsClient::connect(tls, &cert.der).expect("TLS handshake");
     alice.expect("Welcome to linechat!\r\nEnter your name: ");
@@ -169,16 +143,15 @@ fn tls_and_plain_users_share_the_room() {
     bob.expect_line("alice: over tls");
     bob.send("in the clear\n");
     alice.expect("bob: in the clear\r\n");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Bytes that are not TLS close that connection (after an alert) and
 /// nothing else; a handshake never started is closed at `--login-timeout`.
 #[test]
 fn bad_or_missing_handshakes_cost_only_their_connection() {
-    let dir = temp_dir("bad");
-    let cert = make_cert();
-    write_cert(&dir, &cert);
+    let dir = TempDir::new("bad");
+    let cert = Cert::localhost();
+    cert.write(&dir, CERT);
     let (_server, addr, tls) = start(&dir, &["--login-timeout", "1"]);
     let mut bob = Client::connect(addr);
     bob.login("bob");
@@ -197,23 +170,22 @@ fn bad_or_missing_handshakes_cost_only_their_connection() {
     assert!(bob.line().starts_with("*** 1 online: bob (idle "));
     let mut alice = TlsClient::connect(tls, &cert.der).expect("TLS handshake");
     alice.expect("Enter your name: ");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// SIGHUP loads the certificate and key again for new connections; files
 /// that do not load keep the ones in use.
 #[test]
 fn sighup_reloads_the_certificate() {
-    let dir = temp_dir("reload");
-    let first = make_cert();
-    write_cert(&dir, &first);
+    let dir = TempDir::new("reload");
+    let first = Cert::localhost();
+    first.write(&dir, CERT);
     let (server, addr, tls) = start(&dir, &[]);
-    let second = make_cert();
+    let second = Cert::localhost();
     assert!(
         TlsClient::connect(tls, &second.der).is_err(),
         "the second certificate is not served yet"
     );
-    write_cert(&dir, &second);
+    second.write(&dir, CERT);
     server.signal(libc::SIGHUP);
     // The reload happens in the loop; a connection made after it gets the
     // new certificate. Retry until it does (the signal is asynchronous).
@@ -226,22 +198,21 @@ fn sighup_reloads_the_certificate() {
         }
     };
     client.expect("Enter your name: ");
-    std::fs::write(dir.join("cert.pem"), "not a certificate").unwrap();
+    std::fs::write(pem_paths(&dir, CERT).0, "not a certificate").unwrap();
     server.signal(libc::SIGHUP);
     let mut bob = Client::connect(addr);
     bob.login("bob"); // The loop has run since the signal.
     let mut again = TlsClient::connect(tls, &second.der).expect("kept the second");
     again.expect("Enter your name: ");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// With a TLS listener, passwords cross only inside TLS: `/register` and a
 /// registered name's login on the plain port are refused with the TLS port.
 #[test]
 fn passwords_go_over_tls_only() {
-    let dir = temp_dir("passwords");
-    let cert = make_cert();
-    write_cert(&dir, &cert);
+    let dir = TempDir::new("passwords");
+    let cert = Cert::localhost();
+    cert.write(&dir, CERT);
     let data = dir.join("data");
     let (_server, addr, tls) = start(&dir, &["--data-dir", data.to_str().unwrap()]);
     let refusal = format!("*** Use the TLS port ({}) for passwords", tls.port());
@@ -268,16 +239,15 @@ fn passwords_go_over_tls_only() {
     again.expect("Password: ");
     again.send("pw\n");
     again.expect("*** Welcome, alice!");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A TLS connection turned away (here: the server is full) is closed
 /// without a notice in the clear, which its client would read as garbage.
 #[test]
 fn a_refused_tls_connection_is_closed_quietly() {
-    let dir = temp_dir("full");
-    let cert = make_cert();
-    write_cert(&dir, &cert);
+    let dir = TempDir::new("full");
+    let cert = Cert::localhost();
+    cert.write(&dir, CERT);
     let (_server, addr, tls) = start(&dir, &["--max-clients", "1"]);
     let mut bob = Client::connect(addr);
     bob.login("bob");
@@ -286,7 +256,6 @@ fn a_refused_tls_connection_is_closed_quietly() {
     let mut got = Vec::new();
     let _ = refused.read_to_end(&mut got);
     assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A TLS client that never reads is dropped as too slow after about as
@@ -320,9 +289,9 @@ fn tls_never_readers_count_in_the_output_memory() {
 /// buffer) while a talker sends 1 KB lines one at a time: after how many
 /// lines each is dropped, with `flags` for the server.
 fn never_readers_dropped(flags: &[&str]) -> (usize, usize) {
-    let dir = temp_dir(&format!("never-read-{}", flags.len()));
-    let cert = make_cert();
-    write_cert(&dir, &cert);
+    let dir = TempDir::new(&format!("never-read-{}", flags.len()));
+    let cert = Cert::localhost();
+    cert.write(&dir, CERT);
     let mut args = vec!["--rate", "0"];
     args.extend_from_slice(flags);
     let (_server, addr, tls) = start(&dir, &args);
@@ -367,6 +336,5 @@ fn never_readers_dropped(flags: &[&str]) -> (usize, usize) {
         panic!("not dropped: plain after {plain_at:?} lines, TLS after {secure_at:?}");
     };
     drop((plain, secure));
-    let _ = std::fs::remove_dir_all(&dir);
     (plain_at, secure_at)
 }

@@ -2,8 +2,18 @@
 //! with bounded timeouts, asserting exact bytes.
 #![allow(dead_code)]
 
+pub mod cert;
+pub mod chatter;
+pub mod net;
 pub mod redis;
 pub mod skip;
+pub mod temp;
+
+// Each test binary uses its own share of these.
+#[allow(unused_imports)]
+pub use net::{SocketOptions, connect_from, connect_small_from, connect_with, read_until};
+#[allow(unused_imports)]
+pub use temp::TempDir;
 
 use linechat::{Config, Server, ShutdownHandle};
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -122,12 +132,6 @@ pub fn local_listener() -> std::net::TcpListener {
 /// connections from 127.0.0.1 and send as fast as they can.
 pub fn unlimited() -> Config {
     Config::unlimited()
-}
-
-/// Connects to `addr` from the loopback address `from` (any 127.x.y.z
-/// works on Linux), so one test can play clients at several addresses.
-pub fn connect_from(from: std::net::Ipv4Addr, addr: SocketAddr) -> TcpStream {
-    connect_bound(from, addr, None)
 }
 
 /// One test client: a blocking socket with a read timeout.
@@ -329,57 +333,6 @@ pub fn sync(from: &mut Client, from_name: &str, to: &mut Client) {
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     from.send(&format!("sync-{n}\n"));
     to.skip_until(&format!("{from_name}: sync-{n}"));
-}
-
-/// Like [`connect_from`], with a kernel receive buffer of `rcvbuf` bytes
-/// (set before connecting, so the window is small from the start): a
-/// client that does not read backs output up into the server at once.
-pub fn connect_small_from(from: std::net::Ipv4Addr, to: SocketAddr, rcvbuf: usize) -> TcpStream {
-    connect_bound(from, to, Some(rcvbuf))
-}
-
-/// A socket bound to `from`, with `rcvbuf` set before connecting when
-/// given, connected to `to` (IPv4 only: the tests' loopback addresses).
-fn connect_bound(from: std::net::Ipv4Addr, to: SocketAddr, rcvbuf: Option<usize>) -> TcpStream {
-    use std::os::fd::FromRawFd;
-    let SocketAddr::V4(to) = to else {
-        panic!("connecting from {from} needs an IPv4 server address");
-    };
-    let sockaddr = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(ip).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
-    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-    // SAFETY: plain socket calls on a descriptor owned by the returned
-    // stream; the addresses and the option value live across the calls.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
-        let stream = TcpStream::from_raw_fd(fd);
-        if let Some(rcvbuf) = rcvbuf {
-            let size = rcvbuf as libc::c_int;
-            let size_len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-            let rc = libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUF,
-                (&raw const size).cast(),
-                size_len,
-            );
-            assert_eq!(rc, 0, "SO_RCVBUF: {}", std::io::Error::last_os_error());
-        }
-        let local = sockaddr(from, 0);
-        let rc = libc::bind(fd, (&raw const local).cast(), len);
-        assert_eq!(rc, 0, "bind {from}: {}", std::io::Error::last_os_error());
-        let remote = sockaddr(*to.ip(), to.port());
-        let rc = libc::connect(fd, (&raw const remote).cast(), len);
-        assert_eq!(rc, 0, "connect: {}", std::io::Error::last_os_error());
-        stream
-    }
 }
 
 /// `/metrics` of the server at `addr` as a map from sample to value.

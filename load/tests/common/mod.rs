@@ -180,6 +180,18 @@ mod redis_server;
 #[allow(unused_imports)]
 pub use redis_server::RedisServer as Redis;
 
+// The server's own test helpers, shared: certificates, a temporary
+// directory, raw sockets (each file is self-contained, std and libc, or
+// rcgen and rustls).
+#[path = "../../../tests/util/cert.rs"]
+pub mod cert;
+#[path = "../../../tests/util/net.rs"]
+pub mod net;
+#[path = "../../../tests/util/temp.rs"]
+mod temp;
+#[allow(unused_imports)]
+pub use temp::TempDir;
+
 /// The raw value of `key` in a flat JSON object (numbers, `true`, `false`;
 /// strings with their quotes).
 pub fn field<'a>(json: &'a str, key: &str) -> Option<&'a str> {
