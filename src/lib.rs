@@ -31,6 +31,8 @@
 //!   With `--redis`, its engine publishes local room events to Redis
 //!   streams (one per room for chat lines), applies other nodes' events,
 //!   and keeps heartbeats, name claims and listings in Redis.
+//! - [`irc`]: the IRC protocol pieces, pure: line parsing and writing, tags,
+//!   numerics, casemapping, ISUPPORT, CAP negotiation and SASL PLAIN.
 //! - [`accounts`]: registered names (`--data-dir`, or Redis with
 //!   `--redis`): Argon2id hashing and the store, on the one worker thread,
 //!   which answers the loop through a `mio::Waker`.
@@ -65,6 +67,7 @@ pub mod dialect;
 pub mod engine;
 pub mod framing;
 pub mod http;
+pub mod irc;
 pub mod metrics;
 pub mod outbound;
 pub mod redis;

@@ -1,0 +1,29 @@
+//! The IRC dialect's protocol pieces, pure: bytes and values in, bytes and
+//! values out, no sockets and no chat state. The wiring into the server
+//! (listeners, registration, channels as rooms) builds on these.
+//!
+//! - [`message`]: parse one line (`@tags :prefix COMMAND params :trailing`)
+//!   into a borrowed [`Message`], with the 512-byte, 8191-byte-tag and
+//!   15-parameter caps; errors are values.
+//! - [`render`]: write a line into a `Vec<u8>` or `BytesMut` with the
+//!   trailing-parameter rules checked first; [`OwnedMessage`] for replies.
+//! - [`tags`]: IRCv3 tag keys and value escaping.
+//! - [`numeric`]: the numeric replies, code and name.
+//! - [`casemap`]: `CASEMAPPING=ascii`, and how nicks and channels map to
+//!   linechat names and rooms.
+//! - [`isupport`]: the 005 tokens, split into lines that fit.
+//! - [`cap`]: CAP LS/LIST/REQ/END negotiation, holding registration back.
+//! - [`sasl`]: AUTHENTICATE PLAIN: chunks, base64, the credentials.
+
+pub mod cap;
+pub mod casemap;
+pub mod isupport;
+pub mod message;
+pub mod numeric;
+pub mod render;
+pub mod sasl;
+pub mod tags;
+
+pub use message::{Message, ParseError};
+pub use numeric::Numeric;
+pub use render::{OwnedMessage, RenderError};

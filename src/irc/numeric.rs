@@ -1,0 +1,157 @@
+//! The numeric replies linechat's IRC side sends, named as in
+//! modern.ircdocs.horse and the IRCv3 specs. A plain table: one variant per
+//! reply, with its three-digit code and its conventional name.
+
+/// Defines [`Numeric`] with its code and name from one table.
+macro_rules! numerics {
+    ($($variant:ident = $code:literal, $name:literal;)*) => {
+        /// A numeric reply.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Numeric {
+            $(
+                #[doc = $name]
+                $variant,
+            )*
+        }
+
+        impl Numeric {
+            /// Every numeric, in code order.
+            pub const ALL: &'static [Numeric] = &[$(Numeric::$variant),*];
+
+            /// The three-digit code as text, as written on the wire.
+            pub const fn code_str(self) -> &'static str {
+                match self { $(Numeric::$variant => $code,)* }
+            }
+
+            /// The conventional name (`RPL_WELCOME`), for logs and docs.
+            pub const fn name(self) -> &'static str {
+                match self { $(Numeric::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+numerics! {
+    Welcome = "001", "RPL_WELCOME";
+    YourHost = "002", "RPL_YOURHOST";
+    Created = "003", "RPL_CREATED";
+    MyInfo = "004", "RPL_MYINFO";
+    ISupport = "005", "RPL_ISUPPORT";
+    UModeIs = "221", "RPL_UMODEIS";
+    LuserClient = "251", "RPL_LUSERCLIENT";
+    LuserOp = "252", "RPL_LUSEROP";
+    LuserUnknown = "253", "RPL_LUSERUNKNOWN";
+    LuserChannels = "254", "RPL_LUSERCHANNELS";
+    LuserMe = "255", "RPL_LUSERME";
+    LocalUsers = "265", "RPL_LOCALUSERS";
+    GlobalUsers = "266", "RPL_GLOBALUSERS";
+    Away = "301", "RPL_AWAY";
+    UnAway = "305", "RPL_UNAWAY";
+    NowAway = "306", "RPL_NOWAWAY";
+    WhoisUser = "311", "RPL_WHOISUSER";
+    WhoisServer = "312", "RPL_WHOISSERVER";
+    EndOfWho = "315", "RPL_ENDOFWHO";
+    WhoisIdle = "317", "RPL_WHOISIDLE";
+    EndOfWhois = "318", "RPL_ENDOFWHOIS";
+    WhoisChannels = "319", "RPL_WHOISCHANNELS";
+    ListStart = "321", "RPL_LISTSTART";
+    List = "322", "RPL_LIST";
+    ListEnd = "323", "RPL_LISTEND";
+    ChannelModeIs = "324", "RPL_CHANNELMODEIS";
+    CreationTime = "329", "RPL_CREATIONTIME";
+    WhoisAccount = "330", "RPL_WHOISACCOUNT";
+    NoTopic = "331", "RPL_NOTOPIC";
+    Topic = "332", "RPL_TOPIC";
+    TopicWhoTime = "333", "RPL_TOPICWHOTIME";
+    WhoReply = "352", "RPL_WHOREPLY";
+    NamReply = "353", "RPL_NAMREPLY";
+    EndOfNames = "366", "RPL_ENDOFNAMES";
+    EndOfBanList = "368", "RPL_ENDOFBANLIST";
+    Motd = "372", "RPL_MOTD";
+    MotdStart = "375", "RPL_MOTDSTART";
+    EndOfMotd = "376", "RPL_ENDOFMOTD";
+    NoSuchNick = "401", "ERR_NOSUCHNICK";
+    NoSuchServer = "402", "ERR_NOSUCHSERVER";
+    NoSuchChannel = "403", "ERR_NOSUCHCHANNEL";
+    CannotSendToChan = "404", "ERR_CANNOTSENDTOCHAN";
+    TooManyChannels = "405", "ERR_TOOMANYCHANNELS";
+    NoOrigin = "409", "ERR_NOORIGIN";
+    InvalidCapCmd = "410", "ERR_INVALIDCAPCMD";
+    NoRecipient = "411", "ERR_NORECIPIENT";
+    NoTextToSend = "412", "ERR_NOTEXTTOSEND";
+    InputTooLong = "417", "ERR_INPUTTOOLONG";
+    UnknownCommand = "421", "ERR_UNKNOWNCOMMAND";
+    NoMotd = "422", "ERR_NOMOTD";
+    NoNicknameGiven = "431", "ERR_NONICKNAMEGIVEN";
+    ErroneousNickname = "432", "ERR_ERRONEUSNICKNAME";
+    NicknameInUse = "433", "ERR_NICKNAMEINUSE";
+    UserNotInChannel = "441", "ERR_USERNOTINCHANNEL";
+    NotOnChannel = "442", "ERR_NOTONCHANNEL";
+    NotRegistered = "451", "ERR_NOTREGISTERED";
+    NeedMoreParams = "461", "ERR_NEEDMOREPARAMS";
+    AlreadyRegistered = "462", "ERR_ALREADYREGISTERED";
+    PasswdMismatch = "464", "ERR_PASSWDMISMATCH";
+    ChanOPrivsNeeded = "482", "ERR_CHANOPRIVSNEEDED";
+    UModeUnknownFlag = "501", "ERR_UMODEUNKNOWNFLAG";
+    UsersDontMatch = "502", "ERR_USERSDONTMATCH";
+    LoggedIn = "900", "RPL_LOGGEDIN";
+    LoggedOut = "901", "RPL_LOGGEDOUT";
+    NickLocked = "902", "ERR_NICKLOCKED";
+    SaslSuccess = "903", "RPL_SASLSUCCESS";
+    SaslFail = "904", "ERR_SASLFAIL";
+    SaslTooLong = "905", "ERR_SASLTOOLONG";
+    SaslAborted = "906", "ERR_SASLABORTED";
+    SaslAlready = "907", "ERR_SASLALREADY";
+    SaslMechs = "908", "RPL_SASLMECHS";
+}
+
+impl Numeric {
+    /// The code as a number.
+    pub fn code(self) -> u16 {
+        self.code_str()
+            .bytes()
+            .fold(0, |n, digit| n * 10 + u16::from(digit - b'0'))
+    }
+
+    /// The numeric with this code, if linechat uses it.
+    pub fn from_code(code: u16) -> Option<Numeric> {
+        Numeric::ALL.iter().copied().find(|n| n.code() == code)
+    }
+
+    /// Whether this is an error reply (400-599, and 902/904-907).
+    pub fn is_error(self) -> bool {
+        self.name().starts_with("ERR_")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_three_digits_unique_and_ordered() {
+        let mut previous = 0;
+        for numeric in Numeric::ALL {
+            let code = numeric.code_str();
+            assert_eq!(code.len(), 3, "{numeric:?}");
+            assert!(code.bytes().all(|b| b.is_ascii_digit()));
+            assert!(numeric.code() > previous, "{numeric:?} out of order");
+            previous = numeric.code();
+            assert_eq!(Numeric::from_code(numeric.code()), Some(*numeric));
+            assert!(numeric.name().starts_with("RPL_") || numeric.is_error());
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        assert_eq!(Numeric::Welcome.code_str(), "001");
+        assert_eq!(Numeric::Welcome.code(), 1);
+        assert_eq!(Numeric::NicknameInUse.code(), 433);
+        assert_eq!(Numeric::NicknameInUse.name(), "ERR_NICKNAMEINUSE");
+        assert_eq!(Numeric::InvalidCapCmd.code(), 410);
+        assert_eq!(Numeric::SaslSuccess.name(), "RPL_SASLSUCCESS");
+        assert!(Numeric::SaslFail.is_error());
+        assert!(!Numeric::Topic.is_error());
+        assert_eq!(Numeric::from_code(999), None);
+    }
+}
