@@ -12,7 +12,8 @@ use std::borrow::Cow;
 
 use bytes::BufMut;
 
-use super::render::{self, RenderError};
+use super::numeric::Numeric;
+use super::render::{self, OwnedMessage, RenderError};
 use super::tags;
 
 /// The longest body (prefix, command and parameters, without tags and
@@ -46,6 +47,24 @@ pub enum ParseError {
     BadCommand,
     /// More than [`MAX_PARAMS`] parameters.
     TooManyParams,
+}
+
+impl ParseError {
+    /// The numeric that answers this error, or `None` for a line to ignore
+    /// silently (a blank line). Size errors get 417 ERR_INPUTTOOLONG; the
+    /// others cannot name a command and get 421 ERR_UNKNOWNCOMMAND.
+    pub fn numeric(self) -> Option<Numeric> {
+        match self {
+            ParseError::Empty => None,
+            ParseError::TagsTooLong | ParseError::BodyTooLong => Some(Numeric::InputTooLong),
+            ParseError::ForbiddenByte
+            | ParseError::NotUtf8
+            | ParseError::BadTags
+            | ParseError::NoCommand
+            | ParseError::BadCommand
+            | ParseError::TooManyParams => Some(Numeric::UnknownCommand),
+        }
+    }
 }
 
 /// A parsed line, borrowing its text. Parameters are stored inline (no
@@ -166,6 +185,19 @@ impl<'a> Message<'a> {
     /// The raw tag section, still escaped, without `@` (empty if none).
     pub fn raw_tags(&self) -> &'a str {
         self.raw_tags
+    }
+
+    /// An owned copy, tags unescaped, to keep past the read buffer.
+    pub fn to_owned_message(&self) -> OwnedMessage {
+        OwnedMessage {
+            tags: self
+                .tags()
+                .map(|(k, v)| (k.to_owned(), v.into_owned()))
+                .collect(),
+            prefix: self.prefix.map(str::to_owned),
+            command: Cow::Owned(self.command.to_owned()),
+            params: self.params().iter().map(|p| (*p).to_owned()).collect(),
+        }
     }
 
     /// Writes the message back as a line with CRLF, tags as received.

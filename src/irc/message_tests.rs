@@ -190,3 +190,27 @@ fn random_bytes_never_panic_and_round_trip() {
     }
     assert!(parsed > 2_000, "only {parsed} random lines parsed");
 }
+
+#[test]
+fn owned_copy_and_error_numerics() {
+    let m = parse("@k=a\\sb :n PRIVMSG #a :x y").unwrap();
+    let owned = m.to_owned_message();
+    assert_eq!(owned.tags, [("k".to_owned(), "a b".to_owned())]);
+    assert_eq!(
+        owned.to_bytes().unwrap(),
+        b"@k=a\\sb :n PRIVMSG #a :x y\r\n"
+    );
+    assert_eq!(ParseError::Empty.numeric(), None);
+    assert_eq!(
+        ParseError::BodyTooLong.numeric(),
+        Some(Numeric::InputTooLong)
+    );
+    assert_eq!(
+        ParseError::TagsTooLong.numeric(),
+        Some(Numeric::InputTooLong)
+    );
+    assert_eq!(
+        ParseError::TooManyParams.numeric(),
+        Some(Numeric::UnknownCommand)
+    );
+}

@@ -185,6 +185,39 @@ pub fn write(
     Ok(tag_len + body + 2)
 }
 
+/// How many bytes of text fit as the trailing parameter after `leading`
+/// parameters, so long text can be cut into several lines first (0 if even
+/// an empty trailing does not fit).
+pub fn text_budget(prefix: Option<&str>, command: &str, leading: &[&str]) -> usize {
+    let mut params = leading.to_vec();
+    params.push("");
+    // The empty trailing is written as ":", which a non-empty text also needs
+    // in the worst case (a space inside).
+    body_len(prefix, command, &params).map_or(0, |len| MAX_BODY - len)
+}
+
+/// Cuts `text` into pieces of at most `max` bytes on UTF-8 character
+/// boundaries (never an empty piece; a `max` under 4 still advances by one
+/// character so the cut always ends).
+pub fn split_text(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = max.min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end == 0 {
+            end = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece)
+    })
+}
+
 /// A message the server builds and owns (a reply, a numeric), for code that
 /// returns messages as values, such as the CAP and SASL machines.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

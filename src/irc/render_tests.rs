@@ -109,3 +109,27 @@ fn raw_tags_are_checked() {
     );
     assert!(out.is_empty());
 }
+
+#[test]
+fn long_text_is_cut_to_fit() {
+    let prefix = Some("alice!alice@linechat");
+    let budget = text_budget(prefix, "PRIVMSG", &["#lobby"]);
+    assert_eq!(
+        budget,
+        MAX_BODY - ":alice!alice@linechat PRIVMSG #lobby :".len()
+    );
+    let text = "é".repeat(700) + " end";
+    let pieces: Vec<&str> = split_text(&text, budget).collect();
+    assert_eq!(pieces.concat(), text);
+    for piece in &pieces {
+        assert!(!piece.is_empty() && piece.len() <= budget);
+        let mut out = Vec::new();
+        write(&mut out, &[], prefix, "PRIVMSG", &["#lobby", piece]).unwrap();
+        assert!(out.len() <= MAX_BODY + 2);
+    }
+    assert_eq!(pieces.len(), 3);
+    // Degenerate budgets still end.
+    assert_eq!(split_text("éa", 1).collect::<Vec<_>>(), ["é", "a"]);
+    assert_eq!(split_text("", 10).count(), 0);
+    assert_eq!(text_budget(Some(&"p".repeat(600)), "X", &[]), 0);
+}
