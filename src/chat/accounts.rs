@@ -21,7 +21,8 @@
 //! limited by the reactor's admission).
 
 use super::{
-    Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Message, Now, Secret, State, Typing,
+    Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Message, Now, Reply, Secret, State,
+    Typing,
 };
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -55,12 +56,6 @@ pub(super) struct Lockout {
 fn source_of(address: Option<IpAddr>) -> IpAddr {
     address.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
-
-/// Told when too many password checks wait already.
-const BUSY: &str = "The server is busy checking passwords, try again in a moment";
-
-/// Told when the worker's store failed.
-const UNAVAILABLE: &str = "Accounts are unavailable right now, try again later";
 
 impl Chat {
     /// Turns registered names on (`--data-dir`).
@@ -116,7 +111,7 @@ impl Chat {
             self.out
                 .deliveries
                 .push(Delivery::Typing(local, Typing::Show));
-            return self.retry(local, now, &[&locked]);
+            return self.retry(local, now, locked);
         }
         let secret = Secret(text.into());
         self.ask(local, member, &name, Ask::Verify(secret));
@@ -138,10 +133,10 @@ impl Chat {
 
     /// What a plain connection is told instead of being asked for a
     /// password, when passwords need TLS.
-    pub(super) fn plaintext_refusal(&self, local: Local) -> Option<String> {
+    pub(super) fn plaintext_refusal(&self, local: Local) -> Option<Reply> {
         let port = self.tls_port?;
         let secure = self.client(local).is_some_and(|c| c.secure);
-        (!secure).then(|| format!("Use the TLS port ({port}) for passwords"))
+        (!secure).then_some(Reply::UseTls { port })
     }
 
     /// The worker's answer for `member`. False if nobody waits for it.
@@ -163,7 +158,7 @@ impl Chat {
                 // Held by a guest: only a registered name's password
                 // takes a name from its holder.
                 if self.find(&name).is_some_and(|id| id != member) {
-                    self.retry(local, now, &["The name '", &name, "' is taken"]);
+                    self.retry(local, now, Reply::NameTaken { name });
                 } else {
                     self.take_name(local, member, &name, now);
                 }
@@ -179,9 +174,9 @@ impl Chat {
             }
             (State::AwaitingName { .. }, Answer::Looked(true)) => {
                 if let Some(refusal) = self.plaintext_refusal(local) {
-                    self.retry(local, now, &[&refusal]);
+                    self.retry(local, now, refusal);
                 } else if let Some(locked) = self.locked(local, &name, now) {
-                    self.retry(local, now, &[&locked]);
+                    self.retry(local, now, locked);
                 } else {
                     self.ask_password(local, &name, 0, None, now);
                 }
@@ -195,60 +190,47 @@ impl Chat {
                         .push(Delivery::Typing(local, Typing::Show));
                     self.close_with(local, Farewell::WrongPassword);
                 } else {
-                    let told = "Wrong password, try again";
+                    let told = Reply::WrongPassword;
                     self.ask_password(local, &name, failures, Some(told), now);
                 }
             }
             (State::Chatting, Answer::Looked(false)) => self.nick_free(local, member, &name, now),
             (State::Chatting, Answer::Looked(true)) => {
-                self.notice_to(local, now, &["The name '", &name, "' is registered"]);
+                self.reply_to(local, now, Reply::NameRegistered { name });
             }
             (State::Chatting, Answer::Registered(true)) => {
-                let parts = [
-                    "Registered ",
-                    &name,
-                    ": logging in as ",
-                    &name,
-                    " now asks for this password",
-                ];
-                self.notice_to(local, now, &parts);
+                self.reply_to(local, now, Reply::Registered { name });
             }
             (State::Chatting, Answer::Registered(false)) => {
-                self.notice_to(local, now, &[&name, " is already registered"]);
+                self.reply_to(local, now, Reply::AlreadyRegistered { name });
             }
             (State::Chatting, Answer::Changed(true)) => {
-                self.notice_to(local, now, &["Password of ", &name, " changed"]);
+                self.reply_to(local, now, Reply::PasswordChanged { name });
             }
             (State::Chatting, Answer::Unregistered(true)) => {
-                self.notice_to(local, now, &[&name, " is no longer registered"]);
+                self.reply_to(local, now, Reply::Unregistered { name });
             }
             (State::Chatting, Answer::Changed(false) | Answer::Unregistered(false)) => {
-                self.notice_to(
-                    local,
-                    now,
-                    &["Wrong password, or ", &name, " is not registered"],
-                );
+                self.reply_to(local, now, Reply::WrongPasswordOrUnregistered { name });
             }
             (State::AwaitingPassword { failures }, Answer::Busy) => {
-                self.ask_password(local, &name, failures, Some(BUSY), now);
+                self.ask_password(local, &name, failures, Some(Reply::PasswordsBusy), now);
             }
-            (State::Chatting, Answer::Busy) => self.notice_to(local, now, &[BUSY]),
+            (State::Chatting, Answer::Busy) => self.reply_to(local, now, Reply::PasswordsBusy),
             (State::Chatting, Answer::TooManyRegistrations) => {
-                let told = "Too many names registered from your address; try again later";
-                self.notice_to(local, now, &[told]);
+                self.reply_to(local, now, Reply::TooManyRegistrations);
             }
             (State::Chatting, Answer::StoreFull) => {
-                let told = "This server keeps no more registered names; ask its operator";
-                self.notice_to(local, now, &[told]);
+                self.reply_to(local, now, Reply::StoreFull);
             }
             (State::AwaitingPassword { .. }, _) => {
                 self.out
                     .deliveries
                     .push(Delivery::Typing(local, Typing::Show));
-                self.retry(local, now, &[UNAVAILABLE]);
+                self.retry(local, now, Reply::AccountsUnavailable);
             }
-            (State::AwaitingName { .. }, _) => self.retry(local, now, &[UNAVAILABLE]),
-            (State::Chatting, _) => self.notice_to(local, now, &[UNAVAILABLE]),
+            (State::AwaitingName { .. }, _) => self.retry(local, now, Reply::AccountsUnavailable),
+            (State::Chatting, _) => self.reply_to(local, now, Reply::AccountsUnavailable),
             (State::Leaving, _) => {}
         }
         true
@@ -279,22 +261,21 @@ impl Chat {
             self.out
                 .deliveries
                 .push(Delivery::Typing(local, Typing::Withdrawn));
-            let told = [&key, " logged in with its password from elsewhere"];
-            self.retry(local, now, &told);
+            let name = key.as_str().into();
+            self.retry(local, now, Reply::LoggedInWithPassword { name });
         }
     }
 
     /// If `local`'s address is locked out of `name` after too many wrong
     /// passwords, what to say (naming the name as registered: lower-cased).
-    fn locked(&self, local: Local, name: &str, now: &Now) -> Option<String> {
+    fn locked(&self, local: Local, name: &str, now: &Now) -> Option<Reply> {
         let source = source_of(self.client(local)?.address);
         let key = name.to_ascii_lowercase();
         let until = self.lockouts.get(&(key.as_str().into(), source))?.until?;
         let wait = until.checked_duration_since(now.instant)?;
-        let secs = wait.as_millis().div_ceil(1000);
-        Some(format!(
-            "Too many wrong passwords for {key} from your address; try again in {secs} s"
-        ))
+        let wait = wait.as_millis().div_ceil(1000) as u64;
+        let name = key.into();
+        Some(Reply::LockedOut { name, wait })
     }
 
     /// Counts a wrong password for `name` from `source`, and locks that
@@ -330,7 +311,7 @@ impl Chat {
         local: Local,
         name: &str,
         failures: u8,
-        told: Option<&str>,
+        told: Option<Reply>,
         now: &Now,
     ) {
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
@@ -352,7 +333,7 @@ impl Chat {
         };
         self.out.deliveries.push(Delivery::Typing(local, typing));
         if let Some(told) = told {
-            self.notice_to(local, now, &[told]);
+            self.reply_to(local, now, told);
         }
         self.to(local, Message::PasswordPrompt, now);
     }

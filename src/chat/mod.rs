@@ -61,7 +61,7 @@ pub use event::{
 };
 pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
-pub use notice::Notice;
+pub use notice::{Notice, Reply};
 
 #[cfg(test)]
 mod tests;
@@ -493,10 +493,9 @@ impl Chat {
         self.to(local, Message::Notice(notice), now);
     }
 
-    /// Tells one local connection a handler's text not yet given a notice
-    /// kind (see [`Notice::Text`]).
-    pub(super) fn notice_to(&mut self, local: Local, now: &Now, parts: &[&str]) {
-        self.tell(local, now, Notice::Text(parts.concat().into()));
+    /// Answers one local connection's own line.
+    pub(super) fn reply_to(&mut self, local: Local, now: &Now, reply: Reply) {
+        self.tell(local, now, Notice::Reply(reply));
     }
 
     /// Shows `message` (holding `lines` chat lines) to every local member

@@ -4,7 +4,7 @@
 
 use super::commands::{self, Caller};
 use super::{
-    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, RoomEvent, State, command,
+    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, Reply, RoomEvent, State, command,
 };
 
 impl Chat {
@@ -16,7 +16,7 @@ impl Chat {
         // Spaces around the name are ignored.
         let name = text.trim();
         if let Err(why) = command::valid_name(name) {
-            return self.retry(local, now, &["Invalid name: ", why]);
+            return self.retry(local, now, Reply::InvalidName { why });
         }
         // A held name may be registered: its password takes it back.
         if self
@@ -24,7 +24,8 @@ impl Chat {
             .contains_key(name.to_ascii_lowercase().as_str())
             || (self.find(name).is_some() && !self.accounts())
         {
-            return self.retry(local, now, &["The name '", name, "' is taken"]);
+            let name = name.into();
+            return self.retry(local, now, Reply::NameTaken { name });
         }
         if !self.linked {
             return self.claim(local, member, name, None, now); // Refused.
@@ -58,7 +59,7 @@ impl Chat {
         };
         let list = room.members.online_list(None, self.others_unreachable());
         let welcome = ["Welcome, ", name, "! ", &room.name, ": ", &list].concat();
-        let mut told = vec![Notice::Text(welcome.into())];
+        let mut told = vec![Notice::Listing(welcome.into())];
         if let Some(topic) = &room.topic {
             told.push(Notice::Topic {
                 topic: topic.clone(),
@@ -74,8 +75,8 @@ impl Chat {
     }
 
     /// Refuses a name: the reason, then the prompt again.
-    pub(super) fn retry(&mut self, local: Local, now: &Now, why: &[&str]) {
-        self.notice_to(local, now, why);
+    pub(super) fn retry(&mut self, local: Local, now: &Now, why: Reply) {
+        self.reply_to(local, now, why);
         self.prompt_again(local, now);
     }
 

@@ -18,7 +18,7 @@
 
 use super::{
     Chat, Claimed, Delivery, Farewell, HistoryLine, Local, MemberId, Message, Notice, Now,
-    Presence, RoomEvent, RoomNames, State, node_of,
+    Presence, Reply, RoomEvent, RoomNames, State, node_of,
 };
 
 impl Chat {
@@ -98,9 +98,9 @@ impl Chat {
                 }
             }
             Claimed::Taken if login => {
-                self.retry(local, now, &["The name '", &name, "' is taken"]);
+                self.retry(local, now, Reply::NameTaken { name });
             }
-            Claimed::Taken => self.notice_to(local, now, &["The name '", &name, "' is taken"]),
+            Claimed::Taken => self.reply_to(local, now, Reply::NameTaken { name }),
             Claimed::Unavailable => self.unlinked(local, login, now),
         }
         true

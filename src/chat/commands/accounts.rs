@@ -70,7 +70,7 @@ impl Chat {
     /// in the clear.
     fn account_command(&mut self, by: Caller, ask: Ask, now: &Now) {
         if let Some(refusal) = self.plaintext_refusal(by.local) {
-            return self.notice_to(by.local, now, &[&refusal]);
+            return self.reply_to(by.local, now, refusal);
         }
         let Some(name) = self.name_of(by.member).map(Box::<str>::from) else {
             return;

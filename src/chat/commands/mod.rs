@@ -28,7 +28,7 @@ mod talk;
 
 pub use rooms::MAX_TOPIC;
 
-use super::{Chat, Local, MemberId, Now};
+use super::{Chat, Local, MemberId, Now, Reply};
 
 /// Families in the order `/help` lists them.
 const FAMILIES: &[&[Command]] = &[
@@ -269,12 +269,13 @@ impl Chat {
         let (local, member) = (caller.local, caller.member);
         let Some(command) = find(verb) else {
             self.end_turn(now);
-            let parts = ["Unknown command '/", verb, "', try /help"];
-            return self.notice_to(local, now, &parts);
+            let verb = verb.into();
+            return self.reply_to(local, now, Reply::UnknownCommand { verb });
         };
         let Some(args) = command.shape.cut(rest) else {
             self.end_turn(now);
-            return self.notice_to(local, now, &["Usage: ", &command.usage()]);
+            let form = command.usage().into();
+            return self.reply_to(local, now, Reply::Usage { form });
         };
         if command.in_turn {
             self.keep_turn(member, now);
@@ -289,8 +290,7 @@ impl Chat {
     /// is on and the caller has its role.
     fn run(&mut self, command: &Command, caller: Caller, args: Args<'_>, now: &Now) {
         if command.needs == Needs::Accounts && !self.accounts {
-            let off = "Accounts are off on this server";
-            return self.notice_to(caller.local, now, &[off]);
+            return self.reply_to(caller.local, now, Reply::AccountsOff);
         }
         match command.role {
             Role::Everyone => {}

@@ -3,7 +3,7 @@
 //! of which answers through [`Chat::nick_free`] or [`Chat::rename`].
 
 use super::{Args, Caller, Command, Needs, Role, Shape};
-use crate::chat::{Ask, Chat, Local, MemberId, Now, RoomEvent, command};
+use crate::chat::{Ask, Chat, Local, MemberId, Now, Reply, RoomEvent, command};
 
 pub(super) const COMMANDS: &[Command] = &[Command {
     name: "nick",
@@ -26,13 +26,15 @@ impl Chat {
             return;
         };
         if old == new {
-            return self.notice_to(local, now, &["You are already ", new]);
+            let name = new.into();
+            return self.reply_to(local, now, Reply::AlreadyNamed { name });
         }
         if let Err(why) = command::valid_name(new) {
-            return self.notice_to(local, now, &["Invalid name: ", why]);
+            return self.reply_to(local, now, Reply::InvalidName { why });
         }
         if self.find_or_claimed(new).is_some_and(|id| id != member) {
-            return self.notice_to(local, now, &["The name '", new, "' is taken"]);
+            let name = new.into();
+            return self.reply_to(local, now, Reply::NameTaken { name });
         }
         let old: Box<str> = old.into();
         if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut)
@@ -42,9 +44,8 @@ impl Chat {
                 .saturating_duration_since(now.instant)
                 .as_millis()
                 .div_ceil(1000);
-            let wait = wait.to_string();
-            let parts = ["Too many name changes; try again in ", &wait, "s"];
-            return self.notice_to(local, now, &parts);
+            let wait = wait as u64;
+            return self.reply_to(local, now, Reply::TooManyNameChanges { wait });
         }
         // A change of case keeps the (lower-cased) name, registered or not.
         if !self.linked {
@@ -93,6 +94,7 @@ impl Chat {
             new: new.into(),
         };
         self.apply(event, now);
-        self.notice_to(local, now, &["You are now known as ", new]);
+        let name = new.into();
+        self.reply_to(local, now, Reply::NowKnownAs { name });
     }
 }

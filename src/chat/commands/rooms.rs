@@ -3,7 +3,7 @@
 use super::{Args, Caller, Command, Needs, Role, Shape};
 use crate::chat::rooms::Full;
 use crate::chat::throttle::Spend;
-use crate::chat::{Chat, Delivery, HistoryLine, Local, Notice, Now, RoomEvent, command};
+use crate::chat::{Chat, Delivery, HistoryLine, Local, Notice, Now, Reply, RoomEvent, command};
 
 pub(super) const COMMANDS: &[Command] = &[
     Command {
@@ -81,13 +81,14 @@ impl Chat {
         let list = self
             .room_of(by.member)
             .map(|r| r.members.online_list(Some(now.instant), unreachable));
-        self.notice_to(by.local, now, &[&list.unwrap_or_default()]);
+        let list = Notice::Listing(list.unwrap_or_default().into());
+        self.tell(by.local, now, list);
     }
 
     /// `/rooms`: every room, busiest first.
     fn list_rooms(&mut self, by: Caller, _: Args<'_>, now: &Now) {
         let list = self.rooms.listing();
-        self.notice_to(by.local, now, &[&list]);
+        self.tell(by.local, now, Notice::Listing(list.into()));
     }
 
     /// `/join room`.
@@ -95,31 +96,24 @@ impl Chat {
         let (local, member) = (by.local, by.member);
         let name = match command::room_name(args.text()) {
             Ok(name) => name,
-            Err(why) => return self.notice_to(local, now, &["Invalid room name: ", why]),
+            Err(why) => return self.reply_to(local, now, Reply::InvalidRoomName { why }),
         };
         let Some(&from) = self.member_room.get(&member) else {
             return;
         };
         if self.rooms.get(from).is_some_and(|r| *r.name == *name) {
-            return self.notice_to(local, now, &["You are already in ", &name]);
+            let room = name.as_str().into();
+            return self.reply_to(local, now, Reply::AlreadyIn { room });
         }
         let made = self.rooms.find(&name).is_none();
         if made && self.rooms.len() >= self.rooms.max_rooms() {
             return self.too_many_rooms(local, now);
         }
         if let Err(wait) = self.spend(local, Spend::Move, now) {
-            let wait = wait.to_string();
-            let parts = ["Too many room changes; try again in ", &wait, "s"];
-            return self.notice_to(local, now, &parts);
+            return self.reply_to(local, now, Reply::TooManyRoomChanges { wait });
         }
         if made && let Err(wait) = self.spend(local, Spend::Room, now) {
-            let wait = wait.to_string();
-            let parts = [
-                "Too many rooms made from your address; join one that exists (see /rooms) or try again in ",
-                &wait,
-                "s",
-            ];
-            return self.notice_to(local, now, &parts);
+            return self.reply_to(local, now, Reply::TooManyRoomsMade { wait });
         }
         let to = match self.rooms.open(&name) {
             Ok(to) => to,
@@ -139,13 +133,8 @@ impl Chat {
     }
 
     fn too_many_rooms(&mut self, local: Local, now: &Now) {
-        let max = self.rooms.max_rooms().to_string();
-        let parts = [
-            "Too many rooms (max ",
-            &max,
-            "); join one that exists, see /rooms",
-        ];
-        self.notice_to(local, now, &parts);
+        let max = self.rooms.max_rooms();
+        self.reply_to(local, now, Reply::TooManyRooms { max });
     }
 
     /// `/topic [text]`: show, set, or with `-` clear it.
@@ -155,27 +144,18 @@ impl Chat {
             return;
         };
         let Some(text) = args.maybe_text() else {
-            let shown = match self.rooms.get(room) {
-                Some(r) => match &r.topic {
-                    Some(topic) => format!("Topic of {}: {topic}", r.name),
-                    None => format!("{} has no topic; set one with /topic TEXT", r.name),
-                },
-                None => return,
+            let Some(r) = self.rooms.get(room) else {
+                return;
             };
-            return self.notice_to(local, now, &[&shown]);
+            let (room, topic) = (r.name.clone(), r.topic.clone());
+            return self.reply_to(local, now, Reply::TopicOf { room, topic });
         };
         if text.len() > MAX_TOPIC {
-            let max = MAX_TOPIC.to_string();
-            return self.notice_to(
-                local,
-                now,
-                &["Topic too long (max ", &max, " bytes), not set"],
-            );
+            let max = MAX_TOPIC;
+            return self.reply_to(local, now, Reply::TopicTooLong { max });
         }
         if let Err(wait) = self.spend(local, Spend::Topic, now) {
-            let wait = wait.to_string();
-            let parts = ["Too many topic changes; try again in ", &wait, "s"];
-            return self.notice_to(local, now, &parts);
+            return self.reply_to(local, now, Reply::TooManyTopicChanges { wait });
         }
         let topic = (text != "-").then(|| text.into());
         self.apply(
@@ -192,21 +172,18 @@ impl Chat {
     fn history(&mut self, by: Caller, args: Args<'_>, now: &Now) {
         let (local, member) = (by.local, by.member);
         if self.history_len == 0 {
-            return self.notice_to(local, now, &["History is off on this server"]);
+            return self.reply_to(local, now, Reply::HistoryOff);
         }
         let max = self.history_len;
         let n = match args.maybe_text().map(str::parse::<usize>) {
             None => HISTORY_DEFAULT.min(max),
             Some(Ok(n)) if (1..=max).contains(&n) => n,
             Some(_) => {
-                let form = format!("Usage: /history [N], N from 1 to {max}");
-                return self.notice_to(local, now, &[&form]);
+                return self.reply_to(local, now, Reply::HistoryUsage { max });
             }
         };
         if let Err(wait) = self.spend(local, Spend::History(n as u32), now) {
-            let wait = wait.to_string();
-            let parts = ["Too much history asked for; try again in ", &wait, "s"];
-            return self.notice_to(local, now, &parts);
+            return self.reply_to(local, now, Reply::TooMuchHistory { wait });
         }
         let Some(room) = self.room_of(member) else {
             return;

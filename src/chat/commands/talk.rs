@@ -3,7 +3,7 @@
 
 use super::{Args, Caller, Command, Needs, Role, Shape, WordEnd};
 use crate::chat::{
-    Chat, Delivery, LineKind, MemberId, Message, Notice, Now, RoomEvent, RoomNames, Turn,
+    Chat, Delivery, LineKind, MemberId, Message, Notice, Now, Reply, RoomEvent, RoomNames, Turn,
 };
 
 pub(super) const COMMANDS: &[Command] = &[
@@ -67,9 +67,12 @@ impl Chat {
         let (local, member) = (by.local, by.member);
         let (to, text) = args.word_text();
         let recipient = match self.find(to) {
-            None => return self.notice_to(local, now, &["No such user '", to, "'"]),
+            None => {
+                let name = to.into();
+                return self.reply_to(local, now, Reply::NoSuchUser { name });
+            }
             Some(id) if id == member => {
-                return self.notice_to(local, now, &["You cannot /msg yourself"]);
+                return self.reply_to(local, now, Reply::MessageToSelf);
             }
             Some(id) => id,
         };

@@ -4,13 +4,15 @@
 //! `--timestamps` every line but a prompt starts with `[HH:MM:SS] `.
 //!
 //! - `line`: the stamp and the line end.
-//! - `notice`: the words of every notice.
+//! - `notice`: the words of every notice; `reply`: of the replies to a
+//!   user's own line.
 //! - `parse`: reading back lines this dialect rendered (the Redis wire of
 //!   version 1 carries them).
 
 mod line;
 mod notice;
 pub mod parse;
+mod reply;
 
 pub use line::STAMP_LEN;
 

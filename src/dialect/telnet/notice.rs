@@ -63,7 +63,11 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
             out.write_str("Your client shows what you type: mind who can see your screen")
         }
         Notice::Help(line) => out.write_str(line),
-        Notice::Text(text) => out.write_str(text),
+        Notice::Reply(reply) => {
+            super::reply::words(reply, out);
+            Ok(())
+        }
+        Notice::Listing(text) => out.write_str(text),
     };
 }
 

@@ -1,0 +1,129 @@
+//! The words of the replies to one user's own line in the telnet dialect
+//! (see [`Reply`]). PROTOCOL.md quotes these.
+
+use crate::chat::Reply;
+use std::fmt::Write;
+
+/// Appends the words of `reply` to `out`.
+pub(super) fn words(reply: &Reply, out: &mut String) {
+    // Writing to a `String` cannot fail.
+    let _ = match reply {
+        Reply::InvalidName { why } => write!(out, "Invalid name: {why}"),
+        Reply::NameTaken { name } => write!(out, "The name '{name}' is taken"),
+        Reply::AlreadyNamed { name } => write!(out, "You are already {name}"),
+        Reply::TooManyNameChanges { wait } => {
+            write!(out, "Too many name changes; try again in {wait}s")
+        }
+        Reply::NowKnownAs { name } => write!(out, "You are now known as {name}"),
+        Reply::UnknownCommand { verb } => write!(out, "Unknown command '/{verb}', try /help"),
+        Reply::Usage { form } => write!(out, "Usage: {form}"),
+        Reply::NoSuchUser { name } => write!(out, "No such user '{name}'"),
+        Reply::MessageToSelf => out.write_str("You cannot /msg yourself"),
+        Reply::InvalidRoomName { why } => write!(out, "Invalid room name: {why}"),
+        Reply::AlreadyIn { room } => write!(out, "You are already in {room}"),
+        Reply::TooManyRoomChanges { wait } => {
+            write!(out, "Too many room changes; try again in {wait}s")
+        }
+        Reply::TooManyRoomsMade { wait } => write!(
+            out,
+            "Too many rooms made from your address; join one that exists (see /rooms) or try again in {wait}s"
+        ),
+        Reply::TooManyRooms { max } => {
+            write!(
+                out,
+                "Too many rooms (max {max}); join one that exists, see /rooms"
+            )
+        }
+        Reply::TopicOf {
+            room,
+            topic: Some(topic),
+        } => write!(out, "Topic of {room}: {topic}"),
+        Reply::TopicOf { room, topic: None } => {
+            write!(out, "{room} has no topic; set one with /topic TEXT")
+        }
+        Reply::TopicTooLong { max } => write!(out, "Topic too long (max {max} bytes), not set"),
+        Reply::TooManyTopicChanges { wait } => {
+            write!(out, "Too many topic changes; try again in {wait}s")
+        }
+        Reply::HistoryOff => out.write_str("History is off on this server"),
+        Reply::HistoryUsage { max } => write!(out, "Usage: /history [N], N from 1 to {max}"),
+        Reply::TooMuchHistory { wait } => {
+            write!(out, "Too much history asked for; try again in {wait}s")
+        }
+        Reply::AccountsOff => out.write_str("Accounts are off on this server"),
+        Reply::AccountsUnavailable => {
+            out.write_str("Accounts are unavailable right now, try again later")
+        }
+        Reply::PasswordsBusy => {
+            out.write_str("The server is busy checking passwords, try again in a moment")
+        }
+        Reply::UseTls { port } => write!(out, "Use the TLS port ({port}) for passwords"),
+        Reply::NameRegistered { name } => write!(out, "The name '{name}' is registered"),
+        Reply::Registered { name } => write!(
+            out,
+            "Registered {name}: logging in as {name} now asks for this password"
+        ),
+        Reply::AlreadyRegistered { name } => write!(out, "{name} is already registered"),
+        Reply::PasswordChanged { name } => write!(out, "Password of {name} changed"),
+        Reply::Unregistered { name } => write!(out, "{name} is no longer registered"),
+        Reply::WrongPasswordOrUnregistered { name } => {
+            write!(out, "Wrong password, or {name} is not registered")
+        }
+        Reply::TooManyRegistrations => {
+            out.write_str("Too many names registered from your address; try again later")
+        }
+        Reply::StoreFull => {
+            out.write_str("This server keeps no more registered names; ask its operator")
+        }
+        Reply::WrongPassword => out.write_str("Wrong password, try again"),
+        Reply::LockedOut { name, wait } => write!(
+            out,
+            "Too many wrong passwords for {name} from your address; try again in {wait} s"
+        ),
+        Reply::LoggedInWithPassword { name } => {
+            write!(out, "{name} logged in with its password from elsewhere")
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn said(reply: Reply) -> String {
+        let mut out = String::new();
+        words(&reply, &mut out);
+        out
+    }
+
+    #[test]
+    fn replies_name_what_they_are_about() {
+        let name: Box<str> = "bob".into();
+        assert_eq!(
+            said(Reply::NameTaken { name: name.clone() }),
+            "The name 'bob' is taken"
+        );
+        assert_eq!(
+            said(Reply::Registered { name }),
+            "Registered bob: logging in as bob now asks for this password"
+        );
+        assert_eq!(
+            said(Reply::TopicOf {
+                room: "#a".into(),
+                topic: None
+            }),
+            "#a has no topic; set one with /topic TEXT"
+        );
+        assert_eq!(
+            said(Reply::TooManyRoomChanges { wait: 7 }),
+            "Too many room changes; try again in 7s"
+        );
+        assert_eq!(
+            said(Reply::LockedOut {
+                name: "bob".into(),
+                wait: 30
+            }),
+            "Too many wrong passwords for bob from your address; try again in 30 s"
+        );
+    }
+}
