@@ -14,14 +14,18 @@
 //! - [`isupport`]: the 005 tokens, split into lines that fit.
 //! - [`cap`]: CAP LS/LIST/REQ/END negotiation, holding registration back.
 //! - [`sasl`]: AUTHENTICATE PLAIN: chunks, base64, the credentials.
+//! - [`ctcp`]: `\x01ACTION ...\x01` (linechat's `/me`) and other CTCP.
+//! - [`server_time`]: the `time` tag's value from a time passed in.
 
 pub mod cap;
 pub mod casemap;
+pub mod ctcp;
 pub mod isupport;
 pub mod message;
 pub mod numeric;
 pub mod render;
 pub mod sasl;
+pub mod server_time;
 pub mod tags;
 
 pub use message::{Message, ParseError};
