@@ -14,14 +14,14 @@ impl Chat {
     /// see, and records the event in the output.
     pub fn apply(&mut self, event: RoomEvent, now: &Now) {
         // Named before the change: a room left by its last member is gone after.
-        let names = self.naming.then(|| self.room_names(&event));
+        let names = Some(self.room_names(&event));
         if self.effects(&event, now) {
             self.record(event, names);
         }
     }
 
-    /// Records an applied event in the output, with its rooms' names when
-    /// naming is on.
+    /// Records an applied event in the output, with its rooms' names, for
+    /// the engine.
     pub(super) fn record(&mut self, event: RoomEvent, names: Option<RoomNames>) {
         self.out.events.push(event);
         if let Some(names) = names {
@@ -80,13 +80,12 @@ impl Chat {
                 self.enter(*to, *member, name, last, hopping, now);
             }
             RoomEvent::Said { room, member, turn } => {
-                // With `--redis` the room's stream is its history.
-                let history_len = if self.naming { 0 } else { self.history_len };
+                // The engine keeps the history (the memory engine's ring,
+                // or the room's stream in Redis), from the published event.
                 let Some(r) = self.rooms.get_mut(*room) else {
                     return false;
                 };
                 r.members.touch(*member, now.instant);
-                r.history.push(turn, history_len);
                 let except = r.members.local_of(*member);
                 let lines = turn.len() as u64;
                 self.broadcast(*room, except, Message::Said(turn.clone()), lines, now);

@@ -295,8 +295,9 @@ pub enum Delivery {
         /// [`Input::Displaced`](super::Input::Displaced)).
         verified: bool,
     },
-    /// With `--redis`: read the last `count` lines of `room` from the store
-    /// and answer with [`Input::History`](super::Input::History).
+    /// Ask the engine for the last `count` lines of `room` (the memory
+    /// engine's ring, or the room's stream in Redis); the reactor answers
+    /// with [`Input::History`](super::Input::History).
     History {
         /// Who asked.
         member: MemberId,
@@ -450,8 +451,8 @@ pub struct Output {
     pub deliveries: Vec<Delivery>,
     /// Every room event applied, for logs and counters.
     pub events: Vec<RoomEvent>,
-    /// With [`Chat::name_rooms`](super::Chat::name_rooms) on, one entry per
-    /// entry of `events`, for publishing them; empty otherwise.
+    /// One entry per entry of `events`: the names of its rooms, for the
+    /// engine it is published to.
     pub rooms: Vec<RoomNames>,
 }
 

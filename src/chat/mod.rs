@@ -24,7 +24,7 @@
 //! - [`commands`]: the command table: each `/command`'s arguments, help
 //!   line, role and handler, one file per family; `/help` is made from it.
 //! - [`room`]: who is in a room, their names, who is local.
-//! - [`rooms`]: every room: name, topic, members, history, digest.
+//! - [`rooms`]: every room: name, topic, members, digest.
 //! - `message` and `notice`: what a connection is shown, as values.
 //! - `input`: the one entry, [`Chat::handle`], and what it takes.
 //! - `event`: the values that cross the seam (events, deliveries, time).
@@ -33,8 +33,9 @@
 //! - `remote`: checking and applying an event from another node.
 //! - `accounts`: with `--data-dir`, registered names: the password prompt,
 //!   `/register`, and `/nick` kept off registered names.
-//! - `shared`: with `--redis`, names claimed in the shared store, the link
-//!   to the other nodes, and a node's members reconciled from its listing.
+//! - `shared`: names claimed from the engine (both modes), history and
+//!   topics it answers with; with `--redis`, the link to the other nodes
+//!   and a node's members reconciled from its listing.
 //! - `throttle`: budgets per user and per address on what costs everyone
 //!   else: room moves, topics, rooms made, `/history` lines.
 
@@ -172,9 +173,9 @@ pub struct Chat {
     quiet_joins: usize,
     /// How often the digest is told.
     digest_interval: Duration,
-    /// Whether each recorded event gets its [`RoomNames`] (for publishing
-    /// to other nodes; off without `--redis`).
-    naming: bool,
+    /// Whether other nodes share the rooms (`--redis`): the shutdown
+    /// notice says to reconnect, and users elsewhere can be unreachable.
+    shared: bool,
     /// Whether names can be registered (`--data-dir`).
     accounts: bool,
     /// With a TLS listener and without `--allow-plaintext-passwords`: its
@@ -212,7 +213,7 @@ impl Chat {
             batch: Batch::default(),
             quiet_joins: config.quiet_joins,
             digest_interval: config.digest_interval,
-            naming: false,
+            shared: false,
             accounts: false,
             tls_port: None,
             lockouts: HashMap::new(),
@@ -228,10 +229,10 @@ impl Chat {
         std::mem::swap(&mut self.out, out);
     }
 
-    /// Makes every recorded room event carry the names of its rooms in
-    /// [`Output::rooms`], for publishing it to other nodes.
-    pub fn name_rooms(&mut self, on: bool) {
-        self.naming = on;
+    /// Whether other nodes share the rooms (`--redis`): then this node is
+    /// not linked with them until its engine says so.
+    pub fn share_rooms(&mut self, on: bool) {
+        self.shared = on;
         self.linked = !on;
     }
 
@@ -412,7 +413,7 @@ impl Chat {
     fn shutdown(&mut self, now: &Now) {
         self.end_turn(now);
         let notice = Notice::ShuttingDown {
-            reconnect: self.naming,
+            reconnect: self.shared,
         };
         for (local, client) in self.clients.iter().enumerate() {
             let Some(client) = client else { continue };

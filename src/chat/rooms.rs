@@ -1,19 +1,15 @@
-//! Every room: its name, topic, members, history of chat lines and pending
-//! digest of joins, and the lookups by name. Rooms are made on demand. An
-//! emptied room with neither topic nor history goes at once; one with
-//! either stays *dormant*: unlisted, not counted toward `--max-rooms`, and
-//! the first to go when a new room needs its place, so rooms nobody is in
-//! never stop anyone from making one (the default room always stays).
-//!
-//! The state is plain values keyed by [`RoomId`], so another store (Redis,
-//! later) can hold the names, topics and history instead of memory.
+//! Every room: its name, topic, members and pending digest of joins, and
+//! the lookups by name. Rooms are made on demand. An emptied room without
+//! a topic goes at once; one with a topic stays *dormant*: unlisted, not
+//! counted toward `--max-rooms`, and the first to go when a new room needs
+//! its place, so rooms nobody is in never stop anyone from making one (the
+//! default room always stays). A room's history is the engine's
+//! (`crate::engine`), kept by the room's name.
 
 use super::RoomId;
-use super::message::{HistoryLine, Turn};
 use super::room::Room;
 use slab::Slab;
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// Rooms listed by `/rooms` before "and N more".
@@ -28,8 +24,6 @@ pub struct RoomState {
     pub topic: Option<Box<str>>,
     /// Who is in.
     pub members: Room,
-    /// The last chat lines and actions.
-    pub history: History,
     /// Joins and leaves not yet told (rooms above `--quiet-joins`).
     pub digest: Digest,
 }
@@ -44,44 +38,6 @@ pub struct Digest {
     pub left: u32,
     /// When the line is due; `None` while nothing is counted.
     pub due: Option<Instant>,
-}
-
-/// A ring of the last lines said in a room, each a reference to the turn
-/// it was said in (no copy), which holds the time it was said.
-#[derive(Debug, Default)]
-pub struct History {
-    lines: VecDeque<HistoryLine>,
-}
-
-impl History {
-    /// Adds every line of `turn`, keeping at most `cap` lines in all.
-    pub fn push(&mut self, turn: &Arc<Turn>, cap: usize) {
-        if cap == 0 {
-            return;
-        }
-        for index in 0..turn.len() as u32 {
-            let turn = turn.clone();
-            self.lines.push_back(HistoryLine { turn, index });
-        }
-        while self.lines.len() > cap {
-            self.lines.pop_front();
-        }
-    }
-
-    /// The last `n` lines, oldest first.
-    pub fn last(&self, n: usize) -> impl Iterator<Item = &HistoryLine> {
-        self.lines.iter().skip(self.lines.len().saturating_sub(n))
-    }
-
-    /// Lines held.
-    pub fn len(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// Whether nothing is held.
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
 }
 
 /// Why a room could not be entered.
@@ -129,7 +85,6 @@ impl Rooms {
             name: name.into(),
             topic: None,
             members: Room::default(),
-            history: History::default(),
             digest: Digest::default(),
         }) as u32);
         self.by_name.insert(name.into(), id);
@@ -172,7 +127,7 @@ impl Rooms {
     }
 
     /// Once `id` is empty (and not the default room): forgets it, or keeps
-    /// it dormant if it has a topic or history to keep.
+    /// it dormant if it has a topic to keep (its history is the engine's).
     pub fn remove_if_unused(&mut self, id: RoomId) {
         let Some(room) = self.get(id).filter(|r| r.members.is_empty()) else {
             return;
@@ -180,7 +135,7 @@ impl Rooms {
         if id == self.default || self.dormant.contains(&id) {
             return;
         }
-        if room.topic.is_some() || !room.history.is_empty() {
+        if room.topic.is_some() {
             self.dormant.push_back(id);
         } else {
             self.remove(id);
@@ -250,7 +205,6 @@ impl Rooms {
 mod tests {
     use super::*;
     use crate::chat::MemberId;
-    use std::time::UNIX_EPOCH;
 
     #[test]
     fn rooms_are_made_on_demand_and_bounded() {
@@ -300,28 +254,5 @@ mod tests {
         let list = rooms.listing();
         assert!(list.starts_with("26 rooms: #r02 (3), #r05 (3), "), "{list}");
         assert!(list.ends_with(" and 6 more"), "{list}");
-    }
-
-    #[test]
-    fn history_keeps_the_last_lines() {
-        use super::super::message::LineKind;
-        let turn = |name: &str, texts: &[&str]| {
-            let mut turn = Turn::new(name, UNIX_EPOCH);
-            texts.iter().for_each(|t| turn.push(LineKind::Say, t));
-            Arc::new(turn)
-        };
-        let mut h = History::default();
-        h.push(&turn("a", &["1", "2"]), 3);
-        h.push(&turn("b", &["3", "4"]), 3);
-        let said = |n| -> Vec<(String, String)> {
-            h.last(n)
-                .map(|l| (l.turn.name.to_string(), l.line().1.to_string()))
-                .collect()
-        };
-        let pair = |n: &str, t: &str| (n.to_string(), t.to_string());
-        assert_eq!(said(10), [pair("a", "2"), pair("b", "3"), pair("b", "4")]);
-        assert_eq!(said(1), [pair("b", "4")]);
-        h.push(&turn("c", &["5"]), 0);
-        assert_eq!(h.len(), 3, "a cap of 0 keeps nothing new");
     }
 }

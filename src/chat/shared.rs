@@ -119,7 +119,7 @@ impl Chat {
     /// Whether users on other nodes cannot be reached now: shared rooms
     /// and no link. `/who` and the welcome list mark them.
     pub(super) fn others_unreachable(&self) -> bool {
-        self.naming && !self.linked
+        self.shared && !self.linked
     }
 
     /// Whether this node is linked with the others. Every local user is
@@ -285,7 +285,7 @@ impl Chat {
         nodes
     }
 
-    /// The store's history of `room` for `member` (see
+    /// The engine's history of `room` for `member` (see
     /// [`Delivery::History`]): the last `count` of `lines`, oldest first.
     pub(super) fn stored_history(
         &mut self,

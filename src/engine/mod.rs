@@ -3,7 +3,8 @@
 //! reactor always holds one; the core never knows which.
 //!
 //! - `memory.rs`: one node on its own (`make run`). A claim is granted
-//!   at once, and there is nobody else to tell.
+//!   at once, each room's history is a ring in memory (topics are the
+//!   rooms' own), and there is nobody else to tell.
 //! - `redis/`: several nodes sharing the rooms through Redis streams,
 //!   with heartbeats, name claims and listings in Redis (`--redis`). All
 //!   RESP is built there, and the wire format of its entries (`wire.rs`).
@@ -112,7 +113,7 @@ impl Engine {
     pub fn new(config: &crate::Config, node: u16, now: Instant) -> io::Result<Engine> {
         Ok(match &config.redis {
             Some(url) => Engine::Redis(Box::new(Redis::new(url, node, config, now)?)),
-            None => Engine::Memory(Memory::default()),
+            None => Engine::Memory(Memory::new(config.history, config.max_rooms)),
         })
     }
 
@@ -124,7 +125,7 @@ impl Engine {
     /// Publishes one room event of a local user, its rooms named by `names`.
     pub fn publish(&mut self, event: &RoomEvent, names: &RoomNames, now: &Now) {
         match self {
-            Engine::Memory(_) => {}
+            Engine::Memory(m) => m.publish(event, names),
             Engine::Redis(r) => r.publish(event, names, now),
         }
     }

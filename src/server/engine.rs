@@ -17,7 +17,7 @@ impl Server {
             let key = self.slots.insert(Slot::Engine(role));
             (self.engine).register(role, self.poll.registry(), Token(key))?;
         }
-        self.chat.name_rooms(self.engine.shared());
+        self.chat.share_rooms(self.engine.shared());
         self.metrics.redis = self.engine.counts();
         Ok(())
     }

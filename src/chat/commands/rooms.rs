@@ -188,20 +188,14 @@ impl Chat {
         let Some(room) = self.room_of(member) else {
             return;
         };
-        if self.naming {
-            // The room's stream holds its history: the reactor reads it.
-            let room = room.name.clone();
-            let history = Delivery::History {
-                member,
-                room,
-                count: n,
-            };
-            return self.out.deliveries.push(history);
-        }
-        // References to the room's own lines: nothing is copied yet.
-        let lines: Vec<HistoryLine> = room.history.last(n).cloned().collect();
-        let room = room.name.clone();
-        self.reply(local, room, lines, now);
+        // The engine keeps the history (the memory engine's ring, or the
+        // room's stream in Redis) and answers with `stored_history`.
+        let history = Delivery::History {
+            member,
+            room: room.name.clone(),
+            count: n,
+        };
+        self.out.deliveries.push(history);
     }
 
     /// Answers `local` with the heading for `room`, then `lines` (each

@@ -119,7 +119,7 @@ impl Chat {
             text,
             at: now.wall,
         };
-        let names = self.naming.then(RoomNames::default);
+        let names = Some(RoomNames::default());
         self.record(private, names);
     }
 
@@ -128,7 +128,7 @@ impl Chat {
     /// up: recorded, so the reactor tells the sender's node.
     pub(in crate::chat) fn unread(&mut self, reader: MemberId, sender: MemberId) {
         let unread = RoomEvent::Unread { reader, sender };
-        let names = self.naming.then(RoomNames::default);
+        let names = Some(RoomNames::default());
         self.record(unread, names);
     }
 }

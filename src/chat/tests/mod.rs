@@ -34,7 +34,10 @@ impl Harness {
         Harness {
             timestamps: config.timestamps,
             chat: Chat::new(&config),
-            engine: Some(crate::engine::Engine::Memory(Default::default())),
+            engine: Some(crate::engine::Engine::Memory(crate::engine::Memory::new(
+                config.history,
+                config.max_rooms,
+            ))),
             now: Now {
                 instant: Instant::now(),
                 wall: UNIX_EPOCH + Duration::from_secs(86_400 + 3723),
@@ -95,6 +98,12 @@ impl Harness {
     fn take_into(&mut self, taken: &mut Taken) {
         let mut out = Output::default();
         self.chat.take_output(&mut out);
+        // Events first, as the reactor publishes them before the deliveries.
+        if let Some(engine) = self.engine.as_mut() {
+            for (event, names) in out.events.iter().zip(&out.rooms) {
+                engine.publish(event, names, &self.now);
+            }
+        }
         let telnet = Dialects::new(self.timestamps);
         let telnet = telnet.get(Kind::Telnet);
         for delivery in out.deliveries {
@@ -158,9 +167,14 @@ impl Harness {
                         taken.add(local, &telnet.render(message, self.now.wall));
                     }
                 }
-                Delivery::History { room, count, .. } => {
-                    taken.reads.push(format!("{room} {count}"))
-                }
+                Delivery::History {
+                    member,
+                    room,
+                    count,
+                } => match self.engine.as_mut() {
+                    Some(engine) => engine.history(member, room, count, &self.now),
+                    None => taken.reads.push(format!("{room} {count}")),
+                },
                 Delivery::Topic(room) => match self.engine.as_mut() {
                     Some(engine) => engine.topic(room, &self.now),
                     None => taken.reads.push(format!("topic {room}")),

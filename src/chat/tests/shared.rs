@@ -4,7 +4,7 @@ use super::*;
 fn shared() -> Harness {
     let mut h = Harness::plain();
     h.engine = None;
-    h.chat.name_rooms(true);
+    h.chat.share_rooms(true);
     h.chat.set_linked(true, &h.now);
     h
 }
@@ -240,7 +240,7 @@ fn history_and_topics_come_from_the_store() {
 fn a_node_never_linked_says_not_yet_not_lost() {
     let mut h = Harness::plain();
     h.engine = None;
-    h.chat.name_rooms(true);
+    h.chat.share_rooms(true);
     h.open(1);
     let out = h.line(1, "alice");
     assert!(out.claims.is_empty());
