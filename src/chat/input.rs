@@ -200,3 +200,64 @@ impl Chat {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::net::Ipv4Addr;
+    use std::time::{Instant, SystemTime};
+
+    fn now() -> Now {
+        Now {
+            instant: Instant::now(),
+            wall: SystemTime::now(),
+        }
+    }
+
+    fn opened(local: Local) -> Input<'static> {
+        Input::Opened {
+            local,
+            member: MemberId(local as u64 + 1),
+            address: Ipv4Addr::LOCALHOST.into(),
+            secure: false,
+        }
+    }
+
+    #[test]
+    fn each_input_hands_back_only_its_own_output() {
+        let (mut chat, now, mut out) = (Chat::new(&Config::default()), now(), Output::default());
+        assert!(chat.handle(opened(1), &now, &mut out));
+        assert!(matches!(out.deliveries[..], [Delivery::To { to: 1, .. }]));
+        out.deliveries.clear();
+        chat.handle(Input::EndTurn, &now, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn a_close_answers_with_the_last_words() {
+        let (mut chat, now, mut out) = (Chat::new(&Config::default()), now(), Output::default());
+        chat.handle(opened(3), &now, &mut out);
+        out.deliveries.clear();
+        let why = Farewell::Quit;
+        chat.handle(Input::Closed { local: 3, why }, &now, &mut out);
+        let last = match &out.deliveries[..] {
+            [Delivery::LastWords(3, last)] => last,
+            other => panic!("{other:?}"),
+        };
+        assert!(!last.is_empty());
+        out.deliveries.clear();
+        // Closed twice: nothing is left to say.
+        chat.handle(Input::Closed { local: 3, why }, &now, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn an_answer_nobody_waits_for_is_not_used() {
+        let (mut chat, now, mut out) = (Chat::new(&Config::default()), now(), Output::default());
+        let answer = Answer::Verified(true);
+        let member = MemberId(99);
+        assert!(!chat.handle(Input::Answered { member, answer }, &now, &mut out));
+        assert!(out.is_empty(), "{out:?}");
+    }
+}

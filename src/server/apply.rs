@@ -119,7 +119,7 @@ impl Server {
             } => self.claim(member, &name, release.as_deref(), verified),
             Delivery::Deadline(key, at) => self.conn_timer(key, at, ConnTimer::Login),
             Delivery::IdleAt(key, at) => self.conn_timer(key, at, ConnTimer::Idle),
-            Delivery::Resume(key) => self.backlog.insert(key),
+            Delivery::Resume(key) => self.later.backlog.insert(key),
             Delivery::History {
                 member,
                 room,

@@ -15,16 +15,16 @@ impl Server {
     /// produces no new work for this iteration.
     pub(super) fn settle(&mut self) {
         loop {
-            while !self.closing.is_empty() {
-                let list = self.closing.take();
+            while !self.later.closing.is_empty() {
+                let list = self.later.closing.take();
                 for &key in &list {
                     self.close(key);
                 }
-                self.closing.recycle(list);
+                self.later.closing.recycle(list);
             }
             self.flush_all();
             self.enforce_output_budget();
-            if self.closing.is_empty() {
+            if self.later.closing.is_empty() {
                 return;
             }
         }
@@ -79,7 +79,7 @@ impl Server {
         for (key, slot) in self.slots.iter_mut() {
             if let Slot::Listener(l) | Slot::TlsListener(l) | Slot::MetricsListener(l) = slot {
                 let _ = self.poll.registry().deregister(l);
-                self.closing.insert(key);
+                self.later.closing.insert(key);
             }
         }
         self.core(Input::Shutdown);

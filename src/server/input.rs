@@ -37,10 +37,10 @@ impl Server {
     /// Serves connections whose input was left over last time.
     pub(super) fn serve_backlog(&mut self) {
         if self.shutdown_deadline.is_some() {
-            self.backlog.take();
+            self.later.backlog.take();
             return;
         }
-        let backlog = self.backlog.take();
+        let backlog = self.later.backlog.take();
         self.handshakes.serving_backlog(true);
         for &key in &backlog {
             if let Some(Slot::Client(conn)) = self.slots.get(key)
@@ -50,7 +50,7 @@ impl Server {
             }
         }
         self.handshakes.serving_backlog(false);
-        self.backlog.recycle(backlog);
+        self.later.backlog.recycle(backlog);
     }
 
     /// One turn of a connection: lines already held first, then fresh reads
@@ -87,13 +87,13 @@ impl Server {
                 return;
             }
             if lines_left == 0 || reads_left == 0 {
-                self.backlog.insert(key);
+                self.later.backlog.insert(key);
                 return;
             }
             // A TLS handshake step is pure CPU: within this turn's share.
             let handshaking = conn.handshaking();
             if handshaking && !self.handshakes.allows() {
-                self.backlog.insert(key);
+                self.later.backlog.insert(key);
                 return;
             }
             reads_left -= 1;
@@ -112,7 +112,7 @@ impl Server {
                     commands,
                 }) => {
                     if replied {
-                        self.flush.insert(key);
+                        self.later.flush.insert(key);
                     }
                     if self.config.rate > 0 {
                         // Telnet commands are not lines, but they cost the
@@ -123,7 +123,7 @@ impl Server {
                 }
                 Ok(Received::Drained) => {
                     if conn.wants_flush() {
-                        self.flush.insert(key); // A TLS handshake's answer.
+                        self.later.flush.insert(key); // A TLS handshake's answer.
                     }
                     return;
                 }
@@ -165,7 +165,7 @@ impl Server {
         }
         if *lines_left == 0 {
             conn.stash(input);
-            self.backlog.insert(key);
+            self.later.backlog.insert(key);
             return Turn::Over;
         }
         if self.chat.waiting(key) {

@@ -1,7 +1,8 @@
 //! The reactor: one `mio` poll loop that owns the listeners, every
-//! connection and the lists of work left for later in the iteration. It
-//! turns socket readiness into calls on the chat core and applies what the
-//! core returns; it decides nothing about the chat itself.
+//! connection and the lists of work left for later in the iteration
+//! (`later`). It turns socket readiness into inputs for the chat core and
+//! applies what the core returns, both in one place (`apply`); it decides
+//! nothing about the chat itself.
 //!
 //! One iteration:
 //! 1. wait in `poll` (no longer than the next timer, not at all if work is left);
@@ -16,7 +17,10 @@
 //!
 //! `/metrics` connections are served by the same loop (`scrape`), and with
 //! `--redis` the two links of the engine (`engine`): their timers count
-//! in the poll timeout, and their output is flushed after step 5.
+//! in the poll timeout, and their output is flushed after step 5. Also
+//! here: who may connect (`admission`), the accounts worker's answers
+//! (`accounts`), signals (`signals`), the TLS listener's configuration
+//! (`tls_serving`) and hiding a password's typing (`typing`).
 
 /// Logs one per-connection line at `level`, subject to the log limit, so a
 /// flood of bad connections cannot flood the log.
@@ -36,6 +40,7 @@ mod close;
 mod engine;
 mod handshake;
 mod input;
+mod later;
 pub(crate) mod log_limit;
 mod output;
 mod scrape;
@@ -52,11 +57,11 @@ use crate::dialect::Dialects;
 use crate::http::MetricsConn;
 use crate::metrics::Metrics;
 use admission::Admission;
+use later::Later;
 use log::{debug, info};
 pub(crate) use log_limit::LogLimit;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
-use output::KeySet;
 pub use signals::ShutdownHandle;
 use signals::SignalSource;
 use slab::Slab;
@@ -129,12 +134,8 @@ pub struct Server {
     scratch: Vec<u8>,
     /// The line being handled, cleaned; reused for every line.
     line: String,
-    /// Connections with output queued this iteration, flushed once at its end.
-    flush: KeySet,
-    /// Connections with input left over from their per-turn budget.
-    backlog: KeySet,
-    /// Slots to close or remove at the end of this iteration.
-    closing: KeySet,
+    /// Connections to flush, serve again or close later in this iteration.
+    later: Later,
     /// Memory held by every chat connection's output queue together,
     /// checked against `--max-output-memory`.
     output_cost: usize,
@@ -205,9 +206,7 @@ impl Server {
             now,
             scratch: vec![0; SCRATCH_SIZE],
             line: String::new(),
-            flush: KeySet::default(),
-            backlog: KeySet::default(),
-            closing: KeySet::default(),
+            later: Later::default(),
             output_cost: 0,
             output_peak: 0,
             shed: shed::Shedding::default(),
@@ -305,7 +304,7 @@ impl Server {
     /// How long `poll` may sleep: not at all if work is left over, else
     /// until the next timer, else indefinitely.
     fn poll_timeout(&self) -> Option<Duration> {
-        if !self.backlog.is_empty() || !self.flush.is_empty() || !self.closing.is_empty() {
+        if !self.later.is_empty() {
             return Some(Duration::ZERO);
         }
         let now = Instant::now();
@@ -322,7 +321,7 @@ impl Server {
     /// are ignored, as spurious events may happen.
     fn dispatch(&mut self, event: &mio::event::Event) {
         let key = event.token().0;
-        if self.closing.contains(key) {
+        if self.later.closing.contains(key) {
             return;
         }
         match self.slots.get_mut(key) {
@@ -333,7 +332,7 @@ impl Server {
             Some(Slot::AccountsWaker) => self.accounts_answered(),
             Some(Slot::Client(conn)) => {
                 if event.is_writable() {
-                    self.flush.insert(key);
+                    self.later.flush.insert(key);
                 }
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
                     conn.readable = true;

@@ -3,6 +3,7 @@
 //! room, mark closes, count and log room events), and flushing every
 //! connection with pending output once per iteration.
 
+use super::later::KeySet;
 use super::{Server, Slot};
 use crate::chat::{Farewell, HistoryLine, Message, Notice, RoomId};
 use crate::conn::Conn;
@@ -39,54 +40,6 @@ const PRIVATE_SOFT_LIMIT: usize = 4;
 /// server, to the limit where readers are dropped, and half of each is
 /// always left for chat.
 const REPLY_SHARE: usize = 2;
-
-/// Slab keys to visit once, later in this iteration: the pending-flush,
-/// backlog and closing lists. Membership is a flag per key, so inserting
-/// twice is free and the list holds each key once.
-#[derive(Debug, Default)]
-pub(super) struct KeySet {
-    keys: Vec<usize>,
-    marked: Vec<bool>,
-}
-
-impl KeySet {
-    /// Adds `key` unless it is already in.
-    pub(super) fn insert(&mut self, key: usize) {
-        if self.marked.len() <= key {
-            self.marked.resize(key + 1, false);
-        }
-        if !self.marked[key] {
-            self.marked[key] = true;
-            self.keys.push(key);
-        }
-    }
-
-    /// Whether `key` is in.
-    pub(super) fn contains(&self, key: usize) -> bool {
-        self.marked.get(key).copied().unwrap_or(false)
-    }
-
-    /// Whether nothing is in.
-    pub(super) fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// Empties the set and returns its keys in insertion order.
-    pub(super) fn take(&mut self) -> Vec<usize> {
-        for &key in &self.keys {
-            self.marked[key] = false;
-        }
-        std::mem::take(&mut self.keys)
-    }
-
-    /// Gives a taken list's allocation back, unless new keys came meanwhile.
-    pub(super) fn recycle(&mut self, mut list: Vec<usize>) {
-        if self.keys.is_empty() {
-            list.clear();
-            self.keys = list;
-        }
-    }
-}
 
 /// The output side of the server, borrowed apart from the slab so that a
 /// broadcast can walk the room while queueing into connections.
@@ -131,8 +84,8 @@ impl Server {
                 key,
                 Payload::Own(&bytes),
                 &mut Queues {
-                    flush: &mut self.flush,
-                    closing: &mut self.closing,
+                    flush: &mut self.later.flush,
+                    closing: &mut self.later.closing,
                     metrics: &mut self.metrics,
                     output_cost: &mut self.output_cost,
                     max_outbuf: self.config.max_outbuf,
@@ -206,8 +159,8 @@ impl Server {
             return;
         };
         let mut queues = Queues {
-            flush: &mut self.flush,
-            closing: &mut self.closing,
+            flush: &mut self.later.flush,
+            closing: &mut self.later.closing,
             metrics: &mut self.metrics,
             output_cost: &mut self.output_cost,
             max_outbuf: self.config.max_outbuf,
@@ -255,8 +208,8 @@ impl Server {
     ) {
         let mut fan = FanOut::new(message, at);
         let mut queues = Queues {
-            flush: &mut self.flush,
-            closing: &mut self.closing,
+            flush: &mut self.later.flush,
+            closing: &mut self.later.closing,
             metrics: &mut self.metrics,
             output_cost: &mut self.output_cost,
             max_outbuf: self.config.max_outbuf,
@@ -281,13 +234,13 @@ impl Server {
             && conn.closing.is_none()
         {
             conn.closing = Some(why);
-            self.closing.insert(key);
+            self.later.closing.insert(key);
         }
     }
 
     /// Flushes every connection with pending output once.
     pub(super) fn flush_all(&mut self) {
-        let list = self.flush.take();
+        let list = self.later.flush.take();
         for &key in &list {
             let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
                 continue;
@@ -303,11 +256,11 @@ impl Server {
                 Err(e) => {
                     debug!("write to {} failed: {e}", conn.peer);
                     conn.closing = Some(Farewell::Error);
-                    self.closing.insert(key);
+                    self.later.closing.insert(key);
                 }
             }
         }
-        self.flush.recycle(list);
+        self.later.flush.recycle(list);
     }
 }
 
@@ -380,25 +333,5 @@ impl Server {
             self.mark_close(key, Farewell::TooSlow);
         }
         dropped
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_key_set_holds_each_key_once_and_empties_on_take() {
-        let mut set = KeySet::default();
-        set.insert(5);
-        set.insert(2);
-        set.insert(5);
-        assert!(set.contains(5) && set.contains(2) && !set.contains(3));
-        let keys = set.take();
-        assert_eq!(keys, [5, 2]);
-        assert!(set.is_empty() && !set.contains(5));
-        set.recycle(keys);
-        set.insert(5);
-        assert_eq!(set.take(), [5]);
     }
 }

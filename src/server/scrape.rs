@@ -76,7 +76,7 @@ impl Server {
                     };
                     if let Some(key) = evicted {
                         // Closed late like any other; its slot is already given.
-                        self.closing.insert(key);
+                        self.later.closing.insert(key);
                     }
                     let interest = Interest::READABLE | Interest::WRITABLE;
                     if let Err(e) = self.poll.registry().register(&mut socket, token, interest) {
@@ -97,7 +97,7 @@ impl Server {
 
     /// Advances one `/metrics` connection; retires it when it is done.
     pub(super) fn serve_metrics(&mut self, key: usize) {
-        if self.closing.contains(key) {
+        if self.later.closing.contains(key) {
             return;
         }
         let gauges = self.gauges();
@@ -107,7 +107,7 @@ impl Server {
         let metrics = &self.metrics;
         let now = self.now.instant;
         if conn.advance(&mut self.scratch, now, || metrics.render(gauges)) {
-            self.closing.insert(key);
+            self.later.closing.insert(key);
         }
     }
 }
