@@ -68,6 +68,7 @@ pub mod engine;
 pub mod framing;
 pub mod http;
 pub mod irc;
+pub mod limits;
 pub mod metrics;
 pub mod outbound;
 pub mod redis;

@@ -22,12 +22,11 @@
 //! jobs, never in a log line, a metric or an error.
 
 use mio::Waker;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::bucket::{Rate, TokenBucket};
+use crate::limits::passwords::Registrants;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::chat::{Answer, Ask, MemberId};
@@ -48,20 +47,6 @@ pub struct Job {
     /// What to do.
     pub ask: Ask,
 }
-
-/// Registrations one address may make (`--register-rate`, 3 by
-/// default): that many at once, then that many an hour, so rotating names
-/// cannot fill the store quickly from one address.
-fn register_rate(per_hour: u32) -> Rate {
-    Rate {
-        per_sec: per_hour as f32 / 3600.0,
-        burst: per_hour as f32,
-    }
-}
-
-/// Addresses whose registrations are remembered at most; past it, those
-/// with a full budget again are forgotten.
-const MAX_REGISTRANTS: usize = 10_000;
 
 /// Why a job was not handed to its thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +83,7 @@ pub struct Worker {
     /// Jobs with the hasher, not answered yet.
     hashing: usize,
     /// Registrations left per address; `None` when there is no limit.
-    registrants: Option<(Rate, HashMap<IpAddr, TokenBucket>)>,
+    registrants: Option<Registrants>,
 }
 
 impl Worker {
@@ -121,8 +106,7 @@ impl Worker {
             jobs,
             done,
             hashing: 0,
-            registrants: (register_per_hour > 0)
-                .then(|| (register_rate(register_per_hour), HashMap::new())),
+            registrants: Registrants::new(register_per_hour),
         })
     }
 
@@ -137,16 +121,10 @@ impl Worker {
         if self.hashing >= MAX_HASH_JOBS {
             return Err(Refused::Busy);
         }
-        if let (Ask::Register(_), Some((rate, registrants))) = (&job.ask, &mut self.registrants) {
-            let rate = *rate;
-            if registrants.len() >= MAX_REGISTRANTS {
-                registrants.retain(|_, b| !b.is_full_at(rate, now));
-            }
-            let budget =
-                (registrants.entry(source)).or_insert_with(|| TokenBucket::full(rate, now));
-            if budget.try_take(rate, now).is_err() {
-                return Err(Refused::TooManyRegistrations);
-            }
+        if let (Ask::Register(_), Some(registrants)) = (&job.ask, &mut self.registrants)
+            && !registrants.try_take(source, now)
+        {
+            return Err(Refused::TooManyRegistrations);
         }
         self.hashing += 1;
         let _ = self.jobs.send(job);

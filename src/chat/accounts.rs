@@ -25,31 +25,9 @@ use super::{
     Typing,
 };
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
 
 /// Wrong passwords a connection may give before it is closed.
 const MAX_FAILURES: u8 = 3;
-
-/// Wrong passwords for one name from one address before that address is
-/// locked out of it: after the fifth, its logins with the name wait 30 s,
-/// and each further failure doubles that, up to 15 minutes. A right
-/// password clears the count.
-const FREE_FAILURES: u32 = 5;
-const FIRST_LOCK: Duration = Duration::from_secs(30);
-const LONGEST_LOCK: Duration = Duration::from_secs(15 * 60);
-
-/// (Name, address) pairs whose failures are remembered at most; past it,
-/// entries older than an hour are forgotten first (the per-address limit
-/// still holds).
-const MAX_LOCKOUTS: usize = 10_000;
-
-/// One name's wrong passwords from one address.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Lockout {
-    failures: u32,
-    last: Instant,
-    until: Option<Instant>,
-}
 
 /// The address wrong passwords are counted under (none: the core's own
 /// tests, which open connections without one).
@@ -167,8 +145,7 @@ impl Chat {
                 self.out
                     .deliveries
                     .push(Delivery::Typing(local, Typing::Show));
-                let key = (name.to_ascii_lowercase().into_boxed_str(), source);
-                self.lockouts.remove(&key);
+                self.lockouts.clear(&name, source);
                 self.close_other_prompts(local, &name, now);
                 self.take_name(local, member, &name, now);
             }
@@ -271,8 +248,8 @@ impl Chat {
     fn locked(&self, local: Local, name: &str, now: &Now) -> Option<Reply> {
         let source = source_of(self.client(local)?.address);
         let key = name.to_ascii_lowercase();
-        let until = self.lockouts.get(&(key.as_str().into(), source))?.until?;
-        let wait = until.checked_duration_since(now.instant)?;
+        let until = self.lockouts.locked_until(&key, source, now.instant)?;
+        let wait = until.saturating_duration_since(now.instant);
         let wait = wait.as_millis().div_ceil(1000) as u64;
         let name = key.into();
         Some(Reply::LockedOut { name, wait })
@@ -281,27 +258,7 @@ impl Chat {
     /// Counts a wrong password for `name` from `source`, and locks that
     /// address out of the name past the free ones.
     fn count_failure(&mut self, name: &str, source: IpAddr, now: &Now) {
-        let key = (name.to_ascii_lowercase().into_boxed_str(), source);
-        if self.lockouts.len() >= MAX_LOCKOUTS && !self.lockouts.contains_key(&key) {
-            let hour_ago = now.instant.checked_sub(Duration::from_secs(3600));
-            self.lockouts
-                .retain(|_, l| hour_ago.is_none_or(|old| l.last > old));
-            if self.lockouts.len() >= MAX_LOCKOUTS {
-                return;
-            }
-        }
-        let lockout = self.lockouts.entry(key).or_insert(Lockout {
-            failures: 0,
-            last: now.instant,
-            until: None,
-        });
-        lockout.failures += 1;
-        lockout.last = now.instant;
-        if lockout.failures >= FREE_FAILURES {
-            let doublings = (lockout.failures - FREE_FAILURES).min(10);
-            let lock = (FIRST_LOCK * 2u32.pow(doublings)).min(LONGEST_LOCK);
-            lockout.until = Some(now.instant + lock);
-        }
+        self.lockouts.count_failure(name, source, now.instant);
     }
 
     /// Asks for `name`'s password (again, after `told`), keeping the name

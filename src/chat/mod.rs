@@ -70,7 +70,6 @@ mod tests;
 use crate::config::Config;
 use rooms::Rooms;
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -183,7 +182,7 @@ pub struct Chat {
     tls_port: Option<u16>,
     /// Wrong passwords per registered name (lower-cased) and address, and
     /// until when that address may not try the name (see `accounts.rs`).
-    lockouts: HashMap<(Box<str>, IpAddr), accounts::Lockout>,
+    lockouts: crate::limits::passwords::Lockouts,
     /// Budgets per source address (see `throttle.rs`).
     addresses: throttle::Addresses,
     /// Each chatting user's recent room moves, for folding hops into the
@@ -216,7 +215,7 @@ impl Chat {
             shared: false,
             accounts: false,
             tls_port: None,
-            lockouts: HashMap::new(),
+            lockouts: Default::default(),
             addresses: throttle::Addresses::new(config),
             moved: HashMap::new(),
             out: Output::default(),

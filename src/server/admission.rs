@@ -6,6 +6,7 @@
 use crate::bucket::{Rate, TokenBucket};
 use crate::chat::Refusal;
 use crate::config::{Config, LOGIN_BURST};
+use crate::limits::passwords::ADDRESS_FAILURES;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::Instant;
@@ -23,17 +24,9 @@ struct Address {
     connects: TokenBucket,
     /// Lines its connections may still send together (`--ip-rate`).
     lines: TokenBucket,
-    /// Wrong passwords it may still give (see [`PASSWORD_FAILURES`]).
+    /// Wrong passwords it may still give (see [`ADDRESS_FAILURES`]).
     passwords: TokenBucket,
 }
-
-/// Wrong passwords one address may give: 10 at once, then one a minute,
-/// whatever the names; past that, each wrong password closes its
-/// connection. (Each name has its own, growing, lockout in the core.)
-const PASSWORD_FAILURES: Rate = Rate {
-    per_sec: 1.0 / 60.0,
-    burst: 10.0,
-};
 
 /// A connection at the name prompt (or in its TLS handshake, or at the
 /// password prompt): what evicting it needs.
@@ -149,7 +142,7 @@ impl Admission {
             open: 0,
             connects: TokenBucket::full(connect_rate.unwrap_or(UNUSED), now),
             lines: TokenBucket::full(line_rate.unwrap_or(UNUSED), now),
-            passwords: TokenBucket::full(PASSWORD_FAILURES, now),
+            passwords: TokenBucket::full(ADDRESS_FAILURES, now),
         });
         if self.max_per_ip > 0 && address.open as usize >= self.max_per_ip {
             return Err(Refusal::PerAddress);
@@ -225,11 +218,11 @@ impl Admission {
     }
 
     /// Counts a wrong password from `ip`; false once the address has given
-    /// more than [`PASSWORD_FAILURES`] allows.
+    /// more than [`ADDRESS_FAILURES`] allows.
     pub(super) fn password_failed(&mut self, ip: IpAddr, now: Instant) -> bool {
         self.addresses
             .get_mut(&source(ip))
-            .is_none_or(|a| a.passwords.try_take(PASSWORD_FAILURES, now).is_ok())
+            .is_none_or(|a| a.passwords.try_take(ADDRESS_FAILURES, now).is_ok())
     }
 
     /// Whether `ip` may send one more line now; if not, when it may.
@@ -260,7 +253,7 @@ impl Admission {
             a.open > 0
                 || !a.connects.is_full_at(connect, now)
                 || !a.lines.is_full_at(line, now)
-                || !a.passwords.is_full_at(PASSWORD_FAILURES, now)
+                || !a.passwords.is_full_at(ADDRESS_FAILURES, now)
         });
     }
 }
