@@ -14,6 +14,8 @@
 //! - [`isupport`]: the 005 tokens, split into lines that fit.
 //! - [`cap`]: CAP LS/LIST/REQ/END negotiation, holding registration back.
 //! - [`sasl`]: AUTHENTICATE PLAIN: chunks, base64, the credentials.
+//! - [`register`]: PASS, NICK, USER, CAP and SASL gathered until the
+//!   client is ready to be named by the core.
 //! - [`ctcp`]: `\x01ACTION ...\x01` (linechat's `/me`) and other CTCP.
 //! - [`server_time`]: the `time` tag's value from a time passed in.
 
@@ -23,6 +25,7 @@ pub mod ctcp;
 pub mod isupport;
 pub mod message;
 pub mod numeric;
+pub mod register;
 pub mod render;
 pub mod sasl;
 pub mod server_time;
