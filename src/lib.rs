@@ -27,10 +27,13 @@
 //! - [`conn`]: one chat connection: a transport times a codec, its queue,
 //!   flood bucket and the interest its state asks for.
 //! - [`server`]: the reactor: the poll loop, admission, input, output,
-//!   timers, late closing and shutdown; it applies what the core returns.
-//!   With `--redis`, its engine publishes local room events to Redis
-//!   streams (one per room for chat lines), applies other nodes' events,
-//!   and keeps heartbeats, name claims and listings in Redis.
+//!   timers, late closing and shutdown; it applies what the core returns,
+//!   and hands the core's requests to the engine and its answers back.
+//! - [`engine`]: where names are claimed, history and topics kept, and
+//!   room events shared: memory (one node: claims granted at once, each
+//!   room's history in a ring) or Redis (`--redis`: streams, one per room
+//!   for chat lines, a versioned wire, heartbeats, name claims and
+//!   listings). Every RESP command of the loop is built there.
 //! - [`irc`]: the IRC protocol pieces, pure: line parsing and writing, tags,
 //!   numerics, casemapping, ISUPPORT, CAP negotiation and SASL PLAIN.
 //! - [`accounts`]: registered names (`--data-dir`, or Redis with
