@@ -1,9 +1,7 @@
 //! The values that cross the seam between the chat core and the reactor:
-//! identities, the time, room events, deliveries.
+//! identities, the time, room events (deliveries are in `delivery.rs`).
 
-use super::Local;
-use super::message::{HistoryLine, Message, Turn};
-use super::notice::Notice;
+use super::message::Turn;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -61,7 +59,7 @@ pub enum Farewell {
 
 impl Farewell {
     /// Whether the client is sent a last notice
-    /// ([`Notice::Farewell`]): not when it closed itself or cannot read.
+    /// ([`Notice::Farewell`](super::Notice::Farewell)): not when it closed itself or cannot read.
     pub fn told(self) -> bool {
         !matches!(
             self,
@@ -105,7 +103,7 @@ pub enum Refusal {
 
 /// What happened in a room: who, where, what, and (for what was said) the
 /// cleaned text and the wall time. No bytes for a socket: applying one
-/// updates the rooms and tells local members as [`Message`]s, which each
+/// updates the rooms and tells local members as [`Message`](super::Message)s, which each
 /// dialect renders; the same value is published to other nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomEvent {
@@ -172,7 +170,7 @@ pub enum RoomEvent {
         why: Farewell,
     },
     /// A private message from `from` to `to`. Between local users it is
-    /// delivered as [`Delivery::Private`]; applied from elsewhere, it goes
+    /// delivered as [`Delivery::Private`](super::Delivery::Private); applied from elsewhere, it goes
     /// to `to` if `to` is local.
     Private {
         /// The sender.
@@ -195,226 +193,6 @@ pub enum RoomEvent {
         /// Who sent the message.
         sender: MemberId,
     },
-}
-
-/// What the reactor must show whom (each connection in its dialect), ask
-/// elsewhere, or close.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    /// For one local connection.
-    To {
-        /// Who.
-        to: Local,
-        /// What.
-        message: Message,
-        /// When it was said (for a stamp).
-        at: SystemTime,
-    },
-    /// For every local member of `room` except `except`: rendered once per
-    /// dialect, shared by every recipient.
-    Room {
-        /// The room.
-        room: RoomId,
-        /// Who does not get it (the sender of a chat line).
-        except: Option<Local>,
-        /// What.
-        message: Message,
-        /// When it was said.
-        at: SystemTime,
-        /// Chat lines in it, for counting deliveries.
-        lines: u64,
-    },
-    /// A private message between two local connections. The reactor
-    /// delivers `line` to `to` and `echo` to `sender`, unless `to` has so
-    /// much output queued that it is not keeping up; then `sender` gets
-    /// `refused` instead, so nobody can push another user past
-    /// `--max-outbuf` with private messages.
-    Private {
-        /// The recipient.
-        to: Local,
-        /// What the recipient sees.
-        line: Message,
-        /// The sender.
-        sender: Local,
-        /// What the sender sees when it is delivered.
-        echo: Message,
-        /// What the sender sees when it is not.
-        refused: Notice,
-        /// When it was said.
-        at: SystemTime,
-    },
-    /// A long answer for one local connection (`/history`): `head`, then
-    /// `lines` (shared with a room's history, not copies), each shown with
-    /// the time it was said. The reactor prices the answer in the asker's
-    /// dialect before building or queueing any of it: if the reader's
-    /// queue or the output memory of the server has no room for it, `to`
-    /// gets `refused` instead. So a request of a few bytes cannot make the
-    /// server hold megabytes.
-    Reply {
-        /// Who asked.
-        to: Local,
-        /// The heading.
-        head: Notice,
-        /// The answer's lines, oldest first.
-        lines: Vec<HistoryLine>,
-        /// What `to` sees when it does not fit.
-        refused: Notice,
-        /// When it was asked (the heading's stamp).
-        at: SystemTime,
-    },
-    /// A private message from `from`, a user of another node, for the local
-    /// connection `to`: delivered unless `to` is not keeping up (as with
-    /// [`Delivery::Private`]); then the reactor hands in
-    /// [`Input::Unread`](super::Input::Unread), which tells the sender's node.
-    RemotePrivate {
-        /// The recipient.
-        to: Local,
-        /// What the recipient sees.
-        line: Message,
-        /// The sender.
-        from: MemberId,
-        /// When it was said.
-        at: SystemTime,
-    },
-    /// Hand in [`Input::DigestDue`](super::Input::DigestDue) at this time.
-    WakeAt(Instant),
-    /// Claim `name` for `member` from the engine (granted at once on a node
-    /// of its own, asked of the shared store with `--redis`), and with
-    /// `release` give up that name once it is claimed; the reactor answers
-    /// with [`Input::Claimed`](super::Input::Claimed).
-    Claim {
-        /// Who claims.
-        member: MemberId,
-        /// The name wanted.
-        name: Box<str>,
-        /// The name given up (a `/nick`).
-        release: Option<Box<str>>,
-        /// The claimant gave the name's password: the name is theirs even
-        /// if someone holds it, and the holder's node is told to close the
-        /// holder's connection (a session left behind, see
-        /// [`Input::Displaced`](super::Input::Displaced)).
-        verified: bool,
-    },
-    /// Ask the engine for the last `count` lines of `room` (the memory
-    /// engine's ring, or the room's stream in Redis); the reactor answers
-    /// with [`Input::History`](super::Input::History).
-    History {
-        /// Who asked.
-        member: MemberId,
-        /// The room's name.
-        room: Box<str>,
-        /// Lines wanted.
-        count: usize,
-    },
-    /// Ask the engine for the topic kept for `room` (a room without one
-    /// that a user has just entered); the reactor answers with
-    /// [`Input::Topic`](super::Input::Topic) if it keeps one.
-    Topic(Box<str>),
-    /// Ask the accounts worker about `name` for `member`; the reactor
-    /// answers with [`Input::Answered`](super::Input::Answered).
-    Account {
-        /// Who asks.
-        member: MemberId,
-        /// The name.
-        name: Box<str>,
-        /// What about it.
-        ask: Ask,
-    },
-    /// What `local` types is hidden (a password follows), still hidden
-    /// after a line (its Enter showed no line end), or shown again: a
-    /// client is asked (in telnet) to stop (or start again) echoing; one
-    /// that does not agree, such as a raw `nc`, is told once that its
-    /// typing shows.
-    Typing(Local, Typing),
-    /// Hand in [`Input::LoginExpired`](super::Input::LoginExpired) for
-    /// this connection at this time (a password prompt's own deadline).
-    Deadline(Local, Instant),
-    /// Hand in [`Input::IdleCheck`](super::Input::IdleCheck) for this
-    /// connection again at this time: it was not idle for long enough yet.
-    IdleAt(Local, Instant),
-    /// The connection's lines waited for an answer, which came: serve its
-    /// held input again.
-    Resume(Local),
-    /// Close this connection (late, after the batch); the reactor then
-    /// hands in [`Input::Closed`](super::Input::Closed).
-    Close(Local, Farewell),
-    /// The last words of a connection being closed (the answer to
-    /// [`Input::Closed`](super::Input::Closed)): written before its socket
-    /// is shut, even though it is closing.
-    LastWords(Local, Vec<Message>),
-}
-
-/// A password: kept out of every `Debug` output, so no log line can show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub Box<str>);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(..)")
-    }
-}
-
-/// What the accounts worker is asked about a name (`--data-dir`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ask {
-    /// Is it registered?
-    Lookup,
-    /// Does this password open it?
-    Verify(Secret),
-    /// Register it with this password, unless it is registered.
-    Register(Secret),
-    /// Change its password from the first to the second.
-    Change(Secret, Secret),
-    /// Unregister it, given its password.
-    Unregister(Secret),
-}
-
-/// The accounts worker's answer (see [`Delivery::Account`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    /// Whether the name is registered.
-    Looked(bool),
-    /// Whether the password was right.
-    Verified(bool),
-    /// Whether the name is now registered (false: it already was).
-    Registered(bool),
-    /// Whether the password was changed (false: the old one was wrong).
-    Changed(bool),
-    /// Whether the name was unregistered (false: wrong password).
-    Unregistered(bool),
-    /// The store failed.
-    Failed,
-    /// Too many password jobs wait already; not tried.
-    Busy,
-    /// Not registered: the user's address registered too many names lately.
-    TooManyRegistrations,
-    /// Not registered: the store keeps `--max-accounts` names already.
-    StoreFull,
-}
-
-/// See [`Delivery::Typing`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Typing {
-    /// Hide it from now on.
-    Hide,
-    /// A hidden line was sent; it stays hidden.
-    StillHidden,
-    /// Show it again.
-    Show,
-    /// Show it again: the prompt was withdrawn with nothing typed, so the
-    /// cursor still sits after it and a line end is due whatever the client.
-    Withdrawn,
-}
-
-/// The shared store's answer to a [`Delivery::Claim`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claimed {
-    /// The name is theirs.
-    Granted,
-    /// A user somewhere holds it.
-    Taken,
-    /// The store could not be asked (the link is down).
-    Unavailable,
 }
 
 /// A member of another node as that node lists it in the shared store.
@@ -442,23 +220,4 @@ pub struct RoomNames {
     pub room: Box<str>,
     /// The room entered by a `Moved`; empty otherwise.
     pub to: Box<str>,
-}
-
-/// What the core produced since the reactor last took it.
-#[derive(Debug, Default)]
-pub struct Output {
-    /// In the order they must be applied.
-    pub deliveries: Vec<Delivery>,
-    /// Every room event applied, for logs and counters.
-    pub events: Vec<RoomEvent>,
-    /// One entry per entry of `events`: the names of its rooms, for the
-    /// engine it is published to.
-    pub rooms: Vec<RoomNames>,
-}
-
-impl Output {
-    /// Whether there is nothing to take.
-    pub fn is_empty(&self) -> bool {
-        self.deliveries.is_empty() && self.events.is_empty()
-    }
 }

@@ -27,7 +27,8 @@
 //! - [`rooms`]: every room: name, topic, members, digest.
 //! - `message` and `notice`: what a connection is shown, as values.
 //! - `input`: the one entry, [`Chat::handle`], and what it takes.
-//! - `event`: the values that cross the seam (events, deliveries, time).
+//! - `event` and `delivery`: the values that cross the seam (ids, time,
+//!   room events; deliveries and the output of a call).
 //! - `session`: a session's way in: greeting, name prompt, welcome.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
 //! - `remote`: checking and applying an event from another node.
@@ -43,6 +44,7 @@ mod accounts;
 mod apply;
 pub mod command;
 pub mod commands;
+mod delivery;
 mod errands;
 mod event;
 mod input;
@@ -56,9 +58,9 @@ mod session;
 mod shared;
 mod throttle;
 
+pub use delivery::{Answer, Ask, Claimed, Delivery, Output, Secret, Typing};
 pub use event::{
-    Answer, Ask, Claimed, Delivery, Farewell, MemberId, Now, Output, Presence, Refusal, RoomEvent,
-    RoomId, RoomNames, Secret, Typing, node_of,
+    Farewell, MemberId, Now, Presence, Refusal, RoomEvent, RoomId, RoomNames, node_of,
 };
 pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
