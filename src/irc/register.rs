@@ -134,21 +134,21 @@ impl Registration {
     }
 
     /// `Ready` once NICK and USER are in and neither CAP nor SASL holds
-    /// registration back; the state is then spent.
-    pub fn ready(&mut self) -> Outcome {
-        if self.nick.is_none()
-            || self.user.is_none()
-            || self.cap.holds_registration()
-            || self.sasl.in_progress()
-        {
+    /// registration back. The state stays: if the core refuses the nick
+    /// (433), the client's next NICK makes it `Ready` again with the same
+    /// USER; the wiring drops the `Registration` once the core accepts.
+    pub fn ready(&self) -> Outcome {
+        let (Some(nick), Some((user, realname))) = (&self.nick, &self.user) else {
+            return Outcome::Reply(Vec::new());
+        };
+        if self.cap.holds_registration() || self.sasl.in_progress() {
             return Outcome::Reply(Vec::new());
         }
-        let (user, realname) = self.user.take().unwrap_or_default();
         Outcome::Ready(Ready {
-            nick: self.nick.take().unwrap_or_default(),
-            user,
-            realname,
-            password: self.pass.take(),
+            nick: nick.clone(),
+            user: user.clone(),
+            realname: realname.clone(),
+            password: self.pass.clone(),
         })
     }
 }

@@ -50,6 +50,8 @@ fn nick_and_user_in_any_order() {
     send(&mut reg, "PASS sesame");
     send(&mut reg, "USER u 0 * :Real Name");
     assert_eq!(send(&mut reg, "NICK Bob"), ready("Bob", Some("sesame")));
+    // The core refused Bob (433): the next NICK is ready with the same USER.
+    assert_eq!(send(&mut reg, "NICK Bob2"), ready("Bob2", Some("sesame")));
 }
 
 #[test]
