@@ -240,13 +240,19 @@ impl Entries {
         }
     }
 
+    /// The entries as two slices, oldest first (as `VecDeque` has them):
+    /// iterating these is as cheap as iterating the ring itself.
+    fn as_slices(&self) -> (&[Bytes], &[Bytes]) {
+        match self {
+            Entries::Empty => (&[], &[]),
+            Entries::One(first) => (std::slice::from_ref(first), &[]),
+            Entries::Many(many) => many.as_slices(),
+        }
+    }
+
     fn iter(&self) -> impl Iterator<Item = &Bytes> {
-        let (one, many) = match self {
-            Entries::Empty => (None, None),
-            Entries::One(first) => (Some(first), None),
-            Entries::Many(many) => (None, Some(many.iter())),
-        };
-        one.into_iter().chain(many.into_iter().flatten())
+        let (front, back) = self.as_slices();
+        front.iter().chain(back)
     }
 
     fn len(&self) -> usize {
