@@ -64,7 +64,7 @@ pub use event::{
 };
 pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
-pub use notice::{Notice, Reply};
+pub use notice::{Notice, Online, Reply, RoomList, Status};
 
 #[cfg(test)]
 mod tests;

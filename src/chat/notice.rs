@@ -3,6 +3,7 @@
 //! for telnet); the core only picks the notice.
 
 use super::{Farewell, Refusal};
+use std::time::Duration;
 
 /// A server notice (`*** ...` in telnet).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,10 +106,48 @@ pub enum Notice {
     /// A reply to one user's line (a name, a command): see [`Reply`].
     Reply(Reply),
 
-    /// A listing the core words itself today: the welcome's and `/who`'s
-    /// list of who is in a room, and `/rooms`. The one text left in the
-    /// core (`room.rs`, `rooms.rs`); a dialect shows it as it is.
-    Listing(Box<str>),
+    /// Entering a room: the user's name, the room and who is there.
+    Welcome {
+        /// The user's name.
+        name: Box<str>,
+        /// The room entered.
+        room: Box<str>,
+        /// Who is in it.
+        online: Online,
+    },
+    /// `/who`: who is in the user's room.
+    Online(Online),
+    /// `/rooms`: the rooms, busiest first.
+    Rooms(RoomList),
+}
+
+/// Who is in a room: how many, and the first of them by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Online {
+    /// Members in all.
+    pub count: usize,
+    /// The members listed (the rest are counted), by name.
+    pub shown: Vec<(Box<str>, Status)>,
+}
+
+/// What a list of who is in a room says after a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing.
+    Plain,
+    /// Idle for this long (`/who`).
+    Idle(Duration),
+    /// On another node while the link is down.
+    Unreachable,
+}
+
+/// The rooms: how many, and the busiest of them with their member counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomList {
+    /// Rooms listed in all.
+    pub total: usize,
+    /// The busiest rooms and how many are in each.
+    pub shown: Vec<(Box<str>, usize)>,
 }
 
 /// The answer to one user's own line: a name given, a command's refusal

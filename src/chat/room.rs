@@ -3,10 +3,10 @@
 //! broadcast walks. No rendering, no sockets.
 
 use super::name::Name;
+use super::notice::{Online, Status};
 use super::{Local, MemberId};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Names listed by the welcome line and `/who` before "and N more".
 const LISTED_NAMES: usize = 20;
@@ -148,43 +148,39 @@ impl Room {
     /// With `remote_unreachable` (this node has no link to the others), a
     /// member on another node is marked `(unreachable)` instead: they
     /// cannot hear this room now, and their idle time is not known.
-    pub fn online_list(&self, idle_at: Option<Instant>, remote_unreachable: bool) -> String {
-        let mut out = format!("{} online: ", self.len());
-        for (i, id) in self.by_name.values().take(LISTED_NAMES).enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            if let Some(m) = self.members.get(id) {
-                out.push_str(&m.name);
-                if remote_unreachable && m.local.is_none() {
-                    out.push_str(" (unreachable)");
-                } else if let Some(now) = idle_at {
-                    let idle = now.saturating_duration_since(m.last_active);
-                    let _ = write!(out, " (idle {})", short_duration(idle));
-                }
-            }
+    pub fn online_list(&self, idle_at: Option<Instant>, remote_unreachable: bool) -> Online {
+        let listed = self.by_name.values().take(LISTED_NAMES);
+        let shown = listed.filter_map(|id| {
+            let m = self.members.get(id)?;
+            let status = match idle_at {
+                _ if remote_unreachable && m.local.is_none() => Status::Unreachable,
+                Some(now) => Status::Idle(now.saturating_duration_since(m.last_active)),
+                None => Status::Plain,
+            };
+            Some(((*m.name).into(), status))
+        });
+        Online {
+            count: self.len(),
+            shown: shown.collect(),
         }
-        if self.len() > LISTED_NAMES {
-            let _ = write!(out, " and {} more", self.len() - LISTED_NAMES);
-        }
-        out
-    }
-}
-
-/// `12s`, `3m`, `5h`, `2d`: the largest whole unit.
-fn short_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86_400 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86_400),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::{Message, Notice};
+    use crate::dialect::Dialect;
+    use crate::dialect::telnet::Telnet;
+    use std::time::Duration;
+
+    /// A list as telnet shows it after `*** `.
+    fn text(online: Online) -> String {
+        let shown = Message::Notice(Notice::Online(online));
+        let bytes = Telnet::new(false).render(&shown, std::time::UNIX_EPOCH);
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        text.trim_start_matches("*** ").trim_end().to_string()
+    }
 
     fn id(n: u64) -> MemberId {
         MemberId(n)
@@ -226,17 +222,17 @@ mod tests {
         let mut room = Room::default();
         room.join(id(0), "bob".into(), None, now);
         room.join(id(1), "Alice".into(), None, now);
-        assert_eq!(room.online_list(None, false), "2 online: Alice, bob");
+        assert_eq!(text(room.online_list(None, false)), "2 online: Alice, bob");
         for i in 0..25 {
             room.join(id(10 + i), format!("u{i:02}").as_str().into(), None, now);
         }
-        let list = room.online_list(None, false);
+        let list = text(room.online_list(None, false));
         assert!(list.starts_with("27 online: Alice, bob, u00, "), "{list}");
         assert!(list.ends_with("u17 and 7 more"), "{list}");
         let later = now + Duration::from_secs(185);
         room.touch(id(1), later);
         assert!(
-            room.online_list(Some(later), false)
+            text(room.online_list(Some(later), false))
                 .starts_with("27 online: Alice (idle 0s), bob (idle 3m), ")
         );
     }
@@ -248,11 +244,11 @@ mod tests {
         room.join(id(0), "bob".into(), None, now);
         room.join(id(1), "alice".into(), Some(4), now);
         assert_eq!(
-            room.online_list(Some(now), true),
+            text(room.online_list(Some(now), true)),
             "2 online: alice (idle 0s), bob (unreachable)"
         );
         assert_eq!(
-            room.online_list(None, true),
+            text(room.online_list(None, true)),
             "2 online: alice, bob (unreachable)"
         );
     }
@@ -264,13 +260,5 @@ mod tests {
         assert_eq!(room.rename(id(0), "Rob".into()).as_deref(), Some("bob"));
         assert_eq!(room.find("bob"), None);
         assert_eq!(room.name_of(id(0)), Some("Rob"));
-    }
-
-    #[test]
-    fn idle_times_use_the_largest_unit() {
-        assert_eq!(short_duration(Duration::from_secs(5)), "5s");
-        assert_eq!(short_duration(Duration::from_secs(185)), "3m");
-        assert_eq!(short_duration(Duration::from_secs(7300)), "2h");
-        assert_eq!(short_duration(Duration::from_secs(200_000)), "2d");
     }
 }

@@ -7,6 +7,7 @@
 //! (`crate::engine`), kept by the room's name.
 
 use super::RoomId;
+use super::notice::RoomList;
 use super::room::Room;
 use slab::Slab;
 use std::collections::{HashMap, VecDeque};
@@ -175,7 +176,7 @@ impl Rooms {
 
     /// `<k> rooms: #a (12), #b (3)`, busiest first (then by name), at most
     /// 20, then `and <n> more`.
-    pub fn listing(&self) -> String {
+    pub fn listing(&self) -> RoomList {
         let mut all: Vec<(&str, usize)> = self
             .rooms
             .iter()
@@ -183,21 +184,11 @@ impl Rooms {
             .map(|(_, r)| (&*r.name, r.members.len()))
             .collect();
         all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let shown: Vec<String> = all
-            .iter()
-            .take(LISTED_ROOMS)
-            .map(|(name, n)| format!("{name} ({n})"))
-            .collect();
-        let mut out = format!(
-            "{} room{}: {}",
-            all.len(),
-            if all.len() == 1 { "" } else { "s" },
-            shown.join(", ")
-        );
-        if all.len() > LISTED_ROOMS {
-            out.push_str(&format!(" and {} more", all.len() - LISTED_ROOMS));
+        let shown = all.iter().take(LISTED_ROOMS);
+        RoomList {
+            total: all.len(),
+            shown: shown.map(|&(name, n)| (name.into(), n)).collect(),
         }
-        out
     }
 }
 
@@ -252,7 +243,13 @@ mod tests {
             }
         }
         let list = rooms.listing();
-        assert!(list.starts_with("26 rooms: #r02 (3), #r05 (3), "), "{list}");
-        assert!(list.ends_with(" and 6 more"), "{list}");
+        assert_eq!(list.total, 26);
+        assert_eq!(list.shown.len(), LISTED_ROOMS, "the rest are counted");
+        let first: Vec<(&str, usize)> = list.shown[..2].iter().map(|(n, c)| (&**n, *c)).collect();
+        assert_eq!(
+            first,
+            [("#r02", 3), ("#r05", 3)],
+            "busiest first, then by name"
+        );
     }
 }

@@ -57,9 +57,13 @@ impl Chat {
         let (Some(name), Some(room)) = (self.name_of(member), self.room_of(member)) else {
             return;
         };
-        let list = room.members.online_list(None, self.others_unreachable());
-        let welcome = ["Welcome, ", name, "! ", &room.name, ": ", &list].concat();
-        let mut told = vec![Notice::Listing(welcome.into())];
+        let online = room.members.online_list(None, self.others_unreachable());
+        let welcome = Notice::Welcome {
+            name: name.into(),
+            room: room.name.clone(),
+            online,
+        };
+        let mut told = vec![welcome];
         if let Some(topic) = &room.topic {
             told.push(Notice::Topic {
                 topic: topic.clone(),

@@ -78,17 +78,17 @@ impl Chat {
     /// `/who`: the room's members, with how long each has been idle.
     fn who(&mut self, by: Caller, _: Args<'_>, now: &Now) {
         let unreachable = self.others_unreachable();
-        let list = self
-            .room_of(by.member)
-            .map(|r| r.members.online_list(Some(now.instant), unreachable));
-        let list = Notice::Listing(list.unwrap_or_default().into());
-        self.tell(by.local, now, list);
+        let Some(room) = self.room_of(by.member) else {
+            return;
+        };
+        let list = room.members.online_list(Some(now.instant), unreachable);
+        self.tell(by.local, now, Notice::Online(list));
     }
 
     /// `/rooms`: every room, busiest first.
     fn list_rooms(&mut self, by: Caller, _: Args<'_>, now: &Now) {
         let list = self.rooms.listing();
-        self.tell(by.local, now, Notice::Listing(list.into()));
+        self.tell(by.local, now, Notice::Rooms(list));
     }
 
     /// `/join room`.

@@ -5,11 +5,12 @@
 //!
 //! - `line`: the stamp and the line end.
 //! - `notice`: the words of every notice; `reply`: of the replies to a
-//!   user's own line.
+//!   user's own line; `lists`: of who is in a room and of the rooms.
 //! - `parse`: reading back lines this dialect rendered (the Redis wire of
 //!   version 1 carries them).
 
 mod line;
+mod lists;
 mod notice;
 pub mod parse;
 mod reply;

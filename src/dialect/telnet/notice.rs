@@ -67,7 +67,19 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
             super::reply::words(reply, out);
             Ok(())
         }
-        Notice::Listing(text) => out.write_str(text),
+        Notice::Welcome { name, room, online } => {
+            let _ = write!(out, "Welcome, {name}! {room}: ");
+            super::lists::online(online, out);
+            Ok(())
+        }
+        Notice::Online(list) => {
+            super::lists::online(list, out);
+            Ok(())
+        }
+        Notice::Rooms(list) => {
+            super::lists::rooms(list, out);
+            Ok(())
+        }
     };
 }
 
