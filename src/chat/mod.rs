@@ -247,6 +247,13 @@ impl Chat {
         self.locals.get(&member).copied()
     }
 
+    /// Whether `local` is past the name and password prompts (chatting, or
+    /// put out and about to close): its login deadline means nothing now.
+    pub fn logged_in(&self, local: Local) -> bool {
+        let client = self.clients.get(local).and_then(Option::as_ref);
+        client.is_some_and(|c| matches!(c.state, State::Chatting | State::Leaving))
+    }
+
     /// Local users chatting (past the name prompt), in every room. Users
     /// of other nodes are not counted.
     pub fn members(&self) -> usize {

@@ -194,6 +194,7 @@ impl Server {
                 let Some(key) = self.chat.local_of(member) else {
                     return;
                 };
+                self.forget_login_timer();
                 if let Some(idle) = self.config.idle_timeout {
                     let at = self.now.instant + idle;
                     let idle = Timer::conn(ConnTimer::Idle, key, member.0);
