@@ -2,8 +2,8 @@
 //! open-file limit, socket options (keepalive, buffer sizes), returning
 //! freed heap pages, recognising resource exhaustion, the cgroup memory
 //! limit and the memory in use, and reading a process's CPU time and
-//! resident memory from `/proc` (shared with the tests, the bench and the
-//! load generator so it is parsed in one place).
+//! resident memory from `/proc` (shared with the tests and the bench; the
+//! load generator keeps its own small copies so it does not link the server).
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
@@ -118,8 +118,7 @@ pub fn set_nodelay(socket: &impl AsRawFd) -> io::Result<()> {
     )
 }
 
-/// One `setsockopt` with a plain integer value (also used by the load
-/// generator for its own sockets).
+/// One `setsockopt` with a plain integer value.
 pub fn setsockopt<T: Copy>(
     fd: RawFd,
     level: libc::c_int,
