@@ -119,7 +119,7 @@ impl Chat {
 
     /// The worker's answer for `member`. False if nobody waits for it.
     pub(super) fn answered(&mut self, member: MemberId, answer: Answer, now: &Now) -> bool {
-        let Some(&local) = self.locals.get(&member) else {
+        let Some(local) = self.seats.local(&member) else {
             return false;
         };
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {

@@ -137,7 +137,7 @@ impl Chat {
                 text,
                 at,
             } => {
-                if let Some(&room) = self.member_room.get(from)
+                if let Some(room) = self.seats.room(from)
                     && let Some(r) = self.rooms.get_mut(room)
                 {
                     r.members.touch(*from, now.instant);
@@ -155,7 +155,7 @@ impl Chat {
                 }
             }
             RoomEvent::Unread { reader, sender } => {
-                let Some(&local) = self.locals.get(sender) else {
+                let Some(local) = self.seats.local(sender) else {
                     return false;
                 };
                 let name = self.name_of(*reader).map(Into::into);
@@ -176,13 +176,13 @@ impl Chat {
         hopping: bool,
         now: &Now,
     ) {
-        let local = self.locals.get(&member).copied();
+        let local = self.seats.local(&member);
         let quiet_joins = self.quiet_joins;
         let Some(r) = self.rooms.get_mut(room) else {
             return;
         };
         r.members.join(member, name.clone(), local, last);
-        self.member_room.insert(member, room);
+        self.seats.set_room(member, room);
         if hopping || (quiet_joins > 0 && r.members.len() > quiet_joins) {
             r.digest.joined += 1;
             self.start_digest(room, now);
@@ -206,7 +206,7 @@ impl Chat {
         hopping: bool,
         now: &Now,
     ) {
-        self.member_room.remove(&member);
+        self.seats.clear_room(&member);
         let quiet_joins = self.quiet_joins;
         let Some(r) = self.rooms.get_mut(room) else {
             return;

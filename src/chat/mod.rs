@@ -54,6 +54,7 @@ mod notice;
 mod remote;
 pub mod room;
 pub mod rooms;
+mod seats;
 mod session;
 mod shared;
 mod throttle;
@@ -139,8 +140,9 @@ struct Batch {
 pub struct Chat {
     /// Local connections by handle (handles are dense slab keys).
     clients: Vec<Option<Client>>,
-    /// The handle of each local member.
-    locals: HashMap<MemberId, Local>,
+    /// The handle of each local member and the room of each chatting
+    /// member.
+    seats: seats::Seats,
     /// Every room.
     rooms: Rooms,
     /// Every chatting user's name (ignoring case), server-wide: names are
@@ -155,8 +157,6 @@ pub struct Chat {
     /// Whether this node has been linked at least once since it started,
     /// so a refusal says "not linked yet" rather than "lost its link".
     ever_linked: bool,
-    /// The room each chatting user is in.
-    member_room: HashMap<MemberId, RoomId>,
     /// Local connections past the name prompt.
     chatting: usize,
     /// `--history`: lines kept per room.
@@ -198,13 +198,12 @@ impl Chat {
     pub fn new(config: &Config) -> Chat {
         Chat {
             clients: Vec::new(),
-            locals: HashMap::new(),
+            seats: seats::Seats::default(),
             rooms: Rooms::new(&config.default_room, config.max_rooms),
             names: HashMap::new(),
             claiming: HashMap::new(),
             linked: true,
             ever_linked: false,
-            member_room: HashMap::new(),
             chatting: 0,
             history_len: config.history,
             max_line: config.max_line,
@@ -244,7 +243,7 @@ impl Chat {
 
     /// The local connection of `member`, if it is on this node.
     pub fn local_of(&self, member: MemberId) -> Option<Local> {
-        self.locals.get(&member).copied()
+        self.seats.local(&member)
     }
 
     /// Whether `local` is past the name and password prompts (chatting, or
@@ -283,7 +282,7 @@ impl Chat {
             address: None,
             login_until: now.instant + self.login_timeout,
         });
-        self.locals.insert(member, local);
+        self.seats.set_local(member, local);
         self.to(local, Message::Greeting, now);
     }
 
@@ -328,7 +327,7 @@ impl Chat {
         if let Some(member) = self.batch.from.take()
             && let Some(turn) = self.batch.turn.take()
         {
-            let Some(&room) = self.member_room.get(&member) else {
+            let Some(room) = self.seats.room(&member) else {
                 return;
             };
             let turn = Arc::new(turn);
@@ -378,7 +377,7 @@ impl Chat {
         let Some(client) = self.clients.get_mut(local).and_then(Option::take) else {
             return Vec::new();
         };
-        self.locals.remove(&client.member);
+        self.seats.clear_local(&client.member);
         self.forget_address(client.address);
         if client.state == State::Chatting {
             self.chatting -= 1;
@@ -390,7 +389,7 @@ impl Chat {
             self.unreserve(name, client.member);
         }
         if client.state == State::Chatting
-            && let Some(&room) = self.member_room.get(&client.member)
+            && let Some(room) = self.seats.room(&client.member)
             && let Some(name) = self.name_of(client.member)
         {
             let left = RoomEvent::Left {
@@ -454,7 +453,7 @@ impl Chat {
 
     /// The room `member` is chatting in.
     pub(super) fn room_of(&self, member: MemberId) -> Option<&rooms::RoomState> {
-        self.rooms.get(*self.member_room.get(&member)?)
+        self.rooms.get(self.seats.room(&member)?)
     }
 
     /// The name of chatting user `member`.

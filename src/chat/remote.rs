@@ -85,8 +85,8 @@ impl Chat {
     fn fits(&self, event: &RoomEvent) -> bool {
         // A remote member is in `room` under `name`, and is not local.
         let is_in = |member, room: &RoomId, name: Option<&str>| {
-            !self.locals.contains_key(&member)
-                && self.member_room.get(&member) == Some(room)
+            !self.seats.is_local(&member)
+                && self.seats.room(&member) == Some(*room)
                 && name.is_none_or(|name| self.name_of(member) == Some(name))
         };
         let free = |name: &str, member| {
@@ -94,8 +94,8 @@ impl Chat {
         };
         match event {
             RoomEvent::Joined { member, name, .. } => {
-                !self.locals.contains_key(member)
-                    && !self.member_room.contains_key(member)
+                !self.seats.is_local(member)
+                    && self.seats.room(member).is_none()
                     && free(name, *member)
             }
             RoomEvent::Moved {
@@ -114,10 +114,10 @@ impl Chat {
                 room, member, name, ..
             } => is_in(*member, room, Some(name)),
             RoomEvent::Private { from, to, .. } => {
-                !self.locals.contains_key(from) && self.locals.contains_key(to)
+                !self.seats.is_local(from) && self.seats.is_local(to)
             }
             RoomEvent::Unread { reader, sender } => {
-                !self.locals.contains_key(reader) && self.locals.contains_key(sender)
+                !self.seats.is_local(reader) && self.seats.is_local(sender)
             }
         }
     }

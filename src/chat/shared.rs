@@ -61,7 +61,7 @@ impl Chat {
     /// The store's answer to `member`'s claim. False if nobody waits for
     /// it any more (the user left): a granted name must then be released.
     pub(super) fn claimed(&mut self, member: MemberId, answer: Claimed, now: &Now) -> bool {
-        let Some(&local) = self.locals.get(&member) else {
+        let Some(local) = self.seats.local(&member) else {
             return false;
         };
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
@@ -147,7 +147,7 @@ impl Chat {
     /// `member`'s name was found taken when this node registered again
     /// after a cut: the local user with it has to go.
     pub(super) fn name_lost(&mut self, member: MemberId) {
-        if let Some(&local) = self.locals.get(&member) {
+        if let Some(local) = self.seats.local(&member) {
             self.close_with(local, Farewell::NameLost);
         }
     }
@@ -158,24 +158,23 @@ impl Chat {
     /// do not fit (a name held by someone else here) are skipped.
     pub(super) fn reconcile(&mut self, node: u16, listing: &[Presence], now: &Now) {
         let gone: Vec<MemberId> = self
-            .member_room
-            .keys()
-            .filter(|m| node_of(**m) == node && !self.locals.contains_key(m))
-            .filter(|m| !listing.iter().any(|p| p.member == **m))
-            .copied()
+            .seats
+            .chatting()
+            .filter(|m| node_of(*m) == node && !self.seats.is_local(m))
+            .filter(|m| !listing.iter().any(|p| p.member == *m))
             .collect();
         for member in gone {
             self.evict(member, now);
         }
         for entry in listing {
             let member = entry.member;
-            if node_of(member) != node || self.locals.contains_key(&member) {
+            if node_of(member) != node || self.seats.is_local(&member) {
                 continue;
             }
             let Some(room) = self.room_named(&entry.room) else {
                 continue;
             };
-            let Some(&now_in) = self.member_room.get(&member) else {
+            let Some(now_in) = self.seats.room(&member) else {
                 let name = entry.name.clone();
                 self.apply_remote(RoomEvent::Joined { room, member, name }, now);
                 continue;
@@ -195,7 +194,7 @@ impl Chat {
                 self.rooms.remove_if_unused(room);
             }
             if *name != *entry.name {
-                let room = self.member_room.get(&member).copied().unwrap_or(room);
+                let room = self.seats.room(&member).unwrap_or(room);
                 let renamed = RoomEvent::Renamed {
                     room,
                     member,
@@ -213,8 +212,7 @@ impl Chat {
     }
 
     fn evict_for(&mut self, member: MemberId, why: Farewell, now: &Now) {
-        let (Some(&room), Some(name)) = (self.member_room.get(&member), self.name_of(member))
-        else {
+        let (Some(room), Some(name)) = (self.seats.room(&member), self.name_of(member)) else {
             return;
         };
         let left = RoomEvent::Left {
@@ -250,7 +248,7 @@ impl Chat {
     /// is removed here (its own node closes it when told, see
     /// [`Delivery::Claim`]).
     pub(super) fn displace(&mut self, member: MemberId, now: &Now) {
-        let Some(&local) = self.locals.get(&member) else {
+        let Some(local) = self.seats.local(&member) else {
             return self.evict_for(member, Farewell::LoggedInElsewhere, now);
         };
         self.end_turn(now);
@@ -262,7 +260,7 @@ impl Chat {
         }
         client.state = State::Leaving;
         self.chatting -= 1;
-        if let (Some(&room), Some(name)) = (self.member_room.get(&member), self.name_of(member)) {
+        if let (Some(room), Some(name)) = (self.seats.room(&member), self.name_of(member)) {
             let left = RoomEvent::Left {
                 room,
                 member,
@@ -276,9 +274,9 @@ impl Chat {
 
     /// The other nodes this node shows members of.
     pub fn remote_nodes(&self) -> Vec<u16> {
-        let mut nodes: Vec<u16> = (self.member_room.keys())
-            .filter(|m| !self.locals.contains_key(m))
-            .map(|m| node_of(*m))
+        let mut nodes: Vec<u16> = (self.seats.chatting())
+            .filter(|m| !self.seats.is_local(m))
+            .map(node_of)
             .collect();
         nodes.sort_unstable();
         nodes.dedup();
@@ -295,7 +293,7 @@ impl Chat {
         count: usize,
         now: &Now,
     ) {
-        let Some(&local) = self.locals.get(&member) else {
+        let Some(local) = self.seats.local(&member) else {
             return;
         };
         let lines = &lines[lines.len().saturating_sub(count)..];
@@ -305,7 +303,7 @@ impl Chat {
     /// A `/history` with `--redis` that the node cannot take now: too many
     /// are being read from the store already.
     pub(super) fn history_busy(&mut self, member: MemberId, now: &Now) {
-        if let Some(&local) = self.locals.get(&member) {
+        if let Some(local) = self.seats.local(&member) {
             self.tell(local, now, Notice::HistoryBusy);
         }
     }
@@ -329,10 +327,10 @@ impl Chat {
     /// A `Left` for every chatting local user, for the other nodes when
     /// this one stops; nothing changes here.
     pub fn leaves(&self, why: Farewell) -> Vec<(RoomEvent, RoomNames)> {
-        self.locals
-            .keys()
-            .filter_map(|&member| {
-                let room = *self.member_room.get(&member)?;
+        self.seats
+            .local_members()
+            .filter_map(|member| {
+                let room = self.seats.room(&member)?;
                 let name = self.name_of(member)?.into();
                 let left = RoomEvent::Left {
                     room,

@@ -244,7 +244,7 @@ impl Chat {
     /// Tells the core the source address `local` is counted under (its
     /// IPv4 address, or its IPv6 /64): its per-address budgets apply.
     pub(super) fn set_address(&mut self, local: Local, ip: IpAddr, now: &Now) {
-        let open_now = self.locals.len();
+        let open_now = self.seats.locals();
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
         };

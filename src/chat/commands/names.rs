@@ -84,7 +84,7 @@ impl Chat {
         new: &str,
         now: &Now,
     ) {
-        let Some(&room) = self.member_room.get(&member) else {
+        let Some(room) = self.seats.room(&member) else {
             return;
         };
         let event = RoomEvent::Renamed {

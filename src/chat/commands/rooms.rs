@@ -98,7 +98,7 @@ impl Chat {
             Ok(name) => name,
             Err(why) => return self.reply_to(local, now, Reply::InvalidRoomName { why }),
         };
-        let Some(&from) = self.member_room.get(&member) else {
+        let Some(from) = self.seats.room(&member) else {
             return;
         };
         if self.rooms.get(from).is_some_and(|r| *r.name == *name) {
@@ -140,7 +140,7 @@ impl Chat {
     /// `/topic [text]`: show, set, or with `-` clear it.
     fn topic(&mut self, by: Caller, args: Args<'_>, now: &Now) {
         let (local, member) = (by.local, by.member);
-        let Some(&room) = self.member_room.get(&member) else {
+        let Some(room) = self.seats.room(&member) else {
             return;
         };
         let Some(text) = args.maybe_text() else {

@@ -47,9 +47,9 @@ impl Chat {
     /// Adds a chat line or action to the turn's batch.
     fn batch_line(&mut self, member: MemberId, kind: LineKind, text: &str, now: &Now) {
         let name = self
-            .member_room
-            .get(&member)
-            .and_then(|&room| self.rooms.get(room))
+            .seats
+            .room(&member)
+            .and_then(|room| self.rooms.get(room))
             .and_then(|room| room.members.name_of(member));
         let Some(name) = name else {
             return;
@@ -107,7 +107,7 @@ impl Chat {
             // On another node: the event, published, takes it there.
             self.to(local, echo, now);
         }
-        if let Some(&room) = self.member_room.get(&member)
+        if let Some(room) = self.seats.room(&member)
             && let Some(r) = self.rooms.get_mut(room)
         {
             r.members.touch(member, now.instant);
