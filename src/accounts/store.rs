@@ -1,48 +1,19 @@
 //! Where registered names are kept: a `redb` file (`--data-dir`), or, with
 //! `--redis`, the hash `linechat:accounts` in the Redis the nodes share, so
-//! a name registered on one node asks for its password on every node.
+//! a name registered on one node asks for its password on every node
+//! (kept safe from a Redis that loses its data: see [`RedisAccounts`]).
 //!
-//! Redis may lose its data (restarted without persistence): then every
-//! name would log in without a password, and anyone could register it
-//! anew. So each node keeps every name → hash it has seen in Redis
-//! ([`Seen`]), and before each command checks the epoch the heartbeats
-//! keep in `linechat:epoch`: when it changed (or went), the node puts back
-//! what it has seen (`HSETNX`, so a newer registration wins) before it
-//! answers, so no login is let in without a password on a lost name.
-//!
-//! Only the accounts worker uses a store, so both speak in blocking calls:
-//! the Redis one is its own connection (not one of the loop's links), with
-//! timeouts, reconnected at the next job after a failure. RESP goes through
-//! `redis-protocol`, as on the loop's links.
+//! Only the accounts worker uses a store, so both speak in blocking calls.
+//! The Redis one is the Redis engine's ([`RedisAccounts`]), so that every
+//! RESP command is built in `src/engine/redis/`.
 
-use bytes::BytesMut;
+use crate::engine::RedisAccounts;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
-use redis_protocol::resp2::decode::decode_bytes_mut;
-use redis_protocol::resp2::types::BytesFrame;
-use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 /// Lower-cased name → PHC string (`$argon2id$v=19$m=...`), in the file.
 const ACCOUNTS: TableDefinition<&str, &str> = TableDefinition::new("accounts");
-
-/// The same, in Redis.
-const KEY: &[u8] = b"linechat:accounts";
-
-/// Replaces (or, with no new value, deletes) a field only if it still
-/// holds the value the worker checked the password against.
-const REPLACE: &str = r"
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1])
-else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
-return 1
-";
-
-/// How long a Redis call may take before the job fails.
-const TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A store of registered names.
 #[derive(Debug)]
@@ -51,7 +22,7 @@ pub enum Store {
     /// reads run beside a write).
     File(Arc<Database>),
     /// The shared Redis.
-    Redis(Blocking),
+    Redis(RedisAccounts),
 }
 
 impl Store {
@@ -86,23 +57,13 @@ impl Store {
     pub fn twin(&self) -> Store {
         match self {
             Store::File(db) => Store::File(db.clone()),
-            Store::Redis(redis) => Store::Redis(Blocking {
-                url: redis.url.clone(),
-                stream: None,
-                buf: BytesMut::new(),
-                seen: redis.seen.clone(),
-            }),
+            Store::Redis(redis) => Store::Redis(redis.twin()),
         }
     }
 
     /// The Redis at `url` (connected, with its `AUTH`, at the first job).
     pub fn redis(url: crate::redis::RedisUrl) -> Result<Store, String> {
-        Ok(Store::Redis(Blocking {
-            url,
-            stream: None,
-            buf: BytesMut::new(),
-            seen: Arc::default(),
-        }))
+        Ok(Store::Redis(RedisAccounts::new(url)))
     }
 
     /// The hash kept for `key` (a lower-cased name).
@@ -118,16 +79,7 @@ impl Store {
                 let hash = table.get(key).map_err(|e| e.to_string())?;
                 Ok(hash.map(|h| h.value().to_string()))
             }
-            Store::Redis(redis) => {
-                redis.check_epoch()?;
-                let hash = match redis.call(&[b"HGET", KEY, key.as_bytes()])? {
-                    BytesFrame::BulkString(hash) => Some(String::from_utf8_lossy(&hash).into()),
-                    BytesFrame::Null => None,
-                    other => return Err(format!("unexpected HGET answer: {other:?}")),
-                };
-                redis.saw(key, hash.as_deref());
-                Ok(hash)
-            }
+            Store::Redis(redis) => redis.get(key),
         }
     }
 
@@ -142,10 +94,7 @@ impl Store {
                     Err(e) => Err(e.to_string()),
                 }
             }
-            Store::Redis(redis) => match redis.call(&[b"HLEN", KEY])? {
-                BytesFrame::Integer(n) => Ok(usize::try_from(n).unwrap_or(0)),
-                other => Err(format!("unexpected HLEN answer: {other:?}")),
-            },
+            Store::Redis(redis) => redis.count(),
         }
     }
 
@@ -164,15 +113,7 @@ impl Store {
                 write.commit().map_err(|e| e.to_string())?;
                 Ok(true)
             }
-            Store::Redis(redis) => {
-                redis.check_epoch()?;
-                let args: [&[u8]; 4] = [b"HSETNX", KEY, key.as_bytes(), hash.as_bytes()];
-                let added = redis.call(&args)? == BytesFrame::Integer(1);
-                if added {
-                    redis.saw(key, Some(hash));
-                }
-                Ok(added)
-            }
+            Store::Redis(redis) => redis.insert_new(key, hash),
         }
     }
 
@@ -200,156 +141,7 @@ impl Store {
                 write.commit().map_err(|e| e.to_string())?;
                 Ok(true)
             }
-            Store::Redis(redis) => {
-                redis.check_epoch()?;
-                let args: [&[u8]; 7] = [
-                    b"EVAL",
-                    REPLACE.as_bytes(),
-                    b"1",
-                    KEY,
-                    key.as_bytes(),
-                    old.as_bytes(),
-                    new.unwrap_or("").as_bytes(),
-                ];
-                let replaced = redis.call(&args)? == BytesFrame::Integer(1);
-                if replaced {
-                    redis.saw(key, new);
-                }
-                Ok(replaced)
-            }
-        }
-    }
-}
-
-/// A blocking connection to Redis for the worker.
-#[derive(Debug)]
-pub struct Blocking {
-    url: crate::redis::RedisUrl,
-    stream: Option<TcpStream>,
-    buf: BytesMut,
-    /// Shared by the worker threads' connections.
-    seen: Arc<Mutex<Seen>>,
-}
-
-/// What this node has seen of the accounts in Redis, to put back if Redis
-/// loses its data (see the module doc). At most every registered name:
-/// `--max-accounts` bounds them.
-#[derive(Debug, Default)]
-struct Seen {
-    /// Lower-cased name → hash.
-    hashes: HashMap<Box<str>, Box<str>>,
-    /// `linechat:epoch` when last checked.
-    epoch: Option<Vec<u8>>,
-}
-
-impl Blocking {
-    /// Notes what Redis holds for `key` now.
-    fn saw(&self, key: &str, hash: Option<&str>) {
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        match hash {
-            Some(hash) => seen.hashes.insert(key.into(), hash.into()),
-            None => seen.hashes.remove(key),
-        };
-    }
-
-    /// Puts back every account seen if the epoch changed since the last
-    /// check (Redis lost its data), before any answer is given.
-    fn check_epoch(&mut self) -> Result<(), String> {
-        let epoch = match self.call(&[b"GET", b"linechat:epoch"])? {
-            BytesFrame::BulkString(epoch) => Some(epoch.to_vec()),
-            _ => None,
-        };
-        let seen = self.seen.clone();
-        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-        let lost = seen.epoch.is_some() && seen.epoch != epoch;
-        if lost && !seen.hashes.is_empty() {
-            for (key, hash) in &seen.hashes {
-                let args: [&[u8]; 4] = [b"HSETNX", KEY, key.as_bytes(), hash.as_bytes()];
-                self.call(&args)?;
-            }
-            log::warn!(
-                "accounts: Redis lost its data; put back the {} registered names this node had seen",
-                seen.hashes.len()
-            );
-        }
-        if epoch.is_some() || lost {
-            seen.epoch = epoch;
-        }
-        Ok(())
-    }
-
-    /// Sends one command and returns its answer. On a failure the
-    /// connection is dropped; if it was an old one (Redis may have restarted
-    /// since), the command is tried once more on a new one.
-    fn call(&mut self, args: &[&[u8]]) -> Result<BytesFrame, String> {
-        let reused = self.stream.is_some();
-        let mut result = self.try_call(args);
-        if result.is_err() {
-            self.stream = None;
-            self.buf.clear();
-            if reused {
-                result = self.try_call(args);
-                if result.is_err() {
-                    self.stream = None;
-                    self.buf.clear();
-                }
-            }
-        }
-        result
-    }
-
-    fn try_call(&mut self, args: &[&[u8]]) -> Result<BytesFrame, String> {
-        if self.stream.is_none() {
-            let addr = (self.url.host.as_str(), self.url.port)
-                .to_socket_addrs()
-                .map_err(|e| format!("resolve: {e}"))?
-                .next()
-                .ok_or("resolve: no address")?;
-            let stream =
-                TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| format!("connect: {e}"))?;
-            stream
-                .set_read_timeout(Some(TIMEOUT))
-                .and_then(|()| stream.set_write_timeout(Some(TIMEOUT)))
-                .map_err(|e| e.to_string())?;
-            self.stream = Some(stream);
-            if let Some(auth) = self.url.auth.clone() {
-                let answer = self.exchange(&auth.command())?;
-                if let BytesFrame::Error(e) = answer {
-                    return Err(format!("AUTH: {e}"));
-                }
-            }
-            if self.url.db != 0 {
-                let db = self.url.db.to_string();
-                let answer = self.exchange(&[b"SELECT", db.as_bytes()])?;
-                if let BytesFrame::Error(e) = answer {
-                    return Err(format!("SELECT: {e}"));
-                }
-            }
-        }
-        match self.exchange(args)? {
-            BytesFrame::Error(e) => Err(format!("Redis refused: {e}")),
-            answer => Ok(answer),
-        }
-    }
-
-    fn exchange(&mut self, args: &[&[u8]]) -> Result<BytesFrame, String> {
-        let stream = self.stream.as_mut().ok_or("not connected")?;
-        let mut out = BytesMut::new();
-        crate::redis::encode_command(&mut out, args, usize::MAX)
-            .map_err(|e| format!("encode: {e:?}"))?;
-        stream.write_all(&out).map_err(|e| format!("write: {e}"))?;
-        loop {
-            if let Some((frame, _, _)) =
-                decode_bytes_mut(&mut self.buf).map_err(|e| format!("decode: {e}"))?
-            {
-                return Ok(frame);
-            }
-            let mut chunk = [0u8; 4096];
-            match stream.read(&mut chunk) {
-                Ok(0) => return Err("closed by Redis".into()),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) => return Err(format!("read: {e}")),
-            }
+            Store::Redis(redis) => redis.replace(key, old, new),
         }
     }
 }

@@ -27,6 +27,7 @@ mod memory;
 mod redis;
 
 pub use memory::Memory;
+pub use redis::accounts::RedisAccounts;
 pub use redis::{Redis, Role};
 
 use crate::chat::{Claimed, HistoryLine, MemberId, Now, Presence, RoomEvent, RoomNames};

@@ -2,7 +2,7 @@
 //!
 //! Every counter is a plain integer field bumped in place on the hot path:
 //! no allocation, no locking (the loop is single-threaded). The text is
-//! rendered only when `/metrics` is scraped, by [`text`].
+//! rendered only when `/metrics` is scraped (`text.rs`).
 
 mod text;
 

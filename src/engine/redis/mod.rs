@@ -27,6 +27,7 @@
 //!   capped in number.
 //! - `wire.rs`: room events as stream entries and back. Pure.
 
+pub mod accounts;
 mod catch_up;
 mod history;
 mod links;
