@@ -29,6 +29,7 @@
 //! - `input`: the one entry, [`Chat::handle`], and what it takes.
 //! - `event` and `delivery`: the values that cross the seam (ids, time,
 //!   room events; deliveries and the output of a call).
+//! - `connection`: a connection's life: opened, lines, turns, deadlines, closed.
 //! - `session`: a session's way in: greeting, name prompt, welcome.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
 //! - `remote`: checking and applying an event from another node.
@@ -44,6 +45,7 @@ mod accounts;
 mod apply;
 pub mod command;
 pub mod commands;
+mod connection;
 mod delivery;
 mod errands;
 mod event;
@@ -262,189 +264,6 @@ impl Chat {
     /// Rooms that exist.
     pub fn rooms(&self) -> usize {
         self.rooms.len()
-    }
-
-    /// A connection opened: greet it and prompt for a name.
-    fn open(&mut self, local: Local, member: MemberId, now: &Now) {
-        self.end_turn(now);
-        if self.clients.len() <= local {
-            self.clients.resize_with(local + 1, || None);
-        }
-        self.clients[local] = Some(Client {
-            member,
-            state: State::AwaitingName {
-                prompt_pending: true,
-            },
-            errands: errands::Errands::default(),
-            asked: false,
-            secure: false,
-            budget: throttle::UserBudget::default(),
-            address: None,
-            login_until: now.instant + self.login_timeout,
-        });
-        self.seats.set_local(member, local);
-        self.to(local, Message::Greeting, now);
-    }
-
-    /// A cleaned line arrived from `local`.
-    fn line(&mut self, local: Local, text: &str, now: &Now) {
-        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
-            return;
-        };
-        let member = client.member;
-        match client.state {
-            State::AwaitingName { .. } => {
-                client.state = State::AwaitingName {
-                    prompt_pending: false,
-                };
-                self.end_turn(now);
-                self.at_prompt(local, member, text, now);
-            }
-            State::AwaitingPassword { .. } => self.password(local, member, text, now),
-            State::Chatting => self.command(local, member, text, now),
-            State::Leaving => {}
-        }
-    }
-
-    /// A line from `local` was over `--max-line` and was dropped.
-    fn too_long(&mut self, local: Local, now: &Now) {
-        self.end_turn(now);
-        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
-            return;
-        };
-        if let State::AwaitingName { .. } = client.state {
-            client.state = State::AwaitingName {
-                prompt_pending: false,
-            };
-        }
-        let max = self.max_line;
-        self.tell(local, now, Notice::LineTooLong { max });
-    }
-
-    /// The turn of the connection being served is over: its batched lines
-    /// go out as one `Said` event.
-    fn end_turn(&mut self, now: &Now) {
-        if let Some(member) = self.batch.from.take()
-            && let Some(turn) = self.batch.turn.take()
-        {
-            let Some(room) = self.seats.room(&member) else {
-                return;
-            };
-            let turn = Arc::new(turn);
-            self.apply(RoomEvent::Said { room, member, turn }, now);
-        }
-    }
-
-    /// A login deadline of `local` may have passed (`--login-timeout`, or
-    /// a password prompt's own, see [`Delivery::Deadline`]): close it if it
-    /// is still at a prompt past its deadline.
-    fn login_expired(&mut self, local: Local, now: &Now) {
-        self.end_turn(now);
-        let Some(client) = self.client(local) else {
-            return;
-        };
-        let due = match client.state {
-            State::AwaitingName { .. } => client.login_until,
-            // A password being checked was given in time.
-            State::AwaitingPassword { .. } if client.asked => client.login_until,
-            State::AwaitingPassword { .. } => (client.errands.password_until())
-                .map_or(client.login_until, |p| p.min(client.login_until)),
-            State::Chatting | State::Leaving => return,
-        };
-        if now.instant >= due {
-            self.close_with(local, Farewell::LoginTimeout);
-        }
-    }
-
-    /// The idle deadline of `local` may have passed: close it if it has
-    /// been silent for `--idle-timeout`, else return when to look again.
-    fn idle_check(&mut self, local: Local, now: &Now) -> Option<Instant> {
-        let idle = self.idle_timeout?;
-        let member = self.client(local)?.member;
-        let last = self.room_of(member)?.members.last_active(member)?;
-        if now.instant < last + idle {
-            return Some(last + idle);
-        }
-        self.end_turn(now);
-        self.close_with(local, Farewell::IdleTimeout);
-        None
-    }
-
-    /// `local` is being closed for `why`: it leaves the room (everyone
-    /// else is told) and the returned messages are its last words, if any.
-    fn close(&mut self, local: Local, why: Farewell, now: &Now) -> Vec<Message> {
-        self.end_turn(now);
-        let Some(client) = self.clients.get_mut(local).and_then(Option::take) else {
-            return Vec::new();
-        };
-        self.seats.clear_local(&client.member);
-        self.forget_address(client.address);
-        if client.state == State::Chatting {
-            self.chatting -= 1;
-        }
-        for name in [client.errands.claim(), client.errands.account()]
-            .into_iter()
-            .flatten()
-        {
-            self.unreserve(name, client.member);
-        }
-        if client.state == State::Chatting
-            && let Some(room) = self.seats.room(&client.member)
-            && let Some(name) = self.name_of(client.member)
-        {
-            let left = RoomEvent::Left {
-                room,
-                member: client.member,
-                name: name.into(),
-                why,
-            };
-            self.apply(left, now);
-        }
-        if !why.told() {
-            return Vec::new();
-        }
-        let notice = Message::Notice(Notice::Farewell(why));
-        // A prompt nothing was typed after: the cursor sits after it.
-        match client.state {
-            State::AwaitingName {
-                prompt_pending: true,
-            } => vec![Message::LineEnd, notice],
-            State::AwaitingPassword { .. } if !client.asked && why == Farewell::LoginTimeout => {
-                vec![Message::LineEnd, notice]
-            }
-            _ => vec![notice],
-        }
-    }
-
-    /// The server is stopping: everyone is told.
-    fn shutdown(&mut self, now: &Now) {
-        self.end_turn(now);
-        let notice = Notice::ShuttingDown {
-            reconnect: self.shared,
-        };
-        for (local, client) in self.clients.iter().enumerate() {
-            let Some(client) = client else { continue };
-            let at = now.wall;
-            if client.state
-                == (State::AwaitingName {
-                    prompt_pending: true,
-                })
-            {
-                let message = Message::LineEnd;
-                let line_end = Delivery::To {
-                    to: local,
-                    message,
-                    at,
-                };
-                self.out.deliveries.push(line_end);
-            }
-            let message = Message::Notice(notice.clone());
-            self.out.deliveries.push(Delivery::To {
-                to: local,
-                message,
-                at,
-            });
-        }
     }
 
     fn client(&self, local: Local) -> Option<&Client> {
