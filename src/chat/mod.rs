@@ -20,7 +20,7 @@
 //! comes from another node is applied the same way.
 //!
 //! The children:
-//! - [`command`]: the form of user and room names. Pure.
+//! - [`naming`]: the form of user and room names. Pure.
 //! - [`commands`]: the command table: each `/command`'s arguments, help
 //!   line, role and handler, one file per family; `/help` is made from it.
 //! - [`room`]: who is in a room, their names, who is local.
@@ -43,7 +43,6 @@
 
 mod accounts;
 mod apply;
-pub mod command;
 pub mod commands;
 mod connection;
 mod delivery;
@@ -52,6 +51,7 @@ mod event;
 mod input;
 mod message;
 mod name;
+pub mod naming;
 mod notice;
 mod remote;
 pub mod room;

@@ -4,8 +4,8 @@
 //! The server-wide name table, the room's sorted name index and the room's
 //! member record all hold the same name. Each used to keep its own copy
 //! (two of them lower-cased), three allocations per user; a [`Name`] is
-//! one shared allocation that every table keys on directly, which is what
-//! idle users cost most of (issue 19: ≤ 0.6 KiB per idle user).
+//! one shared allocation that every table keys on directly, and names are
+//! most of what an idle user costs.
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};

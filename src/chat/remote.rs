@@ -3,7 +3,7 @@
 //! publish them again. Remote members join rooms with no local connection:
 //! `/who`, the welcome list, `/rooms` counts and name checks see them.
 
-use super::{Chat, Now, RoomEvent, RoomId, RoomNames, command};
+use super::{Chat, Now, RoomEvent, RoomId, RoomNames, naming};
 
 impl Chat {
     /// [`Chat::apply_remote`] for an event whose rooms are given by name
@@ -49,7 +49,7 @@ impl Chat {
     /// made if it does not exist; `None` if the name is not a valid room
     /// name or `--max-rooms` rooms exist.
     pub(super) fn room_named(&mut self, name: &str) -> Option<RoomId> {
-        if command::room_name(name).ok()? != name {
+        if naming::room_name(name).ok()? != name {
             return None;
         }
         self.rooms.open(name).ok()
@@ -90,7 +90,7 @@ impl Chat {
                 && name.is_none_or(|name| self.name_of(member) == Some(name))
         };
         let free = |name: &str, member| {
-            command::valid_name(name).is_ok() && self.find(name).is_none_or(|id| id == member)
+            naming::valid_name(name).is_ok() && self.find(name).is_none_or(|id| id == member)
         };
         match event {
             RoomEvent::Joined { member, name, .. } => {

@@ -4,7 +4,7 @@
 
 use super::commands::{self, Caller};
 use super::{
-    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, Reply, RoomEvent, State, command,
+    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, Reply, RoomEvent, State, naming,
 };
 
 impl Chat {
@@ -15,7 +15,7 @@ impl Chat {
         }
         // Spaces around the name are ignored.
         let name = text.trim();
-        if let Err(why) = command::valid_name(name) {
+        if let Err(why) = naming::valid_name(name) {
             return self.retry(local, now, Reply::InvalidName { why });
         }
         // A held name may be registered: its password takes it back.

@@ -1,7 +1,7 @@
 //! `CASEMAPPING=ascii`: names and channels compare ignoring the case of
 //! `A-Z` only.
 //!
-//! This is linechat's own rule, not a new one. `chat::command` allows user
+//! This is linechat's own rule, not a new one. `chat::naming` allows user
 //! names of 1 to [`MAX_NAME`] characters from `A-Z a-z 0-9 _ -`, and room
 //! names of 1 to [`MAX_ROOM_NAME`] of the same characters after `#`; the
 //! core compares both with `to_ascii_lowercase`. None of the characters that
@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use crate::chat::command::{MAX_NAME, MAX_ROOM_NAME, room_name, valid_name};
+use crate::chat::naming::{MAX_NAME, MAX_ROOM_NAME, room_name, valid_name};
 
 /// The longest nick (NICKLEN): linechat's longest name.
 pub const NICKLEN: usize = MAX_NAME;

@@ -3,7 +3,7 @@
 //! of which answers through [`Chat::nick_free`] or [`Chat::rename`].
 
 use super::{Args, Caller, Command, Needs, Role, Shape};
-use crate::chat::{Ask, Chat, Local, MemberId, Now, Reply, RoomEvent, command};
+use crate::chat::{Ask, Chat, Local, MemberId, Now, Reply, RoomEvent, naming};
 
 pub(super) const COMMANDS: &[Command] = &[Command {
     name: "nick",
@@ -29,7 +29,7 @@ impl Chat {
             let name = new.into();
             return self.reply_to(local, now, Reply::AlreadyNamed { name });
         }
-        if let Err(why) = command::valid_name(new) {
+        if let Err(why) = naming::valid_name(new) {
             return self.reply_to(local, now, Reply::InvalidName { why });
         }
         if self.find_or_claimed(new).is_some_and(|id| id != member) {

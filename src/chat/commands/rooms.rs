@@ -3,7 +3,7 @@
 use super::{Args, Caller, Command, Needs, Role, Shape};
 use crate::chat::rooms::Full;
 use crate::chat::throttle::Spend;
-use crate::chat::{Chat, Delivery, HistoryLine, Local, Notice, Now, Reply, RoomEvent, command};
+use crate::chat::{Chat, Delivery, HistoryLine, Local, Notice, Now, Reply, RoomEvent, naming};
 
 pub(super) const COMMANDS: &[Command] = &[
     Command {
@@ -94,7 +94,7 @@ impl Chat {
     /// `/join room`.
     fn join(&mut self, by: Caller, args: Args<'_>, now: &Now) {
         let (local, member) = (by.local, by.member);
-        let name = match command::room_name(args.text()) {
+        let name = match naming::room_name(args.text()) {
             Ok(name) => name,
             Err(why) => return self.reply_to(local, now, Reply::InvalidRoomName { why }),
         };

@@ -6,7 +6,7 @@
 
 use super::line::without_stamp;
 use crate::chat::LineKind;
-use crate::chat::command::valid_name;
+use crate::chat::naming::valid_name;
 
 /// One chat line (`name: text` or `* name text`, CRLF taken off) as its
 /// sender's name, its kind and its text; `None` if it is neither.

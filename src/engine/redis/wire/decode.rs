@@ -129,7 +129,7 @@ pub(in crate::engine) fn decode(
 fn private_from(f: &Fields<'_>) -> Result<(Box<str>, Box<str>), &'static str> {
     let (mut name, mut text) = (String::new(), String::new());
     clean(f.bytes("name").ok_or("a field is missing")?, &mut name);
-    crate::chat::command::valid_name(&name).map_err(|_| "not a valid name")?;
+    crate::chat::naming::valid_name(&name).map_err(|_| "not a valid name")?;
     clean(f.bytes("text").ok_or("a field is missing")?, &mut text);
     Ok((name.into(), text.into()))
 }
@@ -143,7 +143,7 @@ pub(in crate::engine) const UNRESOLVED: RoomId = RoomId(u32::MAX);
 fn turn_from(f: &Fields<'_>, at: SystemTime) -> Result<Turn, &'static str> {
     let mut name = String::new();
     clean(f.bytes("name").ok_or("a field is missing")?, &mut name);
-    crate::chat::command::valid_name(&name).map_err(|_| "not a valid name")?;
+    crate::chat::naming::valid_name(&name).map_err(|_| "not a valid name")?;
     let kinds = f.bytes("kinds").ok_or("a field is missing")?;
     let text = f.bytes("text").ok_or("a field is missing")?;
     let lines = text.split(|&b| b == b'\n');
