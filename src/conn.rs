@@ -8,7 +8,7 @@
 //! anything about the chat; the server moves bytes between connections and
 //! decides when each one is serviced.
 
-use crate::bucket::{Rate, TokenBucket};
+use crate::bucket::TokenBucket;
 use crate::chat::{Farewell, Typing};
 use crate::codec::Codec;
 use crate::framing::Frame;
@@ -20,7 +20,6 @@ use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
 
 /// What one read brought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,22 +68,21 @@ pub struct Conn {
     /// Marked to be closed at the end of this iteration, and why; nothing
     /// more is queued for it and its input is ignored.
     pub closing: Option<Farewell>,
-    /// Line budget for flood control.
+    /// Line budget for flood control (spent and checked by
+    /// [`crate::limits::flood::Flood`]).
     pub bucket: TokenBucket,
 }
 
 impl Conn {
-    /// A new telnet connection (over TLS when `tls` is given), registered for READABLE
-    /// only: output is written first and WRITABLE is asked for only when it
-    /// blocks.
-    #[allow(clippy::too_many_arguments)]
+    /// A new telnet connection (over TLS when `tls` is given) with the
+    /// line budget `bucket`, registered for READABLE only: output is
+    /// written first and WRITABLE is asked for only when it blocks.
     pub fn register(
         mut socket: TcpStream,
         tls: Option<Session>,
         peer: SocketAddr,
         id: u64,
-        rate: Rate,
-        now: Instant,
+        bucket: TokenBucket,
         registry: &Registry,
         token: Token,
     ) -> io::Result<Conn> {
@@ -103,7 +101,7 @@ impl Conn {
             readable: true,
             paused: false,
             closing: None,
-            bucket: TokenBucket::full(rate, now),
+            bucket,
         })
     }
 

@@ -1,32 +1,15 @@
-//! Admission: connection counts per source address and in total, the
-//! connections waiting at the prompt, and each address's budgets (connects,
-//! lines, wrong passwords). Pure bookkeeping; the accept loop (`admit`)
-//! asks it and acts on the answer.
+//! Admission: connection counts in total, the connections waiting at the
+//! prompt, and each address's record (its connections open and budgets,
+//! kept by [`crate::limits::addresses`]). Pure bookkeeping; the accept
+//! loop (`admit`) asks it and acts on the answer.
 
-use crate::bucket::{Rate, TokenBucket};
 use crate::chat::Refusal;
-use crate::config::{Config, LOGIN_BURST};
-use crate::limits::passwords::ADDRESS_FAILURES;
+use crate::config::Config;
+use crate::limits::addresses::{Addresses, source};
+use crate::limits::flood::{AddressFlood, Flood};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::time::Instant;
-
-/// Addresses remembered (beyond twice the open connections) before those
-/// with nothing open and every budget full again are forgotten.
-const SWEEP_ABOVE: usize = 1024;
-
-/// What is remembered about one source address.
-#[derive(Debug)]
-struct Address {
-    /// Connections open from it.
-    open: u32,
-    /// New connections it may still open (`--login-rate`).
-    connects: TokenBucket,
-    /// Lines its connections may still send together (`--ip-rate`).
-    lines: TokenBucket,
-    /// Wrong passwords it may still give (see [`ADDRESS_FAILURES`]).
-    passwords: TokenBucket,
-}
 
 /// A connection at the name prompt (or in its TLS handshake, or at the
 /// password prompt): what evicting it needs.
@@ -62,17 +45,10 @@ pub(super) struct Admission {
     pending: HashMap<IpAddr, VecDeque<Pending>>,
     /// All of `pending` together.
     pending_total: usize,
-    /// `--login-rate`, if on.
-    connect_rate: Option<Rate>,
-    /// `--ip-rate`, if on.
-    line_rate: Option<Rate>,
     /// Chat connections open (at the prompt or chatting).
     clients: usize,
-    /// Addresses with connections open, or with a budget not yet refilled
-    /// (forgetting those would reset a reconnect loop's rate).
-    addresses: HashMap<IpAddr, Address>,
-    /// Size of `addresses` that triggers the next sweep.
-    sweep_above: usize,
+    /// Each source address's connections open and budgets.
+    addresses: Addresses,
     /// Id of the last connection (its chat member id too), counted from
     /// `node << 48` so that ids are unique across nodes sharing a Redis
     /// (the node id is 0 without one).
@@ -81,7 +57,6 @@ pub(super) struct Admission {
 
 impl Admission {
     pub(super) fn new(max_clients: usize, config: &Config, node: u16) -> Admission {
-        let on = |n: u32, rate: Rate| (n > 0).then_some(rate);
         Admission {
             max_clients,
             max_per_ip: config.max_per_ip,
@@ -89,17 +64,8 @@ impl Admission {
             max_pending_per_ip: config.max_pending_per_ip,
             pending: HashMap::new(),
             pending_total: 0,
-            connect_rate: on(
-                config.login_rate,
-                Rate::per_minute(config.login_rate, LOGIN_BURST),
-            ),
-            line_rate: on(
-                config.ip_rate,
-                Rate::per_sec(config.ip_rate, config.ip_rate.saturating_mul(2)),
-            ),
             clients: 0,
-            addresses: HashMap::new(),
-            sweep_above: SWEEP_ABOVE,
+            addresses: Addresses::new(Flood::new(config)),
             next_id: u64::from(node) << 48,
         }
     }
@@ -123,11 +89,7 @@ impl Admission {
         if self.clients >= self.max_clients {
             return Err(Refusal::Full);
         }
-        if self.addresses.len() > self.sweep_above {
-            // Amortised O(1): the next sweep waits until the map doubles.
-            self.sweep(now);
-            self.sweep_above = (2 * self.addresses.len()).max(2 * self.clients + SWEEP_ABOVE);
-        }
+        self.addresses.prune(self.clients, now);
         let ip = source(ip);
         let waiting = self.pending.get(&ip).map_or(0, VecDeque::len);
         if self.max_pending_per_ip > 0 && waiting >= self.max_pending_per_ip {
@@ -137,22 +99,7 @@ impl Admission {
             true => Some(self.busiest_pending(waiting).ok_or(Refusal::Pending)?),
             false => None,
         };
-        let (connect_rate, line_rate) = (self.connect_rate, self.line_rate);
-        let address = self.addresses.entry(ip).or_insert_with(|| Address {
-            open: 0,
-            connects: TokenBucket::full(connect_rate.unwrap_or(UNUSED), now),
-            lines: TokenBucket::full(line_rate.unwrap_or(UNUSED), now),
-            passwords: TokenBucket::full(ADDRESS_FAILURES, now),
-        });
-        if self.max_per_ip > 0 && address.open as usize >= self.max_per_ip {
-            return Err(Refusal::PerAddress);
-        }
-        if let Some(rate) = connect_rate
-            && address.connects.try_take(rate, now).is_err()
-        {
-            return Err(Refusal::TooFast);
-        }
-        address.open += 1;
+        self.addresses.open(ip, self.max_per_ip, now)?;
         self.clients += 1;
         self.next_id += 1;
         let evict = evict.and_then(|(from, _)| self.forget_pending(from, None));
@@ -212,66 +159,18 @@ impl Admission {
         self.clients -= 1;
         let ip = source(ip);
         self.forget_pending(ip, Some(id));
-        if let Some(address) = self.addresses.get_mut(&ip) {
-            address.open = address.open.saturating_sub(1);
-        }
+        self.addresses.closed(ip);
     }
 
     /// Counts a wrong password from `ip`; false once the address has given
-    /// more than [`ADDRESS_FAILURES`] allows.
+    /// more than [`ADDRESS_FAILURES`](crate::limits::passwords::ADDRESS_FAILURES)
+    /// allows.
     pub(super) fn password_failed(&mut self, ip: IpAddr, now: Instant) -> bool {
-        self.addresses
-            .get_mut(&source(ip))
-            .is_none_or(|a| a.passwords.try_take(ADDRESS_FAILURES, now).is_ok())
+        self.addresses.password_failed(ip, now)
     }
 
-    /// Whether `ip` may send one more line now; if not, when it may.
-    pub(super) fn check_line(&mut self, ip: IpAddr, now: Instant) -> Result<(), Instant> {
-        let (Some(rate), Some(address)) = (self.line_rate, self.addresses.get_mut(&source(ip)))
-        else {
-            return Ok(());
-        };
-        address.lines.check(rate, now)
-    }
-
-    /// Spends one line of `ip`'s budget (after [`check_line`](Self::check_line)).
-    pub(super) fn spend_line(&mut self, ip: IpAddr) {
-        if self.line_rate.is_some()
-            && let Some(address) = self.addresses.get_mut(&source(ip))
-        {
-            address.lines.take();
-        }
-    }
-
-    /// Forgets addresses with nothing open and every budget full again.
-    fn sweep(&mut self, now: Instant) {
-        let (connect, line) = (
-            self.connect_rate.unwrap_or(UNUSED),
-            self.line_rate.unwrap_or(UNUSED),
-        );
-        self.addresses.retain(|_, a| {
-            a.open > 0
-                || !a.connects.is_full_at(connect, now)
-                || !a.lines.is_full_at(line, now)
-                || !a.passwords.is_full_at(ADDRESS_FAILURES, now)
-        });
+    /// The flood budgets of `ip`'s address (see [`crate::limits::flood`]).
+    pub(super) fn flood(&mut self, ip: IpAddr) -> Option<&mut AddressFlood> {
+        self.addresses.flood(ip)
     }
 }
-
-/// The source a connection is counted under: its IPv4 address, or the /64
-/// of its IPv6 address (one host or home usually has a whole /64).
-pub(super) fn source(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => {
-            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(prefix.into())
-        }
-    }
-}
-
-/// The rate of a budget that is off: never consulted, always full.
-const UNUSED: Rate = Rate {
-    per_sec: 1.0,
-    burst: 0.0,
-};

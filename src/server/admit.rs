@@ -2,13 +2,14 @@
 //! limits do not allow (with the core's one-line refusal), register the
 //! rest and let the core greet them.
 
-use super::admission::{Admitted, Pending, source};
+use super::admission::{Admitted, Pending};
 use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot};
-use crate::bucket::Rate;
 use crate::chat::{Input, MemberId, Message, Notice, Refusal};
 use crate::conn::Conn;
 use crate::dialect::Kind;
+use crate::limits::addresses::source;
+use crate::limits::flood::Flood;
 use crate::sys;
 use log::{debug, warn};
 use mio::Token;
@@ -72,7 +73,7 @@ impl Server {
         let entry = self.slots.vacant_entry();
         let key = entry.key();
         let registry = self.poll.registry();
-        let rate = Rate::per_sec(self.config.rate, self.config.burst);
+        let bucket = Flood::new(&self.config).connection_bucket(self.now.instant);
         let session = match (tls, &self.tls) {
             (true, Some(serving)) => {
                 match crate::transport::tls::Session::new(serving.config.clone()) {
@@ -86,16 +87,7 @@ impl Server {
             }
             _ => None,
         };
-        match Conn::register(
-            socket,
-            session,
-            peer,
-            id,
-            rate,
-            self.now.instant,
-            registry,
-            Token(key),
-        ) {
+        match Conn::register(socket, session, peer, id, bucket, registry, Token(key)) {
             Ok(conn) => entry.insert(Slot::Client(conn)),
             Err(e) => {
                 warn!("cannot register {peer}: {e}");

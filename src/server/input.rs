@@ -5,10 +5,10 @@
 
 use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot};
-use crate::bucket::Rate;
 use crate::chat::{Farewell, Input};
 use crate::conn::Received;
 use crate::framing::Frame;
+use crate::limits::flood::Flood;
 use log::debug;
 use std::time::Instant;
 
@@ -18,11 +18,6 @@ const LINES_PER_TURN: usize = 64;
 
 /// Reads (of up to the scratch buffer's size) one connection may do per turn.
 const READS_PER_TURN: usize = 4;
-
-/// Bytes read at once from a connection under flood control. What a read
-/// brings beyond the lines its budget allows is held until tokens return,
-/// so this (plus one unfinished line) bounds the input held per connection.
-const LIMITED_READ: usize = 4096;
 
 /// Where one connection's turn stands.
 #[derive(Debug)]
@@ -66,11 +61,8 @@ impl Server {
     }
 
     fn read_lines(&mut self, key: usize, scratch: &mut [u8], line: &mut String) {
-        let read_size = if self.config.rate > 0 || self.config.ip_rate > 0 {
-            LIMITED_READ
-        } else {
-            scratch.len()
-        };
+        let flood = Flood::new(&self.config);
+        let read_size = flood.read_size(scratch.len());
         let mut lines_left = LINES_PER_TURN;
         let mut reads_left = READS_PER_TURN;
         let mut filled = 0;
@@ -114,11 +106,7 @@ impl Server {
                     if replied {
                         self.later.flush.insert(key);
                     }
-                    if self.config.rate > 0 {
-                        // Telnet commands are not lines, but they cost the
-                        // same: a negotiation flood is paced like a line flood.
-                        conn.bucket.take_n(commands);
-                    }
+                    flood.spend_commands(&mut conn.bucket, commands);
                     len
                 }
                 Ok(Received::Drained) => {
@@ -176,14 +164,9 @@ impl Server {
         }
         // Out of tokens (its own, or its address's) means not reading: what
         // the client sends next waits in the kernel, which pushes back.
-        let rate = Rate::per_sec(self.config.rate, self.config.burst);
-        let allowed = if self.config.rate > 0 {
-            conn.bucket.check(rate, now)
-        } else {
-            Ok(())
-        }
-        .and_then(|()| self.admission.check_line(conn.peer.ip(), now));
-        if let Err(refill) = allowed {
+        let flood = Flood::new(&self.config);
+        let address = self.admission.flood(conn.peer.ip());
+        if let Err(refill) = flood.check_line(&mut conn.bucket, address, now) {
             conn.stash(input);
             conn.paused = true;
             self.metrics.flood_pauses += 1;
@@ -194,10 +177,7 @@ impl Server {
         let Some(frame) = conn.next_line(input, max_line, line) else {
             return Turn::Over; // Held: an unfinished line, `input` is empty.
         };
-        if self.config.rate > 0 {
-            conn.bucket.take();
-        }
-        self.admission.spend_line(conn.peer.ip());
+        flood.spend_line(&mut conn.bucket, self.admission.flood(conn.peer.ip()));
         *lines_left -= 1;
         self.handle_frame(key, frame, line);
         Turn::More
