@@ -8,6 +8,7 @@ use super::name::Name;
 use super::rooms::Digest;
 use super::throttle::Moves;
 use super::{Chat, Delivery, MemberId, Message, Notice, Now, RoomEvent, RoomId, RoomNames};
+use std::time::SystemTime;
 
 impl Chat {
     /// Applies a room event: updates the rooms, renders what local members
@@ -61,24 +62,7 @@ impl Chat {
                 to,
                 member,
                 name,
-            } => {
-                let last = self
-                    .room_of(*member)
-                    .and_then(|r| r.members.last_active(*member));
-                let to_name = self.rooms.get(*to).map(|r| r.name.clone());
-                let mut moves = self.moved.get(member).copied();
-                let hopping = Moves::hopping(&mut moves, now.instant);
-                self.moved.extend(moves.map(|m| (*member, m)));
-                self.depart(*from, *member, name, to_name.as_deref(), hopping, now);
-                let last = last.unwrap_or(now.instant);
-                // The name the server-wide table holds, not a new copy.
-                let name = Name::from(&**name);
-                let name = match self.names.get_key_value(&name) {
-                    Some((shared, _)) => shared.clone(),
-                    None => name,
-                };
-                self.enter(*to, *member, name, last, hopping, now);
-            }
+            } => self.move_member(*from, *to, *member, name, now),
             RoomEvent::Said { room, member, turn } => {
                 // The engine keeps the history (the memory engine's ring,
                 // or the room's stream in Redis), from the published event.
@@ -136,24 +120,7 @@ impl Chat {
                 name,
                 text,
                 at,
-            } => {
-                if let Some(room) = self.seats.room(from)
-                    && let Some(r) = self.rooms.get_mut(room)
-                {
-                    r.members.touch(*from, now.instant);
-                }
-                if let Some(local) = self.room_of(*to).and_then(|r| r.members.local_of(*to)) {
-                    self.out.deliveries.push(Delivery::RemotePrivate {
-                        to: local,
-                        line: Message::Private {
-                            from: name.clone(),
-                            text: text.clone(),
-                        },
-                        from: *from,
-                        at: *at,
-                    });
-                }
-            }
+            } => self.deliver_private(*from, *to, name, text, *at, now),
             RoomEvent::Unread { reader, sender } => {
                 let Some(local) = self.seats.local(sender) else {
                     return false;
@@ -163,6 +130,58 @@ impl Chat {
             }
         }
         true
+    }
+
+    /// `member` goes from one room to another: the old room hears where,
+    /// the new one hears of them (or counts them in its digest when they
+    /// are hopping from room to room).
+    fn move_member(&mut self, from: RoomId, to: RoomId, member: MemberId, name: &str, now: &Now) {
+        let last = self
+            .room_of(member)
+            .and_then(|r| r.members.last_active(member));
+        let to_name = self.rooms.get(to).map(|r| r.name.clone());
+        let mut moves = self.moved.get(&member).copied();
+        let hopping = Moves::hopping(&mut moves, now.instant);
+        self.moved.extend(moves.map(|m| (member, m)));
+        self.depart(from, member, name, to_name.as_deref(), hopping, now);
+        let last = last.unwrap_or(now.instant);
+        // The name the server-wide table holds, not a new copy.
+        let name = Name::from(name);
+        let name = match self.names.get_key_value(&name) {
+            Some((shared, _)) => shared.clone(),
+            None => name,
+        };
+        self.enter(to, member, name, last, hopping, now);
+    }
+
+    /// A private message: the sender counts as active, and the recipient,
+    /// if local, gets it (through the reactor, which may refuse it for a
+    /// recipient who is not reading).
+    fn deliver_private(
+        &mut self,
+        from: MemberId,
+        to: MemberId,
+        name: &str,
+        text: &str,
+        at: SystemTime,
+        now: &Now,
+    ) {
+        if let Some(room) = self.seats.room(&from)
+            && let Some(r) = self.rooms.get_mut(room)
+        {
+            r.members.touch(from, now.instant);
+        }
+        if let Some(local) = self.room_of(to).and_then(|r| r.members.local_of(to)) {
+            self.out.deliveries.push(Delivery::RemotePrivate {
+                to: local,
+                line: Message::Private {
+                    from: name.into(),
+                    text: text.into(),
+                },
+                from,
+                at,
+            });
+        }
     }
 
     /// `member` comes into `room`; the room hears of it, or counts it in
