@@ -171,34 +171,9 @@ impl Chat {
                     self.ask_password(local, &name, failures, Some(told), now);
                 }
             }
-            (State::Chatting, Answer::Looked(false)) => self.nick_free(local, member, &name, now),
-            (State::Chatting, Answer::Looked(true)) => {
-                self.reply_to(local, now, Reply::NameRegistered { name });
-            }
-            (State::Chatting, Answer::Registered(true)) => {
-                self.reply_to(local, now, Reply::Registered { name });
-            }
-            (State::Chatting, Answer::Registered(false)) => {
-                self.reply_to(local, now, Reply::AlreadyRegistered { name });
-            }
-            (State::Chatting, Answer::Changed(true)) => {
-                self.reply_to(local, now, Reply::PasswordChanged { name });
-            }
-            (State::Chatting, Answer::Unregistered(true)) => {
-                self.reply_to(local, now, Reply::Unregistered { name });
-            }
-            (State::Chatting, Answer::Changed(false) | Answer::Unregistered(false)) => {
-                self.reply_to(local, now, Reply::WrongPasswordOrUnregistered { name });
-            }
+            (State::Chatting, answer) => self.answered_chatting(local, member, name, answer, now),
             (State::AwaitingPassword { failures }, Answer::Busy) => {
                 self.ask_password(local, &name, failures, Some(Reply::PasswordsBusy), now);
-            }
-            (State::Chatting, Answer::Busy) => self.reply_to(local, now, Reply::PasswordsBusy),
-            (State::Chatting, Answer::TooManyRegistrations) => {
-                self.reply_to(local, now, Reply::TooManyRegistrations);
-            }
-            (State::Chatting, Answer::StoreFull) => {
-                self.reply_to(local, now, Reply::StoreFull);
             }
             (State::AwaitingPassword { .. }, _) => {
                 self.out
@@ -207,10 +182,37 @@ impl Chat {
                 self.retry(local, now, Reply::AccountsUnavailable);
             }
             (State::AwaitingName { .. }, _) => self.retry(local, now, Reply::AccountsUnavailable),
-            (State::Chatting, _) => self.reply_to(local, now, Reply::AccountsUnavailable),
             (State::Leaving, _) => {}
         }
         true
+    }
+
+    /// The worker's answer to a chatting user's `/nick`, `/register`,
+    /// `/password` or `/unregister` about `name`.
+    fn answered_chatting(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        name: Box<str>,
+        answer: Answer,
+        now: &Now,
+    ) {
+        let reply = match answer {
+            Answer::Looked(false) => return self.nick_free(local, member, &name, now),
+            Answer::Looked(true) => Reply::NameRegistered { name },
+            Answer::Registered(true) => Reply::Registered { name },
+            Answer::Registered(false) => Reply::AlreadyRegistered { name },
+            Answer::Changed(true) => Reply::PasswordChanged { name },
+            Answer::Unregistered(true) => Reply::Unregistered { name },
+            Answer::Changed(false) | Answer::Unregistered(false) => {
+                Reply::WrongPasswordOrUnregistered { name }
+            }
+            Answer::Busy => Reply::PasswordsBusy,
+            Answer::TooManyRegistrations => Reply::TooManyRegistrations,
+            Answer::StoreFull => Reply::StoreFull,
+            Answer::Verified(_) | Answer::Failed => Reply::AccountsUnavailable,
+        };
+        self.reply_to(local, now, reply);
     }
 
     /// Someone gave `name`'s password on `winner`: every other connection
