@@ -7,8 +7,15 @@
 //!
 //! # Layout
 //!
+//! The binary's `src/main.rs` and `src/cli/` turn the command line into a
+//! [`Config`], start logging, bind and run. The library:
+//!
 //! - [`config`]: every limit, with its default and why it exists. Plain data.
 //! - [`bucket`]: the token bucket behind every rate limit. Pure.
+//! - [`limits`]: flood control (lines per connection and per address, a
+//!   telnet command's cost, connects per address) and the password limits
+//!   (lockouts, wrong passwords and registrations per address); its doc
+//!   says where every other limit lives. Pure.
 //! - [`budget`]: a memory budget split into the limits that keep the worst
 //!   case inside it. Pure.
 //! - [`chat`]: the chat core, with no sockets: names, the room, commands and
