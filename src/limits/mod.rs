@@ -10,16 +10,17 @@
 //! - [`addresses`]: what is remembered per source address (an IPv4
 //!   address or an IPv6 /64): its connections open (`--max-per-ip`), its
 //!   flood and password budgets, and when a rested address is forgotten.
+//! - [`commands`]: per-user command budgets, the chat core's flood
+//!   control: renames, room moves (and when hopping is folded into the
+//!   digest), topics, rooms made (`--rooms-per-ip`) and `/history` lines,
+//!   per user and per address (`--ip-rate`). The core keeps them in its
+//!   client state and spends them from `chat/throttle.rs`.
 //! - [`passwords`]: every limit on password guessing and registration:
 //!   the lockout of an address from one name, the wrong passwords one
 //!   address may give, and the registrations one address may make.
 //!
 //! Kept elsewhere, because they belong to what they limit:
 //!
-//! - Per-user command budgets (renames, room moves, topics, rooms made,
-//!   `/history` lines, per user and per address): the chat core's own,
-//!   in `chat/throttle.rs`, as they are kept in the core's client state
-//!   and the core's answers name them.
 //! - Connection counts (`--max-clients`, `--max-pending`,
 //!   `--max-pending-per-ip`) and eviction at the prompt:
 //!   `server/admission.rs`.
@@ -31,5 +32,6 @@
 //! The token bucket they all use is [`crate::bucket`].
 
 pub mod addresses;
+pub mod commands;
 pub mod flood;
 pub mod passwords;
