@@ -13,7 +13,8 @@
 //! - [`config`]: every limit, with its default and why it exists. Plain data.
 //! - [`bucket`]: the token bucket behind every rate limit. Pure.
 //! - [`limits`]: flood control (lines per connection and per address, a
-//!   telnet command's cost, connects per address) and the password limits
+//!   telnet command's cost, connects per address; per-user command
+//!   budgets: renames, moves, topics, rooms, history) and the password limits
 //!   (lockouts, wrong passwords and registrations per address); its doc
 //!   says where every other limit lives. Pure.
 //! - [`budget`]: a memory budget split into the limits that keep the worst

@@ -38,8 +38,9 @@
 //! - `shared`: names claimed from the engine (both modes), history and
 //!   topics it answers with; with `--redis`, the link to the other nodes
 //!   and a node's members reconciled from its listing.
-//! - `throttle`: budgets per user and per address on what costs everyone
-//!   else: room moves, topics, rooms made, `/history` lines.
+//! - `throttle`: where the core spends the budgets per user and per
+//!   address on what costs everyone else (renames, room moves, topics,
+//!   rooms made, `/history` lines), kept in [`crate::limits::commands`].
 
 mod accounts;
 mod apply;

@@ -5,7 +5,7 @@
 //! few bytes, each answer up to `--history` lines). Every budget is a token
 //! bucket kept per user, and per source address, so that ten connections
 //! from one address cannot buy ten times as much. Pure: the core keeps a
-//! [`UserBudget`] per user and one [`Addresses`], and asks [`spend`]
+//! `UserBudget` per user and one `Addresses`, and asks `spend`
 //! (`chat/throttle.rs`).
 //!
 //! Per-address budgets on moves, topics and history are on with
