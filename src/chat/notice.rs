@@ -2,6 +2,7 @@
 //! parameters. The words are a dialect's (`src/dialect/telnet/notice.rs`
 //! for telnet); the core only picks the notice.
 
+use super::naming::NameProblem;
 use super::{Farewell, Refusal};
 use std::time::Duration;
 
@@ -155,10 +156,10 @@ pub struct RoomList {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     // Names.
-    /// The name is not valid (`why` as the name check words it).
+    /// The name is not valid.
     InvalidName {
         /// What is wrong with it.
-        why: &'static str,
+        why: NameProblem,
     },
     /// Someone has the name.
     NameTaken {
@@ -201,10 +202,10 @@ pub enum Reply {
     MessageToSelf,
 
     // Rooms.
-    /// The room name is not valid (`why` as the name check words it).
+    /// The room name is not valid.
     InvalidRoomName {
         /// What is wrong with it.
-        why: &'static str,
+        why: NameProblem,
     },
     /// `/join` to the room the user is in.
     AlreadyIn {

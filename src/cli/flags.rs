@@ -130,8 +130,10 @@ fn parse_room_flags(args: &mut pico_args::Arguments, config: &mut Config) -> Res
         config.quiet_joins = n;
     }
     if let Some(name) = value::<String>(args, "--default-room", "a room name such as #lobby")? {
-        config.default_room = linechat::chat::naming::room_name(&name)
-            .map_err(|why| format!("invalid value '{name}' for --default-room: {why}"))?;
+        config.default_room = linechat::chat::naming::room_name(&name).map_err(|why| {
+            let why = linechat::dialect::telnet::room_problem(why);
+            format!("invalid value '{name}' for --default-room: {why}")
+        })?;
     }
     if let Some(n) = value(args, "--rooms-per-ip", "rooms per hour (0 = off)")? {
         config.rooms_per_ip = n;

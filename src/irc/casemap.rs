@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use crate::chat::naming::{MAX_NAME, MAX_ROOM_NAME, room_name, valid_name};
+use crate::chat::naming::{MAX_NAME, MAX_ROOM_NAME, NameProblem, room_name, valid_name};
 
 /// The longest nick (NICKLEN): linechat's longest name.
 pub const NICKLEN: usize = MAX_NAME;
@@ -39,8 +39,8 @@ pub fn same(a: &str, b: &str) -> bool {
 /// Why a nick or channel is refused, with the text for the numeric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameError {
-    /// Not a linechat name (432 ERR_ERRONEUSNICKNAME); the reason is the
-    /// one `/name` gives.
+    /// Not a linechat name (432 ERR_ERRONEUSNICKNAME), with the reason in
+    /// the IRC dialect's words.
     BadNick(&'static str),
     /// Not `#` and a linechat room name (403 ERR_NOSUCHCHANNEL; 479 is not
     /// in the modern spec).
@@ -49,7 +49,12 @@ pub enum NameError {
 
 /// Checks a nick: exactly linechat's name rule (432 on failure).
 pub fn nick(nick: &str) -> Result<&str, NameError> {
-    valid_name(nick).map(|()| nick).map_err(NameError::BadNick)
+    valid_name(nick).map(|()| nick).map_err(|why| {
+        NameError::BadNick(match why {
+            NameProblem::Length => "use 1 to 24 characters",
+            NameProblem::Characters => "use only letters, digits, _ and -",
+        })
+    })
 }
 
 /// A channel as typed, as the room it names: `#Rust` is room `#rust`. The
@@ -58,7 +63,12 @@ pub fn channel_to_room(channel: &str) -> Result<String, NameError> {
     if !channel.starts_with('#') {
         return Err(NameError::BadChannel("channels start with #"));
     }
-    room_name(channel).map_err(NameError::BadChannel)
+    room_name(channel).map_err(|why| {
+        NameError::BadChannel(match why {
+            NameProblem::Length => "use # and 1 to 32 characters",
+            NameProblem::Characters => "use only a-z, 0-9, _ and -",
+        })
+    })
 }
 
 #[cfg(test)]

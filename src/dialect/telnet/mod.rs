@@ -16,6 +16,7 @@ pub mod parse;
 mod reply;
 
 pub use line::STAMP_LEN;
+pub use reply::{name_problem, room_problem};
 
 use super::Dialect;
 use crate::chat::{HistoryLine, LineKind, Message, Notice, Turn};

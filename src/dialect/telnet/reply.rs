@@ -2,13 +2,30 @@
 //! (see [`Reply`]). PROTOCOL.md quotes these.
 
 use crate::chat::Reply;
+use crate::chat::naming::NameProblem;
 use std::fmt::Write;
+
+/// What is wrong with a user name, in words.
+pub fn name_problem(why: NameProblem) -> &'static str {
+    match why {
+        NameProblem::Length => "use 1 to 24 characters",
+        NameProblem::Characters => "use only letters, digits, _ and -",
+    }
+}
+
+/// What is wrong with a room name, in words.
+pub fn room_problem(why: NameProblem) -> &'static str {
+    match why {
+        NameProblem::Length => "use # and 1 to 32 characters",
+        NameProblem::Characters => "use only a-z, 0-9, _ and -",
+    }
+}
 
 /// Appends the words of `reply` to `out`.
 pub(super) fn words(reply: &Reply, out: &mut String) {
     // Writing to a `String` cannot fail.
     let _ = match reply {
-        Reply::InvalidName { why } => write!(out, "Invalid name: {why}"),
+        Reply::InvalidName { why } => write!(out, "Invalid name: {}", name_problem(*why)),
         Reply::NameTaken { name } => write!(out, "The name '{name}' is taken"),
         Reply::AlreadyNamed { name } => write!(out, "You are already {name}"),
         Reply::TooManyNameChanges { wait } => {
@@ -19,7 +36,7 @@ pub(super) fn words(reply: &Reply, out: &mut String) {
         Reply::Usage { form } => write!(out, "Usage: {form}"),
         Reply::NoSuchUser { name } => write!(out, "No such user '{name}'"),
         Reply::MessageToSelf => out.write_str("You cannot /msg yourself"),
-        Reply::InvalidRoomName { why } => write!(out, "Invalid room name: {why}"),
+        Reply::InvalidRoomName { why } => write!(out, "Invalid room name: {}", room_problem(*why)),
         Reply::AlreadyIn { room } => write!(out, "You are already in {room}"),
         Reply::TooManyRoomChanges { wait } => {
             write!(out, "Too many room changes; try again in {wait}s")
