@@ -21,9 +21,9 @@ use util::Client;
 const START: Duration = Duration::from_secs(10);
 
 /// A node, killed when the test ends whatever happens.
-struct Node {
-    process: util::ServerProcess,
-    addr: SocketAddr,
+pub(crate) struct Node {
+    pub(crate) process: util::ServerProcess,
+    pub(crate) addr: SocketAddr,
     /// Its node id.
     id: u16,
     /// Its log lines, as they come.
@@ -36,7 +36,7 @@ impl Node {
     /// Starts the binary with `--redis url` and returns once it listens and
     /// its reader knows where the stream ends (its log says both), so no
     /// event published after this is missed by it.
-    fn start(url: &str) -> Node {
+    pub(crate) fn start(url: &str) -> Node {
         Node::start_with(url, &[])
     }
 

@@ -15,6 +15,7 @@ mod util;
 mod accounts;
 mod binary;
 mod cluster;
+mod engines;
 mod hardening;
 mod input;
 mod limits;
