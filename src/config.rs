@@ -108,6 +108,10 @@ pub struct Config {
     /// Most rooms at once (`--max-rooms`): each costs memory for its
     /// history, and `/rooms` must stay readable.
     pub max_rooms: usize,
+    /// Most rooms one user of a client that speaks in requests (IRC) may
+    /// be in at once (`--max-rooms-per-user`, IRC's `CHANLIMIT`). A telnet
+    /// user is always in exactly one.
+    pub max_rooms_per_user: usize,
     /// Rooms one address may make per hour, with a burst of as many
     /// (`--rooms-per-ip`); 0 is off. Without it one address can make every
     /// room `--max-rooms` allows, and nobody else can make one.
@@ -182,6 +186,7 @@ impl Default for Config {
             digest_interval: Duration::from_secs(10),
             default_room: "#lobby".into(),
             max_rooms: 1000,
+            max_rooms_per_user: 20,
             rooms_per_ip: 20,
             history: 100,
             memory_budget: None,

@@ -176,6 +176,7 @@ impl Chat {
                 to: local,
                 line: Message::Private {
                     from: name.into(),
+                    kind: super::LineKind::Say,
                     text: text.into(),
                 },
                 from,

@@ -6,8 +6,9 @@
 use super::*;
 
 impl Chat {
-    /// A connection opened: greet it and prompt for a name.
-    pub(super) fn open(&mut self, local: Local, member: MemberId, now: &Now) {
+    /// A connection opened: greet it and prompt for a name (a client of
+    /// requests is told nothing: it logs in with a request).
+    pub(super) fn open(&mut self, local: Local, member: MemberId, protocol: Protocol, now: &Now) {
         self.end_turn(now);
         if self.clients.len() <= local {
             self.clients.resize_with(local + 1, || None);
@@ -23,9 +24,13 @@ impl Chat {
             budget: throttle::UserBudget::default(),
             address: None,
             login_until: now.instant + self.login_timeout,
+            protocol,
+            echo: false,
         });
         self.seats.set_local(member, local);
-        self.to(local, Message::Greeting, now);
+        if protocol == Protocol::Lines {
+            self.to(local, Message::Greeting, now);
+        }
     }
 
     /// A cleaned line arrived from `local`.

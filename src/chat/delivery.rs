@@ -35,8 +35,21 @@ pub enum Delivery {
         /// Chat lines in it, for counting deliveries.
         lines: u64,
     },
+    /// The same message for each of `to`: the local readers of every room
+    /// of a member in several rooms, each once, for what is about the
+    /// member rather than one room (a new name, a quit). Rendered once per
+    /// dialect, like [`Delivery::Room`]. A member in one room is told with
+    /// [`Delivery::Room`], as ever.
+    Members {
+        /// The readers, each once.
+        to: Vec<Local>,
+        /// What.
+        message: Message,
+        /// When it happened.
+        at: SystemTime,
+    },
     /// A private message between two local connections. The reactor
-    /// delivers `line` to `to` and `echo` to `sender`, unless `to` has so
+    /// delivers `line` to `to` and `echo` (if any) to `sender`, unless `to` has so
     /// much output queued that it is not keeping up; then `sender` gets
     /// `refused` instead, so nobody can push another user past
     /// `--max-outbuf` with private messages.
@@ -47,8 +60,9 @@ pub enum Delivery {
         line: Message,
         /// The sender.
         sender: Local,
-        /// What the sender sees when it is delivered.
-        echo: Message,
+        /// What the sender sees when it is delivered (nothing for a client
+        /// of requests without echo on).
+        echo: Option<Message>,
         /// What the sender sees when it is not.
         refused: Notice,
         /// When it was said.

@@ -4,7 +4,7 @@
 //! output in one place, and never changes a connection's chat state itself.
 
 use super::{Answer, Chat, Claimed, Delivery, Farewell, Local, MemberId, Now, Output, Presence};
-use super::{HistoryLine, RoomEvent, RoomNames};
+use super::{HistoryLine, Protocol, Request, RoomEvent, RoomNames};
 use std::net::IpAddr;
 
 /// Something that happened, for the core to handle.
@@ -21,13 +21,32 @@ pub enum Input<'a> {
         address: IpAddr,
         /// Whether it came over TLS.
         secure: bool,
+        /// Whether it types lines (telnet) or sends requests (IRC).
+        protocol: Protocol,
     },
-    /// A cleaned line arrived.
+    /// A cleaned line arrived (from a connection of
+    /// [`Protocol::Lines`]).
     Line {
         /// From whom.
         local: Local,
         /// The line, without its line end.
         text: &'a str,
+    },
+    /// A request (from a connection of [`Protocol::Requests`]).
+    Request {
+        /// From whom.
+        local: Local,
+        /// What it asks.
+        request: Request<'a>,
+    },
+    /// Whether `local` is shown its own lines (IRC's `echo-message`): its
+    /// room lines (the same bytes as everyone's) and its private messages
+    /// ([`Message::PrivateEcho`](super::Message::PrivateEcho)).
+    Echo {
+        /// Which connection.
+        local: Local,
+        /// On or off.
+        on: bool,
     },
     /// A line over `--max-line` arrived and was dropped.
     TooLong(Local),
@@ -140,14 +159,17 @@ impl Chat {
                 member,
                 address,
                 secure,
+                protocol,
             } => {
-                self.open(local, member, now);
+                self.open(local, member, protocol, now);
                 self.set_address(local, address, now);
                 if secure {
                     self.set_secure(local);
                 }
             }
             Input::Line { local, text } => self.line(local, text, now),
+            Input::Request { local, request } => self.request(local, request, now),
+            Input::Echo { local, on } => self.set_echo(local, on),
             Input::TooLong(local) => self.too_long(local, now),
             Input::EndTurn => self.end_turn(now),
             Input::LoginExpired(local) => self.login_expired(local, now),
@@ -221,6 +243,7 @@ mod tests {
             member: MemberId(local as u64 + 1),
             address: Ipv4Addr::LOCALHOST.into(),
             secure: false,
+            protocol: Protocol::Lines,
         }
     }
 

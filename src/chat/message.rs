@@ -13,6 +13,9 @@ pub enum LineKind {
     Say,
     /// An action (`/me`): `* name text` in telnet.
     Act,
+    /// A notice from a client that speaks in requests (IRC `NOTICE`):
+    /// shown as [`Say`](LineKind::Say) in telnet; never answered by bots.
+    Notice,
 }
 
 /// One sender's chat lines and actions of one turn, cleaned, with the wall
@@ -121,13 +124,20 @@ pub enum Message {
     Private {
         /// The sender's name.
         from: Box<str>,
+        /// How it was said.
+        kind: LineKind,
         /// What was said.
         text: Box<str>,
     },
-    /// A private message as its sender sees it sent.
+    /// A private message as its sender sees it sent (telnet always; a
+    /// client that speaks in requests only with echo on).
     PrivateEcho {
+        /// The sender's own name.
+        from: Box<str>,
         /// The recipient's name.
         to: Box<str>,
+        /// How it was said.
+        kind: LineKind,
         /// What was said.
         text: Box<str>,
     },

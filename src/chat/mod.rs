@@ -27,6 +27,9 @@
 //! - [`rooms`]: every room: name, topic, members, digest.
 //! - `message` and `notice`: what a connection is shown, as values.
 //! - `input`: the one entry, [`Chat::handle`], and what it takes.
+//! - `request` and `requests`: what a client that speaks in requests (IRC)
+//!   asks, as values, and how the core answers each.
+//! - `reply`: the answers to one user's own line or request.
 //! - `event` and `delivery`: the values that cross the seam (ids, time,
 //!   room events; deliveries and the output of a call).
 //! - `connection`: a connection's life: opened, lines, turns, deadlines, closed.
@@ -55,6 +58,9 @@ mod name;
 pub mod naming;
 mod notice;
 mod remote;
+mod reply;
+mod request;
+mod requests;
 pub mod room;
 pub mod rooms;
 mod seats;
@@ -68,7 +74,9 @@ pub use event::{
 };
 pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
-pub use notice::{Notice, Online, Reply, RoomList, Status};
+pub use notice::{Notice, Online, RoomList, Status};
+pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
+pub use request::{Protocol, Request};
 
 #[cfg(test)]
 mod tests;
@@ -125,6 +133,10 @@ struct Client {
     /// When it must be past the name prompt (`--login-timeout`); a
     /// password prompt has its own deadline too (in `errands`).
     login_until: Instant,
+    /// Whether it types lines (telnet) or sends requests (IRC).
+    protocol: Protocol,
+    /// Whether it is shown its own lines (see [`Input::Echo`]).
+    echo: bool,
 }
 
 /// Chat lines and actions from one sender in the current turn. They

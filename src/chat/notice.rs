@@ -2,7 +2,7 @@
 //! parameters. The words are a dialect's (`src/dialect/telnet/notice.rs`
 //! for telnet); the core only picks the notice.
 
-use super::naming::NameProblem;
+use super::reply::Reply;
 use super::{Farewell, Refusal};
 use std::time::Duration;
 
@@ -21,6 +21,14 @@ pub enum Notice {
         name: Box<str>,
         /// The room they went to.
         to: Option<Box<str>>,
+    },
+    /// `name` left the room and is still online elsewhere (a client that
+    /// speaks in requests parted it), saying `reason`.
+    Parted {
+        /// Who.
+        name: Box<str>,
+        /// Why, as they said.
+        reason: Option<Box<str>>,
     },
     /// `old` is called `new` now.
     Renamed {
@@ -138,6 +146,8 @@ pub enum Status {
     Plain,
     /// Idle for this long (`/who`).
     Idle(Duration),
+    /// Idle for this long, and marked away (`/who`).
+    Away(Duration),
     /// On another node while the link is down.
     Unreachable,
 }
@@ -149,174 +159,6 @@ pub struct RoomList {
     pub total: usize,
     /// The busiest rooms and how many are in each.
     pub shown: Vec<(Box<str>, usize)>,
-}
-
-/// The answer to one user's own line: a name given, a command's refusal
-/// or outcome. Times to wait are whole seconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
-    // Names.
-    /// The name is not valid.
-    InvalidName {
-        /// What is wrong with it.
-        why: NameProblem,
-    },
-    /// Someone has the name.
-    NameTaken {
-        /// The name.
-        name: Box<str>,
-    },
-    /// `/nick` to the name the user already has.
-    AlreadyNamed {
-        /// The name.
-        name: Box<str>,
-    },
-    /// Too many `/nick`s lately.
-    TooManyNameChanges {
-        /// Seconds to wait.
-        wait: u64,
-    },
-    /// A `/nick` took.
-    NowKnownAs {
-        /// The new name.
-        name: Box<str>,
-    },
-
-    // Commands.
-    /// An unknown `/verb`.
-    UnknownCommand {
-        /// The verb typed.
-        verb: Box<str>,
-    },
-    /// A command's arguments did not fit; `form` is how it is typed.
-    Usage {
-        /// `/join ROOM` and the like.
-        form: Box<str>,
-    },
-    /// `/msg` to a name nobody has.
-    NoSuchUser {
-        /// The name.
-        name: Box<str>,
-    },
-    /// `/msg` to oneself.
-    MessageToSelf,
-
-    // Rooms.
-    /// The room name is not valid.
-    InvalidRoomName {
-        /// What is wrong with it.
-        why: NameProblem,
-    },
-    /// `/join` to the room the user is in.
-    AlreadyIn {
-        /// The room.
-        room: Box<str>,
-    },
-    /// Too many room moves lately.
-    TooManyRoomChanges {
-        /// Seconds to wait.
-        wait: u64,
-    },
-    /// Too many rooms made from the user's address lately.
-    TooManyRoomsMade {
-        /// Seconds to wait.
-        wait: u64,
-    },
-    /// `--max-rooms` rooms exist.
-    TooManyRooms {
-        /// `--max-rooms`.
-        max: usize,
-    },
-    /// `/topic` alone: the room's topic, or that it has none.
-    TopicOf {
-        /// The room.
-        room: Box<str>,
-        /// Its topic.
-        topic: Option<Box<str>>,
-    },
-    /// A topic over `max` bytes.
-    TopicTooLong {
-        /// The longest topic.
-        max: usize,
-    },
-    /// Too many topic changes lately.
-    TooManyTopicChanges {
-        /// Seconds to wait.
-        wait: u64,
-    },
-    /// `--history 0`.
-    HistoryOff,
-    /// `/history N` with N out of range.
-    HistoryUsage {
-        /// `--history`.
-        max: usize,
-    },
-    /// Too many `/history` lines asked for lately.
-    TooMuchHistory {
-        /// Seconds to wait.
-        wait: u64,
-    },
-
-    // Registered names (`--data-dir` or `--redis`).
-    /// Registered names are off.
-    AccountsOff,
-    /// The accounts store failed.
-    AccountsUnavailable,
-    /// Too many password checks wait already.
-    PasswordsBusy,
-    /// Passwords are taken only over TLS, on `port`.
-    UseTls {
-        /// The TLS port.
-        port: u16,
-    },
-    /// `/nick` to a registered name.
-    NameRegistered {
-        /// The name.
-        name: Box<str>,
-    },
-    /// `/register` took.
-    Registered {
-        /// The name.
-        name: Box<str>,
-    },
-    /// `/register` of a registered name.
-    AlreadyRegistered {
-        /// The name.
-        name: Box<str>,
-    },
-    /// `/password` took.
-    PasswordChanged {
-        /// The name.
-        name: Box<str>,
-    },
-    /// `/unregister` took.
-    Unregistered {
-        /// The name.
-        name: Box<str>,
-    },
-    /// `/password` or `/unregister` with a wrong password.
-    WrongPasswordOrUnregistered {
-        /// The name.
-        name: Box<str>,
-    },
-    /// Too many names registered from the user's address lately.
-    TooManyRegistrations,
-    /// The store holds `--max-accounts` names.
-    StoreFull,
-    /// A wrong password at the prompt; it is asked again.
-    WrongPassword,
-    /// This address gave too many wrong passwords for `name`.
-    LockedOut {
-        /// The name (lower-cased, as registered).
-        name: Box<str>,
-        /// Seconds to wait.
-        wait: u64,
-    },
-    /// Someone else gave `name`'s password: this prompt is withdrawn.
-    LoggedInWithPassword {
-        /// The name (lower-cased, as registered).
-        name: Box<str>,
-    },
 }
 
 impl From<Reply> for Notice {

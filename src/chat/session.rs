@@ -4,7 +4,8 @@
 
 use super::commands::{self, Caller};
 use super::{
-    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, Reply, RoomEvent, State, naming,
+    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, Protocol, Reply, RoomEvent, State,
+    naming,
 };
 
 impl Chat {
@@ -84,13 +85,18 @@ impl Chat {
         self.prompt_again(local, now);
     }
 
-    /// The name prompt again, after a notice.
+    /// The name prompt again, after a notice (a client of requests is
+    /// shown no prompt: it sends another login).
     pub(super) fn prompt_again(&mut self, local: Local, now: &Now) {
-        self.to(local, Message::NamePrompt, now);
-        if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
-            client.state = State::AwaitingName {
-                prompt_pending: true,
-            };
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        let prompt = client.protocol == Protocol::Lines;
+        client.state = State::AwaitingName {
+            prompt_pending: prompt,
+        };
+        if prompt {
+            self.to(local, Message::NamePrompt, now);
         }
     }
 }

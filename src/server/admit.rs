@@ -104,6 +104,7 @@ impl Server {
             member: MemberId(id),
             address: source(peer.ip()),
             secure: tls,
+            protocol: crate::chat::Protocol::Lines,
         });
         debug!("connection from {peer}");
     }

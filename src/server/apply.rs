@@ -84,6 +84,7 @@ impl Server {
                 at,
                 lines,
             } => self.broadcast(room, except, &message, at, lines),
+            Delivery::Members { to, message, at } => self.tell_members(&to, &message, at),
             Delivery::Private {
                 to,
                 line,
@@ -91,7 +92,7 @@ impl Server {
                 echo,
                 refused,
                 at,
-            } => self.send_private(to, [line, echo, refused.into()], sender, at),
+            } => self.send_private(to, [line, refused.into()], echo, sender, at),
             Delivery::RemotePrivate { to, line, from, at } => {
                 if !self.send_remote_private(to, &line, at)
                     && let Some(Slot::Client(conn)) = self.slots.get(to)

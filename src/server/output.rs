@@ -100,7 +100,8 @@ impl Server {
     pub(super) fn send_private(
         &mut self,
         to: usize,
-        [line, echo, refused]: [Message; 3],
+        [line, refused]: [Message; 2],
+        echo: Option<Message>,
         sender: usize,
         at: SystemTime,
     ) {
@@ -115,7 +116,9 @@ impl Server {
         } else {
             self.metrics.deliveries += 1;
             self.show(to, &line, at);
-            self.show(sender, &echo, at);
+            if let Some(echo) = echo {
+                self.show(sender, &echo, at);
+            }
         }
     }
 
@@ -226,6 +229,26 @@ impl Server {
             }
         }
         self.trim_debt += members.len() as u64;
+    }
+
+    /// Queues `message` for each of `readers` (the readers of a member in
+    /// several rooms, each once), rendered once per dialect among them.
+    pub(super) fn tell_members(&mut self, readers: &[usize], message: &Message, at: SystemTime) {
+        let mut fan = FanOut::new(message, at);
+        let mut queues = Queues {
+            flush: &mut self.later.flush,
+            closing: &mut self.later.closing,
+            metrics: &mut self.metrics,
+            output_cost: &mut self.output_cost,
+            max_outbuf: self.config.max_outbuf,
+        };
+        for &key in readers {
+            if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
+                queues.metrics.deliveries += 1;
+                let bytes = fan.bytes(&self.dialects, dialect_of(conn));
+                queue(conn, key, Payload::Shared(bytes), &mut queues);
+            }
+        }
     }
 
     /// Marks a connection to be closed at the end of this iteration.

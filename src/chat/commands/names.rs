@@ -90,11 +90,11 @@ impl Chat {
         let event = RoomEvent::Renamed {
             room,
             member,
-            old,
+            old: old.clone(),
             new: new.into(),
         };
         self.apply(event, now);
         let name = new.into();
-        self.reply_to(local, now, Reply::NowKnownAs { name });
+        self.reply_to(local, now, Reply::NowKnownAs { old, name });
     }
 }

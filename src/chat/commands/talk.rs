@@ -81,7 +81,9 @@ impl Chat {
         };
         let (name, text): (Box<str>, Box<str>) = (from.into(), text.into());
         let echo = Message::PrivateEcho {
+            from: name.clone(),
             to: to_name.into(),
+            kind: LineKind::Say,
             text: text.clone(),
         };
         if let Some(to) = self
@@ -93,13 +95,14 @@ impl Chat {
             };
             let line = Message::Private {
                 from: name.clone(),
+                kind: LineKind::Say,
                 text: text.clone(),
             };
             self.out.deliveries.push(Delivery::Private {
                 to,
                 line,
                 sender: local,
-                echo,
+                echo: Some(echo),
                 refused,
                 at: now.wall,
             });

@@ -132,7 +132,15 @@ impl Harness {
                     ..
                 } => {
                     taken.add(to, &telnet.render(&line, at));
-                    taken.add(sender, &telnet.render(&echo, at));
+                    if let Some(echo) = echo {
+                        taken.add(sender, &telnet.render(&echo, at));
+                    }
+                }
+                Delivery::Members { to, message, at } => {
+                    let bytes = telnet.render(&message, at);
+                    for local in to {
+                        taken.add(local, &bytes);
+                    }
                 }
                 Delivery::RemotePrivate { to, line, at, .. } => {
                     taken.add(to, &telnet.render(&line, at))
@@ -208,9 +216,15 @@ impl Harness {
     }
 
     pub(super) fn open(&mut self, local: Local) -> String {
-        self.next_id += 1;
-        self.chat.open(local, MemberId(self.next_id), &self.now);
+        self.open_as(local, Protocol::Lines);
         self.take().text(local)
+    }
+
+    /// Opens `local`, speaking `protocol`; its output is left to take.
+    pub(super) fn open_as(&mut self, local: Local, protocol: Protocol) {
+        self.next_id += 1;
+        self.chat
+            .open(local, MemberId(self.next_id), protocol, &self.now);
     }
 
     pub(super) fn line(&mut self, local: Local, text: &str) -> Taken {

@@ -16,6 +16,7 @@ pub(super) fn online(list: &Online, out: &mut String) {
         let _ = match status {
             Status::Plain => Ok(()),
             Status::Idle(idle) => write!(out, " (idle {})", short_duration(*idle)),
+            Status::Away(idle) => write!(out, " (idle {}, away)", short_duration(*idle)),
             Status::Unreachable => out.write_str(" (unreachable)"),
         };
     }

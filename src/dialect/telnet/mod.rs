@@ -76,7 +76,7 @@ fn push_said(
     text: &str,
 ) {
     let parts = match kind {
-        LineKind::Say => ["", name, ": ", text],
+        LineKind::Say | LineKind::Notice => ["", name, ": ", text],
         LineKind::Act => ["* ", name, " ", text],
     };
     push_line(buf, stamp, at, &parts);
@@ -85,7 +85,7 @@ fn push_said(
 /// The bytes of one chat line without stamp or line end.
 fn said_len(name: &str, kind: LineKind, text: &str) -> usize {
     let decoration = match kind {
-        LineKind::Say => ": ".len(),
+        LineKind::Say | LineKind::Notice => ": ".len(),
         LineKind::Act => "* ".len() + " ".len(),
     };
     name.len() + decoration + text.len()
@@ -116,10 +116,26 @@ impl Dialect for Telnet {
                 buf.reserve_exact(turn.text_len() + decoration);
                 Telnet::push_turn(&mut buf, stamp, turn);
             }
-            Message::Private { from, text } => {
+            Message::Private {
+                from,
+                kind: LineKind::Act,
+                text,
+            } => push_line(&mut buf, stamp, at, &["[pm] * ", from, " ", text]),
+            Message::Private { from, text, .. } => {
                 push_line(&mut buf, stamp, at, &["[pm] ", from, ": ", text]);
             }
-            Message::PrivateEcho { to, text } => {
+            Message::PrivateEcho {
+                from,
+                to,
+                kind: LineKind::Act,
+                text,
+            } => push_line(
+                &mut buf,
+                stamp,
+                at,
+                &["[pm -> ", to, "] * ", from, " ", text],
+            ),
+            Message::PrivateEcho { to, text, .. } => {
                 push_line(&mut buf, stamp, at, &["[pm -> ", to, "] ", text]);
             }
         }

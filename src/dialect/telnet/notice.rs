@@ -11,6 +11,7 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
         Notice::Joined { name } => write!(out, "{name} has joined"),
         Notice::Left { name, to: None } => write!(out, "{name} has left"),
         Notice::Left { name, to: Some(to) } => write!(out, "{name} has left for {to}"),
+        Notice::Parted { name, .. } => write!(out, "{name} has left"),
         Notice::Renamed { old, new } => write!(out, "{old} is now known as {new}"),
         Notice::TopicSet {
             by,

@@ -31,7 +31,7 @@ pub(super) fn words(reply: &Reply, out: &mut String) {
         Reply::TooManyNameChanges { wait } => {
             write!(out, "Too many name changes; try again in {wait}s")
         }
-        Reply::NowKnownAs { name } => write!(out, "You are now known as {name}"),
+        Reply::NowKnownAs { name, .. } => write!(out, "You are now known as {name}"),
         Reply::UnknownCommand { verb } => write!(out, "Unknown command '/{verb}', try /help"),
         Reply::Usage { form } => write!(out, "Usage: {form}"),
         Reply::NoSuchUser { name } => write!(out, "No such user '{name}'"),
@@ -100,7 +100,44 @@ pub(super) fn words(reply: &Reply, out: &mut String) {
         Reply::LoggedInWithPassword { name } => {
             write!(out, "{name} logged in with its password from elsewhere")
         }
+        Reply::IsAway { name, text } => write!(out, "{name} is away: {text}"),
+        // The rest answer requests, which telnet users do not send; their
+        // words are for logs and tests.
+        other => requests(other, out),
     };
+}
+
+/// The words of the replies to requests (IRC's), which telnet never asks.
+fn requests(reply: &Reply, out: &mut String) -> std::fmt::Result {
+    let join = |names: &[Box<str>]| names.join(", ");
+    match reply {
+        Reply::LoggedIn { name } => write!(out, "Logged in as {name}"),
+        Reply::PasswordNeeded { name } => write!(out, "The name '{name}' needs its password"),
+        Reply::Entered { room, names, .. } => write!(out, "{room}: {}", join(names)),
+        Reply::Parted { room, .. } => write!(out, "You left {room}"),
+        Reply::NotInRoom { room } => write!(out, "You are not in {room}"),
+        Reply::NoSuchRoom { room } => write!(out, "No such room {room}"),
+        Reply::CannotSend { room } => write!(out, "You cannot send to {room}"),
+        Reply::TooManyRoomsJoined { max, .. } => write!(out, "You are in {max} rooms already"),
+        Reply::TopicIs { room, topic: None } => write!(out, "{room} has no topic"),
+        Reply::TopicIs {
+            room,
+            topic: Some(t),
+        } => write!(out, "Topic of {room}: {} (set by {})", t.text, t.by),
+        Reply::Names { room, names } => write!(out, "{room}: {}", join(names)),
+        Reply::List(rooms) => {
+            let each = rooms.iter().map(|r| format!("{} ({})", r.name, r.members));
+            write!(out, "{}", each.collect::<Vec<_>>().join(", "))
+        }
+        Reply::Who { mask, entries } => {
+            let names: Vec<Box<str>> = entries.iter().map(|e| e.name.clone()).collect();
+            write!(out, "{mask}: {}", join(&names))
+        }
+        Reply::Whois(who) => write!(out, "{} is in {}", who.name, join(&who.rooms)),
+        Reply::Away { away: true } => out.write_str("You are marked away"),
+        Reply::Away { away: false } => out.write_str("You are no longer marked away"),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

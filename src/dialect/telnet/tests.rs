@@ -90,14 +90,23 @@ fn notices_are_star_lines() {
 fn private_messages_name_the_other_side() {
     let line = Message::Private {
         from: "alice".into(),
+        kind: LineKind::Say,
         text: "psst".into(),
     };
     assert_eq!(plain(line), "[pm] alice: psst\r\n");
     let echo = Message::PrivateEcho {
+        from: "alice".into(),
         to: "bob".into(),
+        kind: LineKind::Say,
         text: "psst".into(),
     };
     assert_eq!(stamped(echo), "[01:02:03] [pm -> bob] psst\r\n");
+    let act = Message::Private {
+        from: "alice".into(),
+        kind: LineKind::Act,
+        text: "waves".into(),
+    };
+    assert_eq!(plain(act), "[pm] * alice waves\r\n");
 }
 
 #[test]

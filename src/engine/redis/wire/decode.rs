@@ -158,6 +158,7 @@ fn turn_from(f: &Fields<'_>, at: SystemTime) -> Result<Turn, &'static str> {
         match kind {
             b's' if !line.trim().is_empty() => turn.push(LineKind::Say, &line),
             b'a' => turn.push(LineKind::Act, &line),
+            b'n' if !line.trim().is_empty() => turn.push(LineKind::Notice, &line),
             _ => {}
         }
     }

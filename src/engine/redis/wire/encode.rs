@@ -103,6 +103,8 @@ fn flatten(turn: &Turn) -> (String, String) {
         kinds.push(match kind {
             LineKind::Say => 's',
             LineKind::Act => 'a',
+            // Read by nodes before this one as nothing (they skip it).
+            LineKind::Notice => 'n',
         });
     }
     (kinds, text)

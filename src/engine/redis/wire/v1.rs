@@ -24,6 +24,7 @@ pub(super) fn said_lines(turn: &std::sync::Arc<Turn>) -> Bytes {
 pub(super) fn private_line(name: &str, text: &str, at: SystemTime) -> Bytes {
     let line = Message::Private {
         from: name.into(),
+        kind: crate::chat::LineKind::Say,
         text: text.into(),
     };
     WIRE_TELNET.render(&line, at)

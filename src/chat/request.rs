@@ -1,0 +1,82 @@
+//! Requests: what a client that speaks in requests (IRC) asks of the core,
+//! as typed values instead of telnet's typed lines. The edge maps its
+//! protocol's commands to a [`Request`]; the core answers with the same
+//! values as for telnet ([`Reply`](super::Reply), [`Notice`](super::Notice),
+//! room deliveries). Each action has one implementation, which telnet's
+//! command table and the requests both call.
+
+use super::{LineKind, Secret};
+
+/// How a connection talks to the core, said when it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// Lines typed by a person (telnet): greeted, prompted for a name,
+    /// `/commands`; in exactly one room at a time.
+    #[default]
+    Lines,
+    /// Typed requests from a client program (IRC): nothing is sent when it
+    /// opens; it logs in with [`Request::Login`], starts in no room, and may
+    /// be in up to `--max-rooms-per-user` rooms at once.
+    Requests,
+}
+
+/// One request of a client that speaks in requests. Room names may be
+/// given in any case (`#Rust`); names ignore ASCII case.
+#[derive(Debug)]
+pub enum Request<'a> {
+    /// Log in as `name` (with its password, for a registered name).
+    Login {
+        /// The name wanted.
+        name: &'a str,
+        /// Its password, if the client gave one.
+        password: Option<Secret>,
+    },
+    /// Enter a room, making it if it does not exist.
+    Join(&'a str),
+    /// Leave one room, staying online.
+    Part {
+        /// The room.
+        room: &'a str,
+        /// Why, shown to the room.
+        reason: Option<&'a str>,
+    },
+    /// A line to a room the user is in.
+    Say {
+        /// The room.
+        room: &'a str,
+        /// Said, acted or a notice.
+        kind: LineKind,
+        /// The text, cleaned.
+        text: &'a str,
+    },
+    /// A line to one user, in any room or none.
+    Private {
+        /// Their name.
+        to: &'a str,
+        /// Said, acted or a notice.
+        kind: LineKind,
+        /// The text, cleaned.
+        text: &'a str,
+    },
+    /// Change one's name.
+    Nick(&'a str),
+    /// Show a room's topic (`None`), or set it (`Some("")` clears it).
+    Topic {
+        /// The room.
+        room: &'a str,
+        /// The new topic.
+        text: Option<&'a str>,
+    },
+    /// Every member of a room.
+    Names(&'a str),
+    /// Every room in use.
+    List,
+    /// Who is in a room (`#room`) or who a user is (a name).
+    Who(&'a str),
+    /// About one user.
+    Whois(&'a str),
+    /// Mark oneself away with a text, or back (`None`).
+    Away(Option<&'a str>),
+    /// Leave, saying why.
+    Quit(Option<&'a str>),
+}
