@@ -74,11 +74,13 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// A new telnet connection (over TLS when `tls` is given) with the
-    /// line budget `bucket`, registered for READABLE only: output is
-    /// written first and WRITABLE is asked for only when it blocks.
+    /// A new connection speaking `codec` (over TLS when `tls` is given)
+    /// with the line budget `bucket`, registered for READABLE only: output
+    /// is written first and WRITABLE is asked for only when it blocks.
+    #[allow(clippy::too_many_arguments)]
     pub fn register(
         mut socket: TcpStream,
+        codec: Codec,
         tls: Option<Session>,
         peer: SocketAddr,
         id: u64,
@@ -93,7 +95,7 @@ impl Conn {
         };
         Ok(Conn {
             transport,
-            codec: Codec::telnet(),
+            codec,
             peer,
             id,
             out: Outbound::default(),
@@ -144,6 +146,27 @@ impl Conn {
         line: &mut String,
     ) -> Option<Frame> {
         self.codec.next_line(input, max_line, line)
+    }
+
+    /// Its IRC session, if it speaks IRC.
+    pub fn irc(&mut self) -> Option<&mut crate::irc::session::Session> {
+        match &mut self.codec {
+            Codec::Irc(irc) => Some(&mut irc.session),
+            Codec::Telnet(_) => None,
+        }
+    }
+
+    /// Its IRC session, read only.
+    pub fn irc_ref(&self) -> Option<&crate::irc::session::Session> {
+        match &self.codec {
+            Codec::Irc(irc) => Some(&irc.session),
+            Codec::Telnet(_) => None,
+        }
+    }
+
+    /// Whether it came over TLS.
+    pub fn secure(&self) -> bool {
+        matches!(self.transport, Transport::Tls(_))
     }
 
     /// Whether its TLS handshake is still going on (reading it then is

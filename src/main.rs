@@ -2,16 +2,16 @@
 
 mod cli;
 
-use cli::parse_args;
+use cli::{Listen, parse_args};
 use linechat::{Config, Server, budget, sys};
 use log::{error, info, warn};
 use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
+    let mut args = match parse_args() {
         Ok(Some(args)) => args,
         Ok(None) => return ExitCode::SUCCESS,
         Err(message) => {
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let fd_limit = sys::raise_fd_limit();
-    let mut config = args.config;
+    let mut config = std::mem::take(&mut args.config);
     // With accounts on, the hasher's working memory is set aside.
     let accounts = config.redis.is_some() || args.data_dir.is_some();
     let hashing = if accounts {
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
     if let Some(line) = budget {
         info!("{line}");
     }
-    let listeners = match bind_all(&args.addr, args.metrics_addr.as_deref(), &args.tls) {
+    let listeners = match bind_all(&args) {
         Ok(listeners) => listeners,
         Err(message) => {
             error!("{message}");
@@ -64,17 +64,18 @@ struct Listeners<'a> {
     metrics: Option<TcpListener>,
     /// The TLS listener, its configuration and the files it came from.
     tls: Option<(TcpListener, TlsConfig, &'a Path, &'a Path)>,
+    /// The IRC listener (`--irc-addr`).
+    irc: Option<TcpListener>,
+    /// The IRC over TLS listener (`--ircs-addr`).
+    ircs: Option<TcpListener>,
 }
 
 /// A TLS listener's configuration.
 type TlsConfig = std::sync::Arc<rustls::ServerConfig>;
 
 /// Binds every listener; the error says which one failed.
-fn bind_all<'a>(
-    addr: &[SocketAddr],
-    metrics: Option<&[SocketAddr]>,
-    tls: &'a Option<(Vec<SocketAddr>, PathBuf, PathBuf)>,
-) -> Result<Listeners<'a>, String> {
+fn bind_all(args: &cli::Args) -> Result<Listeners<'_>, String> {
+    let (addr, metrics, tls) = (&args.addr, args.metrics_addr.as_deref(), &args.tls);
     let chat = bind(addr).map_err(|e| format!("cannot listen on {}: {e}", show(addr)))?;
     let metrics = match metrics {
         Some(addr) => {
@@ -92,7 +93,33 @@ fn bind_all<'a>(
             Some((listener, config, cert.as_path(), key.as_path()))
         }
     };
-    Ok(Listeners { chat, metrics, tls })
+    let irc = bind_listen(&args.irc, "IRC")?;
+    let ircs = bind_listen(&args.ircs, "IRC over TLS")?;
+    Ok(Listeners {
+        chat,
+        metrics,
+        tls,
+        irc,
+        ircs,
+    })
+}
+
+/// Binds a listener that has a default: a default whose port is taken is
+/// skipped with a warning; a given address must bind.
+fn bind_listen(listen: &Listen, what: &str) -> Result<Option<TcpListener>, String> {
+    match listen {
+        Listen::Off => Ok(None),
+        Listen::Given(addr) => bind(addr)
+            .map(Some)
+            .map_err(|e| format!("cannot serve {what} on {}: {e}", show(addr))),
+        Listen::Default(addr) => match TcpListener::bind(addr) {
+            Ok(listener) => Ok(Some(listener)),
+            Err(e) => {
+                warn!("not serving {what}: cannot listen on {addr} ({e})");
+                Ok(None)
+            }
+        },
+    }
 }
 
 /// The server over `listeners`: TLS, registered names (in Redis with
@@ -102,6 +129,12 @@ fn start(listeners: Listeners<'_>, config: Config, data_dir: Option<&Path>) -> i
     let mut server = Server::new(listeners.chat, listeners.metrics, config)?;
     if let Some((listener, config, cert, key)) = listeners.tls {
         server.serve_tls(listener, config, cert, key)?;
+    }
+    if let Some(listener) = listeners.irc {
+        server.serve_irc(listener, false)?;
+    }
+    if let Some(listener) = listeners.ircs {
+        server.serve_irc(listener, true)?;
     }
     // With Redis, names are registered for every node; else in the file.
     let store = match (&redis, data_dir) {

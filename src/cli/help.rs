@@ -3,7 +3,7 @@
 
 /// What `--help` prints.
 pub(super) const HELP: &str = "\
-linechat - a chat room for telnet and nc
+linechat - a chat room for telnet, nc and IRC clients
 
 USAGE:
     linechat [OPTIONS]
@@ -68,6 +68,11 @@ OPTIONS:
     --tls-addr HOST:PORT   also serve the chat over TLS there, with the certificate chain
                            --tls-cert FILE and the private key --tls-key FILE (PEM);
                            SIGHUP reloads both for new connections [default: off]
+    --irc-addr HOST:PORT   also serve IRC there (irssi, WeeChat, bots), in the same
+                           rooms; off = no IRC; when not given and the port is taken,
+                           IRC is skipped with a warning [default: 127.0.0.1:6667]
+    --ircs-addr HOST:PORT  serve IRC over TLS there, with the --tls-cert certificate;
+                           off = none [default: 127.0.0.1:6697 with --tls-addr, else off]
     --data-dir DIR         keep registered names (/register) in DIR/accounts.redb; with
                            --redis they are kept in Redis instead [default: off:
                            /register answers that accounts are off]

@@ -24,6 +24,10 @@ pub struct Args {
     pub metrics_addr: Option<Vec<SocketAddr>>,
     /// `--tls-addr` (resolved likewise), `--tls-cert` and `--tls-key`.
     pub tls: Option<(Vec<SocketAddr>, PathBuf, PathBuf)>,
+    /// `--irc-addr`: where to serve IRC, or nowhere (`off`).
+    pub irc: Listen,
+    /// `--ircs-addr`: where to serve IRC over TLS, or nowhere.
+    pub ircs: Listen,
     /// `--data-dir`: where registered names are kept.
     pub data_dir: Option<PathBuf>,
     pub config: Config,
@@ -56,6 +60,14 @@ pub fn parse_args() -> Result<Option<Args>, String> {
         (Some(addr), Some(cert), Some(key)) => Some((addr, cert, key)),
         _ => return Err("--tls-addr, --tls-cert and --tls-key go together".into()),
     };
+    let irc = listen(&mut args, "--irc-addr", DEFAULT_IRC_ADDR)?;
+    let ircs = match listen(&mut args, "--ircs-addr", DEFAULT_IRCS_ADDR)? {
+        Listen::Given(_) if tls.is_none() => {
+            return Err("--ircs-addr needs --tls-addr, --tls-cert and --tls-key".into());
+        }
+        Listen::Default(_) if tls.is_none() => Listen::Off,
+        ircs => ircs,
+    };
     let data_dir = value::<PathBuf>(&mut args, "--data-dir", "a directory")?;
     let print_limits = args.contains("--print-limits");
     let given = parse_memory_flags(&mut args, &mut config)?;
@@ -78,6 +90,8 @@ pub fn parse_args() -> Result<Option<Args>, String> {
         addr,
         metrics_addr,
         tls,
+        irc,
+        ircs,
         data_dir,
         config,
     }))
@@ -106,6 +120,39 @@ fn check_together(config: &Config, tls: bool, data_dir: Option<&Path>) -> Result
 /// `--addr` when none is given.
 const DEFAULT_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 8080);
 
+/// `--irc-addr` when none is given.
+const DEFAULT_IRC_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 6667);
+
+/// `--ircs-addr` when none is given and TLS is configured.
+const DEFAULT_IRCS_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 6697);
+
+/// Where a listener that has a default goes.
+pub enum Listen {
+    /// `off`: nowhere.
+    Off,
+    /// Not given: the default, which is skipped with a warning if its port
+    /// is taken (so several servers on one machine, such as tests, start).
+    Default(SocketAddr),
+    /// Given: it must bind.
+    Given(Vec<SocketAddr>),
+}
+
+/// A `HOST:PORT` or `off` flag with a default.
+fn listen(
+    args: &mut pico_args::Arguments,
+    flag: &'static str,
+    default: ([u8; 4], u16),
+) -> Result<Listen, String> {
+    let raw: Option<String> = args
+        .opt_value_from_str(flag)
+        .map_err(|_| format!("{flag} needs a value: HOST:PORT or off"))?;
+    match raw.as_deref() {
+        None => Ok(Listen::Default(default.into())),
+        Some("off") => Ok(Listen::Off),
+        Some(text) => resolve(text, flag).map(Listen::Given),
+    }
+}
+
 /// A `HOST:PORT` flag resolved to its addresses (a host name is looked up
 /// once, here). The error names the flag.
 fn address(
@@ -115,6 +162,13 @@ fn address(
     let Some(text) = value::<String>(args, flag, "HOST:PORT")? else {
         return Ok(None);
     };
+    resolve(&text, flag).map(Some)
+}
+
+/// `text` (`HOST:PORT`, or `:PORT` for every interface) resolved; the
+/// error names `flag`.
+fn resolve(text: &str, flag: &str) -> Result<Vec<SocketAddr>, String> {
+    let text = text.to_owned();
     let expected = "HOST:PORT, such as 127.0.0.1:8080, localhost:8080 or :8080";
     // `:PORT` is every interface, as in Go's net.Listen and HAProxy.
     let with_host = match text.strip_prefix(':') {
@@ -130,7 +184,7 @@ fn address(
             "invalid value '{text}' for {flag}: no address found"
         ));
     }
-    Ok(Some(addrs))
+    Ok(addrs)
 }
 
 /// The value of `--flag`, parsed; the error names the flag and what it takes.

@@ -4,10 +4,10 @@
 //! being typed if its protocol can. Pure: no sockets here, so each codec
 //! is tested with bytes in and lines and bytes out.
 //!
-//! The telnet codec ([`Telnet`]) serves telnet and raw `nc` today. The
-//! next ones fit the same calls: IRC lines are framed like telnet's,
-//! without telnet commands and with nothing to do for a password; a
-//! WebSocket codec decodes frames in place into the text of each message,
+//! The telnet codec ([`Telnet`]) serves telnet and raw `nc`; the IRC
+//! codec ([`Irc`]) frames IRC lines like telnet's, without telnet commands
+//! and with nothing to do for a password, and carries the connection's IRC
+//! session. A WebSocket codec decodes frames in place into the text of each message,
 //! ending each with a line end, so one message is one line, and answers
 //! pings and closes as replies.
 //!
@@ -16,8 +16,10 @@
 //! server's WebSocket frame is unmasked, so a WebSocket dialect can render
 //! each event as a whole frame, and the fan-out stays one `Bytes` per event.
 
+pub mod irc;
 mod telnet;
 
+pub use irc::Irc;
 pub use telnet::Telnet;
 
 use crate::chat::Typing;
@@ -39,6 +41,9 @@ pub struct Decoded {
 pub enum Codec {
     /// Telnet, or raw `nc` bytes.
     Telnet(Telnet),
+    /// IRC lines, and the connection's IRC session (boxed: a telnet
+    /// connection pays nothing for it).
+    Irc(Box<Irc>),
 }
 
 impl Codec {
@@ -47,12 +52,18 @@ impl Codec {
         Codec::Telnet(Telnet::default())
     }
 
+    /// The IRC codec for a new connection.
+    pub fn irc() -> Codec {
+        Codec::Irc(Box::default())
+    }
+
     /// Decodes one read in place: the line text is left at the front of
     /// `buf` (see [`Decoded`]), and bytes the protocol owes the peer (telnet
     /// refusals) are appended to `replies`.
     pub fn decode(&mut self, buf: &mut [u8], replies: &mut Vec<u8>) -> Decoded {
         match self {
             Codec::Telnet(telnet) => telnet.decode(buf, replies),
+            Codec::Irc(irc) => irc.decode(buf),
         }
     }
 
@@ -67,6 +78,7 @@ impl Codec {
     ) -> Option<Frame> {
         match self {
             Codec::Telnet(telnet) => telnet.next_line(input, max_line, line),
+            Codec::Irc(irc) => irc.next_line(input, line),
         }
     }
 
@@ -74,6 +86,7 @@ impl Codec {
     pub fn stash(&mut self, input: &[u8]) {
         match self {
             Codec::Telnet(telnet) => telnet.stash(input),
+            Codec::Irc(irc) => irc.stash(input),
         }
     }
 
@@ -81,6 +94,7 @@ impl Codec {
     pub fn held(&self) -> usize {
         match self {
             Codec::Telnet(telnet) => telnet.held(),
+            Codec::Irc(irc) => irc.held(),
         }
     }
 
@@ -89,6 +103,7 @@ impl Codec {
     pub fn typing(&mut self, typing: Typing) -> &'static [u8] {
         match self {
             Codec::Telnet(telnet) => telnet.typing(typing),
+            Codec::Irc(_) => &[],
         }
     }
 
@@ -98,6 +113,7 @@ impl Codec {
     pub fn take_typing_notice(&mut self) -> bool {
         match self {
             Codec::Telnet(telnet) => telnet.take_typing_notice(),
+            Codec::Irc(_) => false,
         }
     }
 }

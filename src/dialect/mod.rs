@@ -1,15 +1,17 @@
 //! Dialects: a client protocol's words and bytes for what the core says.
 //!
 //! The core hands out values ([`Message`]: chat turns, private messages,
-//! prompts, [`Notice`](crate::chat::Notice)s); a [`Dialect`] turns one into
-//! the bytes its clients read. Telnet ([`telnet`]) is the only one today;
-//! IRC and WebSocket come as folders beside it.
+//! prompts, [`Notice`](crate::chat::Notice)s); a dialect turns one into
+//! the bytes its clients read: telnet ([`telnet`], the [`Dialect`] trait)
+//! and IRC ([`irc`]: room lines shared like telnet's, replies rendered for
+//! the one connection they name). WebSocket comes as a folder beside them.
 //!
 //! A message for a room is rendered once per dialect present in the room
 //! ([`FanOut`]), into one shared `Bytes` that every recipient's queue
 //! clones: the fan-out costs a refcount per reader, never a rendering.
 //! Timestamps are a rendering choice of the node that renders.
 
+pub mod irc;
 pub mod telnet;
 
 use crate::chat::{HistoryLine, Message};
@@ -30,15 +32,21 @@ pub trait Dialect {
     fn history_len(&self, lines: &[HistoryLine]) -> usize;
 }
 
-/// Which dialect a connection speaks.
+/// Which rendering a connection reads: its dialect, and for IRC whether
+/// lines carry the `time` tag (`server-time`). A room line is rendered at
+/// most once per kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Lines for `telnet` and `nc`.
     Telnet,
+    /// IRC lines.
+    Irc,
+    /// IRC lines with `@time=` (the `server-time` capability).
+    IrcTimed,
 }
 
 /// How many [`Kind`]s there are.
-const KINDS: usize = 1;
+const KINDS: usize = 3;
 
 /// Every dialect of this node, set up from its configuration.
 #[derive(Debug)]
@@ -54,10 +62,14 @@ impl Dialects {
         }
     }
 
-    /// The dialect of `kind`.
+    /// The dialect of `kind`, for messages that name no room. IRC's
+    /// replies to one connection name their reader and are rendered by
+    /// [`irc::render_to`] instead; its room lines by [`FanOut`].
     pub fn get(&self, kind: Kind) -> &dyn Dialect {
         match kind {
             Kind::Telnet => &self.telnet,
+            Kind::Irc => &irc::Shared { tagged: false },
+            Kind::IrcTimed => &irc::Shared { tagged: true },
         }
     }
 }
@@ -68,25 +80,34 @@ impl Dialects {
 pub struct FanOut<'a> {
     message: &'a Message,
     at: SystemTime,
+    /// The room it is said in (IRC names it: `PRIVMSG #lobby`); none for
+    /// a message about a member in every room (a rename, a quit).
+    room: Option<&'a str>,
     rendered: [Option<Bytes>; KINDS],
 }
 
 impl<'a> FanOut<'a> {
-    /// `message`, said at `at`, not rendered yet.
-    pub fn new(message: &'a Message, at: SystemTime) -> FanOut<'a> {
+    /// `message`, said at `at` in `room`, not rendered yet.
+    pub fn new(message: &'a Message, at: SystemTime, room: Option<&'a str>) -> FanOut<'a> {
         FanOut {
             message,
             at,
+            room,
             rendered: Default::default(),
         }
     }
 
-    /// The bytes for a recipient speaking `kind`: a clone of the one
-    /// rendering for that dialect (no allocation after the first).
+    /// The bytes for a recipient reading `kind`: a clone of the one
+    /// rendering for that kind (no allocation after the first).
     pub fn bytes(&mut self, dialects: &Dialects, kind: Kind) -> Bytes {
+        let (message, at, room) = (self.message, self.at, self.room);
         let slot = &mut self.rendered[kind as usize];
-        slot.get_or_insert_with(|| dialects.get(kind).render(self.message, self.at))
-            .clone()
+        slot.get_or_insert_with(|| match kind {
+            Kind::Telnet => dialects.telnet.render(message, at),
+            Kind::Irc => irc::render_shared(message, at, room, false),
+            Kind::IrcTimed => irc::render_shared(message, at, room, true),
+        })
+        .clone()
     }
 }
 
@@ -99,7 +120,7 @@ mod tests {
     fn a_fan_out_renders_once_per_dialect() {
         let dialects = Dialects::new(false);
         let message = Message::Notice(Notice::Joined { name: "x".into() });
-        let mut fan = FanOut::new(&message, SystemTime::UNIX_EPOCH);
+        let mut fan = FanOut::new(&message, SystemTime::UNIX_EPOCH, Some("#lobby"));
         let first = fan.bytes(&dialects, Kind::Telnet);
         let second = fan.bytes(&dialects, Kind::Telnet);
         assert_eq!(&first[..], b"*** x has joined\r\n");
@@ -107,6 +128,14 @@ mod tests {
             first.as_ptr(),
             second.as_ptr(),
             "shared, not rendered twice"
+        );
+        let irc = fan.bytes(&dialects, Kind::Irc);
+        assert_eq!(&irc[..], b":x!x@linechat JOIN #lobby\r\n");
+        assert_eq!(irc.as_ptr(), fan.bytes(&dialects, Kind::Irc).as_ptr());
+        let timed = fan.bytes(&dialects, Kind::IrcTimed);
+        assert_eq!(
+            &timed[..],
+            b"@time=1970-01-01T00:00:00.000Z :x!x@linechat JOIN #lobby\r\n"
         );
     }
 }

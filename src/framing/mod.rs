@@ -16,7 +16,7 @@
 
 mod clean;
 
-pub use clean::clean;
+pub use clean::{Keep, clean, clean_keeping};
 
 use clean::clean_checked;
 use memchr::memchr2;
@@ -88,6 +88,18 @@ impl LineReader {
         max_line: usize,
         line: &mut String,
     ) -> Option<Frame> {
+        self.next_line_keeping(input, max_line, line, Keep::Nothing)
+    }
+
+    /// [`next_line`](Self::next_line), cleaning with
+    /// [`clean_keeping`] and `keep`.
+    pub fn next_line_keeping(
+        &mut self,
+        input: &mut &[u8],
+        max_line: usize,
+        line: &mut String,
+        keep: Keep,
+    ) -> Option<Frame> {
         loop {
             if self.buffered() > 0 {
                 // Resume inside the held bytes; new input joins them there.
@@ -100,7 +112,7 @@ impl LineReader {
                     Step::Line(len) => {
                         let at = self.start;
                         self.start += len + 1;
-                        let frame = clean_checked(&self.buf[at..at + len], max_line, line);
+                        let frame = clean_checked(&self.buf[at..at + len], max_line, line, keep);
                         self.release_if_empty();
                         return Some(frame);
                     }
@@ -120,7 +132,7 @@ impl LineReader {
                 // Nothing held: frame straight from the caller's buffer.
                 match self.scanner.scan(input, max_line) {
                     Step::Line(len) => {
-                        let frame = clean_checked(&input[..len], max_line, line);
+                        let frame = clean_checked(&input[..len], max_line, line, keep);
                         *input = &input[len + 1..];
                         return Some(frame);
                     }

@@ -18,6 +18,9 @@
 //!   client is ready to be named by the core.
 //! - [`ctcp`]: `\x01ACTION ...\x01` (linechat's `/me`) and other CTCP.
 //! - [`server_time`]: the `time` tag's value from a time passed in.
+//! - [`session`]: one connection's state at the edge: registration, the
+//!   accepted nick, away, the keepalive's PING/PONG.
+//! - [`welcome`]: 001-005, LUSERS and the MOTD, once registration is over.
 
 pub mod cap;
 pub mod casemap;
@@ -29,7 +32,9 @@ pub mod register;
 pub mod render;
 pub mod sasl;
 pub mod server_time;
+pub mod session;
 pub mod tags;
+pub mod welcome;
 
 pub use message::{Message, ParseError};
 pub use numeric::Numeric;

@@ -30,13 +30,15 @@ impl Server {
             return;
         }
         loop {
-            let (listener, tls) = match self.slots.get(key) {
-                Some(Slot::Listener(listener)) => (listener, false),
-                Some(Slot::TlsListener(listener)) => (listener, true),
+            let (listener, tls, irc) = match self.slots.get(key) {
+                Some(Slot::Listener(listener)) => (listener, false, false),
+                Some(Slot::TlsListener(listener)) => (listener, true, false),
+                Some(Slot::IrcListener(listener)) => (listener, false, true),
+                Some(Slot::IrcsListener(listener)) => (listener, true, true),
                 _ => return,
             };
             match listener.accept() {
-                Ok((socket, peer)) => self.admit(socket, peer, tls),
+                Ok((socket, peer)) => self.admit(socket, peer, tls, irc),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if sys::is_resource_exhaustion(&e) => {
@@ -51,8 +53,9 @@ impl Server {
         }
     }
 
-    /// Takes in one accepted socket, or turns it away with a reason.
-    fn admit(&mut self, socket: TcpStream, peer: SocketAddr, tls: bool) {
+    /// Takes in one accepted socket (speaking IRC if `irc`, else telnet),
+    /// or turns it away with a reason.
+    fn admit(&mut self, socket: TcpStream, peer: SocketAddr, tls: bool, irc: bool) {
         self.metrics.accepted += 1;
         let admitted = if self.shed.refusing {
             Err(Refusal::Busy)
@@ -66,7 +69,7 @@ impl Server {
                 }
                 id
             }
-            Err(why) => return self.turn_away(socket, peer, tls, why),
+            Err(why) => return self.turn_away(socket, peer, tls, irc, why),
         };
         // TCP_NODELAY, keepalive and buffer sizes come from the listener
         // (see `configure_listener`): Linux copies them to accepted sockets.
@@ -87,7 +90,20 @@ impl Server {
             }
             _ => None,
         };
-        match Conn::register(socket, session, peer, id, bucket, registry, Token(key)) {
+        let codec = match irc {
+            true => crate::codec::Codec::irc(),
+            false => crate::codec::Codec::telnet(),
+        };
+        match Conn::register(
+            socket,
+            codec,
+            session,
+            peer,
+            id,
+            bucket,
+            registry,
+            Token(key),
+        ) {
             Ok(conn) => entry.insert(Slot::Client(conn)),
             Err(e) => {
                 warn!("cannot register {peer}: {e}");
@@ -106,6 +122,9 @@ impl Server {
             secure: tls,
             protocol: crate::chat::Protocol::Lines,
         });
+        if irc {
+            self.irc_opened(key, id);
+        }
         debug!("connection from {peer}");
     }
 }
@@ -113,7 +132,14 @@ impl Server {
 impl Server {
     /// Turns an accepted socket away for `why`: counted, logged within the
     /// log limit, and told in one line (a TLS client gets the close alone).
-    fn turn_away(&mut self, socket: TcpStream, peer: SocketAddr, tls: bool, why: Refusal) {
+    fn turn_away(
+        &mut self,
+        socket: TcpStream,
+        peer: SocketAddr,
+        tls: bool,
+        irc: bool,
+        why: Refusal,
+    ) {
         match why {
             Refusal::Full => {
                 self.metrics.rejected_full += 1;
@@ -142,15 +168,15 @@ impl Server {
             }
         }
         // A TLS client would read a notice in the clear as a bad
-        // record: it gets the close alone.
-        // The listeners speak telnet.
-        let notice = match tls {
-            false => {
-                let refused = Message::Notice(Notice::Refusal(why));
+        // record: it gets the close alone. An IRC client reads ERROR.
+        let refused = Message::Notice(Notice::Refusal(why));
+        let notice = match (tls, irc) {
+            (false, false) => {
                 let telnet = self.dialects.get(Kind::Telnet);
                 telnet.render(&refused, self.now.wall)
             }
-            true => bytes::Bytes::new(),
+            (false, true) => crate::dialect::irc::refusal(why),
+            (true, _) => bytes::Bytes::new(),
         };
         refuse(socket, &notice);
     }

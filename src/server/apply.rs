@@ -145,6 +145,14 @@ impl Server {
             // notice begins on a line of its own.
             conn.drop_unstarted();
         }
+        if conn.irc_ref().is_some() {
+            // IRC's last words are an ERROR line, whatever the notice.
+            let why = conn.closing.unwrap_or(Farewell::Error);
+            if let Some(error) = crate::dialect::irc::farewell(why) {
+                conn.queue_own(&error);
+            }
+            return;
+        }
         let dialect = self.dialects.get(dialect_of(conn));
         for message in last {
             conn.queue_own(&dialect.render(message, self.now.wall));

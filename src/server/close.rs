@@ -61,7 +61,13 @@ impl Server {
                 self.slots.remove(key);
                 self.metrics_peers.remove(key);
             }
-            Some(Slot::Listener(_) | Slot::TlsListener(_) | Slot::MetricsListener(_)) => {
+            Some(
+                Slot::Listener(_)
+                | Slot::TlsListener(_)
+                | Slot::IrcListener(_)
+                | Slot::IrcsListener(_)
+                | Slot::MetricsListener(_),
+            ) => {
                 // Deregistered when shutdown began.
                 self.slots.remove(key);
             }
@@ -77,7 +83,12 @@ impl Server {
         info!("shutting down");
         self.shutdown_deadline = Some(self.now.instant + SHUTDOWN_DRAIN);
         for (key, slot) in self.slots.iter_mut() {
-            if let Slot::Listener(l) | Slot::TlsListener(l) | Slot::MetricsListener(l) = slot {
+            if let Slot::Listener(l)
+            | Slot::TlsListener(l)
+            | Slot::IrcListener(l)
+            | Slot::IrcsListener(l)
+            | Slot::MetricsListener(l) = slot
+            {
                 let _ = self.poll.registry().deregister(l);
                 self.later.closing.insert(key);
             }

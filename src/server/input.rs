@@ -183,8 +183,14 @@ impl Server {
         Turn::More
     }
 
-    /// Hands one framed line from the connection at `key` to the core.
+    /// Hands one framed line from the connection at `key` to the core (an
+    /// IRC connection's goes to the IRC edge first).
     fn handle_frame(&mut self, key: usize, frame: Frame, line: &str) {
+        if let Some(Slot::Client(conn)) = self.slots.get(key)
+            && conn.irc_ref().is_some()
+        {
+            return self.irc_frame(key, frame, line);
+        }
         let input = match frame {
             Frame::TooLong => Input::TooLong(key),
             Frame::Line => Input::Line {

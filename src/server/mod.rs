@@ -20,7 +20,8 @@
 //! in the poll timeout, and their output is flushed after step 5. Also
 //! here: who may connect (`admission`), the accounts worker's answers
 //! (`accounts`), signals (`signals`), the TLS listener's configuration
-//! (`tls_serving`) and hiding a password's typing (`typing`).
+//! (`tls_serving`), hiding a password's typing (`typing`), and IRC
+//! connections (`irc`: listeners, registration, commands, keepalive).
 
 /// Logs one per-connection line at `level`, subject to the log limit, so a
 /// flood of bad connections cannot flood the log.
@@ -40,6 +41,7 @@ mod close;
 mod engine;
 mod handshake;
 mod input;
+mod irc;
 mod later;
 pub(crate) mod log_limit;
 mod output;
@@ -92,6 +94,10 @@ enum Slot {
     Listener(TcpListener),
     /// The TLS chat listener (`--tls-addr`).
     TlsListener(TcpListener),
+    /// The IRC listener (`--irc-addr`).
+    IrcListener(TcpListener),
+    /// The IRC over TLS listener (`--ircs-addr`).
+    IrcsListener(TcpListener),
     /// The `/metrics` listener.
     MetricsListener(TcpListener),
     /// SIGINT/SIGTERM delivered through a self-pipe.
@@ -325,7 +331,12 @@ impl Server {
             return;
         }
         match self.slots.get_mut(key) {
-            Some(Slot::Listener(_) | Slot::TlsListener(_)) => self.accept_all(key),
+            Some(
+                Slot::Listener(_)
+                | Slot::TlsListener(_)
+                | Slot::IrcListener(_)
+                | Slot::IrcsListener(_),
+            ) => self.accept_all(key),
             Some(Slot::MetricsListener(_)) => self.accept_metrics(key),
             Some(Slot::Signals(_)) => self.signalled(key),
             Some(Slot::Waker) => self.begin_shutdown(),

@@ -15,10 +15,14 @@ use log::debug;
 use mio::Token;
 use std::time::SystemTime;
 
-/// The dialect `conn` speaks. Every connection speaks telnet today; when a
-/// second codec comes, the connection says which.
-pub(super) fn dialect_of(_conn: &Conn) -> Kind {
-    Kind::Telnet
+/// The rendering `conn` reads: telnet, or IRC with or without the `time`
+/// tag (`server-time`).
+pub(super) fn dialect_of(conn: &Conn) -> Kind {
+    match conn.irc_ref() {
+        None => Kind::Telnet,
+        Some(session) if session.has(crate::irc::cap::Cap::ServerTime) => Kind::IrcTimed,
+        Some(_) => Kind::Irc,
+    }
 }
 
 /// Moves the total memory of all output queues by one queue's change from
@@ -59,18 +63,25 @@ enum Payload<'a> {
 }
 
 impl Server {
-    /// `message` in the dialect of the connection at `key`.
+    /// `message` in the dialect of the connection at `key` (for IRC,
+    /// addressed to it).
     fn render(&self, key: usize, message: &Message, at: SystemTime) -> Option<Bytes> {
         match self.slots.get(key) {
-            Some(Slot::Client(conn)) => {
-                Some(self.dialects.get(dialect_of(conn)).render(message, at))
-            }
+            Some(Slot::Client(conn)) => match conn.irc_ref() {
+                Some(session) => Some(super::irc::render_for(session, message, at)),
+                None => Some(self.dialects.get(dialect_of(conn)).render(message, at)),
+            },
             _ => None,
         }
     }
 
-    /// Shows `message` to one connection, in its dialect.
+    /// Shows `message` to one connection, in its dialect. The IRC edge
+    /// sees what is shown to an IRC connection first (a welcome ends its
+    /// registration).
     pub(super) fn show(&mut self, key: usize, message: &Message, at: SystemTime) {
+        if self.irc_shown(key, message) {
+            return;
+        }
         if let Some(bytes) = self.render(key, message, at) {
             self.send(key, bytes);
         }
@@ -209,7 +220,7 @@ impl Server {
         at: SystemTime,
         lines: u64,
     ) {
-        let mut fan = FanOut::new(message, at);
+        let mut fan = FanOut::new(message, at, self.chat.room_name(room));
         let mut queues = Queues {
             flush: &mut self.later.flush,
             closing: &mut self.later.closing,
@@ -234,7 +245,7 @@ impl Server {
     /// Queues `message` for each of `readers` (the readers of a member in
     /// several rooms, each once), rendered once per dialect among them.
     pub(super) fn tell_members(&mut self, readers: &[usize], message: &Message, at: SystemTime) {
-        let mut fan = FanOut::new(message, at);
+        let mut fan = FanOut::new(message, at, None);
         let mut queues = Queues {
             flush: &mut self.later.flush,
             closing: &mut self.later.closing,

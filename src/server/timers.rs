@@ -49,6 +49,9 @@ pub(super) enum ConnTimer {
     Hangup,
     /// A password prompt's offer to hide typing is due an answer.
     TypingAnswer,
+    /// An IRC connection's keepalive: PING it if silent, close it if it
+    /// did not answer the last PING.
+    Ping,
 }
 
 impl Timer {
@@ -173,6 +176,7 @@ impl Server {
                 self.core(Input::IdleCheck(key));
             }
             ConnTimer::TypingAnswer => self.typing_answer_due(key),
+            ConnTimer::Ping => self.irc_keepalive(key),
             ConnTimer::Hangup => self.mark_close(key, Farewell::Eof),
             ConnTimer::Refill if conn.paused => {
                 conn.paused = false;

@@ -18,6 +18,7 @@ mod cluster;
 mod engines;
 mod hardening;
 mod input;
+mod irc;
 mod limits;
 mod metrics;
 mod props;

@@ -4,6 +4,7 @@
 
 pub mod cert;
 pub mod chatter;
+pub mod irc;
 pub mod net;
 pub mod redis;
 pub mod skip;
@@ -36,6 +37,8 @@ pub const PASSWORD_PROMPT: &[u8] = b"\xff\xfb\x01\rPassword: ";
 /// A server running on its own thread for one test.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// Where it serves IRC, if it does ([`TestServer::start_with_irc`]).
+    pub irc_addr: Option<SocketAddr>,
     pub metrics_addr: Option<SocketAddr>,
     handle: ShutdownHandle,
     thread: Option<JoinHandle<std::io::Result<()>>>,
@@ -61,18 +64,35 @@ impl TestServer {
         TestServer::start_with(config, local_listener(), metrics)
     }
 
+    /// Starts a server with `config` serving telnet and IRC, each on a
+    /// port of its own the kernel picks.
+    pub fn start_with_irc(config: Config) -> TestServer {
+        TestServer::start_serving(config, local_listener(), None, true)
+    }
+
     fn start_with(
         config: Config,
         listener: std::net::TcpListener,
         metrics: Option<std::net::TcpListener>,
     ) -> TestServer {
+        TestServer::start_serving(config, listener, metrics, false)
+    }
+
+    fn start_serving(
+        config: Config,
+        listener: std::net::TcpListener,
+        metrics: Option<std::net::TcpListener>,
+        irc: bool,
+    ) -> TestServer {
         let mut server = Server::new(listener, metrics, config).expect("start");
+        let irc_addr = irc.then(|| server.serve_irc(local_listener(), false).expect("irc"));
         let addr = server.local_addr().unwrap();
         let metrics_addr = server.metrics_addr();
         let handle = server.shutdown_handle().unwrap();
         let thread = std::thread::spawn(move || server.run());
         TestServer {
             addr,
+            irc_addr,
             metrics_addr,
             handle,
             thread: Some(thread),
@@ -353,8 +373,12 @@ pub fn metrics_values(addr: SocketAddr) -> std::collections::HashMap<String, f64
 /// thread so the server never blocks on a full pipe.
 pub fn spawn_binary(extra: &[&str]) -> (ServerProcess, SocketAddr) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
+    command.args(["--addr", "127.0.0.1:0"]);
+    // No IRC unless asked for: tests run in parallel, 6667 is one port.
+    if !extra.iter().any(|a| a.starts_with("--irc-addr")) {
+        command.args(["--irc-addr", "off"]);
+    }
     command
-        .args(["--addr", "127.0.0.1:0"])
         .args(extra)
         // `LINECHAT_TEST_LOG=debug` (or any level) shows the server's log.
         .env(

@@ -66,6 +66,14 @@ impl Telnet {
     }
 }
 
+/// The words of `notice`, without `*** ` or a line end: what another
+/// dialect says where it has no words of its own (IRC's server NOTICEs).
+pub fn notice_words(notice: &Notice) -> String {
+    let mut words = String::new();
+    notice::words(notice, &mut words);
+    words
+}
+
 /// Appends one chat line: `name: text`, or `* name text` for an action.
 fn push_said(
     buf: &mut Vec<u8>,

@@ -45,8 +45,8 @@ const CATEGORY: CodePointMapDataBorrowed<'static, GeneralCategory> =
 
 /// Cleans `raw` into `line`, reporting [`Frame::TooLong`] if cleaning made it
 /// longer than the cap (each invalid UTF-8 byte becomes a 3-byte U+FFFD).
-pub(super) fn clean_checked(raw: &[u8], max_line: usize, line: &mut String) -> Frame {
-    clean(raw, line);
+pub(super) fn clean_checked(raw: &[u8], max_line: usize, line: &mut String, keep: Keep) -> Frame {
+    clean_keeping(raw, line, keep);
     if line.len() > max_line {
         line.clear();
         Frame::TooLong
@@ -87,6 +87,29 @@ pub(super) fn clean_checked(raw: &[u8], max_line: usize, line: &mut String) -> F
 /// linear in the line and allocates nothing beyond `out` (and the copy
 /// `from_utf8_lossy` makes of invalid UTF-8).
 pub fn clean(raw: &[u8], out: &mut String) {
+    clean_keeping(raw, out, Keep::Nothing);
+}
+
+/// The control characters a line codec keeps through [`clean_keeping`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// None: telnet lines, shown on terminals as they are.
+    Nothing,
+    /// IRC: `\x01`, which brackets CTCP (`/me` is CTCP ACTION), and NUL,
+    /// which the IRC parser refuses with a numeric rather than have it
+    /// vanish unseen. Neither reaches a terminal: the IRC edge takes them
+    /// out of what it hands the core.
+    Irc,
+}
+
+impl Keep {
+    fn keeps(self, c: char) -> bool {
+        self == Keep::Irc && matches!(c, '\0' | '\u{1}')
+    }
+}
+
+/// [`clean`], keeping the control characters `keep` names.
+pub fn clean_keeping(raw: &[u8], out: &mut String, keep: Keep) {
     out.clear();
     if raw.iter().all(|b| (0x20..0x7f).contains(b)) && memchr::memmem::find(raw, LONG_RUN).is_none()
     {
@@ -119,7 +142,11 @@ pub fn clean(raw: &[u8], out: &mut String) {
             '\u{9b}' => skip_csi(&mut chars),
             // C1 string introducers (DCS, SOS, OSC, PM, APC) run up to a terminator.
             '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            c if c.is_control() => {}
+            c if c.is_control() => {
+                if keep.keeps(c) {
+                    out.push(c);
+                }
+            }
             // No ASCII character is a separator, bidi control or ignorable.
             c if c.is_ascii() => {
                 out.push(c);
@@ -312,8 +339,14 @@ mod tests {
     fn cleaning_that_grows_a_line_past_the_cap_is_too_long() {
         let raw = [0xfe_u8; 10]; // ten invalid bytes become 30 bytes of U+FFFD
         let mut line = String::new();
-        assert_eq!(clean_checked(&raw, 20, &mut line), Frame::TooLong);
-        assert_eq!(clean_checked(&raw, 30, &mut line), Frame::Line);
+        assert_eq!(
+            clean_checked(&raw, 20, &mut line, Keep::Nothing),
+            Frame::TooLong
+        );
+        assert_eq!(
+            clean_checked(&raw, 30, &mut line, Keep::Nothing),
+            Frame::Line
+        );
     }
 
     /// Characters that exercise every rule: ASCII, blanks of every kind,

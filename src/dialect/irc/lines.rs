@@ -1,0 +1,78 @@
+//! Writing IRC lines for readers: the `time` tag when the reader asked
+//! for `server-time`, and text cut into as many lines as 512 bytes need.
+
+use crate::chat::LineKind;
+use crate::irc::{ctcp, render, server_time};
+use std::time::SystemTime;
+
+/// Lines appended to one buffer.
+#[derive(Debug)]
+pub struct Lines<'a> {
+    buf: &'a mut Vec<u8>,
+    /// Whether each line carries `@time=`.
+    tagged: bool,
+}
+
+impl<'a> Lines<'a> {
+    /// Lines into `buf`, with the `time` tag if `tagged`.
+    pub fn new(buf: &'a mut Vec<u8>, tagged: bool) -> Lines<'a> {
+        Lines { buf, tagged }
+    }
+
+    /// One line said at `at`. A line that cannot be written (a parameter
+    /// with a space before the last: never from the core's names) is
+    /// skipped rather than sent broken.
+    pub fn line(&mut self, at: SystemTime, prefix: Option<&str>, command: &str, params: &[&str]) {
+        let time;
+        let tags: &[(&str, &str)] = if self.tagged {
+            time = server_time::format(at);
+            &[("time", &time)]
+        } else {
+            &[]
+        };
+        if render::write(self.buf, tags, prefix, command, params).is_err() {
+            log::debug!("IRC line not rendered: {command} {params:?}");
+        }
+    }
+
+    /// Text to `target`: PRIVMSG, or NOTICE for [`LineKind::Notice`], cut
+    /// to fit (an action is CTCP ACTION, cut so each piece is an action of
+    /// its own). Empty text is one line with an empty trailing parameter.
+    pub fn text(
+        &mut self,
+        at: SystemTime,
+        prefix: Option<&str>,
+        target: &str,
+        kind: LineKind,
+        text: &str,
+    ) {
+        let command = match kind {
+            LineKind::Notice => "NOTICE",
+            LineKind::Say | LineKind::Act => "PRIVMSG",
+        };
+        let wrap = match kind {
+            LineKind::Say | LineKind::Notice => 0,
+            LineKind::Act => "\x01ACTION \x01".len(),
+        };
+        let budget = render::text_budget(prefix, command, &[target]).saturating_sub(wrap);
+        if text.is_empty() {
+            let piece = if wrap > 0 {
+                ctcp::action("")
+            } else {
+                String::new()
+            };
+            return self.line(at, prefix, command, &[target, &piece]);
+        }
+        for piece in render::split_text(text, budget.max(1)) {
+            match kind {
+                LineKind::Say | LineKind::Notice => {
+                    self.line(at, prefix, command, &[target, piece])
+                }
+                LineKind::Act => {
+                    let action = ctcp::action(piece);
+                    self.line(at, prefix, command, &[target, &action]);
+                }
+            }
+        }
+    }
+}

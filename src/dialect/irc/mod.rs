@@ -1,0 +1,133 @@
+//! The IRC dialect: what the core says, as IRC lines. A chat line is
+//! `:alice!alice@linechat PRIVMSG #lobby :text` (a `/me` is CTCP ACTION),
+//! a join `JOIN #lobby`, a rename `NICK`, a topic `TOPIC`; what has no
+//! IRC command of its own is a server NOTICE in telnet's words.
+//!
+//! Room messages are rendered once per room and per kind ([`super::Kind`]:
+//! with or without the `time` tag of `server-time`), as telnet's are, and
+//! shared by every reader: nothing in them depends on who reads them.
+//! Replies to one connection (numerics, a private message to its nick)
+//! are rendered for that connection alone: see `reply`.
+//!
+//! - `lines`: the writer of lines, with the optional `time` tag and long
+//!   text cut to fit 512 bytes.
+//! - `reply`: one connection's messages (numerics and private messages).
+
+mod lines;
+mod reply;
+
+pub use lines::Lines;
+pub use reply::{Recipient, render_to};
+
+use crate::chat::{Farewell, LineKind, Message, Notice, Refusal, Turn};
+use crate::irc::session::{SERVER, mask};
+use bytes::Bytes;
+use std::time::SystemTime;
+
+/// `message`, said at `at` in `room` (none for a message about a member,
+/// not a room: a rename, a quit), for every IRC reader of one kind:
+/// `tagged` adds the `time` tag.
+pub fn render_shared(message: &Message, at: SystemTime, room: Option<&str>, tagged: bool) -> Bytes {
+    let mut buf = Vec::new();
+    let mut lines = Lines::new(&mut buf, tagged);
+    let target = room.unwrap_or("*");
+    match message {
+        Message::Said(turn) => said(&mut lines, turn, target),
+        Message::Notice(notice) => shared_notice(&mut lines, notice, at, target),
+        Message::Notices(notices) => {
+            for notice in notices {
+                shared_notice(&mut lines, notice, at, target);
+            }
+        }
+        // Prompts are telnet's; privates go to one connection.
+        _ => {}
+    }
+    Bytes::from(buf)
+}
+
+/// IRC as a [`Dialect`](super::Dialect): messages that name no room and no
+/// reader (a history answer's lines name `*` as their target).
+#[derive(Debug, Clone, Copy)]
+pub struct Shared {
+    /// Whether lines carry the `time` tag.
+    pub tagged: bool,
+}
+
+impl super::Dialect for Shared {
+    fn render(&self, message: &Message, at: SystemTime) -> Bytes {
+        render_shared(message, at, None, self.tagged)
+    }
+
+    fn history(&self, lines: &[crate::chat::HistoryLine]) -> Bytes {
+        let mut buf = Vec::with_capacity(self.history_len(lines));
+        let mut out = Lines::new(&mut buf, true);
+        for line in lines {
+            let (kind, text) = line.line();
+            let from = mask(&line.turn.name);
+            out.text(line.turn.at, Some(&from), "*", kind, text);
+        }
+        Bytes::from(buf)
+    }
+
+    fn history_len(&self, lines: &[crate::chat::HistoryLine]) -> usize {
+        // An upper bound is enough to price an answer: each line's text,
+        // with room for the tag, prefix and command of every 512 bytes.
+        lines.iter().map(|l| l.line().1.len() * 2 + 600).sum()
+    }
+}
+
+/// Every line of a chat turn, each stamped with when it was said.
+fn said(lines: &mut Lines<'_>, turn: &Turn, target: &str) {
+    let from = mask(&turn.name);
+    for (kind, text) in turn.lines() {
+        lines.text(turn.at, Some(&from), target, kind, text);
+    }
+}
+
+/// A notice told to a room (or to a member's peers).
+fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target: &str) {
+    match notice {
+        Notice::Joined { name } => lines.line(at, Some(&mask(name)), "JOIN", &[target]),
+        Notice::Left { name, to: Some(_) } => lines.line(at, Some(&mask(name)), "PART", &[target]),
+        Notice::Left { name, to: None } => {
+            lines.line(at, Some(&mask(name)), "QUIT", &["Quit"]);
+        }
+        Notice::Renamed { old, new } => lines.line(at, Some(&mask(old)), "NICK", &[new]),
+        Notice::TopicSet { by, topic } => {
+            let topic = topic.as_deref().unwrap_or("");
+            lines.line(at, Some(&mask(by)), "TOPIC", &[target, topic]);
+        }
+        other => server_notice(lines, other, at, target),
+    }
+}
+
+/// A notice with no IRC command of its own: a NOTICE from the server in
+/// telnet's words.
+fn server_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target: &str) {
+    let words = crate::dialect::telnet::notice_words(notice);
+    lines.text(at, Some(SERVER), target, LineKind::Notice, &words);
+}
+
+/// The `ERROR` line a closing IRC connection gets, if its close is told.
+pub fn farewell(why: Farewell) -> Option<Bytes> {
+    if !why.told() && why != Farewell::Shutdown {
+        return None;
+    }
+    Some(error(&format!("Closing link: {}", why.describe())))
+}
+
+/// The `ERROR` line of a connection turned away for `why`.
+pub fn refusal(why: Refusal) -> Bytes {
+    let words = crate::dialect::telnet::notice_words(&Notice::Refusal(why));
+    error(&format!("Closing link: {words}"))
+}
+
+/// `ERROR :text`.
+fn error(text: &str) -> Bytes {
+    let mut buf = Vec::new();
+    Lines::new(&mut buf, false).line(SystemTime::UNIX_EPOCH, None, "ERROR", &[text]);
+    Bytes::from(buf)
+}
+
+#[cfg(test)]
+mod tests;

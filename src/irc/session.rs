@@ -1,0 +1,136 @@
+//! One IRC connection's state at the edge, pure: its registration (and the
+//! capabilities it keeps negotiating after), the nick the core accepted,
+//! a password waiting for the core's prompt, its away text, and the
+//! keepalive's PING/PONG state. The server holds one per IRC connection.
+
+use super::cap::{Cap, CapSet};
+use super::register::Registration;
+
+/// The server's name: every reply's prefix, and the host in every user's
+/// `nick!user@host`.
+pub const SERVER: &str = "linechat";
+
+/// What the keepalive knows of a connection (see [`Session::keepalive`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Keepalive {
+    /// A line came since the last check: nothing to do.
+    #[default]
+    Heard,
+    /// Silent for one interval: a PING is due.
+    Quiet,
+    /// PINGed and still silent: at the next check it is closed.
+    Pinged,
+}
+
+/// What the keepalive's timer must do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepaliveStep {
+    /// Nothing: check again after one interval.
+    Wait,
+    /// Send a PING, then check again.
+    Ping,
+    /// No answer to the PING: close the connection.
+    TimedOut,
+}
+
+/// One IRC connection.
+#[derive(Debug, Default)]
+pub struct Session {
+    /// NICK/USER/PASS/CAP/SASL gathered; its `cap` stays the connection's
+    /// capabilities after registration.
+    pub registration: Registration,
+    /// The nick the core accepted: registered once set.
+    nick: Option<Box<str>>,
+    /// A nick handed to the core, waiting for its answer.
+    pub claiming: Option<Box<str>>,
+    /// `PASS`'s password, kept for the core's password prompt.
+    pub password: Option<String>,
+    /// The nick or channel the request being answered named (432 and 403
+    /// repeat it).
+    pub asked: Option<Box<str>>,
+    /// `AWAY`'s text.
+    pub away: Option<Box<str>>,
+    keepalive: Keepalive,
+}
+
+impl Session {
+    /// The nick the core accepted, if registration is over.
+    pub fn nick(&self) -> Option<&str> {
+        self.nick.as_deref()
+    }
+
+    /// The nick to address replies to: the accepted one, else `*` (a nick
+    /// given but not accepted yet is not the client's).
+    pub fn target(&self) -> &str {
+        self.nick().unwrap_or("*")
+    }
+
+    /// Registration is over: the core accepted `nick` (also a later NICK).
+    pub fn named(&mut self, nick: &str) {
+        self.nick = Some(nick.into());
+        self.claiming = None;
+    }
+
+    /// Whether registration is over.
+    pub fn registered(&self) -> bool {
+        self.nick.is_some()
+    }
+
+    /// The capabilities enabled.
+    pub fn caps(&self) -> CapSet {
+        self.registration.cap.enabled()
+    }
+
+    /// Whether `cap` is enabled.
+    pub fn has(&self, cap: Cap) -> bool {
+        self.caps().contains(cap)
+    }
+
+    /// A line came from the client: it is alive.
+    pub fn heard(&mut self) {
+        self.keepalive = Keepalive::Heard;
+    }
+
+    /// The keepalive's timer fired (every `--keepalive`): after one silent
+    /// interval the client is PINGed; after a second it is closed.
+    pub fn keepalive(&mut self) -> KeepaliveStep {
+        let (next, step) = match self.keepalive {
+            Keepalive::Heard => (Keepalive::Quiet, KeepaliveStep::Wait),
+            Keepalive::Quiet => (Keepalive::Pinged, KeepaliveStep::Ping),
+            Keepalive::Pinged => (Keepalive::Pinged, KeepaliveStep::TimedOut),
+        };
+        self.keepalive = next;
+        step
+    }
+}
+
+/// `nick!nick@linechat`: how a user is named in a line's prefix.
+pub fn mask(nick: &str) -> String {
+    format!("{nick}!{nick}@{SERVER}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_silent_client_is_pinged_then_timed_out_and_any_line_resets() {
+        let mut session = Session::default();
+        assert_eq!(session.keepalive(), KeepaliveStep::Wait);
+        assert_eq!(session.keepalive(), KeepaliveStep::Ping);
+        session.heard();
+        assert_eq!(session.keepalive(), KeepaliveStep::Wait);
+        assert_eq!(session.keepalive(), KeepaliveStep::Ping);
+        assert_eq!(session.keepalive(), KeepaliveStep::TimedOut);
+    }
+
+    #[test]
+    fn the_reply_target_follows_registration() {
+        let mut session = Session::default();
+        assert_eq!(session.target(), "*");
+        assert!(!session.registered());
+        session.named("alice");
+        assert_eq!((session.target(), session.registered()), ("alice", true));
+        assert_eq!(mask("alice"), "alice!alice@linechat");
+    }
+}

@@ -1,0 +1,212 @@
+//! IRC connections in the reactor: the listeners (`--irc-addr`, and
+//! `--ircs-addr` over TLS), each framed line parsed and answered, the
+//! replies written for the one connection they name, and the keepalive
+//! that PINGs a silent client and closes one that does not answer.
+//! Admission, flood control, output limits and the memory budget are the
+//! same as telnet's: an IRC connection is a `Conn` with the IRC codec.
+//!
+//! - `register`: CAP, NICK, USER, PASS and AUTHENTICATE until the core
+//!   accepts the nick, then the welcome burst.
+//! - `commands`: what a registered client's commands ask of the core.
+
+mod commands;
+mod register;
+
+use super::timers::{ConnTimer, Timer};
+use super::{Server, Slot, configure_listener, register_listener};
+use crate::chat::{Farewell, Message as Shown};
+use crate::dialect::irc::{Recipient, render_to};
+use crate::framing::Frame;
+use crate::irc::cap::{Cap, CapSet};
+use crate::irc::session::{KeepaliveStep, SERVER, Session};
+use crate::irc::{Message, Numeric, OwnedMessage, ParseError};
+use bytes::Bytes;
+use log::info;
+use std::io;
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+impl Server {
+    /// Serves IRC on an already bound listener: plain (`--irc-addr`), or
+    /// over TLS (`--ircs-addr`) with the certificate of
+    /// [`serve_tls`](Self::serve_tls), which must be called first. Returns
+    /// the listener's address.
+    pub fn serve_irc(
+        &mut self,
+        listener: std::net::TcpListener,
+        tls: bool,
+    ) -> io::Result<SocketAddr> {
+        if tls && self.tls.is_none() {
+            return Err(io::Error::other(
+                "IRC over TLS needs the TLS certificate and key",
+            ));
+        }
+        configure_listener(&listener, &self.config)?;
+        let addr = listener.local_addr()?;
+        let slot = if tls {
+            Slot::IrcsListener
+        } else {
+            Slot::IrcListener
+        };
+        register_listener(&self.poll, &mut self.slots, listener, slot)?;
+        // Not "listening on": tests read the chat listener from that.
+        let over = if tls { " over TLS" } else { "" };
+        info!("serving IRC{over} at {addr}");
+        Ok(addr)
+    }
+
+    /// The IRC listeners' addresses, plain first (useful with port 0).
+    pub fn irc_addrs(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
+        let (mut plain, mut tls) = (None, None);
+        for (_, slot) in self.slots.iter() {
+            match slot {
+                Slot::IrcListener(l) => plain = l.local_addr().ok(),
+                Slot::IrcsListener(l) => tls = l.local_addr().ok(),
+                _ => {}
+            }
+        }
+        (plain, tls)
+    }
+
+    /// An IRC connection was taken in: its keepalive starts.
+    pub(super) fn irc_opened(&mut self, key: usize, id: u64) {
+        if let Some(every) = self.config.keepalive {
+            let at = self.now.instant + every;
+            self.timers
+                .schedule(at, Timer::conn(ConnTimer::Ping, key, id));
+        }
+    }
+
+    /// The keepalive of the IRC connection at `key` is due: a client silent
+    /// for one interval is PINGed, one silent for two is closed.
+    pub(super) fn irc_keepalive(&mut self, key: usize) {
+        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+            return;
+        };
+        let id = conn.id;
+        let Some(session) = conn.irc() else { return };
+        match session.keepalive() {
+            KeepaliveStep::Wait => {}
+            KeepaliveStep::Ping => {
+                self.irc_send(key, &[OwnedMessage::new(SERVER, "PING", &[SERVER])])
+            }
+            KeepaliveStep::TimedOut => return self.mark_close(key, Farewell::IdleTimeout),
+        }
+        self.irc_opened(key, id);
+    }
+
+    /// One framed line from the IRC connection at `key`.
+    pub(super) fn irc_frame(&mut self, key: usize, frame: Frame, line: &str) {
+        let Some(session) = self.irc_session(key) else {
+            return;
+        };
+        session.heard();
+        let registered = session.registered();
+        if frame == Frame::TooLong {
+            return self.irc_numeric(key, Numeric::InputTooLong, &["Input line was too long"]);
+        }
+        let message = match Message::parse(line.as_bytes()) {
+            Ok(message) => message,
+            Err(error) => return self.irc_refuse(key, error, line),
+        };
+        match registered {
+            true => self.irc_command(key, &message),
+            false => self.irc_register(key, &message),
+        }
+    }
+
+    /// Answers a line that does not parse with its numeric (a blank line
+    /// is ignored, as the RFC says).
+    fn irc_refuse(&mut self, key: usize, error: ParseError, line: &str) {
+        let text = match error {
+            ParseError::Empty => return,
+            ParseError::TagsTooLong | ParseError::BodyTooLong => {
+                return self.irc_numeric(key, Numeric::InputTooLong, &["Input line was too long"]);
+            }
+            ParseError::ForbiddenByte | ParseError::NotUtf8 => "Line holds a forbidden byte",
+            ParseError::TooManyParams => "Too many parameters (at most 15)",
+            ParseError::BadTags => "Malformed message tags",
+            ParseError::NoCommand | ParseError::BadCommand => "Unknown command",
+        };
+        let word = first_word(line);
+        self.irc_numeric(key, Numeric::UnknownCommand, &[&word, text]);
+    }
+
+    /// The IRC session of the connection at `key`, if it speaks IRC.
+    fn irc_session(&mut self, key: usize) -> Option<&mut Session> {
+        match self.slots.get_mut(key) {
+            Some(Slot::Client(conn)) if conn.closing.is_none() => conn.irc(),
+            _ => None,
+        }
+    }
+
+    /// The capabilities offered to the connection at `key`.
+    fn irc_offered(&self) -> CapSet {
+        // Not yet: SASL, away-notify and chat history.
+        CapSet::all()
+            .without(Cap::Sasl)
+            .without(Cap::AwayNotify)
+            .without(Cap::Chathistory)
+    }
+
+    /// Queues `messages` for the IRC connection at `key` alone.
+    fn irc_send(&mut self, key: usize, messages: &[OwnedMessage]) {
+        let mut buf = Vec::new();
+        for message in messages {
+            if message.write(&mut buf).is_err() {
+                log::debug!("IRC reply not rendered: {message:?}");
+            }
+        }
+        if !buf.is_empty() {
+            self.send(key, Bytes::from(buf));
+        }
+    }
+
+    /// Sends numeric `numeric` with `params` to the connection at `key`,
+    /// addressed to its nick (or `*`).
+    fn irc_numeric(&mut self, key: usize, numeric: Numeric, params: &[&str]) {
+        let Some(session) = self.irc_session(key) else {
+            return;
+        };
+        let reply = OwnedMessage::numeric(SERVER, numeric, session.target(), params);
+        self.irc_send(key, &[reply]);
+    }
+
+    /// What the core shows an IRC connection, seen by the edge first:
+    /// returns true if the edge took care of it (nothing else to render).
+    pub(super) fn irc_shown(&mut self, key: usize, message: &Shown) -> bool {
+        if self.irc_session(key).is_none() {
+            return false;
+        }
+        match message {
+            // Telnet's way in: an IRC client registers instead.
+            Shown::Greeting | Shown::NamePrompt | Shown::LineEnd => true,
+            other => self.irc_registration_shown(key, other),
+        }
+    }
+}
+
+/// `message` for the IRC connection whose session is `session`.
+pub(super) fn render_for(session: &Session, message: &Shown, at: SystemTime) -> Bytes {
+    let recipient = Recipient {
+        nick: session.target(),
+        tagged: session.has(Cap::ServerTime),
+        echo: session.has(Cap::EchoMessage),
+        asked: session.asked.as_deref().unwrap_or("*"),
+    };
+    render_to(message, at, &recipient)
+}
+
+/// The first word of an unparsable line, to name it in 421 (cut short,
+/// and `*` if there is none).
+fn first_word(line: &str) -> String {
+    let word: String = line
+        .split(' ')
+        .find(|w| !w.is_empty() && !w.starts_with('@') && !w.starts_with(':'))
+        .unwrap_or("*")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(32)
+        .collect();
+    if word.is_empty() { "*".into() } else { word }
+}
