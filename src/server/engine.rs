@@ -35,7 +35,8 @@ impl Server {
         self.hand_in_told();
     }
 
-    /// At the end of the iteration: the engine writes what was queued.
+    /// Before and after the clients' output is flushed: the engine writes
+    /// what was queued.
     pub(super) fn engine_flush(&mut self) {
         let half = self.config.max_outbuf / 2;
         let (slots, output_cost) = (&self.slots, self.output_cost);

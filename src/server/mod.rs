@@ -17,7 +17,8 @@
 //!
 //! `/metrics` connections are served by the same loop (`scrape`), and with
 //! `--redis` the two links of the engine (`engine`): their timers count
-//! in the poll timeout, and their output is flushed after step 5. Also
+//! in the poll timeout, and their output is flushed before step 5 (so
+//! Redis has a line before this node's readers do) and again after it. Also
 //! here: who may connect (`admission`), the accounts worker's answers
 //! (`accounts`), signals (`signals`), the TLS listener's configuration
 //! (`tls_serving`), hiding a password's typing (`typing`), and IRC
@@ -281,6 +282,11 @@ impl Server {
             self.serve_backlog();
             self.fire_timers();
             self.engine_timers();
+            // What this turn published goes to Redis before this node
+            // writes to its own readers, so the other nodes fan a line out
+            // on the other cores while this one does; then again for what
+            // closing published (leaves).
+            self.engine_flush();
             self.settle();
             self.engine_flush();
             if let Some(deadline) = self.shutdown_deadline
