@@ -135,6 +135,9 @@ fn parse_room_flags(args: &mut pico_args::Arguments, config: &mut Config) -> Res
             format!("invalid value '{name}' for --default-room: {why}")
         })?;
     }
+    if let Some(n) = value(args, "--max-rooms-per-user", "a whole number of at least 1")? {
+        config.max_rooms_per_user = at_least(n, 1, "--max-rooms-per-user")?;
+    }
     if let Some(n) = value(args, "--rooms-per-ip", "rooms per hour (0 = off)")? {
         config.rooms_per_ip = n;
     }

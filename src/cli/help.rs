@@ -50,6 +50,8 @@ OPTIONS:
     --print-limits         print the limits the memory budget gives, then exit
     --default-room ROOM    the room users start in [default: #lobby]
     --max-rooms N          most rooms at once [default: 1000]
+    --max-rooms-per-user N rooms one IRC user may be in at once (CHANLIMIT); a telnet
+                           user is in one [default: 20]
     --rooms-per-ip N       rooms one address may make per hour (N at once), 0 = off
                            [default: 20]
     --history N            chat lines kept per room for /history, 0 = off, at most

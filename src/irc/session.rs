@@ -48,9 +48,14 @@ pub struct Session {
     /// The nick or channel the request being answered named (432 and 403
     /// repeat it).
     pub asked: Option<Box<str>>,
+    /// Whether the request being answered is WHOIS (401 is then followed
+    /// by 318).
+    pub whois: bool,
     /// `AWAY`'s text.
     pub away: Option<Box<str>>,
     keepalive: Keepalive,
+    /// Whether the core was last told `echo-message` is on.
+    pub echo_told: bool,
 }
 
 impl Session {

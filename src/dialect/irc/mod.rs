@@ -11,9 +11,11 @@
 //!
 //! - `lines`: the writer of lines, with the optional `time` tag and long
 //!   text cut to fit 512 bytes.
-//! - `reply`: one connection's messages (numerics and private messages).
+//! - `reply`: one connection's messages (numerics and private messages);
+//!   `lists`: the replies that are lists (NAMES, LIST, WHO, WHOIS, JOIN).
 
 mod lines;
+mod lists;
 mod reply;
 
 pub use lines::Lines;
@@ -91,6 +93,11 @@ fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target:
         Notice::Left { name, to: Some(_) } => lines.line(at, Some(&mask(name)), "PART", &[target]),
         Notice::Left { name, to: None } => {
             lines.line(at, Some(&mask(name)), "QUIT", &["Quit"]);
+        }
+        Notice::Parted { name, reason } => {
+            let mut params = vec![target];
+            params.extend(reason.as_deref());
+            lines.line(at, Some(&mask(name)), "PART", &params);
         }
         Notice::Renamed { old, new } => lines.line(at, Some(&mask(old)), "NICK", &[new]),
         Notice::TopicSet { by, topic } => {

@@ -3,10 +3,11 @@
 //! their reader, so they are rendered per connection (they are rare: the
 //! fan-out of room lines never comes here).
 
+use super::lists::Numerics;
 use super::{Lines, shared_notice};
 use crate::chat::{Message, Notice, Reply};
 use crate::irc::numeric::Numeric;
-use crate::irc::session::{SERVER, mask};
+use crate::irc::session::mask;
 use bytes::Bytes;
 use std::time::SystemTime;
 
@@ -19,9 +20,13 @@ pub struct Recipient<'a> {
     pub tagged: bool,
     /// Whether it has `echo-message`: it sees its own private messages.
     pub echo: bool,
+    /// Whether it has `userhost-in-names`.
+    pub userhost: bool,
     /// The nick or channel its request named, for numerics that repeat
     /// it (432 names the nick refused).
     pub asked: &'a str,
+    /// Whether the request was WHOIS (a 401 is followed by 318).
+    pub whois: bool,
 }
 
 /// `message`, said at `at`, for `to` alone.
@@ -51,76 +56,81 @@ pub fn render_to(message: &Message, at: SystemTime, to: &Recipient<'_>) -> Bytes
     Bytes::from(buf)
 }
 
-/// A numeric from the server to `to`.
-fn numeric(
-    lines: &mut Lines<'_>,
-    at: SystemTime,
-    to: &Recipient<'_>,
-    numeric: Numeric,
-    params: &[&str],
-) {
-    let mut all = Vec::with_capacity(params.len() + 1);
-    all.push(to.nick);
-    all.extend_from_slice(params);
-    lines.line(at, Some(SERVER), numeric.code_str(), &all);
-}
-
-/// A reply to the connection's own request, as its numeric; a reply with
-/// no numeric of its own is a NOTICE in telnet's words.
+/// A reply to the connection's own request, as its numerics; a reply
+/// with no numeric of its own is a NOTICE in telnet's words.
 fn reply(lines: &mut Lines<'_>, reply: &Reply, at: SystemTime, to: &Recipient<'_>) {
     use crate::dialect::telnet::{name_problem, room_problem};
+    let mut n = Numerics { lines, at, to };
     match reply {
         Reply::InvalidName { why } => {
             let text = format!("Erroneous nickname: {}", name_problem(*why));
-            numeric(
-                lines,
-                at,
-                to,
-                Numeric::ErroneousNickname,
-                &[to.asked, &text],
+            n.send(Numeric::ErroneousNickname, &[to.asked, &text]);
+        }
+        Reply::NameTaken { name } => {
+            n.send(
+                Numeric::NicknameInUse,
+                &[name, "Nickname is already in use"],
             );
         }
-        Reply::NameTaken { name } | Reply::NameRegistered { name } => numeric(
-            lines,
-            at,
-            to,
+        Reply::NameRegistered { name } | Reply::PasswordNeeded { name } => n.send(
             Numeric::NicknameInUse,
-            &[name, "Nickname is already in use"],
+            &[name, "Nickname is registered: give its password with PASS"],
         ),
+        Reply::NowKnownAs { old, name } => n.lines.line(at, Some(&mask(old)), "NICK", &[name]),
         Reply::NoSuchUser { name } => {
-            numeric(
-                lines,
-                at,
-                to,
-                Numeric::NoSuchNick,
-                &[name, "No such nick/channel"],
-            );
+            n.send(Numeric::NoSuchNick, &[name, "No such nick/channel"]);
+            if to.whois {
+                n.send(Numeric::EndOfWhois, &[name, "End of /WHOIS list"]);
+            }
         }
         Reply::InvalidRoomName { why } => {
             let text = format!("No such channel: {}", room_problem(*why));
-            numeric(lines, at, to, Numeric::NoSuchChannel, &[to.asked, &text]);
+            n.send(Numeric::NoSuchChannel, &[to.asked, &text]);
         }
-        Reply::TooManyRooms { .. } | Reply::TooManyRoomsMade { .. } => numeric(
-            lines,
-            at,
-            to,
-            Numeric::TooManyChannels,
-            &[to.asked, "You have joined too many channels"],
-        ),
-        Reply::WrongPassword
-        | Reply::WrongPasswordOrUnregistered { .. }
-        | Reply::LockedOut { .. } => {
-            numeric(
-                lines,
-                at,
-                to,
-                Numeric::PasswdMismatch,
-                &["Password incorrect"],
+        Reply::NoSuchRoom { room } => n.send(Numeric::NoSuchChannel, &[room, "No such channel"]),
+        Reply::NotInRoom { room } => {
+            n.send(Numeric::NotOnChannel, &[room, "You're not on that channel"]);
+        }
+        Reply::CannotSend { room } => {
+            n.send(Numeric::CannotSendToChan, &[room, "Cannot send to channel"]);
+        }
+        Reply::TooManyRoomsJoined { room, .. } => {
+            n.send(
+                Numeric::TooManyChannels,
+                &[room, "You have joined too many channels"],
             );
         }
+        Reply::TooManyRooms { .. } | Reply::TooManyRoomsMade { .. } => {
+            let text = "Cannot make another channel now: join one that exists";
+            n.send(Numeric::TooManyChannels, &[to.asked, text]);
+        }
+        Reply::AlreadyIn { .. } => {}
+        Reply::Entered { room, topic, names } => n.entered(room, topic.as_ref(), names),
+        Reply::Parted { room, reason } => {
+            let me = mask(to.nick);
+            match reason {
+                Some(reason) => n.lines.line(at, Some(&me), "PART", &[room, reason]),
+                None => n.lines.line(at, Some(&me), "PART", &[room]),
+            }
+        }
+        Reply::TopicIs { room, topic } => n.topic(room, topic.as_ref()),
+        Reply::Names { room, names } => n.names(room, names),
+        Reply::List(rooms) => n.list(rooms),
+        Reply::Who { mask, entries } => n.who(mask, entries),
+        Reply::Whois(info) => n.whois(info),
+        Reply::Away { away: true } => {
+            n.send(Numeric::NowAway, &["You have been marked as being away"]);
+        }
+        Reply::Away { away: false } => {
+            n.send(Numeric::UnAway, &["You are no longer marked as being away"]);
+        }
+        Reply::IsAway { name, text } => n.send(Numeric::Away, &[name, text]),
+        Reply::WrongPassword
+        | Reply::WrongPasswordOrUnregistered { .. }
+        | Reply::LockedOut { .. } => n.send(Numeric::PasswdMismatch, &["Password incorrect"]),
         other => {
             let notice = Notice::Reply(other.clone());
-            super::server_notice(lines, &notice, at, to.nick);
+            super::server_notice(n.lines, &notice, at, to.nick);
         }
     }
 }

@@ -118,6 +118,8 @@ fn replies_are_numerics_to_the_reader() {
         tagged: false,
         echo: false,
         asked: "b@d",
+        userhost: false,
+        whois: false,
     };
     let reply = |r| text(render_to(&Message::Notice(Notice::Reply(r)), at(), &me));
     assert_eq!(

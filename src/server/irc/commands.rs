@@ -1,30 +1,226 @@
-//! A registered IRC client's commands, each mapped to what it asks of the
-//! core; what linechat does not support is 421.
+//! A registered IRC client's commands, each mapped to one typed request of
+//! the core ([`crate::chat::Request`]), whose answer the IRC dialect
+//! renders; what the edge answers alone (PING, CAP, MODE, LUSERS, MOTD)
+//! and what linechat does not support (421) is answered here. The
+//! parameter checks come first, as ergo's command table does them: 461
+//! for a missing parameter, 411/412 for a message without target or text.
 
 use super::super::Server;
+use crate::chat::{Input, LineKind, Request};
+use crate::irc::casemap::{self, NameError};
+use crate::irc::ctcp::{self, Text};
 use crate::irc::register::already_registered;
 use crate::irc::session::SERVER;
+use crate::irc::welcome::{Counts, lusers};
 use crate::irc::{Message, Numeric};
+use std::borrow::Cow;
+
+/// The parameters each command needs at least (461 otherwise).
+fn needs(command: &str) -> usize {
+    match command {
+        "JOIN" | "PART" | "NICK" | "TOPIC" | "MODE" | "WHOIS" => 1,
+        _ => 0,
+    }
+}
 
 impl Server {
     /// One command from a registered client.
     pub(super) fn irc_command(&mut self, key: usize, message: &Message) {
-        let command = message.command.to_ascii_uppercase();
-        match command.as_str() {
-            "PING" | "PONG" | "QUIT" => self.irc_anytime(key, message),
+        let upper = message.command.to_ascii_uppercase();
+        let command = upper.as_str();
+        if message.params().len() < needs(command) {
+            let text = "Not enough parameters";
+            return self.irc_numeric(key, Numeric::NeedMoreParams, &[command, text]);
+        }
+        let p = |i| message.param(i).unwrap_or("");
+        match command {
+            "PING" | "PONG" => self.irc_anytime(key, message),
+            "QUIT" => self.irc_request(key, Request::Quit(message.param(0))),
             "CAP" => self.irc_cap(key, message),
             "USER" | "PASS" => {
-                let Some(session) = self.irc_session(key) else {
-                    return;
-                };
-                let reply = already_registered(SERVER, session.target());
+                let reply = already_registered(SERVER, &self.irc_nick(key));
                 self.irc_send(key, &[reply]);
             }
-            _ => self.irc_numeric(
+            "PRIVMSG" | "NOTICE" => self.irc_message(key, command == "NOTICE", message),
+            "JOIN" => self.irc_join(key, p(0)),
+            "PART" => {
+                for channel in p(0).split(',').filter(|c| !c.is_empty()) {
+                    let reason = message.param(1).filter(|r| !r.is_empty());
+                    self.irc_in_room(key, channel, |room| Request::Part { room, reason });
+                }
+            }
+            "NICK" => match casemap::nick(p(0)) {
+                Ok(nick) => {
+                    self.irc_asked(key, nick, false);
+                    self.irc_request(key, Request::Nick(nick));
+                }
+                Err(NameError::BadNick(why) | NameError::BadChannel(why)) => {
+                    self.irc_numeric(key, Numeric::ErroneousNickname, &[p(0), why]);
+                }
+            },
+            "TOPIC" => {
+                let text = message.param(1);
+                self.irc_in_room(key, p(0), |room| Request::Topic { room, text });
+            }
+            "NAMES" if p(0).is_empty() => {
+                self.irc_numeric(key, Numeric::EndOfNames, &["*", "End of /NAMES list"]);
+            }
+            "NAMES" => {
+                for channel in p(0).split(',').filter(|c| !c.is_empty()) {
+                    self.irc_in_room(key, channel, Request::Names);
+                }
+            }
+            "LIST" => self.irc_request(key, Request::List),
+            "WHO" if p(0).is_empty() => {
+                self.irc_numeric(key, Numeric::EndOfWho, &["*", "End of /WHO list"]);
+            }
+            "WHO" => {
+                self.irc_asked(key, p(0), false);
+                self.irc_request(key, Request::Who(p(0)));
+            }
+            "WHOIS" => {
+                // `WHOIS server nick` names the nick last.
+                let nick = message.params().last().copied().unwrap_or("");
+                self.irc_asked(key, nick, true);
+                self.irc_request(key, Request::Whois(nick));
+                self.irc_asked(key, nick, false);
+            }
+            "AWAY" => self.irc_request(
                 key,
-                Numeric::UnknownCommand,
-                &[message.command, "Unknown command"],
+                Request::Away(message.param(0).filter(|t| !t.is_empty())),
             ),
+            "MODE" => self.irc_mode(key, message),
+            "LUSERS" => {
+                let counts = Counts {
+                    users: self.chat.members(),
+                    rooms: self.chat.rooms(),
+                };
+                let lines = lusers(&self.irc_nick(key), counts);
+                self.irc_send(key, &lines);
+            }
+            "MOTD" => self.irc_numeric(key, Numeric::NoMotd, &["MOTD File is missing"]),
+            _ => {
+                let text = "Unknown command";
+                self.irc_numeric(key, Numeric::UnknownCommand, &[message.command, text]);
+            }
+        }
+    }
+
+    /// Hands one request of the connection at `key` to the core.
+    pub(super) fn irc_request(&mut self, key: usize, request: Request<'_>) {
+        self.core(Input::Request {
+            local: key,
+            request,
+        });
+    }
+
+    /// Remembers what the request being made names, for the numerics of
+    /// its answer.
+    pub(super) fn irc_asked(&mut self, key: usize, asked: &str, whois: bool) {
+        if let Some(session) = self.irc_session(key) {
+            session.asked = Some(asked.into());
+            session.whois = whois;
+        }
+    }
+
+    /// The connection's nick (or `*`), owned.
+    pub(super) fn irc_nick(&mut self, key: usize) -> String {
+        self.irc_session(key).map_or("*", |s| s.target()).to_owned()
+    }
+
+    /// A request about one channel, after checking its name (403).
+    fn irc_in_room<'r>(
+        &mut self,
+        key: usize,
+        channel: &'r str,
+        request: impl FnOnce(&'r str) -> Request<'r>,
+    ) {
+        match casemap::channel_to_room(channel) {
+            Ok(_) => {
+                self.irc_asked(key, channel, false);
+                self.irc_request(key, request(channel));
+            }
+            Err(NameError::BadChannel(why) | NameError::BadNick(why)) => {
+                let text = format!("No such channel: {why}");
+                self.irc_numeric(key, Numeric::NoSuchChannel, &[channel, &text]);
+            }
+        }
+    }
+
+    /// JOIN of a comma list (keys are ignored: rooms have none).
+    fn irc_join(&mut self, key: usize, channels: &str) {
+        for channel in channels.split(',').filter(|c| !c.is_empty()) {
+            self.irc_in_room(key, channel, Request::Join);
+        }
+    }
+
+    /// PRIVMSG or NOTICE to each target of a comma list: a channel is a
+    /// line to that room, a nick a private message. CTCP ACTION is a `/me`;
+    /// other CTCP is not passed on (telnet users cannot read it).
+    fn irc_message(&mut self, key: usize, notice: bool, message: &Message) {
+        let command = if notice { "NOTICE" } else { "PRIVMSG" };
+        let (Some(targets), text) = (message.param(0), message.param(1)) else {
+            let text = format!("No recipient given ({command})");
+            return self.irc_numeric(key, Numeric::NoRecipient, &[&text]);
+        };
+        let text = text.unwrap_or("");
+        let (kind, text) = match ctcp::classify(text) {
+            Text::Plain(text) if notice => (LineKind::Notice, text),
+            Text::Plain(text) => (LineKind::Say, text),
+            Text::Action(text) => (LineKind::Act, text),
+            Text::Other(..) => return,
+        };
+        if text.is_empty() {
+            return self.irc_numeric(key, Numeric::NoTextToSend, &["No text to send"]);
+        }
+        // Stray `\x01`s go no further than the edge.
+        let text: Cow<'_, str> = match text.contains('\u{1}') {
+            true => text.replace('\u{1}', "").into(),
+            false => text.into(),
+        };
+        for target in targets.split(',').filter(|t| !t.is_empty()) {
+            if target.starts_with('#') {
+                let text = &*text;
+                self.irc_in_room(key, target, |room| Request::Say { room, kind, text });
+            } else {
+                self.irc_asked(key, target, false);
+                self.irc_request(
+                    key,
+                    Request::Private {
+                        to: target,
+                        kind,
+                        text: &text,
+                    },
+                );
+            }
+        }
+    }
+
+    /// MODE: rooms have no modes to set, only what clients ask after a
+    /// join (324, and the empty ban list 368); a user has none either (221).
+    fn irc_mode(&mut self, key: usize, message: &Message) {
+        let target = message.param(0).unwrap_or("");
+        let modes = message.param(1).unwrap_or("");
+        let nick = self.irc_nick(key);
+        if target.starts_with('#') {
+            match modes.trim_start_matches('+') {
+                "" => self.irc_numeric(key, Numeric::ChannelModeIs, &[target, "+"]),
+                "b" => {
+                    let text = "End of channel ban list";
+                    self.irc_numeric(key, Numeric::EndOfBanList, &[target, text]);
+                }
+                _ => {
+                    let text = "You're not channel operator";
+                    self.irc_numeric(key, Numeric::ChanOPrivsNeeded, &[target, text]);
+                }
+            }
+        } else if !casemap::same(target, &nick) {
+            let text = "Cannot change mode for other users";
+            self.irc_numeric(key, Numeric::UsersDontMatch, &[text]);
+        } else if modes.is_empty() {
+            self.irc_numeric(key, Numeric::UModeIs, &["+"]);
+        } else {
+            self.irc_numeric(key, Numeric::UModeUnknownFlag, &["Unknown MODE flag"]);
         }
     }
 
@@ -43,5 +239,6 @@ impl Server {
         };
         let replies = session.registration.cap.handle(&ctx, message);
         self.irc_send(key, &replies);
+        self.irc_echo_changed(key);
     }
 }

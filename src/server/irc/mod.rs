@@ -140,6 +140,18 @@ impl Server {
         }
     }
 
+    /// Tells the core when the connection's `echo-message` changed.
+    pub(super) fn irc_echo_changed(&mut self, key: usize) {
+        let Some(session) = self.irc_session(key) else {
+            return;
+        };
+        let on = session.has(Cap::EchoMessage);
+        if on != session.echo_told {
+            session.echo_told = on;
+            self.core(crate::chat::Input::Echo { local: key, on });
+        }
+    }
+
     /// The capabilities offered to the connection at `key`.
     fn irc_offered(&self) -> CapSet {
         // Not yet: SASL, away-notify and chat history.
@@ -192,7 +204,9 @@ pub(super) fn render_for(session: &Session, message: &Shown, at: SystemTime) -> 
         nick: session.target(),
         tagged: session.has(Cap::ServerTime),
         echo: session.has(Cap::EchoMessage),
+        userhost: session.has(Cap::UserhostInNames),
         asked: session.asked.as_deref().unwrap_or("*"),
+        whois: session.whois,
     };
     render_to(message, at, &recipient)
 }

@@ -11,9 +11,6 @@ use crate::irc::session::{SERVER, mask};
 use crate::irc::welcome::{Counts, burst};
 use crate::irc::{Message, Numeric, OwnedMessage, isupport::Isupport, sasl};
 
-/// CHANLIMIT until the core has `--max-rooms-per-user`: its default.
-const CHANLIMIT: usize = 20;
-
 impl Server {
     /// One line before registration is over.
     pub(super) fn irc_register(&mut self, key: usize, message: &Message) {
@@ -30,7 +27,10 @@ impl Server {
         };
         let outcome = session.registration.handle(&ctx, message);
         match outcome {
-            Outcome::Reply(replies) => self.irc_send(key, &replies),
+            Outcome::Reply(replies) => {
+                self.irc_send(key, &replies);
+                self.irc_echo_changed(key);
+            }
             Outcome::Pass => self.irc_anytime(key, message),
             Outcome::Ready(ready) => self.irc_login(key, ready),
             // SASL is not offered yet: its cap cannot be enabled.
@@ -120,7 +120,7 @@ impl Server {
         let isupport = Isupport {
             network: SERVER.into(),
             topiclen: crate::chat::commands::MAX_TOPIC,
-            chanlimit: CHANLIMIT,
+            chanlimit: self.config.max_rooms_per_user,
             extra: Vec::new(),
         };
         let counts = Counts {

@@ -1,0 +1,128 @@
+//! The core's answers that are lists or several numerics: a room entered
+//! (JOIN, 332/333, 353/366), a topic (332/333 or 331), NAMES, LIST, WHO
+//! and WHOIS. Long lists are cut into as many lines as 512 bytes need.
+
+use super::Lines;
+use super::reply::Recipient;
+use crate::chat::{RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
+use crate::irc::numeric::Numeric;
+use crate::irc::render;
+use crate::irc::session::{SERVER, mask};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Numerics for one recipient.
+pub(super) struct Numerics<'l, 'b, 'r> {
+    pub lines: &'l mut Lines<'b>,
+    pub at: SystemTime,
+    pub to: &'r Recipient<'r>,
+}
+
+impl Numerics<'_, '_, '_> {
+    /// One numeric with `params` after the recipient's nick.
+    pub fn send(&mut self, numeric: Numeric, params: &[&str]) {
+        let mut all = Vec::with_capacity(params.len() + 1);
+        all.push(self.to.nick);
+        all.extend_from_slice(params);
+        self.lines
+            .line(self.at, Some(SERVER), numeric.code_str(), &all);
+    }
+
+    /// The recipient entered `room`: its JOIN, the topic, the names.
+    pub fn entered(&mut self, room: &str, topic: Option<&TopicInfo>, names: &[Box<str>]) {
+        let me = mask(self.to.nick);
+        self.lines.line(self.at, Some(&me), "JOIN", &[room]);
+        if let Some(topic) = topic {
+            self.topic(room, Some(topic));
+        }
+        self.names(room, names);
+    }
+
+    /// 332 and 333, or 331 without a topic.
+    pub fn topic(&mut self, room: &str, topic: Option<&TopicInfo>) {
+        let Some(topic) = topic else {
+            return self.send(Numeric::NoTopic, &[room, "No topic is set"]);
+        };
+        self.send(Numeric::Topic, &[room, &topic.text]);
+        let secs = topic
+            .at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.send(
+            Numeric::TopicWhoTime,
+            &[room, &mask(&topic.by), &secs.to_string()],
+        );
+    }
+
+    /// 353 lines of as many names as fit (as `nick!user@host` with
+    /// `userhost-in-names`), then 366.
+    pub fn names(&mut self, room: &str, names: &[Box<str>]) {
+        let budget = render::text_budget(Some(SERVER), "353", &[self.to.nick, "=", room]);
+        let mut line = String::new();
+        for name in names {
+            let shown = match self.to.userhost {
+                true => mask(name),
+                false => name.to_string(),
+            };
+            if !line.is_empty() && line.len() + 1 + shown.len() > budget {
+                self.send(Numeric::NamReply, &["=", room, &line]);
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&shown);
+        }
+        if !line.is_empty() {
+            self.send(Numeric::NamReply, &["=", room, &line]);
+        }
+        self.send(Numeric::EndOfNames, &[room, "End of /NAMES list"]);
+    }
+
+    /// 321, a 322 per room, 323.
+    pub fn list(&mut self, rooms: &[RoomInfo]) {
+        self.send(Numeric::ListStart, &["Channel", "Users  Name"]);
+        for room in rooms {
+            let count = room.members.to_string();
+            let topic = room.topic.as_deref().unwrap_or("");
+            self.send(Numeric::List, &[&room.name, &count, topic]);
+        }
+        self.send(Numeric::ListEnd, &["End of /LIST"]);
+    }
+
+    /// A 352 per entry, then 315.
+    pub fn who(&mut self, who: &str, entries: &[WhoEntry]) {
+        for entry in entries {
+            let room = entry.room.as_deref().unwrap_or("*");
+            let here = if entry.away { "G" } else { "H" };
+            let name = &*entry.name;
+            let real = format!("0 {name}");
+            let params = [room, name, SERVER, SERVER, name, here, &real];
+            self.send(Numeric::WhoReply, &params);
+        }
+        self.send(Numeric::EndOfWho, &[who, "End of /WHO list"]);
+    }
+
+    /// 311, 319, 312, 301, 317, then 318.
+    pub fn whois(&mut self, info: &WhoisInfo) {
+        let name = &*info.name;
+        self.send(Numeric::WhoisUser, &[name, name, SERVER, "*", name]);
+        if !info.rooms.is_empty() {
+            let rooms: Vec<&str> = info.rooms.iter().map(|r| &**r).collect();
+            self.send(Numeric::WhoisChannels, &[name, &rooms.join(" ")]);
+        }
+        self.send(Numeric::WhoisServer, &[name, SERVER, "linechat"]);
+        if let Some(away) = &info.away {
+            self.send(Numeric::Away, &[name, away]);
+        }
+        if let (Some(idle), Some(signon)) = (info.idle, info.signon) {
+            let idle = idle.as_secs().to_string();
+            let signon = signon.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let text = "seconds idle, signon time";
+            self.send(
+                Numeric::WhoisIdle,
+                &[name, &idle, &signon.to_string(), text],
+            );
+        }
+        self.send(Numeric::EndOfWhois, &[name, "End of /WHOIS list"]);
+    }
+}
