@@ -21,8 +21,8 @@
 //! limited by the reactor's admission).
 
 use super::{
-    Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Message, Now, Reply, Secret, State,
-    Typing,
+    Answer, Ask, Chat, Delivery, Farewell, Local, MemberId, Message, Now, Protocol, Reply, Secret,
+    State, Typing,
 };
 use std::net::IpAddr;
 
@@ -86,13 +86,22 @@ impl Chat {
             if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
                 client.errands.take_account();
             }
-            self.out
-                .deliveries
-                .push(Delivery::Typing(local, Typing::Show));
+            self.typing(local, Typing::Show);
             return self.retry(local, now, locked);
         }
         let secret = Secret(text.into());
         self.ask(local, member, &name, Ask::Verify(secret));
+    }
+
+    /// Asks the reactor to hide or show what `local` types (telnet only:
+    /// a client of requests has no prompt to hide).
+    fn typing(&mut self, local: Local, typing: Typing) {
+        if self
+            .client(local)
+            .is_some_and(|c| c.protocol == Protocol::Lines)
+        {
+            self.out.deliveries.push(Delivery::Typing(local, typing));
+        }
     }
 
     /// With a TLS listener, passwords are taken only over TLS (unless
@@ -130,6 +139,11 @@ impl Chat {
         };
         client.asked = false;
         let (state, source) = (client.state, source_of(client.address));
+        let requests = client.protocol == Protocol::Requests;
+        if answer != Answer::Looked(true) {
+            // A password kept for a name that turned out free, or spent.
+            client.errands.take_password();
+        }
         self.unreserve(&name, member);
         match (state, answer) {
             (State::AwaitingName { .. }, Answer::Looked(false)) => {
@@ -142,12 +156,20 @@ impl Chat {
                 }
             }
             (State::AwaitingPassword { .. }, Answer::Verified(true)) => {
-                self.out
-                    .deliveries
-                    .push(Delivery::Typing(local, Typing::Show));
+                self.typing(local, Typing::Show);
                 self.lockouts.clear(&name, source);
                 self.close_other_prompts(local, &name, now);
                 self.take_name(local, member, &name, now);
+            }
+            (State::AwaitingName { .. }, Answer::Looked(true)) if requests => {
+                self.password_given(local, member, &name, now);
+            }
+            (State::AwaitingPassword { .. }, Answer::Busy) if requests => {
+                self.retry(local, now, Reply::PasswordsBusy);
+            }
+            (State::AwaitingPassword { .. }, Answer::Verified(false)) if requests => {
+                self.count_failure(&name, source, now);
+                self.retry(local, now, Reply::WrongPassword);
             }
             (State::AwaitingName { .. }, Answer::Looked(true)) => {
                 if let Some(refusal) = self.plaintext_refusal(local) {
@@ -162,9 +184,7 @@ impl Chat {
                 self.count_failure(&name, source, now);
                 let failures = failures + 1;
                 if failures >= MAX_FAILURES {
-                    self.out
-                        .deliveries
-                        .push(Delivery::Typing(local, Typing::Show));
+                    self.typing(local, Typing::Show);
                     self.close_with(local, Farewell::WrongPassword);
                 } else {
                     let told = Reply::WrongPassword;
@@ -176,15 +196,35 @@ impl Chat {
                 self.ask_password(local, &name, failures, Some(Reply::PasswordsBusy), now);
             }
             (State::AwaitingPassword { .. }, _) => {
-                self.out
-                    .deliveries
-                    .push(Delivery::Typing(local, Typing::Show));
+                self.typing(local, Typing::Show);
                 self.retry(local, now, Reply::AccountsUnavailable);
             }
             (State::AwaitingName { .. }, _) => self.retry(local, now, Reply::AccountsUnavailable),
             (State::Leaving, _) => {}
         }
         true
+    }
+
+    /// A client of requests logging in as `name`, which is registered: the
+    /// password it gave (if any) is checked, as at the prompt.
+    fn password_given(&mut self, local: Local, member: MemberId, name: &str, now: &Now) {
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        let Some(password) = client.errands.take_password() else {
+            let name = name.into();
+            return self.retry(local, now, Reply::PasswordNeeded { name });
+        };
+        if let Some(refusal) = self.plaintext_refusal(local) {
+            return self.retry(local, now, refusal);
+        }
+        if let Some(locked) = self.locked(local, name, now) {
+            return self.retry(local, now, locked);
+        }
+        if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
+            client.state = State::AwaitingPassword { failures: 0 };
+        }
+        self.ask(local, member, name, Ask::Verify(password));
     }
 
     /// The worker's answer to a chatting user's `/nick`, `/register`,
@@ -237,9 +277,7 @@ impl Chat {
             if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
                 client.errands.end_account();
             }
-            self.out
-                .deliveries
-                .push(Delivery::Typing(local, Typing::Withdrawn));
+            self.typing(local, Typing::Withdrawn);
             let name = key.as_str().into();
             self.retry(local, now, Reply::LoggedInWithPassword { name });
         }

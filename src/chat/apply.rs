@@ -38,9 +38,12 @@ impl Chat {
             | RoomEvent::Said { room, .. }
             | RoomEvent::Topic { room, .. }
             | RoomEvent::Renamed { room, .. }
+            | RoomEvent::Parted { room, .. }
             | RoomEvent::Left { room, .. } => (name(room), None),
             RoomEvent::Moved { from, to, .. } => (name(from), name(to)),
-            RoomEvent::Private { .. } | RoomEvent::Unread { .. } => (None, None),
+            RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. } => {
+                (None, None)
+            }
         };
         RoomNames {
             room: room.unwrap_or_default(),
@@ -53,8 +56,9 @@ impl Chat {
     pub(super) fn effects(&mut self, event: &RoomEvent, now: &Now) -> bool {
         match event {
             RoomEvent::Joined { room, member, name } => {
-                let name = Name::from(&**name);
+                let name = self.shared_name(name);
                 self.names.insert(name.clone(), *member);
+                self.roomless.remove(member);
                 self.enter(*room, *member, name, now.instant, false, now);
             }
             RoomEvent::Moved {
@@ -70,57 +74,52 @@ impl Chat {
                     return false;
                 };
                 r.members.touch(*member, now.instant);
-                let except = r.members.local_of(*member);
+                let except = self.echo_except(*member);
                 let lines = turn.len() as u64;
                 self.broadcast(*room, except, Message::Said(turn.clone()), lines, now);
             }
             RoomEvent::Renamed {
-                room,
-                member,
-                old,
-                new,
-            } => {
-                let new_name = Name::from(&**new);
-                self.names.remove(&Name::from(&**old));
-                self.names.insert(new_name.clone(), *member);
-                let Some(r) = self.rooms.get_mut(*room) else {
-                    return false;
-                };
-                r.members.rename(*member, new_name);
-                let except = r.members.local_of(*member);
-                let told = Notice::Renamed {
-                    old: old.clone(),
-                    new: new.clone(),
-                };
-                self.broadcast(*room, except, told.into(), 1, now);
-            }
+                member, old, new, ..
+            } => self.rename_everywhere(*member, old, new, now),
             RoomEvent::Topic {
                 room,
                 member,
                 topic,
             } => {
-                let by = self.name_of(*member).unwrap_or("someone").into();
+                let by: Box<str> = self.name_of(*member).unwrap_or("someone").into();
                 let Some(r) = self.rooms.get_mut(*room) else {
                     return false;
                 };
                 r.topic = topic.clone();
+                r.topic_set = topic.as_ref().map(|_| (by.clone(), now.wall));
                 let topic = topic.clone();
                 self.broadcast(*room, None, Notice::TopicSet { by, topic }.into(), 1, now);
             }
-            RoomEvent::Left {
-                room, member, name, ..
-            } => {
+            RoomEvent::Left { member, name, .. } => {
                 self.names.remove(&Name::from(&**name));
                 self.moved.remove(member);
-                self.depart(*room, *member, name, None, false, now);
+                self.roomless.remove(member);
+                self.away.remove(member);
+                self.leave_everywhere(*member, name, now);
             }
+            RoomEvent::Parted {
+                room,
+                member,
+                name,
+                reason,
+            } => return self.part(*room, *member, name, reason.clone(), now),
+            RoomEvent::Away { member, text } => match text {
+                Some(text) => drop(self.away.insert(*member, text.clone())),
+                None => drop(self.away.remove(member)),
+            },
             RoomEvent::Private {
                 from,
                 to,
                 name,
+                kind,
                 text,
                 at,
-            } => self.deliver_private(*from, *to, name, text, *at, now),
+            } => self.deliver_private(*from, *to, name, (*kind, text), *at, now),
             RoomEvent::Unread { reader, sender } => {
                 let Some(local) = self.seats.local(sender) else {
                     return false;
@@ -162,7 +161,7 @@ impl Chat {
         from: MemberId,
         to: MemberId,
         name: &str,
-        text: &str,
+        (kind, text): (super::LineKind, &str),
         at: SystemTime,
         now: &Now,
     ) {
@@ -171,12 +170,12 @@ impl Chat {
         {
             r.members.touch(from, now.instant);
         }
-        if let Some(local) = self.room_of(to).and_then(|r| r.members.local_of(to)) {
+        if let Some(local) = self.seats.local(&to) {
             self.out.deliveries.push(Delivery::RemotePrivate {
                 to: local,
                 line: Message::Private {
                     from: name.into(),
-                    kind: super::LineKind::Say,
+                    kind,
                     text: text.into(),
                 },
                 from,
@@ -202,7 +201,7 @@ impl Chat {
             return;
         };
         r.members.join(member, name.clone(), local, last);
-        self.seats.set_room(member, room);
+        self.seats.add_room(member, room);
         if hopping || (quiet_joins > 0 && r.members.len() > quiet_joins) {
             r.digest.joined += 1;
             self.start_digest(room, now);
@@ -226,7 +225,23 @@ impl Chat {
         hopping: bool,
         now: &Now,
     ) {
-        self.seats.clear_room(&member);
+        let left = Notice::Left {
+            name: name.into(),
+            to: to.map(Into::into),
+        };
+        self.depart_told(room, member, left, hopping, now);
+    }
+
+    /// [`depart`](Self::depart), telling the room `told`.
+    pub(super) fn depart_told(
+        &mut self,
+        room: RoomId,
+        member: MemberId,
+        told: Notice,
+        hopping: bool,
+        now: &Now,
+    ) {
+        self.seats.remove_room(&member, room);
         let quiet_joins = self.quiet_joins;
         let Some(r) = self.rooms.get_mut(room) else {
             return;
@@ -237,11 +252,7 @@ impl Chat {
             r.digest.left += 1;
             self.start_digest(room, now);
         } else {
-            let left = Notice::Left {
-                name: name.into(),
-                to: to.map(Into::into),
-            };
-            self.broadcast(room, None, left.into(), 1, now);
+            self.broadcast(room, None, told.into(), 1, now);
         }
         self.rooms.remove_if_unused(room);
     }
@@ -274,7 +285,7 @@ impl Chat {
     }
 
     /// Starts `room`'s digest interval unless it is running.
-    fn start_digest(&mut self, room: RoomId, now: &Now) {
+    pub(super) fn start_digest(&mut self, room: RoomId, now: &Now) {
         let interval = self.digest_interval;
         if let Some(r) = self.rooms.get_mut(room)
             && r.digest.due.is_none()

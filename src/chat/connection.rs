@@ -71,10 +71,11 @@ impl Chat {
     /// The turn of the connection being served is over: its batched lines
     /// go out as one `Said` event.
     pub(super) fn end_turn(&mut self, now: &Now) {
+        let room = self.batch.room.take();
         if let Some(member) = self.batch.from.take()
             && let Some(turn) = self.batch.turn.take()
         {
-            let Some(room) = self.seats.room(&member) else {
+            let Some(room) = room.filter(|&room| self.seats.in_room(&member, room)) else {
                 return;
             };
             let turn = Arc::new(turn);
@@ -136,11 +137,10 @@ impl Chat {
             self.unreserve(name, client.member);
         }
         if client.state == State::Chatting
-            && let Some(room) = self.seats.room(&client.member)
             && let Some(name) = self.name_of(client.member)
         {
             let left = RoomEvent::Left {
-                room,
+                room: self.first_room(client.member),
                 member: client.member,
                 name: name.into(),
                 why,

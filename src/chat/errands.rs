@@ -4,6 +4,7 @@
 //! so it lives in a box made when the first errand starts and dropped when
 //! the last ends: an idle user holds one null pointer instead of 48 bytes.
 
+use super::Secret;
 use std::time::Instant;
 
 /// A connection's errands under way (see the module doc).
@@ -20,6 +21,9 @@ struct Under {
     account: Option<Box<str>>,
     /// When a password prompt's own deadline passes.
     password_until: Option<Instant>,
+    /// The password a client of requests logged in with, kept until the
+    /// accounts worker says whether its name is registered.
+    password: Option<Secret>,
 }
 
 impl Errands {
@@ -47,6 +51,16 @@ impl Errands {
         self.under().password_until = Some(at);
     }
 
+    pub(super) fn set_password(&mut self, password: Secret) {
+        self.under().password = Some(password);
+    }
+
+    pub(super) fn take_password(&mut self) -> Option<Secret> {
+        let password = self.0.as_mut()?.password.take();
+        self.tidy();
+        password
+    }
+
     pub(super) fn take_claim(&mut self) -> Option<Box<str>> {
         let claim = self.0.as_mut()?.claim.take();
         self.tidy();
@@ -64,6 +78,7 @@ impl Errands {
         if let Some(under) = self.0.as_mut() {
             under.account = None;
             under.password_until = None;
+            under.password = None;
         }
         self.tidy();
     }
@@ -78,6 +93,7 @@ impl Errands {
             && under.claim.is_none()
             && under.account.is_none()
             && under.password_until.is_none()
+            && under.password.is_none()
         {
             self.0 = None;
         }

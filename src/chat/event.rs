@@ -15,6 +15,12 @@ pub struct MemberId(pub u64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RoomId(pub u32);
 
+/// The room an event about a member names when the member is in no room
+/// (a client of requests, IRC, may be in none): `Renamed` and `Left` are
+/// about the member and reach all its rooms; their `room` is only its
+/// first, for nodes that know of one room per member.
+pub const NO_ROOM: RoomId = RoomId(u32::MAX);
+
 /// The current time, passed into every call: monotonic for timeouts and
 /// idle times, wall-clock for timestamps. The core never reads a clock.
 #[derive(Debug, Clone, Copy)]
@@ -147,9 +153,29 @@ pub enum RoomEvent {
         /// The topic now.
         topic: Option<Box<str>>,
     },
-    /// `member` changed their name.
+    /// `member` left `room` and stays online (a client of requests parted
+    /// it); in other rooms or none.
+    Parted {
+        /// The room left.
+        room: RoomId,
+        /// Who.
+        member: MemberId,
+        /// Their name.
+        name: Box<str>,
+        /// Why, as they said.
+        reason: Option<Box<str>>,
+    },
+    /// `member` is marked away (`Some`) or back (`None`).
+    Away {
+        /// Who.
+        member: MemberId,
+        /// Their away text.
+        text: Option<Box<str>>,
+    },
+    /// `member` changed their name: every room they are in hears it, each
+    /// reader once.
     Renamed {
-        /// Where.
+        /// Their first room ([`NO_ROOM`] if none).
         room: RoomId,
         /// Who.
         member: MemberId,
@@ -158,9 +184,10 @@ pub enum RoomEvent {
         /// The name now.
         new: Box<str>,
     },
-    /// `member` is gone.
+    /// `member` is gone: from every room they were in, each reader told
+    /// once.
     Left {
-        /// From where.
+        /// Their first room ([`NO_ROOM`] if none).
         room: RoomId,
         /// Who.
         member: MemberId,
@@ -179,6 +206,8 @@ pub enum RoomEvent {
         to: MemberId,
         /// The sender's name.
         name: Box<str>,
+        /// Said, acted or a notice.
+        kind: super::LineKind,
         /// What was said, cleaned.
         text: Box<str>,
         /// When.

@@ -53,10 +53,12 @@ mod delivery;
 mod errands;
 mod event;
 mod input;
+mod members;
 mod message;
 mod name;
 pub mod naming;
 mod notice;
+mod queries;
 mod remote;
 mod reply;
 mod request;
@@ -70,7 +72,7 @@ mod throttle;
 
 pub use delivery::{Answer, Ask, Claimed, Delivery, Output, Secret, Typing};
 pub use event::{
-    Farewell, MemberId, Now, Presence, Refusal, RoomEvent, RoomId, RoomNames, node_of,
+    Farewell, MemberId, NO_ROOM, Now, Presence, Refusal, RoomEvent, RoomId, RoomNames, node_of,
 };
 pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
@@ -148,6 +150,8 @@ struct Batch {
     turn: Option<Turn>,
     /// The sender, once the batch holds a line.
     from: Option<MemberId>,
+    /// The room it is said in (a client of requests may be in several).
+    room: Option<RoomId>,
 }
 
 /// The chat: local connections, the room, and the output not yet taken.
@@ -163,6 +167,13 @@ pub struct Chat {
     /// Every chatting user's name (ignoring case), server-wide: names are
     /// unique across rooms, and `/msg` reaches any room.
     names: HashMap<name::Name, MemberId>,
+    /// The names of chatting members in no room (clients of requests, IRC,
+    /// start in none): the name of a member in a room is its room's.
+    roomless: HashMap<MemberId, name::Name>,
+    /// The away texts of members marked away (few: a sparse table).
+    away: HashMap<MemberId, Box<str>>,
+    /// `--max-rooms-per-user`: rooms a client of requests may be in.
+    max_rooms_per_user: usize,
     /// Names (lower-cased) local users are claiming in the shared store:
     /// taken for local logins, not for other nodes' events.
     claiming: HashMap<Box<str>, MemberId>,
@@ -185,6 +196,9 @@ pub struct Chat {
     /// `--password-timeout`.
     password_timeout: Duration,
     batch: Batch,
+    /// Readers gathered from several rooms, to be told once each (see
+    /// `members.rs`); empty between calls.
+    gathered: Vec<Local>,
     /// `--quiet-joins`; 0 is never.
     quiet_joins: usize,
     /// How often the digest is told.
@@ -216,6 +230,9 @@ impl Chat {
             seats: seats::Seats::default(),
             rooms: Rooms::new(&config.default_room, config.max_rooms),
             names: HashMap::new(),
+            roomless: HashMap::new(),
+            away: HashMap::new(),
+            max_rooms_per_user: config.max_rooms_per_user.max(1),
             claiming: HashMap::new(),
             linked: true,
             ever_linked: false,
@@ -226,6 +243,7 @@ impl Chat {
             login_timeout: config.login_timeout,
             password_timeout: config.password_timeout,
             batch: Batch::default(),
+            gathered: Vec::new(),
             quiet_joins: config.quiet_joins,
             digest_interval: config.digest_interval,
             shared: false,
@@ -288,9 +306,28 @@ impl Chat {
         self.rooms.get(self.seats.room(&member)?)
     }
 
-    /// The name of chatting user `member`.
+    /// The name of chatting user `member` (in a room or in none).
     pub(super) fn name_of(&self, member: MemberId) -> Option<&str> {
-        self.room_of(member)?.members.name_of(member)
+        match self.room_of(member) {
+            Some(room) => room.members.name_of(member),
+            None => self.roomless.get(&member).map(|name| &**name),
+        }
+    }
+
+    /// The name of chatting user `member` as the server-wide table holds
+    /// it (shared, no copy), or `name` made shared if it holds none.
+    fn shared_name(&self, name: &str) -> name::Name {
+        let name = name::Name::from(name);
+        match self.names.get_key_value(&name) {
+            Some((shared, _)) => shared.clone(),
+            None => name,
+        }
+    }
+
+    /// The first room of `member`, or [`NO_ROOM`] for a member in none:
+    /// the room an event about the member (a rename, a quit) names.
+    pub(super) fn first_room(&self, member: MemberId) -> RoomId {
+        self.seats.room(&member).unwrap_or(NO_ROOM)
     }
 
     /// The chatting user called `name` (ignoring ASCII case), in any room.

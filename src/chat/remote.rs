@@ -3,7 +3,7 @@
 //! publish them again. Remote members join rooms with no local connection:
 //! `/who`, the welcome list, `/rooms` counts and name checks see them.
 
-use super::{Chat, Now, RoomEvent, RoomId, RoomNames, naming};
+use super::{Chat, MemberId, NO_ROOM, Now, RoomEvent, RoomId, RoomNames, naming};
 
 impl Chat {
     /// [`Chat::apply_remote`] for an event whose rooms are given by name
@@ -32,15 +32,20 @@ impl Chat {
             RoomEvent::Joined { room, .. }
             | RoomEvent::Said { room, .. }
             | RoomEvent::Topic { room, .. }
-            | RoomEvent::Renamed { room, .. }
-            | RoomEvent::Left { room, .. } => match self.room_named(&rooms.room) {
+            | RoomEvent::Parted { room, .. } => match self.room_named(&rooms.room) {
                 Some(id) => {
                     *room = id;
                     true
                 }
                 None => false,
             },
-            RoomEvent::Private { .. } | RoomEvent::Unread { .. } => true,
+            // About the member, wherever it is: its first room is only
+            // named (none opened for it).
+            RoomEvent::Renamed { room, .. } | RoomEvent::Left { room, .. } => {
+                *room = self.rooms.find(&rooms.room).unwrap_or(NO_ROOM);
+                true
+            }
+            RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. } => true,
         };
         resolved && self.apply_remote(event, now)
     }
@@ -69,9 +74,12 @@ impl Chat {
                 RoomEvent::Joined { room, .. }
                 | RoomEvent::Said { room, .. }
                 | RoomEvent::Topic { room, .. }
-                | RoomEvent::Renamed { room, .. }
-                | RoomEvent::Left { room, .. } => [Some(room), None],
-                RoomEvent::Private { .. } | RoomEvent::Unread { .. } => [None, None],
+                | RoomEvent::Parted { room, .. } => [Some(room), None],
+                RoomEvent::Renamed { .. }
+                | RoomEvent::Left { .. }
+                | RoomEvent::Private { .. }
+                | RoomEvent::Unread { .. }
+                | RoomEvent::Away { .. } => [None, None],
             };
             for room in rooms.into_iter().flatten() {
                 self.rooms.remove_if_unused(room);
@@ -83,19 +91,22 @@ impl Chat {
 
     /// Whether a remote `event` is consistent with this node's state.
     fn fits(&self, event: &RoomEvent) -> bool {
-        // A remote member is in `room` under `name`, and is not local.
+        let remote = |member: &MemberId| !self.seats.is_local(member);
+        // A remote member is in `room` under `name`.
         let is_in = |member, room: &RoomId, name: Option<&str>| {
-            !self.seats.is_local(&member)
-                && self.seats.room(&member) == Some(*room)
+            remote(&member)
+                && self.seats.in_room(&member, *room)
                 && name.is_none_or(|name| self.name_of(member) == Some(name))
         };
+        let known_as = |member, name: &str| remote(&member) && self.name_of(member) == Some(name);
         let free = |name: &str, member| {
             naming::valid_name(name).is_ok() && self.find(name).is_none_or(|id| id == member)
         };
         match event {
-            RoomEvent::Joined { member, name, .. } => {
-                !self.seats.is_local(member)
-                    && self.seats.room(member).is_none()
+            RoomEvent::Joined { room, member, name } => {
+                remote(member)
+                    && !self.seats.in_room(member, *room)
+                    && self.name_of(*member).is_none_or(|known| known == &**name)
                     && free(name, *member)
             }
             RoomEvent::Moved {
@@ -104,21 +115,16 @@ impl Chat {
             RoomEvent::Said { room, member, .. } | RoomEvent::Topic { room, member, .. } => {
                 is_in(*member, room, None)
             }
-            RoomEvent::Renamed {
-                room,
-                member,
-                old,
-                new,
-            } => is_in(*member, room, Some(old)) && free(new, *member),
-            RoomEvent::Left {
+            RoomEvent::Parted {
                 room, member, name, ..
             } => is_in(*member, room, Some(name)),
-            RoomEvent::Private { from, to, .. } => {
-                !self.seats.is_local(from) && self.seats.is_local(to)
-            }
-            RoomEvent::Unread { reader, sender } => {
-                !self.seats.is_local(reader) && self.seats.is_local(sender)
-            }
+            RoomEvent::Renamed {
+                member, old, new, ..
+            } => known_as(*member, old) && free(new, *member),
+            RoomEvent::Left { member, name, .. } => known_as(*member, name),
+            RoomEvent::Away { member, .. } => remote(member) && self.name_of(*member).is_some(),
+            RoomEvent::Private { from, to, .. } => remote(from) && self.seats.is_local(to),
+            RoomEvent::Unread { reader, sender } => remote(reader) && self.seats.is_local(sender),
         }
     }
 }
@@ -177,6 +183,7 @@ mod tests {
             from: bob,
             to: MemberId(101),
             name: "bob".into(),
+            kind: LineKind::Say,
             text: "yo".into(),
             at: h.now.wall,
         };

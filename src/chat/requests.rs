@@ -1,17 +1,199 @@
 //! How the core answers each [`Request`] of a client that speaks in
-//! requests (IRC). Each action is the same function telnet's command
-//! table calls; what differs is only how the answer is asked for.
+//! requests (IRC). Each action is the function telnet's command table
+//! calls too (a name change, a private message, a topic, a room entered
+//! through the same budgets); what differs is only how it is asked and
+//! that a client of requests may be in several rooms, or none.
 
-use super::{Chat, Farewell, Local, Now, Request};
+use super::commands::Caller;
+use super::{
+    Chat, Delivery, Farewell, Local, MemberId, Now, Protocol, Reply, Request, RoomEvent, RoomId,
+    State, TopicInfo, naming,
+};
 
 impl Chat {
-    /// One request from `local`.
+    /// One request from `local`. A telnet connection sends lines, not
+    /// requests; a request before login (but `Login` and `Quit`) or while
+    /// a login is checked is ignored (the edge answers those itself).
     pub(super) fn request(&mut self, local: Local, request: Request<'_>, now: &Now) {
-        self.end_turn(now);
-        // The rest are answered as they land (see irc-seam.md).
-        if let Request::Quit(_) = request {
-            self.close_with(local, Farewell::Quit);
+        let Some(client) = self.client(local) else {
+            return;
+        };
+        if client.protocol != Protocol::Requests {
+            return;
         }
+        let by = Caller {
+            local,
+            member: client.member,
+        };
+        match (client.state, request) {
+            (_, Request::Quit(_)) => {
+                self.end_turn(now);
+                self.close_with(local, Farewell::Quit);
+            }
+            (State::AwaitingName { .. }, Request::Login { name, password }) => {
+                self.end_turn(now);
+                self.login(local, by.member, name, password, now);
+            }
+            (State::Chatting, request) => self.chatting_request(by, request, now),
+            _ => {}
+        }
+    }
+
+    fn chatting_request(&mut self, by: Caller, request: Request<'_>, now: &Now) {
+        if let Request::Say { room, kind, text } = request {
+            // Lines join the sender's turn, as telnet's chat lines do.
+            return self.say_in(by, room, kind, text, now);
+        }
+        self.end_turn(now);
+        match request {
+            Request::Join(room) => self.join_also(by, room, now),
+            Request::Part { room, reason } => self.part_room(by, room, reason, now),
+            Request::Private { to, kind, text } => self.send_private(by, to, kind, text, now),
+            Request::Nick(name) => self.change_name(by, name, now),
+            Request::Topic { room, text } => self.topic_request(by, room, text, now),
+            Request::Names(room) => self.names(by.local, room, now),
+            Request::List => self.list(by.local, now),
+            Request::Who(mask) => self.who_is(by.local, mask, now),
+            Request::Whois(name) => self.whois(by.local, name, now),
+            Request::Away(text) => self.set_away(by, text, now),
+            Request::Login { .. } | Request::Say { .. } | Request::Quit(_) => {}
+        }
+    }
+
+    /// The room `given` names, if it exists and `by` is in it; else `by`
+    /// is told `refused` (with the name as given) or that it does not
+    /// exist.
+    fn room_of_member(
+        &mut self,
+        by: Caller,
+        given: &str,
+        refused: fn(Box<str>) -> Reply,
+        now: &Now,
+    ) -> Option<RoomId> {
+        let found = naming::room_name(given)
+            .ok()
+            .and_then(|name| self.rooms.find(&name))
+            .filter(|&room| self.rooms.in_use_id(room));
+        let reply = match found {
+            Some(room) if self.seats.in_room(&by.member, room) => return Some(room),
+            Some(_) => refused(given.into()),
+            None => Reply::NoSuchRoom { room: given.into() },
+        };
+        self.reply_to(by.local, now, reply);
+        None
+    }
+
+    /// A line to `room` from a member in it, into its turn.
+    fn say_in(&mut self, by: Caller, room: &str, kind: super::LineKind, text: &str, now: &Now) {
+        let cannot = |room| Reply::CannotSend { room };
+        let Some(room) = self.room_of_member(by, room, cannot, now) else {
+            return;
+        };
+        self.keep_turn(by.member, room, now);
+        self.batch_line(by.member, room, kind, text, now);
+    }
+
+    /// `by` enters `room` as well as the rooms it is in.
+    fn join_also(&mut self, by: Caller, room: &str, now: &Now) {
+        let (local, member) = (by.local, by.member);
+        let name = match naming::room_name(room) {
+            Ok(name) => name,
+            Err(why) => return self.reply_to(local, now, Reply::InvalidRoomName { why }),
+        };
+        if (self.rooms.find(&name)).is_some_and(|id| self.seats.in_room(&member, id)) {
+            return; // IRC servers say nothing to a JOIN of a channel one is in.
+        }
+        let max = self.max_rooms_per_user;
+        if self.seats.room_count(&member) >= max {
+            let room = name.as_str().into();
+            return self.reply_to(local, now, Reply::TooManyRoomsJoined { room, max });
+        }
+        let Some(room) = self.open_to_enter(local, &name, now) else {
+            return;
+        };
+        let Some(user) = self.name_of(member).map(Box::<str>::from) else {
+            return;
+        };
+        let joined = RoomEvent::Joined {
+            room,
+            member,
+            name: user,
+        };
+        self.apply(joined, now);
+        let Some(r) = self.rooms.get(room) else {
+            return;
+        };
+        let topic = self.topic_info(room, now);
+        if r.topic.is_none() {
+            // The engine may keep one (see `welcome`).
+            self.out.deliveries.push(Delivery::Topic(r.name.clone()));
+        }
+        let (room, names) = (r.name.clone(), r.members.names());
+        self.reply_to(local, now, Reply::Entered { room, topic, names });
+    }
+
+    /// What IRC shows of `room`'s topic (332/333).
+    pub(super) fn topic_info(&self, room: RoomId, now: &Now) -> Option<TopicInfo> {
+        let r = self.rooms.get(room)?;
+        let text = r.topic.clone()?;
+        let (by, at) = match &r.topic_set {
+            Some((by, at)) => (by.clone(), *at),
+            None => ("someone".into(), now.wall),
+        };
+        Some(TopicInfo { text, by, at })
+    }
+
+    /// `by` leaves `room`, staying online.
+    fn part_room(&mut self, by: Caller, room: &str, reason: Option<&str>, now: &Now) {
+        let not_in = |room| Reply::NotInRoom { room };
+        let Some(id) = self.room_of_member(by, room, not_in, now) else {
+            return;
+        };
+        let (Some(name), Some(r)) = (self.name_of(by.member), self.rooms.get(id)) else {
+            return;
+        };
+        let room = r.name.clone();
+        let reason: Option<Box<str>> = reason.map(Into::into);
+        let parted = RoomEvent::Parted {
+            room: id,
+            member: by.member,
+            name: name.into(),
+            reason: reason.clone(),
+        };
+        self.apply(parted, now);
+        self.reply_to(by.local, now, Reply::Parted { room, reason });
+    }
+
+    /// `TOPIC #room [text]`: shown, or set (empty clears it) by a member.
+    fn topic_request(&mut self, by: Caller, room: &str, text: Option<&str>, now: &Now) {
+        let not_in = |room| Reply::NotInRoom { room };
+        let Some(id) = self.room_of_member(by, room, not_in, now) else {
+            return;
+        };
+        match text {
+            None => {
+                let topic = self.topic_info(id, now);
+                let room = self
+                    .rooms
+                    .get(id)
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default();
+                self.reply_to(by.local, now, Reply::TopicIs { room, topic });
+            }
+            Some(text) => self.set_topic(by, id, (!text.is_empty()).then_some(text), now),
+        }
+    }
+
+    /// `by` is away with `text`, or back (`None`): told to the other nodes.
+    fn set_away(&mut self, by: Caller, text: Option<&str>, now: &Now) {
+        let text: Option<Box<str>> = text.filter(|t| !t.is_empty()).map(Into::into);
+        let away = text.is_some();
+        let event = RoomEvent::Away {
+            member: by.member,
+            text,
+        };
+        self.apply(event, now);
+        self.reply_to(by.local, now, Reply::Away { away });
     }
 
     /// Whether `local` is shown its own lines (IRC's `echo-message`).
@@ -24,7 +206,22 @@ impl Chat {
     /// The name of room `room`, for rendering a delivery to it (IRC names
     /// the channel in every line); `None` once the room is gone (then
     /// nobody local is in it either).
-    pub fn room_name(&self, room: super::RoomId) -> Option<&str> {
+    pub fn room_name(&self, room: RoomId) -> Option<&str> {
         self.rooms.get(room).map(|r| &*r.name)
+    }
+
+    /// The rooms `local`'s member is in, first first (IRC's `JOIN 0`
+    /// parts each).
+    pub fn rooms_of(&self, local: Local) -> Vec<Box<str>> {
+        let Some(client) = self.client(local) else {
+            return Vec::new();
+        };
+        self.member_rooms(client.member)
+    }
+
+    /// The names of the rooms `member` is in, first first.
+    pub(super) fn member_rooms(&self, member: MemberId) -> Vec<Box<str>> {
+        let names = self.seats.rooms(&member).filter_map(|r| self.rooms.get(r));
+        names.map(|r| r.name.clone()).collect()
     }
 }

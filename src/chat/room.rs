@@ -143,17 +143,37 @@ impl Room {
         self.members.get(&member).map(|m| m.last_active)
     }
 
+    /// Every member's name, sorted ignoring case (IRC's `NAMES`).
+    pub fn names(&self) -> Vec<Box<str>> {
+        let names = self.by_name.keys().map(|name| Box::<str>::from(&**name));
+        names.collect()
+    }
+
+    /// Every member, sorted by name ignoring case.
+    pub fn members(&self) -> impl Iterator<Item = (MemberId, &str)> {
+        self.by_name.iter().map(|(name, &id)| (id, &**name))
+    }
+
     /// `<k> online: a, b, c` with at most 20 names, sorted ignoring case, then
     /// `and <n> more`. With `idle_at`, each name carries its idle time.
     /// With `remote_unreachable` (this node has no link to the others), a
     /// member on another node is marked `(unreachable)` instead: they
-    /// cannot hear this room now, and their idle time is not known.
-    pub fn online_list(&self, idle_at: Option<Instant>, remote_unreachable: bool) -> Online {
+    /// cannot hear this room now, and their idle time is not known. With
+    /// idle times, a member `away` says is marked away.
+    pub fn online_list(
+        &self,
+        idle_at: Option<Instant>,
+        remote_unreachable: bool,
+        away: &dyn Fn(MemberId) -> bool,
+    ) -> Online {
         let listed = self.by_name.values().take(LISTED_NAMES);
         let shown = listed.filter_map(|id| {
             let m = self.members.get(id)?;
             let status = match idle_at {
                 _ if remote_unreachable && m.local.is_none() => Status::Unreachable,
+                Some(now) if away(*id) => {
+                    Status::Away(now.saturating_duration_since(m.last_active))
+                }
                 Some(now) => Status::Idle(now.saturating_duration_since(m.last_active)),
                 None => Status::Plain,
             };
@@ -222,17 +242,20 @@ mod tests {
         let mut room = Room::default();
         room.join(id(0), "bob".into(), None, now);
         room.join(id(1), "Alice".into(), None, now);
-        assert_eq!(text(room.online_list(None, false)), "2 online: Alice, bob");
+        assert_eq!(
+            text(room.online_list(None, false, &|_| false)),
+            "2 online: Alice, bob"
+        );
         for i in 0..25 {
             room.join(id(10 + i), format!("u{i:02}").as_str().into(), None, now);
         }
-        let list = text(room.online_list(None, false));
+        let list = text(room.online_list(None, false, &|_| false));
         assert!(list.starts_with("27 online: Alice, bob, u00, "), "{list}");
         assert!(list.ends_with("u17 and 7 more"), "{list}");
         let later = now + Duration::from_secs(185);
         room.touch(id(1), later);
         assert!(
-            text(room.online_list(Some(later), false))
+            text(room.online_list(Some(later), false, &|_| false))
                 .starts_with("27 online: Alice (idle 0s), bob (idle 3m), ")
         );
     }
@@ -244,11 +267,11 @@ mod tests {
         room.join(id(0), "bob".into(), None, now);
         room.join(id(1), "alice".into(), Some(4), now);
         assert_eq!(
-            text(room.online_list(Some(now), true)),
+            text(room.online_list(Some(now), true, &|_| false)),
             "2 online: alice (idle 0s), bob (unreachable)"
         );
         assert_eq!(
-            text(room.online_list(None, true)),
+            text(room.online_list(None, true, &|_| false)),
             "2 online: alice, bob (unreachable)"
         );
     }

@@ -8,6 +8,7 @@
 
 use super::RoomId;
 use super::notice::RoomList;
+use super::reply::RoomInfo;
 use super::room::Room;
 use slab::Slab;
 use std::collections::{HashMap, VecDeque};
@@ -23,6 +24,8 @@ pub struct RoomState {
     pub name: Box<str>,
     /// Set by `/topic`, shown on join.
     pub topic: Option<Box<str>>,
+    /// Who set the topic and when (IRC's 333), if it was set here.
+    pub topic_set: Option<(Box<str>, std::time::SystemTime)>,
     /// Who is in.
     pub members: Room,
     /// Joins and leaves not yet told (rooms above `--quiet-joins`).
@@ -85,6 +88,7 @@ impl Rooms {
         let id = RoomId(self.rooms.insert(RoomState {
             name: name.into(),
             topic: None,
+            topic_set: None,
             members: Room::default(),
             digest: Digest::default(),
         }) as u32);
@@ -118,8 +122,27 @@ impl Rooms {
 
     /// Whether a room called `name` is in use (not dormant).
     pub fn in_use(&self, name: &str) -> bool {
-        self.find(name)
-            .is_some_and(|id| id == self.default || !self.dormant.contains(&id))
+        self.find(name).is_some_and(|id| self.in_use_id(id))
+    }
+
+    /// Whether room `id` is in use (not dormant).
+    pub fn in_use_id(&self, id: RoomId) -> bool {
+        id == self.default || !self.dormant.contains(&id)
+    }
+
+    /// Every room in use with its name, members and topic, busiest first
+    /// (then by name): IRC's `LIST`, which has no cap but the reader's.
+    pub fn infos(&self) -> Vec<RoomInfo> {
+        let mut all: Vec<RoomInfo> = (self.rooms.iter())
+            .filter(|&(id, r)| !r.members.is_empty() || RoomId(id as u32) == self.default)
+            .map(|(_, r)| RoomInfo {
+                name: r.name.clone(),
+                members: r.members.len(),
+                topic: r.topic.clone(),
+            })
+            .collect();
+        all.sort_unstable_by(|a, b| b.members.cmp(&a.members).then(a.name.cmp(&b.name)));
+        all
     }
 
     /// `--max-rooms`.

@@ -4,8 +4,8 @@
 
 use super::commands::{self, Caller};
 use super::{
-    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, Protocol, Reply, RoomEvent, State,
-    naming,
+    Ask, Chat, Delivery, Local, MemberId, Message, Notice, Now, Protocol, Reply, RoomEvent, Secret,
+    State, naming,
 };
 
 impl Chat {
@@ -15,7 +15,19 @@ impl Chat {
             return self.prompt_command(command, Caller { local, member }, now);
         }
         // Spaces around the name are ignored.
-        let name = text.trim();
+        self.login(local, member, text.trim(), None, now);
+    }
+
+    /// `local` asks to log in as `name` (typed at the prompt, or a
+    /// [`Request::Login`](super::Request::Login) with the name's password).
+    pub(super) fn login(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        name: &str,
+        password: Option<Secret>,
+        now: &Now,
+    ) {
         if let Err(why) = naming::valid_name(name) {
             return self.retry(local, now, Reply::InvalidName { why });
         }
@@ -32,16 +44,30 @@ impl Chat {
             return self.claim(local, member, name, None, now); // Refused.
         }
         if self.accounts() {
+            if let Some(password) = password
+                && let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut)
+            {
+                client.errands.set_password(password);
+            }
             return self.ask(local, member, name, Ask::Lookup);
         }
         self.take_name(local, member, name, now);
     }
 
-    /// A user at the prompt whose name is theirs joins the default room.
+    /// A user at the prompt whose name is theirs joins the default room
+    /// (a client of requests joins none: it is told it is logged in).
     pub(super) fn enter_chat(&mut self, local: Local, member: MemberId, name: &str, now: &Now) {
-        if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
-            client.state = State::Chatting;
-            self.chatting += 1;
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
+            return;
+        };
+        client.state = State::Chatting;
+        self.chatting += 1;
+        if client.protocol == Protocol::Requests {
+            let shared = self.shared_name(name);
+            self.names.insert(shared.clone(), member);
+            self.roomless.insert(member, shared);
+            let name = name.into();
+            return self.reply_to(local, now, Reply::LoggedIn { name });
         }
         let room = self.rooms.default_room();
         let joined = RoomEvent::Joined {
@@ -58,7 +84,9 @@ impl Chat {
         let (Some(name), Some(room)) = (self.name_of(member), self.room_of(member)) else {
             return;
         };
-        let online = room.members.online_list(None, self.others_unreachable());
+        let online = room
+            .members
+            .online_list(None, self.others_unreachable(), &|_| false);
         let welcome = Notice::Welcome {
             name: name.into(),
             room: room.name.clone(),

@@ -212,11 +212,11 @@ impl Chat {
     }
 
     fn evict_for(&mut self, member: MemberId, why: Farewell, now: &Now) {
-        let (Some(room), Some(name)) = (self.seats.room(&member), self.name_of(member)) else {
+        let Some(name) = self.name_of(member) else {
             return;
         };
         let left = RoomEvent::Left {
-            room,
+            room: self.first_room(member),
             member,
             name: name.into(),
             why,
@@ -260,9 +260,9 @@ impl Chat {
         }
         client.state = State::Leaving;
         self.chatting -= 1;
-        if let (Some(room), Some(name)) = (self.seats.room(&member), self.name_of(member)) {
+        if let Some(name) = self.name_of(member) {
             let left = RoomEvent::Left {
-                room,
+                room: self.first_room(member),
                 member,
                 name: name.into(),
                 why: Farewell::LoggedInElsewhere,
@@ -330,10 +330,9 @@ impl Chat {
         self.seats
             .local_members()
             .filter_map(|member| {
-                let room = self.seats.room(&member)?;
                 let name = self.name_of(member)?.into();
                 let left = RoomEvent::Left {
-                    room,
+                    room: self.first_room(member),
                     member,
                     name,
                     why,

@@ -221,7 +221,7 @@ impl Server {
             RoomEvent::Moved { name, .. } => {
                 conn_log!(self, Debug, "{name} moved rooms");
             }
-            RoomEvent::Topic { .. } => {}
+            RoomEvent::Topic { .. } | RoomEvent::Parted { .. } | RoomEvent::Away { .. } => {}
             RoomEvent::Renamed { old, new, .. } => {
                 conn_log!(self, Info, "{old} is now known as {new}");
             }

@@ -28,7 +28,7 @@ mod talk;
 
 pub use rooms::MAX_TOPIC;
 
-use super::{Chat, Local, MemberId, Now, Reply};
+use super::{Chat, Local, MemberId, Now, Reply, RoomId};
 
 /// Families in the order `/help` lists them.
 const FAMILIES: &[&[Command]] = &[
@@ -250,9 +250,16 @@ impl Chat {
     pub(super) fn command(&mut self, local: Local, member: MemberId, line: &str, now: &Now) {
         let caller = Caller { local, member };
         match parse(line) {
-            Line::Blank => self.keep_turn(member, now),
+            Line::Blank => {
+                if let Some(room) = self.seats.room(&member) {
+                    self.keep_turn(member, room, now);
+                }
+            }
             Line::Say(text) => {
-                self.keep_turn(member, now);
+                let Some(room) = self.seats.room(&member) else {
+                    return;
+                };
+                self.keep_turn(member, room, now);
                 self.say(member, text, now);
             }
             Line::Command(verb, rest) => self.dispatch(caller, verb, rest, now),
@@ -277,8 +284,10 @@ impl Chat {
             let form = command.usage().into();
             return self.reply_to(local, now, Reply::Usage { form });
         };
-        if command.in_turn {
-            self.keep_turn(member, now);
+        if command.in_turn
+            && let Some(room) = self.seats.room(&member)
+        {
+            self.keep_turn(member, room, now);
         } else {
             // Whatever a command causes comes after the lines before it.
             self.end_turn(now);
@@ -298,10 +307,11 @@ impl Chat {
         (command.run)(self, caller, args, now);
     }
 
-    /// A line that joins `member`'s turn: the turn of anyone else before
-    /// it ends first.
-    fn keep_turn(&mut self, member: MemberId, now: &Now) {
-        if self.batch.from.is_some_and(|from| from != member) {
+    /// A line that joins `member`'s turn in `room`: the turn of anyone
+    /// else before it (or of `member` in another room) ends first.
+    pub(in crate::chat) fn keep_turn(&mut self, member: MemberId, room: RoomId, now: &Now) {
+        let others = self.batch.from.is_some_and(|from| from != member);
+        if others || self.batch.room.is_some_and(|r| r != room) {
             self.end_turn(now);
         }
     }

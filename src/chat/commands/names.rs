@@ -21,7 +21,12 @@ pub(super) const COMMANDS: &[Command] = &[Command {
 impl Chat {
     /// `/nick new`.
     fn nick(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        let (local, member, new) = (by.local, by.member, args.text());
+        self.change_name(by, args.text(), now);
+    }
+
+    /// A chatting user asks to be called `new` (`/nick`, IRC's `NICK`).
+    pub(in crate::chat) fn change_name(&mut self, by: Caller, new: &str, now: &Now) {
+        let (local, member) = (by.local, by.member);
         let Some(old) = self.name_of(member) else {
             return;
         };
@@ -84,11 +89,8 @@ impl Chat {
         new: &str,
         now: &Now,
     ) {
-        let Some(room) = self.seats.room(&member) else {
-            return;
-        };
         let event = RoomEvent::Renamed {
-            room,
+            room: self.first_room(member),
             member,
             old: old.clone(),
             new: new.into(),

@@ -3,7 +3,9 @@
 use super::{Args, Caller, Command, Needs, Role, Shape};
 use crate::chat::rooms::Full;
 use crate::chat::throttle::Spend;
-use crate::chat::{Chat, Delivery, HistoryLine, Local, Notice, Now, Reply, RoomEvent, naming};
+use crate::chat::{
+    Chat, Delivery, HistoryLine, Local, Notice, Now, Reply, RoomEvent, RoomId, naming,
+};
 
 pub(super) const COMMANDS: &[Command] = &[
     Command {
@@ -81,7 +83,10 @@ impl Chat {
         let Some(room) = self.room_of(by.member) else {
             return;
         };
-        let list = room.members.online_list(Some(now.instant), unreachable);
+        let away = |member| self.away.contains_key(&member);
+        let list = room
+            .members
+            .online_list(Some(now.instant), unreachable, &away);
         self.tell(by.local, now, Notice::Online(list));
     }
 
@@ -105,19 +110,8 @@ impl Chat {
             let room = name.as_str().into();
             return self.reply_to(local, now, Reply::AlreadyIn { room });
         }
-        let made = self.rooms.find(&name).is_none();
-        if made && self.rooms.len() >= self.rooms.max_rooms() {
-            return self.too_many_rooms(local, now);
-        }
-        if let Err(wait) = self.spend(local, Spend::Move, now) {
-            return self.reply_to(local, now, Reply::TooManyRoomChanges { wait });
-        }
-        if made && let Err(wait) = self.spend(local, Spend::Room, now) {
-            return self.reply_to(local, now, Reply::TooManyRoomsMade { wait });
-        }
-        let to = match self.rooms.open(&name) {
-            Ok(to) => to,
-            Err(Full::TooManyRooms) => return self.too_many_rooms(local, now),
+        let Some(to) = self.open_to_enter(local, &name, now) else {
+            return;
         };
         let Some(user) = self.name_of(member) else {
             return;
@@ -132,6 +126,37 @@ impl Chat {
         self.welcome(local, member, now);
     }
 
+    /// The room called `name` (canonical form) for `local` to enter, made
+    /// or woken if need be, once the room moves and rooms made that it
+    /// costs are spent; `None` (told why) if it may not.
+    pub(in crate::chat) fn open_to_enter(
+        &mut self,
+        local: Local,
+        name: &str,
+        now: &Now,
+    ) -> Option<RoomId> {
+        let made = self.rooms.find(name).is_none();
+        if made && self.rooms.len() >= self.rooms.max_rooms() {
+            self.too_many_rooms(local, now);
+            return None;
+        }
+        if let Err(wait) = self.spend(local, Spend::Move, now) {
+            self.reply_to(local, now, Reply::TooManyRoomChanges { wait });
+            return None;
+        }
+        if made && let Err(wait) = self.spend(local, Spend::Room, now) {
+            self.reply_to(local, now, Reply::TooManyRoomsMade { wait });
+            return None;
+        }
+        match self.rooms.open(name) {
+            Ok(room) => Some(room),
+            Err(Full::TooManyRooms) => {
+                self.too_many_rooms(local, now);
+                None
+            }
+        }
+    }
+
     fn too_many_rooms(&mut self, local: Local, now: &Now) {
         let max = self.rooms.max_rooms();
         self.reply_to(local, now, Reply::TooManyRooms { max });
@@ -139,8 +164,7 @@ impl Chat {
 
     /// `/topic [text]`: show, set, or with `-` clear it.
     fn topic(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        let (local, member) = (by.local, by.member);
-        let Some(room) = self.seats.room(&member) else {
+        let Some(room) = self.seats.room(&by.member) else {
             return;
         };
         let Some(text) = args.maybe_text() else {
@@ -148,16 +172,30 @@ impl Chat {
                 return;
             };
             let (room, topic) = (r.name.clone(), r.topic.clone());
-            return self.reply_to(local, now, Reply::TopicOf { room, topic });
+            return self.reply_to(by.local, now, Reply::TopicOf { room, topic });
         };
-        if text.len() > MAX_TOPIC {
+        let topic = (text != "-").then_some(text);
+        self.set_topic(by, room, topic, now);
+    }
+
+    /// `by` sets the topic of `room` (`None`: clears it): `/topic`, IRC's
+    /// `TOPIC`.
+    pub(in crate::chat) fn set_topic(
+        &mut self,
+        by: Caller,
+        room: RoomId,
+        topic: Option<&str>,
+        now: &Now,
+    ) {
+        let (local, member) = (by.local, by.member);
+        if topic.is_some_and(|text| text.len() > MAX_TOPIC) {
             let max = MAX_TOPIC;
             return self.reply_to(local, now, Reply::TopicTooLong { max });
         }
         if let Err(wait) = self.spend(local, Spend::Topic, now) {
             return self.reply_to(local, now, Reply::TooManyTopicChanges { wait });
         }
-        let topic = (text != "-").then(|| text.into());
+        let topic = topic.map(Into::into);
         self.apply(
             RoomEvent::Topic {
                 room,

@@ -3,7 +3,8 @@
 
 use super::{Args, Caller, Command, Needs, Role, Shape, WordEnd};
 use crate::chat::{
-    Chat, Delivery, LineKind, MemberId, Message, Notice, Now, Reply, RoomEvent, RoomNames, Turn,
+    Chat, Delivery, LineKind, MemberId, Message, Notice, Now, Reply, RoomEvent, RoomId, RoomNames,
+    Turn,
 };
 
 pub(super) const COMMANDS: &[Command] = &[
@@ -36,21 +37,29 @@ pub(super) const COMMANDS: &[Command] = &[
 impl Chat {
     /// A chat line from `member`, into the turn's batch.
     pub(super) fn say(&mut self, member: MemberId, text: &str, now: &Now) {
-        self.batch_line(member, LineKind::Say, text, now);
+        if let Some(room) = self.seats.room(&member) {
+            self.batch_line(member, room, LineKind::Say, text, now);
+        }
     }
 
     /// `/me text`: an action, into the turn's batch.
     fn me(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        self.batch_line(by.member, LineKind::Act, args.text(), now);
+        if let Some(room) = self.seats.room(&by.member) {
+            self.batch_line(by.member, room, LineKind::Act, args.text(), now);
+        }
     }
 
-    /// Adds a chat line or action to the turn's batch.
-    fn batch_line(&mut self, member: MemberId, kind: LineKind, text: &str, now: &Now) {
-        let name = self
-            .seats
-            .room(&member)
-            .and_then(|room| self.rooms.get(room))
-            .and_then(|room| room.members.name_of(member));
+    /// Adds a line to the turn's batch of `member` in `room` (the caller
+    /// has ended any other turn, see `keep_turn`).
+    pub(in crate::chat) fn batch_line(
+        &mut self,
+        member: MemberId,
+        room: RoomId,
+        kind: LineKind,
+        text: &str,
+        now: &Now,
+    ) {
+        let name = (self.rooms.get(room)).and_then(|room| room.members.name_of(member));
         let Some(name) = name else {
             return;
         };
@@ -60,12 +69,27 @@ impl Chat {
             .get_or_insert_with(|| Turn::new(name, now.wall));
         turn.push(kind, text);
         self.batch.from = Some(member);
+        self.batch.room = Some(room);
     }
 
     /// `/msg to text`.
     fn private(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        let (local, member) = (by.local, by.member);
         let (to, text) = args.word_text();
+        self.send_private(by, to, LineKind::Say, text, now);
+    }
+
+    /// A private message from `by` to the user called `to`, wherever they
+    /// are (`/msg`, IRC's `PRIVMSG nick`). Its sender sees it sent unless
+    /// it is a client of requests without echo on.
+    pub(in crate::chat) fn send_private(
+        &mut self,
+        by: Caller,
+        to: &str,
+        kind: LineKind,
+        text: &str,
+        now: &Now,
+    ) {
+        let (local, member) = (by.local, by.member);
         let recipient = match self.find(to) {
             None => {
                 let name = to.into();
@@ -80,35 +104,37 @@ impl Chat {
             return;
         };
         let (name, text): (Box<str>, Box<str>) = (from.into(), text.into());
-        let echo = Message::PrivateEcho {
+        let to_name: Box<str> = to_name.into();
+        let echo = self.echoes_privates(local).then(|| Message::PrivateEcho {
             from: name.clone(),
-            to: to_name.into(),
-            kind: LineKind::Say,
+            to: to_name.clone(),
+            kind,
             text: text.clone(),
-        };
-        if let Some(to) = self
-            .room_of(recipient)
-            .and_then(|r| r.members.local_of(recipient))
-        {
+        });
+        if let Some(to) = self.seats.local(&recipient) {
             let refused = Notice::NotReading {
-                name: Some(to_name.into()),
+                name: Some(to_name.clone()),
             };
             let line = Message::Private {
                 from: name.clone(),
-                kind: LineKind::Say,
+                kind,
                 text: text.clone(),
             };
             self.out.deliveries.push(Delivery::Private {
                 to,
                 line,
                 sender: local,
-                echo: Some(echo),
+                echo,
                 refused,
                 at: now.wall,
             });
-        } else {
+        } else if let Some(echo) = echo {
             // On another node: the event, published, takes it there.
             self.to(local, echo, now);
+        }
+        if let Some(away) = self.away.get(&recipient) {
+            let (name, text) = (to_name, away.clone());
+            self.reply_to(local, now, Reply::IsAway { name, text });
         }
         if let Some(room) = self.seats.room(&member)
             && let Some(r) = self.rooms.get_mut(room)
@@ -119,11 +145,19 @@ impl Chat {
             from: member,
             to: recipient,
             name,
+            kind,
             text,
             at: now.wall,
         };
         let names = Some(RoomNames::default());
         self.record(private, names);
+    }
+
+    /// Whether `local` sees its private messages sent: always in telnet,
+    /// with echo on for a client of requests.
+    fn echoes_privates(&self, local: crate::chat::Local) -> bool {
+        self.client(local)
+            .is_some_and(|c| c.echo || c.protocol == crate::chat::Protocol::Lines)
     }
 
     /// The local user `reader` was not sent a private message from

@@ -7,6 +7,7 @@
 
 mod engine;
 mod lifecycle;
+mod requests;
 mod rooms;
 mod shared;
 mod texts;
@@ -108,7 +109,12 @@ impl Harness {
         let telnet = telnet.get(Kind::Telnet);
         for delivery in out.deliveries {
             match delivery {
-                Delivery::To { to, message, at } => taken.add(to, &telnet.render(&message, at)),
+                Delivery::To { to, message, at } => {
+                    if let Message::Notice(Notice::Reply(reply)) = &message {
+                        taken.replies.push((to, reply.clone()));
+                    }
+                    taken.add(to, &telnet.render(&message, at));
+                }
                 Delivery::Room {
                     except,
                     message,
@@ -233,6 +239,20 @@ impl Harness {
         self.take()
     }
 
+    /// One request from `local`, its turn then over.
+    pub(super) fn request(&mut self, local: Local, request: Request<'_>) -> Taken {
+        self.chat.request(local, request, &self.now);
+        self.chat.end_turn(&self.now);
+        self.take()
+    }
+
+    /// Opens `local` as a client of requests (IRC) and logs it in as `name`.
+    pub(super) fn irc(&mut self, local: Local, name: &str) -> Taken {
+        self.open_as(local, Protocol::Requests);
+        let password = None;
+        self.request(local, Request::Login { name, password })
+    }
+
     /// Opens `local` and logs it in as `name`.
     pub(super) fn login(&mut self, local: Local, name: &str) -> Taken {
         self.open(local);
@@ -247,6 +267,8 @@ pub(super) struct Taken {
     pub(super) wake: Vec<Instant>,
     pub(super) events: Vec<RoomEvent>,
     pub(super) claims: Vec<(MemberId, Box<str>, Option<Box<str>>)>,
+    /// Every reply told, with whom to.
+    pub(super) replies: Vec<(Local, Reply)>,
     /// What the store is asked to read: `ROOM COUNT` (history) or
     /// `topic ROOM`.
     pub(super) reads: Vec<String>,
@@ -259,6 +281,12 @@ impl Taken {
             Some((_, all)) => all.push_str(&text),
             None => self.by_local.push((local, text.into_owned())),
         }
+    }
+
+    /// The replies `local` was told.
+    pub(super) fn replies(&self, local: Local) -> Vec<&Reply> {
+        let to = self.replies.iter().filter(|(l, _)| *l == local);
+        to.map(|(_, reply)| reply).collect()
     }
 
     /// Everything `local` received.

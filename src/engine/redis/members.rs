@@ -119,7 +119,11 @@ impl Redis {
                 };
                 self.command(TAG_WRITE, &args, at);
             }
-            RoomEvent::Said { .. } | RoomEvent::Private { .. } | RoomEvent::Unread { .. } => {}
+            RoomEvent::Said { .. }
+            | RoomEvent::Private { .. }
+            | RoomEvent::Unread { .. }
+            | RoomEvent::Parted { .. }
+            | RoomEvent::Away { .. } => {}
         }
     }
 

@@ -108,14 +108,30 @@ pub(in crate::engine) fn decode(
                 2 => private_from(&f)?,
                 _ => v1::private_of(f.bytes("line").ok_or("a field is missing")?)?,
             };
+            let kind = match f.bytes("how").map(|k| &k[..]) {
+                Some(b"a") => LineKind::Act,
+                Some(b"n") => LineKind::Notice,
+                _ => LineKind::Say,
+            };
             RoomEvent::Private {
                 from: member,
                 to: MemberId(f.number("to")?),
                 name,
+                kind,
                 text,
                 at,
             }
         }
+        "parted" => RoomEvent::Parted {
+            room: in_room("room")?,
+            member,
+            name: boxed("name")?,
+            reason: cleaned(&f, "reason"),
+        },
+        "away" => RoomEvent::Away {
+            member,
+            text: cleaned(&f, "text"),
+        },
         "unread" => RoomEvent::Unread {
             reader: member,
             sender: MemberId(f.number("to")?),
@@ -123,6 +139,13 @@ pub(in crate::engine) fn decode(
         _ => return Err("unknown kind"),
     };
     Ok(Some(Entry::Event(event, rooms)))
+}
+
+/// The field `name`, cleaned, if present.
+fn cleaned(f: &Fields<'_>, name: &str) -> Option<Box<str>> {
+    let mut text = String::new();
+    clean(f.bytes(name)?, &mut text);
+    Some(text.into())
 }
 
 /// A version 2 `private` entry's sender name and text, cleaned.

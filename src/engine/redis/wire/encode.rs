@@ -31,6 +31,8 @@ pub(in crate::engine) fn encode(
         RoomEvent::Topic { member, .. } => ("topic", member),
         RoomEvent::Renamed { member, .. } => ("renamed", member),
         RoomEvent::Left { member, .. } => ("left", member),
+        RoomEvent::Parted { member, .. } => ("parted", member),
+        RoomEvent::Away { member, .. } => ("away", member),
         RoomEvent::Private { from, .. } => ("private", from),
         RoomEvent::Unread { reader, .. } => ("unread", reader),
     };
@@ -49,7 +51,10 @@ pub(in crate::engine) fn encode(
     push("kind", Bytes::from_static(kind.as_bytes()));
     push("member", number(member.0));
     push("at", millis(at));
-    if !matches!(event, RoomEvent::Private { .. } | RoomEvent::Unread { .. }) {
+    if !matches!(
+        event,
+        RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. }
+    ) {
         push("room", text(&names.room));
     }
     match event {
@@ -79,12 +84,31 @@ pub(in crate::engine) fn encode(
             push("name", text(name));
             push("why", Bytes::from_static(why.describe().as_bytes()));
         }
+        RoomEvent::Parted { name, reason, .. } => {
+            push("name", text(name));
+            if let Some(reason) = reason {
+                push("reason", text(reason));
+            }
+        }
+        RoomEvent::Away { text: away, .. } => {
+            if let Some(away) = away {
+                push("text", text(away));
+            }
+        }
         RoomEvent::Private {
-            to, name, text: t, ..
+            to,
+            name,
+            kind,
+            text: t,
+            ..
         } => {
             push("to", number(to.0));
             push("name", text(name));
             push("text", text(t));
+            // Absent: said (what nodes before this one write and read).
+            if *kind != LineKind::Say {
+                push("how", Bytes::from_static(letter(*kind).as_bytes()));
+            }
             push("line", v1::private_line(name, t, at));
         }
         RoomEvent::Unread { sender, .. } => push("to", number(sender.0)),
@@ -100,12 +124,17 @@ fn flatten(turn: &Turn) -> (String, String) {
             text.push('\n');
         }
         text.push_str(line);
-        kinds.push(match kind {
-            LineKind::Say => 's',
-            LineKind::Act => 'a',
-            // Read by nodes before this one as nothing (they skip it).
-            LineKind::Notice => 'n',
-        });
+        kinds.push_str(letter(kind));
     }
     (kinds, text)
+}
+
+/// A line kind's letter: `s` said, `a` an action, `n` a notice (which
+/// nodes before this one skip).
+fn letter(kind: LineKind) -> &'static str {
+    match kind {
+        LineKind::Say => "s",
+        LineKind::Act => "a",
+        LineKind::Notice => "n",
+    }
 }

@@ -63,8 +63,29 @@ fn every_kind_goes_there_and_back() {
             from: MemberId(7),
             to: MemberId(9),
             name: "rob".into(),
+            kind: LineKind::Act,
             text: "x".into(),
             at: AT,
+        },
+        RoomEvent::Parted {
+            room: RoomId(0),
+            member: MemberId(7),
+            name: "rob".into(),
+            reason: Some("bye".into()),
+        },
+        RoomEvent::Parted {
+            room: RoomId(0),
+            member: MemberId(7),
+            name: "rob".into(),
+            reason: None,
+        },
+        RoomEvent::Away {
+            member: MemberId(7),
+            text: Some("lunch".into()),
+        },
+        RoomEvent::Away {
+            member: MemberId(7),
+            text: None,
         },
         RoomEvent::Unread {
             reader: MemberId(7),
@@ -96,8 +117,9 @@ fn unresolved(mut event: RoomEvent) -> RoomEvent {
         | RoomEvent::Said { room, .. }
         | RoomEvent::Topic { room, .. }
         | RoomEvent::Renamed { room, .. }
+        | RoomEvent::Parted { room, .. }
         | RoomEvent::Left { room, .. } => *room = UNRESOLVED,
-        RoomEvent::Private { .. } | RoomEvent::Unread { .. } => {}
+        RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. } => {}
     }
     event
 }
@@ -109,7 +131,7 @@ fn told_names(entry: &Entry) -> RoomNames {
     };
     let (room, to) = match event {
         RoomEvent::Moved { .. } => ("#a", "#b"),
-        RoomEvent::Private { .. } | RoomEvent::Unread { .. } => ("", ""),
+        RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. } => ("", ""),
         _ => ("#a", ""),
     };
     RoomNames {

@@ -1,0 +1,95 @@
+//! What a client of requests (IRC) asks about rooms and users: `NAMES`,
+//! `LIST`, `WHO`, `WHOIS`. Each answer is one [`Reply`] value with the
+//! data; the dialect words it (numerics) and splits it into lines.
+
+use super::{Chat, Local, MemberId, Now, Reply, WhoEntry, WhoisInfo, naming};
+
+impl Chat {
+    /// `NAMES #room`: every member's name (none for a room not in use).
+    pub(super) fn names(&mut self, local: Local, room: &str, now: &Now) {
+        let found = naming::room_name(room).ok().and_then(|name| {
+            let id = self
+                .rooms
+                .find(&name)
+                .filter(|&id| self.rooms.in_use_id(id))?;
+            self.rooms.get(id)
+        });
+        let (room, names) = match found {
+            Some(r) => (r.name.clone(), r.members.names()),
+            None => (room.into(), Vec::new()),
+        };
+        self.reply_to(local, now, Reply::Names { room, names });
+    }
+
+    /// `LIST`: every room in use.
+    pub(super) fn list(&mut self, local: Local, now: &Now) {
+        let rooms = self.rooms.infos();
+        self.reply_to(local, now, Reply::List(rooms));
+    }
+
+    /// `WHO mask`: a room's members (`#room`), or the user called `mask`.
+    pub(super) fn who_is(&mut self, local: Local, mask: &str, now: &Now) {
+        let away = |member: MemberId| self.away.contains_key(&member);
+        let entries = if mask.starts_with('#') {
+            let room = naming::room_name(mask).ok().and_then(|name| {
+                let id = self
+                    .rooms
+                    .find(&name)
+                    .filter(|&id| self.rooms.in_use_id(id))?;
+                self.rooms.get(id)
+            });
+            let each = room.into_iter().flat_map(|r| {
+                r.members.members().map(|(member, name)| WhoEntry {
+                    room: Some(r.name.clone()),
+                    name: name.into(),
+                    away: away(member),
+                })
+            });
+            each.collect()
+        } else {
+            let found = self.find(mask).and_then(|m| Some((m, self.name_of(m)?)));
+            let each = found.map(|(member, name)| WhoEntry {
+                room: self.room_of(member).map(|r| r.name.clone()),
+                name: name.into(),
+                away: away(member),
+            });
+            each.into_iter().collect()
+        };
+        let mask = mask.into();
+        self.reply_to(local, now, Reply::Who { mask, entries });
+    }
+
+    /// `WHOIS name`: their rooms, idle time, sign-on time and away text.
+    pub(super) fn whois(&mut self, local: Local, name: &str, now: &Now) {
+        let Some(member) = self.find(name) else {
+            let name = name.into();
+            return self.reply_to(local, now, Reply::NoSuchUser { name });
+        };
+        let Some(name) = self.name_of(member).map(Box::<str>::from) else {
+            return;
+        };
+        let theirs = self.seats.local(&member).and_then(|l| self.client(l));
+        // Since they last sent something in any of their rooms.
+        let last = (self.seats.rooms(&member))
+            .filter_map(|room| self.rooms.get(room)?.members.last_active(member))
+            .max();
+        let idle = theirs
+            .and(last)
+            .map(|last| now.instant.saturating_duration_since(last));
+        let signon = theirs.map(|c| {
+            let since = now
+                .instant
+                .saturating_duration_since(c.login_until - self.login_timeout);
+            now.wall.checked_sub(since).unwrap_or(now.wall)
+        });
+        let info = WhoisInfo {
+            name,
+            rooms: self.member_rooms(member),
+            idle,
+            signon,
+            away: self.away.get(&member).cloned(),
+            secure: theirs.is_some_and(|c| c.secure),
+        };
+        self.reply_to(local, now, Reply::Whois(info));
+    }
+}
