@@ -76,6 +76,7 @@ pub use event::{
 };
 pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
+pub use name::Name;
 pub use notice::{Notice, Online, RoomList, Status};
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 pub use request::{Protocol, Request};

@@ -2,6 +2,7 @@
 //! parameters. The words are a dialect's (`src/dialect/telnet/notice.rs`
 //! for telnet); the core only picks the notice.
 
+use super::name::Name;
 use super::reply::Reply;
 use super::{Farewell, Refusal};
 use std::time::Duration;
@@ -135,8 +136,9 @@ pub enum Notice {
 pub struct Online {
     /// Members in all.
     pub count: usize,
-    /// The members listed (the rest are counted), by name.
-    pub shown: Vec<(Box<str>, Status)>,
+    /// The members listed (the rest are counted), by name: shared with
+    /// the room's own tables, so a welcome copies no names.
+    pub shown: Vec<(Name, Status)>,
 }
 
 /// What a list of who is in a room says after a name.

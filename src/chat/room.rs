@@ -167,7 +167,8 @@ impl Room {
         away: &dyn Fn(MemberId) -> bool,
     ) -> Online {
         let listed = self.by_name.values().take(LISTED_NAMES);
-        let shown = listed.filter_map(|id| {
+        let mut shown = Vec::with_capacity(self.len().min(LISTED_NAMES));
+        shown.extend(listed.filter_map(|id| {
             let m = self.members.get(id)?;
             let status = match idle_at {
                 _ if remote_unreachable && m.local.is_none() => Status::Unreachable,
@@ -177,11 +178,11 @@ impl Room {
                 Some(now) => Status::Idle(now.saturating_duration_since(m.last_active)),
                 None => Status::Plain,
             };
-            Some(((*m.name).into(), status))
-        });
+            Some((m.name.clone(), status))
+        }));
         Online {
             count: self.len(),
-            shown: shown.collect(),
+            shown,
         }
     }
 }
