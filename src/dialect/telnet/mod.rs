@@ -22,6 +22,7 @@ use super::Dialect;
 use crate::chat::{HistoryLine, LineKind, Message, Notice, Turn};
 use bytes::Bytes;
 use line::{CRLF_LEN, push_line};
+use std::cell::RefCell;
 use std::time::SystemTime;
 
 /// The greeting line sent on connect, before the prompt.
@@ -37,6 +38,20 @@ const PASSWORD_PROMPT: &str = "Password: ";
 /// connection, shared.
 static GREETING_BYTES: &[u8] = b"Welcome to linechat!\r\nEnter your name: ";
 
+/// What starts every notice line.
+const NOTICE_MARK: &str = "*** ";
+
+thread_local! {
+    /// The words of the notice being rendered, kept from one notice to the
+    /// next (the server renders on one thread): a notice costs no
+    /// allocation for its words, only its line's.
+    static WORDS: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Words kept for the next notice at most (bytes of capacity): a rare long
+/// notice does not pin its buffer.
+const WORDS_KEPT: usize = 4096;
+
 /// The telnet dialect of one node.
 #[derive(Debug, Clone, Copy)]
 pub struct Telnet {
@@ -50,11 +65,20 @@ impl Telnet {
         Telnet { timestamps }
     }
 
-    /// Appends `*** <words>` as one line.
+    /// Appends `*** <words>` as one line, growing `buf` by exactly that
+    /// (a message of one notice is then a buffer of its exact size, which
+    /// `Bytes` takes without allocating again).
     fn push_notice(&self, buf: &mut Vec<u8>, at: SystemTime, notice: &Notice) {
-        let mut words = String::new();
-        notice::words(notice, &mut words);
-        push_line(buf, self.timestamps, at, &["*** ", &words]);
+        WORDS.with_borrow_mut(|words| {
+            words.clear();
+            notice::words(notice, words);
+            let stamp = if self.timestamps { STAMP_LEN } else { 0 };
+            buf.reserve_exact(stamp + NOTICE_MARK.len() + words.len() + CRLF_LEN);
+            push_line(buf, self.timestamps, at, &[NOTICE_MARK, words]);
+            if words.capacity() > WORDS_KEPT {
+                *words = String::new();
+            }
+        });
     }
 
     /// Appends every line of `turn`, stamped with when it was said if
