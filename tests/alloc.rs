@@ -6,6 +6,7 @@ mod util;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use util::{Client, TestServer};
 
 struct Counting;
@@ -29,6 +30,15 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// The count is the whole process's: tests that count run one at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn alone() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 const PEERS: usize = 1000;
 
@@ -65,6 +75,7 @@ fn read_until_tail(c: &mut Client, tail: &[u8]) {
 /// constant number of allocations: the line is rendered once and shared.
 #[test]
 fn fan_out_to_1000_peers_allocates_per_message_not_per_peer() {
+    let _alone = alone();
     let server = TestServer::start_default();
     let mut sender = server.login("sender");
     let mut peers: Vec<Client> = (0..PEERS).map(|i| server.login(&format!("p{i}"))).collect();
@@ -90,4 +101,64 @@ fn fan_out_to_1000_peers_allocates_per_message_not_per_peer() {
         "one message to {PEERS} peers made {used} allocations"
     );
     println!("allocations for one message to {PEERS} peers: {used}");
+    // Its shutdown allocates too: over before the next test counts.
+    drop((sender, peers));
+    server.stop();
+}
+
+/// Idle users already in the room: the welcome lists 20 of them and
+/// counts the rest, so the list's whole cost is in every login measured.
+const ROOM: usize = 25;
+/// Logins before counting: tables and buffers reach their working size.
+const WARM_UP: usize = 50;
+/// Logins counted.
+const MEASURED: usize = 100;
+
+/// One login cycle as a churning client does it: connect, read the
+/// greeting and prompt, send a name, read the welcome, `/quit`, read to the
+/// close. Allocates nothing on this side (stack buffers only), so the
+/// count is the server's.
+fn login_and_quit(addr: std::net::SocketAddr, n: usize) {
+    use std::io::Write;
+    let stream = std::net::TcpStream::connect(addr).expect("connect");
+    let mut c = Client::from_stream(stream);
+    read_until_tail(&mut c, b"Enter your name: ");
+    let digits = [n / 100 % 10, n / 10 % 10, n % 10].map(|d| b'0' + d as u8);
+    let name = [b'c', digits[0], digits[1], digits[2], b'\n'];
+    c.stream.write_all(&name).expect("send name");
+    // 25 others and this user: 20 names shown, the rest counted.
+    read_until_tail(&mut c, b" and 6 more\r\n");
+    c.stream.write_all(b"/quit\n").expect("send /quit");
+    let mut buf = [0u8; 512];
+    while c.stream.read(&mut buf).expect("read to the close") > 0 {}
+}
+
+/// A login (connect, name, welcome, quit) costs a bounded number of heap
+/// allocations in the server. C1 (logins per second) lost 11-15% when the
+/// login path grew per-login allocations and repeated work (an errands
+/// box, the welcome's names copied into a list value, rules rebuilt per
+/// use); this bound keeps them from coming back unnoticed.
+#[test]
+fn one_login_allocates_a_bounded_number() {
+    let _alone = alone();
+    let server = TestServer::start_default();
+    let room: Vec<Client> = (0..ROOM)
+        .map(|i| server.login(&format!("idle{i}")))
+        .collect();
+    for n in 0..WARM_UP {
+        login_and_quit(server.addr, n);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for n in WARM_UP..WARM_UP + MEASURED {
+        login_and_quit(server.addr, n);
+    }
+    let used = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let per_login = used as f64 / MEASURED as f64;
+    println!("allocations per login (connect, name, welcome, quit): {per_login:.2}");
+    assert!(
+        per_login <= 36.0,
+        "one login made {per_login:.2} allocations on average"
+    );
+    drop(room);
+    server.stop();
 }
