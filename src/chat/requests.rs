@@ -6,21 +6,21 @@
 
 use super::commands::Caller;
 use super::{
-    Chat, Delivery, Farewell, Local, MemberId, Now, Protocol, Reply, Request, RoomEvent, RoomId,
-    State, TopicInfo, naming,
+    Chat, Delivery, Farewell, Local, MemberId, Now, Reply, Request, RoomEvent, RoomId, State,
+    TopicInfo, naming,
 };
 
 impl Chat {
-    /// One request from `local`. A telnet connection sends lines, not
-    /// requests; a request before login (but `Login` and `Quit`) or while
-    /// a login is checked is ignored (the edge answers those itself).
+    /// One request from `local`. A request before login (but `Login` and
+    /// `Quit`) or while a login is checked is ignored (the edge answers
+    /// those itself). Any connection may send requests (an edge may log
+    /// in through the name prompt and then send requests), but only a
+    /// client of [`Protocol::Requests`] starts in no room and is shown
+    /// no prompts.
     pub(super) fn request(&mut self, local: Local, request: Request<'_>, now: &Now) {
         let Some(client) = self.client(local) else {
             return;
         };
-        if client.protocol != Protocol::Requests {
-            return;
-        }
         let by = Caller {
             local,
             member: client.member,
