@@ -55,8 +55,7 @@ impl Chat {
         client.errands.set_account(name);
         client.asked = true;
         if ask == Ask::Lookup {
-            self.claiming
-                .insert(name.to_ascii_lowercase().into(), member);
+            self.claiming.insert(name.into(), member);
         }
         let name = name.into();
         self.out

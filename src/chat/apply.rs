@@ -4,7 +4,7 @@
 //! into the room's digest instead of being told one by one; so are the
 //! moves of a user hopping from room to room (see `throttle.rs`).
 
-use super::name::Name;
+use super::name::{Name, key};
 use super::rooms::Digest;
 use super::throttle::Moves;
 use super::{Chat, Delivery, MemberId, Message, Notice, Now, RoomEvent, RoomId, RoomNames};
@@ -96,7 +96,7 @@ impl Chat {
                 self.broadcast(*room, None, Notice::TopicSet { by, topic }.into(), 1, now);
             }
             RoomEvent::Left { member, name, .. } => {
-                self.names.remove(&Name::from(&**name));
+                self.names.remove(key(&&**name));
                 self.moved.remove(member);
                 self.roomless.remove(member);
                 self.away.remove(member);
@@ -145,11 +145,7 @@ impl Chat {
         self.depart(from, member, name, to_name.as_deref(), hopping, now);
         let last = last.unwrap_or(now.instant);
         // The name the server-wide table holds, not a new copy.
-        let name = Name::from(name);
-        let name = match self.names.get_key_value(&name) {
-            Some((shared, _)) => shared.clone(),
-            None => name,
-        };
+        let name = self.shared_name(name);
         self.enter(to, member, name, last, hopping, now);
     }
 

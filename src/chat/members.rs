@@ -5,7 +5,7 @@
 //! with it (IRC shows one `NICK` or `QUIT` line). A member in one room is
 //! told exactly as before: one room delivery.
 
-use super::name::Name;
+use super::name::{Name, key};
 use super::{Chat, Delivery, Local, MemberId, Message, Notice, Now, RoomId};
 
 impl Chat {
@@ -21,7 +21,7 @@ impl Chat {
     /// `member` is called `new` now, in every room it is in (and in none).
     pub(super) fn rename_everywhere(&mut self, member: MemberId, old: &str, new: &str, now: &Now) {
         let new_name = Name::from(new);
-        self.names.remove(&Name::from(old));
+        self.names.remove(key(&old));
         self.names.insert(new_name.clone(), member);
         if let Some(name) = self.roomless.get_mut(&member) {
             *name = new_name.clone();

@@ -175,9 +175,9 @@ pub struct Chat {
     away: HashMap<MemberId, Box<str>>,
     /// `--max-rooms-per-user`: rooms a client of requests may be in.
     max_rooms_per_user: usize,
-    /// Names (lower-cased) local users are claiming in the shared store:
-    /// taken for local logins, not for other nodes' events.
-    claiming: HashMap<Box<str>, MemberId>,
+    /// Names local users are claiming in the shared store: taken for
+    /// local logins, not for other nodes' events.
+    claiming: HashMap<name::Name, MemberId>,
     /// With `--redis`: whether this node is linked with the others, so
     /// names can be claimed. Always true on a node of its own.
     linked: bool,
@@ -318,10 +318,9 @@ impl Chat {
     /// The name of chatting user `member` as the server-wide table holds
     /// it (shared, no copy), or `name` made shared if it holds none.
     fn shared_name(&self, name: &str) -> name::Name {
-        let name = name::Name::from(name);
-        match self.names.get_key_value(&name) {
+        match self.names.get_key_value(name::key(&name)) {
             Some((shared, _)) => shared.clone(),
-            None => name,
+            None => name::Name::from(name),
         }
     }
 
@@ -333,22 +332,21 @@ impl Chat {
 
     /// The chatting user called `name` (ignoring ASCII case), in any room.
     pub(super) fn find(&self, name: &str) -> Option<MemberId> {
-        self.names.get(&name::Name::from(name)).copied()
+        self.names.get(name::key(&name)).copied()
     }
 
     /// Drops `member`'s reservation of `name`, if it still has it.
     pub(super) fn unreserve(&mut self, name: &str, member: MemberId) {
-        let key = name.to_ascii_lowercase();
-        if self.claiming.get(key.as_str()) == Some(&member) {
-            self.claiming.remove(key.as_str());
+        if self.claiming.get(name::key(&name)) == Some(&member) {
+            self.claiming.remove(name::key(&name));
         }
     }
 
     /// The user called `name`, or the local user claiming it.
     pub(super) fn find_or_claimed(&self, name: &str) -> Option<MemberId> {
-        let key = name.to_ascii_lowercase();
-        (self.names.get(&name::Name::from(name)))
-            .or_else(|| self.claiming.get(key.as_str()))
+        let key = name::key(&name);
+        (self.names.get(key))
+            .or_else(|| self.claiming.get(key))
             .copied()
     }
 

@@ -7,6 +7,7 @@
 //! one shared allocation that every table keys on directly, and names are
 //! most of what an idle user costs.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
@@ -16,10 +17,81 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Name(Arc<str>);
 
-impl Name {
-    /// The name's bytes, lower-cased, which is what it is compared by.
-    fn folded(&self) -> impl Iterator<Item = u8> + '_ {
-        self.0.bytes().map(|b| b.to_ascii_lowercase())
+/// Text as a name is looked up: a table keyed by [`Name`] is searched with
+/// [`key`]`(&text)`, which borrows the text instead of making a name (an
+/// allocation) for every lookup. Compares, orders and hashes exactly as
+/// [`Name`] does.
+pub trait NameText {
+    /// The text.
+    fn text(&self) -> &str;
+}
+
+impl NameText for Name {
+    fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl NameText for &str {
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+/// `name` as a key to look a [`Name`] up by (see [`NameText`]).
+pub fn key<'a>(name: &'a &str) -> &'a (dyn NameText + 'a) {
+    name
+}
+
+impl<'a> Borrow<dyn NameText + 'a> for Name {
+    fn borrow(&self) -> &(dyn NameText + 'a) {
+        self
+    }
+}
+
+/// Bytes of a name lower-cased at once for hashing (longer than a name
+/// may be, [`MAX_NAME`](super::naming::MAX_NAME)).
+const HASH_CHUNK: usize = 32;
+
+/// The name's bytes, lower-cased, which is what it is compared by.
+fn folded(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().map(|b| b.to_ascii_lowercase())
+}
+
+impl PartialEq for dyn NameText + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.text().eq_ignore_ascii_case(other.text())
+    }
+}
+
+impl Eq for dyn NameText + '_ {}
+
+impl Hash for dyn NameText + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Lower-cased a chunk at a time, one write each: the hasher's cost
+        // is per write as much as per byte.
+        for chunk in self.text().as_bytes().chunks(HASH_CHUNK) {
+            let mut folded = [0u8; HASH_CHUNK];
+            let folded = &mut folded[..chunk.len()];
+            folded.copy_from_slice(chunk);
+            folded.make_ascii_lowercase();
+            state.write(folded);
+        }
+        // As `str` does: "ab" + "c" and "a" + "bc" hash apart in tuples.
+        state.write_u8(0xff);
+    }
+}
+
+impl Ord for dyn NameText + '_ {
+    /// The order of the lower-cased names, byte by byte.
+    fn cmp(&self, other: &Self) -> Ordering {
+        folded(self.text()).cmp(folded(other.text()))
+    }
+}
+
+impl PartialOrd for dyn NameText + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -36,9 +108,11 @@ impl Deref for Name {
     }
 }
 
+// A name compares as its lookup key does (`Borrow` requires it).
+
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        self.0.eq_ignore_ascii_case(&other.0)
+        (self as &dyn NameText) == (other as &dyn NameText)
     }
 }
 
@@ -46,18 +120,13 @@ impl Eq for Name {}
 
 impl Hash for Name {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        for b in self.folded() {
-            state.write_u8(b);
-        }
-        // As `str` does: "ab" + "c" and "a" + "bc" hash apart in tuples.
-        state.write_u8(0xff);
+        (self as &dyn NameText).hash(state);
     }
 }
 
 impl Ord for Name {
-    /// The order of the lower-cased names, byte by byte.
     fn cmp(&self, other: &Name) -> Ordering {
-        self.folded().cmp(other.folded())
+        (self as &dyn NameText).cmp(other as &dyn NameText)
     }
 }
 
@@ -80,6 +149,17 @@ mod tests {
         assert_eq!(by_hash.get(&Name::from("alicia")), None);
         let key = by_hash.keys().next().unwrap();
         assert_eq!(&**key, "Alice", "shown as typed");
+    }
+
+    #[test]
+    fn text_finds_a_name_without_making_one() {
+        let mut by_hash = HashMap::new();
+        by_hash.insert(Name::from("Alice"), 1);
+        let by_order = BTreeMap::from([(Name::from("Bob"), 2)]);
+        assert_eq!(by_hash.get(key(&"aLICE")), Some(&1));
+        assert_eq!(by_hash.get(key(&"alicia")), None);
+        assert_eq!(by_order.get(key(&"BOB")), Some(&2));
+        assert_eq!(by_order.get(key(&"bo")), None);
     }
 
     #[test]

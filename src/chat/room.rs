@@ -2,7 +2,7 @@
 //! case), when each last spoke, and the dense list of local connections a
 //! broadcast walks. No rendering, no sockets.
 
-use super::name::Name;
+use super::name::{Name, key};
 use super::notice::{Online, Status};
 use super::{Local, MemberId};
 use std::collections::{BTreeMap, HashMap};
@@ -58,7 +58,7 @@ impl Room {
 
     /// The member called `name` (ignoring ASCII case).
     pub fn find(&self, name: &str) -> Option<MemberId> {
-        self.by_name.get(&Name::from(name)).copied()
+        self.by_name.get(key(&name)).copied()
     }
 
     /// The name of `member`.
@@ -97,9 +97,9 @@ impl Room {
     }
 
     /// Removes a member and returns their name, or `None` if not a member.
-    pub fn leave(&mut self, member: MemberId) -> Option<Box<str>> {
+    pub fn leave(&mut self, member: MemberId) -> Option<Name> {
         let gone = self.members.remove(&member)?;
-        let name = (*gone.name).into();
+        let name = gone.name.clone();
         self.forget(gone);
         Some(name)
     }

@@ -32,9 +32,7 @@ impl Chat {
             return self.retry(local, now, Reply::InvalidName { why });
         }
         // A held name may be registered: its password takes it back.
-        if self
-            .claiming
-            .contains_key(name.to_ascii_lowercase().as_str())
+        if self.claiming.contains_key(super::name::key(&name))
             || (self.find(name).is_some() && !self.accounts())
         {
             let name = name.into();

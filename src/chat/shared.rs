@@ -41,8 +41,7 @@ impl Chat {
         client.errands.set_claim(name);
         // A login past its name's password prompt: the password was right.
         let verified = release.is_none() && matches!(client.state, State::AwaitingPassword { .. });
-        self.claiming
-            .insert(name.to_ascii_lowercase().into(), member);
+        self.claiming.insert(name.into(), member);
         self.out.deliveries.push(Delivery::Claim {
             member,
             name: name.into(),
