@@ -95,12 +95,17 @@ impl Chat {
                 let topic = topic.clone();
                 self.broadcast(*room, None, Notice::TopicSet { by, topic }.into(), 1, now);
             }
-            RoomEvent::Left { member, name, .. } => {
+            RoomEvent::Left {
+                member,
+                name,
+                reason,
+                ..
+            } => {
                 self.names.remove(key(&&**name));
                 self.moved.remove(member);
                 self.roomless.remove(member);
                 self.away.remove(member);
-                self.leave_everywhere(*member, name, now);
+                self.leave_everywhere(*member, name, reason.as_deref(), now);
             }
             RoomEvent::Parted {
                 room,
@@ -224,6 +229,7 @@ impl Chat {
         let left = Notice::Left {
             name: name.into(),
             to: to.map(Into::into),
+            reason: None,
         };
         self.depart_told(room, member, left, hopping, now);
     }

@@ -144,6 +144,7 @@ impl Chat {
                 member: client.member,
                 name: name.into(),
                 why,
+                reason: client.errands.quit_reason().map(Into::into),
             };
             self.apply(left, now);
         }

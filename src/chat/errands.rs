@@ -21,6 +21,8 @@ struct Under {
     account: Option<Box<str>>,
     /// When a password prompt's own deadline passes.
     password_until: Option<Instant>,
+    /// What a client of requests said quitting, until it is closed.
+    quit_reason: Option<Box<str>>,
     /// The password a client of requests logged in with, kept until the
     /// accounts worker says whether its name is registered.
     password: Option<Secret>,
@@ -49,6 +51,14 @@ impl Errands {
 
     pub(super) fn set_password_until(&mut self, at: Instant) {
         self.under().password_until = Some(at);
+    }
+
+    pub(super) fn quit_reason(&self) -> Option<&str> {
+        self.0.as_ref()?.quit_reason.as_deref()
+    }
+
+    pub(super) fn set_quit_reason(&mut self, reason: &str) {
+        self.under().quit_reason = Some(reason.into());
     }
 
     pub(super) fn set_password(&mut self, password: Secret) {
@@ -94,6 +104,7 @@ impl Errands {
             && under.account.is_none()
             && under.password_until.is_none()
             && under.password.is_none()
+            && under.quit_reason.is_none()
         {
             self.0 = None;
         }

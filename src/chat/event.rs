@@ -195,6 +195,8 @@ pub enum RoomEvent {
         name: Box<str>,
         /// Why they went.
         why: Farewell,
+        /// What they said going (a client of requests' `QUIT :reason`).
+        reason: Option<Box<str>>,
     },
     /// A private message from `from` to `to`. Between local users it is
     /// delivered as [`Delivery::Private`](super::Delivery::Private); applied from elsewhere, it goes

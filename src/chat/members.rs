@@ -42,11 +42,18 @@ impl Chat {
 
     /// `member`, called `name`, is gone from every room it was in. Each
     /// room above `--quiet-joins` counts it in its digest instead.
-    pub(super) fn leave_everywhere(&mut self, member: MemberId, name: &str, now: &Now) {
+    pub(super) fn leave_everywhere(
+        &mut self,
+        member: MemberId,
+        name: &str,
+        reason: Option<&str>,
+        now: &Now,
+    ) {
         let rooms: Vec<RoomId> = self.seats.rooms(&member).collect();
         let left = || Notice::Left {
             name: name.into(),
             to: None,
+            reason: reason.map(Into::into),
         };
         if let [room] = rooms[..] {
             return self.depart_told(room, member, left(), false, now);

@@ -22,6 +22,8 @@ pub enum Notice {
         name: Box<str>,
         /// The room they went to.
         to: Option<Box<str>>,
+        /// What they said going, if they quit with words.
+        reason: Option<Box<str>>,
     },
     /// `name` left the room and is still online elsewhere (a client that
     /// speaks in requests parted it), saying `reason`.

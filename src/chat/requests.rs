@@ -26,8 +26,13 @@ impl Chat {
             member: client.member,
         };
         match (client.state, request) {
-            (_, Request::Quit(_)) => {
+            (_, Request::Quit(reason)) => {
                 self.end_turn(now);
+                if let Some(reason) = reason.filter(|r| !r.is_empty())
+                    && let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut)
+                {
+                    client.errands.set_quit_reason(reason);
+                }
                 self.close_with(local, Farewell::Quit);
             }
             (State::AwaitingName { .. }, Request::Login { name, password }) => {

@@ -219,6 +219,7 @@ impl Chat {
             member,
             name: name.into(),
             why,
+            reason: None,
         };
         self.apply_remote(left, now);
     }
@@ -265,6 +266,7 @@ impl Chat {
                 member,
                 name: name.into(),
                 why: Farewell::LoggedInElsewhere,
+                reason: None,
             };
             self.apply(left, now);
         }
@@ -335,6 +337,7 @@ impl Chat {
                     member,
                     name,
                     why,
+                    reason: None,
                 };
                 let names = self.room_names(&left);
                 Some((left, names))

@@ -185,6 +185,7 @@ fn a_quit_from_several_rooms_is_one_line_for_each_reader() {
         join(&mut h, local, "#x");
     }
     let mut out = Output::default();
+    h.request(2, Request::Quit(Some("off")));
     let why = Farewell::Quit;
     h.chat
         .handle(Input::Closed { local: 2, why }, &h.now, &mut out);
@@ -199,6 +200,7 @@ fn a_quit_from_several_rooms_is_one_line_for_each_reader() {
     let left = Message::Notice(Notice::Left {
         name: "a".into(),
         to: None,
+        reason: Some("off".into()),
     });
     assert_eq!(readers, [(vec![1, 3], left)], "{:?}", out.deliveries);
     assert!(
@@ -431,6 +433,7 @@ fn a_remote_member_in_several_rooms_is_seen_in_each_and_leaves_once() {
         member: bob,
         name: "bob".into(),
         why: Farewell::Quit,
+        reason: None,
     };
     assert!(h.chat.apply_remote(left, &h.now));
     let out = h.take();

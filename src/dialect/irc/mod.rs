@@ -90,9 +90,16 @@ fn said(lines: &mut Lines<'_>, turn: &Turn, target: &str) {
 fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target: &str) {
     match notice {
         Notice::Joined { name } => lines.line(at, Some(&mask(name)), "JOIN", &[target]),
-        Notice::Left { name, to: Some(_) } => lines.line(at, Some(&mask(name)), "PART", &[target]),
-        Notice::Left { name, to: None } => {
-            lines.line(at, Some(&mask(name)), "QUIT", &["Quit"]);
+        Notice::Left {
+            name, to: Some(_), ..
+        } => lines.line(at, Some(&mask(name)), "PART", &[target]),
+        Notice::Left {
+            name,
+            to: None,
+            reason,
+        } => {
+            let reason = reason.as_deref().unwrap_or("Quit");
+            lines.line(at, Some(&mask(name)), "QUIT", &[reason]);
         }
         Notice::Parted { name, reason } => {
             let mut params = vec![target];

@@ -67,6 +67,7 @@ fn room_notices_are_irc_commands() {
             Notice::Left {
                 name: "a".into(),
                 to: Some("#s".into()),
+                reason: None,
             },
             ":a!a@linechat PART #r\r\n",
         ),
@@ -74,8 +75,17 @@ fn room_notices_are_irc_commands() {
             Notice::Left {
                 name: "a".into(),
                 to: None,
+                reason: None,
             },
             ":a!a@linechat QUIT Quit\r\n",
+        ),
+        (
+            Notice::Left {
+                name: "a".into(),
+                to: None,
+                reason: Some("gone fishing".into()),
+            },
+            ":a!a@linechat QUIT :gone fishing\r\n",
         ),
         (
             Notice::Renamed {

@@ -9,8 +9,10 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
     // Writing to a `String` cannot fail.
     let _ = match notice {
         Notice::Joined { name } => write!(out, "{name} has joined"),
-        Notice::Left { name, to: None } => write!(out, "{name} has left"),
-        Notice::Left { name, to: Some(to) } => write!(out, "{name} has left for {to}"),
+        Notice::Left { name, to: None, .. } => write!(out, "{name} has left"),
+        Notice::Left {
+            name, to: Some(to), ..
+        } => write!(out, "{name} has left for {to}"),
         Notice::Parted { name, .. } => write!(out, "{name} has left"),
         Notice::Renamed { old, new } => write!(out, "{old} is now known as {new}"),
         Notice::TopicSet {
@@ -133,6 +135,7 @@ mod tests {
         let left = |to: Option<&str>| Notice::Left {
             name: name.clone(),
             to: to.map(Into::into),
+            reason: None,
         };
         assert_eq!(said(left(None)), "bob has left");
         assert_eq!(said(left(Some("#b"))), "bob has left for #b");

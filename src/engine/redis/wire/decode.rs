@@ -102,6 +102,7 @@ pub(in crate::engine) fn decode(
             member,
             name: boxed("name")?,
             why: farewell(f.text("why")?),
+            reason: cleaned(&f, "reason"),
         },
         "private" => {
             let (name, text) = match version {

@@ -80,9 +80,14 @@ pub(in crate::engine) fn encode(
             push("old", text(old));
             push("new", text(new));
         }
-        RoomEvent::Left { name, why, .. } => {
+        RoomEvent::Left {
+            name, why, reason, ..
+        } => {
             push("name", text(name));
             push("why", Bytes::from_static(why.describe().as_bytes()));
+            if let Some(reason) = reason {
+                push("reason", text(reason));
+            }
         }
         RoomEvent::Parted { name, reason, .. } => {
             push("name", text(name));

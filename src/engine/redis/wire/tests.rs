@@ -58,6 +58,7 @@ fn every_kind_goes_there_and_back() {
             member: MemberId(7),
             name: "rob".into(),
             why: Farewell::Quit,
+            reason: Some("gone fishing".into()),
         },
         RoomEvent::Private {
             from: MemberId(7),
