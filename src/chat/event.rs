@@ -231,10 +231,13 @@ pub enum RoomEvent {
 pub struct Presence {
     /// Who.
     pub member: MemberId,
-    /// The room's name.
+    /// Their first room's name (empty: in none).
     pub room: Box<str>,
     /// Their name.
     pub name: Box<str>,
+    /// Their other rooms' names (a client of requests, IRC, may be in
+    /// several).
+    pub more: Vec<Box<str>>,
 }
 
 /// The node a member id was given out by (its top 16 bits).

@@ -39,8 +39,11 @@
 //! - `accounts`: with `--data-dir`, registered names: the password prompt,
 //!   `/register`, and `/nick` kept off registered names.
 //! - `shared`: names claimed from the engine (both modes), history and
-//!   topics it answers with; with `--redis`, the link to the other nodes
-//!   and a node's members reconciled from its listing.
+//!   topics it answers with; with `--redis`, the link to the other nodes.
+//! - `listing`: with `--redis`, a node's members reconciled from its
+//!   listing.
+//! - `members`: a member across its rooms (renames and quits told once
+//!   per reader).
 //! - `throttle`: where the core spends the budgets per user and per
 //!   address on what costs everyone else (renames, room moves, topics,
 //!   rooms made, `/history` lines), kept in [`crate::limits::commands`].
@@ -53,6 +56,7 @@ mod delivery;
 mod errands;
 mod event;
 mod input;
+mod listing;
 mod members;
 mod message;
 mod name;

@@ -17,8 +17,8 @@
 //!   listing) how a node that died is seen to leave.
 
 use super::{
-    Chat, Claimed, Delivery, Farewell, HistoryLine, Local, MemberId, Message, Notice, Now,
-    Presence, Reply, RoomEvent, RoomNames, State, node_of,
+    Chat, Claimed, Delivery, Farewell, HistoryLine, Local, MemberId, Message, Notice, Now, Reply,
+    RoomEvent, RoomNames, State, node_of,
 };
 
 impl Chat {
@@ -151,62 +151,8 @@ impl Chat {
         }
     }
 
-    /// Corrects what this node shows of `node`'s members to `listing`,
-    /// that node's own list: who is missing has left, who is new has
-    /// joined, who moved or was renamed is moved or renamed. Entries that
-    /// do not fit (a name held by someone else here) are skipped.
-    pub(super) fn reconcile(&mut self, node: u16, listing: &[Presence], now: &Now) {
-        let gone: Vec<MemberId> = self
-            .seats
-            .chatting()
-            .filter(|m| node_of(*m) == node && !self.seats.is_local(m))
-            .filter(|m| !listing.iter().any(|p| p.member == *m))
-            .collect();
-        for member in gone {
-            self.evict(member, now);
-        }
-        for entry in listing {
-            let member = entry.member;
-            if node_of(member) != node || self.seats.is_local(&member) {
-                continue;
-            }
-            let Some(room) = self.room_named(&entry.room) else {
-                continue;
-            };
-            let Some(now_in) = self.seats.room(&member) else {
-                let name = entry.name.clone();
-                self.apply_remote(RoomEvent::Joined { room, member, name }, now);
-                continue;
-            };
-            let Some(name) = self.name_of(member).map(Box::<str>::from) else {
-                continue;
-            };
-            if now_in != room {
-                let moved = RoomEvent::Moved {
-                    from: now_in,
-                    to: room,
-                    member,
-                    name: name.clone(),
-                };
-                self.apply_remote(moved, now);
-            } else {
-                self.rooms.remove_if_unused(room);
-            }
-            if *name != *entry.name {
-                let room = self.seats.room(&member).unwrap_or(room);
-                let renamed = RoomEvent::Renamed {
-                    room,
-                    member,
-                    old: name,
-                    new: entry.name.clone(),
-                };
-                self.apply_remote(renamed, now);
-            }
-        }
-    }
-
     /// Removes a remote member, announcing that they left.
-    fn evict(&mut self, member: MemberId, now: &Now) {
+    pub(super) fn evict(&mut self, member: MemberId, now: &Now) {
         self.evict_for(member, Farewell::NodeLost, now);
     }
 

@@ -515,3 +515,39 @@ fn a_password_in_the_clear_is_refused_when_passwords_need_tls() {
     assert_eq!(out.replies(1), [&Reply::UseTls { port: 6697 }]);
     assert!(out.reads.is_empty(), "never sent to the worker");
 }
+
+#[test]
+fn a_listing_shows_a_remote_member_in_each_of_its_rooms() {
+    let mut h = Harness::plain();
+    h.irc(1, "a");
+    for room in ["#lobby", "#x", "#y"] {
+        join(&mut h, 1, room);
+    }
+    let bob = MemberId(9 << 48 | 1);
+    let listed = |room: &str, more: &[&str]| Presence {
+        member: bob,
+        room: room.into(),
+        name: "bob".into(),
+        more: boxes(more),
+    };
+    h.chat.reconcile(9, &[listed("#lobby", &["#x"])], &h.now);
+    let out = h.take();
+    assert_eq!(out.text(1), "*** bob has joined\r\n".repeat(2));
+    h.chat.reconcile(9, &[listed("#y", &["#x"])], &h.now);
+    let out = h.take();
+    assert_eq!(out.text(1), "*** bob has left\r\n*** bob has joined\r\n");
+    let whois = h.request(1, Request::Whois("bob"));
+    let [Reply::Whois(info)] = &whois.replies(1)[..] else {
+        panic!();
+    };
+    let mut rooms = info.rooms.clone();
+    rooms.sort();
+    assert_eq!((rooms, info.idle), (boxes(&["#x", "#y"]), None));
+    h.chat.reconcile(9, &[], &h.now);
+    assert_eq!(
+        h.take().text(1),
+        "*** bob has left\r\n",
+        "once, from two rooms"
+    );
+    assert_eq!(h.chat.rooms(), 3, "#lobby, #x, #y stay for a; none more");
+}

@@ -132,6 +132,7 @@ fn a_listing_corrects_the_view_of_its_node() {
         member: id(n),
         room: room.into(),
         name: name.into(),
+        more: Vec::new(),
     };
     h.chat.reconcile(
         node,
@@ -183,6 +184,7 @@ fn a_granted_name_evicts_a_leftover_holder() {
         member: MemberId(9 << 48 | 1),
         room: "#lobby".into(),
         name: "bob".into(),
+        more: Vec::new(),
     };
     h.chat.reconcile(9, &[ghost], &h.now);
     assert_eq!(h.take().text(1), "*** bob has joined\r\n");
@@ -273,11 +275,13 @@ fn who_and_the_welcome_mark_remote_users_unreachable_while_unlinked() {
         member: MemberId(9 << 48 | 1),
         room: "#lobby".into(),
         name: "bob".into(),
+        more: Vec::new(),
     };
     let eve = Presence {
         member: MemberId(9 << 48 | 2),
         room: "#side".into(),
         name: "eve".into(),
+        more: Vec::new(),
     };
     h.chat.reconcile(9, &[bob, eve], &h.now);
     h.take();

@@ -12,6 +12,11 @@ use crate::chat::{Claimed, MemberId, Now, RoomEvent, RoomNames};
 use bytes::Bytes;
 use log::info;
 
+/// The listing's field of a member's further rooms: `<id>+`.
+pub(super) fn more_field(member: &MemberId) -> Bytes {
+    Bytes::from(format!("{}+", member.0))
+}
+
 impl Redis {
     /// Sends a claim the core asked for; answers it at once when it cannot
     /// be sent.
@@ -65,20 +70,13 @@ impl Redis {
     /// Redis and in [`Redis::locals`]), and gives up the name of a user
     /// who left.
     pub(super) fn list(&mut self, event: &RoomEvent, names: &RoomNames, now: &Now) {
+        let had_more = self.more_rooms.len();
         self.mirror(event, names);
         let at = now.instant;
         let presence = presence_key(self.node);
-        let hset = |member: &MemberId, room: &str, name: &str| {
-            [
-                Bytes::from_static(b"HSET"),
-                presence.clone(),
-                Bytes::from(member.0.to_string()),
-                listed(room, name),
-            ]
-        };
         match event {
-            RoomEvent::Joined { member, name, .. } => {
-                self.command(TAG_WRITE, &hset(member, &names.room, name), at);
+            RoomEvent::Joined { member, .. } => {
+                self.write_listed(*member, at);
                 let expire = [
                     Bytes::from_static(b"PEXPIRE"),
                     presence.clone(),
@@ -86,18 +84,25 @@ impl Redis {
                 ];
                 self.command(TAG_WRITE, &expire, at);
             }
-            RoomEvent::Moved { member, name, .. } => {
-                self.command(TAG_WRITE, &hset(member, &names.to, name), at);
+            RoomEvent::Moved { member, .. } | RoomEvent::Renamed { member, .. } => {
+                self.write_listed(*member, at);
             }
-            RoomEvent::Renamed { member, new, .. } => {
-                self.command(TAG_WRITE, &hset(member, &names.room, new), at);
+            RoomEvent::Parted { member, .. } => {
+                self.write_listed(*member, at);
+                if self.more_rooms.len() < had_more {
+                    let hdel = [Bytes::from_static(b"HDEL"), presence, more_field(member)];
+                    self.command(TAG_WRITE, &hdel, at);
+                }
             }
             RoomEvent::Left { member, name, .. } => {
-                let hdel = [
+                let mut hdel = vec![
                     Bytes::from_static(b"HDEL"),
                     presence.clone(),
                     Bytes::from(member.0.to_string()),
                 ];
+                if self.more_rooms.len() < had_more {
+                    hdel.push(more_field(member));
+                }
                 self.command(TAG_WRITE, &hdel, at);
                 let (member, name) = (*member, name.clone());
                 self.release(member, &name, now);
@@ -122,17 +127,62 @@ impl Redis {
             RoomEvent::Said { .. }
             | RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
-            | RoomEvent::Parted { .. }
             | RoomEvent::Away { .. } => {}
         }
     }
 
-    /// Keeps [`Redis::locals`] in step with a local room event.
+    /// Writes `member`'s listing as [`Redis::locals`] holds it: its first
+    /// room and name, and its further rooms if it is in several.
+    fn write_listed(&mut self, member: MemberId, at: std::time::Instant) {
+        let Some((room, name)) = self.locals.get(&member) else {
+            return;
+        };
+        let mut hset = vec![
+            Bytes::from_static(b"HSET"),
+            presence_key(self.node),
+            Bytes::from(member.0.to_string()),
+            listed(room, name),
+        ];
+        if let Some(more) = self.more_rooms.get(&member) {
+            hset.push(more_field(&member));
+            hset.push(Bytes::from(more.join("\n")));
+        }
+        self.command(TAG_WRITE, &hset, at);
+    }
+
+    /// Keeps [`Redis::locals`] (and the further rooms of members in
+    /// several) in step with a local room event.
     fn mirror(&mut self, event: &RoomEvent, names: &RoomNames) {
         match event {
             RoomEvent::Joined { member, name, .. } => {
-                self.locals
-                    .insert(*member, (names.room.clone(), name.clone()));
+                let room = &names.room;
+                match self.locals.get_mut(member) {
+                    Some((first, _)) if first.is_empty() => *first = room.clone(),
+                    Some((first, _)) if first != room => {
+                        let more = self.more_rooms.entry(*member).or_default();
+                        if !more.contains(room) {
+                            more.push(room.clone());
+                        }
+                    }
+                    Some(_) => {}
+                    None => drop(self.locals.insert(*member, (room.clone(), name.clone()))),
+                }
+            }
+            RoomEvent::Parted { member, .. } => {
+                let more = self.more_rooms.get_mut(member);
+                if let Some((first, _)) = self.locals.get_mut(member) {
+                    if *first == names.room {
+                        *first = match more {
+                            Some(more) if !more.is_empty() => more.remove(0),
+                            _ => Box::default(),
+                        };
+                    } else if let Some(more) = more {
+                        more.retain(|r| *r != names.room);
+                    }
+                }
+                if self.more_rooms.get(member).is_some_and(Vec::is_empty) {
+                    self.more_rooms.remove(member);
+                }
             }
             RoomEvent::Moved { member, name, .. } => {
                 self.locals
@@ -145,6 +195,7 @@ impl Redis {
             }
             RoomEvent::Left { member, .. } => {
                 self.locals.remove(member);
+                self.more_rooms.remove(member);
             }
             _ => {}
         }
@@ -176,7 +227,13 @@ impl Redis {
 
     /// The rooms local members are in, by name.
     pub(super) fn local_rooms(&self) -> Vec<Box<str>> {
-        let mut rooms: Vec<Box<str>> = self.locals.values().map(|(r, _)| r.clone()).collect();
+        let firsts = self
+            .locals
+            .values()
+            .map(|(r, _)| r)
+            .filter(|r| !r.is_empty());
+        let more = self.more_rooms.values().flatten();
+        let mut rooms: Vec<Box<str>> = firsts.chain(more).cloned().collect();
         rooms.sort_unstable();
         rooms.dedup();
         rooms

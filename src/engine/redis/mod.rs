@@ -139,6 +139,9 @@ pub struct Redis {
     /// This node's chatting users as published (member → room, name):
     /// its listing, and the rooms whose streams it reads.
     locals: HashMap<MemberId, (Box<str>, Box<str>)>,
+    /// The further rooms of local members in several (clients of
+    /// requests, IRC), by name; listed as `<id>+`.
+    more_rooms: HashMap<MemberId, Vec<Box<str>>>,
     /// What is to be told to the core (see [`Engine::take_told`](super::Engine::take_told)).
     pub(super) told: Vec<Told>,
     /// Whether the core was last told this node is linked.
@@ -199,6 +202,7 @@ impl Redis {
             down_logs: Default::default(),
             events: Vec::new(),
             locals: HashMap::new(),
+            more_rooms: HashMap::new(),
             told: Vec::new(),
             linked_told: false,
             counts: RedisCounts::default(),

@@ -92,6 +92,10 @@ impl Redis {
             for (member, room, name) in &listing {
                 hset.push(Bytes::from(member.0.to_string()));
                 hset.push(listed(room, name));
+                if let Some(more) = self.more_rooms.get(member) {
+                    hset.push(super::members::more_field(member));
+                    hset.push(Bytes::from(more.join("\n")));
+                }
             }
             self.command(TAG_WRITE, &hset, at);
             let timeout = millis(self.store.node_timeout);

@@ -4,7 +4,7 @@
 //! | --- | --- | --- |
 //! | `linechat:node:<node>` | `1`, expiring after `--node-timeout` | its node's heartbeat |
 //! | `linechat:nodes` | the set of node ids seen | every heartbeat (dead ones are removed) |
-//! | `linechat:presence:<node>` | hash: member id → `room\nname` | its node, on each join, move, rename, leave |
+//! | `linechat:presence:<node>` | hash: member id → `room\nname` (its first room, empty for none); for a member in several rooms also `<id>+` → the others, `\n` between them (nodes before this one skip that field: its key is no id) | its node, on each join, move, part, rename, leave |
 //! | `linechat:name:<lower-cased name>` | `<node>:<member id>` | the claim script |
 //! | `linechat:epoch` | a random value, set when missing | the first heartbeat after Redis starts empty |
 //! | `linechat:topics` | hash: room name → topic | the node of the user who set it |
@@ -333,32 +333,68 @@ impl Redis {
     }
 }
 
-/// A listing (`HGETALL`: member id, `room\nname`, ...) as presences;
-/// malformed entries are skipped (the core checks names and rooms).
+/// A listing (`HGETALL`: member id, `room\nname`, ..., and `<id>+`,
+/// the further rooms of a member in several) as presences; malformed
+/// entries are skipped (the core checks names and rooms).
 fn parse_listing(frame: &BytesFrame) -> Vec<Presence> {
     let BytesFrame::Array(fields) = frame else {
         return Vec::new();
     };
-    fields
-        .chunks_exact(2)
-        .filter_map(|pair| {
-            let [BytesFrame::BulkString(id), BytesFrame::BulkString(value)] = pair else {
-                return None;
-            };
-            let member = MemberId(std::str::from_utf8(id).ok()?.parse().ok()?);
-            let (room, name) = std::str::from_utf8(value).ok()?.split_once('\n')?;
-            Some(Presence {
-                member,
-                room: room.into(),
-                name: name.into(),
-            })
-        })
-        .collect()
+    let pairs = fields.chunks_exact(2).filter_map(|pair| match pair {
+        [BytesFrame::BulkString(id), BytesFrame::BulkString(value)] => Some((
+            std::str::from_utf8(id).ok()?,
+            std::str::from_utf8(value).ok()?,
+        )),
+        _ => None,
+    });
+    let (mut listing, mut more) = (Vec::new(), Vec::new());
+    for (id, value) in pairs {
+        if let Some(id) = id.strip_suffix('+') {
+            let Ok(member) = id.parse() else { continue };
+            more.push((MemberId(member), value));
+            continue;
+        }
+        let (Ok(member), Some((room, name))) = (id.parse(), value.split_once('\n')) else {
+            continue;
+        };
+        listing.push(Presence {
+            member: MemberId(member),
+            room: room.into(),
+            name: name.into(),
+            more: Vec::new(),
+        });
+    }
+    for (member, rooms) in more {
+        if let Some(entry) = listing.iter_mut().find(|p| p.member == member) {
+            entry.more = rooms.split('\n').map(Into::into).collect();
+        }
+    }
+    listing
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listing_holds_every_room_of_a_member_in_several() {
+        let b = |s: &'static str| BytesFrame::BulkString(Bytes::from_static(s.as_bytes()));
+        let frame = BytesFrame::Array(vec![
+            b("8+"),
+            b("#b\n#c"),
+            b("8"),
+            b("#a\nann"),
+            b("9"),
+            b("\nzed"),
+            b("x+"),
+            b("#d"),
+        ]);
+        let listing = parse_listing(&frame);
+        let rooms: Vec<(&str, Vec<&str>)> = (listing.iter())
+            .map(|p| (&*p.room, p.more.iter().map(|r| &**r).collect()))
+            .collect();
+        assert_eq!(rooms, [("#a", vec!["#b", "#c"]), ("", vec![])]);
+    }
 
     #[test]
     fn a_listing_skips_what_does_not_parse() {
@@ -378,6 +414,7 @@ mod tests {
                 member: MemberId(7),
                 room: "#lobby".into(),
                 name: "bob".into(),
+                more: Vec::new(),
             }]
         );
     }
