@@ -41,7 +41,7 @@ impl Node {
     }
 
     /// [`Node::start`] with more flags.
-    fn start_with(url: &str, extra: &[&str]) -> Node {
+    pub(crate) fn start_with(url: &str, extra: &[&str]) -> Node {
         Node::spawn(url, extra, &[], true)
     }
 
