@@ -16,7 +16,7 @@ impl Chat {
         self.clients[local] = Some(Client {
             member,
             state: State::AwaitingName {
-                prompt_pending: true,
+                prompt_pending: protocol == Protocol::Lines,
             },
             errands: errands::Errands::default(),
             asked: false,
@@ -109,7 +109,10 @@ impl Chat {
     pub(super) fn idle_check(&mut self, local: Local, now: &Now) -> Option<Instant> {
         let idle = self.idle_timeout?;
         let member = self.client(local)?.member;
-        let last = self.room_of(member)?.members.last_active(member)?;
+        // Since it last sent something in any of its rooms.
+        let last = (self.seats.rooms(&member))
+            .filter_map(|room| self.rooms.get(room)?.members.last_active(member))
+            .max()?;
         if now.instant < last + idle {
             return Some(last + idle);
         }

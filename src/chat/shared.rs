@@ -222,6 +222,7 @@ impl Chat {
     /// The other nodes this node shows members of.
     pub fn remote_nodes(&self) -> Vec<u16> {
         let mut nodes: Vec<u16> = (self.seats.chatting())
+            .chain(self.roomless.keys().copied())
             .filter(|m| !self.seats.is_local(m))
             .map(node_of)
             .collect();

@@ -551,3 +551,24 @@ fn a_listing_shows_a_remote_member_in_each_of_its_rooms() {
     );
     assert_eq!(h.chat.rooms(), 3, "#lobby, #x, #y stay for a; none more");
 }
+
+#[test]
+fn a_member_in_several_rooms_is_idle_only_if_idle_in_all() {
+    let mut h = Harness::new(Config {
+        idle_timeout: Some(Duration::from_secs(60)),
+        ..Config::default()
+    });
+    h.irc(1, "a");
+    join(&mut h, 1, "#lobby");
+    join(&mut h, 1, "#x");
+    h.now.instant += Duration::from_secs(50);
+    say(&mut h, 1, "#x", "still here");
+    h.now.instant += Duration::from_secs(20);
+    let later = h.chat.idle_check(1, &h.now);
+    assert_eq!(later, Some(h.now.instant + Duration::from_secs(40)));
+    // Shut down at the login prompt: no prompt was shown, so no line end.
+    h.open_as(2, Protocol::Requests);
+    h.chat.shutdown(&h.now);
+    let out = h.take();
+    assert!(out.text(2).starts_with("*** "), "{:?}", out.text(2));
+}
