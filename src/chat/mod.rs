@@ -57,6 +57,7 @@ mod errands;
 mod event;
 mod input;
 mod listing;
+mod member_map;
 mod members;
 mod message;
 mod name;
@@ -89,6 +90,7 @@ pub use request::{Protocol, Request};
 mod tests;
 
 use crate::config::Config;
+use member_map::MemberMap;
 use rooms::Rooms;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -174,9 +176,9 @@ pub struct Chat {
     names: HashMap<name::Name, MemberId>,
     /// The names of chatting members in no room (clients of requests, IRC,
     /// start in none): the name of a member in a room is its room's.
-    roomless: HashMap<MemberId, name::Name>,
+    roomless: MemberMap<name::Name>,
     /// The away texts of members marked away (few: a sparse table).
-    away: HashMap<MemberId, Box<str>>,
+    away: MemberMap<Box<str>>,
     /// `--max-rooms-per-user`: rooms a client of requests may be in.
     max_rooms_per_user: usize,
     /// Names local users are claiming in the shared store: taken for
@@ -223,7 +225,7 @@ pub struct Chat {
     addresses: throttle::Addresses,
     /// Each chatting user's recent room moves, for folding hops into the
     /// digest (see `throttle.rs`).
-    moved: HashMap<MemberId, throttle::Moves>,
+    moved: MemberMap<throttle::Moves>,
     out: Output,
 }
 
@@ -235,8 +237,8 @@ impl Chat {
             seats: seats::Seats::default(),
             rooms: Rooms::new(&config.default_room, config.max_rooms),
             names: HashMap::new(),
-            roomless: HashMap::new(),
-            away: HashMap::new(),
+            roomless: MemberMap::default(),
+            away: MemberMap::default(),
             max_rooms_per_user: config.max_rooms_per_user.max(1),
             claiming: HashMap::new(),
             linked: true,
@@ -256,7 +258,7 @@ impl Chat {
             tls_port: None,
             lockouts: Default::default(),
             addresses: throttle::Addresses::new(config),
-            moved: HashMap::new(),
+            moved: MemberMap::default(),
             out: Output::default(),
         }
     }

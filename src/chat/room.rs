@@ -2,10 +2,11 @@
 //! case), when each last spoke, and the dense list of local connections a
 //! broadcast walks. No rendering, no sockets.
 
+use super::member_map::MemberMap;
 use super::name::{Name, key};
 use super::notice::{Online, Status};
 use super::{Local, MemberId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// Names listed by the welcome line and `/who` before "and N more".
@@ -28,7 +29,7 @@ struct Member {
 /// The members of one room.
 #[derive(Debug, Default)]
 pub struct Room {
-    members: HashMap<MemberId, Member>,
+    members: MemberMap<Member>,
     /// Local connections of members, in no particular order: the fan-out
     /// list, kept dense so a broadcast walks one contiguous array.
     fanout: Vec<Local>,

@@ -6,8 +6,8 @@
 //! IRC) have the others in a side table, so a telnet user pays nothing
 //! for them.
 
+use super::member_map::MemberMap;
 use super::{Local, MemberId, RoomId};
-use std::collections::HashMap;
 
 /// No connection, or no room.
 const NONE: u32 = u32::MAX;
@@ -22,9 +22,9 @@ struct Seat {
 /// Every member's connection and rooms.
 #[derive(Debug, Default)]
 pub(super) struct Seats {
-    seats: HashMap<MemberId, Seat>,
+    seats: MemberMap<Seat>,
     /// The rooms after the first of members in several.
-    more: HashMap<MemberId, Vec<RoomId>>,
+    more: MemberMap<Vec<RoomId>>,
     /// Members with a local connection.
     locals: usize,
 }
