@@ -92,6 +92,11 @@ impl Addresses {
             .is_none_or(|a| a.passwords.try_take(ADDRESS_FAILURES, now).is_ok())
     }
 
+    /// The flood rates in force (from the configuration, built once).
+    pub fn rates(&self) -> Flood {
+        self.flood
+    }
+
     /// The flood budgets of `ip`, if it is remembered.
     pub fn flood(&mut self, ip: IpAddr) -> Option<&mut AddressFlood> {
         self.map.get_mut(&source(ip)).map(|a| &mut a.flood)

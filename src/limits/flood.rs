@@ -66,6 +66,11 @@ impl Flood {
         self.line.is_some() || self.address_line.is_some()
     }
 
+    /// Whether lines are limited per address (`--ip-rate`).
+    pub fn limits_address_lines(&self) -> bool {
+        self.address_line.is_some()
+    }
+
     /// How much to read at once into a scratch buffer of `scratch` bytes:
     /// under flood control only [`LIMITED_READ`], so what waits for tokens
     /// waits in the kernel, which pushes back on the client.

@@ -169,8 +169,17 @@ impl Admission {
         self.addresses.password_failed(ip, now)
     }
 
-    /// The flood budgets of `ip`'s address (see [`crate::limits::flood`]).
+    /// The flood rates in force, built from the configuration once.
+    pub(super) fn rates(&self) -> Flood {
+        self.addresses.rates()
+    }
+
+    /// The flood budgets of `ip`'s address (see [`crate::limits::flood`]),
+    /// if lines are limited per address; else no lookup is made.
     pub(super) fn flood(&mut self, ip: IpAddr) -> Option<&mut AddressFlood> {
+        if !self.rates().limits_address_lines() {
+            return None;
+        }
         self.addresses.flood(ip)
     }
 }

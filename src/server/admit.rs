@@ -9,7 +9,6 @@ use crate::chat::{Input, MemberId, Message, Notice, Refusal};
 use crate::conn::Conn;
 use crate::dialect::Kind;
 use crate::limits::addresses::source;
-use crate::limits::flood::Flood;
 use crate::sys;
 use log::{debug, warn};
 use mio::Token;
@@ -76,7 +75,7 @@ impl Server {
         let entry = self.slots.vacant_entry();
         let key = entry.key();
         let registry = self.poll.registry();
-        let bucket = Flood::new(&self.config).connection_bucket(self.now.instant);
+        let bucket = self.admission.rates().connection_bucket(self.now.instant);
         let session = match (tls, &self.tls) {
             (true, Some(serving)) => {
                 match crate::transport::tls::Session::new(serving.config.clone()) {

@@ -8,7 +8,6 @@ use super::{Server, Slot};
 use crate::chat::{Farewell, Input};
 use crate::conn::Received;
 use crate::framing::Frame;
-use crate::limits::flood::Flood;
 use log::debug;
 use std::time::Instant;
 
@@ -61,7 +60,7 @@ impl Server {
     }
 
     fn read_lines(&mut self, key: usize, scratch: &mut [u8], line: &mut String) {
-        let flood = Flood::new(&self.config);
+        let flood = self.admission.rates();
         let read_size = flood.read_size(scratch.len());
         let mut lines_left = LINES_PER_TURN;
         let mut reads_left = READS_PER_TURN;
@@ -164,7 +163,7 @@ impl Server {
         }
         // Out of tokens (its own, or its address's) means not reading: what
         // the client sends next waits in the kernel, which pushes back.
-        let flood = Flood::new(&self.config);
+        let flood = self.admission.rates();
         let address = self.admission.flood(conn.peer.ip());
         if let Err(refill) = flood.check_line(&mut conn.bucket, address, now) {
             conn.stash(input);
