@@ -69,16 +69,24 @@ impl Eq for dyn NameText + '_ {}
 impl Hash for dyn NameText + '_ {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Lower-cased a chunk at a time, one write each: the hasher's cost
-        // is per write as much as per byte.
-        for chunk in self.text().as_bytes().chunks(HASH_CHUNK) {
-            let mut folded = [0u8; HASH_CHUNK];
-            let folded = &mut folded[..chunk.len()];
-            folded.copy_from_slice(chunk);
-            folded.make_ascii_lowercase();
-            state.write(folded);
+        // is per write as much as per byte. The last chunk ends in 0xff, as
+        // `str` does, so "ab" + "c" and "a" + "bc" hash apart in tuples.
+        let mut chunks = self.text().as_bytes().chunks(HASH_CHUNK).peekable();
+        let mut folded = [0u8; HASH_CHUNK + 1];
+        while let Some(chunk) = chunks.next() {
+            for (to, from) in folded.iter_mut().zip(chunk) {
+                *to = from.to_ascii_lowercase();
+            }
+            let mut len = chunk.len();
+            if chunks.peek().is_none() {
+                folded[len] = 0xff;
+                len += 1;
+            }
+            state.write(&folded[..len]);
         }
-        // As `str` does: "ab" + "c" and "a" + "bc" hash apart in tuples.
-        state.write_u8(0xff);
+        if self.text().is_empty() {
+            state.write_u8(0xff);
+        }
     }
 }
 
