@@ -16,6 +16,19 @@ pub enum LineKind {
     /// A notice from a client that speaks in requests (IRC `NOTICE`):
     /// shown as [`Say`](LineKind::Say) in telnet; never answered by bots.
     Notice,
+    /// A CTCP query other than an action (IRC's `\x01VERSION\x01` in a
+    /// `PRIVMSG`): the text is its body without the `\x01`s. Passed to IRC
+    /// users only: telnet shows nothing of it, nor keeps it in history.
+    Ctcp,
+    /// A CTCP reply (in an IRC `NOTICE`), like [`Ctcp`](LineKind::Ctcp).
+    CtcpReply,
+}
+
+impl LineKind {
+    /// Whether it is CTCP other than an action: for IRC users only.
+    pub fn is_ctcp(self) -> bool {
+        matches!(self, LineKind::Ctcp | LineKind::CtcpReply)
+    }
 }
 
 /// One sender's chat lines and actions of one turn, cleaned, with the wall

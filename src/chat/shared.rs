@@ -244,8 +244,13 @@ impl Chat {
         let Some(local) = self.seats.local(&member) else {
             return;
         };
-        let lines = &lines[lines.len().saturating_sub(count)..];
-        self.reply(local, room.into(), lines.to_vec(), now);
+        // CTCP is not history: only IRC users saw it.
+        let shown: Vec<&HistoryLine> = (lines.iter())
+            .filter(|line| !line.line().0.is_ctcp())
+            .collect();
+        let shown = &shown[shown.len().saturating_sub(count)..];
+        let lines = shown.iter().map(|&line| line.clone()).collect();
+        self.reply(local, room.into(), lines, now);
     }
 
     /// A `/history` with `--redis` that the node cannot take now: too many

@@ -572,3 +572,36 @@ fn a_member_in_several_rooms_is_idle_only_if_idle_in_all() {
     let out = h.take();
     assert!(out.text(2).starts_with("*** "), "{:?}", out.text(2));
 }
+
+#[test]
+fn ctcp_is_for_irc_users_only_and_not_history() {
+    let mut h = Harness::plain();
+    h.login(1, "tel");
+    h.irc(2, "a");
+    join(&mut h, 2, "#lobby");
+    say(&mut h, 2, "#lobby", "one");
+    let kind = LineKind::Ctcp;
+    let out = h.request(
+        2,
+        Request::Say {
+            room: "#lobby",
+            kind,
+            text: "VERSION",
+        },
+    );
+    assert_eq!(out.text(1), "", "telnet shows no CTCP");
+    assert_eq!(out.events.len(), 1, "it crosses to other nodes' IRC users");
+    let private = Request::Private {
+        to: "tel",
+        kind,
+        text: "PING 1",
+    };
+    assert_eq!(h.request(2, private).text(1), "");
+    let out = h.line(1, "/history 5");
+    assert!(
+        out.text(1).starts_with("*** Last 1 line of #lobby:"),
+        "{}",
+        out.text(1)
+    );
+    assert!(out.text(1).ends_with(" a: one\r\n"), "{}", out.text(1));
+}

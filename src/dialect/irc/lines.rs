@@ -47,12 +47,13 @@ impl<'a> Lines<'a> {
         text: &str,
     ) {
         let command = match kind {
-            LineKind::Notice => "NOTICE",
-            LineKind::Say | LineKind::Act => "PRIVMSG",
+            LineKind::Notice | LineKind::CtcpReply => "NOTICE",
+            LineKind::Say | LineKind::Act | LineKind::Ctcp => "PRIVMSG",
         };
         let wrap = match kind {
             LineKind::Say | LineKind::Notice => 0,
             LineKind::Act => "\x01ACTION \x01".len(),
+            LineKind::Ctcp | LineKind::CtcpReply => "\x01\x01".len(),
         };
         let budget = render::text_budget(prefix, command, &[target]).saturating_sub(wrap);
         if text.is_empty() {
@@ -71,6 +72,10 @@ impl<'a> Lines<'a> {
                 LineKind::Act => {
                     let action = ctcp::action(piece);
                     self.line(at, prefix, command, &[target, &action]);
+                }
+                LineKind::Ctcp | LineKind::CtcpReply => {
+                    let ctcp = format!("\x01{piece}\x01");
+                    self.line(at, prefix, command, &[target, &ctcp]);
                 }
             }
         }

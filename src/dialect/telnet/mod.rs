@@ -110,6 +110,8 @@ fn push_said(
     let parts = match kind {
         LineKind::Say | LineKind::Notice => ["", name, ": ", text],
         LineKind::Act => ["* ", name, " ", text],
+        // CTCP is for IRC clients: telnet shows nothing of it.
+        LineKind::Ctcp | LineKind::CtcpReply => return,
     };
     push_line(buf, stamp, at, &parts);
 }
@@ -119,6 +121,7 @@ fn said_len(name: &str, kind: LineKind, text: &str) -> usize {
     let decoration = match kind {
         LineKind::Say | LineKind::Notice => ": ".len(),
         LineKind::Act => "* ".len() + " ".len(),
+        LineKind::Ctcp | LineKind::CtcpReply => 0,
     };
     name.len() + decoration + text.len()
 }
@@ -147,6 +150,9 @@ impl Dialect for Telnet {
                 let decoration = turn.len() * (per_line + turn.name.len() + "* ".len() + " ".len());
                 buf.reserve_exact(turn.text_len() + decoration);
                 Telnet::push_turn(&mut buf, stamp, turn);
+            }
+            Message::Private { kind, .. } | Message::PrivateEcho { kind, .. } if kind.is_ctcp() => {
+                return Bytes::new();
             }
             Message::Private {
                 from,
@@ -184,9 +190,9 @@ impl Dialect for Telnet {
     }
 
     fn history_len(&self, lines: &[HistoryLine]) -> usize {
-        let each = |line: &HistoryLine| {
-            let (kind, text) = line.line();
-            STAMP_LEN + said_len(&line.turn.name, kind, text) + CRLF_LEN
+        let each = |line: &HistoryLine| match line.line() {
+            (kind, _) if kind.is_ctcp() => 0,
+            (kind, text) => STAMP_LEN + said_len(&line.turn.name, kind, text) + CRLF_LEN,
         };
         lines.iter().map(each).sum()
     }

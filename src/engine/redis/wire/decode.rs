@@ -112,6 +112,8 @@ pub(in crate::engine) fn decode(
             let kind = match f.bytes("how").map(|k| &k[..]) {
                 Some(b"a") => LineKind::Act,
                 Some(b"n") => LineKind::Notice,
+                Some(b"c") => LineKind::Ctcp,
+                Some(b"r") => LineKind::CtcpReply,
                 _ => LineKind::Say,
             };
             RoomEvent::Private {
@@ -183,6 +185,8 @@ fn turn_from(f: &Fields<'_>, at: SystemTime) -> Result<Turn, &'static str> {
             b's' if !line.trim().is_empty() => turn.push(LineKind::Say, &line),
             b'a' => turn.push(LineKind::Act, &line),
             b'n' if !line.trim().is_empty() => turn.push(LineKind::Notice, &line),
+            b'c' if !line.trim().is_empty() => turn.push(LineKind::Ctcp, &line),
+            b'r' if !line.trim().is_empty() => turn.push(LineKind::CtcpReply, &line),
             _ => {}
         }
     }

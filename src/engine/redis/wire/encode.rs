@@ -141,5 +141,7 @@ fn letter(kind: LineKind) -> &'static str {
         LineKind::Say => "s",
         LineKind::Act => "a",
         LineKind::Notice => "n",
+        LineKind::Ctcp => "c",
+        LineKind::CtcpReply => "r",
     }
 }

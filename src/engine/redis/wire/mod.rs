@@ -13,11 +13,11 @@
 //! | --- | --- |
 //! | `joined` | `room`, `name` |
 //! | `moved` | `room` (left), `to` (entered), `name` |
-//! | `said` | `room`, `name` (the sender's), `kinds` (one letter per line: `s` said, `a` an action, `n` a notice), `text` (the lines, `\n` between them), `count` (in the room's own stream) |
+//! | `said` | `room`, `name` (the sender's), `kinds` (one letter per line: `s` said, `a` an action, `n` a notice, `c` a CTCP query, `r` a CTCP reply), `text` (the lines, `\n` between them), `count` (in the room's own stream) |
 //! | `topic` | `room`, `topic` (absent: cleared) |
 //! | `renamed` | `room` (the member's first, empty for none), `old`, `new`: in every room of the member |
 //! | `left` | `room` (the member's first, empty for none), `name`, `why`: from every room of the member |
-//! | `private` | `to` (member id), `name` (the sender's), `text`, `how` (absent: said; `a` an action, `n` a notice) |
+//! | `private` | `to` (member id), `name` (the sender's), `text`, `how` (absent: said; else a letter as in `kinds`) |
 //! | `parted` | `room`, `name`, `reason` (absent: none): left one room, still online |
 //! | `away` | `text` (absent: back) |
 //! | `unread` | `to` (member id of the sender of a private message `member` was too far behind to be sent) |

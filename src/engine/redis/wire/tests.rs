@@ -37,6 +37,18 @@ fn every_kind_goes_there_and_back() {
             member: MemberId(7),
             turn: turn("bob", &[(LineKind::Say, "hi"), (LineKind::Act, "waves")]),
         },
+        RoomEvent::Said {
+            room: RoomId(0),
+            member: MemberId(7),
+            turn: turn(
+                "bob",
+                &[
+                    (LineKind::Notice, "n"),
+                    (LineKind::Ctcp, "VERSION"),
+                    (LineKind::CtcpReply, "PING 1"),
+                ],
+            ),
+        },
         RoomEvent::Topic {
             room: RoomId(0),
             member: MemberId(7),
