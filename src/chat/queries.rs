@@ -5,6 +5,12 @@
 use super::{Chat, Local, MemberId, Now, Reply, WhoEntry, WhoisInfo, naming};
 
 impl Chat {
+    /// Every chatting user this node knows of, here and on other nodes
+    /// (IRC's `LUSERS`).
+    pub fn known_users(&self) -> usize {
+        self.names.len()
+    }
+
     /// `NAMES #room`: every member's name (none for a room not in use).
     pub(super) fn names(&mut self, local: Local, room: &str, now: &Now) {
         let found = naming::room_name(room).ok().and_then(|name| {

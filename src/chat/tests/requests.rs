@@ -59,6 +59,7 @@ fn a_client_of_requests_logs_in_silently_into_no_room() {
     );
     assert_eq!(out.text(1), "", "nobody hears of a login into no room");
     assert_eq!(h.chat.rooms_of(3), Vec::<Box<str>>::new());
+    assert_eq!((h.chat.known_users(), h.chat.members()), (2, 2));
     // The names are one namespace both ways.
     h.open(4);
     let out = h.line(4, "CAROL");
