@@ -160,8 +160,11 @@ pub const BROADCAST_NOTES: &str = "\
 Two linechat nodes sharing one Redis, client n on node n mod 2, all idle in one
 room; login s: every user logged in and every join notice read. Then one user
 sends one line: got: how many of the others received it (of how many; all must);
-p50/p99: its delivery latency to all of them, same/cross: to users of the
-sender's node and of the other; RSS/conn: both nodes' RSS growth over the users;
+p50/p99: its delivery latency to all of them, to when the generator read it;
+same/cross: to users of the sender's node and of the other; arrival: the same
+to when it arrived in each reader's socket (the kernel's receive timestamp),
+which leaves out the generator's own time to read 9,999 sockets on the same
+cores; RSS/conn: both nodes' RSS growth over the users;
 node CPU: each node's share of one core over the whole run.
 ";
 
@@ -177,6 +180,8 @@ pub fn print_broadcast_table(rows: &[&Row]) {
         "p99 µs",
         "same p50/p99 µs",
         "cross p50/p99 µs",
+        "arrival p50/p99 µs",
+        "same/cross arrival p99 µs",
         "RSS/conn",
         "node CPU",
         "lost nodes",
@@ -197,6 +202,11 @@ pub fn print_broadcast_table(rows: &[&Row]) {
                 fmt_int(o.num("p99_us")),
                 pair(o.num("same_node_p50_us"), o.num("same_node_p99_us")),
                 pair(o.num("cross_node_p50_us"), o.num("cross_node_p99_us")),
+                pair(o.num("arrival_p50_us"), o.num("arrival_p99_us")),
+                pair(
+                    o.num("same_node_arrival_p99_us"),
+                    o.num("cross_node_arrival_p99_us"),
+                ),
                 o.num("rss_per_conn_bytes")
                     .map_or("-".into(), |b| format!("{:.2} KiB", b / 1024.0)),
                 format!(

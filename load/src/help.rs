@@ -20,7 +20,8 @@ MODES:
   fanout   --clients clients log in; --senders of them write measured lines
            for --duration seconds while every client reads and counts them.
   idle     --clients clients log in and stay idle; after all join notices
-           have drained, one line is broadcast to everyone and timed.
+           have drained, one line is broadcast to everyone and timed, to
+           when each client read it and to when it arrived in its socket.
   churn    connect, log in, say one line, close; --concurrency at a time,
            until --count cycles are done. Reports logins per second.
   abuse    --shape SHAPE: a well-behaved pair logs in (each sends a line
@@ -202,13 +203,17 @@ OUTPUT:
   fanout, abuse and storm, the whole run otherwise). Fanout adds
   gen_ns_per_delivery and, with --pid, server_ns_per_delivery: CPU time
   over the measurement per delivery in the window; and rooms, cross_room. Idle adds login_secs,
-  broadcast_p99_us and rss_per_conn_bytes; churn adds logins_per_sec.
+  broadcast_p99_us and rss_per_conn_bytes, and arrival_p50_us ...
+  arrival_max_us: the latency to the time the kernel stamped the line's
+  arrival in each reader's socket (SO_TIMESTAMPNS; plain TCP only), which
+  leaves out how long this one process takes to read thousands of sockets;
+  churn adds logins_per_sec.
   Abuse: latency and loss are the pair's; adds peak_rss_bytes,
   rss_max_sampled_bytes, rss_bar_bytes, tcp_mem_before_bytes,
   tcp_mem_peak_bytes, attackers_dropped, server_alive. Storm: latency and
   loss are the pair's; adds logins (cycles), logins_per_sec, peak_rss_bytes.
   With several --addr, fanout and idle add nodes and same_node_* and cross_node_*
-  latency (p50_us ... max_us); with several --pid, server_cpu is their sum
+  latency (p50_us ... max_us; idle also same_node_arrival_*, cross_node_arrival_*); with several --pid, server_cpu is their sum
   and server_cpu_node<i> each one's. With --redis: redis_cpu,
   redis_calls_per_sec, redis_xadd_per_sec, sender_writes,
   redis_calls_per_line, redis_xadd_per_line, redis_calls_per_write,

@@ -210,3 +210,69 @@ pub fn sources_needed(dst: SocketAddrV4, connections: u64) -> u32 {
 pub fn source_for(n: u64, sources: u32) -> Option<Ipv4Addr> {
     (sources > 1).then(|| Ipv4Addr::new(127, 0, 0, 1 + (n % u64::from(sources)) as u8))
 }
+
+/// Asks the kernel to stamp what arrives on socket `fd` with the time it
+/// arrived (`SO_TIMESTAMPNS`), for [`read_stamped`].
+pub fn stamp_arrivals(fd: std::os::fd::RawFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on a socket we own, with a c_int option value of
+    // the size passed.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&on as *const libc::c_int).cast(),
+            mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// One `recvmsg` from socket `fd` into `buf`: the bytes read and, on a
+/// socket with [`stamp_arrivals`] on, the time the kernel stamped the
+/// last of them with as they arrived (the wall clock, `CLOCK_REALTIME`).
+pub fn read_stamped(
+    fd: std::os::fd::RawFd,
+    buf: &mut [u8],
+) -> io::Result<(usize, Option<std::time::SystemTime>)> {
+    // Room for one `SCM_TIMESTAMPNS` message, aligned as cmsg headers are.
+    let mut control = [0u64; 8];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: an all-zero msghdr is valid; its pointers are set below to
+    // buffers that outlive the call.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = mem::size_of_val(&control) as _;
+    // SAFETY: recvmsg writes at most iov_len bytes into `buf` and at most
+    // msg_controllen into `control`.
+    let n = unsafe { libc::recvmsg(fd, &mut msg, 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut stamp = None;
+    // SAFETY: the CMSG_* walk stays within the control buffer the kernel
+    // filled (msg_controllen was updated by recvmsg).
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS
+            {
+                let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast());
+                let since = Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+                stamp = Some(std::time::UNIX_EPOCH + since);
+            }
+            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+        }
+    }
+    Ok((n as usize, stamp))
+}

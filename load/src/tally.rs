@@ -58,6 +58,10 @@ pub struct Tally {
     /// through [`Tally::latency`] and [`Tally::latency_by_node`], which
     /// add that run first.
     latency: [Histogram<u64>; 2],
+    /// Like `latency`, to the time the kernel stamped each delivery with as
+    /// it arrived in the receiver's socket (see [`Tally::arrived`]); empty
+    /// unless the engine asked for those stamps.
+    arrival: [Histogram<u64>; 2],
     /// A run of deliveries with the same latency, not yet in `latency`:
     /// (latency in µs, cross-node, count). A read's lines share one arrival
     /// time, and a sender's window refill shares one send time, so
@@ -160,6 +164,7 @@ impl Tally {
             is_woken: vec![false; n],
             receiver_node: Vec::new(),
             latency: [histogram(), histogram()],
+            arrival: [histogram(), histogram()],
             run: (0, false, 0),
             received: 0,
             received_in_window: 0,
@@ -270,6 +275,27 @@ impl Tally {
                 }
             }
         }
+    }
+
+    /// Records that `receiver` got a line of `sender` written at `ts_us`
+    /// that arrived in its socket at `at_us` (the kernel's stamp), beside
+    /// [`Tally::delivered`]'s record of when it was read.
+    pub fn arrived(&mut self, receiver: usize, sender: u32, ts_us: u64, at_us: u64) {
+        let Some(s) = self.senders.get(sender as usize) else {
+            return;
+        };
+        let cross = (self.receiver_node.get(receiver)).is_some_and(|&node| node != s.node);
+        let latency = at_us.saturating_sub(ts_us).max(1);
+        self.arrival[usize::from(cross)].saturating_record(latency);
+    }
+
+    /// The arrival latency of every stamped delivery ([`Tally::arrived`]),
+    /// then that of same-node and of cross-node ones, in µs.
+    pub fn arrival(&self) -> [Histogram<u64>; 3] {
+        let mut all = self.arrival[0].clone();
+        all.add(&self.arrival[1])
+            .expect("histograms of equal bounds add up");
+        [all, self.arrival[0].clone(), self.arrival[1].clone()]
     }
 
     /// Moves the current run of equal latencies into its histogram.

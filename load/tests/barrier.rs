@@ -87,4 +87,10 @@ fn the_measured_line_does_not_wait_behind_resent_barrier_copies() {
     let p99: u64 = field(&json, "p99_us").unwrap().parse().unwrap();
     let delay = RELAY_DELAY.as_micros() as u64;
     assert!(p99 >= delay && p99 < delay * 5 / 3, "p99 {p99} µs: {json}");
+    // The kernel stamped its arrival in each socket before it was read.
+    let arrival: u64 = field(&json, "arrival_p99_us").unwrap().parse().unwrap();
+    assert!(
+        arrival >= delay && arrival <= p99,
+        "arrival p99 {arrival} µs: {json}"
+    );
 }

@@ -45,7 +45,8 @@ mod read;
 mod write;
 
 use std::io;
-use std::time::{Duration, Instant};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant, SystemTime};
 
 use mio::event::Event;
 use mio::{Events, Poll};
@@ -85,6 +86,12 @@ pub struct Engine {
     buf: Vec<u8>,
     /// Time zero for the timestamps in marker lines.
     epoch: Instant,
+    /// The wall clock at `epoch`: the kernel's arrival stamps are wall
+    /// clock times.
+    epoch_wall: SystemTime,
+    /// Whether plain sockets are read with their arrival stamps (see
+    /// [`Engine::stamp_arrivals`]).
+    stamping: bool,
     /// Accounting for measured lines; replaced by each mode once it knows
     /// how many clients logged in.
     pub tally: Tally,
@@ -131,6 +138,8 @@ impl Engine {
             clients: Slab::new(),
             buf: vec![0; MAX_CARRY + READ_SIZE],
             epoch: now,
+            epoch_wall: SystemTime::now(),
+            stamping: false,
             tally: Tally::new(0, 0, 0),
             barrier: Barrier::default(),
             leave_after_login: false,
@@ -161,6 +170,20 @@ impl Engine {
     /// Microseconds since the engine started: the clock of marker lines.
     pub fn now_us(&self) -> u64 {
         self.epoch.elapsed().as_micros() as u64
+    }
+
+    /// From now on, the time each measured line arrived in a logged-in
+    /// client's socket is recorded too ([`Tally::arrival`]), as the kernel
+    /// stamped it: the latency to the reader's socket, without the time
+    /// this one process takes to get round to reading thousands of them.
+    /// Plain sockets only (a TLS client's bytes are read through its
+    /// session).
+    pub fn stamp_arrivals(&mut self) -> io::Result<()> {
+        for (_, c) in self.ready().filter(|(_, c)| c.tls.is_none()) {
+            crate::os::stamp_arrivals(c.stream.as_raw_fd())?;
+        }
+        self.stamping = true;
+        Ok(())
     }
 
     /// Names the current stage in the progress line.

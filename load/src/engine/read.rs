@@ -1,8 +1,9 @@
 //! Reading: a client's bytes, scanned for markers, barrier tokens, room
 //! answers and leave notices, and its login moved along.
 
-use std::io::{self, Read};
-use std::time::Instant;
+use std::io::{self, Read as _};
+use std::os::fd::AsRawFd;
+use std::time::{Instant, SystemTime};
 
 use super::barrier::{BARRIER_ROOMS, Barrier};
 use super::client::{Client, End, Phase};
@@ -50,6 +51,8 @@ impl Engine {
             tally,
             barrier,
             epoch,
+            epoch_wall,
+            stamping,
             cross_room,
             leaves,
             ..
@@ -68,8 +71,8 @@ impl Engine {
             let keep = c.carry.len();
             buf[..keep].copy_from_slice(&c.carry);
             // `short`: the socket has nothing more for now.
-            let (n, short) = match read_some(c, &mut buf[keep..]) {
-                Ok((0, _)) => {
+            let (n, short, stamp) = match read_some(c, &mut buf[keep..], *stamping) {
+                Ok((0, _, _)) => {
                     r.ended = Some(End::Closed);
                     break;
                 }
@@ -83,6 +86,9 @@ impl Engine {
             };
             // One timestamp per read: every line in it arrived together.
             let now = epoch.elapsed().as_micros() as u64;
+            let arrived = stamp
+                .and_then(|t| t.duration_since(*epoch_wall).ok())
+                .map(|d| d.as_micros() as u64);
             r.got += n;
             if hearing {
                 c.heard.push(&buf[keep..keep + n]);
@@ -97,7 +103,7 @@ impl Engine {
             if let Some(leaves) = leaves.as_mut().filter(|_| !c.probe) {
                 leaves.scan(c.number, lines, now);
             }
-            count_marks(lines, key, c, tally, barrier, cross_room, now);
+            count_marks(lines, key, c, tally, barrier, cross_room, (now, arrived));
             let tail = &data[end..];
             if tail.len() > MAX_CARRY {
                 c.skipping = true;
@@ -175,13 +181,20 @@ impl Engine {
     }
 }
 
+/// What one read gave: the bytes read, whether the read was short (the
+/// socket has nothing more for now), and when the kernel says they arrived.
+type Read = (usize, bool, Option<SystemTime>);
+
 /// One read from client `c`'s socket (through its TLS session if it has
-/// one) into `buf`: the bytes read, and whether the read was short (the
-/// socket has nothing more for now).
-fn read_some(c: &mut Client, buf: &mut [u8]) -> io::Result<(usize, bool)> {
+/// one) into `buf`; `stamped`: a plain socket's read asks for the time its
+/// bytes arrived (see [`Engine::stamp_arrivals`]).
+fn read_some(c: &mut Client, buf: &mut [u8], stamped: bool) -> io::Result<Read> {
+    let len = buf.len();
     match c.tls.as_deref_mut() {
-        None => c.stream.read(buf).map(|n| (n, n < buf.len())),
-        Some(session) => tls::read(session, &mut c.stream, buf),
+        None if stamped => crate::os::read_stamped(c.stream.as_raw_fd(), buf)
+            .map(|(n, arrived)| (n, n < len, arrived)),
+        None => c.stream.read(buf).map(|n| (n, n < len, None)),
+        Some(session) => tls::read(session, &mut c.stream, buf).map(|(n, short)| (n, short, None)),
     }
 }
 
@@ -203,8 +216,10 @@ fn whole_lines(c: &mut Client, data: &[u8]) -> (usize, usize) {
     (from, end)
 }
 
-/// Counts the markers in `lines`, read by client `c` (key `key`) at `now`:
-/// measured lines into the tally (foreign unless `c` is tallied), this
+/// Counts the markers in `lines`, read by client `c` (key `key`) at `now`
+/// (and arrived at `arrived`, if the kernel said: see
+/// [`Engine::stamp_arrivals`]): measured lines into the tally (foreign
+/// unless `c` is tallied), this
 /// run's barrier tokens as seen, or as `cross_room` when they are another
 /// room's.
 fn count_marks(
@@ -214,14 +229,17 @@ fn count_marks(
     tally: &mut Tally,
     barrier: &mut Barrier,
     cross_room: &mut u64,
-    now: u64,
+    (now, arrived): (u64, Option<u64>),
 ) {
     let seen = &mut c.seen_barrier;
     let room = c.room;
     let tally_room = if c.tallied { room } else { NO_ROOM };
     wire::scan(lines, |mark| match mark {
         Mark::Data { sender, seq, ts_us } => {
-            tally.delivered(key, tally_room, sender, seq, ts_us, now)
+            tally.delivered(key, tally_room, sender, seq, ts_us, now);
+            if let Some(at) = arrived {
+                tally.arrived(key, sender, ts_us, at);
+            }
         }
         Mark::Barrier(token) => {
             if barrier.token == 0 || token.wrapping_sub(barrier.token) >= BARRIER_ROOMS {

@@ -2,7 +2,7 @@
 //! timed, and the servers' memory per user measured.
 
 use std::io;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{CpuClock, SLACK, finish, node_shares, target, total_rss};
 use crate::Options;
@@ -10,12 +10,21 @@ use crate::engine::Engine;
 use crate::report::{Latency, Report};
 use crate::tally::Tally;
 
+/// How long the broadcast's reader waits between polls. A poll as soon as
+/// the last one is done finds a line or two: thousands of wake-ups, each
+/// costing this process and the writing node (the wake-up of a process on
+/// the other core) CPU that the nodes' fan-out needs on a small machine. A
+/// line waits at most this long longer to be read; its arrival in the
+/// socket is stamped by the kernel anyway (see `Engine::stamp_arrivals`).
+const READ_BATCH: Duration = Duration::from_millis(1);
+
 /// Idle: `clients` log in and stay; once every join notice has drained
 /// (the barrier proves it, whatever the server says of joins: a line each,
 /// a periodic digest as linechat's `--quiet-joins` sends in a big room, or
 /// nothing), one client broadcasts one line and its delivery to everyone
-/// is timed. With `--pid`, the server's RSS is read before the
-/// first connect and after the drain.
+/// is timed: to when each reader read it, and (plain sockets) to when it
+/// arrived in each reader's socket. With `--pid`, the server's RSS is read
+/// before the first connect and after the drain.
 pub fn run(o: &Options) -> io::Result<Report> {
     let start = Instant::now();
     let deadline = start + o.timeout.unwrap_or(SLACK);
@@ -55,6 +64,7 @@ pub fn run(o: &Options) -> io::Result<Report> {
             e.tally
                 .set_nodes(&e.receiver_nodes(n as usize), &[e.node_of(number)]);
         }
+        e.stamp_arrivals()?;
         e.queue_line(sender, 0, o.pad);
         e.flush(sender);
         let wait_end = (Instant::now() + o.grace).min(deadline);
@@ -62,6 +72,8 @@ pub fn run(o: &Options) -> io::Result<Report> {
             && Instant::now() < wait_end
         {
             e.pump(wait_end)?;
+            // Not at once: the rest of the readers' lines arrive meanwhile.
+            std::thread::sleep(READ_BATCH);
         }
         r.sent = e.tally.total_sent();
         r.expected = e.tally.expected();
@@ -69,6 +81,10 @@ pub fn run(o: &Options) -> io::Result<Report> {
         r.out_of_order = e.tally.out_of_order;
         r.latency = Latency::of(&e.tally.latency());
         r.broadcast_p99_us = r.latency.map(|l| l.p99);
+        r.arrival = e.tally.arrival().each_ref().map(Latency::of);
+        if nodes == 1 {
+            r.arrival[1..].fill(None);
+        }
         if nodes > 1 {
             let (same, cross) = e.tally.latency_by_node();
             (r.latency_same, r.latency_cross) = (Latency::of(same), Latency::of(cross));

@@ -50,12 +50,16 @@ impl Report {
         }
     }
 
-    /// Latency percentiles (all, same node, cross node) and the failover's times.
+    /// Latency percentiles (all, same node, cross node; then the same to
+    /// arrival in the socket) and the failover's times.
     fn json_latencies(&self, o: &mut Obj) {
         for (prefix, l) in [
             ("", self.latency),
             ("same_node_", self.latency_same),
             ("cross_node_", self.latency_cross),
+            ("arrival_", self.arrival[0]),
+            ("same_node_arrival_", self.arrival[1]),
+            ("cross_node_arrival_", self.arrival[2]),
         ] {
             if let Some(l) = l {
                 o.uint(&format!("{prefix}p50_us"), l.p50);

@@ -151,6 +151,10 @@ pub struct Report {
     /// receiver on the same node, and on another node.
     pub latency_same: Option<Latency>,
     pub latency_cross: Option<Latency>,
+    /// Idle, plain sockets: the latency to the time the line arrived in
+    /// each reader's socket (the kernel's stamp) rather than the time this
+    /// generator read it; all, same node, cross node.
+    pub arrival: [Option<Latency>; 3],
     /// This generator's CPU time over wall time (1.0 = one core), over the
     /// measurement window in fanout and over the whole run otherwise.
     pub gen_cpu: f64,

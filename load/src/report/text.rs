@@ -83,12 +83,16 @@ impl Report {
         }
     }
 
-    /// Latency percentiles (all, same node, cross node) and the failover's times.
+    /// Latency percentiles (all, same node, cross node; then the same to
+    /// arrival in the socket) and the failover's times.
     fn latencies(&self, s: &mut String) {
         for (label, l) in [
             ("latency µs    ", self.latency),
             ("  same node   ", self.latency_same),
             ("  cross node  ", self.latency_cross),
+            ("arrival µs    ", self.arrival[0]),
+            ("  same node   ", self.arrival[1]),
+            ("  cross node  ", self.arrival[2]),
         ] {
             if let Some(l) = l {
                 let _ = writeln!(
