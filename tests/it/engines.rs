@@ -1,9 +1,11 @@
 //! The same chat scenarios against both engines: memory (no `--redis`) and
 //! Redis (one node with `--redis`, on a real redis-server). Names, topics,
 //! history and renames take one path through the engine seam, so what a
-//! user sees must not depend on which engine answers.
+//! user sees must not depend on which engine answers. So do IRC users in
+//! several rooms.
 
 use crate::cluster::Node;
+use crate::irc_rooms;
 use crate::util::redis::RedisServer;
 use crate::util::{self, Client};
 use std::net::SocketAddr;
@@ -67,6 +69,20 @@ fn rename_frees_the_old_name(addr: SocketAddr) {
     third.expect(util::GREETING);
     third.send("Ally\n");
     third.expect_line("*** The name 'Ally' is taken");
+}
+
+/// IRC users in several rooms, beside a telnet user, on one server of
+/// each engine (`irc_rooms.rs` runs it across two nodes).
+#[test]
+fn several_rooms_with_each_engine() {
+    let irc = irc_rooms::irc_addr();
+    let (_server, addr) = util::spawn_binary(&["--rate", "0", "--irc-addr", &irc.to_string()]);
+    irc_rooms::several_rooms(addr, irc, irc);
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let (node, irc) = irc_rooms::irc_node(&redis.url(0));
+    irc_rooms::several_rooms(node.addr, irc, irc);
 }
 
 /// Every scenario on its own fresh server with the memory engine.

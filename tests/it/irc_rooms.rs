@@ -10,8 +10,8 @@ use crate::util::{Client, GREETING};
 use std::net::SocketAddr;
 
 /// A node of the cluster at `url` with an IRC listener; its IRC address.
-fn irc_node(url: &str) -> (Node, SocketAddr) {
-    let irc: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+pub(crate) fn irc_node(url: &str) -> (Node, SocketAddr) {
+    let irc = irc_addr();
     let node = Node::start_with(url, &["--irc-addr", &irc.to_string()]);
     (node, irc)
 }
@@ -49,13 +49,25 @@ fn irc_users_in_several_rooms_across_two_nodes() {
     };
     let (a, a_irc) = irc_node(&redis.url(0));
     let (_b, b_irc) = irc_node(&redis.url(0));
-    let mut tom = Client::connect(a.addr);
+    several_rooms(a.addr, a_irc, b_irc);
+}
+
+/// A free address for an IRC listener.
+pub(crate) fn irc_addr() -> SocketAddr {
+    format!("127.0.0.1:{}", free_port()).parse().unwrap()
+}
+
+/// tom (telnet at `telnet`) in #lobby; ivy (IRC at `ivy_at`) and kim (IRC
+/// at `kim_at`) both in #lobby and #rust: lines stay in their room, and
+/// kim's rename and quit reach ivy as one line each, and tom too.
+pub(crate) fn several_rooms(telnet: SocketAddr, ivy_at: SocketAddr, kim_at: SocketAddr) {
+    let mut tom = Client::connect(telnet);
     tom.expect(GREETING);
     tom.send("tom\n");
     tom.skip_until_prefix("*** Welcome, tom!");
-    let mut ivy = irc_user(a_irc, "ivy", &["#lobby", "#rust"]);
-    let mut kim = irc_user(b_irc, "kim", &["#lobby", "#rust"]);
-    // kim's joins reach node a: ivy sees kim come into both rooms.
+    let mut ivy = irc_user(ivy_at, "ivy", &["#lobby", "#rust"]);
+    let mut kim = irc_user(kim_at, "kim", &["#lobby", "#rust"]);
+    // kim's joins reach ivy in both rooms.
     let joins = lines_until(&mut ivy, ":kim!kim@linechat JOIN #rust");
     assert!(
         joins.contains(&":kim!kim@linechat JOIN #lobby".to_string()),
