@@ -113,10 +113,7 @@ impl Chat {
                 name,
                 reason,
             } => return self.part(*room, *member, name, reason.clone(), now),
-            RoomEvent::Away { member, text } => match text {
-                Some(text) => drop(self.away.insert(*member, text.clone())),
-                None => drop(self.away.remove(member)),
-            },
+            RoomEvent::Away { member, text } => self.away_changed(*member, text.clone(), now),
             RoomEvent::Private {
                 from,
                 to,

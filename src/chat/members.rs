@@ -78,6 +78,22 @@ impl Chat {
         self.tell_gathered(None, left().into(), now);
     }
 
+    /// `member` is away with `text`, or back: its rooms' readers are told
+    /// once each (IRC's `away-notify`; telnet shows nothing of it).
+    pub(super) fn away_changed(&mut self, member: MemberId, text: Option<Box<str>>, now: &Now) {
+        match &text {
+            Some(text) => drop(self.away.insert(member, text.clone())),
+            None => drop(self.away.remove(&member)),
+        }
+        let Some(name) = self.name_of(member).map(Box::<str>::from) else {
+            return;
+        };
+        let rooms: Vec<RoomId> = self.seats.rooms(&member).collect();
+        let except = self.seats.local(&member);
+        let told = Notice::Away { name, text };
+        self.tell_rooms(&rooms, except, told.into(), now);
+    }
+
     /// `member`, called `name`, left `room` and stays online; false if it
     /// was not in it.
     pub(super) fn part(

@@ -33,6 +33,14 @@ pub enum Notice {
         /// Why, as they said.
         reason: Option<Box<str>>,
     },
+    /// `name`, who shares a room with the reader, is away (`Some`) or back:
+    /// for IRC's `away-notify`; telnet shows nothing of it.
+    Away {
+        /// Who.
+        name: Box<str>,
+        /// Their away text.
+        text: Option<Box<str>>,
+    },
     /// `old` is called `new` now.
     Renamed {
         /// The name before.

@@ -606,3 +606,39 @@ fn ctcp_is_for_irc_users_only_and_not_history() {
     );
     assert!(out.text(1).ends_with(" a: one\r\n"), "{}", out.text(1));
 }
+
+#[test]
+fn going_away_is_told_to_the_rooms_for_away_notify_and_shown_to_no_telnet_user() {
+    let mut h = Harness::plain();
+    h.login(1, "tel");
+    h.irc(2, "a");
+    join(&mut h, 2, "#lobby");
+    let mut out = Output::default();
+    let away = Request::Away(Some("lunch"));
+    h.chat.handle(
+        Input::Request {
+            local: 2,
+            request: away,
+        },
+        &h.now,
+        &mut out,
+    );
+    let told = Message::Notice(Notice::Away {
+        name: "a".into(),
+        text: Some("lunch".into()),
+    });
+    let room = h.chat.room_named("#lobby").unwrap();
+    assert!(
+        out.deliveries.iter().any(|d| matches!(d,
+            Delivery::Room { room: r, except: Some(2), message, .. } if *r == room && *message == told)),
+        "{:?}",
+        out.deliveries
+    );
+    let telnet = Dialects::new(false);
+    assert!(
+        telnet
+            .get(Kind::Telnet)
+            .render(&told, h.now.wall)
+            .is_empty()
+    );
+}

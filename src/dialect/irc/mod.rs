@@ -107,6 +107,8 @@ fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target:
             lines.line(at, Some(&mask(name)), "PART", &params);
         }
         Notice::Renamed { old, new } => lines.line(at, Some(&mask(old)), "NICK", &[new]),
+        // away-notify: not rendered until readers with the cap get their own kind.
+        Notice::Away { .. } => {}
         Notice::TopicSet { by, topic } => {
             let topic = topic.as_deref().unwrap_or("");
             lines.line(at, Some(&mask(by)), "TOPIC", &[target, topic]);

@@ -14,6 +14,8 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
             name, to: Some(to), ..
         } => write!(out, "{name} has left for {to}"),
         Notice::Parted { name, .. } => write!(out, "{name} has left"),
+        // Not shown in telnet (see `Telnet::render`).
+        Notice::Away { .. } => Ok(()),
         Notice::Renamed { old, new } => write!(out, "{old} is now known as {new}"),
         Notice::TopicSet {
             by,
