@@ -41,10 +41,10 @@ pub struct Session {
     pub registration: Registration,
     /// The nick the core accepted: registered once set.
     nick: Option<Box<str>>,
-    /// A nick handed to the core, waiting for its answer.
-    pub claiming: Option<Box<str>>,
-    /// `PASS`'s password, kept for the core's password prompt.
-    pub password: Option<String>,
+    /// The account SASL logged in (the nick registration ends with).
+    pub account: Option<Box<str>>,
+    /// A SASL login is with the core: its refusal is 904.
+    pub sasl_waiting: bool,
     /// The nick or channel the request being answered named (432 and 403
     /// repeat it).
     pub asked: Option<Box<str>>,
@@ -73,7 +73,6 @@ impl Session {
     /// Registration is over: the core accepted `nick` (also a later NICK).
     pub fn named(&mut self, nick: &str) {
         self.nick = Some(nick.into());
-        self.claiming = None;
     }
 
     /// Whether registration is over.

@@ -119,7 +119,10 @@ impl Server {
             member: MemberId(id),
             address: source(peer.ip()),
             secure: tls,
-            protocol: crate::chat::Protocol::Lines,
+            protocol: match irc {
+                true => crate::chat::Protocol::Requests,
+                false => crate::chat::Protocol::Lines,
+            },
         });
         if irc {
             self.irc_opened(key, id);

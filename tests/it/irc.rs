@@ -158,9 +158,165 @@ fn quit_closes_with_error_and_telnet_sees_it() {
     let server = server();
     let mut telnet = server.login("tom");
     let mut irc = Irc::register(&server, "ivy");
+    irc.join("#lobby");
     telnet.expect_line("*** ivy has joined");
     irc.send("QUIT :bye");
     irc.skip_until("ERROR :Closing link: quit");
     irc.client.expect_eof();
     telnet.expect_line("*** ivy has left");
+}
+
+/// Channel names that are not rooms get 403, messages without a target
+/// or text 411/412, and none of it reaches anyone else.
+#[test]
+fn bad_channels_and_messages_touch_nobody() {
+    let server = server();
+    let mut telnet = server.login("tess");
+    let mut irc = Irc::register(&server, "uma");
+    irc.join("#lobby");
+    telnet.expect_line("*** uma has joined");
+    let cases = [
+        (
+            "JOIN lobby",
+            ":linechat 403 uma lobby :No such channel: channels start with #",
+        ),
+        (
+            "JOIN #a.b",
+            ":linechat 403 uma #a.b :No such channel: use only a-z, 0-9, _ and -",
+        ),
+        ("PRIVMSG", ":linechat 411 uma :No recipient given (PRIVMSG)"),
+        ("PRIVMSG #lobby", ":linechat 412 uma :No text to send"),
+        ("PRIVMSG #lobby :", ":linechat 412 uma :No text to send"),
+        ("PART", ":linechat 461 uma PART :Not enough parameters"),
+        (
+            "PRIVMSG #nowhere :hi there",
+            ":linechat 403 uma #nowhere :No such channel",
+        ),
+        (
+            "PRIVMSG nobody :hi there",
+            ":linechat 401 uma nobody :No such nick/channel",
+        ),
+        ("PRIVMSG #lobby :\u{202e}evil\x1b[2J", "TELNET"),
+    ];
+    for (line, want) in cases {
+        irc.send(line);
+        if want == "TELNET" {
+            // Cleaned as telnet input is: the spoofing is gone.
+            telnet.expect_line("uma: evil");
+        } else {
+            irc.expect_line(want);
+        }
+    }
+    irc.client.send_bytes(b"PRIVMSG #lobby :\xffend\r\n");
+    telnet.expect_line("uma: \u{fffd}end");
+}
+
+/// Two IRC users in a channel: JOIN with NAMES, PRIVMSG, TOPIC, PART.
+#[test]
+fn two_irc_users_join_talk_set_the_topic_and_part() {
+    let server = server();
+    let mut a = Irc::register(&server, "ann");
+    let mut b = Irc::register(&server, "ben");
+    a.send("JOIN #rust");
+    a.expect_line(":ann!ann@linechat JOIN #rust");
+    a.expect_line(":linechat 353 ann = #rust ann");
+    a.expect_line(":linechat 366 ann #rust :End of /NAMES list");
+    b.send("JOIN #Rust,#go");
+    b.expect_line(":ben!ben@linechat JOIN #rust");
+    let names = b.line();
+    assert!(
+        names == ":linechat 353 ben = #rust :ann ben"
+            || names == ":linechat 353 ben = #rust :ben ann",
+        "{names}"
+    );
+    b.expect_line(":linechat 366 ben #rust :End of /NAMES list");
+    b.expect_line(":ben!ben@linechat JOIN #go");
+    b.skip_until(":linechat 366 ben #go :End of /NAMES list");
+    a.expect_line(":ben!ben@linechat JOIN #rust");
+    b.send("PRIVMSG #rust :hello there");
+    a.expect_line(":ben!ben@linechat PRIVMSG #rust :hello there");
+    a.send("TOPIC #rust :all about rust");
+    a.expect_line(":ann!ann@linechat TOPIC #rust :all about rust");
+    b.expect_line(":ann!ann@linechat TOPIC #rust :all about rust");
+    b.send("TOPIC #rust");
+    b.expect_line(":linechat 332 ben #rust :all about rust");
+    let who_time = b.line();
+    assert!(
+        who_time.starts_with(":linechat 333 ben #rust ann!ann@linechat "),
+        "{who_time}"
+    );
+    a.send("PART #rust :see you");
+    a.expect_line(":ann!ann@linechat PART #rust :see you");
+    b.expect_line(":ann!ann@linechat PART #rust :see you");
+    a.send("PRIVMSG #rust :still here?");
+    a.expect_line(":linechat 404 ann #rust :Cannot send to channel");
+}
+
+/// Telnet and IRC users in one room, both ways, exact bytes.
+#[test]
+fn irc_and_telnet_users_chat_both_ways() {
+    let server = server();
+    let mut telnet = server.login("alice");
+    let mut irc = Irc::register(&server, "bob");
+    irc.join("#lobby");
+    telnet.expect_line("*** bob has joined");
+    telnet.send("hi there\n");
+    irc.expect_line(":alice!alice@linechat PRIVMSG #lobby :hi there");
+    telnet.send("/me waves\n");
+    irc.expect_line(":alice!alice@linechat PRIVMSG #lobby :\x01ACTION waves\x01");
+    irc.send("PRIVMSG #lobby :hello alice");
+    telnet.expect_line("bob: hello alice");
+    irc.send("PRIVMSG #lobby :\x01ACTION waves back\x01");
+    telnet.expect_line("* bob waves back");
+    irc.send("PRIVMSG alice :psst alice");
+    telnet.expect_line("[pm] bob: psst alice");
+    telnet.send("/msg bob hi bob\n");
+    telnet.expect_line("[pm -> bob] hi bob");
+    irc.expect_line(":alice!alice@linechat PRIVMSG bob :hi bob");
+}
+
+/// Renames and quits are seen on both sides.
+#[test]
+fn nick_changes_and_quits_cross_dialects() {
+    let server = server();
+    let mut telnet = server.login("carl");
+    let mut irc = Irc::register(&server, "dora");
+    irc.join("#lobby");
+    telnet.expect_line("*** dora has joined");
+    irc.send("NICK dee");
+    irc.expect_line(":dora!dora@linechat NICK dee");
+    telnet.expect_line("*** dora is now known as dee");
+    telnet.send("/nick carlos\n");
+    telnet.skip_until_prefix("*** You are now known as carlos");
+    irc.expect_line(":carl!carl@linechat NICK carlos");
+    irc.send("NICK carlos");
+    irc.expect_line(":linechat 433 dee carlos :Nickname is already in use");
+    telnet.send("/quit\n");
+    irc.expect_line(":carlos!carlos@linechat QUIT Quit");
+}
+
+/// With echo-message the sender reads its own line, the same bytes as the
+/// others; without, it does not.
+#[test]
+fn echo_message_echoes_the_senders_lines() {
+    let server = server();
+    let mut plain = Irc::register(&server, "pat");
+    let mut echo = Irc::connect(&server);
+    echo.send("CAP REQ :echo-message");
+    echo.send("NICK eve");
+    echo.send("USER e 0 * :Eve");
+    echo.expect_line(":linechat CAP * ACK echo-message");
+    echo.send("CAP END");
+    echo.skip_until_prefix(":linechat 422 eve ");
+    echo.nick = "eve".into();
+    plain.join("#x");
+    echo.join("#x");
+    plain.expect_line(":eve!eve@linechat JOIN #x");
+    echo.send("PRIVMSG #x :one two");
+    echo.expect_line(":eve!eve@linechat PRIVMSG #x :one two");
+    plain.expect_line(":eve!eve@linechat PRIVMSG #x :one two");
+    plain.send("PRIVMSG #x :three four");
+    echo.expect_line(":pat!pat@linechat PRIVMSG #x :three four");
+    let after = plain.sync();
+    assert!(after.is_empty(), "no echo without the cap: {after:?}");
 }

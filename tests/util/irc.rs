@@ -34,6 +34,15 @@ impl Irc {
         irc
     }
 
+    /// Joins `channel` and reads its JOIN, topic and names up to 366.
+    #[track_caller]
+    pub fn join(&mut self, channel: &str) {
+        self.send(&format!("JOIN {channel}"));
+        let nick = self.nick.clone();
+        self.expect_line(&format!(":{nick}!{nick}@linechat JOIN {channel}"));
+        self.skip_until_prefix(&format!(":linechat 366 {nick} {channel} "));
+    }
+
     /// Sends one line; CRLF is added.
     pub fn send(&mut self, line: &str) {
         self.client.send(&format!("{line}\r\n"));

@@ -226,7 +226,7 @@ impl Server {
 
     /// CAP after registration: LS, LIST, REQ (no END to wait for).
     fn irc_cap(&mut self, key: usize, message: &Message) {
-        let offered = self.irc_offered();
+        let offered = self.irc_offered(key);
         let Some(session) = self.irc_session(key) else {
             return;
         };

@@ -14,7 +14,7 @@ mod register;
 
 use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot, configure_listener, register_listener};
-use crate::chat::{Farewell, Message as Shown};
+use crate::chat::{Farewell, Message as Shown, Notice, Reply};
 use crate::dialect::irc::{Recipient, render_to};
 use crate::framing::Frame;
 use crate::irc::cap::{Cap, CapSet};
@@ -152,13 +152,21 @@ impl Server {
         }
     }
 
-    /// The capabilities offered to the connection at `key`.
-    fn irc_offered(&self) -> CapSet {
-        // Not yet: SASL, away-notify and chat history.
-        CapSet::all()
-            .without(Cap::Sasl)
+    /// The capabilities offered to the connection at `key`: `sasl` only
+    /// where passwords are taken (registered names on, and TLS or
+    /// `--allow-plaintext-passwords`). Not implemented, so never offered:
+    /// away-notify and draft/chathistory.
+    fn irc_offered(&self, key: usize) -> CapSet {
+        let offered = CapSet::all()
             .without(Cap::AwayNotify)
-            .without(Cap::Chathistory)
+            .without(Cap::Chathistory);
+        let secure = matches!(self.slots.get(key), Some(Slot::Client(c)) if c.secure());
+        let passwords = self.accounts.is_some()
+            && (secure || self.config.allow_plaintext_passwords || self.tls.is_none());
+        match passwords {
+            true => offered,
+            false => offered.without(Cap::Sasl),
+        }
     }
 
     /// Queues `messages` for the IRC connection at `key` alone.
@@ -187,14 +195,13 @@ impl Server {
     /// What the core shows an IRC connection, seen by the edge first:
     /// returns true if the edge took care of it (nothing else to render).
     pub(super) fn irc_shown(&mut self, key: usize, message: &Shown) -> bool {
-        if self.irc_session(key).is_none() {
+        let Some(session) = self.irc_session(key) else {
             return false;
+        };
+        if let Shown::Notice(Notice::Reply(Reply::NowKnownAs { name, .. })) = message {
+            session.named(name); // Rendered as NICK from the old nick.
         }
-        match message {
-            // Telnet's way in: an IRC client registers instead.
-            Shown::Greeting | Shown::NamePrompt | Shown::LineEnd => true,
-            other => self.irc_registration_shown(key, other),
-        }
+        self.irc_registration_shown(key, message)
     }
 }
 

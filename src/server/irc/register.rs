@@ -1,20 +1,23 @@
 //! Registration of an IRC connection: CAP, NICK, USER, PASS and
 //! AUTHENTICATE gathered by [`crate::irc::register::Registration`] until
-//! the client is ready, then the nick is claimed from the core, which
-//! answers as it answers any login (a taken name is 433, and the client
-//! may try another); once it is accepted, the welcome burst.
+//! the client is ready, then one [`Request::Login`] of the core, which
+//! answers as it answers any login: a taken name is 433 (the client may
+//! try another), a registered one needs its password (PASS, or SASL PLAIN,
+//! whose login is asked for as soon as its credentials are in); once the
+//! core says `LoggedIn` and nothing holds registration, the welcome burst.
 
-use super::super::{Server, Slot};
-use crate::chat::{Farewell, Input, Message as Shown, Notice, Online};
+use super::super::Server;
+use crate::chat::{Farewell, Message as Shown, Notice, Reply, Request, Secret};
 use crate::irc::register::{Outcome, Ready};
+use crate::irc::sasl::{self, Credentials};
 use crate::irc::session::{SERVER, mask};
 use crate::irc::welcome::{Counts, burst};
-use crate::irc::{Message, Numeric, OwnedMessage, isupport::Isupport, sasl};
+use crate::irc::{Message, Numeric, OwnedMessage, isupport::Isupport};
 
 impl Server {
     /// One line before registration is over.
     pub(super) fn irc_register(&mut self, key: usize, message: &Message) {
-        let offered = self.irc_offered();
+        let offered = self.irc_offered(key);
         let Some(session) = self.irc_session(key) else {
             return;
         };
@@ -33,11 +36,7 @@ impl Server {
             }
             Outcome::Pass => self.irc_anytime(key, message),
             Outcome::Ready(ready) => self.irc_login(key, ready),
-            // SASL is not offered yet: its cap cannot be enabled.
-            Outcome::Verify(_) => {
-                let failed = sasl::failed(SERVER, &ctx_nick(self, key));
-                self.irc_send(key, &[failed]);
-            }
+            Outcome::Verify(credentials) => self.irc_sasl(key, credentials),
         }
     }
 
@@ -57,62 +56,90 @@ impl Server {
         // PONG: the line itself told the keepalive the client is there.
     }
 
-    /// NICK and USER are in: the core is asked for the nick, as telnet's
-    /// name prompt asks it.
+    /// SASL PLAIN's credentials are in: the core logs the account in now
+    /// (its answer is 900/903 or 904), before registration ends.
+    fn irc_sasl(&mut self, key: usize, credentials: Credentials) {
+        let Some(session) = self.irc_session(key) else {
+            return;
+        };
+        if session.account.is_some() {
+            return self.irc_numeric(
+                key,
+                Numeric::SaslAlready,
+                &["You have already authenticated"],
+            );
+        }
+        session.sasl_waiting = true;
+        session.asked = Some(credentials.account.as_str().into());
+        let password = Some(Secret(credentials.password.into()));
+        let name = &credentials.account;
+        self.irc_request(key, Request::Login { name, password });
+    }
+
+    /// NICK and USER are in and nothing holds registration: the core is
+    /// asked for the nick (with PASS's password), unless SASL logged the
+    /// client in already, which ends registration at once.
     fn irc_login(&mut self, key: usize, ready: Ready) {
         let Some(session) = self.irc_session(key) else {
             return;
         };
-        session.claiming = Some(ready.nick.as_str().into());
+        if let Some(account) = session.account.clone() {
+            return self.irc_welcome(key, &account);
+        }
+        if session.sasl_waiting {
+            return; // Its answer looks at registration again.
+        }
         session.asked = Some(ready.nick.as_str().into());
-        session.password = ready.password;
-        self.core(Input::Line {
-            local: key,
-            text: &ready.nick,
-        });
+        let password = ready.password.map(|p| Secret(p.into()));
+        let name = &ready.nick;
+        self.irc_request(key, Request::Login { name, password });
     }
 
-    /// What the core shows a connection registering: its welcome ends
-    /// registration. Returns true if it was taken care of here.
+    /// What the core shows a connection registering: its login's answer.
+    /// Returns true if it was taken care of here.
     pub(super) fn irc_registration_shown(&mut self, key: usize, message: &Shown) -> bool {
+        let Some(session) = self.irc_session(key) else {
+            return false;
+        };
+        if session.registered() {
+            return false;
+        }
+        let sasl = session.sasl_waiting;
+        let target = session.target().to_owned();
         match message {
-            Shown::Notice(Notice::Welcome { name, room, online }) => {
-                self.irc_welcome(key, name, room, online, None);
+            Shown::Notice(Notice::Reply(Reply::LoggedIn { name })) if sasl => {
+                session.sasl_waiting = false;
+                session.account = Some(name.clone());
+                let lines = sasl::logged_in(SERVER, &target, &mask(name), name);
+                self.irc_send(key, &lines);
+                // Registration may have been waiting for SASL alone.
+                let ready = self.irc_session(key).map(|s| s.registration.ready());
+                if let Some(Outcome::Ready(ready)) = ready {
+                    self.irc_login(key, ready);
+                }
                 true
             }
-            Shown::Notices(told) => {
-                let Some(Notice::Welcome { name, room, online }) = told.first() else {
-                    return false;
-                };
-                let topic = told.iter().find_map(|n| match n {
-                    Notice::Topic { topic } => Some(&**topic),
-                    _ => None,
-                });
-                self.irc_welcome(key, name, room, online, topic);
+            Shown::Notice(Notice::Reply(Reply::LoggedIn { name })) => {
+                self.irc_welcome(key, name);
                 true
             }
-            Shown::PasswordPrompt => {
-                // A registered name: until the core takes a password with
-                // the login, an IRC client cannot give one.
-                let text = "This nick is registered: its password cannot be given over IRC yet";
-                self.irc_numeric(key, Numeric::PasswdMismatch, &[text]);
-                self.mark_close(key, Farewell::WrongPassword);
+            // Any refusal of a SASL login is 904.
+            Shown::Notice(Notice::Reply(_)) | Shown::Notice(Notice::Unlinked { .. }) if sasl => {
+                session.sasl_waiting = false;
+                self.irc_send(key, &[sasl::failed(SERVER, &target)]);
+                // A client may go on without SASL.
+                let ready = self.irc_session(key).map(|s| s.registration.ready());
+                if let Some(Outcome::Ready(ready)) = ready {
+                    self.irc_login(key, ready);
+                }
                 true
             }
             _ => false,
         }
     }
 
-    /// The core accepted the nick: 001-005, LUSERS and MOTD, then the room
-    /// the core put the user in, as a JOIN with its names.
-    fn irc_welcome(
-        &mut self,
-        key: usize,
-        name: &str,
-        room: &str,
-        online: &Online,
-        topic: Option<&str>,
-    ) {
+    /// The core logged the client in as `name`: 001-005, LUSERS and MOTD.
+    fn irc_welcome(&mut self, key: usize, name: &str) {
         let Some(session) = self.irc_session(key) else {
             return;
         };
@@ -127,38 +154,7 @@ impl Server {
             users: self.chat.members(),
             rooms: self.chat.rooms(),
         };
-        let mut lines = burst(name, &isupport, counts);
-        lines.push(OwnedMessage::new(&mask(name), "JOIN", &[room]));
-        if let Some(topic) = topic {
-            lines.push(OwnedMessage::numeric(
-                SERVER,
-                Numeric::Topic,
-                name,
-                &[room, topic],
-            ));
-        }
-        let names: Vec<&str> = online.shown.iter().map(|(n, _)| &**n).collect();
-        let names = names.join(" ");
-        lines.push(OwnedMessage::numeric(
-            SERVER,
-            Numeric::NamReply,
-            name,
-            &["=", room, &names],
-        ));
-        lines.push(OwnedMessage::numeric(
-            SERVER,
-            Numeric::EndOfNames,
-            name,
-            &[room, "End of /NAMES list"],
-        ));
+        let lines = burst(name, &isupport, counts);
         self.irc_send(key, &lines);
-    }
-}
-
-/// The nick replies go to, for the connection at `key`.
-fn ctx_nick(server: &Server, key: usize) -> String {
-    match server.slots.get(key) {
-        Some(Slot::Client(conn)) => conn.irc_ref().map_or("*", |s| s.target()).to_owned(),
-        _ => "*".to_owned(),
     }
 }
