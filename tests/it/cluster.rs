@@ -50,8 +50,12 @@ impl Node {
     /// its log says it registered with Redis.
     fn spawn(url: &str, extra: &[&str], env: &[(&str, &str)], registered: bool) -> Node {
         let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
+        command.args(["--addr", "127.0.0.1:0", "--rate", "0", "--redis", url]);
+        // No IRC unless asked for: tests run in parallel, 6667 is one port.
+        if !extra.contains(&"--irc-addr") {
+            command.args(["--irc-addr", "off"]);
+        }
         command
-            .args(["--addr", "127.0.0.1:0", "--rate", "0", "--redis", url])
             .args(extra)
             .args(linechat::config::NO_ADDRESS_LIMITS)
             .env("RUST_LOG", "info")

@@ -250,6 +250,16 @@ fn two_irc_users_join_talk_set_the_topic_and_part() {
     b.expect_line(":ann!ann@linechat PART #rust :see you");
     a.send("PRIVMSG #rust :still here?");
     a.expect_line(":linechat 404 ann #rust :Cannot send to channel");
+    b.send("JOIN 0");
+    let parts = [b.line(), b.line()];
+    assert!(
+        parts.contains(&":ben!ben@linechat PART #rust".to_string()),
+        "{parts:?}"
+    );
+    assert!(
+        parts.contains(&":ben!ben@linechat PART #go".to_string()),
+        "{parts:?}"
+    );
 }
 
 /// Telnet and IRC users in one room, both ways, exact bytes.

@@ -18,7 +18,7 @@ use std::borrow::Cow;
 /// The parameters each command needs at least (461 otherwise).
 fn needs(command: &str) -> usize {
     match command {
-        "JOIN" | "PART" | "NICK" | "TOPIC" | "MODE" | "WHOIS" => 1,
+        "JOIN" | "PART" | "TOPIC" | "MODE" => 1,
         _ => 0,
     }
 }
@@ -48,6 +48,12 @@ impl Server {
                     let reason = message.param(1).filter(|r| !r.is_empty());
                     self.irc_in_room(key, channel, |room| Request::Part { room, reason });
                 }
+            }
+            "NICK" if p(0).is_empty() => {
+                self.irc_numeric(key, Numeric::NoNicknameGiven, &["No nickname given"]);
+            }
+            "WHOIS" if p(0).is_empty() => {
+                self.irc_numeric(key, Numeric::NoNicknameGiven, &["No nickname given"]);
             }
             "NICK" => match casemap::nick(p(0)) {
                 Ok(nick) => {
@@ -147,8 +153,21 @@ impl Server {
         }
     }
 
-    /// JOIN of a comma list (keys are ignored: rooms have none).
+    /// JOIN of a comma list (keys are ignored: rooms have none); `JOIN 0`
+    /// parts every room.
     fn irc_join(&mut self, key: usize, channels: &str) {
+        if channels == "0" {
+            for room in self.chat.rooms_of(key) {
+                self.irc_request(
+                    key,
+                    Request::Part {
+                        room: &room,
+                        reason: None,
+                    },
+                );
+            }
+            return;
+        }
         for channel in channels.split(',').filter(|c| !c.is_empty()) {
             self.irc_in_room(key, channel, Request::Join);
         }
