@@ -195,6 +195,12 @@ impl Conn {
         self.out.push_own(bytes);
     }
 
+    /// Queues a buffer rendered for this connection alone (see
+    /// [`Outbound::push_rendered`]).
+    pub fn queue_rendered(&mut self, bytes: Bytes) {
+        self.out.push_rendered(bytes);
+    }
+
     /// Bytes queued and not yet written, including what the transport
     /// holds (TLS records).
     pub fn queued(&self) -> usize {

@@ -89,6 +89,18 @@ impl Outbound {
         self.bytes += bytes.len();
     }
 
+    /// Queues a buffer rendered for this connection alone: when nothing
+    /// waits, the buffer itself is the entry (no copy: a greeting, a
+    /// welcome and a farewell cost no allocation here); behind other
+    /// output it is copied as [`push_own`](Self::push_own) does, so a
+    /// burst of small writes still shares one entry.
+    pub fn push_rendered(&mut self, bytes: Bytes) {
+        if self.is_empty() {
+            return self.push(bytes);
+        }
+        self.push_own(&bytes);
+    }
+
     /// Moves the tail into the queue as an entry, so that what comes next
     /// is sent after it.
     fn seal_tail(&mut self) {
@@ -379,6 +391,24 @@ mod tests {
         want.extend_from_slice(b"end");
         assert_eq!(w.taken, want);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_rendered_buffer_is_queued_as_is_only_when_nothing_waits() {
+        let mut q = Outbound::default();
+        let welcome = Bytes::from(b"*** Welcome\r\n".to_vec());
+        q.push_rendered(welcome.clone());
+        let first = q.queue.iter().next().map(|b| b.as_ptr());
+        assert_eq!(first, Some(welcome.as_ptr()), "the buffer, not a copy");
+        q.push_rendered(Bytes::from_static(b"*** Topic\r\n"));
+        assert_eq!(q.queue.len(), 1, "behind other output: into the tail");
+        let mut w = Trickle {
+            taken: Vec::new(),
+            limit: 100,
+            calls_left: 10,
+        };
+        assert_eq!(q.flush(&mut w).unwrap(), Flushed::Drained);
+        assert_eq!(w.taken, b"*** Welcome\r\n*** Topic\r\n");
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl Server {
         }
         let dialect = self.dialects.get(dialect_of(conn));
         for message in last {
-            conn.queue_own(&dialect.render(message, self.now.wall));
+            conn.queue_rendered(dialect.render(message, self.now.wall));
         }
     }
 

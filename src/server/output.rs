@@ -57,9 +57,9 @@ struct Queues<'a> {
 }
 
 /// What is queued: a shared broadcast, or bytes for one connection alone.
-enum Payload<'a> {
+enum Payload {
     Shared(Bytes),
-    Own(&'a [u8]),
+    Own(Bytes),
 }
 
 impl Server {
@@ -93,7 +93,7 @@ impl Server {
             queue(
                 conn,
                 key,
-                Payload::Own(&bytes),
+                Payload::Own(bytes),
                 &mut Queues {
                     flush: &mut self.later.flush,
                     closing: &mut self.later.closing,
@@ -302,14 +302,14 @@ impl Server {
 /// grows past `--max-outbuf` is first written out right away (the reader
 /// may be fast, only this iteration busy); if it still holds too much, the
 /// reader is marked to be dropped as too slow.
-fn queue(conn: &mut Conn, key: usize, payload: Payload<'_>, queues: &mut Queues<'_>) {
+fn queue(conn: &mut Conn, key: usize, payload: Payload, queues: &mut Queues<'_>) {
     if conn.closing.is_some() {
         return;
     }
     let before = conn.queued_cost();
     match payload {
         Payload::Shared(bytes) => conn.queue(bytes),
-        Payload::Own(bytes) => conn.queue_own(bytes),
+        Payload::Own(bytes) => conn.queue_rendered(bytes),
     }
     queues.flush.insert(key);
     let mut why = None;
