@@ -130,11 +130,13 @@ impl Rooms {
         id == self.default || !self.dormant.contains(&id)
     }
 
-    /// Every room in use with its name, members and topic, busiest first
-    /// (then by name): IRC's `LIST`, which has no cap but the reader's.
+    /// Every room someone is in, with its name, members and topic,
+    /// busiest first (then by name): IRC's `LIST`, which has no cap but the
+    /// reader's. Unlike `/rooms`, an empty default room is not listed (an
+    /// IRC channel exists while someone is in it).
     pub fn infos(&self) -> Vec<RoomInfo> {
         let mut all: Vec<RoomInfo> = (self.rooms.iter())
-            .filter(|&(id, r)| !r.members.is_empty() || RoomId(id as u32) == self.default)
+            .filter(|(_, r)| !r.members.is_empty())
             .map(|(_, r)| RoomInfo {
                 name: r.name.clone(),
                 members: r.members.len(),

@@ -338,6 +338,14 @@ fn topics_names_lists_and_who() {
     };
     let listed: Vec<_> = rooms.iter().map(|r| (&*r.name, r.members)).collect();
     assert_eq!(listed, [("#lobby", 2), ("#x", 1)]);
+    let mut alone = Harness::plain();
+    alone.irc(1, "solo");
+    let out = alone.request(1, Request::List);
+    assert_eq!(
+        out.replies(1),
+        [&Reply::List(Vec::new())],
+        "an empty room is no channel"
+    );
     assert_eq!(rooms[1].topic.as_deref(), Some("about x"));
     h.request(2, Request::Away(Some("lunch")));
     let out = h.request(2, Request::Who("#lobby"));
