@@ -177,7 +177,8 @@ impl Engine {
     /// stamped it: the latency to the reader's socket, without the time
     /// this one process takes to get round to reading thousands of them.
     /// Plain sockets only (a TLS client's bytes are read through its
-    /// session).
+    /// session). Ask well before the measured line: the kernel turns its
+    /// stamping on in the background after the first socket asks.
     pub fn stamp_arrivals(&mut self) -> io::Result<()> {
         for (_, c) in self.ready().filter(|(_, c)| c.tls.is_none()) {
             crate::os::stamp_arrivals(c.stream.as_raw_fd())?;

@@ -43,6 +43,7 @@ pub fn run(o: &Options) -> io::Result<Report> {
 
     e.set_stage("login");
     let all_in = e.open(n, o.concurrency, deadline)?;
+    e.stamp_arrivals()?;
     e.set_stage("barrier");
     if !all_in {
         r.problems
@@ -64,7 +65,6 @@ pub fn run(o: &Options) -> io::Result<Report> {
             e.tally
                 .set_nodes(&e.receiver_nodes(n as usize), &[e.node_of(number)]);
         }
-        e.stamp_arrivals()?;
         e.queue_line(sender, 0, o.pad);
         e.flush(sender);
         let wait_end = (Instant::now() + o.grace).min(deadline);
@@ -81,7 +81,12 @@ pub fn run(o: &Options) -> io::Result<Report> {
         r.out_of_order = e.tally.out_of_order;
         r.latency = Latency::of(&e.tally.latency());
         r.broadcast_p99_us = r.latency.map(|l| l.p99);
-        r.arrival = e.tally.arrival().each_ref().map(Latency::of);
+        // Only when the kernel stamped every delivery (the stamps start
+        // once a global switch it flips in the background is on).
+        let arrival = e.tally.arrival();
+        if arrival[0].len() == r.received {
+            r.arrival = arrival.each_ref().map(Latency::of);
+        }
         if nodes == 1 {
             r.arrival[1..].fill(None);
         }
