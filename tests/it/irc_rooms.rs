@@ -102,4 +102,17 @@ pub(crate) fn several_rooms(telnet: SocketAddr, ivy_at: SocketAddr, kim_at: Sock
     tom.expect_line("ivy: still here");
     let seen = ivy.sync();
     assert_eq!(seen, [":kim2!kim2@linechat QUIT :see you"], "one QUIT line");
+
+    // ivy goes away: tom's /who and /msg say so.
+    ivy.send("AWAY :lunch");
+    ivy.skip_until_prefix(":linechat 306 ivy ");
+    tom.send("/who\n");
+    let who = tom.line();
+    assert!(
+        who.contains(", away)") && who.contains("ivy (idle "),
+        "{who}"
+    );
+    tom.send("/msg ivy back soon?\n");
+    tom.expect_line("[pm -> ivy] back soon?");
+    tom.expect_line("*** ivy is away: lunch");
 }
