@@ -26,6 +26,7 @@ impl Chat {
             login_until: now.instant + self.login_timeout,
             protocol,
             echo: false,
+            free_joins: u8::try_from(self.max_rooms_per_user).unwrap_or(u8::MAX),
         });
         self.seats.set_local(member, local);
         if protocol == Protocol::Lines {

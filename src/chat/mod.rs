@@ -146,6 +146,9 @@ struct Client {
     protocol: Protocol,
     /// Whether it is shown its own lines (see [`Input::Echo`]).
     echo: bool,
+    /// Rooms a client of requests may still join without spending room
+    /// moves: an IRC client joins its channels at once when it connects.
+    free_joins: u8,
 }
 
 /// Chat lines and actions from one sender in the current turn. They

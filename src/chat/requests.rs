@@ -113,7 +113,19 @@ impl Chat {
             let room = name.as_str().into();
             return self.reply_to(local, now, Reply::TooManyRoomsJoined { room, max });
         }
-        let Some(room) = self.open_to_enter(local, &name, now) else {
+        // The first joins of a session are free (an IRC client joins its
+        // channels as it connects); later ones are room moves.
+        let free = (self.clients.get_mut(local).and_then(Option::as_mut)).is_some_and(|c| match c
+            .free_joins
+            .checked_sub(1)
+        {
+            Some(left) => {
+                c.free_joins = left;
+                true
+            }
+            None => false,
+        });
+        let Some(room) = self.open_to_enter(local, &name, !free, now) else {
             return;
         };
         let Some(user) = self.name_of(member).map(Box::<str>::from) else {

@@ -110,7 +110,7 @@ impl Chat {
             let room = name.as_str().into();
             return self.reply_to(local, now, Reply::AlreadyIn { room });
         }
-        let Some(to) = self.open_to_enter(local, &name, now) else {
+        let Some(to) = self.open_to_enter(local, &name, true, now) else {
             return;
         };
         let Some(user) = self.name_of(member) else {
@@ -127,12 +127,13 @@ impl Chat {
     }
 
     /// The room called `name` (canonical form) for `local` to enter, made
-    /// or woken if need be, once the room moves and rooms made that it
-    /// costs are spent; `None` (told why) if it may not.
+    /// or woken if need be, once the room move (if `moves`) and the room
+    /// made that it costs are spent; `None` (told why) if it may not.
     pub(in crate::chat) fn open_to_enter(
         &mut self,
         local: Local,
         name: &str,
+        moves: bool,
         now: &Now,
     ) -> Option<RoomId> {
         let made = self.rooms.find(name).is_none();
@@ -140,7 +141,7 @@ impl Chat {
             self.too_many_rooms(local, now);
             return None;
         }
-        if let Err(wait) = self.spend(local, Spend::Move, now) {
+        if moves && let Err(wait) = self.spend(local, Spend::Move, now) {
             self.reply_to(local, now, Reply::TooManyRoomChanges { wait });
             return None;
         }

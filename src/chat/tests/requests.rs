@@ -650,3 +650,35 @@ fn going_away_is_told_to_the_rooms_for_away_notify_and_shown_to_no_telnet_user()
             .is_empty()
     );
 }
+
+#[test]
+fn an_irc_client_joins_its_channels_at_once_then_spends_room_moves() {
+    let mut h = Harness::new(Config {
+        max_rooms_per_user: 8,
+        ..Config::default()
+    });
+    h.irc(1, "a");
+    for n in 0..8 {
+        let out = join(&mut h, 1, &format!("#r{n}"));
+        assert!(
+            matches!(out.replies(1)[..], [Reply::Entered { .. }]),
+            "join {n}"
+        );
+    }
+    for n in 0..8 {
+        let (room, reason) = (format!("#r{n}"), None);
+        h.request(
+            1,
+            Request::Part {
+                room: &room,
+                reason,
+            },
+        );
+    }
+    // Now joins are moves: 5 at once, as telnet's /join.
+    let refused = (0..8).filter(|n| {
+        let out = join(&mut h, 1, &format!("#s{n}"));
+        matches!(out.replies(1)[..], [Reply::TooManyRoomChanges { .. }])
+    });
+    assert_eq!(refused.count(), 3);
+}
