@@ -112,6 +112,9 @@ pub struct Config {
     /// be in at once (`--max-rooms-per-user`, IRC's `CHANLIMIT`). A telnet
     /// user is always in exactly one.
     pub max_rooms_per_user: usize,
+    /// The name the server calls itself on IRC (`--irc-server-name`): the
+    /// prefix of its numerics and notices.
+    pub irc_server_name: String,
     /// Rooms one address may make per hour, with a burst of as many
     /// (`--rooms-per-ip`); 0 is off. Without it one address can make every
     /// room `--max-rooms` allows, and nobody else can make one.
@@ -187,6 +190,7 @@ impl Default for Config {
             default_room: "#lobby".into(),
             max_rooms: 1000,
             max_rooms_per_user: 20,
+            irc_server_name: crate::irc::session::SERVER.into(),
             rooms_per_ip: 20,
             history: 100,
             memory_budget: None,

@@ -135,6 +135,21 @@ fn parse_room_flags(args: &mut pico_args::Arguments, config: &mut Config) -> Res
             format!("invalid value '{name}' for --default-room: {why}")
         })?;
     }
+    if let Some(name) =
+        value::<String>(args, "--irc-server-name", "a name such as irc.example.org")?
+    {
+        let valid = !name.is_empty()
+            && name.len() <= 63
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !valid {
+            return Err(format!(
+                "invalid value '{name}' for --irc-server-name: use 1 to 63 of a-z, 0-9, . and -"
+            ));
+        }
+        config.irc_server_name = name;
+    }
     if let Some(n) = value(args, "--max-rooms-per-user", "a whole number of at least 1")? {
         config.max_rooms_per_user = at_least(n, 1, "--max-rooms-per-user")?;
     }

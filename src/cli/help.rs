@@ -75,6 +75,7 @@ OPTIONS:
                            IRC is skipped with a warning [default: 127.0.0.1:6667]
     --ircs-addr HOST:PORT  serve IRC over TLS there, with the --tls-cert certificate;
                            off = none [default: 127.0.0.1:6697 with --tls-addr, else off]
+    --irc-server-name NAME the name the server gives itself on IRC [default: linechat]
     --data-dir DIR         keep registered names (/register) in DIR/accounts.redb; with
                            --redis they are kept in Redis instead [default: off:
                            /register answers that accounts are off]

@@ -52,6 +52,10 @@ const KINDS: usize = 3;
 #[derive(Debug)]
 pub struct Dialects {
     telnet: telnet::Telnet,
+    /// IRC lines without and with the `time` tag, naming the server by
+    /// `--irc-server-name`.
+    irc_untagged: irc::Shared,
+    irc_tagged: irc::Shared,
 }
 
 impl Dialects {
@@ -59,7 +63,30 @@ impl Dialects {
     pub fn new(timestamps: bool) -> Dialects {
         Dialects {
             telnet: telnet::Telnet::new(timestamps),
+            irc_untagged: irc::Shared {
+                tagged: false,
+                server: crate::irc::session::SERVER,
+            },
+            irc_tagged: irc::Shared {
+                tagged: true,
+                server: crate::irc::session::SERVER,
+            },
         }
+    }
+
+    /// Names the server `name` on IRC (once, at start: kept for the
+    /// process's life).
+    pub fn set_irc_server(&mut self, name: &str) {
+        if name != self.irc_server() {
+            let name: &'static str = Box::leak(name.into());
+            self.irc_untagged.server = name;
+            self.irc_tagged.server = name;
+        }
+    }
+
+    /// The server's name on IRC.
+    pub fn irc_server(&self) -> &'static str {
+        self.irc_untagged.server
     }
 
     /// The dialect of `kind`, for messages that name no room. IRC's
@@ -68,8 +95,8 @@ impl Dialects {
     pub fn get(&self, kind: Kind) -> &dyn Dialect {
         match kind {
             Kind::Telnet => &self.telnet,
-            Kind::Irc => &irc::Shared { tagged: false },
-            Kind::IrcTimed => &irc::Shared { tagged: true },
+            Kind::Irc => &self.irc_untagged,
+            Kind::IrcTimed => &self.irc_tagged,
         }
     }
 }
@@ -104,8 +131,8 @@ impl<'a> FanOut<'a> {
         let slot = &mut self.rendered[kind as usize];
         slot.get_or_insert_with(|| match kind {
             Kind::Telnet => dialects.telnet.render(message, at),
-            Kind::Irc => irc::render_shared(message, at, room, false),
-            Kind::IrcTimed => irc::render_shared(message, at, room, true),
+            Kind::Irc => irc::render_shared(message, at, room, false, dialects.irc_server()),
+            Kind::IrcTimed => irc::render_shared(message, at, room, true, dialects.irc_server()),
         })
         .clone()
     }

@@ -6,9 +6,12 @@
 use super::cap::{Cap, CapSet};
 use super::register::Registration;
 
-/// The server's name: every reply's prefix, and the host in every user's
-/// `nick!user@host`.
+/// The server's name when `--irc-server-name` is not given: every reply's
+/// prefix.
 pub const SERVER: &str = "linechat";
+
+/// The host in every user's `nick!user@host`.
+pub const HOST: &str = "linechat";
 
 /// What the keepalive knows of a connection (see [`Session::keepalive`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -110,7 +113,7 @@ impl Session {
 
 /// `nick!nick@linechat`: how a user is named in a line's prefix.
 pub fn mask(nick: &str) -> String {
-    format!("{nick}!{nick}@{SERVER}")
+    format!("{nick}!{nick}@{HOST}")
 }
 
 #[cfg(test)]

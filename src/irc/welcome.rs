@@ -5,7 +5,7 @@
 use super::isupport::Isupport;
 use super::numeric::Numeric;
 use super::render::OwnedMessage;
-use super::session::{SERVER, mask};
+use super::session::mask;
 
 /// The counts LUSERS reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,25 +20,25 @@ pub struct Counts {
 const VERSION: &str = concat!("linechat-", env!("CARGO_PKG_VERSION"));
 
 /// The welcome burst for `nick`.
-pub fn burst(nick: &str, isupport: &Isupport, counts: Counts) -> Vec<OwnedMessage> {
-    let n = |numeric, params: &[&str]| OwnedMessage::numeric(SERVER, numeric, nick, params);
+pub fn burst(server: &str, nick: &str, isupport: &Isupport, counts: Counts) -> Vec<OwnedMessage> {
+    let n = |numeric, params: &[&str]| OwnedMessage::numeric(server, numeric, nick, params);
     let welcome = format!("Welcome to the linechat IRC network {}", mask(nick));
-    let host = format!("Your host is {SERVER}, running version {VERSION}");
+    let host = format!("Your host is {server}, running version {VERSION}");
     let mut lines = vec![
         n(Numeric::Welcome, &[&welcome]),
         n(Numeric::YourHost, &[&host]),
         n(Numeric::Created, &["This server was created at its start"]),
-        n(Numeric::MyInfo, &[SERVER, VERSION, "i", "b"]),
+        n(Numeric::MyInfo, &[server, VERSION, "i", "b"]),
     ];
-    lines.extend(isupport.lines(SERVER, nick));
-    lines.extend(lusers(nick, counts));
+    lines.extend(isupport.lines(server, nick));
+    lines.extend(lusers(server, nick, counts));
     lines.push(n(Numeric::NoMotd, &["MOTD File is missing"]));
     lines
 }
 
 /// The LUSERS reply (251-255) for `nick`.
-pub fn lusers(nick: &str, counts: Counts) -> Vec<OwnedMessage> {
-    let n = |numeric, params: &[&str]| OwnedMessage::numeric(SERVER, numeric, nick, params);
+pub fn lusers(server: &str, nick: &str, counts: Counts) -> Vec<OwnedMessage> {
+    let n = |numeric, params: &[&str]| OwnedMessage::numeric(server, numeric, nick, params);
     let users = format!(
         "There are {} users and 0 invisible on 1 servers",
         counts.users
@@ -66,7 +66,12 @@ mod tests {
             chanlimit: 20,
             extra: Vec::new(),
         };
-        let lines = burst("alice", &isupport, Counts { users: 3, rooms: 2 });
+        let lines = burst(
+            "linechat",
+            "alice",
+            &isupport,
+            Counts { users: 3, rooms: 2 },
+        );
         let codes: Vec<&str> = lines.iter().map(|m| &*m.command).collect();
         assert_eq!(
             codes,

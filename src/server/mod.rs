@@ -207,7 +207,11 @@ impl Server {
             listener_key,
             chat: Chat::new(&config),
             chat_out: Output::default(),
-            dialects: Dialects::new(config.timestamps),
+            dialects: {
+                let mut dialects = Dialects::new(config.timestamps);
+                dialects.set_irc_server(&config.irc_server_name);
+                dialects
+            },
             answers: Vec::new(),
             admission: Admission::new(max_clients, &config, node),
             now,

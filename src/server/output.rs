@@ -68,7 +68,12 @@ impl Server {
     fn render(&self, key: usize, message: &Message, at: SystemTime) -> Option<Bytes> {
         match self.slots.get(key) {
             Some(Slot::Client(conn)) => match conn.irc_ref() {
-                Some(session) => Some(super::irc::render_for(session, message, at)),
+                Some(session) => Some(super::irc::render_for(
+                    session,
+                    message,
+                    at,
+                    self.dialects.irc_server(),
+                )),
                 None => Some(self.dialects.get(dialect_of(conn)).render(message, at)),
             },
             _ => None,

@@ -330,3 +330,19 @@ fn echo_message_echoes_the_senders_lines() {
     let after = plain.sync();
     assert!(after.is_empty(), "no echo without the cap: {after:?}");
 }
+
+/// `--irc-server-name` names the server in its replies, PONG included.
+#[test]
+fn the_server_name_is_configurable() {
+    let mut config = unlimited();
+    config.irc_server_name = "My.Little.Server".into();
+    let server = TestServer::start_with_irc(config);
+    let mut irc = Irc::connect(&server);
+    irc.send("PING x");
+    irc.expect_line(":My.Little.Server PONG My.Little.Server x");
+    irc.send("NICK zed");
+    irc.send("USER z 0 * :Z");
+    irc.expect_line(
+        ":My.Little.Server 001 zed :Welcome to the linechat IRC network zed!zed@linechat",
+    );
+}

@@ -11,12 +11,18 @@ pub struct Lines<'a> {
     buf: &'a mut Vec<u8>,
     /// Whether each line carries `@time=`.
     tagged: bool,
+    /// The server's name (`--irc-server-name`), the prefix of its own lines.
+    pub server: &'a str,
 }
 
 impl<'a> Lines<'a> {
-    /// Lines into `buf`, with the `time` tag if `tagged`.
-    pub fn new(buf: &'a mut Vec<u8>, tagged: bool) -> Lines<'a> {
-        Lines { buf, tagged }
+    /// Lines into `buf`, with the `time` tag if `tagged`, from `server`.
+    pub fn new(buf: &'a mut Vec<u8>, tagged: bool, server: &'a str) -> Lines<'a> {
+        Lines {
+            buf,
+            tagged,
+            server,
+        }
     }
 
     /// One line said at `at`. A line that cannot be written (a parameter

@@ -7,7 +7,7 @@ use super::reply::Recipient;
 use crate::chat::{RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 use crate::irc::numeric::Numeric;
 use crate::irc::render;
-use crate::irc::session::{SERVER, mask};
+use crate::irc::session::{HOST, mask};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Numerics for one recipient.
@@ -24,7 +24,7 @@ impl Numerics<'_, '_, '_> {
         all.push(self.to.nick);
         all.extend_from_slice(params);
         self.lines
-            .line(self.at, Some(SERVER), numeric.code_str(), &all);
+            .line(self.at, Some(self.to.server), numeric.code_str(), &all);
     }
 
     /// The recipient entered `room`: its JOIN, the topic, the names.
@@ -56,7 +56,7 @@ impl Numerics<'_, '_, '_> {
     /// 353 lines of as many names as fit (as `nick!user@host` with
     /// `userhost-in-names`), then 366.
     pub fn names(&mut self, room: &str, names: &[Box<str>]) {
-        let budget = render::text_budget(Some(SERVER), "353", &[self.to.nick, "=", room]);
+        let budget = render::text_budget(Some(self.to.server), "353", &[self.to.nick, "=", room]);
         let mut line = String::new();
         for name in names {
             let shown = match self.to.userhost {
@@ -96,7 +96,8 @@ impl Numerics<'_, '_, '_> {
             let here = if entry.away { "G" } else { "H" };
             let name = &*entry.name;
             let real = format!("0 {name}");
-            let params = [room, name, SERVER, SERVER, name, here, &real];
+            let server = self.to.server;
+            let params = [room, name, HOST, server, name, here, &real];
             self.send(Numeric::WhoReply, &params);
         }
         self.send(Numeric::EndOfWho, &[who, "End of /WHO list"]);
@@ -105,12 +106,13 @@ impl Numerics<'_, '_, '_> {
     /// 311, 319, 312, 301, 317, then 318.
     pub fn whois(&mut self, info: &WhoisInfo) {
         let name = &*info.name;
-        self.send(Numeric::WhoisUser, &[name, name, SERVER, "*", name]);
+        self.send(Numeric::WhoisUser, &[name, name, HOST, "*", name]);
         if !info.rooms.is_empty() {
             let rooms: Vec<&str> = info.rooms.iter().map(|r| &**r).collect();
             self.send(Numeric::WhoisChannels, &[name, &rooms.join(" ")]);
         }
-        self.send(Numeric::WhoisServer, &[name, SERVER, "linechat"]);
+        let server = self.to.server;
+        self.send(Numeric::WhoisServer, &[name, server, "linechat"]);
         if let Some(away) = &info.away {
             self.send(Numeric::Away, &[name, away]);
         }

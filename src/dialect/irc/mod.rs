@@ -22,16 +22,22 @@ pub use lines::Lines;
 pub use reply::{Recipient, render_to};
 
 use crate::chat::{Farewell, LineKind, Message, Notice, Refusal, Turn};
-use crate::irc::session::{SERVER, mask};
+use crate::irc::session::mask;
 use bytes::Bytes;
 use std::time::SystemTime;
 
 /// `message`, said at `at` in `room` (none for a message about a member,
 /// not a room: a rename, a quit), for every IRC reader of one kind:
-/// `tagged` adds the `time` tag.
-pub fn render_shared(message: &Message, at: SystemTime, room: Option<&str>, tagged: bool) -> Bytes {
+/// `tagged` adds the `time` tag. `server` is the server's name.
+pub fn render_shared(
+    message: &Message,
+    at: SystemTime,
+    room: Option<&str>,
+    tagged: bool,
+    server: &str,
+) -> Bytes {
     let mut buf = Vec::new();
-    let mut lines = Lines::new(&mut buf, tagged);
+    let mut lines = Lines::new(&mut buf, tagged, server);
     let target = room.unwrap_or("*");
     match message {
         Message::Said(turn) => said(&mut lines, turn, target),
@@ -53,16 +59,18 @@ pub fn render_shared(message: &Message, at: SystemTime, room: Option<&str>, tagg
 pub struct Shared {
     /// Whether lines carry the `time` tag.
     pub tagged: bool,
+    /// The server's name.
+    pub server: &'static str,
 }
 
 impl super::Dialect for Shared {
     fn render(&self, message: &Message, at: SystemTime) -> Bytes {
-        render_shared(message, at, None, self.tagged)
+        render_shared(message, at, None, self.tagged, self.server)
     }
 
     fn history(&self, lines: &[crate::chat::HistoryLine]) -> Bytes {
         let mut buf = Vec::with_capacity(self.history_len(lines));
-        let mut out = Lines::new(&mut buf, true);
+        let mut out = Lines::new(&mut buf, true, self.server);
         for line in lines {
             let (kind, text) = line.line();
             let from = mask(&line.turn.name);
@@ -121,7 +129,8 @@ fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target:
 /// telnet's words.
 fn server_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target: &str) {
     let words = crate::dialect::telnet::notice_words(notice);
-    lines.text(at, Some(SERVER), target, LineKind::Notice, &words);
+    let server = lines.server;
+    lines.text(at, Some(server), target, LineKind::Notice, &words);
 }
 
 /// The `ERROR` line a closing IRC connection gets, if its close is told.
@@ -141,7 +150,7 @@ pub fn refusal(why: Refusal) -> Bytes {
 /// `ERROR :text`.
 fn error(text: &str) -> Bytes {
     let mut buf = Vec::new();
-    Lines::new(&mut buf, false).line(SystemTime::UNIX_EPOCH, None, "ERROR", &[text]);
+    Lines::new(&mut buf, false, "").line(SystemTime::UNIX_EPOCH, None, "ERROR", &[text]);
     Bytes::from(buf)
 }
 

@@ -14,6 +14,8 @@ use std::time::SystemTime;
 /// Who reads a message rendered for one connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Recipient<'a> {
+    /// The server's name (`--irc-server-name`).
+    pub server: &'a str,
     /// Its nick, or `*` before it has one.
     pub nick: &'a str,
     /// Whether it has `server-time`.
@@ -32,7 +34,7 @@ pub struct Recipient<'a> {
 /// `message`, said at `at`, for `to` alone.
 pub fn render_to(message: &Message, at: SystemTime, to: &Recipient<'_>) -> Bytes {
     let mut buf = Vec::new();
-    let mut lines = Lines::new(&mut buf, to.tagged);
+    let mut lines = Lines::new(&mut buf, to.tagged, to.server);
     match message {
         Message::Private { from, kind, text } => {
             lines.text(at, Some(&mask(from)), to.nick, *kind, text);

@@ -26,11 +26,17 @@ fn a_turn_is_one_privmsg_per_line_and_an_action_is_ctcp() {
         &[(LineKind::Say, "hi all"), (LineKind::Act, "waves")],
     ));
     assert_eq!(
-        text(render_shared(&said, at(), Some("#lobby"), false)),
+        text(render_shared(
+            &said,
+            at(),
+            Some("#lobby"),
+            false,
+            "linechat"
+        )),
         ":alice!alice@linechat PRIVMSG #lobby :hi all\r\n\
          :alice!alice@linechat PRIVMSG #lobby :\x01ACTION waves\x01\r\n"
     );
-    let tagged = text(render_shared(&said, at(), Some("#lobby"), true));
+    let tagged = text(render_shared(&said, at(), Some("#lobby"), true, "linechat"));
     assert!(
         tagged.starts_with("@time=2023-11-14T22:13:20.123Z :alice!alice@linechat PRIVMSG"),
         "{tagged}"
@@ -41,7 +47,7 @@ fn a_turn_is_one_privmsg_per_line_and_an_action_is_ctcp() {
 fn long_text_is_cut_into_lines_that_fit() {
     let long = "é".repeat(400);
     let said = Message::Said(turn("bob", &[(LineKind::Say, &long)]));
-    let out = text(render_shared(&said, at(), Some("#x"), false));
+    let out = text(render_shared(&said, at(), Some("#x"), false, "linechat"));
     let lines: Vec<&str> = out.split_terminator("\r\n").collect();
     assert_eq!(lines.len(), 2);
     assert!(lines.iter().all(|l| l.len() + 2 <= 512));
@@ -116,6 +122,7 @@ fn room_notices_are_irc_commands() {
             at(),
             Some("#r"),
             false,
+            "linechat",
         ));
         assert_eq!(got, want);
     }
@@ -124,6 +131,7 @@ fn room_notices_are_irc_commands() {
 #[test]
 fn replies_are_numerics_to_the_reader() {
     let me = Recipient {
+        server: "linechat",
         nick: "me",
         tagged: false,
         echo: false,

@@ -10,7 +10,6 @@ use crate::chat::{Input, LineKind, Request};
 use crate::irc::casemap::{self, NameError};
 use crate::irc::ctcp::{self, Text};
 use crate::irc::register::already_registered;
-use crate::irc::session::SERVER;
 use crate::irc::welcome::{Counts, lusers};
 use crate::irc::{Message, Numeric};
 use std::borrow::Cow;
@@ -26,6 +25,7 @@ fn needs(command: &str) -> usize {
 impl Server {
     /// One command from a registered client.
     pub(super) fn irc_command(&mut self, key: usize, message: &Message) {
+        let server = self.dialects.irc_server();
         let upper = message.command.to_ascii_uppercase();
         let command = upper.as_str();
         if message.params().len() < needs(command) {
@@ -38,7 +38,7 @@ impl Server {
             "QUIT" => self.irc_request(key, Request::Quit(message.param(0))),
             "CAP" => self.irc_cap(key, message),
             "USER" | "PASS" => {
-                let reply = already_registered(SERVER, &self.irc_nick(key));
+                let reply = already_registered(server, &self.irc_nick(key));
                 self.irc_send(key, &[reply]);
             }
             "PRIVMSG" | "NOTICE" => self.irc_message(key, command == "NOTICE", message),
@@ -101,7 +101,7 @@ impl Server {
                     users: self.chat.members(),
                     rooms: self.chat.rooms(),
                 };
-                let lines = lusers(&self.irc_nick(key), counts);
+                let lines = lusers(server, &self.irc_nick(key), counts);
                 self.irc_send(key, &lines);
             }
             "MOTD" => self.irc_numeric(key, Numeric::NoMotd, &["MOTD File is missing"]),
@@ -245,13 +245,14 @@ impl Server {
 
     /// CAP after registration: LS, LIST, REQ (no END to wait for).
     fn irc_cap(&mut self, key: usize, message: &Message) {
+        let server = self.dialects.irc_server();
         let offered = self.irc_offered(key);
         let Some(session) = self.irc_session(key) else {
             return;
         };
         let nick = session.target().to_owned();
         let ctx = crate::irc::cap::CapContext {
-            server: SERVER,
+            server,
             nick: &nick,
             registered: true,
             offered,

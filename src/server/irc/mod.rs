@@ -18,7 +18,7 @@ use crate::chat::{Farewell, Message as Shown, Notice, Reply};
 use crate::dialect::irc::{Recipient, render_to};
 use crate::framing::Frame;
 use crate::irc::cap::{Cap, CapSet};
-use crate::irc::session::{KeepaliveStep, SERVER, Session};
+use crate::irc::session::{KeepaliveStep, Session};
 use crate::irc::{Message, Numeric, OwnedMessage, ParseError};
 use bytes::Bytes;
 use log::info;
@@ -80,6 +80,7 @@ impl Server {
     /// The keepalive of the IRC connection at `key` is due: a client silent
     /// for one interval is PINGed, one silent for two is closed.
     pub(super) fn irc_keepalive(&mut self, key: usize) {
+        let server = self.dialects.irc_server();
         let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
             return;
         };
@@ -88,7 +89,7 @@ impl Server {
         match session.keepalive() {
             KeepaliveStep::Wait => {}
             KeepaliveStep::Ping => {
-                self.irc_send(key, &[OwnedMessage::new(SERVER, "PING", &[SERVER])])
+                self.irc_send(key, &[OwnedMessage::new(server, "PING", &[server])])
             }
             KeepaliveStep::TimedOut => return self.mark_close(key, Farewell::IdleTimeout),
         }
@@ -185,10 +186,11 @@ impl Server {
     /// Sends numeric `numeric` with `params` to the connection at `key`,
     /// addressed to its nick (or `*`).
     fn irc_numeric(&mut self, key: usize, numeric: Numeric, params: &[&str]) {
+        let server = self.dialects.irc_server();
         let Some(session) = self.irc_session(key) else {
             return;
         };
-        let reply = OwnedMessage::numeric(SERVER, numeric, session.target(), params);
+        let reply = OwnedMessage::numeric(server, numeric, session.target(), params);
         self.irc_send(key, &[reply]);
     }
 
@@ -205,9 +207,16 @@ impl Server {
     }
 }
 
-/// `message` for the IRC connection whose session is `session`.
-pub(super) fn render_for(session: &Session, message: &Shown, at: SystemTime) -> Bytes {
+/// `message` for the IRC connection whose session is `session`, from the
+/// server called `server`.
+pub(super) fn render_for(
+    session: &Session,
+    message: &Shown,
+    at: SystemTime,
+    server: &str,
+) -> Bytes {
     let recipient = Recipient {
+        server,
         nick: session.target(),
         tagged: session.has(Cap::ServerTime),
         echo: session.has(Cap::EchoMessage),

@@ -10,20 +10,21 @@ use super::super::Server;
 use crate::chat::{Farewell, Message as Shown, Notice, Reply, Request, Secret};
 use crate::irc::register::{Outcome, Ready};
 use crate::irc::sasl::{self, Credentials};
-use crate::irc::session::{SERVER, mask};
+use crate::irc::session::mask;
 use crate::irc::welcome::{Counts, burst};
 use crate::irc::{Message, Numeric, OwnedMessage, isupport::Isupport};
 
 impl Server {
     /// One line before registration is over.
     pub(super) fn irc_register(&mut self, key: usize, message: &Message) {
+        let server = self.dialects.irc_server();
         let offered = self.irc_offered(key);
         let Some(session) = self.irc_session(key) else {
             return;
         };
         // The registration machine uses the nick it gathered itself.
         let ctx = crate::irc::cap::CapContext {
-            server: SERVER,
+            server,
             nick: "*",
             registered: false,
             offered,
@@ -42,10 +43,11 @@ impl Server {
 
     /// Commands allowed before and after registration: PING, PONG, QUIT.
     pub(super) fn irc_anytime(&mut self, key: usize, message: &Message) {
+        let server = self.dialects.irc_server();
         if message.is("PING") {
             match message.param(0) {
                 Some(token) => {
-                    let pong = OwnedMessage::new(SERVER, "PONG", &[SERVER, token]);
+                    let pong = OwnedMessage::new(server, "PONG", &[server, token]);
                     self.irc_send(key, &[pong]);
                 }
                 None => self.irc_numeric(key, Numeric::NoOrigin, &["No origin specified"]),
@@ -98,6 +100,7 @@ impl Server {
     /// What the core shows a connection registering: its login's answer.
     /// Returns true if it was taken care of here.
     pub(super) fn irc_registration_shown(&mut self, key: usize, message: &Shown) -> bool {
+        let server = self.dialects.irc_server();
         let Some(session) = self.irc_session(key) else {
             return false;
         };
@@ -110,7 +113,7 @@ impl Server {
             Shown::Notice(Notice::Reply(Reply::LoggedIn { name })) if sasl => {
                 session.sasl_waiting = false;
                 session.account = Some(name.clone());
-                let lines = sasl::logged_in(SERVER, &target, &mask(name), name);
+                let lines = sasl::logged_in(server, &target, &mask(name), name);
                 self.irc_send(key, &lines);
                 // Registration may have been waiting for SASL alone.
                 let ready = self.irc_session(key).map(|s| s.registration.ready());
@@ -126,7 +129,7 @@ impl Server {
             // Any refusal of a SASL login is 904.
             Shown::Notice(Notice::Reply(_)) | Shown::Notice(Notice::Unlinked { .. }) if sasl => {
                 session.sasl_waiting = false;
-                self.irc_send(key, &[sasl::failed(SERVER, &target)]);
+                self.irc_send(key, &[sasl::failed(server, &target)]);
                 // A client may go on without SASL.
                 let ready = self.irc_session(key).map(|s| s.registration.ready());
                 if let Some(Outcome::Ready(ready)) = ready {
@@ -140,12 +143,13 @@ impl Server {
 
     /// The core logged the client in as `name`: 001-005, LUSERS and MOTD.
     fn irc_welcome(&mut self, key: usize, name: &str) {
+        let server = self.dialects.irc_server();
         let Some(session) = self.irc_session(key) else {
             return;
         };
         session.named(name);
         let isupport = Isupport {
-            network: SERVER.into(),
+            network: "linechat".into(),
             topiclen: crate::chat::commands::MAX_TOPIC,
             chanlimit: self.config.max_rooms_per_user,
             extra: Vec::new(),
@@ -154,7 +158,7 @@ impl Server {
             users: self.chat.members(),
             rooms: self.chat.rooms(),
         };
-        let lines = burst(name, &isupport, counts);
+        let lines = burst(server, name, &isupport, counts);
         self.irc_send(key, &lines);
     }
 }
