@@ -346,8 +346,12 @@ impl Chat {
 
     /// Drops `member`'s reservation of `name`, if it still has it.
     pub(super) fn unreserve(&mut self, name: &str, member: MemberId) {
-        if self.claiming.get(name::key(&name)) == Some(&member) {
-            self.claiming.remove(name::key(&name));
+        // One lookup: taken out, and put back in the rare case that
+        // another member holds it now.
+        if let Some((name, holder)) = self.claiming.remove_entry(name::key(&name))
+            && holder != member
+        {
+            self.claiming.insert(name, holder);
         }
     }
 
