@@ -8,8 +8,9 @@ use std::fmt::Write;
 pub(super) fn words(notice: &Notice, out: &mut String) {
     // Writing to a `String` cannot fail.
     let _ = match notice {
-        Notice::Joined { name } => write!(out, "{name} has joined"),
-        Notice::Left { name, to: None, .. } => write!(out, "{name} has left"),
+        // A login's own notices, without the formatting machinery.
+        Notice::Joined { name } => out.write_str(name).and(out.write_str(" has joined")),
+        Notice::Left { name, to: None, .. } => out.write_str(name).and(out.write_str(" has left")),
         Notice::Left {
             name, to: Some(to), ..
         } => write!(out, "{name} has left for {to}"),
@@ -73,7 +74,9 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
             Ok(())
         }
         Notice::Welcome { name, room, online } => {
-            let _ = write!(out, "Welcome, {name}! {room}: ");
+            for part in ["Welcome, ", name, "! ", room, ": "] {
+                out.push_str(part);
+            }
             super::lists::online(online, out);
             Ok(())
         }
