@@ -22,6 +22,7 @@ ADDR ?= 127.0.0.1:8080
 ARGS ?=
 
 .PHONY: run build release tests test fmt fmt-check lint bench soak static container-smoke check-yaml clean
+.PHONY: irctest irctest-fast irctest-peers irc-tools
 
 # Where cargo builds: CARGO_TARGET_DIR if set, else target/.
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
@@ -160,6 +161,47 @@ container-smoke:
 check-yaml:
 	py="$$(sh scripts/yaml-python.sh)" && CARGO="$(CARGO)" \
 	LINECHAT_BIN_FRESH="$(CHECK_YAML_BIN_FRESH)" "$$py" scripts/check-yaml.py
+
+# IRC conformance: irctest (the public suite, vendored with its licence and
+# commit in tests/irctest/) in a virtualenv under target/irctest-venv, its
+# pinned Python packages from PyPI (scripts/irctest-venv.sh; fails when it
+# cannot be made). scripts/irctest.sh starts the server on a free loopback
+# port and runs the selection
+#   -m "not services and not implementation-specific and not deprecated and not strict"
+# one test at a time through irctest's external_server controller, with
+# SASL PLAIN announced; it prints the counts and the failures and keeps
+# the JUnit file, pytest's output and the server's log in target/irctest/.
+# The debug binary is enough (irctest waits on replies, not on speed).
+#   irctest        every server test against linechat (reports, fails only
+#                  when the suite cannot run);
+#   irctest-fast   the files for connection registration, join, part,
+#                  names, messages, ping/pong, quit, topic, who, whois,
+#                  away and cap: fails on any failure that
+#                  tests/irctest/expected-failures-linechat.txt does not
+#                  list with its reason;
+#   irctest-peers  the same selection as `irctest` against ngIRCd and
+#                  InspIRCd (Debian packages, installed when missing; configs
+#                  in tests/peers/), for the comparison.
+IRCTEST_BIN = $(TARGET_DIR)/debug/linechat
+irctest irctest-fast:
+	$(if $(IRCTEST_BIN_FRESH),,$(CARGO) build --locked -p linechat --bin linechat)
+	LINECHAT_BIN="$(IRCTEST_BIN)" CARGO_TARGET_DIR="$(TARGET_DIR)" \
+	bash scripts/irctest.sh linechat $(if $(filter irctest-fast,$@),fast,full)
+
+irctest-peers:
+	CARGO_TARGET_DIR="$(TARGET_DIR)" bash scripts/irctest.sh ngircd full
+	CARGO_TARGET_DIR="$(TARGET_DIR)" bash scripts/irctest.sh inspircd full
+
+# Install what the IRC tests, comparisons and benches use (Debian packages,
+# apt-get as root; scripts/apt-tool.sh): tmux, irssi and weechat-headless
+# for the real-client test, ngircd and inspircd as the peers. Each target
+# that needs one installs it itself; this does all at once.
+irc-tools:
+	sh scripts/apt-tool.sh tmux tmux LINECHAT_SKIP_IRC_CLIENTS
+	sh scripts/apt-tool.sh irssi irssi LINECHAT_SKIP_IRC_CLIENTS
+	sh scripts/apt-tool.sh weechat-headless weechat-headless LINECHAT_SKIP_IRC_CLIENTS
+	sh scripts/apt-tool.sh ngircd ngircd LINECHAT_SKIP_IRC_PEERS
+	sh scripts/apt-tool.sh inspircd inspircd LINECHAT_SKIP_IRC_PEERS
 
 # Remove build output.
 clean:
