@@ -40,6 +40,10 @@ pub enum Kind {
     Cluster,
     /// As [`Kind::Cluster`], and the second node is killed mid-run.
     Failover,
+    /// One fresh linechat, the generator (`--irc`) on its IRC listener
+    /// (`--irc-addr`); then the same against InspIRCd and ngIRCd when
+    /// installed (`irc.rs`, configs in tests/peers/).
+    Irc,
 }
 
 impl Kind {
@@ -106,7 +110,9 @@ pub const NODE_TIMEOUT_SECS: u32 = 5;
 /// evenly (X3's senders are all on the first node, the one that survives).
 /// R1 is rooms of 100 users (`rooms 100x100` is 10,000 clients); L2 is
 /// L1's shape against registered names, alone and while password logins
-/// loop (two rows); X4 is I1's idle room spread over two nodes.
+/// loop (two rows); X4 is I1's idle room spread over two nodes. IF1 and
+/// IL1 are F1's and L1's shapes over IRC, against linechat and the IRC
+/// servers it is compared with.
 #[rustfmt::skip]
 pub const CASES: &[Spec] = &[
     //  id    how it runs     server flags               table             vs ncat what (the table's column)                                   generator arguments
@@ -116,6 +122,8 @@ pub const CASES: &[Spec] = &[
     row("R1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "rooms {rooms}x100 S={rooms} max {secs}s",                             "fanout --clients {rooms_clients} --rooms {rooms} --senders {rooms} --duration {secs} --timeout 300"),
     row("L1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "fanout C=100 S=10 500/s {secs}s",                                     "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
     row("L2", Kind::Accounts, Flags::Limitless,          Table::Load,      false, "fanout C=100 S=10 500/s {secs}s, --data-dir",                         "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
+    row("IF1", Kind::Irc,     Flags::Limitless,          Table::Load,      false, "IRC fanout C=100 S=100 max {secs}s",                                  "fanout --irc --clients 100 --senders 100 --duration {secs}"),
+    row("IL1", Kind::Irc,     Flags::Limitless,          Table::Load,      false, "IRC fanout C=100 S=10 500/s {secs}s",                                 "fanout --irc --clients 100 --senders 10 --rate 500 --duration {secs}"),
     row("I1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "idle N={idle}",                                                       "idle --clients {idle} --timeout 300"),
     row("I2", Kind::Single,   Flags::Limitless,          Table::Load,      false, "idle N={idle_big}",                                                   "idle --clients {idle_big} --timeout 600"),
     row("C1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "churn 5000 logins",                                                   "churn --count 5000"),

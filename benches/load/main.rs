@@ -20,7 +20,12 @@
 //! logins`, with the password logins completed per second of the
 //! measurement, and the accounts worker's CPU below the table). A login
 //! with any unexpected reply fails it; a linechat without `--data-dir`
-//! skips it.
+//! skips it. IF1 and IL1 are F1's and L1's shapes over IRC (the generator
+//! with `--irc`): against linechat's IRC listener (`--irc-addr` on a free
+//! port), then against InspIRCd and ngIRCd when installed (Debian's
+//! packages, each started fresh with its config from `tests/peers/`, flood
+//! control off or as low as it goes; `make irc-tools` installs them), in
+//! the same run and the same table.
 //!
 //! Then the cluster cases (X), each against a fresh redis-server and two
 //! fresh linechat nodes sharing it (`--redis`), in two more tables: X1
@@ -65,6 +70,7 @@
 //! - `run.rs`: one case against one linechat (plain, TLS) or `ncat`: the
 //!   generator with `--json` and its outcome.
 //! - `cluster.rs`: the cases against Redis and two nodes.
+//! - `irc.rs`: the IRC cases against linechat, InspIRCd and ngIRCd.
 //! - `accounts.rs`, `line_client.rs`: L2's registered names and password
 //!   login loops, with the bench's own blocking chat client.
 //! - `server.rs`: starting and stopping linechat, its flags, the binaries.
@@ -77,6 +83,7 @@
 mod accounts;
 mod cases;
 mod cluster;
+mod irc;
 mod line_client;
 #[path = "../../tests/util/redis.rs"]
 mod redis_server;

@@ -3,6 +3,7 @@
 
 use crate::accounts::{Logins, run_accounts};
 use crate::cases::{Case, Kind, Table};
+use crate::irc::run_irc_case;
 use crate::report::field;
 use crate::server::{Server, case_flags, is_listening, split_known, stop, strings};
 use std::net::TcpListener;
@@ -296,6 +297,7 @@ pub fn run_single_cases(setup: &Setup, cases: &[&Case]) -> Vec<Row> {
         let needs = match case.kind {
             Kind::Tls => Some(("--tls-addr", "no --tls-addr")),
             Kind::Accounts => Some(("--data-dir", "no --data-dir (no registered names)")),
+            Kind::Irc => Some(("--irc-addr", "no --irc-addr (no IRC)")),
             _ => None,
         };
         if let Some((_, why)) = needs.filter(|(flag, _)| !setup.knows(flag)) {
@@ -314,6 +316,10 @@ pub fn run_single_cases(setup: &Setup, cases: &[&Case]) -> Vec<Row> {
         let (out, shown_flags) = match case.kind {
             Kind::Accounts => {
                 rows.extend(run_accounts(b.0, &flags, b.1, case, label));
+                continue;
+            }
+            Kind::Irc => {
+                rows.extend(run_irc_case(setup, case, &flags));
                 continue;
             }
             Kind::Tls => {

@@ -117,6 +117,13 @@ OPTIONS:
   --no-login             do not wait for anything or send a name: a client
                          is logged in once connected; for servers that send
                          nothing
+  --irc                  speak IRC (e.g. linechat's --irc-addr, or any IRC
+                         server): register with NICK/USER <prefix><n>, JOIN
+                         #load<n mod rooms> (#load0 with one room), say lines
+                         as PRIVMSG to it (fanout, idle, churn, failover;
+                         abuse's patterns stay telnet's). Server
+                         PINGs after registration are not answered: keep runs
+                         shorter than the server's ping interval
   --tls                  connect over TLS (rustls: TLS 1.3 or 1.2, ring), in
                          every mode; once the handshake is done the protocol
                          is the plain one. Needs --tls-ca or --tls-insecure.

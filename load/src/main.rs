@@ -27,6 +27,8 @@
 //! - `tls.rs`: `--tls`: the client configuration, and reading and writing
 //!   through a client's rustls session as if it were the socket.
 //! - `login.rs`: whether the server's answer to a name refuses it (pure).
+//! - `irc.rs`: `--irc`: registering, joining and saying lines over IRC, and
+//!   what the server's numerics answer (pure).
 //! - `rooms.rs`: fanout's rooms: who goes where, the `/join`, its answer
 //!   (pure).
 //! - `wire.rs`: the marker lines, written and found (pure).
@@ -42,6 +44,7 @@
 
 mod engine;
 mod help;
+mod irc;
 mod leaves;
 mod login;
 mod mode;

@@ -114,10 +114,18 @@ pub fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> 
             None => None,
         },
         prefix: opt(&mut args, "--prefix")?.unwrap_or_else(|| "u".into()),
-        login: match (args.contains("--no-name"), args.contains("--no-login")) {
-            (_, true) => engine::Login::Connected,
-            (true, false) => engine::Login::Greeting,
-            (false, false) => engine::Login::Name,
+        login: match (
+            args.contains("--irc"),
+            args.contains("--no-name"),
+            args.contains("--no-login"),
+        ) {
+            (true, false, false) => engine::Login::Irc,
+            (true, _, _) => {
+                return Err("--irc registers over IRC: no --no-name or --no-login".into());
+            }
+            (false, _, true) => engine::Login::Connected,
+            (false, true, false) => engine::Login::Greeting,
+            (false, false, false) => engine::Login::Name,
         },
         sources: opt(&mut args, "--sources")?,
         login_timeout: secs(&mut args, "--login-timeout")?.unwrap_or(Duration::from_secs(30)),

@@ -130,6 +130,7 @@ impl Engine {
                         let sender = self.barrier.senders[i];
                         if let Some(c) = self.clients.get_mut(sender) {
                             let token = self.barrier.token + u64::from(c.room);
+                            c.out.extend_from_slice(&c.say);
                             wire::put_barrier(&mut c.out, token);
                         }
                         self.flush(sender);

@@ -54,6 +54,10 @@ pub enum Login {
     Greeting,
     /// Logged in once connected: for servers that send nothing.
     Connected,
+    /// IRC (`--irc`, `irc.rs`): send `NICK`/`USER` once connected, logged
+    /// in at `001`, then `JOIN #load<room>` (with one room too), in at its
+    /// `366`. Lines are said as `PRIVMSG #load<room> :<marker>`.
+    Irc,
 }
 
 /// What a client does once logged in, beyond what every client does
@@ -82,7 +86,8 @@ pub(super) enum Phase {
     Connecting,
     /// Connected, waiting for the prompt.
     AwaitPrompt,
-    /// Name sent, waiting for the server's answer.
+    /// Name sent (over IRC: `NICK` and `USER`), waiting for the server's
+    /// answer.
     NameSent,
     /// Logged in, `/join` sent, waiting for the answer naming the room.
     Joining,
@@ -136,6 +141,8 @@ pub(super) struct Client {
     pub(super) muted: bool,
     /// Where in its role's pattern the next write starts.
     pub(super) pattern_at: usize,
+    /// Put before each line it says: empty, or over IRC `PRIVMSG #load<room> :`.
+    pub(super) say: Box<[u8]>,
 }
 
 /// How a connection ended.

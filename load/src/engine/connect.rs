@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use mio::{Interest, Token};
 
 use super::client::{Client, Phase};
-use super::{Engine, ProbeNews, Role};
+use super::{Engine, Login, ProbeNews, Role};
+use crate::irc;
 use crate::login::Heard;
 use crate::os;
 use crate::rooms;
@@ -137,6 +138,10 @@ impl Engine {
             role,
             muted: false,
             pattern_at: 0,
+            say: match self.target.login {
+                Login::Irc => irc::say_prefix(rooms::room_of(number, self.target.rooms)),
+                _ => Box::default(),
+            },
         });
     }
 
@@ -190,8 +195,12 @@ impl Engine {
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
-        if self.target.rooms > 1 && !self.leave_after_login {
-            rooms::put_join(&mut c.out, c.room);
+        let irc = self.target.login == Login::Irc;
+        if (self.target.rooms > 1 || irc) && !self.leave_after_login {
+            match irc {
+                true => irc::put_join(&mut c.out, c.room),
+                false => rooms::put_join(&mut c.out, c.room),
+            }
             c.phase = Phase::Joining;
             c.since = Instant::now();
             return self.flush(key);
@@ -212,6 +221,7 @@ impl Engine {
         self.counts.logins += 1;
         if self.leave_after_login {
             if self.churn_line {
+                c.out.extend_from_slice(&c.say);
                 c.out.extend_from_slice(b"churn line from ");
                 c.out.extend_from_slice(self.target.prefix.as_bytes());
                 wire::put_u64(&mut c.out, c.number);

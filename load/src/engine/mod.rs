@@ -318,6 +318,12 @@ impl Engine {
                 }
                 if self.target.login == Login::Connected {
                     self.logged_in(key);
+                } else if self.target.login == Login::Irc {
+                    // An IRC server waits for the client's registration.
+                    crate::irc::put_register(&mut c.out, &self.target.prefix, c.number);
+                    c.phase = Phase::NameSent;
+                    c.since = Instant::now();
+                    self.flush(key);
                 } else {
                     c.phase = Phase::AwaitPrompt;
                     c.since = Instant::now();

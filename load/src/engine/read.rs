@@ -8,6 +8,7 @@ use std::time::{Instant, SystemTime};
 use super::barrier::{BARRIER_ROOMS, Barrier};
 use super::client::{Client, End, Phase};
 use super::{Engine, Login, MAX_CARRY, ProbeNews};
+use crate::irc;
 use crate::login;
 use crate::rooms::{self, Answer};
 use crate::tally::{NO_ROOM, Tally};
@@ -22,6 +23,8 @@ struct Reading {
     ended: Option<End>,
     /// The answer to the client's `/join`, if one came.
     joined: Option<Answer>,
+    /// Over IRC, the answer to its registration or its `JOIN`, if one came.
+    irc: Option<irc::Answer>,
 }
 
 impl Engine {
@@ -32,7 +35,10 @@ impl Engine {
             return;
         };
         if reading.got > 0 {
-            self.answered(key, reading.joined);
+            match self.target.login {
+                Login::Irc => self.answered_irc(key, reading.irc),
+                _ => self.answered(key, reading.joined),
+            }
         }
         // A client the answer closed is not closed twice: `lose` skips it.
         if let Some(end) = reading.ended {
@@ -66,7 +72,9 @@ impl Engine {
             got: 0,
             ended: None,
             joined: None,
+            irc: None,
         };
+        let irc = target.login == Login::Irc;
         loop {
             let keep = c.carry.len();
             buf[..keep].copy_from_slice(&c.carry);
@@ -97,7 +105,13 @@ impl Engine {
             let data = &buf[..keep + n];
             let (from, end) = whole_lines(c, data);
             let lines = &data[from..end];
-            if c.phase == Phase::Joining && r.joined.is_none() {
+            if irc && r.irc.is_none() {
+                r.irc = match c.phase {
+                    Phase::NameSent => irc::registration(lines, &mut c.out),
+                    Phase::Joining => irc::join(lines, c.room),
+                    _ => None,
+                };
+            } else if c.phase == Phase::Joining && r.joined.is_none() {
                 r.joined = rooms::answer(lines, c.room);
             }
             if let Some(leaves) = leaves.as_mut().filter(|_| !c.probe) {
@@ -168,6 +182,44 @@ impl Engine {
                 }
                 None => {}
             },
+            _ => {}
+        }
+    }
+
+    /// Moves IRC client `key` along on the server's `answer` to its
+    /// registration (logged in; it then joins its channel) or to its `JOIN`
+    /// (in), or fails the run when the answer refuses. A registration `PING`
+    /// has put its `PONG` in the client's output.
+    fn answered_irc(&mut self, key: usize, answer: Option<irc::Answer>) {
+        let Some(c) = self.clients.get_mut(key) else {
+            return;
+        };
+        let phase = c.phase;
+        match (phase, answer) {
+            (Phase::NameSent, Some(irc::Answer::Yes)) => self.logged_in(key),
+            (Phase::Joining, Some(irc::Answer::Yes)) => self.in_room(key),
+            (Phase::NameSent | Phase::Joining, Some(irc::Answer::No(line))) => {
+                if c.probe && phase == Phase::NameSent {
+                    self.probe_news.push((c.number, ProbeNews::Refused));
+                    return self.lose(key, End::Refused);
+                }
+                let why = match phase {
+                    Phase::NameSent => format!(
+                        "the server refused the nick `{}{}`: it answered `{line}`. Another \
+                         user has that name, or the server does not accept it; run again \
+                         with names no one uses, e.g. --prefix load{}-",
+                        self.target.prefix,
+                        c.number,
+                        std::process::id() % 1000,
+                    ),
+                    _ => format!(
+                        "the server refused `JOIN #load{}`: it answered `{line}`",
+                        c.room
+                    ),
+                };
+                self.refuse(key, why);
+            }
+            (Phase::NameSent, None) if !c.out.is_empty() => self.flush(key),
             _ => {}
         }
     }

@@ -27,6 +27,7 @@ impl Engine {
             .filter(|c| c.phase == Phase::Ready)
         {
             let seq = self.tally.sent(sender);
+            c.out.extend_from_slice(&c.say);
             wire::put_data(&mut c.out, sender, seq, now, pad);
         }
     }
@@ -46,6 +47,7 @@ impl Engine {
         let mut lines = 0;
         while self.tally.in_flight(sender) < window {
             let seq = self.tally.sent(sender);
+            c.out.extend_from_slice(&c.say);
             wire::put_data(&mut c.out, sender, seq, now, pad);
             lines += 1;
         }
