@@ -43,10 +43,32 @@ pub enum Kind {
     Irc,
     /// IRC lines with `@time=` (the `server-time` capability).
     IrcTimed,
+    /// IRC lines, and AWAY lines of the room's members (`away-notify`).
+    IrcAway,
+    /// Both `server-time` and `away-notify`.
+    IrcTimedAway,
+}
+
+impl Kind {
+    /// The kind whose rendering of `message` this kind shares: only an
+    /// away notice differs with `away-notify`, so every other message is
+    /// rendered once for readers with and without it.
+    fn for_message(self, message: &Message) -> Kind {
+        match self {
+            Kind::IrcAway if !is_away(message) => Kind::Irc,
+            Kind::IrcTimedAway if !is_away(message) => Kind::IrcTimed,
+            kind => kind,
+        }
+    }
+}
+
+/// Whether `message` is an away notice (for `away-notify` alone).
+fn is_away(message: &Message) -> bool {
+    matches!(message, Message::Notice(crate::chat::Notice::Away { .. }))
 }
 
 /// How many [`Kind`]s there are.
-const KINDS: usize = 3;
+const KINDS: usize = 5;
 
 /// Every dialect of this node, set up from its configuration.
 #[derive(Debug)]
@@ -95,8 +117,8 @@ impl Dialects {
     pub fn get(&self, kind: Kind) -> &dyn Dialect {
         match kind {
             Kind::Telnet => &self.telnet,
-            Kind::Irc => &self.irc_untagged,
-            Kind::IrcTimed => &self.irc_tagged,
+            Kind::Irc | Kind::IrcAway => &self.irc_untagged,
+            Kind::IrcTimed | Kind::IrcTimedAway => &self.irc_tagged,
         }
     }
 }
@@ -128,11 +150,17 @@ impl<'a> FanOut<'a> {
     /// rendering for that kind (no allocation after the first).
     pub fn bytes(&mut self, dialects: &Dialects, kind: Kind) -> Bytes {
         let (message, at, room) = (self.message, self.at, self.room);
+        let kind = kind.for_message(message);
+        let server = dialects.irc_server();
         let slot = &mut self.rendered[kind as usize];
         slot.get_or_insert_with(|| match kind {
             Kind::Telnet => dialects.telnet.render(message, at),
-            Kind::Irc => irc::render_shared(message, at, room, false, dialects.irc_server()),
-            Kind::IrcTimed => irc::render_shared(message, at, room, true, dialects.irc_server()),
+            // An away notice reaches only readers with `away-notify`.
+            Kind::Irc | Kind::IrcTimed if is_away(message) => Bytes::new(),
+            Kind::Irc | Kind::IrcAway => irc::render_shared(message, at, room, false, server),
+            Kind::IrcTimed | Kind::IrcTimedAway => {
+                irc::render_shared(message, at, room, true, server)
+            }
         })
         .clone()
     }

@@ -18,10 +18,15 @@ use std::time::SystemTime;
 /// The rendering `conn` reads: telnet, or IRC with or without the `time`
 /// tag (`server-time`).
 pub(super) fn dialect_of(conn: &Conn) -> Kind {
-    match conn.irc_ref() {
-        None => Kind::Telnet,
-        Some(session) if session.has(crate::irc::cap::Cap::ServerTime) => Kind::IrcTimed,
-        Some(_) => Kind::Irc,
+    use crate::irc::cap::Cap;
+    let Some(session) = conn.irc_ref() else {
+        return Kind::Telnet;
+    };
+    match (session.has(Cap::ServerTime), session.has(Cap::AwayNotify)) {
+        (false, false) => Kind::Irc,
+        (true, false) => Kind::IrcTimed,
+        (false, true) => Kind::IrcAway,
+        (true, true) => Kind::IrcTimedAway,
     }
 }
 
@@ -241,7 +246,9 @@ impl Server {
             if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
                 queues.metrics.deliveries += lines;
                 let bytes = fan.bytes(&self.dialects, dialect_of(conn));
-                queue(conn, key, Payload::Shared(bytes), &mut queues);
+                if !bytes.is_empty() {
+                    queue(conn, key, Payload::Shared(bytes), &mut queues);
+                }
             }
         }
         self.trim_debt += members.len() as u64;
@@ -262,7 +269,9 @@ impl Server {
             if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
                 queues.metrics.deliveries += 1;
                 let bytes = fan.bytes(&self.dialects, dialect_of(conn));
-                queue(conn, key, Payload::Shared(bytes), &mut queues);
+                if !bytes.is_empty() {
+                    queue(conn, key, Payload::Shared(bytes), &mut queues);
+                }
             }
         }
     }

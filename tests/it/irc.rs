@@ -346,3 +346,45 @@ fn the_server_name_is_configurable() {
         ":My.Little.Server 001 zed :Welcome to the linechat IRC network zed!zed@linechat",
     );
 }
+
+/// AWAY: 306/305 to the user, AWAY lines only to readers with
+/// away-notify, 301 in WHOIS and to a private message's sender.
+#[test]
+fn away_is_told_to_away_notify_readers_and_in_whois() {
+    let server = server();
+    let mut telnet = server.login("tina");
+    let mut plain = Irc::register(&server, "paul");
+    let mut notified = Irc::connect(&server);
+    notified.send("CAP REQ :away-notify");
+    notified.send("NICK nora");
+    notified.send("USER n 0 * :Nora");
+    notified.expect_line(":linechat CAP * ACK away-notify");
+    notified.send("CAP END");
+    notified.skip_until_prefix(":linechat 422 nora ");
+    notified.nick = "nora".into();
+    for irc in [&mut plain, &mut notified] {
+        irc.join("#lobby");
+    }
+    telnet.expect_line("*** paul has joined");
+    telnet.expect_line("*** nora has joined");
+    plain.expect_line(":nora!nora@linechat JOIN #lobby");
+    plain.send("AWAY :out to lunch");
+    plain.expect_line(":linechat 306 paul :You have been marked as being away");
+    notified.expect_line(":paul!paul@linechat AWAY :out to lunch");
+    notified.send("WHOIS paul");
+    let whois = notified.skip_until(":linechat 318 nora paul :End of /WHOIS list");
+    assert!(
+        whois.contains(&":linechat 301 nora paul :out to lunch".to_string()),
+        "{whois:?}"
+    );
+    notified.send("PRIVMSG paul :are you there");
+    notified.expect_line(":linechat 301 nora paul :out to lunch");
+    plain.expect_line(":nora!nora@linechat PRIVMSG paul :are you there");
+    plain.send("AWAY");
+    plain.expect_line(":linechat 305 paul :You are no longer marked as being away");
+    notified.expect_line(":paul!paul@linechat AWAY");
+    // Neither the telnet user nor the IRC user without the cap saw any of it.
+    telnet.send("done here\n");
+    plain.expect_line(":tina!tina@linechat PRIVMSG #lobby :done here");
+    notified.expect_line(":tina!tina@linechat PRIVMSG #lobby :done here");
+}

@@ -115,8 +115,11 @@ fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target:
             lines.line(at, Some(&mask(name)), "PART", &params);
         }
         Notice::Renamed { old, new } => lines.line(at, Some(&mask(old)), "NICK", &[new]),
-        // away-notify: not rendered until readers with the cap get their own kind.
-        Notice::Away { .. } => {}
+        // For readers with away-notify only (see `Kind`).
+        Notice::Away { name, text } => {
+            let text: Vec<&str> = text.as_deref().into_iter().collect();
+            lines.line(at, Some(&mask(name)), "AWAY", &text);
+        }
         Notice::TopicSet { by, topic } => {
             let topic = topic.as_deref().unwrap_or("");
             lines.line(at, Some(&mask(by)), "TOPIC", &[target, topic]);

@@ -156,11 +156,9 @@ impl Server {
     /// The capabilities offered to the connection at `key`: `sasl` only
     /// where passwords are taken (registered names on, and TLS or
     /// `--allow-plaintext-passwords`). Not implemented, so never offered:
-    /// away-notify and draft/chathistory.
+    /// draft/chathistory.
     fn irc_offered(&self, key: usize) -> CapSet {
-        let offered = CapSet::all()
-            .without(Cap::AwayNotify)
-            .without(Cap::Chathistory);
+        let offered = CapSet::all().without(Cap::Chathistory);
         let secure = matches!(self.slots.get(key), Some(Slot::Client(c)) if c.secure());
         let passwords = self.accounts.is_some()
             && (secure || self.config.allow_plaintext_passwords || self.tls.is_none());
