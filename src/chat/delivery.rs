@@ -101,6 +101,12 @@ pub enum Delivery {
         /// When it was said.
         at: SystemTime,
     },
+    /// `local` (member `member`) is past its login, whatever its protocol:
+    /// the reactor's login bookkeeping (the count of logins, the idle
+    /// timer, the connection no longer pending admission) goes here, not
+    /// on a `Joined` (a client of requests logs in into no room, and each
+    /// of its joins is a `Joined`).
+    LoggedIn(Local, MemberId),
     /// Hand in [`Input::DigestDue`](super::Input::DigestDue) at this time.
     WakeAt(Instant),
     /// Claim `name` for `member` from the engine (granted at once on a node

@@ -60,7 +60,9 @@ impl Chat {
         };
         client.state = State::Chatting;
         self.chatting += 1;
-        if client.protocol == Protocol::Requests {
+        let requests = client.protocol == Protocol::Requests;
+        self.out.deliveries.push(Delivery::LoggedIn(local, member));
+        if requests {
             let shared = self.shared_name(name);
             self.names.insert(shared.clone(), member);
             self.roomless.insert(member, shared);

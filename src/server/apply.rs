@@ -111,6 +111,7 @@ impl Server {
                 refused,
                 at,
             } => self.send_reply(to, head, &lines, refused, at),
+            Delivery::LoggedIn(key, member) => self.logged_in(key, member),
             Delivery::WakeAt(at) => self.timers.schedule(at, Timer::Digest),
             Delivery::Claim {
                 member,
@@ -131,6 +132,22 @@ impl Server {
             Delivery::Account { member, name, ask } => self.ask_accounts(member, name, ask),
             Delivery::Close(key, why) => self.mark_close(key, why),
             Delivery::LastWords(key, last) => self.last_words(key, &last),
+        }
+    }
+
+    /// The connection at `key` (member `member`) logged in: counted, its
+    /// idle timer started, no longer pending admission.
+    fn logged_in(&mut self, key: usize, member: MemberId) {
+        self.metrics.logins += 1;
+        self.forget_login_timer();
+        if let Some(idle) = self.config.idle_timeout {
+            let at = self.now.instant + idle;
+            let idle = Timer::conn(ConnTimer::Idle, key, member.0);
+            self.timers.schedule(at, idle);
+        }
+        if let Some(Slot::Client(conn)) = self.slots.get(key) {
+            let (peer, id) = (conn.peer, conn.id);
+            self.admission.logged_in(peer.ip(), id);
         }
     }
 
@@ -199,19 +216,10 @@ impl Server {
         }
         match event {
             RoomEvent::Joined { member, name, .. } => {
-                self.metrics.logins += 1;
-                let Some(key) = self.chat.local_of(member) else {
-                    return;
-                };
-                self.forget_login_timer();
-                if let Some(idle) = self.config.idle_timeout {
-                    let at = self.now.instant + idle;
-                    let idle = Timer::conn(ConnTimer::Idle, key, member.0);
-                    self.timers.schedule(at, idle);
-                }
-                if let Some(Slot::Client(conn)) = self.slots.get(key) {
-                    let (peer, id) = (conn.peer, conn.id);
-                    self.admission.logged_in(peer.ip(), id);
+                if let Some(key) = self.chat.local_of(member)
+                    && let Some(Slot::Client(conn)) = self.slots.get(key)
+                {
+                    let peer = conn.peer;
                     conn_log!(self, Info, "{name} joined from {peer}");
                 }
             }

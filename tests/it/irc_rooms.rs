@@ -116,3 +116,19 @@ pub(crate) fn several_rooms(telnet: SocketAddr, ivy_at: SocketAddr, kim_at: Sock
     tom.expect_line("[pm -> ivy] back soon?");
     tom.expect_line("*** ivy is away: lunch");
 }
+
+/// An IRC client logged in and in no room is no longer waiting to log in:
+/// with --max-pending 1 a telnet client still gets the prompt after it.
+#[test]
+fn an_irc_login_into_no_room_leaves_the_login_queue() {
+    let server = crate::util::TestServer::start_with_irc(linechat::Config {
+        max_pending: 1,
+        ..crate::util::unlimited()
+    });
+    let addr = server.irc_addr.expect("the server serves IRC");
+    let _ivy = irc_user(addr, "ivy", &[]);
+    let mut tom = server.connect();
+    tom.expect(GREETING);
+    tom.send("tom\n");
+    tom.skip_until_prefix("*** Welcome, tom!");
+}

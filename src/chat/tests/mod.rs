@@ -176,6 +176,7 @@ impl Harness {
                     None => taken.claims.push((member, name, release)),
                 },
                 Delivery::Deadline(..) | Delivery::IdleAt(..) | Delivery::Resume(_) => {}
+                Delivery::LoggedIn(local, _) => taken.logged_in.push(local),
                 Delivery::LastWords(local, last) => {
                     for message in &last {
                         taken.add(local, &telnet.render(message, self.now.wall));
@@ -269,6 +270,8 @@ pub(super) struct Taken {
     pub(super) claims: Vec<(MemberId, Box<str>, Option<Box<str>>)>,
     /// Every reply told, with whom to.
     pub(super) replies: Vec<(Local, Reply)>,
+    /// The connections told to have logged in.
+    pub(super) logged_in: Vec<Local>,
     /// What the store is asked to read: `ROOM COUNT` (history) or
     /// `topic ROOM`.
     pub(super) reads: Vec<String>,

@@ -682,3 +682,16 @@ fn an_irc_client_joins_its_channels_at_once_then_spends_room_moves() {
     });
     assert_eq!(refused.count(), 3);
 }
+
+#[test]
+fn a_login_is_told_once_whatever_the_protocol_and_a_join_is_no_login() {
+    let mut h = Harness::plain();
+    assert_eq!(h.login(1, "tel").logged_in, [1]);
+    assert_eq!(h.irc(2, "a").logged_in, [2]);
+    assert_eq!(
+        join(&mut h, 2, "#x").logged_in,
+        [0; 0],
+        "a join is no login"
+    );
+    assert_eq!(h.line(1, "/join #x").logged_in, [0; 0]);
+}
