@@ -206,7 +206,15 @@ impl Client {
     #[track_caller]
     fn fill(&mut self) {
         let mut buf = [0u8; 16 * 1024];
-        match self.stream.read(&mut buf) {
+        // A signal to this process (the in-process servers' handlers are
+        // installed without SA_RESTART) interrupts a read: read again.
+        let read = loop {
+            match self.stream.read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                read => break read,
+            }
+        };
+        match read {
             Ok(0) => panic!(
                 "connection closed; unconsumed: {:?}",
                 String::from_utf8_lossy(&self.pending)
