@@ -109,11 +109,17 @@ impl Chat {
     /// been silent for `--idle-timeout`, else return when to look again.
     pub(super) fn idle_check(&mut self, local: Local, now: &Now) -> Option<Instant> {
         let idle = self.idle_timeout?;
-        let member = self.client(local)?.member;
+        let client = self.client(local)?;
+        let (member, chatting) = (client.member, client.state == State::Chatting);
         // Since it last sent something in any of its rooms.
         let last = (self.seats.rooms(&member))
             .filter_map(|room| self.rooms.get(room)?.members.last_active(member))
-            .max()?;
+            .max();
+        let Some(last) = last else {
+            // In no room (a client of requests): looked at again later,
+            // once it may have joined one.
+            return chatting.then_some(now.instant + idle);
+        };
         if now.instant < last + idle {
             return Some(last + idle);
         }
