@@ -22,7 +22,7 @@ ADDR ?= 127.0.0.1:8080
 ARGS ?=
 
 .PHONY: run build release tests test fmt fmt-check lint bench soak static container-smoke check-yaml clean
-.PHONY: irctest irctest-fast irctest-peers irc-tools
+.PHONY: irctest irctest-fast irctest-peers irc-clients irc-tools
 
 # Where cargo builds: CARGO_TARGET_DIR if set, else target/.
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
@@ -188,18 +188,33 @@ irctest irctest-fast:
 	LINECHAT_BIN="$(IRCTEST_BIN)" CARGO_TARGET_DIR="$(TARGET_DIR)" \
 	bash scripts/irctest.sh linechat $(if $(filter irctest-fast,$@),fast,full)
 
+# Real IRC clients in tmux (scripts/irc-clients.py): irssi and WeeChat
+# connect to linechat's IRC port (IRC_SERVER=ngircd or inspircd for a peer),
+# join two channels, chat with a telnet user (an IRC user on a peer), /msg,
+# /me, /topic, /nick, /away, /quit; each step waits for its text on the
+# client's screen (capture-pane) or the other user's socket, 15 s at most.
+# The screens are kept in target/irc-clients/. tmux, irssi and weechat are
+# installed when missing (LINECHAT_SKIP_IRC_CLIENTS=1 lets the run skip).
+IRC_SERVER ?= linechat
+irc-clients:
+	$(if $(IRCTEST_BIN_FRESH),,$(CARGO) build --locked -p linechat --bin linechat)
+	LINECHAT_BIN="$(IRCTEST_BIN)" CARGO_TARGET_DIR="$(TARGET_DIR)" \
+	python3 scripts/irc-clients.py --server $(IRC_SERVER)
+
 irctest-peers:
 	CARGO_TARGET_DIR="$(TARGET_DIR)" bash scripts/irctest.sh ngircd full
 	CARGO_TARGET_DIR="$(TARGET_DIR)" bash scripts/irctest.sh inspircd full
 
 # Install what the IRC tests, comparisons and benches use (Debian packages,
-# apt-get as root; scripts/apt-tool.sh): tmux, irssi and weechat-headless
-# for the real-client test, ngircd and inspircd as the peers. Each target
+# apt-get as root; scripts/apt-tool.sh): tmux, irssi and WeeChat for the
+# real-client test (weechat-curses, as weechat-headless shows no screen to
+# read; both are installed), ngircd and inspircd as the peers. Each target
 # that needs one installs it itself; this does all at once.
 irc-tools:
 	sh scripts/apt-tool.sh tmux tmux LINECHAT_SKIP_IRC_CLIENTS
 	sh scripts/apt-tool.sh irssi irssi LINECHAT_SKIP_IRC_CLIENTS
 	sh scripts/apt-tool.sh weechat-headless weechat-headless LINECHAT_SKIP_IRC_CLIENTS
+	sh scripts/apt-tool.sh weechat weechat-curses LINECHAT_SKIP_IRC_CLIENTS
 	sh scripts/apt-tool.sh ngircd ngircd LINECHAT_SKIP_IRC_PEERS
 	sh scripts/apt-tool.sh inspircd inspircd LINECHAT_SKIP_IRC_PEERS
 

@@ -13,7 +13,8 @@
 #
 # linechat: $LINECHAT_BIN, else target/release/linechat (CARGO_TARGET_DIR
 # honoured), with flood control and the per-address limits off (irctest
-# opens hundreds of connections from 127.0.0.1 in quick succession) and
+# opens hundreds of connections from 127.0.0.1 in quick succession), named
+# My.Little.Server as irctest expects (the peers' configs say the same), and
 # LINECHAT_IRC_ARGS appended. ngircd and inspircd: the Debian packages
 # (installed by scripts/apt-tool.sh when missing; LINECHAT_SKIP_IRC_PEERS=1
 # lets them be missing, and then `start` exits 2), with the configs in
@@ -71,7 +72,8 @@ start() {
         # shellcheck disable=SC2206
         cmd=("$bin" --addr "127.0.0.1:$telnet_port" --irc-addr "127.0.0.1:$port"
             --rate 0 --ip-rate 0 --login-rate 0 --max-per-ip 0
-            --max-pending 0 --max-pending-per-ip 0 --rooms-per-ip 0 ${LINECHAT_IRC_ARGS:-})
+            --max-pending 0 --max-pending-per-ip 0 --rooms-per-ip 0
+            --irc-server-name My.Little.Server ${LINECHAT_IRC_ARGS:-})
         ;;
     ngircd)
         local bin
