@@ -41,9 +41,10 @@ impl Chat {
             | RoomEvent::Parted { room, .. }
             | RoomEvent::Left { room, .. } => (name(room), None),
             RoomEvent::Moved { from, to, .. } => (name(from), name(to)),
-            RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. } => {
-                (None, None)
-            }
+            RoomEvent::Private { .. }
+            | RoomEvent::Unread { .. }
+            | RoomEvent::Away { .. }
+            | RoomEvent::Online { .. } => (None, None),
         };
         RoomNames {
             room: room.unwrap_or_default(),
@@ -114,6 +115,11 @@ impl Chat {
                 reason,
             } => return self.part(*room, *member, name, reason.clone(), now),
             RoomEvent::Away { member, text } => self.away_changed(*member, text.clone(), now),
+            RoomEvent::Online { member, name } => {
+                let shared = self.shared_name(name);
+                self.names.insert(shared.clone(), *member);
+                self.roomless.insert(*member, shared);
+            }
             RoomEvent::Private {
                 from,
                 to,

@@ -165,6 +165,15 @@ pub enum RoomEvent {
         /// Why, as they said.
         reason: Option<Box<str>>,
     },
+    /// `member` logged in as `name` and is in no room yet (a client of
+    /// requests, IRC): other nodes learn its name, so private messages and
+    /// `WHOIS` reach it before it joins a room.
+    Online {
+        /// Who.
+        member: MemberId,
+        /// Their name.
+        name: Box<str>,
+    },
     /// `member` is marked away (`Some`) or back (`None`).
     Away {
         /// Who.

@@ -37,6 +37,10 @@ impl Chat {
             .collect();
         let now_in: Vec<RoomId> = self.seats.rooms(&member).collect();
         let Some(name) = self.name_of(member).map(Box::<str>::from) else {
+            if listed.is_empty() {
+                let name = entry.name.clone();
+                self.apply_remote(RoomEvent::Online { member, name }, now);
+            }
             for &room in &listed {
                 let name = entry.name.clone();
                 self.apply_remote(RoomEvent::Joined { room, member, name }, now);

@@ -45,7 +45,10 @@ impl Chat {
                 *room = self.rooms.find(&rooms.room).unwrap_or(NO_ROOM);
                 true
             }
-            RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. } => true,
+            RoomEvent::Private { .. }
+            | RoomEvent::Unread { .. }
+            | RoomEvent::Away { .. }
+            | RoomEvent::Online { .. } => true,
         };
         resolved && self.apply_remote(event, now)
     }
@@ -79,7 +82,8 @@ impl Chat {
                 | RoomEvent::Left { .. }
                 | RoomEvent::Private { .. }
                 | RoomEvent::Unread { .. }
-                | RoomEvent::Away { .. } => [None, None],
+                | RoomEvent::Away { .. }
+                | RoomEvent::Online { .. } => [None, None],
             };
             for room in rooms.into_iter().flatten() {
                 self.rooms.remove_if_unused(room);
@@ -123,6 +127,9 @@ impl Chat {
             } => known_as(*member, old) && free(new, *member),
             RoomEvent::Left { member, name, .. } => known_as(*member, name),
             RoomEvent::Away { member, .. } => remote(member) && self.name_of(*member).is_some(),
+            RoomEvent::Online { member, name } => {
+                remote(member) && self.name_of(*member).is_none() && free(name, *member)
+            }
             RoomEvent::Private { from, to, .. } => remote(from) && self.seats.is_local(to),
             RoomEvent::Unread { reader, sender } => remote(reader) && self.seats.is_local(sender),
         }

@@ -63,10 +63,12 @@ impl Chat {
         let requests = client.protocol == Protocol::Requests;
         self.out.deliveries.push(Delivery::LoggedIn(local, member));
         if requests {
-            let shared = self.shared_name(name);
-            self.names.insert(shared.clone(), member);
-            self.roomless.insert(member, shared);
-            let name = name.into();
+            let name: Box<str> = name.into();
+            let online = RoomEvent::Online {
+                member,
+                name: name.clone(),
+            };
+            self.apply(online, now);
             return self.reply_to(local, now, Reply::LoggedIn { name });
         }
         let room = self.rooms.default_room();

@@ -229,7 +229,10 @@ impl Server {
             RoomEvent::Moved { name, .. } => {
                 conn_log!(self, Debug, "{name} moved rooms");
             }
-            RoomEvent::Topic { .. } | RoomEvent::Parted { .. } | RoomEvent::Away { .. } => {}
+            RoomEvent::Topic { .. }
+            | RoomEvent::Parted { .. }
+            | RoomEvent::Away { .. }
+            | RoomEvent::Online { .. } => {}
             RoomEvent::Renamed { old, new, .. } => {
                 conn_log!(self, Info, "{old} is now known as {new}");
             }

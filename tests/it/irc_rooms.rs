@@ -50,6 +50,24 @@ fn irc_users_in_several_rooms_across_two_nodes() {
     let (a, a_irc) = irc_node(&redis.url(0));
     let (_b, b_irc) = irc_node(&redis.url(0));
     several_rooms(a.addr, a_irc, b_irc);
+
+    // An IRC user in no room is known on the other node: private messages
+    // reach it both ways.
+    let mut tom = Client::connect(a.addr);
+    tom.expect(GREETING);
+    tom.send("tom\n");
+    tom.skip_until_prefix("*** Welcome, tom!");
+    let mut zed = irc_user(b_irc, "zed", &[]);
+    zed.send("PRIVMSG tom :anyone?");
+    tom.expect_line("[pm] zed: anyone?");
+    tom.send("/msg zed here\n");
+    tom.expect_line("[pm -> zed] here");
+    let line = zed.line();
+    let private = ":tom!tom@linechat PRIVMSG zed ";
+    assert!(
+        line.starts_with(private) && line.ends_with("here"),
+        "{line}"
+    );
 }
 
 /// A free address for an IRC listener.

@@ -702,3 +702,40 @@ fn a_login_is_told_once_whatever_the_protocol_and_a_join_is_no_login() {
     );
     assert_eq!(h.line(1, "/join #x").logged_in, [0; 0]);
 }
+
+#[test]
+fn an_irc_user_in_no_room_is_known_to_the_other_nodes() {
+    let mut h = Harness::plain();
+    let out = h.irc(1, "a");
+    let online = RoomEvent::Online {
+        member: MemberId(h.next_id),
+        name: "a".into(),
+    };
+    assert_eq!(out.events, [online], "published");
+    h.login(2, "tel");
+    let bob = MemberId(9 << 48 | 1);
+    let name = "bob".into();
+    assert!(
+        h.chat
+            .apply_remote(RoomEvent::Online { member: bob, name }, &h.now)
+    );
+    let out = h.line(2, "/msg BOB hi");
+    assert_eq!(out.text(2), "[pm -> bob] hi\r\n");
+    assert!(matches!(&out.events[..], [RoomEvent::Private { to, .. }] if *to == bob));
+    assert!(h.line(2, "/nick bob").text(2).contains("is taken"));
+    let name = "bob".into();
+    let again = RoomEvent::Online { member: bob, name };
+    assert!(!h.chat.apply_remote(again, &h.now), "known already");
+    // Listed in no room: still known; gone from the listing: forgotten.
+    let listed = Presence {
+        member: bob,
+        room: "".into(),
+        name: "bob".into(),
+        more: Vec::new(),
+    };
+    h.chat.reconcile(9, &[listed], &h.now);
+    assert_eq!(h.chat.known_users(), 3);
+    h.chat.reconcile(9, &[], &h.now);
+    assert_eq!(h.chat.known_users(), 2);
+    assert!(h.line(2, "/msg bob x").text(2).contains("No such user"));
+}

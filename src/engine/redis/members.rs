@@ -75,7 +75,7 @@ impl Redis {
         let at = now.instant;
         let presence = presence_key(self.node);
         match event {
-            RoomEvent::Joined { member, .. } => {
+            RoomEvent::Joined { member, .. } | RoomEvent::Online { member, .. } => {
                 self.write_listed(*member, at);
                 let expire = [
                     Bytes::from_static(b"PEXPIRE"),
@@ -167,6 +167,9 @@ impl Redis {
                     Some(_) => {}
                     None => drop(self.locals.insert(*member, (room.clone(), name.clone()))),
                 }
+            }
+            RoomEvent::Online { member, name } => {
+                self.locals.insert(*member, (Box::default(), name.clone()));
             }
             RoomEvent::Parted { member, .. } => {
                 let more = self.more_rooms.get_mut(member);

@@ -55,7 +55,10 @@ impl Redis {
         }
         if matches!(
             event,
-            RoomEvent::Joined { .. } | RoomEvent::Moved { .. } | RoomEvent::Left { .. }
+            RoomEvent::Joined { .. }
+                | RoomEvent::Moved { .. }
+                | RoomEvent::Left { .. }
+                | RoomEvent::Parted { .. }
         ) {
             self.rooms_changed = true;
         }

@@ -131,6 +131,10 @@ pub(in crate::engine) fn decode(
             name: boxed("name")?,
             reason: cleaned(&f, "reason"),
         },
+        "online" => RoomEvent::Online {
+            member,
+            name: boxed("name")?,
+        },
         "away" => RoomEvent::Away {
             member,
             text: cleaned(&f, "text"),

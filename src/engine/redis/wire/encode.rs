@@ -33,6 +33,7 @@ pub(in crate::engine) fn encode(
         RoomEvent::Left { member, .. } => ("left", member),
         RoomEvent::Parted { member, .. } => ("parted", member),
         RoomEvent::Away { member, .. } => ("away", member),
+        RoomEvent::Online { member, .. } => ("online", member),
         RoomEvent::Private { from, .. } => ("private", from),
         RoomEvent::Unread { reader, .. } => ("unread", reader),
     };
@@ -53,7 +54,10 @@ pub(in crate::engine) fn encode(
     push("at", millis(at));
     if !matches!(
         event,
-        RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. }
+        RoomEvent::Private { .. }
+            | RoomEvent::Unread { .. }
+            | RoomEvent::Away { .. }
+            | RoomEvent::Online { .. }
     ) {
         push("room", text(&names.room));
     }
@@ -95,6 +99,7 @@ pub(in crate::engine) fn encode(
                 push("reason", text(reason));
             }
         }
+        RoomEvent::Online { name, .. } => push("name", text(name)),
         RoomEvent::Away { text: away, .. } => {
             if let Some(away) = away {
                 push("text", text(away));

@@ -20,6 +20,7 @@
 //! | `private` | `to` (member id), `name` (the sender's), `text`, `how` (absent: said; else a letter as in `kinds`) |
 //! | `parted` | `room`, `name`, `reason` (absent: none): left one room, still online |
 //! | `away` | `text` (absent: back) |
+//! | `online` | `name`: logged in, in no room yet (an IRC client) |
 //! | `unread` | `to` (member id of the sender of a private message `member` was too far behind to be sent) |
 //!
 //! An entry `v 2 node <id> seq <n> kind sync` (no member) says that node

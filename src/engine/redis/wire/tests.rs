@@ -100,6 +100,10 @@ fn every_kind_goes_there_and_back() {
             member: MemberId(7),
             text: None,
         },
+        RoomEvent::Online {
+            member: MemberId(7),
+            name: "rob".into(),
+        },
         RoomEvent::Unread {
             reader: MemberId(7),
             sender: MemberId(9),
@@ -132,7 +136,10 @@ fn unresolved(mut event: RoomEvent) -> RoomEvent {
         | RoomEvent::Renamed { room, .. }
         | RoomEvent::Parted { room, .. }
         | RoomEvent::Left { room, .. } => *room = UNRESOLVED,
-        RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. } => {}
+        RoomEvent::Private { .. }
+        | RoomEvent::Unread { .. }
+        | RoomEvent::Away { .. }
+        | RoomEvent::Online { .. } => {}
     }
     event
 }
@@ -144,7 +151,10 @@ fn told_names(entry: &Entry) -> RoomNames {
     };
     let (room, to) = match event {
         RoomEvent::Moved { .. } => ("#a", "#b"),
-        RoomEvent::Private { .. } | RoomEvent::Unread { .. } | RoomEvent::Away { .. } => ("", ""),
+        RoomEvent::Private { .. }
+        | RoomEvent::Unread { .. }
+        | RoomEvent::Away { .. }
+        | RoomEvent::Online { .. } => ("", ""),
         _ => ("#a", ""),
     };
     RoomNames {
