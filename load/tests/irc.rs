@@ -1,6 +1,6 @@
 //! The generator over IRC (`--irc`) against the real `linechat` binary's
 //! IRC listener (`--irc-addr`): a short fanout over two channels, every
-//! line counted once and in order; and a nick already taken (by a telnet
+//! line counted once and in order, then churn cycles; and a nick already taken (by a telnet
 //! user, names are one namespace) stops the run at once, naming it.
 //!
 //! The server is the real binary (`common::server_binary`).
@@ -29,7 +29,7 @@ fn stderr(out: &std::process::Output) -> String {
 }
 
 #[test]
-fn fanout_over_irc_counts_every_line_once_in_order() {
+fn fanout_and_churn_over_irc() {
     let (server, irc) = irc_server();
     let pid = server.pid().to_string();
     let (out, _) = generator(&[
@@ -57,6 +57,25 @@ fn fanout_over_irc_counts_every_line_once_in_order() {
     assert_eq!(field(&json, "received"), field(&json, "expected"), "{json}");
     assert_eq!(field(&json, "out_of_order"), Some("0"), "{json}");
     assert_eq!(field(&json, "cross_room"), Some("0"), "{json}");
+
+    // Churn over IRC: register, join, say a line, leave; every cycle ends.
+    let (out, _) = generator(&[
+        "churn",
+        "--irc",
+        "--addr",
+        &irc,
+        "--count",
+        "20",
+        "--concurrency",
+        "5",
+        "--prefix",
+        "churn",
+        "--json",
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(field(&json, "logins"), Some("20"), "{json}");
 }
 
 #[test]

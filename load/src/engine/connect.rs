@@ -195,8 +195,10 @@ impl Engine {
         let Some(c) = self.clients.get_mut(key) else {
             return;
         };
+        // An IRC user starts in no channel: it joins one even to say churn's
+        // one line.
         let irc = self.target.login == Login::Irc;
-        if (self.target.rooms > 1 || irc) && !self.leave_after_login {
+        if (self.target.rooms > 1 && !self.leave_after_login) || irc {
             match irc {
                 true => irc::put_join(&mut c.out, c.room),
                 false => rooms::put_join(&mut c.out, c.room),
