@@ -3,10 +3,16 @@
 //! `engine`: the core through the memory engine. `texts`: the name prompt, chat and commands; `lifecycle`: leaving,
 //! timeouts, shutdown, timestamps, throttles and digests; `rooms`: moving,
 //! listing, topics, history; `shared`: claims, the link and listings of
-//! other nodes (with `--redis`).
+//! other nodes (with `--redis`). Clients of requests (IRC): `logins`,
+//! `requests` (several rooms, parts, echo, CTCP), `lists` (topics, NAMES,
+//! LIST, WHO, WHOIS, away), `remote_members` (other nodes' members in
+//! several rooms or none).
 
 mod engine;
 mod lifecycle;
+mod lists;
+mod logins;
+mod remote_members;
 mod requests;
 mod rooms;
 mod shared;
