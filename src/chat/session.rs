@@ -94,19 +94,21 @@ impl Chat {
             room: room.name.clone(),
             online,
         };
-        let mut told = vec![welcome];
-        if let Some(topic) = &room.topic {
-            told.push(Notice::Topic {
+        let told = if let Some(topic) = &room.topic {
+            let topic = Notice::Topic {
                 topic: topic.clone(),
-            });
+            };
+            Message::Notices(vec![welcome, topic])
         } else {
             // The engine may keep one for a room this node has just opened
             // (Redis keeps topics past every node; memory has none but the
             // room's own).
             let room = room.name.clone();
             self.out.deliveries.push(Delivery::Topic(room));
-        }
-        self.to(local, Message::Notices(told), now);
+            // One notice: no list to allocate (rendered as a list of one).
+            Message::Notice(welcome)
+        };
+        self.to(local, told, now);
     }
 
     /// Refuses a name: the reason, then the prompt again.
