@@ -49,15 +49,18 @@ impl Chat {
         reason: Option<&str>,
         now: &Now,
     ) {
-        let rooms: Vec<RoomId> = self.seats.rooms(&member).collect();
         let left = || Notice::Left {
             name: name.into(),
             to: None,
             reason: reason.map(Into::into),
         };
-        if let [room] = rooms[..] {
+        // In one room (every telnet user): no list of rooms to make.
+        if self.seats.room_count(&member) == 1
+            && let Some(room) = self.seats.room(&member)
+        {
             return self.depart_told(room, member, left(), false, now);
         }
+        let rooms: Vec<RoomId> = self.seats.rooms(&member).collect();
         for room in rooms {
             self.seats.remove_room(&member, room);
             let quiet_joins = self.quiet_joins;
