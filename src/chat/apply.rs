@@ -7,7 +7,8 @@
 use super::name::{Name, key};
 use super::rooms::Digest;
 use super::throttle::Moves;
-use super::{Chat, Delivery, MemberId, Message, Notice, Now, RoomEvent, RoomId, RoomNames};
+use super::{Chat, Delivery, MemberId, Message, Notice, Now, RoomEvent, RoomId, RoomNames, Turn};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 impl Chat {
@@ -68,17 +69,7 @@ impl Chat {
                 member,
                 name,
             } => self.move_member(*from, *to, *member, name, now),
-            RoomEvent::Said { room, member, turn } => {
-                // The engine keeps the history (the memory engine's ring,
-                // or the room's stream in Redis), from the published event.
-                let Some(r) = self.rooms.get_mut(*room) else {
-                    return false;
-                };
-                r.members.touch(*member, now.instant);
-                let except = self.echo_except(*member);
-                let lines = turn.len() as u64;
-                self.broadcast(*room, except, Message::Said(turn.clone()), lines, now);
-            }
+            RoomEvent::Said { room, member, turn } => return self.said(*room, *member, turn, now),
             RoomEvent::Renamed {
                 member, old, new, ..
             } => self.rename_everywhere(*member, old, new, now),
@@ -136,6 +127,21 @@ impl Chat {
                 self.tell(local, now, Notice::NotReading { name });
             }
         }
+        true
+    }
+
+    /// `member` said `turn` in `room`: its members hear it (the sender too
+    /// with echo on); false if the room does not exist. The engine keeps
+    /// the history (the memory engine's ring, or the room's stream in
+    /// Redis), from the published event.
+    fn said(&mut self, room: RoomId, member: MemberId, turn: &Arc<Turn>, now: &Now) -> bool {
+        let Some(r) = self.rooms.get_mut(room) else {
+            return false;
+        };
+        r.members.touch(member, now.instant);
+        let except = self.echo_except(member);
+        let lines = turn.len() as u64;
+        self.broadcast(room, except, Message::Said(turn.clone()), lines, now);
         true
     }
 
