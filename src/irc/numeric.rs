@@ -63,13 +63,17 @@ numerics! {
     NoTopic = "331", "RPL_NOTOPIC";
     Topic = "332", "RPL_TOPIC";
     TopicWhoTime = "333", "RPL_TOPICWHOTIME";
+    Version = "351", "RPL_VERSION";
     WhoReply = "352", "RPL_WHOREPLY";
     NamReply = "353", "RPL_NAMREPLY";
     EndOfNames = "366", "RPL_ENDOFNAMES";
     EndOfBanList = "368", "RPL_ENDOFBANLIST";
+    Info = "371", "RPL_INFO";
     Motd = "372", "RPL_MOTD";
+    EndOfInfo = "374", "RPL_ENDOFINFO";
     MotdStart = "375", "RPL_MOTDSTART";
     EndOfMotd = "376", "RPL_ENDOFMOTD";
+    Time = "391", "RPL_TIME";
     NoSuchNick = "401", "ERR_NOSUCHNICK";
     NoSuchServer = "402", "ERR_NOSUCHSERVER";
     NoSuchChannel = "403", "ERR_NOSUCHCHANNEL";

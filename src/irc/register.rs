@@ -101,6 +101,10 @@ impl Registration {
                 }
                 Some(Ok(nick)) => self.nick = Some(nick.to_owned()),
             },
+            // An empty user name is refused, as modern IRC says.
+            "USER" if message.param(0).is_some_and(str::is_empty) => {
+                return reply(Numeric::NeedMoreParams, &["USER", "Not enough parameters"]);
+            }
             "USER" => {
                 let realname = message.param(3).unwrap_or("");
                 self.user = message

@@ -57,6 +57,14 @@ pub struct Session {
     /// `AWAY`'s text.
     pub away: Option<Box<str>>,
     keepalive: Keepalive,
+    /// USER's user name and real name (WHOIS shows them).
+    pub user: Option<(Box<str>, Box<str>)>,
+    /// A NOTICE is being handed to the core: its refusals are not answered
+    /// (a NOTICE never is).
+    pub quiet: bool,
+    /// The user name and real name of the user a WHOIS being answered is
+    /// about, when it is a local IRC user.
+    pub whois_user: Option<(Box<str>, Box<str>)>,
     /// Whether the core was last told `echo-message` is on.
     pub echo_told: bool,
 }

@@ -45,12 +45,17 @@ pub fn lusers(server: &str, nick: &str, counts: Counts) -> Vec<OwnedMessage> {
     );
     let rooms = counts.rooms.to_string();
     let clients = format!("I have {} clients and 0 servers", counts.users);
+    let count = counts.users.to_string();
+    let local = format!("Current local users {0}, max {0}", counts.users);
+    let global = format!("Current global users {0}, max {0}", counts.users);
     vec![
         n(Numeric::LuserClient, &[&users]),
         n(Numeric::LuserOp, &["0", "operator(s) online"]),
         n(Numeric::LuserUnknown, &["0", "unknown connection(s)"]),
         n(Numeric::LuserChannels, &[&rooms, "channels formed"]),
         n(Numeric::LuserMe, &[&clients]),
+        n(Numeric::LocalUsers, &[&count, &count, &local]),
+        n(Numeric::GlobalUsers, &[&count, &count, &global]),
     ]
 }
 
@@ -76,7 +81,8 @@ mod tests {
         assert_eq!(
             codes,
             [
-                "001", "002", "003", "004", "005", "251", "252", "253", "254", "255", "422"
+                "001", "002", "003", "004", "005", "251", "252", "253", "254", "255", "265", "266",
+                "422"
             ]
         );
         let first = String::from_utf8(lines[0].to_bytes().unwrap()).unwrap();

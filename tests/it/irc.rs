@@ -31,7 +31,7 @@ fn registration_sends_001_to_005_lusers_and_422() {
         "{rest:?}"
     );
     assert!(
-        codes.ends_with(&["251", "252", "253", "254", "255"]),
+        codes.ends_with(&["251", "252", "253", "254", "255", "265", "266"]),
         "{rest:?}"
     );
 }
@@ -387,4 +387,29 @@ fn away_is_told_to_away_notify_readers_and_in_whois() {
     telnet.send("done here\n");
     plain.expect_line(":tina!tina@linechat PRIVMSG #lobby :done here");
     notified.expect_line(":tina!tina@linechat PRIVMSG #lobby :done here");
+}
+
+/// A NOTICE is never answered, not even its errors; CTCP other than
+/// ACTION reaches IRC users only; WHOIS shows USER's names.
+#[test]
+fn notices_are_not_answered_ctcp_passes_to_irc_only_and_whois_shows_user() {
+    let server = server();
+    let mut telnet = server.login("tara");
+    let mut a = Irc::register(&server, "abe");
+    let mut b = Irc::register(&server, "bea");
+    a.join("#lobby");
+    b.join("#lobby");
+    a.expect_line(":bea!bea@linechat JOIN #lobby");
+    telnet.expect_line("*** abe has joined");
+    telnet.expect_line("*** bea has joined");
+    a.send("NOTICE #nowhere :lost words");
+    a.send("NOTICE nobody :lost words");
+    assert_eq!(a.sync(), Vec::<String>::new(), "no reply to a NOTICE");
+    a.send("PRIVMSG #lobby \u{1}VERSION\u{1}");
+    b.expect_line(":abe!abe@linechat PRIVMSG #lobby \u{1}VERSION\u{1}");
+    a.send("PRIVMSG #lobby :after ctcp");
+    telnet.expect_line("abe: after ctcp");
+    b.expect_line(":abe!abe@linechat PRIVMSG #lobby :after ctcp");
+    b.send("WHOIS abe");
+    b.expect_line(":linechat 311 bea abe abe linechat * :abe test");
 }

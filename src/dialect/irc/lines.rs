@@ -70,6 +70,14 @@ impl<'a> Lines<'a> {
             };
             return self.line(at, prefix, command, &[target, &piece]);
         }
+        // Text an IRC line could carry is cut to fit behind the longer
+        // prefix, as RFC 1459 allows, rather than sent as a second line its
+        // sender never wrote; longer text (a telnet line, up to
+        // `--max-line`) is split so none of it is lost.
+        let text = match text.len() <= crate::irc::message::MAX_BODY {
+            true => cut(text, budget.max(1)),
+            false => text,
+        };
         for piece in render::split_text(text, budget.max(1)) {
             match kind {
                 LineKind::Say | LineKind::Notice => {
@@ -86,4 +94,16 @@ impl<'a> Lines<'a> {
             }
         }
     }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }

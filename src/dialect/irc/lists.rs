@@ -104,9 +104,11 @@ impl Numerics<'_, '_, '_> {
     }
 
     /// 311, 319, 312, 301, 317, then 318.
-    pub fn whois(&mut self, info: &WhoisInfo) {
+    /// `user` is the user name and real name, when known (else the nick).
+    pub fn whois(&mut self, info: &WhoisInfo, user: Option<(&str, &str)>) {
         let name = &*info.name;
-        self.send(Numeric::WhoisUser, &[name, name, HOST, "*", name]);
+        let (user, real) = user.unwrap_or((name, name));
+        self.send(Numeric::WhoisUser, &[name, user, HOST, "*", real]);
         if !info.rooms.is_empty() {
             let rooms: Vec<&str> = info.rooms.iter().map(|r| &**r).collect();
             self.send(Numeric::WhoisChannels, &[name, &rooms.join(" ")]);

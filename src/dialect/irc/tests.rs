@@ -138,6 +138,7 @@ fn replies_are_numerics_to_the_reader() {
         asked: "b@d",
         userhost: false,
         whois: false,
+        whois_user: None,
     };
     let reply = |r| text(render_to(&Message::Notice(Notice::Reply(r)), at(), &me));
     assert_eq!(

@@ -105,6 +105,23 @@ impl Server {
                 self.irc_send(key, &lines);
             }
             "MOTD" => self.irc_numeric(key, Numeric::NoMotd, &["MOTD File is missing"]),
+            "TIME" => {
+                let now = crate::irc::server_time::format(self.now.wall);
+                self.irc_numeric(key, Numeric::Time, &[server, &now]);
+            }
+            "VERSION" => {
+                let version = concat!("linechat-", env!("CARGO_PKG_VERSION"));
+                self.irc_numeric(
+                    key,
+                    Numeric::Version,
+                    &[version, server, "IRC edge of linechat"],
+                );
+            }
+            "INFO" => {
+                let text = "linechat: one chat for telnet and IRC clients";
+                self.irc_numeric(key, Numeric::Info, &[text]);
+                self.irc_numeric(key, Numeric::EndOfInfo, &["End of /INFO list"]);
+            }
             _ => {
                 let text = "Unknown command";
                 self.irc_numeric(key, Numeric::UnknownCommand, &[message.command, text]);
@@ -148,8 +165,15 @@ impl Server {
             }
             Err(NameError::BadChannel(why) | NameError::BadNick(why)) => {
                 let text = format!("No such channel: {why}");
-                self.irc_numeric(key, Numeric::NoSuchChannel, &[channel, &text]);
+                self.irc_error(key, Numeric::NoSuchChannel, &[channel, &text]);
             }
+        }
+    }
+
+    /// An error numeric, unless the command was a NOTICE (never answered).
+    fn irc_error(&mut self, key: usize, numeric: Numeric, params: &[&str]) {
+        if self.irc_session(key).is_some_and(|s| !s.quiet) {
+            self.irc_numeric(key, numeric, params);
         }
     }
 
@@ -177,20 +201,41 @@ impl Server {
     /// line to that room, a nick a private message. CTCP ACTION is a `/me`;
     /// other CTCP is not passed on (telnet users cannot read it).
     fn irc_message(&mut self, key: usize, notice: bool, message: &Message) {
+        if let Some(session) = self.irc_session(key) {
+            session.quiet = notice;
+        }
+        self.irc_message_to_each(key, notice, message);
+        if let Some(session) = self.irc_session(key) {
+            session.quiet = false;
+        }
+    }
+
+    /// See [`irc_message`](Self::irc_message); a NOTICE's refusals are not
+    /// answered.
+    fn irc_message_to_each(&mut self, key: usize, notice: bool, message: &Message) {
         let command = if notice { "NOTICE" } else { "PRIVMSG" };
         let (Some(targets), text) = (message.param(0), message.param(1)) else {
             let text = format!("No recipient given ({command})");
-            return self.irc_numeric(key, Numeric::NoRecipient, &[&text]);
+            return self.irc_error(key, Numeric::NoRecipient, &[&text]);
         };
         let text = text.unwrap_or("");
         let (kind, text) = match ctcp::classify(text) {
             Text::Plain(text) if notice => (LineKind::Notice, text),
             Text::Plain(text) => (LineKind::Say, text),
             Text::Action(text) => (LineKind::Act, text),
-            Text::Other(..) => return,
+            // Other CTCP goes to IRC readers only (the core's kinds).
+            Text::Other(..) => {
+                let inner = text.trim_start_matches('\u{1}').trim_end_matches('\u{1}');
+                let kind = if notice {
+                    LineKind::CtcpReply
+                } else {
+                    LineKind::Ctcp
+                };
+                (kind, inner)
+            }
         };
         if text.is_empty() {
-            return self.irc_numeric(key, Numeric::NoTextToSend, &["No text to send"]);
+            return self.irc_error(key, Numeric::NoTextToSend, &["No text to send"]);
         }
         // Stray `\x01`s go no further than the edge.
         let text: Cow<'_, str> = match text.contains('\u{1}') {

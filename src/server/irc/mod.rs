@@ -153,12 +153,27 @@ impl Server {
         }
     }
 
+    /// The USER name and real name of the local IRC user called `nick`
+    /// (for WHOIS; a scan, and WHOIS is rare).
+    fn irc_user_of(&self, nick: &str) -> Option<(Box<str>, Box<str>)> {
+        self.slots.iter().find_map(|(_, slot)| match slot {
+            Slot::Client(conn) => conn
+                .irc_ref()
+                .filter(|s| s.nick().is_some_and(|n| crate::irc::casemap::same(n, nick)))
+                .and_then(|s| s.user.clone()),
+            _ => None,
+        })
+    }
+
     /// The capabilities offered to the connection at `key`: `sasl` only
     /// where passwords are taken (registered names on, and TLS or
     /// `--allow-plaintext-passwords`). Not implemented, so never offered:
-    /// draft/chathistory.
+    /// draft/chathistory and message-tags.
     fn irc_offered(&self, key: usize) -> CapSet {
-        let offered = CapSet::all().without(Cap::Chathistory);
+        // message-tags would promise client tags relayed: they are not.
+        let offered = CapSet::all()
+            .without(Cap::Chathistory)
+            .without(Cap::MessageTags);
         let secure = matches!(self.slots.get(key), Some(Slot::Client(c)) if c.secure());
         let passwords = self.accounts.is_some()
             && (secure || self.config.allow_plaintext_passwords || self.tls.is_none());
@@ -198,8 +213,19 @@ impl Server {
         let Some(session) = self.irc_session(key) else {
             return false;
         };
-        if let Shown::Notice(Notice::Reply(Reply::NowKnownAs { name, .. })) = message {
-            session.named(name); // Rendered as NICK from the old nick.
+        match message {
+            Shown::Notice(Notice::Reply(Reply::NowKnownAs { name, .. })) => {
+                session.named(name); // Rendered as NICK from the old nick.
+            }
+            // A NOTICE is never answered, not even with an error.
+            Shown::Notice(Notice::Reply(_)) if session.quiet => return true,
+            Shown::Notice(Notice::Reply(Reply::Whois(info))) => {
+                let user = self.irc_user_of(&info.name);
+                if let Some(session) = self.irc_session(key) {
+                    session.whois_user = user;
+                }
+            }
+            _ => {}
         }
         self.irc_registration_shown(key, message)
     }
@@ -221,6 +247,7 @@ pub(super) fn render_for(
         userhost: session.has(Cap::UserhostInNames),
         asked: session.asked.as_deref().unwrap_or("*"),
         whois: session.whois,
+        whois_user: (session.whois_user.as_ref()).map(|(u, r)| (&**u, &**r)),
     };
     render_to(message, at, &recipient)
 }

@@ -86,12 +86,14 @@ impl Server {
             return;
         };
         if let Some(account) = session.account.clone() {
+            session.user = Some((ready.user.as_str().into(), ready.realname.as_str().into()));
             return self.irc_welcome(key, &account);
         }
         if session.sasl_waiting {
             return; // Its answer looks at registration again.
         }
         session.asked = Some(ready.nick.as_str().into());
+        session.user = Some((ready.user.as_str().into(), ready.realname.as_str().into()));
         let password = ready.password.map(|p| Secret(p.into()));
         let name = &ready.nick;
         self.irc_request(key, Request::Login { name, password });
