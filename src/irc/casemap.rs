@@ -57,6 +57,22 @@ pub fn nick(nick: &str) -> Result<&str, NameError> {
     })
 }
 
+/// Checks a channel as typed without making its room name (no
+/// allocation: every PRIVMSG to a channel is checked).
+pub fn check_channel(channel: &str) -> Result<(), NameError> {
+    let bare = channel
+        .strip_prefix('#')
+        .ok_or(NameError::BadChannel("channels start with #"))?;
+    if bare.is_empty() || bare.len() > MAX_ROOM_NAME {
+        return Err(NameError::BadChannel("use # and 1 to 32 characters"));
+    }
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+    if !bare.bytes().all(allowed) {
+        return Err(NameError::BadChannel("use only a-z, 0-9, _ and -"));
+    }
+    Ok(())
+}
+
 /// A channel as typed, as the room it names: `#Rust` is room `#rust`. The
 /// `#` is required, unlike `/join`.
 pub fn channel_to_room(channel: &str) -> Result<String, NameError> {
@@ -74,6 +90,27 @@ pub fn channel_to_room(channel: &str) -> Result<String, NameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checking_a_channel_agrees_with_naming_its_room() {
+        for channel in [
+            "#Rust",
+            "#a-b_9",
+            "#",
+            "lobby",
+            "#a.b",
+            "#",
+            &"#".repeat(2),
+            &format!("#{}", "x".repeat(33)),
+            &format!("#{}", "x".repeat(32)),
+        ] {
+            assert_eq!(
+                check_channel(channel),
+                channel_to_room(channel).map(drop),
+                "{channel}"
+            );
+        }
+    }
 
     #[test]
     fn folding_is_ascii_only() {

@@ -26,8 +26,12 @@ impl Server {
     /// One command from a registered client.
     pub(super) fn irc_command(&mut self, key: usize, message: &Message) {
         let server = self.dialects.irc_server();
-        let upper = message.command.to_ascii_uppercase();
-        let command = upper.as_str();
+        // Commands are short: upper-cased on the stack, not allocated.
+        let mut upper = [0u8; 16];
+        let len = message.command.len().min(upper.len());
+        upper[..len].copy_from_slice(&message.command.as_bytes()[..len]);
+        upper.make_ascii_uppercase();
+        let command = std::str::from_utf8(&upper[..len]).unwrap_or("");
         if message.params().len() < needs(command) {
             let text = "Not enough parameters";
             return self.irc_numeric(key, Numeric::NeedMoreParams, &[command, text]);
@@ -158,9 +162,12 @@ impl Server {
         channel: &'r str,
         request: impl FnOnce(&'r str) -> Request<'r>,
     ) {
-        match casemap::channel_to_room(channel) {
-            Ok(_) => {
-                self.irc_asked(key, channel, false);
+        match casemap::check_channel(channel) {
+            Ok(()) => {
+                // A reply may name the channel (403 for a bad room name).
+                if self.irc_session(key).and_then(|s| s.asked.as_deref()) != Some(channel) {
+                    self.irc_asked(key, channel, false);
+                }
                 self.irc_request(key, request(channel));
             }
             Err(NameError::BadChannel(why) | NameError::BadNick(why)) => {
