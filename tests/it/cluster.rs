@@ -70,6 +70,7 @@ impl Node {
         let process = util::ServerProcess {
             child,
             tls_addr: None,
+            irc_addrs: (None, None),
         };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

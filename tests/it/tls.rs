@@ -338,3 +338,47 @@ fn never_readers_dropped(flags: &[&str]) -> (usize, usize) {
     drop((plain, secure));
     (plain_at, secure_at)
 }
+
+/// IRC over TLS (`--ircs-addr`): SASL PLAIN is offered there (and not on
+/// the plain IRC port), a wrong password is 904, the right one 900/903,
+/// and registration ends logged in as the account.
+#[test]
+fn irc_over_tls_logs_in_with_sasl() {
+    let dir = TempDir::new("ircs");
+    let cert = Cert::localhost();
+    cert.write(&dir, CERT);
+    let data = dir.join("data");
+    let data = data.to_str().unwrap();
+    let irc = ["--irc-addr", "127.0.0.1:0", "--ircs-addr", "127.0.0.1:0"];
+    let (server, _addr, tls) = start(&dir, &[&["--data-dir", data][..], &irc].concat());
+    let (Some(plain), Some(ircs)) = server.irc_addrs else {
+        panic!("no IRC listeners: {:?}", server.irc_addrs);
+    };
+    let mut alice = TlsClient::connect(tls, &cert.der).expect("TLS handshake");
+    alice.expect("Enter your name: ");
+    alice.send("alice\n");
+    alice.send("/register pw\n");
+    alice.expect("*** Registered alice");
+    alice.send("/quit\n");
+    alice.expect("*** Bye!\r\n");
+    let mut clear = Client::connect(plain);
+    clear.send("CAP LS 302\r\n");
+    let ls = clear.line();
+    assert!(!ls.contains("sasl"), "no passwords in the clear: {ls}");
+    let mut irc = TlsClient::connect(ircs, &cert.der).expect("TLS handshake");
+    irc.send("CAP LS 302\r\nNICK someone\r\nUSER a 0 * :A\r\n");
+    irc.expect("sasl=PLAIN");
+    irc.send("CAP REQ :sasl\r\n");
+    irc.expect("ACK sasl\r\n");
+    irc.send("AUTHENTICATE PLAIN\r\n");
+    irc.expect("AUTHENTICATE +\r\n");
+    irc.send("AUTHENTICATE AGFsaWNlAG5v\r\n");
+    irc.expect(" 904 * :SASL authentication failed\r\n");
+    irc.send("AUTHENTICATE PLAIN\r\n");
+    irc.expect("AUTHENTICATE +\r\n");
+    irc.send("AUTHENTICATE AGFsaWNlAHB3\r\n");
+    irc.expect(" 900 * alice!alice@linechat alice :You are now logged in as alice\r\n");
+    irc.expect(" 903 * :SASL authentication successful\r\n");
+    irc.send("CAP END\r\n");
+    irc.expect(":linechat 001 alice :Welcome to the linechat IRC network alice!alice@linechat\r\n");
+}

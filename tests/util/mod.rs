@@ -412,7 +412,17 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
             }
             if let Some(rest) = line.split("listening on ").nth(1) {
                 let addr = rest.split_whitespace().next().unwrap().to_string();
-                let _ = tx.send((line.contains("TLS listening"), addr));
+                let kind = if line.contains("TLS listening") {
+                    "tls"
+                } else {
+                    "chat"
+                };
+                let _ = tx.send((kind, addr));
+            }
+            if let Some(rest) = line.split("serving IRC over TLS at ").nth(1) {
+                let _ = tx.send(("ircs", rest.trim().to_string()));
+            } else if let Some(rest) = line.split("serving IRC at ").nth(1) {
+                let _ = tx.send(("irc", rest.trim().to_string()));
             }
         }
     });
@@ -420,16 +430,20 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
     let mut process = ServerProcess {
         child,
         tls_addr: None,
+        irc_addrs: (None, None),
     };
-    // The TLS listener (if any) is logged before the chat listener.
+    // The TLS and IRC listeners (if any) are logged before the chat listener.
     loop {
-        let (tls, addr) = rx
+        let (kind, addr) = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("no 'listening on' line");
-        if !tls {
-            return (process, addr.parse().unwrap());
+        let addr = Some(addr.parse().unwrap());
+        match kind {
+            "tls" => process.tls_addr = addr,
+            "irc" => process.irc_addrs.0 = addr,
+            "ircs" => process.irc_addrs.1 = addr,
+            _ => return (process, addr.unwrap()),
         }
-        process.tls_addr = Some(addr.parse().unwrap());
     }
 }
 
@@ -449,6 +463,8 @@ pub struct ServerProcess {
     pub child: Child,
     /// Where it serves TLS (`--tls-addr`), if it does.
     pub tls_addr: Option<SocketAddr>,
+    /// Where it serves IRC (`--irc-addr`) and IRC over TLS (`--ircs-addr`).
+    pub irc_addrs: (Option<SocketAddr>, Option<SocketAddr>),
 }
 
 impl ServerProcess {
