@@ -58,8 +58,7 @@ impl Chat {
     pub(super) fn effects(&mut self, event: &RoomEvent, now: &Now) -> bool {
         match event {
             RoomEvent::Joined { room, member, name } => {
-                let name = self.shared_name(name);
-                self.names.insert(name.clone(), *member);
+                let name = self.hold_name(name, *member);
                 self.roomless.remove(member);
                 self.enter(*room, *member, name, now.instant, false, now);
             }
@@ -107,8 +106,7 @@ impl Chat {
             } => return self.part(*room, *member, name, reason.clone(), now),
             RoomEvent::Away { member, text } => self.away_changed(*member, text.clone(), now),
             RoomEvent::Online { member, name } => {
-                let shared = self.shared_name(name);
-                self.names.insert(shared.clone(), *member);
+                let shared = self.hold_name(name, *member);
                 self.roomless.insert(*member, shared);
             }
             RoomEvent::Private {

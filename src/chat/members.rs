@@ -7,6 +7,7 @@
 
 use super::name::{Name, key};
 use super::{Chat, Delivery, Local, MemberId, Message, Notice, Now, RoomId};
+use std::collections::hash_map::Entry;
 
 impl Chat {
     /// Who does not get `member`'s own room lines: its connection, unless
@@ -16,6 +17,20 @@ impl Chat {
         let local = self.seats.local(&member)?;
         let echo = self.client(local).is_some_and(|c| c.echo);
         (!echo).then_some(local)
+    }
+
+    /// `member` holds `name` in the server-wide table; returns the name the
+    /// table shares (the one already there, or `name` as typed). One
+    /// lookup: a login hashes its name (SipHash: clients choose names)
+    /// once here, not once to find it and again to insert it.
+    pub(super) fn hold_name(&mut self, name: &str, member: MemberId) -> Name {
+        match self.names.entry(Name::from(name)) {
+            Entry::Occupied(mut held) => {
+                held.insert(member);
+                held.key().clone()
+            }
+            Entry::Vacant(free) => free.insert_entry(member).key().clone(),
+        }
     }
 
     /// `member` is called `new` now, in every room it is in (and in none).
