@@ -437,12 +437,12 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
         let (kind, addr) = rx
             .recv_timeout(Duration::from_secs(10))
             .expect("no 'listening on' line");
-        let addr = Some(addr.parse().unwrap());
+        let addr: SocketAddr = addr.parse().unwrap();
         match kind {
-            "tls" => process.tls_addr = addr,
-            "irc" => process.irc_addrs.0 = addr,
-            "ircs" => process.irc_addrs.1 = addr,
-            _ => return (process, addr.unwrap()),
+            "tls" => process.tls_addr = Some(addr),
+            "irc" => process.irc_addrs.0 = Some(addr),
+            "ircs" => process.irc_addrs.1 = Some(addr),
+            _ => return (process, addr),
         }
     }
 }
