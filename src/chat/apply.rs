@@ -60,7 +60,14 @@ impl Chat {
             RoomEvent::Joined { room, member, name } => {
                 let name = self.hold_name(name, *member);
                 self.roomless.remove(member);
-                self.enter(*room, *member, name, now.instant, false, now);
+                self.enter(*room, *member, name.clone(), now.instant, false, now);
+                if let Some(text) = self.away.get(member) {
+                    // away-notify: the room learns the newcomer is away.
+                    let (name, text) = ((*name).into(), Some(text.clone()));
+                    let except = self.seats.local(member);
+                    let told = Notice::Away { name, text };
+                    self.broadcast(*room, except, told.into(), 1, now);
+                }
             }
             RoomEvent::Moved {
                 from,

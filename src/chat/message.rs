@@ -25,6 +25,12 @@ pub enum LineKind {
 }
 
 impl LineKind {
+    /// Whether it is a notice (or a CTCP reply, which travels in one):
+    /// nothing automatic answers it, not even a refusal (RFC 2812 3.3.2).
+    pub fn is_notice(self) -> bool {
+        matches!(self, LineKind::Notice | LineKind::CtcpReply)
+    }
+
     /// Whether it is CTCP other than an action: for IRC users only.
     pub fn is_ctcp(self) -> bool {
         matches!(self, LineKind::Ctcp | LineKind::CtcpReply)

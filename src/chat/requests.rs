@@ -65,34 +65,34 @@ impl Chat {
         }
     }
 
-    /// The room `given` names, if it exists and `by` is in it; else `by`
-    /// is told `refused` (with the name as given) or that it does not
-    /// exist.
+    /// The room `given` names, if it exists and `by` is in it; else what
+    /// to tell `by`: `refused` (with the name as given), or that it does
+    /// not exist.
     fn room_of_member(
-        &mut self,
+        &self,
         by: Caller,
         given: &str,
         refused: fn(Box<str>) -> Reply,
-        now: &Now,
-    ) -> Option<RoomId> {
+    ) -> Result<RoomId, Reply> {
         let found = naming::room_name(given)
             .ok()
             .and_then(|name| self.rooms.find(&name))
             .filter(|&room| self.rooms.in_use_id(room));
-        let reply = match found {
-            Some(room) if self.seats.in_room(&by.member, room) => return Some(room),
-            Some(_) => refused(given.into()),
-            None => Reply::NoSuchRoom { room: given.into() },
-        };
-        self.reply_to(by.local, now, reply);
-        None
+        match found {
+            Some(room) if self.seats.in_room(&by.member, room) => Ok(room),
+            Some(_) => Err(refused(given.into())),
+            None => Err(Reply::NoSuchRoom { room: given.into() }),
+        }
     }
 
-    /// A line to `room` from a member in it, into its turn.
+    /// A line to `room` from a member in it, into its turn. A notice that
+    /// cannot be sent is dropped without a word.
     fn say_in(&mut self, by: Caller, room: &str, kind: super::LineKind, text: &str, now: &Now) {
         let cannot = |room| Reply::CannotSend { room };
-        let Some(room) = self.room_of_member(by, room, cannot, now) else {
-            return;
+        let room = match self.room_of_member(by, room, cannot) {
+            Ok(room) => room,
+            Err(_) if kind.is_notice() => return,
+            Err(refused) => return self.reply_to(by.local, now, refused),
         };
         self.keep_turn(by.member, room, now);
         self.batch_line(by.member, room, kind, text, now);
@@ -163,8 +163,9 @@ impl Chat {
     /// `by` leaves `room`, staying online.
     fn part_room(&mut self, by: Caller, room: &str, reason: Option<&str>, now: &Now) {
         let not_in = |room| Reply::NotInRoom { room };
-        let Some(id) = self.room_of_member(by, room, not_in, now) else {
-            return;
+        let id = match self.room_of_member(by, room, not_in) {
+            Ok(id) => id,
+            Err(refused) => return self.reply_to(by.local, now, refused),
         };
         let (Some(name), Some(r)) = (self.name_of(by.member), self.rooms.get(id)) else {
             return;
@@ -184,8 +185,9 @@ impl Chat {
     /// `TOPIC #room [text]`: shown, or set (empty clears it) by a member.
     fn topic_request(&mut self, by: Caller, room: &str, text: Option<&str>, now: &Now) {
         let not_in = |room| Reply::NotInRoom { room };
-        let Some(id) = self.room_of_member(by, room, not_in, now) else {
-            return;
+        let id = match self.room_of_member(by, room, not_in) {
+            Ok(id) => id,
+            Err(refused) => return self.reply_to(by.local, now, refused),
         };
         match text {
             None => {

@@ -3,7 +3,7 @@
 //! of which answers through [`Chat::nick_free`] or [`Chat::rename`].
 
 use super::{Args, Caller, Command, Needs, Role, Shape};
-use crate::chat::{Ask, Chat, Local, MemberId, Now, Reply, RoomEvent, naming};
+use crate::chat::{Ask, Chat, Local, MemberId, Now, Protocol, Reply, RoomEvent, naming};
 
 pub(super) const COMMANDS: &[Command] = &[Command {
     name: "nick",
@@ -31,6 +31,12 @@ impl Chat {
             return;
         };
         if old == new {
+            if self
+                .client(local)
+                .is_some_and(|c| c.protocol == Protocol::Requests)
+            {
+                return; // IRC servers say nothing to a NICK to one's nick.
+            }
             let name = new.into();
             return self.reply_to(local, now, Reply::AlreadyNamed { name });
         }

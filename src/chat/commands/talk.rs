@@ -91,6 +91,7 @@ impl Chat {
     ) {
         let (local, member) = (by.local, by.member);
         let recipient = match self.find(to) {
+            None if kind.is_notice() => return, // A notice is never answered.
             None => {
                 let name = to.into();
                 return self.reply_to(local, now, Reply::NoSuchUser { name });
@@ -132,7 +133,7 @@ impl Chat {
             // On another node: the event, published, takes it there.
             self.to(local, echo, now);
         }
-        if let Some(away) = self.away.get(&recipient) {
+        if let Some(away) = self.away.get(&recipient).filter(|_| !kind.is_notice()) {
             let (name, text) = (to_name, away.clone());
             self.reply_to(local, now, Reply::IsAway { name, text });
         }

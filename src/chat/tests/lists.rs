@@ -150,3 +150,39 @@ fn going_away_is_told_to_the_rooms_for_away_notify_and_shown_to_no_telnet_user()
             .is_empty()
     );
 }
+
+#[test]
+fn a_member_away_who_joins_is_told_away_to_the_room() {
+    let mut h = Harness::plain();
+    h.irc(1, "a");
+    join(&mut h, 1, "#x");
+    h.irc(2, "b");
+    h.request(2, Request::Away(Some("out")));
+    let mut out = Output::default();
+    let joining = Input::Request {
+        local: 2,
+        request: Request::Join("#x"),
+    };
+    h.chat.handle(joining, &h.now, &mut out);
+    let away = Message::Notice(Notice::Away {
+        name: "b".into(),
+        text: Some("out".into()),
+    });
+    let told = out.deliveries.iter().position(
+        |d| matches!(d, Delivery::Room { except: Some(2), message, .. } if *message == away),
+    );
+    let joined = out.deliveries.iter().position(|d| {
+        matches!(
+            d,
+            Delivery::Room {
+                message: Message::Notice(Notice::Joined { .. }),
+                ..
+            }
+        )
+    });
+    assert!(
+        told.is_some() && joined < told,
+        "after the join: {:?}",
+        out.deliveries
+    );
+}

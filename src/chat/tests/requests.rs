@@ -349,3 +349,59 @@ fn say_req<'a>(room: &'a str, text: &'a str) -> Request<'a> {
     let kind = LineKind::Say;
     Request::Say { room, kind, text }
 }
+
+#[test]
+fn a_notice_is_never_answered_and_a_nick_to_ones_own_is_ignored() {
+    let mut h = Harness::plain();
+    h.login(1, "tel");
+    h.irc(2, "a");
+    let kind = LineKind::Notice;
+    let to_room = Request::Say {
+        room: "#nowhere",
+        kind,
+        text: "x",
+    };
+    assert!(
+        h.request(2, to_room).replies(2).is_empty(),
+        "no 403 for a NOTICE"
+    );
+    let to_nick = Request::Private {
+        to: "nobody",
+        kind,
+        text: "x",
+    };
+    assert!(
+        h.request(2, to_nick).replies(2).is_empty(),
+        "no 401 for a NOTICE"
+    );
+    h.request(1 + 1, Request::Away(Some("out")));
+    h.irc(3, "b");
+    let to_away = Request::Private {
+        to: "a",
+        kind,
+        text: "x",
+    };
+    assert!(
+        h.request(3, to_away).replies(3).is_empty(),
+        "no 301 for a NOTICE"
+    );
+    let kind = LineKind::Say;
+    let said = Request::Say {
+        room: "#nowhere",
+        kind,
+        text: "x",
+    };
+    let refused = Reply::NoSuchRoom {
+        room: "#nowhere".into(),
+    };
+    assert_eq!(h.request(2, said).replies(2), [&refused]);
+    assert!(
+        h.request(2, Request::Nick("a")).by_local.is_empty(),
+        "IRC says nothing"
+    );
+    assert!(
+        h.line(1, "/nick tel")
+            .text(1)
+            .contains("You are already tel")
+    );
+}
