@@ -402,6 +402,8 @@ fn notices_are_not_answered_ctcp_passes_to_irc_only_and_whois_shows_user() {
     a.expect_line(":bea!bea@linechat JOIN #lobby");
     telnet.expect_line("*** abe has joined");
     telnet.expect_line("*** bea has joined");
+    a.send("NAMES invalid");
+    a.expect_line(":linechat 366 abe invalid :End of /NAMES list");
     a.send("NOTICE #nowhere :lost words");
     a.send("NOTICE nobody :lost words");
     assert_eq!(a.sync(), Vec::<String>::new(), "no reply to a NOTICE");

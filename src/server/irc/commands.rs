@@ -76,8 +76,15 @@ impl Server {
                 self.irc_numeric(key, Numeric::EndOfNames, &["*", "End of /NAMES list"]);
             }
             "NAMES" => {
+                // A name that is no room is just the end of an empty list.
                 for channel in p(0).split(',').filter(|c| !c.is_empty()) {
-                    self.irc_in_room(key, channel, Request::Names);
+                    match casemap::check_channel(channel) {
+                        Ok(()) => self.irc_in_room(key, channel, Request::Names),
+                        Err(_) => {
+                            let end = "End of /NAMES list";
+                            self.irc_numeric(key, Numeric::EndOfNames, &[channel, end]);
+                        }
+                    }
                 }
             }
             "LIST" => self.irc_request(key, Request::List),
