@@ -10,7 +10,6 @@ use crate::chat::{Input, LineKind, Request};
 use crate::irc::casemap::{self, NameError};
 use crate::irc::ctcp::{self, Text};
 use crate::irc::register::already_registered;
-use crate::irc::welcome::{Counts, lusers};
 use crate::irc::{Message, Numeric};
 use std::borrow::Cow;
 
@@ -47,27 +46,14 @@ impl Server {
             }
             "PRIVMSG" | "NOTICE" => self.irc_message(key, command == "NOTICE", message),
             "JOIN" => self.irc_join(key, p(0)),
-            "PART" => {
-                for channel in p(0).split(',').filter(|c| !c.is_empty()) {
-                    let reason = message.param(1).filter(|r| !r.is_empty());
-                    self.irc_in_room(key, channel, |room| Request::Part { room, reason });
-                }
-            }
+            "PART" => self.irc_part(key, p(0), message.param(1)),
             "NICK" if p(0).is_empty() => {
                 self.irc_numeric(key, Numeric::NoNicknameGiven, &["No nickname given"]);
             }
             "WHOIS" if p(0).is_empty() => {
                 self.irc_numeric(key, Numeric::NoNicknameGiven, &["No nickname given"]);
             }
-            "NICK" => match casemap::nick(p(0)) {
-                Ok(nick) => {
-                    self.irc_asked(key, nick, false);
-                    self.irc_request(key, Request::Nick(nick));
-                }
-                Err(NameError::BadNick(why) | NameError::BadChannel(why)) => {
-                    self.irc_numeric(key, Numeric::ErroneousNickname, &[p(0), why]);
-                }
-            },
+            "NICK" => self.irc_nick_change(key, p(0)),
             "TOPIC" => {
                 let text = message.param(1);
                 self.irc_in_room(key, p(0), |room| Request::Topic { room, text });
@@ -75,18 +61,7 @@ impl Server {
             "NAMES" if p(0).is_empty() => {
                 self.irc_numeric(key, Numeric::EndOfNames, &["*", "End of /NAMES list"]);
             }
-            "NAMES" => {
-                // A name that is no room is just the end of an empty list.
-                for channel in p(0).split(',').filter(|c| !c.is_empty()) {
-                    match casemap::check_channel(channel) {
-                        Ok(()) => self.irc_in_room(key, channel, Request::Names),
-                        Err(_) => {
-                            let end = "End of /NAMES list";
-                            self.irc_numeric(key, Numeric::EndOfNames, &[channel, end]);
-                        }
-                    }
-                }
-            }
+            "NAMES" => self.irc_names(key, p(0)),
             "LIST" => self.irc_request(key, Request::List),
             "WHO" if p(0).is_empty() => {
                 self.irc_numeric(key, Numeric::EndOfWho, &["*", "End of /WHO list"]);
@@ -107,35 +82,45 @@ impl Server {
                 Request::Away(message.param(0).filter(|t| !t.is_empty())),
             ),
             "MODE" => self.irc_mode(key, message),
-            "LUSERS" => {
-                let counts = Counts {
-                    users: self.chat.members(),
-                    rooms: self.chat.rooms(),
-                };
-                let lines = lusers(server, &self.irc_nick(key), counts);
-                self.irc_send(key, &lines);
-            }
-            "MOTD" => self.irc_numeric(key, Numeric::NoMotd, &["MOTD File is missing"]),
-            "TIME" => {
-                let now = crate::irc::server_time::format(self.now.wall);
-                self.irc_numeric(key, Numeric::Time, &[server, &now]);
-            }
-            "VERSION" => {
-                let version = concat!("linechat-", env!("CARGO_PKG_VERSION"));
-                self.irc_numeric(
-                    key,
-                    Numeric::Version,
-                    &[version, server, "IRC edge of linechat"],
-                );
-            }
-            "INFO" => {
-                let text = "linechat: one chat for telnet and IRC clients";
-                self.irc_numeric(key, Numeric::Info, &[text]);
-                self.irc_numeric(key, Numeric::EndOfInfo, &["End of /INFO list"]);
-            }
+            _ if self.irc_about(key, command) => {}
             _ => {
                 let text = "Unknown command";
                 self.irc_numeric(key, Numeric::UnknownCommand, &[message.command, text]);
+            }
+        }
+    }
+
+    /// PART of a comma list, with one reason for all.
+    fn irc_part(&mut self, key: usize, channels: &str, reason: Option<&str>) {
+        let reason = reason.filter(|r| !r.is_empty());
+        for channel in channels.split(',').filter(|c| !c.is_empty()) {
+            self.irc_in_room(key, channel, |room| Request::Part { room, reason });
+        }
+    }
+
+    /// NICK after registration: 432 here, the rest is the core's.
+    fn irc_nick_change(&mut self, key: usize, typed: &str) {
+        match casemap::nick(typed) {
+            Ok(nick) => {
+                self.irc_asked(key, nick, false);
+                self.irc_request(key, Request::Nick(nick));
+            }
+            Err(NameError::BadNick(why) | NameError::BadChannel(why)) => {
+                self.irc_numeric(key, Numeric::ErroneousNickname, &[typed, why]);
+            }
+        }
+    }
+
+    /// NAMES of a comma list; a name that is no room is just the end of an
+    /// empty list.
+    fn irc_names(&mut self, key: usize, channels: &str) {
+        for channel in channels.split(',').filter(|c| !c.is_empty()) {
+            match casemap::check_channel(channel) {
+                Ok(()) => self.irc_in_room(key, channel, Request::Names),
+                Err(_) => {
+                    let end = "End of /NAMES list";
+                    self.irc_numeric(key, Numeric::EndOfNames, &[channel, end]);
+                }
             }
         }
     }

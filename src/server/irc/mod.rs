@@ -7,8 +7,10 @@
 //!
 //! - `register`: CAP, NICK, USER, PASS and AUTHENTICATE until the core
 //!   accepts the nick, then the welcome burst.
-//! - `commands`: what a registered client's commands ask of the core.
+//! - `commands`: what a registered client's commands ask of the core;
+//!   `about`: what it asks about the server (LUSERS, TIME, ...).
 
+mod about;
 mod commands;
 mod register;
 

@@ -1,0 +1,43 @@
+//! What a client asks about the server itself, answered at the edge:
+//! LUSERS, MOTD (there is none), TIME, VERSION and INFO.
+
+use super::super::Server;
+use crate::irc::Numeric;
+use crate::irc::welcome::{Counts, lusers};
+
+impl Server {
+    /// Answers `command` if it is one of these; returns whether it was.
+    pub(super) fn irc_about(&mut self, key: usize, command: &str) -> bool {
+        let server = self.dialects.irc_server();
+        match command {
+            "LUSERS" => {
+                let counts = Counts {
+                    users: self.chat.members(),
+                    rooms: self.chat.rooms(),
+                };
+                let lines = lusers(server, &self.irc_nick(key), counts);
+                self.irc_send(key, &lines);
+            }
+            "MOTD" => self.irc_numeric(key, Numeric::NoMotd, &["MOTD File is missing"]),
+            "TIME" => {
+                let now = crate::irc::server_time::format(self.now.wall);
+                self.irc_numeric(key, Numeric::Time, &[server, &now]);
+            }
+            "VERSION" => {
+                let version = concat!("linechat-", env!("CARGO_PKG_VERSION"));
+                self.irc_numeric(
+                    key,
+                    Numeric::Version,
+                    &[version, server, "IRC edge of linechat"],
+                );
+            }
+            "INFO" => {
+                let text = "linechat: one chat for telnet and IRC clients";
+                self.irc_numeric(key, Numeric::Info, &[text]);
+                self.irc_numeric(key, Numeric::EndOfInfo, &["End of /INFO list"]);
+            }
+            _ => return false,
+        }
+        true
+    }
+}
