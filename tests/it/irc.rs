@@ -414,4 +414,8 @@ fn notices_are_not_answered_ctcp_passes_to_irc_only_and_whois_shows_user() {
     b.expect_line(":abe!abe@linechat PRIVMSG #lobby :after ctcp");
     b.send("WHOIS abe");
     b.expect_line(":linechat 311 bea abe abe linechat * :abe test");
+    b.skip_until(":linechat 318 bea abe :End of /WHOIS list");
+    b.send("WHO ABE");
+    b.expect_line(":linechat 352 bea * abe linechat linechat abe H :0 abe test");
+    b.expect_line(":linechat 315 bea ABE :End of /WHO list");
 }

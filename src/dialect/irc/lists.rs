@@ -89,15 +89,21 @@ impl Numerics<'_, '_, '_> {
         self.send(Numeric::ListEnd, &["End of /LIST"]);
     }
 
-    /// A 352 per entry, then 315.
-    pub fn who(&mut self, who: &str, entries: &[WhoEntry]) {
+    /// A 352 per entry, then 315. WHO of a nick names no channel (`*`),
+    /// and `user` is that user's user name and real name, when known.
+    pub fn who(&mut self, who: &str, entries: &[WhoEntry], user: Option<(&str, &str)>) {
+        let of_nick = !who.starts_with('#');
         for entry in entries {
-            let room = entry.room.as_deref().unwrap_or("*");
+            let room = match of_nick {
+                true => "*",
+                false => entry.room.as_deref().unwrap_or("*"),
+            };
             let here = if entry.away { "G" } else { "H" };
             let name = &*entry.name;
-            let real = format!("0 {name}");
+            let (user, real) = user.filter(|_| of_nick).unwrap_or((name, name));
+            let real = format!("0 {real}");
             let server = self.to.server;
-            let params = [room, name, HOST, server, name, here, &real];
+            let params = [room, user, HOST, server, name, here, &real];
             self.send(Numeric::WhoReply, &params);
         }
         self.send(Numeric::EndOfWho, &[who, "End of /WHO list"]);

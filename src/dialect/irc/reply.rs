@@ -29,7 +29,8 @@ pub struct Recipient<'a> {
     pub asked: &'a str,
     /// Whether the request was WHOIS (a 401 is followed by 318).
     pub whois: bool,
-    /// The user name and real name of whom a WHOIS is about, if known.
+    /// The user name and real name of whom a WHOIS (or a WHO of a nick) is
+    /// about, if known.
     pub whois_user: Option<(&'a str, &'a str)>,
 }
 
@@ -120,7 +121,7 @@ fn reply(lines: &mut Lines<'_>, reply: &Reply, at: SystemTime, to: &Recipient<'_
         Reply::TopicIs { room, topic } => n.topic(room, topic.as_ref()),
         Reply::Names { room, names } => n.names(room, names),
         Reply::List(rooms) => n.list(rooms),
-        Reply::Who { mask, entries } => n.who(mask, entries),
+        Reply::Who { mask, entries } => n.who(mask, entries, to.whois_user),
         Reply::Whois(info) => n.whois(info, to.whois_user),
         Reply::Away { away: true } => {
             n.send(Numeric::NowAway, &["You have been marked as being away"]);

@@ -227,6 +227,15 @@ impl Server {
                     session.whois_user = user;
                 }
             }
+            // WHO of one nick shows its USER names too (a scan, as WHOIS).
+            Shown::Notice(Notice::Reply(Reply::Who { mask, entries }))
+                if !mask.starts_with('#') && entries.len() == 1 =>
+            {
+                let user = self.irc_user_of(&entries[0].name);
+                if let Some(session) = self.irc_session(key) {
+                    session.whois_user = user;
+                }
+            }
             _ => {}
         }
         self.irc_registration_shown(key, message)
