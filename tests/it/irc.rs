@@ -245,6 +245,22 @@ fn two_irc_users_join_talk_set_the_topic_and_part() {
         who_time.starts_with(":linechat 333 ben #rust ann!ann@linechat "),
         "{who_time}"
     );
+    a.send("MODE #rust");
+    a.expect_line(":linechat 324 ann #rust +");
+    a.send("MODE #rust b");
+    a.expect_line(":linechat 368 ann #rust :End of channel ban list");
+    a.send("MODE #rust +m");
+    a.expect_line(":linechat 482 ann #rust :You're not channel operator");
+    a.send("MODE ann");
+    a.expect_line(":linechat 221 ann +");
+    a.send("MODE ben +i");
+    a.expect_line(":linechat 502 ann :Cannot change mode for other users");
+    a.send("LIST");
+    let list = a.skip_until(":linechat 323 ann :End of /LIST");
+    assert!(
+        list.contains(&":linechat 322 ann #rust 2 :all about rust".to_string()),
+        "{list:?}"
+    );
     a.send("PART #rust :see you");
     a.expect_line(":ann!ann@linechat PART #rust :see you");
     b.expect_line(":ann!ann@linechat PART #rust :see you");
@@ -418,4 +434,36 @@ fn notices_are_not_answered_ctcp_passes_to_irc_only_and_whois_shows_user() {
     b.send("WHO ABE");
     b.expect_line(":linechat 352 bea * abe linechat linechat abe H :0 abe test");
     b.expect_line(":linechat 315 bea ABE :End of /WHO list");
+}
+
+/// A registered name logs in over IRC with PASS; without it the nick is
+/// refused as registered (433) and the client may try again on the same
+/// connection; a wrong password is 464.
+#[test]
+fn a_registered_nick_needs_its_password_with_pass() {
+    let dir = crate::util::TempDir::new("irc-pass");
+    let data = dir.join("data");
+    let args = [
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--irc-addr",
+        "127.0.0.1:0",
+    ];
+    let (server, addr) = crate::util::spawn_binary(&args);
+    let irc_addr = server.irc_addrs.0.expect("an IRC listener");
+    let mut telnet = crate::util::Client::connect(addr);
+    telnet.login("alice");
+    telnet.send("/register pw\n");
+    telnet.skip_until_prefix("*** Registered alice");
+    telnet.send("/quit\n");
+    let mut irc = crate::util::Client::connect(irc_addr);
+    irc.send("NICK alice\r\nUSER a 0 * :A\r\n");
+    irc.expect_line(":linechat 433 * alice :Nickname is registered: give its password with PASS");
+    irc.send("PASS pw\r\nNICK alice\r\n");
+    irc.expect_line(
+        ":linechat 001 alice :Welcome to the linechat IRC network alice!alice@linechat",
+    );
+    let mut wrong = crate::util::Client::connect(irc_addr);
+    wrong.send("PASS nope\r\nNICK alice\r\nUSER a 0 * :A\r\n");
+    wrong.expect_line(":linechat 464 * :Password incorrect");
 }
