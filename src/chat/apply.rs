@@ -15,8 +15,17 @@ impl Chat {
     /// Applies a room event: updates the rooms, renders what local members
     /// see, and records the event in the output.
     pub fn apply(&mut self, event: RoomEvent, now: &Now) {
-        // Named before the change: a room left by its last member is gone after.
-        let names = Some(self.room_names(&event));
+        // Named before the change: a room left by its last member is gone
+        // after. A node alone looks only chat lines up by their room's name
+        // (the memory engine's history rings); among others, every event
+        // is published by its rooms' names. So alone the rest carry empty
+        // names, as private messages do, and a login copies no room name.
+        let named = self.shared || matches!(event, RoomEvent::Said { .. });
+        let names = Some(if named {
+            self.room_names(&event)
+        } else {
+            RoomNames::default()
+        });
         if self.effects(&event, now) {
             self.record(event, names);
         }
