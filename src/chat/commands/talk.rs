@@ -91,7 +91,9 @@ impl Chat {
     ) {
         let (local, member) = (by.local, by.member);
         let recipient = match self.find(to) {
-            None if kind.is_notice() => return, // A notice is never answered.
+            // A notice is never answered.
+            None if kind.is_notice() => return,
+            Some(id) if id == member && kind.is_notice() => return,
             None => {
                 let name = to.into();
                 return self.reply_to(local, now, Reply::NoSuchUser { name });
