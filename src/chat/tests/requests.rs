@@ -374,6 +374,13 @@ fn a_notice_is_never_answered_and_a_nick_to_ones_own_is_ignored() {
         h.request(2, to_nick).replies(2).is_empty(),
         "no 401 for a NOTICE"
     );
+    let to_self = Request::Private {
+        to: "A",
+        kind,
+        text: "x",
+    };
+    let out = h.request(2, to_self);
+    assert!(out.by_local.is_empty(), "nothing for one to oneself");
     h.request(1 + 1, Request::Away(Some("out")));
     h.irc(3, "b");
     let to_away = Request::Private {
