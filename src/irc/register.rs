@@ -101,8 +101,10 @@ impl Registration {
                 }
                 Some(Ok(nick)) => self.nick = Some(nick.to_owned()),
             },
-            // An empty user name is refused, as modern IRC says.
-            "USER" if message.param(0).is_some_and(str::is_empty) => {
+            // An empty user name or real name is refused (modern IRC).
+            "USER"
+                if message.param(0).is_some_and(str::is_empty) || message.param(3) == Some("") =>
+            {
                 return reply(Numeric::NeedMoreParams, &["USER", "Not enough parameters"]);
             }
             "USER" => {

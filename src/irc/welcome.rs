@@ -14,6 +14,8 @@ pub struct Counts {
     pub users: usize,
     /// Rooms in use.
     pub rooms: usize,
+    /// Connections not logged in yet (at telnet's prompt, or registering).
+    pub unregistered: usize,
 }
 
 /// The server's version, as 002 and 004 say it.
@@ -44,18 +46,14 @@ pub fn lusers(server: &str, nick: &str, counts: Counts) -> Vec<OwnedMessage> {
         counts.users
     );
     let rooms = counts.rooms.to_string();
+    let unknown = counts.unregistered.to_string();
     let clients = format!("I have {} clients and 0 servers", counts.users);
-    let count = counts.users.to_string();
-    let local = format!("Current local users {0}, max {0}", counts.users);
-    let global = format!("Current global users {0}, max {0}", counts.users);
     vec![
         n(Numeric::LuserClient, &[&users]),
         n(Numeric::LuserOp, &["0", "operator(s) online"]),
-        n(Numeric::LuserUnknown, &["0", "unknown connection(s)"]),
+        n(Numeric::LuserUnknown, &[&unknown, "unknown connection(s)"]),
         n(Numeric::LuserChannels, &[&rooms, "channels formed"]),
         n(Numeric::LuserMe, &[&clients]),
-        n(Numeric::LocalUsers, &[&count, &count, &local]),
-        n(Numeric::GlobalUsers, &[&count, &count, &global]),
     ]
 }
 
@@ -75,14 +73,17 @@ mod tests {
             "linechat",
             "alice",
             &isupport,
-            Counts { users: 3, rooms: 2 },
+            Counts {
+                users: 3,
+                rooms: 2,
+                unregistered: 0,
+            },
         );
         let codes: Vec<&str> = lines.iter().map(|m| &*m.command).collect();
         assert_eq!(
             codes,
             [
-                "001", "002", "003", "004", "005", "251", "252", "253", "254", "255", "265", "266",
-                "422"
+                "001", "002", "003", "004", "005", "251", "252", "253", "254", "255", "422"
             ]
         );
         let first = String::from_utf8(lines[0].to_bytes().unwrap()).unwrap();

@@ -14,6 +14,7 @@ impl Server {
                 let counts = Counts {
                     users: self.chat.members(),
                     rooms: self.chat.rooms(),
+                    unregistered: self.admission.clients().saturating_sub(self.chat.members()),
                 };
                 let lines = lusers(server, &self.irc_nick(key), counts);
                 self.irc_send(key, &lines);

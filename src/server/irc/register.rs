@@ -159,6 +159,7 @@ impl Server {
         let counts = Counts {
             users: self.chat.members(),
             rooms: self.chat.rooms(),
+            unregistered: self.admission.clients().saturating_sub(self.chat.members()),
         };
         let lines = burst(server, name, &isupport, counts);
         self.irc_send(key, &lines);
