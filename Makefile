@@ -46,10 +46,11 @@ release:
 	$(CARGO) build --release --locked --workspace --bins
 
 # Everything CI checks: formatting, lints, unit, property and socket tests,
-# the deployment files, and the static binary run alone as in its image;
+# irctest's fast subset (IRC conformance, see irctest-fast below), the
+# deployment files, and the static binary run alone as in its image;
 # then what ran, what is #[ignore]d (the soaks) and what was skipped, and
 # why (scripts/test-summary.sh).
-tests: fmt-check static-early lint test check-yaml container-smoke
+tests: fmt-check static-early lint test irctest-fast check-yaml container-smoke
 	@sh scripts/test-summary.sh "$(REPORT)"
 
 # Within `make tests`, clippy lints the test build instead of checking
@@ -66,6 +67,8 @@ tests: LINT_IN_TEST = 1
 tests: CHECK_YAML_BIN_FRESH = 1
 # ... and the summary comes once, at the end.
 tests: TEST_SUMMARY_LATER = 1
+# ... and irctest's fast subset runs against that debug binary as it is.
+tests: IRCTEST_BIN_FRESH = 1
 
 # Where `make test` leaves what the summary reads: cargo test's output and
 # one line per skipped test (tests/util/skip.rs, container-smoke).
