@@ -13,11 +13,13 @@ RUN rustup component add rustfmt clippy
 # for want of a program: PyYAML for check-yaml; redis-server (and
 # redis-cli, from redis-tools) for the Redis link and cluster tests;
 # iproute2's `ip` for the network-namespace keepalive test; Debian's
-# telnet and tmux to drive a real telnet client. The rust image already has
-# make, file, binutils and coreutils' chroot and timeout (container-smoke).
+# telnet and tmux to drive a real telnet client; python3-venv for irctest's
+# virtualenv (made below, while the build has a network). The rust image
+# already has make, file, binutils and coreutils' chroot and timeout
+# (container-smoke).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        python3 python3-yaml redis-server redis-tools iproute2 telnet tmux \
+        python3 python3-yaml python3-venv redis-server redis-tools iproute2 telnet tmux \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -43,6 +45,13 @@ RUN mkdir -p src load/src benches \
     && sh scripts/static.sh >/dev/null \
     && cargo clean --release --target "$(rustc -vV | sed -n 's/^host: //p')" -p linechat \
     && rm -rf src load/src benches
+
+# irctest's Python packages (`make tests` runs its fast subset), from PyPI
+# now, into the virtualenv `make tests` looks for (target/irctest-venv,
+# kept while tests/irctest/requirements.txt is unchanged).
+COPY tests/irctest/requirements.txt tests/irctest/
+COPY scripts/irctest-venv.sh scripts/
+RUN TARGET_DIR=/src/target sh scripts/irctest-venv.sh >/dev/null
 
 # Every crate is here now: `make tests` in the test service builds and
 # runs without a network, and fails rather than reach for one.
