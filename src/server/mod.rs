@@ -19,7 +19,8 @@
 //! `--redis` the two links of the engine (`engine`): their timers count
 //! in the poll timeout, and their output is flushed before step 5 (so
 //! Redis has a line before this node's readers do) and again after it. Also
-//! here: who may connect (`admission`), the accounts worker's answers
+//! here: the listeners' socket options and registration (`listeners`),
+//! who may connect (`admission`), the accounts worker's answers
 //! (`accounts`), signals (`signals`), the TLS listener's configuration
 //! (`tls_serving`), hiding a password's typing (`typing`), and IRC
 //! connections (`irc`: listeners, registration, commands, keepalive).
@@ -44,6 +45,7 @@ mod handshake;
 mod input;
 mod irc;
 mod later;
+mod listeners;
 pub(crate) mod log_limit;
 mod output;
 mod scrape;
@@ -61,10 +63,11 @@ use crate::http::MetricsConn;
 use crate::metrics::Metrics;
 use admission::Admission;
 use later::Later;
+use listeners::{configure_listener, register_listener};
 use log::{debug, info};
 pub(crate) use log_limit::LogLimit;
 use mio::net::TcpListener;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Poll};
 pub use signals::ShutdownHandle;
 use signals::SignalSource;
 use slab::Slab;
@@ -380,37 +383,4 @@ impl Server {
             None => {}
         }
     }
-}
-
-/// Sets the socket options every chat connection gets on the listener, which
-/// Linux copies to each accepted socket (a test in `sys` checks that), so
-/// an accept costs no further system calls for them:
-/// - `TCP_NODELAY`: the loop already sends one write per peer per
-///   iteration; Nagle would only hold those back waiting for ACKs;
-/// - the kernel buffer sizes (`Config::socket_buffer`);
-/// - keepalive and `TCP_USER_TIMEOUT` (`--keepalive`).
-fn configure_listener(listener: &std::net::TcpListener, config: &Config) -> io::Result<()> {
-    crate::sys::set_nodelay(listener)?;
-    crate::sys::set_socket_buffers(listener, config.socket_buffer)?;
-    if let Some(idle) = config.keepalive {
-        crate::sys::set_keepalive(listener, idle)?;
-    }
-    Ok(())
-}
-
-/// Registers a listener under a new slab key and returns the key.
-fn register_listener(
-    poll: &Poll,
-    slots: &mut Slab<Slot>,
-    listener: std::net::TcpListener,
-    slot: fn(TcpListener) -> Slot,
-) -> io::Result<usize> {
-    listener.set_nonblocking(true)?;
-    let mut listener = TcpListener::from_std(listener);
-    let entry = slots.vacant_entry();
-    let key = entry.key();
-    poll.registry()
-        .register(&mut listener, Token(key), Interest::READABLE)?;
-    entry.insert(slot(listener));
-    Ok(key)
 }
