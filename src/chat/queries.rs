@@ -2,6 +2,7 @@
 //! `LIST`, `WHO`, `WHOIS`. Each answer is one [`Reply`] value with the
 //! data; the dialect words it (numerics) and splits it into lines.
 
+use super::name::NameText;
 use super::{Chat, Local, MemberId, Now, Reply, WhoEntry, WhoisInfo, naming};
 
 impl Chat {
@@ -33,7 +34,9 @@ impl Chat {
         self.reply_to(local, now, Reply::List(rooms));
     }
 
-    /// `WHO mask`: a room's members (`#room`), or the user called `mask`.
+    /// `WHO mask`: a room's members (`#room`), every user whose name matches
+    /// a mask with `*` or `?`, or the user called `mask`. (No user hides
+    /// from a mask: linechat has no invisible mode, +i.)
     pub(super) fn who_is(&mut self, local: Local, mask: &str, now: &Now) {
         let away = |member: MemberId| self.away.contains_key(&member);
         let entries = if mask.starts_with('#') {
@@ -52,6 +55,17 @@ impl Chat {
                 })
             });
             each.collect()
+        } else if mask.contains(['*', '?']) {
+            let mut each: Vec<WhoEntry> = (self.names.iter())
+                .filter(|(name, _)| wildcard_matches(mask, name.text()))
+                .map(|(name, &member)| WhoEntry {
+                    room: self.room_of(member).map(|r| r.name.clone()),
+                    name: name.text().into(),
+                    away: away(member),
+                })
+                .collect();
+            each.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+            each
         } else {
             let found = self.find(mask).and_then(|m| Some((m, self.name_of(m)?)));
             let each = found.map(|(member, name)| WhoEntry {
@@ -97,5 +111,50 @@ impl Chat {
             secure: theirs.is_some_and(|c| c.secure),
         };
         self.reply_to(local, now, Reply::Whois(info));
+    }
+}
+
+/// Whether `name` matches `mask`, ignoring ASCII case: `*` stands for any
+/// run of characters, `?` for one. Greedy with one backtrack point (the
+/// last `*`), so linear-ish and never recursive on client input.
+fn wildcard_matches(mask: &str, name: &str) -> bool {
+    let (mask, name): (Vec<char>, Vec<char>) = (mask.chars().collect(), name.chars().collect());
+    let same = |m: char, n: char| m == '?' || m.eq_ignore_ascii_case(&n);
+    let (mut m, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        if m < mask.len() && mask[m] == '*' {
+            star = Some((m, n));
+            m += 1;
+        } else if m < mask.len() && same(mask[m], name[n]) {
+            m += 1;
+            n += 1;
+        } else if let Some((star_m, star_n)) = star {
+            // The last `*` takes one more character.
+            star = Some((star_m, star_n + 1));
+            m = star_m + 1;
+            n = star_n + 1;
+        } else {
+            return false;
+        }
+    }
+    mask[m..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_matches;
+
+    #[test]
+    fn masks_match_with_stars_and_question_marks_ignoring_case() {
+        assert!(wildcard_matches("*", "coolNick"));
+        assert!(wildcard_matches("coolni*", "coolNick"));
+        assert!(wildcard_matches("c*l?ick", "coolNick"));
+        assert!(wildcard_matches("*NICK", "coolNick"));
+        assert!(wildcard_matches("a*b*c", "axxbyyc"));
+        assert!(!wildcard_matches("eva*", "shivaram"));
+        assert!(!wildcard_matches("c?", "c"));
+        assert!(!wildcard_matches("a*b", "ab c"));
+        assert!(!wildcard_matches("", "a"));
     }
 }

@@ -46,6 +46,7 @@ numerics! {
     LocalUsers = "265", "RPL_LOCALUSERS";
     GlobalUsers = "266", "RPL_GLOBALUSERS";
     Away = "301", "RPL_AWAY";
+    UserHost = "302", "RPL_USERHOST";
     UnAway = "305", "RPL_UNAWAY";
     NowAway = "306", "RPL_NOWAWAY";
     WhoisUser = "311", "RPL_WHOISUSER";

@@ -65,6 +65,9 @@ pub struct Session {
     /// The user name and real name of the user a WHOIS being answered is
     /// about, when it is a local IRC user.
     pub whois_user: Option<(Box<str>, Box<str>)>,
+    /// USERHOST's answer being gathered (`nick=+nick@host` words), while
+    /// its nicks are asked of the core one by one.
+    pub userhost: Option<String>,
     /// Whether the core was last told `echo-message` is on.
     pub echo_told: bool,
 }

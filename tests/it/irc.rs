@@ -436,6 +436,48 @@ fn notices_are_not_answered_ctcp_passes_to_irc_only_and_whois_shows_user() {
     b.expect_line(":linechat 315 bea ABE :End of /WHO list");
 }
 
+/// WHO with a mask lists every user whose nick matches (`*`, `?`, any
+/// case; telnet users too), sorted, then 315 with the mask as given.
+#[test]
+fn who_with_a_mask_lists_every_matching_user() {
+    let server = server();
+    let _telnet = server.login("Evelyn");
+    let _evan = Irc::register(&server, "evan");
+    let mut ada = Irc::register(&server, "ada");
+    ada.send("WHO eva*");
+    ada.expect_line(":linechat 352 ada * evan linechat linechat evan H :0 evan test");
+    ada.expect_line(":linechat 315 ada eva* :End of /WHO list");
+    ada.send("WHO EV*");
+    ada.expect_line(":linechat 352 ada * Evelyn linechat linechat Evelyn H :0 Evelyn");
+    ada.expect_line(":linechat 352 ada * evan linechat linechat evan H :0 evan");
+    ada.expect_line(":linechat 315 ada EV* :End of /WHO list");
+    ada.send("WHO ?d?");
+    ada.expect_line(":linechat 352 ada * ada linechat linechat ada H :0 ada test");
+    ada.expect_line(":linechat 315 ada ?d? :End of /WHO list");
+    ada.send("WHO zz*");
+    ada.expect_line(":linechat 315 ada zz* :End of /WHO list");
+}
+
+/// USERHOST: one 302 for up to five nicks, `-` for the away, unknown
+/// nicks left out; 461 without a nick.
+#[test]
+fn userhost_answers_in_one_302_with_away_marks() {
+    let server = server();
+    let _telnet = server.login("Tom");
+    let mut evan = Irc::register(&server, "evan");
+    let mut ada = Irc::register(&server, "ada");
+    evan.send("AWAY :gone");
+    evan.expect_line(":linechat 306 evan :You have been marked as being away");
+    ada.send("USERHOST evan nobody TOM ada");
+    ada.expect_line(":linechat 302 ada :evan=-evan@linechat Tom=+Tom@linechat ada=+ada@linechat");
+    ada.send("USERHOST nobody");
+    ada.expect_line(":linechat 302 ada :");
+    ada.send("USERHOST");
+    ada.expect_line(":linechat 461 ada USERHOST :Not enough parameters");
+    ada.send("USERHOST a b c d e evan");
+    ada.expect_line(":linechat 302 ada :");
+}
+
 /// A registered name logs in over IRC with PASS; without it the nick is
 /// refused as registered (433) and the client may try again on the same
 /// connection; a wrong password is 464.

@@ -76,6 +76,19 @@ fn topics_names_lists_and_who() {
         panic!();
     };
     assert_eq!(entries[0].room.as_deref(), Some("#lobby"));
+    // A mask matches any user's name, any case, sorted.
+    let out = h.request(2, Request::Who("*"));
+    let [Reply::Who { entries, .. }] = &out.replies(2)[..] else {
+        panic!();
+    };
+    let who: Vec<_> = entries.iter().map(|e| (&*e.name, e.away)).collect();
+    assert_eq!(who, [("a", true), ("tel", false)]);
+    let out = h.request(2, Request::Who("T?L*"));
+    let [Reply::Who { entries, .. }] = &out.replies(2)[..] else {
+        panic!();
+    };
+    let who: Vec<_> = entries.iter().map(|e| &*e.name).collect();
+    assert_eq!(who, ["tel"]);
     let out = h.request(2, Request::Whois("nobody"));
     assert_eq!(
         out.replies(2),

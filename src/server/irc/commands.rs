@@ -16,7 +16,7 @@ use std::borrow::Cow;
 /// The parameters each command needs at least (461 otherwise).
 fn needs(command: &str) -> usize {
     match command {
-        "JOIN" | "PART" | "TOPIC" | "MODE" => 1,
+        "JOIN" | "PART" | "TOPIC" | "MODE" | "USERHOST" => 1,
         _ => 0,
     }
 }
@@ -77,6 +77,7 @@ impl Server {
                 self.irc_request(key, Request::Whois(nick));
                 self.irc_asked(key, nick, false);
             }
+            "USERHOST" => self.irc_userhost(key, message.params()),
             "AWAY" => self.irc_request(
                 key,
                 Request::Away(message.param(0).filter(|t| !t.is_empty())),
@@ -123,6 +124,22 @@ impl Server {
                 }
             }
         }
+    }
+
+    /// USERHOST of up to five nicks: each is asked of the core as `WHO
+    /// nick`, whose answer [`Server::irc_shown`] gathers into one 302
+    /// (unknown nicks, and masks, are left out).
+    fn irc_userhost(&mut self, key: usize, nicks: &[&str]) {
+        if let Some(session) = self.irc_session(key) {
+            session.userhost = Some(String::new());
+        }
+        for &nick in nicks.iter().take(5) {
+            if !nick.is_empty() && !nick.contains(['*', '?', '#']) {
+                self.irc_request(key, Request::Who(nick));
+            }
+        }
+        let found = self.irc_session(key).and_then(|s| s.userhost.take());
+        self.irc_numeric(key, Numeric::UserHost, &[&found.unwrap_or_default()]);
     }
 
     /// Hands one request of the connection at `key` to the core.

@@ -20,7 +20,7 @@ use crate::chat::{Farewell, Message as Shown, Notice, Reply};
 use crate::dialect::irc::{Recipient, render_to};
 use crate::framing::Frame;
 use crate::irc::cap::{Cap, CapSet};
-use crate::irc::session::{KeepaliveStep, Session};
+use crate::irc::session::{HOST, KeepaliveStep, Session};
 use crate::irc::{Message, Numeric, OwnedMessage, ParseError};
 use bytes::Bytes;
 use log::info;
@@ -227,11 +227,27 @@ impl Server {
                     session.whois_user = user;
                 }
             }
-            // WHO of one nick shows its USER names too (a scan, as WHOIS).
-            Shown::Notice(Notice::Reply(Reply::Who { mask, entries }))
-                if !mask.starts_with('#') && entries.len() == 1 =>
+            // USERHOST's nicks are asked as WHO: gathered, not rendered.
+            Shown::Notice(Notice::Reply(Reply::Who { entries, .. }))
+                if session.userhost.is_some() =>
             {
-                let user = self.irc_user_of(&entries[0].name);
+                let gathered = session.userhost.get_or_insert_default();
+                for entry in entries {
+                    let here = if entry.away { '-' } else { '+' };
+                    let name = &entry.name;
+                    let space = if gathered.is_empty() { "" } else { " " };
+                    let word = format!("{space}{name}={here}{name}@{HOST}");
+                    gathered.push_str(&word);
+                }
+                return true;
+            }
+            // WHO of one nick shows its USER names too (a scan, as WHOIS);
+            // a mask's several users show their nicks.
+            Shown::Notice(Notice::Reply(Reply::Who { mask, entries }))
+                if !mask.starts_with('#') =>
+            {
+                let one = entries.first().filter(|_| entries.len() == 1);
+                let user = one.and_then(|entry| self.irc_user_of(&entry.name));
                 if let Some(session) = self.irc_session(key) {
                     session.whois_user = user;
                 }
