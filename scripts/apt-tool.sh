@@ -1,7 +1,6 @@
 #!/bin/sh
 # Print the path of a program a test or target needs, installing its Debian
-# package first when it is missing, the way scripts/redis-server.sh does for
-# redis-server:
+# package first when it is missing:
 #
 #   sh scripts/apt-tool.sh PROGRAM PACKAGE SKIP_VARIABLE
 #
@@ -11,9 +10,9 @@
 #      service the package may start (ngircd, inspircd) is not used: the
 #      tests start their own on a free loopback port.
 #
-# Used for the IRC tests: irssi, weechat-headless, tmux (the real-client
-# test, scripts/irc-clients.sh) and ngircd, inspircd (the peers irctest and
-# the bench compare linechat with).
+# Used for redis-server (scripts/redis-server.sh) and the IRC tests: irssi,
+# weechat, tmux (the real-client test, scripts/irc-clients.py) and ngircd,
+# inspircd (the peers irctest and the bench compare linechat with).
 #
 # Only the path goes to stdout; what it does and why it failed go to stderr.
 # Without the program it fails (exit 1), since what needs it would fail
