@@ -327,7 +327,18 @@ fn run(plan: Plan) {
     // Bulk input from as many connections as will open.
     let before = scrape(server.metrics).expect("metrics");
     let pair = Pair::start(addr, "ba", "bb");
-    let bulk = bulk_senders(addr, BULK_CLIENTS, plan.bulk, || false);
+    // The shape runs its planned length, and on until the budget has acted
+    // (refused, shed or dropped something), at most three times as long: a
+    // slower machine connects fewer senders in the planned time.
+    let bulk_started = Instant::now();
+    let mut last_look = Instant::now();
+    let bulk = bulk_senders(addr, BULK_CLIENTS, plan.bulk * 3, || {
+        if bulk_started.elapsed() < plan.bulk || last_look.elapsed() < Duration::from_millis(500) {
+            return false;
+        }
+        last_look = Instant::now();
+        scrape(server.metrics).is_some_and(|now| shed_total(&now) > shed_total(&before))
+    });
     let paired = pair.finish();
     let after = scrape(server.metrics).expect("metrics");
     println!(
@@ -383,19 +394,26 @@ fn run(plan: Plan) {
         seen.output_max,
         limits["max_output_memory"]
     );
-    let shed: f64 = [
-        "linechat_shed_refused_total",
-        "linechat_shed_output_drops_total",
-        "linechat_shed_read_pauses_total",
-        "linechat_output_budget_drops_total",
-        "linechat_slow_consumer_drops_total",
-        "linechat_rejected_full_total",
-    ]
-    .iter()
-    .map(|name| last[*name])
-    .sum();
-    assert!(shed > 0.0, "no shedding or dropping in /metrics");
+    assert!(
+        shed_total(&last) > 0.0,
+        "no shedding or dropping in /metrics"
+    );
 }
+
+/// Everything the budget refused, shed or dropped, by /metrics.
+fn shed_total(metrics: &HashMap<String, f64>) -> f64 {
+    SHED_METRICS.iter().map(|(_, name)| metrics[*name]).sum()
+}
+
+/// The counters of the budget acting, with the words `drops` prints.
+const SHED_METRICS: [(&str, &str); 6] = [
+    ("refused", "linechat_shed_refused_total"),
+    ("shed drops", "linechat_shed_output_drops_total"),
+    ("read pauses", "linechat_shed_read_pauses_total"),
+    ("output-budget drops", "linechat_output_budget_drops_total"),
+    ("slow drops", "linechat_slow_consumer_drops_total"),
+    ("full", "linechat_rejected_full_total"),
+];
 
 // ---------------------------------------------------------------------------
 // The cgroup
@@ -831,18 +849,11 @@ fn delta(before: &HashMap<String, f64>, after: &HashMap<String, f64>, name: &str
 
 /// The drop and shed counters' growth between two scrapes, for the report.
 fn drops(before: &HashMap<String, f64>, after: &HashMap<String, f64>) -> String {
-    [
-        ("refused", "linechat_shed_refused_total"),
-        ("shed drops", "linechat_shed_output_drops_total"),
-        ("read pauses", "linechat_shed_read_pauses_total"),
-        ("output-budget drops", "linechat_output_budget_drops_total"),
-        ("slow drops", "linechat_slow_consumer_drops_total"),
-        ("full", "linechat_rejected_full_total"),
-    ]
-    .iter()
-    .map(|(label, name)| format!("{label} {}", delta(before, after, name)))
-    .collect::<Vec<_>>()
-    .join(", ")
+    SHED_METRICS
+        .iter()
+        .map(|(label, name)| format!("{label} {}", delta(before, after, name)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Waits (at most 20 s) until the server holds no chat connections, so the
