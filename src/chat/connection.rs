@@ -74,11 +74,12 @@ impl Chat {
     pub(super) fn end_turn(&mut self, now: &Now) {
         let room = self.batch.room.take();
         if let Some(member) = self.batch.from.take()
-            && let Some(turn) = self.batch.turn.take()
+            && let Some(mut turn) = self.batch.turn.take()
         {
             let Some(room) = room.filter(|&room| self.seats.in_room(&member, room)) else {
                 return;
             };
+            turn.id = self.batch.ids.next(turn.at, super::node_of(member));
             let turn = Arc::new(turn);
             self.apply(RoomEvent::Said { room, member, turn }, now);
         }

@@ -22,6 +22,14 @@ pub enum LineKind {
     Ctcp,
     /// A CTCP reply (in an IRC `NOTICE`), like [`Ctcp`](LineKind::Ctcp).
     CtcpReply,
+    /// An IRC `TAGMSG`: the text is its client-only tags, as escaped on
+    /// the wire (`+typing=active`). For IRC users with `message-tags`
+    /// only: telnet shows nothing of it, nor keeps it in history.
+    Tagmsg,
+    /// The client-only tags (escaped, as [`Tagmsg`](LineKind::Tagmsg)'s)
+    /// of the line after it in the turn: IRC readers with `message-tags`
+    /// get them on that line, nobody gets this one on its own.
+    ClientTags,
 }
 
 impl LineKind {
@@ -35,6 +43,12 @@ impl LineKind {
     pub fn is_ctcp(self) -> bool {
         matches!(self, LineKind::Ctcp | LineKind::CtcpReply)
     }
+
+    /// Whether only IRC users see it (CTCP other than an action, and
+    /// TAGMSG): telnet shows nothing of it and `/history` skips it.
+    pub fn irc_only(self) -> bool {
+        self.is_ctcp() || matches!(self, LineKind::Tagmsg | LineKind::ClientTags)
+    }
 }
 
 /// One sender's chat lines and actions of one turn, cleaned, with the wall
@@ -46,6 +60,9 @@ pub struct Turn {
     pub name: Box<str>,
     /// When they were said (one turn is one moment).
     pub at: SystemTime,
+    /// Its id, the same on every node (see [`msgid`](super::msgid)); 0
+    /// until the turn ends.
+    pub id: u64,
     /// Every line's text, back to back.
     text: String,
     /// Each line's kind and where its text ends in `text`.
@@ -58,6 +75,7 @@ impl Turn {
         Turn {
             name: name.into(),
             at,
+            id: 0,
             text: String::new(),
             ends: Vec::new(),
         }

@@ -60,6 +60,7 @@ mod listing;
 mod member_map;
 mod members;
 mod message;
+pub mod msgid;
 mod name;
 pub mod naming;
 mod notice;
@@ -162,6 +163,8 @@ struct Batch {
     from: Option<MemberId>,
     /// The room it is said in (a client of requests may be in several).
     room: Option<RoomId>,
+    /// The ids of this node's turns.
+    ids: msgid::TurnIds,
 }
 
 /// The chat: local connections, the room, and the output not yet taken.

@@ -246,7 +246,7 @@ impl Chat {
         };
         // CTCP is not history: only IRC users saw it.
         let shown: Vec<&HistoryLine> = (lines.iter())
-            .filter(|line| !line.line().0.is_ctcp())
+            .filter(|line| !line.line().0.irc_only())
             .collect();
         let shown = &shown[shown.len().saturating_sub(count)..];
         let lines = shown.iter().map(|&line| line.clone()).collect();

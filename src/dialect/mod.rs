@@ -32,32 +32,41 @@ pub trait Dialect {
     fn history_len(&self, lines: &[HistoryLine]) -> usize;
 }
 
-/// Which rendering a connection reads: its dialect, and for IRC whether
-/// lines carry the `time` tag (`server-time`). A room line is rendered at
-/// most once per kind.
+/// Which rendering a connection reads: telnet, or IRC in the style its
+/// capabilities ask for. A room line is rendered at most once per kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Lines for `telnet` and `nc`.
     Telnet,
     /// IRC lines.
-    Irc,
-    /// IRC lines with `@time=` (the `server-time` capability).
-    IrcTimed,
-    /// IRC lines, and AWAY lines of the room's members (`away-notify`).
-    IrcAway,
-    /// Both `server-time` and `away-notify`.
-    IrcTimedAway,
+    Irc(irc::Style),
 }
 
 impl Kind {
-    /// The kind whose rendering of `message` this kind shares: only an
-    /// away notice differs with `away-notify`, so every other message is
-    /// rendered once for readers with and without it.
+    /// The kind whose rendering of `message` this kind shares: `away`
+    /// changes only an away notice and `tags` only chat lines (`msgid`,
+    /// TAGMSG), so every other message is rendered once for readers with
+    /// and without them.
     fn for_message(self, message: &Message) -> Kind {
         match self {
-            Kind::IrcAway if !is_away(message) => Kind::Irc,
-            Kind::IrcTimedAway if !is_away(message) => Kind::IrcTimed,
+            Kind::Irc(style) => Kind::Irc(irc::Style {
+                away: style.away && is_away(message),
+                tags: style.tags && matches!(message, Message::Said(_)),
+                ..style
+            }),
             kind => kind,
+        }
+    }
+
+    /// This kind's slot among [`KINDS`].
+    fn index(self) -> usize {
+        match self {
+            Kind::Telnet => 0,
+            Kind::Irc(style) => {
+                1 + usize::from(style.time)
+                    + 2 * usize::from(style.away)
+                    + 4 * usize::from(style.tags)
+            }
         }
     }
 }
@@ -67,8 +76,9 @@ fn is_away(message: &Message) -> bool {
     matches!(message, Message::Notice(crate::chat::Notice::Away { .. }))
 }
 
-/// How many [`Kind`]s there are.
-const KINDS: usize = 5;
+/// How many [`Kind`]s there are: telnet, and IRC with or without each of
+/// `time`, `away` and `tags`.
+const KINDS: usize = 9;
 
 /// Every dialect of this node, set up from its configuration.
 #[derive(Debug)]
@@ -117,8 +127,8 @@ impl Dialects {
     pub fn get(&self, kind: Kind) -> &dyn Dialect {
         match kind {
             Kind::Telnet => &self.telnet,
-            Kind::Irc | Kind::IrcAway => &self.irc_untagged,
-            Kind::IrcTimed | Kind::IrcTimedAway => &self.irc_tagged,
+            Kind::Irc(style) if style.time => &self.irc_tagged,
+            Kind::Irc(_) => &self.irc_untagged,
         }
     }
 }
@@ -152,15 +162,12 @@ impl<'a> FanOut<'a> {
         let (message, at, room) = (self.message, self.at, self.room);
         let kind = kind.for_message(message);
         let server = dialects.irc_server();
-        let slot = &mut self.rendered[kind as usize];
+        let slot = &mut self.rendered[kind.index()];
         slot.get_or_insert_with(|| match kind {
             Kind::Telnet => dialects.telnet.render(message, at),
             // An away notice reaches only readers with `away-notify`.
-            Kind::Irc | Kind::IrcTimed if is_away(message) => Bytes::new(),
-            Kind::Irc | Kind::IrcAway => irc::render_shared(message, at, room, false, server),
-            Kind::IrcTimed | Kind::IrcTimedAway => {
-                irc::render_shared(message, at, room, true, server)
-            }
+            Kind::Irc(style) if !style.away && is_away(message) => Bytes::new(),
+            Kind::Irc(style) => irc::render_shared(message, at, room, style, server),
         })
         .clone()
     }
@@ -184,10 +191,24 @@ mod tests {
             second.as_ptr(),
             "shared, not rendered twice"
         );
-        let irc = fan.bytes(&dialects, Kind::Irc);
+        let plain = Kind::Irc(irc::Style::default());
+        let irc = fan.bytes(&dialects, plain);
         assert_eq!(&irc[..], b":x!x@linechat JOIN #lobby\r\n");
-        assert_eq!(irc.as_ptr(), fan.bytes(&dialects, Kind::Irc).as_ptr());
-        let timed = fan.bytes(&dialects, Kind::IrcTimed);
+        assert_eq!(irc.as_ptr(), fan.bytes(&dialects, plain).as_ptr());
+        let tags = Kind::Irc(irc::Style {
+            tags: true,
+            ..irc::Style::default()
+        });
+        assert_eq!(
+            irc.as_ptr(),
+            fan.bytes(&dialects, tags).as_ptr(),
+            "a join has no msgid"
+        );
+        let time = irc::Style {
+            time: true,
+            ..irc::Style::default()
+        };
+        let timed = fan.bytes(&dialects, Kind::Irc(time));
         assert_eq!(
             &timed[..],
             b"@time=1970-01-01T00:00:00.000Z :x!x@linechat JOIN #lobby\r\n"

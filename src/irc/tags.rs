@@ -13,6 +13,10 @@ use bytes::BufMut;
 /// the space after it (IRCv3 message-tags: 8191 bytes).
 pub const MAX_TAGS: usize = 8191;
 
+/// The most tag data a client may send: 4096 bytes counting the `@` and
+/// the space after it (IRCv3 message-tags); more is answered with 417.
+pub const MAX_CLIENT_TAGS: usize = 4096;
+
 /// Whether `key` is a well-formed tag name: an optional client-only `+`, an
 /// optional vendor (`example.com/`), then letters, digits and `-`.
 pub fn valid_key(key: &str) -> bool {
@@ -43,6 +47,19 @@ pub fn iter(raw: &str) -> impl Iterator<Item = (&str, &str)> {
     raw.split(';')
         .filter(|item| !item.is_empty())
         .map(|item| item.split_once('=').unwrap_or((item, "")))
+}
+
+/// The client-only items (`+key=value`) of a raw tag section, still
+/// escaped, `;` between them: what a server relays of a client's tags.
+pub fn client_only(raw: &str) -> String {
+    let mut out = String::new();
+    for item in raw.split(';').filter(|item| item.starts_with('+')) {
+        if !out.is_empty() {
+            out.push(';');
+        }
+        out.push_str(item);
+    }
+    out
 }
 
 /// A tag value as the sender meant it.
@@ -134,6 +151,13 @@ mod tests {
         for bad in ["", "+", "/x", "a b", "x/", "é", "a=b", "++a"] {
             assert!(!valid_key(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_client_tags_are_kept() {
+        assert_eq!(client_only("+a=1;b=2;;+c;d"), "+a=1;+c");
+        assert_eq!(client_only("time=x;msgid=y"), "");
+        assert_eq!(client_only("+x=a\\sb"), "+x=a\\sb", "still escaped");
     }
 
     #[test]

@@ -15,19 +15,18 @@ use log::debug;
 use mio::Token;
 use std::time::SystemTime;
 
-/// The rendering `conn` reads: telnet, or IRC with or without the `time`
-/// tag (`server-time`).
+/// The rendering `conn` reads: telnet, or IRC in the style its
+/// capabilities ask for.
 pub(super) fn dialect_of(conn: &Conn) -> Kind {
     use crate::irc::cap::Cap;
     let Some(session) = conn.irc_ref() else {
         return Kind::Telnet;
     };
-    match (session.has(Cap::ServerTime), session.has(Cap::AwayNotify)) {
-        (false, false) => Kind::Irc,
-        (true, false) => Kind::IrcTimed,
-        (false, true) => Kind::IrcAway,
-        (true, true) => Kind::IrcTimedAway,
-    }
+    Kind::Irc(crate::dialect::irc::Style {
+        time: session.has(Cap::ServerTime),
+        away: session.has(Cap::AwayNotify),
+        tags: session.has(Cap::MessageTags),
+    })
 }
 
 /// Moves the total memory of all output queues by one queue's change from

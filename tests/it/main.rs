@@ -19,6 +19,7 @@ mod engines;
 mod hardening;
 mod input;
 mod irc;
+mod irc_history;
 mod irc_rooms;
 mod limits;
 mod metrics;

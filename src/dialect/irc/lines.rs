@@ -29,12 +29,34 @@ impl<'a> Lines<'a> {
     /// with a space before the last: never from the core's names) is
     /// skipped rather than sent broken.
     pub fn line(&mut self, at: SystemTime, prefix: Option<&str>, command: &str, params: &[&str]) {
+        self.tagged_line(at, &[], prefix, command, params);
+    }
+
+    /// [`line`](Self::line) with `extra` tags after the `time` tag
+    /// (`msgid`, a TAGMSG's client tags), values unescaped.
+    pub fn tagged_line(
+        &mut self,
+        at: SystemTime,
+        extra: &[(&str, &str)],
+        prefix: Option<&str>,
+        command: &str,
+        params: &[&str],
+    ) {
         let time;
-        let tags: &[(&str, &str)] = if self.tagged {
-            time = server_time::format(at);
-            &[("time", &time)]
-        } else {
-            &[]
+        let mut all: Vec<(&str, &str)>;
+        let tags: &[(&str, &str)] = match (self.tagged, extra.is_empty()) {
+            (false, _) => extra,
+            (true, true) => {
+                time = server_time::format(at);
+                &[("time", &time)]
+            }
+            (true, false) => {
+                time = server_time::format(at);
+                all = Vec::with_capacity(extra.len() + 1);
+                all.push(("time", &time));
+                all.extend_from_slice(extra);
+                &all
+            }
         };
         if render::write(self.buf, tags, prefix, command, params).is_err() {
             log::debug!("IRC line not rendered: {command} {params:?}");
@@ -52,12 +74,29 @@ impl<'a> Lines<'a> {
         kind: LineKind,
         text: &str,
     ) {
+        self.text_tagged(at, &[], prefix, target, kind, text);
+    }
+
+    /// [`text`](Self::text) with `first` tags (`msgid`, client tags) on
+    /// its first line only (a text cut into several lines is one message).
+    pub fn text_tagged(
+        &mut self,
+        at: SystemTime,
+        first: &[(&str, &str)],
+        prefix: Option<&str>,
+        target: &str,
+        kind: LineKind,
+        text: &str,
+    ) {
+        let mut first = Some(first);
         let command = match kind {
             LineKind::Notice | LineKind::CtcpReply => "NOTICE",
             LineKind::Say | LineKind::Act | LineKind::Ctcp => "PRIVMSG",
+            // Written by the room's rendering, which has the tags to write.
+            LineKind::Tagmsg | LineKind::ClientTags => return,
         };
         let wrap = match kind {
-            LineKind::Say | LineKind::Notice => 0,
+            LineKind::Tagmsg | LineKind::ClientTags | LineKind::Say | LineKind::Notice => 0,
             LineKind::Act => "\x01ACTION \x01".len(),
             LineKind::Ctcp | LineKind::CtcpReply => "\x01\x01".len(),
         };
@@ -68,7 +107,7 @@ impl<'a> Lines<'a> {
             } else {
                 String::new()
             };
-            return self.line(at, prefix, command, &[target, &piece]);
+            return self.tagged_line(at, first.unwrap_or(&[]), prefix, command, &[target, &piece]);
         }
         // Text an IRC line could carry is cut to fit behind the longer
         // prefix, as RFC 1459 allows, rather than sent as a second line its
@@ -79,17 +118,18 @@ impl<'a> Lines<'a> {
             false => text,
         };
         for piece in render::split_text(text, budget.max(1)) {
+            let extra = first.take().unwrap_or(&[]);
             match kind {
-                LineKind::Say | LineKind::Notice => {
-                    self.line(at, prefix, command, &[target, piece])
+                LineKind::Say | LineKind::Notice | LineKind::Tagmsg | LineKind::ClientTags => {
+                    self.tagged_line(at, extra, prefix, command, &[target, piece])
                 }
                 LineKind::Act => {
                     let action = ctcp::action(piece);
-                    self.line(at, prefix, command, &[target, &action]);
+                    self.tagged_line(at, extra, prefix, command, &[target, &action]);
                 }
                 LineKind::Ctcp | LineKind::CtcpReply => {
                     let ctcp = format!("\x01{piece}\x01");
-                    self.line(at, prefix, command, &[target, &ctcp]);
+                    self.tagged_line(at, extra, prefix, command, &[target, &ctcp]);
                 }
             }
         }

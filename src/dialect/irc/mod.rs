@@ -24,23 +24,36 @@ pub use reply::{Recipient, render_to};
 use crate::chat::{Farewell, LineKind, Message, Notice, Refusal, Turn};
 use crate::irc::session::mask;
 use bytes::Bytes;
+use std::borrow::Cow;
 use std::time::SystemTime;
 
+/// What an IRC reader's capabilities change in the lines of a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    /// The `time` tag on every line (`server-time`).
+    pub time: bool,
+    /// AWAY lines of the room's members (`away-notify`).
+    pub away: bool,
+    /// `msgid` on chat lines, and TAGMSG with its client tags
+    /// (`message-tags`).
+    pub tags: bool,
+}
+
 /// `message`, said at `at` in `room` (none for a message about a member,
-/// not a room: a rename, a quit), for every IRC reader of one kind:
-/// `tagged` adds the `time` tag. `server` is the server's name.
+/// not a room: a rename, a quit), for every IRC reader of one `style`.
+/// `server` is the server's name.
 pub fn render_shared(
     message: &Message,
     at: SystemTime,
     room: Option<&str>,
-    tagged: bool,
+    style: Style,
     server: &str,
 ) -> Bytes {
     let mut buf = Vec::new();
-    let mut lines = Lines::new(&mut buf, tagged, server);
+    let mut lines = Lines::new(&mut buf, style.time, server);
     let target = room.unwrap_or("*");
     match message {
-        Message::Said(turn) => said(&mut lines, turn, target),
+        Message::Said(turn) => said(&mut lines, turn, target, style.tags),
         Message::Notice(notice) => shared_notice(&mut lines, notice, at, target),
         Message::Notices(notices) => {
             for notice in notices {
@@ -65,7 +78,11 @@ pub struct Shared {
 
 impl super::Dialect for Shared {
     fn render(&self, message: &Message, at: SystemTime) -> Bytes {
-        render_shared(message, at, None, self.tagged, self.server)
+        let style = Style {
+            time: self.tagged,
+            ..Style::default()
+        };
+        render_shared(message, at, None, style, self.server)
     }
 
     fn history(&self, lines: &[crate::chat::HistoryLine]) -> Bytes {
@@ -86,12 +103,50 @@ impl super::Dialect for Shared {
     }
 }
 
-/// Every line of a chat turn, each stamped with when it was said.
-fn said(lines: &mut Lines<'_>, turn: &Turn, target: &str) {
+/// Every line of a chat turn, each stamped with when it was said; with
+/// `tags`, each with its msgid and its client tags, and the turn's
+/// TAGMSGs (which readers without `message-tags` do not get at all).
+pub(crate) fn said(lines: &mut Lines<'_>, turn: &Turn, target: &str, tags: bool) {
     let from = mask(&turn.name);
-    for (kind, text) in turn.lines() {
-        lines.text(turn.at, Some(&from), target, kind, text);
+    let mut client = "";
+    for (index, (kind, text)) in turn.lines().enumerate() {
+        let msgid = tags.then(|| crate::chat::msgid::format(turn.id, index as u32));
+        let msgid = msgid.as_deref();
+        match kind {
+            LineKind::ClientTags => client = text,
+            LineKind::Tagmsg if !tags => {}
+            LineKind::Tagmsg => tagmsg(lines, turn.at, msgid, &from, target, text),
+            _ if !tags => lines.text(turn.at, Some(&from), target, kind, text),
+            _ => {
+                let extra = tag_list(msgid, std::mem::take(&mut client));
+                let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, &**v)).collect();
+                lines.text_tagged(turn.at, &extra, Some(&from), target, kind, text);
+            }
+        }
     }
+}
+
+/// `msgid` (if any), then the client tags `raw` unescaped.
+fn tag_list<'a>(msgid: Option<&'a str>, raw: &'a str) -> Vec<(&'a str, Cow<'a, str>)> {
+    let msgid = msgid.map(|id| ("msgid", Cow::Borrowed(id)));
+    let client =
+        (crate::irc::tags::iter(raw)).map(|(key, value)| (key, crate::irc::tags::unescape(value)));
+    msgid.into_iter().chain(client).collect()
+}
+
+/// A TAGMSG from `from` (a mask) to `target`, carrying the client tags
+/// `raw` (escaped as on the wire), after `msgid` if it has one.
+pub(crate) fn tagmsg(
+    lines: &mut Lines<'_>,
+    at: SystemTime,
+    msgid: Option<&str>,
+    from: &str,
+    target: &str,
+    raw: &str,
+) {
+    let extra = tag_list(msgid, raw);
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, &**v)).collect();
+    lines.tagged_line(at, &extra, Some(from), "TAGMSG", &[target]);
 }
 
 /// A notice told to a room (or to a member's peers).

@@ -5,7 +5,7 @@
 
 use super::lists::Numerics;
 use super::{Lines, shared_notice};
-use crate::chat::{Message, Notice, Reply};
+use crate::chat::{LineKind, Message, Notice, Reply};
 use crate::irc::numeric::Numeric;
 use crate::irc::session::mask;
 use bytes::Bytes;
@@ -20,6 +20,8 @@ pub struct Recipient<'a> {
     pub nick: &'a str,
     /// Whether it has `server-time`.
     pub tagged: bool,
+    /// Whether it has `message-tags` (it gets TAGMSG).
+    pub tags: bool,
     /// Whether it has `echo-message`: it sees its own private messages.
     pub echo: bool,
     /// Whether it has `userhost-in-names`.
@@ -40,14 +42,14 @@ pub fn render_to(message: &Message, at: SystemTime, to: &Recipient<'_>) -> Bytes
     let mut lines = Lines::new(&mut buf, to.tagged, to.server);
     match message {
         Message::Private { from, kind, text } => {
-            lines.text(at, Some(&mask(from)), to.nick, *kind, text);
+            private(&mut lines, at, (from, to.nick), (*kind, text), to.tags);
         }
         Message::PrivateEcho {
             from,
             to: them,
             kind,
             text,
-        } if to.echo => lines.text(at, Some(&mask(from)), them, *kind, text),
+        } if to.echo => private(&mut lines, at, (from, them), (*kind, text), to.tags),
         Message::Notice(Notice::Reply(reply)) => self::reply(&mut lines, reply, at, to),
         Message::Notice(notice) => shared_notice(&mut lines, notice, at, to.nick),
         Message::Notices(notices) => {
@@ -59,6 +61,22 @@ pub fn render_to(message: &Message, at: SystemTime, to: &Recipient<'_>) -> Bytes
         _ => {}
     }
     Bytes::from(buf)
+}
+
+/// A private line from `from` to `target`; a TAGMSG only for a reader
+/// with `message-tags`.
+fn private(
+    lines: &mut Lines<'_>,
+    at: SystemTime,
+    (from, target): (&str, &str),
+    (kind, text): (LineKind, &str),
+    tags: bool,
+) {
+    let from = mask(from);
+    match kind {
+        LineKind::Tagmsg if tags => super::tagmsg(lines, at, None, &from, target, text),
+        kind => lines.text(at, Some(&from), target, kind, text),
+    }
 }
 
 /// A reply to the connection's own request, as its numerics; a reply

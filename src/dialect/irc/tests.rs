@@ -11,6 +11,13 @@ fn text(bytes: Bytes) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
+fn timed() -> Style {
+    Style {
+        time: true,
+        ..Style::default()
+    }
+}
+
 fn turn(name: &str, lines: &[(LineKind, &str)]) -> Arc<Turn> {
     let mut turn = Turn::new(name, at());
     for (kind, line) in lines {
@@ -30,13 +37,19 @@ fn a_turn_is_one_privmsg_per_line_and_an_action_is_ctcp() {
             &said,
             at(),
             Some("#lobby"),
-            false,
+            Style::default(),
             "linechat"
         )),
         ":alice!alice@linechat PRIVMSG #lobby :hi all\r\n\
          :alice!alice@linechat PRIVMSG #lobby :\x01ACTION waves\x01\r\n"
     );
-    let tagged = text(render_shared(&said, at(), Some("#lobby"), true, "linechat"));
+    let tagged = text(render_shared(
+        &said,
+        at(),
+        Some("#lobby"),
+        timed(),
+        "linechat",
+    ));
     assert!(
         tagged.starts_with("@time=2023-11-14T22:13:20.123Z :alice!alice@linechat PRIVMSG"),
         "{tagged}"
@@ -47,7 +60,13 @@ fn a_turn_is_one_privmsg_per_line_and_an_action_is_ctcp() {
 fn long_text_is_cut_into_lines_that_fit() {
     let long = "é".repeat(400);
     let said = Message::Said(turn("bob", &[(LineKind::Say, &long)]));
-    let out = text(render_shared(&said, at(), Some("#x"), false, "linechat"));
+    let out = text(render_shared(
+        &said,
+        at(),
+        Some("#x"),
+        Style::default(),
+        "linechat",
+    ));
     let lines: Vec<&str> = out.split_terminator("\r\n").collect();
     assert_eq!(lines.len(), 2);
     assert!(lines.iter().all(|l| l.len() + 2 <= 512));
@@ -121,7 +140,7 @@ fn room_notices_are_irc_commands() {
             &Message::Notice(notice),
             at(),
             Some("#r"),
-            false,
+            Style::default(),
             "linechat",
         ));
         assert_eq!(got, want);
@@ -134,6 +153,7 @@ fn replies_are_numerics_to_the_reader() {
         server: "linechat",
         nick: "me",
         tagged: false,
+        tags: false,
         echo: false,
         asked: "b@d",
         userhost: false,
@@ -175,5 +195,30 @@ fn replies_are_numerics_to_the_reader() {
     assert_eq!(
         text(render_to(&echo, at(), &with_echo)),
         ":me!me@linechat PRIVMSG bob hey\r\n"
+    );
+}
+
+#[test]
+fn message_tags_readers_get_msgids_and_tagmsg_and_others_neither() {
+    let mut said = Turn::new("alice", at());
+    said.push(LineKind::ClientTags, "+draft/reply=1-0");
+    said.push(LineKind::Say, "hi");
+    said.push(LineKind::Tagmsg, "+typing=active;+x=a\\sb");
+    said.id = 0xabc;
+    let said = Message::Said(Arc::new(said));
+    let tags = Style {
+        tags: true,
+        ..Style::default()
+    };
+    let got = text(render_shared(&said, at(), Some("#r"), tags, "linechat"));
+    assert_eq!(
+        got,
+        "@msgid=abc-1;+draft/reply=1-0 :alice!alice@linechat PRIVMSG #r hi\r\n\
+         @msgid=abc-2;+typing=active;+x=a\\sb :alice!alice@linechat TAGMSG #r\r\n"
+    );
+    let plain = text(render_shared(&said, at(), Some("#r"), timed(), "linechat"));
+    assert_eq!(
+        plain,
+        "@time=2023-11-14T22:13:20.123Z :alice!alice@linechat PRIVMSG #r hi\r\n"
     );
 }

@@ -110,8 +110,8 @@ fn push_said(
     let parts = match kind {
         LineKind::Say | LineKind::Notice => ["", name, ": ", text],
         LineKind::Act => ["* ", name, " ", text],
-        // CTCP is for IRC clients: telnet shows nothing of it.
-        LineKind::Ctcp | LineKind::CtcpReply => return,
+        // CTCP and TAGMSG are for IRC clients: telnet shows nothing of them.
+        LineKind::Ctcp | LineKind::CtcpReply | LineKind::Tagmsg | LineKind::ClientTags => return,
     };
     push_line(buf, stamp, at, &parts);
 }
@@ -121,7 +121,7 @@ fn said_len(name: &str, kind: LineKind, text: &str) -> usize {
     let decoration = match kind {
         LineKind::Say | LineKind::Notice => ": ".len(),
         LineKind::Act => "* ".len() + " ".len(),
-        LineKind::Ctcp | LineKind::CtcpReply => 0,
+        LineKind::Ctcp | LineKind::CtcpReply | LineKind::Tagmsg | LineKind::ClientTags => 0,
     };
     name.len() + decoration + text.len()
 }
@@ -153,7 +153,9 @@ impl Dialect for Telnet {
                 buf.reserve_exact(turn.text_len() + decoration);
                 Telnet::push_turn(&mut buf, stamp, turn);
             }
-            Message::Private { kind, .. } | Message::PrivateEcho { kind, .. } if kind.is_ctcp() => {
+            Message::Private { kind, .. } | Message::PrivateEcho { kind, .. }
+                if kind.irc_only() =>
+            {
                 return Bytes::new();
             }
             Message::Private {
@@ -193,7 +195,7 @@ impl Dialect for Telnet {
 
     fn history_len(&self, lines: &[HistoryLine]) -> usize {
         let each = |line: &HistoryLine| match line.line() {
-            (kind, _) if kind.is_ctcp() => 0,
+            (kind, _) if kind.irc_only() => 0,
             (kind, text) => STAMP_LEN + said_len(&line.turn.name, kind, text) + CRLF_LEN,
         };
         lines.iter().map(each).sum()

@@ -45,6 +45,7 @@ impl Server {
                 self.irc_send(key, &[reply]);
             }
             "PRIVMSG" | "NOTICE" => self.irc_message(key, command == "NOTICE", message),
+            "TAGMSG" => self.irc_tagmsg(key, message),
             "JOIN" => self.irc_join(key, p(0)),
             "PART" => self.irc_part(key, p(0), message.param(1)),
             "NICK" if p(0).is_empty() => {
@@ -165,7 +166,7 @@ impl Server {
     }
 
     /// A request about one channel, after checking its name (403).
-    fn irc_in_room<'r>(
+    pub(super) fn irc_in_room<'r>(
         &mut self,
         key: usize,
         channel: &'r str,
@@ -258,8 +259,12 @@ impl Server {
             true => text.replace('\u{1}', "").into(),
             false => text.into(),
         };
+        // Client-only tags go with a line to a channel (not to a nick:
+        // a private message carries none).
+        let tags = crate::irc::tags::client_only(message.raw_tags());
         for target in targets.split(',').filter(|t| !t.is_empty()) {
             if target.starts_with('#') {
+                self.irc_client_tags(key, target, &tags);
                 let text = &*text;
                 self.irc_in_room(key, target, |room| Request::Say { room, kind, text });
             } else {

@@ -13,6 +13,7 @@
 mod about;
 mod commands;
 mod register;
+mod tagmsg;
 
 use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot, configure_listener, register_listener};
@@ -113,6 +114,7 @@ impl Server {
             Err(error) => return self.irc_refuse(key, error, line),
         };
         match registered {
+            true if self.irc_tags_too_long(key, &message) => {}
             true => self.irc_command(key, &message),
             false => self.irc_register(key, &message),
         }
@@ -170,12 +172,9 @@ impl Server {
     /// The capabilities offered to the connection at `key`: `sasl` only
     /// where passwords are taken (registered names on, and TLS or
     /// `--allow-plaintext-passwords`). Not implemented, so never offered:
-    /// draft/chathistory and message-tags.
+    /// draft/chathistory.
     fn irc_offered(&self, key: usize) -> CapSet {
-        // message-tags would promise client tags relayed: they are not.
-        let offered = CapSet::all()
-            .without(Cap::Chathistory)
-            .without(Cap::MessageTags);
+        let offered = CapSet::all().without(Cap::Chathistory);
         let secure = matches!(self.slots.get(key), Some(Slot::Client(c)) if c.secure());
         let passwords = self.accounts.is_some()
             && (secure || self.config.allow_plaintext_passwords || self.tls.is_none());
@@ -270,6 +269,7 @@ pub(super) fn render_for(
         server,
         nick: session.target(),
         tagged: session.has(Cap::ServerTime),
+        tags: session.has(Cap::MessageTags),
         echo: session.has(Cap::EchoMessage),
         userhost: session.has(Cap::UserhostInNames),
         asked: session.asked.as_deref().unwrap_or("*"),

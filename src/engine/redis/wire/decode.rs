@@ -114,6 +114,7 @@ pub(in crate::engine) fn decode(
                 Some(b"n") => LineKind::Notice,
                 Some(b"c") => LineKind::Ctcp,
                 Some(b"r") => LineKind::CtcpReply,
+                Some(b"t") => LineKind::Tagmsg,
                 _ => LineKind::Say,
             };
             RoomEvent::Private {
@@ -191,13 +192,24 @@ fn turn_from(f: &Fields<'_>, at: SystemTime) -> Result<Turn, &'static str> {
             b'n' if !line.trim().is_empty() => turn.push(LineKind::Notice, &line),
             b'c' if !line.trim().is_empty() => turn.push(LineKind::Ctcp, &line),
             b'r' if !line.trim().is_empty() => turn.push(LineKind::CtcpReply, &line),
+            b't' if valid_tags(&line) => turn.push(LineKind::Tagmsg, &line),
+            b'g' if valid_tags(&line) => turn.push(LineKind::ClientTags, &line),
             _ => {}
         }
     }
     if turn.is_empty() {
         return Err("no line to show");
     }
+    // The sender's node gave the turn its id; an entry without one (an
+    // older node's) gets the id it would have had.
+    let node = (f.number("node").ok()).map_or(0, |n| n as u16);
+    turn.id = (f.number("id")).unwrap_or_else(|_| crate::chat::msgid::stamp(at, node));
     Ok(turn)
+}
+
+/// Whether a TAGMSG's (or a line's) client tags can be written as read.
+fn valid_tags(raw: &str) -> bool {
+    !raw.is_empty() && !raw.contains(' ') && crate::irc::tags::valid_section(raw)
 }
 
 /// The chat lines of a room stream's entries (an `XREVRANGE` reply,

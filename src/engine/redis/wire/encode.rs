@@ -73,6 +73,7 @@ pub(in crate::engine) fn encode(
             push("kinds", Bytes::from(kinds));
             push("text", Bytes::from(lines));
             push("count", number(turn.len() as u64));
+            push("id", number(turn.id));
             push("lines", v1::said_lines(turn));
         }
         RoomEvent::Topic { topic, .. } => {
@@ -148,5 +149,7 @@ fn letter(kind: LineKind) -> &'static str {
         LineKind::Notice => "n",
         LineKind::Ctcp => "c",
         LineKind::CtcpReply => "r",
+        LineKind::Tagmsg => "t",
+        LineKind::ClientTags => "g",
     }
 }
