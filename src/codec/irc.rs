@@ -37,8 +37,11 @@ impl Irc {
     /// `--max-line`: a tagged line is longer than a chat line may be, and
     /// the text in it is held to `--max-line` by the core.
     pub fn next_line(&mut self, input: &mut &[u8], line: &mut String) -> Option<Frame> {
-        self.lines
-            .next_line_keeping(input, MAX_LINE, line, Keep::Irc)
+        let frame = self
+            .lines
+            .next_line_keeping(input, MAX_LINE, line, Keep::Irc);
+        self.session.invalid_utf8 = self.lines.last_was_invalid_utf8();
+        frame
     }
 
     /// See [`super::Codec::stash`].

@@ -57,6 +57,9 @@ struct Scanner {
     after_cr: bool,
     /// Inside an over-long line: drop everything up to the next line end.
     discarding: bool,
+    /// The last line taken held bytes that were not UTF-8 (cleaned into
+    /// U+FFFD); IRC's UTF8ONLY warns its sender.
+    invalid_utf8: bool,
 }
 
 /// One step of framing over the unconsumed bytes.
@@ -72,6 +75,12 @@ enum Step {
 }
 
 impl LineReader {
+    /// Whether the last line taken held bytes that were not UTF-8 (its
+    /// text has U+FFFD in their place).
+    pub fn last_was_invalid_utf8(&self) -> bool {
+        self.scanner.invalid_utf8
+    }
+
     /// Bytes held for this connection (unconsumed input).
     pub fn buffered(&self) -> usize {
         self.buf.len() - self.start
@@ -112,7 +121,9 @@ impl LineReader {
                     Step::Line(len) => {
                         let at = self.start;
                         self.start += len + 1;
-                        let frame = clean_checked(&self.buf[at..at + len], max_line, line, keep);
+                        let (frame, valid) =
+                            clean_checked(&self.buf[at..at + len], max_line, line, keep);
+                        self.scanner.invalid_utf8 = !valid;
                         self.release_if_empty();
                         return Some(frame);
                     }
@@ -132,7 +143,8 @@ impl LineReader {
                 // Nothing held: frame straight from the caller's buffer.
                 match self.scanner.scan(input, max_line) {
                     Step::Line(len) => {
-                        let frame = clean_checked(&input[..len], max_line, line, keep);
+                        let (frame, valid) = clean_checked(&input[..len], max_line, line, keep);
+                        self.scanner.invalid_utf8 = !valid;
                         *input = &input[len + 1..];
                         return Some(frame);
                     }

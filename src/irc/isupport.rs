@@ -42,7 +42,12 @@ impl Isupport {
             format!("NETWORK={}", escape_value(&self.network)),
             format!("NICKLEN={NICKLEN}"),
             "PREFIX=(ov)@+".to_owned(),
+            // Comma lists are bounded by the 512-byte line alone.
+            "TARGMAX=JOIN:,NAMES:,NOTICE:,PART:,PRIVMSG:,USERHOST:5,WHOIS:1".to_owned(),
             format!("TOPICLEN={}", self.topiclen),
+            // Bytes that are not UTF-8 are cleaned into U+FFFD, with a
+            // `WARN <command> INVALID_UTF8` to their sender.
+            "UTF8ONLY".to_owned(),
         ];
         tokens.extend(self.extra.iter().cloned());
         tokens
@@ -137,6 +142,7 @@ mod tests {
             "NICKLEN=24",
             "PREFIX=(ov)@+",
             "TOPICLEN=200",
+            "UTF8ONLY",
         ] {
             assert!(
                 tokens.iter().any(|t| t == want),

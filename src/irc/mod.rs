@@ -21,10 +21,12 @@
 //! - [`session`]: one connection's state at the edge: registration, the
 //!   accepted nick, away, the keepalive's PING/PONG.
 //! - [`welcome`]: 001-005, LUSERS and the MOTD, once registration is over.
+//! - [`help`]: HELP's topics (704/705/706, 524).
 
 pub mod cap;
 pub mod casemap;
 pub mod ctcp;
+pub mod help;
 pub mod isupport;
 pub mod message;
 pub mod numeric;

@@ -51,6 +51,7 @@ numerics! {
     NowAway = "306", "RPL_NOWAWAY";
     WhoisUser = "311", "RPL_WHOISUSER";
     WhoisServer = "312", "RPL_WHOISSERVER";
+    WhoWasUser = "314", "RPL_WHOWASUSER";
     EndOfWho = "315", "RPL_ENDOFWHO";
     WhoisIdle = "317", "RPL_WHOISIDLE";
     EndOfWhois = "318", "RPL_ENDOFWHOIS";
@@ -64,11 +65,13 @@ numerics! {
     NoTopic = "331", "RPL_NOTOPIC";
     Topic = "332", "RPL_TOPIC";
     TopicWhoTime = "333", "RPL_TOPICWHOTIME";
+    WhoisBot = "335", "RPL_WHOISBOT";
     Version = "351", "RPL_VERSION";
     WhoReply = "352", "RPL_WHOREPLY";
     NamReply = "353", "RPL_NAMREPLY";
     EndOfNames = "366", "RPL_ENDOFNAMES";
     EndOfBanList = "368", "RPL_ENDOFBANLIST";
+    EndOfWhoWas = "369", "RPL_ENDOFWHOWAS";
     Info = "371", "RPL_INFO";
     Motd = "372", "RPL_MOTD";
     EndOfInfo = "374", "RPL_ENDOFINFO";
@@ -80,6 +83,7 @@ numerics! {
     NoSuchChannel = "403", "ERR_NOSUCHCHANNEL";
     CannotSendToChan = "404", "ERR_CANNOTSENDTOCHAN";
     TooManyChannels = "405", "ERR_TOOMANYCHANNELS";
+    WasNoSuchNick = "406", "ERR_WASNOSUCHNICK";
     NoOrigin = "409", "ERR_NOORIGIN";
     InvalidCapCmd = "410", "ERR_INVALIDCAPCMD";
     NoRecipient = "411", "ERR_NORECIPIENT";
@@ -99,6 +103,10 @@ numerics! {
     ChanOPrivsNeeded = "482", "ERR_CHANOPRIVSNEEDED";
     UModeUnknownFlag = "501", "ERR_UMODEUNKNOWNFLAG";
     UsersDontMatch = "502", "ERR_USERSDONTMATCH";
+    HelpNotFound = "524", "ERR_HELPNOTFOUND";
+    HelpStart = "704", "RPL_HELPSTART";
+    HelpTxt = "705", "RPL_HELPTXT";
+    EndOfHelp = "706", "RPL_ENDOFHELP";
     LoggedIn = "900", "RPL_LOGGEDIN";
     LoggedOut = "901", "RPL_LOGGEDOUT";
     NickLocked = "902", "ERR_NICKLOCKED";

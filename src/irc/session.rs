@@ -70,6 +70,9 @@ pub struct Session {
     pub userhost: Option<String>,
     /// Whether the core was last told `echo-message` is on.
     pub echo_told: bool,
+    /// The line being handled held bytes that were not UTF-8: they were
+    /// cleaned into U+FFFD, and the client is warned (UTF8ONLY).
+    pub invalid_utf8: bool,
 }
 
 impl Session {

@@ -21,6 +21,7 @@ mod input;
 mod irc;
 mod irc_history;
 mod irc_rooms;
+mod irc_small;
 mod limits;
 mod metrics;
 mod props;

@@ -44,14 +44,20 @@ const CATEGORY: CodePointMapDataBorrowed<'static, GeneralCategory> =
     CodePointMapData::<GeneralCategory>::new();
 
 /// Cleans `raw` into `line`, reporting [`Frame::TooLong`] if cleaning made it
-/// longer than the cap (each invalid UTF-8 byte becomes a 3-byte U+FFFD).
-pub(super) fn clean_checked(raw: &[u8], max_line: usize, line: &mut String, keep: Keep) -> Frame {
-    clean_keeping(raw, line, keep);
+/// longer than the cap (each invalid UTF-8 byte becomes a 3-byte U+FFFD),
+/// and whether `raw` was valid UTF-8.
+pub(super) fn clean_checked(
+    raw: &[u8],
+    max_line: usize,
+    line: &mut String,
+    keep: Keep,
+) -> (Frame, bool) {
+    let valid = clean_keeping(raw, line, keep);
     if line.len() > max_line {
         line.clear();
-        Frame::TooLong
+        (Frame::TooLong, valid)
     } else {
-        Frame::Line
+        (Frame::Line, valid)
     }
 }
 
@@ -87,7 +93,7 @@ pub(super) fn clean_checked(raw: &[u8], max_line: usize, line: &mut String, keep
 /// linear in the line and allocates nothing beyond `out` (and the copy
 /// `from_utf8_lossy` makes of invalid UTF-8).
 pub fn clean(raw: &[u8], out: &mut String) {
-    clean_keeping(raw, out, Keep::Nothing);
+    let _ = clean_keeping(raw, out, Keep::Nothing);
 }
 
 /// The control characters a line codec keeps through [`clean_keeping`].
@@ -108,16 +114,20 @@ impl Keep {
     }
 }
 
-/// [`clean`], keeping the control characters `keep` names.
-pub fn clean_keeping(raw: &[u8], out: &mut String, keep: Keep) {
+/// [`clean`], keeping the control characters `keep` names. Returns whether
+/// `raw` was valid UTF-8 (IRC's UTF8ONLY warns a client that sent bytes
+/// that were not).
+pub fn clean_keeping(raw: &[u8], out: &mut String, keep: Keep) -> bool {
     out.clear();
     if raw.iter().all(|b| (0x20..0x7f).contains(b)) && memchr::memmem::find(raw, LONG_RUN).is_none()
     {
         // Printable ASCII, by far the common case: nothing to change.
         out.push_str(std::str::from_utf8(raw).unwrap_or_default());
-        return;
+        return true;
     }
     let text = String::from_utf8_lossy(raw);
+    // A borrowed answer means nothing had to be replaced.
+    let valid = matches!(text, std::borrow::Cow::Borrowed(_));
     let mut chars = text.chars();
     // Where `out` would be at the start of a word (at its end, or after
     // blanks and the stars that follow them): there, asterisk lookalikes
@@ -174,6 +184,7 @@ pub fn clean_keeping(raw: &[u8], out: &mut String, keep: Keep) {
             c => push_other(out, c, &mut word_start),
         }
     }
+    valid
 }
 
 /// Pushes a character that is not ASCII, a control or one of the joiners
@@ -340,11 +351,11 @@ mod tests {
         let raw = [0xfe_u8; 10]; // ten invalid bytes become 30 bytes of U+FFFD
         let mut line = String::new();
         assert_eq!(
-            clean_checked(&raw, 20, &mut line, Keep::Nothing),
+            clean_checked(&raw, 20, &mut line, Keep::Nothing).0,
             Frame::TooLong
         );
         assert_eq!(
-            clean_checked(&raw, 30, &mut line, Keep::Nothing),
+            clean_checked(&raw, 30, &mut line, Keep::Nothing).0,
             Frame::Line
         );
     }

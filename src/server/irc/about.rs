@@ -1,13 +1,15 @@
 //! What a client asks about the server itself, answered at the edge:
-//! LUSERS, MOTD (there is none), TIME, VERSION and INFO.
+//! LUSERS, MOTD (there is none), TIME, VERSION, INFO and HELP.
 
 use super::super::Server;
 use crate::irc::Numeric;
+use crate::irc::help::help;
 use crate::irc::welcome::{Counts, lusers};
 
 impl Server {
-    /// Answers `command` if it is one of these; returns whether it was.
-    pub(super) fn irc_about(&mut self, key: usize, command: &str) -> bool {
+    /// Answers `command` (with its first parameter, `subject`) if it is one
+    /// of these; returns whether it was.
+    pub(super) fn irc_about(&mut self, key: usize, command: &str, subject: Option<&str>) -> bool {
         let server = self.dialects.irc_server();
         match command {
             "LUSERS" => {
@@ -17,6 +19,10 @@ impl Server {
                     unregistered: self.admission.clients().saturating_sub(self.chat.members()),
                 };
                 let lines = lusers(server, &self.irc_nick(key), counts);
+                self.irc_send(key, &lines);
+            }
+            "HELP" | "HELPOP" => {
+                let lines = help(server, &self.irc_nick(key), subject);
                 self.irc_send(key, &lines);
             }
             "MOTD" => self.irc_numeric(key, Numeric::NoMotd, &["MOTD File is missing"]),

@@ -84,7 +84,7 @@ impl Server {
                 Request::Away(message.param(0).filter(|t| !t.is_empty())),
             ),
             "MODE" => self.irc_mode(key, message),
-            _ if self.irc_about(key, command) => {}
+            _ if self.irc_about(key, command, message.param(0)) => {}
             _ => {
                 let text = "Unknown command";
                 self.irc_numeric(key, Numeric::UnknownCommand, &[message.command, text]);

@@ -105,7 +105,7 @@ impl Server {
             return;
         };
         session.heard();
-        let registered = session.registered();
+        let (registered, invalid_utf8) = (session.registered(), session.invalid_utf8);
         if frame == Frame::TooLong {
             return self.irc_numeric(key, Numeric::InputTooLong, &["Input line was too long"]);
         }
@@ -113,6 +113,13 @@ impl Server {
             Ok(message) => message,
             Err(error) => return self.irc_refuse(key, error, line),
         };
+        if invalid_utf8 {
+            // UTF8ONLY: the line goes on cleaned, and its sender is told.
+            let server = self.dialects.irc_server();
+            let text = "Invalid UTF-8 was replaced with U+FFFD";
+            let warn = [message.command, "INVALID_UTF8", text];
+            self.irc_send(key, &[OwnedMessage::new(server, "WARN", &warn)]);
+        }
         match registered {
             true if self.irc_tags_too_long(key, &message) => {}
             true => self.irc_command(key, &message),
