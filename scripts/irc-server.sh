@@ -15,10 +15,13 @@
 # honoured), with flood control and the per-address limits off (irctest
 # opens hundreds of connections from 127.0.0.1 in quick succession), named
 # My.Little.Server as irctest expects (the peers' configs say the same), and
-# LINECHAT_IRC_ARGS appended. ngircd and inspircd: the Debian packages
-# (installed by scripts/apt-tool.sh when missing; LINECHAT_SKIP_IRC_PEERS=1
-# lets them be missing, and then `start` exits 2), with the configs in
-# tests/peers/.
+# LINECHAT_IRC_ARGS appended. Its accounts are kept in DIR/data, where the
+# account operuser (password operpassword) is registered over telnet once it
+# listens, as a user would (/register), and DIR/admins names it a server
+# operator (--admins): irctest's OPER tests send `OPER operuser operpassword`.
+# ngircd and inspircd: the Debian packages (installed by scripts/apt-tool.sh
+# when missing; LINECHAT_SKIP_IRC_PEERS=1 lets them be missing, and then
+# `start` exits 2), with the configs in tests/peers/.
 set -eu
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -40,6 +43,36 @@ wait_listening() {
         sleep 0.05
     done
     return 1
+}
+
+# Register linechat's account operuser/operpassword over telnet on port $1,
+# as a user would (an account kept from an earlier start is logged into
+# instead); 10 s at most.
+register_operator() {
+    python3 - "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+seen = b""
+def until(*words):
+    global seen
+    while not any(w in seen for w in words):
+        chunk = s.recv(4096)
+        if not chunk:
+            sys.exit("closed early: %r" % seen[-200:])
+        seen += chunk
+    found = next(w for w in words if w in seen)
+    seen = seen[seen.index(found) + len(found):]
+    return found
+until(b"Enter your name: ")
+s.sendall(b"operuser\r\n")
+if until(b"Password: ", b"Welcome, operuser!") == b"Password: ":
+    s.sendall(b"operpassword\r\n")
+    until(b"You are a server operator")
+else:
+    s.sendall(b"/register operpassword\r\n")
+    until(b"Registered operuser")
+s.sendall(b"/quit\r\n")
+PY
 }
 
 # Fill @PORT@ and @DIR@ in tests/peers/$1.conf into $dir/$1.conf.
@@ -73,7 +106,9 @@ start() {
         cmd=("$bin" --addr "127.0.0.1:$telnet_port" --irc-addr "127.0.0.1:$port"
             --rate 0 --ip-rate 0 --login-rate 0 --max-per-ip 0
             --max-pending 0 --max-pending-per-ip 0 --rooms-per-ip 0
-            --irc-server-name My.Little.Server ${LINECHAT_IRC_ARGS:-})
+            --irc-server-name My.Little.Server
+            --data-dir "$dir/data" --admins "$dir/admins" ${LINECHAT_IRC_ARGS:-})
+        echo "operuser" >"$dir/admins"
         ;;
     ngircd)
         local bin
@@ -99,6 +134,12 @@ start() {
     echo "$port" >"$dir/port"
     if ! wait_listening "$port" "$pid"; then
         echo "irc-server: $kind did not listen on 127.0.0.1:$port; its log ($dir/server.log):" >&2
+        tail -20 "$dir/server.log" >&2
+        kill "$pid" 2>/dev/null || true
+        exit 1
+    fi
+    if [ "$kind" = linechat ] && ! register_operator "$(cat "$dir/telnet-port")"; then
+        echo "irc-server: could not register the operator account; its log ($dir/server.log):" >&2
         tail -20 "$dir/server.log" >&2
         kill "$pid" 2>/dev/null || true
         exit 1

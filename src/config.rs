@@ -163,6 +163,10 @@ pub struct Config {
     /// of them takes a stranger's, so slow strangers cannot lock the
     /// scraper out.
     pub metrics_allow: Vec<crate::cidr::Cidr>,
+    /// `--admins`: a file of the registered names that may be server
+    /// operators, one a line, read at start and again on SIGHUP (see
+    /// `chat/operators.rs`). None: nobody is one.
+    pub admins: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -203,6 +207,7 @@ impl Default for Config {
             history_rooms: 10_000,
             allow_plaintext_passwords: false,
             metrics_allow: Vec::new(),
+            admins: None,
         }
     }
 }

@@ -126,6 +126,7 @@ fn bind_listen(listen: &Listen, what: &str) -> Result<Option<TcpListener>, Strin
 /// `--redis`, else in `--data-dir`) and signals set up, ready to run.
 fn start(listeners: Listeners<'_>, config: Config, data_dir: Option<&Path>) -> io::Result<Server> {
     let redis = config.redis.clone();
+    let admins = config.admins.clone();
     let mut server = Server::new(listeners.chat, listeners.metrics, config)?;
     if let Some((listener, config, cert, key)) = listeners.tls {
         server.serve_tls(listener, config, cert, key)?;
@@ -151,6 +152,11 @@ fn start(listeners: Listeners<'_>, config: Config, data_dir: Option<&Path>) -> i
         let (store, place) = store.map_err(|e| io::Error::other(format!("accounts: {e}")))?;
         server.serve_accounts(store)?;
         info!("registered names kept in {place}");
+    }
+    if let Some(path) = admins {
+        server
+            .load_admins()
+            .map_err(|e| io::Error::other(format!("--admins {}: {e}", path.display())))?;
     }
     server.handle_signals()?;
     Ok(server)

@@ -190,6 +190,10 @@ impl Chat {
                     self.ask_password(local, &name, failures, Some(told), now);
                 }
             }
+            // A chatting user's only password check is an `OPER`.
+            (State::Chatting, Answer::Verified(right)) => {
+                self.oper_checked(local, name, right, now)
+            }
             (State::Chatting, answer) => self.answered_chatting(local, member, name, answer, now),
             (State::AwaitingPassword { failures }, Answer::Busy) => {
                 self.ask_password(local, &name, failures, Some(Reply::PasswordsBusy), now);

@@ -54,6 +54,7 @@ impl Chat {
             RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
             | RoomEvent::Away { .. }
+            | RoomEvent::Admin { .. }
             | RoomEvent::Online { .. } => (None, None),
         };
         RoomNames {
@@ -121,6 +122,7 @@ impl Chat {
                 reason,
             } => return self.part(*room, *member, name, reason.clone(), now),
             RoomEvent::Away { member, text } => self.away_changed(*member, text.clone(), now),
+            RoomEvent::Admin { name, action, .. } => self.admin_effects(name, action, now),
             RoomEvent::Online { member, name } => {
                 let shared = self.hold_name(name, *member);
                 self.roomless.insert(*member, shared);

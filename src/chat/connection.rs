@@ -137,6 +137,7 @@ impl Chat {
             return Vec::new();
         };
         self.seats.clear_local(&client.member);
+        self.operator_gone(client.member);
         self.forget_address(client.address);
         if client.state == State::Chatting {
             self.chatting -= 1;

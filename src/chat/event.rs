@@ -61,6 +61,9 @@ pub enum Farewell {
     /// Its registered name logged in, with its password, from another
     /// connection (on this node or another).
     LoggedInElsewhere,
+    /// A server operator disconnected it (`/kill`, IRC `KILL`); it was
+    /// told who and why before (so no farewell notice of its own).
+    Killed,
 }
 
 impl Farewell {
@@ -69,7 +72,11 @@ impl Farewell {
     pub fn told(self) -> bool {
         !matches!(
             self,
-            Farewell::Eof | Farewell::Error | Farewell::Shutdown | Farewell::NodeLost
+            Farewell::Eof
+                | Farewell::Error
+                | Farewell::Shutdown
+                | Farewell::NodeLost
+                | Farewell::Killed
         )
     }
 
@@ -88,6 +95,7 @@ impl Farewell {
             Farewell::NodeLost => "server lost",
             Farewell::NameLost => "name lost",
             Farewell::LoggedInElsewhere => "logged in elsewhere",
+            Farewell::Killed => "killed",
         }
     }
 }
@@ -223,6 +231,16 @@ pub enum RoomEvent {
         text: Box<str>,
         /// When.
         at: SystemTime,
+    },
+    /// A server operator's action (see `operators.rs`): a kill, an
+    /// announcement, a wallops. Published to every node.
+    Admin {
+        /// The operator.
+        member: MemberId,
+        /// Their name.
+        name: Box<str>,
+        /// What they did.
+        action: super::AdminAction,
     },
     /// `reader` was not reading fast enough to be sent a private message
     /// from `sender`, a user of another node: its node refused it, and this

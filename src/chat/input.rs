@@ -129,6 +129,9 @@ pub enum Input<'a> {
         /// The topic, cleaned.
         topic: &'a str,
     },
+    /// `--admins` was read (at start, and again on SIGHUP): the accounts
+    /// that may be server operators, lower-cased.
+    Admins(&'a [Box<str>]),
     /// A private message from `sender`, a user of another node, was not
     /// delivered to the local user `reader`, who is not keeping up (see
     /// [`Delivery::RemotePrivate`]).
@@ -185,6 +188,7 @@ impl Chat {
                 }
             }
             Input::Shutdown => self.shutdown(now),
+            Input::Admins(names) => self.set_admins(names, now),
             Input::DigestDue => self.digest_due(now),
             Input::Answered { member, answer } => {
                 let used = self.answered(member, answer, now);

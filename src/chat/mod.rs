@@ -64,6 +64,7 @@ pub mod msgid;
 mod name;
 pub mod naming;
 mod notice;
+mod operators;
 mod queries;
 mod remote;
 mod reply;
@@ -84,6 +85,7 @@ pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
 pub use name::Name;
 pub use notice::{Notice, Online, RoomList, Status};
+pub use operators::{AdminAction, AdminNotice, MAX_ADMINS, OperReply, parse_admins};
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 pub use request::{Protocol, Request};
 
@@ -232,6 +234,8 @@ pub struct Chat {
     /// Each chatting user's recent room moves, for folding hops into the
     /// digest (see `throttle.rs`).
     moved: MemberMap<throttle::Moves>,
+    /// `--admins` and the server operators (see `operators.rs`).
+    operators: operators::Operators,
     out: Output,
 }
 
@@ -265,6 +269,7 @@ impl Chat {
             lockouts: Default::default(),
             addresses: throttle::Addresses::new(config),
             moved: MemberMap::default(),
+            operators: operators::Operators::default(),
             out: Output::default(),
         }
     }

@@ -83,6 +83,9 @@ pub enum Notice {
         ever_linked: bool,
     },
 
+    /// A server operator's action, as one user is told of it.
+    Admin(super::AdminNotice),
+
     // The end of a connection.
     /// A connection's last words (see [`Farewell`]).
     Farewell(Farewell),

@@ -52,6 +52,7 @@ impl Chat {
                     room: Some(r.name.clone()),
                     name: name.into(),
                     away: away(member),
+                    operator: self.is_operator(member),
                 })
             });
             each.collect()
@@ -62,6 +63,7 @@ impl Chat {
                     room: self.room_of(member).map(|r| r.name.clone()),
                     name: name.text().into(),
                     away: away(member),
+                    operator: self.is_operator(member),
                 })
                 .collect();
             each.sort_unstable_by(|a, b| a.name.cmp(&b.name));
@@ -72,6 +74,7 @@ impl Chat {
                 room: self.room_of(member).map(|r| r.name.clone()),
                 name: name.into(),
                 away: away(member),
+                operator: self.is_operator(member),
             });
             each.into_iter().collect()
         };
@@ -109,6 +112,7 @@ impl Chat {
             signon,
             away: self.away.get(&member).cloned(),
             secure: theirs.is_some_and(|c| c.secure),
+            operator: self.is_operator(member),
         };
         self.reply_to(local, now, Reply::Whois(info));
     }

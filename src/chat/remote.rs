@@ -48,6 +48,7 @@ impl Chat {
             RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
             | RoomEvent::Away { .. }
+            | RoomEvent::Admin { .. }
             | RoomEvent::Online { .. } => true,
         };
         resolved && self.apply_remote(event, now)
@@ -83,6 +84,7 @@ impl Chat {
                 | RoomEvent::Private { .. }
                 | RoomEvent::Unread { .. }
                 | RoomEvent::Away { .. }
+                | RoomEvent::Admin { .. }
                 | RoomEvent::Online { .. } => [None, None],
             };
             for room in rooms.into_iter().flatten() {
@@ -132,6 +134,8 @@ impl Chat {
             }
             RoomEvent::Private { from, to, .. } => remote(from) && self.seats.is_local(to),
             RoomEvent::Unread { reader, sender } => remote(reader) && self.seats.is_local(sender),
+            // Its node checked that it came from an operator.
+            RoomEvent::Admin { member, .. } => remote(member),
         }
     }
 }

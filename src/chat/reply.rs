@@ -38,6 +38,9 @@ pub enum Reply {
         name: Box<str>,
     },
 
+    /// About server operators (see `operators.rs`).
+    Oper(super::OperReply),
+
     // Commands.
     /// An unknown `/verb`.
     UnknownCommand {
@@ -298,6 +301,8 @@ pub struct WhoEntry {
     pub name: Box<str>,
     /// Whether they are away.
     pub away: bool,
+    /// Whether they are a server operator (known of this node's users).
+    pub operator: bool,
 }
 
 /// What [`Reply::Whois`] says about a user.
@@ -316,4 +321,6 @@ pub struct WhoisInfo {
     pub away: Option<Box<str>>,
     /// Whether they are on this node and came over TLS.
     pub secure: bool,
+    /// Whether they are a server operator (known of this node's users).
+    pub operator: bool,
 }

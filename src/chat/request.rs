@@ -79,4 +79,20 @@ pub enum Request<'a> {
     Away(Option<&'a str>),
     /// Leave, saying why.
     Quit(Option<&'a str>),
+    /// Become a server operator with an `--admins` account's password.
+    Oper {
+        /// The account.
+        name: &'a str,
+        /// Its password.
+        password: Secret,
+    },
+    /// A server operator disconnects a user, on any node.
+    Kill {
+        /// Whom.
+        name: &'a str,
+        /// Why (may be empty).
+        reason: &'a str,
+    },
+    /// A server operator writes to every operator, on every node.
+    Wallops(&'a str),
 }

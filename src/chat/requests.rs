@@ -61,6 +61,14 @@ impl Chat {
             Request::Who(mask) => self.who_is(by.local, mask, now),
             Request::Whois(name) => self.whois(by.local, name, now),
             Request::Away(text) => self.set_away(by, text, now),
+            Request::Oper { name, password } => self.oper(by, name, password, now),
+            Request::Kill { name, reason } => self.as_operator(by, "kill", now, |chat| {
+                chat.kill(by, name, reason, now);
+            }),
+            Request::Wallops(text) => self.as_operator(by, "wallops", now, |chat| {
+                let action = super::AdminAction::Wallops(text.into());
+                chat.admin(by, action, now);
+            }),
             Request::Login { .. } | Request::Say { .. } | Request::Quit(_) => {}
         }
     }

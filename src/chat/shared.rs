@@ -91,7 +91,12 @@ impl Chat {
                     }
                 }
                 match (login, self.name_of(member).map(Box::<str>::from)) {
-                    (true, _) => self.enter_chat(local, member, &name, now),
+                    (true, _) => {
+                        self.enter_chat(local, member, &name, now);
+                        if matches!(state, State::AwaitingPassword { .. }) {
+                            self.password_login(local, member, &name, now);
+                        }
+                    }
                     (false, Some(old)) => self.rename(local, member, old, &name, now),
                     (false, None) => {}
                 }

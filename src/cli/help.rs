@@ -82,6 +82,9 @@ OPTIONS:
     --max-accounts N       most registered names kept, 0 = no limit [default: 100000]
     --register-rate N      names one address may register per hour, 0 = no limit
                            [default: 3]
+    --admins FILE          registered names (one a line, # comments) that are server
+                           operators: /kill and /announce, IRC OPER, KILL and WALLOPS;
+                           SIGHUP reads it again [default: off]
     --allow-plaintext-passwords
                            with --tls-addr, also take passwords on the plain port
     --node-timeout SECS    with --redis: a node silent this long is gone, its users are

@@ -69,6 +69,7 @@ pub fn parse_args() -> Result<Option<Args>, String> {
         ircs => ircs,
     };
     let data_dir = value::<PathBuf>(&mut args, "--data-dir", "a directory")?;
+    config.admins = value::<PathBuf>(&mut args, "--admins", "a file of account names")?;
     let print_limits = args.contains("--print-limits");
     let given = parse_memory_flags(&mut args, &mut config)?;
     parse_client_flags(&mut args, &mut config)?;
@@ -104,6 +105,11 @@ fn check_together(config: &Config, tls: bool, data_dir: Option<&Path>) -> Result
             "--allow-plaintext-passwords needs --tls-addr (without TLS the plain \
                     port is the only one, and it takes passwords already)"
                 .into(),
+        );
+    }
+    if config.admins.is_some() && data_dir.is_none() && config.redis.is_none() {
+        return Err(
+            "--admins needs --data-dir or --redis (server operators are registered names)".into(),
         );
     }
     if let Some(dir) = data_dir

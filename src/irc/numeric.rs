@@ -51,6 +51,7 @@ numerics! {
     NowAway = "306", "RPL_NOWAWAY";
     WhoisUser = "311", "RPL_WHOISUSER";
     WhoisServer = "312", "RPL_WHOISSERVER";
+    WhoisOperator = "313", "RPL_WHOISOPERATOR";
     WhoWasUser = "314", "RPL_WHOWASUSER";
     EndOfWho = "315", "RPL_ENDOFWHO";
     WhoisIdle = "317", "RPL_WHOISIDLE";
@@ -77,6 +78,7 @@ numerics! {
     EndOfInfo = "374", "RPL_ENDOFINFO";
     MotdStart = "375", "RPL_MOTDSTART";
     EndOfMotd = "376", "RPL_ENDOFMOTD";
+    YoureOper = "381", "RPL_YOUREOPER";
     Time = "391", "RPL_TIME";
     NoSuchNick = "401", "ERR_NOSUCHNICK";
     NoSuchServer = "402", "ERR_NOSUCHSERVER";
@@ -100,7 +102,9 @@ numerics! {
     NeedMoreParams = "461", "ERR_NEEDMOREPARAMS";
     AlreadyRegistered = "462", "ERR_ALREADYREGISTERED";
     PasswdMismatch = "464", "ERR_PASSWDMISMATCH";
+    NoPrivileges = "481", "ERR_NOPRIVILEGES";
     ChanOPrivsNeeded = "482", "ERR_CHANOPRIVSNEEDED";
+    NoOperHost = "491", "ERR_NOOPERHOST";
     UModeUnknownFlag = "501", "ERR_UMODEUNKNOWNFLAG";
     UsersDontMatch = "502", "ERR_USERSDONTMATCH";
     HelpNotFound = "524", "ERR_HELPNOTFOUND";

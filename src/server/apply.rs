@@ -225,7 +225,8 @@ impl Server {
             }
             RoomEvent::Said { turn, .. } => self.metrics.messages += turn.len() as u64,
             RoomEvent::Private { .. } => self.metrics.messages += 1,
-            RoomEvent::Unread { .. } => {}
+            // Logged by the core with who did it (see chat/operators.rs).
+            RoomEvent::Unread { .. } | RoomEvent::Admin { .. } => {}
             RoomEvent::Moved { name, .. } => {
                 conn_log!(self, Debug, "{name} moved rooms");
             }

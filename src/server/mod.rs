@@ -36,6 +36,7 @@ macro_rules! conn_log {
 }
 
 mod accounts;
+mod admins;
 mod admission;
 mod admit;
 mod apply;

@@ -32,7 +32,7 @@ impl ShutdownHandle {
 
 impl Server {
     /// Makes SIGINT, SIGTERM and SIGQUIT start a graceful shutdown (users
-    /// are told); SIGHUP reloads the TLS files; SIGUSR1 logs a summary of
+    /// are told); SIGHUP reloads the TLS files and `--admins`; SIGUSR1 logs a summary of
     /// the server's state; SIGUSR2 is logged and ignored. Each of these
     /// would otherwise end the process at once, without a word to anyone.
     pub fn handle_signals(&mut self) -> io::Result<()> {
@@ -72,6 +72,7 @@ impl Server {
         }
         if reload {
             self.reload_tls();
+            self.reload_admins();
         }
         if report {
             self.log_state();

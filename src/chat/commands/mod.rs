@@ -15,12 +15,14 @@
 //! - `names.rs`: `/nick`.
 //! - `accounts.rs`: `/register`, `/password`, `/unregister`.
 //! - `session.rs`: `/help`, `/quit`.
+//! - `admin.rs`: `/kill`, `/announce`, for server operators.
 //!
 //! The shape follows ergo's `irc/commands.go` (one table, one place that
 //! enforces registration, parameters and privileges before any handler),
 //! with mini-redis's `src/cmd/` split of one file per family.
 
 mod accounts;
+mod admin;
 mod names;
 mod rooms;
 mod session;
@@ -37,6 +39,7 @@ const FAMILIES: &[&[Command]] = &[
     names::COMMANDS,
     accounts::COMMANDS,
     session::COMMANDS,
+    admin::COMMANDS,
 ];
 
 /// `/help`'s first line.
@@ -91,6 +94,8 @@ pub struct Caller {
 pub enum Role {
     /// Any user.
     Everyone,
+    /// A server operator (an `--admins` account, see `operators.rs`).
+    ServerOperator,
 }
 
 /// What must be switched on for a command to run.
@@ -101,6 +106,9 @@ pub enum Needs {
     /// Registered names (`--data-dir`). When off, `/help` does not list
     /// the command, and typing it is answered that accounts are off.
     Accounts,
+    /// Server operators (`--admins`). When off, `/help` does not list the
+    /// command; typing it is refused as from a user who is not one.
+    Admins,
 }
 
 /// How a command's arguments are cut from the rest of its line (what
@@ -226,9 +234,14 @@ pub(super) fn at_prompt(line: &str) -> Option<&'static Command> {
 }
 
 /// `/help`'s lines, without the `*** ` each is sent with: the commands
-/// available when registered names are on (`accounts`) or off.
-pub fn help_lines(accounts: bool) -> impl Iterator<Item = String> {
-    let listed = all().filter(move |c| accounts || c.needs != Needs::Accounts);
+/// available when registered names are on (`accounts`) or off, and
+/// server operators (`admins`).
+pub fn help_lines(accounts: bool, admins: bool) -> impl Iterator<Item = String> {
+    let listed = all().filter(move |c| match c.needs {
+        Needs::Nothing => true,
+        Needs::Accounts => accounts,
+        Needs::Admins => admins,
+    });
     let lines = listed.map(|c| format!("{} - {}", c.usage(), c.help));
     std::iter::once(HELP_HEAD.to_owned())
         .chain(lines)
@@ -302,9 +315,11 @@ impl Chat {
             return self.reply_to(caller.local, now, Reply::AccountsOff);
         }
         match command.role {
-            Role::Everyone => {}
+            Role::Everyone => (command.run)(self, caller, args, now),
+            Role::ServerOperator => self.as_operator(caller, command.name, now, |chat| {
+                (command.run)(chat, caller, args, now);
+            }),
         }
-        (command.run)(self, caller, args, now);
     }
 
     /// A line that joins `member`'s turn in `room`: the turn of anyone

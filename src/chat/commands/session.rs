@@ -34,7 +34,8 @@ pub(super) const COMMANDS: &[Command] = &[
 impl Chat {
     /// `/help`: the table's commands, those of accounts only when on.
     fn help(&mut self, by: Caller, _: Args<'_>, now: &Now) {
-        let help = help_lines(self.accounts).map(|line| Notice::Help(line.into()));
+        let help =
+            help_lines(self.accounts, self.admins_on()).map(|line| Notice::Help(line.into()));
         self.to(by.local, Message::Notices(help.collect()), now);
     }
 

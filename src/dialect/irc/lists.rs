@@ -98,7 +98,12 @@ impl Numerics<'_, '_, '_> {
                 true => "*",
                 false => entry.room.as_deref().unwrap_or("*"),
             };
-            let here = if entry.away { "G" } else { "H" };
+            let here = match (entry.away, entry.operator) {
+                (false, false) => "H",
+                (true, false) => "G",
+                (false, true) => "H*",
+                (true, true) => "G*",
+            };
             let name = &*entry.name;
             let (user, real) = user.filter(|_| of_nick).unwrap_or((name, name));
             let real = format!("0 {real}");
@@ -121,6 +126,9 @@ impl Numerics<'_, '_, '_> {
         }
         let server = self.to.server;
         self.send(Numeric::WhoisServer, &[name, server, "linechat"]);
+        if info.operator {
+            self.send(Numeric::WhoisOperator, &[name, "is an IRC operator"]);
+        }
         if let Some(away) = &info.away {
             self.send(Numeric::Away, &[name, away]);
         }

@@ -16,6 +16,7 @@
 
 mod lines;
 mod lists;
+mod oper;
 mod reply;
 
 pub use lines::Lines;
@@ -179,6 +180,7 @@ fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target:
             let topic = topic.as_deref().unwrap_or("");
             lines.line(at, Some(&mask(by)), "TOPIC", &[target, topic]);
         }
+        Notice::Admin(notice) => oper::notice(lines, notice, at, target),
         other => server_notice(lines, other, at, target),
     }
 }

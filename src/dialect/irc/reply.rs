@@ -148,6 +148,7 @@ fn reply(lines: &mut Lines<'_>, reply: &Reply, at: SystemTime, to: &Recipient<'_
             n.send(Numeric::UnAway, &["You are no longer marked as being away"]);
         }
         Reply::IsAway { name, text } => n.send(Numeric::Away, &[name, text]),
+        Reply::Oper(reply) => super::oper::reply(&mut n, reply),
         Reply::WrongPassword
         | Reply::WrongPasswordOrUnregistered { .. }
         | Reply::LockedOut { .. } => n.send(Numeric::PasswdMismatch, &["Password incorrect"]),

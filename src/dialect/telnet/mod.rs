@@ -12,6 +12,7 @@
 mod line;
 mod lists;
 mod notice;
+mod oper;
 pub mod parse;
 mod reply;
 

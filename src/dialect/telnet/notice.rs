@@ -44,6 +44,7 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
         Notice::Unlinked { ever_linked: false } => out.write_str(
             "This server is not linked to the others yet; names cannot be checked, try again in a moment",
         ),
+        Notice::Admin(notice) => super::oper::notice(notice, out),
         Notice::Farewell(why) => out.write_str(farewell(*why)),
         Notice::Refusal(why) => out.write_str(refusal(*why)),
         Notice::ShuttingDown { reconnect: true } => {
@@ -105,7 +106,11 @@ fn farewell(why: Farewell) -> &'static str {
             "Your name was taken on another server while this one was cut off; reconnect to pick a name"
         }
         Farewell::LoggedInElsewhere => "You logged in from elsewhere",
-        Farewell::Eof | Farewell::Error | Farewell::Shutdown | Farewell::NodeLost => "",
+        Farewell::Eof
+        | Farewell::Error
+        | Farewell::Shutdown
+        | Farewell::NodeLost
+        | Farewell::Killed => "",
     }
 }
 

@@ -28,6 +28,7 @@ pub(super) fn words(reply: &Reply, out: &mut String) {
         Reply::InvalidName { why } => write!(out, "Invalid name: {}", name_problem(*why)),
         Reply::NameTaken { name } => write!(out, "The name '{name}' is taken"),
         Reply::AlreadyNamed { name } => write!(out, "You are already {name}"),
+        Reply::Oper(reply) => super::oper::reply(reply, out),
         Reply::TooManyNameChanges { wait } => {
             write!(out, "Too many name changes; try again in {wait}s")
         }

@@ -127,6 +127,7 @@ impl Redis {
             RoomEvent::Said { .. }
             | RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
+            | RoomEvent::Admin { .. }
             | RoomEvent::Away { .. } => {}
         }
     }

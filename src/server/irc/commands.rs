@@ -85,6 +85,7 @@ impl Server {
             ),
             "MODE" => self.irc_mode(key, message),
             _ if self.irc_about(key, command, message.param(0)) => {}
+            _ if self.irc_oper(key, command, message) => {}
             _ => {
                 let text = "Unknown command";
                 self.irc_numeric(key, Numeric::UnknownCommand, &[message.command, text]);

@@ -8,10 +8,12 @@
 //! - `register`: CAP, NICK, USER, PASS and AUTHENTICATE until the core
 //!   accepts the nick, then the welcome burst.
 //! - `commands`: what a registered client's commands ask of the core;
-//!   `about`: what it asks about the server (LUSERS, TIME, ...).
+//!   `about`: what it asks about the server (LUSERS, TIME, ...);
+//!   `oper`: the server operators' OPER, KILL and WALLOPS.
 
 mod about;
 mod commands;
+mod oper;
 mod register;
 mod tagmsg;
 

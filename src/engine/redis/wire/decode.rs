@@ -2,7 +2,9 @@
 //! and a room stream's entries into history lines.
 
 use super::{Entry, Fields, MAX_FIELD, MAX_FIELDS, farewell, v1};
-use crate::chat::{HistoryLine, LineKind, MemberId, RoomEvent, RoomId, RoomNames, Turn};
+use crate::chat::{
+    AdminAction, HistoryLine, LineKind, MemberId, RoomEvent, RoomId, RoomNames, Turn,
+};
 use crate::framing::clean;
 use crate::redis::BytesFrame;
 use std::sync::Arc;
@@ -140,6 +142,7 @@ pub(in crate::engine) fn decode(
             member,
             text: cleaned(&f, "text"),
         },
+        "admin" => admin_from(&f, member)?,
         "unread" => RoomEvent::Unread {
             reader: member,
             sender: MemberId(f.number("to")?),
@@ -154,6 +157,29 @@ fn cleaned(f: &Fields<'_>, name: &str) -> Option<Box<str>> {
     let mut text = String::new();
     clean(f.bytes(name)?, &mut text);
     Some(text.into())
+}
+
+/// An `admin` entry: a server operator's kill, announcement or wallops.
+fn admin_from(f: &Fields<'_>, member: MemberId) -> Result<RoomEvent, &'static str> {
+    let mut name = String::new();
+    clean(f.bytes("name").ok_or("a field is missing")?, &mut name);
+    crate::chat::naming::valid_name(&name).map_err(|_| "not a valid name")?;
+    let text = cleaned(f, "text").unwrap_or_default();
+    let action = match f.text("act")? {
+        "kill" => AdminAction::Kill {
+            target: MemberId(f.number("to")?),
+            reason: text,
+        },
+        "announce" => AdminAction::Announce(text),
+        "wallops" => AdminAction::Wallops(text),
+        _ => return Err("unknown admin action"),
+    };
+    let name = name.into();
+    Ok(RoomEvent::Admin {
+        member,
+        name,
+        action,
+    })
 }
 
 /// A version 2 `private` entry's sender name and text, cleaned.

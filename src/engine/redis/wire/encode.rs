@@ -2,7 +2,7 @@
 //! version 1's copy of the text for one release: see the module doc).
 
 use super::{MAX_FIELD, VERSION, v1};
-use crate::chat::{LineKind, RoomEvent, RoomNames, Turn};
+use crate::chat::{AdminAction, LineKind, RoomEvent, RoomNames, Turn};
 use bytes::Bytes;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -36,6 +36,7 @@ pub(in crate::engine) fn encode(
         RoomEvent::Online { member, .. } => ("online", member),
         RoomEvent::Private { from, .. } => ("private", from),
         RoomEvent::Unread { reader, .. } => ("unread", reader),
+        RoomEvent::Admin { member, .. } => ("admin", member),
     };
     let at = match event {
         RoomEvent::Said { turn, .. } => turn.at,
@@ -57,6 +58,7 @@ pub(in crate::engine) fn encode(
         RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
             | RoomEvent::Away { .. }
+            | RoomEvent::Admin { .. }
             | RoomEvent::Online { .. }
     ) {
         push("room", text(&names.room));
@@ -123,6 +125,19 @@ pub(in crate::engine) fn encode(
             push("line", v1::private_line(name, t, at));
         }
         RoomEvent::Unread { sender, .. } => push("to", number(sender.0)),
+        RoomEvent::Admin { name, action, .. } => {
+            push("name", text(name));
+            let (act, said) = match action {
+                AdminAction::Kill { target, reason } => {
+                    push("to", number(target.0));
+                    ("kill", reason)
+                }
+                AdminAction::Announce(said) => ("announce", said),
+                AdminAction::Wallops(said) => ("wallops", said),
+            };
+            push("act", Bytes::from_static(act.as_bytes()));
+            push("text", text(said));
+        }
     }
     args.iter().map(Bytes::len).sum::<usize>() <= MAX_FIELD
 }

@@ -2,7 +2,7 @@
 
 use super::decode::UNRESOLVED;
 use super::*;
-use crate::chat::{LineKind, RoomId, Turn};
+use crate::chat::{AdminAction, LineKind, RoomId, Turn};
 use std::sync::Arc;
 
 fn frames(args: &[Bytes]) -> Vec<BytesFrame> {
@@ -108,6 +108,24 @@ fn every_kind_goes_there_and_back() {
             reader: MemberId(7),
             sender: MemberId(9),
         },
+        RoomEvent::Admin {
+            member: MemberId(7),
+            name: "rob".into(),
+            action: AdminAction::Kill {
+                target: MemberId(9),
+                reason: "spam".into(),
+            },
+        },
+        RoomEvent::Admin {
+            member: MemberId(7),
+            name: "rob".into(),
+            action: AdminAction::Announce("restart at 5".into()),
+        },
+        RoomEvent::Admin {
+            member: MemberId(7),
+            name: "rob".into(),
+            action: AdminAction::Wallops("hi ops".into()),
+        },
     ];
     for event in events {
         let names = RoomNames {
@@ -139,6 +157,7 @@ fn unresolved(mut event: RoomEvent) -> RoomEvent {
         RoomEvent::Private { .. }
         | RoomEvent::Unread { .. }
         | RoomEvent::Away { .. }
+        | RoomEvent::Admin { .. }
         | RoomEvent::Online { .. } => {}
     }
     event
@@ -154,6 +173,7 @@ fn told_names(entry: &Entry) -> RoomNames {
         RoomEvent::Private { .. }
         | RoomEvent::Unread { .. }
         | RoomEvent::Away { .. }
+        | RoomEvent::Admin { .. }
         | RoomEvent::Online { .. } => ("", ""),
         _ => ("#a", ""),
     };

@@ -1,0 +1,398 @@
+//! Server operators: the accounts named in `--admins` (re-read on SIGHUP)
+//! and what they may do on every node: disconnect a user (`/kill`, IRC
+//! `KILL`), tell every room something (`/announce`), and write to the
+//! other operators (IRC `WALLOPS`).
+//!
+//! Who is one: a registered name listed in `--admins`, whose password
+//! was given on this connection. A telnet user becomes one by logging in
+//! with the password (the prompt already asked for it, so a second
+//! `/oper` step would ask the same thing again). An IRC client asks with
+//! `OPER account password`, as IRC clients and bots expect; its nick need
+//! not be the account. Either way the password is checked by the
+//! accounts worker (Argon2id stays off the loop), wrong ones count
+//! towards the same lockout as a login's, and passwords go only over TLS
+//! unless `--allow-plaintext-passwords`.
+//!
+//! Operator status belongs to the connection (a member id), not the name:
+//! it goes with the connection, and when a SIGHUP drops the account from
+//! the file. Actions travel as one [`RoomEvent::Admin`], published like
+//! any room event, so a kill reaches the user's own node. Each is logged
+//! at info level with who did it.
+
+use super::commands::Caller;
+use super::{
+    Ask, Chat, Delivery, Farewell, Local, MemberId, Message, Notice, Now, Protocol, Reply,
+    RoomEvent, Secret, State,
+};
+use log::{info, warn};
+use std::collections::{HashMap, HashSet};
+
+/// The most names an `--admins` file may list: it is read into memory
+/// whole, and a longer list is a mistake.
+pub const MAX_ADMINS: usize = 1000;
+
+/// The operators of this node and the accounts that may become one.
+#[derive(Debug, Default)]
+pub(super) struct Operators {
+    /// Whether `--admins` was given (the operator commands are listed).
+    on: bool,
+    /// The accounts of `--admins`, lower-cased (names ignore case).
+    admins: HashSet<Box<str>>,
+    /// Local members who are operators, with the account they proved.
+    raised: HashMap<MemberId, Box<str>>,
+}
+
+/// What a server operator does, as published to every node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminAction {
+    /// Disconnect `target`, wherever it is.
+    Kill {
+        /// Who is put out.
+        target: MemberId,
+        /// Why, as the operator said (empty: no reason given).
+        reason: Box<str>,
+    },
+    /// A line for every user on every node.
+    Announce(Box<str>),
+    /// A line for every operator on every node (IRC `WALLOPS`).
+    Wallops(Box<str>),
+}
+
+/// An operator's action as one user is told of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminNotice {
+    /// `by` disconnected the reader.
+    Killed {
+        /// The operator's name.
+        by: Box<str>,
+        /// Why (empty: no reason given).
+        reason: Box<str>,
+    },
+    /// `by` tells everyone `text`.
+    Announcement {
+        /// The operator's name.
+        by: Box<str>,
+        /// What.
+        text: Box<str>,
+    },
+    /// `by` tells the operators `text`.
+    Wallops {
+        /// The operator's name.
+        by: Box<str>,
+        /// What.
+        text: Box<str>,
+    },
+}
+
+/// The answers to an operator's own request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperReply {
+    /// The connection is a server operator now (IRC 381 and `MODE +o`).
+    Opered,
+    /// A SIGHUP took its account out of `--admins`: it is not one any more.
+    Lowered,
+    /// `OPER` of an account not in `--admins`, or with no accounts at all
+    /// (IRC 491).
+    NoOperHost {
+        /// The account asked for.
+        name: Box<str>,
+    },
+    /// A command for operators from someone who is not one (IRC 481).
+    NeedsOperator {
+        /// The command, as telnet types it (`kill`).
+        command: &'static str,
+    },
+    /// A kill was sent to the user's node.
+    Killed {
+        /// Who.
+        name: Box<str>,
+    },
+}
+
+/// The account names of an `--admins` file: one a line, `#` starts a
+/// comment, blank lines are skipped, names ignore case. Each line that is
+/// not a valid user name is returned as a problem (with its line number)
+/// and skipped, as are names past [`MAX_ADMINS`].
+pub fn parse_admins(text: &str) -> (Vec<Box<str>>, Vec<String>) {
+    let (mut names, mut problems) = (Vec::new(), Vec::new());
+    let mut seen = HashSet::new();
+    for (number, line) in text.lines().enumerate() {
+        let name = line.split('#').next().unwrap_or("").trim();
+        if name.is_empty() {
+            continue;
+        }
+        if super::naming::valid_name(name).is_err() {
+            problems.push(format!("line {}: '{name}' is not a user name", number + 1));
+        } else if names.len() >= MAX_ADMINS {
+            problems.push(format!("line {}: more than {MAX_ADMINS} names", number + 1));
+            break;
+        } else if seen.insert(name.to_ascii_lowercase()) {
+            names.push(name.to_ascii_lowercase().into());
+        }
+    }
+    (names, problems)
+}
+
+impl Chat {
+    /// `--admins` was (re-)read: these accounts may be operators. An
+    /// operator whose account is no longer listed stops being one, and is
+    /// told.
+    pub(super) fn set_admins(&mut self, names: &[Box<str>], now: &Now) {
+        let ops = &mut self.operators;
+        ops.on = true;
+        ops.admins = names.iter().cloned().collect();
+        let gone: Vec<(MemberId, Box<str>)> = (ops.raised.iter())
+            .filter(|(_, account)| !ops.admins.contains(*account))
+            .map(|(&member, account)| (member, account.clone()))
+            .collect();
+        for (member, account) in gone {
+            self.operators.raised.remove(&member);
+            info!("admin: {account} is no longer in --admins: its operator is lowered");
+            if let Some(local) = self.seats.local(&member) {
+                self.reply_to(local, now, Reply::Oper(OperReply::Lowered));
+            }
+        }
+    }
+
+    /// Whether `--admins` was given.
+    pub(super) fn admins_on(&self) -> bool {
+        self.operators.on
+    }
+
+    /// Whether `member` is a server operator of this node.
+    pub(super) fn is_operator(&self, member: MemberId) -> bool {
+        self.operators.raised.contains_key(&member)
+    }
+
+    /// Runs `act` if `by` is a server operator; else tells them that
+    /// `command` is for operators.
+    pub(super) fn as_operator(
+        &mut self,
+        by: Caller,
+        command: &'static str,
+        now: &Now,
+        act: impl FnOnce(&mut Chat),
+    ) {
+        match self.is_operator(by.member) {
+            true => act(self),
+            false => {
+                let refusal = Reply::Oper(OperReply::NeedsOperator { command });
+                self.reply_to(by.local, now, refusal);
+            }
+        }
+    }
+
+    /// The connection of `member` is gone: so is its operator status.
+    pub(super) fn operator_gone(&mut self, member: MemberId) {
+        self.operators.raised.remove(&member);
+    }
+
+    /// A telnet user logged in as `name` with its password: if the name
+    /// is in `--admins`, they are an operator now.
+    pub(super) fn password_login(&mut self, local: Local, member: MemberId, name: &str, now: &Now) {
+        let lines = self.client(local).map(|c| c.protocol) == Some(Protocol::Lines);
+        let account = name.to_ascii_lowercase();
+        if lines && self.operators.admins.contains(account.as_str()) {
+            self.raise(local, member, account.into(), now);
+        }
+    }
+
+    /// IRC `OPER name password`: `name`'s password is checked by the
+    /// accounts worker if it is listed in `--admins`.
+    pub(super) fn oper(&mut self, by: Caller, name: &str, password: Secret, now: &Now) {
+        let account = name.to_ascii_lowercase();
+        if !self.accounts() || !self.operators.admins.contains(account.as_str()) {
+            let name = name.into();
+            return self.reply_to(by.local, now, Reply::Oper(OperReply::NoOperHost { name }));
+        }
+        if let Some(refusal) = self.plaintext_refusal(by.local) {
+            return self.reply_to(by.local, now, refusal);
+        }
+        let source = self.source(by.local);
+        if let Some(until) = (self.lockouts).locked_until(&account, source, now.instant) {
+            let wait = until.saturating_duration_since(now.instant);
+            let wait = wait.as_millis().div_ceil(1000) as u64;
+            let locked = Reply::LockedOut {
+                name: account.into(),
+                wait,
+            };
+            return self.reply_to(by.local, now, locked);
+        }
+        self.ask(by.local, by.member, &account, Ask::Verify(password));
+    }
+
+    /// The worker's answer to an `OPER` of `account` (a chatting user's
+    /// only password check).
+    pub(super) fn oper_checked(&mut self, local: Local, account: Box<str>, right: bool, now: &Now) {
+        let Some(member) = self.client(local).map(|c| c.member) else {
+            return;
+        };
+        let who = self.name_of(member).unwrap_or("?").to_owned();
+        let source = self.source(local);
+        if !right {
+            warn!("admin: {who} gave a wrong password for operator {account}");
+            self.lockouts.count_failure(&account, source, now.instant);
+            return self.reply_to(local, now, Reply::WrongPassword);
+        }
+        self.lockouts.clear(&account, source);
+        // Listed when asked, and still (a SIGHUP may have come between).
+        if self.operators.admins.contains(&account) {
+            self.raise(local, member, account, now);
+        } else {
+            let name = account;
+            self.reply_to(local, now, Reply::Oper(OperReply::NoOperHost { name }));
+        }
+    }
+
+    fn raise(&mut self, local: Local, member: MemberId, account: Box<str>, now: &Now) {
+        let who = self.name_of(member).unwrap_or("?");
+        info!("admin: {who} is a server operator (account {account})");
+        self.operators.raised.insert(member, account);
+        self.reply_to(local, now, Reply::Oper(OperReply::Opered));
+    }
+
+    /// The address wrong passwords of `local` are counted under.
+    fn source(&self, local: Local) -> std::net::IpAddr {
+        let address = self.client(local).and_then(|c| c.address);
+        address.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    }
+
+    /// `/kill NAME [reason]` and IRC `KILL`, from an operator: the user
+    /// called `name`, on any node, is disconnected.
+    pub(super) fn kill(&mut self, by: Caller, name: &str, reason: &str, now: &Now) {
+        let Some(target) = self.find(name) else {
+            let name = name.into();
+            return self.reply_to(by.local, now, Reply::NoSuchUser { name });
+        };
+        let name: Box<str> = self.name_of(target).unwrap_or(name).into();
+        let reason = reason.trim().into();
+        self.admin(by, AdminAction::Kill { target, reason }, now);
+        if self.seats.local(&target) != Some(by.local) {
+            self.reply_to(by.local, now, Reply::Oper(OperReply::Killed { name }));
+        }
+    }
+
+    /// `/announce TEXT`, `WALLOPS :text`: published to every node.
+    pub(super) fn admin(&mut self, by: Caller, action: AdminAction, now: &Now) {
+        let Some(name) = self.name_of(by.member).map(Box::<str>::from) else {
+            return;
+        };
+        let account = self.operators.raised.get(&by.member).cloned();
+        let account = account.as_deref().unwrap_or("?");
+        match &action {
+            AdminAction::Kill { target, reason } => {
+                let whom = self.name_of(*target).unwrap_or("?");
+                info!("admin: {name} (account {account}) killed {whom}: {reason}");
+            }
+            AdminAction::Announce(text) => {
+                info!("admin: {name} (account {account}) announced: {text}");
+            }
+            AdminAction::Wallops(text) => {
+                info!("admin: {name} (account {account}) wallops: {text}");
+            }
+        }
+        let member = by.member;
+        self.apply(
+            RoomEvent::Admin {
+                member,
+                name,
+                action,
+            },
+            now,
+        );
+    }
+
+    /// What an operator's action does on this node (theirs or another).
+    pub(super) fn admin_effects(&mut self, by: &str, action: &AdminAction, now: &Now) {
+        let by: Box<str> = by.into();
+        match action {
+            AdminAction::Kill { target, reason } => {
+                let Some(local) = self.seats.local(target) else {
+                    return;
+                };
+                let said = match reason.is_empty() {
+                    true => format!("Killed ({by})"),
+                    false => format!("Killed ({by} ({reason}))"),
+                };
+                if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
+                    client.errands.set_quit_reason(&said);
+                }
+                let reason = reason.clone();
+                let told = Notice::Admin(AdminNotice::Killed { by, reason });
+                self.tell(local, now, told);
+                self.close_with(local, Farewell::Killed);
+            }
+            AdminAction::Announce(text) => {
+                let chatting = |(local, client): (Local, &Option<super::Client>)| {
+                    let chatting = client.as_ref()?.state == State::Chatting;
+                    chatting.then_some(local)
+                };
+                let to: Vec<Local> = self
+                    .clients
+                    .iter()
+                    .enumerate()
+                    .filter_map(chatting)
+                    .collect();
+                let text = text.clone();
+                self.tell_all(
+                    to,
+                    Notice::Admin(AdminNotice::Announcement { by, text }),
+                    now,
+                );
+            }
+            AdminAction::Wallops(text) => {
+                let raised = self.operators.raised.keys();
+                let to: Vec<Local> = raised.filter_map(|m| self.seats.local(m)).collect();
+                let text = text.clone();
+                self.tell_all(to, Notice::Admin(AdminNotice::Wallops { by, text }), now);
+            }
+        }
+    }
+
+    /// One notice for each of `to`, rendered once per dialect.
+    fn tell_all(&mut self, to: Vec<Local>, notice: Notice, now: &Now) {
+        if !to.is_empty() {
+            let message = Message::Notice(notice);
+            let at = now.wall;
+            self.out
+                .deliveries
+                .push(Delivery::Members { to, message, at });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_admins_file_is_names_one_a_line_with_comments() {
+        let text = "# operators\nAlice\n\n  bob  # the night shift\nalice\n";
+        let (names, problems) = parse_admins(text);
+        assert_eq!(names, ["alice".into(), "bob".into()] as [Box<str>; 2]);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn bad_lines_are_named_and_skipped() {
+        let (names, problems) = parse_admins("carol\nnot a name\n#x\nd/e\n");
+        assert_eq!(names, ["carol".into()] as [Box<str>; 1]);
+        assert_eq!(
+            problems,
+            [
+                "line 2: 'not a name' is not a user name",
+                "line 4: 'd/e' is not a user name"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_admins_file_has_a_cap() {
+        let text: String = (0..MAX_ADMINS + 5).map(|i| format!("op{i}\n")).collect();
+        let (names, problems) = parse_admins(&text);
+        assert_eq!(names.len(), MAX_ADMINS);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let (empty, none) = parse_admins("");
+        assert!(empty.is_empty() && none.is_empty());
+    }
+}
