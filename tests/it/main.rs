@@ -24,6 +24,7 @@ mod irc_rooms;
 mod irc_small;
 mod limits;
 mod metrics;
+mod oper;
 mod props;
 mod protocol;
 mod redis_link;

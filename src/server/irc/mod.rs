@@ -244,7 +244,8 @@ impl Server {
                     let here = if entry.away { '-' } else { '+' };
                     let name = &entry.name;
                     let space = if gathered.is_empty() { "" } else { " " };
-                    let word = format!("{space}{name}={here}{name}@{HOST}");
+                    let op = if entry.operator { "*" } else { "" };
+                    let word = format!("{space}{name}{op}={here}{name}@{HOST}");
                     gathered.push_str(&word);
                 }
                 return true;
