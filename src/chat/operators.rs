@@ -363,7 +363,134 @@ impl Chat {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::Harness;
+    use super::super::{Answer, RoomId};
     use super::*;
+
+    /// A core with accounts, `operuser` in --admins, and IRC user `baz`
+    /// logged in at 1 (member `baz`).
+    fn with_baz() -> (Harness, MemberId) {
+        let mut h = Harness::plain();
+        h.irc(1, "baz");
+        let baz = MemberId(h.next_id);
+        h.chat.accounts_on();
+        let now = h.now;
+        h.chat.set_admins(&["operuser".into()], &now);
+        (h, baz)
+    }
+
+    fn oper(h: &mut Harness, password: &str) -> super::super::tests::Taken {
+        let password = Secret(password.into());
+        let name = "OperUser";
+        h.request(1, super::super::Request::Oper { name, password })
+    }
+
+    #[test]
+    fn oper_asks_the_worker_only_for_a_listed_account() {
+        let (mut h, baz) = with_baz();
+        let name = "nobody";
+        let password = Secret("x".into());
+        let out = h.request(1, super::super::Request::Oper { name, password });
+        let refused = Reply::Oper(OperReply::NoOperHost { name: name.into() });
+        assert_eq!(out.replies(1), [&refused]);
+        assert!(out.reads.is_empty(), "no password job for an unlisted name");
+        let out = oper(&mut h, "right");
+        assert_eq!(out.reads, ["account operuser Verify(Secret(..))"]);
+        assert!(h.chat.waiting(1), "its next requests wait for the answer");
+        assert!(h.chat.answered(baz, Answer::Verified(true), &h.now));
+        let out = h.take();
+        assert_eq!(out.replies(1), [&Reply::Oper(OperReply::Opered)]);
+        assert!(h.chat.is_operator(baz));
+        // Closed: no longer an operator.
+        h.close(1, Farewell::Quit);
+        assert!(!h.chat.is_operator(baz));
+    }
+
+    #[test]
+    fn oper_in_the_clear_is_refused_when_passwords_need_tls() {
+        let (mut h, _) = with_baz();
+        h.chat.passwords_need_tls(6697);
+        let out = oper(&mut h, "right");
+        assert_eq!(out.replies(1), [&Reply::UseTls { port: 6697 }]);
+        assert!(out.reads.is_empty(), "never sent to the worker");
+    }
+
+    #[test]
+    fn wrong_oper_passwords_lock_the_account_out_as_logins_do() {
+        let (mut h, baz) = with_baz();
+        for _ in 0..5 {
+            let out = oper(&mut h, "wrong");
+            assert_eq!(out.reads.len(), 1);
+            assert!(h.chat.answered(baz, Answer::Verified(false), &h.now));
+            assert_eq!(h.take().replies(1), [&Reply::WrongPassword]);
+        }
+        let out = oper(&mut h, "right");
+        assert!(out.reads.is_empty(), "locked out: not asked");
+        assert!(
+            matches!(out.replies(1)[..], [Reply::LockedOut { .. }]),
+            "{:?}",
+            out.replies(1)
+        );
+        assert!(!h.chat.is_operator(baz));
+    }
+
+    #[test]
+    fn an_operator_leaves_the_file_and_is_lowered() {
+        let (mut h, baz) = with_baz();
+        oper(&mut h, "right");
+        h.chat.answered(baz, Answer::Verified(true), &h.now);
+        h.take();
+        let now = h.now;
+        h.chat.set_admins(&["someone".into()], &now);
+        let out = h.take();
+        assert_eq!(out.replies(1), [&Reply::Oper(OperReply::Lowered)]);
+        assert!(!h.chat.is_operator(baz));
+        let out = h.request(1, super::super::Request::Wallops("hi"));
+        let refused = Reply::Oper(OperReply::NeedsOperator { command: "wallops" });
+        assert_eq!(out.replies(1), [&refused]);
+        assert!(out.events.is_empty(), "nothing published");
+    }
+
+    #[test]
+    fn another_nodes_kill_closes_a_local_user_and_its_announcement_reaches_all() {
+        let mut h = Harness::plain();
+        h.login(1, "alice");
+        h.irc(2, "bob");
+        let bob = MemberId(h.next_id);
+        let op = MemberId(7 << 48 | 1);
+        let name: Box<str> = "boss".into();
+        let action = AdminAction::Announce("restart soon".into());
+        let event = RoomEvent::Admin {
+            member: op,
+            name: name.clone(),
+            action,
+        };
+        assert!(h.chat.apply_remote(event, &h.now));
+        let out = h.take();
+        let told = "*** Announcement from boss: restart soon\r\n";
+        assert_eq!((out.text(1), out.text(2)), (told.into(), told.into()));
+        let action = AdminAction::Kill {
+            target: bob,
+            reason: "spam".into(),
+        };
+        let event = RoomEvent::Admin {
+            member: op,
+            name,
+            action,
+        };
+        assert!(h.chat.apply_remote(event, &h.now));
+        let out = h.take();
+        assert_eq!(out.text(2), "*** You were disconnected by boss: spam\r\n");
+        assert_eq!(out.closed, [(2, Farewell::Killed)]);
+        assert_eq!(h.close(2, Farewell::Killed), None, "no farewell of its own");
+        let out = h.take();
+        let quit = out.events.iter().find_map(|e| match e {
+            RoomEvent::Left { reason, room, .. } => Some((reason.clone(), *room)),
+            _ => None,
+        });
+        let reason = Some("Killed (boss (spam))".into());
+        assert_eq!(quit, Some((reason, RoomId(u32::MAX))));
+    }
 
     #[test]
     fn an_admins_file_is_names_one_a_line_with_comments() {
