@@ -122,7 +122,11 @@ impl Chat {
                 reason,
             } => return self.part(*room, *member, name, reason.clone(), now),
             RoomEvent::Away { member, text } => self.away_changed(*member, text.clone(), now),
-            RoomEvent::Admin { name, action, .. } => self.admin_effects(name, action, now),
+            RoomEvent::Admin {
+                member,
+                name,
+                action,
+            } => self.admin_effects(*member, name, action, now),
             RoomEvent::Online { member, name } => {
                 let shared = self.hold_name(name, *member);
                 self.roomless.insert(*member, shared);

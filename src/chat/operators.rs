@@ -68,6 +68,15 @@ pub enum AdminNotice {
         /// Why (empty: no reason given).
         reason: Box<str>,
     },
+    /// `by` disconnected `name`, a member of the reader's rooms.
+    Removed {
+        /// Who was put out.
+        name: Box<str>,
+        /// The operator's name.
+        by: Box<str>,
+        /// Why (empty: no reason given).
+        reason: Box<str>,
+    },
     /// `by` tells everyone `text`.
     Announcement {
         /// The operator's name.
@@ -303,10 +312,17 @@ impl Chat {
     }
 
     /// What an operator's action does on this node (theirs or another).
-    pub(super) fn admin_effects(&mut self, by: &str, action: &AdminAction, now: &Now) {
+    pub(super) fn admin_effects(
+        &mut self,
+        op: MemberId,
+        by: &str,
+        action: &AdminAction,
+        now: &Now,
+    ) {
         let by: Box<str> = by.into();
         match action {
             AdminAction::Kill { target, reason } => {
+                self.tell_kill(op, *target, &by, reason, now);
                 let Some(local) = self.seats.local(target) else {
                     return;
                 };
@@ -347,6 +363,26 @@ impl Chat {
                 self.tell_all(to, Notice::Admin(AdminNotice::Wallops { by, text }), now);
             }
         }
+    }
+
+    /// The local readers of `target`'s rooms (but it and the operator `op`,
+    /// who are told otherwise) learn that `by` disconnected it: a kill is
+    /// visible. (IRC readers see its QUIT with the reason instead.)
+    fn tell_kill(&mut self, op: MemberId, target: MemberId, by: &str, reason: &str, now: &Now) {
+        let Some(name) = self.name_of(target).map(Box::<str>::from) else {
+            return;
+        };
+        let mut to: Vec<Local> = (self.seats.rooms(&target))
+            .filter_map(|room| self.rooms.get(room))
+            .flat_map(|room| room.members.locals().iter().copied())
+            .collect();
+        to.sort_unstable();
+        to.dedup();
+        let (them, it) = (self.seats.local(&op), self.seats.local(&target));
+        to.retain(|&local| Some(local) != them && Some(local) != it);
+        let (by, reason) = (by.into(), reason.into());
+        let notice = AdminNotice::Removed { name, by, reason };
+        self.tell_all(to, Notice::Admin(notice), now);
     }
 
     /// One notice for each of `to`, rendered once per dialect.

@@ -125,7 +125,8 @@ fn irc_oper_checks_the_account_and_its_password() {
 }
 
 /// A telnet user logged in with an --admins account's password is an
-/// operator: /kill puts a telnet user out (the room is told), /announce
+/// operator: /kill puts a telnet user out (the room is told who did it
+/// and why), /announce
 /// reaches telnet and IRC users. A user who is not one is refused with
 /// the role needed, and /help lists the commands.
 #[test]
@@ -136,6 +137,10 @@ fn a_telnet_operator_kills_and_announces() {
     let mut bob = Client::connect(addr);
     bob.login("bob");
     op.skip_until("*** bob has joined");
+    let mut carol = Client::connect(addr);
+    carol.login("carol");
+    bob.skip_until("*** carol has joined");
+    op.skip_until("*** carol has joined");
     let mut ivy = irc_user(irc, "ivy");
 
     bob.send("/kill operuser\n");
@@ -159,6 +164,7 @@ fn a_telnet_operator_kills_and_announces() {
     op.send("/announce restart at five\n");
     op.expect_line("*** Announcement from operuser: restart at five");
     bob.expect_line("*** Announcement from operuser: restart at five");
+    carol.expect_line("*** Announcement from operuser: restart at five");
     ivy.expect_line(":linechat NOTICE * :Announcement from operuser: restart at five");
 
     op.send("/kill nobody\n");
@@ -168,6 +174,8 @@ fn a_telnet_operator_kills_and_announces() {
     bob.expect_eof();
     op.expect_line("*** bob was disconnected");
     op.expect_line("*** bob has left");
+    carol.expect_line("*** bob was disconnected by operuser: flooding the room");
+    carol.expect_line("*** bob has left");
 }
 
 /// SIGHUP reads --admins again: an operator whose account left the file

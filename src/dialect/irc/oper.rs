@@ -48,6 +48,8 @@ pub(super) fn notice(lines: &mut Lines<'_>, notice: &AdminNotice, at: SystemTime
         AdminNotice::Wallops { by, text } => {
             lines.line(at, Some(&mask(by)), "WALLOPS", &[text]);
         }
+        // The room reads the QUIT, with the reason.
+        AdminNotice::Removed { .. } => {}
         AdminNotice::Announcement { .. } => {
             let notice = Notice::Admin(notice.clone());
             super::server_notice(lines, &notice, at, target);

@@ -14,6 +14,12 @@ pub(super) fn notice(notice: &AdminNotice, out: &mut String) -> fmt::Result {
         AdminNotice::Killed { by, reason } => {
             write!(out, "You were disconnected by {by}: {reason}")
         }
+        AdminNotice::Removed { name, by, reason } if reason.is_empty() => {
+            write!(out, "{name} was disconnected by {by}")
+        }
+        AdminNotice::Removed { name, by, reason } => {
+            write!(out, "{name} was disconnected by {by}: {reason}")
+        }
         AdminNotice::Announcement { by, text } => write!(out, "Announcement from {by}: {text}"),
         AdminNotice::Wallops { by, text } => write!(out, "To the operators from {by}: {text}"),
     }
