@@ -68,7 +68,7 @@ impl Chat {
     pub(super) fn effects(&mut self, event: &RoomEvent, now: &Now) -> bool {
         match event {
             RoomEvent::Joined { room, member, name } => {
-                let name = self.hold_name(name, *member);
+                let name = self.hold_name(name, *member, now);
                 self.roomless.remove(member);
                 self.enter(*room, *member, name.clone(), now.instant, false, now);
                 if let Some(text) = self.away.get(member) {
@@ -109,7 +109,9 @@ impl Chat {
                 reason,
                 ..
             } => {
-                self.names.remove(key(&&**name));
+                if self.names.remove(key(&&**name)).is_some() {
+                    self.went_offline(name, now);
+                }
                 self.moved.remove(member);
                 self.roomless.remove(member);
                 self.away.remove(member);
@@ -128,7 +130,7 @@ impl Chat {
                 action,
             } => self.admin_effects(*member, name, action, now),
             RoomEvent::Online { member, name } => {
-                let shared = self.hold_name(name, *member);
+                let shared = self.hold_name(name, *member, now);
                 self.roomless.insert(*member, shared);
             }
             RoomEvent::Private {

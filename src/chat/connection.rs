@@ -139,6 +139,7 @@ impl Chat {
         self.seats.clear_local(&client.member);
         self.operator_gone(client.member);
         self.forget_address(client.address);
+        self.watches.clear(local);
         if client.state == State::Chatting {
             self.chatting -= 1;
         }

@@ -22,14 +22,19 @@ impl Chat {
     /// `member` holds `name` in the server-wide table; returns the name the
     /// table shares (the one already there, or `name` as typed). One
     /// lookup: a login hashes its name (SipHash: clients choose names)
-    /// once here, not once to find it and again to insert it.
-    pub(super) fn hold_name(&mut self, name: &str, member: MemberId) -> Name {
+    /// once here, not once to find it and again to insert it. A name new
+    /// to the table came online: its watchers are told.
+    pub(super) fn hold_name(&mut self, name: &str, member: MemberId, now: &Now) -> Name {
         match self.names.entry(Name::from(name)) {
             Entry::Occupied(mut held) => {
                 held.insert(member);
                 held.key().clone()
             }
-            Entry::Vacant(free) => free.insert_entry(member).key().clone(),
+            Entry::Vacant(free) => {
+                let held = free.insert_entry(member).key().clone();
+                self.came_online(&held, now);
+                held
+            }
         }
     }
 
@@ -38,6 +43,11 @@ impl Chat {
         let new_name = Name::from(new);
         self.names.remove(key(&old));
         self.names.insert(new_name.clone(), member);
+        if !old.eq_ignore_ascii_case(new) {
+            // A change of case only is no news to watchers.
+            self.went_offline(old, now);
+            self.came_online(new, now);
+        }
         if let Some(name) = self.roomless.get_mut(&member) {
             *name = new_name.clone();
         }

@@ -44,6 +44,8 @@
 //!   listing.
 //! - `members`: a member across its rooms (renames and quits told once
 //!   per reader).
+//! - `monitor`: watch lists (IRC's MONITOR): told when a watched name
+//!   comes online or goes offline, on any node.
 //! - `throttle`: where the core spends the budgets per user and per
 //!   address on what costs everyone else (renames, room moves, topics,
 //!   rooms made, `/history` lines), kept in [`crate::limits::commands`].
@@ -60,6 +62,7 @@ mod listing;
 mod member_map;
 mod members;
 mod message;
+mod monitor;
 pub mod msgid;
 mod name;
 pub mod naming;
@@ -83,6 +86,7 @@ pub use event::{
 };
 pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
+pub use monitor::{MAX_WATCHED, Watch, Watched};
 pub use name::Name;
 pub use notice::{Notice, Online, RoomList, Status};
 pub use operators::{AdminAction, AdminNotice, MAX_ADMINS, OperReply, parse_admins};
@@ -187,6 +191,8 @@ pub struct Chat {
     roomless: MemberMap<name::Name>,
     /// The away texts of members marked away (few: a sparse table).
     away: MemberMap<Box<str>>,
+    /// Who watches which names (IRC's MONITOR), see `monitor.rs`.
+    watches: monitor::Watches,
     /// `--max-rooms-per-user`: rooms a client of requests may be in.
     max_rooms_per_user: usize,
     /// Names local users are claiming in the shared store: taken for
@@ -249,6 +255,7 @@ impl Chat {
             names: HashMap::new(),
             roomless: MemberMap::default(),
             away: MemberMap::default(),
+            watches: monitor::Watches::default(),
             max_rooms_per_user: config.max_rooms_per_user.max(1),
             claiming: HashMap::new(),
             linked: true,

@@ -266,6 +266,9 @@ pub enum Reply {
         /// Their away text.
         text: Box<str>,
     },
+    /// About the user's watch list: an answer, or a watched name that came
+    /// or went (IRC 730-734; see `monitor.rs`).
+    Watched(super::Watched),
 }
 
 /// A room's topic and who set it when.

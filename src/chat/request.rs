@@ -95,4 +95,6 @@ pub enum Request<'a> {
     },
     /// A server operator writes to every operator, on every node.
     Wallops(&'a str),
+    /// Change or show one's watch list (IRC's MONITOR).
+    Watch(super::Watch<'a>),
 }

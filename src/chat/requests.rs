@@ -69,6 +69,7 @@ impl Chat {
                 let action = super::AdminAction::Wallops(text.into());
                 chat.admin(by, action, now);
             }),
+            Request::Watch(watch) => self.watch(by.local, watch, now),
             Request::Login { .. } | Request::Say { .. } | Request::Quit(_) => {}
         }
     }

@@ -111,6 +111,11 @@ numerics! {
     HelpStart = "704", "RPL_HELPSTART";
     HelpTxt = "705", "RPL_HELPTXT";
     EndOfHelp = "706", "RPL_ENDOFHELP";
+    MonOnline = "730", "RPL_MONONLINE";
+    MonOffline = "731", "RPL_MONOFFLINE";
+    MonList = "732", "RPL_MONLIST";
+    EndOfMonList = "733", "RPL_ENDOFMONLIST";
+    MonListFull = "734", "ERR_MONLISTFULL";
     LoggedIn = "900", "RPL_LOGGEDIN";
     LoggedOut = "901", "RPL_LOGGEDOUT";
     NickLocked = "902", "ERR_NICKLOCKED";

@@ -20,6 +20,7 @@ mod hardening;
 mod input;
 mod irc;
 mod irc_history;
+mod irc_monitor;
 mod irc_rooms;
 mod irc_small;
 mod limits;

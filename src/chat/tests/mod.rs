@@ -12,6 +12,7 @@ mod engine;
 mod lifecycle;
 mod lists;
 mod logins;
+mod monitor;
 mod remote_members;
 mod requests;
 mod rooms;

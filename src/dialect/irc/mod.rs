@@ -11,11 +11,13 @@
 //!
 //! - `lines`: the writer of lines, with the optional `time` tag and long
 //!   text cut to fit 512 bytes.
+//! - `monitor`: the watch list's numerics (MONITOR, 730-734).
 //! - `reply`: one connection's messages (numerics and private messages);
 //!   `lists`: the replies that are lists (NAMES, LIST, WHO, WHOIS, JOIN).
 
 mod lines;
 mod lists;
+mod monitor;
 mod oper;
 mod reply;
 

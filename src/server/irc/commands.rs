@@ -84,6 +84,7 @@ impl Server {
                 Request::Away(message.param(0).filter(|t| !t.is_empty())),
             ),
             "MODE" => self.irc_mode(key, message),
+            "MONITOR" => self.irc_monitor(key, message),
             _ if self.irc_about(key, command, message.param(0)) => {}
             _ if self.irc_oper(key, command, message) => {}
             _ => {

@@ -9,10 +9,12 @@
 //!   accepts the nick, then the welcome burst.
 //! - `commands`: what a registered client's commands ask of the core;
 //!   `about`: what it asks about the server (LUSERS, TIME, ...);
-//!   `oper`: the server operators' OPER, KILL and WALLOPS.
+//!   `oper`: the server operators' OPER, KILL and WALLOPS;
+//!   `monitor`: its watch list (MONITOR).
 
 mod about;
 mod commands;
+mod monitor;
 mod oper;
 mod register;
 mod tagmsg;

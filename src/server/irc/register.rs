@@ -154,7 +154,7 @@ impl Server {
             network: "linechat".into(),
             topiclen: crate::chat::commands::MAX_TOPIC,
             chanlimit: self.config.max_rooms_per_user,
-            extra: Vec::new(),
+            extra: vec![super::monitor::isupport()],
         };
         let counts = Counts {
             users: self.chat.members(),
