@@ -149,13 +149,15 @@ impl Chat {
         {
             self.unreserve(name, client.member);
         }
-        if client.state == State::Chatting
-            && let Some(name) = self.name_of(client.member)
-        {
+        let chatting = client.state == State::Chatting;
+        let name = self.name_of(client.member).filter(|_| chatting);
+        let name: Option<Box<str>> = name.map(Into::into);
+        self.gave_up(client.member, name.as_deref(), now.wall, true);
+        if chatting && let Some(name) = name {
             let left = RoomEvent::Left {
                 room: self.first_room(client.member),
                 member: client.member,
-                name: name.into(),
+                name,
                 why,
                 reason: client.errands.quit_reason().map(Into::into),
             };

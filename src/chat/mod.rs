@@ -49,6 +49,7 @@
 //! - `throttle`: where the core spends the budgets per user and per
 //!   address on what costs everyone else (renames, room moves, topics,
 //!   rooms made, `/history` lines), kept in [`crate::limits::commands`].
+//! - `whowas`: the names this node's users gave up, in a bounded ring.
 
 mod accounts;
 mod apply;
@@ -79,6 +80,7 @@ mod seats;
 mod session;
 mod shared;
 mod throttle;
+mod whowas;
 
 pub use delivery::{Answer, Ask, Claimed, Delivery, Output, Secret, Typing};
 pub use event::{
@@ -92,6 +94,7 @@ pub use notice::{Notice, Online, RoomList, Status};
 pub use operators::{AdminAction, AdminNotice, MAX_ADMINS, OperReply, parse_admins};
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 pub use request::{Protocol, Request};
+pub use whowas::{WHOWAS_LEN, Was};
 
 #[cfg(test)]
 mod tests;
@@ -242,6 +245,8 @@ pub struct Chat {
     moved: MemberMap<throttle::Moves>,
     /// `--admins` and the server operators (see `operators.rs`).
     operators: operators::Operators,
+    /// Names this node's users gave up (see `whowas.rs`).
+    whowas: whowas::Whowas,
     out: Output,
 }
 
@@ -277,6 +282,7 @@ impl Chat {
             addresses: throttle::Addresses::new(config),
             moved: MemberMap::default(),
             operators: operators::Operators::default(),
+            whowas: whowas::Whowas::default(),
             out: Output::default(),
         }
     }

@@ -1,5 +1,5 @@
 //! The small IRC commands irctest checks, over real sockets with exact
-//! bytes: HELP, UTF8ONLY and TARGMAX, ...
+//! bytes: HELP, UTF8ONLY and TARGMAX, WHOWAS, ...
 
 use crate::util::irc::Irc;
 use crate::util::{TestServer, unlimited};
@@ -69,4 +69,47 @@ fn isupport_has_utf8only_and_targmax() {
         tokens.contains(&"TARGMAX=JOIN:,NAMES:,NOTICE:,PART:,PRIVMSG:,USERHOST:5,WHOIS:1"),
         "{tokens:?}"
     );
+}
+
+/// WHOWAS: a nick given up by renaming or quitting is remembered with its
+/// USER names, newest first; a count limits the answer; an unknown nick
+/// is 406, and every answer ends with 369.
+#[test]
+fn whowas_remembers_renamed_and_quit_nicks() {
+    let server = server();
+    let mut ann = Irc::register(&server, "ann");
+    let mut bob = Irc::connect(&server);
+    bob.send("NICK bob");
+    bob.send("USER bobby 0 * :Bob B");
+    bob.skip_until_prefix(":linechat 422 bob ");
+    bob.send("NICK rob");
+    bob.expect_line(":bob!bob@linechat NICK rob");
+    bob.send("QUIT :bye");
+    bob.skip_until_prefix("ERROR ");
+    bob.client.expect_eof();
+    let mut carl = Irc::register(&server, "carl");
+    carl.send("NICK Bob");
+    carl.expect_line(":carl!carl@linechat NICK Bob");
+    ann.sync();
+    ann.send("WHOWAS carl");
+    ann.expect_line(":linechat 314 ann carl carl linechat * :carl test");
+    ann.skip_until_prefix(":linechat 312 ann carl linechat 20");
+    ann.expect_line(":linechat 369 ann carl :End of WHOWAS");
+    ann.send("WHOWAS BOB");
+    ann.expect_line(":linechat 314 ann bob bobby linechat * :Bob B");
+    let when = ann.line();
+    assert!(
+        when.starts_with(":linechat 312 ann bob linechat 20"),
+        "{when}"
+    );
+    ann.expect_line(":linechat 369 ann BOB :End of WHOWAS");
+    ann.send("WHOWAS rob 1");
+    ann.expect_line(":linechat 314 ann rob bobby linechat * :Bob B");
+    ann.skip_until_prefix(":linechat 312 ann rob linechat 20");
+    ann.expect_line(":linechat 369 ann rob :End of WHOWAS");
+    ann.send("WHOWAS nobody");
+    ann.expect_line(":linechat 406 ann nobody :There was no such nickname");
+    ann.expect_line(":linechat 369 ann nobody :End of WHOWAS");
+    ann.send("WHOWAS");
+    ann.expect_line(":linechat 461 ann WHOWAS :Not enough parameters");
 }

@@ -95,6 +95,7 @@ impl Chat {
         new: &str,
         now: &Now,
     ) {
+        self.gave_up(member, Some(&old), now.wall, false);
         let event = RoomEvent::Renamed {
             room: self.first_room(member),
             member,

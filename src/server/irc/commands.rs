@@ -16,7 +16,7 @@ use std::borrow::Cow;
 /// The parameters each command needs at least (461 otherwise).
 fn needs(command: &str) -> usize {
     match command {
-        "JOIN" | "PART" | "TOPIC" | "MODE" | "USERHOST" => 1,
+        "JOIN" | "PART" | "TOPIC" | "MODE" | "USERHOST" | "WHOWAS" => 1,
         _ => 0,
     }
 }
@@ -79,6 +79,7 @@ impl Server {
                 self.irc_asked(key, nick, false);
             }
             "USERHOST" => self.irc_userhost(key, message.params()),
+            "WHOWAS" => self.irc_whowas(key, p(0), message.param(1)),
             "AWAY" => self.irc_request(
                 key,
                 Request::Away(message.param(0).filter(|t| !t.is_empty())),

@@ -10,7 +10,8 @@
 //! - `commands`: what a registered client's commands ask of the core;
 //!   `about`: what it asks about the server (LUSERS, TIME, ...);
 //!   `oper`: the server operators' OPER, KILL and WALLOPS;
-//!   `monitor`: its watch list (MONITOR).
+//!   `monitor`: its watch list (MONITOR);
+//!   `whowas`: who had a nick before.
 
 mod about;
 mod commands;
@@ -18,6 +19,7 @@ mod monitor;
 mod oper;
 mod register;
 mod tagmsg;
+mod whowas;
 
 use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot, configure_listener, register_listener};

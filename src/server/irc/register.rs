@@ -150,6 +150,10 @@ impl Server {
             return;
         };
         session.named(name);
+        // The core keeps USER's names for WHOWAS.
+        if let Some((user, real)) = session.user.clone() {
+            self.chat.describe(key, &user, &real);
+        }
         let isupport = Isupport {
             network: "linechat".into(),
             topiclen: crate::chat::commands::MAX_TOPIC,
