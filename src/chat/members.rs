@@ -118,6 +118,7 @@ impl Chat {
         };
         let rooms: Vec<RoomId> = self.seats.rooms(&member).collect();
         let except = self.seats.local(&member);
+        self.watched_away(member, &name, text.as_deref(), now);
         let told = Notice::Away { name, text };
         self.tell_rooms(&rooms, except, told.into(), now);
     }

@@ -12,7 +12,7 @@
 //! together at most [`MAX_WATCHES`], so a client cannot grow memory.
 
 use super::name::{Name, key};
-use super::{Chat, Delivery, Local, Message, Notice, Now, Reply};
+use super::{Chat, Delivery, Local, MemberId, Message, Notice, Now, Reply};
 use std::collections::HashMap;
 
 /// Names one connection may watch (IRC's `MONITOR=100` in ISUPPORT): what
@@ -51,6 +51,15 @@ pub enum Watched {
     Offline(Vec<Box<str>>),
     /// The names watched, as they were given (732, then 733).
     List(Vec<Box<str>>),
+    /// A watched user who shares no room with the watcher is away with
+    /// `text`, or back (IRC's AWAY, to a watcher with `extended-monitor`
+    /// and `away-notify`; a room's readers learn it from the room).
+    Away {
+        /// The user.
+        name: Box<str>,
+        /// The away text; `None` when back.
+        text: Option<Box<str>>,
+    },
     /// These names were not added: the list holds `max` names already, or
     /// all lists together are full (734).
     Full {
@@ -228,6 +237,36 @@ impl Chat {
     /// are told.
     pub(super) fn went_offline(&mut self, name: &str, now: &Now) {
         self.tell_watchers(name, || Watched::Offline(vec![name.into()]), now);
+    }
+
+    /// `member`, called `name`, is away with `text`, or back: its watchers
+    /// who share no room with it are told (those who do, and itself, hear
+    /// it from their rooms).
+    pub(super) fn watched_away(
+        &mut self,
+        member: MemberId,
+        name: &str,
+        text: Option<&str>,
+        now: &Now,
+    ) {
+        let watchers = self.watches.watchers(name);
+        if watchers.is_empty() {
+            return;
+        }
+        let apart = |&local: &Local| {
+            let watcher = self.client(local).map(|c| c.member);
+            watcher.is_some_and(|w| {
+                w != member && !self.seats.rooms(&member).any(|r| self.seats.in_room(&w, r))
+            })
+        };
+        let to: Vec<Local> = watchers.iter().copied().filter(apart).collect();
+        for to in to {
+            let (name, text) = (name.into(), text.map(Into::into));
+            let message =
+                Message::Notice(Notice::Reply(Reply::Watched(Watched::Away { name, text })));
+            let at = now.wall;
+            self.out.deliveries.push(Delivery::To { to, message, at });
+        }
     }
 
     fn tell_watchers(&mut self, name: &str, news: impl Fn() -> Watched, now: &Now) {

@@ -39,6 +39,7 @@ caps! {
     CapNotify = "cap-notify",
     Chathistory = "draft/chathistory",
     EchoMessage = "echo-message",
+    ExtendedMonitor = "extended-monitor",
     MessageTags = "message-tags",
     MultiPrefix = "multi-prefix",
     Sasl = "sasl",

@@ -154,3 +154,42 @@ fn a_watcher_hears_of_users_on_another_node() {
     zed.send("QUIT");
     w.expect_line(":linechat 731 w zed");
 }
+
+/// With extended-monitor and away-notify, a watched user's AWAY reaches a
+/// watcher who shares no channel with it, once; without both, nothing.
+#[test]
+fn extended_monitor_tells_a_watched_users_away() {
+    let server = TestServer::start_with_irc(unlimited());
+    let caps = |nick: &str, caps: &str| {
+        let mut irc = Irc::connect(&server);
+        irc.send(&format!("CAP REQ :{caps}"));
+        irc.send(&format!("NICK {nick}"));
+        irc.send(&format!("USER {nick} 0 * :{nick}"));
+        irc.skip_until_prefix(":linechat CAP * ACK ");
+        irc.send("CAP END");
+        irc.skip_until_prefix(&format!(":linechat 422 {nick} "));
+        irc.nick = nick.into();
+        irc
+    };
+    let mut ext = caps("ext", "extended-monitor away-notify");
+    let mut plain = caps("plain", "away-notify");
+    let mut bar = Irc::register(&server, "bar");
+    for w in [&mut ext, &mut plain] {
+        w.send("MONITOR + bar");
+        w.skip_until_prefix(&format!(":linechat 730 {} bar!", w.nick));
+    }
+    bar.send("AWAY :afk");
+    bar.skip_until_prefix(":linechat 306 bar ");
+    ext.expect_line(":bar!bar@linechat AWAY afk");
+    nothing_else(&mut ext);
+    nothing_else(&mut plain);
+    // Sharing a channel, the watcher hears it from the channel only.
+    ext.join("#x");
+    bar.join("#x");
+    ext.skip_until(":bar!bar@linechat JOIN #x");
+    ext.expect_line(":bar!bar@linechat AWAY afk"); // away-notify's, on a join
+    bar.send("AWAY");
+    bar.skip_until_prefix(":linechat 305 bar ");
+    ext.expect_line(":bar!bar@linechat AWAY");
+    nothing_else(&mut ext);
+}

@@ -142,3 +142,28 @@ fn members_of_other_nodes_coming_and_going_are_news_too() {
     assert!(h.chat.apply_remote(left, &h.now));
     assert_eq!(watched(&h.take(), 1), [offline(&["Bob"])]);
 }
+
+#[test]
+fn away_is_news_to_watchers_who_share_no_room() {
+    let mut h = Harness::plain();
+    h.irc(1, "apart");
+    h.irc(2, "near");
+    h.irc(3, "bar");
+    for w in [1, 2] {
+        watch(&mut h, w, Watch::Add(vec!["bar", "apart"]));
+    }
+    h.request(2, Request::Join("#x"));
+    h.request(3, Request::Join("#x"));
+    let out = h.request(3, Request::Away(Some("afk")));
+    let away = |text: Option<&str>| Watched::Away {
+        name: "bar".into(),
+        text: text.map(Into::into),
+    };
+    assert_eq!(watched(&out, 1), [away(Some("afk"))]);
+    assert!(watched(&out, 2).is_empty(), "told by the room instead");
+    let out = h.request(3, Request::Away(None));
+    assert_eq!(watched(&out, 1), [away(None)]);
+    let out = h.request(1, Request::Away(Some("me")));
+    assert!(watched(&out, 1).is_empty(), "not of oneself");
+    assert_eq!(watched(&out, 2).len(), 1);
+}

@@ -1,5 +1,6 @@
 //! The watch list's numerics (IRCv3 MONITOR): 730 online (as
-//! `nick!user@host`), 731 offline, 732 the list and 733 its end, 734 full.
+//! `nick!user@host`), 731 offline, 732 the list and 733 its end, 734 full;
+//! and `extended-monitor`'s AWAY of a watched user.
 //! A long list is cut into as many lines as 512 bytes need.
 
 use super::lists::Numerics;
@@ -22,6 +23,10 @@ impl Numerics<'_, '_, '_> {
             Watched::List(names) => {
                 self.comma_lines(Numeric::MonList, names.iter().map(|n| &**n));
                 self.send(Numeric::EndOfMonList, &["End of MONITOR list"]);
+            }
+            Watched::Away { name, text } => {
+                let text: Vec<&str> = text.as_deref().into_iter().collect();
+                self.lines.line(self.at, Some(&mask(name)), "AWAY", &text);
             }
             Watched::Full { max, names } => {
                 let names: Vec<&str> = names.iter().map(|n| &**n).collect();
@@ -101,6 +106,15 @@ mod tests {
             ":linechat 733 me :End of MONITOR list\r\n",
             "an empty list is its end alone"
         );
+        let away = |text: Option<&str>| Watched::Away {
+            name: "bar".into(),
+            text: text.map(Into::into),
+        };
+        assert_eq!(
+            shown(away(Some("out to lunch"))),
+            ":bar!bar@linechat AWAY :out to lunch\r\n"
+        );
+        assert_eq!(shown(away(None)), ":bar!bar@linechat AWAY\r\n");
         assert_eq!(
             shown(Watched::Full {
                 max: 100,

@@ -228,6 +228,7 @@ impl Server {
             return false;
         };
         match message {
+            _ if monitor::unwanted(session, message) => return true,
             Shown::Notice(Notice::Reply(Reply::NowKnownAs { name, .. })) => {
                 session.named(name); // Rendered as NICK from the old nick.
             }

@@ -1,10 +1,14 @@
 //! MONITOR (IRCv3): a registered client's watch list, asked of the core as
 //! [`Request::Watch`]; the core's answers and news come back as
 //! `Reply::Watched` and the IRC dialect renders them as 730-734.
-//! `MONITOR=`[`MAX_WATCHED`] is in ISUPPORT.
+//! `MONITOR=`[`MAX_WATCHED`] is in ISUPPORT. With `extended-monitor` and
+//! `away-notify`, a watched user's AWAY reaches a watcher who shares no
+//! channel with it.
 
 use super::super::Server;
-use crate::chat::{MAX_WATCHED, Request, Watch};
+use crate::chat::{MAX_WATCHED, Message as Shown, Notice, Reply, Request, Watch, Watched};
+use crate::irc::cap::Cap;
+use crate::irc::session::Session;
 use crate::irc::{Message, Numeric};
 
 /// The ISUPPORT token that says MONITOR is served, and its limit.
@@ -28,6 +32,16 @@ fn watch<'a>(params: &[&'a str]) -> Result<Watch<'a>, &'static str> {
         "" => Err("Not enough parameters"),
         _ => Err("Unknown MONITOR subcommand: use +, -, C, L or S"),
     }
+}
+
+/// Whether `message` is news of a watched user's AWAY that `session` did
+/// not ask for: it needs both `extended-monitor` and `away-notify`.
+pub(super) fn unwanted(session: &Session, message: &Shown) -> bool {
+    let away = matches!(
+        message,
+        Shown::Notice(Notice::Reply(Reply::Watched(Watched::Away { .. })))
+    );
+    away && !(session.has(Cap::ExtendedMonitor) && session.has(Cap::AwayNotify))
 }
 
 impl Server {
