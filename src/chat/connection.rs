@@ -5,6 +5,21 @@
 
 use super::*;
 
+/// Chat lines and actions from one sender in the current turn. They
+/// become one `Said` event when the turn ends, or before anything that
+/// must follow them, so a recipient's queue gets one entry per sender per
+/// turn rather than one per line.
+#[derive(Debug, Default)]
+pub(super) struct Batch {
+    pub(super) turn: Option<Turn>,
+    /// The sender, once the batch holds a line.
+    pub(super) from: Option<MemberId>,
+    /// The room it is said in (a client of requests may be in several).
+    pub(super) room: Option<RoomId>,
+    /// The ids of this node's turns.
+    pub(super) ids: msgid::TurnIds,
+}
+
 impl Chat {
     /// A connection opened: greet it and prompt for a name (a client of
     /// requests is told nothing: it logs in with a request).

@@ -134,8 +134,21 @@ pub enum Delivery {
         member: MemberId,
         /// The room's name.
         room: Box<str>,
-        /// Lines wanted.
-        count: usize,
+        /// Which lines.
+        ask: super::HistoryAsk,
+    },
+    /// A CHATHISTORY answer for one local IRC connection: `lines` of
+    /// `room` (shared with its history, not copies), oldest first, each
+    /// with the time it was said, as one batch. Priced before it is built,
+    /// as [`Delivery::Reply`] is; `to` gets nothing but an empty batch
+    /// when it does not fit.
+    HistoryBatch {
+        /// Who asked.
+        to: Local,
+        /// The room's name.
+        room: Box<str>,
+        /// The lines, oldest first.
+        lines: Vec<HistoryLine>,
     },
     /// Ask the engine for the topic kept for `room` (a room without one
     /// that a user has just entered); the reactor answers with

@@ -4,7 +4,7 @@
 //! output in one place, and never changes a connection's chat state itself.
 
 use super::{Answer, Chat, Claimed, Delivery, Farewell, Local, MemberId, Now, Output, Presence};
-use super::{HistoryLine, Protocol, Request, RoomEvent, RoomNames};
+use super::{HistoryAsk, HistoryLine, Protocol, Request, RoomEvent, RoomNames};
 use std::net::IpAddr;
 
 /// Something that happened, for the core to handle.
@@ -117,8 +117,8 @@ pub enum Input<'a> {
         room: &'a str,
         /// The stored lines, oldest first.
         lines: &'a [HistoryLine],
-        /// Lines wanted.
-        count: usize,
+        /// Which lines were asked for.
+        ask: HistoryAsk,
     },
     /// With `--redis`: a [`Delivery::History`] that cannot be read now.
     HistoryBusy(MemberId),
@@ -209,8 +209,8 @@ impl Chat {
                 member,
                 room,
                 lines,
-                count,
-            } => self.stored_history(member, room, lines, count, now),
+                ask,
+            } => self.stored_history(member, room, lines, ask, now),
             Input::HistoryBusy(member) => self.history_busy(member, now),
             Input::Topic { room, topic } => self.stored_topic(room, topic, now),
             Input::Unread { reader, sender } => self.unread(reader, sender),

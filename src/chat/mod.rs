@@ -55,9 +55,11 @@ mod accounts;
 mod apply;
 pub mod commands;
 mod connection;
+use connection::Batch;
 mod delivery;
 mod errands;
 mod event;
+mod history;
 mod input;
 mod listing;
 mod member_map;
@@ -86,6 +88,7 @@ pub use delivery::{Answer, Ask, Claimed, Delivery, Output, Secret, Typing};
 pub use event::{
     Farewell, MemberId, NO_ROOM, Now, Presence, Refusal, RoomEvent, RoomId, RoomNames, node_of,
 };
+pub use history::{HistoryAsk, Mark};
 pub use input::Input;
 pub use message::{HistoryLine, LineKind, Message, Turn};
 pub use monitor::{MAX_WATCHED, Watch, Watched};
@@ -159,21 +162,6 @@ struct Client {
     /// Rooms a client of requests may still join without spending room
     /// moves: an IRC client joins its channels at once when it connects.
     free_joins: u8,
-}
-
-/// Chat lines and actions from one sender in the current turn. They
-/// become one `Said` event when the turn ends, or before anything that
-/// must follow them, so a recipient's queue gets one entry per sender per
-/// turn rather than one per line.
-#[derive(Debug, Default)]
-struct Batch {
-    turn: Option<Turn>,
-    /// The sender, once the batch holds a line.
-    from: Option<MemberId>,
-    /// The room it is said in (a client of requests may be in several).
-    room: Option<RoomId>,
-    /// The ids of this node's turns.
-    ids: msgid::TurnIds,
 }
 
 /// The chat: local connections, the room, and the output not yet taken.

@@ -97,4 +97,11 @@ pub enum Request<'a> {
     Wallops(&'a str),
     /// Change or show one's watch list (IRC's MONITOR).
     Watch(super::Watch<'a>),
+    /// Lines of a room's history the user is in (IRC CHATHISTORY).
+    History {
+        /// The room.
+        room: &'a str,
+        /// Which lines.
+        ask: super::HistoryAsk,
+    },
 }

@@ -55,6 +55,7 @@ impl Chat {
             Request::Part { room, reason } => self.part_room(by, room, reason, now),
             Request::Private { to, kind, text } => self.send_private(by, to, kind, text, now),
             Request::Nick(name) => self.change_name(by, name, now),
+            Request::History { room, ask } => self.history_request(by, room, ask, now),
             Request::Topic { room, text } => self.topic_request(by, room, text, now),
             Request::Names(room) => self.names(by.local, room, now),
             Request::List => self.list(by.local, now),
@@ -77,7 +78,7 @@ impl Chat {
     /// The room `given` names, if it exists and `by` is in it; else what
     /// to tell `by`: `refused` (with the name as given), or that it does
     /// not exist.
-    fn room_of_member(
+    pub(super) fn room_of_member(
         &self,
         by: Caller,
         given: &str,

@@ -17,8 +17,8 @@
 //!   listing) how a node that died is seen to leave.
 
 use super::{
-    Chat, Claimed, Delivery, Farewell, HistoryLine, Local, MemberId, Message, Notice, Now, Reply,
-    RoomEvent, RoomNames, State, node_of,
+    Chat, Claimed, Delivery, Farewell, HistoryAsk, HistoryLine, Local, MemberId, Message, Notice,
+    Now, Reply, RoomEvent, RoomNames, State, node_of,
 };
 
 impl Chat {
@@ -237,25 +237,28 @@ impl Chat {
     }
 
     /// The engine's history of `room` for `member` (see
-    /// [`Delivery::History`]): the last `count` of `lines`, oldest first.
+    /// [`Delivery::History`]): the lines of `lines` (oldest first) that
+    /// `ask` picks, under a heading or as a batch.
     pub(super) fn stored_history(
         &mut self,
         member: MemberId,
         room: &str,
         lines: &[HistoryLine],
-        count: usize,
+        ask: HistoryAsk,
         now: &Now,
     ) {
         let Some(local) = self.seats.local(&member) else {
             return;
         };
-        // CTCP is not history: only IRC users saw it.
-        let shown: Vec<&HistoryLine> = (lines.iter())
-            .filter(|line| !line.line().0.irc_only())
-            .collect();
-        let shown = &shown[shown.len().saturating_sub(count)..];
-        let lines = shown.iter().map(|&line| line.clone()).collect();
-        self.reply(local, room.into(), lines, now);
+        let lines = ask.pick(lines).into_iter().cloned().collect();
+        match ask.batch {
+            true => self.out.deliveries.push(Delivery::HistoryBatch {
+                to: local,
+                room: room.into(),
+                lines,
+            }),
+            false => self.reply(local, room.into(), lines, now),
+        }
     }
 
     /// A `/history` with `--redis` that the node cannot take now: too many

@@ -5,7 +5,7 @@
 //! room's name, fed by the chat turns published to it.
 
 use super::Told;
-use crate::chat::{Claimed, HistoryLine, MemberId, RoomEvent, RoomNames, Turn};
+use crate::chat::{Claimed, HistoryAsk, HistoryLine, MemberId, RoomEvent, RoomNames, Turn};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
@@ -72,18 +72,27 @@ impl Memory {
         });
     }
 
-    /// A history read: the last `count` lines of the room's ring, shared
-    /// with it (no copy of any line).
-    pub(super) fn history(&mut self, member: MemberId, room: Box<str>, count: usize) {
+    /// A history read: the lines of the room's ring in the window `ask`
+    /// names (the core picks the `count` it shows), shared with the ring
+    /// (no copy of any line).
+    pub(super) fn history(&mut self, member: MemberId, room: Box<str>, ask: HistoryAsk) {
         let lines = match self.rings.get(&room) {
-            Some((ring, _)) => ring.last(count).cloned().collect(),
+            Some((ring, _)) if ask.after.is_none() && ask.before.is_none() => {
+                ring.last(ask.count).cloned().collect()
+            }
+            Some((ring, _)) => ring
+                .lines
+                .iter()
+                .filter(|l| ask.holds(l))
+                .cloned()
+                .collect(),
             None => Vec::new(),
         };
         self.told.push(Told::History {
             member,
             room,
             lines,
-            count,
+            ask,
         });
     }
 }
@@ -172,7 +181,7 @@ mod tests {
             memory.publish(&event, &names);
         }
         let shown = |memory: &mut Memory, room: &str| {
-            memory.history(MemberId(1), room.into(), 5);
+            memory.history(MemberId(1), room.into(), HistoryAsk::latest(5));
             match memory.told.pop() {
                 Some(Told::History { lines, .. }) => lines.len(),
                 other => panic!("{other:?}"),

@@ -30,7 +30,9 @@ pub use memory::Memory;
 pub use redis::accounts::RedisAccounts;
 pub use redis::{Redis, Role};
 
-use crate::chat::{Claimed, HistoryLine, MemberId, Now, Presence, RoomEvent, RoomNames};
+use crate::chat::{
+    Claimed, HistoryAsk, HistoryLine, MemberId, Now, Presence, RoomEvent, RoomNames,
+};
 use crate::metrics::RedisCounts;
 use mio::{Registry, Token};
 use std::io;
@@ -60,7 +62,7 @@ pub enum Told {
         /// The lines found.
         lines: Vec<HistoryLine>,
         /// The lines asked for.
-        count: usize,
+        ask: HistoryAsk,
     },
     /// [`Engine::history`] cannot be served now: too many reads are out.
     HistoryBusy(MemberId),
@@ -156,12 +158,12 @@ impl Engine {
         }
     }
 
-    /// The last `count` lines of `room` for `member`: [`Told::History`]
+    /// The lines of `room` that `ask` wants, for `member`: [`Told::History`]
     /// or [`Told::HistoryBusy`].
-    pub fn history(&mut self, member: MemberId, room: Box<str>, count: usize, now: &Now) {
+    pub fn history(&mut self, member: MemberId, room: Box<str>, ask: HistoryAsk, now: &Now) {
         match self {
-            Engine::Memory(m) => m.history(member, room, count),
-            Engine::Redis(r) => r.read_history(member, room, count, now),
+            Engine::Memory(m) => m.history(member, room, ask),
+            Engine::Redis(r) => r.read_history(member, room, ask, now),
         }
     }
 

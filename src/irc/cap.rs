@@ -36,6 +36,7 @@ macro_rules! caps {
 
 caps! {
     AwayNotify = "away-notify",
+    Batch = "batch",
     CapNotify = "cap-notify",
     Chathistory = "draft/chathistory",
     EchoMessage = "echo-message",

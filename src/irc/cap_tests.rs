@@ -43,8 +43,9 @@ fn ls_302_holds_registration_until_end() {
     assert_eq!(
         ls,
         [
-            ":linechat CAP * LS :away-notify cap-notify echo-message extended-monitor \
-          message-tags multi-prefix sasl=PLAIN server-time userhost-in-names\r\n"
+            ":linechat CAP * LS :away-notify batch cap-notify echo-message extended-monitor \
+          message-tags multi-prefix sasl=PLAIN server-time userhost-in-names
+"
         ]
     );
     assert!(state.holds_registration());

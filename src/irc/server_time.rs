@@ -24,6 +24,41 @@ pub fn format_since_epoch(since: Duration) -> String {
     )
 }
 
+/// The time a `time` tag value (or a CHATHISTORY `timestamp=`) names:
+/// `YYYY-MM-DDThh:mm:ss[.fff]Z`, UTC; `None` for anything else.
+pub fn parse(text: &str) -> Option<SystemTime> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let mut date = date.splitn(3, '-').map(|p| p.parse::<u64>().ok());
+    let (year, month, day) = (date.next()??, date.next()??, date.next()??);
+    let (time, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut time = time.splitn(3, ':').map(|p| p.parse::<u64>().ok());
+    let (h, m, s) = (time.next()??, time.next()??, time.next()??);
+    let valid = (1970..=9999).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && h < 24
+        && m < 60
+        && s < 61;
+    if !valid || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos = format!("{fraction:0<9}").parse::<u32>().ok()?;
+    let secs = days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s;
+    Some(UNIX_EPOCH + Duration::new(secs, nanos))
+}
+
+/// Days from 1970-01-01 to a date (the inverse of [`civil_from_days`]).
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year / 400;
+    let year_of_era = year % 400;
+    let month_index = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    (era * 146_097 + day_of_era).saturating_sub(719_468)
+}
+
 /// Year, month and day of the `days`th day after 1970-01-01 (proleptic
 /// Gregorian), by Howard Hinnant's `civil_from_days`, for days >= 0.
 fn civil_from_days(days: u64) -> (u64, u64, u64) {
@@ -64,6 +99,28 @@ mod tests {
             format(UNIX_EPOCH - Duration::from_secs(1)),
             "1970-01-01T00:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn parsing_reads_what_formatting_writes() {
+        for (secs, millis) in [(0, 0), (951_782_400, 5), (1_796_569_445, 123)] {
+            let time = UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis);
+            assert_eq!(parse(&format(time)), Some(time));
+        }
+        assert_eq!(
+            parse("2026-12-06T15:04:05Z"),
+            Some(UNIX_EPOCH + Duration::from_secs(1_796_569_445))
+        );
+        for bad in [
+            "",
+            "2026-12-06",
+            "2026-13-06T15:04:05Z",
+            "2026-12-06T15:04:05",
+            "x-1-1T0:0:0Z",
+            "2026-12-06T15:04:05.1a2Z",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

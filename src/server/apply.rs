@@ -122,11 +122,12 @@ impl Server {
             Delivery::Deadline(key, at) => self.conn_timer(key, at, ConnTimer::Login),
             Delivery::IdleAt(key, at) => self.conn_timer(key, at, ConnTimer::Idle),
             Delivery::Resume(key) => self.later.backlog.insert(key),
-            Delivery::History {
-                member,
-                room,
-                count,
-            } => self.engine.history(member, room, count, &self.now),
+            Delivery::History { member, room, ask } => {
+                self.engine.history(member, room, ask, &self.now)
+            }
+            Delivery::HistoryBatch { to, room, lines } => {
+                self.send_history_batch(to, &room, &lines)
+            }
             Delivery::Topic(room) => self.engine.topic(room, &self.now),
             Delivery::Typing(local, typing) => self.typing(local, typing),
             Delivery::Account { member, name, ask } => self.ask_accounts(member, name, ask),

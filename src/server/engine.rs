@@ -87,14 +87,14 @@ impl Server {
                 member,
                 room,
                 lines,
-                count,
+                ask,
             } => {
                 let (room, lines) = (&*room, &lines[..]);
                 self.core_once(Input::History {
                     member,
                     room,
                     lines,
-                    count,
+                    ask,
                 });
             }
             Told::HistoryBusy(member) => {

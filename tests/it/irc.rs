@@ -48,9 +48,10 @@ fn cap_negotiation_holds_registration_until_end() {
         ls.contains("server-time") && ls.contains("echo-message"),
         "{ls}"
     );
+    assert!(!ls.contains("sasl"), "no accounts, no sasl: {ls}");
     assert!(
-        !ls.contains("sasl") && !ls.contains("chathistory"),
-        "not offered yet: {ls}"
+        ls.contains("draft/chathistory") && ls.contains("batch") && ls.contains("message-tags"),
+        "history is kept: {ls}"
     );
     irc.send("NICK bob");
     irc.send("USER b 0 * :Bob");

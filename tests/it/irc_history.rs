@@ -1,14 +1,27 @@
 //! IRCv3 beyond registration, over real sockets: message-tags (TAGMSG,
-//! client-only tags, msgid, the 417 for too many tags).
+//! client-only tags, msgid, the 417 for too many tags) and
+//! draft/chathistory on both engines.
 
+use crate::irc_rooms::irc_node;
 use crate::util::irc::Irc;
+use crate::util::redis::RedisServer;
 use crate::util::{Client, TestServer, unlimited};
+use std::net::SocketAddr;
 
 /// Registers `nick` at `server`'s IRC listener with the capabilities
 /// `caps` (space-separated; none if empty), up to the end of the MOTD.
 #[track_caller]
 fn irc_with_caps(server: &TestServer, nick: &str, caps: &str) -> Irc {
-    let mut irc = Irc::connect(server);
+    irc_at(server.irc_addr.expect("IRC"), nick, caps)
+}
+
+/// [`irc_with_caps`] at the IRC listener `addr`.
+#[track_caller]
+fn irc_at(addr: SocketAddr, nick: &str, caps: &str) -> Irc {
+    let mut irc = Irc {
+        client: Client::connect(addr),
+        nick: "*".into(),
+    };
     if !caps.is_empty() {
         irc.send(&format!("CAP REQ :{caps}"));
         let ack = irc.skip_until_prefix(":linechat CAP * ACK ");
@@ -130,4 +143,91 @@ fn a_telnet_line_has_a_msgid_for_message_tags_readers() {
         without_msgid(&line),
         "@msgid=X :tom!tom@linechat PRIVMSG #t hello"
     );
+}
+
+/// The capabilities a CHATHISTORY client asks for.
+const HISTORY_CAPS: &str = "batch draft/chathistory echo-message message-tags server-time";
+
+/// The line without its `batch` tag.
+fn unbatched(line: &str) -> String {
+    let Some((tags, rest)) = line.strip_prefix('@').and_then(|l| l.split_once(' ')) else {
+        return line.to_string();
+    };
+    let tags: Vec<&str> = tags
+        .split(';')
+        .filter(|t| !t.starts_with("batch="))
+        .collect();
+    format!("@{} {rest}", tags.join(";"))
+}
+
+/// Sends `request` and reads its batch: the lines inside it, without
+/// their `batch` tag (each checked to carry it).
+#[track_caller]
+fn batch(irc: &mut Irc, request: &str, room: &str) -> Vec<String> {
+    irc.send(request);
+    let start = irc.line();
+    let (_, opened) = start.split_once(" BATCH +").expect("a batch");
+    let id = opened
+        .strip_suffix(&format!(" chathistory {room}"))
+        .expect(&start);
+    let mut inside = Vec::new();
+    loop {
+        let line = irc.line();
+        if line.ends_with(&format!(" BATCH -{id}")) {
+            return inside;
+        }
+        assert!(line.contains(&format!("batch={id}")), "{line}");
+        inside.push(unbatched(&line));
+    }
+}
+
+/// ann says five lines in #h, then asks for some of them back: LATEST
+/// and BEFORE (by msgid and by time) answer with the lines as first sent
+/// (time and msgid included); a channel she is not in, and AROUND, are
+/// refused with FAIL.
+fn chathistory_scenario(addr: SocketAddr) {
+    let mut ann = irc_at(addr, "ann", HISTORY_CAPS);
+    ann.send("JOIN #h");
+    while !ann.line().contains(" 366 ann #h ") {}
+    let mut said = Vec::new();
+    for n in 1..=5 {
+        ann.send(&format!("PRIVMSG #h :line {n}"));
+        let echo = ann.line();
+        assert!(echo.ends_with(&format!("PRIVMSG #h :line {n}")), "{echo}");
+        said.push(echo);
+    }
+    let latest = batch(&mut ann, "CHATHISTORY LATEST #h * 3", "#h");
+    assert_eq!(latest, said[2..]);
+    let before = format!("CHATHISTORY BEFORE #h msgid={} 2", msgid_of(&said[3]));
+    assert_eq!(batch(&mut ann, &before, "#h"), said[1..3]);
+    let far = "CHATHISTORY BEFORE #h timestamp=2100-01-01T00:00:00.000Z 2";
+    assert_eq!(batch(&mut ann, far, "#h"), said[3..]);
+    let after = format!("CHATHISTORY AFTER #h msgid={} 2", msgid_of(&said[0]));
+    assert_eq!(batch(&mut ann, &after, "#h"), said[1..3]);
+
+    ann.send("CHATHISTORY LATEST #elsewhere * 10");
+    let fail = ann.line();
+    let want = ":linechat FAIL CHATHISTORY INVALID_TARGET LATEST #elsewhere :Messages could not be retrieved";
+    assert!(fail.ends_with(want), "{fail}");
+    ann.send("CHATHISTORY AROUND #h * 10");
+    let fail = ann.line();
+    let want = ":linechat FAIL CHATHISTORY INVALID_PARAMS AROUND #h :Not supported";
+    assert!(fail.ends_with(want), "{fail}");
+}
+
+/// CHATHISTORY from the memory engine's ring.
+#[test]
+fn chathistory_from_the_ring() {
+    let server = TestServer::start_with_irc(unlimited());
+    chathistory_scenario(server.irc_addr.unwrap());
+}
+
+/// CHATHISTORY from the room's Redis stream.
+#[test]
+fn chathistory_from_the_redis_stream() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let (_node, irc) = irc_node(&redis.url(0));
+    chathistory_scenario(irc);
 }

@@ -232,7 +232,7 @@ impl Chat {
         let history = Delivery::History {
             member,
             room: room.name.clone(),
-            count: n,
+            ask: crate::chat::HistoryAsk::latest(n),
         };
         self.out.deliveries.push(history);
     }

@@ -94,8 +94,8 @@ impl Harness {
                     member,
                     room,
                     lines,
-                    count,
-                } => (self.chat).stored_history(member, &room, &lines, count, &self.now),
+                    ask,
+                } => (self.chat).stored_history(member, &room, &lines, ask, &self.now),
                 other => panic!("a memory engine told {other:?}"),
             }
         }
@@ -116,6 +116,8 @@ impl Harness {
         let telnet = telnet.get(Kind::Telnet);
         for delivery in out.deliveries {
             match delivery {
+                // IRC's: telnet readers never ask for one.
+                Delivery::HistoryBatch { .. } => {}
                 Delivery::To { to, message, at } => {
                     if let Message::Notice(Notice::Reply(reply)) = &message {
                         taken.replies.push((to, reply.clone()));
@@ -189,13 +191,9 @@ impl Harness {
                         taken.add(local, &telnet.render(message, self.now.wall));
                     }
                 }
-                Delivery::History {
-                    member,
-                    room,
-                    count,
-                } => match self.engine.as_mut() {
-                    Some(engine) => engine.history(member, room, count, &self.now),
-                    None => taken.reads.push(format!("{room} {count}")),
+                Delivery::History { member, room, ask } => match self.engine.as_mut() {
+                    Some(engine) => engine.history(member, room, ask, &self.now),
+                    None => taken.reads.push(format!("{room} {}", ask.count)),
                 },
                 Delivery::Topic(room) => match self.engine.as_mut() {
                     Some(engine) => engine.topic(room, &self.now),

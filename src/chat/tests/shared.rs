@@ -230,8 +230,13 @@ fn history_and_topics_come_from_the_store() {
             index,
         })
         .collect();
-    h.chat
-        .stored_history(last_member(&h), "#lobby", &lines, 1, &h.now);
+    h.chat.stored_history(
+        last_member(&h),
+        "#lobby",
+        &lines,
+        crate::chat::HistoryAsk::latest(1),
+        &h.now,
+    );
     assert_eq!(
         h.take().text(1),
         "*** Last 1 line of #lobby:\r\n[01:00:00] bob: 2\r\n"

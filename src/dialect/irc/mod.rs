@@ -15,12 +15,14 @@
 //! - `reply`: one connection's messages (numerics and private messages);
 //!   `lists`: the replies that are lists (NAMES, LIST, WHO, WHOIS, JOIN).
 
+mod batch;
 mod lines;
 mod lists;
 mod monitor;
 mod oper;
 mod reply;
 
+pub use batch::{history_batch, history_batch_len};
 pub use lines::Lines;
 pub use reply::{Recipient, render_to};
 

@@ -123,7 +123,7 @@ pub(super) enum Waiting {
     History {
         member: MemberId,
         room: Box<str>,
-        count: usize,
+        ask: crate::chat::HistoryAsk,
     },
     /// The topic kept for a room.
     Topic(Box<str>),
@@ -269,17 +269,13 @@ impl Redis {
                 self.told.push(Told::Listing { node, members });
             }
             Some(Waiting::RoomEnd(room)) => self.room_end(&room, &frame),
-            Some(Waiting::History {
-                member,
-                room,
-                count,
-            }) => {
+            Some(Waiting::History { member, room, ask }) => {
                 let lines = wire::history_lines(&frame);
                 self.told.push(Told::History {
                     member,
                     room,
                     lines,
-                    count,
+                    ask,
                 });
                 self.history_done(now);
             }
@@ -313,17 +309,13 @@ impl Redis {
                 self.rooms.remove(&room);
                 self.rooms_changed = true;
             }
-            Some(Waiting::History {
-                member,
-                room,
-                count,
-            }) => {
+            Some(Waiting::History { member, room, ask }) => {
                 let lines = Vec::new();
                 self.told.push(Told::History {
                     member,
                     room,
                     lines,
-                    count,
+                    ask,
                 });
                 self.history_done(now);
             }

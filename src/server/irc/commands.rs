@@ -17,6 +17,7 @@ use std::borrow::Cow;
 fn needs(command: &str) -> usize {
     match command {
         "JOIN" | "PART" | "TOPIC" | "MODE" | "USERHOST" | "WHOWAS" => 1,
+        "CHATHISTORY" => 4,
         _ => 0,
     }
 }
@@ -46,6 +47,7 @@ impl Server {
             }
             "PRIVMSG" | "NOTICE" => self.irc_message(key, command == "NOTICE", message),
             "TAGMSG" => self.irc_tagmsg(key, message),
+            "CHATHISTORY" => self.irc_chathistory(key, message),
             "JOIN" => self.irc_join(key, p(0)),
             "PART" => self.irc_part(key, p(0), message.param(1)),
             "NICK" if p(0).is_empty() => {

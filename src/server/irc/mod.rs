@@ -14,6 +14,7 @@
 //!   `whowas`: who had a nick before.
 
 mod about;
+mod chathistory;
 mod commands;
 mod monitor;
 mod oper;
@@ -184,10 +185,13 @@ impl Server {
 
     /// The capabilities offered to the connection at `key`: `sasl` only
     /// where passwords are taken (registered names on, and TLS or
-    /// `--allow-plaintext-passwords`). Not implemented, so never offered:
-    /// draft/chathistory.
+    /// `--allow-plaintext-passwords`); draft/chathistory and batch only
+    /// where history is kept (`--history` above 0).
     fn irc_offered(&self, key: usize) -> CapSet {
-        let offered = CapSet::all().without(Cap::Chathistory);
+        let offered = match self.config.history {
+            0 => CapSet::all().without(Cap::Chathistory).without(Cap::Batch),
+            _ => CapSet::all(),
+        };
         let secure = matches!(self.slots.get(key), Some(Slot::Client(c)) if c.secure());
         let passwords = self.accounts.is_some()
             && (secure || self.config.allow_plaintext_passwords || self.tls.is_none());

@@ -158,7 +158,14 @@ impl Server {
             network: "linechat".into(),
             topiclen: crate::chat::commands::MAX_TOPIC,
             chanlimit: self.config.max_rooms_per_user,
-            extra: vec![super::monitor::isupport()],
+            // MONITOR's limit; draft/chathistory's most lines per request
+            // (the room's kept), where history is kept.
+            extra: std::iter::once(super::monitor::isupport())
+                .chain(
+                    (self.config.history > 0)
+                        .then(|| format!("CHATHISTORY={}", self.config.history)),
+                )
+                .collect(),
         };
         let counts = Counts {
             users: self.chat.members(),
