@@ -32,6 +32,7 @@ impl Chat {
             }
             Entry::Vacant(free) => {
                 let held = free.insert_entry(member).key().clone();
+                self.note_peaks();
                 self.came_online(&held, now);
                 held
             }

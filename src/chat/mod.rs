@@ -50,6 +50,7 @@
 //!   address on what costs everyone else (renames, room moves, topics,
 //!   rooms made, `/history` lines), kept in [`crate::limits::commands`].
 //! - `whowas`: the names this node's users gave up, in a bounded ring.
+//! - `peaks`: the most users seen at once (LUSERS).
 
 mod accounts;
 mod apply;
@@ -71,6 +72,7 @@ mod name;
 pub mod naming;
 mod notice;
 mod operators;
+mod peaks;
 mod queries;
 mod remote;
 mod reply;
@@ -95,6 +97,7 @@ pub use monitor::{MAX_WATCHED, Watch, Watched};
 pub use name::Name;
 pub use notice::{Notice, Online, RoomList, Status};
 pub use operators::{AdminAction, AdminNotice, MAX_ADMINS, OperReply, parse_admins};
+pub use peaks::Peaks;
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 pub use request::{Protocol, Request};
 pub use whowas::{WHOWAS_LEN, Was};
@@ -235,6 +238,8 @@ pub struct Chat {
     operators: operators::Operators,
     /// Names this node's users gave up (see `whowas.rs`).
     whowas: whowas::Whowas,
+    /// The most users seen at once (see `peaks.rs`).
+    peaks: Peaks,
     out: Output,
 }
 
@@ -271,6 +276,7 @@ impl Chat {
             moved: MemberMap::default(),
             operators: operators::Operators::default(),
             whowas: whowas::Whowas::default(),
+            peaks: Peaks::default(),
             out: Output::default(),
         }
     }

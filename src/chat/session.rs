@@ -61,6 +61,7 @@ impl Chat {
         client.state = State::Chatting;
         self.chatting += 1;
         let requests = client.protocol == Protocol::Requests;
+        self.note_peaks();
         self.out.deliveries.push(Delivery::LoggedIn(local, member));
         if requests {
             let name: Box<str> = name.into();

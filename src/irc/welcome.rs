@@ -1,5 +1,5 @@
 //! What a client reads once registration is over: 001-004, the 005
-//! ISUPPORT lines, LUSERS (251-255) and the missing MOTD (422). Pure: the
+//! ISUPPORT lines, LUSERS (251-255, 265, 266) and the missing MOTD (422). Pure: the
 //! counts are passed in.
 
 use super::isupport::Isupport;
@@ -12,6 +12,12 @@ use super::session::mask;
 pub struct Counts {
     /// Users chatting (on this node).
     pub users: usize,
+    /// The most users chatting on this node at once.
+    pub max_users: usize,
+    /// Users of every node this node knows of.
+    pub known: usize,
+    /// The most users of every node this node knew of at once.
+    pub max_known: usize,
     /// Rooms in use.
     pub rooms: usize,
     /// Connections not logged in yet (at telnet's prompt, or registering).
@@ -38,22 +44,36 @@ pub fn burst(server: &str, nick: &str, isupport: &Isupport, counts: Counts) -> V
     lines
 }
 
-/// The LUSERS reply (251-255) for `nick`.
+/// The LUSERS reply (251-255, 265, 266) for `nick`: 251 and 266 count
+/// every node's users this node knows of, 255 and 265 its own.
 pub fn lusers(server: &str, nick: &str, counts: Counts) -> Vec<OwnedMessage> {
     let n = |numeric, params: &[&str]| OwnedMessage::numeric(server, numeric, nick, params);
     let users = format!(
         "There are {} users and 0 invisible on 1 servers",
-        counts.users
+        counts.known
     );
     let rooms = counts.rooms.to_string();
     let unknown = counts.unregistered.to_string();
     let clients = format!("I have {} clients and 0 servers", counts.users);
+    // The numbers are in the text only (the two number parameters are
+    // optional in modern.ircdocs); the maxima are this node's since it
+    // started.
+    let local_text = format!(
+        "Current local users {}, max {}",
+        counts.users, counts.max_users
+    );
+    let known_text = format!(
+        "Current global users {}, max {}",
+        counts.known, counts.max_known
+    );
     vec![
         n(Numeric::LuserClient, &[&users]),
         n(Numeric::LuserOp, &["0", "operator(s) online"]),
         n(Numeric::LuserUnknown, &[&unknown, "unknown connection(s)"]),
         n(Numeric::LuserChannels, &[&rooms, "channels formed"]),
         n(Numeric::LuserMe, &[&clients]),
+        n(Numeric::LocalUsers, &[&local_text]),
+        n(Numeric::GlobalUsers, &[&known_text]),
     ]
 }
 
@@ -75,6 +95,9 @@ mod tests {
             &isupport,
             Counts {
                 users: 3,
+                max_users: 4,
+                known: 5,
+                max_known: 6,
                 rooms: 2,
                 unregistered: 0,
             },
@@ -83,7 +106,8 @@ mod tests {
         assert_eq!(
             codes,
             [
-                "001", "002", "003", "004", "005", "251", "252", "253", "254", "255", "422"
+                "001", "002", "003", "004", "005", "251", "252", "253", "254", "255", "265", "266",
+                "422"
             ]
         );
         let first = String::from_utf8(lines[0].to_bytes().unwrap()).unwrap();
@@ -94,5 +118,22 @@ mod tests {
         assert!(lines.iter().all(|m| m.params[0] == "alice"));
         let channels = String::from_utf8(lines[8].to_bytes().unwrap()).unwrap();
         assert_eq!(channels, ":linechat 254 alice 2 :channels formed\r\n");
+        let text = |i: usize| String::from_utf8(lines[i].to_bytes().unwrap()).unwrap();
+        assert_eq!(
+            text(5),
+            ":linechat 251 alice :There are 5 users and 0 invisible on 1 servers\r\n"
+        );
+        assert_eq!(
+            text(9),
+            ":linechat 255 alice :I have 3 clients and 0 servers\r\n"
+        );
+        assert_eq!(
+            text(10),
+            ":linechat 265 alice :Current local users 3, max 4\r\n"
+        );
+        assert_eq!(
+            text(11),
+            ":linechat 266 alice :Current global users 5, max 6\r\n"
+        );
     }
 }

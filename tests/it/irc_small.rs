@@ -1,5 +1,5 @@
 //! The small IRC commands irctest checks, over real sockets with exact
-//! bytes: HELP, UTF8ONLY and TARGMAX, WHOWAS, ...
+//! bytes: HELP, UTF8ONLY and TARGMAX, WHOWAS, LUSERS, ...
 
 use crate::util::irc::Irc;
 use crate::util::{TestServer, unlimited};
@@ -112,4 +112,60 @@ fn whowas_remembers_renamed_and_quit_nicks() {
     ann.expect_line(":linechat 369 ann nobody :End of WHOWAS");
     ann.send("WHOWAS");
     ann.expect_line(":linechat 461 ann WHOWAS :Not enough parameters");
+}
+
+/// LUSERS counts the users now (251, 255, 265, 266) and keeps the most
+/// there were at once (265, 266), past a quit.
+#[test]
+fn lusers_counts_users_and_keeps_the_maximum() {
+    let server = server();
+    let mut ann = Irc::register(&server, "ann");
+    let lusers = |irc: &mut Irc| {
+        irc.send("LUSERS");
+        let mut lines = irc.skip_until_prefix(&format!(":linechat 251 {} ", irc.nick));
+        lines.push('\n');
+        for _ in 0..6 {
+            lines.push_str(&irc.line());
+            lines.push('\n');
+        }
+        lines
+    };
+    let one = lusers(&mut ann);
+    assert!(one.contains("There are 1 users and 0 invisible"), "{one}");
+    assert!(one.contains(" 255 ann :I have 1 clients"), "{one}");
+    assert!(
+        one.contains(" 265 ann :Current local users 1, max 1\n"),
+        "{one}"
+    );
+    assert!(
+        one.contains(" 266 ann :Current global users 1, max 1\n"),
+        "{one}"
+    );
+    let mut bob = Irc::register(&server, "bob");
+    let two = lusers(&mut bob);
+    assert!(
+        two.contains(" 265 bob :Current local users 2, max 2\n"),
+        "{two}"
+    );
+    assert!(
+        two.contains(" 266 bob :Current global users 2, max 2\n"),
+        "{two}"
+    );
+    bob.send("QUIT");
+    bob.skip_until_prefix("ERROR ");
+    bob.client.expect_eof();
+    ann.sync();
+    let after = lusers(&mut ann);
+    assert!(
+        after.contains("There are 1 users and 0 invisible"),
+        "{after}"
+    );
+    assert!(
+        after.contains(" 265 ann :Current local users 1, max 2\n"),
+        "{after}"
+    );
+    assert!(
+        after.contains(" 266 ann :Current global users 1, max 2\n"),
+        "{after}"
+    );
 }

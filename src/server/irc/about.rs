@@ -13,12 +13,7 @@ impl Server {
         let server = self.dialects.irc_server();
         match command {
             "LUSERS" => {
-                let counts = Counts {
-                    users: self.chat.members(),
-                    rooms: self.chat.rooms(),
-                    unregistered: self.admission.clients().saturating_sub(self.chat.members()),
-                };
-                let lines = lusers(server, &self.irc_nick(key), counts);
+                let lines = lusers(server, &self.irc_nick(key), self.irc_counts());
                 self.irc_send(key, &lines);
             }
             "HELP" | "HELPOP" => {
@@ -46,5 +41,18 @@ impl Server {
             _ => return false,
         }
         true
+    }
+
+    /// The counts LUSERS reports (also in the welcome burst).
+    pub(super) fn irc_counts(&self) -> Counts {
+        let peaks = self.chat.peaks();
+        Counts {
+            users: self.chat.members(),
+            max_users: peaks.local,
+            known: self.chat.known_users(),
+            max_known: peaks.known,
+            rooms: self.chat.rooms(),
+            unregistered: self.admission.clients().saturating_sub(self.chat.members()),
+        }
     }
 }

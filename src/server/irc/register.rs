@@ -11,7 +11,7 @@ use crate::chat::{Farewell, Message as Shown, Notice, Reply, Request, Secret};
 use crate::irc::register::{Outcome, Ready};
 use crate::irc::sasl::{self, Credentials};
 use crate::irc::session::mask;
-use crate::irc::welcome::{Counts, burst};
+use crate::irc::welcome::burst;
 use crate::irc::{Message, Numeric, OwnedMessage, isupport::Isupport};
 
 impl Server {
@@ -167,11 +167,7 @@ impl Server {
                 )
                 .collect(),
         };
-        let counts = Counts {
-            users: self.chat.members(),
-            rooms: self.chat.rooms(),
-            unregistered: self.admission.clients().saturating_sub(self.chat.members()),
-        };
+        let counts = self.irc_counts();
         let lines = burst(server, name, &isupport, counts);
         self.irc_send(key, &lines);
     }
