@@ -98,7 +98,8 @@ pub enum AdminNotice {
 pub enum OperReply {
     /// The connection is a server operator now (IRC 381 and `MODE +o`).
     Opered,
-    /// A SIGHUP took its account out of `--admins`: it is not one any more.
+    /// It is not one any more: it asked (IRC `MODE nick -o`), or a SIGHUP
+    /// took its account out of `--admins`.
     Lowered,
     /// `OPER` of an account not in `--admins`, or with no accounts at all
     /// (IRC 491).
@@ -188,6 +189,21 @@ impl Chat {
                 let refusal = Reply::Oper(OperReply::NeedsOperator { command });
                 self.reply_to(by.local, now, refusal);
             }
+        }
+    }
+
+    /// Whether the local connection `local` is a server operator.
+    pub fn is_operator_at(&self, local: Local) -> bool {
+        self.client(local)
+            .is_some_and(|c| self.is_operator(c.member))
+    }
+
+    /// IRC `MODE nick -o`: an operator steps down (anyone else: nothing).
+    pub(super) fn unoper(&mut self, by: Caller, now: &Now) {
+        if let Some(account) = self.operators.raised.remove(&by.member) {
+            let who = self.name_of(by.member).unwrap_or("?");
+            info!("admin: {who} is no longer a server operator (account {account}): asked");
+            self.reply_to(by.local, now, Reply::Oper(OperReply::Lowered));
         }
     }
 

@@ -86,6 +86,8 @@ pub enum Request<'a> {
         /// Its password.
         password: Secret,
     },
+    /// A server operator stops being one (IRC `MODE nick -o`).
+    Unoper,
     /// A server operator disconnects a user, on any node.
     Kill {
         /// Whom.

@@ -63,6 +63,7 @@ impl Chat {
             Request::Whois(name) => self.whois(by.local, name, now),
             Request::Away(text) => self.set_away(by, text, now),
             Request::Oper { name, password } => self.oper(by, name, password, now),
+            Request::Unoper => self.unoper(by, now),
             Request::Kill { name, reason } => self.as_operator(by, "kill", now, |chat| {
                 chat.kill(by, name, reason, now);
             }),

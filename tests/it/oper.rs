@@ -122,6 +122,17 @@ fn irc_oper_checks_the_account_and_its_password() {
     baz.send("KILL eve :spam");
     eve.expect_line("ERROR :Closing Link: linechat (Killed (baz (spam)))");
     eve.client.expect_eof();
+    baz.expect_line(":linechat NOTICE baz :eve was disconnected");
+
+    // MODE shows +o; -o steps down.
+    baz.send("MODE baz");
+    baz.expect_line(":linechat 221 baz +o");
+    baz.send("MODE baz -o");
+    baz.expect_line(":baz MODE baz -o");
+    baz.send("MODE baz");
+    baz.expect_line(":linechat 221 baz +");
+    baz.send("WALLOPS :gone");
+    baz.expect_line(":linechat 481 baz :Permission Denied- You're not an IRC operator");
 }
 
 /// A telnet user logged in with an --admins account's password is an

@@ -308,7 +308,14 @@ impl Server {
             let text = "Cannot change mode for other users";
             self.irc_numeric(key, Numeric::UsersDontMatch, &[text]);
         } else if modes.is_empty() {
-            self.irc_numeric(key, Numeric::UModeIs, &["+"]);
+            let modes = if self.chat.is_operator_at(key) {
+                "+o"
+            } else {
+                "+"
+            };
+            self.irc_numeric(key, Numeric::UModeIs, &[modes]);
+        } else if modes == "-o" {
+            self.irc_request(key, Request::Unoper);
         } else {
             self.irc_numeric(key, Numeric::UModeUnknownFlag, &["Unknown MODE flag"]);
         }
