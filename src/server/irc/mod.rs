@@ -127,8 +127,10 @@ impl Server {
             let warn = [message.command, "INVALID_UTF8", text];
             self.irc_send(key, &[OwnedMessage::new(server, "WARN", &warn)]);
         }
+        if self.irc_tags_too_long(key, &message) {
+            return;
+        }
         match registered {
-            true if self.irc_tags_too_long(key, &message) => {}
             true => self.irc_command(key, &message),
             false => self.irc_register(key, &message),
         }
