@@ -51,6 +51,7 @@
 //!   rooms made, `/history` lines), kept in [`crate::limits::commands`].
 //! - `whowas`: the names this node's users gave up, in a bounded ring.
 //! - `peaks`: the most users seen at once (LUSERS).
+//! - `list_filter`: what LIST may be narrowed to (masks, member counts).
 
 mod accounts;
 mod apply;
@@ -62,6 +63,7 @@ mod errands;
 mod event;
 mod history;
 mod input;
+mod list_filter;
 mod listing;
 mod member_map;
 mod members;
@@ -92,6 +94,7 @@ pub use event::{
 };
 pub use history::{HistoryAsk, Mark};
 pub use input::Input;
+pub use list_filter::ListFilter;
 pub use message::{HistoryLine, LineKind, Message, Turn};
 pub use monitor::{MAX_WATCHED, Watch, Watched};
 pub use name::Name;

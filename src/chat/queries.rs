@@ -2,6 +2,7 @@
 //! `LIST`, `WHO`, `WHOIS`. Each answer is one [`Reply`] value with the
 //! data; the dialect words it (numerics) and splits it into lines.
 
+use super::list_filter::ListFilter;
 use super::name::NameText;
 use super::{Chat, Local, MemberId, Now, Reply, WhoEntry, WhoisInfo, naming};
 
@@ -28,9 +29,10 @@ impl Chat {
         self.reply_to(local, now, Reply::Names { room, names });
     }
 
-    /// `LIST`: every room in use.
-    pub(super) fn list(&mut self, local: Local, now: &Now) {
-        let rooms = self.rooms.infos();
+    /// `LIST`: every room in use that `filter` keeps.
+    pub(super) fn list(&mut self, local: Local, filter: &ListFilter<'_>, now: &Now) {
+        let mut rooms = self.rooms.infos();
+        rooms.retain(|room| filter.keeps(room));
         self.reply_to(local, now, Reply::List(rooms));
     }
 
@@ -121,7 +123,7 @@ impl Chat {
 /// Whether `name` matches `mask`, ignoring ASCII case: `*` stands for any
 /// run of characters, `?` for one. Greedy with one backtrack point (the
 /// last `*`), so linear-ish and never recursive on client input.
-fn wildcard_matches(mask: &str, name: &str) -> bool {
+pub(super) fn wildcard_matches(mask: &str, name: &str) -> bool {
     let (mask, name): (Vec<char>, Vec<char>) = (mask.chars().collect(), name.chars().collect());
     let same = |m: char, n: char| m == '?' || m.eq_ignore_ascii_case(&n);
     let (mut m, mut n) = (0, 0);

@@ -69,8 +69,9 @@ pub enum Request<'a> {
     },
     /// Every member of a room.
     Names(&'a str),
-    /// Every room in use.
-    List,
+    /// Every room in use, or those the conditions keep (see
+    /// [`ListFilter`](super::ListFilter)).
+    List(&'a str),
     /// Who is in a room (`#room`) or who a user is (a name).
     Who(&'a str),
     /// About one user.

@@ -5,6 +5,7 @@
 //! that a client of requests may be in several rooms, or none.
 
 use super::commands::Caller;
+use super::list_filter::ListFilter;
 use super::{
     Chat, Delivery, Farewell, Local, MemberId, Now, Reply, Request, RoomEvent, RoomId, State,
     TopicInfo, naming,
@@ -58,7 +59,7 @@ impl Chat {
             Request::History { room, ask } => self.history_request(by, room, ask, now),
             Request::Topic { room, text } => self.topic_request(by, room, text, now),
             Request::Names(room) => self.names(by.local, room, now),
-            Request::List => self.list(by.local, now),
+            Request::List(conditions) => self.list(by.local, &ListFilter::parse(conditions), now),
             Request::Who(mask) => self.who_is(by.local, mask, now),
             Request::Whois(name) => self.whois(by.local, name, now),
             Request::Away(text) => self.set_away(by, text, now),

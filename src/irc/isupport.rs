@@ -39,6 +39,8 @@ impl Isupport {
             "CHANMODES=b,,,".to_owned(),
             format!("CHANNELLEN={CHANNELLEN}"),
             "CHANTYPES=#".to_owned(),
+            // LIST takes masks, !masks and <n / >n members.
+            "ELIST=MNU".to_owned(),
             format!("NETWORK={}", escape_value(&self.network)),
             format!("NICKLEN={NICKLEN}"),
             "PREFIX=(ov)@+".to_owned(),

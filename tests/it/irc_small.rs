@@ -1,5 +1,5 @@
 //! The small IRC commands irctest checks, over real sockets with exact
-//! bytes: HELP, UTF8ONLY and TARGMAX, WHOWAS, LUSERS, ...
+//! bytes: HELP, UTF8ONLY and TARGMAX, WHOWAS, LUSERS, LIST conditions, ...
 
 use crate::util::irc::Irc;
 use crate::util::{TestServer, unlimited};
@@ -168,4 +168,34 @@ fn lusers_counts_users_and_keeps_the_maximum() {
         after.contains(" 266 ann :Current global users 1, max 2\n"),
         "{after}"
     );
+}
+
+/// LIST narrows to rooms matching masks, not matching `!masks`, and with
+/// more (`>n`) or fewer (`<n`) members; 005 says ELIST=MNU.
+#[test]
+fn list_takes_masks_and_member_counts() {
+    let server = server();
+    let mut ann = Irc::register(&server, "ann");
+    ann.join("#chan1");
+    ann.join("#chan2");
+    let mut bob = Irc::register(&server, "bob");
+    bob.join("#chan2");
+    let mut list = |conditions: &str| {
+        bob.send(&format!("LIST {conditions}"));
+        bob.expect_line(":linechat 321 bob Channel :Users  Name");
+        let rooms = bob.skip_until(":linechat 323 bob :End of /LIST");
+        let names: Vec<String> = rooms
+            .iter()
+            .map(|l| l.split(' ').nth(3).unwrap_or("").to_owned())
+            .collect();
+        names.join(" ")
+    };
+    assert_eq!(list(""), "#chan2 #chan1");
+    assert_eq!(list("*an1"), "#chan1");
+    assert_eq!(list("!*an1"), "#chan2");
+    assert_eq!(list("#C*N2"), "#chan2");
+    assert_eq!(list(">1"), "#chan2");
+    assert_eq!(list("<2"), "#chan1");
+    assert_eq!(list("#chan1 <100"), "#chan1");
+    assert_eq!(list("<1"), "");
 }

@@ -49,7 +49,7 @@ fn topics_names_lists_and_who() {
         names: vec!["a".into(), "tel".into()],
     };
     assert_eq!(out.replies(2), [&names]);
-    let out = h.request(2, Request::List);
+    let out = h.request(2, Request::List(""));
     let [Reply::List(rooms)] = &out.replies(2)[..] else {
         panic!();
     };
@@ -57,7 +57,7 @@ fn topics_names_lists_and_who() {
     assert_eq!(listed, [("#lobby", 2), ("#x", 1)]);
     let mut alone = Harness::plain();
     alone.irc(1, "solo");
-    let out = alone.request(1, Request::List);
+    let out = alone.request(1, Request::List(""));
     assert_eq!(
         out.replies(1),
         [&Reply::List(Vec::new())],

@@ -65,7 +65,8 @@ impl Server {
                 self.irc_numeric(key, Numeric::EndOfNames, &["*", "End of /NAMES list"]);
             }
             "NAMES" => self.irc_names(key, p(0)),
-            "LIST" => self.irc_request(key, Request::List),
+            // `LIST [#a,#b] [conditions]`: both narrow the list alike.
+            "LIST" => self.irc_request(key, Request::List(&message.params().join(","))),
             "WHO" if p(0).is_empty() => {
                 self.irc_numeric(key, Numeric::EndOfWho, &["*", "End of /WHO list"]);
             }
