@@ -19,9 +19,9 @@ use std::collections::HashMap;
 /// ergo allows by default, enough for a client's friends list.
 pub const MAX_WATCHED: usize = 100;
 
-/// Names watched by every connection together: about 10 MB at worst,
-/// whatever the connection limit, since a name is shared by the index
-/// and each list that holds it.
+/// Names watched by every connection together: about 16 MB at worst
+/// (some 160 bytes a name: its one shared allocation, the index's entry
+/// and watcher vector, the list's slot), whatever the connection limit.
 pub const MAX_WATCHES: usize = 100_000;
 
 /// What a member asks of its watch list.

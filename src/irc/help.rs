@@ -59,6 +59,11 @@ const TOPICS: &[Topic] = &[
         text: "a room's or your own modes",
     },
     Topic {
+        name: "MONITOR",
+        usage: "MONITOR +|- nick[,nick...] | MONITOR C|L|S",
+        text: "watch nicks: told when they come online (730) or go (731); clear, list, status",
+    },
+    Topic {
         name: "MOTD",
         usage: "MOTD",
         text: "the message of the day (there is none)",
