@@ -192,6 +192,11 @@ impl Chat {
         }
     }
 
+    /// Server operators on this node (LUSERS 252).
+    pub fn operators_online(&self) -> usize {
+        self.operators.raised.len()
+    }
+
     /// Whether the local connection `local` is a server operator.
     pub fn is_operator_at(&self, local: Local) -> bool {
         self.client(local)

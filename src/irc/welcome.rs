@@ -22,6 +22,8 @@ pub struct Counts {
     pub rooms: usize,
     /// Connections not logged in yet (at telnet's prompt, or registering).
     pub unregistered: usize,
+    /// Server operators on this node.
+    pub operators: usize,
 }
 
 /// The server's version, as 002 and 004 say it.
@@ -53,6 +55,7 @@ pub fn lusers(server: &str, nick: &str, counts: Counts) -> Vec<OwnedMessage> {
         counts.known
     );
     let rooms = counts.rooms.to_string();
+    let operators = counts.operators.to_string();
     let unknown = counts.unregistered.to_string();
     let clients = format!("I have {} clients and 0 servers", counts.users);
     // The numbers are in the text only (the two number parameters are
@@ -68,7 +71,7 @@ pub fn lusers(server: &str, nick: &str, counts: Counts) -> Vec<OwnedMessage> {
     );
     vec![
         n(Numeric::LuserClient, &[&users]),
-        n(Numeric::LuserOp, &["0", "operator(s) online"]),
+        n(Numeric::LuserOp, &[&operators, "operator(s) online"]),
         n(Numeric::LuserUnknown, &[&unknown, "unknown connection(s)"]),
         n(Numeric::LuserChannels, &[&rooms, "channels formed"]),
         n(Numeric::LuserMe, &[&clients]),
@@ -100,6 +103,7 @@ mod tests {
                 max_known: 6,
                 rooms: 2,
                 unregistered: 0,
+                operators: 1,
             },
         );
         let codes: Vec<&str> = lines.iter().map(|m| &*m.command).collect();

@@ -99,9 +99,15 @@ fn irc_oper_checks_the_account_and_its_password() {
     eve.expect_line(":linechat 352 eve * baz linechat linechat baz H :0 baz");
     eve.sync();
 
+    eve.send("LUSERS");
+    eve.skip_until(":linechat 252 eve 0 :operator(s) online");
+    eve.sync();
     baz.send("OPER operuser operpassword");
     baz.expect_line(":linechat 381 baz :You are now an IRC operator");
     baz.expect_line(":baz MODE baz +o");
+    eve.send("LUSERS");
+    eve.skip_until(":linechat 252 eve 1 :operator(s) online");
+    eve.sync();
     eve.send("WHO baz");
     eve.expect_line(":linechat 352 eve * baz linechat linechat baz H* :0 baz");
     eve.sync();

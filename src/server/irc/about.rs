@@ -53,6 +53,7 @@ impl Server {
             max_known: peaks.known,
             rooms: self.chat.rooms(),
             unregistered: self.admission.clients().saturating_sub(self.chat.members()),
+            operators: self.chat.operators_online(),
         }
     }
 }
