@@ -51,6 +51,8 @@ impl Chat {
             | RoomEvent::Parted { room, .. }
             | RoomEvent::Left { room, .. } => (name(room), None),
             RoomEvent::Moved { from, to, .. } => (name(from), name(to)),
+            RoomEvent::Mode { room, .. } | RoomEvent::Kicked { room, .. } => (name(room), None),
+            RoomEvent::Invited { room, .. } => (Some(room.clone()), None),
             RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
             | RoomEvent::Away { .. }
@@ -115,6 +117,7 @@ impl Chat {
                 self.moved.remove(member);
                 self.roomless.remove(member);
                 self.away.remove(member);
+                self.invites.remove(member);
                 self.leave_everywhere(*member, name, reason.as_deref(), now);
             }
             RoomEvent::Parted {
@@ -129,6 +132,26 @@ impl Chat {
                 name,
                 action,
             } => self.admin_effects(*member, name, action, now),
+            RoomEvent::Mode {
+                room,
+                name,
+                changes,
+                ..
+            } => return self.modes_changed(*room, name, changes, now),
+            RoomEvent::Kicked {
+                room,
+                member,
+                name,
+                target,
+                target_name,
+                reason,
+            } => {
+                let (by, whom) = ((*member, &**name), (*target, &**target_name));
+                return self.kicked(*room, by, whom, reason.as_deref(), now);
+            }
+            RoomEvent::Invited {
+                room, name, target, ..
+            } => self.invited(room, name, *target, now),
             RoomEvent::Online { member, name } => {
                 let shared = self.hold_name(name, *member, now);
                 self.roomless.insert(*member, shared);

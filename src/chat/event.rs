@@ -64,6 +64,9 @@ pub enum Farewell {
     /// A server operator disconnected it (`/kill`, IRC `KILL`); it was
     /// told who and why before (so no farewell notice of its own).
     Killed,
+    /// An operator kicked it out of the default room (a telnet user has
+    /// nowhere else to be).
+    Kicked,
 }
 
 impl Farewell {
@@ -96,6 +99,7 @@ impl Farewell {
             Farewell::NameLost => "name lost",
             Farewell::LoggedInElsewhere => "logged in elsewhere",
             Farewell::Killed => "killed",
+            Farewell::Kicked => "kicked",
         }
     }
 }
@@ -214,6 +218,46 @@ pub enum RoomEvent {
         why: Farewell,
         /// What they said going (a client of requests' `QUIT :reason`).
         reason: Option<Box<str>>,
+    },
+    /// `member` changed `room`'s settings or its members' ranks (IRC's
+    /// `MODE`; telnet's `/op`, `/ban`, `/room ...`).
+    Mode {
+        /// Where.
+        room: RoomId,
+        /// Who (the server itself for a room's maker, see `moderation.rs`).
+        member: MemberId,
+        /// Their name.
+        name: Box<str>,
+        /// What changed, in order.
+        changes: Vec<super::modes::ModeChange>,
+    },
+    /// `member` put `target` out of `room` (IRC's `KICK`, telnet's
+    /// `/kick`).
+    Kicked {
+        /// Where.
+        room: RoomId,
+        /// Who kicked.
+        member: MemberId,
+        /// Their name.
+        name: Box<str>,
+        /// Who was put out.
+        target: MemberId,
+        /// Their name.
+        target_name: Box<str>,
+        /// Why, as the kicker said.
+        reason: Option<Box<str>>,
+    },
+    /// `member` invited `target` into the room called `room` (which the
+    /// target's node may not have open).
+    Invited {
+        /// The room's name (canonical form).
+        room: Box<str>,
+        /// Who invited.
+        member: MemberId,
+        /// Their name.
+        name: Box<str>,
+        /// Who is invited.
+        target: MemberId,
     },
     /// A private message from `from` to `to`. Between local users it is
     /// delivered as [`Delivery::Private`](super::Delivery::Private); applied from elsewhere, it goes

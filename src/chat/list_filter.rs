@@ -3,7 +3,7 @@
 //! more or fewer members than a number (`>1`, `<100`). Pure.
 
 use super::RoomInfo;
-use super::queries::wildcard_matches;
+use super::modes::wildcard_matches;
 
 /// The conditions of one `LIST`, from its comma list: a room is listed if
 /// it matches one of the masks (when there are any) and every other

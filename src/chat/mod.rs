@@ -68,6 +68,8 @@ mod listing;
 mod member_map;
 mod members;
 mod message;
+pub mod moderation;
+pub mod modes;
 mod monitor;
 pub mod msgid;
 mod name;
@@ -102,7 +104,7 @@ pub use notice::{Notice, Online, RoomList, Status};
 pub use operators::{AdminAction, AdminNotice, MAX_ADMINS, OperReply, parse_admins};
 pub use peaks::Peaks;
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
-pub use request::{Protocol, Request};
+pub use request::{ModeAsk, Protocol, Request};
 pub use whowas::{WHOWAS_LEN, Was};
 
 #[cfg(test)]
@@ -243,6 +245,9 @@ pub struct Chat {
     whowas: whowas::Whowas,
     /// The most users seen at once (see `peaks.rs`).
     peaks: Peaks,
+    /// The rooms each local member is invited to (by name), until they
+    /// enter them or leave (see `moderation/`).
+    invites: MemberMap<Vec<Box<str>>>,
     out: Output,
 }
 
@@ -280,6 +285,7 @@ impl Chat {
             operators: operators::Operators::default(),
             whowas: whowas::Whowas::default(),
             peaks: Peaks::default(),
+            invites: MemberMap::default(),
             out: Output::default(),
         }
     }

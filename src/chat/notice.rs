@@ -55,6 +55,31 @@ pub enum Notice {
         /// The topic now.
         topic: Option<Box<str>>,
     },
+    /// `by` changed the room's settings or members' ranks.
+    Modes {
+        /// Who.
+        by: Box<str>,
+        /// What changed, in order.
+        changes: Vec<super::modes::ModeChange>,
+    },
+    /// `by` put `name` out of `room`.
+    Kicked {
+        /// The room (the kicked reader is told alone, not as the room).
+        room: Box<str>,
+        /// Who kicked.
+        by: Box<str>,
+        /// Who was put out.
+        name: Box<str>,
+        /// Why, as the kicker said.
+        reason: Option<Box<str>>,
+    },
+    /// `by` invites the reader into `room`.
+    Invited {
+        /// Who.
+        by: Box<str>,
+        /// The room.
+        room: Box<str>,
+    },
     /// A room's topic, on entering it.
     Topic {
         /// The topic.

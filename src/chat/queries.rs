@@ -3,14 +3,20 @@
 //! data; the dialect words it (numerics) and splits it into lines.
 
 use super::list_filter::ListFilter;
+use super::modes::{Flag, Rank, wildcard_matches};
 use super::name::NameText;
-use super::{Chat, Local, MemberId, Now, Reply, WhoEntry, WhoisInfo, naming};
+use super::{Chat, Local, MemberId, Now, Reply, RoomId, WhoEntry, WhoisInfo, naming};
 
 impl Chat {
     /// Every chatting user this node knows of, here and on other nodes
     /// (IRC's `LUSERS`).
     pub fn known_users(&self) -> usize {
         self.names.len()
+    }
+
+    /// Whether a user called `name` is known (on any node).
+    pub fn knows(&self, name: &str) -> bool {
+        self.find(name).is_some()
     }
 
     /// `NAMES #room`: every member's name (none for a room not in use).
@@ -22,16 +28,35 @@ impl Chat {
                 .filter(|&id| self.rooms.in_use_id(id))?;
             self.rooms.get(id)
         });
-        let (room, names) = match found {
-            Some(r) => (r.name.clone(), r.members.names()),
-            None => (room.into(), Vec::new()),
+        let asker = self.client(local).map(|c| c.member);
+        let shown = found.filter(|r| {
+            let id = self.rooms.find(&r.name);
+            !(id.zip(asker)).is_some_and(|(id, asker)| self.hidden_from(id, asker))
+        });
+        let (room, names, secret) = match shown {
+            Some(r) => {
+                let secret = r.members.modes.has(Flag::Secret);
+                (r.name.clone(), r.members.names(), secret)
+            }
+            None => (room.into(), Vec::new(), false),
         };
-        self.reply_to(local, now, Reply::Names { room, names });
+        self.reply_to(
+            local,
+            now,
+            Reply::Names {
+                room,
+                names,
+                secret,
+            },
+        );
     }
 
-    /// `LIST`: every room in use that `filter` keeps.
+    /// `LIST`: every room in use that `filter` keeps, but the secret ones
+    /// the asker is not in.
     pub(super) fn list(&mut self, local: Local, filter: &ListFilter<'_>, now: &Now) {
-        let mut rooms = self.rooms.infos();
+        let asker = self.client(local).map(|c| c.member);
+        let shown = |room| asker.is_none_or(|asker| !self.hidden_from(room, asker));
+        let mut rooms = self.rooms.infos(shown);
         rooms.retain(|room| filter.keeps(room));
         self.reply_to(local, now, Reply::List(rooms));
     }
@@ -50,11 +75,12 @@ impl Chat {
                 self.rooms.get(id)
             });
             let each = room.into_iter().flat_map(|r| {
-                r.members.members().map(|(member, name)| WhoEntry {
+                r.members.members().map(|(member, name, rank)| WhoEntry {
                     room: Some(r.name.clone()),
                     name: name.into(),
                     away: away(member),
                     operator: self.is_operator(member),
+                    rank,
                 })
             });
             each.collect()
@@ -66,6 +92,7 @@ impl Chat {
                     name: name.text().into(),
                     away: away(member),
                     operator: self.is_operator(member),
+                    rank: self.first_rank(member),
                 })
                 .collect();
             each.sort_unstable_by(|a, b| a.name.cmp(&b.name));
@@ -77,6 +104,7 @@ impl Chat {
                 name: name.into(),
                 away: away(member),
                 operator: self.is_operator(member),
+                rank: self.first_rank(member),
             });
             each.into_iter().collect()
         };
@@ -109,7 +137,7 @@ impl Chat {
         });
         let info = WhoisInfo {
             name,
-            rooms: self.member_rooms(member),
+            rooms: self.rooms_shown(member, self.client(local).map(|c| c.member)),
             idle,
             signon,
             away: self.away.get(&member).cloned(),
@@ -120,47 +148,23 @@ impl Chat {
     }
 }
 
-/// Whether `name` matches `mask`, ignoring ASCII case: `*` stands for any
-/// run of characters, `?` for one. Greedy with one backtrack point (the
-/// last `*`), so linear-ish and never recursive on client input.
-pub(super) fn wildcard_matches(mask: &str, name: &str) -> bool {
-    let (mask, name): (Vec<char>, Vec<char>) = (mask.chars().collect(), name.chars().collect());
-    let same = |m: char, n: char| m == '?' || m.eq_ignore_ascii_case(&n);
-    let (mut m, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        if m < mask.len() && mask[m] == '*' {
-            star = Some((m, n));
-            m += 1;
-        } else if m < mask.len() && same(mask[m], name[n]) {
-            m += 1;
-            n += 1;
-        } else if let Some((star_m, star_n)) = star {
-            // The last `*` takes one more character.
-            star = Some((star_m, star_n + 1));
-            m = star_m + 1;
-            n = star_n + 1;
-        } else {
-            return false;
-        }
+impl Chat {
+    /// `member`'s rank in their first room (IRC's WHO of a name shows it).
+    fn first_rank(&self, member: MemberId) -> Rank {
+        let room = self.room_of(member);
+        room.map_or(Rank::NONE, |r| r.members.rank_of(member))
     }
-    mask[m..].iter().all(|&c| c == '*')
-}
 
-#[cfg(test)]
-mod tests {
-    use super::wildcard_matches;
-
-    #[test]
-    fn masks_match_with_stars_and_question_marks_ignoring_case() {
-        assert!(wildcard_matches("*", "coolNick"));
-        assert!(wildcard_matches("coolni*", "coolNick"));
-        assert!(wildcard_matches("c*l?ick", "coolNick"));
-        assert!(wildcard_matches("*NICK", "coolNick"));
-        assert!(wildcard_matches("a*b*c", "axxbyyc"));
-        assert!(!wildcard_matches("eva*", "shivaram"));
-        assert!(!wildcard_matches("c?", "c"));
-        assert!(!wildcard_matches("a*b", "ab c"));
-        assert!(!wildcard_matches("", "a"));
+    /// `member`'s rooms after their rank's prefixes (`@#rust`), but the
+    /// secret ones `asker` is not in.
+    fn rooms_shown(&self, member: MemberId, asker: Option<MemberId>) -> Vec<Box<str>> {
+        let shown = |&room: &RoomId| asker.is_none_or(|asker| !self.hidden_from(room, asker));
+        let rooms = self.seats.rooms(&member).filter(shown);
+        let named = rooms.filter_map(|room| {
+            let r = self.rooms.get(room)?;
+            let rank = r.members.rank_of(member);
+            Some(format!("{}{}", rank.prefixes(), r.name).into())
+        });
+        named.collect()
     }
 }

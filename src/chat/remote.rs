@@ -32,7 +32,9 @@ impl Chat {
             RoomEvent::Joined { room, .. }
             | RoomEvent::Said { room, .. }
             | RoomEvent::Topic { room, .. }
-            | RoomEvent::Parted { room, .. } => match self.room_named(&rooms.room) {
+            | RoomEvent::Parted { room, .. }
+            | RoomEvent::Mode { room, .. }
+            | RoomEvent::Kicked { room, .. } => match self.room_named(&rooms.room) {
                 Some(id) => {
                     *room = id;
                     true
@@ -49,7 +51,8 @@ impl Chat {
             | RoomEvent::Unread { .. }
             | RoomEvent::Away { .. }
             | RoomEvent::Admin { .. }
-            | RoomEvent::Online { .. } => true,
+            | RoomEvent::Online { .. }
+            | RoomEvent::Invited { .. } => true,
         };
         resolved && self.apply_remote(event, now)
     }
@@ -78,8 +81,11 @@ impl Chat {
                 RoomEvent::Joined { room, .. }
                 | RoomEvent::Said { room, .. }
                 | RoomEvent::Topic { room, .. }
-                | RoomEvent::Parted { room, .. } => [Some(room), None],
-                RoomEvent::Renamed { .. }
+                | RoomEvent::Parted { room, .. }
+                | RoomEvent::Mode { room, .. }
+                | RoomEvent::Kicked { room, .. } => [Some(room), None],
+                RoomEvent::Invited { .. }
+                | RoomEvent::Renamed { .. }
                 | RoomEvent::Left { .. }
                 | RoomEvent::Private { .. }
                 | RoomEvent::Unread { .. }
@@ -118,8 +124,25 @@ impl Chat {
             RoomEvent::Moved {
                 from, member, name, ..
             } => is_in(*member, from, Some(name)),
-            RoomEvent::Said { room, member, .. } | RoomEvent::Topic { room, member, .. } => {
+            RoomEvent::Topic { room, member, .. } => is_in(*member, room, None),
+            // A line from outside a room that takes them (`-n` here too).
+            RoomEvent::Said { room, member, .. } => {
                 is_in(*member, room, None)
+                    || (remote(member)
+                        && self.name_of(*member).is_some()
+                        && self.may_speak(*room, *member))
+            }
+            // The sender's node checked the operator; the member must be
+            // known, and a kick's target in the room.
+            RoomEvent::Mode { member, .. } => remote(member) && self.name_of(*member).is_some(),
+            RoomEvent::Kicked {
+                room,
+                member,
+                target,
+                ..
+            } => remote(member) && self.seats.in_room(target, *room),
+            RoomEvent::Invited { member, target, .. } => {
+                remote(member) && self.seats.is_local(target)
             }
             RoomEvent::Parted {
                 room, member, name, ..

@@ -196,8 +196,11 @@ pub enum Reply {
         room: Box<str>,
         /// Its topic, if it has one.
         topic: Option<TopicInfo>,
-        /// Every member's name, sorted ignoring case (the joiner too).
+        /// Every member's name after their rank's prefixes, sorted
+        /// ignoring case (the joiner too).
         names: Vec<Box<str>>,
+        /// Whether the room is secret (IRC's `@` in 353).
+        secret: bool,
     },
     /// A [`Request::Part`](super::Request::Part) took.
     Parted {
@@ -240,8 +243,10 @@ pub enum Reply {
     Names {
         /// The room, canonical form (as given if it does not exist).
         room: Box<str>,
-        /// The names, sorted ignoring case.
+        /// The names after their rank's prefixes, sorted ignoring case.
         names: Vec<Box<str>>,
+        /// Whether the room is secret (IRC's `@` in 353).
+        secret: bool,
     },
     /// Every room in use (IRC 321/322/323), busiest first.
     List(Vec<RoomInfo>),
@@ -269,6 +274,8 @@ pub enum Reply {
     /// About the user's watch list: an answer, or a watched name that came
     /// or went (IRC 730-734; see `monitor.rs`).
     Watched(super::Watched),
+    /// About a room's rules or ranks (see `moderation/reply.rs`).
+    Moderation(super::moderation::Answer),
 }
 
 /// A room's topic and who set it when.
@@ -306,6 +313,8 @@ pub struct WhoEntry {
     pub away: bool,
     /// Whether they are a server operator (known of this node's users).
     pub operator: bool,
+    /// Their rank in `room`.
+    pub rank: super::modes::Rank,
 }
 
 /// What [`Reply::Whois`] says about a user.
@@ -313,7 +322,9 @@ pub struct WhoEntry {
 pub struct WhoisInfo {
     /// Their name.
     pub name: Box<str>,
-    /// Their rooms (canonical form), in no particular order.
+    /// Their rooms (canonical form), each after the prefixes of their rank
+    /// in it (`@#rust`), in no particular order; secret rooms only to
+    /// those who share them.
     pub rooms: Vec<Box<str>>,
     /// How long since they last sent something (`None`: a user of another
     /// node, whose idle time this node does not know).

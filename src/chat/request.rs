@@ -5,6 +5,7 @@
 //! room deliveries). Each action has one implementation, which telnet's
 //! command table and the requests both call.
 
+use super::modes::{Flag, Rank};
 use super::{LineKind, Secret};
 
 /// How a connection talks to the core, said when it opens.
@@ -31,8 +32,14 @@ pub enum Request<'a> {
         /// Its password, if the client gave one.
         password: Option<Secret>,
     },
-    /// Enter a room, making it if it does not exist.
-    Join(&'a str),
+    /// Enter a room, making it if it does not exist, with its key if it
+    /// has one.
+    Join {
+        /// The room.
+        room: &'a str,
+        /// The key given.
+        key: Option<&'a str>,
+    },
     /// Leave one room, staying online.
     Part {
         /// The room.
@@ -106,5 +113,68 @@ pub enum Request<'a> {
         room: &'a str,
         /// Which lines.
         ask: super::HistoryAsk,
+    },
+    /// A room's settings (IRC's `MODE #room`).
+    Modes(&'a str),
+    /// A room's ban list (`MODE #room +b`).
+    Bans(&'a str),
+    /// Change a room's settings or members' ranks, in order.
+    ChangeModes {
+        /// The room.
+        room: &'a str,
+        /// The changes asked for.
+        changes: &'a [ModeAsk<'a>],
+    },
+    /// Put a member out of a room.
+    Kick {
+        /// The room.
+        room: &'a str,
+        /// Who.
+        target: &'a str,
+        /// Why, told to the room.
+        reason: Option<&'a str>,
+    },
+    /// Invite a user into a room.
+    Invite {
+        /// Who.
+        target: &'a str,
+        /// The room.
+        room: &'a str,
+    },
+    /// The rooms one is invited to.
+    Invites,
+}
+
+/// One change to a room asked for, before the core checks it: values as
+/// typed (a name, a number, a mask).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModeAsk<'a> {
+    /// A setting on or off.
+    Flag {
+        /// Which.
+        flag: Flag,
+        /// On or off.
+        on: bool,
+    },
+    /// Set the key (`Some`) or remove it.
+    Key(Option<&'a str>),
+    /// Set the member limit (`Some`, a number as typed) or remove it.
+    Limit(Option<&'a str>),
+    /// Add or remove a ban mask.
+    Ban {
+        /// The mask as typed (`bob`, `*!*@host`).
+        mask: &'a str,
+        /// Add or remove.
+        on: bool,
+    },
+    /// Give or take a member's rank.
+    Rank {
+        /// [`Rank::OPERATOR`](super::modes::Rank::OPERATOR) or
+        /// [`Rank::VOICE`](super::modes::Rank::VOICE).
+        rank: Rank,
+        /// Give or take.
+        on: bool,
+        /// Their name.
+        name: &'a str,
     },
 }

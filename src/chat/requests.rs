@@ -6,6 +6,7 @@
 
 use super::commands::Caller;
 use super::list_filter::ListFilter;
+use super::moderation::Answer;
 use super::{
     Chat, Delivery, Farewell, Local, MemberId, Now, Reply, Request, RoomEvent, RoomId, State,
     TopicInfo, naming,
@@ -52,7 +53,7 @@ impl Chat {
         }
         self.end_turn(now);
         match request {
-            Request::Join(room) => self.join_also(by, room, now),
+            Request::Join { room, key } => self.join_also(by, room, key, now),
             Request::Part { room, reason } => self.part_room(by, room, reason, now),
             Request::Private { to, kind, text } => self.send_private(by, to, kind, text, now),
             Request::Nick(name) => self.change_name(by, name, now),
@@ -73,6 +74,16 @@ impl Chat {
                 chat.admin(by, action, now);
             }),
             Request::Watch(watch) => self.watch(by.local, watch, now),
+            Request::Modes(room) => self.modes_of(by, room, now),
+            Request::Bans(room) => self.bans_of(by, room, now),
+            Request::ChangeModes { room, changes } => self.change_modes(by, room, changes, now),
+            Request::Kick {
+                room,
+                target,
+                reason,
+            } => self.kick(by, room, target, reason, now),
+            Request::Invite { target, room } => self.invite(by, target, room, now),
+            Request::Invites => self.invites_of(by, now),
             Request::Login { .. } | Request::Say { .. } | Request::Quit(_) => {}
         }
     }
@@ -99,19 +110,55 @@ impl Chat {
 
     /// A line to `room` from a member in it, into its turn. A notice that
     /// cannot be sent is dropped without a word.
-    fn say_in(&mut self, by: Caller, room: &str, kind: super::LineKind, text: &str, now: &Now) {
-        let cannot = |room| Reply::CannotSend { room };
-        let room = match self.room_of_member(by, room, cannot) {
-            Ok(room) => room,
-            Err(_) if kind.is_notice() => return,
-            Err(refused) => return self.reply_to(by.local, now, refused),
+    fn say_in(&mut self, by: Caller, given: &str, kind: super::LineKind, text: &str, now: &Now) {
+        let found = naming::room_name(given)
+            .ok()
+            .and_then(|name| self.rooms.find(&name))
+            .filter(|&room| self.rooms.in_use_id(room));
+        let refused = match found {
+            Some(room) if self.may_speak(room, by.member) => {
+                if !self.seats.in_room(&by.member, room) {
+                    return self.said_from_outside(by, room, kind, text, now);
+                }
+                self.keep_turn(by.member, room, now);
+                return self.batch_line(by.member, room, kind, text, now);
+            }
+            Some(room) => {
+                let room = self.rooms.get(room).map(|r| r.name.clone());
+                Reply::CannotSend {
+                    room: room.unwrap_or_default(),
+                }
+            }
+            None => Reply::NoSuchRoom { room: given.into() },
         };
-        self.keep_turn(by.member, room, now);
-        self.batch_line(by.member, room, kind, text, now);
+        if !kind.is_notice() {
+            self.reply_to(by.local, now, refused);
+        }
+    }
+
+    /// A line to a room that takes lines from outside (`-n`), from a user
+    /// not in it: a turn of its own.
+    fn said_from_outside(
+        &mut self,
+        by: Caller,
+        room: RoomId,
+        kind: super::LineKind,
+        text: &str,
+        now: &Now,
+    ) {
+        self.end_turn(now);
+        let Some(name) = self.name_of(by.member) else {
+            return;
+        };
+        let mut turn = super::Turn::new(name, now.wall);
+        turn.push(kind, text);
+        let member = by.member;
+        let turn = std::sync::Arc::new(turn);
+        self.apply(RoomEvent::Said { room, member, turn }, now);
     }
 
     /// `by` enters `room` as well as the rooms it is in.
-    fn join_also(&mut self, by: Caller, room: &str, now: &Now) {
+    fn join_also(&mut self, by: Caller, room: &str, key: Option<&str>, now: &Now) {
         let (local, member) = (by.local, by.member);
         let name = match naming::room_name(room) {
             Ok(name) => name,
@@ -137,6 +184,16 @@ impl Chat {
             }
             None => false,
         });
+        if let Some(id) = self.rooms.find(&name)
+            && let Some(why) = self.barred(id, member, key)
+        {
+            let room = name.as_str().into();
+            return self.reply_to(local, now, Reply::Moderation(Answer::Barred { room, why }));
+        }
+        let made = self
+            .rooms
+            .find(&name)
+            .is_none_or(|id| !self.rooms.in_use_id(id));
         let Some(room) = self.open_to_enter(local, &name, !free, now) else {
             return;
         };
@@ -149,6 +206,10 @@ impl Chat {
             name: user,
         };
         self.apply(joined, now);
+        self.invite_used(member, &name);
+        if made {
+            self.maker_is_operator(room, member);
+        }
         let Some(r) = self.rooms.get(room) else {
             return;
         };
@@ -158,7 +219,14 @@ impl Chat {
             self.out.deliveries.push(Delivery::Topic(r.name.clone()));
         }
         let (room, names) = (r.name.clone(), r.members.names());
-        self.reply_to(local, now, Reply::Entered { room, topic, names });
+        let secret = r.members.modes.has(super::modes::Flag::Secret);
+        let entered = Reply::Entered {
+            room,
+            topic,
+            names,
+            secret,
+        };
+        self.reply_to(local, now, entered);
     }
 
     /// What IRC shows of `room`'s topic (332/333).

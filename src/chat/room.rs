@@ -3,6 +3,7 @@
 //! broadcast walks. No rendering, no sockets.
 
 use super::member_map::MemberMap;
+use super::modes::{Rank, RoomModes};
 use super::name::{Name, key};
 use super::notice::{Online, Status};
 use super::{Local, MemberId};
@@ -24,10 +25,12 @@ struct Member {
     local: Option<u32>,
     /// When the user last sent something, for `/who` and the idle timeout.
     last_active: Instant,
+    /// Operator, voiced, both or neither.
+    rank: Rank,
 }
 
 /// The members of one room.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Room {
     members: MemberMap<Member>,
     /// Local connections of members, in no particular order: the fan-out
@@ -39,9 +42,40 @@ pub struct Room {
     /// Name (ignoring case) to member: uniqueness, `/msg` lookup and a
     /// listing sorted ignoring case.
     by_name: BTreeMap<Name, MemberId>,
+    /// Its settings: flags, key, limit, bans.
+    pub modes: RoomModes,
+}
+
+impl Default for Room {
+    fn default() -> Room {
+        Room::new(std::time::SystemTime::UNIX_EPOCH)
+    }
 }
 
 impl Room {
+    /// An empty room made at `created`.
+    pub fn new(created: std::time::SystemTime) -> Room {
+        Room {
+            members: MemberMap::default(),
+            fanout: Vec::new(),
+            fanout_owner: Vec::new(),
+            by_name: BTreeMap::new(),
+            modes: RoomModes::new(created),
+        }
+    }
+
+    /// `member`'s rank here (none for a stranger).
+    pub fn rank_of(&self, member: MemberId) -> Rank {
+        self.members.get(&member).map_or(Rank::NONE, |m| m.rank)
+    }
+
+    /// Gives `member` (`on`) or takes away `rank`.
+    pub fn set_rank(&mut self, member: MemberId, rank: Rank, on: bool) {
+        if let Some(m) = self.members.get_mut(&member) {
+            m.rank = m.rank.with(rank, on);
+        }
+    }
+
     /// Local connections of every member on this node.
     pub fn locals(&self) -> &[Local] {
         &self.fanout
@@ -90,6 +124,7 @@ impl Room {
             name,
             local,
             last_active: now,
+            rank: Rank::NONE,
         };
         if let Some(old) = self.members.insert(member, joined) {
             // An id joins once; if it ever came twice, keep the indexes true.
@@ -144,15 +179,22 @@ impl Room {
         self.members.get(&member).map(|m| m.last_active)
     }
 
-    /// Every member's name, sorted ignoring case (IRC's `NAMES`).
+    /// Every member's name after its rank's prefixes (`@+alice`), sorted
+    /// ignoring case (IRC's `NAMES`; names never start with `@` or `+`).
     pub fn names(&self) -> Vec<Box<str>> {
-        let names = self.by_name.keys().map(|name| Box::<str>::from(&**name));
+        let names = self.members().map(|(_, name, rank)| match rank {
+            Rank::NONE => Box::<str>::from(name),
+            rank => format!("{}{name}", rank.prefixes()).into(),
+        });
         names.collect()
     }
 
-    /// Every member, sorted by name ignoring case.
-    pub fn members(&self) -> impl Iterator<Item = (MemberId, &str)> {
-        self.by_name.iter().map(|(name, &id)| (id, &**name))
+    /// Every member with their rank, sorted by name ignoring case.
+    pub fn members(&self) -> impl Iterator<Item = (MemberId, &str, Rank)> {
+        let rank = |id| self.members.get(&id).map_or(Rank::NONE, |m| m.rank);
+        self.by_name
+            .iter()
+            .map(move |(name, &id)| (id, &**name, rank(id)))
     }
 
     /// `<k> online: a, b, c` with at most 20 names, sorted ignoring case, then

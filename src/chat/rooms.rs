@@ -134,9 +134,9 @@ impl Rooms {
     /// busiest first (then by name): IRC's `LIST`, which has no cap but the
     /// reader's. Unlike `/rooms`, an empty default room is not listed (an
     /// IRC channel exists while someone is in it).
-    pub fn infos(&self) -> Vec<RoomInfo> {
+    pub fn infos(&self, shown: impl Fn(RoomId) -> bool) -> Vec<RoomInfo> {
         let mut all: Vec<RoomInfo> = (self.rooms.iter())
-            .filter(|(_, r)| !r.members.is_empty())
+            .filter(|&(id, r)| !r.members.is_empty() && shown(RoomId(id as u32)))
             .map(|(_, r)| RoomInfo {
                 name: r.name.clone(),
                 members: r.members.len(),
@@ -201,10 +201,11 @@ impl Rooms {
 
     /// `<k> rooms: #a (12), #b (3)`, busiest first (then by name), at most
     /// 20, then `and <n> more`.
-    pub fn listing(&self) -> RoomList {
+    pub fn listing(&self, shown: impl Fn(RoomId) -> bool) -> RoomList {
         let mut all: Vec<(&str, usize)> = self
             .rooms
             .iter()
+            .filter(|&(id, _)| shown(RoomId(id as u32)))
             .filter(|&(id, r)| !r.members.is_empty() || RoomId(id as u32) == self.default)
             .map(|(_, r)| (&*r.name, r.members.len()))
             .collect();
@@ -267,7 +268,7 @@ mod tests {
                 );
             }
         }
-        let list = rooms.listing();
+        let list = rooms.listing(|_| true);
         assert_eq!(list.total, 26);
         assert_eq!(list.shown.len(), LISTED_ROOMS, "the rest are counted");
         let first: Vec<(&str, usize)> = list.shown[..2].iter().map(|(n, c)| (&**n, *c)).collect();

@@ -35,13 +35,15 @@ impl Isupport {
         let mut tokens = vec![
             "CASEMAPPING=ascii".to_owned(),
             format!("CHANLIMIT=#:{}", self.chanlimit),
-            // Only the ban list is queried (irssi asks after each join).
-            "CHANMODES=b,,,".to_owned(),
+            // A list, a key, a limit, and flags (see `irc/modes.rs`).
+            "CHANMODES=b,k,l,imnst".to_owned(),
             format!("CHANNELLEN={CHANNELLEN}"),
             "CHANTYPES=#".to_owned(),
             // LIST takes masks, !masks and <n / >n members.
             "ELIST=MNU".to_owned(),
             format!("NETWORK={}", escape_value(&self.network)),
+            format!("MAXLIST=b:{}", crate::chat::modes::MAX_BANS),
+            format!("MODES={}", super::modes::MAX_MODES),
             format!("NICKLEN={NICKLEN}"),
             "PREFIX=(ov)@+".to_owned(),
             // Comma lists are bounded by the 512-byte line alone.
@@ -155,9 +157,12 @@ mod tests {
     }
 
     #[test]
-    fn one_line_when_it_fits() {
+    fn lines_of_at_most_thirteen_tokens() {
         let lines = support(0).lines("linechat", "alice");
-        assert_eq!(lines.len(), 1);
+        assert_eq!(
+            lines.len(),
+            support(0).tokens().len().div_ceil(TOKENS_PER_LINE)
+        );
         let bytes = lines[0].to_bytes().unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert!(

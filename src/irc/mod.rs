@@ -9,6 +9,7 @@
 //!   trailing-parameter rules checked first; [`OwnedMessage`] for replies.
 //! - [`tags`]: IRCv3 tag keys and value escaping.
 //! - [`numeric`]: the numeric replies, code and name.
+//! - [`modes`]: a channel MODE line read into the changes asked for.
 //! - [`casemap`]: `CASEMAPPING=ascii`, and how nicks and channels map to
 //!   linechat names and rooms.
 //! - [`isupport`]: the 005 tokens, split into lines that fit.
@@ -29,6 +30,7 @@ pub mod ctcp;
 pub mod help;
 pub mod isupport;
 pub mod message;
+pub mod modes;
 pub mod numeric;
 pub mod register;
 pub mod render;

@@ -68,6 +68,9 @@ pub struct Session {
     /// USERHOST's answer being gathered (`nick=+nick@host` words), while
     /// its nicks are asked of the core one by one.
     pub userhost: Option<String>,
+    /// NAMES of several channels is being answered: each channel's 353s,
+    /// then one 366 naming them all, so the per-channel 366 is held back.
+    pub names_of_several: bool,
     /// Whether the core was last told `echo-message` is on.
     pub echo_told: bool,
     /// The line being handled held bytes that were not UTF-8: they were

@@ -110,8 +110,8 @@ mod tests {
         assert_eq!(
             codes,
             [
-                "001", "002", "003", "004", "005", "251", "252", "253", "254", "255", "265", "266",
-                "422"
+                "001", "002", "003", "004", "005", "005", "251", "252", "253", "254", "255", "265",
+                "266", "422"
             ]
         );
         let first = String::from_utf8(lines[0].to_bytes().unwrap()).unwrap();
@@ -120,23 +120,24 @@ mod tests {
             ":linechat 001 alice :Welcome to the linechat IRC network alice!alice@linechat\r\n"
         );
         assert!(lines.iter().all(|m| m.params[0] == "alice"));
-        let channels = String::from_utf8(lines[8].to_bytes().unwrap()).unwrap();
+        // After two 005 lines (the tokens take two).
+        let channels = String::from_utf8(lines[9].to_bytes().unwrap()).unwrap();
         assert_eq!(channels, ":linechat 254 alice 2 :channels formed\r\n");
         let text = |i: usize| String::from_utf8(lines[i].to_bytes().unwrap()).unwrap();
         assert_eq!(
-            text(5),
+            text(6),
             ":linechat 251 alice :There are 5 users and 0 invisible on 1 servers\r\n"
         );
         assert_eq!(
-            text(9),
+            text(10),
             ":linechat 255 alice :I have 3 clients and 0 servers\r\n"
         );
         assert_eq!(
-            text(10),
+            text(11),
             ":linechat 265 alice :Current local users 3, max 4\r\n"
         );
         assert_eq!(
-            text(11),
+            text(12),
             ":linechat 266 alice :Current global users 5, max 6\r\n"
         );
     }

@@ -234,7 +234,21 @@ impl Server {
             RoomEvent::Topic { .. }
             | RoomEvent::Parted { .. }
             | RoomEvent::Away { .. }
-            | RoomEvent::Online { .. } => {}
+            | RoomEvent::Online { .. }
+            | RoomEvent::Invited { .. } => {}
+            // Moderation is logged with who did it.
+            RoomEvent::Mode { name, changes, .. } => {
+                conn_log!(self, Info, "{name} changed modes: {changes:?}");
+            }
+            RoomEvent::Kicked {
+                name,
+                target_name,
+                reason,
+                ..
+            } => {
+                let reason = reason.as_deref().unwrap_or("");
+                conn_log!(self, Info, "{name} kicked {target_name}: {reason}");
+            }
             RoomEvent::Renamed { old, new, .. } => {
                 conn_log!(self, Info, "{old} is now known as {new}");
             }

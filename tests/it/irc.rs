@@ -220,14 +220,14 @@ fn two_irc_users_join_talk_set_the_topic_and_part() {
     let mut b = Irc::register(&server, "ben");
     a.send("JOIN #rust");
     a.expect_line(":ann!ann@linechat JOIN #rust");
-    a.expect_line(":linechat 353 ann = #rust ann");
+    a.expect_line(":linechat 353 ann = #rust @ann");
     a.expect_line(":linechat 366 ann #rust :End of /NAMES list");
     b.send("JOIN #Rust,#go");
     b.expect_line(":ben!ben@linechat JOIN #rust");
     let names = b.line();
     assert!(
-        names == ":linechat 353 ben = #rust :ann ben"
-            || names == ":linechat 353 ben = #rust :ben ann",
+        names == ":linechat 353 ben = #rust :@ann ben"
+            || names == ":linechat 353 ben = #rust :ben @ann",
         "{names}"
     );
     b.expect_line(":linechat 366 ben #rust :End of /NAMES list");
@@ -247,11 +247,13 @@ fn two_irc_users_join_talk_set_the_topic_and_part() {
         "{who_time}"
     );
     a.send("MODE #rust");
-    a.expect_line(":linechat 324 ann #rust +");
+    a.expect_line(":linechat 324 ann #rust +n");
+    a.skip_until_prefix(":linechat 329 ann #rust ");
     a.send("MODE #rust b");
     a.expect_line(":linechat 368 ann #rust :End of channel ban list");
-    a.send("MODE #rust +m");
-    a.expect_line(":linechat 482 ann #rust :You're not channel operator");
+    // ann made #rust: its operator; ben is not.
+    b.send("MODE #rust +m");
+    b.skip_until(":linechat 482 ben #rust :You're not channel operator");
     a.send("MODE ann");
     a.expect_line(":linechat 221 ann +");
     a.send("MODE ben +i");

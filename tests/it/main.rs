@@ -25,6 +25,7 @@ mod irc_rooms;
 mod irc_small;
 mod limits;
 mod metrics;
+mod moderation;
 mod oper;
 mod props;
 mod protocol;

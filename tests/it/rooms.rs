@@ -21,10 +21,10 @@ fn join_moves_and_welcomes() {
     alice.expect("*** bob has joined\r\n");
     bob.send("/join rust\n");
     bob.expect("*** You are already in #rust\r\n");
-    bob.send("/join #bad name\n");
+    bob.send("/join #bad.name\n");
     bob.expect("*** Invalid room name: use only a-z, 0-9, _ and -\r\n");
     bob.send("/join\n");
-    bob.expect("*** Usage: /join ROOM\r\n");
+    bob.expect("*** Usage: /join ROOM [KEY]\r\n");
     sync(&mut bob, "bob", &mut alice);
 }
 

@@ -12,6 +12,8 @@
 //! its own entries: adding a command touches only its family's file.
 //! - `rooms.rs`: `/who`, `/join`, `/rooms`, `/topic`, `/history`.
 //! - `talk.rs`: chat lines, `/msg`, `/me`.
+//! - `moderation.rs`: `/op`, `/kick`, `/ban`, `/invite`, `/room` and the
+//!   rest of a room's rules and ranks.
 //! - `names.rs`: `/nick`.
 //! - `accounts.rs`: `/register`, `/password`, `/unregister`.
 //! - `session.rs`: `/help`, `/quit`.
@@ -23,6 +25,7 @@
 
 mod accounts;
 mod admin;
+mod moderation;
 mod names;
 mod rooms;
 mod session;
@@ -35,6 +38,7 @@ use super::{Chat, Local, MemberId, Now, Reply, RoomId};
 /// Families in the order `/help` lists them.
 const FAMILIES: &[&[Command]] = &[
     rooms::COMMANDS,
+    moderation::COMMANDS,
     talk::COMMANDS,
     names::COMMANDS,
     accounts::COMMANDS,
@@ -87,15 +91,16 @@ pub struct Caller {
     pub member: MemberId,
 }
 
-/// Who may run a command. Everyone, today. Moderation will add room
-/// operators and server operators here; the dispatcher's `match` on the
-/// role is where each is checked, so a new variant cannot go unchecked.
+/// Who may run a command. The dispatcher's `match` on the role is where
+/// each is checked, so a new variant cannot go unchecked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// Any user.
     Everyone,
     /// A server operator (an `--admins` account, see `operators.rs`).
     ServerOperator,
+    /// An operator of the room the user is in.
+    RoomOperator,
 }
 
 /// What must be switched on for a command to run.
@@ -319,6 +324,21 @@ impl Chat {
             Role::ServerOperator => self.as_operator(caller, command.name, now, |chat| {
                 (command.run)(chat, caller, args, now);
             }),
+            Role::RoomOperator => {
+                let Some(room) = self.seats.room(&caller.member) else {
+                    return;
+                };
+                if !self.is_room_operator(room, caller.member) {
+                    let room = self
+                        .rooms
+                        .get(room)
+                        .map(|r| r.name.clone())
+                        .unwrap_or_default();
+                    let refused = super::moderation::Answer::NotOperator { room };
+                    return self.reply_to(caller.local, now, Reply::Moderation(refused));
+                }
+                (command.run)(self, caller, args, now);
+            }
         }
     }
 

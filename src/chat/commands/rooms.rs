@@ -23,8 +23,8 @@ pub(super) const COMMANDS: &[Command] = &[
     Command {
         name: "join",
         aliases: &[],
-        params: "ROOM",
-        help: "go to ROOM (#name), making it if it does not exist",
+        params: "ROOM [KEY]",
+        help: "go to ROOM (#name), making it if it does not exist (KEY: a locked room's key)",
         shape: Shape::Text,
         before_login: false,
         in_turn: false,
@@ -92,14 +92,21 @@ impl Chat {
 
     /// `/rooms`: every room, busiest first.
     fn list_rooms(&mut self, by: Caller, _: Args<'_>, now: &Now) {
-        let list = self.rooms.listing();
+        // Secret rooms are listed to their members only.
+        let list = self
+            .rooms
+            .listing(|room| !self.hidden_from(room, by.member));
         self.tell(by.local, now, Notice::Rooms(list));
     }
 
     /// `/join room`.
     fn join(&mut self, by: Caller, args: Args<'_>, now: &Now) {
         let (local, member) = (by.local, by.member);
-        let name = match naming::room_name(args.text()) {
+        let (room, key) = match args.text().split_once(char::is_whitespace) {
+            Some((room, key)) => (room, Some(key.trim())),
+            None => (args.text(), None),
+        };
+        let name = match naming::room_name(room) {
             Ok(name) => name,
             Err(why) => return self.reply_to(local, now, Reply::InvalidRoomName { why }),
         };
@@ -110,6 +117,14 @@ impl Chat {
             let room = name.as_str().into();
             return self.reply_to(local, now, Reply::AlreadyIn { room });
         }
+        if let Some(id) = self.rooms.find(&name)
+            && let Some(why) = self.barred(id, member, key)
+        {
+            let room = name.as_str().into();
+            let refused = crate::chat::moderation::Answer::Barred { room, why };
+            return self.reply_to(local, now, Reply::Moderation(refused));
+        }
+        let made = (self.rooms.find(&name)).is_none_or(|id| !self.rooms.in_use_id(id));
         let Some(to) = self.open_to_enter(local, &name, true, now) else {
             return;
         };
@@ -123,6 +138,10 @@ impl Chat {
             name: user.into(),
         };
         self.apply(moved, now);
+        self.invite_used(member, &name);
+        if made {
+            self.maker_is_operator(to, member);
+        }
         self.welcome(local, member, now);
     }
 
@@ -189,6 +208,15 @@ impl Chat {
         now: &Now,
     ) {
         let (local, member) = (by.local, by.member);
+        if !self.may_set_topic(room, member) {
+            let room = self
+                .rooms
+                .get(room)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            let refused = crate::chat::moderation::Answer::NotOperator { room };
+            return self.reply_to(local, now, Reply::Moderation(refused));
+        }
         if topic.is_some_and(|text| text.len() > MAX_TOPIC) {
             let max = MAX_TOPIC;
             return self.reply_to(local, now, Reply::TopicTooLong { max });

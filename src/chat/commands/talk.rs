@@ -37,15 +37,31 @@ pub(super) const COMMANDS: &[Command] = &[
 impl Chat {
     /// A chat line from `member`, into the turn's batch.
     pub(super) fn say(&mut self, member: MemberId, text: &str, now: &Now) {
-        if let Some(room) = self.seats.room(&member) {
-            self.batch_line(member, room, LineKind::Say, text, now);
-        }
+        self.say_here(member, LineKind::Say, text, now);
     }
 
     /// `/me text`: an action, into the turn's batch.
     fn me(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        if let Some(room) = self.seats.room(&by.member) {
-            self.batch_line(by.member, room, LineKind::Act, args.text(), now);
+        self.say_here(by.member, LineKind::Act, args.text(), now);
+    }
+
+    /// A line to the room `member` is in, if they may speak there (a
+    /// moderated room, a ban); else they are told why not.
+    fn say_here(&mut self, member: MemberId, kind: LineKind, text: &str, now: &Now) {
+        let Some(room) = self.seats.room(&member) else {
+            return;
+        };
+        if self.may_speak(room, member) {
+            return self.batch_line(member, room, kind, text, now);
+        }
+        if let Some(local) = self.seats.local(&member) {
+            let room = self
+                .rooms
+                .get(room)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            let refused = crate::chat::moderation::Answer::CannotSpeak { room };
+            self.reply_to(local, now, crate::chat::Reply::Moderation(refused));
         }
     }
 

@@ -11,10 +11,20 @@ use crate::chat::tests::Harness;
 pub(crate) const HELP_BEFORE: &[&str] = &[
     "Commands (names and rooms are case-insensitive):",
     "/who - list who is in this room and how long they have been idle",
-    "/join ROOM - go to ROOM (#name), making it if it does not exist",
+    "/join ROOM [KEY] - go to ROOM (#name), making it if it does not exist (KEY: a locked room's key)",
     "/rooms - list the rooms, busiest first",
     "/topic [TEXT] - show this room's topic, or set it (/topic - clears it)",
     "/history [N] - show the last N lines said in this room (default 20)",
+    "/op NAME - make NAME an operator of this room",
+    "/deop NAME - take away NAME's operator rank",
+    "/voice NAME - let NAME speak in this room when it is moderated",
+    "/devoice NAME - take away NAME's voice",
+    "/kick NAME [REASON] - put NAME out of this room",
+    "/ban NAME|MASK - keep NAME (or nick!user@host MASK) out of this room",
+    "/unban NAME|MASK - lift a ban",
+    "/bans - list this room's bans",
+    "/invite NAME - invite NAME into this room",
+    "/room [SETTING on|off] - show this room's settings, or change one (operators)",
     "/msg NAME TEXT - send TEXT to NAME only, in any room",
     "/me TEXT - describe an action: * yourname TEXT",
     "/nick NAME - change your name",
@@ -61,7 +71,7 @@ fn every_command_has_one_help_line_and_a_unique_name() {
         let takes = command.shape != Shape::Nothing;
         assert_eq!(takes, !command.params.is_empty(), "{usage}");
     }
-    assert_eq!(seen.len(), 15);
+    assert_eq!(seen.len(), 25);
     let hidden: Vec<_> = help_lines(false, false).collect();
     for command in super::all().filter(|c| c.needs != Needs::Nothing) {
         assert!(!hidden.iter().any(|l| l.starts_with(&command.usage())));

@@ -47,6 +47,7 @@ fn topics_names_lists_and_who() {
     let names = Reply::Names {
         room: "#lobby".into(),
         names: vec!["a".into(), "tel".into()],
+        secret: false,
     };
     assert_eq!(out.replies(2), [&names]);
     let out = h.request(2, Request::List(""));
@@ -174,7 +175,10 @@ fn a_member_away_who_joins_is_told_away_to_the_room() {
     let mut out = Output::default();
     let joining = Input::Request {
         local: 2,
-        request: Request::Join("#x"),
+        request: Request::Join {
+            room: "#x",
+            key: None,
+        },
     };
     h.chat.handle(joining, &h.now, &mut out);
     let away = Message::Notice(Notice::Away {

@@ -78,7 +78,13 @@ fn a_client_of_requests_in_no_room_is_online_too() {
     assert!(watched(&out, 1).is_empty());
     let out = h.request(2, Request::Nick("qux"));
     assert_eq!(watched(&out, 1), [online(&["qux"])]);
-    let out = h.request(2, Request::Join("#x"));
+    let out = h.request(
+        2,
+        Request::Join {
+            room: "#x",
+            key: None,
+        },
+    );
     assert!(watched(&out, 1).is_empty(), "a join is not a login");
     let out = h.request(2, Request::Nick("QUX"));
     assert!(watched(&out, 1).is_empty());
@@ -152,8 +158,20 @@ fn away_is_news_to_watchers_who_share_no_room() {
     for w in [1, 2] {
         watch(&mut h, w, Watch::Add(vec!["bar", "apart"]));
     }
-    h.request(2, Request::Join("#x"));
-    h.request(3, Request::Join("#x"));
+    h.request(
+        2,
+        Request::Join {
+            room: "#x",
+            key: None,
+        },
+    );
+    h.request(
+        3,
+        Request::Join {
+            room: "#x",
+            key: None,
+        },
+    );
     let out = h.request(3, Request::Away(Some("afk")));
     let away = |text: Option<&str>| Watched::Away {
         name: "bar".into(),

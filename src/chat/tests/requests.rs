@@ -10,7 +10,7 @@ pub(super) fn boxes(names: &[&str]) -> Vec<Box<str>> {
 }
 
 pub(super) fn join(h: &mut Harness, local: Local, room: &str) -> Taken {
-    h.request(local, Request::Join(room))
+    h.request(local, Request::Join { room, key: None })
 }
 
 pub(super) fn say(h: &mut Harness, local: Local, room: &str, text: &str) -> Taken {
@@ -31,6 +31,7 @@ fn a_member_joins_several_rooms_and_speaks_in_each() {
         room: "#lobby".into(),
         topic: None,
         names,
+        secret: false,
     };
     assert_eq!(out.replies(3), [&entered]);
     assert_eq!(out.text(1), "*** carol has joined\r\n");
@@ -112,7 +113,8 @@ fn a_rename_and_a_quit_reach_each_reader_once() {
         panic!("{:?}", out.replies(3));
     };
     assert_eq!(&*info.name, "A2");
-    assert_eq!(info.rooms, boxes(&["#lobby", "#x", "#y"]));
+    // bob made #x and #y: their first operator.
+    assert_eq!(info.rooms, boxes(&["#lobby", "@#x", "@#y"]));
     let out = h.request(2, Request::Quit(Some("bye")));
     assert_eq!(out.closed, [(2, Farewell::Quit)]);
     h.close(2, Farewell::Quit);

@@ -27,14 +27,17 @@ fn join_moves_between_rooms_and_names_them() {
         "*** Welcome, bob! #rust: 2 online: alice, bob\r\n"
     );
     assert_eq!(
-        h.line(1, "/join #no way").text(1),
+        h.line(1, "/join #no.way").text(1),
         "*** Invalid room name: use only a-z, 0-9, _ and -\r\n"
     );
     assert_eq!(
         h.line(1, "/join #").text(1),
         "*** Invalid room name: use # and 1 to 32 characters\r\n"
     );
-    assert_eq!(h.line(1, "/join").text(1), "*** Usage: /join ROOM\r\n");
+    assert_eq!(
+        h.line(1, "/join").text(1),
+        "*** Usage: /join ROOM [KEY]\r\n"
+    );
 }
 
 #[test]

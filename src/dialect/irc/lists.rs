@@ -28,13 +28,46 @@ impl Numerics<'_, '_, '_> {
     }
 
     /// The recipient entered `room`: its JOIN, the topic, the names.
-    pub fn entered(&mut self, room: &str, topic: Option<&TopicInfo>, names: &[Box<str>]) {
+    pub fn entered(
+        &mut self,
+        room: &str,
+        topic: Option<&TopicInfo>,
+        names: &[Box<str>],
+        secret: bool,
+    ) {
         let me = mask(self.to.nick);
         self.lines.line(self.at, Some(&me), "JOIN", &[room]);
         if let Some(topic) = topic {
             self.topic(room, Some(topic));
         }
-        self.names(room, names);
+        self.names(room, names, secret);
+    }
+
+    /// A room with its member's prefixes (`@+#rust`) as this reader takes
+    /// it: every prefix with `multi-prefix`, else the highest.
+    fn shown_room(&self, room: &str) -> String {
+        let bare = room.trim_start_matches(['@', '+']);
+        let prefixes = &room[..room.len() - bare.len()];
+        match self.to.multi_prefix {
+            true => room.into(),
+            false => format!("{}{bare}", &prefixes[..prefixes.len().min(1)]),
+        }
+    }
+
+    /// A name from the core (`@+alice`) as this reader takes it: every
+    /// prefix with `multi-prefix`, else the highest; `nick!user@host`
+    /// with `userhost-in-names`.
+    fn shown(&self, name: &str) -> String {
+        let bare = name.trim_start_matches(['@', '+']);
+        let prefixes = &name[..name.len() - bare.len()];
+        let prefixes = match self.to.multi_prefix {
+            true => prefixes,
+            false => &prefixes[..prefixes.len().min(1)],
+        };
+        match self.to.userhost {
+            true => format!("{prefixes}{}", mask(bare)),
+            false => format!("{prefixes}{bare}"),
+        }
     }
 
     /// 332 and 333, or 331 without a topic.
@@ -55,16 +88,14 @@ impl Numerics<'_, '_, '_> {
 
     /// 353 lines of as many names as fit (as `nick!user@host` with
     /// `userhost-in-names`), then 366.
-    pub fn names(&mut self, room: &str, names: &[Box<str>]) {
-        let budget = render::text_budget(Some(self.to.server), "353", &[self.to.nick, "=", room]);
+    pub fn names(&mut self, room: &str, names: &[Box<str>], secret: bool) {
+        let kind = if secret { "@" } else { "=" };
+        let budget = render::text_budget(Some(self.to.server), "353", &[self.to.nick, kind, room]);
         let mut line = String::new();
         for name in names {
-            let shown = match self.to.userhost {
-                true => mask(name),
-                false => name.to_string(),
-            };
+            let shown = self.shown(name);
             if !line.is_empty() && line.len() + 1 + shown.len() > budget {
-                self.send(Numeric::NamReply, &["=", room, &line]);
+                self.send(Numeric::NamReply, &[kind, room, &line]);
                 line.clear();
             }
             if !line.is_empty() {
@@ -73,9 +104,11 @@ impl Numerics<'_, '_, '_> {
             line.push_str(&shown);
         }
         if !line.is_empty() {
-            self.send(Numeric::NamReply, &["=", room, &line]);
+            self.send(Numeric::NamReply, &[kind, room, &line]);
         }
-        self.send(Numeric::EndOfNames, &[room, "End of /NAMES list"]);
+        if self.to.names_end {
+            self.send(Numeric::EndOfNames, &[room, "End of /NAMES list"]);
+        }
     }
 
     /// 321, a 322 per room, 323.
@@ -104,11 +137,18 @@ impl Numerics<'_, '_, '_> {
                 (false, true) => "H*",
                 (true, true) => "G*",
             };
+            // A rank is a channel's: WHO of a nick names none.
+            let prefixes = if of_nick { "" } else { entry.rank.prefixes() };
+            let prefixes = match self.to.multi_prefix {
+                true => prefixes,
+                false => &prefixes[..prefixes.len().min(1)],
+            };
+            let here = format!("{here}{prefixes}");
             let name = &*entry.name;
             let (user, real) = user.filter(|_| of_nick).unwrap_or((name, name));
             let real = format!("0 {real}");
             let server = self.to.server;
-            let params = [room, user, HOST, server, name, here, &real];
+            let params = [room, user, HOST, server, name, &here, &real];
             self.send(Numeric::WhoReply, &params);
         }
         self.send(Numeric::EndOfWho, &[who, "End of /WHO list"]);
@@ -121,7 +161,7 @@ impl Numerics<'_, '_, '_> {
         let (user, real) = user.unwrap_or((name, name));
         self.send(Numeric::WhoisUser, &[name, user, HOST, "*", real]);
         if !info.rooms.is_empty() {
-            let rooms: Vec<&str> = info.rooms.iter().map(|r| &**r).collect();
+            let rooms: Vec<String> = info.rooms.iter().map(|r| self.shown_room(r)).collect();
             self.send(Numeric::WhoisChannels, &[name, &rooms.join(" ")]);
         }
         let server = self.to.server;

@@ -18,6 +18,7 @@
 mod batch;
 mod lines;
 mod lists;
+mod moderation;
 mod monitor;
 mod oper;
 mod reply;
@@ -180,6 +181,19 @@ fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target:
             let text: Vec<&str> = text.as_deref().into_iter().collect();
             lines.line(at, Some(&mask(name)), "AWAY", &text);
         }
+        Notice::Modes { by, changes } => moderation::told(lines, at, by, target, changes),
+        Notice::Kicked {
+            room,
+            by,
+            name,
+            reason,
+        } => {
+            // Without a reason, the kicker's nick (as most servers do).
+            let reason = reason.as_deref().unwrap_or(by);
+            lines.line(at, Some(&mask(by)), "KICK", &[room, name, reason]);
+        }
+        // Told to the invited reader alone (`target` is its nick).
+        Notice::Invited { by, room } => lines.line(at, Some(&mask(by)), "INVITE", &[target, room]),
         Notice::TopicSet { by, topic } => {
             let topic = topic.as_deref().unwrap_or("");
             lines.line(at, Some(&mask(by)), "TOPIC", &[target, topic]);

@@ -75,6 +75,8 @@ mod tests {
             echo: false,
             asked: "*",
             userhost: false,
+            multi_prefix: false,
+            names_end: true,
             whois: false,
             whois_user: None,
         };

@@ -26,9 +26,15 @@ pub struct Recipient<'a> {
     pub echo: bool,
     /// Whether it has `userhost-in-names`.
     pub userhost: bool,
+    /// Whether it has `multi-prefix`: every rank's prefix (`@+`), not the
+    /// highest alone.
+    pub multi_prefix: bool,
     /// The nick or channel its request named, for numerics that repeat
     /// it (432 names the nick refused).
     pub asked: &'a str,
+    /// Whether a NAMES answer ends with its 366 (not when the answers
+    /// of several channels share one).
+    pub names_end: bool,
     /// Whether the request was WHOIS (a 401 is followed by 318).
     pub whois: bool,
     /// The user name and real name of whom a WHOIS (or a WHO of a nick) is
@@ -128,7 +134,12 @@ fn reply(lines: &mut Lines<'_>, reply: &Reply, at: SystemTime, to: &Recipient<'_
             n.send(Numeric::TooManyChannels, &[to.asked, text]);
         }
         Reply::AlreadyIn { .. } => {}
-        Reply::Entered { room, topic, names } => n.entered(room, topic.as_ref(), names),
+        Reply::Entered {
+            room,
+            topic,
+            names,
+            secret,
+        } => n.entered(room, topic.as_ref(), names, *secret),
         Reply::Parted { room, reason } => {
             let me = mask(to.nick);
             match reason {
@@ -137,7 +148,12 @@ fn reply(lines: &mut Lines<'_>, reply: &Reply, at: SystemTime, to: &Recipient<'_
             }
         }
         Reply::TopicIs { room, topic } => n.topic(room, topic.as_ref()),
-        Reply::Names { room, names } => n.names(room, names),
+        Reply::Names {
+            room,
+            names,
+            secret,
+        } => n.names(room, names, *secret),
+        Reply::Moderation(answer) => super::moderation::answer(&mut n, answer),
         Reply::List(rooms) => n.list(rooms),
         Reply::Who { mask, entries } => n.who(mask, entries, to.whois_user),
         Reply::Whois(info) => n.whois(info, to.whois_user),

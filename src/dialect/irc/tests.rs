@@ -157,6 +157,8 @@ fn replies_are_numerics_to_the_reader() {
         echo: false,
         asked: "b@d",
         userhost: false,
+        multi_prefix: false,
+        names_end: true,
         whois: false,
         whois_user: None,
     };

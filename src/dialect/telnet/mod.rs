@@ -11,6 +11,7 @@
 
 mod line;
 mod lists;
+mod moderation;
 mod notice;
 mod oper;
 pub mod parse;

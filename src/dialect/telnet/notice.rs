@@ -24,6 +24,17 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
         } => write!(out, "{by} set the topic: {topic}"),
         Notice::TopicSet { by, topic: None } => write!(out, "{by} cleared the topic"),
         Notice::Topic { topic } => write!(out, "Topic: {topic}"),
+        Notice::Modes { by, changes } => super::moderation::changes(by, changes, out),
+        Notice::Kicked {
+            by,
+            name,
+            reason: Some(reason),
+            ..
+        } => write!(out, "{name} was kicked by {by}: {reason}"),
+        Notice::Kicked { by, name, .. } => write!(out, "{name} was kicked by {by}"),
+        Notice::Invited { by, room } => {
+            write!(out, "{by} invites you to {room} (type /join {room})")
+        }
         Notice::Digest { joined, left, secs } => {
             let _ = match (joined, left) {
                 (joined, 0) => write!(out, "{joined} joined"),
@@ -106,6 +117,7 @@ fn farewell(why: Farewell) -> &'static str {
             "Your name was taken on another server while this one was cut off; reconnect to pick a name"
         }
         Farewell::LoggedInElsewhere => "You logged in from elsewhere",
+        Farewell::Kicked => "You were kicked out of the default room",
         Farewell::Eof
         | Farewell::Error
         | Farewell::Shutdown

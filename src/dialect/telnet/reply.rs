@@ -102,6 +102,7 @@ pub(super) fn words(reply: &Reply, out: &mut String) {
             write!(out, "{name} logged in with its password from elsewhere")
         }
         Reply::IsAway { name, text } => write!(out, "{name} is away: {text}"),
+        Reply::Moderation(answer) => super::moderation::answer(answer, out),
         // The rest answer requests, which telnet users do not send; their
         // words are for logs and tests.
         other => requests(other, out),
@@ -125,7 +126,7 @@ fn requests(reply: &Reply, out: &mut String) -> std::fmt::Result {
             room,
             topic: Some(t),
         } => write!(out, "Topic of {room}: {} (set by {})", t.text, t.by),
-        Reply::Names { room, names } => write!(out, "{room}: {}", join(names)),
+        Reply::Names { room, names, .. } => write!(out, "{room}: {}", join(names)),
         Reply::List(rooms) => {
             let each = rooms.iter().map(|r| format!("{} ({})", r.name, r.members));
             write!(out, "{}", each.collect::<Vec<_>>().join(", "))

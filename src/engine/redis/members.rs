@@ -124,11 +124,21 @@ impl Redis {
                 };
                 self.command(TAG_WRITE, &args, at);
             }
+            RoomEvent::Kicked { target, .. } => {
+                // A member of this node kicked here: listed without the room.
+                self.write_listed(*target, at);
+                if self.more_rooms.len() < had_more {
+                    let hdel = [Bytes::from_static(b"HDEL"), presence, more_field(target)];
+                    self.command(TAG_WRITE, &hdel, at);
+                }
+            }
             RoomEvent::Said { .. }
             | RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
             | RoomEvent::Admin { .. }
-            | RoomEvent::Away { .. } => {}
+            | RoomEvent::Away { .. }
+            | RoomEvent::Mode { .. }
+            | RoomEvent::Invited { .. } => {}
         }
     }
 
@@ -172,7 +182,7 @@ impl Redis {
             RoomEvent::Online { member, name } => {
                 self.locals.insert(*member, (Box::default(), name.clone()));
             }
-            RoomEvent::Parted { member, .. } => {
+            RoomEvent::Parted { member, .. } | RoomEvent::Kicked { target: member, .. } => {
                 let more = self.more_rooms.get_mut(member);
                 if let Some((first, _)) = self.locals.get_mut(member) {
                     if *first == names.room {

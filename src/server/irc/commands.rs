@@ -18,6 +18,7 @@ fn needs(command: &str) -> usize {
     match command {
         "JOIN" | "PART" | "TOPIC" | "MODE" | "USERHOST" | "WHOWAS" => 1,
         "CHATHISTORY" => 4,
+        "KICK" => 2,
         _ => 0,
     }
 }
@@ -48,7 +49,7 @@ impl Server {
             "PRIVMSG" | "NOTICE" => self.irc_message(key, command == "NOTICE", message),
             "TAGMSG" => self.irc_tagmsg(key, message),
             "CHATHISTORY" => self.irc_chathistory(key, message),
-            "JOIN" => self.irc_join(key, p(0)),
+            "JOIN" => self.irc_join(key, p(0), message.param(1)),
             "PART" => self.irc_part(key, p(0), message.param(1)),
             "NICK" if p(0).is_empty() => {
                 self.irc_numeric(key, Numeric::NoNicknameGiven, &["No nickname given"]);
@@ -89,6 +90,8 @@ impl Server {
             ),
             "MODE" => self.irc_mode(key, message),
             "MONITOR" => self.irc_monitor(key, message),
+            "KICK" => self.irc_kick(key, message),
+            "INVITE" => self.irc_invite(key, message),
             _ if self.irc_about(key, command, message.param(0)) => {}
             _ if self.irc_oper(key, command, message) => {}
             _ => {
@@ -120,16 +123,25 @@ impl Server {
     }
 
     /// NAMES of a comma list; a name that is no room is just the end of an
-    /// empty list.
+    /// empty list. Several channels end with one 366 naming them all.
     fn irc_names(&mut self, key: usize, channels: &str) {
+        let several = channels.split(',').filter(|c| !c.is_empty()).count() > 1;
+        if let Some(session) = self.irc_session(key) {
+            session.names_of_several = several;
+        }
+        let end = "End of /NAMES list";
         for channel in channels.split(',').filter(|c| !c.is_empty()) {
             match casemap::check_channel(channel) {
                 Ok(()) => self.irc_in_room(key, channel, Request::Names),
-                Err(_) => {
-                    let end = "End of /NAMES list";
-                    self.irc_numeric(key, Numeric::EndOfNames, &[channel, end]);
-                }
+                Err(_) if several => {}
+                Err(_) => self.irc_numeric(key, Numeric::EndOfNames, &[channel, end]),
             }
+        }
+        if several {
+            if let Some(session) = self.irc_session(key) {
+                session.names_of_several = false;
+            }
+            self.irc_numeric(key, Numeric::EndOfNames, &[channels, end]);
         }
     }
 
@@ -200,9 +212,9 @@ impl Server {
         }
     }
 
-    /// JOIN of a comma list (keys are ignored: rooms have none); `JOIN 0`
-    /// parts every room.
-    fn irc_join(&mut self, key: usize, channels: &str) {
+    /// JOIN of a comma list, with a comma list of keys in the same order;
+    /// `JOIN 0` parts every room.
+    fn irc_join(&mut self, key: usize, channels: &str, keys: Option<&str>) {
         if channels == "0" {
             for room in self.chat.rooms_of(key) {
                 self.irc_request(
@@ -215,8 +227,10 @@ impl Server {
             }
             return;
         }
+        let mut keys = keys.unwrap_or("").split(',');
         for channel in channels.split(',').filter(|c| !c.is_empty()) {
-            self.irc_in_room(key, channel, Request::Join);
+            let given = keys.next().filter(|k| !k.is_empty());
+            self.irc_in_room(key, channel, |room| Request::Join { room, key: given });
         }
     }
 
@@ -284,41 +298,6 @@ impl Server {
                     },
                 );
             }
-        }
-    }
-
-    /// MODE: rooms have no modes to set, only what clients ask after a
-    /// join (324, and the empty ban list 368); a user has none either (221).
-    fn irc_mode(&mut self, key: usize, message: &Message) {
-        let target = message.param(0).unwrap_or("");
-        let modes = message.param(1).unwrap_or("");
-        let nick = self.irc_nick(key);
-        if target.starts_with('#') {
-            match modes.trim_start_matches('+') {
-                "" => self.irc_numeric(key, Numeric::ChannelModeIs, &[target, "+"]),
-                "b" => {
-                    let text = "End of channel ban list";
-                    self.irc_numeric(key, Numeric::EndOfBanList, &[target, text]);
-                }
-                _ => {
-                    let text = "You're not channel operator";
-                    self.irc_numeric(key, Numeric::ChanOPrivsNeeded, &[target, text]);
-                }
-            }
-        } else if !casemap::same(target, &nick) {
-            let text = "Cannot change mode for other users";
-            self.irc_numeric(key, Numeric::UsersDontMatch, &[text]);
-        } else if modes.is_empty() {
-            let modes = if self.chat.is_operator_at(key) {
-                "+o"
-            } else {
-                "+"
-            };
-            self.irc_numeric(key, Numeric::UModeIs, &[modes]);
-        } else if modes == "-o" {
-            self.irc_request(key, Request::Unoper);
-        } else {
-            self.irc_numeric(key, Numeric::UModeUnknownFlag, &["Unknown MODE flag"]);
         }
     }
 

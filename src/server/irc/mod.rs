@@ -11,11 +11,13 @@
 //!   `about`: what it asks about the server (LUSERS, TIME, ...);
 //!   `oper`: the server operators' OPER, KILL and WALLOPS;
 //!   `monitor`: its watch list (MONITOR);
-//!   `whowas`: who had a nick before.
+//!   `whowas`: who had a nick before;
+//!   `moderation`: MODE, KICK and INVITE.
 
 mod about;
 mod chathistory;
 mod commands;
+mod moderation;
 mod monitor;
 mod oper;
 mod register;
@@ -293,9 +295,11 @@ pub(super) fn render_for(
         tags: session.has(Cap::MessageTags),
         echo: session.has(Cap::EchoMessage),
         userhost: session.has(Cap::UserhostInNames),
+        multi_prefix: session.has(Cap::MultiPrefix),
         asked: session.asked.as_deref().unwrap_or("*"),
         whois: session.whois,
         whois_user: (session.whois_user.as_ref()).map(|(u, r)| (&**u, &**r)),
+        names_end: !session.names_of_several,
     };
     render_to(message, at, &recipient)
 }

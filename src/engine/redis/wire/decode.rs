@@ -143,6 +143,30 @@ pub(in crate::engine) fn decode(
             text: cleaned(&f, "text"),
         },
         "admin" => admin_from(&f, member)?,
+        "mode" => RoomEvent::Mode {
+            room: in_room("room")?,
+            member,
+            name: boxed("name")?,
+            changes: super::modes::decode(f.text("modes")?)?,
+        },
+        "kicked" => RoomEvent::Kicked {
+            room: in_room("room")?,
+            member,
+            name: boxed("name")?,
+            target: MemberId(f.number("to")?),
+            target_name: boxed("target")?,
+            reason: cleaned(&f, "reason"),
+        },
+        "invited" => RoomEvent::Invited {
+            room: {
+                let room = boxed("room")?;
+                rooms.room = room.clone();
+                room
+            },
+            member,
+            name: boxed("name")?,
+            target: MemberId(f.number("to")?),
+        },
         "unread" => RoomEvent::Unread {
             reader: member,
             sender: MemberId(f.number("to")?),

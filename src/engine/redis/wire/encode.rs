@@ -37,6 +37,9 @@ pub(in crate::engine) fn encode(
         RoomEvent::Private { from, .. } => ("private", from),
         RoomEvent::Unread { reader, .. } => ("unread", reader),
         RoomEvent::Admin { member, .. } => ("admin", member),
+        RoomEvent::Mode { member, .. } => ("mode", member),
+        RoomEvent::Kicked { member, .. } => ("kicked", member),
+        RoomEvent::Invited { member, .. } => ("invited", member),
     };
     let at = match event {
         RoomEvent::Said { turn, .. } => turn.at,
@@ -137,6 +140,28 @@ pub(in crate::engine) fn encode(
             };
             push("act", Bytes::from_static(act.as_bytes()));
             push("text", text(said));
+        }
+        RoomEvent::Mode { name, changes, .. } => {
+            push("name", text(name));
+            push("modes", Bytes::from(super::modes::encode(changes)));
+        }
+        RoomEvent::Kicked {
+            name,
+            target,
+            target_name,
+            reason,
+            ..
+        } => {
+            push("name", text(name));
+            push("to", number(target.0));
+            push("target", text(target_name));
+            if let Some(reason) = reason {
+                push("reason", text(reason));
+            }
+        }
+        RoomEvent::Invited { name, target, .. } => {
+            push("name", text(name));
+            push("to", number(target.0));
         }
     }
     args.iter().map(Bytes::len).sum::<usize>() <= MAX_FIELD

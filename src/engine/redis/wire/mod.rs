@@ -44,6 +44,7 @@
 
 mod decode;
 mod encode;
+mod modes;
 mod v1;
 
 pub(super) use decode::{decode, history_lines};

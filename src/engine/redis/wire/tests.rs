@@ -153,8 +153,11 @@ fn unresolved(mut event: RoomEvent) -> RoomEvent {
         | RoomEvent::Topic { room, .. }
         | RoomEvent::Renamed { room, .. }
         | RoomEvent::Parted { room, .. }
-        | RoomEvent::Left { room, .. } => *room = UNRESOLVED,
-        RoomEvent::Private { .. }
+        | RoomEvent::Left { room, .. }
+        | RoomEvent::Mode { room, .. }
+        | RoomEvent::Kicked { room, .. } => *room = UNRESOLVED,
+        RoomEvent::Invited { .. }
+        | RoomEvent::Private { .. }
         | RoomEvent::Unread { .. }
         | RoomEvent::Away { .. }
         | RoomEvent::Admin { .. }

@@ -1,0 +1,209 @@
+//! The moderation commands: `/op`, `/deop`, `/voice`, `/devoice`, `/kick`,
+//! `/ban`, `/unban`, `/bans`, `/invite` and `/room`, each the same core
+//! action as IRC's `MODE`, `KICK` and `INVITE` (see `chat/moderation/`),
+//! on the room the user is in.
+
+use super::{Args, Caller, Command, Needs, Role, Shape};
+use crate::chat::moderation::Answer;
+use crate::chat::modes::{Flag, Rank};
+use crate::chat::{Chat, ModeAsk, Now, Reply};
+
+/// A command of this family with the usual switches.
+const fn command(
+    name: &'static str,
+    params: &'static str,
+    help: &'static str,
+    shape: Shape,
+    role: Role,
+    run: super::Handler,
+) -> Command {
+    Command {
+        name,
+        aliases: &[],
+        params,
+        help,
+        shape,
+        before_login: false,
+        in_turn: false,
+        needs: Needs::Nothing,
+        role,
+        run,
+    }
+}
+
+pub(super) const COMMANDS: &[Command] = &[
+    command(
+        "op",
+        "NAME",
+        "make NAME an operator of this room",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::op,
+    ),
+    command(
+        "deop",
+        "NAME",
+        "take away NAME's operator rank",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::deop,
+    ),
+    command(
+        "voice",
+        "NAME",
+        "let NAME speak in this room when it is moderated",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::voice,
+    ),
+    command(
+        "devoice",
+        "NAME",
+        "take away NAME's voice",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::devoice,
+    ),
+    command(
+        "kick",
+        "NAME [REASON]",
+        "put NAME out of this room",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::kick_command,
+    ),
+    command(
+        "ban",
+        "NAME|MASK",
+        "keep NAME (or nick!user@host MASK) out of this room",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::ban,
+    ),
+    command(
+        "unban",
+        "NAME|MASK",
+        "lift a ban",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::unban,
+    ),
+    command(
+        "bans",
+        "",
+        "list this room's bans",
+        Shape::Nothing,
+        Role::Everyone,
+        Chat::bans,
+    ),
+    command(
+        "invite",
+        "NAME",
+        "invite NAME into this room",
+        Shape::Text,
+        Role::Everyone,
+        Chat::invite_command,
+    ),
+    command(
+        "room",
+        "[SETTING on|off]",
+        "show this room's settings, or change one (operators)",
+        Shape::MaybeText,
+        Role::Everyone,
+        Chat::room_command,
+    ),
+];
+
+impl Chat {
+    /// Changes the caller's room with `asks`.
+    fn change_here(&mut self, by: Caller, asks: &[ModeAsk<'_>], now: &Now) {
+        let Some(room) = self.room_of(by.member).map(|r| r.name.clone()) else {
+            return;
+        };
+        self.change_modes(by, &room, asks, now);
+    }
+
+    fn rank(&mut self, by: Caller, name: &str, rank: Rank, on: bool, now: &Now) {
+        self.change_here(by, &[ModeAsk::Rank { rank, on, name }], now);
+    }
+
+    fn op(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        self.rank(by, args.text(), Rank::OPERATOR, true, now);
+    }
+
+    fn deop(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        self.rank(by, args.text(), Rank::OPERATOR, false, now);
+    }
+
+    fn voice(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        self.rank(by, args.text(), Rank::VOICE, true, now);
+    }
+
+    fn devoice(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        self.rank(by, args.text(), Rank::VOICE, false, now);
+    }
+
+    fn ban(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        let mask = args.text();
+        self.change_here(by, &[ModeAsk::Ban { mask, on: true }], now);
+    }
+
+    fn unban(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        let mask = args.text();
+        self.change_here(by, &[ModeAsk::Ban { mask, on: false }], now);
+    }
+
+    /// `/kick NAME [reason]`.
+    fn kick_command(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        let (name, reason) = match args.text().split_once(char::is_whitespace) {
+            Some((name, reason)) => (name, Some(reason.trim())),
+            None => (args.text(), None),
+        };
+        let Some(room) = self.room_of(by.member).map(|r| r.name.clone()) else {
+            return;
+        };
+        self.kick(by, &room, name, reason, now);
+    }
+
+    fn bans(&mut self, by: Caller, _: Args<'_>, now: &Now) {
+        let Some(room) = self.room_of(by.member).map(|r| r.name.clone()) else {
+            return;
+        };
+        self.bans_of(by, &room, now);
+    }
+
+    fn invite_command(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        let Some(room) = self.room_of(by.member).map(|r| r.name.clone()) else {
+            return;
+        };
+        self.invite(by, args.text(), &room, now);
+    }
+
+    /// `/room`: the settings; `/room SETTING on|off`, `/room key KEY|off`,
+    /// `/room limit N|off`: a change (operators).
+    fn room_command(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        let Some(room) = self.room_of(by.member).map(|r| r.name.clone()) else {
+            return;
+        };
+        let Some(text) = args.maybe_text() else {
+            return self.modes_of(by, &room, now);
+        };
+        let (word, value) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let value = value.trim();
+        let off = value.eq_ignore_ascii_case("off");
+        let ask = match (word.to_ascii_lowercase().as_str(), value) {
+            (_, "") => None,
+            ("key", key) => Some(ModeAsk::Key((!off).then_some(key))),
+            ("limit", limit) => Some(ModeAsk::Limit((!off).then_some(limit))),
+            (word, value) => match (Flag::from_word(word), value.to_ascii_lowercase().as_str()) {
+                (Some(flag), "on") => Some(ModeAsk::Flag { flag, on: true }),
+                (Some(flag), "off") => Some(ModeAsk::Flag { flag, on: false }),
+                _ => None,
+            },
+        };
+        match ask {
+            Some(ask) => self.change_modes(by, &room, &[ask], now),
+            None => self.reply_to(by.local, now, Reply::Moderation(Answer::RoomSettings)),
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! A room's rules and its members' ranks, as data: which settings are on
+//! (topic lock, no outside lines, invite only, moderated, secret), its key,
+//! its member limit, its ban masks; and a member's rank in a room
+//! (operator, voiced). IRC names them with mode letters (`+t`, `+o`); telnet
+//! with words (`/room topic-lock on`, `/op`). Pure: no rooms looked up.
+//!
+//! Who may change what, and the events that carry a change to every node,
+//! are in `moderation.rs`.
+
+use super::MemberId;
+use std::time::SystemTime;
+
+/// Ban masks a room holds at most (IRC's `MAXLIST`).
+pub const MAX_BANS: usize = 50;
+
+/// Longest key, in bytes (IRC's `KEYLEN`).
+pub const MAX_KEY: usize = 23;
+
+/// Longest ban mask, in bytes.
+pub const MAX_MASK: usize = 100;
+
+/// A member's rank in one room: operator, voiced, both or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rank(u8);
+
+impl Rank {
+    /// Neither.
+    pub const NONE: Rank = Rank(0);
+    /// May change the room's settings and ranks, kick, ban and invite.
+    pub const OPERATOR: Rank = Rank(1);
+    /// May speak in a moderated room.
+    pub const VOICE: Rank = Rank(2);
+
+    /// Whether every rank of `other` is held.
+    pub fn has(self, other: Rank) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// This rank with `other` given (`on`) or taken away.
+    pub fn with(self, other: Rank, on: bool) -> Rank {
+        match on {
+            true => Rank(self.0 | other.0),
+            false => Rank(self.0 & !other.0),
+        }
+    }
+
+    /// IRC's prefixes for the rank, highest first (`@+`, `@`, `+`, ``).
+    pub fn prefixes(self) -> &'static str {
+        match (self.has(Rank::OPERATOR), self.has(Rank::VOICE)) {
+            (true, true) => "@+",
+            (true, false) => "@",
+            (false, true) => "+",
+            (false, false) => "",
+        }
+    }
+}
+
+/// A room setting that is on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// Only operators set the topic (`+t`).
+    TopicLock,
+    /// Only members send lines to the room (`+n`).
+    NoOutside,
+    /// Only the invited enter (`+i`).
+    InviteOnly,
+    /// Only operators and voiced members speak (`+m`).
+    Moderated,
+    /// Not listed, and its members not shown, to those outside (`+s`).
+    Secret,
+}
+
+impl Flag {
+    /// Every flag, in the order IRC's 324 lists them.
+    pub const ALL: [Flag; 5] = [
+        Flag::InviteOnly,
+        Flag::Moderated,
+        Flag::NoOutside,
+        Flag::Secret,
+        Flag::TopicLock,
+    ];
+
+    /// IRC's letter.
+    pub fn letter(self) -> char {
+        match self {
+            Flag::TopicLock => 't',
+            Flag::NoOutside => 'n',
+            Flag::InviteOnly => 'i',
+            Flag::Moderated => 'm',
+            Flag::Secret => 's',
+        }
+    }
+
+    /// The flag IRC's `letter` names.
+    pub fn from_letter(letter: char) -> Option<Flag> {
+        Flag::ALL.into_iter().find(|f| f.letter() == letter)
+    }
+
+    /// Telnet's word (`/room WORD on|off`).
+    pub fn word(self) -> &'static str {
+        match self {
+            Flag::TopicLock => "topic-lock",
+            Flag::NoOutside => "members-only",
+            Flag::InviteOnly => "invite-only",
+            Flag::Moderated => "moderated",
+            Flag::Secret => "secret",
+        }
+    }
+
+    /// The flag telnet's `word` names.
+    pub fn from_word(word: &str) -> Option<Flag> {
+        Flag::ALL
+            .into_iter()
+            .find(|f| f.word().eq_ignore_ascii_case(word))
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// One change to a room's settings or a member's rank, as applied and as
+/// told to every node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModeChange {
+    /// A setting turned on or off.
+    Flag {
+        /// Which.
+        flag: Flag,
+        /// On or off.
+        on: bool,
+    },
+    /// The key set (`Some`) or removed.
+    Key(Option<Box<str>>),
+    /// The member limit set (`Some`) or removed.
+    Limit(Option<u32>),
+    /// A ban mask added or removed.
+    Ban {
+        /// `nick!user@host`, with `*` and `?`.
+        mask: Box<str>,
+        /// Added or removed.
+        on: bool,
+    },
+    /// `member` made the room by entering it, so is its first operator:
+    /// applied on every node, told to nobody.
+    Maker(MemberId),
+    /// A member given or denied a rank.
+    Rank {
+        /// Who.
+        member: MemberId,
+        /// Their name, for the telling.
+        name: Box<str>,
+        /// [`Rank::OPERATOR`] or [`Rank::VOICE`].
+        rank: Rank,
+        /// Given or taken.
+        on: bool,
+    },
+}
+
+/// Why a room turned someone away at the door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Barred {
+    /// A ban mask matches them (IRC 474).
+    Banned,
+    /// The room is invite-only and they were not invited (473).
+    InviteOnly,
+    /// The room has a key and they gave another (475).
+    BadKey,
+    /// The room holds its limit (471).
+    Full,
+}
+
+/// Who is at a room's door.
+#[derive(Debug, Clone, Copy)]
+pub struct Visitor<'a> {
+    /// Their name.
+    pub name: &'a str,
+    /// Whether they were invited.
+    pub invited: bool,
+    /// The key they gave.
+    pub key: Option<&'a str>,
+}
+
+/// A room's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomModes {
+    flags: u8,
+    /// The key needed to enter, if any.
+    pub key: Option<Box<str>>,
+    /// The most members, if limited.
+    pub limit: Option<u32>,
+    /// Ban masks, in the order set.
+    pub bans: Vec<Box<str>>,
+    /// When the room was made (IRC's 329).
+    pub created: SystemTime,
+}
+
+impl RoomModes {
+    /// A new room's settings: members only (what linechat has always done),
+    /// the rest off.
+    pub fn new(created: SystemTime) -> RoomModes {
+        RoomModes {
+            flags: Flag::NoOutside.bit(),
+            key: None,
+            limit: None,
+            bans: Vec::new(),
+            created,
+        }
+    }
+
+    /// Whether `flag` is on.
+    pub fn has(&self, flag: Flag) -> bool {
+        self.flags & flag.bit() != 0
+    }
+
+    /// The flags that are on, in [`Flag::ALL`]'s order.
+    pub fn flags(&self) -> impl Iterator<Item = Flag> + '_ {
+        Flag::ALL.into_iter().filter(|&f| self.has(f))
+    }
+
+    /// Whether `change` would change anything (a rank change is the
+    /// room's members', so always counts).
+    pub fn changes(&self, change: &ModeChange) -> bool {
+        match change {
+            ModeChange::Flag { flag, on } => self.has(*flag) != *on,
+            ModeChange::Key(key) => self.key != *key,
+            ModeChange::Limit(limit) => self.limit != *limit,
+            ModeChange::Ban { mask, on } => self.banned_mask(mask) != *on,
+            ModeChange::Rank { .. } | ModeChange::Maker(_) => true,
+        }
+    }
+
+    /// Applies `change` to the settings (a rank change is the room's
+    /// members', see `Room::set_rank`).
+    pub fn apply(&mut self, change: &ModeChange) {
+        match change {
+            ModeChange::Flag { flag, on: true } => self.flags |= flag.bit(),
+            ModeChange::Flag { flag, on: false } => self.flags &= !flag.bit(),
+            ModeChange::Key(key) => self.key = key.clone(),
+            ModeChange::Limit(limit) => self.limit = *limit,
+            ModeChange::Ban { mask, on: true } => {
+                if !self.banned_mask(mask) && self.bans.len() < MAX_BANS {
+                    self.bans.push(mask.clone());
+                }
+            }
+            ModeChange::Ban { mask, on: false } => {
+                self.bans.retain(|b| !b.eq_ignore_ascii_case(mask));
+            }
+            ModeChange::Rank { .. } | ModeChange::Maker(_) => {}
+        }
+    }
+
+    /// Whether `mask` is on the ban list (ignoring case).
+    fn banned_mask(&self, mask: &str) -> bool {
+        self.bans.iter().any(|b| b.eq_ignore_ascii_case(mask))
+    }
+
+    /// Whether a ban mask matches the user called `name`. linechat shows
+    /// every user as `name!name@linechat`, so that is what masks match.
+    pub fn bans(&self, name: &str) -> bool {
+        if self.bans.is_empty() {
+            return false;
+        }
+        let shown = format!("{name}!{name}@linechat");
+        self.bans.iter().any(|mask| wildcard_matches(mask, &shown))
+    }
+
+    /// Whether `visitor` may enter, with `members` in already.
+    pub fn admits(&self, visitor: Visitor<'_>, members: usize) -> Result<(), Barred> {
+        if self.bans(visitor.name) && !visitor.invited {
+            return Err(Barred::Banned);
+        }
+        if self.has(Flag::InviteOnly) && !visitor.invited {
+            return Err(Barred::InviteOnly);
+        }
+        if let Some(key) = &self.key
+            && visitor.key != Some(&**key)
+        {
+            return Err(Barred::BadKey);
+        }
+        if self.limit.is_some_and(|limit| members >= limit as usize) {
+            return Err(Barred::Full);
+        }
+        Ok(())
+    }
+}
+
+/// Whether `key` may be a room's key: 1 to [`MAX_KEY`] printable ASCII
+/// bytes, no space or comma (IRC separates keys with commas).
+pub fn valid_key(key: &str) -> bool {
+    (1..=MAX_KEY).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic() && b != b',')
+}
+
+/// Whether `mask` may be a ban mask: 1 to [`MAX_MASK`] printable ASCII
+/// bytes.
+pub fn valid_mask(mask: &str) -> bool {
+    (1..=MAX_MASK).contains(&mask.len()) && mask.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// A ban mask as given, completed to `nick!user@host`: `bob` is
+/// `bob!*@*`, `*@host` is `*!*@host`.
+pub fn full_mask(mask: &str) -> String {
+    match (mask.contains('!'), mask.contains('@')) {
+        (true, true) => mask.into(),
+        (true, false) => format!("{mask}@*"),
+        (false, true) => format!("*!{mask}"),
+        (false, false) => format!("{mask}!*@*"),
+    }
+}
+
+/// Whether `name` matches `mask`, ignoring ASCII case: `*` stands for any
+/// run of characters, `?` for one. Greedy with one backtrack point (the
+/// last `*`), so linear-ish and never recursive on client input.
+pub fn wildcard_matches(mask: &str, name: &str) -> bool {
+    let (mask, name) = (mask.as_bytes(), name.as_bytes());
+    let same = |m: u8, n: u8| m == b'?' || m.eq_ignore_ascii_case(&n);
+    let (mut m, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        if m < mask.len() && mask[m] == b'*' {
+            star = Some((m, n));
+            m += 1;
+        } else if m < mask.len() && same(mask[m], name[n]) {
+            m += 1;
+            n += 1;
+        } else if let Some((star_m, star_n)) = star {
+            // The last `*` takes one more character.
+            star = Some((star_m, star_n + 1));
+            m = star_m + 1;
+            n = star_n + 1;
+        } else {
+            return false;
+        }
+    }
+    mask[m..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn visitor(name: &str) -> Visitor<'_> {
+        Visitor {
+            name,
+            invited: false,
+            key: None,
+        }
+    }
+
+    #[test]
+    fn ranks_combine_and_show_their_prefixes_highest_first() {
+        let both = Rank::NONE
+            .with(Rank::VOICE, true)
+            .with(Rank::OPERATOR, true);
+        assert_eq!(both.prefixes(), "@+");
+        assert!(both.has(Rank::OPERATOR) && both.has(Rank::VOICE));
+        assert_eq!(both.with(Rank::OPERATOR, false).prefixes(), "+");
+        assert!(!Rank::NONE.has(Rank::NONE));
+    }
+
+    #[test]
+    fn a_new_room_is_members_only_and_flags_go_on_and_off() {
+        let mut modes = RoomModes::new(SystemTime::UNIX_EPOCH);
+        assert_eq!(modes.flags().collect::<Vec<_>>(), [Flag::NoOutside]);
+        let lock = ModeChange::Flag {
+            flag: Flag::TopicLock,
+            on: true,
+        };
+        assert!(modes.changes(&lock));
+        modes.apply(&lock);
+        assert!(modes.has(Flag::TopicLock) && !modes.changes(&lock));
+        assert_eq!(Flag::from_letter('t'), Some(Flag::TopicLock));
+        assert_eq!(Flag::from_word("Invite-Only"), Some(Flag::InviteOnly));
+    }
+
+    #[test]
+    fn the_door_checks_bans_invites_keys_and_the_limit_in_that_order() {
+        let mut modes = RoomModes::new(SystemTime::UNIX_EPOCH);
+        assert_eq!(modes.admits(visitor("bob"), 5), Ok(()));
+        modes.apply(&ModeChange::Limit(Some(2)));
+        assert_eq!(modes.admits(visitor("bob"), 2), Err(Barred::Full));
+        modes.apply(&ModeChange::Key(Some("sesame".into())));
+        assert_eq!(modes.admits(visitor("bob"), 0), Err(Barred::BadKey));
+        let keyed = Visitor {
+            key: Some("sesame"),
+            ..visitor("bob")
+        };
+        assert_eq!(modes.admits(keyed, 0), Ok(()));
+        modes.apply(&ModeChange::Ban {
+            mask: "B*!*@*".into(),
+            on: true,
+        });
+        assert_eq!(modes.admits(keyed, 0), Err(Barred::Banned));
+        assert_eq!(modes.admits(visitor("alice"), 0), Err(Barred::BadKey));
+        modes.apply(&ModeChange::Ban {
+            mask: "b*!*@*".into(),
+            on: false,
+        });
+        assert!(modes.bans.is_empty(), "removal ignores case");
+    }
+
+    #[test]
+    fn keys_and_masks_are_checked_and_masks_completed() {
+        assert!(valid_key("sesame"));
+        for bad in ["", "has space", "a,b", &"k".repeat(MAX_KEY + 1)] {
+            assert!(!valid_key(bad), "{bad:?}");
+        }
+        assert!(valid_mask("*!*@*") && !valid_mask("a b"));
+        assert_eq!(full_mask("bob"), "bob!*@*");
+        assert_eq!(full_mask("*@host"), "*!*@host");
+        assert_eq!(full_mask("bob!u"), "bob!u@*");
+        assert_eq!(full_mask("a!b@c"), "a!b@c");
+    }
+
+    #[test]
+    fn masks_match_with_stars_and_question_marks_ignoring_case() {
+        assert!(wildcard_matches("*", "coolNick"));
+        assert!(wildcard_matches("coolni*", "coolNick"));
+        assert!(wildcard_matches("c*l?ick", "coolNick"));
+        assert!(wildcard_matches("*NICK", "coolNick"));
+        assert!(wildcard_matches("a*b*c", "axxbyyc"));
+        assert!(!wildcard_matches("eva*", "shivaram"));
+        assert!(!wildcard_matches("c?", "c"));
+        assert!(!wildcard_matches("a*b", "ab c"));
+        assert!(!wildcard_matches("", "a"));
+    }
+}

@@ -1,0 +1,112 @@
+//! Telnet's words for a room's rules and ranks: the changes a room is told
+//! (`*** alice made bob an operator`), kicks, invites, and the answers to
+//! `/op`, `/kick`, `/ban`, `/room ...` and the rest.
+
+use crate::chat::moderation::Answer;
+use crate::chat::modes::{Barred, Flag, ModeChange, Rank};
+use std::fmt::Write;
+
+/// `by`'s changes to the room, in one line.
+pub(super) fn changes(by: &str, changes: &[ModeChange], out: &mut String) -> std::fmt::Result {
+    let told = changes
+        .iter()
+        .filter(|c| !matches!(c, ModeChange::Maker(_)));
+    let each: Vec<String> = told.map(change).collect();
+    write!(out, "{by} {}", each.join(", "))
+}
+
+/// One change, as `by` did it.
+fn change(change: &ModeChange) -> String {
+    let on_off = |on: bool| if on { "on" } else { "off" };
+    match change {
+        ModeChange::Flag { flag, on } => format!("turned {} {}", flag.word(), on_off(*on)),
+        ModeChange::Key(Some(_)) => "set a key for the room".into(),
+        ModeChange::Key(None) => "removed the room's key".into(),
+        ModeChange::Limit(Some(limit)) => format!("limited the room to {limit} members"),
+        ModeChange::Limit(None) => "removed the room's member limit".into(),
+        ModeChange::Ban { mask, on: true } => format!("banned {mask}"),
+        ModeChange::Ban { mask, on: false } => format!("lifted the ban on {mask}"),
+        ModeChange::Maker(_) => String::new(),
+        ModeChange::Rank { name, rank, on, .. } => {
+            let what = if *rank == Rank::OPERATOR {
+                "an operator"
+            } else {
+                "a voice in the room"
+            };
+            match on {
+                true => format!("made {name} {what}"),
+                false => format!("took away {name}'s place as {what}"),
+            }
+        }
+    }
+}
+
+/// The words of one moderation answer.
+pub(super) fn answer(answer: &Answer, out: &mut String) -> std::fmt::Result {
+    match answer {
+        Answer::NotOperator { room } => {
+            write!(out, "Only an operator of {room} can do that")
+        }
+        Answer::NotInThatRoom { name, room } => write!(out, "{name} is not in {room}"),
+        Answer::AlreadyInThatRoom { name, room } => write!(out, "{name} is in {room} already"),
+        Answer::Barred { room, why } => {
+            let why = match why {
+                Barred::Banned => "you are banned from it",
+                Barred::InviteOnly => "it is invite-only (ask a member for /invite)",
+                Barred::BadKey => "it needs its key (/join ROOM KEY)",
+                Barred::Full => "it is full",
+            };
+            write!(out, "You cannot join {room}: {why}")
+        }
+        Answer::CannotSpeak { room } => {
+            write!(
+                out,
+                "You cannot speak in {room} (moderated, or you are banned)"
+            )
+        }
+        Answer::InvalidKey { room } => write!(
+            out,
+            "Not a key for {room}: 1 to 23 characters, no spaces or commas"
+        ),
+        Answer::InvalidValue {
+            room, given, must, ..
+        } => write!(out, "Not a setting for {room}: '{given}' must be {must}"),
+        Answer::BanListFull { room, mask } => {
+            write!(out, "{room} holds all the bans it can; {mask} not banned")
+        }
+        Answer::Modes { room, modes } => {
+            let on: Vec<&str> = modes.flags().map(Flag::word).collect();
+            write!(
+                out,
+                "{room}: {}",
+                if on.is_empty() {
+                    "no settings on".into()
+                } else {
+                    on.join(", ")
+                }
+            )?;
+            if let Some(limit) = modes.limit {
+                write!(out, ", at most {limit} members")?;
+            }
+            if modes.key.is_some() {
+                out.write_str(", a key")?;
+            }
+            Ok(())
+        }
+        Answer::Bans { room, masks } if masks.is_empty() => {
+            write!(out, "Nobody is banned from {room}")
+        }
+        Answer::Bans { room, masks } => write!(out, "Banned from {room}: {}", masks.join(", ")),
+        Answer::Inviting { name, room } => write!(out, "Invited {name} to {room}"),
+        Answer::Invites(rooms) if rooms.is_empty() => out.write_str("You have no invites"),
+        Answer::Invites(rooms) => write!(out, "You are invited to {}", rooms.join(", ")),
+        Answer::RoomSettings => {
+            let words: Vec<&str> = Flag::ALL.iter().map(|f| f.word()).collect();
+            write!(
+                out,
+                "Usage: /room SETTING on|off, /room key KEY|off, /room limit N|off; settings: {}",
+                words.join(", ")
+            )
+        }
+    }
+}
