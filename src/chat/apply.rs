@@ -118,6 +118,7 @@ impl Chat {
                 self.roomless.remove(member);
                 self.away.remove(member);
                 self.invites.remove(member);
+                self.modes.remove(member);
                 self.leave_everywhere(*member, name, reason.as_deref(), now);
             }
             RoomEvent::Parted {

@@ -52,6 +52,7 @@
 //! - `whowas`: the names this node's users gave up, in a bounded ring.
 //! - `peaks`: the most users seen at once (LUSERS).
 //! - `list_filter`: what LIST may be narrowed to (masks, member counts).
+//! - `user_modes`: the modes a user sets on itself (bot, invisible).
 
 mod accounts;
 mod apply;
@@ -88,6 +89,7 @@ mod seats;
 mod session;
 mod shared;
 mod throttle;
+mod user_modes;
 mod whowas;
 
 pub use delivery::{Answer, Ask, Claimed, Delivery, Output, Secret, Typing};
@@ -105,6 +107,7 @@ pub use operators::{AdminAction, AdminNotice, MAX_ADMINS, OperReply, parse_admin
 pub use peaks::Peaks;
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 pub use request::{ModeAsk, Protocol, Request};
+pub use user_modes::UserModes;
 pub use whowas::{WHOWAS_LEN, Was};
 
 #[cfg(test)]
@@ -248,6 +251,8 @@ pub struct Chat {
     /// The rooms each local member is invited to (by name), until they
     /// enter them or leave (see `moderation/`).
     invites: MemberMap<Vec<Box<str>>>,
+    /// The user modes local members set (see `user_modes.rs`).
+    modes: user_modes::ModeTable,
     out: Output,
 }
 
@@ -286,6 +291,7 @@ impl Chat {
             whowas: whowas::Whowas::default(),
             peaks: Peaks::default(),
             invites: MemberMap::default(),
+            modes: Default::default(),
             out: Output::default(),
         }
     }

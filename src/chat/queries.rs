@@ -62,10 +62,12 @@ impl Chat {
     }
 
     /// `WHO mask`: a room's members (`#room`), every user whose name matches
-    /// a mask with `*` or `?`, or the user called `mask`. (No user hides
-    /// from a mask: linechat has no invisible mode, +i.)
+    /// a mask with `*` or `?` (but the invisible, +i, who share no room
+    /// with the asker), or the user called `mask`.
     pub(super) fn who_is(&mut self, local: Local, mask: &str, now: &Now) {
         let away = |member: MemberId| self.away.contains_key(&member);
+        let bot = |member: MemberId| self.user_modes_of(member).bot;
+        let asker = self.client(local).map(|c| c.member);
         let entries = if mask.starts_with('#') {
             let room = naming::room_name(mask).ok().and_then(|name| {
                 let id = self
@@ -81,18 +83,21 @@ impl Chat {
                     away: away(member),
                     operator: self.is_operator(member),
                     rank,
+                    bot: bot(member),
                 })
             });
             each.collect()
         } else if mask.contains(['*', '?']) {
             let mut each: Vec<WhoEntry> = (self.names.iter())
                 .filter(|(name, _)| wildcard_matches(mask, name.text()))
+                .filter(|&(_, &member)| !self.invisible_to(member, asker))
                 .map(|(name, &member)| WhoEntry {
                     room: self.room_of(member).map(|r| r.name.clone()),
                     name: name.text().into(),
                     away: away(member),
                     operator: self.is_operator(member),
                     rank: self.first_rank(member),
+                    bot: bot(member),
                 })
                 .collect();
             each.sort_unstable_by(|a, b| a.name.cmp(&b.name));
@@ -105,6 +110,7 @@ impl Chat {
                 away: away(member),
                 operator: self.is_operator(member),
                 rank: self.first_rank(member),
+                bot: bot(member),
             });
             each.into_iter().collect()
         };
@@ -143,6 +149,7 @@ impl Chat {
             away: self.away.get(&member).cloned(),
             secure: theirs.is_some_and(|c| c.secure),
             operator: self.is_operator(member),
+            bot: self.user_modes_of(member).bot,
         };
         self.reply_to(local, now, Reply::Whois(info));
     }

@@ -315,6 +315,8 @@ pub struct WhoEntry {
     pub operator: bool,
     /// Their rank in `room`.
     pub rank: super::modes::Rank,
+    /// Whether they set bot mode (`+B`; known of this node's users).
+    pub bot: bool,
 }
 
 /// What [`Reply::Whois`] says about a user.
@@ -337,4 +339,6 @@ pub struct WhoisInfo {
     pub secure: bool,
     /// Whether they are a server operator (known of this node's users).
     pub operator: bool,
+    /// Whether they set bot mode (`+B`; known of this node's users).
+    pub bot: bool,
 }

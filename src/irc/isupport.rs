@@ -33,6 +33,8 @@ impl Isupport {
     /// Every token, in the order sent.
     pub fn tokens(&self) -> Vec<String> {
         let mut tokens = vec![
+            // User mode +B marks a bot (WHO flag B, WHOIS 335).
+            "BOT=B".to_owned(),
             "CASEMAPPING=ascii".to_owned(),
             format!("CHANLIMIT=#:{}", self.chanlimit),
             // A list, a key, a limit, and flags (see `irc/modes.rs`).
@@ -166,7 +168,7 @@ mod tests {
         let bytes = lines[0].to_bytes().unwrap();
         let text = String::from_utf8(bytes).unwrap();
         assert!(
-            text.starts_with(":linechat 005 alice CASEMAPPING=ascii "),
+            text.starts_with(":linechat 005 alice BOT=B CASEMAPPING=ascii "),
             "{text}"
         );
         assert!(

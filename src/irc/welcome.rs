@@ -18,6 +18,8 @@ pub struct Counts {
     pub known: usize,
     /// The most users of every node this node knew of at once.
     pub max_known: usize,
+    /// Of `known`, those known to be invisible (+i).
+    pub invisible: usize,
     /// Rooms in use.
     pub rooms: usize,
     /// Connections not logged in yet (at telnet's prompt, or registering).
@@ -38,7 +40,7 @@ pub fn burst(server: &str, nick: &str, isupport: &Isupport, counts: Counts) -> V
         n(Numeric::Welcome, &[&welcome]),
         n(Numeric::YourHost, &[&host]),
         n(Numeric::Created, &["This server was created at its start"]),
-        n(Numeric::MyInfo, &[server, VERSION, "i", "b"]),
+        n(Numeric::MyInfo, &[server, VERSION, "Bio", "b"]),
     ];
     lines.extend(isupport.lines(server, nick));
     lines.extend(lusers(server, nick, counts));
@@ -50,9 +52,10 @@ pub fn burst(server: &str, nick: &str, isupport: &Isupport, counts: Counts) -> V
 /// every node's users this node knows of, 255 and 265 its own.
 pub fn lusers(server: &str, nick: &str, counts: Counts) -> Vec<OwnedMessage> {
     let n = |numeric, params: &[&str]| OwnedMessage::numeric(server, numeric, nick, params);
+    let invisible = counts.invisible.min(counts.known);
     let users = format!(
-        "There are {} users and 0 invisible on 1 servers",
-        counts.known
+        "There are {} users and {invisible} invisible on 1 servers",
+        counts.known - invisible
     );
     let rooms = counts.rooms.to_string();
     let operators = counts.operators.to_string();
@@ -101,6 +104,7 @@ mod tests {
                 max_users: 4,
                 known: 5,
                 max_known: 6,
+                invisible: 1,
                 rooms: 2,
                 unregistered: 0,
                 operators: 1,
@@ -126,7 +130,7 @@ mod tests {
         let text = |i: usize| String::from_utf8(lines[i].to_bytes().unwrap()).unwrap();
         assert_eq!(
             text(6),
-            ":linechat 251 alice :There are 5 users and 0 invisible on 1 servers\r\n"
+            ":linechat 251 alice :There are 4 users and 1 invisible on 1 servers\r\n"
         );
         assert_eq!(
             text(10),

@@ -1,5 +1,6 @@
 //! The small IRC commands irctest checks, over real sockets with exact
-//! bytes: HELP, UTF8ONLY and TARGMAX, WHOWAS, LUSERS, LIST conditions, ...
+//! bytes: HELP, UTF8ONLY and TARGMAX, WHOWAS, LUSERS, LIST conditions,
+//! user modes +B and +i.
 
 use crate::util::irc::Irc;
 use crate::util::{TestServer, unlimited};
@@ -198,4 +199,46 @@ fn list_takes_masks_and_member_counts() {
     assert_eq!(list("<2"), "#chan1");
     assert_eq!(list("#chan1 <100"), "#chan1");
     assert_eq!(list("<1"), "");
+}
+
+/// MODE nick +B marks a bot (echoed, 221, WHOIS 335, WHO flag B); +i
+/// hides a user from WHO masks of users who share no room with it, not
+/// from WHO of its nick; LUSERS counts it as invisible.
+#[test]
+fn user_modes_bot_and_invisible() {
+    let server = server();
+    let mut bot = Irc::register(&server, "robo");
+    bot.send("MODE robo +B");
+    bot.expect_line(":robo!robo@linechat MODE robo +B");
+    bot.send("MODE robo");
+    bot.expect_line(":linechat 221 robo +B");
+    bot.send("MODE robo +Bx");
+    bot.expect_line(":linechat 501 robo :Unknown MODE flag");
+    let mut ann = Irc::register(&server, "ann");
+    ann.send("MODE robo -B");
+    ann.expect_line(":linechat 502 ann :Cannot change mode for other users");
+    ann.send("WHOIS robo");
+    let whois = ann.skip_until(":linechat 318 ann robo :End of /WHOIS list");
+    assert!(
+        whois.contains(&":linechat 335 ann robo :is a bot".to_owned()),
+        "{whois:?}"
+    );
+    ann.send("WHO robo");
+    ann.expect_line(":linechat 352 ann * robo linechat linechat robo HB :0 robo test");
+    ann.skip_until_prefix(":linechat 315 ann robo ");
+    bot.send("MODE robo +i-B");
+    bot.expect_line(":robo!robo@linechat MODE robo +i-B");
+    ann.send("WHO r*");
+    ann.expect_line(":linechat 315 ann r* :End of /WHO list");
+    ann.send("WHO robo");
+    ann.expect_line(":linechat 352 ann * robo linechat linechat robo H :0 robo test");
+    ann.skip_until_prefix(":linechat 315 ann robo ");
+    ann.send("LUSERS");
+    ann.expect_line(":linechat 251 ann :There are 1 users and 1 invisible on 1 servers");
+    ann.skip_until_prefix(":linechat 266 ann ");
+    bot.join("#room");
+    ann.join("#room");
+    ann.send("WHO r*");
+    ann.expect_line(":linechat 352 ann * robo linechat linechat robo H :0 robo test");
+    ann.skip_until_prefix(":linechat 315 ann r* ");
 }

@@ -143,7 +143,9 @@ impl Numerics<'_, '_, '_> {
                 true => prefixes,
                 false => &prefixes[..prefixes.len().min(1)],
             };
-            let here = format!("{here}{prefixes}");
+            // Then `B` for a bot (+B).
+            let bot = if entry.bot { "B" } else { "" };
+            let here = format!("{here}{prefixes}{bot}");
             let name = &*entry.name;
             let (user, real) = user.filter(|_| of_nick).unwrap_or((name, name));
             let real = format!("0 {real}");
@@ -168,6 +170,9 @@ impl Numerics<'_, '_, '_> {
         self.send(Numeric::WhoisServer, &[name, server, "linechat"]);
         if info.operator {
             self.send(Numeric::WhoisOperator, &[name, "is an IRC operator"]);
+        }
+        if info.bot {
+            self.send(Numeric::WhoisBot, &[name, "is a bot"]);
         }
         if let Some(away) = &info.away {
             self.send(Numeric::Away, &[name, away]);

@@ -51,6 +51,7 @@ impl Server {
             max_users: peaks.local,
             known: self.chat.known_users(),
             max_known: peaks.known,
+            invisible: self.chat.invisible_users(),
             rooms: self.chat.rooms(),
             unregistered: self.admission.clients().saturating_sub(self.chat.members()),
             operators: self.chat.operators_online(),

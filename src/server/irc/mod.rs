@@ -12,7 +12,8 @@
 //!   `oper`: the server operators' OPER, KILL and WALLOPS;
 //!   `monitor`: its watch list (MONITOR);
 //!   `whowas`: who had a nick before;
-//!   `moderation`: MODE, KICK and INVITE.
+//!   `moderation`: MODE, KICK and INVITE;
+//!   `user_mode`: MODE of one's own nick (+B, +i).
 
 mod about;
 mod chathistory;
@@ -22,6 +23,7 @@ mod monitor;
 mod oper;
 mod register;
 mod tagmsg;
+mod user_mode;
 mod whowas;
 
 use super::timers::{ConnTimer, Timer};

@@ -24,17 +24,9 @@ impl Server {
             self.irc_numeric(key, Numeric::UsersDontMatch, &[text]);
         } else if !casemap::same(target, &nick) {
             self.irc_numeric(key, Numeric::NoSuchNick, &[target, "No such nick/channel"]);
-        } else if modes.is_empty() {
-            let modes = if self.chat.is_operator_at(key) {
-                "+o"
-            } else {
-                "+"
-            };
-            self.irc_numeric(key, Numeric::UModeIs, &[modes]);
-        } else if modes == "-o" {
-            self.irc_request(key, Request::Unoper);
         } else {
-            self.irc_numeric(key, Numeric::UModeUnknownFlag, &["Unknown MODE flag"]);
+            // One's own modes: `user_mode.rs`.
+            self.irc_user_mode(key, &nick, modes);
         }
     }
 
