@@ -42,6 +42,7 @@ impl Chat {
             protocol,
             echo: false,
             free_joins: u8::try_from(self.max_rooms_per_user).unwrap_or(u8::MAX),
+            last_request: now.instant,
         });
         self.seats.set_local(member, local);
         if protocol == Protocol::Lines {
@@ -127,14 +128,15 @@ impl Chat {
         let idle = self.idle_timeout?;
         let client = self.client(local)?;
         let (member, chatting) = (client.member, client.state == State::Chatting);
-        // Since it last sent something in any of its rooms.
+        // Since it last sent something in any of its rooms, or, in none (a
+        // client of requests), since its last request.
         let last = (self.seats.rooms(&member))
             .filter_map(|room| self.rooms.get(room)?.members.last_active(member))
             .max();
-        let Some(last) = last else {
-            // In no room (a client of requests): looked at again later,
-            // once it may have joined one.
-            return chatting.then_some(now.instant + idle);
+        let last = match last {
+            Some(last) => last,
+            None if chatting => client.last_request,
+            None => return None,
         };
         if now.instant < last + idle {
             return Some(last + idle);

@@ -173,6 +173,9 @@ struct Client {
     /// Rooms a client of requests may still join without spending room
     /// moves: an IRC client joins its channels at once when it connects.
     free_joins: u8,
+    /// When it last asked something of the core (a client of requests in
+    /// no room is idle from then, see `idle_check`).
+    last_request: Instant,
 }
 
 /// The chat: local connections, the room, and the output not yet taken.

@@ -20,9 +20,10 @@ impl Chat {
     /// client of [`Protocol::Requests`] starts in no room and is shown
     /// no prompts.
     pub(super) fn request(&mut self, local: Local, request: Request<'_>, now: &Now) {
-        let Some(client) = self.client(local) else {
+        let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
         };
+        client.last_request = now.instant;
         let by = Caller {
             local,
             member: client.member,

@@ -95,6 +95,19 @@ fn ping_gets_pong() {
     irc.skip_until(":linechat PONG linechat later");
 }
 
+/// Under --idle-timeout, an IRC user in no room who answers every PING
+/// but asks nothing is closed once idle, as one in a room is.
+#[test]
+fn an_idle_client_in_no_room_is_closed() {
+    let mut config = unlimited();
+    config.idle_timeout = Some(std::time::Duration::from_secs(1));
+    let server = TestServer::start_with_irc(config);
+    let mut irc = Irc::register(&server, "idler");
+    irc.send("PONG linechat");
+    irc.skip_until("ERROR :Closing link: idle timeout");
+    irc.client.expect_eof();
+}
+
 /// A silent client is PINGed after --keepalive and closed if it does not
 /// answer within another.
 #[test]
