@@ -27,8 +27,9 @@ pub enum LineKind {
     /// only: telnet shows nothing of it, nor keeps it in history.
     Tagmsg,
     /// The client-only tags (escaped, as [`Tagmsg`](LineKind::Tagmsg)'s)
-    /// of the line after it in the turn: IRC readers with `message-tags`
-    /// get them on that line, nobody gets this one on its own.
+    /// of the line after it in the turn, and `bot` when the sender is a
+    /// bot (IRC +B): IRC readers with `message-tags` get them on that
+    /// line, nobody gets this one on its own.
     ClientTags,
 }
 

@@ -36,6 +36,12 @@ impl Chat {
         }
     }
 
+    /// Whether the user called `name` set bot mode (known of this node's
+    /// users): its private lines carry the `bot` tag.
+    pub fn is_bot(&self, name: &str) -> bool {
+        self.find(name).is_some_and(|m| self.user_modes_of(m).bot)
+    }
+
     /// Users this node knows to be invisible (LUSERS 251).
     pub fn invisible_users(&self) -> usize {
         self.modes.values().filter(|m| m.invisible).count()

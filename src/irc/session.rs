@@ -73,6 +73,9 @@ pub struct Session {
     pub names_of_several: bool,
     /// Whether the core was last told `echo-message` is on.
     pub echo_told: bool,
+    /// The private message being shown is from a bot (+B): it carries the
+    /// `bot` tag for a reader with `message-tags`.
+    pub from_bot: bool,
     /// The line being handled held bytes that were not UTF-8: they were
     /// cleaned into U+FFFD, and the client is warned (UTF8ONLY).
     pub invalid_utf8: bool,

@@ -242,3 +242,39 @@ fn user_modes_bot_and_invisible() {
     ann.expect_line(":linechat 352 ann * robo linechat linechat robo H :0 robo test");
     ann.skip_until_prefix(":linechat 315 ann r* ");
 }
+
+/// A bot's (+B) lines carry the `bot` tag to readers with message-tags,
+/// to a nick and to a channel; readers without it get the plain line.
+#[test]
+fn a_bots_lines_carry_the_bot_tag_for_message_tags_readers() {
+    let server = server();
+    let mut bot = Irc::register(&server, "robo");
+    bot.send("MODE robo +B");
+    bot.expect_line(":robo!robo@linechat MODE robo +B");
+    let mut ann = Irc::connect(&server);
+    ann.send("CAP REQ :message-tags");
+    ann.send("NICK ann");
+    ann.send("USER ann 0 * :Ann");
+    ann.expect_line(":linechat CAP * ACK message-tags");
+    ann.send("CAP END");
+    ann.skip_until_prefix(":linechat 422 ann ");
+    ann.nick = "ann".into();
+    let mut bob = Irc::register(&server, "bob");
+    bot.send("PRIVMSG ann beep");
+    ann.expect_line("@bot :robo!robo@linechat PRIVMSG ann beep");
+    bot.send("PRIVMSG bob boop");
+    bob.expect_line(":robo!robo@linechat PRIVMSG bob boop");
+    bot.join("#room");
+    ann.join("#room");
+    bob.join("#room");
+    bot.sync();
+    ann.sync();
+    bot.send("PRIVMSG #room :hello");
+    let tagged = ann.line();
+    assert!(
+        tagged.starts_with("@msgid=")
+            && tagged.contains(";bot :robo!robo@linechat PRIVMSG #room hello"),
+        "{tagged}"
+    );
+    bob.skip_until(":robo!robo@linechat PRIVMSG #room hello");
+}

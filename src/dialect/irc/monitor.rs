@@ -79,6 +79,7 @@ mod tests {
             names_end: true,
             whois: false,
             whois_user: None,
+            from_bot: false,
         };
         let message = Message::Notice(Notice::Reply(Reply::Watched(watched)));
         let at = SystemTime::UNIX_EPOCH;

@@ -40,6 +40,8 @@ pub struct Recipient<'a> {
     /// The user name and real name of whom a WHOIS (or a WHO of a nick) is
     /// about, if known.
     pub whois_user: Option<(&'a str, &'a str)>,
+    /// The private message is from a bot: with `tags`, it carries `bot`.
+    pub from_bot: bool,
 }
 
 /// `message`, said at `at`, for `to` alone.
@@ -48,14 +50,14 @@ pub fn render_to(message: &Message, at: SystemTime, to: &Recipient<'_>) -> Bytes
     let mut lines = Lines::new(&mut buf, to.tagged, to.server);
     match message {
         Message::Private { from, kind, text } => {
-            private(&mut lines, at, (from, to.nick), (*kind, text), to.tags);
+            private(&mut lines, at, (from, to.nick), (*kind, text), to);
         }
         Message::PrivateEcho {
             from,
             to: them,
             kind,
             text,
-        } if to.echo => private(&mut lines, at, (from, them), (*kind, text), to.tags),
+        } if to.echo => private(&mut lines, at, (from, them), (*kind, text), to),
         Message::Notice(Notice::Reply(reply)) => self::reply(&mut lines, reply, at, to),
         Message::Notice(notice) => shared_notice(&mut lines, notice, at, to.nick),
         Message::Notices(notices) => {
@@ -70,17 +72,20 @@ pub fn render_to(message: &Message, at: SystemTime, to: &Recipient<'_>) -> Bytes
 }
 
 /// A private line from `from` to `target`; a TAGMSG only for a reader
-/// with `message-tags`.
+/// with `message-tags`, who also gets the `bot` tag of a bot's line.
 fn private(
     lines: &mut Lines<'_>,
     at: SystemTime,
     (from, target): (&str, &str),
     (kind, text): (LineKind, &str),
-    tags: bool,
+    to: &Recipient<'_>,
 ) {
     let from = mask(from);
     match kind {
-        LineKind::Tagmsg if tags => super::tagmsg(lines, at, None, &from, target, text),
+        LineKind::Tagmsg if to.tags => super::tagmsg(lines, at, None, &from, target, text),
+        kind if to.tags && to.from_bot => {
+            lines.text_tagged(at, &[("bot", "")], Some(&from), target, kind, text)
+        }
         kind => lines.text(at, Some(&from), target, kind, text),
     }
 }

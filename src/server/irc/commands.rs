@@ -280,8 +280,12 @@ impl Server {
             false => text.into(),
         };
         // Client-only tags go with a line to a channel (not to a nick:
-        // a private message carries none).
-        let tags = crate::irc::tags::client_only(message.raw_tags());
+        // a private message carries none but a bot's `bot`).
+        let mut tags = crate::irc::tags::client_only(message.raw_tags());
+        if self.chat.user_modes(key).bot {
+            // A bot's line carries the server's `bot` tag too.
+            tags.insert_str(0, if tags.is_empty() { "bot" } else { "bot;" });
+        }
         for target in targets.split(',').filter(|t| !t.is_empty()) {
             if target.starts_with('#') {
                 self.irc_client_tags(key, target, &tags);

@@ -234,9 +234,16 @@ impl Server {
     /// What the core shows an IRC connection, seen by the edge first:
     /// returns true if the edge took care of it (nothing else to render).
     pub(super) fn irc_shown(&mut self, key: usize, message: &Shown) -> bool {
+        // A bot's private lines carry the `bot` tag (`user_mode.rs`).
+        let from = match message {
+            Shown::Private { from, .. } | Shown::PrivateEcho { from, .. } => Some(from),
+            _ => None,
+        };
+        let from_bot = from.is_some_and(|from| self.chat.is_bot(from));
         let Some(session) = self.irc_session(key) else {
             return false;
         };
+        session.from_bot = from_bot;
         match message {
             _ if monitor::unwanted(session, message) => return true,
             Shown::Notice(Notice::Reply(Reply::NowKnownAs { name, .. })) => {
@@ -301,6 +308,7 @@ pub(super) fn render_for(
         asked: session.asked.as_deref().unwrap_or("*"),
         whois: session.whois,
         whois_user: (session.whois_user.as_ref()).map(|(u, r)| (&**u, &**r)),
+        from_bot: session.from_bot,
         names_end: !session.names_of_several,
     };
     render_to(message, at, &recipient)
