@@ -105,13 +105,19 @@ struct History {
 }
 
 impl History {
-    /// Adds every line of `turn`, keeping at most `cap` lines in all.
+    /// Adds every line of `turn` that is history (not TAGMSG, client
+    /// tags or CTCP, which a flood of typing notices would otherwise push
+    /// the room's lines out with), keeping at most `cap` lines in all.
     fn push(&mut self, turn: &Arc<Turn>, cap: usize) {
         if cap == 0 {
             return;
         }
-        for index in 0..turn.len() as u32 {
+        for (index, (kind, _)) in turn.lines().enumerate() {
+            if kind.irc_only() {
+                continue;
+            }
             let turn = turn.clone();
+            let index = index as u32;
             self.lines.push_back(HistoryLine { turn, index });
         }
         while self.lines.len() > cap {
@@ -157,6 +163,11 @@ mod tests {
         assert_eq!(said(1), [pair("b", "4")]);
         h.push(&turn("c", &["5"]), 0);
         assert_eq!(h.len(), 3, "a cap of 0 keeps nothing new");
+        let mut typing = Turn::new("d", UNIX_EPOCH);
+        typing.push(LineKind::Tagmsg, "+typing=active");
+        h.push(&Arc::new(typing), 3);
+        let oldest = h.last(3).next().map(|l| l.line().1.to_string());
+        assert_eq!(oldest.as_deref(), Some("2"), "a TAGMSG pushes no line out");
     }
 
     #[test]

@@ -181,10 +181,10 @@ fn batch(irc: &mut Irc, request: &str, room: &str) -> Vec<String> {
     }
 }
 
-/// ann says five lines in #h, then asks for some of them back: LATEST
-/// and BEFORE (by msgid and by time) answer with the lines as first sent
-/// (time and msgid included); a channel she is not in, and AROUND, are
-/// refused with FAIL.
+/// ann says five lines in #h (and a TAGMSG, which is not history), then
+/// asks for some of them back: LATEST, BEFORE (by msgid and by time) and
+/// AFTER answer with the lines as first sent (time and msgid included); a
+/// channel she is not in, and AROUND, are refused with FAIL.
 fn chathistory_scenario(addr: SocketAddr) {
     let mut ann = irc_at(addr, "ann", HISTORY_CAPS);
     ann.send("JOIN #h");
@@ -196,6 +196,10 @@ fn chathistory_scenario(addr: SocketAddr) {
         assert!(echo.ends_with(&format!("PRIVMSG #h :line {n}")), "{echo}");
         said.push(echo);
     }
+    // A typing notice is no history: it takes no line's place.
+    ann.send("@+typing=active TAGMSG #h");
+    let echo = ann.line();
+    assert!(echo.ends_with(" :ann!ann@linechat TAGMSG #h"), "{echo}");
     let latest = batch(&mut ann, "CHATHISTORY LATEST #h * 3", "#h");
     assert_eq!(latest, said[2..]);
     let before = format!("CHATHISTORY BEFORE #h msgid={} 2", msgid_of(&said[3]));

@@ -77,7 +77,9 @@ pub(in crate::engine) fn encode(
             push("name", text(&turn.name));
             push("kinds", Bytes::from(kinds));
             push("text", Bytes::from(lines));
-            push("count", number(turn.len() as u64));
+            // The lines a history read counts: not TAGMSG, client tags or CTCP.
+            let history = turn.lines().filter(|(kind, _)| !kind.irc_only()).count();
+            push("count", number(history as u64));
             push("id", number(turn.id));
             push("lines", v1::said_lines(turn));
         }

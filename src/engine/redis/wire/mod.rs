@@ -13,7 +13,7 @@
 //! | --- | --- |
 //! | `joined` | `room`, `name` |
 //! | `moved` | `room` (left), `to` (entered), `name` |
-//! | `said` | `room`, `name` (the sender's), `kinds` (one letter per line: `s` said, `a` an action, `n` a notice, `c` a CTCP query, `r` a CTCP reply, `t` a TAGMSG's client tags, `g` the client tags of the line after it), `text` (the lines, `\n` between them), `count` (in the room's own stream), `id` (the turn's id, its lines' msgid: see `chat/msgid.rs`; absent in older entries) |
+//! | `said` | `room`, `name` (the sender's), `kinds` (one letter per line: `s` said, `a` an action, `n` a notice, `c` a CTCP query, `r` a CTCP reply, `t` a TAGMSG's client tags, `g` the client tags of the line after it), `text` (the lines, `\n` between them), `count` (in the room's own stream: its lines that are history, not `c`, `r`, `t` or `g`), `id` (the turn's id, its lines' msgid: see `chat/msgid.rs`; absent in older entries) |
 //! | `topic` | `room`, `topic` (absent: cleared) |
 //! | `renamed` | `room` (the member's first, empty for none), `old`, `new`: in every room of the member |
 //! | `left` | `room` (the member's first, empty for none), `name`, `why`: from every room of the member |
