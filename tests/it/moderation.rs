@@ -198,3 +198,23 @@ fn a_kick_and_a_moderated_room_hold_on_another_node() {
     let who = alice.skip_until_prefix("*** 2 online");
     assert!(!who.contains("bob"), "{who}");
 }
+
+/// A room operator cannot kick a server operator out of their room.
+#[test]
+fn a_server_operator_cannot_be_kicked_by_a_room_operator() {
+    let dir = crate::util::TempDir::new("kick-oper");
+    let (server, addr, _irc) = crate::oper::start(&dir);
+    let mut alice = Client::connect(addr);
+    alice.login("alice");
+    alice.send("/join #den\n");
+    alice.skip_until_prefix("*** Welcome, alice! #den: 1 online");
+    let mut op = crate::oper::operator_at(addr);
+    op.send("/join #den\n");
+    op.skip_until_prefix("*** Welcome, operuser! #den: 2 online");
+    alice.skip_until("*** operuser has joined");
+    alice.send("/kick operuser go\n");
+    alice.expect_line(
+        "*** operuser is a server operator: only a server operator can kick them from #den",
+    );
+    drop(server);
+}

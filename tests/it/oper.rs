@@ -25,7 +25,7 @@ fn admins_file(dir: &Path, names: &str) -> String {
 
 /// A server with accounts in `dir`, `--admins` naming [`OPERATOR`], and
 /// IRC; its telnet and IRC addresses. [`OPERATOR`] is registered.
-fn start(dir: &Path) -> (ServerProcess, SocketAddr, SocketAddr) {
+pub(crate) fn start(dir: &Path) -> (ServerProcess, SocketAddr, SocketAddr) {
     let admins = admins_file(dir, "# the operators\noperuser\n");
     let store = dir.join("store");
     let irc = irc_addr().to_string();
@@ -53,7 +53,7 @@ fn register(addr: SocketAddr) {
 }
 
 /// Logs [`OPERATOR`] in over telnet with its password: an operator.
-fn operator_at(addr: SocketAddr) -> Client {
+pub(crate) fn operator_at(addr: SocketAddr) -> Client {
     let mut op = Client::connect(addr);
     op.expect(GREETING);
     op.send(&format!("{OPERATOR}\n"));

@@ -11,7 +11,8 @@ use crate::chat::{Chat, Farewell, MemberId, Notice, Now, Protocol, Reply, RoomEv
 const MAX_INVITES: usize = 20;
 
 impl Chat {
-    /// `by` puts the member called `target` out of `room`.
+    /// `by` puts the member called `target` out of `room`; a server
+    /// operator only another server operator may put out.
     pub(in crate::chat) fn kick(
         &mut self,
         by: Caller,
@@ -39,6 +40,10 @@ impl Chat {
         else {
             return;
         };
+        if self.is_operator(kicked) && !self.is_operator(by.member) {
+            let name = target_name.into();
+            return self.answer(by, now, Answer::ServerOperator { name, room });
+        }
         let event = RoomEvent::Kicked {
             room: id,
             member: by.member,

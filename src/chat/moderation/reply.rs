@@ -20,6 +20,14 @@ pub enum Answer {
         /// The room.
         room: Box<str>,
     },
+    /// `name` is a server operator, whom a room operator may not kick
+    /// (482, with its own text).
+    ServerOperator {
+        /// Who.
+        name: Box<str>,
+        /// The room.
+        room: Box<str>,
+    },
     /// `name` is in `room` already (443).
     AlreadyInThatRoom {
         /// Who.

@@ -78,6 +78,10 @@ pub(super) fn answer(n: &mut Numerics<'_, '_, '_>, answer: &Answer) {
                 &[name, room, "They aren't on that channel"],
             );
         }
+        Answer::ServerOperator { name, room } => {
+            let text = format!("{name} is a server operator: you cannot kick them");
+            n.send(Numeric::ChanOPrivsNeeded, &[room, &text]);
+        }
         Answer::AlreadyInThatRoom { name, room } => {
             n.send(
                 Numeric::UserOnChannel,

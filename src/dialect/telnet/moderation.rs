@@ -48,6 +48,10 @@ pub(super) fn answer(answer: &Answer, out: &mut String) -> std::fmt::Result {
             write!(out, "Only an operator of {room} can do that")
         }
         Answer::NotInThatRoom { name, room } => write!(out, "{name} is not in {room}"),
+        Answer::ServerOperator { name, room } => write!(
+            out,
+            "{name} is a server operator: only a server operator can kick them from {room}"
+        ),
         Answer::AlreadyInThatRoom { name, room } => write!(out, "{name} is in {room} already"),
         Answer::Barred { room, why } => {
             let why = match why {
