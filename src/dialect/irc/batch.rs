@@ -9,18 +9,17 @@ use bytes::Bytes;
 use std::time::SystemTime;
 
 /// `lines` of `room` for one reader of `style`, inside `BATCH +id
-/// chathistory room` ... `BATCH -id` when `batch` names an id (the reader
-/// has the `batch` capability), bare otherwise.
+/// chathistory room` ... `BATCH -id` (stamped `now`) when `batch` names an
+/// id (the reader has the `batch` capability), bare otherwise.
 pub fn history_batch(
     lines: &[HistoryLine],
-    room: &str,
-    batch: Option<&str>,
+    (room, batch): (&str, Option<&str>),
     style: Style,
     server: &str,
+    now: SystemTime,
 ) -> Bytes {
     let mut buf = Vec::with_capacity(history_batch_len(lines));
     let mut out = Lines::new(&mut buf, style.time, server);
-    let now = SystemTime::now();
     if let Some(id) = batch {
         let start = format!("+{id}");
         out.line(now, Some(server), "BATCH", &[&start, "chathistory", room]);
@@ -78,13 +77,12 @@ mod tests {
             tags: true,
             away: false,
         };
-        let got = history_batch(&lines, "#r", Some("7"), style, "srv");
+        let got = history_batch(&lines, ("#r", Some("7")), style, "srv", UNIX_EPOCH);
         let got = String::from_utf8(got.to_vec()).unwrap();
         let got: Vec<&str> = got.split("\r\n").collect();
-        assert!(
-            got[0].ends_with(" :srv BATCH +7 chathistory #r"),
-            "{}",
-            got[0]
+        assert_eq!(
+            got[0],
+            "@time=1970-01-01T00:00:00.000Z :srv BATCH +7 chathistory #r"
         );
         assert_eq!(
             got[1],
@@ -94,9 +92,9 @@ mod tests {
             got[2],
             "@time=1970-01-01T00:00:01.500Z;batch=7;msgid=10-1 :ann!ann@linechat PRIVMSG #r :\u{1}ACTION waves\u{1}"
         );
-        assert!(got[3].ends_with(" :srv BATCH -7"), "{}", got[3]);
+        assert_eq!(got[3], "@time=1970-01-01T00:00:00.000Z :srv BATCH -7");
         assert!(got[1..3].iter().map(|l| l.len()).sum::<usize>() < history_batch_len(&lines));
-        let bare = history_batch(&lines, "#r", None, Style::default(), "srv");
+        let bare = history_batch(&lines, ("#r", None), Style::default(), "srv", UNIX_EPOCH);
         assert!(bare.starts_with(b":ann!ann@linechat PRIVMSG #r hi\r\n"));
     }
 }

@@ -140,7 +140,8 @@ impl Server {
         }
         let lines = if fits { lines } else { &[] };
         let server = self.dialects.irc_server();
-        let bytes = history_batch(lines, room, id.as_deref(), style, server);
+        let now = self.now.wall;
+        let bytes = history_batch(lines, (room, id.as_deref()), style, server, now);
         self.send(key, bytes);
     }
 }
