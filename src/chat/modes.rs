@@ -19,6 +19,10 @@ pub const MAX_KEY: usize = 23;
 /// Longest ban mask, in bytes.
 pub const MAX_MASK: usize = 100;
 
+/// What starts a mute on the ban list (IRC's extban `m:`, EXTBAN=,m): the
+/// mask after it may stay but not speak.
+pub const MUTE: &str = "m:";
+
 /// A member's rank in one room: operator, voiced, both or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Rank(u8);
@@ -258,11 +262,30 @@ impl RoomModes {
     /// Whether a ban mask matches the user called `name`. linechat shows
     /// every user as `name!name@linechat`, so that is what masks match.
     pub fn bans(&self, name: &str) -> bool {
+        self.matches(name, false)
+    }
+
+    /// Whether a mute (a ban mask after [`MUTE`], `m:bob!*@*`) matches the
+    /// user called `name`: they stay in the room, but nobody hears them.
+    pub fn mutes(&self, name: &str) -> bool {
+        self.matches(name, true)
+    }
+
+    /// Whether a ban (`mutes`: a mute) on the list matches `name`.
+    fn matches(&self, name: &str, mutes: bool) -> bool {
         if self.bans.is_empty() {
             return false;
         }
         let shown = format!("{name}!{name}@linechat");
-        self.bans.iter().any(|mask| wildcard_matches(mask, &shown))
+        let masks = self
+            .bans
+            .iter()
+            .filter_map(|mask| match mask.strip_prefix(MUTE) {
+                Some(muted) if mutes => Some(muted),
+                None if !mutes => Some(&**mask),
+                _ => None,
+            });
+        masks.into_iter().any(|mask| wildcard_matches(mask, &shown))
     }
 
     /// Whether `visitor` may enter, with `members` in already.
@@ -300,6 +323,9 @@ pub fn valid_mask(mask: &str) -> bool {
 /// A ban mask as given, completed to `nick!user@host`: `bob` is
 /// `bob!*@*`, `*@host` is `*!*@host`.
 pub fn full_mask(mask: &str) -> String {
+    if let Some(muted) = mask.strip_prefix(MUTE) {
+        return format!("{MUTE}{}", full_mask(muted));
+    }
     match (mask.contains('!'), mask.contains('@')) {
         (true, true) => mask.into(),
         (true, false) => format!("{mask}@*"),
@@ -397,6 +423,19 @@ mod tests {
             on: false,
         });
         assert!(modes.bans.is_empty(), "removal ignores case");
+    }
+
+    #[test]
+    fn a_mute_silences_without_barring() {
+        let mut modes = RoomModes::new(SystemTime::UNIX_EPOCH);
+        modes.apply(&ModeChange::Ban {
+            mask: full_mask("m:bob").into(),
+            on: true,
+        });
+        assert_eq!(modes.bans, ["m:bob!*@*".into()] as [Box<str>; 1]);
+        assert!(modes.mutes("Bob") && !modes.bans("bob"));
+        assert!(!modes.mutes("alice"));
+        assert_eq!(modes.admits(visitor("bob"), 0), Ok(()));
     }
 
     #[test]

@@ -40,6 +40,8 @@ impl Isupport {
             // A list, a key, a limit, and flags (see `irc/modes.rs`).
             "CHANMODES=b,k,l,imnst".to_owned(),
             format!("CHANNELLEN={CHANNELLEN}"),
+            // Mutes are ban masks after `m:` (see `chat/modes.rs`).
+            "EXTBAN=,m".to_owned(),
             "CHANTYPES=#".to_owned(),
             // LIST takes masks, !masks and <n / >n members.
             "ELIST=MNU".to_owned(),

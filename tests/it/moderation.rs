@@ -93,7 +93,7 @@ fn a_moderated_room_hears_operators_and_the_voiced() {
     alice.expect_line("*** alice turned moderated on");
     bob.expect_line("*** alice turned moderated on");
     bob.send("can anyone hear me\n");
-    bob.expect_line("*** You cannot speak in #den (moderated, or you are banned)");
+    bob.expect_line("*** You cannot speak in #den (moderated, or you are muted or banned)");
     alice.send("/voice bob\n");
     alice.expect_line("*** alice made bob a voice in the room");
     bob.expect_line("*** alice made bob a voice in the room");
@@ -101,6 +101,17 @@ fn a_moderated_room_hears_operators_and_the_voiced() {
     alice.expect_line("bob: now?");
     alice.send("/room\n");
     alice.expect_line("*** #den: moderated, members-only");
+    // A mute holds even for the voiced.
+    alice.send("/mute bob\n");
+    alice.expect_line("*** alice muted bob!*@*");
+    bob.expect_line("*** alice muted bob!*@*");
+    bob.send("still?\n");
+    bob.expect_line("*** You cannot speak in #den (moderated, or you are muted or banned)");
+    alice.send("/unmute bob\n");
+    bob.expect_line("*** alice lifted the mute on bob!*@*");
+    bob.send("back\n");
+    alice.expect_line("*** alice lifted the mute on bob!*@*");
+    alice.expect_line("bob: back");
 }
 
 /// IRC: the maker is `@` in NAMES; +t refuses a non-operator's TOPIC
@@ -175,7 +186,7 @@ fn a_kick_and_a_moderated_room_hold_on_another_node() {
     alice.expect_line("*** alice turned moderated on");
     bob.expect_line("*** alice turned moderated on");
     bob.send("from b\n");
-    bob.expect_line("*** You cannot speak in #den (moderated, or you are banned)");
+    bob.expect_line("*** You cannot speak in #den (moderated, or you are muted or banned)");
     alice.send("/voice bob\n");
     bob.expect_line("*** alice made bob a voice in the room");
     bob.send("heard now\n");

@@ -1,11 +1,11 @@
 //! The moderation commands: `/op`, `/deop`, `/voice`, `/devoice`, `/kick`,
-//! `/ban`, `/unban`, `/bans`, `/invite` and `/room`, each the same core
+//! `/ban`, `/unban`, `/mute`, `/unmute`, `/bans`, `/invite` and `/room`, each the same core
 //! action as IRC's `MODE`, `KICK` and `INVITE` (see `chat/moderation/`),
 //! on the room the user is in.
 
 use super::{Args, Caller, Command, Needs, Role, Shape};
 use crate::chat::moderation::Answer;
-use crate::chat::modes::{Flag, Rank};
+use crate::chat::modes::{Flag, MUTE, Rank};
 use crate::chat::{Chat, ModeAsk, Now, Reply};
 
 /// A command of this family with the usual switches.
@@ -89,9 +89,25 @@ pub(super) const COMMANDS: &[Command] = &[
         Chat::unban,
     ),
     command(
+        "mute",
+        "NAME|MASK",
+        "let NAME stay in this room but be heard by nobody",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::mute,
+    ),
+    command(
+        "unmute",
+        "NAME|MASK",
+        "lift a mute",
+        Shape::Text,
+        Role::RoomOperator,
+        Chat::unmute,
+    ),
+    command(
         "bans",
         "",
-        "list this room's bans",
+        "list this room's bans and mutes",
         Shape::Nothing,
         Role::Everyone,
         Chat::bans,
@@ -151,6 +167,31 @@ impl Chat {
     fn unban(&mut self, by: Caller, args: Args<'_>, now: &Now) {
         let mask = args.text();
         self.change_here(by, &[ModeAsk::Ban { mask, on: false }], now);
+    }
+
+    /// `/mute NAME`: a ban mask with IRC's mute prefix (`m:NAME!*@*`).
+    fn mute(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        let mask = format!("{MUTE}{}", args.text());
+        self.change_here(
+            by,
+            &[ModeAsk::Ban {
+                mask: &mask,
+                on: true,
+            }],
+            now,
+        );
+    }
+
+    fn unmute(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        let mask = format!("{MUTE}{}", args.text());
+        self.change_here(
+            by,
+            &[ModeAsk::Ban {
+                mask: &mask,
+                on: false,
+            }],
+            now,
+        );
     }
 
     /// `/kick NAME [reason]`.

@@ -22,7 +22,9 @@ pub(crate) const HELP_BEFORE: &[&str] = &[
     "/kick NAME [REASON] - put NAME out of this room",
     "/ban NAME|MASK - keep NAME (or nick!user@host MASK) out of this room",
     "/unban NAME|MASK - lift a ban",
-    "/bans - list this room's bans",
+    "/mute NAME|MASK - let NAME stay in this room but be heard by nobody",
+    "/unmute NAME|MASK - lift a mute",
+    "/bans - list this room's bans and mutes",
     "/invite NAME - invite NAME into this room",
     "/room [SETTING on|off] - show this room's settings, or change one (operators)",
     "/msg NAME TEXT - send TEXT to NAME only, in any room",
@@ -71,7 +73,7 @@ fn every_command_has_one_help_line_and_a_unique_name() {
         let takes = command.shape != Shape::Nothing;
         assert_eq!(takes, !command.params.is_empty(), "{usage}");
     }
-    assert_eq!(seen.len(), 25);
+    assert_eq!(seen.len(), 27);
     let hidden: Vec<_> = help_lines(false, false).collect();
     for command in super::all().filter(|c| c.needs != Needs::Nothing) {
         assert!(!hidden.iter().any(|l| l.starts_with(&command.usage())));

@@ -302,9 +302,9 @@ impl Chat {
         r.members.modes.admits(visitor, r.members.len()).err()
     }
 
-    /// Whether `member` may send lines to `room`: a member unless the room
-    /// is moderated (then operators and voiced members) or bans them; an
-    /// outsider only when the room takes lines from outside.
+    /// Whether `member` may send lines to `room`: a member unless muted, or
+    /// the room is moderated (then operators and voiced members) or bans
+    /// them; an outsider only when the room takes lines from outside.
     pub(super) fn may_speak(&self, room: RoomId, member: MemberId) -> bool {
         let Some(r) = self.rooms.get(room) else {
             return false;
@@ -317,9 +317,13 @@ impl Chat {
         if modes.has(Flag::Moderated) && !rank.has(Rank::OPERATOR) && !rank.has(Rank::VOICE) {
             return false;
         }
+        let name = self.name_of(member);
+        if name.is_some_and(|name| modes.mutes(name)) {
+            return false;
+        }
         rank.has(Rank::OPERATOR)
             || rank.has(Rank::VOICE)
-            || (self.name_of(member)).is_none_or(|name| !modes.bans(name))
+            || name.is_none_or(|name| !modes.bans(name))
     }
 
     /// Whether `member` may set `room`'s topic: anyone in it, unless the

@@ -3,7 +3,7 @@
 //! `/op`, `/kick`, `/ban`, `/room ...` and the rest.
 
 use crate::chat::moderation::Answer;
-use crate::chat::modes::{Barred, Flag, ModeChange, Rank};
+use crate::chat::modes::{Barred, Flag, MUTE, ModeChange, Rank};
 use std::fmt::Write;
 
 /// `by`'s changes to the room, in one line.
@@ -24,8 +24,12 @@ fn change(change: &ModeChange) -> String {
         ModeChange::Key(None) => "removed the room's key".into(),
         ModeChange::Limit(Some(limit)) => format!("limited the room to {limit} members"),
         ModeChange::Limit(None) => "removed the room's member limit".into(),
-        ModeChange::Ban { mask, on: true } => format!("banned {mask}"),
-        ModeChange::Ban { mask, on: false } => format!("lifted the ban on {mask}"),
+        ModeChange::Ban { mask, on } => match (mask.strip_prefix(MUTE), on) {
+            (Some(muted), true) => format!("muted {muted}"),
+            (Some(muted), false) => format!("lifted the mute on {muted}"),
+            (None, true) => format!("banned {mask}"),
+            (None, false) => format!("lifted the ban on {mask}"),
+        },
         ModeChange::Maker(_) => String::new(),
         ModeChange::Rank { name, rank, on, .. } => {
             let what = if *rank == Rank::OPERATOR {
@@ -65,7 +69,7 @@ pub(super) fn answer(answer: &Answer, out: &mut String) -> std::fmt::Result {
         Answer::CannotSpeak { room } => {
             write!(
                 out,
-                "You cannot speak in {room} (moderated, or you are banned)"
+                "You cannot speak in {room} (moderated, or you are muted or banned)"
             )
         }
         Answer::InvalidKey { room } => write!(
