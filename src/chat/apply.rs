@@ -119,6 +119,7 @@ impl Chat {
                 self.away.remove(member);
                 self.invites.remove(member);
                 self.modes.remove(member);
+                self.operator_gone(*member);
                 self.leave_everywhere(*member, name, reason.as_deref(), now);
             }
             RoomEvent::Parted {

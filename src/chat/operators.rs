@@ -40,6 +40,9 @@ pub(super) struct Operators {
     admins: HashSet<Box<str>>,
     /// Local members who are operators, with the account they proved.
     raised: HashMap<MemberId, Box<str>>,
+    /// Other nodes' members who are operators, as those nodes said: shown
+    /// in WHO and WHOIS, never a right here.
+    elsewhere: HashSet<MemberId>,
 }
 
 /// What a server operator does, as published to every node.
@@ -56,6 +59,9 @@ pub enum AdminAction {
     Announce(Box<str>),
     /// A line for every operator on every node (IRC `WALLOPS`).
     Wallops(Box<str>),
+    /// The operator is one now (`true`), or not any more: other nodes show
+    /// it in WHO and WHOIS.
+    Operator(bool),
 }
 
 /// An operator's action as one user is told of it.
@@ -156,11 +162,8 @@ impl Chat {
             .map(|(&member, account)| (member, account.clone()))
             .collect();
         for (member, account) in gone {
-            self.operators.raised.remove(&member);
             info!("admin: {account} is no longer in --admins: its operator is lowered");
-            if let Some(local) = self.seats.local(&member) {
-                self.reply_to(local, now, Reply::Oper(OperReply::Lowered));
-            }
+            self.lower(member, now);
         }
     }
 
@@ -205,16 +208,46 @@ impl Chat {
 
     /// IRC `MODE nick -o`: an operator steps down (anyone else: nothing).
     pub(super) fn unoper(&mut self, by: Caller, now: &Now) {
-        if let Some(account) = self.operators.raised.remove(&by.member) {
+        if let Some(account) = self.operators.raised.get(&by.member) {
             let who = self.name_of(by.member).unwrap_or("?");
             info!("admin: {who} is no longer a server operator (account {account}): asked");
-            self.reply_to(by.local, now, Reply::Oper(OperReply::Lowered));
+            self.lower(by.member, now);
         }
+    }
+
+    /// `member` is not an operator any more: it is told, and other nodes.
+    fn lower(&mut self, member: MemberId, now: &Now) {
+        self.operators.raised.remove(&member);
+        if let Some(local) = self.seats.local(&member) {
+            self.reply_to(local, now, Reply::Oper(OperReply::Lowered));
+        }
+        self.tell_nodes(member, false, now);
+    }
+
+    /// Publishes whether `member` is an operator, for other nodes' WHO.
+    fn tell_nodes(&mut self, member: MemberId, operator: bool, now: &Now) {
+        if let Some(name) = self.name_of(member).map(Box::<str>::from) {
+            let action = AdminAction::Operator(operator);
+            self.apply(
+                RoomEvent::Admin {
+                    member,
+                    name,
+                    action,
+                },
+                now,
+            );
+        }
+    }
+
+    /// Whether WHO and WHOIS show `member` as an operator (of any node).
+    pub(super) fn shown_operator(&self, member: MemberId) -> bool {
+        self.is_operator(member) || self.operators.elsewhere.contains(&member)
     }
 
     /// The connection of `member` is gone: so is its operator status.
     pub(super) fn operator_gone(&mut self, member: MemberId) {
         self.operators.raised.remove(&member);
+        self.operators.elsewhere.remove(&member);
     }
 
     /// A telnet user logged in as `name` with its password: if the name
@@ -279,6 +312,7 @@ impl Chat {
         info!("admin: {who} is a server operator (account {account})");
         self.operators.raised.insert(member, account);
         self.reply_to(local, now, Reply::Oper(OperReply::Opered));
+        self.tell_nodes(member, true, now);
     }
 
     /// The address wrong passwords of `local` are counted under.
@@ -320,6 +354,7 @@ impl Chat {
             AdminAction::Wallops(text) => {
                 info!("admin: {name} (account {account}) wallops: {text}");
             }
+            AdminAction::Operator(_) => {}
         }
         let member = by.member;
         self.apply(
@@ -383,6 +418,9 @@ impl Chat {
                 let text = text.clone();
                 self.tell_all(to, Notice::Admin(AdminNotice::Wallops { by, text }), now);
             }
+            AdminAction::Operator(_) if self.seats.is_local(&op) => {}
+            AdminAction::Operator(true) => drop(self.operators.elsewhere.insert(op)),
+            AdminAction::Operator(false) => drop(self.operators.elsewhere.remove(&op)),
         }
     }
 
@@ -506,6 +544,41 @@ mod tests {
         let refused = Reply::Oper(OperReply::NeedsOperator { command: "wallops" });
         assert_eq!(out.replies(1), [&refused]);
         assert!(out.events.is_empty(), "nothing published");
+    }
+
+    #[test]
+    fn another_nodes_operators_are_shown_until_they_go() {
+        let mut h = Harness::plain();
+        h.login(1, "alice");
+        let op = MemberId(7 << 48 | 1);
+        let name: Box<str> = "boss".into();
+        let online = RoomEvent::Online {
+            member: op,
+            name: name.clone(),
+        };
+        assert!(h.chat.apply_remote(online, &h.now));
+        let raised = AdminAction::Operator(true);
+        let event = RoomEvent::Admin {
+            member: op,
+            name: name.clone(),
+            action: raised,
+        };
+        assert!(h.chat.apply_remote(event, &h.now));
+        assert!(
+            h.chat.shown_operator(op) && !h.chat.is_operator(op),
+            "shown, no right here"
+        );
+        let why = Farewell::Quit;
+        let (room, reason) = (RoomId(u32::MAX), None);
+        let left = RoomEvent::Left {
+            room,
+            member: op,
+            name,
+            why,
+            reason,
+        };
+        assert!(h.chat.apply_remote(left, &h.now));
+        assert!(!h.chat.shown_operator(op), "forgotten when it leaves");
     }
 
     #[test]

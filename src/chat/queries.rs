@@ -81,7 +81,7 @@ impl Chat {
                     room: Some(r.name.clone()),
                     name: name.into(),
                     away: away(member),
-                    operator: self.is_operator(member),
+                    operator: self.shown_operator(member),
                     rank,
                     bot: bot(member),
                 })
@@ -95,7 +95,7 @@ impl Chat {
                     room: self.room_of(member).map(|r| r.name.clone()),
                     name: name.text().into(),
                     away: away(member),
-                    operator: self.is_operator(member),
+                    operator: self.shown_operator(member),
                     rank: self.first_rank(member),
                     bot: bot(member),
                 })
@@ -108,7 +108,7 @@ impl Chat {
                 room: self.room_of(member).map(|r| r.name.clone()),
                 name: name.into(),
                 away: away(member),
-                operator: self.is_operator(member),
+                operator: self.shown_operator(member),
                 rank: self.first_rank(member),
                 bot: bot(member),
             });
@@ -148,7 +148,7 @@ impl Chat {
             signon,
             away: self.away.get(&member).cloned(),
             secure: theirs.is_some_and(|c| c.secure),
-            operator: self.is_operator(member),
+            operator: self.shown_operator(member),
             bot: self.user_modes_of(member).bot,
         };
         self.reply_to(local, now, Reply::Whois(info));

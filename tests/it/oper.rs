@@ -232,8 +232,9 @@ fn sighup_reads_the_admins_file_again() {
 }
 
 /// With --redis: an operator on node A kills a telnet user and an IRC
-/// user of node B, announces to B's users, and WALLOPS reaches the
-/// operators of both nodes (a telnet operator too).
+/// user of node B, announces to B's users, WALLOPS reaches the operators
+/// of both nodes (a telnet operator too), and each node's WHO and WHOIS
+/// show the other's operators.
 #[test]
 fn a_kill_reaches_another_node() {
     let Some(redis) = RedisServer::start() else {
@@ -283,6 +284,20 @@ fn a_kill_reaches_another_node() {
     wal.send("WALLOPS :ops of every node");
     ops_b.skip_until(":wal!wal@linechat WALLOPS :ops of every node");
     op.expect_line("*** To the operators from wal: ops of every node");
+    // Node A knows opsb of node B is an operator (WHO, WHOIS): B's
+    // events come in order, so its WALLOPS arrives after that news.
+    ops_b.send("WALLOPS :from b");
+    op.expect_line("*** To the operators from opsb: from b");
+    wal.skip_until(":opsb!opsb@linechat WALLOPS :from b");
+    wal.send("WHO opsb");
+    wal.expect_line(":linechat 352 wal * opsb linechat linechat opsb H* :0 opsb");
+    wal.sync();
+    wal.send("WHOIS opsb");
+    let whois = wal.skip_until(":linechat 318 wal opsb :End of /WHOIS list");
+    assert!(
+        whois.contains(&":linechat 313 wal opsb :is an IRC operator".to_string()),
+        "{whois:?}"
+    );
 
     op.send("/kill bob spam\n");
     op.expect_line("*** bob was disconnected");

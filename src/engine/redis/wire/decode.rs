@@ -196,6 +196,8 @@ fn admin_from(f: &Fields<'_>, member: MemberId) -> Result<RoomEvent, &'static st
         },
         "announce" => AdminAction::Announce(text),
         "wallops" => AdminAction::Wallops(text),
+        "raised" => AdminAction::Operator(true),
+        "lowered" => AdminAction::Operator(false),
         _ => return Err("unknown admin action"),
     };
     let name = name.into();

@@ -139,6 +139,8 @@ pub(in crate::engine) fn encode(
                 }
                 AdminAction::Announce(said) => ("announce", said),
                 AdminAction::Wallops(said) => ("wallops", said),
+                AdminAction::Operator(true) => ("raised", &Box::default()),
+                AdminAction::Operator(false) => ("lowered", &Box::default()),
             };
             push("act", Bytes::from_static(act.as_bytes()));
             push("text", text(said));

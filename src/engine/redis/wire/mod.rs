@@ -22,7 +22,7 @@
 //! | `away` | `text` (absent: back) |
 //! | `online` | `name`: logged in, in no room yet (an IRC client) |
 //! | `unread` | `to` (member id of the sender of a private message `member` was too far behind to be sent) |
-//! | `admin` | `name` (the server operator's), `act` (`kill`, `announce` or `wallops`), `text` (the reason or the text), `to` (a kill's member id) |
+//! | `admin` | `name` (the server operator's), `act` (`kill`, `announce`, `wallops`, or `raised`/`lowered`: the member is an operator now, or not), `text` (the reason or the text), `to` (a kill's member id) |
 //!
 //! An entry `v 2 node <id> seq <n> kind sync` (no member) says that node
 //! has just written its listing of members again (see `store.rs`): the

@@ -126,6 +126,16 @@ fn every_kind_goes_there_and_back() {
             name: "rob".into(),
             action: AdminAction::Wallops("hi ops".into()),
         },
+        RoomEvent::Admin {
+            member: MemberId(7),
+            name: "rob".into(),
+            action: AdminAction::Operator(true),
+        },
+        RoomEvent::Admin {
+            member: MemberId(7),
+            name: "rob".into(),
+            action: AdminAction::Operator(false),
+        },
     ];
     for event in events {
         let names = RoomNames {
