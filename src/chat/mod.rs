@@ -26,6 +26,8 @@
 //! - [`room`]: who is in a room, their names, who is local.
 //! - [`rooms`]: every room: name, topic, members, digest.
 //! - `message` and `notice`: what a connection is shown, as values.
+//! - `msgid`: a chat line's id, the same on every node (IRC's `msgid`);
+//!   `history`: which lines of a room a history request wants.
 //! - `input`: the one entry, [`Chat::handle`], and what it takes.
 //! - `request` and `requests`: what a client that speaks in requests (IRC)
 //!   asks, as values, and how the core answers each.
