@@ -84,6 +84,7 @@ impl Chat {
                     operator: self.shown_operator(member),
                     rank,
                     bot: bot(member),
+                    described: self.described(member),
                 })
             });
             each.collect()
@@ -98,6 +99,7 @@ impl Chat {
                     operator: self.shown_operator(member),
                     rank: self.first_rank(member),
                     bot: bot(member),
+                    described: self.described(member),
                 })
                 .collect();
             each.sort_unstable_by(|a, b| a.name.cmp(&b.name));
@@ -111,6 +113,7 @@ impl Chat {
                 operator: self.shown_operator(member),
                 rank: self.first_rank(member),
                 bot: bot(member),
+                described: self.described(member),
             });
             each.into_iter().collect()
         };
@@ -150,6 +153,7 @@ impl Chat {
             secure: theirs.is_some_and(|c| c.secure),
             operator: self.shown_operator(member),
             bot: self.user_modes_of(member).bot,
+            described: self.described(member),
         };
         self.reply_to(local, now, Reply::Whois(info));
     }

@@ -317,6 +317,9 @@ pub struct WhoEntry {
     pub rank: super::modes::Rank,
     /// Whether they set bot mode (`+B`; known of this node's users).
     pub bot: bool,
+    /// The user name and real name its client gave (IRC's USER; known of
+    /// this node's users), if any; boxed, as most users have none.
+    pub described: Option<Box<(Box<str>, Box<str>)>>,
 }
 
 /// What [`Reply::Whois`] says about a user.
@@ -341,4 +344,7 @@ pub struct WhoisInfo {
     pub operator: bool,
     /// Whether they set bot mode (`+B`; known of this node's users).
     pub bot: bool,
+    /// The user name and real name its client gave (IRC's USER; known of
+    /// this node's users), if any; boxed, as most users have none.
+    pub described: Option<Box<(Box<str>, Box<str>)>>,
 }

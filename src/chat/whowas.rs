@@ -4,8 +4,9 @@
 //! a restart forgets everything.
 //!
 //! A client of requests (IRC) may describe itself (USER's user name and
-//! real name); the ring keeps that description with each name its member
-//! leaves, so WHOWAS shows what WHOIS showed.
+//! real name): WHO and WHOIS show it while the member is here, and the
+//! ring keeps it with each name the member gives up, so WHOWAS shows what
+//! WHOIS showed.
 
 use super::member_map::MemberMap;
 use super::{Chat, Local, MemberId};
@@ -76,6 +77,11 @@ impl Chat {
             let member = client.member;
             (self.whowas.described).insert(member, (user.into(), real.into()));
         }
+    }
+
+    /// The user name and real name local `member` described itself with.
+    pub(super) fn described(&self, member: MemberId) -> Option<Box<(Box<str>, Box<str>)>> {
+        self.whowas.described.get(&member).cloned().map(Box::new)
     }
 
     /// Who had `name` on this node, newest first: at most `count` (0: all).

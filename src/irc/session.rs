@@ -62,9 +62,6 @@ pub struct Session {
     /// A NOTICE is being handed to the core: its refusals are not answered
     /// (a NOTICE never is).
     pub quiet: bool,
-    /// The user name and real name of the user a WHOIS being answered is
-    /// about, when it is a local IRC user.
-    pub whois_user: Option<(Box<str>, Box<str>)>,
     /// USERHOST's answer being gathered (`nick=+nick@host` words), while
     /// its nicks are asked of the core one by one.
     pub userhost: Option<String>,

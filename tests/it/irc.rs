@@ -464,8 +464,9 @@ fn who_with_a_mask_lists_every_matching_user() {
     ada.expect_line(":linechat 352 ada * evan linechat linechat evan H :0 evan test");
     ada.expect_line(":linechat 315 ada eva* :End of /WHO list");
     ada.send("WHO EV*");
+    // Each IRC user with its USER names, a telnet user with its name.
     ada.expect_line(":linechat 352 ada * Evelyn linechat linechat Evelyn H :0 Evelyn");
-    ada.expect_line(":linechat 352 ada * evan linechat linechat evan H :0 evan");
+    ada.expect_line(":linechat 352 ada * evan linechat linechat evan H :0 evan test");
     ada.expect_line(":linechat 315 ada EV* :End of /WHO list");
     ada.send("WHO ?d?");
     ada.expect_line(":linechat 352 ada * ada linechat linechat ada H :0 ada test");

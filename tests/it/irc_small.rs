@@ -278,3 +278,31 @@ fn a_bots_lines_carry_the_bot_tag_for_message_tags_readers() {
     );
     bob.skip_until(":robo!robo@linechat PRIVMSG #room hello");
 }
+
+/// WHO of a channel shows each IRC member's USER names (the core keeps
+/// them), a telnet member's name as both.
+#[test]
+fn who_of_a_channel_shows_user_names() {
+    let server = server();
+    let mut ann = Irc::connect(&server);
+    ann.send("NICK ann");
+    ann.send("USER annie 0 * :Ann Real");
+    ann.skip_until_prefix(":linechat 422 ann ");
+    ann.nick = "ann".into();
+    ann.join("#room");
+    let mut telnet = server.login("tom");
+    telnet.send("/join #room\r\n");
+    ann.skip_until(":tom!tom@linechat JOIN #room");
+    ann.send("WHO #room");
+    let lines = ann.skip_until(":linechat 315 ann #room :End of /WHO list");
+    assert!(
+        lines.contains(
+            &":linechat 352 ann #room annie linechat linechat ann H@ :0 Ann Real".to_owned()
+        ),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&":linechat 352 ann #room tom linechat linechat tom H :0 tom".to_owned()),
+        "{lines:?}"
+    );
+}

@@ -122,9 +122,10 @@ impl Numerics<'_, '_, '_> {
         self.send(Numeric::ListEnd, &["End of /LIST"]);
     }
 
-    /// A 352 per entry, then 315. WHO of a nick names no channel (`*`),
-    /// and `user` is that user's user name and real name, when known.
-    pub fn who(&mut self, who: &str, entries: &[WhoEntry], user: Option<(&str, &str)>) {
+    /// A 352 per entry, then 315. WHO of a nick names no channel (`*`);
+    /// each user's user name and real name are its USER's, when known
+    /// (else its nick).
+    pub fn who(&mut self, who: &str, entries: &[WhoEntry]) {
         let of_nick = !who.starts_with('#');
         for entry in entries {
             let room = match of_nick {
@@ -147,7 +148,8 @@ impl Numerics<'_, '_, '_> {
             let bot = if entry.bot { "B" } else { "" };
             let here = format!("{here}{prefixes}{bot}");
             let name = &*entry.name;
-            let (user, real) = user.filter(|_| of_nick).unwrap_or((name, name));
+            let described = entry.described.as_ref();
+            let (user, real) = described.map_or((name, name), |d| (&*d.0, &*d.1));
             let real = format!("0 {real}");
             let server = self.to.server;
             let params = [room, user, HOST, server, name, &here, &real];
@@ -157,10 +159,11 @@ impl Numerics<'_, '_, '_> {
     }
 
     /// 311, 319, 312, 301, 317, then 318.
-    /// `user` is the user name and real name, when known (else the nick).
-    pub fn whois(&mut self, info: &WhoisInfo, user: Option<(&str, &str)>) {
+    /// The user name and real name are USER's, when known (else the nick).
+    pub fn whois(&mut self, info: &WhoisInfo) {
         let name = &*info.name;
-        let (user, real) = user.unwrap_or((name, name));
+        let described = info.described.as_ref();
+        let (user, real) = described.map_or((name, name), |d| (&*d.0, &*d.1));
         self.send(Numeric::WhoisUser, &[name, user, HOST, "*", real]);
         if !info.rooms.is_empty() {
             let rooms: Vec<String> = info.rooms.iter().map(|r| self.shown_room(r)).collect();

@@ -78,7 +78,6 @@ mod tests {
             multi_prefix: false,
             names_end: true,
             whois: false,
-            whois_user: None,
             from_bot: false,
         };
         let message = Message::Notice(Notice::Reply(Reply::Watched(watched)));

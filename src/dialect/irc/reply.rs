@@ -37,9 +37,6 @@ pub struct Recipient<'a> {
     pub names_end: bool,
     /// Whether the request was WHOIS (a 401 is followed by 318).
     pub whois: bool,
-    /// The user name and real name of whom a WHOIS (or a WHO of a nick) is
-    /// about, if known.
-    pub whois_user: Option<(&'a str, &'a str)>,
     /// The private message is from a bot: with `tags`, it carries `bot`.
     pub from_bot: bool,
 }
@@ -160,8 +157,8 @@ fn reply(lines: &mut Lines<'_>, reply: &Reply, at: SystemTime, to: &Recipient<'_
         } => n.names(room, names, *secret),
         Reply::Moderation(answer) => super::moderation::answer(&mut n, answer),
         Reply::List(rooms) => n.list(rooms),
-        Reply::Who { mask, entries } => n.who(mask, entries, to.whois_user),
-        Reply::Whois(info) => n.whois(info, to.whois_user),
+        Reply::Who { mask, entries } => n.who(mask, entries),
+        Reply::Whois(info) => n.whois(info),
         Reply::Away { away: true } => {
             n.send(Numeric::NowAway, &["You have been marked as being away"]);
         }

@@ -160,7 +160,6 @@ fn replies_are_numerics_to_the_reader() {
         multi_prefix: false,
         names_end: true,
         whois: false,
-        whois_user: None,
         from_bot: false,
     };
     let reply = |r| text(render_to(&Message::Notice(Notice::Reply(r)), at(), &me));

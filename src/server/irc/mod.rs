@@ -177,18 +177,6 @@ impl Server {
         }
     }
 
-    /// The USER name and real name of the local IRC user called `nick`
-    /// (for WHOIS; a scan, and WHOIS is rare).
-    fn irc_user_of(&self, nick: &str) -> Option<(Box<str>, Box<str>)> {
-        self.slots.iter().find_map(|(_, slot)| match slot {
-            Slot::Client(conn) => conn
-                .irc_ref()
-                .filter(|s| s.nick().is_some_and(|n| crate::irc::casemap::same(n, nick)))
-                .and_then(|s| s.user.clone()),
-            _ => None,
-        })
-    }
-
     /// The capabilities offered to the connection at `key`: `sasl` only
     /// where passwords are taken (registered names on, and TLS or
     /// `--allow-plaintext-passwords`); draft/chathistory and batch only
@@ -251,12 +239,6 @@ impl Server {
             }
             // A NOTICE is never answered, not even with an error.
             Shown::Notice(Notice::Reply(_)) if session.quiet => return true,
-            Shown::Notice(Notice::Reply(Reply::Whois(info))) => {
-                let user = self.irc_user_of(&info.name);
-                if let Some(session) = self.irc_session(key) {
-                    session.whois_user = user;
-                }
-            }
             // USERHOST's nicks are asked as WHO: gathered, not rendered.
             Shown::Notice(Notice::Reply(Reply::Who { entries, .. }))
                 if session.userhost.is_some() =>
@@ -271,17 +253,6 @@ impl Server {
                     gathered.push_str(&word);
                 }
                 return true;
-            }
-            // WHO of one nick shows its USER names too (a scan, as WHOIS);
-            // a mask's several users show their nicks.
-            Shown::Notice(Notice::Reply(Reply::Who { mask, entries }))
-                if !mask.starts_with('#') =>
-            {
-                let one = entries.first().filter(|_| entries.len() == 1);
-                let user = one.and_then(|entry| self.irc_user_of(&entry.name));
-                if let Some(session) = self.irc_session(key) {
-                    session.whois_user = user;
-                }
             }
             _ => {}
         }
@@ -307,7 +278,6 @@ pub(super) fn render_for(
         multi_prefix: session.has(Cap::MultiPrefix),
         asked: session.asked.as_deref().unwrap_or("*"),
         whois: session.whois,
-        whois_user: (session.whois_user.as_ref()).map(|(u, r)| (&**u, &**r)),
         from_bot: session.from_bot,
         names_end: !session.names_of_several,
     };
