@@ -40,6 +40,8 @@
 //! - `remote`: checking and applying an event from another node.
 //! - `accounts`: with `--data-dir`, registered names: the password prompt,
 //!   `/register`, and `/nick` kept off registered names.
+//! - `operators`: server operators (`--admins`, read by `admins`): OPER,
+//!   kills, announcements, WALLOPS; `admin`: their values.
 //! - `shared`: names claimed from the engine (both modes), history and
 //!   topics it answers with; with `--redis`, the link to the other nodes.
 //! - `listing`: with `--redis`, a node's members reconciled from its
@@ -57,6 +59,8 @@
 //! - `user_modes`: the modes a user sets on itself (bot, invisible).
 
 mod accounts;
+mod admin;
+mod admins;
 mod apply;
 pub mod commands;
 mod connection;
@@ -94,6 +98,8 @@ mod throttle;
 mod user_modes;
 mod whowas;
 
+pub use admin::{AdminAction, AdminNotice, OperReply};
+pub use admins::{MAX_ADMINS, parse_admins};
 pub use delivery::{Answer, Ask, Claimed, Delivery, Output, Secret, Typing};
 pub use event::{
     Farewell, MemberId, NO_ROOM, Now, Presence, Refusal, RoomEvent, RoomId, RoomNames, node_of,
@@ -105,7 +111,6 @@ pub use message::{HistoryLine, LineKind, Message, Turn};
 pub use monitor::{MAX_WATCHED, Watch, Watched};
 pub use name::Name;
 pub use notice::{Notice, Online, RoomList, Status};
-pub use operators::{AdminAction, AdminNotice, MAX_ADMINS, OperReply, parse_admins};
 pub use peaks::Peaks;
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 pub use request::{ModeAsk, Protocol, Request};

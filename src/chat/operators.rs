@@ -21,15 +21,11 @@
 
 use super::commands::Caller;
 use super::{
-    Ask, Chat, Delivery, Farewell, Local, MemberId, Message, Notice, Now, Protocol, Reply,
-    RoomEvent, Secret, State,
+    AdminAction, AdminNotice, Ask, Chat, Delivery, Farewell, Local, MemberId, Message, Notice, Now,
+    OperReply, Protocol, Reply, RoomEvent, Secret, State,
 };
 use log::{info, warn};
 use std::collections::{HashMap, HashSet};
-
-/// The most names an `--admins` file may list: it is read into memory
-/// whole, and a longer list is a mistake.
-pub const MAX_ADMINS: usize = 1000;
 
 /// The operators of this node and the accounts that may become one.
 #[derive(Debug, Default)]
@@ -43,110 +39,6 @@ pub(super) struct Operators {
     /// Other nodes' members who are operators, as those nodes said: shown
     /// in WHO and WHOIS, never a right here.
     elsewhere: HashSet<MemberId>,
-}
-
-/// What a server operator does, as published to every node.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminAction {
-    /// Disconnect `target`, wherever it is.
-    Kill {
-        /// Who is put out.
-        target: MemberId,
-        /// Why, as the operator said (empty: no reason given).
-        reason: Box<str>,
-    },
-    /// A line for every user on every node.
-    Announce(Box<str>),
-    /// A line for every operator on every node (IRC `WALLOPS`).
-    Wallops(Box<str>),
-    /// The operator is one now (`true`), or not any more: other nodes show
-    /// it in WHO and WHOIS.
-    Operator(bool),
-}
-
-/// An operator's action as one user is told of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminNotice {
-    /// `by` disconnected the reader.
-    Killed {
-        /// The operator's name.
-        by: Box<str>,
-        /// Why (empty: no reason given).
-        reason: Box<str>,
-    },
-    /// `by` disconnected `name`, a member of the reader's rooms.
-    Removed {
-        /// Who was put out.
-        name: Box<str>,
-        /// The operator's name.
-        by: Box<str>,
-        /// Why (empty: no reason given).
-        reason: Box<str>,
-    },
-    /// `by` tells everyone `text`.
-    Announcement {
-        /// The operator's name.
-        by: Box<str>,
-        /// What.
-        text: Box<str>,
-    },
-    /// `by` tells the operators `text`.
-    Wallops {
-        /// The operator's name.
-        by: Box<str>,
-        /// What.
-        text: Box<str>,
-    },
-}
-
-/// The answers to an operator's own request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OperReply {
-    /// The connection is a server operator now (IRC 381 and `MODE +o`).
-    Opered,
-    /// It is not one any more: it asked (IRC `MODE nick -o`), or a SIGHUP
-    /// took its account out of `--admins`.
-    Lowered,
-    /// `OPER` of an account not in `--admins`, or with no accounts at all
-    /// (IRC 491).
-    NoOperHost {
-        /// The account asked for.
-        name: Box<str>,
-    },
-    /// A command for operators from someone who is not one (IRC 481).
-    NeedsOperator {
-        /// The command, as telnet types it (`kill`).
-        command: &'static str,
-    },
-    /// A kill was sent to the user's node.
-    Killed {
-        /// Who.
-        name: Box<str>,
-    },
-}
-
-/// The account names of an `--admins` file: one a line, `#` starts a
-/// comment, blank lines are skipped, names ignore case. Each line that is
-/// not a valid user name is returned as a problem (with its line number)
-/// and skipped, as are names past [`MAX_ADMINS`].
-pub fn parse_admins(text: &str) -> (Vec<Box<str>>, Vec<String>) {
-    let (mut names, mut problems) = (Vec::new(), Vec::new());
-    let mut seen = HashSet::new();
-    for (number, line) in text.lines().enumerate() {
-        let name = line.split('#').next().unwrap_or("").trim();
-        if name.is_empty() {
-            continue;
-        }
-        if super::naming::valid_name(name).is_err() {
-            problems.push(format!("line {}: '{name}' is not a user name", number + 1));
-        } else if names.len() >= MAX_ADMINS {
-            problems.push(format!("line {}: more than {MAX_ADMINS} names", number + 1));
-            break;
-        } else if seen.insert(name.to_ascii_lowercase()) {
-            names.push(name.to_ascii_lowercase().into());
-        }
-    }
-    (names, problems)
 }
 
 impl Chat {
@@ -620,36 +512,5 @@ mod tests {
         });
         let reason = Some("Killed (boss (spam))".into());
         assert_eq!(quit, Some((reason, RoomId(u32::MAX))));
-    }
-
-    #[test]
-    fn an_admins_file_is_names_one_a_line_with_comments() {
-        let text = "# operators\nAlice\n\n  bob  # the night shift\nalice\n";
-        let (names, problems) = parse_admins(text);
-        assert_eq!(names, ["alice".into(), "bob".into()] as [Box<str>; 2]);
-        assert!(problems.is_empty(), "{problems:?}");
-    }
-
-    #[test]
-    fn bad_lines_are_named_and_skipped() {
-        let (names, problems) = parse_admins("carol\nnot a name\n#x\nd/e\n");
-        assert_eq!(names, ["carol".into()] as [Box<str>; 1]);
-        assert_eq!(
-            problems,
-            [
-                "line 2: 'not a name' is not a user name",
-                "line 4: 'd/e' is not a user name"
-            ]
-        );
-    }
-
-    #[test]
-    fn an_admins_file_has_a_cap() {
-        let text: String = (0..MAX_ADMINS + 5).map(|i| format!("op{i}\n")).collect();
-        let (names, problems) = parse_admins(&text);
-        assert_eq!(names.len(), MAX_ADMINS);
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        let (empty, none) = parse_admins("");
-        assert!(empty.is_empty() && none.is_empty());
     }
 }
