@@ -56,6 +56,8 @@ impl Isupport {
             // Bytes that are not UTF-8 are cleaned into U+FFFD, with a
             // `WARN <command> INVALID_UTF8` to their sender.
             "UTF8ONLY".to_owned(),
+            // WHO mask %fields[,token]: 354 (`dialect/irc/whox.rs`).
+            "WHOX".to_owned(),
         ];
         tokens.extend(self.extra.iter().cloned());
         tokens

@@ -73,6 +73,7 @@ numerics! {
     Version = "351", "RPL_VERSION";
     WhoReply = "352", "RPL_WHOREPLY";
     NamReply = "353", "RPL_NAMREPLY";
+    WhoSpcRpl = "354", "RPL_WHOSPCRPL";
     EndOfNames = "366", "RPL_ENDOFNAMES";
     BanList = "367", "RPL_BANLIST";
     EndOfBanList = "368", "RPL_ENDOFBANLIST";

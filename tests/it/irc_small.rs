@@ -306,3 +306,28 @@ fn who_of_a_channel_shows_user_names() {
         "{lines:?}"
     );
 }
+
+/// WHOX: `WHO mask %fields,token` answers one 354 per user with the
+/// fields asked for, in WHOX's order, then 315; 005 says WHOX.
+#[test]
+fn whox_answers_354_with_the_fields_asked_for() {
+    let server = server();
+    let mut ann = Irc::connect(&server);
+    ann.send("NICK ann");
+    ann.send("USER annie 0 * :Ann Real");
+    let burst = ann.skip_until(":linechat 422 ann :MOTD File is missing");
+    assert!(burst.iter().any(|l| l.contains(" WHOX ")), "{burst:?}");
+    ann.nick = "ann".into();
+    ann.join("#room");
+    let mut bob = Irc::register(&server, "bob");
+    bob.send("WHO ann %tcuihsnfdlaor,42");
+    bob.expect_line(
+        ":linechat 354 bob 42 * annie 255.255.255.255 linechat linechat ann H 0 0 0 n/a :Ann Real",
+    );
+    bob.expect_line(":linechat 315 bob ann :End of /WHO list");
+    bob.send("WHO #room %nf");
+    bob.expect_line(":linechat 354 bob ann H@");
+    bob.expect_line(":linechat 315 bob #room :End of /WHO list");
+    bob.send("WHO #room");
+    bob.expect_line(":linechat 352 bob #room annie linechat linechat ann H@ :0 Ann Real");
+}

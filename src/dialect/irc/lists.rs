@@ -4,6 +4,7 @@
 
 use super::Lines;
 use super::reply::Recipient;
+use super::whox::WhoxUser;
 use crate::chat::{RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 use crate::irc::numeric::Numeric;
 use crate::irc::render;
@@ -150,8 +151,22 @@ impl Numerics<'_, '_, '_> {
             let name = &*entry.name;
             let described = entry.described.as_ref();
             let (user, real) = described.map_or((name, name), |d| (&*d.0, &*d.1));
-            let real = format!("0 {real}");
             let server = self.to.server;
+            if let Some(spec) = self.to.whox {
+                let (channel, host, nick, flags) = (room, HOST, name, &*here);
+                let user = WhoxUser {
+                    channel,
+                    user,
+                    host,
+                    server,
+                    nick,
+                    flags,
+                    real,
+                };
+                self.send(Numeric::WhoSpcRpl, &super::whox::params(spec, &user));
+                continue;
+            }
+            let real = format!("0 {real}");
             let params = [room, user, HOST, server, name, &here, &real];
             self.send(Numeric::WhoReply, &params);
         }

@@ -22,6 +22,7 @@ mod moderation;
 mod monitor;
 mod oper;
 mod reply;
+mod whox;
 
 pub use batch::{history_batch, history_batch_len};
 pub use lines::Lines;

@@ -79,6 +79,7 @@ mod tests {
             names_end: true,
             whois: false,
             from_bot: false,
+            whox: None,
         };
         let message = Message::Notice(Notice::Reply(Reply::Watched(watched)));
         let at = SystemTime::UNIX_EPOCH;

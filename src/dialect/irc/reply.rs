@@ -39,6 +39,8 @@ pub struct Recipient<'a> {
     pub whois: bool,
     /// The private message is from a bot: with `tags`, it carries `bot`.
     pub from_bot: bool,
+    /// A WHOX request's `%fields[,token]`: WHO is answered with 354.
+    pub whox: Option<&'a str>,
 }
 
 /// `message`, said at `at`, for `to` alone.

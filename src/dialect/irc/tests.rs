@@ -161,6 +161,7 @@ fn replies_are_numerics_to_the_reader() {
         names_end: true,
         whois: false,
         from_bot: false,
+        whox: None,
     };
     let reply = |r| text(render_to(&Message::Notice(Notice::Reply(r)), at(), &me));
     assert_eq!(

@@ -73,7 +73,15 @@ impl Server {
             }
             "WHO" => {
                 self.irc_asked(key, p(0), false);
+                // WHOX: `WHO mask %fields[,token]` is answered with 354s.
+                let whox = message.param(1).filter(|f| f.starts_with('%'));
+                if let Some(session) = self.irc_session(key) {
+                    session.whox = whox.map(Into::into);
+                }
                 self.irc_request(key, Request::Who(p(0)));
+                if let Some(session) = self.irc_session(key) {
+                    session.whox = None;
+                }
             }
             "WHOIS" => {
                 // `WHOIS server nick` names the nick last.

@@ -279,6 +279,7 @@ pub(super) fn render_for(
         asked: session.asked.as_deref().unwrap_or("*"),
         whois: session.whois,
         from_bot: session.from_bot,
+        whox: session.whox.as_deref(),
         names_end: !session.names_of_several,
     };
     render_to(message, at, &recipient)
