@@ -56,6 +56,7 @@ impl Chat {
             RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
             | RoomEvent::Away { .. }
+            | RoomEvent::RealName { .. }
             | RoomEvent::Admin { .. }
             | RoomEvent::Online { .. } => (None, None),
         };
@@ -129,6 +130,7 @@ impl Chat {
                 reason,
             } => return self.part(*room, *member, name, reason.clone(), now),
             RoomEvent::Away { member, text } => self.away_changed(*member, text.clone(), now),
+            RoomEvent::RealName { member, text } => self.real_name_changed(*member, text, now),
             RoomEvent::Admin {
                 member,
                 name,

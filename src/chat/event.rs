@@ -193,6 +193,14 @@ pub enum RoomEvent {
         /// Their away text.
         text: Option<Box<str>>,
     },
+    /// `member` changed their real name (IRC's SETNAME): the readers of its
+    /// rooms with `setname` hear it.
+    RealName {
+        /// Who.
+        member: MemberId,
+        /// The real name now.
+        text: Box<str>,
+    },
     /// `member` changed their name: every room they are in hears it, each
     /// reader once.
     Renamed {

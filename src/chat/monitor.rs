@@ -60,6 +60,15 @@ pub enum Watched {
         /// The away text; `None` when back.
         text: Option<Box<str>>,
     },
+    /// A watched user who shares no room with the watcher changed its real
+    /// name to `text` (IRC's SETNAME, to a watcher with `extended-monitor`
+    /// and `setname`).
+    RealName {
+        /// The user.
+        name: Box<str>,
+        /// The real name now.
+        text: Box<str>,
+    },
     /// These names were not added: the list holds `max` names already, or
     /// all lists together are full (734).
     Full {
@@ -249,6 +258,39 @@ impl Chat {
         text: Option<&str>,
         now: &Now,
     ) {
+        let away = || Watched::Away {
+            name: name.into(),
+            text: text.map(Into::into),
+        };
+        self.tell_watchers_apart(member, name, away, now);
+    }
+
+    /// `member`, called `name`, changed its real name to `text`: its
+    /// watchers who share no room with it are told (as for
+    /// [`watched_away`](Self::watched_away)).
+    pub(super) fn watched_real_name(
+        &mut self,
+        member: MemberId,
+        name: &str,
+        text: &str,
+        now: &Now,
+    ) {
+        let real_name = || Watched::RealName {
+            name: name.into(),
+            text: text.into(),
+        };
+        self.tell_watchers_apart(member, name, real_name, now);
+    }
+
+    /// Tells `news` of `member`, called `name`, to its watchers who share
+    /// no room with it.
+    fn tell_watchers_apart(
+        &mut self,
+        member: MemberId,
+        name: &str,
+        news: impl Fn() -> Watched,
+        now: &Now,
+    ) {
         let watchers = self.watches.watchers(name);
         if watchers.is_empty() {
             return;
@@ -261,9 +303,7 @@ impl Chat {
         };
         let to: Vec<Local> = watchers.iter().copied().filter(apart).collect();
         for to in to {
-            let (name, text) = (name.into(), text.map(Into::into));
-            let message =
-                Message::Notice(Notice::Reply(Reply::Watched(Watched::Away { name, text })));
+            let message = Message::Notice(Notice::Reply(Reply::Watched(news())));
             let at = now.wall;
             self.out.deliveries.push(Delivery::To { to, message, at });
         }

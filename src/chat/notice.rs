@@ -41,6 +41,14 @@ pub enum Notice {
         /// Their away text.
         text: Option<Box<str>>,
     },
+    /// `name`, who shares a room with the reader, changed their real name
+    /// to `text`: for IRC's `setname`; telnet shows nothing of it.
+    RealName {
+        /// Who.
+        name: Box<str>,
+        /// The real name now.
+        text: Box<str>,
+    },
     /// `old` is called `new` now.
     Renamed {
         /// The name before.

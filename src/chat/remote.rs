@@ -3,7 +3,7 @@
 //! publish them again. Remote members join rooms with no local connection:
 //! `/who`, the welcome list, `/rooms` counts and name checks see them.
 
-use super::{Chat, MemberId, NO_ROOM, Now, RoomEvent, RoomId, RoomNames, naming};
+use super::{Chat, MemberId, NO_ROOM, Now, RoomEvent, RoomId, RoomNames, naming, valid_real_name};
 
 impl Chat {
     /// [`Chat::apply_remote`] for an event whose rooms are given by name
@@ -50,6 +50,7 @@ impl Chat {
             RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
             | RoomEvent::Away { .. }
+            | RoomEvent::RealName { .. }
             | RoomEvent::Admin { .. }
             | RoomEvent::Online { .. }
             | RoomEvent::Invited { .. } => true,
@@ -90,6 +91,7 @@ impl Chat {
                 | RoomEvent::Private { .. }
                 | RoomEvent::Unread { .. }
                 | RoomEvent::Away { .. }
+                | RoomEvent::RealName { .. }
                 | RoomEvent::Admin { .. }
                 | RoomEvent::Online { .. } => [None, None],
             };
@@ -152,6 +154,9 @@ impl Chat {
             } => known_as(*member, old) && free(new, *member),
             RoomEvent::Left { member, name, .. } => known_as(*member, name),
             RoomEvent::Away { member, .. } => remote(member) && self.name_of(*member).is_some(),
+            RoomEvent::RealName { member, text } => {
+                remote(member) && self.name_of(*member).is_some() && valid_real_name(text)
+            }
             RoomEvent::Online { member, name } => {
                 remote(member) && self.name_of(*member).is_none() && free(name, *member)
             }

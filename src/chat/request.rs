@@ -85,6 +85,8 @@ pub enum Request<'a> {
     Whois(&'a str),
     /// Mark oneself away with a text, or back (`None`).
     Away(Option<&'a str>),
+    /// Change one's real name (IRC's SETNAME; the edge checks its length).
+    SetName(&'a str),
     /// Leave, saying why.
     Quit(Option<&'a str>),
     /// Become a server operator with an `--admins` account's password.

@@ -65,6 +65,7 @@ impl Chat {
             Request::Who(mask) => self.who_is(by.local, mask, now),
             Request::Whois(name) => self.whois(by.local, name, now),
             Request::Away(text) => self.set_away(by, text, now),
+            Request::SetName(text) => self.set_real_name(by, text, now),
             Request::Oper { name, password } => self.oper(by, name, password, now),
             Request::Unoper => self.unoper(by, now),
             Request::Kill { name, reason } => self.as_operator(by, "kill", now, |chat| {

@@ -84,6 +84,14 @@ impl Chat {
         self.whowas.described.get(&member).cloned().map(Box::new)
     }
 
+    /// Local `member` changed its real name (IRC's SETNAME): WHO, WHOIS and
+    /// WHOWAS show the new one.
+    pub(super) fn whowas_real_name(&mut self, member: MemberId, real: &str) {
+        if let Some((_, was)) = self.whowas.described.get_mut(&member) {
+            *was = real.into();
+        }
+    }
+
     /// Who had `name` on this node, newest first: at most `count` (0: all).
     pub fn whowas(&self, name: &str, count: usize) -> Vec<Was> {
         self.whowas.find(name, count)

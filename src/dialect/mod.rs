@@ -44,13 +44,14 @@ pub enum Kind {
 
 impl Kind {
     /// The kind whose rendering of `message` this kind shares: `away`
-    /// changes only an away notice and `tags` only chat lines (`msgid`,
-    /// TAGMSG), so every other message is rendered once for readers with
-    /// and without them.
+    /// changes only an away notice, `setname` only a real name's change
+    /// and `tags` only chat lines (`msgid`, TAGMSG), so every other
+    /// message is rendered once for readers with and without them.
     fn for_message(self, message: &Message) -> Kind {
         match self {
             Kind::Irc(style) => Kind::Irc(irc::Style {
                 away: style.away && is_away(message),
+                setname: style.setname && is_real_name(message),
                 tags: style.tags && matches!(message, Message::Said(_)),
                 ..style
             }),
@@ -66,6 +67,7 @@ impl Kind {
                 1 + usize::from(style.time)
                     + 2 * usize::from(style.away)
                     + 4 * usize::from(style.tags)
+                    + 8 * usize::from(style.setname)
             }
         }
     }
@@ -76,9 +78,17 @@ fn is_away(message: &Message) -> bool {
     matches!(message, Message::Notice(crate::chat::Notice::Away { .. }))
 }
 
+/// Whether `message` is a real name's change (for `setname` alone).
+fn is_real_name(message: &Message) -> bool {
+    matches!(
+        message,
+        Message::Notice(crate::chat::Notice::RealName { .. })
+    )
+}
+
 /// How many [`Kind`]s there are: telnet, and IRC with or without each of
-/// `time`, `away` and `tags`.
-const KINDS: usize = 9;
+/// `time`, `away`, `tags` and `setname`.
+const KINDS: usize = 17;
 
 /// Every dialect of this node, set up from its configuration.
 #[derive(Debug)]
@@ -167,6 +177,8 @@ impl<'a> FanOut<'a> {
             Kind::Telnet => dialects.telnet.render(message, at),
             // An away notice reaches only readers with `away-notify`.
             Kind::Irc(style) if !style.away && is_away(message) => Bytes::new(),
+            // And a real name's change only those with `setname`.
+            Kind::Irc(style) if !style.setname && is_real_name(message) => Bytes::new(),
             Kind::Irc(style) => irc::render_shared(message, at, room, style, server),
         })
         .clone()
@@ -212,6 +224,42 @@ mod tests {
         assert_eq!(
             &timed[..],
             b"@time=1970-01-01T00:00:00.000Z :x!x@linechat JOIN #lobby\r\n"
+        );
+    }
+
+    #[test]
+    fn a_real_names_change_reaches_only_setname_readers_and_is_shared() {
+        let dialects = Dialects::new(false);
+        let message = Message::Notice(Notice::RealName {
+            name: "bar".into(),
+            text: "Bar Baz".into(),
+        });
+        let mut fan = FanOut::new(&message, SystemTime::UNIX_EPOCH, Some("#x"));
+        let setname = |away| {
+            Kind::Irc(irc::Style {
+                setname: true,
+                away,
+                ..irc::Style::default()
+            })
+        };
+        let with = fan.bytes(&dialects, setname(false));
+        assert_eq!(&with[..], b":bar!bar@linechat SETNAME :Bar Baz\r\n");
+        let with_away = fan.bytes(&dialects, setname(true));
+        assert_eq!(with.as_ptr(), with_away.as_ptr(), "away changes nothing");
+        let without = Kind::Irc(irc::Style {
+            away: true,
+            ..irc::Style::default()
+        });
+        assert!(fan.bytes(&dialects, without).is_empty());
+        assert!(fan.bytes(&dialects, Kind::Telnet).is_empty());
+        let join = Message::Notice(Notice::Joined { name: "x".into() });
+        let mut fan = FanOut::new(&join, SystemTime::UNIX_EPOCH, Some("#x"));
+        let plain = fan.bytes(&dialects, Kind::Irc(irc::Style::default()));
+        let shared = fan.bytes(&dialects, setname(false));
+        assert_eq!(
+            plain.as_ptr(),
+            shared.as_ptr(),
+            "a join is the same for both"
         );
     }
 }

@@ -45,6 +45,7 @@ caps! {
     MultiPrefix = "multi-prefix",
     Sasl = "sasl",
     ServerTime = "server-time",
+    Setname = "setname",
     UserhostInNames = "userhost-in-names",
 }
 

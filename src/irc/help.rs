@@ -104,6 +104,11 @@ const TOPICS: &[Topic] = &[
         text: "leave (as telnet's /quit)",
     },
     Topic {
+        name: "SETNAME",
+        usage: "SETNAME :real name",
+        text: "change your real name (at most 100 bytes), shown with the setname capability",
+    },
+    Topic {
         name: "TIME",
         usage: "TIME",
         text: "the server's time",

@@ -234,6 +234,7 @@ impl Server {
             RoomEvent::Topic { .. }
             | RoomEvent::Parted { .. }
             | RoomEvent::Away { .. }
+            | RoomEvent::RealName { .. }
             | RoomEvent::Online { .. }
             | RoomEvent::Invited { .. } => {}
             // Moderation is logged with who did it.

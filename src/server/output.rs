@@ -26,6 +26,7 @@ pub(super) fn dialect_of(conn: &Conn) -> Kind {
         time: session.has(Cap::ServerTime),
         away: session.has(Cap::AwayNotify),
         tags: session.has(Cap::MessageTags),
+        setname: session.has(Cap::Setname),
     })
 }
 

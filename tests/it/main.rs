@@ -22,6 +22,7 @@ mod irc;
 mod irc_history;
 mod irc_monitor;
 mod irc_rooms;
+mod irc_setname;
 mod irc_small;
 mod limits;
 mod metrics;

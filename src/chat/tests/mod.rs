@@ -13,6 +13,7 @@ mod lifecycle;
 mod lists;
 mod logins;
 mod monitor;
+mod real_name;
 mod remote_members;
 mod requests;
 mod rooms;

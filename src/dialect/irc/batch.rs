@@ -76,6 +76,7 @@ mod tests {
             time: true,
             tags: true,
             away: false,
+            setname: false,
         };
         let got = history_batch(&lines, ("#r", Some("7")), style, "srv", UNIX_EPOCH);
         let got = String::from_utf8(got.to_vec()).unwrap();

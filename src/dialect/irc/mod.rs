@@ -41,6 +41,8 @@ pub struct Style {
     pub time: bool,
     /// AWAY lines of the room's members (`away-notify`).
     pub away: bool,
+    /// SETNAME lines of the room's members (`setname`).
+    pub setname: bool,
     /// `msgid` on chat lines, and TAGMSG with its client tags
     /// (`message-tags`).
     pub tags: bool,
@@ -182,6 +184,8 @@ fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target:
             let text: Vec<&str> = text.as_deref().into_iter().collect();
             lines.line(at, Some(&mask(name)), "AWAY", &text);
         }
+        // For readers with setname only (see `Kind`).
+        Notice::RealName { name, text } => lines.line(at, Some(&mask(name)), "SETNAME", &[text]),
         Notice::Modes { by, changes } => moderation::told(lines, at, by, target, changes),
         Notice::Kicked {
             room,

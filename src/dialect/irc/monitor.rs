@@ -28,6 +28,10 @@ impl Numerics<'_, '_, '_> {
                 let text: Vec<&str> = text.as_deref().into_iter().collect();
                 self.lines.line(self.at, Some(&mask(name)), "AWAY", &text);
             }
+            Watched::RealName { name, text } => {
+                self.lines
+                    .line(self.at, Some(&mask(name)), "SETNAME", &[text]);
+            }
             Watched::Full { max, names } => {
                 let names: Vec<&str> = names.iter().map(|n| &**n).collect();
                 let text = "Monitor list is full";
@@ -118,6 +122,13 @@ mod tests {
             ":bar!bar@linechat AWAY :out to lunch\r\n"
         );
         assert_eq!(shown(away(None)), ":bar!bar@linechat AWAY\r\n");
+        assert_eq!(
+            shown(Watched::RealName {
+                name: "bar".into(),
+                text: "Bar Baz".into()
+            }),
+            ":bar!bar@linechat SETNAME :Bar Baz\r\n"
+        );
         assert_eq!(
             shown(Watched::Full {
                 max: 100,

@@ -141,8 +141,8 @@ impl Dialect for Telnet {
             Message::NamePrompt => return Bytes::from_static(PROMPT.as_bytes()),
             Message::PasswordPrompt => return Bytes::from_static(PASSWORD_PROMPT.as_bytes()),
             Message::LineEnd => return Bytes::from_static(b"\r\n"),
-            // For IRC's away-notify only.
-            Message::Notice(Notice::Away { .. }) => return Bytes::new(),
+            // For IRC's away-notify and setname only.
+            Message::Notice(Notice::Away { .. } | Notice::RealName { .. }) => return Bytes::new(),
             Message::Notice(notice) => self.push_notice(&mut buf, at, notice),
             Message::Notices(notices) => {
                 for notice in notices {

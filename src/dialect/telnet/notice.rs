@@ -16,7 +16,7 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
         } => write!(out, "{name} has left for {to}"),
         Notice::Parted { name, .. } => write!(out, "{name} has left"),
         // Not shown in telnet (see `Telnet::render`).
-        Notice::Away { .. } => Ok(()),
+        Notice::Away { .. } | Notice::RealName { .. } => Ok(()),
         Notice::Renamed { old, new } => write!(out, "{old} is now known as {new}"),
         Notice::TopicSet {
             by,

@@ -137,6 +137,7 @@ impl Redis {
             | RoomEvent::Unread { .. }
             | RoomEvent::Admin { .. }
             | RoomEvent::Away { .. }
+            | RoomEvent::RealName { .. }
             | RoomEvent::Mode { .. }
             | RoomEvent::Invited { .. } => {}
         }

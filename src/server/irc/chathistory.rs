@@ -131,6 +131,7 @@ impl Server {
             time: session.has(Cap::ServerTime),
             tags: session.has(Cap::MessageTags),
             away: false,
+            setname: false,
         };
         let id = (session.has(Cap::Batch)).then(|| BATCHES.fetch_add(1, Ordering::Relaxed));
         let id = id.map(|id| format!("h{id}"));

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 /// The parameters each command needs at least (461 otherwise).
 fn needs(command: &str) -> usize {
     match command {
-        "JOIN" | "PART" | "TOPIC" | "MODE" | "USERHOST" | "WHOWAS" => 1,
+        "JOIN" | "PART" | "TOPIC" | "MODE" | "USERHOST" | "WHOWAS" | "SETNAME" => 1,
         "CHATHISTORY" => 4,
         "KICK" => 2,
         _ => 0,
@@ -98,6 +98,7 @@ impl Server {
             ),
             "MODE" => self.irc_mode(key, message),
             "MONITOR" => self.irc_monitor(key, message),
+            "SETNAME" => self.irc_setname(key, p(0)),
             "KICK" => self.irc_kick(key, message),
             "INVITE" => self.irc_invite(key, message),
             _ if self.irc_about(key, command, message.param(0)) => {}

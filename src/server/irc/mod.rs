@@ -11,6 +11,7 @@
 //!   `about`: what it asks about the server (LUSERS, TIME, ...);
 //!   `oper`: the server operators' OPER, KILL and WALLOPS;
 //!   `monitor`: its watch list (MONITOR);
+//!   `setname`: its real name (SETNAME);
 //!   `whowas`: who had a nick before;
 //!   `moderation`: MODE, KICK and INVITE;
 //!   `user_mode`: MODE of one's own nick (+B, +i).
@@ -22,6 +23,7 @@ mod moderation;
 mod monitor;
 mod oper;
 mod register;
+mod setname;
 mod tagmsg;
 mod user_mode;
 mod whowas;
@@ -234,6 +236,7 @@ impl Server {
         session.from_bot = from_bot;
         match message {
             _ if monitor::unwanted(session, message) => return true,
+            _ if setname::unwanted(session, message) => return true,
             Shown::Notice(Notice::Reply(Reply::NowKnownAs { name, .. })) => {
                 session.named(name); // Rendered as NICK from the old nick.
             }

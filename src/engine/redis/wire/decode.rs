@@ -142,6 +142,10 @@ pub(in crate::engine) fn decode(
             member,
             text: cleaned(&f, "text"),
         },
+        "realname" => RoomEvent::RealName {
+            member,
+            text: cleaned(&f, "text").ok_or("realname without text")?,
+        },
         "admin" => admin_from(&f, member)?,
         "mode" => RoomEvent::Mode {
             room: in_room("room")?,

@@ -33,6 +33,7 @@ pub(in crate::engine) fn encode(
         RoomEvent::Left { member, .. } => ("left", member),
         RoomEvent::Parted { member, .. } => ("parted", member),
         RoomEvent::Away { member, .. } => ("away", member),
+        RoomEvent::RealName { member, .. } => ("realname", member),
         RoomEvent::Online { member, .. } => ("online", member),
         RoomEvent::Private { from, .. } => ("private", from),
         RoomEvent::Unread { reader, .. } => ("unread", reader),
@@ -61,6 +62,7 @@ pub(in crate::engine) fn encode(
         RoomEvent::Private { .. }
             | RoomEvent::Unread { .. }
             | RoomEvent::Away { .. }
+            | RoomEvent::RealName { .. }
             | RoomEvent::Admin { .. }
             | RoomEvent::Online { .. }
     ) {
@@ -108,6 +110,7 @@ pub(in crate::engine) fn encode(
             }
         }
         RoomEvent::Online { name, .. } => push("name", text(name)),
+        RoomEvent::RealName { text: real, .. } => push("text", text(real)),
         RoomEvent::Away { text: away, .. } => {
             if let Some(away) = away {
                 push("text", text(away));

@@ -20,6 +20,7 @@
 //! | `private` | `to` (member id), `name` (the sender's), `text`, `how` (absent: said; else a letter as in `kinds`) |
 //! | `parted` | `room`, `name`, `reason` (absent: none): left one room, still online |
 //! | `away` | `text` (absent: back) |
+//! | `realname` | `text`: the member's new real name (IRC's SETNAME) |
 //! | `online` | `name`: logged in, in no room yet (an IRC client) |
 //! | `unread` | `to` (member id of the sender of a private message `member` was too far behind to be sent) |
 //! | `admin` | `name` (the server operator's), `act` (`kill`, `announce`, `wallops`, or `raised`/`lowered`: the member is an operator now, or not), `text` (the reason or the text), `to` (a kill's member id) |

@@ -100,6 +100,10 @@ fn every_kind_goes_there_and_back() {
             member: MemberId(7),
             text: None,
         },
+        RoomEvent::RealName {
+            member: MemberId(7),
+            text: "Rob Roy".into(),
+        },
         RoomEvent::Online {
             member: MemberId(7),
             name: "rob".into(),
@@ -170,6 +174,7 @@ fn unresolved(mut event: RoomEvent) -> RoomEvent {
         | RoomEvent::Private { .. }
         | RoomEvent::Unread { .. }
         | RoomEvent::Away { .. }
+        | RoomEvent::RealName { .. }
         | RoomEvent::Admin { .. }
         | RoomEvent::Online { .. } => {}
     }
@@ -186,6 +191,7 @@ fn told_names(entry: &Entry) -> RoomNames {
         RoomEvent::Private { .. }
         | RoomEvent::Unread { .. }
         | RoomEvent::Away { .. }
+        | RoomEvent::RealName { .. }
         | RoomEvent::Admin { .. }
         | RoomEvent::Online { .. } => ("", ""),
         _ => ("#a", ""),
