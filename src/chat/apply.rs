@@ -166,8 +166,9 @@ impl Chat {
                 name,
                 kind,
                 text,
+                tags,
                 at,
-            } => self.deliver_private(*from, *to, name, (*kind, text), *at, now),
+            } => self.deliver_private((*from, *to), name, (*kind, text), tags, *at, now),
             RoomEvent::Unread { reader, sender } => {
                 let Some(local) = self.seats.local(sender) else {
                     return false;
@@ -217,10 +218,10 @@ impl Chat {
     /// recipient who is not reading).
     fn deliver_private(
         &mut self,
-        from: MemberId,
-        to: MemberId,
+        (from, to): (MemberId, MemberId),
         name: &str,
         (kind, text): (super::LineKind, &str),
+        tags: &super::PrivateTags,
         at: SystemTime,
         now: &Now,
     ) {
@@ -236,6 +237,7 @@ impl Chat {
                     from: name.into(),
                     kind,
                     text: text.into(),
+                    tags: tags.clone(),
                 },
                 from,
                 at,

@@ -281,6 +281,8 @@ pub enum RoomEvent {
         kind: super::LineKind,
         /// What was said, cleaned.
         text: Box<str>,
+        /// Its msgid and client tags.
+        tags: super::PrivateTags,
         /// When.
         at: SystemTime,
     },

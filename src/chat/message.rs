@@ -166,6 +166,8 @@ pub enum Message {
         kind: LineKind,
         /// What was said.
         text: Box<str>,
+        /// Its msgid and client tags.
+        tags: PrivateTags,
     },
     /// A private message as its sender sees it sent (telnet always; a
     /// client that speaks in requests only with echo on).
@@ -178,7 +180,20 @@ pub enum Message {
         kind: LineKind,
         /// What was said.
         text: Box<str>,
+        /// Its msgid and client tags.
+        tags: PrivateTags,
     },
+}
+
+/// What IRC readers with `message-tags` get with a private message: its
+/// msgid (from an id made as a turn's, see [`msgid`](super::msgid)) and
+/// the sender's client-only tags, escaped as on the wire (empty: none).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PrivateTags {
+    /// The id its msgid is made from (0: none known).
+    pub id: u64,
+    /// The client-only tags (`+draft/reply=...`).
+    pub client: Box<str>,
 }
 
 impl From<Notice> for Message {

@@ -108,7 +108,7 @@ pub use event::{
 pub use history::{HistoryAsk, Mark};
 pub use input::Input;
 pub use list_filter::ListFilter;
-pub use message::{HistoryLine, LineKind, Message, Turn};
+pub use message::{HistoryLine, LineKind, Message, PrivateTags, Turn};
 pub use monitor::{MAX_WATCHED, Watch, Watched};
 pub use name::Name;
 pub use notice::{Notice, Online, RoomList, Status};

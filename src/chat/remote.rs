@@ -219,6 +219,7 @@ mod tests {
         assert_eq!(out.text(1), "[pm -> bob] psst\r\n");
         assert!(matches!(&out.events[..], [RoomEvent::Private { to, .. }] if *to == bob));
         let private = RoomEvent::Private {
+            tags: Default::default(),
             from: bob,
             to: MemberId(101),
             name: "bob".into(),

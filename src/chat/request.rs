@@ -64,6 +64,8 @@ pub enum Request<'a> {
         kind: LineKind,
         /// The text, cleaned.
         text: &'a str,
+        /// Client-only tags for IRC readers, escaped (empty: none).
+        tags: &'a str,
     },
     /// Change one's name.
     Nick(&'a str),

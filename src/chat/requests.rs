@@ -56,7 +56,12 @@ impl Chat {
         match request {
             Request::Join { room, key } => self.join_also(by, room, key, now),
             Request::Part { room, reason } => self.part_room(by, room, reason, now),
-            Request::Private { to, kind, text } => self.send_private(by, to, kind, text, now),
+            Request::Private {
+                to,
+                kind,
+                text,
+                tags,
+            } => self.send_private(by, to, (kind, text), tags, now),
             Request::Nick(name) => self.change_name(by, name, now),
             Request::History { room, ask } => self.history_request(by, room, ask, now),
             Request::Topic { room, text } => self.topic_request(by, room, text, now),

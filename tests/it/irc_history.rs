@@ -93,10 +93,39 @@ fn tagmsg_and_client_tags_reach_message_tags_readers_only() {
 
     // To a nick: only a reader with message-tags gets it.
     bob.send("@+typing=paused TAGMSG ann");
-    ann.expect_line("@+typing=paused :bob!bob@linechat TAGMSG ann");
+    let tagmsg = ann.line();
+    assert_eq!(
+        without_msgid(&tagmsg),
+        "@msgid=X;+typing=paused :bob!bob@linechat TAGMSG ann"
+    );
     bob.send("@+typing=paused TAGMSG cat");
     bob.send("PRIVMSG cat :psst");
     cat.expect_line(":bob!bob@linechat PRIVMSG cat psst");
+}
+
+/// A private message has a msgid and carries its client tags, for a
+/// reader with message-tags (its echo the same); others get neither.
+#[test]
+fn a_private_message_has_a_msgid_and_its_client_tags() {
+    let server = TestServer::start_with_irc(unlimited());
+    let mut ann = irc_with_caps(&server, "ann", "message-tags echo-message");
+    let mut bob = irc_with_caps(&server, "bob", "");
+    bob.send("PRIVMSG ann :hey");
+    let got = ann.line();
+    assert_eq!(
+        without_msgid(&got),
+        "@msgid=X :bob!bob@linechat PRIVMSG ann hey"
+    );
+    let reply = format!("@+draft/reply={};x=1 PRIVMSG bob :hey you", msgid_of(&got));
+    ann.send(&reply);
+    let echo = ann.line();
+    let want = format!(
+        "@msgid=X;+draft/reply={} :ann!ann@linechat PRIVMSG bob :hey you",
+        msgid_of(&got)
+    );
+    assert_eq!(without_msgid(&echo), want);
+    assert_ne!(msgid_of(&echo), msgid_of(&got));
+    bob.expect_line(":ann!ann@linechat PRIVMSG bob :hey you");
 }
 
 /// A client's tags are capped at 4096 bytes with the `@` and the space:

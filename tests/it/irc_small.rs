@@ -261,7 +261,12 @@ fn a_bots_lines_carry_the_bot_tag_for_message_tags_readers() {
     ann.nick = "ann".into();
     let mut bob = Irc::register(&server, "bob");
     bot.send("PRIVMSG ann beep");
-    ann.expect_line("@bot :robo!robo@linechat PRIVMSG ann beep");
+    let private = ann.line();
+    assert!(
+        private.starts_with("@bot;msgid=")
+            && private.ends_with(" :robo!robo@linechat PRIVMSG ann beep"),
+        "{private}"
+    );
     bot.send("PRIVMSG bob boop");
     bob.expect_line(":robo!robo@linechat PRIVMSG bob boop");
     bot.join("#room");

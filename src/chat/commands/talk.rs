@@ -91,7 +91,7 @@ impl Chat {
     /// `/msg to text`.
     fn private(&mut self, by: Caller, args: Args<'_>, now: &Now) {
         let (to, text) = args.word_text();
-        self.send_private(by, to, LineKind::Say, text, now);
+        self.send_private(by, to, (LineKind::Say, text), "", now);
     }
 
     /// A private message from `by` to the user called `to`, wherever they
@@ -101,8 +101,8 @@ impl Chat {
         &mut self,
         by: Caller,
         to: &str,
-        kind: LineKind,
-        text: &str,
+        (kind, text): (LineKind, &str),
+        client_tags: &str,
         now: &Now,
     ) {
         let (local, member) = (by.local, by.member);
@@ -124,11 +124,16 @@ impl Chat {
         };
         let (name, text): (Box<str>, Box<str>) = (from.into(), text.into());
         let to_name: Box<str> = to_name.into();
+        let tags = crate::chat::PrivateTags {
+            id: self.batch.ids.next(now.wall, crate::chat::node_of(member)),
+            client: client_tags.into(),
+        };
         let echo = self.echoes_privates(local).then(|| Message::PrivateEcho {
             from: name.clone(),
             to: to_name.clone(),
             kind,
             text: text.clone(),
+            tags: tags.clone(),
         });
         if let Some(to) = self.seats.local(&recipient) {
             let refused = Notice::NotReading {
@@ -138,6 +143,7 @@ impl Chat {
                 from: name.clone(),
                 kind,
                 text: text.clone(),
+                tags: tags.clone(),
             };
             self.out.deliveries.push(Delivery::Private {
                 to,
@@ -166,6 +172,7 @@ impl Chat {
             name,
             kind,
             text,
+            tags,
             at: now.wall,
         };
         let names = Some(RoomNames::default());

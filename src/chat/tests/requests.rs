@@ -212,6 +212,7 @@ fn echo_shows_a_sender_its_own_lines() {
     join(&mut h, 2, "#lobby");
     let kind = LineKind::Act;
     let private = |text| Request::Private {
+        tags: "",
         to: "tel",
         kind,
         text,
@@ -301,6 +302,7 @@ fn ctcp_is_for_irc_users_only_and_not_history() {
     assert_eq!(out.text(1), "", "telnet shows no CTCP");
     assert_eq!(out.events.len(), 1, "it crosses to other nodes' IRC users");
     let private = Request::Private {
+        tags: "",
         to: "tel",
         kind,
         text: "PING 1",
@@ -368,6 +370,7 @@ fn a_notice_is_never_answered_and_a_nick_to_ones_own_is_ignored() {
         "no 403 for a NOTICE"
     );
     let to_nick = Request::Private {
+        tags: "",
         to: "nobody",
         kind,
         text: "x",
@@ -377,6 +380,7 @@ fn a_notice_is_never_answered_and_a_nick_to_ones_own_is_ignored() {
         "no 401 for a NOTICE"
     );
     let to_self = Request::Private {
+        tags: "",
         to: "A",
         kind,
         text: "x",
@@ -386,6 +390,7 @@ fn a_notice_is_never_answered_and_a_nick_to_ones_own_is_ignored() {
     h.request(1 + 1, Request::Away(Some("out")));
     h.irc(3, "b");
     let to_away = Request::Private {
+        tags: "",
         to: "a",
         kind,
         text: "x",

@@ -5,7 +5,7 @@
 
 use super::lists::Numerics;
 use super::{Lines, shared_notice};
-use crate::chat::{LineKind, Message, Notice, Reply};
+use crate::chat::{LineKind, Message, Notice, PrivateTags, Reply};
 use crate::irc::numeric::Numeric;
 use crate::irc::session::mask;
 use bytes::Bytes;
@@ -48,15 +48,19 @@ pub fn render_to(message: &Message, at: SystemTime, to: &Recipient<'_>) -> Bytes
     let mut buf = Vec::new();
     let mut lines = Lines::new(&mut buf, to.tagged, to.server);
     match message {
-        Message::Private { from, kind, text } => {
-            private(&mut lines, at, (from, to.nick), (*kind, text), to);
-        }
+        Message::Private {
+            from,
+            kind,
+            text,
+            tags,
+        } => private(&mut lines, at, (from, to.nick), (*kind, text, tags), to),
         Message::PrivateEcho {
             from,
             to: them,
             kind,
             text,
-        } if to.echo => private(&mut lines, at, (from, them), (*kind, text), to),
+            tags,
+        } if to.echo => private(&mut lines, at, (from, them), (*kind, text, tags), to),
         Message::Notice(Notice::Reply(reply)) => self::reply(&mut lines, reply, at, to),
         Message::Notice(notice) => shared_notice(&mut lines, notice, at, to.nick),
         Message::Notices(notices) => {
@@ -71,22 +75,29 @@ pub fn render_to(message: &Message, at: SystemTime, to: &Recipient<'_>) -> Bytes
 }
 
 /// A private line from `from` to `target`; a TAGMSG only for a reader
-/// with `message-tags`, who also gets the `bot` tag of a bot's line.
+/// with `message-tags`, who also gets the line's msgid, its client tags
+/// and the `bot` tag of a bot's line.
 fn private(
     lines: &mut Lines<'_>,
     at: SystemTime,
     (from, target): (&str, &str),
-    (kind, text): (LineKind, &str),
+    (kind, text, tags): (LineKind, &str, &PrivateTags),
     to: &Recipient<'_>,
 ) {
     let from = mask(from);
-    match kind {
-        LineKind::Tagmsg if to.tags => super::tagmsg(lines, at, None, &from, target, text),
-        kind if to.tags && to.from_bot => {
-            lines.text_tagged(at, &[("bot", "")], Some(&from), target, kind, text)
-        }
-        kind => lines.text(at, Some(&from), target, kind, text),
+    if !to.tags {
+        return lines.text(at, Some(&from), target, kind, text);
     }
+    let msgid = (tags.id != 0).then(|| crate::chat::msgid::format(tags.id, 0));
+    if kind == LineKind::Tagmsg {
+        return super::tagmsg(lines, at, msgid.as_deref(), &from, target, text);
+    }
+    let mut extra = super::tag_list(msgid.as_deref(), &tags.client);
+    if to.from_bot {
+        extra.insert(0, ("bot", "".into()));
+    }
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, &**v)).collect();
+    lines.text_tagged(at, &extra, Some(&from), target, kind, text);
 }
 
 /// A reply to the connection's own request, as its numerics; a reply

@@ -179,6 +179,7 @@ fn replies_are_numerics_to_the_reader() {
         ":linechat 401 me zed :No such nick/channel\r\n"
     );
     let private = Message::Private {
+        tags: Default::default(),
         from: "bob".into(),
         kind: LineKind::Say,
         text: "psst".into(),
@@ -188,6 +189,7 @@ fn replies_are_numerics_to_the_reader() {
         ":bob!bob@linechat PRIVMSG me psst\r\n"
     );
     let echo = Message::PrivateEcho {
+        tags: Default::default(),
         from: "me".into(),
         kind: LineKind::Say,
         to: "bob".into(),

@@ -164,6 +164,7 @@ impl Dialect for Telnet {
                 from,
                 kind: LineKind::Act,
                 text,
+                ..
             } => push_line(&mut buf, stamp, at, &["[pm] * ", from, " ", text]),
             Message::Private { from, text, .. } => {
                 push_line(&mut buf, stamp, at, &["[pm] ", from, ": ", text]);
@@ -173,6 +174,7 @@ impl Dialect for Telnet {
                 to,
                 kind: LineKind::Act,
                 text,
+                ..
             } => push_line(
                 &mut buf,
                 stamp,

@@ -89,12 +89,14 @@ fn notices_are_star_lines() {
 #[test]
 fn private_messages_name_the_other_side() {
     let line = Message::Private {
+        tags: Default::default(),
         from: "alice".into(),
         kind: LineKind::Say,
         text: "psst".into(),
     };
     assert_eq!(plain(line), "[pm] alice: psst\r\n");
     let echo = Message::PrivateEcho {
+        tags: Default::default(),
         from: "alice".into(),
         to: "bob".into(),
         kind: LineKind::Say,
@@ -102,6 +104,7 @@ fn private_messages_name_the_other_side() {
     };
     assert_eq!(stamped(echo), "[01:02:03] [pm -> bob] psst\r\n");
     let act = Message::Private {
+        tags: Default::default(),
         from: "alice".into(),
         kind: LineKind::Act,
         text: "waves".into(),

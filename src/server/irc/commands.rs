@@ -288,9 +288,11 @@ impl Server {
             true => text.replace('\u{1}', "").into(),
             false => text.into(),
         };
-        // Client-only tags go with a line to a channel (not to a nick:
-        // a private message carries none but a bot's `bot`).
-        let mut tags = crate::irc::tags::client_only(message.raw_tags());
+        // Client-only tags go with the line (a bot's line to a channel
+        // carries the server's `bot` tag with them; a private one is told
+        // its sender is a bot by the core).
+        let client = crate::irc::tags::client_only(message.raw_tags());
+        let mut tags = client.clone();
         if self.chat.user_modes(key).bot {
             // A bot's line carries the server's `bot` tag too.
             tags.insert_str(0, if tags.is_empty() { "bot" } else { "bot;" });
@@ -308,6 +310,7 @@ impl Server {
                         to: target,
                         kind,
                         text: &text,
+                        tags: &client,
                     },
                 );
             }

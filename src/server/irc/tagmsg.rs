@@ -46,6 +46,7 @@ impl Server {
                         to: target,
                         kind,
                         text,
+                        tags: "",
                     },
                 );
             }

@@ -119,12 +119,18 @@ pub(in crate::engine) fn decode(
                 Some(b"t") => LineKind::Tagmsg,
                 _ => LineKind::Say,
             };
+            let client = (f.text("tags").ok()).filter(|raw| valid_tags(raw));
+            let tags = crate::chat::PrivateTags {
+                id: (f.number("id")).unwrap_or_else(|_| crate::chat::msgid::stamp(at, node)),
+                client: client.unwrap_or_default().into(),
+            };
             RoomEvent::Private {
                 from: member,
                 to: MemberId(f.number("to")?),
                 name,
                 kind,
                 text,
+                tags,
                 at,
             }
         }

@@ -121,11 +121,16 @@ pub(in crate::engine) fn encode(
             name,
             kind,
             text: t,
+            tags,
             ..
         } => {
             push("to", number(to.0));
             push("name", text(name));
             push("text", text(t));
+            push("id", number(tags.id));
+            if !tags.client.is_empty() {
+                push("tags", text(&tags.client));
+            }
             // Absent: said (what nodes before this one write and read).
             if *kind != LineKind::Say {
                 push("how", Bytes::from_static(letter(*kind).as_bytes()));

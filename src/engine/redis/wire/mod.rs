@@ -17,7 +17,7 @@
 //! | `topic` | `room`, `topic` (absent: cleared) |
 //! | `renamed` | `room` (the member's first, empty for none), `old`, `new`: in every room of the member |
 //! | `left` | `room` (the member's first, empty for none), `name`, `why`: from every room of the member |
-//! | `private` | `to` (member id), `name` (the sender's), `text`, `how` (absent: said; else a letter as in `kinds`) |
+//! | `private` | `to` (member id), `name` (the sender's), `text`, `how` (absent: said; else a letter as in `kinds`), `id` (its msgid's id, as a turn's; absent in older entries), `tags` (client-only tags for IRC readers, escaped; absent: none) |
 //! | `parted` | `room`, `name`, `reason` (absent: none): left one room, still online |
 //! | `away` | `text` (absent: back) |
 //! | `realname` | `text`: the member's new real name (IRC's SETNAME) |

@@ -73,6 +73,7 @@ fn every_kind_goes_there_and_back() {
             reason: Some("gone fishing".into()),
         },
         RoomEvent::Private {
+            tags: Default::default(),
             from: MemberId(7),
             to: MemberId(9),
             name: "rob".into(),

@@ -26,6 +26,7 @@ pub(super) fn private_line(name: &str, text: &str, at: SystemTime) -> Bytes {
         from: name.into(),
         kind: crate::chat::LineKind::Say,
         text: text.into(),
+        tags: Default::default(),
     };
     WIRE_TELNET.render(&line, at)
 }
