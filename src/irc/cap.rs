@@ -43,6 +43,7 @@ caps! {
     ExtendedMonitor = "extended-monitor",
     MessageTags = "message-tags",
     MultiPrefix = "multi-prefix",
+    ReadMarker = "draft/read-marker",
     Sasl = "sasl",
     ServerTime = "server-time",
     Setname = "setname",

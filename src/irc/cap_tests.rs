@@ -44,7 +44,8 @@ fn ls_302_holds_registration_until_end() {
         ls,
         [
             ":linechat CAP * LS :away-notify batch cap-notify echo-message extended-monitor \
-          message-tags multi-prefix sasl=PLAIN server-time setname userhost-in-names\r\n"
+          message-tags multi-prefix draft/read-marker sasl=PLAIN server-time setname \
+          userhost-in-names\r\n"
         ]
     );
     assert!(state.holds_registration());

@@ -23,6 +23,7 @@
 //!   accepted nick, away, the keepalive's PING/PONG.
 //! - [`welcome`]: 001-005, LUSERS and the MOTD, once registration is over.
 //! - [`help`]: HELP's topics (704/705/706, 524).
+//! - [`read_marker`]: draft/read-marker's MARKREAD, per connection.
 
 pub mod cap;
 pub mod casemap;
@@ -32,6 +33,7 @@ pub mod isupport;
 pub mod message;
 pub mod modes;
 pub mod numeric;
+pub mod read_marker;
 pub mod register;
 pub mod render;
 pub mod sasl;

@@ -70,6 +70,8 @@ pub struct Session {
     pub names_of_several: bool,
     /// Whether the core was last told `echo-message` is on.
     pub echo_told: bool,
+    /// draft/read-marker's markers (MARKREAD).
+    pub read_markers: super::read_marker::ReadMarkers,
     /// A WHO being answered is WHOX: its `%fields[,token]`.
     pub whox: Option<Box<str>>,
     /// The private message being shown is from a bot (+B): it carries the

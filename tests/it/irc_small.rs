@@ -1,6 +1,6 @@
 //! The small IRC commands irctest checks, over real sockets with exact
 //! bytes: HELP, UTF8ONLY and TARGMAX, WHOWAS, LUSERS, LIST conditions,
-//! user modes +B and +i.
+//! user modes +B and +i, the bot tag, WHOX, draft/read-marker.
 
 use crate::util::irc::Irc;
 use crate::util::{TestServer, unlimited};
@@ -335,4 +335,47 @@ fn whox_answers_354_with_the_fields_asked_for() {
     bob.expect_line(":linechat 315 bob #room :End of /WHO list");
     bob.send("WHO #room");
     bob.expect_line(":linechat 352 bob #room annie linechat linechat ann H@ :0 Ann Real");
+}
+
+/// draft/read-marker: MARKREAD sets (forward only) and reads a target's
+/// marker; a JOIN says the room's marker before the names; bad input is
+/// FAIL.
+#[test]
+fn markread_keeps_read_markers_for_the_connection() {
+    let server = server();
+    let mut ann = Irc::connect(&server);
+    ann.send("CAP REQ :draft/read-marker");
+    ann.send("NICK ann");
+    ann.send("USER ann 0 * :Ann");
+    ann.expect_line(":linechat CAP * ACK draft/read-marker");
+    ann.send("CAP END");
+    ann.skip_until_prefix(":linechat 422 ann ");
+    ann.send("JOIN #room");
+    ann.expect_line(":ann!ann@linechat JOIN #room");
+    ann.expect_line(":linechat MARKREAD #room *");
+    ann.skip_until_prefix(":linechat 366 ann #room ");
+    let new = "timestamp=2024-06-01T12:00:00.000Z";
+    let old = "timestamp=2024-01-01T00:00:00.000Z";
+    ann.send(&format!("MARKREAD #room {new}"));
+    ann.expect_line(&format!(":linechat MARKREAD #room {new}"));
+    ann.send(&format!("MARKREAD #ROOM {old}"));
+    ann.expect_line(&format!(":linechat MARKREAD #ROOM {new}"));
+    ann.send("PART #room");
+    ann.skip_until_prefix(":ann!ann@linechat PART #room");
+    ann.send("JOIN #room");
+    ann.expect_line(":ann!ann@linechat JOIN #room");
+    ann.expect_line(&format!(":linechat MARKREAD #room {new}"));
+    ann.skip_until_prefix(":linechat 366 ann #room ");
+    ann.send("MARKREAD #room *");
+    ann.expect_line(
+        ":linechat FAIL MARKREAD INVALID_PARAMS :Give timestamp=YYYY-MM-DDThh:mm:ss.sssZ",
+    );
+    ann.send("MARKREAD");
+    ann.expect_line(":linechat FAIL MARKREAD NEED_MORE_PARAMS :MARKREAD needs a target");
+    // Without the cap, a JOIN says nothing of markers.
+    let mut bob = Irc::register(&server, "bob");
+    bob.send("JOIN #room");
+    bob.expect_line(":bob!bob@linechat JOIN #room");
+    let next = bob.line();
+    assert!(next.starts_with(":linechat 353 bob "), "{next}");
 }

@@ -41,6 +41,11 @@ impl Numerics<'_, '_, '_> {
         if let Some(topic) = topic {
             self.topic(room, Some(topic));
         }
+        if let Some(marker) = self.to.markread {
+            let server = self.to.server;
+            self.lines
+                .line(self.at, Some(server), "MARKREAD", &[room, marker]);
+        }
         self.names(room, names, secret);
     }
 

@@ -84,6 +84,7 @@ mod tests {
             whois: false,
             from_bot: false,
             whox: None,
+            markread: None,
         };
         let message = Message::Notice(Notice::Reply(Reply::Watched(watched)));
         let at = SystemTime::UNIX_EPOCH;

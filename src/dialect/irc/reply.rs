@@ -41,6 +41,9 @@ pub struct Recipient<'a> {
     pub from_bot: bool,
     /// A WHOX request's `%fields[,token]`: WHO is answered with 354.
     pub whox: Option<&'a str>,
+    /// The read marker of the room being entered (draft/read-marker):
+    /// MARKREAD comes before the names.
+    pub markread: Option<&'a str>,
 }
 
 /// `message`, said at `at`, for `to` alone.

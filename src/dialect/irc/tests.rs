@@ -162,6 +162,7 @@ fn replies_are_numerics_to_the_reader() {
         whois: false,
         from_bot: false,
         whox: None,
+        markread: None,
     };
     let reply = |r| text(render_to(&Message::Notice(Notice::Reply(r)), at(), &me));
     assert_eq!(

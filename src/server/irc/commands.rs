@@ -92,6 +92,13 @@ impl Server {
             }
             "USERHOST" => self.irc_userhost(key, message.params()),
             "WHOWAS" => self.irc_whowas(key, p(0), message.param(1)),
+            "MARKREAD" => {
+                let server = self.dialects.irc_server();
+                if let Some(session) = self.irc_session(key) {
+                    let answer = session.read_markers.markread(server, message.params());
+                    self.irc_send(key, &[answer]);
+                }
+            }
             "AWAY" => self.irc_request(
                 key,
                 Request::Away(message.param(0).filter(|t| !t.is_empty())),

@@ -271,6 +271,15 @@ pub(super) fn render_for(
     at: SystemTime,
     server: &str,
 ) -> Bytes {
+    // draft/read-marker: a JOIN's answer says the room's marker.
+    let markread = match message {
+        Shown::Notice(Notice::Reply(Reply::Entered { room, .. }))
+            if session.has(Cap::ReadMarker) =>
+        {
+            Some(session.read_markers.get(room))
+        }
+        _ => None,
+    };
     let recipient = Recipient {
         server,
         nick: session.target(),
@@ -283,6 +292,7 @@ pub(super) fn render_for(
         whois: session.whois,
         from_bot: session.from_bot,
         whox: session.whox.as_deref(),
+        markread,
         names_end: !session.names_of_several,
     };
     render_to(message, at, &recipient)
