@@ -34,7 +34,8 @@
 //! - `reply`: the answers to one user's own line or request.
 //! - `event` and `delivery`: the values that cross the seam (ids, time,
 //!   room events; deliveries and the output of a call).
-//! - `connection`: a connection's life: opened, lines, turns, deadlines, closed.
+//! - `client`: one local connection's state; `connection`: its life:
+//!   opened, lines, turns, deadlines, closed.
 //! - `session`: a session's way in: greeting, name prompt, welcome.
 //! - `apply`: applying a room event, and the digest of joins in big rooms.
 //! - `remote`: checking and applying an event from another node.
@@ -62,6 +63,7 @@ mod accounts;
 mod admin;
 mod admins;
 mod apply;
+mod client;
 pub mod commands;
 mod connection;
 use connection::Batch;
@@ -123,6 +125,7 @@ pub use whowas::{WHOWAS_LEN, Was};
 mod tests;
 
 use crate::config::Config;
+use client::{Client, State};
 use member_map::MemberMap;
 use rooms::Rooms;
 use std::collections::HashMap;
@@ -132,60 +135,6 @@ use std::time::{Duration, Instant};
 /// The reactor's handle for a connection on this node (its slab key). The
 /// core only hands it back in deliveries; room events never carry it.
 pub type Local = usize;
-
-/// Where one local connection is in the protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// At the name prompt: sees no chat traffic, is not counted or announced.
-    /// `prompt_pending`: the prompt was the last thing sent and no line has
-    /// come back, so the cursor sits after it and a notice needs a line end.
-    AwaitingName { prompt_pending: bool },
-    /// A registered name was given: its password is asked for. The name
-    /// stays reserved meanwhile.
-    AwaitingPassword {
-        /// Wrong passwords so far.
-        failures: u8,
-    },
-    /// In the room.
-    Chatting,
-    /// Put out by the server (its registered name logged in from another
-    /// connection): already gone from its room, its lines are ignored
-    /// until the reactor closes it.
-    Leaving,
-}
-
-/// One local connection.
-#[derive(Debug)]
-struct Client {
-    member: MemberId,
-    state: State,
-    /// A name being claimed, an account looked up, a password asked for
-    /// (see `errands.rs`).
-    errands: errands::Errands,
-    /// Whether a job for this connection is with the accounts worker.
-    asked: bool,
-    /// Whether it came over TLS (see [`Chat::passwords_need_tls`]).
-    secure: bool,
-    /// Name changes, moves, topics and history lines left (see
-    /// `throttle.rs`).
-    budget: throttle::UserBudget,
-    /// The source address it is counted under (wrong passwords too), once
-    /// the reactor says.
-    address: Option<std::net::IpAddr>,
-    /// When it must be past the name prompt (`--login-timeout`); a
-    /// password prompt has its own deadline too (in `errands`).
-    login_until: Instant,
-    /// Whether it types lines (telnet) or sends requests (IRC).
-    protocol: Protocol,
-    /// Whether it is shown its own lines (see [`Input::Echo`]).
-    echo: bool,
-    /// Rooms a client of requests may still join without spending room
-    /// moves: an IRC client joins its channels at once when it connects.
-    free_joins: u8,
-    /// When it last asked something of the core (a client of requests in
-    /// no room is idle from then, see `idle_check`).
-    last_request: Instant,
-}
 
 /// The chat: local connections, the room, and the output not yet taken.
 #[derive(Debug)]
