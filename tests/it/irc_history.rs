@@ -8,31 +8,10 @@ use crate::util::redis::RedisServer;
 use crate::util::{Client, TestServer, unlimited};
 use std::net::SocketAddr;
 
-/// Registers `nick` at `server`'s IRC listener with the capabilities
-/// `caps` (space-separated; none if empty), up to the end of the MOTD.
+/// [`Irc::register_at`] at `server`'s IRC listener.
 #[track_caller]
 fn irc_with_caps(server: &TestServer, nick: &str, caps: &str) -> Irc {
-    irc_at(server.irc_addr.expect("IRC"), nick, caps)
-}
-
-/// [`irc_with_caps`] at the IRC listener `addr`.
-#[track_caller]
-fn irc_at(addr: SocketAddr, nick: &str, caps: &str) -> Irc {
-    let mut irc = Irc {
-        client: Client::connect(addr),
-        nick: "*".into(),
-    };
-    if !caps.is_empty() {
-        irc.send(&format!("CAP REQ :{caps}"));
-        let ack = irc.skip_until_prefix(":linechat CAP * ACK ");
-        assert!(ack.ends_with(caps), "{ack}");
-    }
-    irc.send(&format!("NICK {nick}"));
-    irc.send(&format!("USER {nick} 0 * :{nick}"));
-    irc.send("CAP END");
-    irc.skip_until_prefix(&format!(":linechat 422 {nick} "));
-    irc.nick = nick.into();
-    irc
+    Irc::register_at(server.irc_addr.expect("IRC"), nick, caps)
 }
 
 /// The `msgid` tag of a tagged line.
@@ -215,7 +194,7 @@ fn batch(irc: &mut Irc, request: &str, room: &str) -> Vec<String> {
 /// AFTER answer with the lines as first sent (time and msgid included); a
 /// channel she is not in, and AROUND, are refused with FAIL.
 fn chathistory_scenario(addr: SocketAddr) {
-    let mut ann = irc_at(addr, "ann", HISTORY_CAPS);
+    let mut ann = Irc::register_at(addr, "ann", HISTORY_CAPS);
     ann.send("JOIN #h");
     while !ann.line().contains(" 366 ann #h ") {}
     let mut said = Vec::new();

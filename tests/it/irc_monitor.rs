@@ -8,20 +8,6 @@ use crate::util::redis::RedisServer;
 use crate::util::{Client, GREETING, TestServer, unlimited};
 use std::net::SocketAddr;
 
-/// Registers `nick` at the IRC listener `addr` and reads its welcome
-/// burst.
-#[track_caller]
-fn register(addr: SocketAddr, nick: &str) -> Irc {
-    let mut irc = Irc {
-        client: Client::connect(addr),
-        nick: nick.into(),
-    };
-    irc.send(&format!("NICK {nick}"));
-    irc.send(&format!("USER {nick} 0 * :{nick}"));
-    irc.skip_until_prefix(&format!(":linechat 422 {nick} "));
-    irc
-}
-
 /// Logs a telnet user in at `addr` as `name`.
 #[track_caller]
 fn telnet(addr: SocketAddr, name: &str) -> Client {
@@ -134,7 +120,7 @@ fn a_watcher_hears_of_users_on_another_node() {
     };
     let (_a, a_irc) = irc_node(&redis.url(0));
     let (b, b_irc) = irc_node(&redis.url(0));
-    let mut w = register(a_irc, "w");
+    let mut w = Irc::register_at(a_irc, "w", "");
     w.send("MONITOR + tom,tim,zed");
     w.expect_line(":linechat 731 w tom,tim,zed");
     let mut tom = telnet(b.addr, "tom");
@@ -146,7 +132,7 @@ fn a_watcher_hears_of_users_on_another_node() {
     tom.send("/quit\n");
     w.expect_line(":linechat 731 w tim");
 
-    let mut zed = register(b_irc, "zed");
+    let mut zed = Irc::register_at(b_irc, "zed", "");
     w.expect_line(":linechat 730 w zed!zed@linechat");
     w.send("MONITOR S");
     w.expect_line(":linechat 730 w zed!zed@linechat");

@@ -20,13 +20,7 @@ pub(crate) fn irc_node(url: &str) -> (Node, SocketAddr) {
 /// once the node has handled it all.
 #[track_caller]
 fn irc_user(addr: SocketAddr, nick: &str, rooms: &[&str]) -> Irc {
-    let mut irc = Irc {
-        client: Client::connect(addr),
-        nick: nick.into(),
-    };
-    irc.send(&format!("NICK {nick}"));
-    irc.send(&format!("USER {nick} 0 * :{nick}"));
-    irc.skip_until_prefix(&format!(":linechat 422 {nick} "));
+    let mut irc = Irc::register_at(addr, nick, "");
     for room in rooms {
         irc.send(&format!("JOIN {room}"));
     }

@@ -6,7 +6,7 @@
 use crate::irc_rooms::irc_node;
 use crate::util::irc::Irc;
 use crate::util::redis::RedisServer;
-use crate::util::{Client, GREETING, TestServer, sync, unlimited};
+use crate::util::{Client, TestServer, sync, unlimited};
 
 fn server() -> TestServer {
     TestServer::start_with_irc(unlimited())
@@ -170,15 +170,11 @@ fn a_kick_and_a_moderated_room_hold_on_another_node() {
     let (a, a_irc) = irc_node(&redis.url(0));
     let (b, _b_irc) = irc_node(&redis.url(0));
     let mut alice = Client::connect(a.addr);
-    alice.expect(GREETING);
-    alice.send("alice\n");
-    alice.skip_until_prefix("*** Welcome, alice!");
+    alice.login("alice");
     alice.send("/join #den\n");
     alice.skip_until_prefix("*** Welcome, alice! #den: 1 online");
     let mut bob = Client::connect(b.addr);
-    bob.expect(GREETING);
-    bob.send("bob\n");
-    bob.skip_until_prefix("*** Welcome, bob!");
+    bob.login("bob");
     bob.send("/join #den\n");
     bob.skip_until_prefix("*** Welcome, bob! #den: 2 online");
     alice.skip_until("*** bob has joined");
@@ -191,13 +187,7 @@ fn a_kick_and_a_moderated_room_hold_on_another_node() {
     bob.expect_line("*** alice made bob a voice in the room");
     bob.send("heard now\n");
     alice.skip_until("bob: heard now");
-    let mut watcher = Irc {
-        client: Client::connect(a_irc),
-        nick: "w".into(),
-    };
-    watcher.send("NICK w");
-    watcher.send("USER w 0 * :w");
-    watcher.skip_until_prefix(":linechat 422 w ");
+    let mut watcher = Irc::register_at(a_irc, "w", "");
     watcher.send("JOIN #den");
     watcher.skip_until_prefix(":linechat 366 w #den ");
     alice.skip_until("*** w has joined");

@@ -64,18 +64,6 @@ pub(crate) fn operator_at(addr: SocketAddr) -> Client {
     op
 }
 
-/// An IRC user `nick` registered at `addr`.
-fn irc_user(addr: SocketAddr, nick: &str) -> Irc {
-    let mut irc = Irc {
-        client: Client::connect(addr),
-        nick: nick.into(),
-    };
-    irc.send(&format!("NICK {nick}"));
-    irc.send(&format!("USER {nick} 0 * :{nick}"));
-    irc.skip_until_prefix(&format!(":linechat 422 {nick} "));
-    irc
-}
-
 /// OPER: 461 without a password, 491 for an account not in --admins, 464
 /// for a wrong password, then 381 and MODE +o; WHO shows `*`, WHOIS 313.
 /// Before it, KILL and WALLOPS are 481.
@@ -83,8 +71,8 @@ fn irc_user(addr: SocketAddr, nick: &str) -> Irc {
 fn irc_oper_checks_the_account_and_its_password() {
     let dir = TempDir::new("oper");
     let (_server, _, irc) = start(&dir);
-    let mut baz = irc_user(irc, "baz");
-    let mut eve = irc_user(irc, "eve");
+    let mut baz = Irc::register_at(irc, "baz", "");
+    let mut eve = Irc::register_at(irc, "eve", "");
     baz.send("OPER operuser");
     baz.expect_line(":linechat 461 baz OPER :Not enough parameters");
     baz.send("OPER nobody operpassword");
@@ -158,7 +146,7 @@ fn a_telnet_operator_kills_and_announces() {
     carol.login("carol");
     bob.skip_until("*** carol has joined");
     op.skip_until("*** carol has joined");
-    let mut ivy = irc_user(irc, "ivy");
+    let mut ivy = Irc::register_at(irc, "ivy", "");
 
     bob.send("/kill operuser\n");
     bob.expect_line(
@@ -201,7 +189,7 @@ fn a_telnet_operator_kills_and_announces() {
 fn sighup_reads_the_admins_file_again() {
     let dir = TempDir::new("sighup");
     let (server, _, irc) = start(&dir);
-    let mut baz = irc_user(irc, "baz");
+    let mut baz = Irc::register_at(irc, "baz", "");
     baz.send("OPER operuser operpassword");
     baz.expect_line(":linechat 381 baz :You are now an IRC operator");
     baz.expect_line(":baz MODE baz +o");
@@ -266,12 +254,12 @@ fn a_kill_reaches_another_node() {
     let mut bob = Client::connect(b.addr);
     bob.login("bob");
     op.skip_until("*** bob has joined");
-    let mut ivy = irc_user(b_irc.parse().unwrap(), "ivy");
-    let mut ops_b = irc_user(b_irc.parse().unwrap(), "opsb");
+    let mut ivy = Irc::register_at(b_irc.parse().unwrap(), "ivy", "");
+    let mut ops_b = Irc::register_at(b_irc.parse().unwrap(), "opsb", "");
     ops_b.send("OPER operuser operpassword");
     ops_b.expect_line(":linechat 381 opsb :You are now an IRC operator");
     ops_b.expect_line(":opsb MODE opsb +o");
-    let mut wal = irc_user(a_irc.parse().unwrap(), "wal");
+    let mut wal = Irc::register_at(a_irc.parse().unwrap(), "wal", "");
     wal.send("OPER operuser operpassword");
     wal.expect_line(":linechat 381 wal :You are now an IRC operator");
     wal.expect_line(":wal MODE wal +o");

@@ -34,6 +34,29 @@ impl Irc {
         irc
     }
 
+    /// Connects to the IRC listener at `addr`, asks for the capabilities
+    /// `caps` (space-separated; none if empty), registers as `nick` and
+    /// reads the welcome burst up to the end of the MOTD (422).
+    #[track_caller]
+    pub fn register_at(addr: std::net::SocketAddr, nick: &str, caps: &str) -> Irc {
+        let mut irc = Irc {
+            client: Client::connect(addr),
+            nick: nick.into(),
+        };
+        if !caps.is_empty() {
+            irc.send(&format!("CAP REQ :{caps}"));
+            let ack = irc.skip_until_prefix(":linechat CAP * ACK ");
+            assert!(ack.ends_with(caps), "{ack}");
+        }
+        irc.send(&format!("NICK {nick}"));
+        irc.send(&format!("USER {nick} 0 * :{nick}"));
+        if !caps.is_empty() {
+            irc.send("CAP END");
+        }
+        irc.skip_until_prefix(&format!(":linechat 422 {nick} "));
+        irc
+    }
+
     /// Joins `channel` and reads its JOIN, topic and names up to 366.
     #[track_caller]
     pub fn join(&mut self, channel: &str) {
