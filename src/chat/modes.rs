@@ -138,12 +138,14 @@ pub enum ModeChange {
     Key(Option<Box<str>>),
     /// The member limit set (`Some`) or removed.
     Limit(Option<u32>),
-    /// A ban mask added or removed.
+    /// A ban mask added (until a time, or for good) or removed.
     Ban {
         /// `nick!user@host`, with `*` and `?`.
         mask: Box<str>,
         /// Added or removed.
         on: bool,
+        /// When an added ban ends by itself (`/ban NAME 10m`).
+        until: Option<SystemTime>,
     },
     /// `member` made the room by entering it, so is its first operator:
     /// applied on every node, told to nobody.
@@ -174,6 +176,23 @@ pub enum Barred {
     Full,
 }
 
+/// One ban (or mute) on a room's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    /// Its mask (a mute's after [`MUTE`]).
+    pub mask: Box<str>,
+    /// When it ends by itself, if it does: past then it holds no more
+    /// (on every node, by its own clock), and goes at the next change.
+    pub until: Option<SystemTime>,
+}
+
+impl Ban {
+    /// Whether it still holds at `now`.
+    pub fn holds(&self, now: SystemTime) -> bool {
+        self.until.is_none_or(|until| now < until)
+    }
+}
+
 /// Who is at a room's door.
 #[derive(Debug, Clone, Copy)]
 pub struct Visitor<'a> {
@@ -183,6 +202,8 @@ pub struct Visitor<'a> {
     pub invited: bool,
     /// The key they gave.
     pub key: Option<&'a str>,
+    /// The time now (bans end).
+    pub now: SystemTime,
 }
 
 /// A room's settings.
@@ -193,8 +214,8 @@ pub struct RoomModes {
     pub key: Option<Box<str>>,
     /// The most members, if limited.
     pub limit: Option<u32>,
-    /// Ban masks, in the order set.
-    pub bans: Vec<Box<str>>,
+    /// Bans and mutes, in the order set.
+    pub bans: Vec<Ban>,
     /// When the room was made (IRC's 329).
     pub created: SystemTime,
 }
@@ -229,7 +250,10 @@ impl RoomModes {
             ModeChange::Flag { flag, on } => self.has(*flag) != *on,
             ModeChange::Key(key) => self.key != *key,
             ModeChange::Limit(limit) => self.limit != *limit,
-            ModeChange::Ban { mask, on } => self.banned_mask(mask) != *on,
+            ModeChange::Ban { mask, on, until } => match self.ban(mask) {
+                Some(ban) => !*on || ban.until != *until,
+                None => *on,
+            },
             ModeChange::Rank { .. } | ModeChange::Maker(_) => true,
         }
     }
@@ -242,47 +266,75 @@ impl RoomModes {
             ModeChange::Flag { flag, on: false } => self.flags &= !flag.bit(),
             ModeChange::Key(key) => self.key = key.clone(),
             ModeChange::Limit(limit) => self.limit = *limit,
-            ModeChange::Ban { mask, on: true } => {
-                if !self.banned_mask(mask) && self.bans.len() < MAX_BANS {
-                    self.bans.push(mask.clone());
+            ModeChange::Ban {
+                mask,
+                on: true,
+                until,
+            } => {
+                let ban = Ban {
+                    mask: mask.clone(),
+                    until: *until,
+                };
+                let held = self
+                    .bans
+                    .iter()
+                    .position(|b| b.mask.eq_ignore_ascii_case(mask));
+                match held {
+                    Some(at) => self.bans[at] = ban,
+                    None if self.bans.len() < MAX_BANS => self.bans.push(ban),
+                    None => {}
                 }
             }
-            ModeChange::Ban { mask, on: false } => {
-                self.bans.retain(|b| !b.eq_ignore_ascii_case(mask));
+            ModeChange::Ban {
+                mask, on: false, ..
+            } => {
+                self.bans.retain(|b| !b.mask.eq_ignore_ascii_case(mask));
             }
             ModeChange::Rank { .. } | ModeChange::Maker(_) => {}
         }
     }
 
-    /// Whether `mask` is on the ban list (ignoring case).
-    fn banned_mask(&self, mask: &str) -> bool {
-        self.bans.iter().any(|b| b.eq_ignore_ascii_case(mask))
+    /// The ban on the list with `mask` (ignoring case).
+    fn ban(&self, mask: &str) -> Option<&Ban> {
+        self.bans.iter().find(|b| b.mask.eq_ignore_ascii_case(mask))
     }
 
-    /// Whether a ban mask matches the user called `name`. linechat shows
-    /// every user as `name!name@linechat`, so that is what masks match.
-    pub fn bans(&self, name: &str) -> bool {
-        self.matches(name, false)
+    /// Forgets the bans and mutes that ended before `now`, so they take no
+    /// place on the list.
+    pub fn forget_ended(&mut self, now: SystemTime) {
+        self.bans.retain(|ban| ban.holds(now));
+    }
+
+    /// The bans and mutes that hold at `now`.
+    pub fn holding(&self, now: SystemTime) -> impl Iterator<Item = &Ban> {
+        self.bans.iter().filter(move |b| b.holds(now))
+    }
+
+    /// Whether a ban mask matches the user called `name` at `now`.
+    /// linechat shows every user as `name!name@linechat`, so that is what
+    /// masks match.
+    pub fn bans(&self, name: &str, now: SystemTime) -> bool {
+        self.matches(name, false, now)
     }
 
     /// Whether a mute (a ban mask after [`MUTE`], `m:bob!*@*`) matches the
-    /// user called `name`: they stay in the room, but nobody hears them.
-    pub fn mutes(&self, name: &str) -> bool {
-        self.matches(name, true)
+    /// user called `name` at `now`: they stay in the room, but nobody
+    /// hears them.
+    pub fn mutes(&self, name: &str, now: SystemTime) -> bool {
+        self.matches(name, true, now)
     }
 
-    /// Whether a ban (`mutes`: a mute) on the list matches `name`.
-    fn matches(&self, name: &str, mutes: bool) -> bool {
+    /// Whether a ban (`mutes`: a mute) that holds at `now` matches `name`.
+    fn matches(&self, name: &str, mutes: bool, now: SystemTime) -> bool {
         if self.bans.is_empty() {
             return false;
         }
         let shown = format!("{name}!{name}@linechat");
         let masks = self
-            .bans
-            .iter()
-            .filter_map(|mask| match mask.strip_prefix(MUTE) {
+            .holding(now)
+            .filter_map(|ban| match ban.mask.strip_prefix(MUTE) {
                 Some(muted) if mutes => Some(muted),
-                None if !mutes => Some(&**mask),
+                None if !mutes => Some(&*ban.mask),
                 _ => None,
             });
         masks.into_iter().any(|mask| wildcard_matches(mask, &shown))
@@ -290,7 +342,7 @@ impl RoomModes {
 
     /// Whether `visitor` may enter, with `members` in already.
     pub fn admits(&self, visitor: Visitor<'_>, members: usize) -> Result<(), Barred> {
-        if self.bans(visitor.name) && !visitor.invited {
+        if self.bans(visitor.name, visitor.now) && !visitor.invited {
             return Err(Barred::Banned);
         }
         if self.has(Flag::InviteOnly) && !visitor.invited {
@@ -312,6 +364,22 @@ impl RoomModes {
 /// bytes, no space or comma (IRC separates keys with commas).
 pub fn valid_key(key: &str) -> bool {
     (1..=MAX_KEY).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic() && b != b',')
+}
+
+/// A ban's length as typed (`30s`, `10m`, `2h`, `7d`): at most 366 days.
+pub fn ban_length(typed: &str) -> Option<std::time::Duration> {
+    let unit = match typed.as_bytes().last()? {
+        b's' => 1,
+        b'm' => 60,
+        b'h' => 3600,
+        b'd' => 86_400,
+        _ => return None,
+    };
+    let n: u64 = typed[..typed.len() - 1].parse().ok()?;
+    let secs = n
+        .checked_mul(unit)
+        .filter(|&s| s > 0 && s <= 366 * 86_400)?;
+    Some(std::time::Duration::from_secs(secs))
 }
 
 /// Whether `mask` may be a ban mask: 1 to [`MAX_MASK`] printable ASCII
@@ -370,6 +438,7 @@ mod tests {
             name,
             invited: false,
             key: None,
+            now: SystemTime::UNIX_EPOCH,
         }
     }
 
@@ -415,12 +484,14 @@ mod tests {
         modes.apply(&ModeChange::Ban {
             mask: "B*!*@*".into(),
             on: true,
+            until: None,
         });
         assert_eq!(modes.admits(keyed, 0), Err(Barred::Banned));
         assert_eq!(modes.admits(visitor("alice"), 0), Err(Barred::BadKey));
         modes.apply(&ModeChange::Ban {
             mask: "b*!*@*".into(),
             on: false,
+            until: None,
         });
         assert!(modes.bans.is_empty(), "removal ignores case");
     }
@@ -431,11 +502,45 @@ mod tests {
         modes.apply(&ModeChange::Ban {
             mask: full_mask("m:bob").into(),
             on: true,
+            until: None,
         });
-        assert_eq!(modes.bans, ["m:bob!*@*".into()] as [Box<str>; 1]);
-        assert!(modes.mutes("Bob") && !modes.bans("bob"));
-        assert!(!modes.mutes("alice"));
+        assert_eq!(&*modes.bans[0].mask, "m:bob!*@*");
+        let now = SystemTime::UNIX_EPOCH;
+        assert!(modes.mutes("Bob", now) && !modes.bans("bob", now));
+        assert!(!modes.mutes("alice", now));
         assert_eq!(modes.admits(visitor("bob"), 0), Ok(()));
+    }
+
+    #[test]
+    fn a_ban_with_a_length_ends_by_itself() {
+        let start = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000);
+        let mut modes = RoomModes::new(start);
+        let length = ban_length("10m").unwrap();
+        let ban = ModeChange::Ban {
+            mask: "bob!*@*".into(),
+            on: true,
+            until: Some(start + length),
+        };
+        assert!(modes.changes(&ban));
+        modes.apply(&ban);
+        assert!(!modes.changes(&ban), "the same ban again changes nothing");
+        assert!(modes.bans("bob", start));
+        assert!(!modes.bans("bob", start + length), "over at its end");
+        assert_eq!(modes.holding(start + length).count(), 0);
+        let for_good = ModeChange::Ban {
+            mask: "BOB!*@*".into(),
+            on: true,
+            until: None,
+        };
+        assert!(modes.changes(&for_good), "a new length is a change");
+        modes.apply(&for_good);
+        assert_eq!(modes.bans.len(), 1);
+        assert!(modes.bans("bob", start + length));
+        assert_eq!(ban_length("30s"), Some(std::time::Duration::from_secs(30)));
+        assert_eq!(ban_length("2h"), Some(std::time::Duration::from_secs(7200)));
+        for bad in ["", "m", "10", "0m", "-1m", "10x", "400d"] {
+            assert_eq!(ban_length(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -128,11 +128,11 @@ impl Chat {
             } => is_in(*member, from, Some(name)),
             RoomEvent::Topic { room, member, .. } => is_in(*member, room, None),
             // A line from outside a room that takes them (`-n` here too).
-            RoomEvent::Said { room, member, .. } => {
+            RoomEvent::Said { room, member, turn } => {
                 is_in(*member, room, None)
                     || (remote(member)
                         && self.name_of(*member).is_some()
-                        && self.may_speak(*room, *member))
+                        && self.may_speak(*room, *member, turn.at))
             }
             // The sender's node checked the operator; the member must be
             // known, and a kick's target in the room.

@@ -170,6 +170,8 @@ pub enum ModeAsk<'a> {
         mask: &'a str,
         /// Add or remove.
         on: bool,
+        /// How long an added ban holds (`None`: until removed).
+        length: Option<std::time::Duration>,
     },
     /// Give or take a member's rank.
     Rank {

@@ -123,7 +123,7 @@ impl Chat {
             .and_then(|name| self.rooms.find(&name))
             .filter(|&room| self.rooms.in_use_id(room));
         let refused = match found {
-            Some(room) if self.may_speak(room, by.member) => {
+            Some(room) if self.may_speak(room, by.member, now.wall) => {
                 if !self.seats.in_room(&by.member, room) {
                     return self.said_from_outside(by, room, kind, text, now);
                 }
@@ -192,7 +192,7 @@ impl Chat {
             None => false,
         });
         if let Some(id) = self.rooms.find(&name)
-            && let Some(why) = self.barred(id, member, key)
+            && let Some(why) = self.barred(id, member, key, now)
         {
             let room = name.as_str().into();
             return self.reply_to(local, now, Reply::Moderation(Answer::Barred { room, why }));

@@ -35,7 +35,11 @@ pub fn parse<'a>(modes: &'a str, params: &[&'a str]) -> Result<Asked<'a>, Unknow
                 continue;
             }
             'b' => match params.next() {
-                Some(mask) => ModeAsk::Ban { mask, on },
+                Some(mask) => ModeAsk::Ban {
+                    mask,
+                    on,
+                    length: None,
+                },
                 None if changes.is_empty() => return Ok(Asked::Bans),
                 None => continue,
             },

@@ -64,6 +64,32 @@ fn a_banned_name_cannot_join_until_unbanned() {
     carol.skip_until_prefix("*** Welcome, carol! #den: 3 online");
 }
 
+/// A ban for a length holds until it ends, then lets the name in.
+#[test]
+fn a_ban_for_a_length_ends_by_itself() {
+    let server = server();
+    let (mut alice, _bob) = den(&server);
+    alice.send("/ban carol 1x\n");
+    alice.expect_line("*** Usage: /ban NAME|MASK [LENGTH: 30s, 10m, 2h, 7d]");
+    alice.send("/ban carol 1s\n");
+    alice.skip_until_prefix("*** alice banned carol!*@* until ");
+    let mut carol = server.login("carol");
+    carol.send("/join #den\n");
+    carol.expect_line("*** You cannot join #den: you are banned from it");
+    // The ban's end is a time: ask again until it has passed (5 s at most).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        carol.send("/join #den\n");
+        let line = carol.line();
+        if line.starts_with("*** Welcome, carol! #den:") {
+            break;
+        }
+        assert_eq!(line, "*** You cannot join #den: you are banned from it");
+        assert!(std::time::Instant::now() < deadline, "the ban did not end");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 /// An invite-only room refuses the uninvited and admits the invited.
 #[test]
 fn an_invite_only_room_admits_the_invited() {

@@ -5,7 +5,7 @@
 
 use super::{Args, Caller, Command, Needs, Role, Shape};
 use crate::chat::moderation::Answer;
-use crate::chat::modes::{Flag, MUTE, Rank};
+use crate::chat::modes::{self, Flag, MUTE, Rank};
 use crate::chat::{Chat, ModeAsk, Now, Reply};
 
 /// A command of this family with the usual switches.
@@ -74,8 +74,8 @@ pub(super) const COMMANDS: &[Command] = &[
     ),
     command(
         "ban",
-        "NAME|MASK",
-        "keep NAME (or nick!user@host MASK) out of this room",
+        "NAME|MASK [LENGTH]",
+        "keep NAME (or nick!user@host MASK) out of this room, for good or for LENGTH (10m, 2h, 7d)",
         Shape::Text,
         Role::RoomOperator,
         Chat::ban,
@@ -90,8 +90,8 @@ pub(super) const COMMANDS: &[Command] = &[
     ),
     command(
         "mute",
-        "NAME|MASK",
-        "let NAME stay in this room but be heard by nobody",
+        "NAME|MASK [LENGTH]",
+        "let NAME stay in this room but be heard by nobody, for good or for LENGTH",
         Shape::Text,
         Role::RoomOperator,
         Chat::mute,
@@ -159,39 +159,63 @@ impl Chat {
         self.rank(by, args.text(), Rank::VOICE, false, now);
     }
 
+    /// `/ban NAME [LENGTH]`, `/mute NAME [LENGTH]` (`mute`: IRC's mute
+    /// prefix, `m:NAME!*@*`): for good, or for a length (`10m`, `2h`).
+    fn ban_for(&mut self, by: Caller, args: Args<'_>, mute: bool, now: &Now) {
+        let (mask, length) = match args.text().split_once(char::is_whitespace) {
+            Some((mask, typed)) => match modes::ban_length(typed.trim()) {
+                Some(length) => (mask, Some(length)),
+                None => {
+                    let form = if mute {
+                        "/mute NAME|MASK [LENGTH: 30s, 10m, 2h, 7d]"
+                    } else {
+                        "/ban NAME|MASK [LENGTH: 30s, 10m, 2h, 7d]"
+                    };
+                    return self.reply_to(by.local, now, Reply::Usage { form: form.into() });
+                }
+            },
+            None => (args.text(), None),
+        };
+        let mask = match mute {
+            true => format!("{MUTE}{mask}"),
+            false => mask.to_owned(),
+        };
+        let ask = ModeAsk::Ban {
+            mask: &mask,
+            on: true,
+            length,
+        };
+        self.change_here(by, &[ask], now);
+    }
+
+    /// `/unban NAME`, `/unmute NAME`.
+    fn lift(&mut self, by: Caller, args: Args<'_>, mute: bool, now: &Now) {
+        let mask = match mute {
+            true => format!("{MUTE}{}", args.text()),
+            false => args.text().to_owned(),
+        };
+        let ask = ModeAsk::Ban {
+            mask: &mask,
+            on: false,
+            length: None,
+        };
+        self.change_here(by, &[ask], now);
+    }
+
     fn ban(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        let mask = args.text();
-        self.change_here(by, &[ModeAsk::Ban { mask, on: true }], now);
+        self.ban_for(by, args, false, now);
     }
 
     fn unban(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        let mask = args.text();
-        self.change_here(by, &[ModeAsk::Ban { mask, on: false }], now);
+        self.lift(by, args, false, now);
     }
 
-    /// `/mute NAME`: a ban mask with IRC's mute prefix (`m:NAME!*@*`).
     fn mute(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        let mask = format!("{MUTE}{}", args.text());
-        self.change_here(
-            by,
-            &[ModeAsk::Ban {
-                mask: &mask,
-                on: true,
-            }],
-            now,
-        );
+        self.ban_for(by, args, true, now);
     }
 
     fn unmute(&mut self, by: Caller, args: Args<'_>, now: &Now) {
-        let mask = format!("{MUTE}{}", args.text());
-        self.change_here(
-            by,
-            &[ModeAsk::Ban {
-                mask: &mask,
-                on: false,
-            }],
-            now,
-        );
+        self.lift(by, args, true, now);
     }
 
     /// `/kick NAME [reason]`.

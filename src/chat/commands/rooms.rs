@@ -118,7 +118,7 @@ impl Chat {
             return self.reply_to(local, now, Reply::AlreadyIn { room });
         }
         if let Some(id) = self.rooms.find(&name)
-            && let Some(why) = self.barred(id, member, key)
+            && let Some(why) = self.barred(id, member, key, now)
         {
             let room = name.as_str().into();
             let refused = crate::chat::moderation::Answer::Barred { room, why };

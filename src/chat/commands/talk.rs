@@ -51,7 +51,7 @@ impl Chat {
         let Some(room) = self.seats.room(&member) else {
             return;
         };
-        if self.may_speak(room, member) {
+        if self.may_speak(room, member, now.wall) {
             return self.batch_line(member, room, kind, text, now);
         }
         if let Some(local) = self.seats.local(&member) {

@@ -16,6 +16,7 @@ pub use reply::Answer;
 use super::commands::Caller;
 use super::modes::{self, Barred, Flag, ModeChange, Rank, Visitor};
 use super::{Chat, MemberId, ModeAsk, Now, Reply, RoomEvent, RoomId, naming};
+use std::time::SystemTime;
 
 impl Chat {
     /// Answers `by` with a moderation answer.
@@ -87,7 +88,8 @@ impl Chat {
         let Some(r) = self.rooms.get(id) else {
             return;
         };
-        let (room, masks) = (r.name.clone(), r.members.modes.bans.clone());
+        let holding = r.members.modes.holding(now.wall);
+        let (room, masks) = (r.name.clone(), holding.map(|b| b.mask.clone()).collect());
         self.answer(by, now, Answer::Bans { room, masks });
     }
 
@@ -154,7 +156,10 @@ impl Chat {
                     must: "a number of members above 0",
                 },
             },
-            ModeAsk::Ban { mask, on } => return self.checked_ban(by, room, mask, on, now),
+            ModeAsk::Ban { mask, on, length } => {
+                let until = length.map(|length| now.wall + length);
+                return self.checked_ban(by, room, mask, (on, until), now);
+            }
             ModeAsk::Rank {
                 rank,
                 on,
@@ -193,7 +198,7 @@ impl Chat {
         by: Caller,
         room: RoomId,
         mask: &str,
-        on: bool,
+        (on, until): (bool, Option<std::time::SystemTime>),
         now: &Now,
     ) -> Option<ModeChange> {
         let mask = modes::full_mask(mask);
@@ -222,7 +227,7 @@ impl Chat {
             return None;
         }
         let mask = mask.into();
-        Some(ModeChange::Ban { mask, on })
+        Some(ModeChange::Ban { mask, on, until })
     }
 
     /// Applies a mode event: the room's settings and ranks change, and its
@@ -237,6 +242,7 @@ impl Chat {
         let Some(r) = self.rooms.get_mut(room) else {
             return false;
         };
+        r.members.modes.forget_ended(now.wall);
         for change in changes {
             match change {
                 ModeChange::Rank {
@@ -294,18 +300,25 @@ impl Chat {
         room: RoomId,
         member: MemberId,
         key: Option<&str>,
+        now: &Now,
     ) -> Option<Barred> {
         let r = self.rooms.get(room)?;
         let name = self.name_of(member)?;
         let invited = (self.invites.get(&member)).is_some_and(|rooms| rooms.contains(&r.name));
-        let visitor = Visitor { name, invited, key };
+        let visitor = Visitor {
+            name,
+            invited,
+            key,
+            now: now.wall,
+        };
         r.members.modes.admits(visitor, r.members.len()).err()
     }
 
     /// Whether `member` may send lines to `room`: a member unless muted, or
     /// the room is moderated (then operators and voiced members) or bans
-    /// them; an outsider only when the room takes lines from outside.
-    pub(super) fn may_speak(&self, room: RoomId, member: MemberId) -> bool {
+    /// them (at `now`); an outsider only when the room takes lines from
+    /// outside.
+    pub(super) fn may_speak(&self, room: RoomId, member: MemberId, now: SystemTime) -> bool {
         let Some(r) = self.rooms.get(room) else {
             return false;
         };
@@ -318,12 +331,12 @@ impl Chat {
             return false;
         }
         let name = self.name_of(member);
-        if name.is_some_and(|name| modes.mutes(name)) {
+        if name.is_some_and(|name| modes.mutes(name, now)) {
             return false;
         }
         rank.has(Rank::OPERATOR)
             || rank.has(Rank::VOICE)
-            || name.is_none_or(|name| !modes.bans(name))
+            || name.is_none_or(|name| !modes.bans(name, now))
     }
 
     /// Whether `member` may set `room`'s topic: anyone in it, unless the

@@ -21,7 +21,8 @@ pub fn mode_line(changes: &[ModeChange]) -> (String, Vec<String>) {
             ModeChange::Flag { flag, on } => (*on, flag.letter(), None),
             ModeChange::Key(key) => (key.is_some(), 'k', key.as_deref().map(Into::into)),
             ModeChange::Limit(limit) => (limit.is_some(), 'l', limit.map(|l| l.to_string())),
-            ModeChange::Ban { mask, on } => (*on, 'b', Some(mask.to_string())),
+            // IRC's bans have no end: a ban with one shows as a ban.
+            ModeChange::Ban { mask, on, .. } => (*on, 'b', Some(mask.to_string())),
             ModeChange::Rank { name, rank, on, .. } => {
                 let letter = if *rank == Rank::OPERATOR { 'o' } else { 'v' };
                 (*on, letter, Some(name.to_string()))
@@ -174,6 +175,7 @@ mod tests {
             ModeChange::Ban {
                 mask: "x!*@*".into(),
                 on: false,
+                until: None,
             },
         ];
         let (letters, params) = mode_line(&changes);

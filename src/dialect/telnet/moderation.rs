@@ -24,12 +24,18 @@ fn change(change: &ModeChange) -> String {
         ModeChange::Key(None) => "removed the room's key".into(),
         ModeChange::Limit(Some(limit)) => format!("limited the room to {limit} members"),
         ModeChange::Limit(None) => "removed the room's member limit".into(),
-        ModeChange::Ban { mask, on } => match (mask.strip_prefix(MUTE), on) {
-            (Some(muted), true) => format!("muted {muted}"),
-            (Some(muted), false) => format!("lifted the mute on {muted}"),
-            (None, true) => format!("banned {mask}"),
-            (None, false) => format!("lifted the ban on {mask}"),
-        },
+        ModeChange::Ban { mask, on, until } => {
+            let done = match (mask.strip_prefix(MUTE), on) {
+                (Some(muted), true) => format!("muted {muted}"),
+                (Some(muted), false) => format!("lifted the mute on {muted}"),
+                (None, true) => format!("banned {mask}"),
+                (None, false) => format!("lifted the ban on {mask}"),
+            };
+            match until.filter(|_| *on) {
+                Some(until) => format!("{done} until {} UTC", hh_mm(until)),
+                None => done,
+            }
+        }
         ModeChange::Maker(_) => String::new(),
         ModeChange::Rank { name, rank, on, .. } => {
             let what = if *rank == Rank::OPERATOR {
@@ -43,6 +49,15 @@ fn change(change: &ModeChange) -> String {
             }
         }
     }
+}
+
+/// `HH:MM` of `at`, in UTC.
+fn hh_mm(at: std::time::SystemTime) -> String {
+    let secs = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        % 86_400;
+    format!("{:02}:{:02}", secs / 3600, secs / 60 % 60)
 }
 
 /// The words of one moderation answer.

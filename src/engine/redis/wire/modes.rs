@@ -5,6 +5,7 @@
 
 use crate::chat::MemberId;
 use crate::chat::modes::{Flag, ModeChange, Rank};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The field's text for `changes`.
 pub(super) fn encode(changes: &[ModeChange]) -> String {
@@ -14,7 +15,10 @@ pub(super) fn encode(changes: &[ModeChange]) -> String {
         ModeChange::Key(None) => "-k".into(),
         ModeChange::Limit(Some(limit)) => format!("+l {limit}"),
         ModeChange::Limit(None) => "-l".into(),
-        ModeChange::Ban { mask, on } => format!("{}b {mask}", sign(*on)),
+        ModeChange::Ban { mask, on, until } => match until {
+            Some(until) => format!("{}b {mask} {}", sign(*on), millis(*until)),
+            None => format!("{}b {mask}", sign(*on)),
+        },
         ModeChange::Maker(member) => format!("+M {}", member.0),
         ModeChange::Rank {
             member,
@@ -27,6 +31,11 @@ pub(super) fn encode(changes: &[ModeChange]) -> String {
         }
     });
     lines.collect::<Vec<_>>().join("\n")
+}
+
+/// Milliseconds since 1970 of `at`.
+fn millis(at: SystemTime) -> u128 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis())
 }
 
 fn sign(on: bool) -> char {
@@ -56,6 +65,12 @@ pub(super) fn decode(text: &str) -> Result<Vec<ModeChange>, &'static str> {
             ('b', on) => ModeChange::Ban {
                 mask: word()?.into(),
                 on,
+                until: match words.next().filter(|w| !w.is_empty()) {
+                    Some(ms) => {
+                        Some(UNIX_EPOCH + Duration::from_millis(ms.parse().map_err(|_| bad)?))
+                    }
+                    None => None,
+                },
             },
             ('M', true) => ModeChange::Maker(MemberId(word()?.parse().map_err(|_| bad)?)),
             ('o' | 'v', on) => ModeChange::Rank {
@@ -97,6 +112,12 @@ mod tests {
             ModeChange::Ban {
                 mask: "*!*@linechat".into(),
                 on: false,
+                until: None,
+            },
+            ModeChange::Ban {
+                mask: "m:bob!*@*".into(),
+                on: true,
+                until: Some(UNIX_EPOCH + Duration::from_millis(1_765_000_000_123)),
             },
             ModeChange::Rank {
                 member: MemberId(7 << 48 | 3),
