@@ -219,8 +219,9 @@ impl Chat {
             );
             return None;
         }
-        let full =
-            (self.rooms.get(room)).is_some_and(|r| r.members.modes.bans.len() >= modes::MAX_BANS);
+        // Ended bans leave the list when this change is applied.
+        let held = (self.rooms.get(room)).map_or(0, |r| r.members.modes.holding(now.wall).count());
+        let full = held >= modes::MAX_BANS;
         if on && full {
             let mask = mask.into();
             self.answer(by, now, Answer::BanListFull { room: name, mask });
