@@ -71,13 +71,19 @@ fn a_ban_for_a_length_ends_by_itself() {
     let (mut alice, _bob) = den(&server);
     alice.send("/ban carol 1x\n");
     alice.expect_line("*** Usage: /ban NAME|MASK [LENGTH: 30s, 10m, 2h, 7d]");
-    alice.send("/ban carol 1s\n");
+    alice.send("/ban carol 2s\n");
     alice.skip_until_prefix("*** alice banned carol!*@* until ");
+    alice.send("/bans\n");
+    let listed = alice.line();
+    assert!(
+        listed.starts_with("*** Banned from #den: carol!*@* (until ") && listed.ends_with(" UTC)"),
+        "{listed}"
+    );
     let mut carol = server.login("carol");
     carol.send("/join #den\n");
     carol.expect_line("*** You cannot join #den: you are banned from it");
-    // The ban's end is a time: ask again until it has passed (5 s at most).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    // The ban's end is a time: ask again until it has passed (6 s at most).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(6);
     loop {
         carol.send("/join #den\n");
         let line = carol.line();

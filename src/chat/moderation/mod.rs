@@ -88,9 +88,9 @@ impl Chat {
         let Some(r) = self.rooms.get(id) else {
             return;
         };
-        let holding = r.members.modes.holding(now.wall);
-        let (room, masks) = (r.name.clone(), holding.map(|b| b.mask.clone()).collect());
-        self.answer(by, now, Answer::Bans { room, masks });
+        let holding = r.members.modes.holding(now.wall).cloned();
+        let (room, bans) = (r.name.clone(), holding.collect());
+        self.answer(by, now, Answer::Bans { room, bans });
     }
 
     /// `by` changes `room`'s settings or ranks: each change is checked,

@@ -3,7 +3,7 @@
 //! `src/dialect/irc/moderation.rs`, telnet's words in
 //! `src/dialect/telnet/moderation.rs`).
 
-use crate::chat::modes::{Barred, RoomModes};
+use crate::chat::modes::{Ban, Barred, RoomModes};
 
 /// An answer about a room's rules or ranks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,8 +82,8 @@ pub enum Answer {
     Bans {
         /// The room.
         room: Box<str>,
-        /// The masks.
-        masks: Vec<Box<str>>,
+        /// The bans and mutes that hold, with their ends.
+        bans: Vec<Ban>,
     },
     /// `name` was invited to `room` (341).
     Inviting {

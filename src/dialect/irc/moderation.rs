@@ -133,9 +133,9 @@ pub(super) fn answer(n: &mut Numerics<'_, '_, '_>, answer: &Answer) {
                 .map_or(0, |d| d.as_secs());
             n.send(Numeric::CreationTime, &[room, &secs.to_string()]);
         }
-        Answer::Bans { room, masks } => {
-            for mask in masks {
-                n.send(Numeric::BanList, &[room, mask]);
+        Answer::Bans { room, bans } => {
+            for ban in bans {
+                n.send(Numeric::BanList, &[room, &ban.mask]);
             }
             n.send(Numeric::EndOfBanList, &[room, "End of channel ban list"]);
         }

@@ -116,10 +116,20 @@ pub(super) fn answer(answer: &Answer, out: &mut String) -> std::fmt::Result {
             }
             Ok(())
         }
-        Answer::Bans { room, masks } if masks.is_empty() => {
+        Answer::Bans { room, bans } if bans.is_empty() => {
             write!(out, "Nobody is banned from {room}")
         }
-        Answer::Bans { room, masks } => write!(out, "Banned from {room}: {}", masks.join(", ")),
+        Answer::Bans { room, bans } => {
+            let each = bans.iter().map(|ban| match ban.until {
+                Some(until) => format!("{} (until {} UTC)", ban.mask, hh_mm(until)),
+                None => ban.mask.to_string(),
+            });
+            write!(
+                out,
+                "Banned from {room}: {}",
+                each.collect::<Vec<_>>().join(", ")
+            )
+        }
         Answer::Inviting { name, room } => write!(out, "Invited {name} to {room}"),
         Answer::Invites(rooms) if rooms.is_empty() => out.write_str("You have no invites"),
         Answer::Invites(rooms) => write!(out, "You are invited to {}", rooms.join(", ")),
