@@ -131,12 +131,11 @@ fn irc_oper_checks_the_account_and_its_password() {
 
 /// A telnet user logged in with an --admins account's password is an
 /// operator: /kill puts a telnet user out (the room is told who did it
-/// and why), /announce
-/// reaches telnet and IRC users. A user who is not one is refused with
-/// the role needed, and /help lists the commands.
+/// and why), /announce reaches telnet and IRC users. A user who is not
+/// one is refused with the role needed, and /help lists the commands.
 #[test]
 fn a_telnet_operator_kills_and_announces() {
-    let dir = TempDir::new("telnet");
+    let dir = TempDir::new("kill-announce");
     let (_server, addr, irc) = start(&dir);
     let mut op = operator_at(addr);
     let mut bob = Client::connect(addr);
