@@ -114,7 +114,11 @@ impl Worker {
     /// the hasher already has [`MAX_HASH_JOBS`], or if it registers a name
     /// and `source` has used up its registrations.
     pub fn send(&mut self, job: Job, source: IpAddr, now: Instant) -> Result<(), Refused> {
-        if job.ask == Ask::Lookup {
+        // Quick jobs, never behind the hashing: lookups and ignore lists.
+        if matches!(
+            job.ask,
+            Ask::Lookup | Ask::LoadIgnores | Ask::SaveIgnores(_)
+        ) {
             let _ = self.lookups.send(job);
             return Ok(());
         }
@@ -180,6 +184,13 @@ fn spawn(
 /// Runs one job against the store.
 fn run(store: &mut Store, max_accounts: usize, memory: &mut Memory, job: Job) -> Done {
     let key = job.name.to_ascii_lowercase();
+    // An ignore list's job that fails is answered as one (logged): the
+    // core's answer to a failed password job is a refusal to a prompt.
+    let failed = match job.ask {
+        Ask::LoadIgnores => Answer::IgnoreList("".into()),
+        Ask::SaveIgnores(_) => Answer::IgnoresKept,
+        _ => Answer::Failed,
+    };
     let answer = match job.ask {
         Ask::Lookup => store.get(&key).map(|hash| Answer::Looked(hash.is_some())),
         Ask::Verify(password) => store
@@ -194,15 +205,25 @@ fn run(store: &mut Store, max_accounts: usize, memory: &mut Memory, job: Job) ->
             change(store, memory, &key, &old.0, Some(&new.0)).map(Answer::Changed)
         }
         Ask::Unregister(password) => {
-            change(store, memory, &key, &password.0, None).map(Answer::Unregistered)
+            change(store, memory, &key, &password.0, None).and_then(|gone| {
+                // An unregistered name's ignore list goes with it.
+                if gone {
+                    store.set_ignores(&key, "")?;
+                }
+                Ok(Answer::Unregistered(gone))
+            })
         }
+        Ask::LoadIgnores => store
+            .ignores(&key)
+            .map(|list| Answer::IgnoreList(list.unwrap_or_default().into())),
+        Ask::SaveIgnores(list) => store.set_ignores(&key, &list).map(|()| Answer::IgnoresKept),
     };
     Done {
         member: job.member,
         name: job.name,
         answer: answer.unwrap_or_else(|e| {
             log::error!("accounts store: {e}");
-            Answer::Failed
+            failed
         }),
     }
 }

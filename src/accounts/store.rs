@@ -15,6 +15,10 @@ use std::sync::Arc;
 /// Lower-cased name → PHC string (`$argon2id$v=19$m=...`), in the file.
 const ACCOUNTS: TableDefinition<&str, &str> = TableDefinition::new("accounts");
 
+/// Lower-cased name → the names it ignores, one a line (see
+/// `chat/ignore.rs`); no entry for an empty list.
+const IGNORES: TableDefinition<&str, &str> = TableDefinition::new("ignores");
+
 /// A store of registered names.
 #[derive(Debug)]
 pub enum Store {
@@ -142,6 +146,45 @@ impl Store {
                 Ok(true)
             }
             Store::Redis(redis) => redis.replace(key, old, new),
+        }
+    }
+}
+
+impl Store {
+    /// The ignore list kept with `key` (a lower-cased name), one name a
+    /// line.
+    pub fn ignores(&mut self, key: &str) -> Result<Option<String>, String> {
+        match self {
+            Store::File(db) => {
+                let read = db.begin_read().map_err(|e| e.to_string())?;
+                let table = match read.open_table(IGNORES) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                    Err(e) => return Err(e.to_string()),
+                };
+                let list = table.get(key).map_err(|e| e.to_string())?;
+                Ok(list.map(|l| l.value().to_string()))
+            }
+            Store::Redis(redis) => redis.ignores(key),
+        }
+    }
+
+    /// Keeps `list` (one name a line; empty: none) as `key`'s ignore list.
+    pub fn set_ignores(&mut self, key: &str, list: &str) -> Result<(), String> {
+        match self {
+            Store::File(db) => {
+                let write = db.begin_write().map_err(|e| e.to_string())?;
+                {
+                    let mut table = write.open_table(IGNORES).map_err(|e| e.to_string())?;
+                    match list {
+                        "" => table.remove(key).map(drop),
+                        list => table.insert(key, list).map(drop),
+                    }
+                    .map_err(|e| e.to_string())?;
+                }
+                write.commit().map_err(|e| e.to_string())
+            }
+            Store::Redis(redis) => redis.set_ignores(key, list),
         }
     }
 }

@@ -243,7 +243,11 @@ impl Chat {
         let reply = match answer {
             Answer::Looked(false) => return self.nick_free(local, member, &name, now),
             Answer::Looked(true) => Reply::NameRegistered { name },
-            Answer::Registered(true) => Reply::Registered { name },
+            Answer::Registered(true) => {
+                // What the guest ignored is kept with the account now.
+                self.ignores_of_account(local, &name);
+                Reply::Registered { name }
+            }
             Answer::Registered(false) => Reply::AlreadyRegistered { name },
             Answer::Changed(true) => Reply::PasswordChanged { name },
             Answer::Unregistered(true) => Reply::Unregistered { name },
@@ -253,7 +257,9 @@ impl Chat {
             Answer::Busy => Reply::PasswordsBusy,
             Answer::TooManyRegistrations => Reply::TooManyRegistrations,
             Answer::StoreFull => Reply::StoreFull,
-            Answer::Verified(_) | Answer::Failed => Reply::AccountsUnavailable,
+            Answer::Verified(_) | Answer::Failed | Answer::IgnoreList(_) | Answer::IgnoresKept => {
+                Reply::AccountsUnavailable
+            }
         };
         self.reply_to(local, now, reply);
     }

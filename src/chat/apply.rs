@@ -230,7 +230,9 @@ impl Chat {
         {
             r.members.touch(from, now.instant);
         }
-        if let Some(local) = self.seats.local(&to) {
+        if let Some(local) = self.seats.local(&to)
+            && !self.ignores_name(local, name)
+        {
             self.out.deliveries.push(Delivery::RemotePrivate {
                 to: local,
                 line: Message::Private {

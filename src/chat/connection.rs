@@ -157,6 +157,7 @@ impl Chat {
         self.operator_gone(client.member);
         self.forget_address(client.address);
         self.watches.clear(local);
+        self.ignores.clear(local);
         if client.state == State::Chatting {
             self.chatting -= 1;
         }

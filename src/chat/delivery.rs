@@ -211,10 +211,14 @@ pub enum Ask {
     Change(Secret, Secret),
     /// Unregister it, given its password.
     Unregister(Secret),
+    /// The ignore list kept with the account (see `ignore.rs`).
+    LoadIgnores,
+    /// Keep this ignore list (one name a line) with the account.
+    SaveIgnores(Box<str>),
 }
 
 /// The accounts worker's answer (see [`Delivery::Account`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     /// Whether the name is registered.
     Looked(bool),
@@ -234,6 +238,11 @@ pub enum Answer {
     TooManyRegistrations,
     /// Not registered: the store keeps `--max-accounts` names already.
     StoreFull,
+    /// The ignore list kept with the account, one name a line (empty:
+    /// none, or the store failed).
+    IgnoreList(Box<str>),
+    /// The ignore list was kept (or the store failed, which is logged).
+    IgnoresKept,
 }
 
 /// See [`Delivery::Typing`].

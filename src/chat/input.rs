@@ -190,6 +190,14 @@ impl Chat {
             Input::Shutdown => self.shutdown(now),
             Input::Admins(names) => self.set_admins(names, now),
             Input::DigestDue => self.digest_due(now),
+            Input::Answered {
+                member,
+                answer: Answer::IgnoreList(kept),
+            } => self.ignores_loaded(member, &kept, now),
+            Input::Answered {
+                answer: Answer::IgnoresKept,
+                ..
+            } => {}
             Input::Answered { member, answer } => {
                 let used = self.answered(member, answer, now);
                 self.resume(member);

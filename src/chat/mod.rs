@@ -58,6 +58,8 @@
 //! - `peaks`: the most users seen at once (LUSERS).
 //! - `list_filter`: what LIST may be narrowed to (masks, member counts).
 //! - `user_modes`: the modes a user sets on itself (bot, invisible).
+//! - `ignore`: ignore lists (`/ignore`, IRC's SILENCE): whose lines and
+//!   private messages a user does not get, kept with a registered account.
 
 mod accounts;
 mod admin;
@@ -71,6 +73,7 @@ mod delivery;
 mod errands;
 mod event;
 mod history;
+mod ignore;
 mod input;
 mod list_filter;
 mod listing;
@@ -108,6 +111,7 @@ pub use event::{
     Farewell, MemberId, NO_ROOM, Now, Presence, Refusal, RoomEvent, RoomId, RoomNames, node_of,
 };
 pub use history::{HistoryAsk, Mark};
+pub use ignore::{Filter as IgnoreFilter, Ignoring, MAX_IGNORED, mask_name};
 pub use input::Input;
 pub use list_filter::ListFilter;
 pub use message::{HistoryLine, LineKind, Message, PrivateTags, Turn};
@@ -214,6 +218,8 @@ pub struct Chat {
     invites: MemberMap<Vec<Box<str>>>,
     /// The user modes local members set (see `user_modes.rs`).
     modes: user_modes::ModeTable,
+    /// Whom each local user ignores (see `ignore.rs`).
+    ignores: ignore::Ignores,
     out: Output,
 }
 
@@ -253,6 +259,7 @@ impl Chat {
             peaks: Peaks::default(),
             invites: MemberMap::default(),
             modes: Default::default(),
+            ignores: Default::default(),
             out: Output::default(),
         }
     }
@@ -333,25 +340,6 @@ impl Chat {
     /// The chatting user called `name` (ignoring ASCII case), in any room.
     pub(super) fn find(&self, name: &str) -> Option<MemberId> {
         self.names.get(name::key(&name)).copied()
-    }
-
-    /// Drops `member`'s reservation of `name`, if it still has it.
-    pub(super) fn unreserve(&mut self, name: &str, member: MemberId) {
-        // One lookup: taken out, and put back in the rare case that
-        // another member holds it now.
-        if let Some((name, holder)) = self.claiming.remove_entry(name::key(&name))
-            && holder != member
-        {
-            self.claiming.insert(name, holder);
-        }
-    }
-
-    /// The user called `name`, or the local user claiming it.
-    pub(super) fn find_or_claimed(&self, name: &str) -> Option<MemberId> {
-        let key = name::key(&name);
-        (self.names.get(key))
-            .or_else(|| self.claiming.get(key))
-            .copied()
     }
 
     pub(super) fn close_with(&mut self, local: Local, why: Farewell) {

@@ -276,6 +276,8 @@ pub enum Reply {
     Watched(super::Watched),
     /// About a room's rules or ranks (see `moderation/reply.rs`).
     Moderation(super::moderation::Answer),
+    /// About the user's ignore list (see `ignore.rs`).
+    Ignoring(super::Ignoring),
 }
 
 /// A room's topic and who set it when.

@@ -111,6 +111,12 @@ pub enum Request<'a> {
     Wallops(&'a str),
     /// Change or show one's watch list (IRC's MONITOR).
     Watch(super::Watch<'a>),
+    /// Ignore a name (IRC's `SILENCE +mask`).
+    Ignore(&'a str),
+    /// Stop ignoring a name (IRC's `SILENCE -mask`).
+    Unignore(&'a str),
+    /// Show one's ignore list (IRC's `SILENCE`).
+    Ignores,
     /// Lines of a room's history the user is in (IRC CHATHISTORY).
     History {
         /// The room.

@@ -81,6 +81,9 @@ impl Chat {
                 chat.admin(by, action, now);
             }),
             Request::Watch(watch) => self.watch(by.local, watch, now),
+            Request::Ignore(name) => self.ignore(by.local, name, now),
+            Request::Unignore(name) => self.unignore(by.local, name, now),
+            Request::Ignores => self.ignore_list(by.local, now),
             Request::Modes(room) => self.modes_of(by, room, now),
             Request::Bans(room) => self.bans_of(by, room, now),
             Request::ChangeModes { room, changes } => self.change_modes(by, room, changes, now),

@@ -95,6 +95,7 @@ impl Chat {
                         self.enter_chat(local, member, &name, now);
                         if matches!(state, State::AwaitingPassword { .. }) {
                             self.password_login(local, member, &name, now);
+                            self.ignores_of_account(local, &name);
                         }
                     }
                     (false, Some(old)) => self.rename(local, member, old, &name, now),
@@ -303,5 +304,24 @@ impl Chat {
                 Some((left, names))
             })
             .collect()
+    }
+
+    /// Drops `member`'s reservation of `name`, if it still has it.
+    pub(super) fn unreserve(&mut self, name: &str, member: MemberId) {
+        // One lookup: taken out, and put back in the rare case that
+        // another member holds it now.
+        if let Some((name, holder)) = self.claiming.remove_entry(super::name::key(&name))
+            && holder != member
+        {
+            self.claiming.insert(name, holder);
+        }
+    }
+
+    /// The user called `name`, or the local user claiming it.
+    pub(super) fn find_or_claimed(&self, name: &str) -> Option<MemberId> {
+        let key = super::name::key(&name);
+        (self.names.get(key))
+            .or_else(|| self.claiming.get(key))
+            .copied()
     }
 }

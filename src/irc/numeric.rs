@@ -45,6 +45,8 @@ numerics! {
     LuserMe = "255", "RPL_LUSERME";
     LocalUsers = "265", "RPL_LOCALUSERS";
     GlobalUsers = "266", "RPL_GLOBALUSERS";
+    SileList = "271", "RPL_SILELIST";
+    EndOfSileList = "272", "RPL_ENDOFSILELIST";
     Away = "301", "RPL_AWAY";
     UserHost = "302", "RPL_USERHOST";
     UnAway = "305", "RPL_UNAWAY";
@@ -119,6 +121,7 @@ numerics! {
     NoOperHost = "491", "ERR_NOOPERHOST";
     UModeUnknownFlag = "501", "ERR_UMODEUNKNOWNFLAG";
     UsersDontMatch = "502", "ERR_USERSDONTMATCH";
+    SileListFull = "511", "ERR_SILELISTFULL";
     HelpNotFound = "524", "ERR_HELPNOTFOUND";
     InvalidKey = "525", "ERR_INVALIDKEY";
     InvalidModeParam = "696", "ERR_INVALIDMODEPARAM";

@@ -221,7 +221,9 @@ impl Server {
     /// Queues `message` (holding `lines` chat lines) for every local member
     /// of `room` except `except`, rendered once per dialect among them.
     /// This is the hot path: per recipient it is one refcount increment
-    /// and one queue push, and no allocation.
+    /// and one queue push, and no allocation. A reader who ignores the
+    /// sender of a chat line is skipped (see `chat/ignore.rs`): checked
+    /// per reader only when someone on this node ignores that sender.
     pub(super) fn broadcast(
         &mut self,
         room: RoomId,
@@ -239,8 +241,10 @@ impl Server {
             max_outbuf: self.config.max_outbuf,
         };
         let members = self.chat.locals(room);
+        // None unless someone on this node ignores the sender of this line.
+        let ignoring = self.chat.ignore_filter(message);
         for &key in members {
-            if Some(key) == except {
+            if Some(key) == except || ignoring.is_some_and(|f| f.drops(key)) {
                 continue;
             }
             if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {

@@ -17,6 +17,7 @@ mod binary;
 mod cluster;
 mod engines;
 mod hardening;
+mod ignore;
 mod input;
 mod irc;
 mod irc_history;

@@ -12,6 +12,7 @@
 //! its own entries: adding a command touches only its family's file.
 //! - `rooms.rs`: `/who`, `/join`, `/rooms`, `/topic`, `/history`.
 //! - `talk.rs`: chat lines, `/msg`, `/me`.
+//! - `ignore.rs`: `/ignore`, `/unignore`.
 //! - `moderation.rs`: `/op`, `/kick`, `/ban`, `/invite`, `/room` and the
 //!   rest of a room's rules and ranks.
 //! - `names.rs`: `/nick`.
@@ -25,6 +26,7 @@
 
 mod accounts;
 mod admin;
+mod ignore;
 mod moderation;
 mod names;
 mod rooms;
@@ -40,6 +42,7 @@ const FAMILIES: &[&[Command]] = &[
     rooms::COMMANDS,
     moderation::COMMANDS,
     talk::COMMANDS,
+    ignore::COMMANDS,
     names::COMMANDS,
     accounts::COMMANDS,
     session::COMMANDS,

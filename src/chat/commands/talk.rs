@@ -135,7 +135,13 @@ impl Chat {
             text: text.clone(),
             tags: tags.clone(),
         });
-        if let Some(to) = self.seats.local(&recipient) {
+        let ignored = (self.seats.local(&recipient)).is_some_and(|to| self.ignores_name(to, &name));
+        if ignored {
+            // Dropped without a word: the sender is not told who ignores.
+            if let Some(echo) = echo {
+                self.to(local, echo, now);
+            }
+        } else if let Some(to) = self.seats.local(&recipient) {
             let refused = Notice::NotReading {
                 name: Some(to_name.clone()),
             };

@@ -29,6 +29,8 @@ pub(crate) const HELP_BEFORE: &[&str] = &[
     "/room [SETTING on|off] - show this room's settings, or change one (operators)",
     "/msg NAME TEXT - send TEXT to NAME only, in any room",
     "/me TEXT - describe an action: * yourname TEXT",
+    "/ignore [NAME] - stop seeing NAME's lines and private messages; alone, list whom you ignore",
+    "/unignore NAME - see NAME's lines and private messages again",
     "/nick NAME - change your name",
     "/register PASSWORD - register your name: logging in as it will ask for the password",
     "/password OLD NEW - change your registered name's password",
@@ -73,7 +75,7 @@ fn every_command_has_one_help_line_and_a_unique_name() {
         let takes = command.shape != Shape::Nothing;
         assert_eq!(takes, !command.params.is_empty(), "{usage}");
     }
-    assert_eq!(seen.len(), 27);
+    assert_eq!(seen.len(), 29);
     let hidden: Vec<_> = help_lines(false, false).collect();
     for command in super::all().filter(|c| c.needs != Needs::Nothing) {
         assert!(!hidden.iter().any(|l| l.starts_with(&command.usage())));

@@ -16,6 +16,7 @@
 //!   `lists`: the replies that are lists (NAMES, LIST, WHO, WHOIS, JOIN).
 
 mod batch;
+mod ignore;
 mod lines;
 mod lists;
 mod moderation;

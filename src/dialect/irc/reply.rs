@@ -184,6 +184,7 @@ fn reply(lines: &mut Lines<'_>, reply: &Reply, at: SystemTime, to: &Recipient<'_
         Reply::IsAway { name, text } => n.send(Numeric::Away, &[name, text]),
         Reply::Oper(reply) => super::oper::reply(&mut n, reply),
         Reply::Watched(watched) => n.watched(watched),
+        Reply::Ignoring(answer) => super::ignore::answer(&mut n, answer),
         Reply::WrongPassword
         | Reply::WrongPasswordOrUnregistered { .. }
         | Reply::LockedOut { .. } => n.send(Numeric::PasswdMismatch, &["Password incorrect"]),

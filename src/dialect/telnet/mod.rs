@@ -9,6 +9,7 @@
 //! - `parse`: reading back lines this dialect rendered (the Redis wire of
 //!   version 1 carries them).
 
+mod ignore;
 mod line;
 mod lists;
 mod moderation;

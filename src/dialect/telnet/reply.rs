@@ -29,6 +29,7 @@ pub(super) fn words(reply: &Reply, out: &mut String) {
         Reply::NameTaken { name } => write!(out, "The name '{name}' is taken"),
         Reply::AlreadyNamed { name } => write!(out, "You are already {name}"),
         Reply::Oper(reply) => super::oper::reply(reply, out),
+        Reply::Ignoring(answer) => super::ignore::answer(answer, out),
         Reply::TooManyNameChanges { wait } => {
             write!(out, "Too many name changes; try again in {wait}s")
         }

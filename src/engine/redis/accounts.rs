@@ -27,6 +27,10 @@ use std::time::Duration;
 /// The hash of registered names.
 const KEY: &[u8] = b"linechat:accounts";
 
+/// The hash of ignore lists: lower-cased name → the names it ignores, one
+/// a line (see `chat/ignore.rs`).
+const IGNORES: &[u8] = b"linechat:ignores";
+
 /// Replaces (or, with no new value, deletes) a field only if it still
 /// holds the value the worker checked the password against.
 const REPLACE: &str = r"
@@ -131,6 +135,24 @@ impl RedisAccounts {
             self.saw(key, new);
         }
         Ok(replaced)
+    }
+
+    /// The ignore list kept with `key`, one name a line.
+    pub fn ignores(&mut self, key: &str) -> Result<Option<String>, String> {
+        match self.call(&[b"HGET", IGNORES, key.as_bytes()])? {
+            BytesFrame::BulkString(list) => Ok(Some(String::from_utf8_lossy(&list).into())),
+            BytesFrame::Null => Ok(None),
+            other => Err(format!("unexpected HGET answer: {other:?}")),
+        }
+    }
+
+    /// Keeps `list` as `key`'s ignore list (empty: deletes it).
+    pub fn set_ignores(&mut self, key: &str, list: &str) -> Result<(), String> {
+        match list {
+            "" => self.call(&[b"HDEL", IGNORES, key.as_bytes()]),
+            list => self.call(&[b"HSET", IGNORES, key.as_bytes(), list.as_bytes()]),
+        }
+        .map(drop)
     }
 
     /// Notes what Redis holds for `key` now.

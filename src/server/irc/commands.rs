@@ -105,6 +105,7 @@ impl Server {
             ),
             "MODE" => self.irc_mode(key, message),
             "MONITOR" => self.irc_monitor(key, message),
+            "SILENCE" => self.irc_silence(key, message),
             "SETNAME" => self.irc_setname(key, p(0)),
             "KICK" => self.irc_kick(key, message),
             "INVITE" => self.irc_invite(key, message),

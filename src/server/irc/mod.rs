@@ -24,6 +24,7 @@ mod monitor;
 mod oper;
 mod register;
 mod setname;
+mod silence;
 mod tagmsg;
 mod user_mode;
 mod whowas;

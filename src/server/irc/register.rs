@@ -158,9 +158,10 @@ impl Server {
             network: "linechat".into(),
             topiclen: crate::chat::commands::MAX_TOPIC,
             chanlimit: self.config.max_rooms_per_user,
-            // MONITOR's limit; draft/chathistory's most lines per request
+            // MONITOR's and SILENCE's limits; draft/chathistory's most lines per request
             // (the room's kept), where history is kept.
-            extra: std::iter::once(super::monitor::isupport())
+            extra: [super::monitor::isupport(), super::silence::isupport()]
+                .into_iter()
                 .chain(
                     (self.config.history > 0)
                         .then(|| format!("CHATHISTORY={}", self.config.history)),
