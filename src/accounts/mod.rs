@@ -9,7 +9,9 @@
 //!   cannot make everyone's logins wait for minutes;
 //! - the lookup thread: only "is this name registered?", on a store handle
 //!   of its own, so a login with a name nobody registered (and the first
-//!   step of every login) never waits behind the hashing.
+//!   step of every login) never waits behind the hashing;
+//! - the owned rooms' thread (`rooms.rs`): loads, saves and drops owned
+//!   rooms, and vets their owners' and operators' names.
 //!
 //! The store is `redb` (`DIR/accounts.redb`): a pure-Rust B-tree whose
 //! commits are atomic and crash-safe (copy-on-write pages and a checksummed
@@ -32,9 +34,11 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use crate::chat::{Answer, Ask, MemberId};
 
 mod hash;
+mod rooms;
 mod store;
 pub use hash::HASH_MEMORY;
 use hash::{Memory, hash, opens};
+pub use rooms::load_owned;
 pub use store::Store;
 
 /// Work for the worker, on behalf of one member.
@@ -84,6 +88,8 @@ pub struct Worker {
     hashing: usize,
     /// Registrations left per address; `None` when there is no limit.
     registrants: Option<Registrants>,
+    /// The owned rooms' thread (see `rooms.rs`).
+    rooms: rooms::RoomsThread,
 }
 
 impl Worker {
@@ -98,6 +104,7 @@ impl Worker {
         waker: Arc<Waker>,
     ) -> Result<Worker, String> {
         let lookup_store = store.twin();
+        let rooms = rooms::RoomsThread::start(store.twin(), waker.clone())?;
         let (lookups, looked) = spawn("accounts-lookup", lookup_store, 0, waker.clone(), false)?;
         let (jobs, done) = spawn("accounts", store, max_accounts, waker, true)?;
         Ok(Worker {
@@ -107,6 +114,7 @@ impl Worker {
             done,
             hashing: 0,
             registrants: Registrants::new(register_per_hour),
+            rooms,
         })
     }
 

@@ -27,6 +27,7 @@ impl Chat {
             RoomNames::default()
         });
         if self.effects(&event, now) {
+            self.keep_owned(&event);
             self.record(event, names);
         }
     }
@@ -265,6 +266,10 @@ impl Chat {
         };
         r.members.join(member, name.clone(), local, last);
         self.seats.add_room(member, room);
+        self.owned_rank(room, member, &name);
+        let Some(r) = self.rooms.get_mut(room) else {
+            return;
+        };
         if hopping || (quiet_joins > 0 && r.members.len() > quiet_joins) {
             r.digest.joined += 1;
             self.start_digest(room, now);

@@ -154,6 +154,10 @@ pub enum Delivery {
     /// that a user has just entered); the reactor answers with
     /// [`Input::Topic`](super::Input::Topic) if it keeps one.
     Topic(Box<str>),
+    /// Hand the accounts worker a job about owned rooms; the reactor
+    /// answers with [`Input::OwnedRooms`](super::Input::OwnedRooms) if it
+    /// has one.
+    OwnedRooms(super::owned::RoomJob),
     /// Ask the accounts worker about `name` for `member`; the reactor
     /// answers with [`Input::Answered`](super::Input::Answered).
     Account {

@@ -129,6 +129,8 @@ pub enum Input<'a> {
         /// The topic, cleaned.
         topic: &'a str,
     },
+    /// The accounts worker's answer about owned rooms.
+    OwnedRooms(super::owned::RoomsDone),
     /// `--admins` was read (at start, and again on SIGHUP): the accounts
     /// that may be server operators, lower-cased.
     Admins(&'a [Box<str>]),
@@ -221,6 +223,7 @@ impl Chat {
             } => self.stored_history(member, room, lines, ask, now),
             Input::HistoryBusy(member) => self.history_busy(member, now),
             Input::Topic { room, topic } => self.stored_topic(room, topic, now),
+            Input::OwnedRooms(done) => self.rooms_done(done, now),
             Input::Unread { reader, sender } => self.unread(reader, sender),
         }
         true

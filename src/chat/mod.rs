@@ -41,6 +41,7 @@
 //! - `remote`: checking and applying an event from another node.
 //! - `accounts`: with `--data-dir`, registered names: the password prompt,
 //!   `/register`, and `/nick` kept off registered names.
+//! - `owned`: rooms registered to a name, kept across restarts.
 //! - `operators`: server operators (`--admins`, read by `admins`): OPER,
 //!   kills, announcements, WALLOPS; `admin`: their values.
 //! - `shared`: names claimed from the engine (both modes), history and
@@ -88,6 +89,7 @@ mod name;
 pub mod naming;
 mod notice;
 mod operators;
+pub mod owned;
 mod peaks;
 mod queries;
 mod real_name;

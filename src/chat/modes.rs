@@ -150,6 +150,9 @@ pub enum ModeChange {
     /// `member` made the room by entering it, so is its first operator:
     /// applied on every node, told to nobody.
     Maker(MemberId),
+    /// The room registered to a registered name (`Some`, lower-cased), or
+    /// released (`None`): see `owned.rs`.
+    Owner(Option<Box<str>>),
     /// A member given or denied a rank.
     Rank {
         /// Who.
@@ -233,6 +236,11 @@ impl RoomModes {
         }
     }
 
+    /// Turns `flag` on or off.
+    pub fn set(&mut self, flag: Flag, on: bool) {
+        self.apply(&ModeChange::Flag { flag, on });
+    }
+
     /// Whether `flag` is on.
     pub fn has(&self, flag: Flag) -> bool {
         self.flags & flag.bit() != 0
@@ -254,7 +262,7 @@ impl RoomModes {
                 Some(ban) => !*on || ban.until != *until,
                 None => *on,
             },
-            ModeChange::Rank { .. } | ModeChange::Maker(_) => true,
+            ModeChange::Rank { .. } | ModeChange::Maker(_) | ModeChange::Owner(_) => true,
         }
     }
 
@@ -290,7 +298,7 @@ impl RoomModes {
             } => {
                 self.bans.retain(|b| !b.mask.eq_ignore_ascii_case(mask));
             }
-            ModeChange::Rank { .. } | ModeChange::Maker(_) => {}
+            ModeChange::Rank { .. } | ModeChange::Maker(_) | ModeChange::Owner(_) => {}
         }
     }
 

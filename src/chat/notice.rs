@@ -207,6 +207,8 @@ pub struct RoomList {
     pub total: usize,
     /// The busiest rooms and how many are in each.
     pub shown: Vec<(Box<str>, usize)>,
+    /// Those of `shown` that are owned (`/rooms` marks them).
+    pub owned: Vec<Box<str>>,
 }
 
 impl From<Reply> for Notice {

@@ -278,6 +278,8 @@ pub enum Reply {
     Moderation(super::moderation::Answer),
     /// About the user's ignore list (see `ignore.rs`).
     Ignoring(super::Ignoring),
+    /// About owned rooms (see `owned.rs`).
+    Owned(super::owned::Said),
 }
 
 /// A room's topic and who set it when.

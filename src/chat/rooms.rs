@@ -30,6 +30,9 @@ pub struct RoomState {
     pub members: Room,
     /// Joins and leaves not yet told (rooms above `--quiet-joins`).
     pub digest: Digest,
+    /// Its owner and operators by name, if it is owned (see `owned.rs`):
+    /// then it stays when empty.
+    pub owned: Option<Box<super::owned::Owned>>,
 }
 
 /// Joins and leaves counted while a room is above `--quiet-joins`, told as
@@ -91,6 +94,7 @@ impl Rooms {
             topic_set: None,
             members: Room::default(),
             digest: Digest::default(),
+            owned: None,
         }) as u32);
         self.by_name.insert(name.into(), id);
         id
@@ -158,7 +162,7 @@ impl Rooms {
         let Some(room) = self.get(id).filter(|r| r.members.is_empty()) else {
             return;
         };
-        if id == self.default || self.dormant.contains(&id) {
+        if id == self.default || self.dormant.contains(&id) || room.owned.is_some() {
             return;
         }
         if room.topic.is_some() {
@@ -202,18 +206,21 @@ impl Rooms {
     /// `<k> rooms: #a (12), #b (3)`, busiest first (then by name), at most
     /// 20, then `and <n> more`.
     pub fn listing(&self, shown: impl Fn(RoomId) -> bool) -> RoomList {
-        let mut all: Vec<(&str, usize)> = self
+        let mut all: Vec<(&str, usize, bool)> = self
             .rooms
             .iter()
             .filter(|&(id, _)| shown(RoomId(id as u32)))
-            .filter(|&(id, r)| !r.members.is_empty() || RoomId(id as u32) == self.default)
-            .map(|(_, r)| (&*r.name, r.members.len()))
+            .filter(|&(id, r)| {
+                !r.members.is_empty() || RoomId(id as u32) == self.default || r.owned.is_some()
+            })
+            .map(|(_, r)| (&*r.name, r.members.len(), r.owned.is_some()))
             .collect();
         all.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let shown = all.iter().take(LISTED_ROOMS);
+        let shown = || all.iter().take(LISTED_ROOMS);
         RoomList {
             total: all.len(),
-            shown: shown.map(|&(name, n)| (name.into(), n)).collect(),
+            shown: shown().map(|&(name, n, _)| (name.into(), n)).collect(),
+            owned: (shown().filter(|r| r.2)).map(|r| r.0.into()).collect(),
         }
     }
 }

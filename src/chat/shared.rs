@@ -135,6 +135,9 @@ impl Chat {
         }
         self.linked = linked;
         self.ever_linked |= linked;
+        if linked {
+            self.reload_owned();
+        }
         let notice = Notice::Link { up: linked };
         for (local, client) in self.clients.iter().enumerate() {
             if client.as_ref().is_some_and(|c| c.state == State::Chatting) {

@@ -3,6 +3,7 @@
 
 use super::{Server, Slot};
 use crate::chat::Input;
+use crate::chat::owned::{RoomJob, RoomsDone};
 use mio::{Token, Waker};
 use std::io;
 use std::sync::Arc;
@@ -11,7 +12,10 @@ impl Server {
     /// Registered names: starts the worker thread over `store` (the file
     /// of `--data-dir`, or the shared Redis), which answers through a waker
     /// in this poll.
-    pub fn serve_accounts(&mut self, store: crate::accounts::Store) -> io::Result<()> {
+    pub fn serve_accounts(&mut self, mut store: crate::accounts::Store) -> io::Result<()> {
+        // Owned rooms are there before the first user.
+        let kept = crate::accounts::load_owned(&mut store);
+        let count = kept.as_ref().map_or(0, Vec::len);
         let key = self.slots.insert(Slot::AccountsWaker);
         let waker = Arc::new(Waker::new(self.poll.registry(), Token(key))?);
         let (max, rate) = (self.config.max_accounts, self.config.register_rate);
@@ -19,12 +23,25 @@ impl Server {
             crate::accounts::Worker::start(store, max, rate, waker).map_err(io::Error::other)?;
         self.accounts = Some(worker);
         self.chat.accounts_on();
+        self.core(Input::OwnedRooms(RoomsDone::Loaded(kept)));
+        log::info!("{count} owned rooms loaded");
         Ok(())
+    }
+
+    /// Hands a job about owned rooms to the worker (there is one whenever
+    /// the core asks: rooms are owned only with registered names).
+    pub(super) fn rooms_job(&mut self, job: RoomJob) {
+        if let Some(worker) = &self.accounts {
+            worker.rooms_job(job);
+        }
     }
 
     /// The accounts worker's answers, each handed to the core; the
     /// connection's input, held meanwhile, is served again.
     pub(super) fn accounts_answered(&mut self) {
+        while let Some(done) = self.accounts.as_ref().and_then(|w| w.rooms_answer()) {
+            self.core(Input::OwnedRooms(done));
+        }
         while let Some(done) = self.accounts.as_mut().and_then(|w| w.answer()) {
             match done.answer {
                 crate::chat::Answer::Registered(true) => self.metrics.registrations += 1,

@@ -131,6 +131,7 @@ impl Server {
             Delivery::Topic(room) => self.engine.topic(room, &self.now),
             Delivery::Typing(local, typing) => self.typing(local, typing),
             Delivery::Account { member, name, ask } => self.ask_accounts(member, name, ask),
+            Delivery::OwnedRooms(job) => self.rooms_job(job),
             Delivery::Close(key, why) => self.mark_close(key, why),
             Delivery::LastWords(key, last) => self.last_words(key, &last),
         }

@@ -29,6 +29,7 @@ mod limits;
 mod metrics;
 mod moderation;
 mod oper;
+mod owned_rooms;
 mod props;
 mod protocol;
 mod redis_link;

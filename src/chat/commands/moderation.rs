@@ -122,6 +122,8 @@ pub(super) const COMMANDS: &[Command] = &[
     ),
     command(
         "room",
+        // `/room register`, `drop` and `info` (owned rooms, `owned.rs`)
+        // are told in PROTOCOL.md: /help's bytes stay as they were.
         "[SETTING on|off]",
         "show this room's settings, or change one (operators)",
         Shape::MaybeText,
@@ -251,8 +253,15 @@ impl Chat {
             return;
         };
         let Some(text) = args.maybe_text() else {
-            return self.modes_of(by, &room, now);
+            self.modes_of(by, &room, now);
+            return self.room_owner(by, now);
         };
+        match text.to_ascii_lowercase().as_str() {
+            "register" => return self.room_register(by, now),
+            "drop" => return self.room_drop(by, now),
+            "info" => return self.room_info(by, now),
+            _ => {}
+        }
         let (word, value) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
         let value = value.trim();
         let off = value.eq_ignore_ascii_case("off");

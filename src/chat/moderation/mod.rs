@@ -172,6 +172,7 @@ impl Chat {
                 };
                 let r = self.rooms.get(room)?;
                 match r.members.shared_name(member) {
+                    Some(shown) if on && self.vetting(by, room, &shown, rank) => return None,
                     Some(shown) => {
                         let name = (*shown).into();
                         return Some(ModeChange::Rank {
@@ -252,6 +253,7 @@ impl Chat {
                 ModeChange::Maker(member) => r.members.set_rank(*member, Rank::OPERATOR, true),
                 other => r.members.modes.apply(other),
             }
+            super::owned::owned_change(r, change);
         }
         let told: Vec<ModeChange> = (changes.iter())
             .filter(|c| !matches!(c, ModeChange::Maker(_)))

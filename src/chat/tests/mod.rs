@@ -6,13 +6,14 @@
 //! other nodes (with `--redis`). Clients of requests (IRC): `logins`,
 //! `requests` (several rooms, parts, echo, CTCP), `lists` (topics, NAMES,
 //! LIST, WHO, WHOIS, away), `remote_members` (other nodes' members in
-//! several rooms or none).
+//! several rooms or none). `owned`: owned rooms.
 
 mod engine;
 mod lifecycle;
 mod lists;
 mod logins;
 mod monitor;
+mod owned;
 mod real_name;
 mod remote_members;
 mod requests;
@@ -204,6 +205,7 @@ impl Harness {
                 Delivery::Account { name, ask, .. } => {
                     taken.reads.push(format!("account {name} {ask:?}"));
                 }
+                Delivery::OwnedRooms(job) => taken.reads.push(format!("rooms {job:?}")),
             }
         }
         taken.events.extend(out.events);

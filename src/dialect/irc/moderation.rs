@@ -18,6 +18,8 @@ pub fn mode_line(changes: &[ModeChange]) -> (String, Vec<String>) {
         let (on, letter, param) = match change {
             // Told to nobody (see `ModeChange::Maker`).
             ModeChange::Maker(_) => continue,
+            // IRC has no mode for it: told as a notice (see `owned.rs`).
+            ModeChange::Owner(_) => continue,
             ModeChange::Flag { flag, on } => (*on, flag.letter(), None),
             ModeChange::Key(key) => (key.is_some(), 'k', key.as_deref().map(Into::into)),
             ModeChange::Limit(limit) => (limit.is_some(), 'l', limit.map(|l| l.to_string())),
@@ -59,9 +61,20 @@ fn modes_shown(modes: &RoomModes) -> (String, Vec<String>) {
 /// The `MODE` line `by`'s changes are told to `room` as.
 pub fn told(lines: &mut Lines<'_>, at: SystemTime, by: &str, room: &str, changes: &[ModeChange]) {
     let (letters, params) = mode_line(changes);
-    let mut all = vec![room, &letters];
-    all.extend(params.iter().map(String::as_str));
-    lines.line(at, Some(&crate::irc::session::mask(by)), "MODE", &all);
+    if !letters.is_empty() {
+        let mut all = vec![room, &letters];
+        all.extend(params.iter().map(String::as_str));
+        lines.line(at, Some(&crate::irc::session::mask(by)), "MODE", &all);
+    }
+    // IRC has no mode for a room's owner: the room is told in a notice.
+    for change in changes {
+        let text = match change {
+            ModeChange::Owner(Some(owner)) => format!("{by} registered {room} to {owner}"),
+            ModeChange::Owner(None) => format!("{by} dropped {room}'s registration"),
+            _ => continue,
+        };
+        lines.line(at, None, "NOTICE", &[room, &text]);
+    }
 }
 
 /// The numerics of one answer.

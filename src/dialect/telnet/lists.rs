@@ -33,7 +33,10 @@ pub(super) fn rooms(list: &RoomList, out: &mut String) {
         if i > 0 {
             out.push_str(", ");
         }
-        let _ = write!(out, "{name} ({count})");
+        match list.owned.contains(name) {
+            true => _ = write!(out, "{name} ({count}, owned)"),
+            false => _ = write!(out, "{name} ({count})"),
+        }
     }
     if list.total > list.shown.len() {
         let _ = write!(out, " and {} more", list.total - list.shown.len());
@@ -69,6 +72,7 @@ mod tests {
         let one = RoomList {
             total: 1,
             shown: vec![("#lobby".into(), 2)],
+            owned: vec![],
         };
         rooms(&one, &mut out);
         assert_eq!(out, "1 room: #lobby (2)");
@@ -76,8 +80,9 @@ mod tests {
         let many = RoomList {
             total: 30,
             shown: vec![("#a".into(), 3), ("#b".into(), 1)],
+            owned: vec!["#b".into()],
         };
         rooms(&many, &mut out);
-        assert_eq!(out, "30 rooms: #a (3), #b (1) and 28 more");
+        assert_eq!(out, "30 rooms: #a (3), #b (1, owned) and 28 more");
     }
 }

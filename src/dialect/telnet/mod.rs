@@ -15,6 +15,7 @@ mod lists;
 mod moderation;
 mod notice;
 mod oper;
+mod owned;
 pub mod parse;
 mod reply;
 

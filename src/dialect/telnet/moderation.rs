@@ -37,6 +37,8 @@ fn change(change: &ModeChange) -> String {
             }
         }
         ModeChange::Maker(_) => String::new(),
+        ModeChange::Owner(Some(owner)) => format!("registered the room to {owner}"),
+        ModeChange::Owner(None) => "dropped the room's registration".into(),
         ModeChange::Rank { name, rank, on, .. } => {
             let what = if *rank == Rank::OPERATOR {
                 "an operator"

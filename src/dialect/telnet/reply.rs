@@ -104,6 +104,7 @@ pub(super) fn words(reply: &Reply, out: &mut String) {
         }
         Reply::IsAway { name, text } => write!(out, "{name} is away: {text}"),
         Reply::Moderation(answer) => super::moderation::answer(answer, out),
+        Reply::Owned(said) => super::owned::said(said, out),
         // The rest answer requests, which telnet users do not send; their
         // words are for logs and tests.
         other => requests(other, out),

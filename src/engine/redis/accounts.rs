@@ -193,7 +193,7 @@ impl RedisAccounts {
     /// Sends one command and returns its answer. On a failure the
     /// connection is dropped; if it was an old one (Redis may have restarted
     /// since), the command is tried once more on a new one.
-    fn call(&mut self, args: &[&[u8]]) -> Result<BytesFrame, String> {
+    pub(super) fn call(&mut self, args: &[&[u8]]) -> Result<BytesFrame, String> {
         let reused = self.stream.is_some();
         let mut result = self.try_call(args);
         if result.is_err() {

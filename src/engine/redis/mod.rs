@@ -26,6 +26,8 @@
 //! - `retention.rs`: room streams expire after their last line, and are
 //!   capped in number.
 //! - `wire.rs`: room events as stream entries and back. Pure.
+//! - `owned.rs`: owned rooms (the hash `linechat:rooms`), for the
+//!   accounts worker's own connection.
 
 pub mod accounts;
 mod catch_up;
@@ -33,6 +35,7 @@ mod history;
 mod links;
 mod members;
 mod order;
+mod owned;
 mod publish;
 mod read;
 mod register;

@@ -1,6 +1,6 @@
 //! A mode event's changes as one field: a line per change, IRC's letter
 //! with its sign, then its values (`+t`, `+k key`, `-l`, `+b mask`,
-//! `+o <member id> <name>`, and `+M <member id>` for a room's maker). Keys, masks and names hold no spaces or line
+//! `+o <member id> <name>`, and `+M <member id>` for a room's maker, `+O owner` and `-O` for an owned room's owner). Keys, masks and names hold no spaces or line
 //! ends (the core checks them), so a line splits on spaces.
 
 use crate::chat::MemberId;
@@ -20,6 +20,8 @@ pub(super) fn encode(changes: &[ModeChange]) -> String {
             None => format!("{}b {mask}", sign(*on)),
         },
         ModeChange::Maker(member) => format!("+M {}", member.0),
+        ModeChange::Owner(Some(owner)) => format!("+O {owner}"),
+        ModeChange::Owner(None) => "-O".into(),
         ModeChange::Rank {
             member,
             name,
@@ -73,6 +75,8 @@ pub(super) fn decode(text: &str) -> Result<Vec<ModeChange>, &'static str> {
                 },
             },
             ('M', true) => ModeChange::Maker(MemberId(word()?.parse().map_err(|_| bad)?)),
+            ('O', true) => ModeChange::Owner(Some(word()?.into())),
+            ('O', false) => ModeChange::Owner(None),
             ('o' | 'v', on) => ModeChange::Rank {
                 member: MemberId(word()?.parse().map_err(|_| bad)?),
                 name: word()?.into(),
@@ -106,6 +110,8 @@ mod tests {
             },
             ModeChange::Key(Some("sesame".into())),
             ModeChange::Maker(MemberId(9)),
+            ModeChange::Owner(Some("alice".into())),
+            ModeChange::Owner(None),
             ModeChange::Key(None),
             ModeChange::Limit(Some(10)),
             ModeChange::Limit(None),

@@ -1,0 +1,340 @@
+//! Owned rooms: a room registered to a registered name (`/room register`)
+//! keeps its rules and its operators after everyone leaves, and across
+//! restarts, until its owner (or a server operator) drops it
+//! (`/room drop`).
+//!
+//! - **Who.** The owner and the operators of an owned room are registered
+//!   names, kept lower-cased. Holding a registered name proves its
+//!   password (nobody else may take it), so "is this name registered?",
+//!   asked of the accounts worker, is how a user is vetted: the one who
+//!   registers the room, and whoever is named an operator (on any node).
+//! - **Ranks.** Whoever enters an owned room under its owner's name or an
+//!   operator's is its operator, on every node, with no event: each node
+//!   gives the rank itself. Nobody else is given one by entering (the
+//!   maker's rank of a new room never applies: an owned room is never
+//!   new).
+//! - **Kept.** The room's name, owner, operators, topic, settings, key,
+//!   limit and bans, as an [`OwnedRoom`], saved by the node whose user made
+//!   the change (every node applies the same change) through the accounts
+//!   worker: in the `--data-dir` file, or in Redis with `--redis`, beside
+//!   the registered names. Loaded when the worker starts and again each
+//!   time the link to the other nodes comes up.
+//! - **Told.** Registering and dropping are mode changes
+//!   ([`ModeChange::Owner`]): every node applies them, the room hears them.
+
+mod kept;
+mod values;
+
+pub(super) use kept::owned_change;
+pub use kept::{MAX_OPERATORS, Owned, OwnedRoom};
+pub use values::{Purpose, RoomJob, RoomsDone, Said};
+
+use super::commands::Caller;
+use super::moderation::Answer;
+use super::modes::{ModeChange, Rank};
+use super::{Chat, Delivery, MemberId, Now, Reply, RoomEvent, RoomId};
+
+impl Chat {
+    /// Tells `by` about owned rooms.
+    fn tell_owned(&mut self, by: Caller, now: &Now, said: Said) {
+        self.reply_to(by.local, now, Reply::Owned(said));
+    }
+
+    /// The caller's room, with its name and its owned part.
+    fn caller_room(&self, by: Caller) -> Option<(RoomId, Box<str>, Option<Owned>)> {
+        let room = self.seats.room(&by.member)?;
+        let r = self.rooms.get(room)?;
+        Some((room, r.name.clone(), r.owned.as_deref().cloned()))
+    }
+
+    /// `/room register`: an operator of the room with a registered name
+    /// asks to own it; the name is vetted first.
+    pub(super) fn room_register(&mut self, by: Caller, now: &Now) {
+        let Some((room, name, owned)) = self.caller_room(by) else {
+            return;
+        };
+        if !self.accounts() {
+            return self.tell_owned(by, now, Said::NoAccounts);
+        }
+        if room == self.rooms.default_room() {
+            return self.tell_owned(by, now, Said::DefaultRoom { room: name });
+        }
+        if let Some(owned) = owned {
+            let owner = owned.owner;
+            return self.tell_owned(by, now, Said::AlreadyOwned { room: name, owner });
+        }
+        if !self.is_room_operator(room, by.member) {
+            let refused = Answer::NotOperator { room: name };
+            return self.reply_to(by.local, now, Reply::Moderation(refused));
+        }
+        let Some(user) = self.name_of(by.member).map(Box::<str>::from) else {
+            return;
+        };
+        self.check(by.member, name, user, Purpose::Owner);
+    }
+
+    /// Asks the worker whether `name` is registered.
+    fn check(&mut self, member: MemberId, room: Box<str>, name: Box<str>, purpose: Purpose) {
+        let job = RoomJob::Check {
+            member,
+            room,
+            name,
+            purpose,
+        };
+        self.out.deliveries.push(Delivery::OwnedRooms(job));
+    }
+
+    /// `/room drop`: the owner, or a server operator, releases the room.
+    pub(super) fn room_drop(&mut self, by: Caller, now: &Now) {
+        let Some((room, name, owned)) = self.caller_room(by) else {
+            return;
+        };
+        let Some(owned) = owned else {
+            return self.tell_owned(by, now, Said::NotOwned { room: name });
+        };
+        let Some(user) = self.name_of(by.member).map(Box::<str>::from) else {
+            return;
+        };
+        if !owned.owner.eq_ignore_ascii_case(&user) && !self.is_operator(by.member) {
+            return self.tell_owned(by, now, Said::NotOwner { room: name });
+        }
+        log::info!("{user} dropped {name} (owned by {})", owned.owner);
+        let changes = vec![ModeChange::Owner(None)];
+        self.apply(mode_event(room, by.member, user, changes), now);
+        let job = RoomJob::Drop(name);
+        self.out.deliveries.push(Delivery::OwnedRooms(job));
+        self.rooms.remove_if_unused(room);
+    }
+
+    /// `/room info`: who owns the caller's room.
+    pub(super) fn room_info(&mut self, by: Caller, now: &Now) {
+        if let Some((_, room, owned)) = self.caller_room(by) {
+            self.tell_owned(by, now, Said::Info { room, owned });
+        }
+    }
+
+    /// `/room` in an owned room: who owns it, after its settings.
+    pub(super) fn room_owner(&mut self, by: Caller, now: &Now) {
+        if let Some((_, room, owned @ Some(_))) = self.caller_room(by) {
+            self.tell_owned(by, now, Said::Info { room, owned });
+        }
+    }
+
+    /// Whether naming `name` an operator of `room` must wait for the name
+    /// to be vetted (an owned room's operators are registered names): if
+    /// so, the worker is asked, and its answer names them.
+    pub(super) fn vetting(&mut self, by: Caller, room: RoomId, name: &str, rank: Rank) -> bool {
+        let Some(r) = self.rooms.get(room) else {
+            return false;
+        };
+        let Some(owned) = r.owned.as_deref() else {
+            return false;
+        };
+        if rank != Rank::OPERATOR || owned.ranks(name) {
+            return false;
+        }
+        let room = r.name.clone();
+        self.check(by.member, room, name.into(), Purpose::Operator);
+        true
+    }
+
+    /// The worker's answer about owned rooms.
+    pub(super) fn rooms_done(&mut self, done: RoomsDone, now: &Now) {
+        match done {
+            RoomsDone::Loaded(Some(rooms)) => rooms.into_iter().for_each(|r| self.load(r)),
+            RoomsDone::Loaded(None) => log::warn!("owned rooms: the store could not be read"),
+            RoomsDone::Checked {
+                member,
+                room,
+                name,
+                purpose,
+                registered,
+            } => self.checked(member, &room, name, purpose, registered, now),
+        }
+    }
+
+    /// A name vetted for `member`: the room is registered to it, or it is
+    /// named an operator, if `member` may still do that.
+    fn checked(
+        &mut self,
+        member: MemberId,
+        room: &str,
+        name: Box<str>,
+        purpose: Purpose,
+        registered: Option<bool>,
+        now: &Now,
+    ) {
+        let Some(local) = self.seats.local(&member) else {
+            return;
+        };
+        let by = Caller { local, member };
+        let Some(id) = self
+            .rooms
+            .find(room)
+            .filter(|&id| self.seats.in_room(&member, id))
+        else {
+            return;
+        };
+        let owned = (self.rooms.get(id)).and_then(|r| r.owned.as_deref().cloned());
+        let said = match (registered, purpose) {
+            (None, _) => Said::Unavailable,
+            (Some(false), Purpose::Owner) => Said::NotRegistered { name },
+            (Some(false), Purpose::Operator) => Said::OperatorNotRegistered {
+                name,
+                room: room.into(),
+            },
+            _ if !self.is_room_operator(id, member) => {
+                let refused = Answer::NotOperator { room: room.into() };
+                return self.reply_to(local, now, Reply::Moderation(refused));
+            }
+            (Some(true), Purpose::Owner) => match owned {
+                Some(owned) => Said::AlreadyOwned {
+                    room: room.into(),
+                    owner: owned.owner,
+                },
+                None => return self.own(by, id, &name, now),
+            },
+            (Some(true), Purpose::Operator) => match owned {
+                Some(owned) if owned.operators.len() >= MAX_OPERATORS => {
+                    Said::TooManyOperators { room: room.into() }
+                }
+                _ => return self.name_vetted(by, id, &name, now),
+            },
+        };
+        self.tell_owned(by, now, said);
+    }
+
+    /// The room becomes `owner`'s (a vetted name): every node hears it.
+    fn own(&mut self, by: Caller, room: RoomId, owner: &str, now: &Now) {
+        let Some(user) = self.name_of(by.member).map(Box::<str>::from) else {
+            return;
+        };
+        let owner: Box<str> = owner.to_ascii_lowercase().into();
+        log::info!(
+            "{user} registered {}",
+            self.rooms.get(room).map_or("?", |r| &r.name)
+        );
+        let changes = vec![ModeChange::Owner(Some(owner))];
+        self.apply(mode_event(room, by.member, user, changes), now);
+    }
+
+    /// Names `name` (vetted) an operator of `room`, if it is still there.
+    fn name_vetted(&mut self, by: Caller, room: RoomId, name: &str, now: &Now) {
+        let Some(r) = self.rooms.get(room) else {
+            return;
+        };
+        let Some(target) = r.members.find(name) else {
+            let refused = Answer::NotInThatRoom {
+                name: name.into(),
+                room: r.name.clone(),
+            };
+            return self.reply_to(by.local, now, Reply::Moderation(refused));
+        };
+        let Some(shown) = r.members.shared_name(target) else {
+            return;
+        };
+        let Some(user) = self.name_of(by.member).map(Box::<str>::from) else {
+            return;
+        };
+        let change = ModeChange::Rank {
+            member: target,
+            name: (*shown).into(),
+            rank: Rank::OPERATOR,
+            on: true,
+        };
+        self.apply(mode_event(room, by.member, user, vec![change]), now);
+    }
+
+    /// A room kept in the store: made (or taken over, if this node holds
+    /// it unowned) with its rules; a room this node holds owned already
+    /// keeps what it has (the events since were applied to it).
+    fn load(&mut self, kept: OwnedRoom) {
+        let id = match self.rooms.find(&kept.name) {
+            Some(id) => id,
+            None => match self.rooms.open(&kept.name) {
+                Ok(id) => id,
+                Err(_) => {
+                    log::warn!("owned room {} not loaded: --max-rooms", kept.name);
+                    return;
+                }
+            },
+        };
+        let Some(r) = self.rooms.get_mut(id) else {
+            return;
+        };
+        if r.owned.is_some() {
+            return;
+        }
+        let ranked: Vec<MemberId> = (r.members.members())
+            .filter(|(_, name, _)| kept.owned.ranks(name))
+            .map(|(member, _, _)| member)
+            .collect();
+        for member in ranked {
+            r.members.set_rank(member, Rank::OPERATOR, true);
+        }
+        r.owned = Some(Box::new(kept.owned));
+        r.members.modes = kept.modes;
+        if r.topic.is_none() {
+            r.topic = kept.topic;
+        }
+    }
+
+    /// After a local event is applied: an owned room whose rules or topic
+    /// it changed is saved.
+    pub(super) fn keep_owned(&mut self, event: &RoomEvent) {
+        let room = match event {
+            RoomEvent::Mode { room, .. } | RoomEvent::Topic { room, .. } => *room,
+            _ => return,
+        };
+        let Some(r) = self.rooms.get(room) else {
+            return;
+        };
+        let Some(owned) = r.owned.as_deref() else {
+            return;
+        };
+        let kept = OwnedRoom {
+            name: r.name.clone(),
+            owned: owned.clone(),
+            topic: r.topic.clone(),
+            modes: r.members.modes.clone(),
+        };
+        let job = RoomJob::Save(Box::new(kept));
+        self.out.deliveries.push(Delivery::OwnedRooms(job));
+    }
+
+    /// `member` entered `room` as `name`: in an owned room, its owner and
+    /// operators by name are operators again (on every node alike).
+    pub(super) fn owned_rank(&mut self, room: RoomId, member: MemberId, name: &str) {
+        let Some(r) = self.rooms.get_mut(room) else {
+            return;
+        };
+        if r.owned.as_deref().is_some_and(|owned| owned.ranks(name)) {
+            r.members.set_rank(member, Rank::OPERATOR, true);
+        }
+    }
+
+    /// The owned rooms are read again (the link to the other nodes is up:
+    /// the store may have been unreachable before).
+    pub(super) fn reload_owned(&mut self) {
+        if self.accounts() {
+            self.out
+                .deliveries
+                .push(Delivery::OwnedRooms(RoomJob::Load));
+        }
+    }
+}
+
+/// A mode event of `member`'s in `room`.
+fn mode_event(
+    room: RoomId,
+    member: MemberId,
+    name: Box<str>,
+    changes: Vec<ModeChange>,
+) -> RoomEvent {
+    RoomEvent::Mode {
+        room,
+        member,
+        name,
+        changes,
+    }
+}
