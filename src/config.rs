@@ -115,6 +115,10 @@ pub struct Config {
     /// The name the server calls itself on IRC (`--irc-server-name`): the
     /// prefix of its numerics and notices.
     pub irc_server_name: String,
+    /// `--web-origin`: origins, besides the page's own, whose pages may
+    /// open a WebSocket on the web listener (cross-site WebSocket
+    /// hijacking is refused for every other).
+    pub web_origins: Vec<String>,
     /// Rooms one address may make per hour, with a burst of as many
     /// (`--rooms-per-ip`); 0 is off. Without it one address can make every
     /// room `--max-rooms` allows, and nobody else can make one.
@@ -195,6 +199,7 @@ impl Default for Config {
             max_rooms: 1000,
             max_rooms_per_user: 20,
             irc_server_name: crate::irc::session::SERVER.into(),
+            web_origins: Vec::new(),
             rooms_per_ip: 20,
             history: 100,
             memory_budget: None,

@@ -41,6 +41,14 @@ pub enum Received {
     Drained,
 }
 
+/// How output for one connection alone is written (see `Conn::own_output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwnOutput {
+    AsIs,
+    Framed(crate::web::Mode),
+    Dropped,
+}
+
 /// A connection's state, owned by the server's slab.
 #[derive(Debug)]
 pub struct Conn {
@@ -119,6 +127,11 @@ impl Conn {
                     let mut replies = Vec::new();
                     let decoded = self.codec.decode(&mut scratch[..n], &mut replies);
                     self.out.push_own(&replies);
+                    if let Codec::Web(web) = &mut self.codec
+                        && let Some(body) = web.take_body()
+                    {
+                        self.out.push(Bytes::from_static(body));
+                    }
                     // TLS handshake records count as replies: flush them.
                     let replied = !replies.is_empty() || self.transport.wants_write();
                     return Ok(Received::Data {
@@ -148,10 +161,12 @@ impl Conn {
         self.codec.next_line(input, max_line, line)
     }
 
-    /// Its IRC session, if it speaks IRC.
+    /// Its IRC session, if it speaks IRC (on the IRC port, or over a
+    /// WebSocket).
     pub fn irc(&mut self) -> Option<&mut crate::irc::session::Session> {
         match &mut self.codec {
             Codec::Irc(irc) => Some(&mut irc.session),
+            Codec::Web(web) => Some(&mut web.irc.session),
             Codec::Telnet(_) => None,
         }
     }
@@ -160,7 +175,42 @@ impl Conn {
     pub fn irc_ref(&self) -> Option<&crate::irc::session::Session> {
         match &self.codec {
             Codec::Irc(irc) => Some(&irc.session),
+            Codec::Web(web) => Some(&web.irc.session),
             Codec::Telnet(_) => None,
+        }
+    }
+
+    /// Its web codec, if it came in on the web listener.
+    pub fn web(&mut self) -> Option<&mut crate::web::Web> {
+        match &mut self.codec {
+            Codec::Web(web) => Some(web),
+            _ => None,
+        }
+    }
+
+    /// Whether it came in on the web listener.
+    pub fn came_from_web(&self) -> bool {
+        matches!(self.codec, Codec::Web(_))
+    }
+
+    /// The message type of its WebSocket, once open.
+    pub fn websocket(&self) -> Option<crate::web::Mode> {
+        match &self.codec {
+            Codec::Web(web) => web.mode(),
+            _ => None,
+        }
+    }
+
+    /// How output for this connection alone is written: as it is, framed
+    /// for its WebSocket, or not at all (a web connection that is not an
+    /// open WebSocket sends only its HTTP answer).
+    fn own_output(&self) -> OwnOutput {
+        match &self.codec {
+            Codec::Web(web) => match web.mode() {
+                Some(mode) => OwnOutput::Framed(mode),
+                None => OwnOutput::Dropped,
+            },
+            _ => OwnOutput::AsIs,
         }
     }
 
@@ -185,20 +235,37 @@ impl Conn {
         self.codec.stash(input);
     }
 
-    /// Queues a shared buffer (a broadcast) behind everything queued.
+    /// Queues a shared buffer (a broadcast) behind everything queued. It
+    /// is in this connection's wire form already: a WebSocket reader's was
+    /// framed by its dialect ([`crate::dialect::Kind::WebSocket`]).
     pub fn queue(&mut self, bytes: Bytes) {
-        self.out.push(bytes);
+        if self.own_output() != OwnOutput::Dropped {
+            self.out.push(bytes);
+        }
     }
 
-    /// Queues bytes for this connection alone (see [`Outbound::push_own`]).
+    /// Queues bytes for this connection alone (see [`Outbound::push_own`]):
+    /// lines of its dialect, framed here for a WebSocket.
     pub fn queue_own(&mut self, bytes: &[u8]) {
-        self.out.push_own(bytes);
+        match self.own_output() {
+            OwnOutput::AsIs => self.out.push_own(bytes),
+            OwnOutput::Framed(mode) => self
+                .out
+                .push_rendered(crate::web::outgoing::lines(bytes, mode)),
+            OwnOutput::Dropped => {}
+        }
     }
 
     /// Queues a buffer rendered for this connection alone (see
-    /// [`Outbound::push_rendered`]).
+    /// [`Outbound::push_rendered`]): framed here for a WebSocket.
     pub fn queue_rendered(&mut self, bytes: Bytes) {
-        self.out.push_rendered(bytes);
+        match self.own_output() {
+            OwnOutput::AsIs => self.out.push_rendered(bytes),
+            OwnOutput::Framed(mode) => self
+                .out
+                .push_rendered(crate::web::outgoing::lines(&bytes, mode)),
+            OwnOutput::Dropped => {}
+        }
     }
 
     /// Bytes queued and not yet written, including what the transport
@@ -272,6 +339,11 @@ impl Conn {
     /// write what is queued, then the transport's goodbye (see
     /// [`Transport::finish`]).
     pub fn finish(&mut self, scratch: &mut [u8], registry: &Registry) {
+        if let Codec::Web(web) = &mut self.codec
+            && let Some(close) = web.goodbye()
+        {
+            self.out.push_own(&close);
+        }
         let _ = self.out.flush(&mut self.transport);
         self.transport.finish(scratch, registry);
     }

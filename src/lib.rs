@@ -47,6 +47,9 @@
 //! - [`accounts`]: registered names (`--data-dir`, or Redis with
 //!   `--redis`): Argon2id hashing and the store, on the one worker thread,
 //!   which answers the loop through a `mio::Waker`.
+//! - [`web`]: the web listener: the page, `/healthz`, and IRC over
+//!   WebSocket (HTTP requests, the handshake and its Origin check, frames
+//!   read in place and written once per room).
 //! - [`metrics`] and [`http`]: counters and the `/metrics` endpoint, whose
 //!   slots go to `--metrics-allow` ranges ([`cidr`]) first.
 //! - [`redis`]: links to Redis the loop drives like any socket, RESP2 by `redis-protocol`.
@@ -86,6 +89,7 @@ pub mod redis;
 pub mod server;
 pub mod sys;
 pub mod transport;
+pub mod web;
 
 pub use config::Config;
 pub use server::{Server, ShutdownHandle};

@@ -68,6 +68,8 @@ struct Listeners<'a> {
     irc: Option<TcpListener>,
     /// The IRC over TLS listener (`--ircs-addr`).
     ircs: Option<TcpListener>,
+    /// The web listener (`--web-addr`).
+    web: Option<TcpListener>,
 }
 
 /// A TLS listener's configuration.
@@ -95,12 +97,14 @@ fn bind_all(args: &cli::Args) -> Result<Listeners<'_>, String> {
     };
     let irc = bind_listen(&args.irc, "IRC")?;
     let ircs = bind_listen(&args.ircs, "IRC over TLS")?;
+    let web = bind_listen(&args.web, "the web page")?;
     Ok(Listeners {
         chat,
         metrics,
         tls,
         irc,
         ircs,
+        web,
     })
 }
 
@@ -136,6 +140,9 @@ fn start(listeners: Listeners<'_>, config: Config, data_dir: Option<&Path>) -> i
     }
     if let Some(listener) = listeners.ircs {
         server.serve_irc(listener, true)?;
+    }
+    if let Some(listener) = listeners.web {
+        server.serve_web(listener)?;
     }
     // With Redis, names are registered for every node; else in the file.
     let store = match (&redis, data_dir) {

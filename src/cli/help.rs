@@ -76,6 +76,13 @@ OPTIONS:
     --ircs-addr HOST:PORT  serve IRC over TLS there, with the --tls-cert certificate;
                            off = none [default: 127.0.0.1:6697 with --tls-addr, else off]
     --irc-server-name NAME the name the server gives itself on IRC [default: linechat]
+    --web-addr HOST:PORT   serve the chat page at http://HOST:PORT/ and IRC over WebSocket
+                           at /ws (subprotocol text.ircv3.net or binary.ircv3.net), in
+                           the same rooms; off = none; when not given and the port is
+                           taken, it is skipped with a warning [default: 127.0.0.1:8081]
+    --web-origin URL       also let pages of this origin (e.g. https://chat.example.org)
+                           open a WebSocket; the page's own origin always may, any
+                           other gets 403; repeatable [default: none]
     --data-dir DIR         keep registered names (/register) in DIR/accounts.redb; with
                            --redis they are kept in Redis instead [default: off:
                            /register answers that accounts are off]

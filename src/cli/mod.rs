@@ -28,6 +28,8 @@ pub struct Args {
     pub irc: Listen,
     /// `--ircs-addr`: where to serve IRC over TLS, or nowhere.
     pub ircs: Listen,
+    /// `--web-addr`: where to serve the page and IRC over WebSocket.
+    pub web: Listen,
     /// `--data-dir`: where registered names are kept.
     pub data_dir: Option<PathBuf>,
     pub config: Config,
@@ -68,6 +70,10 @@ pub fn parse_args() -> Result<Option<Args>, String> {
         Listen::Default(_) if tls.is_none() => Listen::Off,
         ircs => ircs,
     };
+    let web = listen(&mut args, "--web-addr", DEFAULT_WEB_ADDR)?;
+    config.web_origins = args
+        .values_from_fn("--web-origin", web_origin)
+        .map_err(|e| format!("--web-origin: {e}"))?;
     let data_dir = value::<PathBuf>(&mut args, "--data-dir", "a directory")?;
     config.admins = value::<PathBuf>(&mut args, "--admins", "a file of account names")?;
     let print_limits = args.contains("--print-limits");
@@ -93,6 +99,7 @@ pub fn parse_args() -> Result<Option<Args>, String> {
         tls,
         irc,
         ircs,
+        web,
         data_dir,
         config,
     }))
@@ -131,6 +138,25 @@ const DEFAULT_IRC_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 6667);
 
 /// `--ircs-addr` when none is given and TLS is configured.
 const DEFAULT_IRCS_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 6697);
+
+/// `--web-addr` when none is given.
+const DEFAULT_WEB_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 8081);
+
+/// A `--web-origin` value: `http://` or `https://`, a host, maybe a port,
+/// nothing after (an origin as a browser sends it).
+fn web_origin(text: &str) -> Result<String, String> {
+    let text = text.trim_end_matches('/');
+    let host = text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"))
+        .ok_or_else(|| format!("'{text}' is not an origin such as https://chat.example.org"))?;
+    if host.is_empty() || host.contains(['/', '?', '#', ' ', '@']) {
+        return Err(format!(
+            "'{text}' is not an origin such as https://chat.example.org"
+        ));
+    }
+    Ok(text.to_string())
+}
 
 /// Where a listener that has a default goes.
 pub enum Listen {

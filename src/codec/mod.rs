@@ -7,9 +7,10 @@
 //! The telnet codec ([`Telnet`]) serves telnet and raw `nc`; the IRC
 //! codec ([`Irc`]) frames IRC lines like telnet's, without telnet commands
 //! and with nothing to do for a password, and carries the connection's IRC
-//! session. A WebSocket codec decodes frames in place into the text of each message,
-//! ending each with a line end, so one message is one line, and answers
-//! pings and closes as replies.
+//! session. The web codec ([`crate::web::Web`]) reads an HTTP request,
+//! then decodes WebSocket frames in place into the text of each message,
+//! ending each with a line end, so one message is one IRC line, and
+//! answers pings and closes as replies.
 //!
 //! Output does not pass through a codec: what the server sends is rendered
 //! once per event by the client's dialect and shared by every reader. A
@@ -44,6 +45,8 @@ pub enum Codec {
     /// IRC lines, and the connection's IRC session (boxed: a telnet
     /// connection pays nothing for it).
     Irc(Box<Irc>),
+    /// The web listener's HTTP, then IRC over WebSocket.
+    Web(Box<crate::web::Web>),
 }
 
 impl Codec {
@@ -57,6 +60,11 @@ impl Codec {
         Codec::Irc(Box::default())
     }
 
+    /// The web codec for a new connection of the web listener.
+    pub fn web(settings: std::sync::Arc<crate::web::Settings>) -> Codec {
+        Codec::Web(Box::new(crate::web::Web::new(settings)))
+    }
+
     /// Decodes one read in place: the line text is left at the front of
     /// `buf` (see [`Decoded`]), and bytes the protocol owes the peer (telnet
     /// refusals) are appended to `replies`.
@@ -64,6 +72,7 @@ impl Codec {
         match self {
             Codec::Telnet(telnet) => telnet.decode(buf, replies),
             Codec::Irc(irc) => irc.decode(buf),
+            Codec::Web(web) => web.decode(buf, replies),
         }
     }
 
@@ -79,6 +88,7 @@ impl Codec {
         match self {
             Codec::Telnet(telnet) => telnet.next_line(input, max_line, line),
             Codec::Irc(irc) => irc.next_line(input, line),
+            Codec::Web(web) => web.next_line(input, line),
         }
     }
 
@@ -87,6 +97,7 @@ impl Codec {
         match self {
             Codec::Telnet(telnet) => telnet.stash(input),
             Codec::Irc(irc) => irc.stash(input),
+            Codec::Web(web) => web.irc.stash(input),
         }
     }
 
@@ -95,6 +106,7 @@ impl Codec {
         match self {
             Codec::Telnet(telnet) => telnet.held(),
             Codec::Irc(irc) => irc.held(),
+            Codec::Web(web) => web.irc.held(),
         }
     }
 
@@ -103,7 +115,7 @@ impl Codec {
     pub fn typing(&mut self, typing: Typing) -> &'static [u8] {
         match self {
             Codec::Telnet(telnet) => telnet.typing(typing),
-            Codec::Irc(_) => &[],
+            Codec::Irc(_) | Codec::Web(_) => &[],
         }
     }
 
@@ -113,7 +125,7 @@ impl Codec {
     pub fn take_typing_notice(&mut self) -> bool {
         match self {
             Codec::Telnet(telnet) => telnet.take_typing_notice(),
-            Codec::Irc(_) => false,
+            Codec::Irc(_) | Codec::Web(_) => false,
         }
     }
 }

@@ -4,7 +4,8 @@
 //! prompts, [`Notice`](crate::chat::Notice)s); a dialect turns one into
 //! the bytes its clients read: telnet ([`telnet`], the [`Dialect`] trait)
 //! and IRC ([`irc`]: room lines shared like telnet's, replies rendered for
-//! the one connection they name). WebSocket comes as a folder beside them.
+//! the one connection they name). A WebSocket reader reads IRC, each line
+//! a message: its kind ([`Kind::WebSocket`]) frames IRC's rendering.
 //!
 //! A message for a room is rendered once per dialect present in the room
 //! ([`FanOut`]), into one shared `Bytes` that every recipient's queue
@@ -40,6 +41,10 @@ pub enum Kind {
     Telnet,
     /// IRC lines.
     Irc(irc::Style),
+    /// IRC lines over a WebSocket, each line a message of this type: the
+    /// IRC rendering of the same style, framed once (a server's frames
+    /// are not masked, so every reader of the kind gets the same bytes).
+    WebSocket(irc::Style, crate::web::Mode),
 }
 
 impl Kind {
@@ -48,27 +53,32 @@ impl Kind {
     /// and `tags` only chat lines (`msgid`, TAGMSG), so every other
     /// message is rendered once for readers with and without them.
     fn for_message(self, message: &Message) -> Kind {
+        let shared = |style: irc::Style| irc::Style {
+            away: style.away && is_away(message),
+            setname: style.setname && is_real_name(message),
+            tags: style.tags && matches!(message, Message::Said(_)),
+            ..style
+        };
         match self {
-            Kind::Irc(style) => Kind::Irc(irc::Style {
-                away: style.away && is_away(message),
-                setname: style.setname && is_real_name(message),
-                tags: style.tags && matches!(message, Message::Said(_)),
-                ..style
-            }),
-            kind => kind,
+            Kind::Irc(style) => Kind::Irc(shared(style)),
+            Kind::WebSocket(style, mode) => Kind::WebSocket(shared(style), mode),
+            Kind::Telnet => Kind::Telnet,
         }
     }
 
     /// This kind's slot among [`KINDS`].
     fn index(self) -> usize {
+        let styled = |style: irc::Style| {
+            usize::from(style.time)
+                + 2 * usize::from(style.away)
+                + 4 * usize::from(style.tags)
+                + 8 * usize::from(style.setname)
+        };
         match self {
             Kind::Telnet => 0,
-            Kind::Irc(style) => {
-                1 + usize::from(style.time)
-                    + 2 * usize::from(style.away)
-                    + 4 * usize::from(style.tags)
-                    + 8 * usize::from(style.setname)
-            }
+            Kind::Irc(style) => 1 + styled(style),
+            Kind::WebSocket(style, crate::web::Mode::Text) => 17 + styled(style),
+            Kind::WebSocket(style, crate::web::Mode::Binary) => 33 + styled(style),
         }
     }
 }
@@ -87,8 +97,9 @@ fn is_real_name(message: &Message) -> bool {
 }
 
 /// How many [`Kind`]s there are: telnet, and IRC with or without each of
-/// `time`, `away`, `tags` and `setname`.
-const KINDS: usize = 17;
+/// `time`, `away`, `tags` and `setname`, plain and over WebSocket in text
+/// and in binary messages.
+const KINDS: usize = 49;
 
 /// Every dialect of this node, set up from its configuration.
 #[derive(Debug)]
@@ -135,10 +146,11 @@ impl Dialects {
     /// replies to one connection name their reader and are rendered by
     /// [`irc::render_to`] instead; its room lines by [`FanOut`].
     pub fn get(&self, kind: Kind) -> &dyn Dialect {
+        // A WebSocket reader's replies are IRC's, framed by its connection.
         match kind {
             Kind::Telnet => &self.telnet,
-            Kind::Irc(style) if style.time => &self.irc_tagged,
-            Kind::Irc(_) => &self.irc_untagged,
+            Kind::Irc(style) | Kind::WebSocket(style, _) if style.time => &self.irc_tagged,
+            Kind::Irc(_) | Kind::WebSocket(..) => &self.irc_untagged,
         }
     }
 }
@@ -162,7 +174,7 @@ impl<'a> FanOut<'a> {
             message,
             at,
             room,
-            rendered: Default::default(),
+            rendered: [const { None }; KINDS],
         }
     }
 
@@ -171,17 +183,25 @@ impl<'a> FanOut<'a> {
     pub fn bytes(&mut self, dialects: &Dialects, kind: Kind) -> Bytes {
         let (message, at, room) = (self.message, self.at, self.room);
         let kind = kind.for_message(message);
+        if let Some(bytes) = &self.rendered[kind.index()] {
+            return bytes.clone();
+        }
         let server = dialects.irc_server();
-        let slot = &mut self.rendered[kind.index()];
-        slot.get_or_insert_with(|| match kind {
+        let bytes = match kind {
             Kind::Telnet => dialects.telnet.render(message, at),
             // An away notice reaches only readers with `away-notify`.
             Kind::Irc(style) if !style.away && is_away(message) => Bytes::new(),
             // And a real name's change only those with `setname`.
             Kind::Irc(style) if !style.setname && is_real_name(message) => Bytes::new(),
             Kind::Irc(style) => irc::render_shared(message, at, room, style, server),
-        })
-        .clone()
+            // IRC's rendering of the style (shared with IRC readers), framed.
+            Kind::WebSocket(style, mode) => {
+                let lines = self.bytes(dialects, Kind::Irc(style));
+                crate::web::outgoing::lines(&lines, mode)
+            }
+        };
+        self.rendered[kind.index()] = Some(bytes.clone());
+        bytes
     }
 }
 

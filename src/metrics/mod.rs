@@ -5,6 +5,9 @@
 //! rendered only when `/metrics` is scraped (`text.rs`).
 
 mod text;
+mod web;
+
+pub use web::{ByDialect, WebCounts};
 
 use std::time::Duration;
 
@@ -64,6 +67,8 @@ pub struct Metrics {
     pub registrations_refused: u64,
     /// Users closed by `--idle-timeout`.
     pub idle_timeouts: u64,
+    /// The web listener's counts.
+    pub web: WebCounts,
     /// The Redis engine's counts; `None` without `--redis`, and then none
     /// of its metrics is shown.
     pub redis: Option<RedisCounts>,
@@ -124,6 +129,8 @@ pub struct Gauges {
     pub memory_budget: usize,
     /// Memory in use at the last sample (0 without a budget).
     pub memory_used: usize,
+    /// Open chat connections by protocol.
+    pub by_dialect: ByDialect,
 }
 
 impl Metrics {
@@ -150,6 +157,7 @@ mod tests {
         m.observe_iteration(Duration::from_millis(3));
         m.observe_iteration(Duration::from_secs(1));
         let text = m.render(Gauges {
+            by_dialect: ByDialect::default(),
             awaiting_name: 1,
             chatting: 2,
             metrics_clients: 0,

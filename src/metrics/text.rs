@@ -9,6 +9,7 @@ impl Metrics {
     pub fn render(&self, gauges: Gauges) -> String {
         let mut out = String::with_capacity(4096);
         render_gauges(&mut out, gauges);
+        self.web.render(gauges.by_dialect, &mut out);
         for (name, help, value) in self.counters() {
             let _ = writeln!(
                 out,

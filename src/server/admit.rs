@@ -17,6 +17,17 @@ use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
+/// What a listener's connections speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Speaks {
+    /// Telnet lines (the chat and TLS listeners).
+    Telnet,
+    /// IRC (the IRC listeners).
+    Irc,
+    /// HTTP, then IRC over WebSocket (the web listener).
+    Web,
+}
+
 /// How long the server stops accepting after the process runs out of file
 /// descriptors, instead of spinning on a listener that stays readable.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
@@ -29,15 +40,16 @@ impl Server {
             return;
         }
         loop {
-            let (listener, tls, irc) = match self.slots.get(key) {
-                Some(Slot::Listener(listener)) => (listener, false, false),
-                Some(Slot::TlsListener(listener)) => (listener, true, false),
-                Some(Slot::IrcListener(listener)) => (listener, false, true),
-                Some(Slot::IrcsListener(listener)) => (listener, true, true),
+            let (listener, tls, speaks) = match self.slots.get(key) {
+                Some(Slot::Listener(listener)) => (listener, false, Speaks::Telnet),
+                Some(Slot::TlsListener(listener)) => (listener, true, Speaks::Telnet),
+                Some(Slot::IrcListener(listener)) => (listener, false, Speaks::Irc),
+                Some(Slot::IrcsListener(listener)) => (listener, true, Speaks::Irc),
+                Some(Slot::WebListener(listener)) => (listener, false, Speaks::Web),
                 _ => return,
             };
             match listener.accept() {
-                Ok((socket, peer)) => self.admit(socket, peer, tls, irc),
+                Ok((socket, peer)) => self.admit(socket, peer, tls, speaks),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if sys::is_resource_exhaustion(&e) => {
@@ -52,9 +64,9 @@ impl Server {
         }
     }
 
-    /// Takes in one accepted socket (speaking IRC if `irc`, else telnet),
+    /// Takes in one accepted socket (speaking what its listener speaks),
     /// or turns it away with a reason.
-    fn admit(&mut self, socket: TcpStream, peer: SocketAddr, tls: bool, irc: bool) {
+    fn admit(&mut self, socket: TcpStream, peer: SocketAddr, tls: bool, speaks: Speaks) {
         self.metrics.accepted += 1;
         let admitted = if self.shed.refusing {
             Err(Refusal::Busy)
@@ -68,7 +80,7 @@ impl Server {
                 }
                 id
             }
-            Err(why) => return self.turn_away(socket, peer, tls, irc, why),
+            Err(why) => return self.turn_away(socket, peer, tls, speaks, why),
         };
         // TCP_NODELAY, keepalive and buffer sizes come from the listener
         // (see `configure_listener`): Linux copies them to accepted sockets.
@@ -89,10 +101,12 @@ impl Server {
             }
             _ => None,
         };
-        let codec = match irc {
-            true => crate::codec::Codec::irc(),
-            false => crate::codec::Codec::telnet(),
+        let codec = match (speaks, &self.web) {
+            (Speaks::Irc, _) => crate::codec::Codec::irc(),
+            (Speaks::Web, Some(settings)) => crate::codec::Codec::web(settings.clone()),
+            _ => crate::codec::Codec::telnet(),
         };
+        let irc = speaks != Speaks::Telnet;
         match Conn::register(
             socket,
             codec,
@@ -127,6 +141,9 @@ impl Server {
         if irc {
             self.irc_opened(key, id);
         }
+        if speaks == Speaks::Web {
+            self.web_opened(key, id);
+        }
         debug!("connection from {peer}");
     }
 }
@@ -139,7 +156,7 @@ impl Server {
         socket: TcpStream,
         peer: SocketAddr,
         tls: bool,
-        irc: bool,
+        speaks: Speaks,
         why: Refusal,
     ) {
         match why {
@@ -172,13 +189,17 @@ impl Server {
         // A TLS client would read a notice in the clear as a bad
         // record: it gets the close alone. An IRC client reads ERROR.
         let refused = Message::Notice(Notice::Refusal(why));
-        let notice = match (tls, irc) {
-            (false, false) => {
+        let notice = match (tls, speaks) {
+            (true, _) => bytes::Bytes::new(),
+            (false, Speaks::Telnet) => {
                 let telnet = self.dialects.get(Kind::Telnet);
                 telnet.render(&refused, self.now.wall)
             }
-            (false, true) => crate::dialect::irc::refusal(why),
-            (true, _) => bytes::Bytes::new(),
+            (false, Speaks::Irc) => crate::dialect::irc::refusal(why),
+            (false, Speaks::Web) => {
+                self.metrics.web.refused[crate::web::Refusal::Busy.index()] += 1;
+                crate::web::request::response_for(crate::web::Refusal::Busy).into()
+            }
         };
         refuse(socket, &notice);
     }

@@ -66,6 +66,7 @@ impl Server {
                 | Slot::TlsListener(_)
                 | Slot::IrcListener(_)
                 | Slot::IrcsListener(_)
+                | Slot::WebListener(_)
                 | Slot::MetricsListener(_),
             ) => {
                 // Deregistered when shutdown began.
@@ -87,6 +88,7 @@ impl Server {
             | Slot::TlsListener(l)
             | Slot::IrcListener(l)
             | Slot::IrcsListener(l)
+            | Slot::WebListener(l)
             | Slot::MetricsListener(l) = slot
             {
                 let _ = self.poll.registry().deregister(l);

@@ -71,6 +71,9 @@ impl Server {
             if !input.is_empty() {
                 return; // Stashed: the turn ended inside the input.
             }
+            if self.web_ended(key) {
+                return; // The WebSocket closed: nothing more is read.
+            }
             let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
                 return;
             };
@@ -104,6 +107,9 @@ impl Server {
                 }) => {
                     if replied {
                         self.later.flush.insert(key);
+                    }
+                    if let Some(event) = conn.web().and_then(crate::web::Web::take_event) {
+                        super::web::count(&mut self.metrics, event);
                     }
                     flood.spend_commands(&mut conn.bucket, commands);
                     len

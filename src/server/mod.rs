@@ -55,6 +55,7 @@ mod signals;
 mod timers;
 mod tls_serving;
 mod typing;
+mod web;
 
 use crate::chat::{Chat, Input, Now, Output};
 use crate::config::{self, Config};
@@ -103,6 +104,8 @@ enum Slot {
     IrcListener(TcpListener),
     /// The IRC over TLS listener (`--ircs-addr`).
     IrcsListener(TcpListener),
+    /// The web listener (`--web-addr`): the page and IRC over WebSocket.
+    WebListener(TcpListener),
     /// The `/metrics` listener.
     MetricsListener(TcpListener),
     /// SIGINT/SIGTERM delivered through a self-pipe.
@@ -171,6 +174,8 @@ pub struct Server {
     /// With `--tls-addr`: the configuration new TLS connections get, and
     /// the files it is reloaded from on SIGHUP.
     tls: Option<TlsServing>,
+    /// With `--web-addr`: what its connections share (the allowed origins).
+    web: Option<std::sync::Arc<crate::web::Settings>>,
     /// With `--data-dir`: the worker that hashes passwords and keeps the
     /// registered names.
     accounts: Option<crate::accounts::Worker>,
@@ -234,6 +239,7 @@ impl Server {
             trim_debt: 0,
             engine,
             tls: None,
+            web: None,
             accounts: None,
             config,
         };
@@ -349,7 +355,8 @@ impl Server {
                 Slot::Listener(_)
                 | Slot::TlsListener(_)
                 | Slot::IrcListener(_)
-                | Slot::IrcsListener(_),
+                | Slot::IrcsListener(_)
+                | Slot::WebListener(_),
             ) => self.accept_all(key),
             Some(Slot::MetricsListener(_)) => self.accept_metrics(key),
             Some(Slot::Signals(_)) => self.signalled(key),

@@ -22,12 +22,16 @@ pub(super) fn dialect_of(conn: &Conn) -> Kind {
     let Some(session) = conn.irc_ref() else {
         return Kind::Telnet;
     };
-    Kind::Irc(crate::dialect::irc::Style {
+    let style = crate::dialect::irc::Style {
         time: session.has(Cap::ServerTime),
         away: session.has(Cap::AwayNotify),
         tags: session.has(Cap::MessageTags),
         setname: session.has(Cap::Setname),
-    })
+    };
+    match conn.websocket() {
+        Some(mode) => Kind::WebSocket(style, mode),
+        None => Kind::Irc(style),
+    }
 }
 
 /// Moves the total memory of all output queues by one queue's change from
@@ -190,7 +194,12 @@ impl Server {
             max_outbuf: self.config.max_outbuf,
         };
         if let Some(body) = body {
-            queue(conn, key, Payload::Shared(body), &mut queues);
+            // A WebSocket reader's answer is framed for it alone.
+            let payload = match conn.websocket() {
+                Some(_) => Payload::Own(body),
+                None => Payload::Shared(body),
+            };
+            queue(conn, key, payload, &mut queues);
         }
     }
 
@@ -304,7 +313,12 @@ impl Server {
             let result = conn.flush(self.poll.registry(), Token(key));
             recount(&mut self.output_cost, before, conn.queued_cost());
             match result {
-                Ok(written) => self.metrics.bytes_written += written as u64,
+                Ok(written) => {
+                    self.metrics.bytes_written += written as u64;
+                    if super::web::answer_written(conn) {
+                        self.later.closing.insert(key);
+                    }
+                }
                 Err(e) => {
                     debug!("write to {} failed: {e}", conn.peer);
                     conn.closing = Some(Farewell::Error);

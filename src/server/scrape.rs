@@ -46,7 +46,25 @@ impl Server {
             output_budget: self.config.max_output_memory,
             memory_budget: self.config.memory_budget.unwrap_or(0),
             memory_used: self.shed.used,
+            by_dialect: self.by_dialect(),
         }
+    }
+
+    /// Open chat connections by protocol (a web connection counts once
+    /// its WebSocket is open).
+    fn by_dialect(&self) -> crate::metrics::ByDialect {
+        let mut counts = crate::metrics::ByDialect::default();
+        for (_, slot) in self.slots.iter() {
+            if let Slot::Client(conn) = slot {
+                match (conn.irc_ref(), conn.websocket()) {
+                    (None, _) => counts.telnet += 1,
+                    (Some(_), Some(_)) => counts.websocket += 1,
+                    (Some(_), None) if !conn.came_from_web() => counts.irc += 1,
+                    (Some(_), None) => {}
+                }
+            }
+        }
+        counts
     }
 
     /// Accepts `/metrics` connections up to their own small limit; past

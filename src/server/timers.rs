@@ -52,6 +52,9 @@ pub(super) enum ConnTimer {
     /// An IRC connection's keepalive: PING it if silent, close it if it
     /// did not answer the last PING.
     Ping,
+    /// A web connection's request deadline: close it if it has not sent
+    /// its request, or not read the answer, by then.
+    WebRequest,
 }
 
 impl Timer {
@@ -177,6 +180,7 @@ impl Server {
             }
             ConnTimer::TypingAnswer => self.typing_answer_due(key),
             ConnTimer::Ping => self.irc_keepalive(key),
+            ConnTimer::WebRequest => self.web_request_due(key),
             ConnTimer::Hangup => self.mark_close(key, Farewell::Eof),
             ConnTimer::Refill if conn.paused => {
                 conn.paused = false;

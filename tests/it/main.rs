@@ -35,3 +35,4 @@ mod protocol;
 mod redis_link;
 mod rooms;
 mod tls;
+mod websocket;

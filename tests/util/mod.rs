@@ -9,6 +9,7 @@ pub mod net;
 pub mod redis;
 pub mod skip;
 pub mod temp;
+pub mod ws;
 
 // Each test binary uses its own share of these.
 #[allow(unused_imports)]
@@ -39,6 +40,9 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// Where it serves IRC, if it does ([`TestServer::start_with_irc`]).
     pub irc_addr: Option<SocketAddr>,
+    /// Where it serves the web page and WebSocket, if it does
+    /// ([`TestServer::start_with_web`]).
+    pub web_addr: Option<SocketAddr>,
     pub metrics_addr: Option<SocketAddr>,
     handle: ShutdownHandle,
     thread: Option<JoinHandle<std::io::Result<()>>>,
@@ -70,6 +74,16 @@ impl TestServer {
         TestServer::start_serving(config, local_listener(), None, true)
     }
 
+    /// Starts a server with `config` serving telnet, IRC and the web
+    /// listener, each on a port of its own the kernel picks.
+    pub fn start_with_web(config: Config) -> TestServer {
+        let metrics = Some(local_listener());
+        let mut server = Server::new(local_listener(), metrics, config).expect("start");
+        let irc_addr = Some(server.serve_irc(local_listener(), false).expect("irc"));
+        let web_addr = Some(server.serve_web(local_listener()).expect("web"));
+        TestServer::run(server, irc_addr, web_addr)
+    }
+
     fn start_with(
         config: Config,
         listener: std::net::TcpListener,
@@ -86,6 +100,15 @@ impl TestServer {
     ) -> TestServer {
         let mut server = Server::new(listener, metrics, config).expect("start");
         let irc_addr = irc.then(|| server.serve_irc(local_listener(), false).expect("irc"));
+        TestServer::run(server, irc_addr, None)
+    }
+
+    /// Runs `server` on a thread of its own.
+    fn run(
+        mut server: Server,
+        irc_addr: Option<SocketAddr>,
+        web_addr: Option<SocketAddr>,
+    ) -> TestServer {
         let addr = server.local_addr().unwrap();
         let metrics_addr = server.metrics_addr();
         let handle = server.shutdown_handle().unwrap();
@@ -93,6 +116,7 @@ impl TestServer {
         TestServer {
             addr,
             irc_addr,
+            web_addr,
             metrics_addr,
             handle,
             thread: Some(thread),
@@ -385,6 +409,10 @@ pub fn spawn_binary(extra: &[&str]) -> (ServerProcess, SocketAddr) {
     // No IRC unless asked for: tests run in parallel, 6667 is one port.
     if !extra.iter().any(|a| a.starts_with("--irc-addr")) {
         command.args(["--irc-addr", "off"]);
+    }
+    // Nor the web listener: 8081 is one port too.
+    if !extra.iter().any(|a| a.starts_with("--web-addr")) {
+        command.args(["--web-addr", "off"]);
     }
     command
         .args(extra)

@@ -1,0 +1,108 @@
+//! Web connections in the reactor (`--web-addr`): the listener, the
+//! request deadline, what a web connection's codec reports (the page
+//! served, a request refused, a WebSocket opened, ended or failed), and
+//! the counts `/metrics` shows. A web connection is otherwise an IRC
+//! connection: see [`crate::web`] and the `irc` module.
+
+use super::timers::{ConnTimer, Timer};
+use super::{Server, Slot, configure_listener, register_listener};
+use crate::chat::Farewell;
+use crate::metrics::Metrics;
+use crate::web::{End, Event, Settings};
+use log::info;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a web connection may take to send its request head, and to
+/// read a page or refusal: a browser does both at once. An open
+/// WebSocket is an IRC connection, under the login and idle timeouts.
+pub(super) const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+
+impl Server {
+    /// Serves the page, `/healthz` and IRC over WebSocket at `/ws` on an
+    /// already bound listener, for the page's own origin and those of
+    /// `--web-origin`. Returns the listener's address.
+    pub fn serve_web(&mut self, listener: std::net::TcpListener) -> io::Result<SocketAddr> {
+        configure_listener(&listener, &self.config)?;
+        let addr = listener.local_addr()?;
+        self.web = Some(Arc::new(Settings::new(&self.config.web_origins)));
+        register_listener(&self.poll, &mut self.slots, listener, Slot::WebListener)?;
+        // Not "listening on": tests read the chat listener from that.
+        info!("serving the web page and WebSocket at http://{addr}/");
+        Ok(addr)
+    }
+
+    /// The web listener's address, if there is one (useful with port 0).
+    pub fn web_addr(&self) -> Option<SocketAddr> {
+        self.slots.iter().find_map(|(_, slot)| match slot {
+            Slot::WebListener(l) => l.local_addr().ok(),
+            _ => None,
+        })
+    }
+
+    /// A web connection was taken in: its request deadline starts.
+    pub(super) fn web_opened(&mut self, key: usize, id: u64) {
+        let at = self.now.instant + REQUEST_DEADLINE;
+        let timer = Timer::conn(ConnTimer::WebRequest, key, id);
+        self.timers.schedule(at, timer);
+    }
+
+    /// The request deadline of the web connection at `key`: closed unless
+    /// it became a WebSocket.
+    pub(super) fn web_request_due(&mut self, key: usize) {
+        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+            return;
+        };
+        if conn.web().is_some_and(|web| web.mode().is_none()) {
+            self.mark_close(key, Farewell::LoginTimeout);
+        }
+    }
+
+    /// Whether the web connection at `key` has ended its WebSocket (a
+    /// close frame, or a broken rule): if so it is marked to close.
+    pub(super) fn web_ended(&mut self, key: usize) -> bool {
+        let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
+            return false;
+        };
+        let Some(end) = conn.web().and_then(|web| web.ended()) else {
+            return false;
+        };
+        let why = match end {
+            End::Closed => Farewell::Eof,
+            End::Failed(fault) => {
+                self.metrics.web.faults[fault as usize] += 1;
+                conn_log!(
+                    self,
+                    Debug,
+                    "{}: WebSocket {}, closing",
+                    conn.peer,
+                    fault.name()
+                );
+                Farewell::Error
+            }
+        };
+        self.mark_close(key, why);
+        true
+    }
+}
+
+/// Whether `conn` is a web connection whose answer (the page, `/healthz`
+/// or a refusal) is now all written: if so it is marked to close.
+pub(super) fn answer_written(conn: &mut crate::conn::Conn) -> bool {
+    let done = conn.queued() == 0 && conn.web().is_some_and(|web| web.answered_only());
+    if done {
+        conn.closing = Some(Farewell::Eof);
+    }
+    done
+}
+
+/// Counts what a web connection's read brought about.
+pub(super) fn count(metrics: &mut Metrics, event: Event) {
+    match event {
+        Event::Served => metrics.web.served += 1,
+        Event::Upgraded => metrics.web.upgraded += 1,
+        Event::Refused(why) => metrics.web.refused[why.index()] += 1,
+    }
+}
