@@ -8,10 +8,13 @@
 # saying what is missing: check-yaml installs PyYAML if python3 lacks it
 # (apt-get as root, else a virtualenv in target/pyenv from PyPI;
 # scripts/yaml-python.sh); test and bench install Debian's redis-server
-# when missing (apt-get as root; scripts/redis-server.sh). Some tests need
+# when missing (apt-get as root; scripts/redis-server.sh), browser-tests
+# Debian's chromium and chromium-driver (scripts/chromium.sh) and Selenium
+# in a virtualenv from PyPI. Some tests need
 # root (memory cgroups, network namespaces, and container-smoke's chroot).
 # A missing dependency is a failure, never a silent pass: only
-# LINECHAT_SKIP_REDIS=1 or LINECHAT_SKIP_ROOT=1 turns it into a skip,
+# LINECHAT_SKIP_REDIS=1, LINECHAT_SKIP_ROOT=1 or LINECHAT_SKIP_BROWSER=1
+# turns it into a skip,
 # counted with its reason at the end of `make tests` (CI sets neither).
 # bench compares with ncat only when it is installed.
 
@@ -22,7 +25,7 @@ ADDR ?= 127.0.0.1:8080
 ARGS ?=
 
 .PHONY: run build release tests test fmt fmt-check lint bench soak static static-early container-smoke check-yaml clean
-.PHONY: irctest irctest-fast irctest-peers irc-clients irc-tools
+.PHONY: irctest irctest-fast irctest-peers irc-clients irc-tools browser-tests browser-early
 
 # Where cargo builds: CARGO_TARGET_DIR if set, else target/.
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
@@ -47,10 +50,11 @@ release:
 
 # Everything CI checks: formatting, lints, unit, property and socket tests,
 # irctest's fast subset (IRC conformance, see irctest-fast below), the
-# deployment files, and the static binary run alone as in its image;
-# then what ran, what is #[ignore]d (the soaks) and what was skipped, and
-# why (scripts/test-summary.sh).
-tests: fmt-check static-early lint test irctest-fast check-yaml container-smoke
+# chat page in a real Chromium (browser-tests below), the deployment
+# files, and the static binary run alone as in its image; then what ran,
+# what is #[ignore]d (the soaks) and what was skipped, and why
+# (scripts/test-summary.sh).
+tests: fmt-check static-early browser-early lint test irctest-fast browser-tests check-yaml container-smoke
 	@sh scripts/test-summary.sh "$(REPORT)"
 
 # Within `make tests`, clippy lints the test build instead of checking
@@ -202,6 +206,30 @@ irctest irctest-fast:
 	$(if $(IRCTEST_BIN_FRESH),,$(CARGO) build --locked -p linechat --bin linechat)
 	LINECHAT_BIN="$(IRCTEST_BIN)" CARGO_TARGET_DIR="$(TARGET_DIR)" \
 	bash scripts/irctest.sh linechat $(if $(filter irctest-fast,$@),fast,full)
+
+# The chat page (web/index.html) in headless Chromium, driven by Selenium
+# through Debian's chromedriver (no browser download), against the debug
+# binary on free loopback ports (tests/browser/, about 25 s): two browser
+# users and a telnet user chat in #lobby; #rust stays apart and its history
+# comes on joining it; private messages get their own pane; HTML shows as
+# text (no img element, no alert) and the page asks for nothing but
+# itself and /ws; the name prompt's errors and a registered name's
+# password; the server killed and restarted (the pages say reconnecting,
+# then back, and chat again); a browser on one node and telnet on another
+# over Redis. Screenshots and logs in target/browser/. chromium and
+# chromium-driver are installed when missing (LINECHAT_SKIP_BROWSER=1 lets
+# the run skip without them), Selenium into target/browser-venv from PyPI.
+# Within `make tests`, browser-early gets them in the background while the
+# tests build (scripts/browser-tests.sh).
+BROWSER_EARLY_DIR = $(REPORT)/browser-early
+tests: BROWSER_EARLY = 1
+browser-early:
+	CARGO_TARGET_DIR="$(TARGET_DIR)" bash scripts/browser-tests.sh start "$(BROWSER_EARLY_DIR)"
+
+browser-tests:
+	$(if $(IRCTEST_BIN_FRESH),,$(CARGO) build --locked -p linechat --bin linechat)
+	LINECHAT_BIN="$(IRCTEST_BIN)" CARGO_TARGET_DIR="$(TARGET_DIR)" \
+	bash scripts/browser-tests.sh run $(if $(BROWSER_EARLY),"$(BROWSER_EARLY_DIR)",)
 
 # Real IRC clients in tmux (scripts/irc-clients.py): irssi and WeeChat
 # connect to linechat's IRC port (IRC_SERVER=ngircd or inspircd for a peer),

@@ -10,7 +10,8 @@
 #      service the package may start (ngircd, inspircd) is not used: the
 #      tests start their own on a free loopback port.
 #
-# Used for redis-server (scripts/redis-server.sh) and the IRC tests: irssi,
+# Used for redis-server (scripts/redis-server.sh), Chromium and its driver
+# (the browser tests, scripts/chromium.sh) and the IRC tests: irssi,
 # weechat, tmux (the real-client test, scripts/irc-clients.py) and ngircd,
 # inspircd (the peers irctest and the bench compare linechat with).
 #
@@ -50,6 +51,14 @@ if find_program; then
 fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # Installs may run at once (`make tests` gets the browser's in the
+    # background beside redis-server's), and apt's locks refuse a second
+    # apt-get: they take turns, and the one that waited looks again.
+    exec 8>/var/lock/linechat-apt-tool.lock
+    flock 8
+    if find_program; then
+        exit 0
+    fi
     echo "$program: not installed; installing Debian's $package with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     # A fresh image has no package lists: update only if the install fails.

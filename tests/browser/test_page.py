@@ -1,0 +1,284 @@
+"""The chat page (web/index.html, served at GET / and speaking IRC over
+GET /ws) in a real headless Chromium, against the real linechat binary.
+
+The tests run in order and share two browser users, ann and bea, and one
+server; the last two restart it and move to two nodes over Redis."""
+
+import datetime
+import os
+import re
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from harness import Redis, Server, Telnet, temp_dir
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def node(programs, artifacts):
+    """One server with registered names on (--data-dir), restarted in place
+    by test_reconnect."""
+    data = temp_dir(artifacts, "data")
+    server = Server(programs["linechat"], artifacts, "node", ["--data-dir", data]).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def users(browsers, node):
+    ann, bea = browsers
+    return ann, bea
+
+
+def local_clock(offset_minutes=0):
+    """[HH:MM] now in the browsers' zone (Asia/Kolkata, UTC+05:30, no DST)."""
+    now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
+    now += datetime.timedelta(minutes=offset_minutes)
+    return now.strftime("[%H:%M]")
+
+
+def test_name_prompt_errors_then_lobby_chat(users, node):
+    """The name prompt says what telnet says (taken, invalid); then two
+    browser users and a telnet user chat both ways in #lobby, with
+    [HH:MM] in the viewer's local time and /me as an action."""
+    ann, bea = users
+    ann.open(node.url)
+    ann.login("ann")
+    bea.open(node.url)
+
+    # Keyboard alone: the name field has the focus on load; Enter submits.
+    active = bea.driver.switch_to.active_element
+    assert active.get_attribute("id") == "name"
+    assert active.accessible_name == "Name"
+    active.send_keys("ann", Keys.ENTER)
+    bea.login_error("The name 'ann' is taken")
+    bea.submit_name("bad!")
+    bea.login_error("Invalid name: use only letters, digits, _ and -")
+    bea.login("bea")
+    # In: the focus is on the message box.
+    assert bea.driver.switch_to.active_element.get_attribute("id") == "message"
+
+    tom = Telnet(node.chat_port).login("tom")
+    for page in users:
+        page.until("#lobby's members", lambda page=page: page.members() == ["ann", "bea", "tom"])
+        page.until("#lobby with 3 in the room list", lambda page=page: page.rooms().get("#lobby") == 3)
+
+    tom.send("hello from telnet")
+    ann.sees("tom: hello from telnet")
+    bea.sees("tom: hello from telnet")
+
+    ann.type("hi from ann")
+    tom.expect("ann: hi from ann\r\n")
+    bea.sees("ann: hi from ann")
+
+    bea.driver.switch_to.active_element.send_keys("/me waves", Keys.ENTER)
+    tom.expect("* bea waves\r\n")
+    ann.sees("* bea waves")
+    assert any("* bea waves" in line for line in ann.lines(".line.action")), ann.lines()
+
+    # Every chat line starts with the viewer's local [HH:MM].
+    chat = [line for line in ann.lines(".line.chat")]
+    assert chat, ann.log_text()
+    for line in chat:
+        assert re.match(r"^\[\d\d:\d\d\] ", line), line
+    assert chat[-1][:7] in (local_clock(), local_clock(-1)), (chat[-1], local_clock())
+
+    ann.type("/who")
+    ann.sees("3 online: ann, bea, tom")
+    tom.close()
+
+
+def test_rooms_history_and_isolation(users, node):
+    """ann makes #rust and talks there; nothing of it reaches #lobby. bea
+    finds #rust in the room list, joins it and gets its history, marked as
+    history; /history N asks for more; the topic is shown."""
+    ann, bea = users
+    tom = Telnet(node.chat_port).login("tod")
+
+    ann.type("/join rust")
+    ann.until("#rust shown", lambda: ann.find("#pane-title").text == "#rust")
+    ann.until("ann alone in #rust, its operator", lambda: ann.members() == ["@ann"])
+    ann.type("/topic Rust talk")
+    ann.until("the topic shown", lambda: ann.find("#topic").text == "Rust talk")
+    ann.type("only in rust")
+    ann.sees("ann: only in rust")
+
+    # Back in #lobby: this line comes after the #rust one, so once tom and
+    # bea have it, the #rust line would have come first if it leaked.
+    ann.tab("#lobby")
+    ann.type("back in lobby")
+    tom.expect("ann: back in lobby\r\n")
+    bea.sees("ann: back in lobby")
+    assert "only in rust" not in tom.received
+    assert "only in rust" not in bea.page_text()
+
+    bea.type("/rooms")
+    bea.until("#rust (1) in bea's room list", lambda: bea.rooms().get("#rust") == 1)
+    bea.click("#room-list button[data-room='#rust']")
+    bea.until("#rust shown to bea", lambda: bea.find("#pane-title").text == "#rust")
+    bea.until("#rust's history", lambda: any("ann: only in rust" in line for line in bea.lines(".line.history")))
+    assert bea.find("#topic").text == "Rust talk"
+    assert any("history" in line for line in bea.lines(".line.divider")), bea.lines()
+    bea.until("#rust's members", lambda: bea.members() == ["@ann", "bea"])
+
+    bea.type("bea in rust")
+    ann.until("an unread mark on ann's #rust tab", lambda: (ann.tab_text("#rust") or "").endswith("1"))
+    ann.tab("#rust")
+    ann.sees("bea: bea in rust")
+    ann.type("/history 5")
+    ann.sees("Last 2 lines of #rust:")
+    ann.until("the two lines again, as history",
+              lambda: [line[8:] for line in ann.lines(".line.history")] == ["ann: only in rust", "bea: bea in rust"])
+
+    bea.tab("#lobby")
+    bea.type("bea back in lobby")
+    tom.expect("bea: bea back in lobby\r\n")
+    assert "bea in rust" not in tom.received
+    tom.close()
+
+
+def test_private_messages_have_their_own_pane(users, node):
+    """A /msg from telnet opens a pane of its own in bea's page, marked
+    unread; her answers there go back privately, also after the sender's
+    /nick; ann sees none of it."""
+    ann, bea = users
+    tom = Telnet(node.chat_port).login("tia")
+    tom.send("/msg bea psst bea")
+    bea.until("a tab for tia, unread", lambda: (bea.tab_text("tia") or "").endswith("1"))
+    assert "psst bea" not in bea.log_text()   # not in #lobby's transcript
+    bea.tab("tia")
+    bea.sees("tia: psst bea")
+    bea.type("hi tia")
+    tom.expect("[pm] bea: hi tia\r\n")
+    # A rename carries the conversation along.
+    tom.send("/nick tia2")
+    bea.until("the tab renamed", lambda: bea.tab_text("tia2") and bea.tab_text("tia") is None)
+    bea.type("still there?")
+    tom.expect("[pm] bea: still there?\r\n")
+    bea.type("/msg ann just us")
+    ann.until("a tab for bea", lambda: ann.tab_text("bea"))
+    assert "psst" not in ann.page_text()
+    tom.close()
+
+
+def test_html_is_shown_as_text(users, node):
+    """A line that is HTML shows as its text, both from telnet and from
+    the page: no img element, no alert; and the page asks for nothing but
+    itself and /ws."""
+    ann, bea = users
+    tom = Telnet(node.chat_port).login("ted")
+    ann.tab("#lobby")
+    bea.tab("#lobby")
+    tom.send(XSS)
+    ann.sees("ted: " + XSS)
+    bea.sees("ted: " + XSS)
+    ann.type(XSS)
+    tom.expect("ann: " + XSS + "\r\n")
+    bea.sees("ann: " + XSS)
+    for page in users:
+        assert page.driver.find_elements(By.TAG_NAME, "img") == []
+        page.no_alert()
+        origin = node.url.rstrip("/")
+        ws = origin.replace("http://", "ws://") + "/ws"
+        for url in page.requests():
+            assert url in (node.url, ws) or url.startswith("data:"), f"{page.who} asked for {url}"
+    tom.close()
+
+
+def test_accessibility_and_screenshots(users, node, artifacts):
+    """The message input's accessible name is Message (the name input's
+    is checked at the prompt); the transcript is role=log; the page fits
+    a desktop and a phone (screenshots)."""
+    ann, bea = users
+    assert ann.find("#message").accessible_name == "Message"
+    assert len(ann.driver.find_elements(By.CSS_SELECTOR, "[role=log]")) == 1
+    ann.tab("#lobby")
+    ann.screenshot(os.path.join(artifacts, "page-desktop.png"), 1280, 800, phone=False)
+    ann.screenshot(os.path.join(artifacts, "page-phone.png"), 390, 844, phone=True)
+    # At phone width nothing overflows sideways, and the rooms, hidden
+    # behind a button, are one tap away.
+    assert ann.driver.execute_script("return document.documentElement.scrollWidth") <= 390
+    assert not ann.find("#room-list").is_displayed()
+    ann.find("#toggle-side").click()
+    ann.until("the room list", lambda: ann.find("#room-list").is_displayed())
+    ann.driver.save_screenshot(os.path.join(artifacts, "page-phone-rooms.png"))
+    ann.click("#room-list button[data-room='#rust']")
+    ann.until("#rust shown, the list closed", lambda: ann.find("#pane-title").text == "#rust"
+              and not ann.find("#room-list").is_displayed())
+    ann.full_size()
+
+
+def test_registered_name_asks_for_its_password(users, node):
+    """A registered name is refused without its password (the field
+    appears), and with a wrong one; the right one logs in (SASL PLAIN)."""
+    ann, bea = users
+    rex = Telnet(node.chat_port).login("rex")
+    rex.send("/register sesame-42")
+    rex.expect("*** Registered rex")
+    rex.send("/quit")
+    rex.expect("*** Bye!")
+    tom = Telnet(node.chat_port).login("tab")
+
+    bea.type("/quit")
+    bea.until("the name prompt again", lambda: bea.find("#name").is_displayed())
+    tom.expect("*** bea has left")
+    bea.submit_name("rex")
+    bea.login_error("The name 'rex' is registered")
+    assert bea.find("#password").is_displayed()
+    bea.submit_name("rex", "not-it")
+    bea.login_error("Wrong password")
+    bea.login("rex", "sesame-42")
+    tom.expect("*** rex has joined")
+    tom.send("welcome rex")
+    bea.sees("tab: welcome rex")
+    tom.close()
+
+
+def test_reconnect_after_the_server_restarts(users, node):
+    """The server is killed and started again: both pages say
+    "reconnecting…", then "back", rejoin their rooms and chat again."""
+    ann, bea = users
+    node.kill()
+    for page in users:
+        page.until("reconnecting…", lambda page=page: "reconnecting" in page.status())
+    node.start()
+    for page in users:
+        page.until("back", lambda page=page: page.status() == "back")
+    ann.tab("#lobby")
+    ann.until("#lobby rejoined by both", lambda: ann.members() == ["ann", "rex"])
+    tom = Telnet(node.chat_port).login("tip")
+    ann.type("after the restart")
+    tom.expect("ann: after the restart\r\n")
+    tom.send("good to see you")
+    ann.sees("tip: good to see you")
+    bea.sees("tip: good to see you")
+    ann.tab("#rust")
+    ann.until("#rust rejoined", lambda: ann.members() == ["@ann"])
+    tom.close()
+
+
+def test_two_nodes_over_redis(users, node, programs, artifacts):
+    """With --redis, ann's page on node A and tim on telnet on node B chat
+    both ways."""
+    ann, _ = users
+    node.stop()
+    redis = Redis(programs["redis"], artifacts)
+    a = Server(programs["linechat"], artifacts, "node-a", ["--redis", redis.url]).start()
+    b = Server(programs["linechat"], artifacts, "node-b", ["--redis", redis.url]).start()
+    try:
+        ann.open(a.url)
+        ann.login("ann")
+        tim = Telnet(b.chat_port).login("tim")
+        ann.until("tim among #lobby's members", lambda: "tim" in ann.members())
+        tim.send("hello from node b")
+        ann.sees("tim: hello from node b")
+        ann.type("hello from node a")
+        tim.expect("ann: hello from node a\r\n")
+        tim.close()
+    finally:
+        a.stop()
+        b.stop()
+        redis.stop()
