@@ -5,6 +5,7 @@ the slow part)."""
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -44,11 +45,13 @@ def artifacts():
 def browsers(programs, artifacts):
     """Two browser users' pages (not yet on any server). At the end each
     leaves a screenshot of how it was, and its console, in the artifacts."""
-    pages = []
-    for who in ["ann", "bea"]:
+    def start(who):
         profile = temp_dir(artifacts, f"profile-{who}")
-        driver = chromium(programs["chromium"], programs["chromedriver"], profile, BROWSER_TZ)
-        pages.append(Page(driver, who))
+        return Page(chromium(programs["chromium"], programs["chromedriver"], profile, BROWSER_TZ), who)
+
+    # Both at once: a browser's start is mostly waiting (about 2 s each here).
+    with ThreadPoolExecutor(2) as pool:
+        pages = list(pool.map(start, ["ann", "bea"]))
     yield pages
     for page in pages:
         try:
