@@ -94,7 +94,7 @@ def test_name_prompt_errors_then_lobby_chat(users, node):
 def test_rooms_history_and_isolation(users, node):
     """ann makes #rust and talks there; nothing of it reaches #lobby. bea
     finds #rust in the room list, joins it and gets its history, marked as
-    history; /history N asks for more; the topic is shown."""
+    history; /history N asks for more; the topic is shown; Leave leaves."""
     ann, bea = users
     tom = Telnet(node.chat_port).login("tod")
 
@@ -137,6 +137,13 @@ def test_rooms_history_and_isolation(users, node):
     bea.type("bea back in lobby")
     tom.expect("bea: bea back in lobby\r\n")
     assert "bea in rust" not in tom.received
+
+    # Leave: bea's #rust tab goes, ann sees her go and the count drop.
+    bea.tab("#rust")
+    bea.click("#leave")
+    bea.until("#rust's tab gone", lambda: bea.tab_text("#rust") is None)
+    ann.sees("bea has left")
+    ann.until("ann alone in #rust again", lambda: ann.members() == ["@ann"] and ann.rooms().get("#rust") == 1)
     tom.close()
 
 
