@@ -40,16 +40,22 @@ skip() {
 }
 
 # Writes the paths the tests need, as shell assignments, to $1.
+# redis-server first: `make test` needs it too and waits for apt-tool.sh's
+# lock, so it must not wait behind Chromium's longer install. The
+# virtualenv is made meanwhile (pip needs no apt lock).
 prepare() {
-    local env="$1" paths redis py
+    local env="$1" paths redis py venv_pid
     : >"$env"
-    paths="$(sh scripts/chromium.sh)" || return 1
+    redis="$(sh scripts/redis-server.sh)" || return 1
+    TARGET_DIR="$target_dir" sh scripts/browser-venv.sh >"$env.py" &
+    venv_pid=$!
+    paths="$(sh scripts/chromium.sh)" || { wait "$venv_pid"; return 1; }
+    wait "$venv_pid" || return 1
+    py="$(cat "$env.py")"
     if [ -z "$paths" ]; then
         echo "browser=" >>"$env"
         return 0
     fi
-    redis="$(sh scripts/redis-server.sh)" || return 1
-    py="$(TARGET_DIR="$target_dir" sh scripts/browser-venv.sh)" || return 1
     {
         echo "browser='$(echo "$paths" | sed -n 1p)'"
         echo "driver='$(echo "$paths" | sed -n 2p)'"
