@@ -271,12 +271,15 @@ def test_reconnect_after_the_server_restarts(users, node):
 
 def test_two_nodes_over_redis(users, node, programs, artifacts):
     """With --redis, ann's page on node A and tim on telnet on node B chat
-    both ways."""
+    both ways. Then node A dies (SIGKILL) and comes back: the page says
+    reconnecting…, waits out the name its dead session still holds (node B
+    frees it after --node-timeout), says back, and chats with tim again."""
     ann, _ = users
     node.stop()
     redis = Redis(programs["redis"], artifacts)
-    a = Server(programs["linechat"], artifacts, "node-a", ["--redis", redis.url]).start()
-    b = Server(programs["linechat"], artifacts, "node-b", ["--redis", redis.url]).start()
+    flags = ["--redis", redis.url, "--node-timeout", "2"]
+    a = Server(programs["linechat"], artifacts, "node-a", flags).start()
+    b = Server(programs["linechat"], artifacts, "node-b", flags).start()
     try:
         ann.open(a.url)
         ann.login("ann")
@@ -286,6 +289,14 @@ def test_two_nodes_over_redis(users, node, programs, artifacts):
         ann.sees("tim: hello from node b")
         ann.type("hello from node a")
         tim.expect("ann: hello from node a\r\n")
+
+        a.kill()
+        ann.until("reconnecting…", lambda: "reconnecting" in ann.status())
+        a.start()
+        ann.until("back", lambda: ann.status() == "back", timeout=30)
+        tim.expect("*** ann has joined")
+        ann.type("node a is back")
+        tim.expect("ann: node a is back\r\n")
         tim.close()
     finally:
         a.stop()
