@@ -153,6 +153,14 @@ pub enum Request<'a> {
     },
     /// The rooms one is invited to.
     Invites,
+    /// Register, drop or ask about an owned room (IRC `ROOM #room
+    /// REGISTER`, or `CS REGISTER #room`; see `owned/`).
+    Own {
+        /// The room.
+        room: &'a str,
+        /// What.
+        ask: super::owned::OwnAsk,
+    },
 }
 
 /// One change to a room asked for, before the core checks it: values as

@@ -94,6 +94,7 @@ impl Chat {
             } => self.kick(by, room, target, reason, now),
             Request::Invite { target, room } => self.invite(by, target, room, now),
             Request::Invites => self.invites_of(by, now),
+            Request::Own { room, ask } => self.own_request(by, room, ask, now),
             Request::Login { .. } | Request::Say { .. } | Request::Quit(_) => {}
         }
     }

@@ -189,3 +189,46 @@ fn a_node_started_later_learns_an_owned_room_from_redis() {
         "*** #den is not registered; an operator with a registered name may /room register it",
     );
 }
+
+/// From IRC: `ROOM #chan REGISTER` (and `CS INFO #chan`) by a registered
+/// nick that is the channel's operator; a registration told as a NOTICE;
+/// `MODE +o` of a guest refused in a notice; a server operator, who does
+/// not own the room, may drop it.
+#[test]
+fn an_irc_user_registers_a_room_and_a_server_operator_drops_it() {
+    let dir = TempDir::new("owned-irc");
+    let (_server, addr, irc_addr) = crate::oper::start(&dir);
+    registered(addr, "ann", "annpw").send("/quit\n");
+    let mut ann = Client::connect(irc_addr);
+    ann.send("PASS annpw\r\nNICK ann\r\nUSER a 0 * :A\r\n");
+    ann.skip_until_prefix(":linechat 422 ann ");
+    ann.send("JOIN #chan\r\n");
+    ann.skip_until_prefix(":linechat 366 ann #chan ");
+    let mut guest = crate::util::irc::Irc::register_at(irc_addr, "guest", "");
+    guest.send("JOIN #chan");
+    guest.skip_until_prefix(":linechat 366 guest #chan ");
+    ann.skip_until(":guest!guest@linechat JOIN #chan");
+    ann.send("ROOM #chan\r\n");
+    ann.expect_line(":linechat 461 ann ROOM :Not enough parameters");
+    ann.send("ROOM #chan REGISTER\r\n");
+    ann.expect_line(":linechat NOTICE #chan :ann registered #chan to ann");
+    guest.expect_line(":linechat NOTICE #chan :ann registered #chan to ann");
+    guest.send("CS DROP #chan");
+    guest.skip_until_prefix(
+        ":linechat NOTICE guest :Only the owner of #chan or a server operator can drop it",
+    );
+    ann.send("MODE #chan +o guest\r\n");
+    ann.skip_until_prefix(
+        ":linechat NOTICE ann :guest is not a registered name: the operators of #chan, an owned room, must be",
+    );
+    ann.send("CS INFO #chan\r\n");
+    ann.skip_until_prefix(
+        ":linechat NOTICE ann :#chan is owned by ann; no other operators are kept",
+    );
+    let mut op = crate::oper::operator_at(addr);
+    op.send("/join #chan\n");
+    op.skip_until_prefix("*** Welcome, operuser! #chan: 3 online");
+    op.send("/room drop\n");
+    op.expect_line("*** operuser dropped the room's registration");
+    guest.skip_until(":linechat NOTICE #chan :operuser dropped #chan's registration");
+}

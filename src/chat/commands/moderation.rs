@@ -256,11 +256,8 @@ impl Chat {
             self.modes_of(by, &room, now);
             return self.room_owner(by, now);
         };
-        match text.to_ascii_lowercase().as_str() {
-            "register" => return self.room_register(by, now),
-            "drop" => return self.room_drop(by, now),
-            "info" => return self.room_info(by, now),
-            _ => {}
+        if let Some(ask) = crate::chat::owned::OwnAsk::from_word(text) {
+            return self.own_here(by, ask, now);
         }
         let (word, value) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
         let value = value.trim();

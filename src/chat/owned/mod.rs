@@ -27,7 +27,7 @@ mod values;
 
 pub(super) use kept::owned_change;
 pub use kept::{MAX_OPERATORS, Owned, OwnedRoom};
-pub use values::{Purpose, RoomJob, RoomsDone, Said};
+pub use values::{OwnAsk, Purpose, RoomJob, RoomsDone, Said};
 
 use super::commands::Caller;
 use super::moderation::Answer;
@@ -40,17 +40,45 @@ impl Chat {
         self.reply_to(by.local, now, Reply::Owned(said));
     }
 
-    /// The caller's room, with its name and its owned part.
-    fn caller_room(&self, by: Caller) -> Option<(RoomId, Box<str>, Option<Owned>)> {
-        let room = self.seats.room(&by.member)?;
+    /// `room`, with its name and its owned part.
+    fn owned_room(&self, room: RoomId) -> Option<(RoomId, Box<str>, Option<Owned>)> {
         let r = self.rooms.get(room)?;
         Some((room, r.name.clone(), r.owned.as_deref().cloned()))
     }
 
+    /// `/room register|drop|info` in the caller's room (telnet's, or the
+    /// first of a client of requests).
+    pub(super) fn own_here(&mut self, by: Caller, ask: OwnAsk, now: &Now) {
+        if let Some(room) = self.seats.room(&by.member) {
+            self.own(by, room, ask, now);
+        }
+    }
+
+    /// IRC's `ROOM #room REGISTER|DROP|INFO`: in a room the caller is in.
+    pub(super) fn own_request(&mut self, by: Caller, given: &str, ask: OwnAsk, now: &Now) {
+        let found = super::naming::room_name(given)
+            .ok()
+            .and_then(|name| self.rooms.find(&name));
+        match found {
+            Some(room) if self.seats.in_room(&by.member, room) => self.own(by, room, ask, now),
+            Some(_) => self.reply_to(by.local, now, Reply::NotInRoom { room: given.into() }),
+            None => self.reply_to(by.local, now, Reply::NoSuchRoom { room: given.into() }),
+        }
+    }
+
+    /// Registers, drops or tells about `room`.
+    fn own(&mut self, by: Caller, room: RoomId, ask: OwnAsk, now: &Now) {
+        match ask {
+            OwnAsk::Register => self.room_register(by, room, now),
+            OwnAsk::Drop => self.room_drop(by, room, now),
+            OwnAsk::Info => self.room_info(by, room, now),
+        }
+    }
+
     /// `/room register`: an operator of the room with a registered name
     /// asks to own it; the name is vetted first.
-    pub(super) fn room_register(&mut self, by: Caller, now: &Now) {
-        let Some((room, name, owned)) = self.caller_room(by) else {
+    fn room_register(&mut self, by: Caller, room: RoomId, now: &Now) {
+        let Some((room, name, owned)) = self.owned_room(room) else {
             return;
         };
         if !self.accounts() {
@@ -85,8 +113,8 @@ impl Chat {
     }
 
     /// `/room drop`: the owner, or a server operator, releases the room.
-    pub(super) fn room_drop(&mut self, by: Caller, now: &Now) {
-        let Some((room, name, owned)) = self.caller_room(by) else {
+    fn room_drop(&mut self, by: Caller, room: RoomId, now: &Now) {
+        let Some((room, name, owned)) = self.owned_room(room) else {
             return;
         };
         let Some(owned) = owned else {
@@ -107,15 +135,16 @@ impl Chat {
     }
 
     /// `/room info`: who owns the caller's room.
-    pub(super) fn room_info(&mut self, by: Caller, now: &Now) {
-        if let Some((_, room, owned)) = self.caller_room(by) {
+    fn room_info(&mut self, by: Caller, room: RoomId, now: &Now) {
+        if let Some((_, room, owned)) = self.owned_room(room) {
             self.tell_owned(by, now, Said::Info { room, owned });
         }
     }
 
     /// `/room` in an owned room: who owns it, after its settings.
     pub(super) fn room_owner(&mut self, by: Caller, now: &Now) {
-        if let Some((_, room, owned @ Some(_))) = self.caller_room(by) {
+        let here = self.seats.room(&by.member);
+        if let Some((_, room, owned @ Some(_))) = here.and_then(|r| self.owned_room(r)) {
             self.tell_owned(by, now, Said::Info { room, owned });
         }
     }
@@ -192,7 +221,7 @@ impl Chat {
                     room: room.into(),
                     owner: owned.owner,
                 },
-                None => return self.own(by, id, &name, now),
+                None => return self.register_to(by, id, &name, now),
             },
             (Some(true), Purpose::Operator) => match owned {
                 Some(owned) if owned.operators.len() >= MAX_OPERATORS => {
@@ -205,7 +234,7 @@ impl Chat {
     }
 
     /// The room becomes `owner`'s (a vetted name): every node hears it.
-    fn own(&mut self, by: Caller, room: RoomId, owner: &str, now: &Now) {
+    fn register_to(&mut self, by: Caller, room: RoomId, owner: &str, now: &Now) {
         let Some(user) = self.name_of(by.member).map(Box::<str>::from) else {
             return;
         };

@@ -5,6 +5,29 @@ use super::Owned;
 use super::OwnedRoom;
 use crate::chat::MemberId;
 
+/// What a user asks about an owned room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnAsk {
+    /// `/room register`.
+    Register,
+    /// `/room drop`.
+    Drop,
+    /// `/room info`.
+    Info,
+}
+
+impl OwnAsk {
+    /// The ask a word names (`register`, `drop`, `info`, any case).
+    pub fn from_word(word: &str) -> Option<OwnAsk> {
+        match word.to_ascii_lowercase().as_str() {
+            "register" => Some(OwnAsk::Register),
+            "drop" => Some(OwnAsk::Drop),
+            "info" => Some(OwnAsk::Info),
+            _ => None,
+        }
+    }
+}
+
 /// What the accounts worker is asked about owned rooms.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoomJob {

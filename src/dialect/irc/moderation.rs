@@ -73,7 +73,8 @@ pub fn told(lines: &mut Lines<'_>, at: SystemTime, by: &str, room: &str, changes
             ModeChange::Owner(None) => format!("{by} dropped {room}'s registration"),
             _ => continue,
         };
-        lines.line(at, None, "NOTICE", &[room, &text]);
+        let server = lines.server;
+        lines.line(at, Some(server), "NOTICE", &[room, &text]);
     }
 }
 

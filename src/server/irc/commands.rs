@@ -109,6 +109,7 @@ impl Server {
             "SETNAME" => self.irc_setname(key, p(0)),
             "KICK" => self.irc_kick(key, message),
             "INVITE" => self.irc_invite(key, message),
+            "ROOM" | "CS" | "CHANSERV" => self.irc_own(key, command, message),
             _ if self.irc_about(key, command, message.param(0)) => {}
             _ if self.irc_oper(key, command, message) => {}
             _ => {

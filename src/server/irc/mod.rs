@@ -13,7 +13,7 @@
 //!   `monitor`: its watch list (MONITOR);
 //!   `setname`: its real name (SETNAME);
 //!   `whowas`: who had a nick before;
-//!   `moderation`: MODE, KICK and INVITE;
+//!   `moderation`: MODE, KICK and INVITE; `owned`: ROOM and CS (owned rooms);
 //!   `user_mode`: MODE of one's own nick (+B, +i).
 
 mod about;
@@ -22,6 +22,7 @@ mod commands;
 mod moderation;
 mod monitor;
 mod oper;
+mod owned;
 mod register;
 mod setname;
 mod silence;
