@@ -43,7 +43,8 @@ def local_clock(offset_minutes=0):
 def test_name_prompt_errors_then_lobby_chat(users, node):
     """The name prompt says what telnet says (taken, invalid); then two
     browser users and a telnet user chat both ways in #lobby, with
-    [HH:MM] in the viewer's local time and /me as an action."""
+    [HH:MM] in the viewer's local time, /me as an action, /who, and a long
+    line split rather than cut."""
     ann, bea = users
     ann.open(node.url)
     ann.login("ann")
@@ -88,6 +89,12 @@ def test_name_prompt_errors_then_lobby_chat(users, node):
 
     ann.type("/who")
     ann.sees("3 online: ann, bea, tom")
+
+    # A line longer than an IRC line can carry goes as several messages,
+    # split between characters (é is two bytes), none of it cut.
+    ann.type("é" * 300)
+    tom.expect("ann: " + "é" * 200 + "\r\n")
+    tom.expect("ann: " + "é" * 100 + "\r\n")
     tom.close()
 
 
