@@ -157,7 +157,7 @@ def test_rooms_history_and_isolation(users, node):
 def test_private_messages_have_their_own_pane(users, node):
     """A /msg from telnet opens a pane of its own in bea's page, marked
     unread; her answers there go back privately, also after the sender's
-    /nick; ann sees none of it."""
+    /nick; her own /nick works; ann sees none of it."""
     ann, bea = users
     tom = Telnet(node.chat_port).login("tia")
     tom.send("/msg bea psst bea")
@@ -172,6 +172,12 @@ def test_private_messages_have_their_own_pane(users, node):
     bea.until("the tab renamed", lambda: bea.tab_text("tia2") and bea.tab_text("tia") is None)
     bea.type("still there?")
     tom.expect("[pm] bea: still there?\r\n")
+    # And the page's own /nick, there and back.
+    bea.type("/nick bee")
+    tom.expect("*** bea is now known as bee\r\n")
+    bea.until("bea's page says bee", lambda: bea.find("#me").text == "as bee")
+    bea.type("/nick bea")
+    tom.expect("*** bee is now known as bea\r\n")
     bea.type("/msg ann just us")
     ann.until("a tab for bea", lambda: ann.tab_text("bea"))
     assert "psst" not in ann.page_text()
