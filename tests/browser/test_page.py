@@ -163,6 +163,7 @@ def test_private_messages_have_their_own_pane(users, node):
     tom.send("/msg bea psst bea")
     bea.until("a tab for tia, unread", lambda: (bea.tab_text("tia") or "").endswith("1"))
     assert "psst bea" not in bea.log_text()   # not in #lobby's transcript
+    assert re.match(r"^\(\d+\) linechat$", bea.driver.title), bea.driver.title
     bea.tab("tia")
     bea.sees("tia: psst bea")
     bea.type("hi tia")
