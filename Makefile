@@ -86,7 +86,7 @@ tests test: export LINECHAT_SKIP_LOG = $(REPORT)/skipped.txt
 # namespaces) fails, unless LINECHAT_SKIP_REDIS=1 or LINECHAT_SKIP_ROOT=1
 # lets it skip; CI sets neither.
 test:
-	@mkdir -p "$(REPORT)" && : >"$(LINECHAT_SKIP_LOG)" && rm -f "$(REPORT)/cargo-test.log"
+	@mkdir -p "$(REPORT)" && : >"$(LINECHAT_SKIP_LOG)" && rm -f "$(REPORT)/cargo-test.log" "$(REPORT)/browser.txt"
 	redis="$$(sh scripts/redis-server.sh)" && \
 	$(if $(LINT_IN_TEST),$(CLIPPY_IN_BUILD),:) && \
 	{ LINECHAT_REDIS_SERVER="$$redis" \

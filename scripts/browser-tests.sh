@@ -125,5 +125,10 @@ set +e
 ) | tee "$out/pytest.log"
 rc=${PIPESTATUS[0]}
 set -e
+# pytest's count, for `make tests`' summary (beside the skip log).
+if [ -n "${LINECHAT_SKIP_LOG:-}" ]; then
+    grep -E '^[0-9]+ (passed|failed)|^=* ?[0-9]+ (passed|failed)|no tests ran' "$out/pytest.log" | tail -1 \
+        >"$(dirname "$LINECHAT_SKIP_LOG")/browser.txt" || true
+fi
 echo "browser tests: artifacts (screenshots, logs) in $out" >&2
 exit "$rc"

@@ -7,9 +7,12 @@
 #                   soaks `make soak` runs) from its `... ignored` lines;
 #   skipped.txt     one line per test skipped for a missing dependency,
 #                   `TEST: WHY`, written by the tests (tests/util/skip.rs)
-#                   and scripts/container-smoke.sh. A test skips only when
-#                   LINECHAT_SKIP_REDIS=1 or LINECHAT_SKIP_ROOT=1 says it
-#                   may; otherwise a missing dependency fails it.
+#                   and scripts/container-smoke.sh and browser-tests.sh.
+#                   A test skips only when LINECHAT_SKIP_REDIS=1,
+#                   LINECHAT_SKIP_ROOT=1 or LINECHAT_SKIP_BROWSER=1 says it
+#                   may; otherwise a missing dependency fails it;
+#   browser.txt     pytest's closing count of the browser tests
+#                   (scripts/browser-tests.sh), when they ran.
 set -eu
 
 report="${1:?usage: test-summary.sh REPORT_DIR}"
@@ -55,6 +58,10 @@ if [ -f "$log" ]; then
     ' "$log"
 else
     echo "cargo test: no output recorded in $log"
+fi
+# browser.txt: pytest's count of the browser tests (scripts/browser-tests.sh).
+if [ -s "$report/browser.txt" ]; then
+    echo "browser tests: $(cat "$report/browser.txt")"
 fi
 count=0
 if [ -s "$skipped" ]; then
