@@ -99,11 +99,15 @@ start() {
     linechat)
         local bin="${LINECHAT_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/linechat}"
         [ -x "$bin" ] || { echo "irc-server: no linechat binary at $bin (make release, or set LINECHAT_BIN)" >&2; exit 1; }
-        local telnet_port
+        local telnet_port web_port
         telnet_port="$(free_port)"
         echo "$telnet_port" >"$dir/telnet-port"
+        # The web listener, for irctest's WebSocket tests.
+        web_port="$(free_port)"
+        echo "$web_port" >"$dir/web-port"
         # shellcheck disable=SC2206
         cmd=("$bin" --addr "127.0.0.1:$telnet_port" --irc-addr "127.0.0.1:$port"
+            --web-addr "127.0.0.1:$web_port"
             --rate 0 --ip-rate 0 --login-rate 0 --max-per-ip 0
             --max-pending 0 --max-pending-per-ip 0 --rooms-per-ip 0
             --irc-server-name My.Little.Server

@@ -11,7 +11,9 @@
 # topic, who, whois, away, cap). Both take the issue's markers:
 #   not services and not implementation-specific and not deprecated and not strict
 # one test at a time (no -n: tests reuse nicks on the one server), through
-# irctest's external_server controller, with SASL PLAIN announced.
+# irctest's external_server controller (ours, with the WebSocket tests
+# pointed at linechat's --web-addr; skipped for the peers), with SASL PLAIN
+# announced.
 #
 # Leaves target/irctest/KIND-MODE.xml (JUnit), KIND-MODE.log (pytest's output)
 # and the server's log in target/irctest/KIND-MODE/, and prints the counts
@@ -38,7 +40,7 @@ case "$mode" in
 full) selection=(irctest/server_tests/) ;;
 fast)
     selection=()
-    for file in connection_registration join part names messages pingpong quit topic who whois away cap; do
+    for file in connection_registration join part names messages pingpong quit topic who whois away cap websocket; do
         selection+=("irctest/server_tests/$file.py")
     done
     ;;
@@ -62,6 +64,8 @@ elif [ "$rc" != 0 ]; then
 fi
 trap 'bash "$root/scripts/irc-server.sh" stop "$server_dir"' EXIT
 port="$(cat "$server_dir/port")"
+web_port=""
+[ -f "$server_dir/web-port" ] && web_port="$(cat "$server_dir/web-port")"
 
 sasl=""
 [ "$kind" = linechat ] && sasl=PLAIN
@@ -72,8 +76,9 @@ set +e
     cd tests/irctest &&
         IRCTEST_SERVER_HOSTNAME=127.0.0.1 IRCTEST_SERVER_PORT="$port" \
             IRCTEST_SERVER_SASL_MECHS="$sasl" \
+            IRCTEST_WEBSOCKET_HOSTNAME="${web_port:+127.0.0.1}" IRCTEST_WEBSOCKET_PORT="$web_port" \
             "$py" -m pytest -p no:cacheprovider --timeout 60 \
-            --controller irctest.controllers.external_server \
+            --controller irctest.controllers.external_server_websocket \
             -m "$markers" --junitxml "$out/$name.xml" -rfE "${selection[@]}"
 ) >"$out/$name.log" 2>&1
 pytest_rc=$?

@@ -60,6 +60,11 @@ impl Server {
         }
     }
 
+    /// Whether the connection at `key` reads its lines over a WebSocket.
+    pub(super) fn web_line(&self, key: usize) -> bool {
+        matches!(self.slots.get(key), Some(Slot::Client(conn)) if conn.websocket().is_some())
+    }
+
     /// Whether the web connection at `key` has ended its WebSocket (a
     /// close frame, or a broken rule): if so it is marked to close.
     pub(super) fn web_ended(&mut self, key: usize) -> bool {

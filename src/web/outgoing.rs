@@ -63,15 +63,20 @@ pub fn lines_into(out: &mut Vec<u8>, text: &[u8], mode: Mode) {
     }
 }
 
-/// [`lines_into`] a buffer of its own, sized in one allocation: a line
-/// of at most 125 bytes gains a 2-byte header and loses its CRLF, a
-/// longer one (IRC lines stay under 64 KiB) a 4-byte header.
+/// [`lines_into`] a buffer of its own, of exactly its length: one
+/// allocation (a `Bytes` made from a `Vec` with spare room would make a
+/// second for its bookkeeping).
 pub fn lines(text: &[u8], mode: Mode) -> Bytes {
-    if text.is_empty() {
+    let framed: usize = text
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line).len())
+        .filter(|&len| len > 0)
+        .map(|len| len + FrameHeader::default().len(len as u64))
+        .sum();
+    if framed == 0 {
         return Bytes::new();
     }
-    let lines = memchr::memchr_iter(b'\n', text).count() + 1;
-    let mut out = Vec::with_capacity(text.len() + 2 * lines);
+    let mut out = Vec::with_capacity(framed);
     lines_into(&mut out, text, mode);
     Bytes::from(out)
 }
@@ -98,6 +103,7 @@ mod tests {
         let framed = lines(line.as_bytes(), Mode::Text);
         assert_eq!(&framed[..4], &[0x81, 126, 0x01, 0x38]);
         assert_eq!(framed.len(), 4 + line.len() - 2);
+        assert_eq!(framed.len(), Vec::from(framed.clone()).capacity());
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub fn head() -> &'static [u8] {
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
              Content-Length: {}\r\nContent-Security-Policy: {}\r\n\
              X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n\
-             Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
+             Cache-Control: no-store\r\nConnection: close\r\n\r\n",
             PAGE.len(),
             policy(PAGE)
         )

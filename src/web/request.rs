@@ -7,7 +7,7 @@
 //! - `GET /` (or `HEAD`): the page, with its security headers
 //!   ([`super::page`]);
 //! - `GET /healthz`: `200 ok`;
-//! - `GET /ws` with `Upgrade: websocket`: the handshake
+//! - `GET /ws` (or `GET /`) with `Upgrade`: the WebSocket handshake
 //!   ([`super::handshake`]);
 //! - another path: 404; another method: 405; not HTTP, or too large: 400
 //!   or 431.
@@ -79,10 +79,14 @@ pub fn answer(bytes: &[u8], settings: &Settings) -> Answer {
         Some("HEAD") => false,
         _ => return refused(Refusal::Method),
     };
+    // `/` with `Upgrade` is the socket too: irctest and some web IRC
+    // clients are given the bare URL.
+    let upgrading = request
+        .headers
+        .iter()
+        .any(|h| h.name.eq_ignore_ascii_case("upgrade"));
     match path {
-        "/" | "/index.html" => Answer::Page { body },
-        "/healthz" => Answer::Health { body },
-        "/ws" if body => match handshake::upgrade(request.headers, settings) {
+        "/" | "/ws" if upgrading && body => match handshake::upgrade(request.headers, settings) {
             Ok(Upgrade { response, mode }) => Answer::Upgrade {
                 response,
                 head,
@@ -90,6 +94,9 @@ pub fn answer(bytes: &[u8], settings: &Settings) -> Answer {
             },
             Err(why) => refused(why),
         },
+        "/" | "/index.html" => Answer::Page { body },
+        "/healthz" => Answer::Health { body },
+        "/ws" if body => refused(Refusal::NotUpgrade),
         "/ws" => refused(Refusal::Method),
         _ => refused(Refusal::NotFound),
     }

@@ -215,3 +215,76 @@ fn irc_and_websocket_users_share_channels() {
     irc.send("PRIVMSG #rust :hi wes");
     assert_eq!(ws.line(), ":ivy!ivy@linechat PRIVMSG #rust :hi wes");
 }
+
+/// A WebSocket reader that never reads is dropped at `--max-outbuf`, as
+/// a telnet one is; the telnet reader beside it gets every line in order
+/// and hears that it left. What the stuck one got is whole frames: the
+/// room's lines in order, then the close.
+#[test]
+fn a_websocket_reader_that_never_reads_is_dropped_and_others_lose_nothing() {
+    let server = TestServer::start_with_web(linechat::Config {
+        max_outbuf: 256 * 1024,
+        ..unlimited()
+    });
+    let [mut reader, mut sender] = server.room(["reader", "sender"]);
+    let mut stuck = Ws::register(server.web_addr.unwrap(), "stuck");
+    stuck.join("#lobby");
+    reader.expect_line("*** stuck has joined");
+    sender.expect_line("*** stuck has joined");
+    const LINES: usize = 40_000;
+    const BATCH: usize = 100;
+    let (ack, acked) = std::sync::mpsc::channel::<()>();
+    let payload = "p".repeat(500);
+    let writer = std::thread::spawn(move || {
+        for i in 0..LINES {
+            if i >= 2 * BATCH && i % BATCH == 0 {
+                acked.recv().expect("reader gone");
+            }
+            sender.send(&format!("{i} {payload}\n"));
+        }
+    });
+    let (mut left_seen, mut next) = (false, 0);
+    while next < LINES {
+        let line = reader.line();
+        if line == "*** stuck has left" {
+            left_seen = true;
+            continue;
+        }
+        let n = line
+            .strip_prefix("sender: ")
+            .and_then(|r| r.split_once(' '));
+        assert_eq!(
+            n.map(|(n, _)| n.parse::<usize>().unwrap()),
+            Some(next),
+            "{line:?}"
+        );
+        next += 1;
+        if next % BATCH == 0 {
+            let _ = ack.send(());
+        }
+    }
+    writer.join().unwrap();
+    assert!(left_seen, "the stuck reader was never dropped");
+    let mut got = Vec::new();
+    let _ = stuck.stream.read_to_end(&mut got);
+    let (mut rest, mut expected, mut closed) = (&got[..], 0, false);
+    while let Some((frame, used)) = crate::util::ws::parse(rest) {
+        rest = &rest[used..];
+        assert!(!closed, "a frame after the close frame");
+        let text = String::from_utf8(frame.payload).unwrap();
+        match frame.first {
+            0x81 if text.starts_with(":sender!sender@linechat PRIVMSG #lobby :") => {
+                let n = text.rsplit_once(':').unwrap().1.split_once(' ').unwrap().0;
+                assert_eq!(n.parse::<usize>().unwrap(), expected, "out of order");
+                expected += 1;
+            }
+            0x81 => assert!(text.starts_with("ERROR "), "{text}"),
+            0x88 => closed = true,
+            other => panic!("unexpected frame {other:#x}"),
+        }
+    }
+    assert!(
+        expected > 0 && expected < LINES,
+        "stuck got {expected} lines"
+    );
+}

@@ -205,7 +205,7 @@ impl Ws {
 }
 
 /// One server frame at the start of `bytes` (unmasked), and its length.
-fn parse(bytes: &[u8]) -> Option<(Frame, usize)> {
+pub fn parse(bytes: &[u8]) -> Option<(Frame, usize)> {
     let [first, second, rest @ ..] = bytes else {
         return None;
     };

@@ -129,8 +129,15 @@ impl Server {
             Err(error) => return self.irc_refuse(key, error, line),
         };
         if invalid_utf8 {
-            // UTF8ONLY: the line goes on cleaned, and its sender is told.
+            // UTF8ONLY: the line goes on cleaned, and its sender is told;
+            // over a WebSocket, whose lines are UTF-8 by its subprotocol
+            // (a binary message may not be), it is refused instead.
             let server = self.dialects.irc_server();
+            if self.web_line(key) {
+                let text = "WebSocket lines must be UTF-8";
+                let fail = [message.command, "INVALID_UTF8", text];
+                return self.irc_send(key, &[OwnedMessage::new(server, "FAIL", &fail)]);
+            }
             let text = "Invalid UTF-8 was replaced with U+FFFD";
             let warn = [message.command, "INVALID_UTF8", text];
             self.irc_send(key, &[OwnedMessage::new(server, "WARN", &warn)]);
