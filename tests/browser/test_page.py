@@ -267,6 +267,8 @@ def test_reconnect_after_the_server_restarts(users, node):
     node.kill()
     for page in users:
         page.until("reconnecting…", lambda page=page: "reconnecting" in page.status())
+        # The member lists empty until the rejoin fills them again.
+        page.until("no members while away", lambda page=page: page.members() == [])
     node.start()
     for page in users:
         page.until("back", lambda page=page: page.status() == "back")
