@@ -205,7 +205,9 @@ def test_html_is_shown_as_text(users, node):
         origin = node.url.rstrip("/")
         ws = origin.replace("http://", "ws://") + "/ws"
         # chrome:// and data: URLs come from the browser itself, not a network.
-        for url in page.requests():
+        urls = page.requests()
+        assert node.url in urls and ws in urls, urls  # the log does see requests
+        for url in urls:
             if re.match(r"(https?|wss?)://", url):
                 assert url in (node.url, ws), f"{page.who} asked for {url}"
     tom.close()
