@@ -198,6 +198,11 @@ impl Rooms {
         self.rooms.is_empty()
     }
 
+    /// Every room.
+    pub fn iter(&self) -> impl Iterator<Item = &RoomState> {
+        self.rooms.iter().map(|(_, r)| r)
+    }
+
     /// Every room, to look for due digests.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (RoomId, &mut RoomState)> {
         self.rooms.iter_mut().map(|(k, r)| (RoomId(k as u32), r))

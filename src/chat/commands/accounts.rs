@@ -62,6 +62,9 @@ impl Chat {
 
     /// `/unregister PASSWORD`.
     fn unregister(&mut self, by: Caller, args: Args<'_>, now: &Now) {
+        if self.keeps_caller(by, now) {
+            return;
+        }
         let ask = Ask::Unregister(Secret(args.text().into()));
         self.account_command(by, ask, now);
     }

@@ -36,20 +36,31 @@ impl Chat {
             let name = target.into();
             return self.answer(by, now, Answer::NotInThatRoom { name, room });
         };
-        let (Some(name), Some(target_name)) = (self.name_of(by.member), self.name_of(kicked))
-        else {
+        let (Some(_), Some(target_name)) = (self.name_of(by.member), self.name_of(kicked)) else {
             return;
         };
         if self.is_operator(kicked) && !self.is_operator(by.member) {
             let name = target_name.into();
             return self.answer(by, now, Answer::ServerOperator { name, room });
         }
+        let target_name: Box<str> = target_name.into();
+        if self.spares_owner(
+            by,
+            id,
+            |owner| owner.eq_ignore_ascii_case(&target_name),
+            now,
+        ) {
+            return;
+        }
+        let Some(name) = self.name_of(by.member) else {
+            return;
+        };
         let event = RoomEvent::Kicked {
             room: id,
             member: by.member,
             name: name.into(),
             target: kicked,
-            target_name: target_name.into(),
+            target_name,
             reason: reason.filter(|r| !r.is_empty()).map(Into::into),
         };
         self.apply(event, now);

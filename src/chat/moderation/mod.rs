@@ -173,6 +173,18 @@ impl Chat {
                 let r = self.rooms.get(room)?;
                 match r.members.shared_name(member) {
                     Some(shown) if on && self.vetting(by, room, &shown, rank) => return None,
+                    Some(shown)
+                        if !on
+                            && rank == Rank::OPERATOR
+                            && self.spares_owner(
+                                by,
+                                room,
+                                |o| o.eq_ignore_ascii_case(&shown),
+                                now,
+                            ) =>
+                    {
+                        return None;
+                    }
                     Some(shown) => {
                         let name = (*shown).into();
                         return Some(ModeChange::Rank {
@@ -226,6 +238,13 @@ impl Chat {
         if on && full {
             let mask = mask.into();
             self.answer(by, now, Answer::BanListFull { room: name, mask });
+            return None;
+        }
+        let hits = |owner: &str| {
+            let shown = format!("{owner}!{owner}@linechat");
+            modes::wildcard_matches(mask.strip_prefix(modes::MUTE).unwrap_or(&mask), &shown)
+        };
+        if on && self.spares_owner(by, room, hits, now) {
             return None;
         }
         let mask = mask.into();

@@ -149,6 +149,52 @@ impl Chat {
         }
     }
 
+    /// Whether the caller's name owns an owned room or is kept as one's
+    /// operator: then it may not be unregistered (told why), or a guest
+    /// who took the name after would hold the room.
+    pub(super) fn keeps_caller(&mut self, by: Caller, now: &Now) -> bool {
+        let Some(name) = self.name_of(by.member) else {
+            return false;
+        };
+        let kept = self.rooms.iter().find_map(|r| {
+            let owned = r.owned.as_deref()?;
+            let owner = owned.owner.eq_ignore_ascii_case(name);
+            owned.ranks(name).then(|| (r.name.clone(), owner))
+        });
+        let Some((room, owner)) = kept else {
+            return false;
+        };
+        self.tell_owned(by, now, Said::StillKept { room, owner });
+        true
+    }
+
+    /// Whether what `by` does in `room` would hit its owner (`hits` says,
+    /// given the owner's name) and `by` is neither the owner nor a server
+    /// operator: then it is refused, told why.
+    pub(super) fn spares_owner(
+        &mut self,
+        by: Caller,
+        room: RoomId,
+        hits: impl Fn(&str) -> bool,
+        now: &Now,
+    ) -> bool {
+        let Some(r) = self.rooms.get(room) else {
+            return false;
+        };
+        let Some(owner) = r.owned.as_deref().map(|o| o.owner.clone()) else {
+            return false;
+        };
+        let is_owner = self
+            .name_of(by.member)
+            .is_some_and(|n| n.eq_ignore_ascii_case(&owner));
+        if !hits(&owner) || is_owner || self.is_operator(by.member) {
+            return false;
+        }
+        let room = r.name.clone();
+        self.tell_owned(by, now, Said::OwnerSpared { owner, room });
+        true
+    }
+
     /// Whether naming `name` an operator of `room` must wait for the name
     /// to be vetted (an owned room's operators are registered names): if
     /// so, the worker is asked, and its answer names them.

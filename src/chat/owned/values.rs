@@ -131,6 +131,23 @@ pub enum Said {
         /// Its owner and operators, if it is owned.
         owned: Option<Owned>,
     },
+    /// The user's name owns `room`, or is kept as its operator
+    /// (`owner`: false), so it may not be unregistered yet: a guest who
+    /// took the name would hold the room.
+    StillKept {
+        /// The room.
+        room: Box<str>,
+        /// Whether the name owns it.
+        owner: bool,
+    },
+    /// `owner` owns `room`: another operator may not kick, ban, mute or
+    /// deop them.
+    OwnerSpared {
+        /// The owner.
+        owner: Box<str>,
+        /// The room.
+        room: Box<str>,
+    },
     /// The store could not be asked.
     Unavailable,
 }

@@ -85,11 +85,33 @@ fn a_room_is_owned_kept_when_empty_and_dropped_by_its_owner() {
         h.line(2, "/room secret on").text(3),
         "*** bob turned secret on\r\n"
     );
+    h.line(1, "/join #den");
+    let spared = "*** alice owns #den: only its owner or a server operator can do that to them\r\n";
+    for spare in ["/kick alice", "/deop alice", "/ban a*", "/mute alice"] {
+        assert_eq!(h.line(2, spare).text(2), spared, "{spare}");
+    }
+    assert_eq!(
+        h.line(2, "/deop bob").text(3),
+        "*** bob took away bob's place as an operator\r\n"
+    );
+    h.line(1, "/op bob");
+    vetted(&mut h, alice, "bob", Purpose::Operator, true);
     assert_eq!(
         h.line(2, "/room drop").text(2),
         "*** Only the owner of #den or a server operator can drop it\r\n"
     );
     h.line(1, "/join #den");
+    assert_eq!(
+        h.line(1, "/unregister pw").text(1),
+        "*** You own #den: /room drop it before you unregister\r\n",
+        "a guest who took the name after would own the room"
+    );
+    let kept = h.line(2, "/unregister pw");
+    assert!(kept.reads.is_empty(), "{:?}", kept.reads);
+    assert_eq!(
+        kept.text(2),
+        "*** You are kept as an operator of #den: /deop yourself there (or ask its owner) before you unregister\r\n"
+    );
     let dropped = h.line(1, "/room drop");
     assert_eq!(
         dropped.text(3),
@@ -97,6 +119,12 @@ fn a_room_is_owned_kept_when_empty_and_dropped_by_its_owner() {
     );
     assert!(dropped.reads.contains(&"rooms Drop(\"#den\")".to_string()));
     assert!(!saved(&dropped));
+    let asked = h.line(1, "/unregister pw");
+    assert!(
+        asked.reads[0].starts_with("account alice Unregister"),
+        "{:?}",
+        asked.reads
+    );
     let _ = bob;
 }
 

@@ -57,6 +57,17 @@ pub(super) fn said(said: &Said, out: &mut String) -> std::fmt::Result {
             owned.owner,
             owned.operators.join(", ")
         ),
+        Said::StillKept { room, owner: true } => {
+            write!(out, "You own {room}: /room drop it before you unregister")
+        }
+        Said::StillKept { room, owner: false } => write!(
+            out,
+            "You are kept as an operator of {room}: /deop yourself there (or ask its owner) before you unregister"
+        ),
+        Said::OwnerSpared { owner, room } => write!(
+            out,
+            "{owner} owns {room}: only its owner or a server operator can do that to them"
+        ),
         Said::Unavailable => {
             out.write_str("Registered names cannot be checked right now; try again shortly")
         }
