@@ -7,6 +7,10 @@ use crate::chat::rooms::RoomState;
 /// Operators an owned room keeps by name, its owner aside.
 pub const MAX_OPERATORS: usize = 50;
 
+/// Rooms one name may own: owned rooms never go, so nobody may take all
+/// of `--max-rooms` with them.
+pub const MAX_OWNED_PER_NAME: usize = 10;
+
 /// Who an owned room belongs to and whom it keeps as operators.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Owned {

@@ -26,7 +26,7 @@ mod kept;
 mod values;
 
 pub(super) use kept::owned_change;
-pub use kept::{MAX_OPERATORS, Owned, OwnedRoom};
+pub use kept::{MAX_OPERATORS, MAX_OWNED_PER_NAME, Owned, OwnedRoom};
 pub use values::{OwnAsk, Purpose, RoomJob, RoomsDone, Said};
 
 use super::commands::Caller;
@@ -98,7 +98,27 @@ impl Chat {
         let Some(user) = self.name_of(by.member).map(Box::<str>::from) else {
             return;
         };
+        if let Some(full) = self.owned_full(&user) {
+            return self.tell_owned(by, now, full);
+        }
         self.check(by.member, name, user, Purpose::Owner);
+    }
+
+    /// Why `owner` may own no more rooms, if so: [`MAX_OWNED_PER_NAME`]
+    /// of theirs, or half of `--max-rooms` owned in all (owned rooms never
+    /// go, so they must leave room for the rest).
+    fn owned_full(&self, owner: &str) -> Option<Said> {
+        let owners = self.rooms.iter().filter_map(|r| r.owned.as_deref());
+        let (mine, all) = owners.fold((0, 0), |(mine, all), o| {
+            (
+                mine + usize::from(o.owner.eq_ignore_ascii_case(owner)),
+                all + 1,
+            )
+        });
+        if mine >= MAX_OWNED_PER_NAME {
+            return Some(Said::TooManyOwned { per_name: true });
+        }
+        (all >= self.rooms.max_rooms() / 2).then_some(Said::TooManyOwned { per_name: false })
     }
 
     /// Asks the worker whether `name` is registered.
@@ -267,7 +287,10 @@ impl Chat {
                     room: room.into(),
                     owner: owned.owner,
                 },
-                None => return self.register_to(by, id, &name, now),
+                None => match self.owned_full(&name) {
+                    Some(full) => full,
+                    None => return self.register_to(by, id, &name, now),
+                },
             },
             (Some(true), Purpose::Operator) => match owned {
                 Some(owned) if owned.operators.len() >= MAX_OPERATORS => {

@@ -148,6 +148,13 @@ pub enum Said {
         /// The room.
         room: Box<str>,
     },
+    /// No more rooms may be owned: by this name
+    /// ([`MAX_OWNED_PER_NAME`](super::MAX_OWNED_PER_NAME)), or on this
+    /// server (half of `--max-rooms`).
+    TooManyOwned {
+        /// Whether the name's own limit is reached.
+        per_name: bool,
+    },
     /// The store could not be asked.
     Unavailable,
 }

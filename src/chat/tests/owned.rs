@@ -199,3 +199,53 @@ fn a_loaded_room_has_its_rules_and_gives_its_operators_their_rank() {
         "*** Bob made carol a voice in the room\r\n"
     );
 }
+
+/// Registers the room alice (at 1) is in, to her.
+fn register_here(h: &mut Harness, alice: MemberId, room: &str) -> Taken {
+    // Past the per-user budgets of room moves and rooms made.
+    h.now.instant += std::time::Duration::from_secs(120);
+    h.line(1, &format!("/join {room}"));
+    h.line(1, "/room register");
+    let done = RoomsDone::Checked {
+        member: alice,
+        room: room.into(),
+        name: "alice".into(),
+        purpose: Purpose::Owner,
+        registered: Some(true),
+    };
+    h.chat.rooms_done(done, &h.now);
+    h.take()
+}
+
+#[test]
+fn owned_rooms_are_bounded_per_name_and_in_all() {
+    let mut h = Harness::new(Config::unlimited());
+    h.chat.accounts_on();
+    let alice = login(&mut h, 1, "alice");
+    for i in 0..crate::chat::owned::MAX_OWNED_PER_NAME {
+        let room = format!("#r{i}");
+        let done = register_here(&mut h, alice, &room);
+        assert!(saved(&done), "{room}: {:?} {}", done.reads, done.text(1));
+    }
+    h.now.instant += std::time::Duration::from_secs(120);
+    h.line(1, "/join #more");
+    assert_eq!(
+        h.line(1, "/room register").text(1),
+        "*** You own 10 rooms already; /room drop one first\r\n"
+    );
+    let mut h = Harness::new(Config {
+        max_rooms: 4,
+        ..Config::unlimited()
+    });
+    h.chat.accounts_on();
+    let alice = login(&mut h, 1, "alice");
+    register_here(&mut h, alice, "#a");
+    register_here(&mut h, alice, "#b");
+    h.now.instant += std::time::Duration::from_secs(120);
+    h.line(1, "/join #c");
+    assert_eq!(
+        h.line(1, "/room register").text(1),
+        "*** This server keeps no more owned rooms; ask its operator\r\n",
+        "half of --max-rooms 4 are owned"
+    );
+}

@@ -68,6 +68,14 @@ pub(super) fn said(said: &Said, out: &mut String) -> std::fmt::Result {
             out,
             "{owner} owns {room}: only its owner or a server operator can do that to them"
         ),
+        Said::TooManyOwned { per_name: true } => write!(
+            out,
+            "You own {} rooms already; /room drop one first",
+            crate::chat::owned::MAX_OWNED_PER_NAME
+        ),
+        Said::TooManyOwned { per_name: false } => {
+            out.write_str("This server keeps no more owned rooms; ask its operator")
+        }
         Said::Unavailable => {
             out.write_str("Registered names cannot be checked right now; try again shortly")
         }
