@@ -44,6 +44,9 @@ pub enum Kind {
     /// (`--irc-addr`); then the same against InspIRCd and ngIRCd when
     /// installed (`irc.rs`, configs in tests/peers/).
     Irc,
+    /// One fresh linechat, the generator (`--irc --websocket`) on its web
+    /// listener (`--web-addr`): IRC over WebSocket (`irc.rs`).
+    Web,
 }
 
 impl Kind {
@@ -112,7 +115,8 @@ pub const NODE_TIMEOUT_SECS: u32 = 5;
 /// L1's shape against registered names, alone and while password logins
 /// loop (two rows); X4 is I1's idle room spread over two nodes. IF1 and
 /// IL1 are F1's and L1's shapes over IRC, against linechat and the IRC
-/// servers it is compared with.
+/// servers it is compared with; W1 is F1's shape over WebSocket (IRC
+/// lines, one a message) against linechat's `--web-addr`.
 #[rustfmt::skip]
 pub const CASES: &[Spec] = &[
     //  id    how it runs     server flags               table             vs ncat what (the table's column)                                   generator arguments
@@ -123,6 +127,7 @@ pub const CASES: &[Spec] = &[
     row("L1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "fanout C=100 S=10 500/s {secs}s",                                     "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
     row("L2", Kind::Accounts, Flags::Limitless,          Table::Load,      false, "fanout C=100 S=10 500/s {secs}s, --data-dir",                         "fanout --clients 100 --senders 10 --rate 500 --duration {secs}"),
     row("IF1", Kind::Irc,     Flags::Limitless,          Table::Load,      false, "IRC fanout C=100 S=100 max {secs}s",                                  "fanout --irc --clients 100 --senders 100 --duration {secs}"),
+    row("W1", Kind::Web,      Flags::Limitless,          Table::Load,      false, "WebSocket fanout C=100 S=100 max {secs}s",                            "fanout --irc --websocket --clients 100 --senders 100 --duration {secs}"),
     row("IL1", Kind::Irc,     Flags::Limitless,          Table::Load,      false, "IRC fanout C=100 S=10 500/s {secs}s",                                 "fanout --irc --clients 100 --senders 10 --rate 500 --duration {secs}"),
     row("I1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "idle N={idle}",                                                       "idle --clients {idle} --timeout 300"),
     row("I2", Kind::Single,   Flags::Limitless,          Table::Load,      false, "idle N={idle_big}",                                                   "idle --clients {idle_big} --timeout 600"),

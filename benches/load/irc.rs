@@ -76,6 +76,23 @@ pub fn run_irc_case(setup: &Setup, case: &Case, flags: &[String]) -> Vec<Row> {
     rows
 }
 
+/// `case` over WebSocket against linechat's web listener: one row.
+pub fn run_web_case(setup: &Setup, case: &Case, flags: &[String]) -> Row {
+    let web = |port: u16| vec!["--web-addr".to_string(), format!("127.0.0.1:{port}")];
+    let out = match free_port() {
+        Ok(port) => run_linechat_irc(setup, case, &[flags.to_vec(), web(port)].concat(), port),
+        Err(e) => Outcome::failed(e),
+    };
+    Row {
+        id: case.id,
+        server: setup.label.clone(),
+        what: case.what.clone(),
+        table: case.table,
+        flags: [flags.to_vec(), web(0)].concat(),
+        out,
+    }
+}
+
 fn irc_flags(port: u16) -> Vec<String> {
     vec!["--irc-addr".into(), format!("127.0.0.1:{port}")]
 }

@@ -298,6 +298,7 @@ pub fn run_single_cases(setup: &Setup, cases: &[&Case]) -> Vec<Row> {
             Kind::Tls => Some(("--tls-addr", "no --tls-addr")),
             Kind::Accounts => Some(("--data-dir", "no --data-dir (no registered names)")),
             Kind::Irc => Some(("--irc-addr", "no --irc-addr (no IRC)")),
+            Kind::Web => Some(("--web-addr", "no --web-addr (no WebSocket)")),
             _ => None,
         };
         if let Some((_, why)) = needs.filter(|(flag, _)| !setup.knows(flag)) {
@@ -320,6 +321,10 @@ pub fn run_single_cases(setup: &Setup, cases: &[&Case]) -> Vec<Row> {
             }
             Kind::Irc => {
                 rows.extend(run_irc_case(setup, case, &flags));
+                continue;
+            }
+            Kind::Web => {
+                rows.push(crate::irc::run_web_case(setup, case, &flags));
                 continue;
             }
             Kind::Tls => {

@@ -124,6 +124,10 @@ OPTIONS:
                          abuse's patterns stay telnet's). Server
                          PINGs after registration are not answered: keep runs
                          shorter than the server's ping interval
+  --websocket            with --irc: speak IRC over a WebSocket (GET /ws,
+                         text.ircv3.net), one line a frame; e.g. linechat's
+                         --web-addr: linechat-load fanout --irc --websocket
+                         --addr 127.0.0.1:8081
   --tls                  connect over TLS (rustls: TLS 1.3 or 1.2, ring), in
                          every mode; once the handshake is done the protocol
                          is the plain one. Needs --tls-ca or --tls-insecure.

@@ -56,6 +56,7 @@ mod report;
 mod rooms;
 mod tally;
 mod tls;
+mod websocket;
 mod wire;
 
 use std::process::ExitCode;

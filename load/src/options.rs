@@ -64,6 +64,8 @@ pub struct Options {
     pub quiet: bool,
     /// `--tls`: the clients' TLS configuration.
     pub tls: Option<tls::Tls>,
+    /// `--websocket`: IRC over a WebSocket (with `--irc`).
+    pub websocket: bool,
 }
 
 /// The modes, for messages.
@@ -127,6 +129,7 @@ pub fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> 
             (false, true, false) => engine::Login::Greeting,
             (false, false, false) => engine::Login::Name,
         },
+        websocket: args.contains("--websocket"),
         sources: opt(&mut args, "--sources")?,
         login_timeout: secs(&mut args, "--login-timeout")?.unwrap_or(Duration::from_secs(30)),
         timeout: secs(&mut args, "--timeout")?,
@@ -142,6 +145,9 @@ pub fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> 
         quiet: args.contains("--quiet"),
         tls,
     };
+    if opts.websocket && opts.login != engine::Login::Irc {
+        return Err("--websocket speaks IRC over it: give --irc too".into());
+    }
     let rest = args.finish();
     if let Some(extra) = rest.first() {
         return Err(format!("unexpected argument `{}`", extra.to_string_lossy()));

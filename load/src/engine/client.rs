@@ -39,6 +39,8 @@ pub struct Target {
     pub mode: &'static str,
     /// Connect over TLS with this configuration (`None`: plain TCP).
     pub tls: Option<Tls>,
+    /// Speak IRC over a WebSocket (`--websocket`, `websocket.rs`).
+    pub websocket: bool,
 }
 
 /// How a client logs in.
@@ -106,6 +108,8 @@ pub(super) struct Client {
     /// The TLS session over `stream` (`--tls`); boxed, so a plain client
     /// stays small.
     pub(super) tls: Option<Box<rustls::ClientConnection>>,
+    /// Its WebSocket session (`--websocket`): lines as frames.
+    pub(super) ws: Option<Box<crate::websocket::Session>>,
     pub(super) phase: Phase,
     /// The `n` of its name and of its source address.
     pub(super) number: u64,

@@ -117,9 +117,14 @@ impl Engine {
         {
             return self.note_failure(format!("register: {e}"));
         }
+        let ws = self
+            .target
+            .websocket
+            .then(|| Box::new(crate::websocket::Session::new(addr.into(), number)));
         entry.insert(Client {
             stream,
             tls: session,
+            ws,
             phase: Phase::Connecting,
             number,
             room: rooms::room_of(number, self.target.rooms),

@@ -180,7 +180,10 @@ impl Engine {
     /// session). Ask well before the measured line: the kernel turns its
     /// stamping on in the background after the first socket asks.
     pub fn stamp_arrivals(&mut self) -> io::Result<()> {
-        for (_, c) in self.ready().filter(|(_, c)| c.tls.is_none()) {
+        for (_, c) in self
+            .ready()
+            .filter(|(_, c)| c.tls.is_none() && c.ws.is_none())
+        {
             crate::os::stamp_arrivals(c.stream.as_raw_fd())?;
         }
         self.stamping = true;
@@ -352,12 +355,10 @@ impl Engine {
             self.read(key, ev.is_read_closed() || ev.is_error());
             // What the session owes after reading: the handshake's next
             // flight, or lines held until the handshake was done.
-            if self
-                .clients
-                .get(key)
-                .and_then(|c| c.tls.as_ref())
-                .is_some_and(|t| t.wants_write())
-            {
+            if self.clients.get(key).is_some_and(|c| {
+                c.tls.as_ref().is_some_and(|t| t.wants_write())
+                    || c.ws.as_ref().is_some_and(|w| w.wants_write())
+            }) {
                 self.flush(key);
             }
         }

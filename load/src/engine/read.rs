@@ -242,6 +242,9 @@ type Read = (usize, bool, Option<SystemTime>);
 /// bytes arrived (see [`Engine::stamp_arrivals`]).
 fn read_some(c: &mut Client, buf: &mut [u8], stamped: bool) -> io::Result<Read> {
     let len = buf.len();
+    if let Some(ws) = c.ws.as_deref_mut() {
+        return crate::websocket::read(ws, &mut c.stream, buf).map(|(n, short)| (n, short, None));
+    }
     match c.tls.as_deref_mut() {
         None if stamped => crate::os::read_stamped(c.stream.as_raw_fd(), buf)
             .map(|(n, arrived)| (n, n < len, arrived)),

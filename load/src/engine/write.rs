@@ -106,8 +106,13 @@ impl Engine {
         {
             failure = Some(format!("write: {e}"));
         }
+        if let Some(ws) = c.ws.as_deref_mut()
+            && let Err(e) = crate::websocket::push(ws, &mut c.stream)
+        {
+            failure = Some(format!("write: {e}"));
+        }
         while failure.is_none() && written < c.out.len() {
-            match send(&mut c.stream, &mut c.tls, &c.out[written..]) {
+            match send(&mut c.stream, (&mut c.tls, &mut c.ws), &c.out[written..]) {
                 Ok(0) => {
                     failure = Some("write: wrote nothing".to_string());
                     break;
@@ -135,7 +140,11 @@ impl Engine {
                     break;
                 }
                 writes += 1;
-                match send(&mut c.stream, &mut c.tls, &pattern[c.pattern_at..]) {
+                match send(
+                    &mut c.stream,
+                    (&mut c.tls, &mut c.ws),
+                    &pattern[c.pattern_at..],
+                ) {
                     Ok(0) => {
                         failure = Some("write: wrote nothing".to_string());
                         break;
@@ -216,13 +225,20 @@ impl Engine {
     }
 }
 
-/// Writes `data` to a client's socket, through its TLS session if it has
-/// one; a plain client's bytes go straight to the socket.
+/// Writes `data` to a client's socket, through its TLS session or as
+/// WebSocket frames if it has one; a plain client's bytes go straight to
+/// the socket.
 pub(super) fn send(
     stream: &mut TcpStream,
-    session: &mut Option<Box<rustls::ClientConnection>>,
+    (session, ws): (
+        &mut Option<Box<rustls::ClientConnection>>,
+        &mut Option<Box<crate::websocket::Session>>,
+    ),
     data: &[u8],
 ) -> io::Result<usize> {
+    if let Some(ws) = ws.as_deref_mut() {
+        return crate::websocket::write(ws, stream, data);
+    }
     match session.as_deref_mut() {
         None => stream.write(data),
         Some(session) => tls::write(session, stream, data),

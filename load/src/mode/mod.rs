@@ -50,6 +50,7 @@ pub fn target(o: &Options, mode: &'static str, connections: u64) -> Target {
         quiet: o.quiet,
         mode,
         tls: o.tls.clone(),
+        websocket: o.websocket,
     }
 }
 
