@@ -154,8 +154,9 @@ fn an_owned_room_survives_a_restart_until_its_owner_drops_it() {
 }
 
 /// Two nodes through Redis: a node started after the room was registered
-/// knows it, its rules and its operators; a drop on one node releases it
-/// on the other.
+/// knows it, its rules and its operators, and a change made there is
+/// kept: once every node has stopped, two new nodes find the room as it
+/// was left; a drop on one node releases it on the other.
 #[test]
 fn a_node_started_later_learns_an_owned_room_from_redis() {
     let Some(redis) = RedisServer::start() else {
@@ -181,6 +182,30 @@ fn a_node_started_later_learns_an_owned_room_from_redis() {
     bob.send("/room topic-lock on\n");
     bob.expect_line("*** bob turned topic-lock on");
     alice.expect_line("*** bob turned topic-lock on");
+    // Every node stops; two new ones find the room as the last change
+    // (made on B) left it.
+    for node in [&a, &b] {
+        node.process.signal(libc::SIGTERM);
+    }
+    alice.skip_until("*** Server shutting down, reconnect to continue");
+    bob.skip_until("*** Server shutting down, reconnect to continue");
+    drop((a, b));
+    let (c, d) = (Node::start(&redis.url(0)), Node::start(&redis.url(0)));
+    let mut dave = Client::connect(c.addr);
+    dave.login("dave");
+    dave.send("/rooms\n");
+    dave.expect_line("*** 2 rooms: #lobby (1), #den (0, owned)");
+    let mut bob = with_password(d.addr, "bob", "bob pw");
+    bob.send("/join #den sesame\n");
+    bob.expect_line("*** Welcome, bob! #den: 1 online: bob");
+    bob.expect_line("*** Topic: owned and kept");
+    bob.send("/room\n");
+    bob.expect_line("*** #den: moderated, members-only, topic-lock, a key");
+    bob.expect_line("*** #den is owned by alice; operators kept: bob");
+    let mut alice = with_password(c.addr, "alice", "alice pw");
+    join(&mut alice, "alice", "#den", "sesame");
+    alice.expect_line("*** Topic: owned and kept");
+    bob.skip_until("*** alice has joined");
     alice.send("/room drop\n");
     alice.expect_line("*** alice dropped the room's registration");
     bob.expect_line("*** alice dropped the room's registration");
