@@ -125,6 +125,10 @@ pub struct Config {
     pub rooms_per_ip: u32,
     /// Chat lines kept per room for `/history` (`--history`); 0 is off.
     pub history: usize,
+    /// How long a closed session can be resumed with its code
+    /// (`--resume-window`, default 10 minutes; zero is off): its record
+    /// (name, rooms, positions) is kept that long, and no longer.
+    pub resume_window: Duration,
     /// The memory the whole process may use (`--memory-budget`, or the
     /// cgroup's limit); `None` is no budget. `main` derives the limits
     /// above from it (see `budget`), and near it the server sheds load.
@@ -202,6 +206,7 @@ impl Default for Config {
             web_origins: Vec::new(),
             rooms_per_ip: 20,
             history: 100,
+            resume_window: Duration::from_secs(600),
             memory_budget: None,
             budget_from_cgroup: false,
             socket_buffer: 128 * 1024,

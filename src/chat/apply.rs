@@ -71,10 +71,16 @@ impl Chat {
     /// its room does not exist (then nothing happened).
     pub(super) fn effects(&mut self, event: &RoomEvent, now: &Now) -> bool {
         match event {
-            RoomEvent::Joined { room, member, name } => {
+            RoomEvent::Joined {
+                room,
+                member,
+                name,
+                back,
+            } => {
                 let name = self.hold_name(name, *member, now);
                 self.roomless.remove(member);
-                self.enter(*room, *member, name.clone(), now.instant, false, now);
+                let hop = (false, *back);
+                self.enter(*room, *member, name.clone(), now.instant, hop, now);
                 if let Some(text) = self.away.get(member) {
                     // away-notify: the room learns the newcomer is away.
                     let (name, text) = ((*name).into(), Some(text.clone()));
@@ -190,6 +196,8 @@ impl Chat {
             return false;
         };
         r.members.touch(member, now.instant);
+        r.said.last_turn = r.said.last_turn.max(turn.id);
+        r.said.lines += turn.lines().filter(|(kind, _)| !kind.irc_only()).count() as u64;
         let except = self.echo_except(member);
         let lines = turn.len() as u64;
         self.broadcast(room, except, Message::Said(turn.clone()), lines, now);
@@ -211,7 +219,7 @@ impl Chat {
         let last = last.unwrap_or(now.instant);
         // The name the server-wide table holds, not a new copy.
         let name = self.shared_name(name);
-        self.enter(to, member, name, last, hopping, now);
+        self.enter(to, member, name, last, (hopping, false), now);
     }
 
     /// A private message: the sender counts as active, and the recipient,
@@ -248,15 +256,16 @@ impl Chat {
         }
     }
 
-    /// `member` comes into `room`; the room hears of it, or counts it in
-    /// the digest (a big room, or a member `hopping` from room to room).
+    /// `member` comes into `room`; the room hears of it (`back`: as a
+    /// session resumed), or counts it in the digest (a big room, or a
+    /// member `hopping` from room to room).
     fn enter(
         &mut self,
         room: RoomId,
         member: MemberId,
         name: Name,
         last: std::time::Instant,
-        hopping: bool,
+        (hopping, back): (bool, bool),
         now: &Now,
     ) {
         let local = self.seats.local(&member);
@@ -274,8 +283,10 @@ impl Chat {
             r.digest.joined += 1;
             self.start_digest(room, now);
         } else {
-            let joined = Notice::Joined {
-                name: (*name).into(),
+            let name = (*name).into();
+            let joined = match back {
+                true => Notice::Back { name },
+                false => Notice::Joined { name },
             };
             self.broadcast(room, local, joined.into(), 1, now);
         }

@@ -168,6 +168,7 @@ impl Chat {
             self.unreserve(name, client.member);
         }
         let chatting = client.state == State::Chatting;
+        self.suspend(client.member, chatting, why, now);
         let name = self.name_of(client.member).filter(|_| chatting);
         let name: Option<Box<str>> = name.map(Into::into);
         self.gave_up(client.member, name.as_deref(), now.wall, true);

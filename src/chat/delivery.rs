@@ -150,6 +150,22 @@ pub enum Delivery {
         /// The lines, oldest first.
         lines: Vec<HistoryLine>,
     },
+    /// Keep `record` for the engine's `--resume-window` under `key`
+    /// (replacing one kept there): a session that closed, to be resumed.
+    Suspend {
+        /// By its code's hash, or its registered name.
+        key: super::ResumeKey,
+        /// What resuming it restores.
+        record: super::Suspended,
+    },
+    /// Take (find and forget) the session kept under `key` for `member`;
+    /// the reactor answers with [`Input::Recalled`](super::Input::Recalled).
+    Recall {
+        /// Who resumes.
+        member: MemberId,
+        /// By a code's hash, or a registered name.
+        key: super::ResumeKey,
+    },
     /// Ask the engine for the topic kept for `room` (a room without one
     /// that a user has just entered); the reactor answers with
     /// [`Input::Topic`](super::Input::Topic) if it keeps one.

@@ -133,6 +133,9 @@ pub enum RoomEvent {
         member: MemberId,
         /// Under which name.
         name: Box<str>,
+        /// A session resumed (see `resume/`): the room is told `*** name
+        /// is back` rather than a join (IRC still sees a JOIN).
+        back: bool,
     },
     /// `member` said one or more chat lines or actions in one turn: one
     /// event, however many lines.

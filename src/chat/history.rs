@@ -59,6 +59,9 @@ pub struct HistoryAsk {
     /// Answered as one batch naming the room (IRC CHATHISTORY) rather
     /// than under a heading (`/history`).
     pub batch: bool,
+    /// The lines a resumed session missed (see `resume/`): under their
+    /// own heading, which counts those past `count`.
+    pub missed: bool,
 }
 
 impl HistoryAsk {
@@ -70,6 +73,7 @@ impl HistoryAsk {
             before: None,
             oldest: false,
             batch: false,
+            missed: false,
         }
     }
 

@@ -120,6 +120,14 @@ pub enum Input<'a> {
         /// Which lines were asked for.
         ask: HistoryAsk,
     },
+    /// The engine's answer to a [`Delivery::Recall`](super::Delivery::Recall):
+    /// the session kept under its key, now forgotten there, if any.
+    Recalled {
+        /// Who resumes.
+        member: MemberId,
+        /// The session.
+        record: Option<super::Suspended>,
+    },
     /// With `--redis`: a [`Delivery::History`] that cannot be read now.
     HistoryBusy(MemberId),
     /// With `--redis`: the store's answer to a [`Delivery::Topic`].
@@ -222,6 +230,11 @@ impl Chat {
                 ask,
             } => self.stored_history(member, room, lines, ask, now),
             Input::HistoryBusy(member) => self.history_busy(member, now),
+            Input::Recalled { member, record } => {
+                let used = self.recalled(member, record, now);
+                self.resume(member);
+                return used;
+            }
             Input::Topic { room, topic } => self.stored_topic(room, topic, now),
             Input::OwnedRooms(done) => self.rooms_done(done, now),
             Input::Unread { reader, sender } => self.unread(reader, sender),

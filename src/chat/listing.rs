@@ -43,7 +43,16 @@ impl Chat {
             }
             for &room in &listed {
                 let name = entry.name.clone();
-                self.apply_remote(RoomEvent::Joined { room, member, name }, now);
+                let back = false;
+                self.apply_remote(
+                    RoomEvent::Joined {
+                        room,
+                        member,
+                        name,
+                        back,
+                    },
+                    now,
+                );
             }
             return;
         };
@@ -74,7 +83,16 @@ impl Chat {
             }
             for &room in listed.iter().filter(|r| !now_in.contains(r)) {
                 let name = name.clone();
-                self.apply_remote(RoomEvent::Joined { room, member, name }, now);
+                let back = false;
+                self.apply_remote(
+                    RoomEvent::Joined {
+                        room,
+                        member,
+                        name,
+                        back,
+                    },
+                    now,
+                );
             }
         }
         for room in listed {

@@ -61,6 +61,8 @@
 //! - `user_modes`: the modes a user sets on itself (bot, invisible).
 //! - `ignore`: ignore lists (`/ignore`, IRC's SILENCE): whose lines and
 //!   private messages a user does not get, kept with a registered account.
+//! - `resume`: resume codes, a closed session kept for `--resume-window`,
+//!   `/resume` and the lines missed meanwhile.
 
 mod accounts;
 mod admin;
@@ -97,6 +99,7 @@ mod remote;
 mod reply;
 mod request;
 mod requests;
+mod resume;
 pub mod room;
 pub mod rooms;
 mod seats;
@@ -124,6 +127,7 @@ pub use peaks::Peaks;
 pub use real_name::{MAX_REAL_NAME, valid_real_name};
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 pub use request::{ModeAsk, Protocol, Request};
+pub use resume::{Code, Position, ResumeCounts, ResumeKey, Suspended};
 pub use user_modes::UserModes;
 pub use whowas::{WHOWAS_LEN, Was};
 
@@ -222,6 +226,8 @@ pub struct Chat {
     modes: user_modes::ModeTable,
     /// Whom each local user ignores (see `ignore.rs`).
     ignores: ignore::Ignores,
+    /// Resume codes and sessions being resumed (see `resume/`).
+    resume: resume::Resumes,
     out: Output,
 }
 
@@ -262,6 +268,7 @@ impl Chat {
             invites: MemberMap::default(),
             modes: Default::default(),
             ignores: Default::default(),
+            resume: resume::Resumes::new(config.resume_window),
             out: Output::default(),
         }
     }

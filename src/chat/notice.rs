@@ -16,6 +16,12 @@ pub enum Notice {
         /// Who.
         name: Box<str>,
     },
+    /// `name` came back into the room, resuming a session that dropped
+    /// (IRC sees a JOIN).
+    Back {
+        /// Who.
+        name: Box<str>,
+    },
     /// `name` left the room (for `to`, when they moved).
     Left {
         /// Who.
@@ -148,6 +154,21 @@ pub enum Notice {
         room: Box<str>,
         /// Lines shown.
         shown: usize,
+    },
+    /// A resumed session's heading: `shown` lines said in `room` while it
+    /// was away follow, and `hidden` earlier ones are not shown.
+    Missed {
+        /// The room.
+        room: Box<str>,
+        /// Lines shown.
+        shown: usize,
+        /// Lines missed and not shown (past `--history`).
+        hidden: usize,
+    },
+    /// The code that resumes this session after a drop.
+    ResumeCode {
+        /// The code (shown as typed: `XXXX-XXXX-XXXX`).
+        code: super::Code,
     },
     /// A `/history` answer did not fit in the output budgets.
     HistoryRefused,

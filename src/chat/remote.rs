@@ -117,7 +117,9 @@ impl Chat {
             naming::valid_name(name).is_ok() && self.find(name).is_none_or(|id| id == member)
         };
         match event {
-            RoomEvent::Joined { room, member, name } => {
+            RoomEvent::Joined {
+                room, member, name, ..
+            } => {
                 remote(member)
                     && !self.seats.in_room(member, *room)
                     && self.name_of(*member).is_none_or(|known| known == &**name)
@@ -184,6 +186,7 @@ mod tests {
             room: lobby,
             member: bob,
             name: "bob".into(),
+            back: false,
         };
         assert!(h.chat.apply_remote(joined.clone(), &h.now));
         let out = h.take();

@@ -171,6 +171,15 @@ pub enum Reply {
         /// Seconds to wait.
         wait: u64,
     },
+    /// `/resume` with a code that is malformed, unknown, expired or used.
+    ResumeUnknown,
+    /// `/resume` on a server with `--resume-window 0`.
+    ResumeOff,
+    /// This address gave too many wrong resume codes.
+    ResumeLocked {
+        /// Seconds to wait.
+        wait: u64,
+    },
     /// Someone else gave `name`'s password: this prompt is withdrawn.
     LoggedInWithPassword {
         /// The name (lower-cased, as registered).

@@ -215,6 +215,7 @@ impl Chat {
             room,
             member,
             name: user,
+            back: false,
         };
         self.apply(joined, now);
         self.invite_used(member, &name);

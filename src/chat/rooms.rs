@@ -33,6 +33,23 @@ pub struct RoomState {
     /// Its owner and operators by name, if it is owned (see `owned.rs`):
     /// then it stays when empty.
     pub owned: Option<Box<super::owned::Owned>>,
+    /// Where a member leaving now stands, for resuming (see `resume/`):
+    /// the id of the last turn said here (0: none yet), the lines said
+    /// here since the room was made, and which making of the room this is.
+    /// A store per turn, nothing per reader.
+    pub said: Said,
+}
+
+/// How far a room's talk has gone (see [`RoomState::said`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Said {
+    /// The id of the last turn said (0: none yet).
+    pub last_turn: u64,
+    /// Lines said since the room was made.
+    pub lines: u64,
+    /// The room's making, unique on this node: counts of lines compare
+    /// only within one.
+    pub serial: u64,
 }
 
 /// Joins and leaves counted while a room is above `--quiet-joins`, told as
@@ -66,6 +83,8 @@ pub struct Rooms {
     max_rooms: usize,
     /// Empty rooms kept for their topic and history, longest empty first.
     dormant: VecDeque<RoomId>,
+    /// Rooms made so far (each one's [`Said::serial`]).
+    made: u64,
 }
 
 impl Rooms {
@@ -77,6 +96,7 @@ impl Rooms {
             default: RoomId(0),
             max_rooms: max_rooms.max(1),
             dormant: VecDeque::new(),
+            made: 0,
         };
         rooms.default = rooms.create(default);
         rooms
@@ -88,6 +108,11 @@ impl Rooms {
     }
 
     fn create(&mut self, name: &str) -> RoomId {
+        self.made += 1;
+        let said = Said {
+            serial: self.made,
+            ..Said::default()
+        };
         let id = RoomId(self.rooms.insert(RoomState {
             name: name.into(),
             topic: None,
@@ -95,6 +120,7 @@ impl Rooms {
             members: Room::default(),
             digest: Digest::default(),
             owned: None,
+            said,
         }) as u32);
         self.by_name.insert(name.into(), id);
         id

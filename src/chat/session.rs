@@ -14,6 +14,9 @@ impl Chat {
         if let Some(command) = commands::at_prompt(text) {
             return self.prompt_command(command, Caller { local, member }, now);
         }
+        if self.resume_typed(local, member, text, now) {
+            return;
+        }
         // Spaces around the name are ignored.
         self.login(local, member, text.trim(), None, now);
     }
@@ -72,18 +75,28 @@ impl Chat {
             self.apply(online, now);
             return self.reply_to(local, now, Reply::LoggedIn { name });
         }
-        let room = self.rooms.default_room();
+        // A session resumed goes back to its room (see `resume/`).
+        let room = (self.resume_room(member, now)).unwrap_or_else(|| self.rooms.default_room());
         let joined = RoomEvent::Joined {
             room,
             member,
             name: name.into(),
+            back: self.coming_back(&member),
         };
         self.apply(joined, now);
-        self.welcome(local, member, now);
+        let code = self.give_code(local, member);
+        self.welcome_with(local, member, code, now);
+        self.welcomed(local, member, now);
     }
 
     /// The welcome line (name, room, who is there) and the room's topic.
     pub(super) fn welcome(&mut self, local: Local, member: MemberId, now: &Now) {
+        self.welcome_with(local, member, None, now);
+    }
+
+    /// The welcome line, then `code` (a login's resume code, see
+    /// `resume/`), then the room's topic.
+    fn welcome_with(&mut self, local: Local, member: MemberId, code: Option<Notice>, now: &Now) {
         let (Some(name), Some(room)) = (self.name_of(member), self.room_of(member)) else {
             return;
         };
@@ -99,7 +112,16 @@ impl Chat {
             let topic = Notice::Topic {
                 topic: topic.clone(),
             };
-            Message::Notices(vec![welcome, topic])
+            Message::Notices(
+                [Some(welcome), code, Some(topic)]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            )
+        } else if let Some(code) = code {
+            let room = room.name.clone();
+            self.out.deliveries.push(Delivery::Topic(room));
+            Message::Notices(vec![welcome, code])
         } else {
             // The engine may keep one for a room this node has just opened
             // (Redis keeps topics past every node; memory has none but the

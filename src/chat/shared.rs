@@ -39,8 +39,11 @@ impl Chat {
             return;
         };
         client.errands.set_claim(name);
-        // A login past its name's password prompt: the password was right.
-        let verified = release.is_none() && matches!(client.state, State::AwaitingPassword { .. });
+        // A login past its name's password prompt: the password was right;
+        // or a session resumed: its code was.
+        let verified = release.is_none()
+            && (matches!(client.state, State::AwaitingPassword { .. })
+                || self.resume.restoring(&member));
         self.claiming.insert(name.into(), member);
         self.out.deliveries.push(Delivery::Claim {
             member,
@@ -54,7 +57,7 @@ impl Chat {
     /// must wait too, or they would overtake its login or rename.
     pub fn waiting(&self, local: Local) -> bool {
         self.client(local)
-            .is_some_and(|c| c.errands.claim().is_some() || c.asked)
+            .is_some_and(|c| c.errands.claim().is_some() || c.asked || self.resume.busy(&c.member))
     }
 
     /// The store's answer to `member`'s claim. False if nobody waits for
@@ -77,11 +80,14 @@ impl Chat {
             Claimed::Granted => {
                 // The store is the judge: whoever this node still shows
                 // under the name is a leftover of a node cut off or gone.
+                let resuming = self.resume.restoring(&member);
                 if let Some(stale) = self.find(&name).filter(|&id| id != member) {
                     match (state, login) {
                         (State::AwaitingPassword { .. }, _) => {
+                            self.take_over(member, stale, now);
                             self.displace_before(local, stale, now);
                         }
+                        (_, true) if resuming => self.displace_before(local, stale, now),
                         (_, true) => {
                             let mark = self.out.deliveries.len();
                             self.evict(stale, now);
@@ -92,8 +98,12 @@ impl Chat {
                 }
                 match (login, self.name_of(member).map(Box::<str>::from)) {
                     (true, _) => {
-                        self.enter_chat(local, member, &name, now);
-                        if matches!(state, State::AwaitingPassword { .. }) {
+                        let password = matches!(state, State::AwaitingPassword { .. });
+                        // A registered name's session is asked for first.
+                        if !(password && self.recall_account(local, member, &name)) {
+                            self.enter_chat(local, member, &name, now);
+                        }
+                        if password && !self.resume.busy(&member) {
                             self.password_login(local, member, &name, now);
                             self.ignores_of_account(local, &name);
                         }
@@ -103,10 +113,14 @@ impl Chat {
                 }
             }
             Claimed::Taken if login => {
+                self.restore_refused(member);
                 self.retry(local, now, Reply::NameTaken { name });
             }
             Claimed::Taken => self.reply_to(local, now, Reply::NameTaken { name }),
-            Claimed::Unavailable => self.unlinked(local, login, now),
+            Claimed::Unavailable => {
+                self.restore_refused(member);
+                self.unlinked(local, login, now);
+            }
         }
         true
     }
@@ -254,6 +268,9 @@ impl Chat {
         let Some(local) = self.seats.local(&member) else {
             return;
         };
+        if ask.missed {
+            return self.missed(local, room, lines, ask, now);
+        }
         let lines = ask.pick(lines).into_iter().cloned().collect();
         match ask.batch {
             true => self.out.deliveries.push(Delivery::HistoryBatch {

@@ -159,6 +159,9 @@ fn parse_room_flags(args: &mut pico_args::Arguments, config: &mut Config) -> Res
     if let Some(n) = value(args, "--history", "a whole number of lines (0 = off)")? {
         config.history = at_most(n, linechat::config::MAX_HISTORY, "--history")?;
     }
+    if let Some(secs) = value(args, "--resume-window", "seconds (0 = off)")? {
+        config.resume_window = Duration::from_secs(secs);
+    }
     Ok(())
 }
 /// The flags of a node among others (`--node-timeout`, and how much

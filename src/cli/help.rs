@@ -56,6 +56,8 @@ OPTIONS:
                            [default: 20]
     --history N            chat lines kept per room for /history, 0 = off, at most
                            10000 [default: 100]
+    --resume-window SECS   how long a dropped session can be resumed with /resume CODE
+                           (its name, room and missed lines), 0 = off [default: 600]
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]

@@ -14,6 +14,8 @@ use std::sync::Arc;
 #[derive(Debug, Default)]
 pub struct Memory {
     pub(super) told: Vec<Told>,
+    /// Closed sessions kept to be resumed (see `chat/resume/`).
+    pub(super) suspended: super::suspended::Suspensions,
     /// Each room's ring, by name, with the number of the turn last added
     /// (to find the ring written to longest ago).
     rings: HashMap<Box<str>, (History, u64)>,

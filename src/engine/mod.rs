@@ -25,13 +25,15 @@
 
 mod memory;
 mod redis;
+mod suspended;
 
 pub use memory::Memory;
 pub use redis::accounts::RedisAccounts;
 pub use redis::{Redis, Role};
 
 use crate::chat::{
-    Claimed, HistoryAsk, HistoryLine, MemberId, Now, Presence, RoomEvent, RoomNames,
+    Claimed, HistoryAsk, HistoryLine, MemberId, Now, Presence, ResumeKey, RoomEvent, RoomNames,
+    Suspended,
 };
 use crate::metrics::RedisCounts;
 use mio::{Registry, Token};
@@ -63,6 +65,13 @@ pub enum Told {
         lines: Vec<HistoryLine>,
         /// The lines asked for.
         ask: HistoryAsk,
+    },
+    /// The answer to [`Engine::recall`]: the session kept, now forgotten.
+    Recalled {
+        /// Who resumes.
+        member: MemberId,
+        /// The session, if one was kept and is still good.
+        record: Option<Suspended>,
     },
     /// [`Engine::history`] cannot be served now: too many reads are out.
     HistoryBusy(MemberId),
@@ -164,6 +173,39 @@ impl Engine {
         match self {
             Engine::Memory(m) => m.history(member, room, ask),
             Engine::Redis(r) => r.read_history(member, room, ask, now),
+        }
+    }
+
+    /// Keeps a closed session under `key` for its window (see
+    /// `chat/resume/`): in this process (memory), or, with Redis, kept by
+    /// this node (not yet shared with the others).
+    pub fn suspend(&mut self, key: ResumeKey, record: Suspended, now: &Now) {
+        self.suspensions().keep(key, record, now.wall);
+    }
+
+    /// Takes the session kept under `key` for `member`: [`Told::Recalled`].
+    pub fn recall(&mut self, member: MemberId, key: ResumeKey, now: &Now) {
+        let record = self.suspensions().take(&key, now.wall);
+        let told = Told::Recalled { member, record };
+        match self {
+            Engine::Memory(m) => m.told.push(told),
+            Engine::Redis(r) => r.told.push(told),
+        }
+    }
+
+    /// Sessions kept to be resumed, and those dropped early for room.
+    pub fn suspended(&self) -> (usize, u64) {
+        let s = match self {
+            Engine::Memory(m) => &m.suspended,
+            Engine::Redis(r) => &r.suspended,
+        };
+        (s.len(), s.dropped)
+    }
+
+    fn suspensions(&mut self) -> &mut suspended::Suspensions {
+        match self {
+            Engine::Memory(m) => &mut m.suspended,
+            Engine::Redis(r) => &mut r.suspended,
         }
     }
 

@@ -4,10 +4,13 @@
 //! no allocation, no locking (the loop is single-threaded). The text is
 //! rendered only when `/metrics` is scraped (`text.rs`).
 
+mod resume;
 mod text;
 mod web;
 
 pub use web::{ByDialect, WebCounts};
+
+pub use resume::ResumeMetrics;
 
 use std::time::Duration;
 

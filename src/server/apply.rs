@@ -129,6 +129,8 @@ impl Server {
                 self.send_history_batch(to, &room, &lines)
             }
             Delivery::Topic(room) => self.engine.topic(room, &self.now),
+            Delivery::Suspend { key, record } => self.engine.suspend(key, record, &self.now),
+            Delivery::Recall { member, key } => self.engine.recall(member, key, &self.now),
             Delivery::Typing(local, typing) => self.typing(local, typing),
             Delivery::Account { member, name, ask } => self.ask_accounts(member, name, ask),
             Delivery::OwnedRooms(job) => self.rooms_job(job),

@@ -97,6 +97,9 @@ impl Server {
                     ask,
                 });
             }
+            Told::Recalled { member, record } => {
+                self.core_once(Input::Recalled { member, record });
+            }
             Told::HistoryBusy(member) => {
                 self.core_once(Input::HistoryBusy(member));
             }

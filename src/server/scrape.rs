@@ -119,12 +119,25 @@ impl Server {
             return;
         }
         let gauges = self.gauges();
+        let (counts, live) = self.chat.resume_counts();
+        let (kept, dropped) = self.engine.suspended();
+        let resume = crate::metrics::ResumeMetrics {
+            counts,
+            live,
+            kept,
+            dropped,
+        };
         let Some(Slot::Metrics(conn)) = self.slots.get_mut(key) else {
             return;
         };
         let metrics = &self.metrics;
         let now = self.now.instant;
-        if conn.advance(&mut self.scratch, now, || metrics.render(gauges)) {
+        let render = || {
+            let mut text = metrics.render(gauges);
+            resume.render(&mut text);
+            text
+        };
+        if conn.advance(&mut self.scratch, now, render) {
             self.later.closing.insert(key);
         }
     }

@@ -105,8 +105,9 @@ fn a_password_prompt_does_not_hold_the_name() {
 
 /// A session left behind (a vanished client, say) holds a registered
 /// name: its owner logging in with the password gets it at once, the old
-/// session is closed with a notice, and the room sees one leave and one
-/// join. A guest's name cannot be taken that way.
+/// session is closed with a notice, and the room sees it leave and come
+/// back (the owner resumes the session, issue 24). A guest's name cannot
+/// be taken that way.
 #[test]
 fn the_owner_takes_the_name_back_from_a_stale_session() {
     let dir = TempDir::new("ghost");
@@ -123,7 +124,7 @@ fn the_owner_takes_the_name_back_from_a_stale_session() {
     ghost.expect_line("*** You logged in from elsewhere");
     ghost.expect_eof();
     bob.expect_line("*** alice has left");
-    bob.expect_line("*** alice has joined");
+    bob.expect_line("*** alice is back");
     let mut guest = Client::connect(addr);
     guest.expect(GREETING);
     guest.send("bob\n");

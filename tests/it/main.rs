@@ -33,6 +33,7 @@ mod owned_rooms;
 mod props;
 mod protocol;
 mod redis_link;
+mod resume;
 mod rooms;
 mod tls;
 mod websocket;

@@ -183,6 +183,11 @@ pub struct Client {
     pub stream: TcpStream,
     /// Bytes read but not yet consumed by an expectation.
     pending: Vec<u8>,
+    /// The resume codes this client was given (issue 24), oldest first.
+    /// Each `*** Resume code: ...` line after a welcome is taken out of
+    /// what the expectations see (it is new and random; the tests that are
+    /// about it, `resume.rs`, read it from here), checked for its form.
+    pub codes: Vec<String>,
 }
 
 impl Client {
@@ -202,6 +207,7 @@ impl Client {
         Client {
             stream,
             pending: Vec::new(),
+            codes: Vec::new(),
         }
     }
 
@@ -226,6 +232,42 @@ impl Client {
         self.stream.write_all(bytes).expect("write");
     }
 
+    /// Takes every whole resume code line out of `pending` into `codes`,
+    /// checking its form: `*** Resume code: C (type /resume C after
+    /// reconnecting)`, perhaps stamped.
+    #[track_caller]
+    fn take_codes(&mut self) {
+        const HEAD: &[u8] = b"*** Resume code: ";
+        let mut from = 0;
+        while let Some(at) = find(&self.pending[from..], HEAD).map(|i| i + from) {
+            let start = self.pending[..at]
+                .windows(2)
+                .rposition(|w| w == b"\r\n")
+                .map_or(0, |i| i + 2);
+            let Some(len) = find(&self.pending[at..], b"\r\n") else {
+                return; // The rest of the line is still coming.
+            };
+            let line = String::from_utf8_lossy(&self.pending[at..at + len]).into_owned();
+            let code = line[HEAD.len()..]
+                .split(' ')
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            let want = format!("*** Resume code: {code} (type /resume {code} after reconnecting)");
+            assert_eq!(line, want, "a resume code line");
+            assert_eq!(code.len(), 14, "XXXX-XXXX-XXXX: {code}");
+            self.codes.push(code);
+            self.pending.drain(start..at + len + 2);
+            from = start;
+        }
+    }
+
+    /// The last resume code this client was given.
+    #[track_caller]
+    pub fn code(&self) -> String {
+        self.codes.last().cloned().expect("a resume code was given")
+    }
+
     /// Reads more bytes into `pending`; fails the test on timeout or EOF.
     #[track_caller]
     fn fill(&mut self) {
@@ -243,7 +285,10 @@ impl Client {
                 "connection closed; unconsumed: {:?}",
                 String::from_utf8_lossy(&self.pending)
             ),
-            Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                self.pending.extend_from_slice(&buf[..n]);
+                self.take_codes();
+            }
             Err(e) => panic!(
                 "read failed ({e}); unconsumed: {:?}",
                 String::from_utf8_lossy(&self.pending)
@@ -531,4 +576,9 @@ impl Drop for ServerProcess {
 #[track_caller]
 pub fn cpu_time(pid: u32) -> Duration {
     linechat::sys::process_cpu(pid).expect("CPU time from /proc/PID/stat")
+}
+
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }

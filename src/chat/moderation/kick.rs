@@ -140,6 +140,7 @@ impl Chat {
             room: home,
             member,
             name,
+            back: false,
         };
         // Applied after the kick, so other nodes hear the kick first.
         self.apply(joined, now);

@@ -98,6 +98,9 @@ impl Harness {
                     lines,
                     ask,
                 } => (self.chat).stored_history(member, &room, &lines, ask, &self.now),
+                Told::Recalled { member, record } => {
+                    self.chat.recalled(member, record, &self.now);
+                }
                 other => panic!("a memory engine told {other:?}"),
             }
         }
@@ -197,6 +200,16 @@ impl Harness {
                     Some(engine) => engine.history(member, room, ask, &self.now),
                     None => taken.reads.push(format!("{room} {}", ask.count)),
                 },
+                Delivery::Suspend { key, record } => {
+                    if let Some(engine) = self.engine.as_mut() {
+                        engine.suspend(key, record, &self.now);
+                    }
+                }
+                Delivery::Recall { member, key } => {
+                    if let Some(engine) = self.engine.as_mut() {
+                        engine.recall(member, key, &self.now);
+                    }
+                }
                 Delivery::Topic(room) => match self.engine.as_mut() {
                     Some(engine) => engine.topic(room, &self.now),
                     None => taken.reads.push(format!("topic {room}")),
@@ -308,4 +321,27 @@ impl Taken {
             .map(|(_, t)| t.clone())
             .unwrap_or_default()
     }
+}
+
+/// `text` without the one resume code line a welcome is followed by
+/// (`*** Resume code: XXXX-XXXX-XXXX (type /resume XXXX-XXXX-XXXX after
+/// reconnecting)`, perhaps stamped), which must be there, well formed.
+#[track_caller]
+pub(super) fn without_code(text: &str) -> String {
+    let mut found = 0;
+    let kept: Vec<&str> = (text.split_inclusive("\r\n"))
+        .filter(|line| {
+            let Some((_, rest)) = line.split_once("*** Resume code: ") else {
+                return true;
+            };
+            let code = &rest[..14.min(rest.len())];
+            let tail = format!(" (type /resume {code} after reconnecting)\r\n");
+            assert!(crate::chat::Code::parse(code).is_some(), "{line:?}");
+            assert_eq!(&rest[14..], tail, "{line:?}");
+            found += 1;
+            false
+        })
+        .collect();
+    assert_eq!(found, 1, "one code line in {text:?}");
+    kept.concat()
 }

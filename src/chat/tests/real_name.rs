@@ -122,6 +122,7 @@ fn another_nodes_real_name_reaches_the_rooms_it_shares() {
         room: h.chat.room_named("#x").unwrap(),
         member: bob,
         name: "bob".into(),
+        back: false,
     };
     assert!(h.chat.apply_remote(joined, &h.now));
     told(&mut h);

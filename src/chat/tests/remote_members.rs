@@ -20,6 +20,7 @@ fn a_remote_member_in_several_rooms_is_seen_in_each_and_leaves_once() {
             room,
             member: bob,
             name,
+            back: false,
         };
         assert!(h.chat.apply_remote(joined, &h.now));
     }

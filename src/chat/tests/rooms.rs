@@ -205,7 +205,7 @@ fn a_default_room_of_your_choice() {
     });
     h.open(1);
     assert_eq!(
-        h.line(1, "a").text(1),
+        super::without_code(&h.line(1, "a").text(1)),
         "*** Welcome, a! #welcome: 1 online: a\r\n"
     );
 }

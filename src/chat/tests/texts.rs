@@ -23,7 +23,7 @@ fn greeting_prompt_and_name_rules() {
     );
     let joined = h.line(1, "  alice ");
     assert_eq!(
-        joined.text(1),
+        super::without_code(&joined.text(1)),
         "*** Welcome, alice! #lobby: 1 online: alice\r\n"
     );
     assert!(
@@ -37,7 +37,7 @@ fn greeting_prompt_and_name_rules() {
     );
     let bob = h.line(2, "bob");
     assert_eq!(
-        bob.text(2),
+        super::without_code(&bob.text(2)),
         "*** Welcome, bob! #lobby: 2 online: alice, bob\r\n"
     );
     assert_eq!(bob.text(1), "*** bob has joined\r\n");

@@ -162,7 +162,9 @@ pub(crate) fn tagmsg(
 /// A notice told to a room (or to a member's peers).
 fn shared_notice(lines: &mut Lines<'_>, notice: &Notice, at: SystemTime, target: &str) {
     match notice {
-        Notice::Joined { name } => lines.line(at, Some(&mask(name)), "JOIN", &[target]),
+        Notice::Joined { name } | Notice::Back { name } => {
+            lines.line(at, Some(&mask(name)), "JOIN", &[target])
+        }
         Notice::Left {
             name, to: Some(_), ..
         } => lines.line(at, Some(&mask(name)), "PART", &[target]),

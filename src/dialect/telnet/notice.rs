@@ -10,6 +10,7 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
     let _ = match notice {
         // A login's own notices, without the formatting machinery.
         Notice::Joined { name } => out.write_str(name).and(out.write_str(" has joined")),
+        Notice::Back { name } => out.write_str(name).and(out.write_str(" is back")),
         Notice::Left { name, to: None, .. } => out.write_str(name).and(out.write_str(" has left")),
         Notice::Left {
             name, to: Some(to), ..
@@ -71,6 +72,24 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
         Notice::HistoryHead { room, shown: 0 } => write!(out, "No history in {room}"),
         Notice::HistoryHead { room, shown: 1 } => write!(out, "Last 1 line of {room}:"),
         Notice::HistoryHead { room, shown } => write!(out, "Last {shown} lines of {room}:"),
+        Notice::Missed { room, shown: 0, .. } => {
+            write!(out, "Nothing was said in {room} while you were away")
+        }
+        Notice::Missed { room, shown, hidden } => {
+            let s = if *shown == 1 { "" } else { "s" };
+            let _ = write!(out, "Missed in {room} while you were away, {shown} line{s}");
+            match hidden {
+                0 => out.write_str(":"),
+                h => write!(out, " (and {h} earlier lines not shown):"),
+            }
+        }
+        Notice::ResumeCode { code } => {
+            out.push_str("Resume code: ");
+            let _ = code.write_to(out);
+            out.push_str(" (type /resume ");
+            let _ = code.write_to(out);
+            out.write_str(" after reconnecting)")
+        }
         Notice::HistoryRefused => out.write_str(
             "History not sent: too much output is waiting; try again shortly, or ask for fewer lines",
         ),

@@ -95,6 +95,12 @@ pub(super) fn words(reply: &Reply, out: &mut String) {
             out.write_str("This server keeps no more registered names; ask its operator")
         }
         Reply::WrongPassword => out.write_str("Wrong password, try again"),
+        Reply::ResumeUnknown => out.write_str("Unknown, expired or used resume code"),
+        Reply::ResumeOff => out.write_str("Resuming is off on this server"),
+        Reply::ResumeLocked { wait } => write!(
+            out,
+            "Too many wrong resume codes from your address; try again in {wait} s"
+        ),
         Reply::LockedOut { name, wait } => write!(
             out,
             "Too many wrong passwords for {name} from your address; try again in {wait} s"

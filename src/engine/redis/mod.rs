@@ -147,6 +147,9 @@ pub struct Redis {
     more_rooms: HashMap<MemberId, Vec<Box<str>>>,
     /// What is to be told to the core (see [`Engine::take_told`](super::Engine::take_told)).
     pub(super) told: Vec<Told>,
+    /// Closed sessions kept to be resumed, by this node (see
+    /// `chat/resume/`).
+    pub(in crate::engine) suspended: crate::engine::suspended::Suspensions,
     /// Whether the core was last told this node is linked.
     linked_told: bool,
     /// What `/metrics` shows of the engine.
@@ -207,6 +210,7 @@ impl Redis {
             locals: HashMap::new(),
             more_rooms: HashMap::new(),
             told: Vec::new(),
+            suspended: Default::default(),
             linked_told: false,
             counts: RedisCounts::default(),
             log_limit: LogLimit::new(now),

@@ -60,6 +60,7 @@ pub(in crate::engine) fn decode(
             room: in_room("room")?,
             member,
             name: boxed("name")?,
+            back: f.text("back").is_ok_and(|b| b == "1"),
         },
         "moved" => RoomEvent::Moved {
             from: in_room("room")?,

@@ -69,7 +69,13 @@ pub(in crate::engine) fn encode(
         push("room", text(&names.room));
     }
     match event {
-        RoomEvent::Joined { name, .. } => push("name", text(name)),
+        RoomEvent::Joined { name, back, .. } => {
+            push("name", text(name));
+            if *back {
+                // Nodes that do not know the field show a join.
+                push("back", Bytes::from_static(b"1"));
+            }
+        }
         RoomEvent::Moved { name, .. } => {
             push("to", text(&names.to));
             push("name", text(name));

@@ -25,6 +25,7 @@ fn every_kind_goes_there_and_back() {
             room: RoomId(0),
             member: MemberId(7),
             name: "bob".into(),
+            back: true,
         },
         RoomEvent::Moved {
             from: RoomId(0),

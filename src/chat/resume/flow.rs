@@ -1,0 +1,364 @@
+//! How a session is resumed, step by step (see the module doc of
+//! `resume`): the code at the welcome, the record at the close, `/resume`
+//! at the prompt, the engine's answer, the room entered and the lines
+//! missed.
+
+use super::{Code, Position, Recall, ResumeKey, Suspended};
+use crate::chat::{
+    Chat, Delivery, Farewell, HistoryAsk, HistoryLine, Local, Mark, MemberId, Notice, Now,
+    Protocol, Reply, RoomId,
+};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// What wrong codes are counted under in the per-address lockouts (not a
+/// valid name, so no registered name shares its count).
+const LOCK: &str = "/resume";
+
+/// The code after `/resume` (any case) typed at the name prompt, or
+/// `None` if the line is something else.
+fn typed(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let (verb, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    verb.eq_ignore_ascii_case("/resume").then_some(rest.trim())
+}
+
+impl Chat {
+    /// A code for `local` (a telnet user logging in), if resuming is on:
+    /// the notice that tells it, shown after the welcome line.
+    pub(in crate::chat) fn give_code(&mut self, local: Local, member: MemberId) -> Option<Notice> {
+        let lines = self
+            .client(local)
+            .is_some_and(|c| c.protocol == Protocol::Lines);
+        if !self.resume.on() || !lines {
+            return None;
+        }
+        let code = self.resume.give(member)?;
+        Some(Notice::ResumeCode { code })
+    }
+
+    /// The address wrong codes from `local` are counted under.
+    fn code_source(&self, local: Local) -> IpAddr {
+        let address = self.client(local).and_then(|c| c.address);
+        address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    /// A line at the name prompt: `/resume CODE` is taken here (true);
+    /// anything else is not (false).
+    pub(in crate::chat) fn resume_typed(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        text: &str,
+        now: &Now,
+    ) -> bool {
+        let Some(typed) = typed(text) else {
+            return false;
+        };
+        if !self.resume.on() {
+            self.retry(local, now, Reply::ResumeOff);
+            return true;
+        }
+        let source = self.code_source(local);
+        if let Some(until) = self.lockouts.locked_until(LOCK, source, now.instant) {
+            let wait = until.saturating_duration_since(now.instant);
+            let wait = wait.as_millis().div_ceil(1000) as u64;
+            self.retry(local, now, Reply::ResumeLocked { wait });
+            return true;
+        }
+        let Some(code) = Code::parse(typed) else {
+            self.resume_failed(local, now);
+            return true;
+        };
+        let hash = code.hash();
+        // A session still open here: taken over, nothing missed.
+        if let Some(&holder) = self.resume.by_hash.get(&hash)
+            && let Some(record) = self.snapshot(holder, now)
+        {
+            self.resume.forget(&holder);
+            self.start_restore(local, member, record, now);
+            return true;
+        }
+        self.resume.recalling.insert(member, Recall::Code);
+        let key = ResumeKey::Code(hash);
+        self.out.deliveries.push(Delivery::Recall { member, key });
+        true
+    }
+
+    /// A wrong code: counted, and the prompt again.
+    fn resume_failed(&mut self, local: Local, now: &Now) {
+        self.resume.counts.failures += 1;
+        let source = self.code_source(local);
+        self.lockouts.count_failure(LOCK, source, now.instant);
+        self.retry(local, now, Reply::ResumeUnknown);
+    }
+
+    /// What resuming `member` (chatting now) would restore: its name and
+    /// rooms, each at its last turn (nothing missed): the id of the last
+    /// turn said there, or, in a room where nothing was said yet, an id of
+    /// this moment (ids are times, see `msgid`).
+    fn snapshot(&self, member: MemberId, now: &Now) -> Option<Suspended> {
+        let name = self.name_of(member)?.into();
+        let here = crate::chat::msgid::stamp(now.wall, 0);
+        let rooms = (self.seats.rooms(&member))
+            .filter_map(|id| self.rooms.get(id))
+            .map(|r| {
+                let mut said = r.said;
+                if said.last_turn == 0 {
+                    said.last_turn = here;
+                }
+                let room = r.name.clone();
+                Position { room, said }
+            })
+            .collect();
+        let until = now.wall + self.resume.window;
+        Some(Suspended {
+            name,
+            member,
+            rooms,
+            until,
+        })
+    }
+
+    /// Claims `record`'s name for `member` to resume it (taking it from
+    /// any holder); [`Chat::claimed`] enters it.
+    fn start_restore(&mut self, local: Local, member: MemberId, record: Suspended, now: &Now) {
+        let name = record.name.clone();
+        self.resume.restoring.insert(member, record);
+        self.claim(local, member, &name, None, now);
+    }
+
+    /// `member`'s name claim failed: it resumes nothing.
+    pub(in crate::chat) fn restore_refused(&mut self, member: MemberId) {
+        self.resume.restoring.remove(&member);
+    }
+
+    /// `local` (member `member`) is closing for `why`, `chatting` or not:
+    /// its code is forgotten, and a chatting session that dropped is handed
+    /// to the engine to be resumed within the window. One that ended on
+    /// purpose (`/quit`, a kill, a kick out, a password login elsewhere,
+    /// a code used elsewhere) is not.
+    pub(in crate::chat) fn suspend(
+        &mut self,
+        member: MemberId,
+        chatting: bool,
+        why: Farewell,
+        now: &Now,
+    ) {
+        let hash = self.resume.forget(&member);
+        let registered = self.resume.registered.remove(&member).is_some();
+        self.resume.recalling.remove(&member);
+        self.resume.restoring.remove(&member);
+        self.resume.missing.remove(&member);
+        let dropped = matches!(
+            why,
+            Farewell::Eof
+                | Farewell::Error
+                | Farewell::TooSlow
+                | Farewell::IdleTimeout
+                | Farewell::Shutdown
+        );
+        if !chatting || !dropped || !self.resume.on() {
+            return;
+        }
+        let Some(record) = self.snapshot(member, now) else {
+            return;
+        };
+        if registered {
+            let key = ResumeKey::Account(record.name.to_ascii_lowercase().into());
+            let record = record.clone();
+            self.out.deliveries.push(Delivery::Suspend { key, record });
+        }
+        if let Some(hash) = hash {
+            let key = ResumeKey::Code(hash);
+            self.out.deliveries.push(Delivery::Suspend { key, record });
+        }
+    }
+
+    /// The engine's answer to a [`Delivery::Recall`] for `member`: the
+    /// record, if one is kept. False if nobody waits for it.
+    pub(in crate::chat) fn recalled(
+        &mut self,
+        member: MemberId,
+        record: Option<Suspended>,
+        now: &Now,
+    ) -> bool {
+        let Some(local) = self.seats.local(&member) else {
+            return false;
+        };
+        let Some(recall) = self.resume.recalling.remove(&member) else {
+            return false;
+        };
+        let record = record.filter(|r| r.until > now.wall);
+        match (recall, record) {
+            (Recall::Code, Some(record)) => self.start_restore(local, member, record, now),
+            (Recall::Code, None) => self.resume_failed(local, now),
+            (Recall::Account(name), record) => {
+                self.unreserve(&name, member);
+                if let Some(record) = record {
+                    self.resume.restoring.insert(member, record);
+                }
+                self.enter_chat(local, member, &name, now);
+                // As `claimed` does for a password login.
+                self.password_login(local, member, &name, now);
+                self.ignores_of_account(local, &name);
+            }
+        }
+        true
+    }
+
+    /// A registered name's password was right and its claim granted: its
+    /// session, if one is kept, is asked for first (true: the login waits
+    /// for [`Chat::recalled`]).
+    pub(in crate::chat) fn recall_account(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        name: &str,
+    ) -> bool {
+        let lines = self
+            .client(local)
+            .is_some_and(|c| c.protocol == Protocol::Lines);
+        if !self.resume.on() || !lines {
+            return false;
+        }
+        self.resume.registered.insert(member, ());
+        if self.resume.restoring(&member) {
+            return false; // Taken over from a session open here.
+        }
+        self.claiming.insert(name.into(), member);
+        let recall = Recall::Account(name.into());
+        self.resume.recalling.insert(member, recall);
+        let key = ResumeKey::Account(name.to_ascii_lowercase().into());
+        self.out.deliveries.push(Delivery::Recall { member, key });
+        true
+    }
+
+    /// A registered name's password takes it from `holder`, a session
+    /// open here: what `member` resumes, unless it resumes something
+    /// already.
+    pub(in crate::chat) fn take_over(&mut self, member: MemberId, holder: MemberId, now: &Now) {
+        let local = self.seats.local(&member);
+        let lines =
+            (local.and_then(|l| self.client(l))).is_some_and(|c| c.protocol == Protocol::Lines);
+        if !self.resume.on() || !lines || self.resume.restoring(&member) {
+            return;
+        }
+        if let Some(record) = self.snapshot(holder, now) {
+            self.resume.restoring.insert(member, record);
+        }
+    }
+
+    /// The room `member` resumes into, if it resumes: its first room, if
+    /// it exists or can be made and admits it.
+    pub(in crate::chat) fn resume_room(&mut self, member: MemberId, now: &Now) -> Option<RoomId> {
+        let record = self.resume.restoring.get(&member)?;
+        let (room, name) = (record.rooms.first()?.room.clone(), record.name.clone());
+        let id = self.rooms.open(&room).ok()?;
+        // Admitted as a newcomer would be (bans, keys, invites), named.
+        self.roomless.insert(member, self.shared_name(&name));
+        let barred = self.barred(id, member, None, now);
+        self.roomless.remove(&member);
+        barred.is_none().then_some(id)
+    }
+
+    /// Whether `member` is entering its room as a session resumed: the
+    /// room is told `*** name is back` rather than a join.
+    pub(in crate::chat) fn coming_back(&self, member: &MemberId) -> bool {
+        self.resume.restoring(member)
+    }
+
+    /// `local`, just welcomed: for a session resumed, the lines said in
+    /// its room since its position.
+    pub(in crate::chat) fn welcomed(&mut self, local: Local, member: MemberId, now: &Now) {
+        let Some(record) = self.resume.restoring.remove(&member) else {
+            return;
+        };
+        self.resume.counts.resumed += 1;
+        let Some(room) = self.room_of(member) else {
+            return;
+        };
+        let (name, now_said) = (room.name.clone(), room.said);
+        let Some(then) = record.rooms.iter().find(|p| p.room == name).map(|p| p.said) else {
+            return;
+        };
+        let (position, last) = (then.last_turn, now_said.last_turn);
+        // Lines said since, counted here if the record is this node's.
+        let missing = (crate::chat::node_of(record.member) == crate::chat::node_of(member)).then(
+            || match then.serial == now_said.serial {
+                true => now_said.lines.saturating_sub(then.lines),
+                false => now_said.lines,
+            },
+        );
+        if self.history_len == 0 || position == 0 {
+            return;
+        }
+        if (position >= last && last != 0) || missing == Some(0) {
+            let nothing = Notice::Missed {
+                room: name,
+                shown: 0,
+                hidden: 0,
+            };
+            return self.tell(local, now, nothing);
+        }
+        // Up to the room's last turn now: later lines come live.
+        let before = match last {
+            0 => Mark::At(now.wall),
+            last => Mark::Line(last, u32::MAX),
+        };
+        let ask = HistoryAsk {
+            after: Some(Mark::Line(position, u32::MAX)),
+            before: Some(before),
+            missed: true,
+            ..HistoryAsk::latest(self.history_len)
+        };
+        let room = name;
+        self.resume.missing.extend(missing.map(|n| (member, n)));
+        (self.out.deliveries).push(Delivery::History { member, room, ask });
+    }
+
+    /// The engine's lines for a resumed session's room (`ask.missed`): the
+    /// last `--history` of them under a heading that counts the rest.
+    pub(in crate::chat) fn missed(
+        &mut self,
+        local: Local,
+        room: &str,
+        lines: &[HistoryLine],
+        ask: HistoryAsk,
+        now: &Now,
+    ) {
+        let all = (lines.iter())
+            .filter(|line| !line.line().0.irc_only() && ask.holds(line))
+            .count();
+        let lines: Vec<HistoryLine> = ask.pick(lines).into_iter().cloned().collect();
+        let member = self.client(local).map(|c| c.member);
+        let missing = member.and_then(|m| self.resume.missing.remove(&m));
+        let all = all.max(missing.unwrap_or(0) as usize);
+        let (shown, hidden) = (lines.len(), all.saturating_sub(lines.len()));
+        let room = room.into();
+        self.out.deliveries.push(Delivery::Reply {
+            to: local,
+            head: Notice::Missed {
+                room,
+                shown,
+                hidden,
+            },
+            lines,
+            refused: Notice::HistoryRefused,
+            at: now.wall,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed;
+
+    #[test]
+    fn the_command_at_the_prompt() {
+        assert_eq!(typed("/resume ABCD-EFGH-JKMN"), Some("ABCD-EFGH-JKMN"));
+        assert_eq!(typed("  /RESUME   abcd efgh jkmn "), Some("abcd efgh jkmn"));
+        assert_eq!(typed("/resume"), Some(""));
+        assert_eq!(typed("/resumes x"), None);
+        assert_eq!(typed("alice"), None);
+    }
+}

@@ -1,0 +1,212 @@
+//! Resuming a session (issue 24): a user whose connection dropped comes
+//! back under the same name, in the same room, and is shown the lines said
+//! there meanwhile.
+//!
+//! - Each telnet user is given a code at the welcome ([`code`]); the core
+//!   keeps only its hash, with the member (`live`).
+//! - When the session closes, what it takes to resume it (the name, the
+//!   rooms and, per room, the id of the last turn said there: the
+//!   position) is handed to the engine as a [`Suspended`] record, by the
+//!   code's hash, and (a registered name) by the name, for
+//!   `--resume-window`.
+//! - `/resume CODE` at the name prompt finds the session: still open here
+//!   (then it is closed with `*** You logged in from elsewhere`, and
+//!   nothing was missed), or suspended (asked of the engine). The name is
+//!   claimed as a password's claim is (taken from any holder, on any
+//!   node), the room is entered with `*** alice is back` told to it, the
+//!   welcome and a new code are shown, then the lines said after the
+//!   position, up to `--history`, under a heading that counts the older
+//!   ones not shown.
+//! - A registered name that logs in with its password is restored the same
+//!   way from the record kept under the name.
+//!
+//! The position is taken when the connection closes: the room's last turn
+//! then. Lines already queued to a connection that drops are counted as
+//! delivered; whatever of them the client never read is the doubt
+//! (telnet cannot say what it saw).
+
+mod code;
+mod flow;
+
+pub use code::Code;
+
+use super::MemberId;
+use super::member_map::MemberMap;
+use super::rooms::Said;
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+/// Where a suspended session is kept: by its code's hash, or by its
+/// registered name (lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ResumeKey {
+    /// A code's hash (see [`Code::hash`]).
+    Code(u64),
+    /// A registered name, lower-cased.
+    Account(Box<str>),
+}
+
+impl ResumeKey {
+    /// The key's text, for a store keyed by strings (Redis).
+    pub fn text(&self) -> String {
+        match self {
+            ResumeKey::Code(hash) => format!("code:{}", code::hex(*hash)),
+            ResumeKey::Account(name) => format!("account:{name}"),
+        }
+    }
+}
+
+/// A session that ended and may be resumed until `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspended {
+    /// The name it had.
+    pub name: Box<str>,
+    /// The session it was.
+    pub member: MemberId,
+    /// Its rooms, first first, each with where its talk stood when the
+    /// session closed.
+    pub rooms: Vec<Position>,
+    /// When it can no longer be resumed.
+    pub until: SystemTime,
+}
+
+/// Where a session stood in one room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    /// The room's name.
+    pub room: Box<str>,
+    /// Its last turn then (never 0: a room where nothing was said yet
+    /// gets an id of that moment), its lines then, and which making of
+    /// the room it was (on the record's node).
+    pub said: Said,
+}
+
+/// Resume counts, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResumeCounts {
+    /// Codes given.
+    pub codes: u64,
+    /// Sessions resumed (with a code, or a registered name's password).
+    pub resumed: u64,
+    /// `/resume` with a code that is malformed, unknown, expired or used.
+    pub failures: u64,
+}
+
+/// Most resume codes remembered for open sessions (a bound on `live`,
+/// beyond the connection limit itself).
+const MAX_LIVE: usize = 1 << 20;
+
+/// The core's resume state.
+#[derive(Debug, Default)]
+pub(super) struct Resumes {
+    /// `--resume-window`; zero is off.
+    window: Duration,
+    /// The code hash of each local telnet session that has one.
+    live: MemberMap<u64>,
+    /// The session of each code hash in `live`.
+    by_hash: HashMap<u64, MemberId>,
+    /// Members whose `/resume` (or registered login) waits for the engine.
+    recalling: MemberMap<Recall>,
+    /// Members whose resumed name is being claimed, with what they resume.
+    restoring: MemberMap<Suspended>,
+    /// Lines each resumed member missed in its room, when this node can
+    /// tell (the record is its own): the heading counts those not shown.
+    missing: MemberMap<u64>,
+    /// Members logged in with a password (their session is kept under the
+    /// name too).
+    registered: MemberMap<()>,
+    /// The counts.
+    pub(super) counts: ResumeCounts,
+}
+
+impl super::Chat {
+    /// Resume counts so far, and the codes of open sessions.
+    pub fn resume_counts(&self) -> (ResumeCounts, usize) {
+        (self.resume.counts, self.resume.live())
+    }
+}
+
+/// What a recall waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Recall {
+    /// A typed code.
+    Code,
+    /// A registered name's login, past its password: the name (granted).
+    Account(Box<str>),
+}
+
+impl Resumes {
+    /// Resume state for `--resume-window`.
+    pub(super) fn new(window: Duration) -> Resumes {
+        Resumes {
+            window,
+            ..Resumes::default()
+        }
+    }
+
+    /// Whether resuming is on.
+    pub(super) fn on(&self) -> bool {
+        !self.window.is_zero()
+    }
+
+    /// Whether `member` waits for a resume (its lines must wait).
+    pub(super) fn busy(&self, member: &MemberId) -> bool {
+        self.recalling.contains_key(member) || self.restoring.contains_key(member)
+    }
+
+    /// Whether `member`'s claim resumes a session: it takes the name from
+    /// any holder, as a password's claim does.
+    pub(super) fn restoring(&self, member: &MemberId) -> bool {
+        self.restoring.contains_key(member)
+    }
+
+    /// A new code for `member`, remembered by hash.
+    fn give(&mut self, member: MemberId) -> Option<Code> {
+        if self.live.len() >= MAX_LIVE {
+            return None;
+        }
+        let code = Code::new()?;
+        self.forget(&member);
+        self.live.insert(member, code.hash());
+        self.by_hash.insert(code.hash(), member);
+        self.counts.codes += 1;
+        Some(code)
+    }
+
+    /// `member`'s code is no longer live; its hash, if it had one.
+    fn forget(&mut self, member: &MemberId) -> Option<u64> {
+        let hash = self.live.remove(member)?;
+        self.by_hash.remove(&hash);
+        Some(hash)
+    }
+
+    /// Codes of open sessions (for the memory table).
+    pub(super) fn live(&self) -> usize {
+        self.live.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_code_replaces_the_old() {
+        let mut resumes = Resumes::new(Duration::from_secs(60));
+        let m = MemberId(7);
+        let first = resumes.give(m).unwrap().hash();
+        let second = resumes.give(m).unwrap().hash();
+        assert_ne!(first, second);
+        assert_eq!(resumes.by_hash.get(&first), None);
+        assert_eq!(resumes.by_hash.get(&second), Some(&m));
+        assert_eq!(resumes.forget(&m), Some(second));
+        assert_eq!((resumes.live(), resumes.by_hash.len()), (0, 0));
+        assert_eq!(resumes.counts.codes, 2);
+    }
+
+    #[test]
+    fn keys_as_text() {
+        assert_eq!(ResumeKey::Code(255).text(), "code:00000000000000ff");
+        assert_eq!(ResumeKey::Account("bob".into()).text(), "account:bob");
+    }
+}

@@ -1,0 +1,182 @@
+//! Resuming a dropped session (issue 24): `/resume CODE` at the name
+//! prompt brings back the name, the room and the lines said meanwhile,
+//! each once, in order, under a heading; the room sees `*** alice is back`.
+//! Real sockets, one server per test; bounded reads (util::READ_TIMEOUT).
+
+use crate::util::{self, Client, GREETING, TestServer};
+use linechat::Config;
+use std::time::Duration;
+
+/// A server with `history` lines per room and a resume window of `window`.
+fn server(history: usize, window: Duration) -> TestServer {
+    TestServer::start(Config {
+        history,
+        resume_window: window,
+        ..util::unlimited()
+    })
+}
+
+/// Connects and types `/resume code` at the prompt.
+fn resume(server: &TestServer, code: &str) -> Client {
+    let mut c = server.connect();
+    c.expect(GREETING);
+    c.send(&format!("/resume {code}\n"));
+    c
+}
+
+/// `line` without its `[HH:MM:SS] ` stamp (history lines carry one).
+#[track_caller]
+fn unstamped(line: &str) -> &str {
+    let (stamp, rest) = line.split_at(11);
+    assert!(stamp.starts_with('[') && stamp.ends_with("] "), "{line:?}");
+    rest
+}
+
+/// The whole story on one node: alice drops, three lines are said, she
+/// resumes with her code into her room, sees the three lines once, in
+/// order, under their heading, gets a new code, and then live lines; bob
+/// sees her leave and come back.
+#[test]
+fn resume_brings_back_the_name_the_room_and_the_missed_lines() {
+    let server = server(100, Duration::from_secs(600));
+    let mut alice = server.login("alice");
+    let code = alice.code();
+    alice.send("/join #rust\n");
+    alice.skip_until_prefix("*** Welcome, alice! #rust");
+    let mut bob = server.login("bob");
+    bob.send("/join #rust\n");
+    bob.skip_until_prefix("*** Welcome, bob! #rust");
+    alice.expect_line("*** bob has joined");
+    alice.close();
+    bob.expect_line("*** alice has left");
+    for line in ["one", "two", "three"] {
+        bob.send(&format!("{line}\n"));
+    }
+    let mut back = resume(&server, &code);
+    back.expect_line("*** Welcome, alice! #rust: 2 online: alice, bob");
+    assert_ne!(back.code(), code, "a new code at every resume");
+    back.expect_line("*** Missed in #rust while you were away, 3 lines:");
+    for want in ["bob: one", "bob: two", "bob: three"] {
+        assert_eq!(unstamped(&back.line()), want);
+    }
+    bob.expect_line("*** alice is back");
+    // Next is the first live line: no missed line twice, none after it.
+    bob.send("four\n");
+    back.expect_line("bob: four");
+    back.send("hi again\n");
+    bob.expect_line("alice: hi again");
+}
+
+/// Past `--history` lines only the last are shown, and the heading says
+/// how many earlier ones are not.
+#[test]
+fn missed_lines_are_capped_at_the_history_length() {
+    let server = server(2, Duration::from_secs(600));
+    let mut alice = server.login("alice");
+    let code = alice.code();
+    let mut bob = server.login("bob");
+    alice.expect_line("*** bob has joined");
+    alice.close();
+    bob.expect_line("*** alice has left");
+    for line in ["one", "two", "three", "four", "five"] {
+        bob.send(&format!("{line}\n"));
+    }
+    util::sync(&mut bob, "bob", &mut server.login("carol"));
+    let mut back = resume(&server, &code);
+    back.skip_until_prefix("*** Welcome, alice! #lobby");
+    back.expect_line(
+        "*** Missed in #lobby while you were away, 2 lines (and 4 earlier lines not shown):",
+    );
+    let shown: Vec<String> = (0..2).map(|_| unstamped(&back.line()).to_owned()).collect();
+    assert_eq!(shown[0], "bob: five");
+    assert!(shown[1].starts_with("bob: sync-"), "{shown:?}");
+}
+
+/// A code works once: the second time, and a code never given, and a
+/// malformed one, are all told the same and prompted again.
+#[test]
+fn a_wrong_or_used_code_is_refused() {
+    let server = server(100, Duration::from_secs(600));
+    let alice = server.login("alice");
+    let code = alice.code();
+    alice.close();
+    let mut first = resume(&server, &code);
+    first.skip_until_prefix("*** Welcome, alice! ");
+    first.close();
+    for typed in [code.as_str(), "0000-0000-0000", "not a code"] {
+        let mut again = resume(&server, typed);
+        again.expect("*** Unknown, expired or used resume code\r\nEnter your name: ");
+        again.send("zed\n");
+        again.expect_line("*** Welcome, zed! #lobby: 1 online: zed");
+    }
+}
+
+/// Past `--resume-window` a code no longer resumes.
+#[test]
+fn an_expired_code_is_refused() {
+    let server = server(100, Duration::from_millis(300));
+    let alice = server.login("alice");
+    let code = alice.code();
+    alice.close();
+    // The window is a time: it has to pass.
+    std::thread::sleep(Duration::from_millis(600));
+    let mut late = resume(&server, &code);
+    late.expect("*** Unknown, expired or used resume code\r\nEnter your name: ");
+}
+
+/// The old connection is still open (a client that vanished without a
+/// word): it is closed with a notice, the room sees it leave and come
+/// back, and nothing was missed.
+#[test]
+fn resume_while_the_old_connection_is_open() {
+    let server = server(100, Duration::from_secs(600));
+    let mut ghost = server.login("alice");
+    let code = ghost.code();
+    let mut bob = server.login("bob");
+    ghost.expect_line("*** bob has joined");
+    bob.send("said before\n");
+    ghost.expect_line("bob: said before");
+    let mut back = resume(&server, &code);
+    back.expect_line("*** Welcome, alice! #lobby: 2 online: alice, bob");
+    back.expect_line("*** Nothing was said in #lobby while you were away");
+    ghost.expect_line("*** You logged in from elsewhere");
+    ghost.expect_eof();
+    bob.expect_line("*** alice has left");
+    bob.expect_line("*** alice is back");
+    bob.send("after\n");
+    back.expect_line("bob: after");
+}
+
+/// Wrong codes are limited per address like wrong passwords: past five,
+/// even a right code waits.
+#[test]
+fn wrong_codes_lock_the_address_out_for_a_while() {
+    let server = server(100, Duration::from_secs(600));
+    let alice = server.login("alice");
+    let code = alice.code();
+    alice.close();
+    let mut guesser = server.connect();
+    guesser.expect(GREETING);
+    for _ in 0..5 {
+        guesser.send("/resume 0000-0000-0000\n");
+        guesser.expect("*** Unknown, expired or used resume code\r\nEnter your name: ");
+    }
+    guesser.send(&format!("/resume {code}\n"));
+    let locked = guesser.line();
+    assert!(
+        locked.starts_with("*** Too many wrong resume codes from your address; try again in "),
+        "{locked:?}"
+    );
+}
+
+/// `--resume-window 0`: no code is given and `/resume` says it is off.
+#[test]
+fn resuming_can_be_turned_off() {
+    let server = server(100, Duration::ZERO);
+    let mut alice = server.login("alice");
+    let bob = server.login("bob");
+    alice.expect_line("*** bob has joined");
+    assert!(alice.codes.is_empty() && bob.codes.is_empty());
+    let mut c = resume(&server, "0000-0000-0000");
+    c.expect("*** Resuming is off on this server\r\nEnter your name: ");
+}
