@@ -113,7 +113,9 @@ pub const NODE_TIMEOUT_SECS: u32 = 5;
 /// evenly (X3's senders are all on the first node, the one that survives).
 /// R1 is rooms of 100 users (`rooms 100x100` is 10,000 clients); L2 is
 /// L1's shape against registered names, alone and while password logins
-/// loop (two rows); X4 is I1's idle room spread over two nodes. IF1 and
+/// loop (two rows); F1I is F1 where each client ignores the next 10 by
+/// number (`/ignore`), so each line reaches 89 of the 99 others; X4 is
+/// I1's idle room spread over two nodes. IF1 and
 /// IL1 are F1's and L1's shapes over IRC, against linechat and the IRC
 /// servers it is compared with; W1 is F1's shape over WebSocket (IRC
 /// lines, one a message) against linechat's `--web-addr`.
@@ -121,6 +123,7 @@ pub const NODE_TIMEOUT_SECS: u32 = 5;
 pub const CASES: &[Spec] = &[
     //  id    how it runs     server flags               table             vs ncat what (the table's column)                                   generator arguments
     row("F1", Kind::Single,   Flags::Limitless,          Table::Load,      true,  "fanout C=100 S=100 max {secs}s",                                      "fanout --clients 100 --senders 100 --duration {secs}"),
+    row("F1I", Kind::Single,  Flags::Limitless,          Table::Load,      false, "fanout C=100 S=100 max {secs}s, each ignores 10",                     "fanout --clients 100 --senders 100 --duration {secs} --ignore 10"),
     row("T1", Kind::Tls,      Flags::Limitless,          Table::Load,      false, "fanout C=100 S=100 max {secs}s TLS",                                  "fanout --clients 100 --senders 100 --duration {secs}"),
     row("F2", Kind::Single,   Flags::Limitless,          Table::Load,      true,  "fanout C=1000 S=10 max {secs}s",                                      "fanout --clients 1000 --senders 10 --duration {secs}"),
     row("R1", Kind::Single,   Flags::Limitless,          Table::Load,      false, "rooms {rooms}x100 S={rooms} max {secs}s",                             "fanout --clients {rooms_clients} --rooms {rooms} --senders {rooms} --duration {secs} --timeout 300"),

@@ -87,6 +87,12 @@ OPTIONS:
                          /join (any server) [default: 1]. Against
                          linechat, K is at most its --max-rooms (1000)
                          and each room needs 2 clients
+  --ignore K             fanout, one room, every client a sender: once in,
+                         client n sends `/ignore` for the K clients after
+                         it among 1..N-1 (client 0, the barrier's sender,
+                         is ignored by nobody), and each line is expected
+                         at fewer clients (linechat's ignore lists)
+                         [default: 0]
   --rate max|N           fanout: `max` = closed loop, each sender keeps at
                          most --window lines not yet seen by every other
                          client; N = N lines/s in total, spread evenly over

@@ -44,6 +44,7 @@
 
 mod engine;
 mod help;
+mod ignore;
 mod irc;
 mod leaves;
 mod login;

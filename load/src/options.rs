@@ -28,6 +28,9 @@ pub struct Options {
     pub senders: u64,
     /// Fanout: rooms the clients spread over (1: no `/join`).
     pub rooms: u32,
+    /// Fanout: each client ignores this many others (`/ignore`), the next
+    /// by number (0: none).
+    pub ignore: u32,
     /// Total lines per second; `None` for max (closed loop).
     pub rate: Option<f64>,
     pub window: u64,
@@ -93,6 +96,7 @@ pub fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> 
         clients,
         senders: senders.unwrap_or(if mode == Mode::Failover { 10 } else { clients }),
         rooms: opt(&mut args, "--rooms")?.unwrap_or(1),
+        ignore: opt(&mut args, "--ignore")?.unwrap_or(0),
         rate,
         window: opt(&mut args, "--window")?.unwrap_or(16),
         duration: secs(&mut args, "--duration")?.unwrap_or(Duration::from_secs(
@@ -337,6 +341,18 @@ fn check(o: &Options) -> Result<(), String> {
     }
     if o.rooms == 0 || o.rooms > MAX_ROOMS {
         return Err(format!("--rooms: 1 to {MAX_ROOMS}"));
+    }
+    if o.ignore > 0
+        && (o.mode != Mode::Fanout
+            || o.rooms > 1
+            || o.login != engine::Login::Name
+            || o.senders != o.clients
+            || u64::from(o.ignore) + 2 > o.clients)
+    {
+        return Err(
+            "--ignore: fanout in one room with names, every client a sender, at most --clients - 2"
+                .into(),
+        );
     }
     if o.rooms > 1 && o.mode != Mode::Fanout {
         return Err("--rooms: fanout only".into());

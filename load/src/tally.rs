@@ -335,6 +335,14 @@ impl Tally {
         into.append(&mut self.woken);
     }
 
+    /// Sender `s` is ignored by `receivers(s)` of its room (`--ignore`):
+    /// its lines are expected at that many fewer.
+    pub fn ignored_by(&mut self, receivers: impl Fn(u64) -> u32) {
+        for (s, per_msg) in self.per_msg.iter_mut().enumerate() {
+            *per_msg = per_msg.saturating_sub(receivers(s as u64));
+        }
+    }
+
     /// Lines written by all senders.
     pub fn total_sent(&self) -> u64 {
         self.senders.iter().map(|s| s.sent).sum()

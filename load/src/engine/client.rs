@@ -33,6 +33,9 @@ pub struct Target {
     /// Rooms the clients spread over: client `n` joins `#load<n mod rooms>`
     /// once logged in. 1: nobody joins anything.
     pub rooms: u32,
+    /// Each client, once in, ignores the next `ignore` by number (of
+    /// `clients`): `/ignore <prefix><m>`.
+    pub ignore: (u32, u64),
     /// No progress line on stderr.
     pub quiet: bool,
     /// Mode name, for the progress line.

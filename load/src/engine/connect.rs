@@ -240,6 +240,16 @@ impl Engine {
         } else {
             c.phase = Phase::Ready;
             c.muted = c.role.mute;
+            let (ignore, clients) = self.target.ignore;
+            for i in 1..=u64::from(ignore) {
+                c.out.extend_from_slice(b"/ignore ");
+                c.out.extend_from_slice(self.target.prefix.as_bytes());
+                wire::put_u64(&mut c.out, crate::ignore::target(c.number, i, clients));
+                c.out.extend_from_slice(b"\r\n");
+            }
+            if ignore > 0 {
+                self.flush(key);
+            }
             self.counts.ready += 1;
             if self.flooding {
                 self.flush(key);

@@ -112,6 +112,8 @@ fn prepare(
     };
     let keys = e.ready_keys().last().map_or(0, |&k| k + 1).max(n as usize);
     e.tally = Tally::with_rooms(&e.receiver_rooms(keys), &sender_rooms, window);
+    // Senders are the clients by number (`--ignore` needs all to send).
+    e.tally.ignored_by(|s| crate::ignore::ignorers(s, o.ignore));
     if o.addrs.len() > 1 {
         e.tally.set_nodes(&e.receiver_nodes(keys), &sender_nodes);
     }

@@ -47,6 +47,7 @@ pub fn target(o: &Options, mode: &'static str, connections: u64) -> Target {
         login_timeout: o.login_timeout,
         connect_rate: o.connect_rate,
         rooms: if mode == "fanout" { o.rooms } else { 1 },
+        ignore: (if mode == "fanout" { o.ignore } else { 0 }, o.clients),
         quiet: o.quiet,
         mode,
         tls: o.tls.clone(),
