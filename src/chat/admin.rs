@@ -21,6 +21,16 @@ pub enum AdminAction {
     /// The operator is one now (`true`), or not any more: other nodes show
     /// it in WHO and WHOIS.
     Operator(bool),
+    /// A server-wide ban (or, after `m:`, mute) of `mask`, until a time
+    /// or for good, or (`on` false) its lifting (see `global_bans.rs`).
+    Global {
+        /// The mask, completed.
+        mask: Box<str>,
+        /// When it ends (`None`: for good).
+        until: Option<std::time::SystemTime>,
+        /// Set, or lifted.
+        on: bool,
+    },
 }
 
 /// An operator's action as one user is told of it.
@@ -56,6 +66,30 @@ pub enum AdminNotice {
         /// What.
         text: Box<str>,
     },
+    /// `by` set or lifted a server-wide ban or mute (told to operators).
+    Global {
+        /// The operator's name.
+        by: Box<str>,
+        /// The mask (a mute's after `m:`).
+        mask: Box<str>,
+        /// When it ends (`None`: for good).
+        until: Option<std::time::SystemTime>,
+        /// Set, or lifted.
+        on: bool,
+    },
+    /// The reader is banned from the server (by `by`, just now; `None`:
+    /// at the door) and is closed.
+    Banned {
+        /// The operator's name, for a ban set while connected.
+        by: Option<Box<str>>,
+    },
+    /// `by` muted the reader server-wide: nobody hears them.
+    Muted {
+        /// The operator's name (`None`: a line of a muted user).
+        by: Option<Box<str>>,
+    },
+    /// A server-wide ban or mute was not set, and why.
+    Refused(Box<str>),
 }
 
 /// The answers to an operator's own request.

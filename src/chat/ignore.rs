@@ -63,15 +63,16 @@ pub(super) struct Ignores {
 #[derive(Debug, Clone, Copy)]
 pub struct Filter<'a> {
     lists: &'a [Vec<Name>],
-    sender: &'a str,
+    /// The sender's name as the lists hold it: every list that names the
+    /// sender holds this one allocation (see [`Ignores::add`]), so a
+    /// reader's check compares pointers, not text.
+    sender: &'a Name,
 }
 
 impl Filter<'_> {
     /// Whether the reader at `local` ignores the line's sender.
     pub fn drops(&self, local: Local) -> bool {
-        self.lists
-            .get(local)
-            .is_some_and(|list| list.iter().any(|n| n.eq_ignore_ascii_case(self.sender)))
+        (self.lists.get(local)).is_some_and(|list| list.iter().any(|n| n.same(self.sender)))
     }
 }
 
@@ -101,14 +102,16 @@ impl Ignores {
             return None;
         };
         let sender = &*turn.name;
-        self.ignored.contains_key(key(&sender)).then_some(Filter {
+        let (sender, _) = self.ignored.get_key_value(key(&sender))?;
+        Some(Filter {
             lists: &self.lists,
             sender,
         })
     }
 
     /// `local` ignores `name`; `Err` with the answer if it did already or
-    /// its list is full.
+    /// its list is full. Every list holds the index's one allocation of a
+    /// name, which is what [`Filter::drops`] compares.
     fn add(&mut self, local: Local, name: &str) -> Result<(), Ignoring> {
         if self
             .list(local)

@@ -176,6 +176,8 @@ impl Chat {
             } => {
                 self.open(local, member, protocol, now);
                 self.set_address(local, address, now);
+                // A server-wide ban of its network: refused at the door.
+                self.globally_banned(local, "", now);
                 if secure {
                     self.set_secure(local);
                 }

@@ -50,6 +50,8 @@
 //!   listing.
 //! - `members`: a member across its rooms (renames and quits told once
 //!   per reader).
+//! - `ban_mask`: ban masks, by name, address or network (CIDR);
+//!   `global_bans`: server-wide bans and mutes (`/gban`, `/gmute`).
 //! - `monitor`: watch lists (IRC's MONITOR): told when a watched name
 //!   comes online or goes offline, on any node.
 //! - `throttle`: where the core spends the budgets per user and per
@@ -59,8 +61,7 @@
 //! - `peaks`: the most users seen at once (LUSERS).
 //! - `list_filter`: what LIST may be narrowed to (masks, member counts).
 //! - `user_modes`: the modes a user sets on itself (bot, invisible).
-//! - `ignore`: ignore lists (`/ignore`, IRC's SILENCE): whose lines and
-//!   private messages a user does not get, kept with a registered account.
+//! - `ignore`: ignore lists (`/ignore`, IRC's SILENCE), kept with an account.
 //! - `resume`: resume codes, a closed session kept for `--resume-window`,
 //!   `/resume` and the lines missed meanwhile.
 
@@ -68,6 +69,7 @@ mod accounts;
 mod admin;
 mod admins;
 mod apply;
+mod ban_mask;
 mod client;
 pub mod commands;
 mod connection;
@@ -75,6 +77,7 @@ use connection::Batch;
 mod delivery;
 mod errands;
 mod event;
+mod global_bans;
 mod history;
 mod ignore;
 mod input;
@@ -228,6 +231,8 @@ pub struct Chat {
     ignores: ignore::Ignores,
     /// Resume codes and sessions being resumed (see `resume/`).
     resume: resume::Resumes,
+    /// Server-wide bans and mutes (see `global_bans.rs`).
+    global: global_bans::GlobalBans,
     out: Output,
 }
 
@@ -269,6 +274,7 @@ impl Chat {
             modes: Default::default(),
             ignores: Default::default(),
             resume: resume::Resumes::new(config.resume_window),
+            global: Default::default(),
             out: Output::default(),
         }
     }
@@ -328,15 +334,6 @@ impl Chat {
         match self.room_of(member) {
             Some(room) => room.members.name_of(member),
             None => self.roomless.get(&member).map(|name| &**name),
-        }
-    }
-
-    /// The name of chatting user `member` as the server-wide table holds
-    /// it (shared, no copy), or `name` made shared if it holds none.
-    fn shared_name(&self, name: &str) -> name::Name {
-        match self.names.get_key_value(name::key(&name)) {
-            Some((shared, _)) => shared.clone(),
-            None => name::Name::from(name),
         }
     }
 

@@ -8,6 +8,8 @@
 //! are in `moderation.rs`.
 
 use super::MemberId;
+pub use super::ban_mask::{full_mask, valid_mask, wildcard_matches};
+use std::net::IpAddr;
 use std::time::SystemTime;
 
 /// Ban masks a room holds at most (IRC's `MAXLIST`).
@@ -201,6 +203,8 @@ impl Ban {
 pub struct Visitor<'a> {
     /// Their name.
     pub name: &'a str,
+    /// Where they connect from (a user of this node).
+    pub address: Option<IpAddr>,
     /// Whether they were invited.
     pub invited: bool,
     /// The key they gave.
@@ -318,26 +322,30 @@ impl RoomModes {
         self.bans.iter().filter(move |b| b.holds(now))
     }
 
-    /// Whether a ban mask matches the user called `name` at `now`.
-    /// linechat shows every user as `name!name@linechat`, so that is what
-    /// masks match.
-    pub fn bans(&self, name: &str, now: SystemTime) -> bool {
-        self.matches(name, false, now)
+    /// Whether a ban mask matches the user called `name` (connected from
+    /// `address`, if known) at `now` (see `ban_mask.rs`).
+    pub fn bans(&self, name: &str, address: Option<IpAddr>, now: SystemTime) -> bool {
+        self.matches((name, address), false, now)
     }
 
     /// Whether a mute (a ban mask after [`MUTE`], `m:bob!*@*`) matches the
-    /// user called `name` at `now`: they stay in the room, but nobody
-    /// hears them.
-    pub fn mutes(&self, name: &str, now: SystemTime) -> bool {
-        self.matches(name, true, now)
+    /// user called `name` (from `address`) at `now`: they stay in the
+    /// room, but nobody hears them.
+    pub fn mutes(&self, name: &str, address: Option<IpAddr>, now: SystemTime) -> bool {
+        self.matches((name, address), true, now)
     }
 
-    /// Whether a ban (`mutes`: a mute) that holds at `now` matches `name`.
-    fn matches(&self, name: &str, mutes: bool, now: SystemTime) -> bool {
+    /// Whether a ban (`mutes`: a mute) that holds at `now` matches `name`
+    /// from `address`.
+    fn matches(
+        &self,
+        (name, address): (&str, Option<IpAddr>),
+        mutes: bool,
+        now: SystemTime,
+    ) -> bool {
         if self.bans.is_empty() {
             return false;
         }
-        let shown = format!("{name}!{name}@linechat");
         let masks = self
             .holding(now)
             .filter_map(|ban| match ban.mask.strip_prefix(MUTE) {
@@ -345,12 +353,14 @@ impl RoomModes {
                 None if !mutes => Some(&*ban.mask),
                 _ => None,
             });
-        masks.into_iter().any(|mask| wildcard_matches(mask, &shown))
+        masks
+            .into_iter()
+            .any(|mask| super::ban_mask::matches(mask, name, address))
     }
 
     /// Whether `visitor` may enter, with `members` in already.
     pub fn admits(&self, visitor: Visitor<'_>, members: usize) -> Result<(), Barred> {
-        if self.bans(visitor.name, visitor.now) && !visitor.invited {
+        if self.bans(visitor.name, visitor.address, visitor.now) && !visitor.invited {
             return Err(Barred::Banned);
         }
         if self.has(Flag::InviteOnly) && !visitor.invited {
@@ -390,53 +400,6 @@ pub fn ban_length(typed: &str) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_secs(secs))
 }
 
-/// Whether `mask` may be a ban mask: 1 to [`MAX_MASK`] printable ASCII
-/// bytes.
-pub fn valid_mask(mask: &str) -> bool {
-    (1..=MAX_MASK).contains(&mask.len()) && mask.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// A ban mask as given, completed to `nick!user@host`: `bob` is
-/// `bob!*@*`, `*@host` is `*!*@host`.
-pub fn full_mask(mask: &str) -> String {
-    if let Some(muted) = mask.strip_prefix(MUTE) {
-        return format!("{MUTE}{}", full_mask(muted));
-    }
-    match (mask.contains('!'), mask.contains('@')) {
-        (true, true) => mask.into(),
-        (true, false) => format!("{mask}@*"),
-        (false, true) => format!("*!{mask}"),
-        (false, false) => format!("{mask}!*@*"),
-    }
-}
-
-/// Whether `name` matches `mask`, ignoring ASCII case: `*` stands for any
-/// run of characters, `?` for one. Greedy with one backtrack point (the
-/// last `*`), so linear-ish and never recursive on client input.
-pub fn wildcard_matches(mask: &str, name: &str) -> bool {
-    let (mask, name) = (mask.as_bytes(), name.as_bytes());
-    let same = |m: u8, n: u8| m == b'?' || m.eq_ignore_ascii_case(&n);
-    let (mut m, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        if m < mask.len() && mask[m] == b'*' {
-            star = Some((m, n));
-            m += 1;
-        } else if m < mask.len() && same(mask[m], name[n]) {
-            m += 1;
-            n += 1;
-        } else if let Some((star_m, star_n)) = star {
-            // The last `*` takes one more character.
-            star = Some((star_m, star_n + 1));
-            m = star_m + 1;
-            n = star_n + 1;
-        } else {
-            return false;
-        }
-    }
-    mask[m..].iter().all(|&c| c == b'*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,6 +407,7 @@ mod tests {
     fn visitor(name: &str) -> Visitor<'_> {
         Visitor {
             name,
+            address: None,
             invited: false,
             key: None,
             now: SystemTime::UNIX_EPOCH,
@@ -514,8 +478,8 @@ mod tests {
         });
         assert_eq!(&*modes.bans[0].mask, "m:bob!*@*");
         let now = SystemTime::UNIX_EPOCH;
-        assert!(modes.mutes("Bob", now) && !modes.bans("bob", now));
-        assert!(!modes.mutes("alice", now));
+        assert!(modes.mutes("Bob", None, now) && !modes.bans("bob", None, now));
+        assert!(!modes.mutes("alice", None, now));
         assert_eq!(modes.admits(visitor("bob"), 0), Ok(()));
     }
 
@@ -532,8 +496,8 @@ mod tests {
         assert!(modes.changes(&ban));
         modes.apply(&ban);
         assert!(!modes.changes(&ban), "the same ban again changes nothing");
-        assert!(modes.bans("bob", start));
-        assert!(!modes.bans("bob", start + length), "over at its end");
+        assert!(modes.bans("bob", None, start));
+        assert!(!modes.bans("bob", None, start + length), "over at its end");
         assert_eq!(modes.holding(start + length).count(), 0);
         let for_good = ModeChange::Ban {
             mask: "BOB!*@*".into(),
@@ -543,7 +507,7 @@ mod tests {
         assert!(modes.changes(&for_good), "a new length is a change");
         modes.apply(&for_good);
         assert_eq!(modes.bans.len(), 1);
-        assert!(modes.bans("bob", start + length));
+        assert!(modes.bans("bob", None, start + length));
         assert_eq!(ban_length("30s"), Some(std::time::Duration::from_secs(30)));
         assert_eq!(ban_length("2h"), Some(std::time::Duration::from_secs(7200)));
         for bad in ["", "m", "10", "0m", "-1m", "10x", "400d"] {

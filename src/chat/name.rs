@@ -109,6 +109,14 @@ impl From<&str> for Name {
     }
 }
 
+impl Name {
+    /// Whether `other` is this very allocation (not only an equal name):
+    /// a pointer comparison, for tables that share one allocation per name.
+    pub fn same(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 impl Deref for Name {
     type Target = str;
     fn deref(&self) -> &str {

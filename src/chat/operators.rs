@@ -142,6 +142,11 @@ impl Chat {
         self.operators.elsewhere.remove(&member);
     }
 
+    /// The local connections of this node's server operators.
+    pub(super) fn operators_here(&self) -> impl Iterator<Item = Local> + '_ {
+        (self.operators.raised.keys()).filter_map(|m| self.seats.local(m))
+    }
+
     /// A telnet user logged in as `name` with its password: if the name
     /// is in `--admins`, they are an operator now.
     pub(super) fn password_login(&mut self, local: Local, member: MemberId, name: &str, now: &Now) {
@@ -247,6 +252,12 @@ impl Chat {
                 info!("admin: {name} (account {account}) wallops: {text}");
             }
             AdminAction::Operator(_) => {}
+            AdminAction::Global { mask, until, on } => {
+                let done = if *on { "set" } else { "lifted" };
+                info!(
+                    "admin: {name} (account {account}) {done} server-wide {mask} until {until:?}"
+                );
+            }
         }
         let member = by.member;
         self.apply(
@@ -313,6 +324,9 @@ impl Chat {
             AdminAction::Operator(_) if self.seats.is_local(&op) => {}
             AdminAction::Operator(true) => drop(self.operators.elsewhere.insert(op)),
             AdminAction::Operator(false) => drop(self.operators.elsewhere.remove(&op)),
+            AdminAction::Global { mask, until, on } => {
+                self.global_effects(op, &by, (mask, *until, *on), now);
+            }
         }
     }
 

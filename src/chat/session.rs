@@ -34,6 +34,9 @@ impl Chat {
         if let Err(why) = naming::valid_name(name) {
             return self.retry(local, now, Reply::InvalidName { why });
         }
+        if self.globally_banned(local, name, now) {
+            return;
+        }
         // A held name may be registered: its password takes it back.
         if self.claiming.contains_key(super::name::key(&name))
             || (self.find(name).is_some() && !self.accounts())

@@ -326,6 +326,15 @@ impl Chat {
             .collect()
     }
 
+    /// The name of chatting user `member` as the server-wide table holds
+    /// it (shared, no copy), or `name` made shared if it holds none.
+    pub(super) fn shared_name(&self, name: &str) -> super::name::Name {
+        match self.names.get_key_value(super::name::key(&name)) {
+            Some((shared, _)) => shared.clone(),
+            None => super::name::Name::from(name),
+        }
+    }
+
     /// Drops `member`'s reservation of `name`, if it still has it.
     pub(super) fn unreserve(&mut self, name: &str, member: MemberId) {
         // One lookup: taken out, and put back in the rare case that

@@ -13,6 +13,7 @@
 mod util;
 
 mod accounts;
+mod bans;
 mod binary;
 mod cluster;
 mod engines;

@@ -17,7 +17,7 @@ const OPERATOR: &str = "operuser";
 const PASSWORD: &str = "operpassword";
 
 /// Writes `names` as the admins file `dir/admins`; its path.
-fn admins_file(dir: &Path, names: &str) -> String {
+pub(crate) fn admins_file(dir: &Path, names: &str) -> String {
     let path = dir.join("admins");
     std::fs::write(&path, names).unwrap();
     path.to_str().unwrap().to_owned()
@@ -43,7 +43,7 @@ pub(crate) fn start(dir: &Path) -> (ServerProcess, SocketAddr, SocketAddr) {
 }
 
 /// Registers [`OPERATOR`] over telnet at `addr`, as a user would.
-fn register(addr: SocketAddr) {
+pub(crate) fn register(addr: SocketAddr) {
     let mut user = Client::connect(addr);
     user.login(OPERATOR);
     user.send(&format!("/register {PASSWORD}\n"));

@@ -19,6 +19,7 @@
 //! - `accounts.rs`: `/register`, `/password`, `/unregister`.
 //! - `session.rs`: `/help`, `/quit`.
 //! - `admin.rs`: `/kill`, `/announce`, for server operators.
+//! - `global.rs`: `/gban`, `/gmute` and their lifting, for server operators.
 //!
 //! The shape follows ergo's `irc/commands.go` (one table, one place that
 //! enforces registration, parameters and privileges before any handler),
@@ -26,6 +27,7 @@
 
 mod accounts;
 mod admin;
+mod global;
 mod ignore;
 mod moderation;
 mod names;
@@ -47,6 +49,7 @@ const FAMILIES: &[&[Command]] = &[
     accounts::COMMANDS,
     session::COMMANDS,
     admin::COMMANDS,
+    global::COMMANDS,
 ];
 
 /// `/help`'s first line.

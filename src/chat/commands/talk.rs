@@ -136,6 +136,10 @@ impl Chat {
             tags: tags.clone(),
         });
         let ignored = (self.seats.local(&recipient)).is_some_and(|to| self.ignores_name(to, &name));
+        if self.globally_muted(member, now.wall) {
+            let muted = crate::chat::AdminNotice::Muted { by: None };
+            return self.tell(local, now, Notice::Admin(muted));
+        }
         if ignored {
             // Dropped without a word: the sender is not told who ignores.
             if let Some(echo) = echo {

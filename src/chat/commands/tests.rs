@@ -75,7 +75,7 @@ fn every_command_has_one_help_line_and_a_unique_name() {
         let takes = command.shape != Shape::Nothing;
         assert_eq!(takes, !command.params.is_empty(), "{usage}");
     }
-    assert_eq!(seen.len(), 29);
+    assert_eq!(seen.len(), 33);
     let hidden: Vec<_> = help_lines(false, false).collect();
     for command in super::all().filter(|c| c.needs != Needs::Nothing) {
         assert!(!hidden.iter().any(|l| l.starts_with(&command.usage())));

@@ -329,6 +329,7 @@ impl Chat {
         let invited = (self.invites.get(&member)).is_some_and(|rooms| rooms.contains(&r.name));
         let visitor = Visitor {
             name,
+            address: self.address_of(member),
             invited,
             key,
             now: now.wall,
@@ -352,13 +353,15 @@ impl Chat {
         if modes.has(Flag::Moderated) && !rank.has(Rank::OPERATOR) && !rank.has(Rank::VOICE) {
             return false;
         }
-        let name = self.name_of(member);
-        if name.is_some_and(|name| modes.mutes(name, now)) {
+        let (name, address) = (self.name_of(member), self.address_of(member));
+        if self.globally_muted(member, now)
+            || name.is_some_and(|name| modes.mutes(name, address, now))
+        {
             return false;
         }
         rank.has(Rank::OPERATOR)
             || rank.has(Rank::VOICE)
-            || name.is_none_or(|name| !modes.bans(name, now))
+            || name.is_none_or(|name| !modes.bans(name, address, now))
     }
 
     /// Whether `member` may set `room`'s topic: anyone in it, unless the

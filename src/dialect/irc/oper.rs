@@ -50,7 +50,11 @@ pub(super) fn notice(lines: &mut Lines<'_>, notice: &AdminNotice, at: SystemTime
         }
         // The room reads the QUIT, with the reason.
         AdminNotice::Removed { .. } => {}
-        AdminNotice::Announcement { .. } => {
+        AdminNotice::Announcement { .. }
+        | AdminNotice::Global { .. }
+        | AdminNotice::Banned { .. }
+        | AdminNotice::Muted { .. }
+        | AdminNotice::Refused(_) => {
             let notice = Notice::Admin(notice.clone());
             super::server_notice(lines, &notice, at, target);
         }

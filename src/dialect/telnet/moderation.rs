@@ -54,7 +54,7 @@ fn change(change: &ModeChange) -> String {
 }
 
 /// `HH:MM` of `at`, in UTC.
-fn hh_mm(at: std::time::SystemTime) -> String {
+pub(super) fn hh_mm(at: std::time::SystemTime) -> String {
     let secs = at
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

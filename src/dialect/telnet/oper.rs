@@ -2,6 +2,7 @@
 //! `*** ` and the line end are added by the caller. PROTOCOL.md quotes
 //! these.
 
+use crate::chat::modes::MUTE;
 use crate::chat::{AdminNotice, OperReply};
 use std::fmt::{self, Write};
 
@@ -22,6 +23,39 @@ pub(super) fn notice(notice: &AdminNotice, out: &mut String) -> fmt::Result {
         }
         AdminNotice::Announcement { by, text } => write!(out, "Announcement from {by}: {text}"),
         AdminNotice::Wallops { by, text } => write!(out, "To the operators from {by}: {text}"),
+        AdminNotice::Global {
+            by,
+            mask,
+            until,
+            on,
+        } => {
+            let done = match (mask.strip_prefix(MUTE), on) {
+                (Some(muted), true) => format!("muted {muted} on the whole server"),
+                (Some(muted), false) => format!("lifted the server-wide mute on {muted}"),
+                (None, true) => format!("banned {mask} from the whole server"),
+                (None, false) => format!("lifted the server-wide ban on {mask}"),
+            };
+            match until.filter(|_| *on) {
+                Some(until) => write!(
+                    out,
+                    "{by} {done} until {} UTC",
+                    super::moderation::hh_mm(until)
+                ),
+                None => write!(out, "{by} {done}"),
+            }
+        }
+        AdminNotice::Banned { by: Some(by) } => {
+            write!(out, "You are banned from this server by {by}")
+        }
+        AdminNotice::Banned { by: None } => out.write_str("You are banned from this server"),
+        AdminNotice::Muted { by: Some(by) } => write!(
+            out,
+            "{by} muted you on the whole server: nobody hears your lines or private messages"
+        ),
+        AdminNotice::Muted { by: None } => {
+            out.write_str("You are muted on this server: nobody hears you")
+        }
+        AdminNotice::Refused(why) => out.write_str(why),
     }
 }
 

@@ -209,6 +209,18 @@ fn admin_from(f: &Fields<'_>, member: MemberId) -> Result<RoomEvent, &'static st
         "wallops" => AdminAction::Wallops(text),
         "raised" => AdminAction::Operator(true),
         "lowered" => AdminAction::Operator(false),
+        act @ ("gban" | "gunban") => {
+            let mask = crate::chat::modes::full_mask(&text);
+            if !crate::chat::modes::valid_mask(&mask) {
+                return Err("not a valid mask");
+            }
+            let until = f.number("until").ok();
+            AdminAction::Global {
+                mask: mask.into(),
+                until: until.map(|ms| std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)),
+                on: act == "gban",
+            }
+        }
         _ => return Err("unknown admin action"),
     };
     let name = name.into();

@@ -155,6 +155,12 @@ pub(in crate::engine) fn encode(
                 AdminAction::Wallops(said) => ("wallops", said),
                 AdminAction::Operator(true) => ("raised", &Box::default()),
                 AdminAction::Operator(false) => ("lowered", &Box::default()),
+                AdminAction::Global { mask, until, on } => {
+                    if let Some(until) = until {
+                        push("until", millis(*until));
+                    }
+                    (if *on { "gban" } else { "gunban" }, mask)
+                }
             };
             push("act", Bytes::from_static(act.as_bytes()));
             push("text", text(said));

@@ -135,6 +135,26 @@ fn every_kind_goes_there_and_back() {
         RoomEvent::Admin {
             member: MemberId(7),
             name: "rob".into(),
+            action: AdminAction::Global {
+                mask: "*!*@10.0.0.0/8".into(),
+                until: Some(
+                    std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_765_000_000_123),
+                ),
+                on: true,
+            },
+        },
+        RoomEvent::Admin {
+            member: MemberId(7),
+            name: "rob".into(),
+            action: AdminAction::Global {
+                mask: "m:bob!*@*".into(),
+                until: None,
+                on: false,
+            },
+        },
+        RoomEvent::Admin {
+            member: MemberId(7),
+            name: "rob".into(),
             action: AdminAction::Operator(true),
         },
         RoomEvent::Admin {
