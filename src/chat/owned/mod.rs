@@ -272,7 +272,8 @@ impl Chat {
             .find(room)
             .filter(|&id| self.seats.in_room(&member, id))
         else {
-            return;
+            // They left the room while the name was checked.
+            return self.reply_to(local, now, Reply::NotInRoom { room: room.into() });
         };
         let owned = (self.rooms.get(id)).and_then(|r| r.owned.as_deref().cloned());
         let said = match (registered, purpose) {

@@ -58,6 +58,16 @@ fn a_room_is_owned_kept_when_empty_and_dropped_by_its_owner() {
     assert!(saved(&registered));
     let asked = h.line(1, "/op carol");
     assert_eq!(asked.text(3), "", "nobody hears of it before the check");
+    h.line(2, "/join #lobby");
+    let left = vetted(&mut h, bob, "bob", Purpose::Owner, true);
+    assert_eq!(
+        left.text(2),
+        "*** You are not in #den\r\n",
+        "bob left before the answer"
+    );
+    h.line(2, "/join #den");
+    // Past the per-user budget of room moves.
+    h.now.instant += std::time::Duration::from_secs(120);
     let refused = vetted(&mut h, alice, "carol", Purpose::Operator, false);
     assert_eq!(
         refused.text(1),
