@@ -246,6 +246,14 @@ fn an_irc_user_registers_a_room_and_a_server_operator_drops_it() {
     ann.skip_until_prefix(
         ":linechat NOTICE ann :guest is not a registered name: the operators of #chan, an owned room, must be",
     );
+    // Back in the channel, the owner is its operator again.
+    ann.send("PART #chan\r\nJOIN #chan\r\n");
+    let names = ann.skip_until_prefix(":linechat 353 ann ");
+    assert!(
+        names.contains("@ann") && !names.contains("@guest"),
+        "{names}"
+    );
+    ann.skip_until_prefix(":linechat 366 ann #chan ");
     ann.send("CS INFO #chan\r\n");
     ann.skip_until_prefix(
         ":linechat NOTICE ann :#chan is owned by ann; no other operators are kept",

@@ -135,7 +135,6 @@ fn a_room_is_owned_kept_when_empty_and_dropped_by_its_owner() {
         "{:?}",
         asked.reads
     );
-    let _ = bob;
 }
 
 #[test]
