@@ -155,11 +155,12 @@ fn an_owned_room_survives_a_restart_until_its_owner_drops_it() {
 
 /// Two nodes through Redis: a node started after the room was registered
 /// knows it, its rules and its operators, and a change made there is
-/// kept: once every node has stopped, two new nodes find the room as it
-/// was left; a drop on one node releases it on the other.
+/// kept: once every node and Redis (its data saved) have stopped, two new
+/// nodes find the room as it was left; a drop on one node releases it on
+/// the other.
 #[test]
 fn a_node_started_later_learns_an_owned_room_from_redis() {
-    let Some(redis) = RedisServer::start() else {
+    let Some(mut redis) = RedisServer::start() else {
         return;
     };
     let a = Node::start(&redis.url(0));
@@ -190,6 +191,11 @@ fn a_node_started_later_learns_an_owned_room_from_redis() {
     alice.skip_until("*** Server shutting down, reconnect to continue");
     bob.skip_until("*** Server shutting down, reconnect to continue");
     drop((a, b));
+    // And so does Redis, with its data written out (as AOF or a snapshot
+    // would keep it).
+    redis.cli(&["SAVE"]);
+    redis.kill();
+    redis.restart();
     let (c, d) = (Node::start(&redis.url(0)), Node::start(&redis.url(0)));
     let mut dave = Client::connect(c.addr);
     dave.login("dave");
