@@ -18,8 +18,9 @@ use std::net::SocketAddr;
 pub struct Session {
     /// Bytes to send: the upgrade request, then frames.
     out: Vec<u8>,
-    /// Bytes read and not yet turned into lines.
+    /// Bytes read; those before `start` are already turned into lines.
     raw: Vec<u8>,
+    start: usize,
     /// The `101` has been read.
     open: bool,
     /// The server sent a close frame: reads now end.
@@ -41,6 +42,7 @@ impl Session {
         Session {
             out: request.into_bytes(),
             raw: Vec::new(),
+            start: 0,
             open: false,
             closed: false,
             mask: (n as u32 ^ 0x5a5a_a5a5).to_be_bytes(),
@@ -84,7 +86,7 @@ impl Session {
             self.raw.drain(..end + 4);
             self.open = true;
         }
-        let (mut at, mut n) = (0, 0);
+        let (mut at, mut n) = (self.start, 0);
         while let Some((first, head, len)) = header(&self.raw[at..]) {
             if self.raw.len() - at < head + len {
                 break;
@@ -113,8 +115,27 @@ impl Session {
             }
             at += head + len;
         }
-        self.raw.drain(..at);
+        self.start = at;
+        if self.start == self.raw.len() {
+            self.raw.clear();
+            self.start = 0;
+        }
         Ok(n)
+    }
+
+    /// Reads once from `socket` straight into `raw` (moving what is left
+    /// to the front first when most of it is used up).
+    fn fill(&mut self, socket: &mut impl Read) -> io::Result<usize> {
+        const READ: usize = 64 * 1024;
+        if self.start > 0 && self.start * 2 >= self.raw.len() {
+            self.raw.drain(..self.start);
+            self.start = 0;
+        }
+        let old = self.raw.len();
+        self.raw.resize(old + READ, 0);
+        let got = socket.read(&mut self.raw[old..]);
+        self.raw.truncate(old + *got.as_ref().unwrap_or(&0));
+        got
     }
 }
 
@@ -180,7 +201,6 @@ pub fn read(
     socket: &mut impl Read,
     buf: &mut [u8],
 ) -> io::Result<(usize, bool)> {
-    let mut chunk = [0u8; 16 * 1024];
     loop {
         let n = session.lines_into(buf)?;
         if n > 0 {
@@ -189,9 +209,8 @@ pub fn read(
         if session.closed {
             return Ok((0, true));
         }
-        match socket.read(&mut chunk)? {
-            0 => return Ok((0, true)),
-            got => session.raw.extend_from_slice(&chunk[..got]),
+        if session.fill(socket)? == 0 {
+            return Ok((0, true));
         }
     }
 }
