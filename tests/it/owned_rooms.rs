@@ -190,7 +190,12 @@ fn a_node_started_later_learns_an_owned_room_from_redis() {
     }
     alice.skip_until("*** Server shutting down, reconnect to continue");
     bob.skip_until("*** Server shutting down, reconnect to continue");
-    drop((a, b));
+    // Each node's goodbye to Redis (its listing gone) is written before it
+    // exits: no new node may see alice or bob in the room.
+    for mut node in [a, b] {
+        let limit = std::time::Duration::from_secs(10);
+        assert!(node.process.wait_exit(limit).success());
+    }
     // And so does Redis, with its data written out (as AOF or a snapshot
     // would keep it).
     redis.cli(&["SAVE"]);
