@@ -82,9 +82,13 @@ impl Worker {
 /// The server reads them once before it serves anyone, so a room is back
 /// before its first user; later loads go through the thread.
 pub fn load_owned(store: &mut Store) -> Option<Vec<OwnedRoom>> {
-    let rooms = store
-        .owned_rooms()
-        .map_err(|e| log::error!("owned rooms: {e}"));
+    let redis = matches!(store, Store::Redis(_));
+    let rooms = store.owned_rooms().map_err(|e| match redis {
+        // Told by the engine's links already, once; read again when the
+        // link comes up.
+        true => log::info!("owned rooms not read from Redis yet: {e}"),
+        false => log::error!("owned rooms: {e}"),
+    });
     let rooms = rooms.ok()?.into_iter();
     Some(
         rooms

@@ -241,7 +241,8 @@ impl Chat {
     pub(super) fn rooms_done(&mut self, done: RoomsDone, now: &Now) {
         match done {
             RoomsDone::Loaded(Some(rooms)) => rooms.into_iter().for_each(|r| self.load(r)),
-            RoomsDone::Loaded(None) => log::warn!("owned rooms: the store could not be read"),
+            // The worker said why (and the link's coming up reads again).
+            RoomsDone::Loaded(None) => {}
             RoomsDone::Checked {
                 member,
                 room,
