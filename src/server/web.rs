@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a web connection may take to send its request head, and to
-/// read a page or refusal: a browser does both at once. An open
-/// WebSocket is an IRC connection, under the login and idle timeouts.
+/// read a page or refusal: a browser does both at once (never longer than
+/// `--login-timeout`). An open WebSocket is an IRC connection, under the
+/// login and idle timeouts.
 pub(super) const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
 
 impl Server {
@@ -44,7 +45,7 @@ impl Server {
 
     /// A web connection was taken in: its request deadline starts.
     pub(super) fn web_opened(&mut self, key: usize, id: u64) {
-        let at = self.now.instant + REQUEST_DEADLINE;
+        let at = self.now.instant + REQUEST_DEADLINE.min(self.config.login_timeout);
         let timer = Timer::conn(ConnTimer::WebRequest, key, id);
         self.timers.schedule(at, timer);
     }

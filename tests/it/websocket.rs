@@ -288,3 +288,49 @@ fn a_websocket_reader_that_never_reads_is_dropped_and_others_lose_nothing() {
         "stuck got {expected} lines"
     );
 }
+
+/// `/metrics` counts open connections by dialect (a web connection as
+/// websocket once its socket is open), pages served and upgrades.
+#[test]
+fn metrics_count_connections_by_dialect() {
+    let server = server();
+    let web = server.web_addr.unwrap();
+    let _telnet = server.login("tina");
+    let _irc = Irc::register(&server, "ian");
+    let _ws = Ws::register(web, "wyn");
+    let (mut page, _, mut body) = request(web, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    page.read_to_end(&mut body).unwrap();
+    let text = metrics_of(&server);
+    for (dialect, count) in [("telnet", 1), ("irc", 1), ("websocket", 1)] {
+        let want = format!("linechat_connections_by_dialect{{dialect=\"{dialect}\"}} {count}\n");
+        assert!(text.contains(&want), "{want} in {text}");
+    }
+    assert!(text.contains("linechat_web_served_total 1\n"), "{text}");
+    assert!(
+        text.contains("linechat_websocket_upgrades_total 1\n"),
+        "{text}"
+    );
+}
+
+/// A web connection that never finishes its request head is closed at
+/// its deadline (10 s, or `--login-timeout` if shorter), and costs
+/// nothing else.
+#[test]
+fn an_unfinished_request_is_closed_at_its_deadline() {
+    let server = TestServer::start_with_web(linechat::Config {
+        login_timeout: std::time::Duration::from_secs(1),
+        ..unlimited()
+    });
+    let mut slow = std::net::TcpStream::connect(server.web_addr.unwrap()).unwrap();
+    slow.set_read_timeout(Some(crate::util::READ_TIMEOUT))
+        .unwrap();
+    std::io::Write::write_all(&mut slow, b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let mut ws = Ws::register(server.web_addr.unwrap(), "still");
+    ws.send("PING x");
+    assert_eq!(ws.line(), ":linechat PONG linechat x");
+}
