@@ -151,12 +151,23 @@ pub enum Delivery {
         lines: Vec<HistoryLine>,
     },
     /// Keep `record` for the engine's `--resume-window` under `key`
-    /// (replacing one kept there): a session that closed, to be resumed.
+    /// (replacing one kept there): a session that closed, to be resumed;
+    /// or (`open`) one that opened, for another node to resume should
+    /// this one die (kept by Redis only).
     Suspend {
         /// By its code's hash, or its registered name.
         key: super::ResumeKey,
         /// What resuming it restores.
         record: super::Suspended,
+        /// Whether the session is open.
+        open: bool,
+    },
+    /// `member`'s session kept under `key` ended on purpose: forget it.
+    Forget {
+        /// By its code's hash, or its registered name.
+        key: super::ResumeKey,
+        /// Whose.
+        member: MemberId,
     },
     /// Take (find and forget) the session kept under `key` for `member`;
     /// the reactor answers with [`Input::Recalled`](super::Input::Recalled).

@@ -87,7 +87,7 @@ impl Chat {
             back: self.coming_back(&member),
         };
         self.apply(joined, now);
-        let code = self.give_code(local, member);
+        let code = self.give_code(local, member, now);
         self.welcome_with(local, member, code, now);
         self.welcomed(local, member, now);
     }

@@ -176,36 +176,44 @@ impl Engine {
         }
     }
 
-    /// Keeps a closed session under `key` for its window (see
-    /// `chat/resume/`): in this process (memory), or, with Redis, kept by
-    /// this node (not yet shared with the others).
-    pub fn suspend(&mut self, key: ResumeKey, record: Suspended, now: &Now) {
-        self.suspensions().keep(key, record, now.wall);
+    /// Keeps a session under `key` to be resumed (see `chat/resume/`):
+    /// one that closed, for its window, or (`open`) one open here, which
+    /// only Redis keeps (so another node can resume it if this one dies;
+    /// this node's core knows its own open sessions).
+    pub fn suspend(&mut self, key: ResumeKey, record: Suspended, open: bool, now: &Now) {
+        match self {
+            Engine::Memory(_) if open => {}
+            Engine::Memory(m) => m.suspended.keep(key, record, now.wall),
+            Engine::Redis(r) => r.keep_resume(key, &record, open, now),
+        }
+    }
+
+    /// The session of `member` kept under `key` ended on purpose: it is
+    /// not to be resumed.
+    pub fn forget(&mut self, key: ResumeKey, member: MemberId, now: &Now) {
+        match self {
+            Engine::Memory(m) => m.suspended.forget(&key, member),
+            Engine::Redis(r) => r.forget_resume(key, member, now),
+        }
     }
 
     /// Takes the session kept under `key` for `member`: [`Told::Recalled`].
     pub fn recall(&mut self, member: MemberId, key: ResumeKey, now: &Now) {
-        let record = self.suspensions().take(&key, now.wall);
-        let told = Told::Recalled { member, record };
         match self {
-            Engine::Memory(m) => m.told.push(told),
-            Engine::Redis(r) => r.told.push(told),
+            Engine::Memory(m) => {
+                let record = m.suspended.take(&key, now.wall);
+                m.told.push(Told::Recalled { member, record });
+            }
+            Engine::Redis(r) => r.recall_resume(member, key, now),
         }
     }
 
-    /// Sessions kept to be resumed, and those dropped early for room.
+    /// Sessions kept to be resumed here, and those dropped early for room
+    /// (Redis keeps its own, with their time to live: none counted here).
     pub fn suspended(&self) -> (usize, u64) {
-        let s = match self {
-            Engine::Memory(m) => &m.suspended,
-            Engine::Redis(r) => &r.suspended,
-        };
-        (s.len(), s.dropped)
-    }
-
-    fn suspensions(&mut self) -> &mut suspended::Suspensions {
         match self {
-            Engine::Memory(m) => &mut m.suspended,
-            Engine::Redis(r) => &mut r.suspended,
+            Engine::Memory(m) => (m.suspended.len(), m.suspended.dropped),
+            Engine::Redis(_) => (0, 0),
         }
     }
 

@@ -53,6 +53,13 @@ impl Suspensions {
         self.records.remove(key).filter(|r| r.until > now)
     }
 
+    /// Forgets the record under `key` if it is `member`'s.
+    pub fn forget(&mut self, key: &ResumeKey, member: crate::chat::MemberId) {
+        if self.records.get(key).is_some_and(|r| r.member == member) {
+            self.records.remove(key);
+        }
+    }
+
     /// Records held (some may have expired and not been swept yet).
     pub fn len(&self) -> usize {
         self.records.len()

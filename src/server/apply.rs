@@ -129,7 +129,10 @@ impl Server {
                 self.send_history_batch(to, &room, &lines)
             }
             Delivery::Topic(room) => self.engine.topic(room, &self.now),
-            Delivery::Suspend { key, record } => self.engine.suspend(key, record, &self.now),
+            Delivery::Suspend { key, record, open } => {
+                self.engine.suspend(key, record, open, &self.now)
+            }
+            Delivery::Forget { key, member } => self.engine.forget(key, member, &self.now),
             Delivery::Recall { member, key } => self.engine.recall(member, key, &self.now),
             Delivery::Typing(local, typing) => self.typing(local, typing),
             Delivery::Account { member, name, ask } => self.ask_accounts(member, name, ask),

@@ -3,6 +3,7 @@
 //! each once, in order, under a heading; the room sees `*** alice is back`.
 //! Real sockets, one server per test; bounded reads (util::READ_TIMEOUT).
 
+use crate::cluster::Node;
 use crate::util::{self, Client, GREETING, TestServer};
 use linechat::Config;
 use std::time::Duration;
@@ -179,4 +180,139 @@ fn resuming_can_be_turned_off() {
     assert!(alice.codes.is_empty() && bob.codes.is_empty());
     let mut c = resume(&server, "0000-0000-0000");
     c.expect("*** Resuming is off on this server\r\nEnter your name: ");
+}
+
+/// Logs `name` in on `node` and waits until `watcher` sees it join.
+#[track_caller]
+fn joined(addr: std::net::SocketAddr, name: &str, watcher: &mut Client) -> Client {
+    let mut c = Client::connect(addr);
+    c.login(name);
+    watcher.skip_until(&format!("*** {name} has joined"));
+    c
+}
+
+/// Two nodes through a real Redis: alice drops on A and resumes on B,
+/// which finds her record in Redis and the lines in the room's stream.
+#[test]
+fn resume_on_another_node() {
+    let Some(redis) = util::redis::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (a, b) = (Node::start(&url), Node::start(&url));
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let code = alice.code();
+    let mut bob = joined(b.addr, "bob", &mut alice);
+    alice.close();
+    bob.expect_line("*** alice has left");
+    for line in ["one", "two", "three"] {
+        bob.send(&format!("{line}\n"));
+    }
+    let mut c = Client::connect(a.addr);
+    c.login("carol");
+    bob.skip_until("*** carol has joined");
+    util::sync(&mut bob, "bob", &mut c);
+    let mut back = Client::connect(b.addr);
+    back.expect(GREETING);
+    back.send(&format!("/resume {code}\n"));
+    back.expect_line("*** Welcome, alice! #lobby: 3 online: alice, bob, carol");
+    back.expect_line("*** Missed in #lobby while you were away, 4 lines:");
+    for want in ["bob: one", "bob: two", "bob: three"] {
+        assert_eq!(unstamped(&back.line()), want);
+    }
+    assert!(unstamped(&back.line()).starts_with("bob: sync-"));
+    bob.expect_line("*** alice is back");
+    c.expect_line("*** alice is back");
+    bob.send("live\n");
+    back.expect_line("bob: live");
+}
+
+/// Node A is killed (SIGKILL): its user resumes on B at once, without
+/// waiting for `--node-timeout`, and gets every line said after the kill
+/// once, in order; lines said before it may come again (at most the last
+/// second's: A wrote its positions at most a second before it died).
+#[test]
+fn resume_after_the_node_is_killed() {
+    let Some(redis) = util::redis::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (mut a, b) = (Node::start(&url), Node::start(&url));
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let code = alice.code();
+    let mut bob = joined(b.addr, "bob", &mut alice);
+    bob.send("early\n");
+    alice.expect_line("bob: early");
+    a.process.signal(libc::SIGKILL);
+    a.process.wait_exit(Duration::from_secs(10));
+    bob.send("one\ntwo\n");
+    let mut back = Client::connect(b.addr);
+    back.expect(GREETING);
+    back.send(&format!("/resume {code}\n"));
+    back.expect_line("*** Welcome, alice! #lobby: 2 online: alice, bob");
+    let head = back.line();
+    assert!(
+        head.starts_with("*** Missed in #lobby while you were away, "),
+        "{head}"
+    );
+    let mut missed = Vec::new();
+    while missed.last().map(String::as_str) != Some("bob: two") {
+        missed.push(unstamped(&back.line()).to_owned());
+    }
+    let twice = missed.len() - 2;
+    assert!(
+        twice <= 1 && missed[..twice].iter().all(|l| l == "bob: early"),
+        "{missed:?}"
+    );
+    assert_eq!(missed[twice..], ["bob: one", "bob: two"]);
+    bob.skip_until("*** alice is back");
+    bob.send("live\n");
+    back.expect_line("bob: live");
+}
+
+/// A registered name resumes by logging in with its password: no code,
+/// the same room and the same missed lines.
+#[test]
+fn a_registered_name_resumes_with_its_password() {
+    let dir = util::TempDir::new("resume-account");
+    let store = dir.join("store");
+    let args = ["--data-dir", store.to_str().unwrap()];
+    let (_server, addr) =
+        util::spawn_binary(&[&args[..], linechat::config::NO_ADDRESS_LIMITS].concat());
+    let login = |password_too: bool| {
+        let mut c = Client::connect(addr);
+        c.expect(GREETING);
+        c.send("alice\n");
+        if password_too {
+            c.expect_password_prompt();
+            c.send("pw\n");
+        }
+        c
+    };
+    let mut first = login(false);
+    first.skip_until_prefix("*** Welcome, alice! ");
+    first.send("/register pw\n");
+    first.skip_until_prefix("*** Registered alice");
+    first.send("/quit\n");
+    first.skip_until("*** Bye!");
+    let mut alice = login(true);
+    alice.skip_until_prefix("*** Welcome, alice! #lobby");
+    alice.send("/join #rust\n");
+    alice.skip_until_prefix("*** Welcome, alice! #rust");
+    let mut bob = Client::connect(addr);
+    bob.login("bob");
+    bob.send("/join #rust\n");
+    bob.skip_until_prefix("*** Welcome, bob! #rust");
+    alice.expect_line("*** bob has joined");
+    alice.close();
+    bob.expect_line("*** alice has left");
+    bob.send("one\ntwo\n");
+    let mut back = login(true);
+    back.skip_until("*** Welcome, alice! #rust: 2 online: alice, bob");
+    back.expect_line("*** Missed in #rust while you were away, 2 lines:");
+    assert_eq!(unstamped(&back.line()), "bob: one");
+    assert_eq!(unstamped(&back.line()), "bob: two");
+    bob.expect_line("*** alice is back");
 }

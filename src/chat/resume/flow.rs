@@ -14,6 +14,13 @@ use std::net::{IpAddr, Ipv4Addr};
 /// valid name, so no registered name shares its count).
 const LOCK: &str = "/resume";
 
+/// The keys a session is kept under: its code's hash, and a registered
+/// name (lower-cased).
+fn keys(name: &str, hash: Option<u64>, registered: bool) -> impl Iterator<Item = ResumeKey> {
+    let account = registered.then(|| ResumeKey::Account(name.to_ascii_lowercase().into()));
+    hash.map(ResumeKey::Code).into_iter().chain(account)
+}
+
 /// The code after `/resume` (any case) typed at the name prompt, or
 /// `None` if the line is something else.
 fn typed(text: &str) -> Option<&str> {
@@ -23,16 +30,25 @@ fn typed(text: &str) -> Option<&str> {
 }
 
 impl Chat {
-    /// A code for `local` (a telnet user logging in), if resuming is on:
-    /// the notice that tells it, shown after the welcome line.
-    pub(in crate::chat) fn give_code(&mut self, local: Local, member: MemberId) -> Option<Notice> {
-        let lines = self
-            .client(local)
-            .is_some_and(|c| c.protocol == Protocol::Lines);
+    /// A code for `local` (a telnet user logging in, in its room now), if
+    /// resuming is on: the notice that tells it, shown after the welcome
+    /// line. Among nodes, the open session is kept in Redis too, so that
+    /// another node can resume it should this one die.
+    pub(in crate::chat) fn give_code(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        now: &Now,
+    ) -> Option<Notice> {
+        let lines = (self.client(local)).is_some_and(|c| c.protocol == Protocol::Lines);
         if !self.resume.on() || !lines {
             return None;
         }
         let code = self.resume.give(member)?;
+        if self.shared {
+            let registered = self.resume.registered.contains_key(&member);
+            self.keep(member, Some(code.hash()), registered, true, now);
+        }
         Some(Notice::ResumeCode { code })
     }
 
@@ -157,20 +173,37 @@ impl Chat {
                 | Farewell::IdleTimeout
                 | Farewell::Shutdown
         );
-        if !chatting || !dropped || !self.resume.on() {
+        if !chatting || !self.resume.on() {
             return;
         }
+        if dropped {
+            return self.keep(member, hash, registered, false, now);
+        }
+        // Its record as an open session, kept by Redis, goes.
+        if let Some(name) = self.name_of(member).filter(|_| self.shared) {
+            let forget = keys(name, hash, registered).map(|key| Delivery::Forget { key, member });
+            let forget: Vec<Delivery> = forget.collect();
+            self.out.deliveries.extend(forget);
+        }
+    }
+
+    /// Hands `member`'s session (chatting now) to the engine under its
+    /// code's hash and (`registered`) its name: as it is now, `open` or
+    /// closing.
+    fn keep(
+        &mut self,
+        member: MemberId,
+        hash: Option<u64>,
+        registered: bool,
+        open: bool,
+        now: &Now,
+    ) {
         let Some(record) = self.snapshot(member, now) else {
             return;
         };
-        if registered {
-            let key = ResumeKey::Account(record.name.to_ascii_lowercase().into());
+        for key in keys(&record.name, hash, registered) {
             let record = record.clone();
-            self.out.deliveries.push(Delivery::Suspend { key, record });
-        }
-        if let Some(hash) = hash {
-            let key = ResumeKey::Code(hash);
-            self.out.deliveries.push(Delivery::Suspend { key, record });
+            (self.out.deliveries).push(Delivery::Suspend { key, record, open });
         }
     }
 

@@ -200,9 +200,14 @@ impl Harness {
                     Some(engine) => engine.history(member, room, ask, &self.now),
                     None => taken.reads.push(format!("{room} {}", ask.count)),
                 },
-                Delivery::Suspend { key, record } => {
+                Delivery::Suspend { key, record, open } => {
                     if let Some(engine) = self.engine.as_mut() {
-                        engine.suspend(key, record, &self.now);
+                        engine.suspend(key, record, open, &self.now);
+                    }
+                }
+                Delivery::Forget { key, member } => {
+                    if let Some(engine) = self.engine.as_mut() {
+                        engine.forget(key, member, &self.now);
                     }
                 }
                 Delivery::Recall { member, key } => {

@@ -40,6 +40,7 @@ impl Redis {
         }
         if self.commands.state() == State::Ready {
             self.sweep_rooms(now);
+            self.resume_timers(now);
         }
         for role in [Role::Commands, Role::Reader] {
             let link = self.link(role);

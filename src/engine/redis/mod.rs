@@ -26,6 +26,8 @@
 //! - `retention.rs`: room streams expire after their last line, and are
 //!   capped in number.
 //! - `wire.rs`: room events as stream entries and back. Pure.
+//! - `resume.rs`: resume records (`linechat:resume:<key>`) and each
+//!   node's positions (`linechat:positions:<node>`), see `chat/resume/`.
 //! - `owned.rs`: owned rooms (the hash `linechat:rooms`), for the
 //!   accounts worker's own connection.
 
@@ -39,6 +41,7 @@ mod owned;
 mod publish;
 mod read;
 mod register;
+mod resume;
 mod retention;
 mod rooms;
 mod store;
@@ -147,9 +150,8 @@ pub struct Redis {
     more_rooms: HashMap<MemberId, Vec<Box<str>>>,
     /// What is to be told to the core (see [`Engine::take_told`](super::Engine::take_told)).
     pub(super) told: Vec<Told>,
-    /// Closed sessions kept to be resumed, by this node (see
-    /// `chat/resume/`).
-    pub(in crate::engine) suspended: crate::engine::suspended::Suspensions,
+    /// Resume records and positions in Redis (see `resume.rs`).
+    pub(in crate::engine) resume: resume::Resumes,
     /// Whether the core was last told this node is linked.
     linked_told: bool,
     /// What `/metrics` shows of the engine.
@@ -210,7 +212,7 @@ impl Redis {
             locals: HashMap::new(),
             more_rooms: HashMap::new(),
             told: Vec::new(),
-            suspended: Default::default(),
+            resume: resume::Resumes::new(config.resume_window, now),
             linked_told: false,
             counts: RedisCounts::default(),
             log_limit: LogLimit::new(now),
@@ -232,6 +234,7 @@ impl Redis {
             heartbeat,
             page,
             sweep,
+            self.resume.next_deadline(),
         ]
         .into_iter()
         .flatten()

@@ -48,6 +48,9 @@ impl Redis {
 
     /// Publishes one room event of a local user.
     pub(in crate::engine) fn publish(&mut self, event: &RoomEvent, names: &RoomNames, now: &Now) {
+        if let RoomEvent::Said { turn, .. } = event {
+            self.resume.said(&names.room, turn.id);
+        }
         if let RoomEvent::Private { to, .. } = event
             && self.locals.contains_key(to)
         {

@@ -262,6 +262,9 @@ impl Redis {
             Ok(Some(wire::Entry::Sync(other))) => self.read_listing(other, now),
             Ok(Some(wire::Entry::Displaced(member))) => self.told.push(Told::Displaced(member)),
             Ok(Some(wire::Entry::Event(event, rooms))) => {
+                if let crate::chat::RoomEvent::Said { turn, .. } = &event {
+                    self.resume.said(&rooms.room, turn.id);
+                }
                 self.told.push(Told::Event { event, rooms })
             }
             Err(why) => {

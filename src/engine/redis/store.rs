@@ -127,6 +127,8 @@ pub(super) enum Waiting {
     },
     /// The topic kept for a room.
     Topic(Box<str>),
+    /// A resume record taken for a member (see `resume.rs`).
+    Recall(MemberId),
 }
 
 /// Heartbeat and registration state.
@@ -279,6 +281,7 @@ impl Redis {
                 });
                 self.history_done(now);
             }
+            Some(Waiting::Recall(member)) => self.recalled(member, Some(&frame), now),
             Some(Waiting::Topic(room)) => {
                 if let BytesFrame::BulkString(topic) = &frame {
                     let mut clean = String::new();
@@ -319,6 +322,7 @@ impl Redis {
                 });
                 self.history_done(now);
             }
+            Some(Waiting::Recall(member)) => self.recalled(member, None, now),
             // Registration reads the listings and claims the names again.
             Some(Waiting::Reclaim(_) | Waiting::Listing(_) | Waiting::Topic(_)) | None => {}
         }
