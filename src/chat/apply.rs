@@ -220,6 +220,7 @@ impl Chat {
         // The name the server-wide table holds, not a new copy.
         let name = self.shared_name(name);
         self.enter(to, member, name, last, (hopping, false), now);
+        self.resume_moved(member, now);
     }
 
     /// A private message: the sender counts as active, and the recipient,

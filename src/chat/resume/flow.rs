@@ -187,6 +187,19 @@ impl Chat {
         }
     }
 
+    /// `member` moved to another room: among nodes, its record as an open
+    /// session follows (so a node resuming it after this one died puts it
+    /// in the room it was in).
+    pub(in crate::chat) fn resume_moved(&mut self, member: MemberId, now: &Now) {
+        if !self.shared {
+            return;
+        }
+        if let Some(&hash) = self.resume.live.get(&member) {
+            let registered = self.resume.registered.contains_key(&member);
+            self.keep(member, Some(hash), registered, true, now);
+        }
+    }
+
     /// Hands `member`'s session (chatting now) to the engine under its
     /// code's hash and (`registered`) its name: as it is now, `open` or
     /// closing.
