@@ -70,6 +70,8 @@ struct Listeners<'a> {
     ircs: Option<TcpListener>,
     /// The web listener (`--web-addr`).
     web: Option<TcpListener>,
+    /// The web listener over TLS (`--webs-addr`).
+    webs: Option<TcpListener>,
 }
 
 /// A TLS listener's configuration.
@@ -98,6 +100,7 @@ fn bind_all(args: &cli::Args) -> Result<Listeners<'_>, String> {
     let irc = bind_listen(&args.irc, "IRC")?;
     let ircs = bind_listen(&args.ircs, "IRC over TLS")?;
     let web = bind_listen(&args.web, "the web page")?;
+    let webs = bind_listen(&args.webs, "the web page over TLS")?;
     Ok(Listeners {
         chat,
         metrics,
@@ -105,6 +108,7 @@ fn bind_all(args: &cli::Args) -> Result<Listeners<'_>, String> {
         irc,
         ircs,
         web,
+        webs,
     })
 }
 
@@ -142,7 +146,10 @@ fn start(listeners: Listeners<'_>, config: Config, data_dir: Option<&Path>) -> i
         server.serve_irc(listener, true)?;
     }
     if let Some(listener) = listeners.web {
-        server.serve_web(listener)?;
+        server.serve_web(listener, false)?;
+    }
+    if let Some(listener) = listeners.webs {
+        server.serve_web(listener, true)?;
     }
     // With Redis, names are registered for every node; else in the file.
     let store = match (&redis, data_dir) {

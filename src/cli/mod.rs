@@ -30,6 +30,8 @@ pub struct Args {
     pub ircs: Listen,
     /// `--web-addr`: where to serve the page and IRC over WebSocket.
     pub web: Listen,
+    /// `--webs-addr`: the same over TLS (https:, wss:), or nowhere.
+    pub webs: Listen,
     /// `--data-dir`: where registered names are kept.
     pub data_dir: Option<PathBuf>,
     pub config: Config,
@@ -71,6 +73,13 @@ pub fn parse_args() -> Result<Option<Args>, String> {
         ircs => ircs,
     };
     let web = listen(&mut args, "--web-addr", DEFAULT_WEB_ADDR)?;
+    let webs = match listen(&mut args, "--webs-addr", DEFAULT_WEB_ADDR)? {
+        Listen::Given(_) if tls.is_none() => {
+            return Err("--webs-addr needs --tls-addr, --tls-cert and --tls-key".into());
+        }
+        Listen::Default(_) => Listen::Off,
+        webs => webs,
+    };
     config.web_origins = args
         .values_from_fn("--web-origin", web_origin)
         .map_err(|e| format!("--web-origin: {e}"))?;
@@ -100,6 +109,7 @@ pub fn parse_args() -> Result<Option<Args>, String> {
         irc,
         ircs,
         web,
+        webs,
         data_dir,
         config,
     }))

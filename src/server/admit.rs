@@ -46,6 +46,7 @@ impl Server {
                 Some(Slot::IrcListener(listener)) => (listener, false, Speaks::Irc),
                 Some(Slot::IrcsListener(listener)) => (listener, true, Speaks::Irc),
                 Some(Slot::WebListener(listener)) => (listener, false, Speaks::Web),
+                Some(Slot::WebsListener(listener)) => (listener, true, Speaks::Web),
                 _ => return,
             };
             match listener.accept() {

@@ -67,6 +67,7 @@ impl Server {
                 | Slot::IrcListener(_)
                 | Slot::IrcsListener(_)
                 | Slot::WebListener(_)
+                | Slot::WebsListener(_)
                 | Slot::MetricsListener(_),
             ) => {
                 // Deregistered when shutdown began.
@@ -89,6 +90,7 @@ impl Server {
             | Slot::IrcListener(l)
             | Slot::IrcsListener(l)
             | Slot::WebListener(l)
+            | Slot::WebsListener(l)
             | Slot::MetricsListener(l) = slot
             {
                 let _ = self.poll.registry().deregister(l);

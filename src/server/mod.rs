@@ -106,6 +106,8 @@ enum Slot {
     IrcsListener(TcpListener),
     /// The web listener (`--web-addr`): the page and IRC over WebSocket.
     WebListener(TcpListener),
+    /// The same over TLS (`--webs-addr`).
+    WebsListener(TcpListener),
     /// The `/metrics` listener.
     MetricsListener(TcpListener),
     /// SIGINT/SIGTERM delivered through a self-pipe.
@@ -356,7 +358,8 @@ impl Server {
                 | Slot::TlsListener(_)
                 | Slot::IrcListener(_)
                 | Slot::IrcsListener(_)
-                | Slot::WebListener(_),
+                | Slot::WebListener(_)
+                | Slot::WebsListener(_),
             ) => self.accept_all(key),
             Some(Slot::MetricsListener(_)) => self.accept_metrics(key),
             Some(Slot::Signals(_)) => self.signalled(key),

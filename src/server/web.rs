@@ -23,15 +23,31 @@ pub(super) const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
 
 impl Server {
     /// Serves the page, `/healthz` and IRC over WebSocket at `/ws` on an
-    /// already bound listener, for the page's own origin and those of
+    /// already bound listener (`--web-addr`), or over TLS (`--webs-addr`)
+    /// with the certificate of [`serve_tls`](Self::serve_tls), which must
+    /// be called first; for the page's own origin and those of
     /// `--web-origin`. Returns the listener's address.
-    pub fn serve_web(&mut self, listener: std::net::TcpListener) -> io::Result<SocketAddr> {
+    pub fn serve_web(
+        &mut self,
+        listener: std::net::TcpListener,
+        tls: bool,
+    ) -> io::Result<SocketAddr> {
+        if tls && self.tls.is_none() {
+            return Err(io::Error::other(
+                "the web page over TLS needs the TLS certificate and key",
+            ));
+        }
         configure_listener(&listener, &self.config)?;
         let addr = listener.local_addr()?;
         self.web = Some(Arc::new(Settings::new(&self.config.web_origins)));
-        register_listener(&self.poll, &mut self.slots, listener, Slot::WebListener)?;
+        let (slot, scheme): (fn(_) -> Slot, _) = match tls {
+            true => (Slot::WebsListener, "https"),
+            false => (Slot::WebListener, "http"),
+        };
+        register_listener(&self.poll, &mut self.slots, listener, slot)?;
         // Not "listening on": tests read the chat listener from that.
-        info!("serving the web page and WebSocket at http://{addr}/");
+        let over = if tls { " over TLS" } else { "" };
+        info!("serving the web page and WebSocket{over} at {scheme}://{addr}/");
         Ok(addr)
     }
 
@@ -39,6 +55,14 @@ impl Server {
     pub fn web_addr(&self) -> Option<SocketAddr> {
         self.slots.iter().find_map(|(_, slot)| match slot {
             Slot::WebListener(l) => l.local_addr().ok(),
+            _ => None,
+        })
+    }
+
+    /// The web listener over TLS's address, if there is one.
+    pub fn webs_addr(&self) -> Option<SocketAddr> {
+        self.slots.iter().find_map(|(_, slot)| match slot {
+            Slot::WebsListener(l) => l.local_addr().ok(),
             _ => None,
         })
     }

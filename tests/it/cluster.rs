@@ -71,6 +71,7 @@ impl Node {
             child,
             tls_addr: None,
             irc_addrs: (None, None),
+            webs_addr: None,
         };
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

@@ -382,3 +382,38 @@ fn irc_over_tls_logs_in_with_sasl() {
     irc.send("CAP END\r\n");
     irc.expect(":linechat 001 alice :Welcome to the linechat IRC network alice!alice@linechat\r\n");
 }
+
+/// `--webs-addr`: the page and IRC over WebSocket over TLS (wss:), from
+/// the page's own https origin, with the TLS certificate.
+#[test]
+fn the_web_listener_over_tls_serves_wss() {
+    let dir = TempDir::new("webs");
+    let cert = Cert::localhost();
+    cert.write(&dir, CERT);
+    let (server, _, _) = start(&dir, &["--webs-addr", "127.0.0.1:0"]);
+    let webs = server.webs_addr.expect("a TLS web listener");
+    let mut page = TlsClient::connect(webs, &cert.der).expect("TLS handshake");
+    page.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    page.expect("HTTP/1.1 200 OK\r\n");
+    let mut ws = TlsClient::connect(webs, &cert.der).expect("TLS handshake");
+    ws.send(&util::ws::upgrade_request(
+        webs,
+        &format!("Origin: https://{webs}\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n"),
+    ));
+    ws.expect("\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n\r\n");
+    ws.stream
+        .write_all(&util::ws::frame(0x81, b"PING over-tls", true))
+        .unwrap();
+    ws.stream.flush().unwrap();
+    let mut got = std::mem::take(&mut ws.pending);
+    let mut chunk = [0u8; 1024];
+    let frame = loop {
+        if let Some((frame, _)) = util::ws::parse(&got) {
+            break frame;
+        }
+        let n = ws.stream.read(&mut chunk).expect("a frame");
+        assert!(n > 0, "closed");
+        got.extend_from_slice(&chunk[..n]);
+    };
+    assert_eq!(frame.payload, b":linechat PONG linechat over-tls");
+}

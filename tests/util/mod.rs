@@ -80,7 +80,7 @@ impl TestServer {
         let metrics = Some(local_listener());
         let mut server = Server::new(local_listener(), metrics, config).expect("start");
         let irc_addr = Some(server.serve_irc(local_listener(), false).expect("irc"));
-        let web_addr = Some(server.serve_web(local_listener()).expect("web"));
+        let web_addr = Some(server.serve_web(local_listener(), false).expect("web"));
         TestServer::run(server, irc_addr, web_addr)
     }
 
@@ -492,6 +492,9 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
                 };
                 let _ = tx.send((kind, addr));
             }
+            if let Some(rest) = line.split("WebSocket over TLS at https://").nth(1) {
+                let _ = tx.send(("webs", rest.trim().trim_end_matches('/').to_string()));
+            }
             if let Some(rest) = line.split("serving IRC over TLS at ").nth(1) {
                 let _ = tx.send(("ircs", rest.trim().to_string()));
             } else if let Some(rest) = line.split("serving IRC at ").nth(1) {
@@ -504,6 +507,7 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
         child,
         tls_addr: None,
         irc_addrs: (None, None),
+        webs_addr: None,
     };
     // The TLS and IRC listeners (if any) are logged before the chat listener.
     loop {
@@ -515,6 +519,7 @@ pub fn spawn_command(mut command: Command) -> (ServerProcess, SocketAddr) {
             "tls" => process.tls_addr = Some(addr),
             "irc" => process.irc_addrs.0 = Some(addr),
             "ircs" => process.irc_addrs.1 = Some(addr),
+            "webs" => process.webs_addr = Some(addr),
             _ => return (process, addr),
         }
     }
@@ -538,6 +543,8 @@ pub struct ServerProcess {
     pub tls_addr: Option<SocketAddr>,
     /// Where it serves IRC (`--irc-addr`) and IRC over TLS (`--ircs-addr`).
     pub irc_addrs: (Option<SocketAddr>, Option<SocketAddr>),
+    /// Where it serves the web page over TLS (`--webs-addr`), if it does.
+    pub webs_addr: Option<SocketAddr>,
 }
 
 impl ServerProcess {

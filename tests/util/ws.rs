@@ -97,28 +97,8 @@ impl Ws {
     /// Sends one frame: `first` is FIN and the opcode; masked unless
     /// `masked` is false.
     pub fn send_frame(&mut self, first: u8, payload: &[u8], masked: bool) {
-        let mut out = vec![first];
-        let mask_bit = if masked { 0x80 } else { 0 };
-        match payload.len() {
-            n @ 0..=125 => out.push(mask_bit | n as u8),
-            n if n <= 0xffff => {
-                out.push(mask_bit | 126);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            n => {
-                out.push(mask_bit | 127);
-                out.extend_from_slice(&(n as u64).to_be_bytes());
-            }
-        }
-        let mask = [0x37, 0xfa, 0x21, 0x3d];
-        if masked {
-            out.extend_from_slice(&mask);
-            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-        } else {
-            out.extend_from_slice(payload);
-        }
         // A server that already closed may refuse the rest: that is fine.
-        let _ = self.stream.write_all(&out);
+        let _ = self.stream.write_all(&frame(first, payload, masked));
     }
 
     /// Sends one IRC line as a text message.
@@ -202,6 +182,32 @@ impl Ws {
             assert!(Instant::now() < deadline, "not closed in time");
         }
     }
+}
+
+/// One client frame: `first` is FIN and the opcode; masked unless
+/// `masked` is false.
+pub fn frame(first: u8, payload: &[u8], masked: bool) -> Vec<u8> {
+    let mut out = vec![first];
+    let mask_bit = if masked { 0x80 } else { 0 };
+    match payload.len() {
+        n @ 0..=125 => out.push(mask_bit | n as u8),
+        n if n <= 0xffff => {
+            out.push(mask_bit | 126);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(mask_bit | 127);
+            out.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    if masked {
+        out.extend_from_slice(&mask);
+        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    } else {
+        out.extend_from_slice(payload);
+    }
+    out
 }
 
 /// One server frame at the start of `bytes` (unmasked), and its length.
