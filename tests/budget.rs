@@ -706,7 +706,7 @@ impl Budgeted {
         let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
         command
             .args(["--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"])
-            .args(["--irc-addr", "off"])
+            .args(["--irc-addr", "off", "--web-addr", "off"])
             .args(["--max-per-ip", "0", "--login-rate", "0"])
             .args([
                 "--max-pending",

@@ -126,7 +126,12 @@ fn bad_flags_exit_2_with_one_line() {
 fn host_names_and_equals_form() {
     let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
     command
-        .args(["--max-clients=5", "--addr=localhost:0", "--irc-addr=off"])
+        .args([
+            "--max-clients=5",
+            "--addr=localhost:0",
+            "--irc-addr=off",
+            "--web-addr=off",
+        ])
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped());
     let (mut child, addr) = util::spawn_command(command);
@@ -142,7 +147,7 @@ fn host_names_and_equals_form() {
 fn a_port_alone_is_every_interface() {
     let mut command = Command::new(env!("CARGO_BIN_EXE_linechat"));
     command
-        .args(["--addr", ":0", "--irc-addr", "off"])
+        .args(["--addr", ":0", "--irc-addr", "off", "--web-addr", "off"])
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped());
     let (mut child, addr) = util::spawn_command(command);
@@ -247,6 +252,8 @@ fn running_out_of_descriptors_does_not_spin() {
     command
         .args([
             "--irc-addr",
+            "off",
+            "--web-addr",
             "off",
             "--addr",
             "127.0.0.1:0",

@@ -55,6 +55,10 @@ impl Node {
         if !extra.contains(&"--irc-addr") {
             command.args(["--irc-addr", "off"]);
         }
+        // Nor the web listener: 8081 is one port too.
+        if !extra.contains(&"--web-addr") {
+            command.args(["--web-addr", "off"]);
+        }
         command
             .args(extra)
             .args(linechat::config::NO_ADDRESS_LIMITS)
