@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -52,14 +53,21 @@ def wait_for(what, condition, timeout=WAIT, step=0.02):
 
 class Server:
     """One linechat process: telnet on `chat_port`, the page and /ws on
-    `web_port`. `kill` is SIGKILL (no goodbye); `start` again reuses the ports."""
+    `web_port` (over TLS, https: and wss:, when given `tls`, a certificate
+    and key). `kill` is SIGKILL (no goodbye); `start` again reuses the ports."""
 
-    def __init__(self, binary, workdir, name, extra=()):
+    def __init__(self, binary, workdir, name, extra=(), tls=None):
         self.binary = binary
         self.name = name
         self.extra = list(extra)
+        self.tls = tls
         self.chat_port = free_port()
         self.web_port = free_port()
+        if tls:
+            cert, key = tls
+            self.extra += ["--web-addr", "off", "--webs-addr", f"127.0.0.1:{self.web_port}",
+                           "--tls-addr", f"127.0.0.1:{free_port()}", "--ircs-addr", "off",
+                           "--tls-cert", cert, "--tls-key", key]
         self.log_path = os.path.join(workdir, f"{name}.log")
         if os.path.exists(self.log_path):
             os.remove(self.log_path)  # a previous run's; restarts append to this run's
@@ -67,11 +75,11 @@ class Server:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.web_port}/"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.web_port}/"
 
     def start(self):
-        args = [self.binary, "--addr", f"127.0.0.1:{self.chat_port}", "--irc-addr", "off",
-                "--web-addr", f"127.0.0.1:{self.web_port}", *self.extra]
+        web = [] if self.tls else ["--web-addr", f"127.0.0.1:{self.web_port}"]
+        args = [self.binary, "--addr", f"127.0.0.1:{self.chat_port}", "--irc-addr", "off", *web, *self.extra]
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                      env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")})
@@ -83,7 +91,9 @@ class Server:
         if self.proc.poll() is not None:
             raise AssertionError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}")
         try:
-            with urllib.request.urlopen(self.url + "healthz", timeout=1) as answer:
+            # The test's own certificate: not checked here, the browser accepts it.
+            context = ssl._create_unverified_context() if self.tls else None
+            with urllib.request.urlopen(self.url + "healthz", timeout=1, context=context) as answer:
                 return answer.status == 200
         except OSError:
             return False
@@ -190,6 +200,8 @@ def chromium(browser, driver, profile_dir, tz):
                  f"--user-data-dir={profile_dir}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    # The TLS test's server has a certificate made for the run.
+    options.accept_insecure_certs = True
     # The driver's path is given, so Selenium Manager (which downloads
     # drivers and browsers) is never run.
     service = Service(executable_path=driver, log_output=profile_dir + "-chromedriver.log",
@@ -337,6 +349,19 @@ class Page:
 
     def full_size(self):
         self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def self_signed(directory):
+    """A certificate for 127.0.0.1 and its key, made with openssl for this
+    run: (cert path, key path)."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    openssl = shutil.which("openssl")
+    if not openssl:
+        raise AssertionError("the TLS test needs openssl (apt-get install openssl)")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
 
 
 def temp_dir(parent, name):

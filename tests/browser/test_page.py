@@ -2,7 +2,8 @@
 GET /ws) in a real headless Chromium, against the real linechat binary.
 
 The tests run in order and share two browser users, ann and bea, and one
-server; the last two restart it and move to two nodes over Redis."""
+server; the later ones restart it, move to two nodes over Redis, and to a
+server of the page over TLS."""
 
 import datetime
 import os
@@ -12,7 +13,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from harness import Redis, Server, Telnet, temp_dir
+from harness import Redis, Server, Telnet, self_signed, temp_dir
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -320,3 +321,24 @@ def test_two_nodes_over_redis(users, node, programs, artifacts):
         a.stop()
         b.stop()
         redis.stop()
+
+
+def test_https_page_speaks_wss(users, programs, artifacts):
+    """Served over TLS (--webs-addr), the page opens its socket with
+    wss:, and chats with a telnet user."""
+    _, bea = users
+    tls = self_signed(temp_dir(artifacts, "tls"))
+    server = Server(programs["linechat"], artifacts, "node-tls", tls=tls).start()
+    try:
+        bea.open(server.url)
+        bea.login("bea")
+        urls = bea.requests()
+        assert f"wss://127.0.0.1:{server.web_port}/ws" in urls, urls
+        tess = Telnet(server.chat_port).login("tess")
+        tess.send("hello over tls")
+        bea.sees("tess: hello over tls")
+        bea.type("hello back")
+        tess.expect("bea: hello back\r\n")
+        tess.close()
+    finally:
+        server.stop()
