@@ -130,7 +130,7 @@ pub use peaks::Peaks;
 pub use real_name::{MAX_REAL_NAME, valid_real_name};
 pub use reply::{Reply, RoomInfo, TopicInfo, WhoEntry, WhoisInfo};
 pub use request::{ModeAsk, Protocol, Request};
-pub use resume::{Code, Position, ResumeCounts, ResumeKey, Suspended};
+pub use resume::{ACCOUNT_KEPT, Code, Position, ResumeCounts, ResumeKey, Suspended};
 pub use user_modes::UserModes;
 pub use whowas::{WHOWAS_LEN, Was};
 

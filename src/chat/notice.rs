@@ -165,6 +165,14 @@ pub enum Notice {
         /// Lines missed and not shown (past `--history`).
         hidden: usize,
     },
+    /// A registered name logging in past its resume window: `count` lines
+    /// were said in `room` since it left.
+    SinceYouLeft {
+        /// The room.
+        room: Box<str>,
+        /// Lines said since (at most `--history` are known).
+        count: usize,
+    },
     /// The code that resumes this session after a drop.
     ResumeCode {
         /// The code (shown as typed: `XXXX-XXXX-XXXX`).

@@ -12,6 +12,14 @@ use std::time::SystemTime;
 /// key), 100,000 is some 15 MB at worst.
 pub const MAX_SUSPENDED: usize = 100_000;
 
+/// Until when the record under `key` is kept.
+fn kept_until(key: &ResumeKey, record: &Suspended) -> SystemTime {
+    match key {
+        ResumeKey::Code(_) => record.until,
+        ResumeKey::Account(_) => record.until + crate::chat::ACCOUNT_KEPT,
+    }
+}
+
 /// The records, by key.
 #[derive(Debug, Default)]
 pub struct Suspensions {
@@ -34,7 +42,7 @@ impl Suspensions {
             self.sweep(now);
         }
         if self.records.len() >= MAX_SUSPENDED && !self.records.contains_key(&key) {
-            self.records.retain(|_, r| r.until > now);
+            self.records.retain(|k, r| kept_until(k, r) > now);
             if self.records.len() >= MAX_SUSPENDED
                 && let Some(soonest) = (self.records.iter())
                     .min_by_key(|(_, r)| r.until)
@@ -48,9 +56,11 @@ impl Suspensions {
     }
 
     /// Takes the record under `key`, if it is still good at `now`: a code
-    /// resumes once.
+    /// resumes once; a registered name's record is kept
+    /// [`ACCOUNT_KEPT`](crate::chat::ACCOUNT_KEPT) past its window.
     pub fn take(&mut self, key: &ResumeKey, now: SystemTime) -> Option<Suspended> {
-        self.records.remove(key).filter(|r| r.until > now)
+        let record = self.records.remove(key)?;
+        (kept_until(key, &record) > now).then_some(record)
     }
 
     /// Forgets the record under `key` if it is `member`'s.
@@ -68,7 +78,7 @@ impl Suspensions {
     /// Forgets the expired records (now and then, so a quiet server does
     /// not keep them).
     pub fn sweep(&mut self, now: SystemTime) {
-        self.records.retain(|_, r| r.until > now);
+        self.records.retain(|k, r| kept_until(k, r) > now);
     }
 }
 

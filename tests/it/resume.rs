@@ -316,3 +316,49 @@ fn a_registered_name_resumes_with_its_password() {
     assert_eq!(unstamped(&back.line()), "bob: two");
     bob.expect_line("*** alice is back");
 }
+
+/// Past its window, a registered name's login is not resumed but told,
+/// per room it was in, how many lines were said there since it left.
+#[test]
+fn a_registered_name_past_its_window_is_told_what_it_missed() {
+    let dir = util::TempDir::new("resume-since");
+    let store = dir.join("store");
+    let args = [
+        "--data-dir",
+        store.to_str().unwrap(),
+        "--resume-window",
+        "1",
+    ];
+    let (_server, addr) =
+        util::spawn_binary(&[&args[..], linechat::config::NO_ADDRESS_LIMITS].concat());
+    let mut first = Client::connect(addr);
+    first.login("alice");
+    first.send("/register pw\n");
+    first.skip_until_prefix("*** Registered alice");
+    first.send("/quit\n");
+    first.skip_until("*** Bye!");
+    let with_password = || {
+        let mut c = Client::connect(addr);
+        c.expect(GREETING);
+        c.send("alice\n");
+        c.expect_password_prompt();
+        c.send("pw\n");
+        c
+    };
+    let mut alice = with_password();
+    alice.send("/join #rust\n");
+    alice.skip_until_prefix("*** Welcome, alice! #rust");
+    let mut bob = Client::connect(addr);
+    bob.login("bob");
+    bob.send("/join #rust\n");
+    bob.skip_until_prefix("*** Welcome, bob! #rust");
+    alice.expect_line("*** bob has joined");
+    alice.close();
+    bob.expect_line("*** alice has left");
+    bob.send("one\ntwo\nthree\n");
+    // The window is a time: it has to pass.
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut late = with_password();
+    late.skip_until_prefix("*** Welcome, alice! #lobby");
+    late.expect_line("*** #rust: 3 new lines since you left (/history 3)");
+}

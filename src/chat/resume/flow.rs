@@ -5,8 +5,7 @@
 
 use super::{Code, Position, Recall, ResumeKey, Suspended};
 use crate::chat::{
-    Chat, Delivery, Farewell, HistoryAsk, HistoryLine, Local, Mark, MemberId, Notice, Now,
-    Protocol, Reply, RoomId,
+    Chat, Delivery, Farewell, Local, MemberId, Notice, Now, Protocol, Reply, RoomId,
 };
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -165,6 +164,7 @@ impl Chat {
         self.resume.recalling.remove(&member);
         self.resume.restoring.remove(&member);
         self.resume.missing.remove(&member);
+        self.resume.since.remove(&member);
         let dropped = matches!(
             why,
             Farewell::Eof
@@ -234,7 +234,12 @@ impl Chat {
         let Some(recall) = self.resume.recalling.remove(&member) else {
             return false;
         };
-        let record = record.filter(|r| r.until > now.wall);
+        // A registered name's record outlives the window (by
+        // `ACCOUNT_KEPT`): past it, the login is told what it missed.
+        let (record, past) = match record {
+            Some(r) if r.until > now.wall => (Some(r), None),
+            r => (None, r),
+        };
         match (recall, record) {
             (Recall::Code, Some(record)) => self.start_restore(local, member, record, now),
             (Recall::Code, None) => self.resume_failed(local, now),
@@ -247,6 +252,9 @@ impl Chat {
                 // As `claimed` does for a password login.
                 self.password_login(local, member, &name, now);
                 self.ignores_of_account(local, &name);
+                if let Some(past) = past {
+                    self.since_you_left(member, past);
+                }
             }
         }
         true
@@ -311,87 +319,6 @@ impl Chat {
     /// room is told `*** name is back` rather than a join.
     pub(in crate::chat) fn coming_back(&self, member: &MemberId) -> bool {
         self.resume.restoring(member)
-    }
-
-    /// `local`, just welcomed: for a session resumed, the lines said in
-    /// its room since its position.
-    pub(in crate::chat) fn welcomed(&mut self, local: Local, member: MemberId, now: &Now) {
-        let Some(record) = self.resume.restoring.remove(&member) else {
-            return;
-        };
-        self.resume.counts.resumed += 1;
-        let Some(room) = self.room_of(member) else {
-            return;
-        };
-        let (name, now_said) = (room.name.clone(), room.said);
-        let Some(then) = record.rooms.iter().find(|p| p.room == name).map(|p| p.said) else {
-            return;
-        };
-        let (position, last) = (then.last_turn, now_said.last_turn);
-        // Lines said since, counted here if the record is this node's.
-        let missing = (crate::chat::node_of(record.member) == crate::chat::node_of(member)).then(
-            || match then.serial == now_said.serial {
-                true => now_said.lines.saturating_sub(then.lines),
-                false => now_said.lines,
-            },
-        );
-        if self.history_len == 0 || position == 0 {
-            return;
-        }
-        if (position >= last && last != 0) || missing == Some(0) {
-            let nothing = Notice::Missed {
-                room: name,
-                shown: 0,
-                hidden: 0,
-            };
-            return self.tell(local, now, nothing);
-        }
-        // Up to the room's last turn now: later lines come live.
-        let before = match last {
-            0 => Mark::At(now.wall),
-            last => Mark::Line(last, u32::MAX),
-        };
-        let ask = HistoryAsk {
-            after: Some(Mark::Line(position, u32::MAX)),
-            before: Some(before),
-            missed: true,
-            ..HistoryAsk::latest(self.history_len)
-        };
-        let room = name;
-        self.resume.missing.extend(missing.map(|n| (member, n)));
-        (self.out.deliveries).push(Delivery::History { member, room, ask });
-    }
-
-    /// The engine's lines for a resumed session's room (`ask.missed`): the
-    /// last `--history` of them under a heading that counts the rest.
-    pub(in crate::chat) fn missed(
-        &mut self,
-        local: Local,
-        room: &str,
-        lines: &[HistoryLine],
-        ask: HistoryAsk,
-        now: &Now,
-    ) {
-        let all = (lines.iter())
-            .filter(|line| !line.line().0.irc_only() && ask.holds(line))
-            .count();
-        let lines: Vec<HistoryLine> = ask.pick(lines).into_iter().cloned().collect();
-        let member = self.client(local).map(|c| c.member);
-        let missing = member.and_then(|m| self.resume.missing.remove(&m));
-        let all = all.max(missing.unwrap_or(0) as usize);
-        let (shown, hidden) = (lines.len(), all.saturating_sub(lines.len()));
-        let room = room.into();
-        self.out.deliveries.push(Delivery::Reply {
-            to: local,
-            head: Notice::Missed {
-                room,
-                shown,
-                hidden,
-            },
-            lines,
-            refused: Notice::HistoryRefused,
-            at: now.wall,
-        });
     }
 }
 

@@ -27,6 +27,7 @@
 
 mod code;
 mod flow;
+mod replay;
 
 pub use code::Code;
 
@@ -92,6 +93,11 @@ pub struct ResumeCounts {
     pub failures: u64,
 }
 
+/// How long a registered name's record is kept past its window: a login
+/// within it is told, per room it was in, how many lines were said since
+/// it left (`*** #rust: 37 new lines since you left (/history 37)`).
+pub const ACCOUNT_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Most resume codes remembered for open sessions (a bound on `live`,
 /// beyond the connection limit itself).
 const MAX_LIVE: usize = 1 << 20;
@@ -112,6 +118,9 @@ pub(super) struct Resumes {
     /// Lines each resumed member missed in its room, when this node can
     /// tell (the record is its own): the heading counts those not shown.
     missing: MemberMap<u64>,
+    /// Registered logins past their window, with the rooms whose count of
+    /// lines since they left is still to come.
+    since: MemberMap<u32>,
     /// Members logged in with a password (their session is kept under the
     /// name too).
     registered: MemberMap<()>,

@@ -83,6 +83,12 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
                 h => write!(out, " (and {h} earlier lines not shown):"),
             }
         }
+        Notice::SinceYouLeft { room, count: 1 } => {
+            write!(out, "{room}: 1 new line since you left (/history 1)")
+        }
+        Notice::SinceYouLeft { room, count } => {
+            write!(out, "{room}: {count} new lines since you left (/history {count})")
+        }
         Notice::ResumeCode { code } => {
             out.push_str("Resume code: ");
             let _ = code.write_to(out);

@@ -180,6 +180,12 @@ impl Redis {
         } else {
             String::new()
         };
+        // A registered name's closed record outlives the window (see
+        // `ACCOUNT_KEPT`).
+        let ttl = match (&key, open) {
+            (ResumeKey::Account(_), false) => self.resume.window + crate::chat::ACCOUNT_KEPT,
+            _ => self.resume.window,
+        };
         let args = [
             Bytes::from_static(b"EVAL"),
             Bytes::from_static(KEEP.as_bytes()),
@@ -188,7 +194,7 @@ impl Redis {
             Bytes::from(record.member.0.to_string()),
             encode(record),
             Bytes::from(node),
-            millis(self.resume.window),
+            millis(ttl),
         ];
         self.command(TAG_WRITE, &args, now.instant);
     }

@@ -1,0 +1,122 @@
+//! The lines a resumed session missed: asked of the engine after the
+//! welcome, shown under a heading that counts those past `--history`; and
+//! for a registered name past its window, how many lines each of its rooms
+//! had since it left.
+
+use super::Suspended;
+use crate::chat::{Chat, Delivery, HistoryAsk, HistoryLine, Local, Mark, MemberId, Notice, Now};
+
+impl Chat {
+    /// A registered name logs in past its window: per room it was in, the
+    /// engine is asked for the lines said there since, and the user is
+    /// told how many (see [`Chat::missed`]).
+    pub(super) fn since_you_left(&mut self, member: MemberId, record: Suspended) {
+        if self.history_len == 0 {
+            return;
+        }
+        for p in record.rooms {
+            let ask = HistoryAsk {
+                after: Some(Mark::Line(p.said.last_turn, u32::MAX)),
+                missed: true,
+                ..HistoryAsk::latest(self.history_len)
+            };
+            *self.resume.since.entry(member).or_default() += 1;
+            let room = p.room;
+            (self.out.deliveries).push(Delivery::History { member, room, ask });
+        }
+    }
+
+    /// `local`, just welcomed: for a session resumed, the lines said in
+    /// its room since its position.
+    pub(in crate::chat) fn welcomed(&mut self, local: Local, member: MemberId, now: &Now) {
+        let Some(record) = self.resume.restoring.remove(&member) else {
+            return;
+        };
+        self.resume.counts.resumed += 1;
+        let Some(room) = self.room_of(member) else {
+            return;
+        };
+        let (name, now_said) = (room.name.clone(), room.said);
+        let Some(then) = record.rooms.iter().find(|p| p.room == name).map(|p| p.said) else {
+            return;
+        };
+        let (position, last) = (then.last_turn, now_said.last_turn);
+        // Lines said since, counted here if the record is this node's.
+        let missing = (crate::chat::node_of(record.member) == crate::chat::node_of(member)).then(
+            || match then.serial == now_said.serial {
+                true => now_said.lines.saturating_sub(then.lines),
+                false => now_said.lines,
+            },
+        );
+        if self.history_len == 0 || position == 0 {
+            return;
+        }
+        if (position >= last && last != 0) || missing == Some(0) {
+            let nothing = Notice::Missed {
+                room: name,
+                shown: 0,
+                hidden: 0,
+            };
+            return self.tell(local, now, nothing);
+        }
+        // Up to the room's last turn now: later lines come live.
+        let before = match last {
+            0 => Mark::At(now.wall),
+            last => Mark::Line(last, u32::MAX),
+        };
+        let ask = HistoryAsk {
+            after: Some(Mark::Line(position, u32::MAX)),
+            before: Some(before),
+            missed: true,
+            ..HistoryAsk::latest(self.history_len)
+        };
+        let room = name;
+        self.resume.missing.extend(missing.map(|n| (member, n)));
+        (self.out.deliveries).push(Delivery::History { member, room, ask });
+    }
+
+    /// The engine's lines for a resumed session's room (`ask.missed`): the
+    /// last `--history` of them under a heading that counts the rest.
+    pub(in crate::chat) fn missed(
+        &mut self,
+        local: Local,
+        room: &str,
+        lines: &[HistoryLine],
+        ask: HistoryAsk,
+        now: &Now,
+    ) {
+        let all = (lines.iter())
+            .filter(|line| !line.line().0.irc_only() && ask.holds(line))
+            .count();
+        let member = self.client(local).map(|c| c.member);
+        if let Some(m) = member
+            && let Some(waiting) = self.resume.since.get_mut(&m)
+        {
+            *waiting -= 1;
+            if *waiting == 0 {
+                self.resume.since.remove(&m);
+            }
+            if all > 0 {
+                let (room, count) = (room.into(), all);
+                self.tell(local, now, Notice::SinceYouLeft { room, count });
+            }
+            return;
+        }
+        let lines: Vec<HistoryLine> = ask.pick(lines).into_iter().cloned().collect();
+        let missing = member.and_then(|m| self.resume.missing.remove(&m));
+        let all = all.max(missing.unwrap_or(0) as usize);
+        let (shown, hidden) = (lines.len(), all.saturating_sub(lines.len()));
+        let room = room.into();
+        self.out.deliveries.push(Delivery::Reply {
+            to: local,
+            head: Notice::Missed {
+                room,
+                shown,
+                hidden,
+            },
+            lines,
+            refused: Notice::HistoryRefused,
+            at: now.wall,
+        });
+    }
+}
