@@ -106,7 +106,7 @@ impl Codec {
         match self {
             Codec::Telnet(telnet) => telnet.held(),
             Codec::Irc(irc) => irc.held(),
-            Codec::Web(web) => web.irc.held(),
+            Codec::Web(web) => web.held(),
         }
     }
 

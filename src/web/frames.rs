@@ -246,6 +246,11 @@ impl Frames {
         }
     }
 
+    /// Input bytes held: an unfinished frame and an unfinished message.
+    pub fn held(&self) -> usize {
+        self.held.len() + self.message.len()
+    }
+
     /// Takes the whole frame at `data[at..]`: unmasks its payload and acts
     /// on it. A whole message is moved in place to `out` if given (its
     /// bytes lie after `out`), else appended to `spill`.

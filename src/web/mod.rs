@@ -212,6 +212,17 @@ impl Web {
         self.body.take()
     }
 
+    /// Input held: the request head so far, an unfinished frame or
+    /// message, and IRC lines not yet handled.
+    pub fn held(&self) -> usize {
+        let own = match &self.phase {
+            Phase::Request(head) => head.len(),
+            Phase::Open(frames, _) => frames.held(),
+            Phase::Answered | Phase::Ended(_) => 0,
+        };
+        own + self.irc.held()
+    }
+
     /// Whether the connection still reads its request head.
     pub fn in_request(&self) -> bool {
         matches!(self.phase, Phase::Request(_))
