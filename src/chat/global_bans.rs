@@ -155,16 +155,14 @@ impl Chat {
             })
             .collect();
         let muted = mask.starts_with(MUTE);
-        for (local, _) in matched {
-            let by = by.into();
+        for (local, member) in matched {
             if muted {
-                self.tell(
-                    local,
-                    now,
-                    Notice::Admin(AdminNotice::Muted { by: Some(by) }),
-                );
+                let by = Some(by.into());
+                self.tell(local, now, Notice::Admin(AdminNotice::Muted { by }));
             } else {
-                self.put_out(local, by, now);
+                // Their rooms see it, as they see a kill.
+                self.tell_kill(op, member, by, "banned from the server", now);
+                self.put_out(local, by.into(), now);
             }
         }
     }

@@ -333,7 +333,14 @@ impl Chat {
     /// The local readers of `target`'s rooms (but it and the operator `op`,
     /// who are told otherwise) learn that `by` disconnected it: a kill is
     /// visible. (IRC readers see its QUIT with the reason instead.)
-    fn tell_kill(&mut self, op: MemberId, target: MemberId, by: &str, reason: &str, now: &Now) {
+    pub(super) fn tell_kill(
+        &mut self,
+        op: MemberId,
+        target: MemberId,
+        by: &str,
+        reason: &str,
+        now: &Now,
+    ) {
         let Some(name) = self.name_of(target).map(Box::<str>::from) else {
             return;
         };

@@ -122,6 +122,7 @@ fn a_global_mute_and_ban_hold_on_another_node() {
     op.skip_until_prefix("*** operuser banned bob!*@* from the whole server until ");
     bob.skip_until("*** You are banned from this server by operuser");
     bob.expect_eof();
+    carol.skip_until("*** bob was disconnected by operuser: banned from the server");
     ops_b.skip_until_prefix(":linechat NOTICE opsb :operuser banned bob!*@*");
     let mut again = Client::connect(b.addr);
     again.expect(crate::util::GREETING);

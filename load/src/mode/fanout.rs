@@ -188,6 +188,14 @@ fn count(o: &Options, e: &mut Engine, r: &mut Report, cpu: (f64, Option<f64>)) {
     r.received = e.tally.received;
     r.out_of_order = e.tally.out_of_order;
     r.cross_room = e.tally.cross_room + e.cross_room;
+    // With --ignore, more than expected means lines reached readers who
+    // ignore their sender (a server without ignore lists).
+    if o.ignore > 0 && r.received > r.expected {
+        let extra = r.received - r.expected;
+        r.problems.push(format!(
+            "{extra} deliveries more than expected: the ignore lists did not hold"
+        ));
+    }
     let in_window = e.tally.received_in_window;
     r.deliveries_per_sec = Some(in_window as f64 / o.duration.as_secs_f64());
     if in_window > 0 {
