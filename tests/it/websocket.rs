@@ -242,6 +242,9 @@ fn a_websocket_reader_that_never_reads_is_dropped_and_others_lose_nothing() {
             }
             sender.send(&format!("{i} {payload}\n"));
         }
+        // Kept open: closing with unread input would reset the connection
+        // and lose its last lines in the server.
+        sender
     });
     let (mut left_seen, mut next) = (false, 0);
     while next < LINES {
@@ -263,7 +266,7 @@ fn a_websocket_reader_that_never_reads_is_dropped_and_others_lose_nothing() {
             let _ = ack.send(());
         }
     }
-    writer.join().unwrap();
+    let _sender = writer.join().unwrap();
     assert!(left_seen, "the stuck reader was never dropped");
     let mut got = Vec::new();
     let _ = stuck.stream.read_to_end(&mut got);
