@@ -362,3 +362,34 @@ fn a_registered_name_past_its_window_is_told_what_it_missed() {
     late.skip_until_prefix("*** Welcome, alice! #lobby");
     late.expect_line("*** #rust: 3 new lines since you left (/history 3)");
 }
+
+/// `/metrics` counts the codes given, the sessions resumed, the wrong
+/// codes, and the sessions kept.
+#[test]
+fn resume_metrics() {
+    let server = TestServer::start_with_metrics(Config {
+        resume_window: Duration::from_secs(600),
+        ..util::unlimited()
+    });
+    let metrics = server.metrics_addr.expect("a metrics listener");
+    let mut alice = server.login("alice");
+    let code = alice.code();
+    let mut bob = server.login("bob");
+    alice.expect_line("*** bob has joined");
+    alice.close();
+    bob.expect_line("*** alice has left");
+    let mut wrong = resume(&server, "0000-0000-0000");
+    wrong.expect("*** Unknown, expired or used resume code\r\nEnter your name: ");
+    let m = util::metrics_values(metrics);
+    assert_eq!(m["linechat_resume_codes_total"], 2.0);
+    assert_eq!(m["linechat_resume_failures_total"], 1.0);
+    assert_eq!(m["linechat_resume_kept"], 1.0);
+    assert_eq!(m["linechat_resume_live"], 1.0);
+    let mut back = resume(&server, &code);
+    back.skip_until_prefix("*** Welcome, alice! ");
+    util::sync(&mut back, "alice", &mut bob);
+    let m = util::metrics_values(metrics);
+    assert_eq!(m["linechat_resumes_total"], 1.0);
+    assert_eq!(m["linechat_resume_kept"], 0.0);
+    assert_eq!(m["linechat_resume_live"], 2.0);
+}

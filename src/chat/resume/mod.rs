@@ -213,6 +213,19 @@ mod tests {
         assert_eq!(resumes.counts.codes, 2);
     }
 
+    /// What resume state costs per user, before the tables' overhead: an
+    /// open session's code is two 16-byte entries (member to hash, hash to
+    /// member); a kept session (memory engine) is a key and a record, plus
+    /// its name and one position per room on the heap.
+    #[test]
+    fn the_sizes_of_resume_state() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<(MemberId, u64)>(), 16);
+        assert_eq!(size_of::<ResumeKey>(), 16);
+        assert_eq!(size_of::<Suspended>(), 64);
+        assert_eq!(size_of::<Position>(), 40);
+    }
+
     #[test]
     fn keys_as_text() {
         assert_eq!(ResumeKey::Code(255).text(), "code:00000000000000ff");
