@@ -138,6 +138,10 @@ impl Chat {
     /// any holder); [`Chat::claimed`] enters it.
     fn start_restore(&mut self, local: Local, member: MemberId, record: Suspended, now: &Now) {
         let name = record.name.clone();
+        // A name banned server-wide meanwhile does not come back.
+        if self.globally_banned(local, &name, now) {
+            return;
+        }
         self.resume.restoring.insert(member, record);
         self.claim(local, member, &name, None, now);
     }
