@@ -393,3 +393,22 @@ fn resume_metrics() {
     assert_eq!(m["linechat_resume_kept"], 0.0);
     assert_eq!(m["linechat_resume_live"], 2.0);
 }
+
+/// Someone who took the name after the session went keeps it: the code
+/// resumes nothing then, and its holder is not put out.
+#[test]
+fn a_name_taken_meanwhile_is_not_taken_back() {
+    let server = server(100, Duration::from_secs(600));
+    let mut alice = server.login("alice");
+    let code = alice.code();
+    let mut bob = server.login("bob");
+    alice.expect_line("*** bob has joined");
+    alice.close();
+    bob.expect_line("*** alice has left");
+    let mut other = server.login("alice");
+    bob.expect_line("*** alice has joined");
+    let mut back = resume(&server, &code);
+    back.expect("*** The name 'alice' is taken\r\nEnter your name: ");
+    other.send("still here\n");
+    bob.expect_line("alice: still here");
+}

@@ -134,13 +134,19 @@ impl Chat {
         })
     }
 
-    /// Claims `record`'s name for `member` to resume it (taking it from
-    /// any holder); [`Chat::claimed`] enters it.
+    /// Claims `record`'s name for `member` to resume it, taking it from
+    /// the session it resumes if that still holds it (here or on a node
+    /// that died); [`Chat::claimed`] enters it. Someone else who took the
+    /// name after the session went keeps it: the code is not theirs.
     fn start_restore(&mut self, local: Local, member: MemberId, record: Suspended, now: &Now) {
         let name = record.name.clone();
         // A name banned server-wide meanwhile does not come back.
         if self.globally_banned(local, &name, now) {
             return;
+        }
+        let held = self.find_or_claimed(&name);
+        if held.is_some_and(|holder| holder != record.member) {
+            return self.retry(local, now, Reply::NameTaken { name });
         }
         self.resume.restoring.insert(member, record);
         self.claim(local, member, &name, None, now);
