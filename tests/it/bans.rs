@@ -45,6 +45,9 @@ fn a_banned_network_cannot_join_from_any_address_in_it() {
     let mut erin = from(&server, [127, 0, 0, 9], "erin");
     erin.send("/join #den\n");
     erin.expect_line("*** You cannot join #den: you are banned from it");
+    let mut frank = from(&server, [127, 0, 0, 1], "frank");
+    frank.send("/join #den\n");
+    frank.expect_line("*** You cannot join #den: you are banned from it");
     alice.send("/unban 127.0.0.0/8\n");
     alice.expect_line("*** alice lifted the ban on *!*@127.0.0.0/8");
     erin.send("/join #den\n");
