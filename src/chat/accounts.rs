@@ -246,11 +246,16 @@ impl Chat {
             Answer::Registered(true) => {
                 // What the guest ignored is kept with the account now.
                 self.ignores_of_account(local, &name);
+                // And its session with the name (see `resume/`).
+                self.resume_account(local, member, &name, true, now);
                 Reply::Registered { name }
             }
             Answer::Registered(false) => Reply::AlreadyRegistered { name },
             Answer::Changed(true) => Reply::PasswordChanged { name },
-            Answer::Unregistered(true) => Reply::Unregistered { name },
+            Answer::Unregistered(true) => {
+                self.resume_account(local, member, &name, false, now);
+                Reply::Unregistered { name }
+            }
             Answer::Changed(false) | Answer::Unregistered(false) => {
                 Reply::WrongPasswordOrUnregistered { name }
             }

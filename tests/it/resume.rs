@@ -293,12 +293,14 @@ fn a_registered_name_resumes_with_its_password() {
     };
     let mut first = login(false);
     first.skip_until_prefix("*** Welcome, alice! ");
+    first.send("/join #go\n");
+    first.skip_until_prefix("*** Welcome, alice! #go");
     first.send("/register pw\n");
     first.skip_until_prefix("*** Registered alice");
-    first.send("/quit\n");
-    first.skip_until("*** Bye!");
+    // Registered mid-session: its drop is kept under the name too.
+    first.close();
     let mut alice = login(true);
-    alice.skip_until_prefix("*** Welcome, alice! #lobby");
+    alice.skip_until_prefix("*** Welcome, alice! #go");
     alice.send("/join #rust\n");
     alice.skip_until_prefix("*** Welcome, alice! #rust");
     let mut bob = Client::connect(addr);

@@ -197,6 +197,31 @@ impl Chat {
         }
     }
 
+    /// `member` registered its name `name` (`registered`), or gave it up:
+    /// its session is kept under the name too from now on, or no longer.
+    pub(in crate::chat) fn resume_account(
+        &mut self,
+        local: Local,
+        member: MemberId,
+        name: &str,
+        registered: bool,
+        now: &Now,
+    ) {
+        let lines = (self.client(local)).is_some_and(|c| c.protocol == Protocol::Lines);
+        if !self.resume.on() || !lines {
+            return;
+        }
+        if registered {
+            self.resume.registered.insert(member, ());
+            if self.shared {
+                self.keep(member, None, true, true, now);
+            }
+        } else if self.resume.registered.remove(&member).is_some() && self.shared {
+            let key = ResumeKey::Account(name.to_ascii_lowercase().into());
+            self.out.deliveries.push(Delivery::Forget { key, member });
+        }
+    }
+
     /// `member` moved to another room: among nodes, its record as an open
     /// session follows (so a node resuming it after this one died puts it
     /// in the room it was in).
