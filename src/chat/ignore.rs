@@ -20,6 +20,11 @@ use std::collections::HashMap;
 /// any real list, small enough that a check is a short scan.
 pub const MAX_IGNORED: usize = 100;
 
+/// Names in all lists together: about 10 MB at worst (some 100 bytes a
+/// name: its slot in a list, and for a name nobody else ignores its one
+/// allocation and index entry), whatever the connection limit.
+pub const MAX_IGNORES: usize = 100_000;
+
 /// What a user is told of their ignore list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ignoring {
@@ -40,6 +45,9 @@ pub enum Ignoring {
         /// The name not added.
         name: Box<str>,
     },
+    /// All lists together hold [`MAX_IGNORES`] names: `name` was not
+    /// added (511 too).
+    ServerFull(Box<str>),
     /// One cannot ignore oneself.
     Yourself,
     /// `given` cannot be anyone's name (IRC: a mask other than `nick!*@*`).
@@ -57,6 +65,8 @@ pub(super) struct Ignores {
     ignored: HashMap<Name, u32>,
     /// The account each registered user's list is kept with, by handle.
     accounts: HashMap<Local, Box<str>>,
+    /// Names in all lists together.
+    total: usize,
 }
 
 /// One room line's check: whom among its readers it must skip.
@@ -124,6 +134,10 @@ impl Ignores {
             let (max, name) = (MAX_IGNORED, name.into());
             return Err(Ignoring::Full { max, name });
         }
+        if self.total >= MAX_IGNORES {
+            return Err(Ignoring::ServerFull(name.into()));
+        }
+        self.total += 1;
         if self.lists.len() <= local {
             self.lists.resize_with(local + 1, Vec::new);
         }
@@ -145,6 +159,7 @@ impl Ignores {
             return false;
         };
         let gone = list.remove(at);
+        self.total -= 1;
         if let Some(count) = self.ignored.get_mut(key(&&*gone)) {
             *count -= 1;
             if *count == 0 {
@@ -162,6 +177,7 @@ impl Ignores {
             .get_mut(local)
             .map(std::mem::take)
             .unwrap_or_default();
+        self.total -= names.len();
         for name in names {
             if let Some(count) = self.ignored.get_mut(key(&&*name)) {
                 *count -= 1;
@@ -334,8 +350,10 @@ mod tests {
         ));
         ignores.add(2, "u0").unwrap();
         assert_eq!(ignores.ignored.get(key(&"U0")), Some(&2));
+        assert_eq!(ignores.total, MAX_IGNORED + 1);
         ignores.clear(1);
         assert_eq!(ignores.ignored.get(key(&"u0")), Some(&1));
+        assert_eq!(ignores.total, 1);
         assert_eq!(ignores.ignored.len(), 1);
         assert_eq!(&*ignores.stored(2), "u0");
     }

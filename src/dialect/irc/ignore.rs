@@ -34,6 +34,10 @@ pub(super) fn answer(n: &mut Numerics<'_, '_, '_>, answer: &Ignoring) {
             let text = "Your silence list is full";
             n.send(Numeric::SileListFull, &[&silenced(name), text]);
         }
+        Ignoring::ServerFull(name) => {
+            let text = "The server's silence lists are full";
+            n.send(Numeric::SileListFull, &[&silenced(name), text]);
+        }
         other => {
             let notice = Notice::Reply(Reply::Ignoring(other.clone()));
             super::server_notice(n.lines, &notice, n.at, nick);

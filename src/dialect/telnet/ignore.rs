@@ -20,6 +20,10 @@ pub(super) fn answer(answer: &Ignoring, out: &mut String) -> fmt::Result {
             out,
             "Your ignore list is full ({max} names): {name} was not added; /unignore someone first"
         ),
+        Ignoring::ServerFull(name) => write!(
+            out,
+            "This server holds too many ignored names: {name} was not added; try again later"
+        ),
         Ignoring::Yourself => out.write_str("You cannot ignore yourself"),
         Ignoring::NotAName(given) => write!(out, "'{given}' cannot be anyone's name"),
     }
