@@ -64,9 +64,11 @@ return {r[1], redis.call('HGETALL', 'linechat:positions:' .. r[2])}
 pub(in crate::engine) struct Resumes {
     /// `--resume-window`.
     window: Duration,
-    /// The last turn heard in each room, and whether any changed since
-    /// they were last written.
+    /// The last turn heard in each room, and the rooms whose last turn
+    /// changed since the positions were last written (only those are
+    /// written again).
     positions: HashMap<Box<str>, u64>,
+    changed: std::collections::HashSet<Box<str>>,
     dirty: bool,
     /// When positions may be written next.
     next_write: Instant,
@@ -132,6 +134,7 @@ impl Resumes {
         Resumes {
             window,
             positions: HashMap::new(),
+            changed: Default::default(),
             dirty: false,
             next_write: now,
             open: HashMap::new(),
@@ -142,11 +145,14 @@ impl Resumes {
     /// A turn `id` was said in `room` (here or heard from another node).
     pub(in crate::engine) fn said(&mut self, room: &str, id: u64) {
         match self.positions.get_mut(room) {
-            Some(last) if *last >= id => {}
+            Some(last) if *last >= id => return,
             Some(last) => *last = id,
             None => {
                 self.positions.insert(room.into(), id);
             }
+        }
+        if !self.changed.contains(room) {
+            self.changed.insert(room.into());
         }
         self.dirty = true;
     }
@@ -275,8 +281,9 @@ impl Redis {
             self.resume.next_write = at + Duration::from_secs(1);
             let key = Bytes::from(format!("linechat:positions:{}", self.node));
             let mut args = vec![Bytes::from_static(b"HSET"), key.clone()];
-            for (room, id) in &self.resume.positions {
-                args.push(Bytes::from(room.to_string()));
+            for room in self.resume.changed.drain() {
+                let id = self.resume.positions.get(&room).copied().unwrap_or(0);
+                args.push(Bytes::from(room.into_string()));
                 args.push(Bytes::from(id.to_string()));
             }
             self.command(TAG_WRITE, &args, at);
