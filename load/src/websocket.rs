@@ -202,16 +202,86 @@ pub fn read(
     buf: &mut [u8],
 ) -> io::Result<(usize, bool)> {
     loop {
-        let n = session.lines_into(buf)?;
-        if n > 0 {
-            return Ok((n, false));
+        // Until the `101` is read, and while much is held (rare), through
+        // the session's buffer; else straight into `buf`.
+        if !session.open || session.raw.len() - session.start > buf.len() / 2 {
+            let n = session.lines_into(buf)?;
+            if n > 0 {
+                return Ok((n, false));
+            }
+            if session.closed {
+                return Ok((0, true));
+            }
+            if !session.open || session.raw.len() - session.start > buf.len() / 2 {
+                if session.fill(socket)? == 0 {
+                    return Ok((0, true));
+                }
+                continue;
+            }
         }
         if session.closed {
             return Ok((0, true));
         }
-        if session.fill(socket)? == 0 {
-            return Ok((0, true));
+        if let Some(got) = session.read_in_place(socket, buf)? {
+            return Ok(got);
         }
+    }
+}
+
+impl Session {
+    /// Reads behind the held bytes (an unfinished frame, moved to the
+    /// front of `buf`) straight into `buf`, and turns the whole frames
+    /// there into lines in place: a line is never longer than its frame
+    /// (a header is at least 2 bytes, as long as the CRLF). `None`: no
+    /// whole message yet.
+    fn read_in_place(
+        &mut self,
+        socket: &mut impl Read,
+        buf: &mut [u8],
+    ) -> io::Result<Option<(usize, bool)>> {
+        let held = self.raw.len() - self.start;
+        buf[..held].copy_from_slice(&self.raw[self.start..]);
+        self.raw.clear();
+        self.start = 0;
+        let got = match socket.read(&mut buf[held..]) {
+            Ok(got) => got,
+            Err(e) => {
+                self.raw.extend_from_slice(&buf[..held]);
+                return Err(e);
+            }
+        };
+        if got == 0 {
+            return Ok(Some((0, true)));
+        }
+        let filled = held + got;
+        let (mut at, mut out) = (0, 0);
+        while let Some((first, head, len)) = header(&buf[at..filled]) {
+            if filled - at < head + len {
+                break;
+            }
+            match first & 0x0f {
+                0x8 => {
+                    self.closed = true;
+                    at = filled;
+                    break;
+                }
+                0x9 => {
+                    let ping = buf[at + head..at + head + len].to_vec();
+                    self.out.extend_from_slice(&[0x8a, 0x80 | ping.len() as u8]);
+                    self.out.extend_from_slice(&[0; 4]);
+                    self.out.extend_from_slice(&ping);
+                }
+                0x1 | 0x2 => {
+                    buf.copy_within(at + head..at + head + len, out);
+                    buf[out + len..out + len + 2].copy_from_slice(b"\r\n");
+                    out += len + 2;
+                }
+                _ => {}
+            }
+            at += head + len;
+        }
+        self.raw.extend_from_slice(&buf[at..filled]);
+        Ok((out > 0).then_some((out, filled < buf.len())))
     }
 }
 
@@ -237,7 +307,7 @@ mod tests {
         assert_eq!(read(&mut s, &mut input, &mut buf).unwrap(), (5, false));
         assert_eq!(&buf[..5], b"001\r\n");
         let mut more = &[b'x', 0x88, 0][..];
-        assert_eq!(read(&mut s, &mut more, &mut buf).unwrap(), (3, false));
+        assert_eq!(read(&mut s, &mut more, &mut buf).unwrap(), (3, true));
         assert_eq!(read(&mut s, &mut more, &mut buf).unwrap(), (0, true));
     }
 }
