@@ -414,3 +414,84 @@ fn a_name_taken_meanwhile_is_not_taken_back() {
     other.send("still here\n");
     bob.expect_line("alice: still here");
 }
+
+/// Failover with resume at scale (run by hand: `cargo test --test it --
+/// --ignored resume::failover_with_resume --nocapture`): 500 users on node
+/// A, a sender on B; ten lines read by everyone, a pause past A's position
+/// write, ten more, then A gets SIGKILL and ten lines are said while it is
+/// gone. Every user reconnects to B and `/resume`s; per user the lines
+/// missed (must be 0) and seen twice are counted, and the times to chat
+/// again are printed.
+#[test]
+#[ignore = "a measurement: run by hand"]
+fn failover_with_resume() {
+    // 500, or LINECHAT_RESUME_USERS.
+    let users_wanted = std::env::var("LINECHAT_RESUME_USERS").ok();
+    let users_wanted = users_wanted.and_then(|n| n.parse().ok()).unwrap_or(500);
+    let Some(redis) = util::redis::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let (mut a, b) = (Node::start(&url), Node::start(&url));
+    let mut bob = Client::connect(b.addr);
+    bob.login("bob");
+    let mut users: Vec<(Client, String)> = (0..users_wanted)
+        .map(|i| {
+            let mut c = Client::connect(a.addr);
+            c.login(&format!("u{i}"));
+            let code = c.code();
+            (c, code)
+        })
+        .collect();
+    let said = |bob: &mut Client, from: usize| {
+        for n in from..from + 10 {
+            bob.send(&format!("n{n}\n"));
+        }
+    };
+    said(&mut bob, 0);
+    for (c, _) in &mut users {
+        c.skip_until("bob: n9");
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    said(&mut bob, 10);
+    for (c, _) in &mut users {
+        c.skip_until("bob: n19");
+    }
+    let killed = std::time::Instant::now();
+    a.process.signal(libc::SIGKILL);
+    a.process.wait_exit(Duration::from_secs(10));
+    said(&mut bob, 20);
+    let (mut missed, mut twice, mut times) = (0, 0, Vec::new());
+    for (i, (_, code)) in users.into_iter().enumerate() {
+        let asked = std::time::Instant::now();
+        let mut c = Client::connect(b.addr);
+        c.expect(GREETING);
+        c.send(&format!("/resume {code}\n"));
+        c.skip_until_prefix(&format!("*** Welcome, u{i}! "));
+        times.push((asked.elapsed(), killed.elapsed()));
+        let head = c.line();
+        assert!(head.starts_with("*** Missed in #lobby"), "{head}");
+        let mut seen = Vec::new();
+        while seen.last().map(String::as_str) != Some("bob: n29") {
+            let line = c.line();
+            if !line.starts_with("*** ") {
+                seen.push(unstamped(&line).to_owned());
+            }
+        }
+        let number = |l: &String| l["bob: n".len()..].parse::<usize>().unwrap();
+        twice += seen.iter().filter(|l| number(l) < 20).count();
+        missed += (20..30)
+            .filter(|n| !seen.iter().any(|l| number(l) == *n))
+            .count();
+    }
+    times.sort();
+    let each: Vec<Duration> = times.iter().map(|t| t.0).collect();
+    println!(
+        "{users_wanted} users resumed on B: {missed} lines missed, {twice} seen twice; \
+         /resume to welcome median {:?}, max {:?}; kill to the last user back {:?}",
+        each[users_wanted / 2],
+        each[users_wanted - 1],
+        times.iter().map(|t| t.1).max().unwrap()
+    );
+    assert_eq!(missed, 0);
+}
