@@ -71,8 +71,8 @@ impl Server {
             if !input.is_empty() {
                 return; // Stashed: the turn ended inside the input.
             }
-            if self.web_ended(key) {
-                return; // The WebSocket closed: nothing more is read.
+            if self.web_done_reading(key) {
+                return; // Answered, or the WebSocket closed: nothing more is read.
             }
             let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
                 return;

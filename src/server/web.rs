@@ -90,13 +90,21 @@ impl Server {
         matches!(self.slots.get(key), Some(Slot::Client(conn)) if conn.websocket().is_some())
     }
 
-    /// Whether the web connection at `key` has ended its WebSocket (a
-    /// close frame, or a broken rule): if so it is marked to close.
-    pub(super) fn web_ended(&mut self, key: usize) -> bool {
+    /// Whether the web connection at `key` reads no more: it was answered
+    /// (what it sends now is left in the kernel until it is closed), or
+    /// its WebSocket ended (a close frame, or a broken rule), and then it
+    /// is marked to close.
+    pub(super) fn web_done_reading(&mut self, key: usize) -> bool {
         let Some(Slot::Client(conn)) = self.slots.get_mut(key) else {
             return false;
         };
-        let Some(end) = conn.web().and_then(|web| web.ended()) else {
+        let Some(web) = conn.web() else {
+            return false;
+        };
+        if web.answered_only() {
+            return true;
+        }
+        let Some(end) = web.ended() else {
             return false;
         };
         let why = match end {
