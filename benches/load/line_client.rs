@@ -110,10 +110,24 @@ impl LineClient {
         }
     }
 
-    /// `*** Welcome, NAME! ...` (the room and who is in it) next.
+    /// `*** Welcome, NAME! ...` (the room and who is in it) next, and the
+    /// resume code line after it (issue 24), if the server gives one.
     pub fn welcome(&mut self, name: &str) -> Result<(), String> {
         self.expect(&format!("*** Welcome, {name}! "))?;
-        self.line(Instant::now() + STEP_TIMEOUT).map(drop)
+        self.line(Instant::now() + STEP_TIMEOUT)?;
+        // Sent with the welcome; a server with `--resume-window 0` sends
+        // none, so an empty buffer waits only briefly for it.
+        const CODE: &[u8] = b"*** Resume code: ";
+        let until = Instant::now() + std::time::Duration::from_millis(200);
+        while self.buf.len() < CODE.len() && CODE.starts_with(&self.buf) {
+            if !matches!(self.fill(until), Ok(true)) {
+                return Ok(());
+            }
+        }
+        if self.buf.starts_with(CODE) {
+            self.line(Instant::now() + STEP_TIMEOUT)?;
+        }
+        Ok(())
     }
 
     /// `/quit`: then lines of the room (chat, joins and leaves) until
