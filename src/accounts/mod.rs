@@ -41,6 +41,24 @@ use hash::{Memory, hash, opens};
 pub use rooms::load_owned;
 pub use store::Store;
 
+/// Where the server-wide bans and mutes are kept: beside the ignore lists
+/// (the redb table `ignores`, the Redis hash `linechat:ignores`), under a
+/// key no name can be (names hold no `*`).
+const SERVER_BANS: &str = "*server-bans";
+
+/// The server-wide bans and mutes kept in `store`, one a line (empty if
+/// none, or if it cannot be read, which is logged). Read once before the
+/// server serves anyone, as owned rooms are.
+pub fn load_server_bans(store: &mut Store) -> String {
+    store.ignores(SERVER_BANS).map_or_else(
+        |e| {
+            log::error!("server-wide bans not read: {e}");
+            String::new()
+        },
+        Option::unwrap_or_default,
+    )
+}
+
 /// Work for the worker, on behalf of one member.
 #[derive(Debug)]
 pub struct Job {
@@ -125,7 +143,7 @@ impl Worker {
         // Quick jobs, never behind the hashing: lookups and ignore lists.
         if matches!(
             job.ask,
-            Ask::Lookup | Ask::LoadIgnores | Ask::SaveIgnores(_)
+            Ask::Lookup | Ask::LoadIgnores | Ask::SaveIgnores(_) | Ask::SaveServerBans(_)
         ) {
             let _ = self.lookups.send(job);
             return Ok(());
@@ -196,7 +214,7 @@ fn run(store: &mut Store, max_accounts: usize, memory: &mut Memory, job: Job) ->
     // core's answer to a failed password job is a refusal to a prompt.
     let failed = match job.ask {
         Ask::LoadIgnores => Answer::IgnoreList("".into()),
-        Ask::SaveIgnores(_) => Answer::IgnoresKept,
+        Ask::SaveIgnores(_) | Ask::SaveServerBans(_) => Answer::IgnoresKept,
         _ => Answer::Failed,
     };
     let answer = match job.ask {
@@ -225,6 +243,9 @@ fn run(store: &mut Store, max_accounts: usize, memory: &mut Memory, job: Job) ->
             .ignores(&key)
             .map(|list| Answer::IgnoreList(list.unwrap_or_default().into())),
         Ask::SaveIgnores(list) => store.set_ignores(&key, &list).map(|()| Answer::IgnoresKept),
+        Ask::SaveServerBans(list) => {
+            (store.set_ignores(SERVER_BANS, &list)).map(|()| Answer::IgnoresKept)
+        }
     };
     Done {
         member: job.member,

@@ -246,6 +246,9 @@ pub enum Ask {
     LoadIgnores,
     /// Keep this ignore list (one name a line) with the account.
     SaveIgnores(Box<str>),
+    /// Keep these server-wide bans and mutes (one a line; see
+    /// `global_bans.rs`).
+    SaveServerBans(Box<str>),
 }
 
 /// The accounts worker's answer (see [`Delivery::Account`]).
@@ -272,7 +275,8 @@ pub enum Answer {
     /// The ignore list kept with the account, one name a line (empty:
     /// none, or the store failed).
     IgnoreList(Box<str>),
-    /// The ignore list was kept (or the store failed, which is logged).
+    /// The ignore list, or the server-wide bans, were kept (or the store
+    /// failed, which is logged).
     IgnoresKept,
 }
 

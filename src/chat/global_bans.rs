@@ -10,14 +10,15 @@
 //! as soon as the address is known, and a login by a name it matches. A
 //! mute keeps the user connected, but their lines and private messages
 //! reach nobody; they are told so. Every server operator online is told
-//! each change. They live in each node's memory: a node started later
-//! does not learn those set before (as with a room's rules).
+//! each change. With a store the operator's node keeps the list
+//! (`accounts/`), and every node reads it as it starts, so a node started
+//! later, or again, holds them.
 
 use super::admin::{AdminAction, AdminNotice};
 use super::modes::{Ban, MUTE};
 use super::{Chat, Farewell, Local, MemberId, Notice, Now, State, ban_mask};
 use std::net::IpAddr;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Server-wide bans and mutes held at once.
 pub const MAX_GLOBAL_BANS: usize = 100;
@@ -50,6 +51,51 @@ impl GlobalBans {
                 _ => None,
             })
             .any(|mask| ban_mask::matches(mask, name, address))
+    }
+
+    /// The bans holding at `now` as kept in the store: a line each, the
+    /// mask, then the end in milliseconds since 1970 if it has one.
+    fn stored(&self, now: SystemTime) -> String {
+        let line = |b: &Ban| match b.until {
+            Some(until) => {
+                let ms = until
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis());
+                format!("{} {ms}", b.mask)
+            }
+            None => b.mask.to_string(),
+        };
+        let lines: Vec<String> = self
+            .list
+            .iter()
+            .filter(|b| b.holds(now))
+            .map(line)
+            .collect();
+        lines.join("\n")
+    }
+
+    /// Takes the bans of `stored` (as [`stored`](Self::stored) writes
+    /// them) that still hold at `now`, up to the limit; a line that is not
+    /// one is skipped.
+    fn load(&mut self, stored: &str, now: SystemTime) {
+        for line in stored.lines() {
+            let mut words = line.split(' ');
+            let mask = ban_mask::full_mask(words.next().unwrap_or(""));
+            let until = words.next().map(|ms| ms.parse::<u64>().ok());
+            let until = match until {
+                Some(None) => continue,
+                Some(Some(ms)) => Some(UNIX_EPOCH + Duration::from_millis(ms)),
+                None => None,
+            };
+            let ended = until.is_some_and(|until| until <= now);
+            if !ended
+                && super::modes::valid_mask(&mask)
+                && !matches_everyone(&mask)
+                && !self.full(now)
+            {
+                self.set(&mask, until, true, now);
+            }
+        }
     }
 
     /// Whether the list is full at `now` (ended ones do not count).
@@ -105,6 +151,13 @@ impl Chat {
         self.admin(by, AdminAction::Global { mask, until, on }, now);
     }
 
+    /// The server-wide bans and mutes kept in the store (`--data-dir` or
+    /// `--redis`), read as the server starts: held from now on, so a node
+    /// started later, or again, holds them too.
+    pub fn hold_server_bans(&mut self, stored: &str, now: SystemTime) {
+        self.global.load(stored, now);
+    }
+
     /// Tells `local` why its server-wide ban or mute was not set.
     fn tell_global(&mut self, local: Local, refusal: Refusal, now: &Now) {
         let text = match refusal {
@@ -128,6 +181,15 @@ impl Chat {
         now: &Now,
     ) {
         self.global.set(mask, until, on, now.wall);
+        // The operator's node keeps the list (others only hold it).
+        if self.accounts && self.seats.is_local(&op) {
+            let list = self.global.stored(now.wall).into();
+            self.out.deliveries.push(super::Delivery::Account {
+                member: op,
+                name: "".into(),
+                ask: super::Ask::SaveServerBans(list),
+            });
+        }
         let change = AdminNotice::Global {
             by: by.into(),
             mask: mask.into(),
@@ -246,6 +308,17 @@ mod tests {
         global.set("bob!*@*", None, false, now);
         assert!(!global.matches("bob", None, false, now));
         assert!(matches_everyone("*!*@*") && matches_everyone("m:*!*@*"));
+        let mut kept = GlobalBans::default();
+        kept.load(&global.stored(now), now);
+        kept.load("bad 12x\n*!*@*\nbob 5", now);
+        let masks: Vec<(&str, Option<SystemTime>)> =
+            kept.list.iter().map(|b| (&*b.mask, b.until)).collect();
+        let carol_until = Some(now + Duration::from_secs(60));
+        assert_eq!(
+            masks,
+            [("m:carol!*@*", carol_until), ("*!*@10.0.0.0/8", None)],
+            "what holds comes back; a bad, ended or everyone's line does not"
+        );
         assert!(!matches_everyone("*!*@10.0.0.0/8"));
     }
 }

@@ -16,6 +16,8 @@ impl Server {
         // Owned rooms are there before the first user.
         let kept = crate::accounts::load_owned(&mut store);
         let count = kept.as_ref().map_or(0, Vec::len);
+        // And server-wide bans, before the first connection.
+        let server_bans = crate::accounts::load_server_bans(&mut store);
         let key = self.slots.insert(Slot::AccountsWaker);
         let waker = Arc::new(Waker::new(self.poll.registry(), Token(key))?);
         let (max, rate) = (self.config.max_accounts, self.config.register_rate);
@@ -23,6 +25,8 @@ impl Server {
             crate::accounts::Worker::start(store, max, rate, waker).map_err(io::Error::other)?;
         self.accounts = Some(worker);
         self.chat.accounts_on();
+        self.chat
+            .hold_server_bans(&server_bans, std::time::SystemTime::now());
         self.core(Input::OwnedRooms(RoomsDone::Loaded(kept)));
         log::info!("{count} owned rooms loaded");
         Ok(())

@@ -7,7 +7,7 @@ use crate::cluster::Node;
 use crate::irc_rooms::irc_addr;
 use crate::util::irc::Irc;
 use crate::util::redis::RedisServer;
-use crate::util::{Client, TempDir, TestServer, unlimited};
+use crate::util::{Client, TempDir, TestServer, spawn_binary, unlimited};
 use std::net::Ipv4Addr;
 
 /// A user logged in as `name` from the loopback address `from`.
@@ -142,4 +142,47 @@ fn a_global_mute_and_ban_hold_on_another_node() {
     from_5.expect_eof();
     op.send("/gban *\n");
     op.expect_line("*** Not a mask to ban server-wide: *!*@*");
+    // A node started later reads them from Redis before its first user.
+    let c = Node::start_with(&redis.url(0), &["--admins", &admins]);
+    let mut later = Client::connect(c.addr);
+    later.expect(crate::util::GREETING);
+    later.send("bob\n");
+    later.expect_line("*** You are banned from this server");
+    later.expect_eof();
+    let mut from_5 = Client::connect_from(Ipv4Addr::new(127, 0, 0, 5), c.addr);
+    from_5.expect(crate::util::GREETING);
+    from_5.expect_line("*** You are banned from this server");
+    from_5.expect_eof();
+}
+
+/// With `--data-dir`: a server-wide ban outlives the server's restart.
+#[test]
+fn a_global_ban_outlives_a_restart() {
+    let dir = TempDir::new("gban-restart");
+    let admins = crate::oper::admins_file(&dir, "operuser\n");
+    let store = dir.join("store");
+    let flags = [
+        &["--data-dir", store.to_str().unwrap(), "--admins", &admins][..],
+        linechat::config::NO_ADDRESS_LIMITS,
+    ]
+    .concat();
+    let (mut server, addr) = spawn_binary(&flags);
+    crate::oper::register(addr);
+    let mut op = crate::oper::operator_at(addr);
+    op.send("/gban carol\n");
+    op.expect_line("*** operuser banned carol!*@* from the whole server");
+    // A login's name lookup runs on the accounts thread after the save:
+    // once erin is in, the ban is kept.
+    let mut erin = Client::connect(addr);
+    erin.login("erin");
+    server.signal(libc::SIGTERM);
+    server.wait_exit(std::time::Duration::from_secs(10));
+    let (_server, addr) = spawn_binary(&flags);
+    let mut carol = Client::connect(addr);
+    carol.expect(crate::util::GREETING);
+    carol.send("carol\n");
+    carol.expect_line("*** You are banned from this server");
+    carol.expect_eof();
+    let mut dave = Client::connect(addr);
+    dave.login("dave");
 }
