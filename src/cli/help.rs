@@ -83,7 +83,8 @@ OPTIONS:
                            the same rooms; off = none; when not given and the port is
                            taken, it is skipped with a warning [default: 127.0.0.1:8081]
     --webs-addr HOST:PORT  the same over TLS (https:, wss:), with the --tls-cert
-                           certificate [default: off]
+                           certificate; off = none [default: 127.0.0.1:8444 with
+                           --tls-addr, else off]
     --web-origin URL       also let pages of this origin (e.g. https://chat.example.org)
                            open a WebSocket; the page's own origin always may, any
                            other gets 403; repeatable [default: none]

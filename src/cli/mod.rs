@@ -73,11 +73,11 @@ pub fn parse_args() -> Result<Option<Args>, String> {
         ircs => ircs,
     };
     let web = listen(&mut args, "--web-addr", DEFAULT_WEB_ADDR)?;
-    let webs = match listen(&mut args, "--webs-addr", DEFAULT_WEB_ADDR)? {
+    let webs = match listen(&mut args, "--webs-addr", DEFAULT_WEBS_ADDR)? {
         Listen::Given(_) if tls.is_none() => {
             return Err("--webs-addr needs --tls-addr, --tls-cert and --tls-key".into());
         }
-        Listen::Default(_) => Listen::Off,
+        Listen::Default(_) if tls.is_none() => Listen::Off,
         webs => webs,
     };
     config.web_origins = args
@@ -151,6 +151,9 @@ const DEFAULT_IRCS_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 6697);
 
 /// `--web-addr` when none is given.
 const DEFAULT_WEB_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 8081);
+
+/// `--webs-addr` when none is given and TLS is configured.
+const DEFAULT_WEBS_ADDR: ([u8; 4], u16) = ([127, 0, 0, 1], 8444);
 
 /// A `--web-origin` value: `http://` or `https://`, a host, maybe a port,
 /// nothing after (an origin as a browser sends it).

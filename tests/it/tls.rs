@@ -383,37 +383,57 @@ fn irc_over_tls_logs_in_with_sasl() {
     irc.expect(":linechat 001 alice :Welcome to the linechat IRC network alice!alice@linechat\r\n");
 }
 
-/// `--webs-addr`: the page and IRC over WebSocket over TLS (wss:), from
-/// the page's own https origin, with the TLS certificate.
+/// `--webs-addr`: the page over https, and IRC over WebSocket over TLS
+/// (wss:) from the page's own https origin: a wss user and a telnet user
+/// chat both ways in #lobby.
 #[test]
-fn the_web_listener_over_tls_serves_wss() {
+fn the_web_listener_over_tls_serves_the_page_and_wss() {
     let dir = TempDir::new("webs");
     let cert = Cert::localhost();
     cert.write(&dir, CERT);
-    let (server, _, _) = start(&dir, &["--webs-addr", "127.0.0.1:0"]);
+    let (server, addr, _) = start(&dir, &["--webs-addr", "127.0.0.1:0"]);
     let webs = server.webs_addr.expect("a TLS web listener");
     let mut page = TlsClient::connect(webs, &cert.der).expect("TLS handshake");
-    page.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n");
-    page.expect("HTTP/1.1 200 OK\r\n");
+    page.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    page.expect("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n");
+    page.expect("</html>");
     let mut ws = TlsClient::connect(webs, &cert.der).expect("TLS handshake");
     ws.send(&util::ws::upgrade_request(
         webs,
         &format!("Origin: https://{webs}\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n"),
     ));
     ws.expect("\r\nSec-WebSocket-Protocol: text.ircv3.net\r\n\r\n");
-    ws.stream
-        .write_all(&util::ws::frame(0x81, b"PING over-tls", true))
-        .unwrap();
+    for line in ["NICK wendy", "USER wendy 0 * :wendy", "JOIN #lobby"] {
+        ws.stream
+            .write_all(&util::ws::frame(0x81, line.as_bytes(), true))
+            .unwrap();
+    }
     ws.stream.flush().unwrap();
-    let mut got = std::mem::take(&mut ws.pending);
-    let mut chunk = [0u8; 1024];
-    let frame = loop {
-        if let Some((frame, _)) = util::ws::parse(&got) {
-            break frame;
+    wss_until(&mut ws, ":linechat 366 wendy #lobby ");
+    let mut bob = Client::connect(addr);
+    bob.login("bob");
+    wss_until(&mut ws, ":bob!bob@linechat JOIN #lobby");
+    bob.send("hi over wss\n");
+    wss_until(&mut ws, ":bob!bob@linechat PRIVMSG #lobby :hi over wss");
+    let line = util::ws::frame(0x81, b"PRIVMSG #lobby :hello bob", true);
+    ws.stream.write_all(&line).unwrap();
+    ws.stream.flush().unwrap();
+    bob.expect_line("wendy: hello bob");
+}
+
+/// Reads text messages from a wss client until one starts with `want`.
+#[track_caller]
+fn wss_until(ws: &mut TlsClient, want: &str) {
+    let mut chunk = [0u8; 4096];
+    loop {
+        while let Some((frame, used)) = util::ws::parse(&ws.pending) {
+            ws.pending.drain(..used);
+            if frame.payload.starts_with(want.as_bytes()) {
+                return;
+            }
         }
-        let n = ws.stream.read(&mut chunk).expect("a frame");
-        assert!(n > 0, "closed");
-        got.extend_from_slice(&chunk[..n]);
-    };
-    assert_eq!(frame.payload, b":linechat PONG linechat over-tls");
+        let n = ws.stream.read(&mut chunk).expect("a frame in time");
+        assert!(n > 0, "closed before {want:?}");
+        ws.pending.extend_from_slice(&chunk[..n]);
+    }
 }

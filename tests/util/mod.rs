@@ -459,6 +459,9 @@ pub fn spawn_binary(extra: &[&str]) -> (ServerProcess, SocketAddr) {
     if !extra.iter().any(|a| a.starts_with("--web-addr")) {
         command.args(["--web-addr", "off"]);
     }
+    if !extra.iter().any(|a| a.starts_with("--webs-addr")) {
+        command.args(["--webs-addr", "off"]);
+    }
     command
         .args(extra)
         // `LINECHAT_TEST_LOG=debug` (or any level) shows the server's log.
