@@ -81,10 +81,10 @@ COPY --from=build /linechat /linechat
 # only to stderr. The Kubernetes manifest and the smoke test use the same
 # numbers.
 USER 10001:10001
-EXPOSE 8080
+EXPOSE 8080 6667 8081
 
 # SIGTERM (Docker's default stop signal) makes the server tell everyone
 # `*** Server shutting down`, flush for at most 2 s and exit 0; PID 1 is
 # fine here because the server installs its own handler.
 ENTRYPOINT ["/linechat"]
-CMD ["--addr", "0.0.0.0:8080"]
+CMD ["--addr", "0.0.0.0:8080", "--irc-addr", "0.0.0.0:6667", "--web-addr", "0.0.0.0:8081"]

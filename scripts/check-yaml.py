@@ -379,9 +379,15 @@ def haproxy_sections(text):
     return sections
 
 
+# The nodes' other ports HAProxy may pass on: IRC and the page (the nodes'
+# --irc-addr and --web-addr in docker-compose.yml).
+OTHER_NODE_PORTS = {"6667", "8081"}
+
+
 def check_haproxy(nodes):
     """deploy/haproxy.cfg: TCP mode, a bind on 8080, per-client limits, and
-    every compose node as a checked server on 8080."""
+    every compose node as a checked server on 8080 (backends for the
+    nodes' IRC and page ports may sit beside it)."""
     path = HAPROXY_CFG
     if not path.exists():
         problem(path, "missing (docker-compose.yml's lb mounts it)")
@@ -416,12 +422,14 @@ def check_haproxy(nodes):
                 count = int(high) - int(low) + 1 if high else int(low)
             else:
                 continue
-            if port != str(PORT):
-                problem(path, f"`{' '.join(w[:3])}`: the nodes listen on {PORT}")
+            if port != str(PORT) and port not in OTHER_NODE_PORTS:
+                problem(path, f"`{' '.join(w[:3])}`: the nodes listen on {PORT} "
+                              f"(and {', '.join(sorted(OTHER_NODE_PORTS))} for IRC and the page)")
                 continue
             if not (default_check or "check" in w[3:]):
                 problem(path, f"`{' '.join(w[:3])}`: no `check` (a dead node would keep getting users)")
-            served[host] = served.get(host, 0) + count
+            if port == str(PORT):
+                served[host] = served.get(host, 0) + count
     for name, count in sorted(nodes.items()):
         if served.get(name, 0) < count:
             problem(path, f"no `server {name} {name}:{PORT} check`" +
