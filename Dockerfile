@@ -14,12 +14,15 @@ RUN rustup component add rustfmt clippy
 # redis-cli, from redis-tools) for the Redis link and cluster tests;
 # iproute2's `ip` for the network-namespace keepalive test; Debian's
 # telnet and tmux to drive a real telnet client; python3-venv for irctest's
-# virtualenv (made below, while the build has a network). The rust image
+# and the browser tests' virtualenvs (made below, while the build has a
+# network); chromium and chromium-driver for the chat page's browser tests,
+# and openssl for the certificate of their TLS case. The rust image
 # already has make, file, binutils and coreutils' chroot and timeout
 # (container-smoke).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         python3 python3-yaml python3-venv redis-server redis-tools iproute2 telnet tmux \
+        chromium chromium-driver openssl \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -52,6 +55,11 @@ RUN mkdir -p src load/src benches \
 COPY tests/irctest/requirements.txt tests/irctest/
 COPY scripts/irctest-venv.sh scripts/
 RUN TARGET_DIR=/src/target sh scripts/irctest-venv.sh >/dev/null
+
+# The same for the browser tests' Selenium and pytest (target/browser-venv).
+COPY tests/browser/requirements.txt tests/browser/
+COPY scripts/browser-venv.sh scripts/
+RUN TARGET_DIR=/src/target sh scripts/browser-venv.sh >/dev/null
 
 # Every crate is here now: `make tests` in the test service builds and
 # runs without a network, and fails rather than reach for one.
