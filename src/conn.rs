@@ -11,6 +11,7 @@
 use crate::bucket::TokenBucket;
 use crate::chat::{Farewell, Typing};
 use crate::codec::Codec;
+use crate::dialect::Kind;
 use crate::framing::Frame;
 use crate::outbound::Outbound;
 use crate::transport::tls::{Session, Tls};
@@ -198,6 +199,25 @@ impl Conn {
         match &self.codec {
             Codec::Web(web) => web.mode(),
             _ => None,
+        }
+    }
+
+    /// The rendering this connection reads: telnet, or IRC (over a
+    /// WebSocket or not) in the style its capabilities ask for.
+    pub fn dialect(&self) -> Kind {
+        use crate::irc::cap::Cap;
+        let Some(session) = self.irc_ref() else {
+            return Kind::Telnet;
+        };
+        let style = crate::dialect::irc::Style {
+            time: session.has(Cap::ServerTime),
+            away: session.has(Cap::AwayNotify),
+            tags: session.has(Cap::MessageTags),
+            setname: session.has(Cap::Setname),
+        };
+        match self.websocket() {
+            Some(mode) => Kind::WebSocket(style, mode),
+            None => Kind::Irc(style),
         }
     }
 

@@ -98,6 +98,22 @@ pub fn wildcard_matches(mask: &str, name: &str) -> bool {
     mask[m..].iter().all(|&c| c == b'*')
 }
 
+/// A ban's length as typed (`30s`, `10m`, `2h`, `7d`): at most 366 days.
+pub fn ban_length(typed: &str) -> Option<std::time::Duration> {
+    let unit = match typed.as_bytes().last()? {
+        b's' => 1,
+        b'm' => 60,
+        b'h' => 3600,
+        b'd' => 86_400,
+        _ => return None,
+    };
+    let n: u64 = typed[..typed.len() - 1].parse().ok()?;
+    let secs = n
+        .checked_mul(unit)
+        .filter(|&s| s > 0 && s <= 366 * 86_400)?;
+    Some(std::time::Duration::from_secs(secs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

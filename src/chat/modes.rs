@@ -8,7 +8,7 @@
 //! are in `moderation.rs`.
 
 use super::MemberId;
-pub use super::ban_mask::{full_mask, valid_mask, wildcard_matches};
+pub use super::ban_mask::{ban_length, full_mask, valid_mask, wildcard_matches};
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -382,22 +382,6 @@ impl RoomModes {
 /// bytes, no space or comma (IRC separates keys with commas).
 pub fn valid_key(key: &str) -> bool {
     (1..=MAX_KEY).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic() && b != b',')
-}
-
-/// A ban's length as typed (`30s`, `10m`, `2h`, `7d`): at most 366 days.
-pub fn ban_length(typed: &str) -> Option<std::time::Duration> {
-    let unit = match typed.as_bytes().last()? {
-        b's' => 1,
-        b'm' => 60,
-        b'h' => 3600,
-        b'd' => 86_400,
-        _ => return None,
-    };
-    let n: u64 = typed[..typed.len() - 1].parse().ok()?;
-    let secs = n
-        .checked_mul(unit)
-        .filter(|&s| s > 0 && s <= 366 * 86_400)?;
-    Some(std::time::Duration::from_secs(secs))
 }
 
 #[cfg(test)]

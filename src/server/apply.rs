@@ -5,7 +5,6 @@
 //! holds by construction: a room delivery reaches exactly the members in
 //! the room when it was made.
 
-use super::output::dialect_of;
 use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot};
 use crate::chat::{Delivery, Farewell, Input, MemberId, Message, Output, RoomEvent, RoomNames};
@@ -177,7 +176,7 @@ impl Server {
             }
             return;
         }
-        let dialect = self.dialects.get(dialect_of(conn));
+        let dialect = self.dialects.get(conn.dialect());
         for message in last {
             conn.queue_rendered(dialect.render(message, self.now.wall));
         }

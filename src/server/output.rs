@@ -7,32 +7,13 @@ use super::later::KeySet;
 use super::{Server, Slot};
 use crate::chat::{Farewell, HistoryLine, Message, Notice, RoomId};
 use crate::conn::Conn;
-use crate::dialect::{FanOut, Kind};
+use crate::dialect::FanOut;
 use crate::metrics::Metrics;
 use crate::outbound::entry_cost;
 use bytes::Bytes;
 use log::debug;
 use mio::Token;
 use std::time::SystemTime;
-
-/// The rendering `conn` reads: telnet, or IRC in the style its
-/// capabilities ask for.
-pub(super) fn dialect_of(conn: &Conn) -> Kind {
-    use crate::irc::cap::Cap;
-    let Some(session) = conn.irc_ref() else {
-        return Kind::Telnet;
-    };
-    let style = crate::dialect::irc::Style {
-        time: session.has(Cap::ServerTime),
-        away: session.has(Cap::AwayNotify),
-        tags: session.has(Cap::MessageTags),
-        setname: session.has(Cap::Setname),
-    };
-    match conn.websocket() {
-        Some(mode) => Kind::WebSocket(style, mode),
-        None => Kind::Irc(style),
-    }
-}
 
 /// Moves the total memory of all output queues by one queue's change from
 /// `before` to `after`. Every change to a queue goes through here, so the
@@ -83,7 +64,7 @@ impl Server {
                     at,
                     self.dialects.irc_server(),
                 )),
-                None => Some(self.dialects.get(dialect_of(conn)).render(message, at)),
+                None => Some(self.dialects.get(conn.dialect()).render(message, at)),
             },
             _ => None,
         }
@@ -174,7 +155,7 @@ impl Server {
         let Some(Slot::Client(conn)) = self.slots.get(key) else {
             return;
         };
-        let dialect = self.dialects.get(dialect_of(conn));
+        let dialect = self.dialects.get(conn.dialect());
         let head = dialect.render(&Message::Notice(head), at);
         let cost = head.len() + entry_cost(dialect.history_len(lines));
         if cost > self.reply_room(key) {
@@ -258,7 +239,7 @@ impl Server {
             }
             if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
                 queues.metrics.deliveries += lines;
-                let bytes = fan.bytes(&self.dialects, dialect_of(conn));
+                let bytes = fan.bytes(&self.dialects, conn.dialect());
                 if !bytes.is_empty() {
                     queue(conn, key, Payload::Shared(bytes), &mut queues);
                 }
@@ -281,7 +262,7 @@ impl Server {
         for &key in readers {
             if let Some(Slot::Client(conn)) = self.slots.get_mut(key) {
                 queues.metrics.deliveries += 1;
-                let bytes = fan.bytes(&self.dialects, dialect_of(conn));
+                let bytes = fan.bytes(&self.dialects, conn.dialect());
                 if !bytes.is_empty() {
                     queue(conn, key, Payload::Shared(bytes), &mut queues);
                 }

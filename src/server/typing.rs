@@ -1,7 +1,6 @@
 //! Hiding what a user types at a password prompt: the codec's offer to
 //! stop echoing, withdrawn after, and a notice to clients that never agree.
 
-use super::output::dialect_of;
 use super::timers::{ConnTimer, Timer};
 use super::{Server, Slot};
 use crate::chat::{Message, Notice};
@@ -48,7 +47,7 @@ impl Server {
         if !conn.take_typing_notice() {
             return;
         }
-        let dialect = self.dialects.get(dialect_of(conn));
+        let dialect = self.dialects.get(conn.dialect());
         let told = Message::Notice(Notice::TypingShows);
         let notice = dialect.render(&told, self.now.wall);
         let prompt = dialect.render(&Message::PasswordPrompt, self.now.wall);
