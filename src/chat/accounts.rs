@@ -230,6 +230,23 @@ impl Chat {
         self.ask(local, member, name, Ask::Verify(password));
     }
 
+    /// Records whether `local` holds a registered name it proved (see
+    /// `Client::registered`).
+    pub(super) fn set_registered(&mut self, local: Local, registered: bool) {
+        if let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) {
+            client.registered = registered;
+        }
+    }
+
+    /// Whether `member`, a user of this node, holds a registered name it
+    /// proved.
+    pub(super) fn holds_registered(&self, member: MemberId) -> bool {
+        let local = self.seats.local(&member);
+        local
+            .and_then(|l| self.client(l))
+            .is_some_and(|c| c.registered)
+    }
+
     /// The worker's answer to a chatting user's `/nick`, `/register`,
     /// `/password` or `/unregister` about `name`.
     fn answered_chatting(
@@ -244,6 +261,7 @@ impl Chat {
             Answer::Looked(false) => return self.nick_free(local, member, &name, now),
             Answer::Looked(true) => Reply::NameRegistered { name },
             Answer::Registered(true) => {
+                self.set_registered(local, true);
                 // What the guest ignored is kept with the account now.
                 self.ignores_of_account(local, &name);
                 // And its session with the name (see `resume/`).
@@ -253,6 +271,7 @@ impl Chat {
             Answer::Registered(false) => Reply::AlreadyRegistered { name },
             Answer::Changed(true) => Reply::PasswordChanged { name },
             Answer::Unregistered(true) => {
+                self.set_registered(local, false);
                 self.resume_account(local, member, &name, false, now);
                 Reply::Unregistered { name }
             }

@@ -57,4 +57,7 @@ pub(super) struct Client {
     /// When it last asked something of the core (a client of requests in
     /// no room is idle from then, see `idle_check`).
     pub(super) last_request: Instant,
+    /// Whether the name it holds is registered and it proved so (its
+    /// password, or `/register`): what a registered-only room asks.
+    pub(super) registered: bool,
 }

@@ -43,6 +43,7 @@ impl Chat {
             echo: false,
             free_joins: u8::try_from(self.max_rooms_per_user).unwrap_or(u8::MAX),
             last_request: now.instant,
+            registered: false,
         });
         self.seats.set_local(member, local);
         if protocol == Protocol::Lines {

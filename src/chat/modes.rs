@@ -74,14 +74,18 @@ pub enum Flag {
     Moderated,
     /// Not listed, and its members not shown, to those outside (`+s`).
     Secret,
+    /// Only users holding a registered name (proved by its password)
+    /// enter, unless invited (`+R`).
+    RegisteredOnly,
 }
 
 impl Flag {
     /// Every flag, in the order IRC's 324 lists them.
-    pub const ALL: [Flag; 5] = [
+    pub const ALL: [Flag; 6] = [
         Flag::InviteOnly,
         Flag::Moderated,
         Flag::NoOutside,
+        Flag::RegisteredOnly,
         Flag::Secret,
         Flag::TopicLock,
     ];
@@ -94,6 +98,7 @@ impl Flag {
             Flag::InviteOnly => 'i',
             Flag::Moderated => 'm',
             Flag::Secret => 's',
+            Flag::RegisteredOnly => 'R',
         }
     }
 
@@ -110,6 +115,7 @@ impl Flag {
             Flag::InviteOnly => "invite-only",
             Flag::Moderated => "moderated",
             Flag::Secret => "secret",
+            Flag::RegisteredOnly => "registered-only",
         }
     }
 
@@ -179,6 +185,8 @@ pub enum Barred {
     BadKey,
     /// The room holds its limit (471).
     Full,
+    /// The room takes registered names only, and theirs is not (477).
+    RegisteredOnly,
 }
 
 /// One ban (or mute) on a room's list.
@@ -207,6 +215,8 @@ pub struct Visitor<'a> {
     pub address: Option<IpAddr>,
     /// Whether they were invited.
     pub invited: bool,
+    /// Whether they hold a registered name, proved by its password.
+    pub registered: bool,
     /// The key they gave.
     pub key: Option<&'a str>,
     /// The time now (bans end).
@@ -366,6 +376,10 @@ impl RoomModes {
         if self.has(Flag::InviteOnly) && !visitor.invited {
             return Err(Barred::InviteOnly);
         }
+        // An invitation lets a guest in too: an operator chose them.
+        if self.has(Flag::RegisteredOnly) && !visitor.registered && !visitor.invited {
+            return Err(Barred::RegisteredOnly);
+        }
         if let Some(key) = &self.key
             && visitor.key != Some(&**key)
         {
@@ -393,6 +407,7 @@ mod tests {
             name,
             address: None,
             invited: false,
+            registered: false,
             key: None,
             now: SystemTime::UNIX_EPOCH,
         }
@@ -450,6 +465,27 @@ mod tests {
             until: None,
         });
         assert!(modes.bans.is_empty(), "removal ignores case");
+    }
+
+    #[test]
+    fn a_registered_only_room_takes_proved_names_and_the_invited() {
+        let mut modes = RoomModes::new(SystemTime::UNIX_EPOCH);
+        modes.set(Flag::RegisteredOnly, true);
+        assert_eq!(Flag::from_letter('R'), Some(Flag::RegisteredOnly));
+        assert_eq!(
+            modes.admits(visitor("guest"), 0),
+            Err(Barred::RegisteredOnly)
+        );
+        let registered = Visitor {
+            registered: true,
+            ..visitor("alice")
+        };
+        assert_eq!(modes.admits(registered, 0), Ok(()));
+        let invited = Visitor {
+            invited: true,
+            ..visitor("guest")
+        };
+        assert_eq!(modes.admits(invited, 0), Ok(()));
     }
 
     #[test]

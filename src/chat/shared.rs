@@ -99,6 +99,7 @@ impl Chat {
                 match (login, self.name_of(member).map(Box::<str>::from)) {
                     (true, _) => {
                         let password = matches!(state, State::AwaitingPassword { .. });
+                        self.set_registered(local, password);
                         // A registered name's session is asked for first.
                         if !(password && self.recall_account(local, member, &name)) {
                             self.enter_chat(local, member, &name, now);

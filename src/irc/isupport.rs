@@ -38,7 +38,7 @@ impl Isupport {
             "CASEMAPPING=ascii".to_owned(),
             format!("CHANLIMIT=#:{}", self.chanlimit),
             // A list, a key, a limit, and flags (see `irc/modes.rs`).
-            "CHANMODES=b,k,l,imnst".to_owned(),
+            "CHANMODES=b,k,l,imnRst".to_owned(),
             format!("CHANNELLEN={CHANNELLEN}"),
             // Mutes are ban masks after `m:` (see `chat/modes.rs`).
             "EXTBAN=,m".to_owned(),

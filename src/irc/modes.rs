@@ -1,6 +1,6 @@
 //! A channel `MODE` line's mode string and parameters read into the
 //! changes the core is asked for (`+ok-l key bob` is three), as IRC's
-//! CHANMODES=b,k,l,imnst and PREFIX=(ov)@+ say: `b`, `k`, `o`, `v` take a
+//! CHANMODES=b,k,l,imnRst and PREFIX=(ov)@+ say: `b`, `k`, `o`, `v` take a
 //! parameter both ways, `l` when set. Pure.
 
 use crate::chat::ModeAsk;

@@ -115,6 +115,7 @@ numerics! {
     InviteOnlyChan = "473", "ERR_INVITEONLYCHAN";
     BannedFromChan = "474", "ERR_BANNEDFROMCHAN";
     BadChannelKey = "475", "ERR_BADCHANNELKEY";
+    NeedReggedNick = "477", "ERR_NEEDREGGEDNICK";
     BanListFull = "478", "ERR_BANLISTFULL";
     NoPrivileges = "481", "ERR_NOPRIVILEGES";
     ChanOPrivsNeeded = "482", "ERR_CHANOPRIVSNEEDED";

@@ -1,12 +1,13 @@
 //! A room's rules and ranks over real sockets, in telnet and IRC: the
 //! maker is the operator, kicks, bans, invite-only, moderated rooms, keys,
-//! limits and a locked topic; and across two nodes through Redis, a kick
-//! and a moderated room hold on the other node.
+//! limits, a locked topic and registered names only; and across two nodes
+//! through Redis, a kick and a moderated room hold on the other node.
 
 use crate::irc_rooms::irc_node;
+use crate::owned_rooms::{registered, start, with_password};
 use crate::util::irc::Irc;
 use crate::util::redis::RedisServer;
-use crate::util::{Client, TestServer, sync, unlimited};
+use crate::util::{Client, TempDir, TestServer, sync, unlimited};
 
 fn server() -> TestServer {
     TestServer::start_with_irc(unlimited())
@@ -117,6 +118,48 @@ fn an_invite_only_room_admits_the_invited() {
 }
 
 /// In a moderated room only operators and voiced members speak.
+/// A registered-only room (`/room registered-only on`, IRC `+R`) takes
+/// those who proved a registered name (by `/register`, or its password at
+/// login) and the invited; a guest is told why (IRC 477), and a user who
+/// leaves their registered name for a guest one is a guest again.
+#[test]
+fn a_registered_only_room_takes_registered_names_and_the_invited() {
+    let dir = TempDir::new("registered-only");
+    let (_server, addr) = start(&dir);
+    let mut alice = registered(addr, "alice", "alice pw");
+    let mut dave = registered(addr, "dave", "dave pw");
+    dave.send("/quit\n");
+    dave.expect_line("*** Bye!");
+    alice.send("/join #vip\n");
+    alice.skip_until_prefix("*** Welcome, alice! #vip: 1 online");
+    alice.send("/room registered-only on\n");
+    alice.expect_line("*** alice turned registered-only on");
+    let mut carol = Client::connect(addr);
+    carol.login("carol");
+    carol.send("/join #vip\n");
+    carol.expect_line(
+        "*** You cannot join #vip: it takes registered names only (log in with your name's password)",
+    );
+    let mut dave = with_password(addr, "dave", "dave pw");
+    dave.send("/join #vip\n");
+    dave.skip_until_prefix("*** Welcome, dave! #vip: 2 online");
+    alice.expect_line("*** dave has joined");
+    dave.send("/nick davy\n");
+    dave.expect_line("*** You are now known as davy");
+    dave.send("/join #lobby\n");
+    dave.skip_until_prefix("*** Welcome, davy! #lobby: ");
+    dave.send("/join #vip\n");
+    dave.expect_line(
+        "*** You cannot join #vip: it takes registered names only (log in with your name's password)",
+    );
+    alice.skip_until("*** dave is now known as davy");
+    alice.send("/invite carol\n");
+    alice.skip_until("*** Invited carol to #vip");
+    carol.skip_until("*** alice invites you to #vip (type /join #vip)");
+    carol.send("/join #vip\n");
+    carol.skip_until_prefix("*** Welcome, carol! #vip: ");
+}
+
 #[test]
 fn a_moderated_room_hears_operators_and_the_voiced() {
     let server = server();

@@ -10,7 +10,7 @@ use crate::util::{Client, GREETING, ServerProcess, TempDir, spawn_binary};
 use std::net::SocketAddr;
 
 /// A server keeping registered names and owned rooms in `dir/store`.
-fn start(dir: &std::path::Path) -> (ServerProcess, SocketAddr) {
+pub(crate) fn start(dir: &std::path::Path) -> (ServerProcess, SocketAddr) {
     let store = dir.join("store");
     let store = store.to_str().unwrap();
     spawn_binary(
@@ -23,7 +23,7 @@ fn start(dir: &std::path::Path) -> (ServerProcess, SocketAddr) {
 }
 
 /// Logs `name` in as a guest and registers it with `password`.
-fn registered(addr: SocketAddr, name: &str, password: &str) -> Client {
+pub(crate) fn registered(addr: SocketAddr, name: &str, password: &str) -> Client {
     let mut user = Client::connect(addr);
     user.login(name);
     user.send(&format!("/register {password}\n"));
@@ -34,7 +34,7 @@ fn registered(addr: SocketAddr, name: &str, password: &str) -> Client {
 }
 
 /// Logs the registered `name` in with its `password`.
-fn with_password(addr: SocketAddr, name: &str, password: &str) -> Client {
+pub(crate) fn with_password(addr: SocketAddr, name: &str, password: &str) -> Client {
     let mut user = Client::connect(addr);
     user.expect(GREETING);
     user.send(&format!("{name}\n"));

@@ -96,6 +96,11 @@ impl Chat {
         now: &Now,
     ) {
         self.gave_up(member, Some(&old), now.wall, false);
+        // Only its owner changes a registered name's case; any other new
+        // name is a guest's.
+        if !old.eq_ignore_ascii_case(new) {
+            self.set_registered(local, false);
+        }
         let event = RoomEvent::Renamed {
             room: self.first_room(member),
             member,

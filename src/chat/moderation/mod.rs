@@ -331,6 +331,7 @@ impl Chat {
             name,
             address: self.address_of(member),
             invited,
+            registered: self.holds_registered(member),
             key,
             now: now.wall,
         };

@@ -109,6 +109,10 @@ pub(super) fn answer(n: &mut Numerics<'_, '_, '_>, answer: &Answer) {
                 Barred::InviteOnly => (Numeric::InviteOnlyChan, "Cannot join channel (+i)"),
                 Barred::BadKey => (Numeric::BadChannelKey, "Cannot join channel (+k)"),
                 Barred::Full => (Numeric::ChannelIsFull, "Cannot join channel (+l)"),
+                Barred::RegisteredOnly => (
+                    Numeric::NeedReggedNick,
+                    "Cannot join channel (+R) - you need to be logged into your account",
+                ),
             };
             n.send(numeric, &[room, text]);
         }

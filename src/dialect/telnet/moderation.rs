@@ -80,6 +80,9 @@ pub(super) fn answer(answer: &Answer, out: &mut String) -> std::fmt::Result {
                 Barred::InviteOnly => "it is invite-only (ask a member for /invite)",
                 Barred::BadKey => "it needs its key (/join ROOM KEY)",
                 Barred::Full => "it is full",
+                Barred::RegisteredOnly => {
+                    "it takes registered names only (log in with your name's password)"
+                }
             };
             write!(out, "You cannot join {room}: {why}")
         }
