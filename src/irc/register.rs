@@ -8,7 +8,7 @@ use super::cap::{Cap, CapContext, CapState};
 use super::casemap::{self, NameError};
 use super::message::Message;
 use super::numeric::Numeric;
-use super::render::OwnedMessage;
+use super::render::{self, OwnedMessage};
 use super::sasl::{Credentials, Sasl, Step};
 
 /// What a line during registration leads to.
@@ -96,7 +96,7 @@ impl Registration {
             "NICK" => match message.param(0).map(casemap::nick) {
                 None => return reply(Numeric::NoNicknameGiven, &["No nickname given"]),
                 Some(Err(NameError::BadNick(why) | NameError::BadChannel(why))) => {
-                    let typed = message.param(0).unwrap_or("");
+                    let typed = render::as_middle(message.param(0).unwrap_or(""));
                     return reply(Numeric::ErroneousNickname, &[typed, why]);
                 }
                 Some(Ok(nick)) => self.nick = Some(nick.to_owned()),

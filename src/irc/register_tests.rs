@@ -109,6 +109,15 @@ fn errors() {
         lines(send(&mut reg, "NICK [bot]")),
         [":s 432 * [bot] :use only letters, digits, _ and -\r\n"]
     );
+    // A nick with a space is answered too, echoing what fits.
+    assert_eq!(
+        lines(send(&mut reg, "NICK :bad name!")),
+        [":s 432 * bad :use only letters, digits, _ and -\r\n"]
+    );
+    assert_eq!(
+        lines(send(&mut reg, "NICK :: x")),
+        [":s 432 * * :use only letters, digits, _ and -\r\n"]
+    );
     assert_eq!(
         lines(send(&mut reg, "USER u 0 *")),
         [":s 461 * USER :Not enough parameters\r\n"]

@@ -80,6 +80,15 @@ pub fn body_len(
     Ok(len)
 }
 
+/// `typed`, something a client sent, made fit to echo as a middle
+/// parameter (432's nick): up to its first space, or `*` if nothing of it
+/// fits. Echoed whole, a nick like `bad name` would make the reply a line
+/// that cannot be written, and the client would get no answer at all.
+pub fn as_middle(typed: &str) -> &str {
+    let head = typed.split(' ').next().unwrap_or("");
+    if needs_colon(head) { "*" } else { head }
+}
+
 fn needs_colon(param: &str) -> bool {
     param.is_empty() || param.contains(' ') || param.starts_with(':')
 }

@@ -64,7 +64,8 @@ fn cap_negotiation_holds_registration_until_end() {
 }
 
 /// A nick a telnet user has is taken (433), a bad one is refused (432),
-/// and the client may try again.
+/// also one with a space (what fits of it is echoed), and the client may
+/// try again.
 #[test]
 fn taken_and_invalid_nicks_get_433_and_432() {
     let server = server();
@@ -73,6 +74,8 @@ fn taken_and_invalid_nicks_get_433_and_432() {
     irc.send("USER a 0 * :A");
     irc.send("NICK a.b");
     irc.expect_line(":linechat 432 * a.b :use only letters, digits, _ and -");
+    irc.send("NICK :bad name!");
+    irc.expect_line(":linechat 432 * bad :use only letters, digits, _ and -");
     irc.send("NICK ALICE");
     irc.expect_line(":linechat 433 * ALICE :Nickname is already in use");
     irc.send("NICK carol");

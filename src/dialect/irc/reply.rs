@@ -111,7 +111,8 @@ fn reply(lines: &mut Lines<'_>, reply: &Reply, at: SystemTime, to: &Recipient<'_
     match reply {
         Reply::InvalidName { why } => {
             let text = format!("Erroneous nickname: {}", name_problem(*why));
-            n.send(Numeric::ErroneousNickname, &[to.asked, &text]);
+            let asked = crate::irc::render::as_middle(to.asked);
+            n.send(Numeric::ErroneousNickname, &[asked, &text]);
         }
         Reply::NameTaken { name } => {
             n.send(

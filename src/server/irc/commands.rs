@@ -135,6 +135,7 @@ impl Server {
                 self.irc_request(key, Request::Nick(nick));
             }
             Err(NameError::BadNick(why) | NameError::BadChannel(why)) => {
+                let typed = crate::irc::render::as_middle(typed);
                 self.irc_numeric(key, Numeric::ErroneousNickname, &[typed, why]);
             }
         }
