@@ -53,7 +53,7 @@ RUN mkdir -p src load/src benches \
 # now, into the virtualenv `make tests` looks for (target/irctest-venv,
 # kept while tests/irctest/requirements.txt is unchanged).
 COPY tests/irctest/requirements.txt tests/irctest/
-COPY scripts/irctest-venv.sh scripts/
+COPY scripts/irctest-venv.sh scripts/python-venv.sh scripts/
 RUN TARGET_DIR=/src/target sh scripts/irctest-venv.sh >/dev/null
 
 # The same for the browser tests' Selenium and pytest (target/browser-venv).
