@@ -29,6 +29,9 @@ pub struct RedisServer {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Whether it keeps an append-only file (fsync at every write), so a
+    /// restart finds every write it acknowledged.
+    aof: bool,
 }
 
 /// The redis-server to run, if there is one.
@@ -49,6 +52,19 @@ impl RedisServer {
     /// recorded and this returns `None`, for the test to return.
     #[track_caller]
     pub fn start() -> Option<RedisServer> {
+        RedisServer::start_keeping(false)
+    }
+
+    /// Starts a redis-server that keeps an append-only file, as a
+    /// deployment's does (`appendfsync always`: a restart finds every
+    /// acknowledged write), for tests that restart it. Missing, as `start`.
+    #[track_caller]
+    pub fn start_with_aof() -> Option<RedisServer> {
+        RedisServer::start_keeping(true)
+    }
+
+    #[track_caller]
+    fn start_keeping(aof: bool) -> Option<RedisServer> {
         let Some(bin) = redis_binary() else {
             skip::missing(
                 skip::SKIP_REDIS,
@@ -56,12 +72,17 @@ impl RedisServer {
             );
             return None;
         };
-        Some(RedisServer::start_with(bin))
+        Some(RedisServer::start_on(bin, aof))
     }
 
     /// Starts `bin` on a free port (the bench passes the binary it found).
     #[track_caller]
     pub fn start_with(bin: PathBuf) -> RedisServer {
+        RedisServer::start_on(bin, false)
+    }
+
+    #[track_caller]
+    fn start_on(bin: PathBuf, aof: bool) -> RedisServer {
         // A port found free may be taken before redis-server binds it; then
         // it exits at once and another port is tried.
         for _ in 0..5 {
@@ -74,6 +95,7 @@ impl RedisServer {
                 port,
                 dir,
                 child: None,
+                aof,
             };
             if server.spawn() {
                 return server;
@@ -142,7 +164,11 @@ impl RedisServer {
         let log = self.dir.join("redis.log");
         let mut child = Command::new(&self.bin)
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .args(["--save", "", "--daemonize", "no"])
+            .args(match self.aof {
+                true => ["--appendonly", "yes", "--appendfsync", "always"],
+                false => ["--appendonly", "no", "--appendfsync", "everysec"],
+            })
             .arg("--dir")
             .arg(&self.dir)
             .arg("--logfile")
