@@ -48,10 +48,13 @@ chmod 0755 "$root" "$root/linechat"
 # The driver bounds every wait itself; `timeout` bounds it once more.
 # (Held in a variable so that a killed run reports one line, not the script.)
 driver=$(cat <<'PY'
-import shutil, signal, socket, subprocess, sys, time
+import re, shutil, signal, socket, subprocess, sys, time
 
 root, pidfile, logfile = sys.argv[1:4]
 WELCOME = b"Welcome to linechat!\r\nEnter your name: "
+RESUME_CODE = re.compile(
+    rb"\*\*\* Resume code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}) \(type /resume \1 after reconnecting\)"
+)
 NOTICE = b"*** Server shutting down\r\n"
 EXIT_BOUND = 5.0  # seconds from SIGTERM to exit; the server drains for 2
 
@@ -95,6 +98,21 @@ class Client:
         got, self.buf = self.buf[: len(want)], self.buf[len(want):]
         if got != want:
             fail(f"{self.name} expected {want!r}, got {got!r}")
+
+    def expect_resume_code(self):
+        """The line after the welcome: the user's resume code."""
+        deadline = time.monotonic() + 5
+        while b"\r\n" not in self.buf and time.monotonic() < deadline:
+            try:
+                chunk = self.sock.recv(4096)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        if not RESUME_CODE.fullmatch(line):
+            fail(f"{self.name} expected its resume code, got {line!r}")
 
     def expect_eof(self):
         """After the notice the server closes: nothing more, then EOF."""
@@ -144,11 +162,13 @@ try:
     alice.expect(WELCOME)
     alice.send(b"alice\n")
     alice.expect(b"*** Welcome, alice! #lobby: 1 online: alice\r\n")
+    alice.expect_resume_code()
 
     bob = Client("bob", port)
     bob.expect(WELCOME)
     bob.send(b"bob\n")
     bob.expect(b"*** Welcome, bob! #lobby: 2 online: alice, bob\r\n")
+    bob.expect_resume_code()
     alice.expect(b"*** bob has joined\r\n")
 
     alice.send(b"hello\n")
