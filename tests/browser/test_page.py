@@ -263,6 +263,52 @@ def test_registered_name_asks_for_its_password(users, node):
     tom.close()
 
 
+def test_reload_shows_the_missed_lines_once(users, node):
+    """The tab loads the page again (it leaves for about:blank, which
+    closes its socket, and comes back: the same tab, so the same
+    sessionStorage) while a telnet user says two lines: the page logs in
+    again as ann by itself, rejoins #lobby and shows exactly the lines
+    after the last one it had shown (CHATHISTORY AFTER, not LATEST), once
+    each, in order, marked as missed; then chatting goes on."""
+    ann, rex = users   # bea logged in as rex in the password test
+    tug = Telnet(node.chat_port).login("tug")
+    ann.tab("#lobby")
+    tug.send("said before the reload")
+    ann.sees("tug: said before the reload")
+
+    ann.driver.get("about:blank")
+    tug.expect("*** ann has left")
+    tug.send("missed one")
+    tug.send("missed two")
+    # Said, and so in #lobby's history, before the page comes back.
+    rex.sees("tug: missed two")
+    ann.driver.get(node.url)
+
+    ann.until("ann in again without the name prompt", lambda: ann.find("#chat-view").is_displayed()
+              and ann.find("#me").text == "as ann" and ann.status() in ("back", "connected"))
+    assert not ann.find("#name").is_displayed()
+    ann.tab("#lobby")
+    ann.until("the two lines, marked as missed",
+              lambda: [line[8:] for line in ann.lines(".line.missed")] == ["tug: missed one", "tug: missed two"])
+    assert "missed while you were away: 2 lines" in ann.lines(".line.divider")[0], ann.lines(".line.divider")
+    shown = [line[8:] for line in ann.lines(".line.chat")]
+    assert shown.count("tug: missed one") == 1 and shown.count("tug: missed two") == 1, shown
+    # After the last line shown before the reload, so not that one again.
+    assert "tug: said before the reload" not in shown, shown
+
+    ann.type("back after the reload")
+    tug.expect("ann: back after the reload\r\n")
+    rex.sees("ann: back after the reload")
+    tug.send("welcome back")
+    ann.sees("tug: welcome back")
+    assert [line[8:] for line in ann.lines(".line.missed")] == ["tug: missed one", "tug: missed two"]
+    shown = [line[8:] for line in ann.lines(".line.chat")]
+    assert shown.index("tug: missed two") < shown.index("ann: back after the reload") < shown.index("tug: welcome back")
+    ann.tab("#rust")
+    ann.until("#rust rejoined too", lambda: ann.members() == ["@ann"])
+    tug.close()
+
+
 def test_reconnect_after_the_server_restarts(users, node):
     """The server is killed and started again: both pages say
     "reconnecting…", then "back", rejoin their rooms and chat again."""
