@@ -82,12 +82,10 @@ class Client:
     def send(self, data):
         self.sock.sendall(data)
 
-    def expect(self, want):
-        """Read until `want` could be there, then require exactly it."""
+    def read_until(self, enough):
+        """Read until `enough(buffer)` holds, the peer closes or 5 s pass."""
         deadline = time.monotonic() + 5
-        while len(self.buf) < len(want):
-            if time.monotonic() > deadline:
-                break
+        while not enough(self.buf) and time.monotonic() < deadline:
             try:
                 chunk = self.sock.recv(4096)
             except socket.timeout:
@@ -95,21 +93,17 @@ class Client:
             if not chunk:
                 break
             self.buf += chunk
+
+    def expect(self, want):
+        """Read until `want` could be there, then require exactly it."""
+        self.read_until(lambda buf: len(buf) >= len(want))
         got, self.buf = self.buf[: len(want)], self.buf[len(want):]
         if got != want:
             fail(f"{self.name} expected {want!r}, got {got!r}")
 
     def expect_resume_code(self):
         """The line after the welcome: the user's resume code."""
-        deadline = time.monotonic() + 5
-        while b"\r\n" not in self.buf and time.monotonic() < deadline:
-            try:
-                chunk = self.sock.recv(4096)
-            except socket.timeout:
-                break
-            if not chunk:
-                break
-            self.buf += chunk
+        self.read_until(lambda buf: b"\r\n" in buf)
         line, _, self.buf = self.buf.partition(b"\r\n")
         if not RESUME_CODE.fullmatch(line):
             fail(f"{self.name} expected its resume code, got {line!r}")
