@@ -1,12 +1,13 @@
 //! The listening sockets: the options every accepted connection inherits
 //! from its listener, and a listener's place in the poll and the slab.
 
-use super::Slot;
+use super::{Server, Slot};
 use crate::config::Config;
 use mio::net::TcpListener;
 use mio::{Interest, Poll, Token};
 use slab::Slab;
 use std::io;
+use std::net::SocketAddr;
 
 /// Sets the socket options every chat connection gets on the listener, which
 /// Linux copies to each accepted socket (a test in `sys` checks that), so
@@ -42,4 +43,28 @@ pub(super) fn register_listener(
         .register(&mut listener, Token(key), Interest::READABLE)?;
     entry.insert(slot(listener));
     Ok(key)
+}
+
+impl Server {
+    /// Takes an already bound listener into the loop as `slot`, with the
+    /// options its connections inherit, and returns its address. `over_tls`
+    /// names what it serves when it serves it over TLS, which needs the
+    /// certificate of [`serve_tls`](Self::serve_tls) first.
+    pub(super) fn add_listener(
+        &mut self,
+        listener: std::net::TcpListener,
+        slot: fn(TcpListener) -> Slot,
+        over_tls: Option<&str>,
+    ) -> io::Result<SocketAddr> {
+        if let Some(what) = over_tls
+            && self.tls.is_none()
+        {
+            let why = format!("{what} over TLS needs the TLS certificate and key");
+            return Err(io::Error::other(why));
+        }
+        configure_listener(&listener, &self.config)?;
+        let addr = listener.local_addr()?;
+        register_listener(&self.poll, &mut self.slots, listener, slot)?;
+        Ok(addr)
+    }
 }

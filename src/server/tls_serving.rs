@@ -1,7 +1,7 @@
 //! Serving TLS (`--tls-addr`): the listener, and the certificate and key
 //! that SIGHUP loads again for new connections.
 
-use super::{Server, Slot, configure_listener, register_listener};
+use super::{Server, Slot};
 use log::info;
 use std::io;
 use std::net::SocketAddr;
@@ -25,9 +25,7 @@ impl Server {
         cert: &std::path::Path,
         key: &std::path::Path,
     ) -> io::Result<SocketAddr> {
-        configure_listener(&listener, &self.config)?;
-        let addr = listener.local_addr()?;
-        register_listener(&self.poll, &mut self.slots, listener, Slot::TlsListener)?;
+        let addr = self.add_listener(listener, Slot::TlsListener, None)?;
         self.tls = Some(TlsServing {
             config,
             cert: cert.into(),

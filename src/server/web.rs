@@ -5,7 +5,7 @@
 //! connection: see [`crate::web`] and the `irc` module.
 
 use super::timers::{ConnTimer, Timer};
-use super::{Server, Slot, configure_listener, register_listener};
+use super::{Server, Slot};
 use crate::chat::Farewell;
 use crate::metrics::Metrics;
 use crate::web::{End, Event, Settings};
@@ -32,19 +32,12 @@ impl Server {
         listener: std::net::TcpListener,
         tls: bool,
     ) -> io::Result<SocketAddr> {
-        if tls && self.tls.is_none() {
-            return Err(io::Error::other(
-                "the web page over TLS needs the TLS certificate and key",
-            ));
-        }
-        configure_listener(&listener, &self.config)?;
-        let addr = listener.local_addr()?;
-        self.web = Some(Arc::new(Settings::new(&self.config.web_origins)));
         let (slot, scheme): (fn(_) -> Slot, _) = match tls {
             true => (Slot::WebsListener, "https"),
             false => (Slot::WebListener, "http"),
         };
-        register_listener(&self.poll, &mut self.slots, listener, slot)?;
+        let addr = self.add_listener(listener, slot, tls.then_some("the web page"))?;
+        self.web = Some(Arc::new(Settings::new(&self.config.web_origins)));
         // Not "listening on": tests read the chat listener from that.
         let over = if tls { " over TLS" } else { "" };
         info!("serving the web page and WebSocket{over} at {scheme}://{addr}/");

@@ -31,7 +31,7 @@ mod user_mode;
 mod whowas;
 
 use super::timers::{ConnTimer, Timer};
-use super::{Server, Slot, configure_listener, register_listener};
+use super::{Server, Slot};
 use crate::chat::{Farewell, Message as Shown, Notice, Reply};
 use crate::dialect::irc::{Recipient, render_to};
 use crate::framing::Frame;
@@ -54,19 +54,12 @@ impl Server {
         listener: std::net::TcpListener,
         tls: bool,
     ) -> io::Result<SocketAddr> {
-        if tls && self.tls.is_none() {
-            return Err(io::Error::other(
-                "IRC over TLS needs the TLS certificate and key",
-            ));
-        }
-        configure_listener(&listener, &self.config)?;
-        let addr = listener.local_addr()?;
         let slot = if tls {
             Slot::IrcsListener
         } else {
             Slot::IrcListener
         };
-        register_listener(&self.poll, &mut self.slots, listener, slot)?;
+        let addr = self.add_listener(listener, slot, tls.then_some("IRC"))?;
         // Not "listening on": tests read the chat listener from that.
         let over = if tls { " over TLS" } else { "" };
         info!("serving IRC{over} at {addr}");
