@@ -3,8 +3,8 @@
 //! `engine/suspended.rs`). Read from the core and the engine when
 //! `/metrics` is scraped; nothing is counted on the hot path.
 
+use super::text::write_metric;
 use crate::chat::ResumeCounts;
-use std::fmt::Write as _;
 
 /// What `/metrics` shows of resuming.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,10 +45,7 @@ impl ResumeMetrics {
             ),
         ];
         for (name, help, value) in counters {
-            let _ = writeln!(
-                out,
-                "# HELP linechat_{name} {help}\n# TYPE linechat_{name} counter\nlinechat_{name} {value}"
-            );
+            write_metric(out, name, "counter", help, value);
         }
         let gauges = [
             (
@@ -63,10 +60,7 @@ impl ResumeMetrics {
             ),
         ];
         for (name, help, value) in gauges {
-            let _ = writeln!(
-                out,
-                "# HELP linechat_{name} {help}\n# TYPE linechat_{name} gauge\nlinechat_{name} {value}"
-            );
+            write_metric(out, name, "gauge", help, value);
         }
     }
 }

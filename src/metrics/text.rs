@@ -4,6 +4,21 @@
 use super::{Gauges, ITERATION_BUCKETS, Metrics};
 use std::fmt::Write as _;
 
+/// One metric without labels, `linechat_NAME`: its `# HELP`, its `# TYPE`
+/// (`counter` or `gauge`) and its value.
+pub(super) fn write_metric(
+    out: &mut String,
+    name: &str,
+    kind: &str,
+    help: &str,
+    value: impl std::fmt::Display,
+) {
+    let _ = writeln!(
+        out,
+        "# HELP linechat_{name} {help}\n# TYPE linechat_{name} {kind}\nlinechat_{name} {value}"
+    );
+}
+
 impl Metrics {
     /// The Prometheus text exposition (version 0.0.4) of every metric.
     pub fn render(&self, gauges: Gauges) -> String {
@@ -11,10 +26,7 @@ impl Metrics {
         render_gauges(&mut out, gauges);
         self.web.render(gauges.by_dialect, &mut out);
         for (name, help, value) in self.counters() {
-            let _ = writeln!(
-                out,
-                "# HELP linechat_{name} {help}\n# TYPE linechat_{name} counter\nlinechat_{name} {value}"
-            );
+            write_metric(&mut out, name, "counter", help, value);
         }
         if let Some(redis) = &self.redis {
             let counters = [
