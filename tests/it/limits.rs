@@ -8,26 +8,20 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 use util::{Client, GREETING, TestServer, sync, unlimited};
 
-/// A reader that never reads is dropped at --max-outbuf; everyone else
-/// receives every line, in order, and hears that it left.
-#[test]
-fn never_reading_client_is_dropped_and_others_lose_nothing() {
-    let server = TestServer::start(Config {
-        max_outbuf: 256 * 1024,
-        ..unlimited()
-    });
-    let [mut reader, mut sender, mut stuck] = server.room(["reader", "sender", "stuck"]);
-
-    // Far more than the kernel's socket buffers and the 256 KiB cap. The
-    // sender stays at most two batches (about 100 KB) ahead of the reader,
-    // so the reader keeps up and only the stuck client falls behind.
-    const LINES: usize = 40_000;
-    const BATCH: usize = 100;
+/// Lines sent by `sender` to the room of `reader` and of a client called
+/// `stuck` that never reads: far more than the kernel's socket buffers
+/// and a 256 KiB `--max-outbuf`. The sender stays at most two batches
+/// (about 100 KB) ahead of the reader, so the reader keeps up and only the
+/// stuck client falls behind. The reader must get every line, in order,
+/// and hear the stuck client leave. Returns the sender, still open: closing
+/// with unread input would reset the connection and lose its last lines
+/// in the server.
+pub(crate) fn flood_past_a_stuck_reader(reader: &mut Client, mut sender: Client) -> Client {
     let (ack, acked) = std::sync::mpsc::channel::<()>();
     let payload = "p".repeat(500);
     let writer = std::thread::spawn(move || {
-        for i in 0..LINES {
-            if i >= 2 * BATCH && i % BATCH == 0 {
+        for i in 0..STUCK_LINES {
+            if i >= 2 * STUCK_BATCH && i % STUCK_BATCH == 0 {
                 acked.recv().expect("reader gone");
             }
             sender.send(&format!("{i} {payload}\n"));
@@ -36,7 +30,7 @@ fn never_reading_client_is_dropped_and_others_lose_nothing() {
     });
     let mut left_seen = false;
     let mut next = 0;
-    while next < LINES {
+    while next < STUCK_LINES {
         let line = reader.line();
         if line == "*** stuck has left" {
             left_seen = true;
@@ -48,12 +42,29 @@ fn never_reading_client_is_dropped_and_others_lose_nothing() {
             .unwrap_or_else(|| panic!("unexpected line {line:?}"));
         assert_eq!(n.parse::<usize>().unwrap(), next, "lost or reordered");
         next += 1;
-        if next % BATCH == 0 {
+        if next % STUCK_BATCH == 0 {
             let _ = ack.send(());
         }
     }
     assert!(left_seen, "the stuck reader was never dropped");
-    let mut sender = writer.join().unwrap();
+    writer.join().unwrap()
+}
+
+/// Lines [`flood_past_a_stuck_reader`] sends, and how many the sender
+/// may be ahead by (two batches).
+pub(crate) const STUCK_LINES: usize = 40_000;
+const STUCK_BATCH: usize = 100;
+
+/// A reader that never reads is dropped at --max-outbuf; everyone else
+/// receives every line, in order, and hears that it left.
+#[test]
+fn never_reading_client_is_dropped_and_others_lose_nothing() {
+    let server = TestServer::start(Config {
+        max_outbuf: 256 * 1024,
+        ..unlimited()
+    });
+    let [mut reader, sender, mut stuck] = server.room(["reader", "sender", "stuck"]);
+    let mut sender = flood_past_a_stuck_reader(&mut reader, sender);
     // What the stuck client did get is the room's lines in order, then the
     // close: its last notice if the socket had room for it.
     let got = stuck.read_to_end();
@@ -75,7 +86,7 @@ fn never_reading_client_is_dropped_and_others_lose_nothing() {
         }
     }
     assert!(
-        expected > 0 && expected < LINES,
+        expected > 0 && expected < STUCK_LINES,
         "stuck client got {expected} lines"
     );
     sync(&mut sender, "sender", &mut reader);

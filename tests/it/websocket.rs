@@ -231,43 +231,7 @@ fn a_websocket_reader_that_never_reads_is_dropped_and_others_lose_nothing() {
     stuck.join("#lobby");
     reader.expect_line("*** stuck has joined");
     sender.expect_line("*** stuck has joined");
-    const LINES: usize = 40_000;
-    const BATCH: usize = 100;
-    let (ack, acked) = std::sync::mpsc::channel::<()>();
-    let payload = "p".repeat(500);
-    let writer = std::thread::spawn(move || {
-        for i in 0..LINES {
-            if i >= 2 * BATCH && i % BATCH == 0 {
-                acked.recv().expect("reader gone");
-            }
-            sender.send(&format!("{i} {payload}\n"));
-        }
-        // Kept open: closing with unread input would reset the connection
-        // and lose its last lines in the server.
-        sender
-    });
-    let (mut left_seen, mut next) = (false, 0);
-    while next < LINES {
-        let line = reader.line();
-        if line == "*** stuck has left" {
-            left_seen = true;
-            continue;
-        }
-        let n = line
-            .strip_prefix("sender: ")
-            .and_then(|r| r.split_once(' '));
-        assert_eq!(
-            n.map(|(n, _)| n.parse::<usize>().unwrap()),
-            Some(next),
-            "{line:?}"
-        );
-        next += 1;
-        if next % BATCH == 0 {
-            let _ = ack.send(());
-        }
-    }
-    let _sender = writer.join().unwrap();
-    assert!(left_seen, "the stuck reader was never dropped");
+    let _sender = crate::limits::flood_past_a_stuck_reader(&mut reader, sender);
     let mut got = Vec::new();
     let _ = stuck.stream.read_to_end(&mut got);
     let (mut rest, mut expected, mut closed) = (&got[..], 0, false);
@@ -287,7 +251,7 @@ fn a_websocket_reader_that_never_reads_is_dropped_and_others_lose_nothing() {
         }
     }
     assert!(
-        expected > 0 && expected < LINES,
+        expected > 0 && expected < crate::limits::STUCK_LINES,
         "stuck got {expected} lines"
     );
 }
