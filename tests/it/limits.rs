@@ -70,7 +70,13 @@ fn never_reading_client_is_dropped_and_others_lose_nothing() {
     let got = stuck.read_to_end();
     let text = String::from_utf8(got).unwrap();
     let mut expected = 0;
+    // The close may cut the last line short, the notice too (it is written
+    // only as far as the socket takes it).
+    let cut = (!text.ends_with("\r\n")).then(|| text.rsplit("\r\n").next().unwrap());
     for line in text.split_terminator("\r\n") {
+        if Some(line) == cut && "*** Disconnected: too slow".starts_with(line) {
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("sender: ") {
             if rest.len() < 500 {
                 continue; // the cut-off last line
