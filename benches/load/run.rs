@@ -209,6 +209,17 @@ pub fn run_ncat(load_bin: &PathBuf, case: &Case) -> Outcome {
     out
 }
 
+/// How the generator shares the machine's cores with the servers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// Like any process: the usual case.
+    Normal,
+    /// Under `nice -n 19`: the servers get the cores first, as they would
+    /// with their readers on other hosts. Only for cases timed by the
+    /// kernel's receive stamps, which do not wait for the generator's reads.
+    Yielding,
+}
+
 /// Runs the generator with `args`, `--json` against `addr` (one or several,
 /// comma-separated) and collects its result and the servers' CPU time over
 /// the run (`pids`, one per address or fewer; their sum).
@@ -219,11 +230,31 @@ pub fn run_generator(
     pids: &[u32],
     extra: &[&str],
 ) -> Outcome {
+    run_generator_at(Priority::Normal, load_bin, args, addr, pids, extra)
+}
+
+/// [`run_generator`] at the given [`Priority`].
+pub fn run_generator_at(
+    priority: Priority,
+    load_bin: &PathBuf,
+    args: &[String],
+    addr: &str,
+    pids: &[u32],
+    extra: &[&str],
+) -> Outcome {
     let cpu = || -> Option<Duration> { pids.iter().map(|&p| linechat::sys::process_cpu(p)).sum() };
     let cpu_before = cpu();
     let pid_list: Vec<String> = pids.iter().map(u32::to_string).collect();
     let started = Instant::now();
-    let output = Command::new(load_bin)
+    let mut command = match priority {
+        Priority::Normal => Command::new(load_bin),
+        Priority::Yielding => {
+            let mut nice = Command::new("nice");
+            nice.args(["-n", "19"]).arg(load_bin);
+            nice
+        }
+    };
+    let output = command
         .args(args)
         .args(extra)
         .args([

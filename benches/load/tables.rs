@@ -164,7 +164,8 @@ p50/p99: its delivery latency to all of them, to when the generator read it;
 same/cross: to users of the sender's node and of the other; arrival: the same
 to when it arrived in each reader's socket (the kernel's receive timestamp),
 which leaves out the generator's own time to read 9,999 sockets on the same
-cores; RSS/conn: both nodes' RSS growth over the users;
+cores (the generator runs under `nice -n 19`, so the nodes get the two cores
+first, as they would with their readers on other hosts); RSS/conn: both nodes' RSS growth over the users;
 node CPU: each node's share of one core over the whole run.
 ";
 
