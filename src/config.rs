@@ -129,6 +129,11 @@ pub struct Config {
     /// (`--resume-window`, default 10 minutes; zero is off): its record
     /// (name, rooms, positions) is kept that long, and no longer.
     pub resume_window: Duration,
+    /// `--notify-mentions`: a registered name logging in past its resume
+    /// window is shown, per room, the lines that named it since it left
+    /// (among the last `--history`), besides how many were said. Off by
+    /// default; a server setting, not a per-user one.
+    pub notify_mentions: bool,
     /// The memory the whole process may use (`--memory-budget`, or the
     /// cgroup's limit); `None` is no budget. `main` derives the limits
     /// above from it (see `budget`), and near it the server sheds load.
@@ -207,6 +212,7 @@ impl Default for Config {
             rooms_per_ip: 20,
             history: 100,
             resume_window: Duration::from_secs(600),
+            notify_mentions: false,
             memory_budget: None,
             budget_from_cgroup: false,
             socket_buffer: 128 * 1024,

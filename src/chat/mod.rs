@@ -273,7 +273,7 @@ impl Chat {
             invites: MemberMap::default(),
             modes: Default::default(),
             ignores: Default::default(),
-            resume: resume::Resumes::new(config.resume_window),
+            resume: resume::Resumes::new(config.resume_window, config.notify_mentions),
             global: Default::default(),
             out: Output::default(),
         }

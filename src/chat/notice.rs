@@ -173,6 +173,17 @@ pub enum Notice {
         /// Lines said since (at most `--history` are known).
         count: usize,
     },
+    /// With `--notify-mentions`, after [`SinceYouLeft`](Notice::SinceYouLeft):
+    /// `shown` lines of `room` that named the user follow, and `hidden`
+    /// earlier ones are not shown.
+    Mentions {
+        /// The room.
+        room: Box<str>,
+        /// Lines shown.
+        shown: usize,
+        /// Lines that named the user and are not shown (past the cap).
+        hidden: usize,
+    },
     /// The code that resumes this session after a drop.
     ResumeCode {
         /// The code (shown as typed: `XXXX-XXXX-XXXX`).

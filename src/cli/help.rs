@@ -58,6 +58,8 @@ OPTIONS:
                            10000 [default: 100]
     --resume-window SECS   how long a dropped session can be resumed with /resume CODE
                            (its name, room and missed lines), 0 = off [default: 600]
+    --notify-mentions      show a registered name logging in after its resume window
+                           the lines naming it since it left [default: off]
     --timestamps           start every line sent with [HH:MM:SS] (UTC)
     --metrics-addr HOST:PORT
                            serve Prometheus metrics at http://HOST:PORT/metrics [default: off]

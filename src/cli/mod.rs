@@ -89,6 +89,7 @@ pub fn parse_args() -> Result<Option<Args>, String> {
     let given = parse_memory_flags(&mut args, &mut config)?;
     parse_client_flags(&mut args, &mut config)?;
     config.timestamps = args.contains("--timestamps");
+    config.notify_mentions = args.contains("--notify-mentions");
     config.allow_plaintext_passwords = args.contains("--allow-plaintext-passwords");
     config.redis = redis_url(&mut args)?;
     parse_cluster_flags(&mut args, &mut config)?;

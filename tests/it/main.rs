@@ -27,6 +27,7 @@ mod irc_rooms;
 mod irc_setname;
 mod irc_small;
 mod limits;
+mod mentions;
 mod metrics;
 mod moderation;
 mod oper;

@@ -27,7 +27,7 @@ fn resume(server: &TestServer, code: &str) -> Client {
 
 /// `line` without its `[HH:MM:SS] ` stamp (history lines carry one).
 #[track_caller]
-fn unstamped(line: &str) -> &str {
+pub(crate) fn unstamped(line: &str) -> &str {
     let (stamp, rest) = line.split_at(11);
     assert!(stamp.starts_with('[') && stamp.ends_with("] "), "{line:?}");
     rest

@@ -27,7 +27,9 @@
 
 mod code;
 mod flow;
+mod mention;
 mod replay;
+mod since;
 
 pub use code::Code;
 
@@ -121,6 +123,8 @@ pub(super) struct Resumes {
     /// Registered logins past their window, with the rooms whose count of
     /// lines since they left is still to come.
     since: MemberMap<u32>,
+    /// `--notify-mentions`: those logins are shown the lines naming them.
+    mentions: bool,
     /// Members logged in with a password (their session is kept under the
     /// name too).
     registered: MemberMap<()>,
@@ -145,10 +149,11 @@ enum Recall {
 }
 
 impl Resumes {
-    /// Resume state for `--resume-window`.
-    pub(super) fn new(window: Duration) -> Resumes {
+    /// Resume state for `--resume-window` and `--notify-mentions`.
+    pub(super) fn new(window: Duration, mentions: bool) -> Resumes {
         Resumes {
             window,
+            mentions,
             ..Resumes::default()
         }
     }
@@ -201,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_new_code_replaces_the_old() {
-        let mut resumes = Resumes::new(Duration::from_secs(60));
+        let mut resumes = Resumes::new(Duration::from_secs(60), false);
         let m = MemberId(7);
         let first = resumes.give(m).unwrap().hash();
         let second = resumes.give(m).unwrap().hash();

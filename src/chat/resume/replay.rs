@@ -1,31 +1,9 @@
 //! The lines a resumed session missed: asked of the engine after the
-//! welcome, shown under a heading that counts those past `--history`; and
-//! for a registered name past its window, how many lines each of its rooms
-//! had since it left.
+//! welcome, shown under a heading that counts those past `--history`.
 
-use super::Suspended;
 use crate::chat::{Chat, Delivery, HistoryAsk, HistoryLine, Local, Mark, MemberId, Notice, Now};
 
 impl Chat {
-    /// A registered name logs in past its window: per room it was in, the
-    /// engine is asked for the lines said there since, and the user is
-    /// told how many (see [`Chat::missed`]).
-    pub(super) fn since_you_left(&mut self, member: MemberId, record: Suspended) {
-        if self.history_len == 0 {
-            return;
-        }
-        for p in record.rooms {
-            let ask = HistoryAsk {
-                after: Some(Mark::Line(p.said.last_turn, u32::MAX)),
-                missed: true,
-                ..HistoryAsk::latest(self.history_len)
-            };
-            *self.resume.since.entry(member).or_default() += 1;
-            let room = p.room;
-            (self.out.deliveries).push(Delivery::History { member, room, ask });
-        }
-    }
-
     /// `local`, just welcomed: for a session resumed, the lines said in
     /// its room since its position.
     pub(in crate::chat) fn welcomed(&mut self, local: Local, member: MemberId, now: &Now) {
@@ -76,7 +54,8 @@ impl Chat {
     }
 
     /// The engine's lines for a resumed session's room (`ask.missed`): the
-    /// last `--history` of them under a heading that counts the rest.
+    /// last `--history` of them under a heading that counts the rest. (Or,
+    /// for a registered name past its window, see `since.rs`.)
     pub(in crate::chat) fn missed(
         &mut self,
         local: Local,
@@ -85,23 +64,15 @@ impl Chat {
         ask: HistoryAsk,
         now: &Now,
     ) {
+        let member = self.client(local).map(|c| c.member);
+        if let Some(m) = member
+            && self.resume.since.contains_key(&m)
+        {
+            return self.since_answered(local, m, room, lines, ask, now);
+        }
         let all = (lines.iter())
             .filter(|line| !line.line().0.irc_only() && ask.holds(line))
             .count();
-        let member = self.client(local).map(|c| c.member);
-        if let Some(m) = member
-            && let Some(waiting) = self.resume.since.get_mut(&m)
-        {
-            *waiting -= 1;
-            if *waiting == 0 {
-                self.resume.since.remove(&m);
-            }
-            if all > 0 {
-                let (room, count) = (room.into(), all);
-                self.tell(local, now, Notice::SinceYouLeft { room, count });
-            }
-            return;
-        }
         let lines: Vec<HistoryLine> = ask.pick(lines).into_iter().cloned().collect();
         let missing = member.and_then(|m| self.resume.missing.remove(&m));
         let all = all.max(missing.unwrap_or(0) as usize);

@@ -89,6 +89,14 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
         Notice::SinceYouLeft { room, count } => {
             write!(out, "{room}: {count} new lines since you left (/history {count})")
         }
+        Notice::Mentions { room, shown, hidden } => {
+            let s = if *shown == 1 { "" } else { "s" };
+            let _ = write!(out, "{room}: {shown} line{s} named you while you were away");
+            match hidden {
+                0 => out.write_str(":"),
+                h => write!(out, " (and {h} earlier not shown):"),
+            }
+        }
         Notice::ResumeCode { code } => {
             out.push_str("Resume code: ");
             let _ = code.write_to(out);
@@ -221,6 +229,18 @@ mod tests {
         assert_eq!(head(0), "No history in #a");
         assert_eq!(head(1), "Last 1 line of #a:");
         assert_eq!(head(2), "Last 2 lines of #a:");
+        let named = |shown, hidden| {
+            said(Notice::Mentions {
+                room: "#a".into(),
+                shown,
+                hidden,
+            })
+        };
+        assert_eq!(named(1, 0), "#a: 1 line named you while you were away:");
+        assert_eq!(
+            named(20, 3),
+            "#a: 20 lines named you while you were away (and 3 earlier not shown):"
+        );
     }
 
     #[test]
