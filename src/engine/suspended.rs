@@ -1,8 +1,9 @@
 //! Sessions kept to be resumed (see `chat/resume/`), in this process: the
 //! memory engine's store. Each record lives until its `until`; the store
 //! is bounded, so closing connections in a loop cannot grow memory: past
-//! [`MAX_SUSPENDED`], expired records go first, then the one nearest its
-//! end.
+//! [`MAX_SUSPENDED`], expired records go first, then the
+//! [`EVICT_SHARE`]th of them nearest their end, at once, so that a full
+//! store costs one pass per that many records kept, not one per record.
 
 use crate::chat::{ResumeKey, Suspended};
 use std::collections::HashMap;
@@ -11,6 +12,9 @@ use std::time::SystemTime;
 /// Records kept at most. At about 150 bytes each (a name, one room, the
 /// key), 100,000 is some 15 MB at worst.
 pub const MAX_SUSPENDED: usize = 100_000;
+
+/// A full store makes room for this share of [`MAX_SUSPENDED`] (1/16th).
+const EVICT_SHARE: usize = 16;
 
 /// Until when the record under `key` is kept.
 fn kept_until(key: &ResumeKey, record: &Suspended) -> SystemTime {
@@ -42,17 +46,33 @@ impl Suspensions {
             self.sweep(now);
         }
         if self.records.len() >= MAX_SUSPENDED && !self.records.contains_key(&key) {
-            self.records.retain(|k, r| kept_until(k, r) > now);
-            if self.records.len() >= MAX_SUSPENDED
-                && let Some(soonest) = (self.records.iter())
-                    .min_by_key(|(_, r)| r.until)
-                    .map(|(k, _)| k.clone())
-            {
-                self.records.remove(&soonest);
-                self.dropped += 1;
-            }
+            self.make_room(now);
         }
         self.records.insert(key, record);
+    }
+
+    /// Forgets the expired records and, if that frees less than a
+    /// [`EVICT_SHARE`]th of the store, the records nearest their end up
+    /// to that share (counted as dropped).
+    fn make_room(&mut self, now: SystemTime) {
+        self.sweep(now);
+        let room = MAX_SUSPENDED / EVICT_SHARE;
+        let Some(excess) = (self.records.len() + room).checked_sub(MAX_SUSPENDED) else {
+            return;
+        };
+        if excess == 0 {
+            return;
+        }
+        let mut ends: Vec<SystemTime> = self.records.values().map(|r| r.until).collect();
+        let (_, last, _) = ends.select_nth_unstable(excess - 1);
+        let last = *last;
+        let mut left = excess;
+        self.records.retain(|_, r| {
+            let drop = left > 0 && r.until <= last;
+            left -= usize::from(drop);
+            !drop
+        });
+        self.dropped += (excess - left) as u64;
     }
 
     /// Takes the record under `key`, if it is still good at `now`: a code
@@ -109,5 +129,29 @@ mod tests {
         s.keep(ResumeKey::Code(3), record(10), at(0));
         s.sweep(at(11));
         assert_eq!(s.len(), 0);
+    }
+
+    /// A full store drops a sixteenth at once, those nearest their end,
+    /// and then takes that many records without another pass.
+    #[test]
+    fn a_full_store_makes_room_for_many_at_once() {
+        let mut s = Suspensions::default();
+        let at = |secs| UNIX_EPOCH + Duration::from_secs(secs);
+        let full = MAX_SUSPENDED as u64;
+        for n in 0..full {
+            s.keep(ResumeKey::Code(n), record(1_000_000 + n), at(0));
+        }
+        assert_eq!((s.len(), s.dropped), (MAX_SUSPENDED, 0));
+        s.keep(ResumeKey::Code(full), record(2_000_000), at(1));
+        let room = MAX_SUSPENDED / EVICT_SHARE;
+        assert_eq!(s.dropped, room as u64);
+        assert_eq!(s.len(), MAX_SUSPENDED - room + 1);
+        assert_eq!(s.take(&ResumeKey::Code(0), at(1)), None, "the soonest went");
+        let kept = ResumeKey::Code(room as u64);
+        assert_eq!(s.take(&kept, at(1)), Some(record(1_000_000 + room as u64)));
+        for n in 1..room as u64 {
+            s.keep(ResumeKey::Code(full + n), record(2_000_000), at(1));
+        }
+        assert_eq!(s.dropped, room as u64, "no other pass until full again");
     }
 }

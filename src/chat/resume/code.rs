@@ -33,33 +33,60 @@ impl std::fmt::Debug for Code {
     }
 }
 
-impl Code {
-    /// A new code from the kernel's random source; `None` if it has none
+/// Codes drawn from the kernel's random source a batch at a time: one
+/// `getrandom` per [`BATCH`] logins instead of one per login.
+#[derive(Debug, Default)]
+pub struct CodeSource {
+    /// Random words not handed out yet (the last one first).
+    words: Vec<u64>,
+}
+
+/// Codes fetched with one `getrandom`.
+const BATCH: usize = 64;
+
+impl CodeSource {
+    /// The next code; `None` if the kernel has no random bytes to give
     /// (then no code is given: resuming is a convenience, not a must).
+    pub fn next(&mut self) -> Option<Code> {
+        if self.words.is_empty() {
+            let mut bytes = [0u8; 8 * BATCH];
+            crate::sys::random_bytes(&mut bytes).ok()?;
+            let words = bytes.chunks_exact(8);
+            self.words = words
+                .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
+                .collect();
+        }
+        self.words.pop().map(|word| Code(word >> 4))
+    }
+}
+
+impl Code {
+    /// A new code from the kernel's random source (see [`CodeSource`]).
+    #[cfg(test)]
     pub fn new() -> Option<Code> {
-        let mut bytes = [0u8; 8];
-        crate::sys::random_bytes(&mut bytes).ok()?;
-        Some(Code(u64::from_le_bytes(bytes) >> 4))
+        CodeSource::default().next()
     }
 
     /// The code as typed: `XXXX-XXXX-XXXX`.
     pub fn display(self) -> String {
-        let mut out = String::with_capacity(CHARS + 2);
-        let _ = self.write_to(&mut out);
-        out
+        String::from_utf8_lossy(&self.typed()).into_owned()
     }
 
     /// Writes the code as typed into `out` (a notice being rendered: no
     /// string of its own).
     pub fn write_to(self, out: &mut impl Write) -> std::fmt::Result {
+        // The alphabet and the dashes are ASCII.
+        out.write_str(std::str::from_utf8(&self.typed()).unwrap_or_default())
+    }
+
+    /// The code's characters, with a dash after every four.
+    fn typed(self) -> [u8; CHARS + 2] {
+        let mut out = [b'-'; CHARS + 2];
         for i in 0..CHARS {
-            if i > 0 && i % 4 == 0 {
-                out.write_char('-')?;
-            }
             let shift = 5 * (CHARS - 1 - i);
-            out.write_char(ALPHABET[((self.0 >> shift) & 31) as usize] as char)?;
+            out[i + i / 4] = ALPHABET[((self.0 >> shift) & 31) as usize];
         }
-        Ok(())
+        out
     }
 
     /// A typed code: case, dashes and spaces do not matter, and Crockford's

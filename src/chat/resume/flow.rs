@@ -15,7 +15,11 @@ const LOCK: &str = "/resume";
 
 /// The keys a session is kept under: its code's hash, and a registered
 /// name (lower-cased).
-fn keys(name: &str, hash: Option<u64>, registered: bool) -> impl Iterator<Item = ResumeKey> {
+fn keys(
+    name: &str,
+    hash: Option<u64>,
+    registered: bool,
+) -> impl Iterator<Item = ResumeKey> + use<> {
     let account = registered.then(|| ResumeKey::Account(name.to_ascii_lowercase().into()));
     hash.map(ResumeKey::Code).into_iter().chain(account)
 }
@@ -249,10 +253,20 @@ impl Chat {
         let Some(record) = self.snapshot(member, now) else {
             return;
         };
-        for key in keys(&record.name, hash, registered) {
-            let record = record.clone();
-            (self.out.deliveries).push(Delivery::Suspend { key, record, open });
+        // Most sessions have one key: its record is moved, not copied.
+        let mut keys = keys(&record.name, hash, registered).peekable();
+        while let Some(key) = keys.next() {
+            let record = match keys.peek() {
+                Some(_) => record.clone(),
+                None => return self.hand_to_engine(key, record, open),
+            };
+            self.hand_to_engine(key, record, open);
         }
+    }
+
+    /// Hands `record` to the engine to keep under `key`.
+    fn hand_to_engine(&mut self, key: ResumeKey, record: Suspended, open: bool) {
+        (self.out.deliveries).push(Delivery::Suspend { key, record, open });
     }
 
     /// The engine's answer to a [`Delivery::Recall`] for `member`: the

@@ -34,9 +34,10 @@ mod since;
 pub use code::Code;
 
 use super::MemberId;
-use super::member_map::MemberMap;
+use super::member_map::{IdHasher, MemberMap};
 use super::rooms::Said;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::time::{Duration, SystemTime};
 
 /// Where a suspended session is kept: by its code's hash, or by its
@@ -109,10 +110,13 @@ const MAX_LIVE: usize = 1 << 20;
 pub(super) struct Resumes {
     /// `--resume-window`; zero is off.
     window: Duration,
+    /// Where new codes come from.
+    codes: code::CodeSource,
     /// The code hash of each local telnet session that has one.
     live: MemberMap<u64>,
-    /// The session of each code hash in `live`.
-    by_hash: HashMap<u64, MemberId>,
+    /// The session of each code hash in `live`. The hashes are of codes
+    /// the server drew, not chosen by clients: a cheap hash will do.
+    by_hash: HashMap<u64, MemberId, BuildHasherDefault<IdHasher>>,
     /// Members whose `/resume` (or registered login) waits for the engine.
     recalling: MemberMap<Recall>,
     /// Members whose resumed name is being claimed, with what they resume.
@@ -179,10 +183,11 @@ impl Resumes {
         if self.live.len() >= MAX_LIVE {
             return None;
         }
-        let code = Code::new()?;
+        let code = self.codes.next()?;
         self.forget(&member);
-        self.live.insert(member, code.hash());
-        self.by_hash.insert(code.hash(), member);
+        let hash = code.hash();
+        self.live.insert(member, hash);
+        self.by_hash.insert(hash, member);
         self.counts.codes += 1;
         Some(code)
     }
