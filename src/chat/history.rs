@@ -62,6 +62,11 @@ pub struct HistoryAsk {
     /// The lines a resumed session missed (see `resume/`): under their
     /// own heading, which counts those past `count`.
     pub missed: bool,
+    /// Also count the lines of the window past those returned, without
+    /// reading them: a resume on another node than the one the session
+    /// left, whose heading counts the lines not shown (`--redis` only; the
+    /// memory engine has one node, which counts them itself).
+    pub counted: bool,
 }
 
 impl HistoryAsk {
@@ -74,6 +79,7 @@ impl HistoryAsk {
             oldest: false,
             batch: false,
             missed: false,
+            counted: false,
         }
     }
 

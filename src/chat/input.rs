@@ -117,6 +117,9 @@ pub enum Input<'a> {
         room: &'a str,
         /// The stored lines, oldest first.
         lines: &'a [HistoryLine],
+        /// Lines of the window past those, counted, not read
+        /// ([`HistoryAsk::counted`]).
+        more: usize,
         /// Which lines were asked for.
         ask: HistoryAsk,
     },
@@ -229,8 +232,9 @@ impl Chat {
                 member,
                 room,
                 lines,
+                more,
                 ask,
-            } => self.stored_history(member, room, lines, ask, now),
+            } => self.stored_history(member, room, lines, more, ask, now),
             Input::HistoryBusy(member) => self.history_busy(member, now),
             Input::Recalled { member, record } => {
                 let used = self.recalled(member, record, now);

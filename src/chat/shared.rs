@@ -257,12 +257,14 @@ impl Chat {
 
     /// The engine's history of `room` for `member` (see
     /// [`Delivery::History`]): the lines of `lines` (oldest first) that
-    /// `ask` picks, under a heading or as a batch.
+    /// `ask` picks, under a heading or as a batch; `more` lines of the
+    /// window were counted past them (`ask.counted`).
     pub(super) fn stored_history(
         &mut self,
         member: MemberId,
         room: &str,
         lines: &[HistoryLine],
+        more: usize,
         ask: HistoryAsk,
         now: &Now,
     ) {
@@ -270,7 +272,7 @@ impl Chat {
             return;
         };
         if ask.missed {
-            return self.missed(local, room, lines, ask, now);
+            return self.missed(local, room, lines, more, ask, now);
         }
         let lines = ask.pick(lines).into_iter().cloned().collect();
         match ask.batch {

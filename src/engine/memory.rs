@@ -90,10 +90,12 @@ impl Memory {
                 .collect(),
             None => Vec::new(),
         };
+        // One node: the core counts the lines past the ring itself.
         self.told.push(Told::History {
             member,
             room,
             lines,
+            more: 0,
             ask,
         });
     }

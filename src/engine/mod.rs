@@ -63,6 +63,9 @@ pub enum Told {
         room: Box<str>,
         /// The lines found.
         lines: Vec<HistoryLine>,
+        /// Lines of the window past those, counted, not read (when
+        /// [`HistoryAsk::counted`]; otherwise 0).
+        more: usize,
         /// The lines asked for.
         ask: HistoryAsk,
     },

@@ -87,6 +87,7 @@ impl Server {
                 member,
                 room,
                 lines,
+                more,
                 ask,
             } => {
                 let (room, lines) = (&*room, &lines[..]);
@@ -94,6 +95,7 @@ impl Server {
                     member,
                     room,
                     lines,
+                    more,
                     ask,
                 });
             }

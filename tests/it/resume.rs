@@ -228,6 +228,44 @@ fn resume_on_another_node() {
     back.expect_line("bob: live");
 }
 
+/// Resumed on another node than the one it left, a session past
+/// `--history` missed lines is told how many earlier ones are not shown,
+/// as on its own node: counted in the room's stream, not only among the
+/// lines read for it.
+#[test]
+fn missed_lines_are_counted_on_another_node_too() {
+    let Some(redis) = util::redis::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let flags = ["--history", "2"];
+    let (a, b) = (
+        Node::start_with(&url, &flags),
+        Node::start_with(&url, &flags),
+    );
+    let mut alice = Client::connect(a.addr);
+    alice.login("alice");
+    let code = alice.code();
+    let mut bob = joined(b.addr, "bob", &mut alice);
+    alice.close();
+    bob.expect_line("*** alice has left");
+    let said: String = (1..=150).map(|i| format!("line {i}\n")).collect();
+    bob.send(&said);
+    let mut c = Client::connect(a.addr);
+    c.login("carol");
+    bob.skip_until("*** carol has joined");
+    util::sync(&mut bob, "bob", &mut c);
+    let mut back = Client::connect(b.addr);
+    back.expect(GREETING);
+    back.send(&format!("/resume {code}\n"));
+    back.skip_until_prefix("*** Welcome, alice! #lobby");
+    back.expect_line(
+        "*** Missed in #lobby while you were away, 2 lines (and 149 earlier lines not shown):",
+    );
+    assert_eq!(unstamped(&back.line()), "bob: line 150");
+    assert!(unstamped(&back.line()).starts_with("bob: sync-"));
+}
+
 /// Node A is killed (SIGKILL): its user resumes on B at once, without
 /// waiting for `--node-timeout`, and gets every line said after the kill
 /// once, in order; lines said before it may come again (at most the last

@@ -46,6 +46,7 @@ impl Chat {
             after: Some(Mark::Line(position, u32::MAX)),
             before: Some(before),
             missed: true,
+            counted: missing.is_none(),
             ..HistoryAsk::latest(self.history_len)
         };
         let room = name;
@@ -53,14 +54,16 @@ impl Chat {
         (self.out.deliveries).push(Delivery::History { member, room, ask });
     }
 
-    /// The engine's lines for a resumed session's room (`ask.missed`): the
-    /// last `--history` of them under a heading that counts the rest. (Or,
-    /// for a registered name past its window, see `since.rs`.)
+    /// The engine's lines for a resumed session's room (`ask.missed`),
+    /// and `more` it counted past them: the last `--history` under a
+    /// heading that counts the rest. (Or, for a registered name past its
+    /// window, see `since.rs`.)
     pub(in crate::chat) fn missed(
         &mut self,
         local: Local,
         room: &str,
         lines: &[HistoryLine],
+        more: usize,
         ask: HistoryAsk,
         now: &Now,
     ) {
@@ -72,7 +75,8 @@ impl Chat {
         }
         let all = (lines.iter())
             .filter(|line| !line.line().0.irc_only() && ask.holds(line))
-            .count();
+            .count()
+            + more;
         let lines: Vec<HistoryLine> = ask.pick(lines).into_iter().cloned().collect();
         let missing = member.and_then(|m| self.resume.missing.remove(&m));
         let all = all.max(missing.unwrap_or(0) as usize);

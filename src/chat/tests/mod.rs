@@ -96,8 +96,9 @@ impl Harness {
                     member,
                     room,
                     lines,
+                    more,
                     ask,
-                } => (self.chat).stored_history(member, &room, &lines, ask, &self.now),
+                } => (self.chat).stored_history(member, &room, &lines, more, ask, &self.now),
                 Told::Recalled { member, record } => {
                     self.chat.recalled(member, record, &self.now);
                 }

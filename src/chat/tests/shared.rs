@@ -234,6 +234,7 @@ fn history_and_topics_come_from_the_store() {
         last_member(&h),
         "#lobby",
         &lines,
+        0,
         crate::chat::HistoryAsk::latest(1),
         &h.now,
     );

@@ -273,10 +273,12 @@ impl Redis {
             Some(Waiting::RoomEnd(room)) => self.room_end(&room, &frame),
             Some(Waiting::History { member, room, ask }) => {
                 let lines = wire::history_lines(&frame);
+                let more = super::history::counted(&frame);
                 self.told.push(Told::History {
                     member,
                     room,
                     lines,
+                    more,
                     ask,
                 });
                 self.history_done(now);
@@ -318,6 +320,7 @@ impl Redis {
                     member,
                     room,
                     lines,
+                    more: 0,
                     ask,
                 });
                 self.history_done(now);
