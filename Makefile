@@ -216,7 +216,8 @@ irctest irctest-fast:
 # itself and /ws; the name prompt's errors and a registered name's
 # password; the server killed and restarted (the pages say reconnecting,
 # then back, and chat again); a browser on one node and telnet on another
-# over Redis, across node A's death; the page over TLS (https:, wss:).
+# over Redis, across node A's death (the lines said while it was gone come
+# once each, marked missed); the page over TLS (https:, wss:).
 # Screenshots and logs in target/browser/. chromium and
 # chromium-driver are installed when missing (LINECHAT_SKIP_BROWSER=1 lets
 # the run skip without them), Selenium into target/browser-venv from PyPI.

@@ -149,9 +149,50 @@ class Redis:
     def url(self):
         return f"redis://127.0.0.1:{self.port}/0"
 
+    def command(self, *args):
+        """One command on a connection of its own; its answer (RESP 2)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=WAIT) as sock:
+            request = [b"*%d\r\n" % len(args)]
+            for arg in (a.encode() for a in args):
+                request.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+            sock.sendall(b"".join(request))
+            return _answer(sock.makefile("rb"))
+
+    def stream_holds(self, stream, text):
+        """Whether one of the last 100 entries of `stream` has a field holding `text`."""
+        def values(answer):
+            if isinstance(answer, list):
+                for item in answer:
+                    yield from values(item)
+            elif isinstance(answer, bytes):
+                yield answer
+        return any(text.encode() in value for value in values(self.command("XREVRANGE", stream, "+", "-",
+                                                                           "COUNT", "100")))
+
     def stop(self):
         self.proc.kill()
         self.proc.wait(timeout=10)
+
+
+def _answer(reader):
+    """One RESP 2 answer read from `reader`: str, int, bytes, None or a list."""
+    line = reader.readline()
+    if not line.endswith(b"\r\n"):
+        raise AssertionError(f"redis: a cut answer {line!r}")
+    kind, rest = line[:1], line[1:-2]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise AssertionError(f"redis: {rest.decode()}")
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        size = int(rest)
+        return None if size < 0 else reader.read(size + 2)[:-2]
+    if kind == b"*":
+        size = int(rest)
+        return None if size < 0 else [_answer(reader) for _ in range(size)]
+    raise AssertionError(f"redis: an answer of unknown kind {line!r}")
 
 
 class Telnet:
@@ -226,6 +267,7 @@ class Page:
     def __init__(self, driver, who):
         self.driver = driver
         self.who = who
+        self._urls, self._frames = [], []  # read from the performance log, not yet returned
 
     def until(self, what, condition, timeout=WAIT):
         try:
@@ -239,6 +281,7 @@ class Page:
 
     def open(self, url):
         self.requests()  # what the browser did before: its own start page
+        self.frames()
         self.driver.get(url)
         self.until("the name prompt", lambda: self.find("#name").is_displayed())
 
@@ -335,18 +378,33 @@ class Page:
         alert.dismiss()
         raise AssertionError(f"{self.who}: an alert opened: {text!r}")
 
-    def requests(self):
-        """Every URL the browser asked for since the last call (HTTP and
-        WebSocket), from Chromium's performance log."""
-        urls = []
+    def _network(self):
+        """Reads Chromium's performance log (each read empties it) into
+        what `requests` and `frames` return."""
         for entry in self.driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
             params = message.get("params", {})
             if message["method"] == "Network.requestWillBeSent":
-                urls.append(params["request"]["url"])
+                self._urls.append(params["request"]["url"])
             elif message["method"] == "Network.webSocketCreated":
-                urls.append(params["url"])
+                self._urls.append(params["url"])
+            elif message["method"] in ("Network.webSocketFrameSent", "Network.webSocketFrameReceived"):
+                way = "sent" if message["method"].endswith("Sent") else "received"
+                self._frames.append((way, params["response"]["payloadData"]))
+
+    def requests(self):
+        """Every URL the browser asked for since the last call (HTTP and
+        WebSocket), from Chromium's performance log."""
+        self._network()
+        urls, self._urls = self._urls, []
         return urls
+
+    def frames(self):
+        """The page's WebSocket messages since the last call, in order:
+        ("sent" or "received", the IRC line)."""
+        self._network()
+        frames, self._frames = self._frames, []
+        return frames
 
     def screenshot(self, path, width, height, phone):
         """A picture of the page in a viewport of exactly width x height

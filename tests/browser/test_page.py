@@ -41,6 +41,16 @@ def local_clock(offset_minutes=0):
     return now.strftime("[%H:%M]")
 
 
+def msgid_of(frames, text):
+    """The msgid of the last line received (of `Page.frames`) that says `text`."""
+    for way, line in reversed(frames):
+        if way == "received" and line.startswith("@") and line.endswith(" :" + text):
+            tags = dict(tag.partition("=")[::2] for tag in line[1:line.index(" ")].split(";"))
+            if tags.get("msgid"):
+                return tags["msgid"]
+    raise AssertionError(f"no line with a msgid says {text!r}")
+
+
 def test_name_prompt_errors_then_lobby_chat(users, node):
     """The name prompt says what telnet says (taken, invalid); then two
     browser users and a telnet user chat both ways in #lobby, with
@@ -334,39 +344,93 @@ def test_reconnect_after_the_server_restarts(users, node):
     tom.close()
 
 
-def test_two_nodes_over_redis(users, node, programs, artifacts):
-    """With --redis, ann's page on node A and tim on telnet on node B chat
-    both ways. Then node A dies (SIGKILL) and comes back: the page says
-    reconnecting…, waits out the name its dead session still holds (node B
-    frees it after --node-timeout), says back, and chats with tim again."""
-    ann, _ = users
+@pytest.fixture(scope="module")
+def cluster(node, programs, artifacts):
+    """Two nodes, A and B, over one redis-server (the single node stops):
+    a dead node's names are freed after --node-timeout, 2 s here."""
     node.stop()
     redis = Redis(programs["redis"], artifacts)
     flags = ["--redis", redis.url, "--node-timeout", "2"]
-    a = Server(programs["linechat"], artifacts, "node-a", flags).start()
-    b = Server(programs["linechat"], artifacts, "node-b", flags).start()
+    a = Server(programs["linechat"], artifacts, "node-a", flags)
+    b = Server(programs["linechat"], artifacts, "node-b", flags)
     try:
-        ann.open(a.url)
-        ann.login("ann")
-        tim = Telnet(b.chat_port).login("tim")
-        ann.until("tim among #lobby's members", lambda: "tim" in ann.members())
-        tim.send("hello from node b")
-        ann.sees("tim: hello from node b")
-        ann.type("hello from node a")
-        tim.expect("ann: hello from node a\r\n")
-
-        a.kill()
-        ann.until("reconnecting…", lambda: "reconnecting" in ann.status())
-        a.start()
-        ann.until("back", lambda: ann.status() == "back", timeout=30)
-        tim.expect("*** ann has joined")
-        ann.type("node a is back")
-        tim.expect("ann: node a is back\r\n")
-        tim.close()
+        yield redis, a.start(), b.start()
     finally:
         a.stop()
         b.stop()
         redis.stop()
+
+
+def test_two_nodes_over_redis(users, cluster):
+    """With --redis, ann's page on node A and tim on telnet on node B chat
+    both ways."""
+    ann, _ = users
+    _, a, b = cluster
+    ann.open(a.url)
+    ann.login("ann")
+    tim = Telnet(b.chat_port).login("tim")
+    ann.until("tim among #lobby's members", lambda: "tim" in ann.members())
+    tim.send("hello from node b")
+    ann.sees("tim: hello from node b")
+    ann.type("hello from node a")
+    tim.expect("ann: hello from node a\r\n")
+    tim.close()
+
+
+def test_page_resumes_after_its_node_restarts(users, cluster):
+    """Node A dies (SIGKILL, so it tells nobody) under ann's page; tam, on
+    node B, says two lines while A is gone (they go into the shared Redis
+    stream); A starts again on the same ports. The page reconnects by
+    itself and takes the name ann back, never another (the dead node holds
+    it until --node-timeout; refused meanwhile, the page tries again); it
+    rejoins #lobby and asks CHATHISTORY AFTER the last line it showed: the
+    two lines appear once each, in order, marked missed, and nothing shown
+    before comes again; then ann and tam chat both ways."""
+    ann, _ = users
+    redis, a, b = cluster
+    tam = Telnet(b.chat_port).login("tam")
+    ann.tab("#lobby")
+    tam.send("said before the kill")
+    ann.sees("tam: said before the kill")
+    before = [line[8:] for line in ann.lines(".line.chat")]
+    assert before[-3:] == ["tim: hello from node b", "ann: hello from node a", "tam: said before the kill"], before
+    last_shown = msgid_of(ann.frames(), "said before the kill")
+
+    a.kill()
+    ann.until("reconnecting…", lambda: "reconnecting" in ann.status())
+    tam.send("missed one")
+    tam.send("missed two")
+    # In the stream the restarted node reads history from, before it starts.
+    ann.until("both lines in #lobby's stream", lambda: redis.stream_holds("linechat:room:#lobby", "missed two"))
+    assert "reconnecting" in ann.status(), ann.status()
+    a.start()
+
+    ann.until("ann back in as ann", lambda: ann.find("#me").text == "as ann"
+              and ann.status() in ("back", "connected") and ann.find("#chat-view").is_displayed(), timeout=30)
+    assert not ann.find("#name").is_displayed()
+    tam.expect("*** ann has joined")
+    ann.until("the two lines, marked as missed",
+              lambda: [line[8:] for line in ann.lines(".line.missed")] == ["tam: missed one", "tam: missed two"])
+    headings = [line for line in ann.lines(".line.divider") if "missed while you were away" in line]
+    assert len(headings) == 1 and "missed while you were away: 2 lines" in headings[0], ann.lines(".line.divider")
+    shown = [line[8:] for line in ann.lines(".line.chat")]
+    # Once each, after what was shown before the kill, which is not shown again.
+    assert shown == before + ["tam: missed one", "tam: missed two"], shown
+    # Asked from the last line shown (not LATEST, which the page would
+    # filter by msgid to the same lines here), and only as ann.
+    sent = [line for way, line in ann.frames() if way == "sent"]
+    asked = [line for line in sent if line.startswith("CHATHISTORY ")]
+    assert len(asked) == 1 and asked[0].startswith(f"CHATHISTORY AFTER #lobby msgid={last_shown} "), asked
+    assert {line for line in sent if line.startswith("NICK ")} == {"NICK ann"}, sent
+
+    ann.type("node a is back")
+    tam.expect("ann: node a is back\r\n")
+    tam.send("welcome back")
+    ann.sees("tam: welcome back")
+    shown = [line[8:] for line in ann.lines(".line.chat")]
+    assert shown == before + ["tam: missed one", "tam: missed two", "ann: node a is back", "tam: welcome back"], shown
+    assert [line[8:] for line in ann.lines(".line.missed")] == ["tam: missed one", "tam: missed two"]
+    tam.close()
 
 
 def test_https_page_speaks_wss(users, programs, artifacts):
