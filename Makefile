@@ -217,7 +217,8 @@ irctest irctest-fast:
 # password; the server killed and restarted (the pages say reconnecting,
 # then back, and chat again); a browser on one node and telnet on another
 # over Redis, across node A's death (the lines said while it was gone come
-# once each, marked missed); the page over TLS (https:, wss:).
+# once each, marked missed); a node not linked to Redis yet refuses the name
+# in words and the prompt stays usable; the page over TLS (https:, wss:).
 # Screenshots and logs in target/browser/. chromium and
 # chromium-driver are installed when missing (LINECHAT_SKIP_BROWSER=1 lets
 # the run skip without them), Selenium into target/browser-venv from PyPI.

@@ -13,7 +13,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from harness import Redis, Server, Telnet, self_signed, temp_dir
+from harness import Redis, Server, Telnet, free_port, self_signed, temp_dir
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -431,6 +431,22 @@ def test_page_resumes_after_its_node_restarts(users, cluster):
     assert shown == before + ["tam: missed one", "tam: missed two", "ann: node a is back", "tam: welcome back"], shown
     assert [line[8:] for line in ann.lines(".line.missed")] == ["tam: missed one", "tam: missed two"]
     tam.close()
+
+
+def test_a_node_not_linked_yet_refuses_the_name_in_words(users, programs, artifacts):
+    """A node that cannot reach Redis cannot check names: the page shows
+    the server's words on the prompt and lets the user try again (it
+    gave up the socket, which the server kept waiting for another name)."""
+    _, bea = users
+    lone = Server(programs["linechat"], artifacts, "node-unlinked", ["--redis", f"redis://127.0.0.1:{free_port()}/0"])
+    try:
+        bea.open(lone.start().url)
+        bea.submit_name("bea")
+        bea.login_error("This server is not linked to the others yet")
+        bea.until("the prompt ready for another try", lambda: bea.find("#enter").is_enabled())
+        assert bea.find("#name").is_displayed() and not bea.find("#chat-view").is_displayed()
+    finally:
+        lone.stop()
 
 
 def test_https_page_speaks_wss(users, programs, artifacts):
