@@ -166,12 +166,15 @@ pub enum Notice {
         hidden: usize,
     },
     /// A registered name logging in past its resume window: `count` lines
-    /// were said in `room` since it left.
+    /// were said in `room` since it left, and `/history shown` shows the
+    /// last of them (at most `--history`).
     SinceYouLeft {
         /// The room.
         room: Box<str>,
-        /// Lines said since (at most `--history` are known).
+        /// Lines said since.
         count: usize,
+        /// How many of them `/history` shows.
+        shown: usize,
     },
     /// With `--notify-mentions`, after [`SinceYouLeft`](Notice::SinceYouLeft):
     /// `shown` lines of `room` that named the user follow, and `hidden`

@@ -1,8 +1,8 @@
-//! `--notify-mentions` (issue 24, "since you left"): a registered name
-//! logging in past its resume window is told, per room it was in, how many
-//! lines were said there since it left and, with the flag, shown the lines
-//! among them that name it, stamped, under a heading of their own. Real
-//! sockets, bounded reads; the window (1 s) is a time, so it has to pass.
+//! "Since you left" (issue 24): a registered name logging in past its
+//! resume window is told, per room it was in, how many lines were said
+//! there since it left and, with `--notify-mentions`, shown the lines among
+//! them that name it, stamped, under a heading of their own. Real sockets,
+//! bounded reads; the window (1 s) is a time, so it has to pass.
 
 use crate::cluster::Node;
 use crate::resume::unstamped;
@@ -34,10 +34,10 @@ fn with_password(addr: SocketAddr) -> Client {
 }
 
 /// alice registers on `first` and is in #rust there; bob joins her from
-/// `then`; alice's connection drops; bob says [`SAID`]; past her window
+/// `then`; alice's connection drops; bob says `said`; past her window
 /// (1 s) she logs in with her password on `then`. Returns her, just after
-/// `*** #rust: 6 new lines since you left (/history 6)`.
-fn away_then_back(first: SocketAddr, then: SocketAddr) -> Client {
+/// her welcome.
+fn away_then_back(first: SocketAddr, then: SocketAddr, said: &str) -> Client {
     let mut c = Client::connect(first);
     c.login("alice");
     c.send("/register pw\n");
@@ -54,12 +54,11 @@ fn away_then_back(first: SocketAddr, then: SocketAddr) -> Client {
     alice.expect_line("*** bob has joined");
     alice.close();
     bob.expect_line("*** alice has left");
-    bob.send(SAID);
+    bob.send(said);
     // The window is a time: it has to pass.
     std::thread::sleep(Duration::from_millis(1500));
     let mut late = with_password(then);
     late.skip_until_prefix("*** Welcome, alice! #lobby");
-    late.expect_line("*** #rust: 6 new lines since you left (/history 6)");
     late
 }
 
@@ -75,6 +74,7 @@ fn nothing_more(late: &mut Client) {
 /// Shows the lines naming alice, only those, in order, stamped.
 #[track_caller]
 fn shows_the_naming_lines(late: &mut Client) {
+    late.expect_line("*** #rust: 6 new lines since you left (/history 6)");
     late.expect_line("*** #rust: 3 lines named you while you were away:");
     for want in NAMING {
         assert_eq!(unstamped(&late.line()), want);
@@ -82,10 +82,10 @@ fn shows_the_naming_lines(late: &mut Client) {
     nothing_more(late);
 }
 
-/// The flags of these servers: a 1 s window, and accounts.
-fn flags(store: &str, mentions: bool) -> Vec<&str> {
+/// The flags of these servers: a 1 s window, accounts, and `more`.
+fn flags<'a>(store: &'a str, more: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["--data-dir", store, "--resume-window", "1"];
-    args.extend(mentions.then_some("--notify-mentions"));
+    args.extend(more);
     args.extend(linechat::config::NO_ADDRESS_LIMITS);
     args
 }
@@ -94,8 +94,9 @@ fn flags(store: &str, mentions: bool) -> Vec<&str> {
 fn with_the_flag_the_lines_naming_you_are_shown() {
     let dir = util::TempDir::new("mentions-on");
     let store = dir.join("store");
-    let (_server, addr) = util::spawn_binary(&flags(store.to_str().unwrap(), true));
-    let mut late = away_then_back(addr, addr);
+    let flags = flags(store.to_str().unwrap(), &["--notify-mentions"]);
+    let (_server, addr) = util::spawn_binary(&flags);
+    let mut late = away_then_back(addr, addr, SAID);
     shows_the_naming_lines(&mut late);
 }
 
@@ -103,8 +104,9 @@ fn with_the_flag_the_lines_naming_you_are_shown() {
 fn without_the_flag_only_the_count_is_told() {
     let dir = util::TempDir::new("mentions-off");
     let store = dir.join("store");
-    let (_server, addr) = util::spawn_binary(&flags(store.to_str().unwrap(), false));
-    let mut late = away_then_back(addr, addr);
+    let (_server, addr) = util::spawn_binary(&flags(store.to_str().unwrap(), &[]));
+    let mut late = away_then_back(addr, addr, SAID);
+    late.expect_line("*** #rust: 6 new lines since you left (/history 6)");
     nothing_more(&mut late);
 }
 
@@ -121,6 +123,39 @@ fn across_two_nodes_through_redis() {
         Node::start_with(&url, &flags),
         Node::start_with(&url, &flags),
     );
-    let mut late = away_then_back(a.addr, b.addr);
+    let mut late = away_then_back(a.addr, b.addr, SAID);
     shows_the_naming_lines(&mut late);
+}
+
+/// 150 lines, `line 1` to `line 150`.
+fn many() -> String {
+    (1..=150).map(|i| format!("line {i}\n")).collect()
+}
+
+/// Past `--history` lines the count is of every line said, and the
+/// `/history` it suggests asks for at most `--history`.
+#[test]
+fn every_line_since_is_counted() {
+    let dir = util::TempDir::new("since-count");
+    let store = dir.join("store");
+    let flags = flags(store.to_str().unwrap(), &["--history", "2", "--rate", "0"]);
+    let (_server, addr) = util::spawn_binary(&flags);
+    let mut late = away_then_back(addr, addr, &many());
+    late.expect_line("*** #rust: 150 new lines since you left (/history 2)");
+}
+
+/// The same across two nodes: counted in the room's stream in Redis.
+#[test]
+fn every_line_since_is_counted_across_nodes() {
+    let Some(redis) = util::redis::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url(0);
+    let flags = ["--resume-window", "1", "--history", "2"];
+    let (a, b) = (
+        Node::start_with(&url, &flags),
+        Node::start_with(&url, &flags),
+    );
+    let mut late = away_then_back(a.addr, b.addr, &many());
+    late.expect_line("*** #rust: 150 new lines since you left (/history 2)");
 }

@@ -125,8 +125,9 @@ pub(super) struct Resumes {
     /// tell (the record is its own): the heading counts those not shown.
     missing: MemberMap<u64>,
     /// Registered logins past their window, with the rooms whose count of
-    /// lines since they left is still to come.
-    since: MemberMap<u32>,
+    /// lines since they left is still to come, each with the lines this
+    /// node counted there, if it can tell.
+    since: MemberMap<Vec<(Box<str>, Option<u64>)>>,
     /// `--notify-mentions`: those logins are shown the lines naming them.
     mentions: bool,
     /// Members logged in with a password (their session is kept under the

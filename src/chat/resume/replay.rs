@@ -71,7 +71,7 @@ impl Chat {
         if let Some(m) = member
             && self.resume.since.contains_key(&m)
         {
-            return self.since_answered(local, m, room, lines, ask, now);
+            return self.since_answered((local, m), room, lines, more, ask, now);
         }
         let all = (lines.iter())
             .filter(|line| !line.line().0.irc_only() && ask.holds(line))

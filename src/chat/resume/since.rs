@@ -4,9 +4,15 @@
 //! 37)`), and, with `--notify-mentions`, shown the lines among the last
 //! `--history` of them that name it (see [`mention`](super::mention)),
 //! stamped as `/history` lines are, under a heading of their own.
+//!
+//! The count is of every line since, as a resume's heading counts them:
+//! by the node's own count of the room's lines (the memory engine, whose
+//! one node saw them all), or, with `--redis`, in the room's stream (the
+//! store counts past the lines it returns). `/history` shows at most
+//! `--history` of them.
 
-use super::Suspended;
 use super::mention::names;
+use super::{Position, Suspended};
 use crate::chat::{Chat, Delivery, HistoryAsk, HistoryLine, Local, Mark, MemberId, Notice, Now};
 
 /// Most lines naming the user shown per room: the last ones; the heading
@@ -36,36 +42,57 @@ impl Chat {
             let ask = HistoryAsk {
                 after: Some(Mark::Line(p.said.last_turn, u32::MAX)),
                 missed: true,
+                counted: self.shared,
                 ..HistoryAsk::latest(self.history_len)
             };
-            *self.resume.since.entry(member).or_default() += 1;
+            let here = self.counted_here(&p);
             let room = p.room;
+            let waiting = self.resume.since.entry(member).or_default();
+            waiting.push((room.clone(), here));
             (self.out.deliveries).push(Delivery::History { member, room, ask });
         }
     }
 
-    /// The engine's lines of `room` said since `member` (at `local`) left:
-    /// it is told how many, then, with `--notify-mentions`, shown those
-    /// that name it, as one reply priced before it is built, as `/history`
-    /// is (`*** History not sent: ...` if it does not fit).
+    /// Lines said in `p.room` since `p`, as this node counted them: with
+    /// the memory engine (one node, the record's), while the room is open.
+    fn counted_here(&self, p: &Position) -> Option<u64> {
+        if self.shared {
+            return None;
+        }
+        let said = self.rooms.get(self.rooms.find(&p.room)?)?.said;
+        Some(match said.serial == p.said.serial {
+            true => said.lines.saturating_sub(p.said.lines),
+            false => said.lines,
+        })
+    }
+
+    /// The engine's lines of `room` said since `member` (at `local`) left,
+    /// and `more` it counted past them: it is told how many, then, with
+    /// `--notify-mentions`, shown those that name it, as one reply priced
+    /// before it is built, as `/history` is (`*** History not sent: ...`
+    /// if it does not fit).
     pub(super) fn since_answered(
         &mut self,
-        local: Local,
-        member: MemberId,
+        (local, member): (Local, MemberId),
         room: &str,
         lines: &[HistoryLine],
+        more: usize,
         ask: HistoryAsk,
         now: &Now,
     ) {
+        let mut here = None;
         if let Some(waiting) = self.resume.since.get_mut(&member) {
-            *waiting -= 1;
-            if *waiting == 0 {
+            if let Some(i) = waiting.iter().position(|(r, _)| **r == *room) {
+                here = waiting.swap_remove(i).1;
+            }
+            if waiting.is_empty() {
                 self.resume.since.remove(&member);
             }
         }
-        let count = (lines.iter())
+        let read = (lines.iter())
             .filter(|line| !line.line().0.irc_only() && ask.holds(line))
             .count();
+        let count = (read + more).max(here.unwrap_or(0) as usize);
         if count == 0 {
             return;
         }
@@ -73,6 +100,7 @@ impl Chat {
         let told = Notice::SinceYouLeft {
             room: room.clone(),
             count,
+            shown: count.min(self.history_len),
         };
         self.tell(local, now, told);
         let Some(name) = self.name_of(member).filter(|_| self.resume.mentions) else {

@@ -83,11 +83,9 @@ pub(super) fn words(notice: &Notice, out: &mut String) {
                 h => write!(out, " (and {h} earlier lines not shown):"),
             }
         }
-        Notice::SinceYouLeft { room, count: 1 } => {
-            write!(out, "{room}: 1 new line since you left (/history 1)")
-        }
-        Notice::SinceYouLeft { room, count } => {
-            write!(out, "{room}: {count} new lines since you left (/history {count})")
+        Notice::SinceYouLeft { room, count, shown } => {
+            let s = if *count == 1 { "" } else { "s" };
+            write!(out, "{room}: {count} new line{s} since you left (/history {shown})")
         }
         Notice::Mentions { room, shown, hidden } => {
             let s = if *shown == 1 { "" } else { "s" };
@@ -229,6 +227,18 @@ mod tests {
         assert_eq!(head(0), "No history in #a");
         assert_eq!(head(1), "Last 1 line of #a:");
         assert_eq!(head(2), "Last 2 lines of #a:");
+        let since = |count, shown| {
+            said(Notice::SinceYouLeft {
+                room: "#a".into(),
+                count,
+                shown,
+            })
+        };
+        assert_eq!(since(1, 1), "#a: 1 new line since you left (/history 1)");
+        assert_eq!(
+            since(150, 2),
+            "#a: 150 new lines since you left (/history 2)"
+        );
         let named = |shown, hidden| {
             said(Notice::Mentions {
                 room: "#a".into(),

@@ -18,37 +18,46 @@ use std::time::UNIX_EPOCH;
 /// Keys: the room's stream; arguments: the lines wanted, the byte
 /// budget, the range of entry ids to read (high, low), `fwd` to read it
 /// oldest first, the window of `at` (ms, both ends kept) an entry must be
-/// in to count, and `count` to count the rest. Reads the range eight
-/// entries at a time and returns the entries in the window, newest first
-/// (as `XREVRANGE` does), until they hold the lines wanted or pass the
-/// budget; always one entry at least. An entry without `at` (an older
-/// node's) was said at its id's time. With `count` (newest first only),
-/// the lines of the window's older entries not returned follow as one
-/// number: counted, not sent, at most [`COUNTED`] entries' worth, and
-/// only entries after the window's first millisecond, which may hold the
-/// line it starts after.
+/// in to count, `count` to count the rest, the most entries counted, and
+/// the id of the turn the window starts after (if it starts at a line).
+/// Reads the range eight entries at a time and returns the entries in the
+/// window, newest first (as `XREVRANGE` does), until they hold the lines
+/// wanted or pass the budget; always one entry at least. An entry without
+/// `at` (an older node's) was said at its id's time. With `count` (newest
+/// first only), the lines of the window's older entries not returned
+/// follow as one number: counted, not sent, at most [`COUNTED`] entries'
+/// worth; those of turns after the start turn (ids compared as decimal
+/// text), or, for an entry without `id` or a window starting at a time,
+/// said after the window's first millisecond.
 const SCRIPT: &str = r"
 local want, budget = tonumber(ARGV[1]), tonumber(ARGV[2])
 local hi, lo, fwd = ARGV[3], ARGV[4], ARGV[5] == 'fwd'
 local at_lo, at_hi = tonumber(ARGV[6]), tonumber(ARGV[7])
 local out, lines, used = {}, 0, 0
 local function fields_of(e)
-  local size, count, at = #e[1], 1, nil
+  local size, count, at, id = #e[1], 1, nil, nil
   local fields = e[2]
   for i = 1, #fields, 2 do
     size = size + #fields[i] + #fields[i + 1]
     if fields[i] == 'count' then count = tonumber(fields[i + 1]) or 1 end
     if fields[i] == 'at' then at = tonumber(fields[i + 1]) end
+    if fields[i] == 'id' then id = fields[i + 1] end
   end
-  return size, count, at or tonumber((string.gsub(e[1], '-.*', ''))) or 0
+  return size, count, at or tonumber((string.gsub(e[1], '-.*', ''))) or 0, id
+end
+local function after_start(at, id)
+  local start = ARGV[10]
+  if start == '' or not id then return at > at_lo end
+  if #id ~= #start then return #id > #start end
+  return id > start
 end
 local function rest()
   local more, seen = 0, 0
   while seen < tonumber(ARGV[9]) do
     local page = redis.call('XREVRANGE', KEYS[1], hi, lo, 'COUNT', 128)
     for _, e in ipairs(page) do
-      local _, count, at = fields_of(e)
-      if at > at_lo and at <= at_hi then more = more + count end
+      local _, count, at, id = fields_of(e)
+      if at <= at_hi and after_start(at, id) then more = more + count end
       hi = '(' .. e[1]
     end
     seen = seen + #page
@@ -113,8 +122,9 @@ const ID_SLACK_MS: u64 = 60_000;
 /// The script's arguments after the key for `ask`: the lines wanted (a
 /// whole turn more when the window has a mark, since the entry at the
 /// mark may hold lines the core leaves out), the range of ids, the
-/// direction, the window of `at`, and whether to count the rest.
-fn window_args(ask: &HistoryAsk) -> [String; 8] {
+/// direction, the window of `at`, whether to count the rest, how much of
+/// it, and the turn the window starts after.
+fn window_args(ask: &HistoryAsk) -> [String; 9] {
     let ms = |mark: Mark| {
         let since = mark.time().duration_since(UNIX_EPOCH).unwrap_or_default();
         u64::try_from(since.as_millis()).unwrap_or(u64::MAX / 2)
@@ -133,6 +143,10 @@ fn window_args(ask: &HistoryAsk) -> [String; 8] {
     };
     let dir = if ask.oldest { "fwd" } else { "rev" };
     let count = if ask.counted { "count" } else { "" };
+    let start = match ask.after {
+        Some(Mark::Line(id, _)) => id.to_string(),
+        _ => String::new(),
+    };
     [
         want.to_string(),
         hi,
@@ -142,6 +156,7 @@ fn window_args(ask: &HistoryAsk) -> [String; 8] {
         at_hi.to_string(),
         count.into(),
         COUNTED.to_string(),
+        start,
     ]
 }
 
@@ -212,7 +227,7 @@ impl Redis {
     fn send_history(&mut self, request: Request, now: &Now) {
         let budget = budget(request.ask.count, self.max_line);
         let Request { member, room, ask } = request;
-        let [want, hi, lo, dir, at_lo, at_hi, count, counted] = window_args(&ask);
+        let [want, hi, lo, dir, at_lo, at_hi, count, most, start] = window_args(&ask);
         let args = [
             Bytes::from_static(b"EVAL"),
             Bytes::from_static(SCRIPT.as_bytes()),
@@ -226,7 +241,8 @@ impl Redis {
             Bytes::from(at_lo),
             Bytes::from(at_hi),
             Bytes::from(count),
-            Bytes::from(counted),
+            Bytes::from(most),
+            Bytes::from(start),
         ];
         let waiting = Waiting::History {
             member,
@@ -261,11 +277,12 @@ mod tests {
             counted: true,
             ..HistoryAsk::latest(2)
         };
-        let [want, .., dir, _, _, count, most] = window_args(&resume);
+        let [want, .., dir, _, _, count, most, start] = window_args(&resume);
         assert_eq!((want.as_str(), dir.as_str()), ("66", "rev"));
         assert_eq!((count.as_str(), most), ("count", COUNTED.to_string()));
-        let [.., count, _] = window_args(&HistoryAsk::latest(2));
-        assert_eq!(count, "");
+        assert_eq!(start, "1");
+        let [.., count, _, start] = window_args(&HistoryAsk::latest(2));
+        assert_eq!((count.as_str(), start.as_str()), ("", ""));
         let entry = BytesFrame::Array(vec![BytesFrame::BulkString(Bytes::from_static(b"1-0"))]);
         let answer = BytesFrame::Array(vec![entry.clone(), BytesFrame::Integer(149)]);
         assert_eq!(counted(&answer), 149);
