@@ -279,7 +279,8 @@ def test_reload_shows_the_missed_lines_once(users, node):
     sessionStorage) while a telnet user says two lines: the page logs in
     again as ann by itself, rejoins #lobby and shows exactly the lines
     after the last one it had shown (CHATHISTORY AFTER, not LATEST), once
-    each, in order, marked as missed; then chatting goes on."""
+    each, in order, marked as missed; then chatting goes on. #rust is
+    rejoined, and the private conversation's pane is back (empty)."""
     ann, rex = users   # bea logged in as rex in the password test
     tug = Telnet(node.chat_port).login("tug")
     ann.tab("#lobby")
@@ -316,6 +317,10 @@ def test_reload_shows_the_missed_lines_once(users, node):
     assert shown.index("tug: missed two") < shown.index("ann: back after the reload") < shown.index("tug: welcome back")
     ann.tab("#rust")
     ann.until("#rust rejoined too", lambda: ann.members() == ["@ann"])
+    # The private conversation bea opened is there again, empty: private
+    # messages are kept nowhere, its name in the tab's session.
+    ann.tab("bea")
+    assert "just us" not in ann.log_text(), ann.log_text()
     tug.close()
 
 
