@@ -8,13 +8,14 @@
 # saying what is missing: check-yaml installs PyYAML if python3 lacks it
 # (apt-get as root, else a virtualenv in target/pyenv from PyPI;
 # scripts/yaml-python.sh); test and bench install Debian's redis-server
-# when missing (apt-get as root; scripts/redis-server.sh), browser-tests
+# and haproxy when missing (apt-get as root; scripts/redis-server.sh,
+# scripts/haproxy.sh), browser-tests
 # Debian's chromium and chromium-driver (scripts/chromium.sh) and Selenium
 # in a virtualenv from PyPI. Some tests need
 # root (memory cgroups, network namespaces, and container-smoke's chroot).
 # A missing dependency is a failure, never a silent pass: only
-# LINECHAT_SKIP_REDIS=1, LINECHAT_SKIP_ROOT=1 or LINECHAT_SKIP_BROWSER=1
-# turns it into a skip,
+# LINECHAT_SKIP_REDIS=1, LINECHAT_SKIP_HAPROXY=1, LINECHAT_SKIP_ROOT=1 or
+# LINECHAT_SKIP_BROWSER=1 turns it into a skip,
 # counted with its reason at the end of `make tests` (CI sets neither).
 # bench compares with ncat only when it is installed.
 
@@ -81,15 +82,17 @@ tests test: export LINECHAT_SKIP_LOG = $(REPORT)/skipped.txt
 
 # Unit, property and integration tests (long soaks are `make soak`). The
 # Redis tests run a redis-server of their own on a free port: the one
-# scripts/redis-server.sh finds or installs (it fails without one). A test
-# whose dependency is missing (redis-server; root for cgroups and network
-# namespaces) fails, unless LINECHAT_SKIP_REDIS=1 or LINECHAT_SKIP_ROOT=1
-# lets it skip; CI sets neither.
+# scripts/redis-server.sh finds or installs (it fails without one); the
+# load generator's failover-with-resume test also a haproxy of its own,
+# the one scripts/haproxy.sh finds or installs. A test whose dependency is
+# missing (redis-server, haproxy; root for cgroups and network namespaces)
+# fails, unless LINECHAT_SKIP_REDIS=1, LINECHAT_SKIP_HAPROXY=1 or
+# LINECHAT_SKIP_ROOT=1 lets it skip; CI sets none.
 test:
 	@mkdir -p "$(REPORT)" && : >"$(LINECHAT_SKIP_LOG)" && rm -f "$(REPORT)/cargo-test.log" "$(REPORT)/browser.txt"
-	redis="$$(sh scripts/redis-server.sh)" && \
+	redis="$$(sh scripts/redis-server.sh)" && haproxy="$$(sh scripts/haproxy.sh)" && \
 	$(if $(LINT_IN_TEST),$(CLIPPY_IN_BUILD),:) && \
-	{ LINECHAT_REDIS_SERVER="$$redis" \
+	{ LINECHAT_REDIS_SERVER="$$redis" LINECHAT_HAPROXY="$$haproxy" \
 	  LINECHAT_BIN="$(TARGET_DIR)/debug/linechat" \
 	  $(CARGO) test --locked --workspace 2>&1; echo $$? >"$(REPORT)/cargo-test.rc"; } \
 	  | tee "$(REPORT)/cargo-test.log" && \
@@ -122,10 +125,12 @@ CLIPPY_IN_BUILD = driver="$$(rustc --print sysroot)/bin/clippy-driver" && \
 # benches/load/ through linechat-load; also against `ncat --chat` when
 # installed, and the cluster cases X1-X4 (two nodes and a redis-server of
 # their own) with the redis-server scripts/redis-server.sh finds or
-# installs. LINECHAT_BENCH_CASES=F1,L1 picks cases, LINECHAT_BENCH_QUICK=1
-# shortens them.
+# installs; X3's killed node's users resume through a HAProxy of its own,
+# the one scripts/haproxy.sh finds or installs. LINECHAT_BENCH_CASES=F1,L1
+# picks cases, LINECHAT_BENCH_QUICK=1 shortens them.
 bench: release
 	LINECHAT_REDIS_SERVER="$$(sh scripts/redis-server.sh)" \
+	LINECHAT_HAPROXY="$$(sh scripts/haproxy.sh)" \
 	$(CARGO) bench --locked -p linechat --bench load
 
 # The soaks against the release binary: 30 s of 300 clients of every bad

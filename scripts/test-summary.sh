@@ -9,8 +9,9 @@
 #                   `TEST: WHY`, written by the tests (tests/util/skip.rs)
 #                   and scripts/container-smoke.sh and browser-tests.sh.
 #                   A test skips only when LINECHAT_SKIP_REDIS=1,
-#                   LINECHAT_SKIP_ROOT=1 or LINECHAT_SKIP_BROWSER=1 says it
-#                   may; otherwise a missing dependency fails it;
+#                   LINECHAT_SKIP_HAPROXY=1, LINECHAT_SKIP_ROOT=1 or
+#                   LINECHAT_SKIP_BROWSER=1 says it may; otherwise a missing
+#                   dependency fails it;
 #   browser.txt     pytest's closing count of the browser tests
 #                   (scripts/browser-tests.sh), when they ran.
 set -eu

@@ -146,7 +146,7 @@ pub const CASES: &[Spec] = &[
     row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=100 S=100 max {secs}s",                                     "fanout --clients 100 --senders 100 --duration {secs}"),
     row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=50 S=10 max {secs}s",                                       "fanout --clients 50 --senders 10 --duration {secs}"),
     row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=200 S=10 max {secs}s",                                      "fanout --clients 200 --senders 10 --duration {secs}"),
-    row("X3", Kind::Failover, Flags::Failover,           Table::Failover,  false, "kill 1 of 2 nodes, {x3_each} users each, S=10 100/s, node-timeout {x3_timeout}s", "failover --clients {x3_users} --senders 10 --rate 100 --kill-after {x3_kill} --duration {x3_secs}"),
+    row("X3", Kind::Failover, Flags::Failover,           Table::Failover,  false, "kill 1 of 2 nodes, {x3_each} users each, S=10 100/s, node-timeout {x3_timeout}s, resume via HAProxy", "failover --clients {x3_users} --senders 10 --rate 100 --kill-after {x3_kill} --duration {x3_secs}"),
     row("X4", Kind::Cluster,  Flags::Limitless,          Table::Broadcast, false, "2 nodes idle N={idle}",                                               "idle --clients {idle} --timeout 300"),
 ];
 

@@ -1,7 +1,10 @@
 //! Cluster cases: a fresh redis-server and two fresh linechat nodes per
-//! run, the generator against both.
+//! run, the generator against both; the failover case (X3) also a fresh
+//! HAProxy in front of the nodes, through which the killed node's users
+//! come back and `/resume`.
 
 use crate::cases::{Case, Kind, Table};
+use crate::haproxy::{Haproxy, SKIP_HAPROXY, haproxy_binary};
 use crate::redis_server::{RedisServer, redis_binary};
 use crate::run::{Outcome, Priority, Row, Setup, run_generator_at};
 use crate::server::{Server, case_flags, split_known, strings};
@@ -107,14 +110,29 @@ pub fn run_cluster(
     let redis_addr = redis.addr().to_string();
     let victim = nodes[1].pid().to_string();
     let both = [nodes[0].pid(), nodes[1].pid()];
-    let (pids, extra): (&[u32], [&str; 2]) = match case.kind {
+    let mut balancer = None;
+    let (pids, extra): (&[u32], Vec<String>) = match case.kind {
         // Only the survivor's CPU: the other is killed mid-run.
-        Kind::Failover => (&both[..1], ["--kill-pid", &victim]),
+        Kind::Failover => match balance(&addrs) {
+            Ok(b) => {
+                let mut extra = strings(&["--kill-pid", &victim]);
+                if let Some(b) = b {
+                    extra.extend(strings(&["--resume-via", &b.addr.to_string()]));
+                    balancer = Some(b);
+                }
+                (&both[..1], extra)
+            }
+            Err(why) => {
+                nodes.iter_mut().for_each(Server::stop);
+                redis.kill();
+                return Outcome::failed(why);
+            }
+        },
         // Fanout also reads what the load cost Redis.
-        _ if case.args[0] == "fanout" => (&both, ["--redis", &redis_addr]),
-        _ => (&both, ["", ""]),
+        _ if case.args[0] == "fanout" => (&both, strings(&["--redis", &redis_addr])),
+        _ => (&both, Vec::new()),
     };
-    let extra: Vec<&str> = extra.into_iter().filter(|a| !a.is_empty()).collect();
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     // X4 is timed by the kernel's receive stamps: its 10,000 readers yield
     // the two cores to the nodes, as readers on other hosts would.
     let priority = match case.table {
@@ -131,6 +149,9 @@ pub fn run_cluster(
     );
     nodes.iter_mut().for_each(Server::stop);
     redis.kill();
+    if let Some(b) = balancer.as_mut() {
+        b.stop();
+    }
     // A failover loses one node, once; a load run none. More means a live
     // node was taken for gone (its heartbeat was late by --node-timeout).
     let lost = nodes.iter().map(Server::nodes_lost).sum::<u64>();
@@ -141,4 +162,26 @@ pub fn run_cluster(
         ));
     }
     out
+}
+
+/// A fresh HAProxy in front of the nodes at `addrs`, for X3's users to
+/// resume through; `None` (the failover without resume: the killed node's
+/// users are dropped and their names probed) when there is no haproxy and
+/// `LINECHAT_SKIP_HAPROXY=1`. Without one otherwise, or if it does not
+/// start, why.
+fn balance(addrs: &[String]) -> Result<Option<Haproxy>, String> {
+    let Some(bin) = haproxy_binary() else {
+        let why = "no haproxy (set LINECHAT_HAPROXY, or run `sh scripts/haproxy.sh`, \
+                   which installs Debian's as root)";
+        if std::env::var(SKIP_HAPROXY).as_deref() == Ok("1") {
+            eprintln!("load bench: X3 without resume ({SKIP_HAPROXY}=1): {why}");
+            return Ok(None);
+        }
+        return Err(why.into());
+    };
+    let nodes: Vec<std::net::SocketAddr> = addrs
+        .iter()
+        .map(|a| a.parse().expect("the nodes' addresses are ours"))
+        .collect();
+    Haproxy::start(&bin, &nodes).map(Some)
 }

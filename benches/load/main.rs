@@ -32,15 +32,21 @@
 //! and X2 (cross-node latency, and throughput with what it costs Redis:
 //! CPU, commands per second, commands per sender write and per line, for
 //! two reader counts), X3 (one node killed with SIGKILL under 1000 users
-//! while 1000 on the other chat: how long until every survivor has seen
-//! every leave and the names are free, and whether the survivors' lines
-//! all arrived in order), and X4 (I1's idle room, spread over the two
+//! while 1000 on the other chat; the killed node's users come back through
+//! a fresh HAProxy in front of both nodes (`haproxy.rs`) and `/resume`:
+//! how long until each is chatting again, the lines each missed (none
+//! may be) or read twice, whether every survivor saw each one back, and
+//! whether the survivors' lines all arrived in order), and X4 (I1's idle room, spread over the two
 //! nodes: one broadcast line to every user of both, its latency, and how
 //! many got it). They need a redis-server:
 //! `$LINECHAT_REDIS_SERVER`, else `redis-server` on `PATH` or in /usr/bin,
 //! /usr/sbin, /usr/local/bin (`sh scripts/redis-server.sh` finds or
 //! installs one and prints its path). Without one they fail, unless
-//! `LINECHAT_SKIP_REDIS=1` lets them skip.
+//! `LINECHAT_SKIP_REDIS=1` lets them skip. X3 also needs a haproxy:
+//! `$LINECHAT_HAPROXY`, else `haproxy` on `PATH` or in /usr/sbin, /usr/bin,
+//! /usr/local/sbin (`sh scripts/haproxy.sh` finds or installs one); without
+//! one it fails, unless `LINECHAT_SKIP_HAPROXY=1` lets it run without
+//! resume (the killed node's users dropped, their names probed).
 //!
 //! It builds nothing: it runs the release binaries, found through
 //! `LINECHAT_BIN` and `LINECHAT_LOAD_BIN` or in the workspace's
@@ -60,6 +66,7 @@
 //!   X cases add `--redis` and their own).
 //! - `LINECHAT_REDIS_SERVER=/path/to/redis-server`: the Redis for the X
 //!   cases.
+//! - `LINECHAT_HAPROXY=/path/to/haproxy`: the load balancer for X3.
 //! - `LINECHAT_BENCH_LOGS=DIR`: keep each X case node's log (RUST_LOG=info)
 //!   in DIR, named after the case.
 //!
@@ -69,7 +76,8 @@
 //!   their sizes for full and quick runs).
 //! - `run.rs`: one case against one linechat (plain, TLS) or `ncat`: the
 //!   generator with `--json` and its outcome.
-//! - `cluster.rs`: the cases against Redis and two nodes.
+//! - `cluster.rs`: the cases against Redis and two nodes; `haproxy.rs`:
+//!   X3's load balancer.
 //! - `irc.rs`: the IRC cases against linechat, InspIRCd and ngIRCd.
 //! - `accounts.rs`, `line_client.rs`: L2's registered names and password
 //!   login loops, with the bench's own blocking chat client.
@@ -83,6 +91,7 @@
 mod accounts;
 mod cases;
 mod cluster;
+mod haproxy;
 mod irc;
 mod line_client;
 #[path = "../../tests/util/redis.rs"]

@@ -227,16 +227,25 @@ pub fn print_broadcast_table(rows: &[&Row]) {
 /// What the failover table's columns mean.
 pub const FAILOVER_NOTES: &str = "\
 login s: every user of both nodes logged in and every join notice read; then the
-senders (all on the surviving node) start, and the other node gets SIGKILL.
-Times after the kill: first leave: a survivor sees the first `*** NAME has left`
-for a user of the killed node; all leaves: every survivor has seen one for every
-such user; names free: a login with a killed user's name (the first and the
-last) succeeds at the survivor, tried every 50 ms. lines/lost/ooo: the senders'
-lines, and deliveries to survivors lost or out of order, across the failover;
-p99: their latency; CPU: the survivor's, over the sending; early leaves: leave
-notices for our users before the kill; lost nodes: how often the nodes logged that
-the other stopped answering (1 here: the kill; more, or early leaves, means a live
-node was taken for gone).
+senders (all on the surviving node) start, and the other node gets SIGKILL. Its
+users read to the end of their connections and reconnect at once (no delay)
+through a fresh HAProxy in front of both nodes (TCP, roundrobin, checks every
+200 ms, fall 1, redispatch), which sends them to the survivor, and type
+`/resume CODE` with the code of their welcome. Times after the kill: resumed:
+users back of users dropped; back p50/max: until a resumed user read its welcome
+(chatting again); missed: lines sent that a resumed user never read (before the
+drop or after the resume), all of them; twice: lines a resumed user read twice
+(telnet: the replay starts after the dead node's last position write, at most a
+second old); all back: every survivor has seen `*** NAME is back` for every such
+user; first/all leaves: the same for `*** NAME has left` (the old sessions leave
+when the survivor takes their names, or at --node-timeout); names free (without
+resume only, LINECHAT_SKIP_HAPROXY=1: the users are dropped): a login with a
+killed user's name succeeds at the survivor, tried every 50 ms. lines/lost/ooo: the
+senders' lines, and deliveries to survivors lost or out of order; p99: their
+latency; CPU: the survivor's, over the sending; early leaves: leave notices for
+our users before the kill; lost nodes: how often the nodes logged that the other
+stopped answering (1 here: the kill; more, or early leaves, means a live node was
+taken for gone).
 ";
 
 /// Prints the failover table (X3).
@@ -246,8 +255,12 @@ pub fn print_failover_table(rows: &[&Row]) {
         "server",
         "what",
         "login s",
-        "first leave s",
-        "all leaves s",
+        "resumed",
+        "back p50/max s",
+        "missed",
+        "twice",
+        "all back s",
+        "first/all leaves s",
         "names free s",
         "lines",
         "deliveries",
@@ -269,8 +282,20 @@ pub fn print_failover_table(rows: &[&Row]) {
                 r.server.clone(),
                 r.what.clone(),
                 secs(o.num("login_secs")),
-                secs(o.num("first_leave_secs")),
-                secs(o.num("all_leaves_secs")),
+                pair(o.num("resumed"), o.num("resume_dropped")),
+                format!(
+                    "{}/{}",
+                    secs(o.num("back_p50_secs")),
+                    secs(o.num("back_max_secs"))
+                ),
+                fmt_int(o.num("resume_missed")),
+                fmt_int(o.num("resume_twice")),
+                secs(o.num("all_backs_secs")),
+                format!(
+                    "{}/{}",
+                    secs(o.num("first_leave_secs")),
+                    secs(o.num("all_leaves_secs"))
+                ),
                 secs(o.num("names_free_secs")),
                 fmt_int(o.num("sent")),
                 fmt_int(o.num("received")),

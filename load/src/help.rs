@@ -64,7 +64,16 @@ MODES:
            the survivors' lines at every survivor. Fails unless all of it
            happened before the senders stopped, with no loss, no
            reordering, and no leave notice for any of our users before
-           the kill (a live node taken for gone). Also --concurrency,
+           the kill (a live node taken for gone). With --resume-via, the
+           killed node's users are not dropped and no names are probed:
+           each keeps the code of its welcome (`*** Resume code: CODE`),
+           reads its connection to the end, reconnects at once through
+           the balancer at that address and types `/resume CODE`; reports
+           per resumed user the lines never read (missed: fails the run),
+           read twice, and the time from the kill to its welcome, and when
+           every survivor had seen each one's `*** NAME is back` (fails
+           the run unless every dropped user is back and seen back; their
+           leaves are counted, not required). Also --concurrency,
            --grace, --timeout, --prefix.
 
 OPTIONS:
@@ -180,6 +189,9 @@ OPTIONS:
                          --addr, killed with SIGKILL
   --kill-after SECS      failover: when to kill it, after the senders start
                          [default: 2]
+  --resume-via HOST:PORT failover: the killed node's users come back through
+                         this address (a load balancer in front of the
+                         nodes) with `/resume CODE` (see MODES)
   --shape SHAPE          abuse: flood, mixed, msg or telnet (see MODES)
   --flooders N           abuse mixed: attackers that flood
   --max-outbuf BYTES     abuse: the server's --max-outbuf; fails the run if
@@ -240,7 +252,10 @@ OUTPUT:
   first_leave_secs, all_leaves_secs, leaves_seen, leaves_expected,
   early_leaves (leave notices for our users read before the kill: a node
   taken for gone while it ran; fails the run), names_free_secs,
-  probe_logins (attempts); its times are seconds after the kill.
+  probe_logins (attempts); with --resume-via also resume_dropped, resumed,
+  resume_refused, reconnects, resume_missed, resume_twice, back_p50_secs,
+  back_max_secs, backs_seen, backs_expected, all_backs_secs; its times are
+  seconds after the kill.
 
 EXIT STATUS:
   0 clean run; 1 on loss, reordering, a line in another room, failed or
@@ -248,5 +263,7 @@ EXIT STATUS:
   attackers the server disconnects), a refused name, a missed deadline, a
   server that died, or peak RSS over the bar; in failover, also on a leave
   never seen, a name never freed, a failover that outlasted the senders,
-  or a leave before the kill; 2 on a usage error.
+  or a leave before the kill; with --resume-via, on a line a resumed user
+  missed, a dropped user not back, or one not seen back, instead of the
+  leaves and names; 2 on a usage error.
 ";

@@ -13,7 +13,8 @@
 //! Watching starts before the kill, unarmed: then any leave notice for one
 //! of our users, read by anyone, is counted as early (a node taken for
 //! gone while it still ran); [`Leaves::arm`] at the kill starts the
-//! counting above.
+//! counting above. The same watch serves `*** NAME is back`, a resumed
+//! user's return ([`Leaves::watching`], `resume.rs`).
 
 use memchr::memmem;
 
@@ -48,12 +49,26 @@ pub struct Leaves {
     /// Leave notices for any of our users read before the kill.
     pub early: u64,
     finder: memmem::Finder<'static>,
+    /// The notice's words after the name.
+    notice: &'static str,
 }
 
 impl Leaves {
     /// Watching for the leaves of node `victim_node`'s users among
     /// `clients` clients spread over `nodes` nodes, named `<prefix><n>`.
     pub fn new(prefix: &str, clients: u64, nodes: u32, victim_node: u32) -> Leaves {
+        Leaves::watching(prefix, clients, nodes, victim_node, " has left")
+    }
+
+    /// As [`Leaves::new`], for another notice of the same shape: `*** NAME`
+    /// then `notice` (` is back`) and nothing more.
+    pub fn watching(
+        prefix: &str,
+        clients: u64,
+        nodes: u32,
+        victim_node: u32,
+        notice: &'static str,
+    ) -> Leaves {
         let (nodes, victim_node) = (u64::from(nodes.max(1)), u64::from(victim_node));
         let victims = count_on(clients, nodes, victim_node);
         Leaves {
@@ -71,7 +86,8 @@ impl Leaves {
             all_us: None,
             armed: false,
             early: 0,
-            finder: memmem::Finder::new(b" has left").into_owned(),
+            finder: memmem::Finder::new(notice.as_bytes()).into_owned(),
+            notice,
         }
     }
 
@@ -94,7 +110,7 @@ impl Leaves {
         let mut at = 0;
         while let Some(i) = self.finder.find(&lines[at..]) {
             let hit = at + i;
-            at = hit + b" has left".len();
+            at = hit + self.notice.len();
             let start = memchr::memrchr(b'\n', &lines[..hit]).map_or(0, |j| j + 1);
             let end = memchr::memchr(b'\n', &lines[at..]).map_or(lines.len(), |j| at + j);
             if !lines[at..end].trim_ascii().is_empty() {

@@ -22,6 +22,8 @@
 //!   (`read.rs`), writing and flooding (`write.rs`), the readiness barrier
 //!   (`barrier.rs`), the progress line (`progress.rs`).
 //! - `leaves.rs`: which leave notices each survivor has seen (pure).
+//! - `resume.rs`: a killed node's users' resume codes, the lines they read
+//!   before the drop and after `/resume`, their reconnects (pure).
 //! - `redis_info.rs`: a Redis's commands and CPU time from `INFO` (the
 //!   parsing is pure).
 //! - `tls.rs`: `--tls`: the client configuration, and reading and writing
@@ -54,6 +56,7 @@ mod os;
 mod procfs;
 mod redis_info;
 mod report;
+mod resume;
 mod rooms;
 mod tally;
 mod tls;

@@ -57,6 +57,9 @@ pub struct Options {
     pub kill_pid: Option<u32>,
     /// Failover: when to kill it, after the senders start.
     pub kill_after: Duration,
+    /// Failover: the killed node's users come back through this address
+    /// (a load balancer) and `/resume`.
+    pub resume_via: Option<SocketAddrV4>,
     /// Abuse: the attackers' shape.
     pub shape: Option<Shape>,
     /// Abuse (mixed): attackers that flood.
@@ -142,6 +145,9 @@ pub fn parse(mut args: pico_args::Arguments) -> Result<Option<Options>, String> 
         redis,
         kill_pid: opt(&mut args, "--kill-pid")?,
         kill_after: secs(&mut args, "--kill-after")?.unwrap_or(Duration::from_secs(2)),
+        resume_via: opt::<String>(&mut args, "--resume-via")?
+            .map(|s| resolve_v4(&s))
+            .transpose()?,
         shape,
         flooders: opt(&mut args, "--flooders")?.unwrap_or(clients / 5),
         max_outbuf: opt(&mut args, "--max-outbuf")?,
@@ -390,6 +396,9 @@ fn check(o: &Options) -> Result<(), String> {
     if (o.mode == Mode::Failover) != o.kill_pid.is_some() {
         return Err("--kill-pid: needed by failover, and only there".into());
     }
+    if o.resume_via.is_some() && o.mode != Mode::Failover {
+        return Err("--resume-via: failover only".into());
+    }
     if o.mode == Mode::Failover {
         crate::mode::failover::check(o)?;
     }
@@ -482,6 +491,13 @@ mod tests {
             (Mode::Failover, 2000, 10, Some(100.0), Some(9))
         );
         assert_eq!((o.duration.as_secs(), o.kill_after.as_secs()), (20, 2));
+        assert_eq!(o.resume_via, None);
+        let o = parse_str(
+            "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --resume-via 127.0.0.1:3",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.resume_via.map(|a| a.port()), Some(3));
     }
 
     #[test]
@@ -513,6 +529,7 @@ mod tests {
             "failover --addr 127.0.0.1:1,127.0.0.1:2",
             "failover --kill-pid 9",
             "fanout --kill-pid 9",
+            "fanout --resume-via 127.0.0.1:3",
             "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --rate max",
             "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --clients 2",
             "failover --addr 127.0.0.1:1,127.0.0.1:2 --kill-pid 9 --clients 10 --senders 6",

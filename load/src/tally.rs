@@ -343,6 +343,11 @@ impl Tally {
         }
     }
 
+    /// Lines written by each sender.
+    pub fn sent_each(&self) -> Vec<u64> {
+        self.senders.iter().map(|s| s.sent).collect()
+    }
+
     /// Lines written by all senders.
     pub fn total_sent(&self) -> u64 {
         self.senders.iter().map(|s| s.sent).sum()

@@ -44,6 +44,9 @@ pub struct Target {
     pub tls: Option<Tls>,
     /// Speak IRC over a WebSocket (`--websocket`, `websocket.rs`).
     pub websocket: bool,
+    /// Failover with resume: where a killed node's users reconnect (a load
+    /// balancer in front of the nodes).
+    pub balancer: Option<SocketAddrV4>,
 }
 
 /// How a client logs in.
@@ -150,6 +153,12 @@ pub(super) struct Client {
     pub(super) pattern_at: usize,
     /// Put before each line it says: empty, or over IRC `PRIVMSG #load<room> :`.
     pub(super) say: Box<[u8]>,
+    /// A killed node's user coming back ([`Engine::start_resume`]): the
+    /// code it sends at the prompt instead of its name. It counts in no
+    /// total and no tally; how its login ends goes to the resumes.
+    ///
+    /// [`Engine::start_resume`]: super::Engine::start_resume
+    pub(super) resume: Option<Box<str>>,
 }
 
 /// How a connection ended.

@@ -22,6 +22,9 @@ use crate::wire;
 /// memory it samples is mostly the server's end.
 const ATTACKER_BUFFER: libc::c_int = 16 * 1024;
 
+/// The node index that stands for the balancer (`Target::balancer`).
+const BALANCER: u32 = u32::MAX;
+
 impl Engine {
     /// From now on the lines that clients of `node` find are not tallied
     /// (they count as foreign); call before building the tally, whose
@@ -67,7 +70,7 @@ impl Engine {
         let number = self.counts.started;
         self.counts.started += 1;
         let node = self.node_of(number);
-        self.connect(number, node, false);
+        self.connect(number, node, false, None);
     }
 
     /// Starts a probe: a client named `<prefix><number>` that logs in to
@@ -75,7 +78,23 @@ impl Engine {
     /// tally; how its login ends comes out of [`Engine::take_probe_news`].
     /// Once in, it stays logged in and reads (and ignores) everything.
     pub fn start_probe(&mut self, number: u64, node: u32) {
-        self.connect(number, node, true);
+        self.connect(number, node, true, None);
+    }
+
+    /// Starts client `number`, a killed node's user, reconnecting through
+    /// the balancer to send `/resume code` at the prompt. How it ends goes
+    /// to [`Engine::resumes`]; once back it reads on, outside every total.
+    pub fn start_resume(&mut self, number: u64, code: Box<str>) {
+        self.connect(number, BALANCER, false, Some(code));
+    }
+
+    /// A resuming client `number`'s login ended: `Some(true)` in,
+    /// `Some(false)` its code refused, `None` failed.
+    pub(super) fn resumed(&mut self, number: u64, answer: Option<bool>) {
+        let now = self.now_us();
+        if let Some(r) = self.resumes.as_mut() {
+            r.reconnected(number, answer, now);
+        }
     }
 
     /// Probe logins that have ended since the last call, in order.
@@ -83,8 +102,9 @@ impl Engine {
         std::mem::take(&mut self.probe_news)
     }
 
-    /// Starts client `number` connecting to address `node`.
-    pub(super) fn connect(&mut self, number: u64, node: u32, probe: bool) {
+    /// Starts client `number` connecting to address `node` (a probe, a
+    /// resume with its code, or an ordinary client).
+    fn connect(&mut self, number: u64, node: u32, probe: bool, resume: Option<Box<str>>) {
         let src = os::source_for(number, self.target.sources);
         let role = match probe {
             true => Role::default(),
@@ -94,16 +114,20 @@ impl Engine {
             bytes: ATTACKER_BUFFER,
             rcvbuf_too: role.mute,
         });
-        let addr = self.target.addrs[node as usize];
+        let addr = match self.target.addrs.get(node as usize) {
+            Some(&addr) => addr,
+            None => self
+                .target
+                .balancer
+                .expect("only resumes connect past the nodes"),
+        };
         let session = match self.target.tls.as_ref().map(Tls::session).transpose() {
             Ok(s) => s.map(Box::new),
-            Err(_) if probe => return self.probe_news.push((number, ProbeNews::Failed)),
-            Err(e) => return self.note_failure(format!("TLS session: {e}")),
+            Err(e) => return self.not_started(number, probe, resume, format!("TLS session: {e}")),
         };
         let mut stream = match os::connect(addr, src, small) {
             Ok(s) => s,
-            Err(_) if probe => return self.probe_news.push((number, ProbeNews::Failed)),
-            Err(e) => return self.note_failure(format!("connect: {e}")),
+            Err(e) => return self.not_started(number, probe, resume, format!("connect: {e}")),
         };
         let entry = self.clients.vacant_entry();
         let interest = Interest::READABLE | Interest::WRITABLE;
@@ -130,7 +154,7 @@ impl Engine {
             room: rooms::room_of(number, self.target.rooms),
             node,
             // A probe may reuse the slab key of a client in the tally.
-            tallied: !probe,
+            tallied: !probe && resume.is_none(),
             probe,
             since: Instant::now(),
             carry: Vec::new(),
@@ -147,7 +171,17 @@ impl Engine {
                 Login::Irc => irc::say_prefix(rooms::room_of(number, self.target.rooms)),
                 _ => Box::default(),
             },
+            resume,
         });
+    }
+
+    /// Client `number` could not even start connecting, because `why`.
+    fn not_started(&mut self, number: u64, probe: bool, resume: Option<Box<str>>, why: String) {
+        match (probe, resume) {
+            (true, _) => self.probe_news.push((number, ProbeNews::Failed)),
+            (false, Some(_)) => self.resumed(number, None),
+            (false, None) => self.note_failure(why),
+        }
     }
 
     /// When the next connect may start under the connect rate.
@@ -224,6 +258,11 @@ impl Engine {
             c.phase = Phase::Ready;
             self.probe_news.push((c.number, ProbeNews::In));
             return;
+        }
+        if c.resume.is_some() {
+            c.phase = Phase::Ready;
+            let number = c.number;
+            return self.resumed(number, Some(true));
         }
         self.counts.logins += 1;
         if self.leave_after_login {

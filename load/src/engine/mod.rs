@@ -30,7 +30,10 @@
 //! engine can also stop counting a node's clients, drop them without a
 //! word once that node is killed, watch the others for leave notices
 //! (`leaves.rs`), and log in probes: clients with a name of the caller's
-//! choosing whose refusal is an answer, not a failure of the run.
+//! choosing whose refusal is an answer, not a failure of the run. With
+//! resume, the killed node's users keep their codes, count a closed
+//! connection as a drop and come back through the balancer with
+//! `/resume CODE` (`resume.rs`).
 //!
 //! With `--tls` every client has a `rustls` session and reads and writes
 //! through it (`tls.rs`, whose steps behave like socket calls); the login
@@ -53,6 +56,7 @@ use mio::{Events, Poll};
 use slab::Slab;
 
 use crate::leaves::Leaves;
+use crate::resume::Resumes;
 use crate::tally::{NO_ROOM, Tally};
 
 use barrier::Barrier;
@@ -116,6 +120,8 @@ pub struct Engine {
     pub cross_room: u64,
     /// Leave notices to watch for, in what the clients read (failover).
     pub leaves: Option<Leaves>,
+    /// Failover with resume: the killed node's users coming back.
+    pub resumes: Option<Resumes>,
     /// Probe logins that ended since the last look: (number, outcome).
     probe_news: Vec<(u64, ProbeNews)>,
     /// The first thing that went wrong, for the report.
@@ -151,6 +157,7 @@ impl Engine {
             counts: Counts::default(),
             cross_room: 0,
             leaves: None,
+            resumes: None,
             probe_news: Vec::new(),
             first_error: None,
             refusal: None,
@@ -205,11 +212,12 @@ impl Engine {
         self.clients.len()
     }
 
-    /// The logged-in clients (not probes) and their keys.
+    /// The logged-in clients (not probes, nor users resumed) and their
+    /// keys.
     fn ready(&self) -> impl Iterator<Item = (usize, &Client)> {
         self.clients
             .iter()
-            .filter(|(_, c)| c.phase == Phase::Ready && !c.probe)
+            .filter(|(_, c)| c.phase == Phase::Ready && !c.probe && c.resume.is_none())
     }
 
     /// Keys of the logged-in clients, in key order.

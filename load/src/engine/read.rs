@@ -61,6 +61,7 @@ impl Engine {
             stamping,
             cross_room,
             leaves,
+            resumes,
             ..
         } = self;
         let c = clients.get_mut(key).filter(|c| c.phase != Phase::Closed)?;
@@ -117,6 +118,9 @@ impl Engine {
             if let Some(leaves) = leaves.as_mut().filter(|_| !c.probe) {
                 leaves.scan(c.number, lines, now);
             }
+            if let Some(resumes) = resumes.as_mut().filter(|_| !c.probe) {
+                resumes.scan(c.number, lines, now);
+            }
             count_marks(lines, key, c, tally, barrier, cross_room, (now, arrived));
             let tail = &data[end..];
             if tail.len() > MAX_CARRY {
@@ -143,8 +147,16 @@ impl Engine {
             Phase::AwaitPrompt if self.target.login == Login::Greeting => self.logged_in(key),
             Phase::AwaitPrompt => {
                 c.prompt = login::prompt(&std::mem::take(&mut c.heard));
-                c.out.extend_from_slice(self.target.prefix.as_bytes());
-                wire::put_u64(&mut c.out, c.number);
+                match c.resume.as_deref() {
+                    Some(code) => {
+                        c.out.extend_from_slice(b"/resume ");
+                        c.out.extend_from_slice(code.as_bytes());
+                    }
+                    None => {
+                        c.out.extend_from_slice(self.target.prefix.as_bytes());
+                        wire::put_u64(&mut c.out, c.number);
+                    }
+                }
                 c.out.extend_from_slice(b"\r\n");
                 c.phase = Phase::NameSent;
                 c.since = Instant::now();
@@ -159,6 +171,11 @@ impl Engine {
                 if c.probe {
                     // An answer for the caller, not a failed run.
                     self.probe_news.push((c.number, ProbeNews::Refused));
+                    return self.lose(key, End::Refused);
+                }
+                if c.resume.is_some() {
+                    let number = c.number;
+                    self.resumed(number, Some(false));
                     return self.lose(key, End::Refused);
                 }
                 let name = format!("{}{}", self.target.prefix, c.number);

@@ -201,8 +201,21 @@ impl Engine {
             }
             return;
         }
+        let (number, resuming, shut) = (c.number, c.resume.is_some(), c.shut);
+        let attacker = c.role.is_attacker();
+        if resuming && phase != Phase::Ready {
+            if !matches!(end, End::Refused) {
+                self.resumed(number, None);
+            }
+            return;
+        }
+        if phase == Phase::Ready && !resuming && self.victim_dropped(number) {
+            self.counts.ready -= 1;
+            self.counts.forgotten += 1;
+            return;
+        }
         let why = match end {
-            End::Closed if phase == Phase::Leaving && c.shut => {
+            End::Closed if phase == Phase::Leaving && shut => {
                 self.counts.left += 1;
                 return;
             }
@@ -211,7 +224,13 @@ impl Engine {
             End::Refused => return,
         };
         match phase {
-            Phase::Ready if c.role.is_attacker() => {
+            // Back after a resume, then dropped again: outside the totals
+            // of logged-in clients, but a failure all the same.
+            Phase::Ready if resuming => {
+                self.counts.dropped += 1;
+                self.note_error(format!("resumed client {number} dropped: {why}"));
+            }
+            Phase::Ready if attacker => {
                 self.counts.ready -= 1;
                 self.counts.attackers_dropped += 1;
             }
@@ -222,6 +241,15 @@ impl Engine {
             }
             _ => self.note_failure(why),
         }
+    }
+
+    /// Whether client `number` is a user of the killed node whose first
+    /// connection just ended, to be resumed (see `resume.rs`).
+    fn victim_dropped(&mut self, number: u64) -> bool {
+        let now = self.now_us();
+        self.resumes
+            .as_mut()
+            .is_some_and(|r| r.armed && r.dropped(number, now))
     }
 }
 

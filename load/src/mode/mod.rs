@@ -52,6 +52,7 @@ pub fn target(o: &Options, mode: &'static str, connections: u64) -> Target {
         mode,
         tls: o.tls.clone(),
         websocket: o.websocket,
+        balancer: o.resume_via,
     }
 }
 

@@ -80,6 +80,19 @@ impl Report {
             o.uint("early_leaves", f.early_leaves);
             o.opt_float("names_free_secs", f.names_free_secs);
             o.uint("probe_logins", f.probe_logins);
+            if let Some(r) = &f.resume {
+                o.uint("resume_dropped", r.dropped);
+                o.uint("resumed", r.resumed);
+                o.uint("resume_refused", r.refused);
+                o.uint("reconnects", r.reconnects);
+                o.uint("resume_missed", r.missed);
+                o.uint("resume_twice", r.twice);
+                o.opt_float("back_p50_secs", r.back_p50_secs);
+                o.opt_float("back_max_secs", r.back_max_secs);
+                o.uint("backs_seen", r.backs_seen);
+                o.uint("backs_expected", r.backs_expected);
+                o.opt_float("all_backs_secs", r.all_backs_secs);
+            }
         }
     }
 

@@ -101,6 +101,31 @@ pub struct Failover {
     pub names_free_secs: Option<f64>,
     /// Login attempts with victims' names.
     pub probe_logins: u64,
+    /// With `--resume-via`: the victims coming back.
+    pub resume: Option<Resumed>,
+}
+
+/// The killed node's users coming back through the balancer and
+/// `/resume`; times are seconds after the kill.
+#[derive(Debug, Clone, Default)]
+pub struct Resumed {
+    /// Victims whose connection dropped, and of them back.
+    pub dropped: u64,
+    pub resumed: u64,
+    /// Codes the server refused, and reconnects tried.
+    pub refused: u64,
+    pub reconnects: u64,
+    /// Lines a resumed victim never read, and read twice.
+    pub missed: u64,
+    pub twice: u64,
+    /// Until a resumed victim read its welcome: the median, the last.
+    pub back_p50_secs: Option<f64>,
+    pub back_max_secs: Option<f64>,
+    /// (survivor, victim) `is back` notices seen, and expected.
+    pub backs_seen: u64,
+    pub backs_expected: u64,
+    /// Until every survivor had seen every victim back.
+    pub all_backs_secs: Option<f64>,
 }
 
 /// Everything a run measured. Fields that do not apply to a mode stay

@@ -117,17 +117,42 @@ impl Report {
                 f.leaves_seen,
                 f.leaves_expected
             );
-            let _ = writeln!(
-                s,
-                "  names free     {} after the kill ({} login attempts)",
-                secs(f.names_free_secs),
-                f.probe_logins
-            );
+            if f.resume.is_none() {
+                let _ = writeln!(
+                    s,
+                    "  names free     {} after the kill ({} login attempts)",
+                    secs(f.names_free_secs),
+                    f.probe_logins
+                );
+            }
             if f.early_leaves > 0 {
                 let _ = writeln!(
                     s,
                     "  early leaves   {} notices before the kill",
                     f.early_leaves
+                );
+            }
+            if let Some(r) = &f.resume {
+                let _ = writeln!(
+                    s,
+                    "  resumed        {} of {} dropped through the balancer ({} reconnects, {} \
+                     codes refused); welcome p50 {}, last {} after the kill",
+                    r.resumed,
+                    r.dropped,
+                    r.reconnects,
+                    r.refused,
+                    secs(r.back_p50_secs),
+                    secs(r.back_max_secs)
+                );
+                let _ = writeln!(
+                    s,
+                    "  their lines    {} missed, {} seen twice; back seen by everyone {} ({} \
+                     of {})",
+                    r.missed,
+                    r.twice,
+                    secs(r.all_backs_secs),
+                    r.backs_seen,
+                    r.backs_expected
                 );
             }
         }

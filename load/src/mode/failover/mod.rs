@@ -15,8 +15,8 @@
 //!   login on, any leave of one of our users read by anyone is counted as
 //!   early: a node taken for gone while it still ran);
 //! - probes log in to the first node with the first and the last victim's
-//!   names, one attempt at a time each, again [`PROBE_EVERY`] after each
-//!   refusal: the time both are in is when the names are free. A probe
+//!   names, one attempt at a time each, again 50 ms after each refusal
+//!   (`probes.rs`): the time both are in is when the names are free. A probe
 //!   that gets in stays logged in, so its name is never announced as
 //!   leaving again while the leaves are still counted.
 //!
@@ -24,20 +24,28 @@
 //! read them until the kill, uncounted), so loss and order cover the whole
 //! failover. The run fails on loss, reordering, a leave never seen, a name
 //! never freed, or a failover still going on when the senders stopped.
+//!
+//! With `--resume-via ADDR` the victims are not dropped and no names are
+//! probed: they come back through the balancer at ADDR and `/resume`
+//! (`resume.rs`); their leaves are counted but not required (linechat
+//! announces the old session leaving when the survivor takes its name for
+//! the resume, else at --node-timeout), their `is back` and every line
+//! they had not read are.
+
+mod probes;
+mod resume;
 
 use std::io;
 use std::time::{Duration, Instant};
 
 use super::{CpuClock, SLACK, finish, node_shares, target};
 use crate::Options;
-use crate::engine::{Engine, Login, ProbeNews};
+use crate::engine::{Engine, Login};
 use crate::leaves::{self, Leaves};
 use crate::os;
 use crate::report::{Failover, Latency, Report};
 use crate::tally::Tally;
-
-/// Pause between a refused login with a victim's name and the next try.
-const PROBE_EVERY: Duration = Duration::from_millis(50);
+use probes::Probes;
 
 /// Rejects failover runs that cannot work.
 pub fn check(o: &Options) -> Result<(), String> {
@@ -73,85 +81,35 @@ pub fn check(o: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// One name being tried until it is free.
+/// What follows the kill: probes for the victims' names, or the victims
+/// resuming.
 #[derive(Debug)]
-struct Probe {
-    /// The victim's client number: the name is `<prefix><number>`.
-    number: u64,
-    /// When to try again (`None` while a try is under way or once in).
-    next: Option<Instant>,
-    /// When it got in, in the engine's µs.
-    in_us: Option<u64>,
+enum After {
+    Probes(Probes),
+    Resume,
 }
 
-/// The probes of the first and the last victim's names.
-#[derive(Debug)]
-struct Probes {
-    probes: Vec<Probe>,
-    /// The first node, where they log in.
-    node: u32,
-    /// Tries so far.
-    attempts: u64,
-}
-
-impl Probes {
-    /// Probes for the first and last of `victims` users of node
-    /// `victim`, due now, logging in at node 0.
-    fn new(victims: u64, nodes: u32, victim: u32, now: Instant) -> Probes {
-        let first = u64::from(victim);
-        let last = first + (victims - 1) * u64::from(nodes);
-        let mut numbers = vec![first];
-        if last != first {
-            numbers.push(last);
-        }
-        Probes {
-            probes: numbers
-                .into_iter()
-                .map(|number| Probe {
-                    number,
-                    next: Some(now),
-                    in_us: None,
-                })
-                .collect(),
-            node: 0,
-            attempts: 0,
-        }
-    }
-
-    /// Takes the news of ended tries, then starts the tries that are due.
-    fn step(&mut self, e: &mut Engine) {
-        let now = Instant::now();
-        for (number, news) in e.take_probe_news() {
-            let Some(p) = self.probes.iter_mut().find(|p| p.number == number) else {
-                continue;
-            };
-            match news {
-                ProbeNews::In => p.in_us = Some(e.now_us()),
-                ProbeNews::Refused | ProbeNews::Failed => p.next = Some(now + PROBE_EVERY),
+impl After {
+    /// Moves it along; when it next wants to be stepped, if at a time.
+    fn step(&mut self, e: &mut Engine) -> Option<Instant> {
+        match self {
+            After::Probes(p) => {
+                p.step(e);
+                p.next()
             }
+            After::Resume => resume::step(e),
         }
-        for p in &mut self.probes {
-            if p.next.is_some_and(|t| t <= now) {
-                p.next = None;
-                self.attempts += 1;
-                e.start_probe(p.number, self.node);
+    }
+
+    /// Whether the failover is over: every leave seen and every name
+    /// free, or every victim back and seen back.
+    fn over(&self, e: &Engine) -> bool {
+        match self {
+            After::Probes(p) => {
+                e.leaves.as_ref().is_some_and(Leaves::done) && p.all_in_us().is_some()
             }
+            After::Resume => resume::over(e),
         }
-    }
-
-    /// When the next try is due, if one is waiting.
-    fn next(&self) -> Option<Instant> {
-        self.probes.iter().filter_map(|p| p.next).min()
-    }
-
-    /// When the last name got in, once all have.
-    fn all_in_us(&self) -> Option<u64> {
-        self.probes
-            .iter()
-            .map(|p| p.in_us)
-            .collect::<Option<Vec<u64>>>()?
-            .into_iter()
-            .max()
     }
 }
 
@@ -178,6 +136,9 @@ pub fn run(o: &Options) -> io::Result<Report> {
             .push(format!("--kill-pid {kill_pid}: no such process"));
         return Ok(finish(&e, r, start));
     }
+    if o.resume_via.is_some() {
+        resume::watch(o, &mut e);
+    }
     let Some(senders) = prepare(o, &mut e, &mut r, deadline)? else {
         return Ok(finish(&e, r, start));
     };
@@ -192,16 +153,19 @@ pub fn run(o: &Options) -> io::Result<Report> {
         .filter(|_| !each.is_empty());
     r.node_cpu = node_shares(&each, wall);
     let stopped_us = e.now_us();
-    let Some((killed_us, mut probes)) = killed else {
+    let Some((killed_us, mut after)) = killed else {
         r.problems.push("the node was never killed".into());
         return Ok(finish(&e, r, start));
     };
-    watch(&mut e, &mut probes, deadline)?;
+    watch(&mut e, &mut after, deadline)?;
 
     e.set_stage("drain");
     let drain_end = (Instant::now() + o.grace).min(deadline);
-    while e.tally.received + e.tally.out_of_order < e.tally.expected() && Instant::now() < drain_end
-    {
+    let drained = |e: &Engine| {
+        e.tally.received + e.tally.out_of_order >= e.tally.expected()
+            && (e.resumes.is_none() || resume::complete(e))
+    };
+    while !drained(&e) && Instant::now() < drain_end {
         e.pump(drain_end)?;
     }
     r.sent = e.tally.total_sent();
@@ -217,7 +181,7 @@ pub fn run(o: &Options) -> io::Result<Report> {
         leaves_expected: victims * survivors,
         ..Failover::default()
     };
-    judge(&e, &probes, [killed_us, stopped_us], &mut f, &mut r);
+    judge(&e, &after, [killed_us, stopped_us], &mut f, &mut r);
     r.failover = Some(f);
     Ok(finish(&e, r, start))
 }
@@ -265,21 +229,22 @@ fn prepare(
 
 /// Sends at the rate for the duration (line k due at t0 + k/rate, from
 /// sender k mod S, as in fanout), killing the victim node `--kill-after`
-/// in and probing for its users' names from then on. When it was killed
-/// (engine clock) and the probes, or `None` if it never was.
+/// in and, from then on, probing for its users' names or resuming them.
+/// When it was killed (engine clock) and what followed, or `None` if it
+/// never was.
 fn send_and_kill(
     o: &Options,
     e: &mut Engine,
     senders: &[usize],
     victims: u64,
     deadline: Instant,
-) -> io::Result<Option<(u64, Probes)>> {
+) -> io::Result<Option<(u64, After)>> {
     let rate = o.rate.expect("checked: failover has a rate");
     let nodes = o.addrs.len() as u32;
     let t0 = Instant::now();
     let end = (t0 + o.duration).min(deadline);
     let kill_at = t0 + o.kill_after;
-    let mut killed: Option<(u64, Probes)> = None;
+    let mut killed: Option<(u64, After)> = None;
     let mut k: u64 = 0;
     let mut touched = vec![false; senders.len()];
     loop {
@@ -302,36 +267,35 @@ fn send_and_kill(
         if killed.is_none() && now >= kill_at {
             os::kill(o.kill_pid.expect("checked: failover has --kill-pid"))?;
             let at = e.now_us();
-            e.forget_node(nodes - 1);
             e.leaves.as_mut().expect("set before login").arm();
-            killed = Some((at, Probes::new(victims, nodes, nodes - 1, now)));
+            let after = if e.resumes.is_some() {
+                resume::arm(e);
+                After::Resume
+            } else {
+                e.forget_node(nodes - 1);
+                After::Probes(Probes::new(victims, nodes, nodes - 1, now))
+            };
+            killed = Some((at, after));
             e.set_stage("failover");
         }
         let mut wake = (t0 + Duration::from_secs_f64(k as f64 / rate)).min(end);
         match killed.as_mut() {
             None => wake = wake.min(kill_at),
-            Some((_, probes)) => {
-                probes.step(e);
-                wake = probes.next().map_or(wake, |next| wake.min(next));
-            }
+            Some((_, after)) => wake = after.step(e).map_or(wake, |next| wake.min(next)),
         }
         e.pump(wake)?;
     }
 }
 
-/// The failover may outlast the senders: keeps watching until every leave
-/// has been seen and every name is free, or `deadline`.
-fn watch(e: &mut Engine, probes: &mut Probes, deadline: Instant) -> io::Result<()> {
+/// The failover may outlast the senders: keeps watching until it is over
+/// (see [`After::over`]), or `deadline`.
+fn watch(e: &mut Engine, after: &mut After, deadline: Instant) -> io::Result<()> {
     e.set_stage("watch");
-    let over = |e: &Engine, p: &Probes| {
-        e.leaves.as_ref().is_some_and(Leaves::done) && p.all_in_us().is_some()
-    };
-    while !over(e, probes) && Instant::now() < deadline {
-        probes.step(e);
-        let wake = probes.next().unwrap_or(deadline).min(deadline);
+    while !after.over(e) && Instant::now() < deadline {
+        let wake = after.step(e).unwrap_or(deadline).min(deadline);
         e.pump(wake)?;
     }
-    probes.step(e);
+    after.step(e);
     Ok(())
 }
 
@@ -339,7 +303,7 @@ fn watch(e: &mut Engine, probes: &mut Probes, deadline: Instant) -> io::Result<(
 /// senders stopped at `stopped_us`) and adds its problems to the report.
 fn judge(
     e: &Engine,
-    probes: &Probes,
+    after: &After,
     [killed_us, stopped_us]: [u64; 2],
     f: &mut Failover,
     r: &mut Report,
@@ -350,8 +314,6 @@ fn judge(
     f.all_leaves_secs = leaves.all_us.map(after_kill);
     f.leaves_seen = leaves.seen_pairs;
     f.early_leaves = leaves.early;
-    f.names_free_secs = probes.all_in_us().map(after_kill);
-    f.probe_logins = probes.attempts;
     if leaves.early > 0 {
         r.problems.push(format!(
             "{} leave notices for our users before the kill: a node was taken for gone while \
@@ -359,38 +321,28 @@ fn judge(
             leaves.early
         ));
     }
-    if leaves.all_us.is_none() {
-        r.problems.push(format!(
-            "only {} of {} leave notices seen (survivors × victims)",
-            f.leaves_seen, f.leaves_expected
-        ));
-    }
-    if f.names_free_secs.is_none() {
-        r.problems
-            .push("a killed user's name was never free again".into());
-    }
-    let last_us = leaves.all_us.max(probes.all_in_us());
+    let last_us = match after {
+        After::Resume => resume::judge(e, killed_us, f, r),
+        After::Probes(probes) => {
+            f.names_free_secs = probes.all_in_us().map(after_kill);
+            f.probe_logins = probes.attempts;
+            if leaves.all_us.is_none() {
+                r.problems.push(format!(
+                    "only {} of {} leave notices seen (survivors × victims)",
+                    f.leaves_seen, f.leaves_expected
+                ));
+            }
+            if f.names_free_secs.is_none() {
+                r.problems
+                    .push("a killed user's name was never free again".into());
+            }
+            leaves.all_us.max(probes.all_in_us())
+        }
+    };
     if last_us.is_some_and(|us| us > stopped_us) {
         r.problems.push(format!(
             "the failover ended {:.1} s after the senders stopped: lengthen --duration",
             (last_us.unwrap_or(0) - stopped_us) as f64 / 1e6
         ));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_first_and_last_victims_names_are_probed() {
-        let now = Instant::now();
-        let p = Probes::new(1000, 2, 1, now);
-        let numbers: Vec<u64> = p.probes.iter().map(|p| p.number).collect();
-        assert_eq!(numbers, [1, 1999]);
-        assert_eq!(p.next(), Some(now));
-        let p = Probes::new(1, 3, 2, now);
-        assert_eq!(p.probes.len(), 1);
-        assert_eq!(p.all_in_us(), None);
     }
 }
