@@ -30,19 +30,20 @@ pub struct Suspensions {
     records: HashMap<ResumeKey, Suspended>,
     /// Records dropped to stay within [`MAX_SUSPENDED`] before their end.
     pub dropped: u64,
-    /// Records kept so far: every [`SWEEP_EVERY`] the expired ones go.
-    kept: u64,
+    /// Records kept since the expired ones were last forgotten.
+    kept_since_sweep: usize,
 }
 
-/// Expired records are forgotten every this many records kept (and when
-/// the store is full), so the work is spread thin.
-const SWEEP_EVERY: u64 = 256;
+/// Expired records are forgotten every this many records kept, or every
+/// quarter of the store's size if that is more (and when the store is
+/// full): a few visits per record kept, however large the store.
+const SWEEP_EVERY: usize = 256;
 
 impl Suspensions {
     /// Keeps `record` under `key`, replacing what was there.
     pub fn keep(&mut self, key: ResumeKey, record: Suspended, now: SystemTime) {
-        self.kept += 1;
-        if self.kept.is_multiple_of(SWEEP_EVERY) {
+        self.kept_since_sweep += 1;
+        if self.kept_since_sweep >= SWEEP_EVERY.max(self.records.len() / 4) {
             self.sweep(now);
         }
         if self.records.len() >= MAX_SUSPENDED && !self.records.contains_key(&key) {
@@ -98,6 +99,7 @@ impl Suspensions {
     /// Forgets the expired records (now and then, so a quiet server does
     /// not keep them).
     pub fn sweep(&mut self, now: SystemTime) {
+        self.kept_since_sweep = 0;
         self.records.retain(|k, r| kept_until(k, r) > now);
     }
 }
