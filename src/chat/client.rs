@@ -2,8 +2,8 @@
 //! (name prompt, password, chatting), its member, its budgets, deadlines
 //! and the way it talks (lines or requests).
 
+use super::tick::Tick;
 use super::{MemberId, Protocol, errands, throttle};
-use std::time::Instant;
 
 /// Where one local connection is in the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub(super) struct Client {
     pub(super) address: Option<std::net::IpAddr>,
     /// When it must be past the name prompt (`--login-timeout`); a
     /// password prompt has its own deadline too (in `errands`).
-    pub(super) login_until: Instant,
+    pub(super) login_until: Tick,
     /// Whether it types lines (telnet) or sends requests (IRC).
     pub(super) protocol: Protocol,
     /// Whether it is shown its own lines (see [`Input::Echo`](super::Input::Echo)).
@@ -56,8 +56,10 @@ pub(super) struct Client {
     pub(super) free_joins: u8,
     /// When it last asked something of the core (a client of requests in
     /// no room is idle from then, see `idle_check`).
-    pub(super) last_request: Instant,
+    pub(super) last_request: Tick,
     /// Whether the name it holds is registered and it proved so (its
     /// password, or `/register`): what a registered-only room asks.
     pub(super) registered: bool,
+    /// The hash of its resume code, while it has one (see `resume/`).
+    pub(super) code: Option<std::num::NonZeroU64>,
 }

@@ -3,6 +3,7 @@
 //! and the server's shutdown. [`Chat::handle`] routes each [`Input`] here
 //! (`input.rs`); what follows a line is the session's or a command's.
 
+use super::tick::Tick;
 use super::*;
 
 /// Chat lines and actions from one sender in the current turn. They
@@ -38,12 +39,13 @@ impl Chat {
             secure: false,
             budget: throttle::UserBudget::default(),
             address: None,
-            login_until: now.instant + self.login_timeout,
+            login_until: Tick::at(now.instant + self.login_timeout),
             protocol,
             echo: false,
             free_joins: u8::try_from(self.max_rooms_per_user).unwrap_or(u8::MAX),
-            last_request: now.instant,
+            last_request: Tick::at(now.instant),
             registered: false,
+            code: None,
         });
         self.seats.set_local(member, local);
         if protocol == Protocol::Lines {
@@ -110,15 +112,17 @@ impl Chat {
         let Some(client) = self.client(local) else {
             return;
         };
+        // Compared in ticks: the timer fires at the exact instant, which
+        // may fall short of the tick's (rounded up) by a tenth.
         let due = match client.state {
             State::AwaitingName { .. } => client.login_until,
             // A password being checked was given in time.
             State::AwaitingPassword { .. } if client.asked => client.login_until,
             State::AwaitingPassword { .. } => (client.errands.password_until())
-                .map_or(client.login_until, |p| p.min(client.login_until)),
+                .map_or(client.login_until, |p| Tick::at(p).min(client.login_until)),
             State::Chatting | State::Leaving => return,
         };
-        if now.instant >= due {
+        if Tick::at(now.instant) >= due {
             self.close_with(local, Farewell::LoginTimeout);
         }
     }
@@ -136,7 +140,7 @@ impl Chat {
             .max();
         let last = match last {
             Some(last) => last,
-            None if chatting => client.last_request,
+            None if chatting => client.last_request.instant(),
             None => return None,
         };
         if now.instant < last + idle {
@@ -169,7 +173,7 @@ impl Chat {
             self.unreserve(name, client.member);
         }
         let chatting = client.state == State::Chatting;
-        self.suspend(client.member, chatting, why, now);
+        self.suspend(client.member, client.code, chatting, why, now);
         let name = self.name_of(client.member).filter(|_| chatting);
         let name: Option<Box<str>> = name.map(Into::into);
         self.gave_up(client.member, name.as_deref(), now.wall, true);

@@ -109,6 +109,7 @@ mod seats;
 mod session;
 mod shared;
 mod throttle;
+mod tick;
 mod user_modes;
 mod whowas;
 
@@ -322,6 +323,10 @@ impl Chat {
 
     fn client(&self, local: Local) -> Option<&Client> {
         self.clients.get(local)?.as_ref()
+    }
+
+    fn client_mut(&mut self, local: Local) -> Option<&mut Client> {
+        self.clients.get_mut(local)?.as_mut()
     }
 
     /// The room `member` is chatting in.

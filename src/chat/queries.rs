@@ -141,7 +141,7 @@ impl Chat {
         let signon = theirs.map(|c| {
             let since = now
                 .instant
-                .saturating_duration_since(c.login_until - self.login_timeout);
+                .saturating_duration_since(c.login_until.instant() - self.login_timeout);
             now.wall.checked_sub(since).unwrap_or(now.wall)
         });
         let info = WhoisInfo {

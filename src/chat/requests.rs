@@ -7,6 +7,7 @@
 use super::commands::Caller;
 use super::list_filter::ListFilter;
 use super::moderation::Answer;
+use super::tick::Tick;
 use super::{
     Chat, Delivery, Farewell, Local, MemberId, Now, Reply, Request, RoomEvent, RoomId, State,
     TopicInfo, naming,
@@ -23,7 +24,7 @@ impl Chat {
         let Some(client) = self.clients.get_mut(local).and_then(Option::as_mut) else {
             return;
         };
-        client.last_request = now.instant;
+        client.last_request = Tick::at(now.instant);
         let by = Caller {
             local,
             member: client.member,

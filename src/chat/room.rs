@@ -6,6 +6,7 @@ use super::member_map::MemberMap;
 use super::modes::{Rank, RoomModes};
 use super::name::{Name, key};
 use super::notice::{Online, Status};
+use super::tick::Tick;
 use super::{Local, MemberId};
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -23,8 +24,9 @@ struct Member {
     /// its connection (for O(1) removal). 32 bits: a node has far fewer
     /// connections, and every member costs this in a big room.
     local: Option<u32>,
-    /// When the user last sent something, for `/who` and the idle timeout.
-    last_active: Instant,
+    /// When the user last sent something, for `/who` and the idle timeout
+    /// (a [`Tick`]: every member of every room holds one).
+    last_active: Tick,
     /// Operator, voiced, both or neither.
     rank: Rank,
 }
@@ -123,7 +125,7 @@ impl Room {
         let joined = Member {
             name,
             local,
-            last_active: now,
+            last_active: Tick::at(now),
             rank: Rank::NONE,
         };
         if let Some(old) = self.members.insert(member, joined) {
@@ -170,13 +172,13 @@ impl Room {
     /// Records that `member` just sent something.
     pub fn touch(&mut self, member: MemberId, now: Instant) {
         if let Some(m) = self.members.get_mut(&member) {
-            m.last_active = now;
+            m.last_active = Tick::at(now);
         }
     }
 
     /// When `member` last sent something.
     pub fn last_active(&self, member: MemberId) -> Option<Instant> {
-        self.members.get(&member).map(|m| m.last_active)
+        self.members.get(&member).map(|m| m.last_active.instant())
     }
 
     /// Every member's name after its rank's prefixes (`@+alice`), sorted
@@ -216,9 +218,9 @@ impl Room {
             let status = match idle_at {
                 _ if remote_unreachable && m.local.is_none() => Status::Unreachable,
                 Some(now) if away(*id) => {
-                    Status::Away(now.saturating_duration_since(m.last_active))
+                    Status::Away(now.saturating_duration_since(m.last_active.instant()))
                 }
-                Some(now) => Status::Idle(now.saturating_duration_since(m.last_active)),
+                Some(now) => Status::Idle(now.saturating_duration_since(m.last_active.instant())),
                 None => Status::Plain,
             };
             Some((m.name.clone(), status))

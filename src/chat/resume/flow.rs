@@ -8,6 +8,7 @@ use crate::chat::{
     Chat, Delivery, Farewell, Local, MemberId, Notice, Now, Protocol, Reply, RoomId,
 };
 use std::net::{IpAddr, Ipv4Addr};
+use std::num::NonZeroU64;
 
 /// What wrong codes are counted under in the per-address lockouts (not a
 /// valid name, so no registered name shares its count).
@@ -47,10 +48,13 @@ impl Chat {
         if !self.resume.on() || !lines {
             return None;
         }
-        let code = self.resume.give(member)?;
+        let old = self.client_mut(local)?.code.take();
+        self.resume.forget(old);
+        let (code, hash) = self.resume.give(member)?;
+        self.client_mut(local)?.code = Some(hash);
         if self.shared {
             let registered = self.resume.registered.contains_key(&member);
-            self.keep(member, Some(code.hash()), registered, true, now);
+            self.keep(member, Some(hash.get()), registered, true, now);
         }
         Some(Notice::ResumeCode { code })
     }
@@ -93,7 +97,11 @@ impl Chat {
         if let Some(&holder) = self.resume.by_hash.get(&hash)
             && let Some(record) = self.snapshot(holder, now)
         {
-            self.resume.forget(&holder);
+            let code = self.live_code(holder);
+            self.resume.forget(code);
+            if let Some(holder) = self.seats.local(&holder).and_then(|l| self.client_mut(l)) {
+                holder.code = None;
+            }
             self.start_restore(local, member, record, now);
             return true;
         }
@@ -169,11 +177,13 @@ impl Chat {
     pub(in crate::chat) fn suspend(
         &mut self,
         member: MemberId,
+        code: Option<NonZeroU64>,
         chatting: bool,
         why: Farewell,
         now: &Now,
     ) {
-        let hash = self.resume.forget(&member);
+        self.resume.forget(code);
+        let hash = code.map(NonZeroU64::get);
         let registered = self.resume.registered.remove(&member).is_some();
         self.resume.recalling.remove(&member);
         self.resume.restoring.remove(&member);
@@ -233,10 +243,15 @@ impl Chat {
         if !self.shared {
             return;
         }
-        if let Some(&hash) = self.resume.live.get(&member) {
+        if let Some(hash) = self.live_code(member) {
             let registered = self.resume.registered.contains_key(&member);
-            self.keep(member, Some(hash), registered, true, now);
+            self.keep(member, Some(hash.get()), registered, true, now);
         }
+    }
+
+    /// The hash of `member`'s live code, if it is a local session with one.
+    fn live_code(&self, member: MemberId) -> Option<NonZeroU64> {
+        self.client(self.seats.local(&member)?)?.code
     }
 
     /// Hands `member`'s session (chatting now) to the engine under its

@@ -38,6 +38,7 @@ use super::member_map::{IdHasher, MemberMap};
 use super::rooms::Said;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::num::NonZeroU64;
 use std::time::{Duration, SystemTime};
 
 /// Where a suspended session is kept: by its code's hash, or by its
@@ -112,10 +113,10 @@ pub(super) struct Resumes {
     window: Duration,
     /// Where new codes come from.
     codes: code::CodeSource,
-    /// The code hash of each local telnet session that has one.
-    live: MemberMap<u64>,
-    /// The session of each code hash in `live`. The hashes are of codes
-    /// the server drew, not chosen by clients: a cheap hash will do.
+    /// The session of each live code's hash (a local telnet session's;
+    /// the session keeps its own hash, see `Client::code`). The hashes are
+    /// of codes the server drew, not chosen by clients: a cheap hash will
+    /// do.
     by_hash: HashMap<u64, MemberId, BuildHasherDefault<IdHasher>>,
     /// Members whose `/resume` (or registered login) waits for the engine.
     recalling: MemberMap<Recall>,
@@ -179,30 +180,30 @@ impl Resumes {
         self.restoring.contains_key(member)
     }
 
-    /// A new code for `member`, remembered by hash.
-    fn give(&mut self, member: MemberId) -> Option<Code> {
-        if self.live.len() >= MAX_LIVE {
+    /// A new code for `member`, remembered by hash: the code and its hash
+    /// (which the session keeps, to forget it with [`Resumes::forget`]).
+    fn give(&mut self, member: MemberId) -> Option<(Code, NonZeroU64)> {
+        if self.by_hash.len() >= MAX_LIVE {
             return None;
         }
         let code = self.codes.next()?;
-        self.forget(&member);
-        let hash = code.hash();
-        self.live.insert(member, hash);
-        self.by_hash.insert(hash, member);
+        // A hash of 0 (one in 2^64) is not a code anyone gets.
+        let hash = NonZeroU64::new(code.hash())?;
+        self.by_hash.insert(hash.get(), member);
         self.counts.codes += 1;
-        Some(code)
+        Some((code, hash))
     }
 
-    /// `member`'s code is no longer live; its hash, if it had one.
-    fn forget(&mut self, member: &MemberId) -> Option<u64> {
-        let hash = self.live.remove(member)?;
-        self.by_hash.remove(&hash);
-        Some(hash)
+    /// The code hashed `hash` is no longer live.
+    fn forget(&mut self, hash: Option<NonZeroU64>) {
+        if let Some(hash) = hash {
+            self.by_hash.remove(&hash.get());
+        }
     }
 
     /// Codes of open sessions (for the memory table).
     pub(super) fn live(&self) -> usize {
-        self.live.len()
+        self.by_hash.len()
     }
 }
 
@@ -211,22 +212,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_code_replaces_the_old() {
+    fn codes_are_remembered_by_hash_until_forgotten() {
         let mut resumes = Resumes::new(Duration::from_secs(60), false);
         let m = MemberId(7);
-        let first = resumes.give(m).unwrap().hash();
-        let second = resumes.give(m).unwrap().hash();
+        let (code, first) = resumes.give(m).unwrap();
+        assert_eq!(code.hash(), first.get());
+        let (_, second) = resumes.give(m).unwrap();
         assert_ne!(first, second);
-        assert_eq!(resumes.by_hash.get(&first), None);
-        assert_eq!(resumes.by_hash.get(&second), Some(&m));
-        assert_eq!(resumes.forget(&m), Some(second));
-        assert_eq!((resumes.live(), resumes.by_hash.len()), (0, 0));
+        resumes.forget(Some(first));
+        assert_eq!(resumes.by_hash.get(&first.get()), None);
+        assert_eq!(resumes.by_hash.get(&second.get()), Some(&m));
+        resumes.forget(Some(second));
+        assert_eq!(resumes.live(), 0);
         assert_eq!(resumes.counts.codes, 2);
     }
 
     /// What resume state costs per user, before the tables' overhead: an
-    /// open session's code is two 16-byte entries (member to hash, hash to
-    /// member); a kept session (memory engine) is a key and a record, plus
+    /// open session's code is one 16-byte entry (hash to member) and the
+    /// session's own 8-byte hash; a kept session (memory engine) is a key and a record, plus
     /// its name and one position per room on the heap.
     #[test]
     fn the_sizes_of_resume_state() {

@@ -329,6 +329,18 @@ impl Taken {
     }
 }
 
+/// Whether `got` is `want` to a tenth of a second: the core keeps when a
+/// member last spoke in ticks of a tenth, rounded up (`chat/tick.rs`).
+#[track_caller]
+pub(super) fn assert_within_a_tenth(got: Option<Instant>, want: Instant) {
+    let got = got.expect("a time");
+    let late = got.checked_duration_since(want);
+    assert!(
+        late.is_some_and(|late| late < Duration::from_millis(100)),
+        "{got:?} is not {want:?} or up to a tenth later"
+    );
+}
+
 /// `text` without the one resume code line a welcome is followed by
 /// (`*** Resume code: XXXX-XXXX-XXXX (type /resume XXXX-XXXX-XXXX after
 /// reconnecting)`, perhaps stamped), which must be there, well formed.
