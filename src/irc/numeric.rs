@@ -103,6 +103,7 @@ numerics! {
     NoNicknameGiven = "431", "ERR_NONICKNAMEGIVEN";
     ErroneousNickname = "432", "ERR_ERRONEUSNICKNAME";
     NicknameInUse = "433", "ERR_NICKNAMEINUSE";
+    UnavailResource = "437", "ERR_UNAVAILRESOURCE";
     UserNotInChannel = "441", "ERR_USERNOTINCHANNEL";
     NotOnChannel = "442", "ERR_NOTONCHANNEL";
     UserOnChannel = "443", "ERR_USERONCHANNEL";

@@ -832,6 +832,29 @@ fn a_node_never_linked_says_so() {
     alice.expect("Enter your name: ");
 }
 
+/// The same over IRC: NICK gets 437 (the nick is temporarily
+/// unavailable), a numeric a client acts on, in the same words, and the
+/// client may try again.
+#[test]
+fn a_node_never_linked_answers_irc_with_437() {
+    let port = redis_server::free_port();
+    let irc_at = crate::irc_rooms::irc_addr().to_string();
+    let url = format!("redis://127.0.0.1:{port}");
+    let node = Node::spawn(&url, &["--irc-addr", &irc_at], &[], false);
+    let mut irc = Client::connect(irc_at.parse().unwrap());
+    irc.send("NICK alice\r\nUSER a 0 * :A\r\n");
+    irc.expect_line(
+        ":linechat 437 * alice :This server is not linked to the others yet; \
+         names cannot be checked, try again in a moment",
+    );
+    irc.send("NICK alice\r\n");
+    irc.expect_line(
+        ":linechat 437 * alice :This server is not linked to the others yet; \
+         names cannot be checked, try again in a moment",
+    );
+    drop(node);
+}
+
 /// While Redis is gone, `/who` and the welcome list still name the users
 /// of the other node, marked `(unreachable)`: they cannot hear this room.
 /// When the link is back the mark goes.

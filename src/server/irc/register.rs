@@ -139,6 +139,22 @@ impl Server {
                 }
                 true
             }
+            // A node that cannot check names now (not linked to the others
+            // yet, or cut off): the nick is temporarily unavailable, a
+            // numeric a client acts on (RFC 2812), in the notice's words.
+            Shown::Notice(notice @ Notice::Unlinked { .. }) => {
+                let asked = session.asked.clone().unwrap_or_default();
+                let asked = crate::irc::render::as_middle(&asked).to_owned();
+                let words = crate::dialect::telnet::notice_words(notice);
+                let line = OwnedMessage::numeric(
+                    server,
+                    Numeric::UnavailResource,
+                    &target,
+                    &[&asked, &words],
+                );
+                self.irc_send(key, &[line]);
+                true
+            }
             _ => false,
         }
     }
