@@ -68,8 +68,9 @@ pub enum Flags {
     /// The per-address limits off but flood control on, and a small
     /// `--max-outbuf` ([`ABUSE_OUTBUF`]).
     Abuse,
-    /// [`Flags::Limitless`] and the failover's `--node-timeout` and
-    /// `--quiet-joins 0`.
+    /// [`Flags::Limitless`] and the failover's `--node-timeout`,
+    /// `--quiet-joins 0` and a `--history` that holds the lines the
+    /// resumed users missed.
     Failover,
 }
 
@@ -79,7 +80,7 @@ impl Flags {
         match self {
             Flags::Limitless | Flags::Abuse => "",
             Flags::LimitlessLoudJoins => "--quiet-joins 0",
-            Flags::Failover => "--node-timeout {x3_timeout} --quiet-joins 0",
+            Flags::Failover => "--node-timeout {x3_timeout} --quiet-joins 0 --history {x3_history}",
         }
     }
 }
@@ -100,6 +101,10 @@ pub enum Table {
     Failover,
 }
 
+/// X3's `--history`: 10 s of its 100 lines/s, so the replay after
+/// `/resume` (capped at `--history` lines) holds every line a user missed.
+pub const X3_HISTORY: u64 = 1000;
+
 /// The server's `--max-outbuf` in the abuse cases: small, so queues fill
 /// and attackers are dropped within the run.
 pub const ABUSE_OUTBUF: u64 = 262_144;
@@ -118,7 +123,10 @@ pub const NODE_TIMEOUT_SECS: u32 = 5;
 /// I1's idle room spread over two nodes. IF1 and
 /// IL1 are F1's and L1's shapes over IRC, against linechat and the IRC
 /// servers it is compared with; W1 is F1's shape over WebSocket (IRC
-/// lines, one a message) against linechat's `--web-addr`.
+/// lines, one a message) against linechat's `--web-addr`. X3's
+/// `--grace 30` is the wait, after the senders stop, for the lines its
+/// resumed users missed: a node reads them from Redis four replays at a
+/// time, and a thousand users come back at once.
 #[rustfmt::skip]
 pub const CASES: &[Spec] = &[
     //  id    how it runs     server flags               table             vs ncat what (the table's column)                                   generator arguments
@@ -146,7 +154,7 @@ pub const CASES: &[Spec] = &[
     row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=100 S=100 max {secs}s",                                     "fanout --clients 100 --senders 100 --duration {secs}"),
     row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=50 S=10 max {secs}s",                                       "fanout --clients 50 --senders 10 --duration {secs}"),
     row("X2", Kind::Cluster,  Flags::Limitless,          Table::Cluster,   false, "2 nodes C=200 S=10 max {secs}s",                                      "fanout --clients 200 --senders 10 --duration {secs}"),
-    row("X3", Kind::Failover, Flags::Failover,           Table::Failover,  false, "kill 1 of 2 nodes, {x3_each} users each, S=10 100/s, node-timeout {x3_timeout}s, resume via HAProxy", "failover --clients {x3_users} --senders 10 --rate 100 --kill-after {x3_kill} --duration {x3_secs}"),
+    row("X3", Kind::Failover, Flags::Failover,           Table::Failover,  false, "kill 1 of 2 nodes, {x3_each} users each, S=10 100/s, node-timeout {x3_timeout}s, resume via HAProxy", "failover --clients {x3_users} --senders 10 --rate 100 --kill-after {x3_kill} --duration {x3_secs} --grace 30"),
     row("X4", Kind::Cluster,  Flags::Limitless,          Table::Broadcast, false, "2 nodes idle N={idle}",                                               "idle --clients {idle} --timeout 300"),
 ];
 
@@ -213,6 +221,7 @@ impl Scale {
             ("x3_timeout", pick(2, u64::from(NODE_TIMEOUT_SECS))),
             ("x3_kill", pick(2, 3)),
             ("x3_secs", pick(8, 15)),
+            ("x3_history", X3_HISTORY),
         ];
         Scale {
             vars: vars.map(|(k, v)| (k, v.to_string())).to_vec(),

@@ -233,8 +233,11 @@ through a fresh HAProxy in front of both nodes (TCP, roundrobin, checks every
 200 ms, fall 1, redispatch), which sends them to the survivor, and type
 `/resume CODE` with the code of their welcome. Times after the kill: resumed:
 users back of users dropped; back p50/max: until a resumed user read its welcome
-(chatting again); missed: lines sent that a resumed user never read (before the
-drop or after the resume), all of them; twice: lines a resumed user read twice
+(chatting again); replay p50/max: until the heading of the lines it missed came
+(`*** Missed in #lobby while you were away, N lines:`; the lines follow it); missed: lines sent that a resumed user never read (before the
+drop or after the resume), all of them (not shown: of those, the ones the replay
+said it left out, as it keeps at most --history lines a room; X3 runs with
+--history 1000, the lines of 10 s); twice: lines a resumed user read twice
 (telnet: the replay starts after the dead node's last position write, at most a
 second old); all back: every survivor has seen `*** NAME is back` for every such
 user; first/all leaves: the same for `*** NAME has left` (the old sessions leave
@@ -257,6 +260,7 @@ pub fn print_failover_table(rows: &[&Row]) {
         "login s",
         "resumed",
         "back p50/max s",
+        "replay p50/max s",
         "missed",
         "twice",
         "all back s",
@@ -288,7 +292,19 @@ pub fn print_failover_table(rows: &[&Row]) {
                     secs(o.num("back_p50_secs")),
                     secs(o.num("back_max_secs"))
                 ),
-                fmt_int(o.num("resume_missed")),
+                format!(
+                    "{}/{}",
+                    secs(o.num("replay_p50_secs")),
+                    secs(o.num("replay_max_secs"))
+                ),
+                match o.num("resume_not_shown") {
+                    Some(n) if n > 0.0 => format!(
+                        "{} ({} not shown)",
+                        fmt_int(o.num("resume_missed")),
+                        fmt_int(Some(n))
+                    ),
+                    _ => fmt_int(o.num("resume_missed")),
+                },
                 fmt_int(o.num("resume_twice")),
                 secs(o.num("all_backs_secs")),
                 format!(

@@ -253,7 +253,11 @@ OUTPUT:
   early_leaves (leave notices for our users read before the kill: a node
   taken for gone while it ran; fails the run), names_free_secs,
   probe_logins (attempts); with --resume-via also resume_dropped, resumed,
-  resume_refused, reconnects, resume_missed, resume_twice, back_p50_secs,
+  resume_refused, reconnects, resume_missed, resume_not_shown (of the
+  missed, those the replay's heading says it left out), resume_twice,
+  back_p50_secs, replay_p50_secs, replay_max_secs (to the heading of a
+  resumed user's replay, `*** Missed in #room while you were away`),
+  replays,
   back_max_secs, backs_seen, backs_expected, all_backs_secs; its times are
   seconds after the kill.
 

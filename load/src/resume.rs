@@ -33,6 +33,16 @@ const MAX_SEQ: u64 = 1 << 24;
 /// What the welcome says the code is after.
 const CODE_HEAD: &[u8] = b"Resume code: ";
 
+/// The heading of the lines replayed after `/resume`: `*** Missed in #room
+/// while you were away, N lines:`, or `*** Nothing was said in #room while
+/// you were away`.
+const REPLAY_HEAD: &[u8] = b" while you were away";
+
+/// What follows the count of missed lines the replay left out, in the
+/// heading `*** Missed in #room while you were away, N lines (and M earlier
+/// lines not shown):`.
+const NOT_SHOWN: &[u8] = b" earlier lines not shown";
+
 /// Longest code kept.
 const MAX_CODE: usize = 32;
 
@@ -67,6 +77,10 @@ struct Victim {
     gaps: u64,
     /// Lines read twice.
     twice: u64,
+    /// Missed lines the server said it left out of the replay.
+    not_shown: u64,
+    /// When the heading of its replay came (µs).
+    replay_us: Option<u64>,
     attempts: u32,
 }
 
@@ -98,9 +112,18 @@ pub struct Outcome {
     pub missed: u64,
     /// Lines a resumed victim read twice.
     pub twice: u64,
+    /// Of the missed lines, those the server said it left out (its
+    /// replay is capped at `--history` lines a room).
+    pub not_shown: u64,
     /// Each resumed victim's time from `from_us` to its welcome (µs),
     /// sorted.
     pub back_us: Vec<u64>,
+    /// The same to the heading of its replay (µs), sorted; a victim whose
+    /// replay never came is left out.
+    pub replay_us: Vec<u64>,
+    /// One of the missed lines, for the report: (victim's number, sender,
+    /// sequence number).
+    pub example: Option<(u64, usize, u64)>,
 }
 
 impl Resumes {
@@ -117,6 +140,8 @@ impl Resumes {
                 fresh: 0,
                 gaps: 0,
                 twice: 0,
+                not_shown: 0,
+                replay_us: None,
                 attempts: 0,
             })
             .collect();
@@ -151,6 +176,9 @@ impl Resumes {
             && let Some(code) = code_in(lines)
         {
             v.code = Some(code);
+        } else if v.stage != Stage::First && memchr::memmem::find(lines, REPLAY_HEAD).is_some() {
+            v.not_shown += not_shown_in(lines);
+            v.replay_us.get_or_insert(now_us);
         }
         let senders = self.senders;
         wire::scan(lines, |mark| {
@@ -246,19 +274,28 @@ impl Resumes {
     /// the lines each sender sent.
     pub fn outcome(&self, sent: &[u64], from_us: u64) -> Outcome {
         let mut o = Outcome::default();
-        for v in &self.victims {
+        for (i, v) in self.victims.iter().enumerate() {
             if v.stage == Stage::First {
                 continue;
+            }
+            if o.example.is_none()
+                && let Some((sender, seq)) = v.first_missed(sent)
+            {
+                o.example = Some((i as u64 * self.nodes + self.victim_node, sender, seq));
             }
             o.dropped += 1;
             if let Stage::Back(at) = v.stage {
                 o.resumed += 1;
                 o.missed += v.missed(sent) + v.gaps;
                 o.twice += v.twice;
+                o.not_shown += v.not_shown;
                 o.back_us.push(at.saturating_sub(from_us));
+                o.replay_us
+                    .extend(v.replay_us.map(|at| at.saturating_sub(from_us)));
             }
         }
         o.back_us.sort_unstable();
+        o.replay_us.sort_unstable();
         o
     }
 }
@@ -299,6 +336,22 @@ impl Victim {
         }
     }
 
+    /// The first line of `sent` (per sender) past its marks not read after
+    /// the resume: (sender, sequence number).
+    fn first_missed(&self, sent: &[u64]) -> Option<(usize, u64)> {
+        (self.mark.iter().zip(sent).enumerate()).find_map(|(s, (&mark, &sent))| {
+            let words = &self.after[s];
+            (mark..sent)
+                .find(|&seq| {
+                    let bit = seq - mark;
+                    words
+                        .get((bit / 64) as usize)
+                        .is_none_or(|w| w & (1 << (bit % 64)) == 0)
+                })
+                .map(|seq| (s, seq))
+        })
+    }
+
     /// Lines of `sent` (per sender) past its marks not read after the
     /// resume.
     fn missed(&self, sent: &[u64]) -> u64 {
@@ -320,6 +373,27 @@ pub fn code_in(lines: &[u8]) -> Option<Box<str>> {
         .unwrap_or(rest.len());
     let code = &rest[..end];
     (!code.is_empty() && code.len() <= MAX_CODE).then(|| String::from_utf8_lossy(code).into())
+}
+
+/// How many missed lines the headings in `lines` say were left out.
+fn not_shown_in(lines: &[u8]) -> u64 {
+    memchr::memmem::find_iter(lines, NOT_SHOWN)
+        .filter_map(|at| {
+            let before = &lines[..at];
+            let digits = before
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let number = &before[before.len() - digits..];
+            let head = &before[..before.len() - digits];
+            (head.ends_with(b"(and ") && (1..=19).contains(&digits)).then(|| {
+                number
+                    .iter()
+                    .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
+            })
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -394,8 +468,30 @@ mod tests {
         assert!(!r.complete(&[3, 1]));
         let o = r.outcome(&[3, 1], 0);
         assert_eq!((o.dropped, o.resumed, o.missed, o.twice), (1, 1, 2, 2));
+        assert_eq!(o.example, Some((1, 0, 1)));
         // u3 never dropped: it is not settled, and not counted.
         assert!(!r.settled());
+    }
+
+    #[test]
+    fn the_lines_the_server_left_out_are_counted() {
+        let head = b"*** Missed in #lobby while you were away, 100 lines (and 240 earlier \
+            lines not shown):\r\n";
+        assert_eq!(not_shown_in(head), 240);
+        assert_eq!(not_shown_in(b"u0: (and 7 earlier lines not shown\r\n"), 7);
+        assert_eq!(
+            not_shown_in(b"*** Missed in #lobby while you were away, 3 lines:\r\n"),
+            0
+        );
+        assert_eq!(not_shown_in(b"u0: 5 earlier lines not shown\r\n"), 0);
+        let mut r = four();
+        r.dropped(1, 0);
+        r.take_due(0);
+        r.reconnected(1, Some(true), 5);
+        r.scan(1, head, 6);
+        let o = r.outcome(&[340], 0);
+        assert_eq!((o.missed, o.not_shown), (340, 240));
+        assert_eq!(o.replay_us, [6]);
     }
 
     #[test]

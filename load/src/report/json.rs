@@ -86,9 +86,13 @@ impl Report {
                 o.uint("resume_refused", r.refused);
                 o.uint("reconnects", r.reconnects);
                 o.uint("resume_missed", r.missed);
+                o.uint("resume_not_shown", r.not_shown);
                 o.uint("resume_twice", r.twice);
                 o.opt_float("back_p50_secs", r.back_p50_secs);
                 o.opt_float("back_max_secs", r.back_max_secs);
+                o.opt_float("replay_p50_secs", r.replay_p50_secs);
+                o.opt_float("replay_max_secs", r.replay_max_secs);
+                o.uint("replays", r.replays);
                 o.uint("backs_seen", r.backs_seen);
                 o.uint("backs_expected", r.backs_expected);
                 o.opt_float("all_backs_secs", r.all_backs_secs);

@@ -115,12 +115,19 @@ pub struct Resumed {
     /// Codes the server refused, and reconnects tried.
     pub refused: u64,
     pub reconnects: u64,
-    /// Lines a resumed victim never read, and read twice.
+    /// Lines a resumed victim never read, of them those the server said it
+    /// left out of the replay, and lines read twice.
     pub missed: u64,
+    pub not_shown: u64,
     pub twice: u64,
     /// Until a resumed victim read its welcome: the median, the last.
     pub back_p50_secs: Option<f64>,
     pub back_max_secs: Option<f64>,
+    /// Until the heading of a resumed victim's replay came (the lines it
+    /// missed follow it): the median, the last, and how many came.
+    pub replay_p50_secs: Option<f64>,
+    pub replay_max_secs: Option<f64>,
+    pub replays: u64,
     /// (survivor, victim) `is back` notices seen, and expected.
     pub backs_seen: u64,
     pub backs_expected: u64,

@@ -146,9 +146,13 @@ impl Report {
                 );
                 let _ = writeln!(
                     s,
-                    "  their lines    {} missed, {} seen twice; back seen by everyone {} ({} \
-                     of {})",
+                    "  their lines    {} replays, heading p50 {}, last {} after the kill; {} \
+                     missed ({} not shown), {} seen twice; back seen by everyone {} ({} of {})",
+                    r.replays,
+                    secs(r.replay_p50_secs),
+                    secs(r.replay_max_secs),
                     r.missed,
+                    r.not_shown,
                     r.twice,
                     secs(r.all_backs_secs),
                     r.backs_seen,

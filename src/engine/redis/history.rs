@@ -167,6 +167,14 @@ pub(super) const IN_FLIGHT: usize = 4;
 /// the server is busy.
 pub(super) const QUEUED: usize = 64;
 
+/// Past [`QUEUED`], reads of the lines a resumed session missed still
+/// wait, up to this many in all: a node's death brings all its users back
+/// at once (a thousand in the bench's X3), each asking once, and a user
+/// told "busy" there would never get those lines (`/history` is not
+/// "since I left"). A waiting read is a small request; the lines come at
+/// most [`IN_FLIGHT`] reads at a time.
+pub(super) const QUEUED_MISSED: usize = 10_000;
+
 /// Bytes one read of `count` lines may bring: a line of `--max-line` and
 /// its name and stamps per line, and a whole turn (64 lines) more, as the
 /// oldest entry read may hold lines before the ones shown.
@@ -202,11 +210,12 @@ impl Redis {
         ask: HistoryAsk,
         now: &Now,
     ) {
+        let queue = if ask.missed { QUEUED_MISSED } else { QUEUED };
         let request = Request { member, room, ask };
         let reads = &mut self.history;
         if reads.out < IN_FLIGHT {
             self.send_history(request, now);
-        } else if reads.waiting.len() < QUEUED {
+        } else if reads.waiting.len() < queue {
             reads.waiting.push_back(request);
         } else {
             self.told.push(Told::HistoryBusy(member));

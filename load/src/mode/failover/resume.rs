@@ -69,7 +69,8 @@ pub fn complete(e: &Engine) -> bool {
 /// and its problems into `r`; the time the last of it happened.
 pub fn judge(e: &Engine, killed_us: u64, f: &mut Failover, r: &mut Report) -> Option<u64> {
     let resumes = e.resumes.as_ref().expect("set before login");
-    let out = resumes.outcome(&e.tally.sent_each(), killed_us);
+    let sent = e.tally.sent_each();
+    let out = resumes.outcome(&sent, killed_us);
     let secs = |us: u64| us as f64 / 1e6;
     let backs = &resumes.backs;
     let after_kill = |us: u64| secs(us.saturating_sub(killed_us));
@@ -79,9 +80,13 @@ pub fn judge(e: &Engine, killed_us: u64, f: &mut Failover, r: &mut Report) -> Op
         refused: resumes.refused,
         reconnects: resumes.reconnects,
         missed: out.missed,
+        not_shown: out.not_shown,
         twice: out.twice,
         back_p50_secs: out.back_us.get(out.back_us.len() / 2).copied().map(secs),
         back_max_secs: out.back_us.last().copied().map(secs),
+        replay_p50_secs: (out.replay_us.get(out.replay_us.len() / 2).copied()).map(secs),
+        replay_max_secs: out.replay_us.last().copied().map(secs),
+        replays: out.replay_us.len() as u64,
         backs_seen: backs.seen_pairs,
         backs_expected: f.victims * f.survivors,
         all_backs_secs: backs.all_us.map(after_kill),
@@ -98,9 +103,13 @@ pub fn judge(e: &Engine, killed_us: u64, f: &mut Failover, r: &mut Report) -> Op
             got.resumed, got.dropped, got.refused, got.reconnects
         ));
     }
-    if got.missed > 0 {
-        r.problems
-            .push(format!("resumed users missed {} lines in all", got.missed));
+    if let Some((number, sender, seq)) = out.example.filter(|_| got.missed > 0) {
+        r.problems.push(format!(
+            "resumed users missed {} lines in all ({} of them left out of the replays, \
+             capped at the server's --history); e.g. client {number} never read sender \
+             {sender}'s line {seq} (of {})",
+            got.missed, got.not_shown, sent[sender]
+        ));
     }
     if backs.all_us.is_none() {
         r.problems.push(format!(
