@@ -235,9 +235,9 @@ through a fresh HAProxy in front of both nodes (TCP, roundrobin, checks every
 users back of users dropped; back p50/max: until a resumed user read its welcome
 (chatting again); replay p50/max: until the heading of the lines it missed came
 (`*** Missed in #lobby while you were away, N lines:`; the lines follow it); missed: lines sent that a resumed user never read (before the
-drop or after the resume), all of them (not shown: of those, the ones the replay
-said it left out, as it keeps at most --history lines a room; X3 runs with
---history 1000, the lines of 10 s); twice: lines a resumed user read twice
+drop or after the resume), all of them (before kill: of those, the ones sent
+before the kill; not shown: the ones the replay said it left out, as it keeps at
+most --history lines a room; X3 runs with --history 1000, the lines of 10 s); twice: lines a resumed user read twice
 (telnet: the replay starts after the dead node's last position write, at most a
 second old); all back: every survivor has seen `*** NAME is back` for every such
 user; first/all leaves: the same for `*** NAME has left` (the old sessions leave
@@ -250,6 +250,20 @@ our users before the kill; lost nodes: how often the nodes logged that the other
 stopped answering (1 here: the kill; more, or early leaves, means a live node was
 taken for gone).
 ";
+
+/// X3's missed lines, with how many were sent before the kill and how
+/// many the replays said they left out, when any were missed.
+fn missed(o: &crate::run::Outcome) -> String {
+    match o.num("resume_missed") {
+        Some(m) if m > 0.0 => format!(
+            "{} ({} before kill, {} not shown)",
+            fmt_int(Some(m)),
+            fmt_int(o.num("resume_missed_before_kill")),
+            fmt_int(o.num("resume_not_shown"))
+        ),
+        m => fmt_int(m),
+    }
+}
 
 /// Prints the failover table (X3).
 pub fn print_failover_table(rows: &[&Row]) {
@@ -297,14 +311,7 @@ pub fn print_failover_table(rows: &[&Row]) {
                     secs(o.num("replay_p50_secs")),
                     secs(o.num("replay_max_secs"))
                 ),
-                match o.num("resume_not_shown") {
-                    Some(n) if n > 0.0 => format!(
-                        "{} ({} not shown)",
-                        fmt_int(o.num("resume_missed")),
-                        fmt_int(Some(n))
-                    ),
-                    _ => fmt_int(o.num("resume_missed")),
-                },
+                missed(o),
                 fmt_int(o.num("resume_twice")),
                 secs(o.num("all_backs_secs")),
                 format!(

@@ -254,7 +254,9 @@ OUTPUT:
   taken for gone while it ran; fails the run), names_free_secs,
   probe_logins (attempts); with --resume-via also resume_dropped, resumed,
   resume_refused, reconnects, resume_missed, resume_not_shown (of the
-  missed, those the replay's heading says it left out), resume_twice,
+  missed, those the replay's heading says it left out),
+  resume_missed_before_kill (of the missed, those sent before the kill),
+  resume_twice,
   back_p50_secs, replay_p50_secs, replay_max_secs (to the heading of a
   resumed user's replay, `*** Missed in #room while you were away`),
   replays,

@@ -95,6 +95,8 @@ pub struct Resumes {
     pub backs: Leaves,
     /// The node is dead: a victim's closed connection is a drop to resume.
     pub armed: bool,
+    /// Lines each sender had sent when the node was killed.
+    pub sent_at_kill: Vec<u64>,
     /// Reconnects started.
     pub reconnects: u64,
     /// Codes the server refused.
@@ -115,6 +117,8 @@ pub struct Outcome {
     /// Of the missed lines, those the server said it left out (its
     /// replay is capped at `--history` lines a room).
     pub not_shown: u64,
+    /// Of the missed lines, those sent before the kill.
+    pub missed_before_kill: u64,
     /// Each resumed victim's time from `from_us` to its welcome (µs),
     /// sorted.
     pub back_us: Vec<u64>,
@@ -154,6 +158,7 @@ impl Resumes {
             victims,
             backs,
             armed: false,
+            sent_at_kill: vec![0; senders],
             reconnects: 0,
             refused: 0,
         }
@@ -287,6 +292,7 @@ impl Resumes {
             if let Stage::Back(at) = v.stage {
                 o.resumed += 1;
                 o.missed += v.missed(sent) + v.gaps;
+                o.missed_before_kill += v.missed_below(&self.sent_at_kill) + v.gaps;
                 o.twice += v.twice;
                 o.not_shown += v.not_shown;
                 o.back_us.push(at.saturating_sub(from_us));
@@ -350,6 +356,22 @@ impl Victim {
                 })
                 .map(|seq| (s, seq))
         })
+    }
+
+    /// Lines below `limit` (per sender) past its marks not read after the
+    /// resume.
+    fn missed_below(&self, limit: &[u64]) -> u64 {
+        let senders = self.mark.iter().zip(limit).zip(&self.after);
+        (senders.map(|((&mark, &limit), words)| {
+            let read = (mark..limit.max(mark)).filter(|&seq| {
+                let bit = seq - mark;
+                words
+                    .get((bit / 64) as usize)
+                    .is_some_and(|w| w & (1 << (bit % 64)) != 0)
+            });
+            limit.saturating_sub(mark) - read.count() as u64
+        }))
+        .sum()
     }
 
     /// Lines of `sent` (per sender) past its marks not read after the
@@ -466,8 +488,11 @@ mod tests {
         // Sender 0 sent 3 (0 read before, 2 twice after, 1 never), sender
         // 1 sent 1 (never).
         assert!(!r.complete(&[3, 1]));
+        r.sent_at_kill = vec![2, 0];
         let o = r.outcome(&[3, 1], 0);
         assert_eq!((o.dropped, o.resumed, o.missed, o.twice), (1, 1, 2, 2));
+        // Line 1 of sender 0 was sent before the kill.
+        assert_eq!(o.missed_before_kill, 1);
         assert_eq!(o.example, Some((1, 0, 1)));
         // u3 never dropped: it is not settled, and not counted.
         assert!(!r.settled());

@@ -87,6 +87,7 @@ impl Report {
                 o.uint("reconnects", r.reconnects);
                 o.uint("resume_missed", r.missed);
                 o.uint("resume_not_shown", r.not_shown);
+                o.uint("resume_missed_before_kill", r.missed_before_kill);
                 o.uint("resume_twice", r.twice);
                 o.opt_float("back_p50_secs", r.back_p50_secs);
                 o.opt_float("back_max_secs", r.back_max_secs);

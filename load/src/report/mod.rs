@@ -119,6 +119,9 @@ pub struct Resumed {
     /// left out of the replay, and lines read twice.
     pub missed: u64,
     pub not_shown: u64,
+    /// Of the missed lines, those sent before the kill (the dead node had
+    /// them, and counted them as delivered).
+    pub missed_before_kill: u64,
     pub twice: u64,
     /// Until a resumed victim read its welcome: the median, the last.
     pub back_p50_secs: Option<f64>,

@@ -147,11 +147,13 @@ impl Report {
                 let _ = writeln!(
                     s,
                     "  their lines    {} replays, heading p50 {}, last {} after the kill; {} \
-                     missed ({} not shown), {} seen twice; back seen by everyone {} ({} of {})",
+                     missed ({} sent before the kill, {} not shown), {} seen twice; back seen by \
+                     everyone {} ({} of {})",
                     r.replays,
                     secs(r.replay_p50_secs),
                     secs(r.replay_max_secs),
                     r.missed,
+                    r.missed_before_kill,
                     r.not_shown,
                     r.twice,
                     secs(r.all_backs_secs),

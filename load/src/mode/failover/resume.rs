@@ -39,7 +39,10 @@ pub fn watch(o: &Options, e: &mut Engine) {
 /// The node is being killed: from now on a victim's closed connection is
 /// a drop to resume.
 pub fn arm(e: &mut Engine) {
-    resumes(e).armed = true;
+    let sent = e.tally.sent_each();
+    let r = resumes(e);
+    r.armed = true;
+    r.sent_at_kill = sent;
 }
 
 /// Starts the reconnects that are due; when the next one is.
@@ -81,6 +84,7 @@ pub fn judge(e: &Engine, killed_us: u64, f: &mut Failover, r: &mut Report) -> Op
         reconnects: resumes.reconnects,
         missed: out.missed,
         not_shown: out.not_shown,
+        missed_before_kill: out.missed_before_kill,
         twice: out.twice,
         back_p50_secs: out.back_us.get(out.back_us.len() / 2).copied().map(secs),
         back_max_secs: out.back_us.last().copied().map(secs),
@@ -105,10 +109,10 @@ pub fn judge(e: &Engine, killed_us: u64, f: &mut Failover, r: &mut Report) -> Op
     }
     if let Some((number, sender, seq)) = out.example.filter(|_| got.missed > 0) {
         r.problems.push(format!(
-            "resumed users missed {} lines in all ({} of them left out of the replays, \
-             capped at the server's --history); e.g. client {number} never read sender \
-             {sender}'s line {seq} (of {})",
-            got.missed, got.not_shown, sent[sender]
+            "resumed users missed {} lines in all ({} sent before the kill, {} left out of \
+             the replays, capped at the server's --history); e.g. client {number} never read \
+             sender {sender}'s line {seq} (of {})",
+            got.missed, got.missed_before_kill, got.not_shown, sent[sender]
         ));
     }
     if backs.all_us.is_none() {
