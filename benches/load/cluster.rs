@@ -88,15 +88,7 @@ pub fn run_cluster(
     let node_flags = [flags.to_vec(), strings(&["--redis", &redis.url(0)])].concat();
     let mut nodes = Vec::new();
     for i in 0..2 {
-        // With LINECHAT_BENCH_LOGS=DIR, each node's log is kept there.
-        let log = std::env::var_os("LINECHAT_BENCH_LOGS").map(|dir| {
-            let what: String = case
-                .what
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                .collect();
-            PathBuf::from(dir).join(format!("{}-{what}-node{i}.log", case.id))
-        });
+        let log = log_path(case, &format!("node{i}"));
         match Server::spawn(
             &setup.server_bin,
             &node_flags,
@@ -121,7 +113,7 @@ pub fn run_cluster(
     let mut balancer = None;
     let (pids, extra): (&[u32], Vec<String>) = match case.kind {
         // Only the survivor's CPU: the other is killed mid-run.
-        Kind::Failover => match balance(&addrs) {
+        Kind::Failover => match balance(&addrs, log_path(case, "haproxy")) {
             Ok(b) => {
                 let mut extra = strings(&["--kill-pid", &victim]);
                 if let Some(b) = b {
@@ -172,12 +164,23 @@ pub fn run_cluster(
     out
 }
 
+/// With LINECHAT_BENCH_LOGS=DIR, where `case`'s process `who` (a node, the
+/// balancer) keeps its log.
+fn log_path(case: &Case, who: &str) -> Option<PathBuf> {
+    std::env::var_os("LINECHAT_BENCH_LOGS").map(|dir| {
+        let what: String = (case.what.chars())
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        PathBuf::from(dir).join(format!("{}-{what}-{who}.log", case.id))
+    })
+}
+
 /// A fresh HAProxy in front of the nodes at `addrs`, for X3's users to
 /// resume through; `None` (the failover without resume: the killed node's
 /// users are dropped and their names probed) when there is no haproxy and
 /// `LINECHAT_SKIP_HAPROXY=1`. Without one otherwise, or if it does not
 /// start, why.
-fn balance(addrs: &[String]) -> Result<Option<Haproxy>, String> {
+fn balance(addrs: &[String], log: Option<PathBuf>) -> Result<Option<Haproxy>, String> {
     let Some(bin) = haproxy_binary() else {
         let why = "no haproxy (set LINECHAT_HAPROXY, or run `sh scripts/haproxy.sh`, \
                    which installs Debian's as root)";
@@ -191,5 +194,5 @@ fn balance(addrs: &[String]) -> Result<Option<Haproxy>, String> {
         .iter()
         .map(|a| a.parse().expect("the nodes' addresses are ours"))
         .collect();
-    Haproxy::start(&bin, &nodes).map(Some)
+    Haproxy::start(&bin, &nodes, log).map(Some)
 }

@@ -6,9 +6,15 @@
 //! (telnet is a byte stream), `balance roundrobin` over the nodes, each
 //! checked by a TCP connect every 200 ms and taken out at the first failure
 //! (`inter 200ms fall 1`), so a killed node is out within about 0.2 s; a
-//! connect the dead node refuses before that is retried on another node at
-//! once (`retries 3`, `option redispatch 1`). Every timeout is bounded, and
-//! the process is killed when the value is dropped.
+//! connect the dead node refuses before that is retried on another node
+//! (`retries 10`, `option redispatch 1`). HAProxy waits min(`timeout
+//! connect`, 1 s) before each retry, and a SYN the survivor's full listen
+//! queue drops is only sent again by the kernel a second later: with
+//! `timeout connect 100ms` both cost 0.1 s instead of 1 s (with 1 s, a
+//! thousand users reconnecting at once waited up to 3 s in HAProxy). Every timeout is bounded, and
+//! the process is killed when the value is dropped. Given a log file, it
+//! logs there one line per connection (`option tcplog`: which node, the
+//! connect and session times, how it ended) and the nodes going down.
 //!
 //! The binary is `$LINECHAT_HAPROXY` (`make bench` and `make test` set it
 //! from `scripts/haproxy.sh`, which installs Debian's package when it is
@@ -46,12 +52,19 @@ pub struct Haproxy {
     /// Where clients connect.
     pub addr: SocketAddr,
     dir: PathBuf,
+    /// Its stderr (warnings, and the log when asked for).
+    log: PathBuf,
 }
 
 impl Haproxy {
-    /// Starts `bin` on a free loopback port in front of `nodes`; fails
-    /// with what HAProxy said if it does not listen within 10 s.
-    pub fn start(bin: &Path, nodes: &[SocketAddr]) -> Result<Haproxy, String> {
+    /// Starts `bin` on a free loopback port in front of `nodes`, logging
+    /// to `log` if given (else only its warnings, to a file removed with
+    /// it); fails with what HAProxy said if it does not listen within 10 s.
+    pub fn start(
+        bin: &Path,
+        nodes: &[SocketAddr],
+        log: Option<PathBuf>,
+    ) -> Result<Haproxy, String> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("a free port: {e}"))?
@@ -61,10 +74,11 @@ impl Haproxy {
             std::env::temp_dir().join(format!("linechat-haproxy-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let config = dir.join("haproxy.cfg");
-        std::fs::write(&config, config_text(addr, nodes))
+        let logging = log.is_some();
+        std::fs::write(&config, config_text(addr, nodes, logging))
             .map_err(|e| format!("{}: {e}", config.display()))?;
-        let log = std::fs::File::create(dir.join("stderr"))
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let log = log.unwrap_or_else(|| dir.join("stderr"));
+        let stderr = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         // -db: in the foreground, so the child is HAProxy itself.
         let child = Command::new(bin)
             .arg("-db")
@@ -72,13 +86,14 @@ impl Haproxy {
             .arg(&config)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(log)
+            .stderr(stderr)
             .spawn()
             .map_err(|e| format!("{}: {e}", bin.display()))?;
         let mut h = Haproxy {
             child: Some(child),
             addr,
             dir,
+            log,
         };
         h.wait_listening()?;
         Ok(h)
@@ -96,7 +111,7 @@ impl Haproxy {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten());
             if exited.is_some() || Instant::now() >= until {
-                let said = std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default();
+                let said = std::fs::read_to_string(&self.log).unwrap_or_default();
                 self.stop();
                 return Err(format!(
                     "haproxy did not listen on {} ({}): {said}",
@@ -124,19 +139,27 @@ impl Drop for Haproxy {
     }
 }
 
-/// The config: one TCP frontend on `addr`, `nodes` behind it.
-fn config_text(addr: SocketAddr, nodes: &[SocketAddr]) -> String {
+/// The config: one TCP frontend on `addr`, `nodes` behind it; with
+/// `logging`, a line per connection to stderr.
+fn config_text(addr: SocketAddr, nodes: &[SocketAddr], logging: bool) -> String {
+    let (global_log, log) = match logging {
+        true => (
+            "    log stderr format raw local0 info\n",
+            "    log global\n    option tcplog\n",
+        ),
+        false => ("", ""),
+    };
     let mut text = format!(
         "global
     maxconn 4096
-defaults
+{global_log}defaults
     mode tcp
-    timeout connect 1s
+{log}    timeout connect 100ms
     timeout client 10m
     timeout server 10m
     timeout tunnel 10m
     timeout check 200ms
-    retries 3
+    retries 10
     option redispatch 1
 frontend chat
     bind {addr}
@@ -161,10 +184,13 @@ mod tests {
             "127.0.0.1:1".parse().unwrap(),
             "127.0.0.1:2".parse().unwrap(),
         ];
-        let text = super::config_text(addr, &nodes);
+        let text = super::config_text(addr, &nodes, false);
         assert!(text.contains("bind 127.0.0.1:9000\n"), "{text}");
         assert!(text.contains("server node0 127.0.0.1:1 check\n"), "{text}");
         assert!(text.contains("server node1 127.0.0.1:2 check\n"), "{text}");
         assert!(text.contains("option redispatch 1\n"), "{text}");
+        assert!(!text.contains("tcplog"), "{text}");
+        let text = super::config_text(addr, &nodes, true);
+        assert!(text.contains("    option tcplog\n"), "{text}");
     }
 }

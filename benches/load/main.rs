@@ -68,7 +68,8 @@
 //!   cases.
 //! - `LINECHAT_HAPROXY=/path/to/haproxy`: the load balancer for X3.
 //! - `LINECHAT_BENCH_LOGS=DIR`: keep each X case node's log (RUST_LOG=info)
-//!   in DIR, named after the case.
+//!   in DIR, named after the case, and X3's HAProxy's (one line per
+//!   connection).
 //!
 //! # Layout
 //!

@@ -31,7 +31,7 @@ fn the_killed_nodes_users_resume_through_haproxy_without_missing_a_line() {
     let flags = ["--redis", &url, "--node-timeout", "1", "--quiet-joins", "0"];
     let ready = Some("registered with Redis");
     let [a, b] = [0, 1].map(|_| Server::start_with(&flags, ready));
-    let balancer = Haproxy::start(&bin, &[a.addr, b.addr]).expect("haproxy");
+    let balancer = Haproxy::start(&bin, &[a.addr, b.addr], None).expect("haproxy");
     let addrs = format!("{},{}", a.addr, b.addr);
     let (victim, via) = (b.pid().to_string(), balancer.addr.to_string());
     let (out, _) = generator(&[
