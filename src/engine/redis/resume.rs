@@ -64,9 +64,17 @@ return {r[1], redis.call('HGETALL', 'linechat:positions:' .. r[2])}
 pub(in crate::engine) struct Resumes {
     /// `--resume-window`.
     window: Duration,
-    /// The last turn heard in each room, and the rooms whose last turn
-    /// changed since the positions were last written (only those are
-    /// written again).
+    /// The last turn heard in each room during this loop turn: not yet
+    /// written to this node's readers, so not yet a position (a node that
+    /// died with it would have its readers skip it).
+    staged: HashMap<Box<str>, u64>,
+    /// The last turn heard in each room in an earlier loop turn, whose
+    /// lines have been written to the readers' sockets (or queued for a
+    /// slow one) since: a position at the next [`Redis::resume_timers`].
+    settled: HashMap<Box<str>, u64>,
+    /// The last turn of each room that this node's readers were given, and
+    /// the rooms whose last turn changed since the positions were last
+    /// written (only those are written again).
     positions: HashMap<Box<str>, u64>,
     changed: std::collections::HashSet<Box<str>>,
     dirty: bool,
@@ -133,6 +141,8 @@ impl Resumes {
     pub(in crate::engine) fn new(window: Duration, now: Instant) -> Resumes {
         Resumes {
             window,
+            staged: HashMap::new(),
+            settled: HashMap::new(),
             positions: HashMap::new(),
             changed: Default::default(),
             dirty: false,
@@ -142,8 +152,30 @@ impl Resumes {
         }
     }
 
-    /// A turn `id` was said in `room` (here or heard from another node).
+    /// A turn `id` was said in `room` (here or heard from another node):
+    /// a position once this loop turn's lines are written (see `settled`).
     pub(in crate::engine) fn said(&mut self, room: &str, id: u64) {
+        match self.staged.get_mut(room) {
+            Some(last) => *last = (*last).max(id),
+            None => {
+                self.staged.insert(room.into(), id);
+            }
+        }
+    }
+
+    /// The turns heard in an earlier loop turn become positions; those of
+    /// this one wait for the next (the loop writes to its readers after
+    /// the engine's timers).
+    fn settle(&mut self) {
+        let settled = std::mem::take(&mut self.settled);
+        for (room, id) in settled {
+            self.advance(&room, id);
+        }
+        std::mem::swap(&mut self.settled, &mut self.staged);
+    }
+
+    /// `room`'s position is at least `id`.
+    fn advance(&mut self, room: &str, id: u64) {
         match self.positions.get_mut(room) {
             Some(last) if *last >= id => return,
             Some(last) => *last = id,
@@ -159,7 +191,10 @@ impl Resumes {
 
     /// When [`Redis::resume_timers`] is next due.
     pub(in crate::engine) fn next_deadline(&self) -> Option<Instant> {
-        let write = self.dirty.then_some(self.next_write);
+        // Turns waiting to become positions are written when a write may
+        // be: a loop turn then (or two) moves them on.
+        let pending = !self.settled.is_empty() || !self.staged.is_empty();
+        let write = (self.dirty || pending).then_some(self.next_write);
         let renew = (!self.open.is_empty()).then_some(self.next_renew);
         write.into_iter().chain(renew).min()
     }
@@ -276,6 +311,7 @@ impl Redis {
     /// records of sessions open here (every third of the window).
     pub(in crate::engine) fn resume_timers(&mut self, now: &Now) {
         let at = now.instant;
+        self.resume.settle();
         if self.resume.dirty && self.resume.next_write <= at {
             self.resume.dirty = false;
             self.resume.next_write = at + Duration::from_secs(1);
@@ -308,6 +344,26 @@ impl Redis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A turn heard in a loop turn is a position only at the engine's
+    /// timers of a later loop turn: the loop runs the timers (and sends
+    /// the positions) before it writes that turn's lines to its readers,
+    /// and a node killed in between must not have its readers skip them.
+    #[test]
+    fn a_turn_heard_is_a_position_one_loop_turn_later() {
+        let mut resumes = Resumes::new(Duration::from_secs(600), Instant::now());
+        resumes.said("#a", 7);
+        resumes.said("#a", 5);
+        resumes.settle();
+        assert_eq!(resumes.positions.get("#a"), None, "not in this loop turn");
+        assert!(resumes.next_deadline().is_some(), "a loop turn to come");
+        resumes.said("#a", 9);
+        resumes.settle();
+        assert_eq!(resumes.positions.get("#a"), Some(&7));
+        assert!(resumes.dirty);
+        resumes.settle();
+        assert_eq!(resumes.positions.get("#a"), Some(&9));
+    }
 
     #[test]
     fn a_record_reads_back() {
