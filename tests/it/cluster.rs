@@ -1216,9 +1216,9 @@ fn history_reads_only_the_lines_it_shows() {
     );
 }
 
-/// Three users each asking for 64 histories at once: at most four reads
-/// are out per node and 64 wait, so some of the 192 are told the server
-/// is busy; every other one is answered.
+/// Three users each asking for 64 different histories at once: at most
+/// four reads are out per node and 64 wait, so some of the 192 are told
+/// the server is busy; every other one is answered.
 #[test]
 fn history_reads_in_flight_are_bounded() {
     let Some(redis) = RedisServer::start() else {
@@ -1236,7 +1236,9 @@ fn history_reads_in_flight_are_bounded() {
     for user in &mut users[1..] {
         user.skip_until_prefix("u0: said");
     }
-    let asks = "/history 1\n".repeat(64);
+    // Different asks one after another: none is the same read as the one
+    // waiting before it.
+    let asks: String = (0..64).map(|n| format!("/history {}\n", 1 + n % 2)).collect();
     for user in &mut users {
         user.send(&asks);
     }
@@ -1260,6 +1262,38 @@ fn history_reads_in_flight_are_bounded() {
     }
     assert!(refused > 0, "no read was refused");
     assert!(refused <= 192 - 68, "{refused} refused");
+}
+
+/// The same read asked again while it waits is one read: 192 asks of
+/// `/history 1` at once, from three users, are all answered (none told
+/// the server is busy, as 192 different ones are above).
+#[test]
+fn the_same_history_read_waiting_is_shared() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let b = Node::start(&redis.url(0));
+    let mut users: Vec<Client> = (0..3)
+        .map(|i| {
+            let mut user = Client::connect(b.addr);
+            user.login(&format!("u{i}"));
+            user
+        })
+        .collect();
+    users[0].send("said\n");
+    for user in &mut users[1..] {
+        user.skip_until_prefix("u0: said");
+    }
+    let asks = "/history 1\n".repeat(64);
+    for user in &mut users {
+        user.send(&asks);
+    }
+    for user in &mut users {
+        for _ in 0..64 {
+            user.skip_until("*** Last 1 line of #lobby:");
+            assert!(user.line().ends_with(" u0: said"));
+        }
+    }
 }
 
 /// Logs `name` in with `password` at `node`'s password prompt.

@@ -9,7 +9,7 @@
 
 use super::store::Waiting;
 use super::{Redis, Told, room_stream};
-use crate::chat::{HistoryAsk, Mark, MemberId, Now};
+use crate::chat::{HistoryAsk, HistoryLine, Mark, MemberId, Now};
 use crate::redis::BytesFrame;
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -184,10 +184,11 @@ fn budget(count: usize, max_line: usize) -> usize {
     2 * (count + 64) * (max_line + 64)
 }
 
-/// One history read: who asked, in which room, which lines.
+/// One history read: who asked (one member, or several who asked the
+/// very same while it waited), in which room, which lines.
 #[derive(Debug)]
 pub(super) struct Request {
-    member: MemberId,
+    members: Vec<MemberId>,
     room: Box<str>,
     ask: HistoryAsk,
 }
@@ -211,8 +212,22 @@ impl Redis {
         now: &Now,
     ) {
         let queue = if ask.missed { QUEUED_MISSED } else { QUEUED };
-        let request = Request { member, room, ask };
         let reads = &mut self.history;
+        // A node's death brings its users back together, and those of one
+        // room missed the same lines: the same read, asked again while the
+        // first waits (not yet sent, so it will cover what both asked),
+        // is one read answered to both.
+        if let Some(same) =
+            (reads.waiting.back_mut()).filter(|waiting| waiting.room == room && waiting.ask == ask)
+        {
+            same.members.push(member);
+            return;
+        }
+        let request = Request {
+            members: vec![member],
+            room,
+            ask,
+        };
         if reads.out < IN_FLIGHT {
             self.send_history(request, now);
         } else if reads.waiting.len() < queue {
@@ -235,7 +250,7 @@ impl Redis {
 
     fn send_history(&mut self, request: Request, now: &Now) {
         let budget = budget(request.ask.count, self.max_line);
-        let Request { member, room, ask } = request;
+        let Request { members, room, ask } = request;
         let [want, hi, lo, dir, at_lo, at_hi, count, most, start] = window_args(&ask);
         let args = [
             Bytes::from_static(b"EVAL"),
@@ -254,19 +269,45 @@ impl Redis {
             Bytes::from(start),
         ];
         let waiting = Waiting::History {
-            member,
+            members: members.clone(),
             room: room.clone(),
             ask,
         };
         if self.ask(waiting, &args, now.instant) {
             self.history.out += 1;
         } else {
-            let lines = Vec::new();
+            self.answer_history(members, room, Vec::new(), 0, ask);
+        }
+    }
+
+    /// A history read's answer, told to each member who asked it.
+    pub(super) fn answer_history(
+        &mut self,
+        members: Vec<MemberId>,
+        room: Box<str>,
+        lines: Vec<HistoryLine>,
+        more: usize,
+        ask: HistoryAsk,
+    ) {
+        let mut members = members.into_iter().peekable();
+        while let Some(member) = members.next() {
+            let (room, lines) = match members.peek() {
+                Some(_) => (room.clone(), lines.clone()),
+                None => {
+                    return self.told.push(Told::History {
+                        member,
+                        room,
+                        lines,
+                        more,
+                        ask,
+                    });
+                }
+            };
             self.told.push(Told::History {
                 member,
                 room,
                 lines,
-                more: 0,
+                more,
                 ask,
             });
         }

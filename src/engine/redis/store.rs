@@ -121,7 +121,7 @@ pub(super) enum Waiting {
     RoomEnd(Box<str>),
     /// `/history` of a room for a member, so many lines.
     History {
-        member: MemberId,
+        members: Vec<MemberId>,
         room: Box<str>,
         ask: crate::chat::HistoryAsk,
     },
@@ -271,16 +271,10 @@ impl Redis {
                 self.told.push(Told::Listing { node, members });
             }
             Some(Waiting::RoomEnd(room)) => self.room_end(&room, &frame),
-            Some(Waiting::History { member, room, ask }) => {
+            Some(Waiting::History { members, room, ask }) => {
                 let lines = wire::history_lines(&frame);
                 let more = super::history::counted(&frame);
-                self.told.push(Told::History {
-                    member,
-                    room,
-                    lines,
-                    more,
-                    ask,
-                });
+                self.answer_history(members, room, lines, more, ask);
                 self.history_done(now);
             }
             Some(Waiting::Recall(member)) => self.recalled(member, Some(&frame), now),
@@ -314,15 +308,8 @@ impl Redis {
                 self.rooms.remove(&room);
                 self.rooms_changed = true;
             }
-            Some(Waiting::History { member, room, ask }) => {
-                let lines = Vec::new();
-                self.told.push(Told::History {
-                    member,
-                    room,
-                    lines,
-                    more: 0,
-                    ask,
-                });
+            Some(Waiting::History { members, room, ask }) => {
+                self.answer_history(members, room, Vec::new(), 0, ask);
                 self.history_done(now);
             }
             Some(Waiting::Recall(member)) => self.recalled(member, None, now),
