@@ -1238,7 +1238,9 @@ fn history_reads_in_flight_are_bounded() {
     }
     // Different asks one after another: none is the same read as the one
     // waiting before it.
-    let asks: String = (0..64).map(|n| format!("/history {}\n", 1 + n % 2)).collect();
+    let asks: String = (0..64)
+        .map(|n| format!("/history {}\n", 1 + n % 2))
+        .collect();
     for user in &mut users {
         user.send(&asks);
     }
