@@ -35,7 +35,10 @@ impl Tick {
     /// `instant`, rounded up to the next tenth (the epoch, if before it).
     pub fn at(instant: Instant) -> Tick {
         let since = instant.saturating_duration_since(epoch());
-        let tenths = since.as_nanos().div_ceil(TENTH.as_nanos());
+        // Whole seconds, then the part of one rounded up (no 128-bit
+        // division: a sender's every line is stamped).
+        let part = since.subsec_nanos().div_ceil(TENTH.subsec_nanos());
+        let tenths = since.as_secs().saturating_mul(10) + u64::from(part);
         Tick(u32::try_from(tenths).unwrap_or(u32::MAX))
     }
 
