@@ -26,6 +26,12 @@ venv="${TARGET_DIR:-$PWD/target}/$name-venv"
 stamp="$venv/requirements.sha256"
 want="$(sha256sum "$requirements" | cut -d' ' -f1)"
 
+# One maker at a time: `make tests` starts one early in the background,
+# and the suite's own call waits for it here rather than making it again.
+mkdir -p "$(dirname "$venv")"
+exec 9>"$venv.lock"
+flock 9
+
 if [ -x "$venv/bin/python3" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     echo "$venv/bin/python3"
     exit 0
