@@ -55,7 +55,7 @@ release:
 # files, and the static binary run alone as in its image; then what ran,
 # what is #[ignore]d (the soaks) and what was skipped, and why
 # (scripts/test-summary.sh).
-tests: fmt-check static-early browser-early lint test irctest-fast browser-tests check-yaml container-smoke
+tests: fmt-check static-early browser-early lint test irctest-and-browser check-yaml container-smoke
 	@sh scripts/test-summary.sh "$(REPORT)"
 
 # Within `make tests`, clippy lints the test build instead of checking
@@ -238,6 +238,23 @@ browser-tests:
 	$(if $(IRCTEST_BIN_FRESH),,$(CARGO) build --locked -p linechat --bin linechat)
 	LINECHAT_BIN="$(IRCTEST_BIN)" CARGO_TARGET_DIR="$(TARGET_DIR)" \
 	bash scripts/browser-tests.sh run $(if $(BROWSER_EARLY),"$(BROWSER_EARLY_DIR)",)
+
+# Within `make tests`, irctest's fast subset and the browser tests run at
+# the same time (each against servers of its own on free ports): both
+# mostly wait on replies, about 20 s each. Their outputs are shown one
+# after the other, and either failing fails the target.
+.PHONY: irctest-and-browser
+irctest-and-browser:
+	@mkdir -p "$(REPORT)"; \
+	LINECHAT_BIN="$(IRCTEST_BIN)" CARGO_TARGET_DIR="$(TARGET_DIR)" \
+	bash scripts/irctest.sh linechat fast >"$(REPORT)/irctest-fast.out" 2>&1 & irc=$$!; \
+	LINECHAT_BIN="$(IRCTEST_BIN)" CARGO_TARGET_DIR="$(TARGET_DIR)" \
+	bash scripts/browser-tests.sh run $(if $(BROWSER_EARLY),"$(BROWSER_EARLY_DIR)",) \
+		>"$(REPORT)/browser-tests.out" 2>&1; browser=$$?; \
+	wait $$irc; irc=$$?; \
+	echo "== irctest (fast) =="; cat "$(REPORT)/irctest-fast.out"; \
+	echo "== browser tests =="; cat "$(REPORT)/browser-tests.out"; \
+	[ $$irc = 0 ] && [ $$browser = 0 ]
 
 # Real IRC clients in tmux (scripts/irc-clients.py): irssi and WeeChat
 # connect to linechat's IRC port (IRC_SERVER=ngircd or inspircd for a peer),
