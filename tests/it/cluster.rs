@@ -1216,6 +1216,22 @@ fn history_reads_only_the_lines_it_shows() {
     );
 }
 
+/// Three users at `node`, u0 to u2, who have all read u0's line `said`.
+fn three_users_and_a_line(node: &Node) -> Vec<Client> {
+    let mut users: Vec<Client> = (0..3)
+        .map(|i| {
+            let mut user = Client::connect(node.addr);
+            user.login(&format!("u{i}"));
+            user
+        })
+        .collect();
+    users[0].send("said\n");
+    for user in &mut users[1..] {
+        user.skip_until_prefix("u0: said");
+    }
+    users
+}
+
 /// Three users each asking for 64 different histories at once: at most
 /// four reads are out per node and 64 wait, so some of the 192 are told
 /// the server is busy; every other one is answered.
@@ -1225,17 +1241,7 @@ fn history_reads_in_flight_are_bounded() {
         return;
     };
     let b = Node::start(&redis.url(0));
-    let mut users: Vec<Client> = (0..3)
-        .map(|i| {
-            let mut user = Client::connect(b.addr);
-            user.login(&format!("u{i}"));
-            user
-        })
-        .collect();
-    users[0].send("said\n");
-    for user in &mut users[1..] {
-        user.skip_until_prefix("u0: said");
-    }
+    let mut users = three_users_and_a_line(&b);
     // Different asks one after another: none is the same read as the one
     // waiting before it.
     let asks: String = (0..64)
@@ -1275,17 +1281,7 @@ fn the_same_history_read_waiting_is_shared() {
         return;
     };
     let b = Node::start(&redis.url(0));
-    let mut users: Vec<Client> = (0..3)
-        .map(|i| {
-            let mut user = Client::connect(b.addr);
-            user.login(&format!("u{i}"));
-            user
-        })
-        .collect();
-    users[0].send("said\n");
-    for user in &mut users[1..] {
-        user.skip_until_prefix("u0: said");
-    }
+    let mut users = three_users_and_a_line(&b);
     let asks = "/history 1\n".repeat(64);
     for user in &mut users {
         user.send(&asks);

@@ -276,9 +276,22 @@ impl Chat {
         now: &Now,
     ) {
         let shown = lines.len();
+        self.history_reply(local, Notice::HistoryHead { room, shown }, lines, now);
+    }
+
+    /// Answers `local` with `head`, then `lines` of history (a `/history`
+    /// answer, a resume's missed lines, mentions), if they fit, as
+    /// [`Chat::reply`] does; else with the refusal `/history` gets.
+    pub(in crate::chat) fn history_reply(
+        &mut self,
+        local: Local,
+        head: Notice,
+        lines: Vec<HistoryLine>,
+        now: &Now,
+    ) {
         self.out.deliveries.push(Delivery::Reply {
             to: local,
-            head: Notice::HistoryHead { room, shown },
+            head,
             lines,
             refused: Notice::HistoryRefused,
             at: now.wall,

@@ -82,16 +82,11 @@ impl Chat {
         let all = all.max(missing.unwrap_or(0) as usize);
         let (shown, hidden) = (lines.len(), all.saturating_sub(lines.len()));
         let room = room.into();
-        self.out.deliveries.push(Delivery::Reply {
-            to: local,
-            head: Notice::Missed {
-                room,
-                shown,
-                hidden,
-            },
-            lines,
-            refused: Notice::HistoryRefused,
-            at: now.wall,
-        });
+        let head = Notice::Missed {
+            room,
+            shown,
+            hidden,
+        };
+        self.history_reply(local, head, lines, now);
     }
 }

@@ -112,17 +112,12 @@ impl Chat {
         }
         let lines: Vec<HistoryLine> = named.into_iter().cloned().collect();
         let shown = lines.len();
-        self.out.deliveries.push(Delivery::Reply {
-            to: local,
-            head: Notice::Mentions {
-                room,
-                shown,
-                hidden,
-            },
-            lines,
-            refused: Notice::HistoryRefused,
-            at: now.wall,
-        });
+        let head = Notice::Mentions {
+            room,
+            shown,
+            hidden,
+        };
+        self.history_reply(local, head, lines, now);
     }
 }
 
