@@ -1216,6 +1216,33 @@ fn history_reads_only_the_lines_it_shows() {
     );
 }
 
+/// A node whose Redis goes away just after lines were said sleeps while
+/// the link is down: the positions those lines make wait for the link
+/// (they are written by the engine's timers only while it is up) and do
+/// not keep the loop turning. Measured as the node's CPU time over two
+/// seconds of the outage.
+#[test]
+fn a_node_cut_off_after_lines_does_not_spin() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let a = Node::start(&redis.url(0));
+    let mut users = three_users_and_a_line(&a);
+    users[1].send("more\n");
+    users[0].skip_until("u1: more");
+    redis.kill();
+    let down = "*** The link to the other servers is down";
+    users[0].skip_until_prefix(down);
+    let pid = a.process.id();
+    let before = linechat::sys::process_cpu(pid).expect("the node's CPU time");
+    std::thread::sleep(Duration::from_secs(2)); // the span measured, not a wait
+    let spent = linechat::sys::process_cpu(pid).expect("the node's CPU time") - before;
+    assert!(
+        spent < Duration::from_millis(500),
+        "the node spent {spent:?} of CPU in 2 s with its link down"
+    );
+}
+
 /// Three users at `node`, u0 to u2, who have all read u0's line `said`.
 fn three_users_and_a_line(node: &Node) -> Vec<Client> {
     let mut users: Vec<Client> = (0..3)

@@ -227,14 +227,18 @@ impl Redis {
         let heartbeat = self.can_beat().then_some(self.store.next_heartbeat);
         let page =
             (self.catching_up && !self.reading).then_some(self.page_asked + catch_up::PACE_MAX);
-        let sweep = (self.commands.state() == State::Ready).then_some(self.retention.next_sweep);
+        let ready = self.commands.state() == State::Ready;
+        let sweep = ready.then_some(self.retention.next_sweep);
+        // Only with the link up, as `timers` runs them: positions waiting
+        // to be written while it is down must not spin the loop.
+        let resume = ready.then(|| self.resume.next_deadline()).flatten();
         [
             self.commands.next_deadline(),
             self.reader.next_deadline(),
             heartbeat,
             page,
             sweep,
-            self.resume.next_deadline(),
+            resume,
         ]
         .into_iter()
         .flatten()
