@@ -49,11 +49,12 @@ prepare() {
     redis="$(sh scripts/redis-server.sh)" || return 1
     TARGET_DIR="$target_dir" sh scripts/browser-venv.sh >"$env.py" &
     venv_pid=$!
-    # irctest's virtualenv too, while the tests build: irctest-fast finds
-    # it made (or waits for it, python-venv.sh holds a lock) instead of
-    # spending some 16 s on it after the cargo tests. A failure here is
-    # irctest-fast's to report, when it makes it again.
-    TARGET_DIR="$target_dir" sh scripts/irctest-venv.sh >/dev/null 2>&1 &
+    # irctest's virtualenv too, while the tests build, at the lowest
+    # priority so that it takes only what the build leaves idle:
+    # irctest-fast finds it made (or waits for it, python-venv.sh holds a
+    # lock) instead of spending some 16 s on it after the cargo tests. A
+    # failure here is irctest-fast's to report, when it makes it again.
+    TARGET_DIR="$target_dir" nice -n 19 sh scripts/irctest-venv.sh >/dev/null 2>&1 &
     paths="$(sh scripts/chromium.sh)" || { wait "$venv_pid"; return 1; }
     wait "$venv_pid" || return 1
     py="$(cat "$env.py")"
