@@ -85,7 +85,9 @@ fn a_taken_nick_fails_the_run_at_once() {
     u0.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     read_until(&mut u0, b"Enter your name: ");
     u0.write_all(b"u0\r\n").unwrap();
-    read_until(&mut u0, b"Welcome");
+    // The login's last line (the resume code's) ends so: u0 is in.
+    let welcome = read_until(&mut u0, b"after reconnecting)\r\n");
+    assert!(String::from_utf8_lossy(&welcome).contains("*** Welcome, u0!"));
 
     let (out, took) = generator(&[
         "fanout",
