@@ -63,3 +63,14 @@ pub(super) struct Client {
     /// The hash of its resume code, while it has one (see `resume/`).
     pub(super) code: Option<std::num::NonZeroU64>,
 }
+
+#[cfg(test)]
+mod tests {
+    /// One per connection: idle memory per user (the README's I1) rests
+    /// on it, with its times as [`Tick`](super::Tick)s and its resume
+    /// code's hash in 8 bytes.
+    #[test]
+    fn a_client_is_72_bytes() {
+        assert_eq!(std::mem::size_of::<super::Client>(), 72);
+    }
+}

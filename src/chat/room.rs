@@ -240,6 +240,14 @@ mod tests {
     use crate::dialect::telnet::Telnet;
     use std::time::Duration;
 
+    /// Every member of every room holds one entry: idle memory per user
+    /// (the README's I1) rests on it staying 40 bytes, a [`Tick`] and not
+    /// an `Instant` for the last activity.
+    #[test]
+    fn a_member_entry_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<(MemberId, Member)>(), 40);
+    }
+
     /// A list as telnet shows it after `*** `.
     fn text(online: Online) -> String {
         let shown = Message::Notice(Notice::Online(online));
